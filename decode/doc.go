@@ -1,0 +1,28 @@
+// Package decode reads capture files and decodes the VPN-relevant packets in
+// them: IKEv1/ISAKMP and IKEv2 messages with every cleartext payload, ESP and
+// AH, UDP-encapsulated ESP and NAT-T keepalives on port 4500 (RFC 3948), IKE
+// and ESP over TCP (RFC 9329), GRE versions 0 and 1, and PPTP control
+// messages (RFC 2637).
+//
+// The package has three layers:
+//
+//   - [Reader] walks a pcap or pcapng file (optionally gzip-compressed) and
+//     yields [Record]s numbered as Wireshark numbers frames. It reports a
+//     corrupt or truncated file as a [*FormatError] naming the file and the
+//     byte offset of the fault; every record before it is still returned.
+//   - [Decoder] turns records into [Packet]s: small values holding addresses,
+//     ports, the packet's [Kind] and the kind's fields. It reassembles IP
+//     fragments and TCP streams (PPTP control, IKE over TCP) and keeps what it
+//     needs to verify NAT-D hashes.
+//   - The IKE decoding units ([IKE], [PayloadIter], [ParseIKEMessage]) work on
+//     bytes and can be used alone.
+//
+// Contract. The per-packet path allocates nothing for traffic that is not VPN
+// traffic. Slices in [Record] and in the gopacket-style decoding layers alias
+// the input and are valid until the next call; everything in a [Packet]
+// (including its [IKEMessage]) is owned and may be kept. Nothing is
+// decrypted: encrypted IKE payloads (IKEv1 with the E flag, IKEv2 SK and SKF)
+// are recognised and reported as opaque, and ESP is described by its SPI and
+// sequence number only. Bad input never panics: it yields an error value or a
+// packet of kind [KindMalformed] with the reason.
+package decode

@@ -1,0 +1,207 @@
+package decode
+
+// IKEMessage is one IKE message decoded into owned values: the header and a
+// summary of every payload, with the details that flows and rules use. It is
+// built by [ParseIKEMessage] and kept by later stages, so it never aliases
+// packet bytes.
+type IKEMessage struct {
+	Version      uint8 // 1 (ISAKMP/IKEv1) or 2 (IKEv2), from the major version
+	MinorVersion uint8
+	SPIi, SPIr   uint64 // initiator and responder SPI (IKEv1: cookies)
+	Exchange     ExchangeType
+	Flags        uint8
+	MessageID    uint32
+	Length       uint32 // from the header
+
+	// Payloads lists the payloads in order, as far as the chain could be
+	// walked. For IKEv2 the SK/SKF payload is listed but its content is not.
+	Payloads []PayloadSummary
+
+	// Encrypted is set when the payloads after the header (IKEv1, flag E) or
+	// inside SK/SKF (IKEv2) are encrypted.
+	Encrypted bool
+
+	Proposals []Proposal   // SA payload (first SA only; IKEv1 and IKEv2)
+	Notifies  []Notify     // Notification / Notify payloads
+	VendorIDs []VendorID   // Vendor ID payloads, named where known
+	NATD      []NATD       // IKEv1 NAT-D (20 or draft 130) or IKEv2 NAT_DETECTION_* notifies
+	NATOA     []NATOA      // IKEv1 NAT-OA (21 or draft 131)
+	Deletes   []Delete     // Delete payloads
+	KE        *KeyExchange // KE payload
+	Nonce     []byte       // Nonce payload data
+	IDs       []Identification
+	Certs     []CertInfo // CERT payloads (type and length only)
+	CertReqs  int        // number of CERTREQ / CR payloads
+	TS        []TrafficSelector
+	Fragment  *FragmentInfo // IKEv2 SKF (RFC 7383 §2.5)
+}
+
+// IsResponse reports whether the message is a response: IKEv2 R flag
+// (RFC 7296 §3.1). IKEv1 has no such flag; for it IsResponse is always false
+// and flows pair messages by exchange position instead.
+func (m *IKEMessage) IsResponse() bool { return m.Version == 2 && m.Flags&IKEv2FlagResponse != 0 }
+
+// IsInitiator reports whether the sender is the original initiator of the
+// IKE SA: IKEv2 I flag (RFC 7296 §3.1). For IKEv1 it is always false.
+func (m *IKEMessage) IsInitiator() bool { return m.Version == 2 && m.Flags&IKEv2FlagInitiator != 0 }
+
+// Has reports whether the message carries a payload of type t.
+func (m *IKEMessage) Has(t PayloadType) bool {
+	for _, p := range m.Payloads {
+		if p.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// HasNotify reports whether the message carries a notify of type t.
+func (m *IKEMessage) HasNotify(t NotifyType) bool {
+	for _, n := range m.Notifies {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IKE header flags (RFC 2408 §3.1, RFC 7296 §3.1).
+const (
+	IKEv1FlagEncryption = 0x01
+	IKEv1FlagCommit     = 0x02
+	IKEv1FlagAuthOnly   = 0x04
+	IKEv2FlagInitiator  = 0x08
+	IKEv2FlagVersion    = 0x10
+	IKEv2FlagResponse   = 0x20
+)
+
+// PayloadSummary is one payload of the chain.
+type PayloadSummary struct {
+	Type     PayloadType
+	Length   int // payload length including the generic header
+	Critical bool
+}
+
+// Proposal is one proposal of an SA payload (RFC 2408 §3.5, RFC 7296 §3.3.1).
+type Proposal struct {
+	Number     uint8
+	Protocol   ProtocolID
+	SPI        []byte
+	Transforms []Transform
+}
+
+// Transform is one transform with its attributes (RFC 2408 §3.6, RFC 2409
+// Appendix A; RFC 7296 §3.3.2). For IKEv1, Type is 0 and ID the transform ID
+// (KEY_IKE, ESP_AES…); the algorithms are in the attributes.
+type Transform struct {
+	Number     uint8 // IKEv1 only
+	Type       TransformType
+	ID         uint16
+	Attributes []Attribute
+}
+
+// Attribute is a data attribute (RFC 2408 §3.3). Value holds the TV value or
+// the TLV value interpreted as a big-endian integer when it fits in 8 bytes;
+// Data holds a longer TLV value.
+type Attribute struct {
+	Type  uint16
+	Value uint64
+	Data  []byte
+}
+
+// Notify is a Notification (IKEv1, RFC 2408 §3.14) or Notify (IKEv2,
+// RFC 7296 §3.10) payload.
+type Notify struct {
+	Protocol ProtocolID
+	SPI      []byte
+	Type     NotifyType
+	Data     []byte
+}
+
+// VendorID is a Vendor ID payload, with its name when known.
+type VendorID struct {
+	Data []byte
+	Name string // empty when unknown
+}
+
+// NATDKind says which NAT-D hash a [NATD] is.
+type NATDKind uint8
+
+// NAT-D kinds. IKEv1 NAT-D payloads are positional: the first is the hash of
+// the peer's (destination) address and port, the others of the sender's own
+// (RFC 3947 §3.2). IKEv2 names them by notify type (RFC 7296 §2.23).
+const (
+	NATDSource      NATDKind = iota + 1 // hash of the sender's address and port
+	NATDDestination                     // hash of the receiver's address and port
+)
+
+// NATDMatch is the result of recomputing a NAT-D hash from the packet's own
+// addresses and ports as captured.
+type NATDMatch uint8
+
+// NAT-D verification results.
+const (
+	NATDUnknown  NATDMatch = iota // not verifiable (IKEv1 hash algorithm not learned yet)
+	NATDMatched                   // the hash equals the hash of the captured address and port
+	NATDMismatch                  // it does not: the address or port was different where it was computed
+)
+
+// NATD is one NAT-D hash and its verification against the packet.
+type NATD struct {
+	Kind        NATDKind
+	PayloadType PayloadType // IKEv1: 20 or 130; IKEv2: 41 (Notify)
+	Hash        []byte
+	Match       NATDMatch
+	// PortZero is set when the hash did not match the captured tuple but
+	// matches it with port 0: libreswan's forced encapsulation.
+	PortZero bool
+}
+
+// NATOA is an IKEv1 NAT original address payload (RFC 3947 §5.2).
+type NATOA struct {
+	PayloadType PayloadType
+	IDType      uint8
+	Addr        []byte
+}
+
+// Delete is a Delete payload (RFC 2408 §3.15, RFC 7296 §3.11).
+type Delete struct {
+	Protocol ProtocolID
+	SPIs     [][]byte
+}
+
+// KeyExchange is a KE payload: the DH group (IKEv2 only; 0 for IKEv1) and the
+// key data length.
+type KeyExchange struct {
+	Group  uint16
+	Length int
+}
+
+// Identification is an ID payload (RFC 2407 §4.6.2, RFC 7296 §3.5).
+type Identification struct {
+	Type   PayloadType // ID (IKEv1), IDi or IDr (IKEv2)
+	IDType uint8
+	Data   []byte
+}
+
+// CertInfo is a CERT payload's encoding and length.
+type CertInfo struct {
+	Encoding uint8
+	Length   int
+}
+
+// TrafficSelector is one traffic selector of TSi or TSr (RFC 7296 §3.13.1).
+type TrafficSelector struct {
+	Initiator  bool // TSi
+	Type       uint8
+	Protocol   uint8
+	StartPort  uint16
+	EndPort    uint16
+	Start, End []byte
+}
+
+// FragmentInfo is the header of an IKEv2 Encrypted Fragment payload
+// (RFC 7383 §2.5).
+type FragmentInfo struct {
+	Number, Total uint16
+}

@@ -1,0 +1,173 @@
+package decode
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Kind says what a decoded packet is, as far as VPN inspection is concerned.
+type Kind uint8
+
+// The packet kinds. The string form of each is used in JSON output and is
+// stable.
+const (
+	KindOther        Kind = iota // not VPN traffic
+	KindIKE                      // an IKEv1 or IKEv2 message (UDP, or TCP per RFC 9329)
+	KindESP                      // ESP directly over IP (protocol 50)
+	KindUDPESP                   // ESP inside UDP (RFC 3948)
+	KindTCPESP                   // ESP inside a TCP stream (RFC 9329)
+	KindNATKeepalive             // a one-octet 0xFF NAT-T keepalive (RFC 3948 §2.3)
+	KindAH                       // AH (protocol 51)
+	KindGRE                      // GRE version 0 or 1 (protocol 47)
+	KindPPTP                     // a PPTP control message on TCP 1723
+	KindIPFragment               // an IP fragment that is not (yet) a whole datagram
+	KindMalformed                // something that should have decoded and did not; see Packet.Err
+	numKinds
+)
+
+var kindNames = [numKinds]string{
+	KindOther:        "other",
+	KindIKE:          "ike",
+	KindESP:          "esp",
+	KindUDPESP:       "udp-esp",
+	KindTCPESP:       "tcp-esp",
+	KindNATKeepalive: "nat-keepalive",
+	KindAH:           "ah",
+	KindGRE:          "gre",
+	KindPPTP:         "pptp",
+	KindIPFragment:   "ip-fragment",
+	KindMalformed:    "malformed",
+}
+
+// NumKinds is the number of packet kinds, for arrays indexed by Kind.
+const NumKinds = int(numKinds)
+
+// String returns the kind's stable name, such as "udp-esp".
+func (k Kind) String() string {
+	if k < numKinds {
+		return kindNames[k]
+	}
+	return "kind(" + itoa(int(k)) + ")"
+}
+
+// IsVPN reports whether packets of this kind are VPN traffic (or a fragment or
+// malformed packet that must be reported).
+func (k Kind) IsVPN() bool { return k != KindOther }
+
+// Packet is one decoded packet: a small value that is safe to keep. For a
+// datagram reassembled from IP fragments, Frame is the frame that completed
+// it and FirstFrame the frame of its first fragment.
+type Packet struct {
+	Frame      int       // 1-based frame number, as Wireshark counts
+	FirstFrame int       // for reassembled datagrams and TCP messages: the first frame that carried part of it; else Frame
+	Time       time.Time // capture timestamp, UTC
+	Length     int       // original length on the wire (of the completing frame)
+	CapLen     int       // captured length (of the completing frame)
+
+	Src, Dst         netip.Addr
+	SrcPort, DstPort uint16 // zero where the protocol has no ports
+	Proto            uint8  // IP protocol of the transport: 6, 17, 47, 50, 51…
+	IPID             uint32 // IPv4 identification, or the IPv6 fragment identification
+	TTL              uint8  // IPv4 TTL or IPv6 hop limit
+	IPv6             bool
+
+	Kind Kind
+
+	// Fragment describes the frame itself when it is an IP fragment.
+	Fragment Fragment
+	// Fragments is the number of IP fragments this datagram was reassembled
+	// from; 0 when it was not fragmented.
+	Fragments int
+
+	// PayloadLen is the length of the transport payload (for ESP and AH: of
+	// the ESP/AH packet) and PayloadHash a hash of its bytes: what a NAT does
+	// not change, for matching one packet seen in two captures.
+	PayloadLen  int
+	PayloadHash uint64
+
+	// NonESPMarker is set for IKE preceded by the four-zero-octet non-ESP
+	// marker (UDP 4500, RFC 3948 §2.2). TCPEncap is set for IKE and ESP
+	// carried in an RFC 9329 TCP stream.
+	NonESPMarker bool
+	TCPEncap     bool
+
+	ESP  ESPInfo     // KindESP, KindUDPESP, KindTCPESP
+	AH   ESPInfo     // KindAH (SPI and sequence)
+	GRE  GREInfo     // KindGRE
+	PPTP PPTPInfo    // KindPPTP
+	IKE  *IKEMessage // KindIKE (and KindMalformed when the IKE header decoded)
+
+	// Err is the reason a packet is KindMalformed, such as
+	// `ike: payload "Notify" at offset 48: length 3 < 4`.
+	Err string
+}
+
+// Fragment describes an IP fragment.
+type Fragment struct {
+	ID     uint32 // IPv4 identification or IPv6 fragment identification
+	Offset int    // in bytes
+	More   bool   // more fragments follow
+}
+
+// IsFragment reports whether the frame was an IP fragment.
+func (f Fragment) IsFragment() bool { return f.More || f.Offset > 0 }
+
+// ESPInfo holds what is visible of an ESP or AH packet: its SPI and sequence
+// number (RFC 4303 §2, RFC 4302 §2).
+type ESPInfo struct {
+	SPI uint32
+	Seq uint32
+}
+
+// GREInfo holds a GRE header (RFC 2784, RFC 2890; version 1 is the enhanced
+// GRE of RFC 2637 §4.1, where the key field carries payload length and call
+// ID).
+type GREInfo struct {
+	Version    uint8
+	Protocol   uint16 // EtherType of the payload; 0x880b is PPP
+	KeyPresent bool
+	SeqPresent bool
+	AckPresent bool
+	Key        uint32 // version 0: the key; version 1: payload length<<16 | call ID
+	CallID     uint16 // version 1: the receiver's call ID
+	PayloadLen uint16 // version 1: payload length from the key field
+	Seq        uint32
+	Ack        uint32
+}
+
+// PPTPInfo holds one PPTP control message (RFC 2637 §2). CallID is the
+// sender's call ID where the message has one, PeerCallID the peer's.
+type PPTPInfo struct {
+	Type        PPTPMessageType
+	CallID      uint16
+	PeerCallID  uint16
+	ResultCode  uint8 // replies and Call-Disconnect-Notify; 0 where absent
+	ErrorCode   uint8
+	HasCallID   bool
+	HasPeerCall bool
+}
+
+// PPTPMessageType is a PPTP control message type (RFC 2637 §2.1).
+type PPTPMessageType uint16
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

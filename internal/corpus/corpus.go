@@ -1,0 +1,68 @@
+// Package corpus locates the public capture corpus that tests read: real
+// captures from public projects, kept outside the repository in
+// ../shared/captures/public relative to the repository root.
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Dir returns the corpus directory. When it is missing the test is skipped
+// with a message, except under CI (CI set in the environment), where a
+// missing corpus fails the test.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join(RepoRoot(), "..", "shared", "captures", "public")
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.md")); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("public capture corpus missing at %s: %v", dir, err)
+		}
+		tb.Skipf("public capture corpus not found at %s; skipping", dir)
+	}
+	return dir
+}
+
+// Files returns every capture file of the corpus (pcap, pcapng and cap
+// files; not tcpdump's .out files), as paths relative to Dir, sorted.
+func Files(tb testing.TB) []string {
+	tb.Helper()
+	dir := Dir(tb)
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".pcap", ".pcapng", ".cap":
+			rel, err := filepath.Rel(dir, path)
+			if err != nil {
+				return err
+			}
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("walking corpus: %v", err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// RepoRoot returns the root of the vpnpcap checkout, found from this source
+// file's location.
+func RepoRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "."
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
