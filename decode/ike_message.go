@@ -13,6 +13,10 @@ type IKEMessage struct {
 	MessageID    uint32
 	Length       uint32 // from the header
 
+	// NextPayload is the header's Next Payload field: the type of the first
+	// payload of the chain.
+	NextPayload PayloadType
+
 	// Payloads lists the payloads in order, as far as the chain could be
 	// walked. For IKEv2 the SK/SKF payload is listed but its content is not.
 	Payloads []PayloadSummary
@@ -20,6 +24,17 @@ type IKEMessage struct {
 	// Encrypted is set when the payloads after the header (IKEv1, flag E) or
 	// inside SK/SKF (IKEv2) are encrypted.
 	Encrypted bool
+	// EncryptedFirst is the type of the first payload inside the encryption,
+	// as far as the cleartext tells: the header's Next Payload for an IKEv1
+	// message with flag E, the Next Payload field of the SK payload (or of
+	// the first SKF fragment) for IKEv2. NONE otherwise.
+	EncryptedFirst PayloadType
+
+	// DOI and Situation are the IKEv1 SA payload's domain of interpretation
+	// (1 = IPsec, RFC 2407 §4.2) and situation bitmap (RFC 2407 §4.6.1), from
+	// the first SA payload.
+	DOI       uint32
+	Situation uint32
 
 	Proposals []Proposal   // SA payload (first SA only; IKEv1 and IKEv2)
 	Notifies  []Notify     // Notification / Notify payloads
@@ -33,7 +48,11 @@ type IKEMessage struct {
 	Certs     []CertInfo // CERT payloads (type and length only)
 	CertReqs  int        // number of CERTREQ / CR payloads
 	TS        []TrafficSelector
-	Fragment  *FragmentInfo // IKEv2 SKF (RFC 7383 §2.5)
+	Fragment  *FragmentInfo // IKEv2 SKF (RFC 7383 §2.5) or Cisco IKEv1 fragment (payload 132)
+
+	AuthMethod uint8       // IKEv2 AUTH payload's method (RFC 7296 §3.8); 0 when absent
+	Config     *Config     // IKEv2 CP or IKEv1 Attributes payload (first one)
+	EAP        *EAPMessage // IKEv2 EAP payload header (first one)
 }
 
 // IsResponse reports whether the message is a response: IKEv2 R flag
@@ -179,9 +198,11 @@ type KeyExchange struct {
 
 // Identification is an ID payload (RFC 2407 §4.6.2, RFC 7296 §3.5).
 type Identification struct {
-	Type   PayloadType // ID (IKEv1), IDi or IDr (IKEv2)
-	IDType uint8
-	Data   []byte
+	Type     PayloadType // ID (IKEv1), IDi or IDr (IKEv2)
+	IDType   uint8
+	Protocol uint8  // IKEv1 only: IP protocol, 0 = any (RFC 2407 §4.6.2)
+	Port     uint16 // IKEv1 only: port, 0 = any
+	Data     []byte
 }
 
 // CertInfo is a CERT payload's encoding and length.
@@ -201,7 +222,39 @@ type TrafficSelector struct {
 }
 
 // FragmentInfo is the header of an IKEv2 Encrypted Fragment payload
-// (RFC 7383 §2.5).
+// (RFC 7383 §2.5) or of a Cisco IKEv1 fragmentation payload (type 132).
+// Cisco fragments carry no total: Total is 0 and Last marks the final one.
 type FragmentInfo struct {
 	Number, Total uint16
+	ID            uint16 // Cisco IKEv1 only: the fragmented message's identifier
+	Last          bool   // this is the final fragment
+}
+
+// Config is a Configuration payload (IKEv2 CP, RFC 7296 §3.15) or an IKEv1
+// Attributes payload (Mode Config and XAUTH, draft-ietf-ipsec-isakmp-mode-cfg
+// §3.2).
+type Config struct {
+	Type       uint8  // CFG_REQUEST 1, CFG_REPLY 2, CFG_SET 3, CFG_ACK 4
+	Identifier uint16 // IKEv1 only
+	Attributes []ConfigAttribute
+}
+
+// ConfigAttribute is one configuration attribute (RFC 7296 §3.15.1). Value
+// holds the attribute's bytes (for an IKEv1 TV attribute, its two value
+// bytes). Secrets (XAUTH passwords and passcodes) are not kept: their Value is
+// nil and only Length tells that one was sent.
+type ConfigAttribute struct {
+	Type   uint16
+	Length int
+	Value  []byte
+}
+
+// EAPMessage is the header of the EAP message in an IKEv2 EAP payload
+// (RFC 7296 §3.16, RFC 3748 §4). Type is 0 for Success and Failure, which
+// have none. The rest of the message (identities, credentials) is not kept.
+type EAPMessage struct {
+	Code       uint8
+	Identifier uint8
+	Length     uint16
+	Type       uint8
 }

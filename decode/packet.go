@@ -80,8 +80,13 @@ type Packet struct {
 	Fragments int
 
 	// PayloadLen is the length of the transport payload (for ESP and AH: of
-	// the ESP/AH packet) and PayloadHash a hash of its bytes: what a NAT does
-	// not change, for matching one packet seen in two captures.
+	// the ESP/AH packet) and PayloadHash a deterministic 64-bit hash of the
+	// bytes a NAT does not change, for matching one packet seen in two
+	// captures: for IKE the message after the two SPIs (offset 16 on, so
+	// that an ALG rewriting SPIs still matches and shows as modified); for
+	// GRE the payload after the GRE header (a PPTP ALG rewrites the call ID
+	// in the key); otherwise the transport payload (ESP/AH: the ESP/AH
+	// packet).
 	PayloadLen  int
 	PayloadHash uint64
 

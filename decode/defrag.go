@@ -1,0 +1,326 @@
+package decode
+
+import (
+	"bytes"
+	"net/netip"
+	"sort"
+	"time"
+)
+
+// IP fragment reassembly for IPv4 (RFC 791 §3.2) and IPv6 (RFC 8200 §4.5).
+//
+// gopacket's ip4defrag and ip6defrag are not used: they bound the fragments
+// of one datagram but not the number of datagrams in flight, keep no frame
+// numbers (a reassembled datagram must name its first and last frame), and
+// expire by a caller-driven sweep. This reassembler is bounded in datagrams
+// (Options.MaxFragments, oldest given up first), in fragments per datagram
+// and in datagram size; it expires by capture time; and it refuses
+// overlapping fragments whose octets differ (RFC 5722 for IPv6; for IPv4
+// the same rule defeats the overlap attacks of RFC 1858 and RFC 3128),
+// while identical retransmitted fragments are accepted.
+
+// fragmentTimeout is how long a datagram may wait for its fragments, from
+// its first fragment, in capture time: the Linux default (ipfrag_time) and
+// the 60 s upper bound of RFC 8200 §4.5 halved.
+const fragmentTimeout = 30 * time.Second
+
+// maxFragmentsPerDatagram bounds the fragments of one datagram: the most a
+// 65535-octet datagram can have with 8-octet fragments.
+const maxFragmentsPerDatagram = 8192
+
+// maxDatagram is the largest reassembled payload: an IP length field's
+// maximum (jumbograms are never fragmented, RFC 2675 §3).
+const maxDatagram = 65535
+
+// fragKey identifies a datagram: source, destination, identification, and
+// for IPv4 the protocol (RFC 791 §3.2; RFC 8200 §4.5 for IPv6).
+type fragKey struct {
+	src, dst netip.Addr
+	id       uint32
+	proto    uint8
+	v6       bool
+}
+
+// fragRange is a received octet range [start, end) of a datagram.
+type fragRange struct{ start, end int }
+
+// fragSet is one datagram being reassembled.
+type fragSet struct {
+	key        fragKey
+	created    time.Time
+	firstFrame int // lowest frame number among the fragments
+	lastFrame  int // frame of the latest fragment
+	lastTime   time.Time
+	count      int
+	data       []byte
+	ranges     []fragRange // sorted, disjoint, not adjacent
+	total      int         // datagram length, -1 until the last fragment arrives
+	proto      uint8       // IPv4 protocol; IPv6: next header of the first fragment
+	srcPort    uint16
+	dstPort    uint16
+	ipv6       bool
+	// failed is set once the datagram was found inconsistent and reported;
+	// it stays until its deadline so that its remaining fragments do not
+	// start a new datagram that can never complete.
+	failed bool
+	gone   bool // removed from the table; its queue entry is stale
+}
+
+// defragmenter holds the datagrams in reassembly.
+type defragmenter struct {
+	max   int
+	sets  map[fragKey]*fragSet
+	queue []*fragSet // in order of creation, which is deadline order
+	head  int
+}
+
+func (f *defragmenter) init(max int) {
+	f.max = max
+	f.sets = map[fragKey]*fragSet{}
+}
+
+// add adds a fragment and returns the datagram when this fragment completes
+// it; the caller decodes it and calls release.
+func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire, off int, more bool) *fragSet {
+	st := f.sets[key]
+	if st == nil {
+		if len(f.sets) >= f.max {
+			f.evictOldest(d)
+		}
+		st = &fragSet{key: key, created: d.cur.Time, firstFrame: d.cur.Frame, total: -1, ipv6: key.v6}
+		f.sets[key] = st
+		f.queue = append(f.queue, st)
+	}
+	st.count++
+	st.lastFrame, st.lastTime = d.cur.Frame, d.cur.Time
+	if d.cur.Frame < st.firstFrame {
+		st.firstFrame = d.cur.Frame
+	}
+	if st.failed {
+		return nil
+	}
+	if off == 0 {
+		st.proto = proto
+		st.srcPort, st.dstPort = d.cur.SrcPort, d.cur.DstPort
+	}
+	ipName := "ipv4"
+	if key.v6 {
+		ipName = "ipv6"
+	}
+	end := off + wire
+	switch {
+	case len(b) < wire:
+		f.fail(d, st, ipName+": fragment truncated in capture")
+		return nil
+	case end > maxDatagram:
+		f.fail(d, st, ipName+": fragment ends beyond 65535 octets")
+		return nil
+	case more && wire%8 != 0:
+		f.fail(d, st, ipName+": non-final fragment length not a multiple of 8")
+		return nil
+	case st.count > maxFragmentsPerDatagram:
+		f.fail(d, st, ipName+": more than 8192 fragments")
+		return nil
+	}
+	if !more {
+		if st.total >= 0 && st.total != end {
+			f.fail(d, st, ipName+": two final fragments with different ends")
+			return nil
+		}
+		st.total = end
+	}
+	if st.total >= 0 && (end > st.total || len(st.ranges) > 0 && st.ranges[len(st.ranges)-1].end > st.total) {
+		f.fail(d, st, ipName+": fragment beyond the final fragment")
+		return nil
+	}
+	if !st.insert(off, b[:wire]) {
+		f.fail(d, st, ipName+": overlapping fragments differ")
+		return nil
+	}
+	if st.total >= 0 && len(st.ranges) == 1 && st.ranges[0].start == 0 && st.ranges[0].end == st.total {
+		return st
+	}
+	return nil
+}
+
+// insert copies the fragment into place and merges its range. It reports
+// false when the fragment overlaps received octets with different values.
+func (st *fragSet) insert(off int, b []byte) bool {
+	end := off + len(b)
+	if len(b) == 0 {
+		return true
+	}
+	// The first range that ends at or after off: it may overlap or touch.
+	i := sort.Search(len(st.ranges), func(i int) bool { return st.ranges[i].end >= off })
+	for j := i; j < len(st.ranges) && st.ranges[j].start <= end; j++ {
+		r := st.ranges[j]
+		lo, hi := max(r.start, off), min(r.end, end)
+		if lo < hi && !bytes.Equal(st.data[lo:hi], b[lo-off:hi-off]) {
+			return false
+		}
+	}
+	if len(st.data) < end {
+		if cap(st.data) >= end {
+			st.data = st.data[:end]
+		} else {
+			n := make([]byte, end, max(end, 2*cap(st.data)))
+			copy(n, st.data)
+			st.data = n
+		}
+	}
+	copy(st.data[off:], b)
+	// Merge [off, end) with ranges i..j-1, which overlap or touch it.
+	j := i
+	nr := fragRange{off, end}
+	for j < len(st.ranges) && st.ranges[j].start <= end {
+		nr.start = min(nr.start, st.ranges[j].start)
+		nr.end = max(nr.end, st.ranges[j].end)
+		j++
+	}
+	switch {
+	case j == i:
+		st.ranges = append(st.ranges, fragRange{})
+		copy(st.ranges[i+1:], st.ranges[i:])
+		st.ranges[i] = nr
+	default:
+		st.ranges[i] = nr
+		st.ranges = append(st.ranges[:i+1], st.ranges[j:]...)
+	}
+	return true
+}
+
+// fail reports a datagram that cannot be reassembled and keeps it as failed
+// until its deadline.
+func (f *defragmenter) fail(d *Decoder, st *fragSet, reason string) {
+	st.failed = true
+	st.data, st.ranges = nil, nil
+	f.report(d, st, reason)
+}
+
+// report emits a KindMalformed packet for a datagram that was given up, at
+// the frame of its latest fragment.
+func (f *defragmenter) report(d *Decoder, st *fragSet, reason string) {
+	d.stats.FragmentSetsDropped++
+	p := Packet{
+		Frame:      st.lastFrame,
+		FirstFrame: st.firstFrame,
+		Time:       st.lastTime,
+		Src:        st.key.src,
+		Dst:        st.key.dst,
+		SrcPort:    st.srcPort,
+		DstPort:    st.dstPort,
+		Proto:      st.proto,
+		IPID:       st.key.id,
+		IPv6:       st.key.v6,
+		Fragments:  st.count,
+		Kind:       KindMalformed,
+		Err:        reason,
+	}
+	if !st.key.v6 {
+		p.Proto = st.key.proto
+	}
+	d.emit(&p)
+}
+
+// describe says how far a datagram got, for the report of an incomplete one.
+func (st *fragSet) describe() string {
+	got := 0
+	for _, r := range st.ranges {
+		got += r.end - r.start
+	}
+	s := itoa(st.count) + " fragments, " + itoa(got) + " octets"
+	if st.total < 0 {
+		return s + ", final fragment missing"
+	}
+	return s + " of " + itoa(st.total)
+}
+
+// remove drops a datagram from the table.
+func (f *defragmenter) remove(st *fragSet) {
+	if f.sets[st.key] == st {
+		delete(f.sets, st.key)
+	}
+	st.gone = true
+}
+
+// release drops a completed datagram after it was decoded.
+func (f *defragmenter) release(st *fragSet) { f.remove(st) }
+
+// evictOldest gives up the oldest datagram to make room.
+func (f *defragmenter) evictOldest(d *Decoder) {
+	for f.head < len(f.queue) {
+		st := f.queue[f.head]
+		f.queue[f.head] = nil
+		f.head++
+		if st.gone {
+			continue
+		}
+		f.remove(st)
+		if !st.failed {
+			f.report(d, st, f.ipName(st)+": reassembly table full, datagram dropped: "+st.describe())
+		}
+		break
+	}
+	f.compact()
+}
+
+func (f *defragmenter) ipName(st *fragSet) string {
+	if st.key.v6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+// expire gives up the datagrams whose deadline passed at capture time now.
+func (f *defragmenter) expire(d *Decoder, now time.Time) {
+	for f.head < len(f.queue) {
+		st := f.queue[f.head]
+		if !st.gone && !now.After(st.created.Add(fragmentTimeout)) {
+			break
+		}
+		f.queue[f.head] = nil
+		f.head++
+		if st.gone {
+			continue
+		}
+		f.remove(st)
+		if !st.failed {
+			f.report(d, st, f.ipName(st)+": reassembly timed out: "+st.describe())
+		}
+	}
+	f.compact()
+}
+
+// flush gives up every datagram, at the end of the capture.
+func (f *defragmenter) flush(d *Decoder, why string) {
+	for _, st := range f.queue[f.head:] {
+		if st.gone {
+			continue
+		}
+		f.remove(st)
+		if !st.failed {
+			f.report(d, st, f.ipName(st)+": "+why+" before reassembly: "+st.describe())
+		}
+	}
+	f.queue, f.head = f.queue[:0], 0
+}
+
+// compact reclaims the consumed part of the queue, and the entries of
+// completed datagrams when they outnumber the live ones.
+func (f *defragmenter) compact() {
+	if f.head > 0 && f.head*2 >= len(f.queue) {
+		n := copy(f.queue, f.queue[f.head:])
+		clear(f.queue[n:])
+		f.queue, f.head = f.queue[:n], 0
+	}
+	if len(f.queue)-f.head > 2*len(f.sets)+64 {
+		live := f.queue[:0]
+		for _, st := range f.queue[f.head:] {
+			if !st.gone {
+				live = append(live, st)
+			}
+		}
+		clear(f.queue[len(live):])
+		f.queue, f.head = live, 0
+	}
+}

@@ -1,0 +1,42 @@
+package decode
+
+import (
+	"errors"
+	"io"
+)
+
+// ReadFile decodes the capture at path (pcap or pcapng, optionally
+// gzip-compressed) and calls fn for each packet, in order, followed by the
+// packets that Flush reports at the end. fn must not keep the *Packet; the
+// Packet value it points to may be copied and kept.
+//
+// It returns the Decoder's stats and, when the file is corrupt or
+// truncated, the reader's error (a [*FormatError] naming the file and
+// offset): every packet before the fault has still been delivered, and
+// the pending state was flushed. An error opening the file is returned
+// as is, with empty stats.
+func ReadFile(path string, opts Options, fn func(*Packet)) (Stats, error) {
+	r, err := Open(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer r.Close()
+	d := NewDecoder(opts)
+	var rec Record
+	var readErr error
+	for {
+		if err := r.Next(&rec); err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		for i := range d.Decode(&rec) {
+			fn(&d.out[i])
+		}
+	}
+	for i := range d.Flush() {
+		fn(&d.out[i])
+	}
+	return d.Stats(), readErr
+}

@@ -1,0 +1,259 @@
+package flows
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// Capture describes one capture file and how reading it went.
+type Capture struct {
+	Path        string
+	Frames      int // frames read
+	Packets     int // VPN-relevant packets decoded
+	First, Last time.Time
+	Stats       decode.Stats
+	// ReadError is set when the file is corrupt or truncated; everything
+	// before the fault was analysed.
+	ReadError error
+}
+
+// Span returns the capture's duration.
+func (c *Capture) Span() time.Duration { return c.Last.Sub(c.First) }
+
+// Analysis is the result of one capture: its flows, tunnels, ESP SAs and
+// PPTP sessions, in deterministic order.
+type Analysis struct {
+	Capture  Capture
+	Flows    []*Flow
+	Tunnels  []*Tunnel
+	SAs      []*ESPSA
+	Sessions []*PPTPSession
+	// Unattached ESP SAs belong to no tunnel seen in the capture.
+	Unattached []*ESPSA
+	// OrphanGRE counts enhanced GRE packets with no PPTP control session.
+	OrphanGRE       int
+	OrphanGREFrames Frames
+
+	OverflowFlows, OverflowPackets, OverflowTunnels int
+
+	// Quality records truncated and malformed packets and incomplete
+	// datagrams.
+	Quality Quality
+
+	flowIndex map[Key]*Flow
+	saIndex   map[saKey]*ESPSA
+	tunnelIdx map[tunnelKey]*Tunnel
+}
+
+// FlowOf returns the flow a packet of this capture belongs to, or nil.
+func (a *Analysis) FlowOf(p *decode.Packet) *Flow {
+	k, _ := PacketKey(p)
+	return a.flowIndex[k]
+}
+
+// SAOf returns the ESP or AH SA of a packet of this capture, or nil.
+func (a *Analysis) SAOf(p *decode.Packet) *ESPSA {
+	switch p.Kind {
+	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
+		return a.saIndex[saKey{spi: p.ESP.SPI, dst: p.Dst}]
+	case decode.KindAH:
+		return a.saIndex[saKey{spi: p.AH.SPI, ah: true, dst: p.Dst}]
+	}
+	return nil
+}
+
+// TunnelOf returns the tunnel of an IKE message of this capture, or nil.
+func (a *Analysis) TunnelOf(m *decode.IKEMessage) *Tunnel {
+	if m == nil {
+		return nil
+	}
+	return a.tunnelIdx[tunnelKey{m.Version, m.SPIi}]
+}
+
+// Finish completes the table: attaches ESP SAs seen before their tunnel,
+// decides each tunnel's state, and returns the analysis in deterministic
+// order. The table must not be used afterwards.
+func (t *Table) Finish(c Capture) *Analysis {
+	a := &Analysis{
+		Capture:         c,
+		OverflowFlows:   t.OverflowFlows,
+		OverflowPackets: t.OverflowPackets,
+		OverflowTunnels: t.OverflowTunnels,
+		OrphanGRE:       t.pptp.OrphanGRE,
+		OrphanGREFrames: t.pptp.OrphanGREFrames,
+		Quality:         t.quality,
+	}
+	if a.Capture.First.IsZero() {
+		a.Capture.First, a.Capture.Last = t.First, t.Last
+	}
+	for _, sa := range t.saOrder {
+		if sa.Tunnel == 0 {
+			if tun := t.peers[newAddrPair(sa.Src, sa.Dst)]; tun != nil {
+				tun.attach(sa)
+			}
+		}
+		if sa.Tunnel == 0 {
+			a.Unattached = append(a.Unattached, sa)
+		}
+	}
+	for _, tun := range t.tunnelOrder {
+		tun.finish(t.Last)
+		tun.exchangeIndex = nil
+	}
+	a.Tunnels = t.tunnelOrder // already in first-seen order, IDs ascending
+	a.Flows = t.flowOrder
+	slices.SortStableFunc(a.Flows, func(x, y *Flow) int {
+		if c := x.First.Compare(y.First); c != 0 {
+			return c
+		}
+		return x.Key.Compare(y.Key)
+	})
+	a.SAs = t.saOrder
+	slices.SortStableFunc(a.SAs, func(x, y *ESPSA) int {
+		if c := x.First.Compare(y.First); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.SPI, y.SPI)
+	})
+	a.Sessions = t.pptp.sessions
+	a.flowIndex, a.saIndex, a.tunnelIdx = t.flows, t.sas, t.tunnels
+	return a
+}
+
+// unansweredAfter is how long a request may wait for its answer at the end
+// of a capture before the tunnel counts as failed rather than still
+// negotiating; IKE implementations give up on a request after tens of
+// seconds, and answer within a second when they answer.
+const unansweredAfter = 10 * time.Second
+
+func (tun *Tunnel) finish(end time.Time) {
+	var evidence []int
+	failed := ""
+	established := false
+	var estAt time.Time
+	estFrame := 0
+	children := 0
+	for _, e := range tun.Exchanges {
+		if tun.Version == 1 && e.Complete {
+			e.Answered = true
+		}
+		unanswered := !e.Answered || (tun.Version == 1 && e.waiting && !e.Complete && e.Messages > 1 && e.lastFrom == e.From)
+		if tun.Version == 1 && e.Type == exchangeV1Informational {
+			unanswered = false
+		}
+		switch {
+		case tun.Version == 2 && e.Type == exchangeIKEAuth && e.Answered,
+			tun.Version == 1 && (e.Type == exchangeV1Main || e.Type == exchangeV1Aggressive) && e.Complete:
+			if !established {
+				established = true
+				estAt, estFrame = e.Last, e.ResponseFrames.Last()
+				if estFrame == 0 {
+					estFrame = e.RequestFrames.Last()
+				}
+			}
+		case tun.Version == 2 && e.Type == exchangeCreateChildSA && e.Answered,
+			tun.Version == 1 && e.Type == exchangeV1Quick && e.Complete:
+			children++
+		}
+		if tun.Version == 2 && e.Answered {
+			for _, n := range e.ResponseNotifies {
+				if n < 16384 && n != notifyInvalidKE && e.Type == exchangeIKESAInit {
+					failed = "the responder answered " + e.Type.String() + " with " + n.String()
+					evidence = append(evidence, e.ResponseFrames.Last())
+				}
+			}
+		}
+		if unanswered && (e.Retransmissions > 0 || end.Sub(e.First) >= unansweredAfter) {
+			if failed == "" {
+				failed = e.Type.String() + " request unanswered"
+				if e.Retransmissions > 0 {
+					failed += " after " + itoa(e.Retransmissions) + " retransmissions"
+				}
+			}
+			evidence = append(evidence, e.RequestFrames.List()...)
+		}
+	}
+	for _, n := range tun.ErrorNotifies {
+		if tun.Version == 1 && n.Type != notifyV1InitialContact {
+			if failed == "" {
+				failed = n.From.String() + " sent " + n.Name
+			}
+			evidence = append(evidence, n.Frame)
+		}
+	}
+	tun.established = established
+	tun.establishedAt, tun.establishedFrame = estAt, estFrame
+	tun.childCreations = children
+	switch {
+	case tun.Deletes > 0:
+		tun.State = StateDeleted
+		tun.StateReason = "a Delete payload was sent in cleartext"
+	case established && failed != "" && tun.Version == 2:
+		// A later exchange failing does not undo the IKE SA; report it
+		// as established and let rules look at the exchanges.
+		tun.State = StateEstablished
+		tun.StateReason = "IKE_AUTH completed; later: " + failed
+		evidence = append([]int{estFrame}, evidence...)
+	case established && (children > 1 && tun.Version == 1 || children > 0 && tun.Version == 2):
+		tun.State = StateRekeyed
+		tun.StateReason = "established, then new SAs were created"
+		evidence = []int{estFrame}
+	case established:
+		tun.State = StateEstablished
+		if tun.Version == 2 {
+			tun.StateReason = "IKE_AUTH answered"
+		} else {
+			tun.StateReason = "Phase 1 completed"
+		}
+		evidence = []int{estFrame}
+	case failed != "":
+		tun.State = StateFailed
+		tun.StateReason = failed
+	case tun.Midstream && tun.ESPPackets() > 0:
+		tun.State = StateEstablished
+		tun.StateReason = "the capture began after the negotiation; ESP flows"
+	default:
+		tun.State = StateNegotiating
+		tun.StateReason = "the capture ends before the negotiation completed"
+	}
+	tun.StateEvidence = uniqueSorted(evidence)
+}
+
+const (
+	notifyInvalidKE        = decode.NotifyType(17)
+	notifyV1InitialContact = decode.NotifyType(24578)
+)
+
+func uniqueSorted(s []int) []int {
+	out := make([]int, 0, len(s))
+	for _, v := range s {
+		if v > 0 {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Analyze reads one capture and builds its analysis. A corrupt or truncated
+// file still yields the analysis of everything before the fault, with
+// Capture.ReadError set.
+func Analyze(src Source, dopts decode.Options, opts Options) *Analysis {
+	return analyze(src, dopts, opts, nil)
+}
+
+// analyze is Analyze with a tap on every packet.
+func analyze(src Source, dopts decode.Options, opts Options, tap func(*decode.Packet)) *Analysis {
+	t := NewTable(opts)
+	stats, err := src.Read(dopts, func(p *decode.Packet) {
+		t.Add(p)
+		if tap != nil {
+			tap(p)
+		}
+	})
+	c := Capture{Path: src.Path, Frames: stats.Frames, Packets: t.Packets, Stats: stats, ReadError: err}
+	return t.Finish(c)
+}

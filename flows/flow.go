@@ -1,0 +1,230 @@
+package flows
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// sampleSize is how many frame numbers a record keeps as evidence: the first
+// ones and the most recent ones. Enough to open a few packets in Wireshark,
+// small enough that memory does not grow with packets.
+const sampleSize = 6
+
+// Frames is a bounded sample of frame numbers: the first few and the last
+// few, with a count of all.
+type Frames struct {
+	first [sampleSize]int
+	last  [sampleSize]int // ring
+	n     int
+}
+
+// Add records a frame.
+func (f *Frames) Add(frame int) {
+	if f.n < sampleSize {
+		f.first[f.n] = frame
+	} else {
+		f.last[(f.n-sampleSize)%sampleSize] = frame
+	}
+	f.n++
+}
+
+// Count returns how many frames were added.
+func (f *Frames) Count() int { return f.n }
+
+// List returns the sampled frames in the order they were added, the first
+// ones then the latest ones.
+func (f *Frames) List() []int {
+	out := make([]int, 0, 2*sampleSize)
+	k := f.n
+	if k > sampleSize {
+		k = sampleSize
+	}
+	out = append(out, f.first[:k]...)
+	if f.n > sampleSize {
+		tail := f.n - sampleSize
+		if tail > sampleSize {
+			start := tail % sampleSize
+			for i := 0; i < sampleSize; i++ {
+				out = append(out, f.last[(start+i)%sampleSize])
+			}
+		} else {
+			out = append(out, f.last[:tail]...)
+		}
+	}
+	return out
+}
+
+// First returns the first frame added, or 0.
+func (f *Frames) First() int {
+	if f.n == 0 {
+		return 0
+	}
+	return f.first[0]
+}
+
+// Last returns the last frame added, or 0.
+func (f *Frames) Last() int {
+	switch {
+	case f.n == 0:
+		return 0
+	case f.n <= sampleSize:
+		return f.first[f.n-1]
+	}
+	return f.last[(f.n-sampleSize-1)%sampleSize]
+}
+
+// Flow is one conversation: a UDP or TCP 5-tuple (both directions), an ESP
+// or AH security association (one direction), or a GRE call (one direction).
+type Flow struct {
+	Key     Key
+	Packets [2]int   // by Dir
+	Bytes   [2]int64 // wire bytes, by Dir
+	Kinds   [decode.NumKinds]int
+	First   time.Time
+	Last    time.Time
+	Frames  Frames
+	Tunnel  int // the tunnel this flow carries, 0 if none
+	// Fate is filled by correlation with the other capture.
+	Fate Fate
+}
+
+// Total returns the packets of both directions.
+func (f *Flow) Total() int { return f.Packets[0] + f.Packets[1] }
+
+// Fate counts what happened to a flow's packets across the NAT, from the
+// point of view of the capture the flow belongs to.
+type Fate struct {
+	Forwarded int // seen in the other capture too
+	Dropped   int // not seen in the other capture, while the captures overlapped
+	Modified  int // seen, with bytes changed beyond what a NAT rewrites
+	// NoOrigin counts packets that came from the far side of the NAT but
+	// were not seen there.
+	NoOrigin int
+	Outside  int // not compared: outside the captures' common time span
+	// Sample frames of dropped, unexplained and modified packets.
+	DroppedFrames  Frames
+	NoOriginFrames Frames
+	ModifiedFrames Frames
+	// Delay across the NAT of forwarded packets.
+	MinDelay, MaxDelay time.Duration
+	delaySum           time.Duration
+}
+
+// MeanDelay returns the mean delay across the NAT of forwarded packets.
+func (f *Fate) MeanDelay() time.Duration {
+	if f.Forwarded == 0 {
+		return 0
+	}
+	return f.delaySum / time.Duration(f.Forwarded)
+}
+
+func (f *Fate) addDelay(d time.Duration) {
+	if f.Forwarded == 1 || d < f.MinDelay {
+		f.MinDelay = d
+	}
+	if d > f.MaxDelay {
+		f.MaxDelay = d
+	}
+	f.delaySum += d
+}
+
+// ESPSA is one ESP (or AH) security association seen on the wire: one SPI in
+// one direction, however it was carried (raw, in UDP, in TCP).
+type ESPSA struct {
+	SPI       uint32
+	AH        bool
+	Src, Dst  netip.Addr
+	SrcPort   uint16 // of the latest packet; 0 for raw ESP
+	DstPort   uint16
+	Raw       int // packets as IP protocol 50/51
+	UDP       int // packets inside UDP (RFC 3948)
+	TCP       int // packets inside TCP (RFC 9329)
+	First     time.Time
+	Last      time.Time
+	Frames    Frames
+	FirstSeq  uint32
+	MaxSeq    uint32
+	Missing   int // sequence numbers skipped over (gaps), counted as they are jumped
+	Repeated  int // sequence numbers at or below the highest seen (duplicates or reordering)
+	GapFrames Frames
+	DupFrames Frames
+	// Tunnel is the tunnel the SA was attached to (0: none). Child SA SPIs
+	// are negotiated inside encrypted messages, so the link is inferred from
+	// endpoints and timing; Inferred says so.
+	Tunnel   int
+	Inferred bool
+	// Fate is filled by correlation with the other capture.
+	Fate Fate
+	// Lost holds the sequence numbers of the SA's packets that the other
+	// capture did not see (Fate.Dropped), filled by correlation.
+	Lost SeqRuns
+}
+
+// Packets returns all packets of the SA.
+func (s *ESPSA) Packets() int { return s.Raw + s.UDP + s.TCP }
+
+func (s *ESPSA) add(p *decode.Packet, seq uint32) {
+	n := s.Packets()
+	switch p.Kind {
+	case decode.KindUDPESP:
+		s.UDP++
+	case decode.KindTCPESP:
+		s.TCP++
+	default:
+		s.Raw++
+	}
+	s.SrcPort, s.DstPort = p.SrcPort, p.DstPort
+	if n == 0 {
+		s.First = p.Time
+		s.FirstSeq, s.MaxSeq = seq, seq
+	} else {
+		switch {
+		case seq > s.MaxSeq:
+			if seq > s.MaxSeq+1 {
+				s.Missing += int(seq - s.MaxSeq - 1)
+				s.GapFrames.Add(p.Frame)
+			}
+			s.MaxSeq = seq
+		default:
+			s.Repeated++
+			s.DupFrames.Add(p.Frame)
+		}
+	}
+	s.Last = p.Time
+	s.Frames.Add(p.Frame)
+}
+
+// Encapsulation is how a tunnel's ESP travelled.
+type Encapsulation string
+
+// Encapsulations, as in the JSON output.
+const (
+	EncapNone  Encapsulation = "none"  // no ESP seen
+	EncapRaw   Encapsulation = "raw"   // IP protocol 50 only
+	EncapUDP   Encapsulation = "udp"   // ESP in UDP only
+	EncapTCP   Encapsulation = "tcp"   // ESP in TCP only
+	EncapMixed Encapsulation = "mixed" // more than one of these
+)
+
+func encapOf(raw, udp, tcp int) Encapsulation {
+	kinds := 0
+	var e Encapsulation = EncapNone
+	if raw > 0 {
+		kinds++
+		e = EncapRaw
+	}
+	if udp > 0 {
+		kinds++
+		e = EncapUDP
+	}
+	if tcp > 0 {
+		kinds++
+		e = EncapTCP
+	}
+	if kinds > 1 {
+		return EncapMixed
+	}
+	return e
+}

@@ -1,0 +1,118 @@
+package flows
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// IKEFragmentation summarises the size and the IP fragmentation of a
+// tunnel's IKE messages. An IKE message longer than the path MTU is split
+// into IP fragments unless the peers negotiated IKE fragmentation (RFC 7383
+// §1); only the first IP fragment carries the UDP ports, so NATs and
+// firewalls that filter by port drop the others and the message never
+// arrives whole.
+type IKEFragmentation struct {
+	// Largest is the longest IKE message (its header Length, in octets)
+	// and LargestFrame its frame.
+	Largest      int
+	LargestFrame int
+	// Messages counts IKE messages reassembled from IP fragments, ByRole by
+	// sender; Fragments the IP fragments they arrived in.
+	Messages  int
+	ByRole    [2]int
+	Fragments int
+	// Frames are the frames that completed those messages, FirstFrames the
+	// frames of their first fragments.
+	Frames      Frames
+	FirstFrames Frames
+	// Incomplete counts datagrams between the peers, on the IKE ports (or
+	// with the first fragment, which carries the ports, missing), that were
+	// given up with fragments missing; IncompleteByRole by sender,
+	// IncompleteFragments the fragments that did arrive, IncompleteFrames
+	// the frame of the latest fragment of each and IncompleteFirst the
+	// frame of the first.
+	Incomplete          int
+	IncompleteByRole    [2]int
+	IncompleteFragments int
+	IncompleteFrames    Frames
+	IncompleteFirst     Frames
+	// IncompleteAtEnd counts those of them given up only because the
+	// capture ended.
+	IncompleteAtEnd int
+}
+
+// maxStrays bounds the stray deliveries kept per tunnel.
+const maxStrays = 16
+
+// Stray is an IKE message of a tunnel that the responder sent to an address
+// the initiator never used. Captured inside a NAT, it is a message the NAT
+// delivered to the wrong host: two hosts' IKE SAs shared one outside
+// mapping (a NAT that keeps source port 500 for every client).
+type Stray struct {
+	Frame int
+	Time  time.Time
+	To    netip.AddrPort
+}
+
+// noteStray records a message of the responder to an address the
+// initiator never used. It runs before the destination is added to the
+// initiator's addresses.
+func (tun *Tunnel) noteStray(from Role, p *decode.Packet) {
+	if from != RoleResponder || tun.Messages <= 1 || len(tun.addrs[RoleInitiator]) == 0 {
+		return
+	}
+	if slices.Contains(tun.addrs[RoleInitiator], p.Dst) {
+		return
+	}
+	tun.StrayCount++
+	if len(tun.Strays) < maxStrays {
+		tun.Strays = append(tun.Strays, Stray{Frame: p.Frame, Time: p.Time, To: netip.AddrPortFrom(p.Dst, p.DstPort)})
+	}
+}
+
+// noteIKE records what the rules need of an IKE message beyond the
+// exchange bookkeeping: its transmissions and its size and fragmentation.
+func (tun *Tunnel) noteIKE(from Role, p *decode.Packet) {
+	tun.noteSend(from, p)
+	f := &tun.IKEFragments
+	if n := int(p.IKE.Length); n > f.Largest {
+		f.Largest, f.LargestFrame = n, p.Frame
+	}
+	if p.Fragments > 0 {
+		f.Messages++
+		f.ByRole[from]++
+		f.Fragments += p.Fragments
+		f.Frames.Add(p.Frame)
+		f.FirstFrames.Add(p.FirstFrame)
+	}
+}
+
+// isIKEPort reports whether a UDP port is one IKE uses (RFC 7296 §2, RFC
+// 3948 §2.2); 0 stands for a datagram whose first fragment, which carries
+// the ports, is missing.
+func isIKEPort(p uint16) bool { return p == 0 || p == 500 || p == 4500 }
+
+// noteIncomplete attaches a datagram that could not be reassembled to the
+// tunnel between its addresses, when it may have been IKE.
+func (t *Table) noteIncomplete(p *decode.Packet) {
+	if p.Proto != ProtoUDP || !isIKEPort(p.SrcPort) || !isIKEPort(p.DstPort) {
+		return
+	}
+	tun := t.peers[newAddrPair(p.Src, p.Dst)]
+	if tun == nil {
+		return
+	}
+	from := tun.roleOfSource(p)
+	f := &tun.IKEFragments
+	f.Incomplete++
+	f.IncompleteByRole[from]++
+	f.IncompleteFragments += p.Fragments
+	f.IncompleteFrames.Add(p.Frame)
+	f.IncompleteFirst.Add(p.FirstFrame)
+	if isEndOfCapture(p.Err) {
+		f.IncompleteAtEnd++
+	}
+}

@@ -1,0 +1,102 @@
+package flows
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+func TestNewKeyCanonical(t *testing.T) {
+	tests := []struct {
+		name     string
+		proto    uint8
+		src, dst netip.AddrPort
+		id       uint32
+		want     Key
+		wantDir  Dir
+	}{
+		{"udp a to b", ProtoUDP, ap("10.0.0.2:500"), ap("198.51.100.7:500"), 0,
+			Key{ProtoUDP, ap("10.0.0.2:500"), ap("198.51.100.7:500"), 0}, DirAB},
+		{"udp b to a", ProtoUDP, ap("198.51.100.7:500"), ap("10.0.0.2:500"), 0,
+			Key{ProtoUDP, ap("10.0.0.2:500"), ap("198.51.100.7:500"), 0}, DirBA},
+		{"same address, ports decide", ProtoUDP, ap("10.0.0.2:4500"), ap("10.0.0.2:500"), 0,
+			Key{ProtoUDP, ap("10.0.0.2:500"), ap("10.0.0.2:4500"), 0}, DirBA},
+		{"nat-t port change is a new flow", ProtoUDP, ap("203.0.113.5:62001"), ap("198.51.100.7:4500"), 0,
+			Key{ProtoUDP, ap("198.51.100.7:4500"), ap("203.0.113.5:62001"), 0}, DirBA},
+		{"ipv6", ProtoTCP, ap("[2001:db8::2]:443"), ap("[2001:db8::1]:50000"), 0,
+			Key{ProtoTCP, ap("[2001:db8::1]:50000"), ap("[2001:db8::2]:443"), 0}, DirBA},
+		{"ipv4 sorts before ipv6", ProtoUDP, ap("[2001:db8::1]:500"), ap("192.0.2.1:500"), 0,
+			Key{ProtoUDP, ap("192.0.2.1:500"), ap("[2001:db8::1]:500"), 0}, DirBA},
+		{"esp is one-way: never swapped", ProtoESP, ap("198.51.100.7:0"), ap("10.0.0.2:0"), 0xc0ffee01,
+			Key{ProtoESP, ap("198.51.100.7:0"), ap("10.0.0.2:0"), 0xc0ffee01}, DirAB},
+		{"gre is one-way", ProtoGRE, ap("198.51.100.7:0"), ap("10.0.0.2:0"), 7,
+			Key{ProtoGRE, ap("198.51.100.7:0"), ap("10.0.0.2:0"), 7}, DirAB},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k, d := NewKey(tc.proto, tc.src, tc.dst, tc.id)
+			if k != tc.want || d != tc.wantDir {
+				t.Errorf("NewKey(%d, %v, %v, %d) = %v, %v; want %v, %v", tc.proto, tc.src, tc.dst, tc.id, k, d, tc.want, tc.wantDir)
+			}
+			if !k.Directional() {
+				back, bd := NewKey(tc.proto, tc.dst, tc.src, tc.id)
+				if back != k || bd == d {
+					t.Errorf("reverse direction gives %v, %v; want %v, the other direction", back, bd, k)
+				}
+			}
+		})
+	}
+}
+
+func TestKeyString(t *testing.T) {
+	tests := []struct {
+		k    Key
+		want string
+	}{
+		{Key{ProtoUDP, ap("10.0.0.2:500"), ap("198.51.100.7:500"), 0}, "udp 10.0.0.2:500 <-> 198.51.100.7:500"},
+		{Key{ProtoESP, ap("10.0.0.2:0"), ap("198.51.100.7:0"), 0xc0ffee01}, "esp 10.0.0.2 -> 198.51.100.7 spi 0xc0ffee01"},
+		{Key{ProtoGRE, ap("10.0.0.2:0"), ap("198.51.100.7:0"), 42}, "gre 10.0.0.2 -> 198.51.100.7 key 42"},
+	}
+	for _, tc := range tests {
+		if got := tc.k.String(); got != tc.want {
+			t.Errorf("%#v.String() = %q, want %q", tc.k, got, tc.want)
+		}
+	}
+}
+
+func TestFramesSample(t *testing.T) {
+	tests := []struct {
+		n    int
+		want []int
+	}{
+		{0, []int{}},
+		{3, []int{1, 2, 3}},
+		{6, []int{1, 2, 3, 4, 5, 6}},
+		{9, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{12, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}},
+		{20, []int{1, 2, 3, 4, 5, 6, 15, 16, 17, 18, 19, 20}},
+		{23, []int{1, 2, 3, 4, 5, 6, 18, 19, 20, 21, 22, 23}},
+	}
+	for _, tc := range tests {
+		var f Frames
+		for i := 1; i <= tc.n; i++ {
+			f.Add(i)
+		}
+		got := f.List()
+		if len(got) != len(tc.want) {
+			t.Fatalf("after %d frames: List() = %v, want %v", tc.n, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("after %d frames: List() = %v, want %v", tc.n, got, tc.want)
+			}
+		}
+		if f.Count() != tc.n {
+			t.Errorf("Count() = %d, want %d", f.Count(), tc.n)
+		}
+		if tc.n > 0 && (f.First() != 1 || f.Last() != tc.n) {
+			t.Errorf("after %d frames: First, Last = %d, %d", tc.n, f.First(), f.Last())
+		}
+	}
+}

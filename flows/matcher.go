@@ -1,0 +1,492 @@
+package flows
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// The matcher is the second pass over both captures: it merges them in
+// time order (the outside clock converted to the inside one) and pairs each
+// packet with its sighting on the other side within the window. Unpaired
+// packets wait at most one window, so memory is bounded by the packets of
+// one window, not by the captures' length.
+
+// pending is a packet waiting for its counterpart.
+type pending struct {
+	side  Side
+	t     time.Time // inside clock
+	sig   signature
+	p     decode.Packet
+	flow  *Flow
+	sa    *ESPSA
+	tun   *Tunnel
+	done  bool
+	inOvl bool
+}
+
+type matcher struct {
+	c       *Correlation
+	window  time.Duration
+	waiting [2]map[signature][]*pending
+	queue   [2][]*pending // by time, for expiry
+	head    [2]int
+	// Addresses seen only on one side: inside hosts and the NAT's outside
+	// addresses, to tell inbound from outbound for unmatched packets.
+	insideOnly, outsideOnly map[netip.Addr]bool
+	mappings                map[mappingKey]*Mapping
+	tunnelPairs             map[[2]int]*TunnelPair
+	free                    []*pending
+}
+
+type mappingKey struct {
+	proto           uint8
+	inside, outside netip.AddrPort
+}
+
+func newMatcher(c *Correlation, opts CorrelateOptions) *matcher {
+	m := &matcher{
+		c:           c,
+		window:      opts.Window,
+		mappings:    make(map[mappingKey]*Mapping),
+		tunnelPairs: make(map[[2]int]*TunnelPair),
+	}
+	for i := range m.waiting {
+		m.waiting[i] = make(map[signature][]*pending)
+	}
+	in, out := addressSet(c.Inside), addressSet(c.Outside)
+	m.insideOnly = make(map[netip.Addr]bool)
+	m.outsideOnly = make(map[netip.Addr]bool)
+	for a := range in {
+		if !out[a] {
+			m.insideOnly[a] = true
+		}
+	}
+	for a := range out {
+		if !in[a] {
+			m.outsideOnly[a] = true
+		}
+	}
+	return m
+}
+
+func addressSet(a *Analysis) map[netip.Addr]bool {
+	s := make(map[netip.Addr]bool)
+	for _, f := range a.Flows {
+		s[f.Key.A.Addr()] = true
+		s[f.Key.B.Addr()] = true
+	}
+	return s
+}
+
+// stream reads one capture in a goroutine and hands over batches.
+type stream struct {
+	ch    chan []decode.Packet
+	batch []decode.Packet
+	i     int
+}
+
+const batchSize = 512
+
+func startStream(src Source, opts decode.Options) *stream {
+	s := &stream{ch: make(chan []decode.Packet, 4)}
+	go func() {
+		defer close(s.ch)
+		batch := make([]decode.Packet, 0, batchSize)
+		src.Read(opts, func(p *decode.Packet) {
+			batch = append(batch, *p)
+			if len(batch) == batchSize {
+				s.ch <- batch
+				batch = make([]decode.Packet, 0, batchSize)
+			}
+		})
+		if len(batch) > 0 {
+			s.ch <- batch
+		}
+	}()
+	return s
+}
+
+// peek returns the next packet, or nil at the end.
+func (s *stream) peek() *decode.Packet {
+	for s.i >= len(s.batch) {
+		b, ok := <-s.ch
+		if !ok {
+			return nil
+		}
+		s.batch, s.i = b, 0
+	}
+	return &s.batch[s.i]
+}
+
+func (s *stream) drain() {
+	for range s.ch {
+	}
+}
+
+func (m *matcher) run(srcs [2]Source, dopts decode.Options) {
+	dopts.KeepOther = true
+	dopts.HashAll = true
+	streams := [2]*stream{startStream(srcs[0], dopts), startStream(srcs[1], dopts)}
+	defer func() {
+		streams[0].drain()
+		streams[1].drain()
+	}()
+	for {
+		pi, po := streams[0].peek(), streams[1].peek()
+		if pi == nil && po == nil {
+			break
+		}
+		var side Side
+		var t time.Time
+		switch {
+		case po == nil:
+			side, t = SideInside, pi.Time
+		case pi == nil:
+			side, t = SideOutside, m.c.ToInside(po.Time)
+		default:
+			to := m.c.ToInside(po.Time)
+			if pi.Time.After(to) {
+				side, t = SideOutside, to
+			} else {
+				side, t = SideInside, pi.Time
+			}
+		}
+		p := pi
+		if side == SideOutside {
+			p = po
+		}
+		m.add(side, t, p)
+		streams[side].i++
+		m.expire(t.Add(-m.window))
+	}
+	m.expire(farFuture)
+	for _, mp := range m.mappings {
+		m.c.Mappings = append(m.c.Mappings, mp)
+	}
+	sortMappings(m.c.Mappings)
+	for _, tp := range m.tunnelPairs {
+		m.c.TunnelPairs = append(m.c.TunnelPairs, *tp)
+	}
+	slices.SortFunc(m.c.TunnelPairs, func(x, y TunnelPair) int {
+		if x.Inside != y.Inside {
+			return x.Inside - y.Inside
+		}
+		return x.Outside - y.Outside
+	})
+}
+
+func (m *matcher) analysis(s Side) *Analysis {
+	if s == SideInside {
+		return m.c.Inside
+	}
+	return m.c.Outside
+}
+
+func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
+	sig, ok := signatureOf(p)
+	if !ok {
+		return
+	}
+	a := m.analysis(side)
+	inOvl := m.c.Overlaps && !t.Before(m.c.OverlapStart.Add(-m.window)) && !t.After(m.c.OverlapEnd.Add(m.window))
+	if !inOvl {
+		m.outsideOverlap(a, p)
+		return
+	}
+	m.c.Compared[side]++
+	other := 1 - side
+	if cands := m.waiting[other][sig]; len(cands) > 0 {
+		// Pair with the earliest waiting sighting within the window.
+		for i, q := range cands {
+			if q.done || absDur(t.Sub(q.t)) > m.window {
+				continue
+			}
+			q.done = true
+			m.waiting[other][sig] = slices.Delete(cands, i, i+1)
+			if len(m.waiting[other][sig]) == 0 {
+				delete(m.waiting[other], sig)
+			}
+			cur := m.newPending(side, t, sig, p, a)
+			if side == SideInside {
+				m.matched(cur, q)
+			} else {
+				m.matched(q, cur)
+			}
+			m.release(cur)
+			return
+		}
+	}
+	q := m.newPending(side, t, sig, p, a)
+	m.waiting[side][sig] = append(m.waiting[side][sig], q)
+	m.queue[side] = append(m.queue[side], q)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (m *matcher) newPending(side Side, t time.Time, sig signature, p *decode.Packet, a *Analysis) *pending {
+	var q *pending
+	if n := len(m.free); n > 0 {
+		q = m.free[n-1]
+		m.free = m.free[:n-1]
+		*q = pending{}
+	} else {
+		q = new(pending)
+	}
+	q.side, q.t, q.sig, q.p = side, t, sig, *p
+	if p.Kind != decode.KindIPFragment {
+		q.flow = a.FlowOf(p)
+		q.sa = a.SAOf(p)
+		if p.IKE != nil {
+			q.tun = a.TunnelOf(p.IKE)
+		}
+	}
+	return q
+}
+
+func (m *matcher) release(q *pending) {
+	q.p.IKE = nil
+	m.free = append(m.free, q)
+}
+
+func (m *matcher) outsideOverlap(a *Analysis, p *decode.Packet) {
+	if p.Kind == decode.KindIPFragment {
+		return
+	}
+	if f := a.FlowOf(p); f != nil {
+		f.Fate.Outside++
+	}
+	if sa := a.SAOf(p); sa != nil {
+		sa.Fate.Outside++
+	}
+}
+
+// farFuture is after every capture: expiring before it settles all.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// expire settles packets that waited longer than the window.
+func (m *matcher) expire(before time.Time) {
+	for side := range m.queue {
+		q := m.queue[side]
+		h := m.head[side]
+		for h < len(q) && (q[h].done || q[h].t.Before(before)) {
+			e := q[h]
+			q[h] = nil
+			h++
+			if e.done {
+				m.release(e)
+				continue
+			}
+			e.done = true
+			list := m.waiting[side][e.sig]
+			if i := slices.Index(list, e); i >= 0 {
+				list = slices.Delete(list, i, i+1)
+			}
+			if len(list) == 0 {
+				delete(m.waiting[side], e.sig)
+			} else {
+				m.waiting[side][e.sig] = list
+			}
+			m.unmatched(e)
+			m.release(e)
+		}
+		// Compact the queue now and then so it does not grow with the
+		// capture.
+		if h > 4096 && h*2 > len(q) {
+			q = append(q[:0], q[h:]...)
+			h = 0
+		}
+		m.queue[side], m.head[side] = q, h
+	}
+}
+
+func (m *matcher) unmatched(e *pending) {
+	c := m.c
+	c.Unmatched[e.side]++
+	// From the far side: inbound on the inside capture (to an inside-only
+	// host), outbound on the outside capture (from the NAT's address).
+	noOrigin := (e.side == SideInside && m.insideOnly[e.p.Dst] && !m.insideOnly[e.p.Src]) ||
+		(e.side == SideOutside && m.outsideOnly[e.p.Src] && !m.outsideOnly[e.p.Dst])
+	if e.p.Kind == decode.KindIPFragment {
+		if noOrigin {
+			c.Fragments[e.side].NoOrigin++
+		} else {
+			c.Fragments[e.side].Dropped++
+			c.Fragments[e.side].DroppedFrames.Add(e.p.Frame)
+		}
+		return
+	}
+	if noOrigin {
+		c.NoOrigin[e.side]++
+	} else if e.sa != nil {
+		e.sa.Lost.Add(packetSeq(&e.p))
+	}
+	for _, f := range []*Fate{fateOf(e.flow), saFate(e.sa), tunFate(e.tun)} {
+		if f == nil {
+			continue
+		}
+		if noOrigin {
+			f.NoOrigin++
+			f.NoOriginFrames.Add(e.p.Frame)
+		} else {
+			f.Dropped++
+			f.DroppedFrames.Add(e.p.Frame)
+		}
+	}
+}
+
+func fateOf(f *Flow) *Fate {
+	if f == nil {
+		return nil
+	}
+	return &f.Fate
+}
+
+func saFate(s *ESPSA) *Fate {
+	if s == nil {
+		return nil
+	}
+	return &s.Fate
+}
+
+func tunFate(t *Tunnel) *Fate {
+	if t == nil {
+		return nil
+	}
+	return &t.Fate
+}
+
+// matched records a pair: the same packet seen inside and outside.
+func (m *matcher) matched(in, out *pending) {
+	c := m.c
+	c.Matched++
+	modified := m.compare(in, out)
+	if modified {
+		c.Modified++
+	}
+	if in.p.Kind == decode.KindIPFragment {
+		for _, s := range []Side{SideInside, SideOutside} {
+			c.Fragments[s].Forwarded++
+		}
+		return
+	}
+	for _, q := range []*pending{in, out} {
+		for _, f := range []*Fate{fateOf(q.flow), saFate(q.sa), tunFate(q.tun)} {
+			if f == nil {
+				continue
+			}
+			f.Forwarded++
+			if modified {
+				f.Modified++
+				f.ModifiedFrames.Add(q.p.Frame)
+			}
+			f.addDelay(out.t.Sub(in.t))
+		}
+	}
+	if in.tun != nil && out.tun != nil {
+		k := [2]int{in.tun.ID, out.tun.ID}
+		tp := m.tunnelPairs[k]
+		if tp == nil {
+			tp = &TunnelPair{Inside: in.tun.ID, Outside: out.tun.ID}
+			m.tunnelPairs[k] = tp
+		}
+		tp.Matched++
+		if in.tun.SPIi != out.tun.SPIi {
+			tp.SPIRewritten = true
+		}
+	}
+	m.mapping(in, out)
+}
+
+// compare reports whether the two sightings differ beyond what a NAT
+// rewrites, and records rewritten IKE SPIs and call IDs.
+func (m *matcher) compare(in, out *pending) bool {
+	c := m.c
+	pi, po := &in.p, &out.p
+	rewrite := func(field string, a, b uint64) {
+		if len(c.IKERewrites) < maxRewrites {
+			c.IKERewrites = append(c.IKERewrites, Rewrite{pi.Frame, po.Frame, field, a, b})
+		}
+	}
+	switch pi.Kind {
+	case decode.KindIKE:
+		mod := false
+		if pi.IKE.SPIi != po.IKE.SPIi {
+			rewrite("spi_i", pi.IKE.SPIi, po.IKE.SPIi)
+			mod = true
+		}
+		if pi.IKE.SPIr != po.IKE.SPIr {
+			rewrite("spi_r", pi.IKE.SPIr, po.IKE.SPIr)
+			mod = true
+		}
+		return mod
+	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH:
+		return pi.PayloadHash != po.PayloadHash || pi.PayloadLen != po.PayloadLen
+	case decode.KindGRE:
+		if pi.GRE.CallID != po.GRE.CallID && len(c.CallIDChanges) < maxRewrites {
+			c.CallIDChanges = append(c.CallIDChanges, Rewrite{pi.Frame, po.Frame, "gre_call_id", uint64(pi.GRE.CallID), uint64(po.GRE.CallID)})
+		}
+	case decode.KindPPTP:
+		if pi.PPTP.CallID != po.PPTP.CallID && len(c.CallIDChanges) < maxRewrites {
+			c.CallIDChanges = append(c.CallIDChanges, Rewrite{pi.Frame, po.Frame, "pptp_call_id", uint64(pi.PPTP.CallID), uint64(po.PPTP.CallID)})
+		}
+		return pi.PayloadHash != po.PayloadHash && pi.PPTP.CallID == po.PPTP.CallID
+	}
+	return false
+}
+
+func (m *matcher) mapping(in, out *pending) {
+	pi, po := &in.p, &out.p
+	srcIn, dstIn := netip.AddrPortFrom(pi.Src, pi.SrcPort), netip.AddrPortFrom(pi.Dst, pi.DstPort)
+	srcOut, dstOut := netip.AddrPortFrom(po.Src, po.SrcPort), netip.AddrPortFrom(po.Dst, po.DstPort)
+	// Outbound when the source changed or, with no change at all, when
+	// the source is an inside host; inbound when the destination changed.
+	var inside, outside netip.AddrPort
+	outbound := true
+	switch {
+	case srcIn != srcOut:
+		inside, outside = srcIn, srcOut
+	case dstIn != dstOut:
+		inside, outside = dstIn, dstOut
+		outbound = false
+	case m.insideOnly[pi.Dst] || isPrivate(pi.Dst) && !isPrivate(pi.Src):
+		inside, outside = dstIn, dstOut
+		outbound = false
+	default:
+		inside, outside = srcIn, srcOut
+	}
+	proto := pi.Proto
+	k := mappingKey{proto, inside, outside}
+	mp := m.mappings[k]
+	if mp == nil {
+		mp = &Mapping{Protocol: proto, Inside: inside, Outside: outside, First: in.t}
+		m.mappings[k] = mp
+	}
+	mp.Last = in.t
+	if outbound {
+		mp.PacketsOut++
+	} else {
+		mp.PacketsIn++
+		var id uint32
+		switch pi.Kind {
+		case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
+			id = pi.ESP.SPI
+		case decode.KindAH:
+			id = pi.AH.SPI
+		case decode.KindGRE:
+			id = uint32(pi.GRE.CallID)
+		}
+		if id != 0 && !slices.Contains(mp.IDs, id) && len(mp.IDs) < 16 {
+			mp.IDs = append(mp.IDs, id)
+		}
+	}
+	mp.InsideFrames.Add(pi.Frame)
+	mp.OutsideFrames.Add(po.Frame)
+}

@@ -1,0 +1,40 @@
+package flows
+
+import "github.com/vpnpcap/vpnpcap/decode"
+
+// Source is a capture to analyse: a name for reports and a way to read its
+// packets in order. Reading may happen twice (correlation reads both
+// captures again to match packets), so Read must start from the beginning
+// each time.
+type Source struct {
+	// Path names the capture in reports and evidence.
+	Path string
+	// Read delivers every packet, as decode.ReadFile does, and returns the
+	// decoder's stats and the read error, if any.
+	Read func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error)
+}
+
+// File returns the source of a capture file.
+func File(path string) Source {
+	return Source{Path: path, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		return decode.ReadFile(path, opts, fn)
+	}}
+}
+
+// Packets returns a source that replays packets, for tests and for tools
+// that decode themselves. Packets are delivered as copies.
+func Packets(name string, pkts []decode.Packet) Source {
+	return Source{Path: name, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		var st decode.Stats
+		for i := range pkts {
+			p := pkts[i]
+			st.Frames = max(st.Frames, p.Frame)
+			st.Kinds[p.Kind]++
+			if p.Kind == decode.KindOther && !opts.KeepOther {
+				continue
+			}
+			fn(&p)
+		}
+		return st, nil
+	}}
+}

@@ -1,0 +1,651 @@
+package flows
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// Options configure a [Table].
+type Options struct {
+	// MaxFlows caps the flow table; packets of flows beyond it are counted
+	// in Overflow. Zero means DefaultMaxFlows.
+	MaxFlows int
+	// MaxTunnels caps the tunnels tracked. Zero means DefaultMaxTunnels.
+	MaxTunnels int
+}
+
+// Defaults for the caps: generous for a VPN concentrator's capture, small
+// enough that a hostile capture cannot exhaust memory (a flow costs a few
+// hundred bytes).
+const (
+	DefaultMaxFlows    = 1 << 20
+	maxOverflowTracked = 1 << 16
+	DefaultMaxTunnels  = 1 << 17
+)
+
+// Table builds flows, tunnels, ESP SAs and PPTP sessions from the packets of
+// one capture, fed in capture order with Add.
+type Table struct {
+	opts Options
+
+	flows     map[Key]*Flow
+	flowOrder []*Flow
+	// OverflowFlows counts flows not tracked because of MaxFlows, and
+	// OverflowPackets their packets.
+	OverflowFlows   int
+	OverflowPackets int
+	overflowKeys    map[Key]struct{}
+
+	tunnels     map[tunnelKey]*Tunnel
+	tunnelOrder []*Tunnel
+	// OverflowTunnels counts IKE SAs not tracked because of MaxTunnels.
+	OverflowTunnels int
+	// peers maps an address pair to the latest tunnel between them, for
+	// attaching ESP and keepalives as they arrive.
+	peers map[addrPair]*Tunnel
+
+	sas     map[saKey]*ESPSA
+	saOrder []*ESPSA
+
+	pptp *pptpTracker
+
+	Packets     int
+	First, Last time.Time
+	Kinds       [decode.NumKinds]int
+
+	quality Quality
+}
+
+type tunnelKey struct {
+	version uint8
+	spiI    uint64
+}
+
+type saKey struct {
+	spi uint32
+	ah  bool
+	dst netip.Addr
+}
+
+// addrPair is an unordered pair of addresses.
+type addrPair struct{ a, b netip.Addr }
+
+func newAddrPair(x, y netip.Addr) addrPair {
+	if y.Less(x) {
+		x, y = y, x
+	}
+	return addrPair{x, y}
+}
+
+// NewTable returns an empty table.
+func NewTable(opts Options) *Table {
+	if opts.MaxFlows <= 0 {
+		opts.MaxFlows = DefaultMaxFlows
+	}
+	if opts.MaxTunnels <= 0 {
+		opts.MaxTunnels = DefaultMaxTunnels
+	}
+	return &Table{
+		opts:    opts,
+		flows:   make(map[Key]*Flow),
+		tunnels: make(map[tunnelKey]*Tunnel),
+		peers:   make(map[addrPair]*Tunnel),
+		sas:     make(map[saKey]*ESPSA),
+		pptp:    newPPTPTracker(),
+	}
+}
+
+// Add accounts one packet. Packets must come in capture order.
+func (t *Table) Add(p *decode.Packet) {
+	t.Packets++
+	t.Kinds[p.Kind]++
+	t.noteQuality(p)
+	if t.First.IsZero() || p.Time.Before(t.First) {
+		t.First = p.Time
+	}
+	if p.Time.After(t.Last) {
+		t.Last = p.Time
+	}
+	if p.Kind == decode.KindIPFragment {
+		// The reassembled datagram is accounted when it completes; the
+		// fragments themselves belong to no flow.
+		return
+	}
+	if !p.Src.IsValid() || !p.Dst.IsValid() {
+		return
+	}
+	f := t.flow(p)
+	switch p.Kind {
+	case decode.KindIKE:
+		if p.IKE != nil {
+			tun := t.addIKE(p)
+			if f != nil && tun != nil {
+				f.Tunnel = tun.ID
+			}
+		}
+	case decode.KindMalformed:
+		if p.IKE != nil && p.IKE.SPIi != 0 {
+			t.addIKE(p)
+		}
+	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
+		sa := t.addSA(p, p.ESP, false)
+		if f != nil && sa.Tunnel != 0 && f.Key.Proto != ProtoESP {
+			f.Tunnel = sa.Tunnel
+		}
+	case decode.KindAH:
+		t.addSA(p, p.AH, true)
+	case decode.KindNATKeepalive:
+		if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
+			tun.Keepalives.add(tun.roleOfSource(p), p.Time, p.Frame)
+			tun.touch(p.Time, p.Frame)
+			if f != nil {
+				f.Tunnel = tun.ID
+			}
+		}
+	case decode.KindPPTP, decode.KindGRE:
+		t.pptp.add(p)
+	}
+}
+
+// PacketKey returns the key of the flow a packet belongs to and its
+// direction in it.
+func PacketKey(p *decode.Packet) (Key, Dir) {
+	var id uint32
+	src := netip.AddrPortFrom(p.Src, p.SrcPort)
+	dst := netip.AddrPortFrom(p.Dst, p.DstPort)
+	switch p.Kind {
+	case decode.KindESP:
+		id = p.ESP.SPI
+	case decode.KindAH:
+		id = p.AH.SPI
+	case decode.KindGRE:
+		if p.GRE.Version == 1 {
+			id = uint32(p.GRE.CallID)
+		} else {
+			id = p.GRE.Key
+		}
+	}
+	if p.Proto == ProtoESP || p.Proto == ProtoAH || p.Proto == ProtoGRE {
+		src = netip.AddrPortFrom(p.Src, 0)
+		dst = netip.AddrPortFrom(p.Dst, 0)
+	}
+	return NewKey(p.Proto, src, dst, id)
+}
+
+// flow finds or creates the packet's flow; nil when the table is full.
+func (t *Table) flow(p *decode.Packet) *Flow {
+	k, dir := PacketKey(p)
+	f := t.flows[k]
+	if f == nil {
+		if len(t.flows) >= t.opts.MaxFlows {
+			if t.overflowKeys == nil {
+				t.overflowKeys = make(map[Key]struct{})
+			}
+			// Count distinct overflowing flows, but bound even that set:
+			// past it, packets are still counted.
+			if _, ok := t.overflowKeys[k]; !ok && len(t.overflowKeys) < maxOverflowTracked {
+				t.overflowKeys[k] = struct{}{}
+				t.OverflowFlows++
+			}
+			t.OverflowPackets++
+			return nil
+		}
+		f = &Flow{Key: k, First: p.Time}
+		t.flows[k] = f
+		t.flowOrder = append(t.flowOrder, f)
+	}
+	f.Packets[dir]++
+	f.Bytes[dir] += int64(p.Length)
+	f.Kinds[p.Kind]++
+	if p.Time.After(f.Last) {
+		f.Last = p.Time
+	}
+	f.Frames.Add(p.Frame)
+	return f
+}
+
+func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool) *ESPSA {
+	k := saKey{spi: info.SPI, ah: ah, dst: p.Dst}
+	sa := t.sas[k]
+	if sa == nil {
+		sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
+		if len(t.sas) < t.opts.MaxFlows {
+			t.sas[k] = sa
+			t.saOrder = append(t.saOrder, sa)
+		}
+		if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
+			tun.attach(sa)
+		}
+	}
+	sa.Src = p.Src
+	sa.add(p, info.Seq)
+	if sa.Tunnel != 0 {
+		if tun := t.tunnelByID(sa.Tunnel); tun != nil {
+			tun.touch(p.Time, p.Frame)
+		}
+	}
+	return sa
+}
+
+func (t *Table) tunnelByID(id int) *Tunnel {
+	if id <= 0 || id > len(t.tunnelOrder) {
+		return nil
+	}
+	return t.tunnelOrder[id-1]
+}
+
+func (tun *Tunnel) attach(sa *ESPSA) {
+	sa.Tunnel = tun.ID
+	sa.Inferred = true
+	tun.ESPSAs = append(tun.ESPSAs, sa)
+}
+
+// touch records activity for the idle-gap measure.
+func (tun *Tunnel) touch(ts time.Time, frame int) {
+	if !tun.lastActivity.IsZero() {
+		if gap := ts.Sub(tun.lastActivity); gap > tun.LargestGap {
+			tun.LargestGap = gap
+			tun.GapBefore, tun.GapAfter = tun.lastActivityFrame, frame
+		}
+	}
+	if ts.After(tun.lastActivity) || tun.lastActivity.IsZero() {
+		tun.lastActivity = ts
+		tun.lastActivityFrame = frame
+	}
+	if ts.After(tun.Last) {
+		tun.Last = ts
+	}
+}
+
+// roleOfSource says which peer sent a packet, by address (and port where
+// both peers share an address).
+func (tun *Tunnel) roleOfSource(p *decode.Packet) Role {
+	src := netip.AddrPortFrom(p.Src, p.SrcPort)
+	if src == tun.Initiator {
+		return RoleInitiator
+	}
+	if src == tun.Responder {
+		return RoleResponder
+	}
+	if slices.Contains(tun.addrs[RoleInitiator], p.Src) && !slices.Contains(tun.addrs[RoleResponder], p.Src) {
+		return RoleInitiator
+	}
+	if slices.Contains(tun.addrs[RoleResponder], p.Src) {
+		return RoleResponder
+	}
+	return RoleInitiator
+}
+
+func (tun *Tunnel) noteAddr(r Role, a netip.Addr) {
+	if !slices.Contains(tun.addrs[r], a) && len(tun.addrs[r]) < 8 {
+		tun.addrs[r] = append(tun.addrs[r], a)
+	}
+}
+
+func (t *Table) addIKE(p *decode.Packet) *Tunnel {
+	m := p.IKE
+	if m.SPIi == 0 {
+		return nil
+	}
+	src := netip.AddrPortFrom(p.Src, p.SrcPort)
+	dst := netip.AddrPortFrom(p.Dst, p.DstPort)
+	k := tunnelKey{m.Version, m.SPIi}
+	tun := t.tunnels[k]
+	if tun == nil {
+		if len(t.tunnels) >= t.opts.MaxTunnels {
+			t.OverflowTunnels++
+			return nil
+		}
+		tun = &Tunnel{
+			ID:            len(t.tunnelOrder) + 1,
+			Version:       m.Version,
+			SPIi:          m.SPIi,
+			First:         p.Time,
+			exchangeIndex: make(map[exchangeKey]*Exchange),
+		}
+		initiatorSent := true
+		switch {
+		case m.Version == 2:
+			initiatorSent = m.IsInitiator()
+			tun.Midstream = !(m.Exchange == exchangeIKESAInit && m.MessageID == 0)
+		default:
+			// IKEv1 has no initiator flag: the first message of a Main
+			// or Aggressive Mode has a zero responder cookie. Seen later,
+			// the sender of the first message is taken as initiator.
+			tun.Midstream = m.SPIr != 0
+		}
+		if initiatorSent {
+			tun.Initiator, tun.Responder = src, dst
+		} else {
+			tun.Initiator, tun.Responder = dst, src
+		}
+		tun.InitiatorFirst, tun.ResponderFirst = tun.Initiator, tun.Responder
+		tun.noteAddr(RoleInitiator, tun.Initiator.Addr())
+		tun.noteAddr(RoleResponder, tun.Responder.Addr())
+		t.tunnels[k] = tun
+		t.tunnelOrder = append(t.tunnelOrder, tun)
+	}
+	t.peers[newAddrPair(p.Src, p.Dst)] = tun
+	if tun.SPIr == 0 && m.SPIr != 0 {
+		tun.SPIr = m.SPIr
+	}
+	tun.Messages++
+	tun.Frames.Add(p.Frame)
+	tun.touch(p.Time, p.Frame)
+
+	from := tun.senderRole(p)
+	tun.noteStray(from, p)
+	tun.noteAddr(from, p.Src)
+	tun.noteAddr(1-from, p.Dst)
+	tun.updateEndpoint(from, src, p)
+
+	// NAT-T port float, port use after it, and marker misuse.
+	tcp := p.TCPEncap || p.Proto == ProtoTCP
+	if tcp {
+		tun.TCP = true
+	}
+	switch {
+	case p.NonESPMarker && !tcp && (p.SrcPort == 500 || p.DstPort == 500):
+		tun.MarkerOn500.Add(p.Frame)
+	case p.NonESPMarker && !tcp:
+		if !tun.Float {
+			tun.Float = true
+			tun.FloatFrame = p.Frame
+		}
+	case !tcp && tun.Float && (p.SrcPort == 500 || p.DstPort == 500):
+		tun.Port500AfterFloat++
+		tun.Port500AfterFloatFrame.Add(p.Frame)
+	}
+
+	tun.addNATD(from, m, p.Frame)
+	tun.addVendorIDs(from, m)
+	tun.addNotifies(from, m, p.Frame)
+	tun.Deletes += len(m.Deletes)
+	tun.addExchange(from, p)
+	tun.noteIKE(from, p)
+	return tun
+}
+
+// senderRole says which peer sent an IKE message.
+func (tun *Tunnel) senderRole(p *decode.Packet) Role {
+	if tun.Version == 2 {
+		if p.IKE.IsInitiator() {
+			return RoleInitiator
+		}
+		return RoleResponder
+	}
+	return tun.roleOfSource(p)
+}
+
+func (tun *Tunnel) updateEndpoint(from Role, src netip.AddrPort, p *decode.Packet) {
+	cur := &tun.Initiator
+	if from == RoleResponder {
+		cur = &tun.Responder
+	}
+	if *cur == src {
+		return
+	}
+	if len(tun.EndpointChanges) < maxEndpointChanges {
+		float := cur.Port() == 500 && (src.Port() == 4500 || p.NonESPMarker) && cur.Addr() == src.Addr()
+		if !float && cur.Addr() == src.Addr() && cur.Port() != 500 && p.NonESPMarker {
+			float = false
+		}
+		tun.EndpointChanges = append(tun.EndpointChanges, EndpointChange{
+			Time: p.Time, Frame: p.Frame, Peer: from, From: *cur, To: src, Float: float,
+		})
+	}
+	*cur = src
+}
+
+func (tun *Tunnel) addNATD(from Role, m *decode.IKEMessage, frame int) {
+	if len(m.NATD) == 0 {
+		return
+	}
+	n := &tun.NATD[from]
+	n.Sent = true
+	n.Frames.Add(frame)
+	for _, d := range m.NATD {
+		if !slices.Contains(n.PayloadTypes, d.PayloadType) {
+			n.PayloadTypes = append(n.PayloadTypes, d.PayloadType)
+		}
+		if d.PortZero {
+			n.PortZero = true
+		}
+		switch d.Match {
+		case decode.NATDUnknown:
+			n.Unverified = true
+		case decode.NATDMatched:
+			if d.Kind == decode.NATDSource {
+				n.SourceMatched = true
+			} else {
+				n.DestMatched = true
+			}
+		case decode.NATDMismatch:
+			if d.Kind == decode.NATDSource {
+				n.SourceMismatch = true
+			} else {
+				n.DestMismatch = true
+			}
+		}
+	}
+	// A peer with several source hashes (one per local address, RFC 7296
+	// §2.23) matches if any matches.
+	if n.SourceMatched {
+		n.SourceMismatch = false
+	}
+}
+
+func (tun *Tunnel) addVendorIDs(from Role, m *decode.IKEMessage) {
+	for _, v := range m.VendorIDs {
+		name := v.Name
+		if name == "" {
+			name = hexString(v.Data)
+		}
+		if !slices.Contains(tun.VendorIDs[from], name) && len(tun.VendorIDs[from]) < 32 {
+			tun.VendorIDs[from] = append(tun.VendorIDs[from], name)
+		}
+		if decode.IsNATTVendorID(v.Data) && !slices.Contains(tun.NATTVendorIDs[from], name) {
+			tun.NATTVendorIDs[from] = append(tun.NATTVendorIDs[from], name)
+		}
+		if decode.IsFragmentationVendorID(v.Data) {
+			tun.FragmentationOK[from] = true
+		}
+	}
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	var s strings.Builder
+	for _, c := range b {
+		s.WriteByte(digits[c>>4])
+		s.WriteByte(digits[c&0xf])
+	}
+	return s.String()
+}
+
+// Notify types flows looks at (RFC 7296 §3.10.1, RFC 7383, RFC 4555).
+const (
+	notifyFragmentationSupported = decode.NotifyType(16430)
+	exchangeIKESAInit            = decode.ExchangeType(34)
+	exchangeIKEAuth              = decode.ExchangeType(35)
+	exchangeCreateChildSA        = decode.ExchangeType(36)
+	exchangeInformational        = decode.ExchangeType(37)
+	exchangeV1Main               = decode.ExchangeType(2)
+	exchangeV1Aggressive         = decode.ExchangeType(4)
+	exchangeV1Informational      = decode.ExchangeType(5)
+	exchangeV1Quick              = decode.ExchangeType(32)
+	maxNotifiesKept              = 64
+)
+
+func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
+	for _, n := range m.Notifies {
+		if n.Type == notifyFragmentationSupported {
+			tun.FragmentationOK[from] = true
+		}
+		seen := NotifySeen{Type: n.Type, Name: n.Type.String(), Frame: frame, From: from}
+		if n.Type < 16384 {
+			if len(tun.ErrorNotifies) < maxNotifiesKept {
+				tun.ErrorNotifies = append(tun.ErrorNotifies, seen)
+			}
+		} else if len(tun.StatusNotifies) < maxNotifiesKept {
+			tun.StatusNotifies = append(tun.StatusNotifies, seen)
+		}
+	}
+}
+
+// v1ExchangeLength is how many messages an IKEv1 exchange has when it
+// completes (RFC 2409 §5, §5.5; RFC 2408 §4.8).
+func v1ExchangeLength(e decode.ExchangeType) int {
+	switch e {
+	case exchangeV1Main:
+		return 6
+	case exchangeV1Aggressive, exchangeV1Quick:
+		return 3
+	case exchangeV1Informational:
+		return 1
+	}
+	return 2
+}
+
+func (tun *Tunnel) addExchange(from Role, p *decode.Packet) {
+	m := p.IKE
+	if tun.Version == 2 {
+		tun.addExchangeV2(from, p)
+		return
+	}
+	// IKEv1: one exchange per message ID; messages alternate between the
+	// peers, and a repeated message is a retransmission.
+	key := exchangeKey{msgID: m.MessageID}
+	e := tun.exchangeIndex[key]
+	if e == nil {
+		e = tun.newExchange(key, m.Exchange, from, p)
+		if e == nil {
+			return
+		}
+	}
+	e.Last = p.Time
+	if m.Encrypted {
+		e.Encrypted = true
+	}
+	if slices.Contains(e.seen, p.PayloadHash) {
+		e.Retransmissions++
+		tun.Retransmissions++
+		if from == e.From {
+			e.Requests++
+			e.RequestFrames.Add(p.Frame)
+		} else {
+			e.Responses++
+			e.ResponseFrames.Add(p.Frame)
+		}
+		return
+	}
+	if len(e.seen) < 16 {
+		e.seen = append(e.seen, p.PayloadHash)
+	}
+	e.Messages++
+	if from == e.From {
+		e.Requests++
+		e.RequestFrames.Add(p.Frame)
+	} else {
+		e.Responses++
+		e.ResponseFrames.Add(p.Frame)
+		e.Answered = true
+		e.ResponseNotifies = appendNotifyTypes(e.ResponseNotifies, m)
+	}
+	e.lastFrom = from
+	e.waiting = true
+	if e.Messages >= v1ExchangeLength(e.Type) {
+		e.Complete = true
+		e.waiting = false
+	}
+}
+
+func (tun *Tunnel) addExchangeV2(from Role, p *decode.Packet) {
+	m := p.IKE
+	response := m.IsResponse()
+	requester := from
+	if response {
+		requester = 1 - from
+	}
+	key := exchangeKey{from: requester, msgID: m.MessageID}
+	e := tun.exchangeIndex[key]
+	if !response && e != nil && !slices.Contains(e.seen, p.PayloadHash) && e.Answered {
+		// A new request reusing the message ID after an answer: IKE_SA_INIT
+		// again with a COOKIE or another KE group (RFC 7296 §2.6, §1.2).
+		e = nil
+	}
+	if e == nil {
+		if response {
+			// A response whose request the capture missed.
+			e = tun.newExchange(key, m.Exchange, requester, p)
+		} else {
+			e = tun.newExchange(key, m.Exchange, requester, p)
+		}
+		if e == nil {
+			return
+		}
+	}
+	e.Last = p.Time
+	if m.Encrypted {
+		e.Encrypted = true
+	}
+	repeated := slices.Contains(e.seen, p.PayloadHash)
+	if !repeated && len(e.seen) < 16 {
+		e.seen = append(e.seen, p.PayloadHash)
+	}
+	if response {
+		e.Responses++
+		e.ResponseFrames.Add(p.Frame)
+		if repeated {
+			e.Retransmissions++
+			tun.Retransmissions++
+			return
+		}
+		e.Messages++
+		e.Answered = true
+		e.ResponseNotifies = appendNotifyTypes(e.ResponseNotifies, m)
+		return
+	}
+	e.Requests++
+	e.RequestFrames.Add(p.Frame)
+	if repeated {
+		e.Retransmissions++
+		tun.Retransmissions++
+		return
+	}
+	e.Messages++
+}
+
+func appendNotifyTypes(dst []decode.NotifyType, m *decode.IKEMessage) []decode.NotifyType {
+	for _, n := range m.Notifies {
+		if len(dst) < 16 {
+			dst = append(dst, n.Type)
+		}
+	}
+	return dst
+}
+
+func (tun *Tunnel) newExchange(key exchangeKey, typ decode.ExchangeType, from Role, p *decode.Packet) *Exchange {
+	if len(tun.Exchanges) >= maxExchanges {
+		tun.ExchangesOverflow++
+		return nil
+	}
+	e := &Exchange{
+		Type:      typ,
+		MessageID: key.msgID,
+		From:      from,
+		First:     p.Time,
+		Port:      p.DstPort,
+		TCP:       p.TCPEncap || p.Proto == ProtoTCP,
+	}
+	if p.IKE.IsResponse() {
+		e.Port = p.SrcPort
+	}
+	tun.Exchanges = append(tun.Exchanges, e)
+	tun.exchangeIndex[key] = e
+	return e
+}

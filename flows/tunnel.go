@@ -1,0 +1,369 @@
+package flows
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+)
+
+// Tunnel state, as in the JSON output.
+type State string
+
+// Tunnel states. A tunnel is "established" once the exchange that creates
+// the IKE SA and its first child SA completed (IKEv2 IKE_AUTH response,
+// IKEv1 Main/Aggressive Mode then Quick Mode), "failed" when a request was
+// left unanswered or an error notify was sent in cleartext, "negotiating"
+// when the capture ends mid-negotiation without evidence of failure,
+// "rekeyed" when it was established and later exchanges created new SAs, and
+// "deleted" when a cleartext Delete was seen.
+const (
+	StateNegotiating State = "negotiating"
+	StateEstablished State = "established"
+	StateFailed      State = "failed"
+	StateRekeyed     State = "rekeyed"
+	StateDeleted     State = "deleted"
+)
+
+// NATPosition says where a real NAT sits between the peers of a tunnel.
+type NATPosition string
+
+// NAT positions, as in the JSON output.
+const (
+	NATNone      NATPosition = "none"
+	NATInitiator NATPosition = "initiator" // the initiator is behind a NAT
+	NATResponder NATPosition = "responder"
+	NATBoth      NATPosition = "both"
+	NATUnknown   NATPosition = "unknown" // no NAT-D payloads to tell
+)
+
+// Role is a peer's role in an IKE SA.
+type Role uint8
+
+// Roles.
+const (
+	RoleInitiator Role = iota
+	RoleResponder
+)
+
+func (r Role) String() string {
+	if r == RoleInitiator {
+		return "initiator"
+	}
+	return "responder"
+}
+
+// maxExchanges bounds the exchanges a tunnel keeps; more are counted only.
+// A real IKE SA has a handful plus a few per rekey and DPD; a hostile
+// capture must not grow a tunnel without bound.
+const maxExchanges = 512
+
+// maxEndpointChanges bounds the recorded address and port changes.
+const maxEndpointChanges = 64
+
+// Tunnel is one IKE SA, identified by its initiator SPI, followed across the
+// port float from 500 to 4500 and across address or port changes.
+type Tunnel struct {
+	ID         int
+	Version    uint8
+	SPIi, SPIr uint64
+	// Initiator and Responder are the peers' latest address and port as
+	// seen in this capture; InitiatorFirst and ResponderFirst the ones of
+	// the first message.
+	Initiator, Responder           netip.AddrPort
+	InitiatorFirst, ResponderFirst netip.AddrPort
+	// Midstream is set when the capture began after the IKE SA was set up,
+	// so the roles are a guess.
+	Midstream bool
+
+	First, Last time.Time
+	Frames      Frames // IKE messages
+
+	Exchanges         []*Exchange
+	ExchangesOverflow int
+	Messages          int
+	Retransmissions   int
+
+	// NAT detection from NAT-D verification, per peer: what each peer's
+	// hashes say about the captured tuples.
+	NATD            [2]PeerNATD // by Role
+	NATTVendorIDs   [2][]string // NAT-T capability vendor IDs sent, by Role
+	FragmentationOK [2]bool     // IKEV2_FRAGMENTATION_SUPPORTED or IKE fragmentation VID, by Role
+	VendorIDs       [2][]string // all vendor ID names sent, by Role
+
+	// Float is set when IKE moved to port 4500 with the non-ESP marker.
+	Float      bool
+	FloatFrame int
+	// IKEOnPortAfterFloat counts IKE messages sent on UDP 500 after the float.
+	Port500AfterFloat      int
+	Port500AfterFloatFrame Frames
+	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500.
+	MarkerOn500 Frames
+	TCP         bool // IKE seen over TCP (RFC 9329)
+
+	EndpointChanges []EndpointChange
+
+	ESPSAs []*ESPSA
+
+	Keepalives Keepalives
+
+	// LargestGap is the longest time without any packet of the tunnel
+	// (IKE, ESP, keepalive) between its first and last packet.
+	LargestGap          time.Duration
+	GapBefore, GapAfter int // frames around the largest gap
+	lastActivity        time.Time
+	lastActivityFrame   int
+
+	// IKEFragments summarises the size and IP fragmentation of the IKE
+	// messages; Strays lists responder messages sent to an address the
+	// initiator never used (StrayCount counts them all).
+	IKEFragments IKEFragmentation
+	Strays       []Stray
+	StrayCount   int
+
+	// ErrorNotifies are cleartext error notifies (type < 16384), by name.
+	ErrorNotifies []NotifySeen
+	// StatusNotifies of interest (MOBIKE, NAT notifies, COOKIE…).
+	StatusNotifies []NotifySeen
+	Deletes        int
+
+	// Fate of the tunnel's IKE messages across the NAT (two captures).
+	Fate Fate
+
+	State         State
+	StateEvidence []int
+	StateReason   string
+
+	// established, when the tunnel became established.
+	established      bool
+	establishedAt    time.Time
+	establishedFrame int
+	childCreations   int
+	// fakedBy marks peers whose NAT-D source hash correlation proved faked.
+	fakedBy [2]bool
+	// addrs are the addresses seen for each peer, for attaching ESP and
+	// keepalives.
+	addrs [2][]netip.Addr
+	// awaiting is set while the last distinct message of an IKEv1 exchange
+	// waits for the other peer.
+	exchangeIndex map[exchangeKey]*Exchange
+}
+
+type exchangeKey struct {
+	from  Role
+	msgID uint32
+}
+
+// PeerNATD records what one peer's NAT-D hashes said.
+type PeerNATD struct {
+	Sent           bool // the peer sent NAT-D
+	SourceMismatch bool // its hash of its own address did not match the captured source
+	DestMismatch   bool // its hash of the peer's address did not match the captured destination
+	SourceMatched  bool
+	DestMatched    bool
+	PortZero       bool // a hash matched with port 0 (libreswan forced encapsulation)
+	Unverified     bool // hashes could not be verified (IKEv1 hash algorithm unknown)
+	PayloadTypes   []decode.PayloadType
+	Frames         Frames
+}
+
+// NotifySeen is a notify seen in cleartext.
+type NotifySeen struct {
+	Type  decode.NotifyType
+	Name  string
+	Frame int
+	From  Role
+}
+
+// EndpointChange is a change of a peer's address or port.
+type EndpointChange struct {
+	Time  time.Time
+	Frame int
+	Peer  Role
+	From  netip.AddrPort
+	To    netip.AddrPort
+	Float bool // the change is the NAT-T float from 500 to 4500
+}
+
+// Keepalives summarises NAT-T keepalives of a tunnel.
+type Keepalives struct {
+	Count       int
+	From        [2]int // by Role
+	MinInterval time.Duration
+	MaxInterval time.Duration
+	sum         time.Duration
+	intervals   int
+	last        [2]time.Time
+	Frames      Frames
+}
+
+// MeanInterval returns the mean time between keepalives of one sender.
+func (k *Keepalives) MeanInterval() time.Duration {
+	if k.intervals == 0 {
+		return 0
+	}
+	return k.sum / time.Duration(k.intervals)
+}
+
+func (k *Keepalives) add(from Role, t time.Time, frame int) {
+	k.Count++
+	k.From[from]++
+	k.Frames.Add(frame)
+	if last := k.last[from]; !last.IsZero() {
+		d := t.Sub(last)
+		if k.intervals == 0 || d < k.MinInterval {
+			k.MinInterval = d
+		}
+		if d > k.MaxInterval {
+			k.MaxInterval = d
+		}
+		k.sum += d
+		k.intervals++
+	}
+	k.last[from] = t
+}
+
+// Exchange is one IKE exchange: a request and its response, with
+// retransmissions.
+type Exchange struct {
+	Type      decode.ExchangeType
+	MessageID uint32
+	// From is the role of the peer that sent the request.
+	From Role
+	// Messages counts the distinct messages of the exchange (IKEv1 Main
+	// Mode has six in message ID 0).
+	Messages        int
+	Requests        int // request transmissions, including retransmissions
+	Responses       int
+	Retransmissions int
+	RequestFrames   Frames
+	ResponseFrames  Frames
+	First, Last     time.Time
+	// Answered is set when the other peer answered.
+	Answered bool
+	// Port is the destination port of the first request (500, 4500, or a
+	// TCP port).
+	Port uint16
+	TCP  bool
+	// Encrypted is set when the exchange's messages are encrypted.
+	Encrypted bool
+	// Notifies in the response (cleartext only).
+	ResponseNotifies []decode.NotifyType
+	// Sends holds the exchange's latest distinct message and its
+	// transmissions: for an unanswered exchange, the request and its
+	// retransmissions.
+	Sends Sends
+	// Complete is set for IKEv1 exchanges that reached their last message.
+	Complete bool
+	seen     []uint64 // payload hashes of the distinct messages
+	waiting  bool     // IKEv1: the last distinct message awaits the other peer
+	lastFrom Role
+}
+
+// Encapsulation returns how the tunnel's ESP travelled.
+func (t *Tunnel) Encapsulation() Encapsulation {
+	var raw, udp, tcp int
+	for _, sa := range t.ESPSAs {
+		raw += sa.Raw
+		udp += sa.UDP
+		tcp += sa.TCP
+	}
+	return encapOf(raw, udp, tcp)
+}
+
+// ESPPackets returns the number of ESP packets of the tunnel's SAs.
+func (t *Tunnel) ESPPackets() int {
+	n := 0
+	for _, sa := range t.ESPSAs {
+		n += sa.Packets()
+	}
+	return n
+}
+
+// NAT returns where NAT-D verification puts a real NAT. A mismatching hash
+// reveals a translation between where the hash was computed and where the
+// packet was captured, or on the way from there to the peer: the
+// initiator's own source hash not matching (or the responder's hash of the
+// initiator not matching) says the initiator is behind a NAT, and likewise
+// for the responder. Hashes known to be faked are left out.
+func (t *Tunnel) NAT() NATPosition {
+	if !t.NATD[RoleInitiator].Sent && !t.NATD[RoleResponder].Sent {
+		return NATUnknown
+	}
+	ini, resp := t.natEvidence()
+	switch {
+	case ini && resp:
+		return NATBoth
+	case ini:
+		return NATInitiator
+	case resp:
+		return NATResponder
+	}
+	if t.NATD[RoleInitiator].Unverified || t.NATD[RoleResponder].Unverified {
+		return NATUnknown
+	}
+	return NATNone
+}
+
+func (t *Tunnel) natEvidence() (initiator, responder bool) {
+	i, r := &t.NATD[RoleInitiator], &t.NATD[RoleResponder]
+	initiator = (i.SourceMismatch && !t.faked(RoleInitiator)) || r.DestMismatch
+	responder = (r.SourceMismatch && !t.faked(RoleResponder)) || i.DestMismatch
+	return initiator, responder
+}
+
+// faked reports whether a peer's own NAT-D source hash is known to be
+// deliberately wrong: it matches the captured tuple with port 0 (libreswan's
+// encapsulation=yes), or the other peer's view of it agrees with the
+// captured tuple while the peer's own hash does not — which no NAT between
+// them can cause when the hash mismatches already where it was sent. The
+// second case needs the capture to be on the sender's side of any NAT; the
+// correlation of two captures establishes that (see Correlation).
+func (t *Tunnel) faked(r Role) bool {
+	n := &t.NATD[r]
+	if n.PortZero {
+		return true
+	}
+	return t.fakedBy[r]
+}
+
+// NATDFaked returns the peers whose NAT-D source hash is faked (forced
+// encapsulation), by role name.
+func (t *Tunnel) NATDFaked() []string {
+	out := []string{}
+	for _, r := range []Role{RoleInitiator, RoleResponder} {
+		if t.faked(r) {
+			out = append(out, r.String())
+		}
+	}
+	return out
+}
+
+// NATTNegotiated reports whether both peers announced NAT traversal: for
+// IKEv2 both sent NAT_DETECTION notifies in IKE_SA_INIT; for IKEv1 both sent
+// a vendor ID of the same NAT-T family (RFC 3947, or the same draft).
+func (t *Tunnel) NATTNegotiated() bool {
+	if t.Version == 2 {
+		return t.NATD[RoleInitiator].Sent && t.NATD[RoleResponder].Sent
+	}
+	return commonNATT(t.NATTVendorIDs[RoleInitiator], t.NATTVendorIDs[RoleResponder]) != ""
+}
+
+// commonNATT returns the NAT-T vendor ID both lists share, preferring RFC
+// 3947, or "".
+func commonNATT(a, b []string) string {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// Established reports whether the tunnel was established at some point.
+func (t *Tunnel) Established() bool { return t.established }
+
+// EstablishedAt returns when and at which frame the tunnel became established.
+func (t *Tunnel) EstablishedAt() (time.Time, int) { return t.establishedAt, t.establishedFrame }

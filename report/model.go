@@ -1,0 +1,473 @@
+package report
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// Schema names the JSON report format and its version. It changes when a
+// field is renamed or removed; adding a field keeps it.
+const Schema = "vpnpcap.report/v1"
+
+// Report is everything vpnpcap tells about one capture or a pair: the model
+// every output format renders. Field names are the JSON schema, documented
+// in docs/report-schema.md.
+type Report struct {
+	Schema      string            `json:"schema"`
+	Captures    []CaptureJSON     `json:"captures"`
+	Correlation *CorrelationJSON  `json:"correlation,omitempty"`
+	Tunnels     []TunnelJSON      `json:"tunnels"`
+	Mappings    []MappingJSON     `json:"mappings"`
+	Flows       []FlowJSON        `json:"flows,omitempty"`
+	PPTP        []PPTPSessionJSON `json:"pptp_sessions,omitempty"`
+	Findings    []rules.Finding   `json:"findings"`
+}
+
+// CaptureJSON describes one capture file.
+type CaptureJSON struct {
+	Path        string         `json:"path"`
+	Role        string         `json:"role"` // inside, outside, or capture when alone
+	Frames      int            `json:"frames"`
+	Packets     int            `json:"vpn_packets"`
+	First       string         `json:"first,omitempty"`
+	Last        string         `json:"last,omitempty"`
+	Span        float64        `json:"span_seconds"`
+	Kinds       map[string]int `json:"kinds"`
+	Malformed   int            `json:"malformed"`
+	Undecodable map[string]int `json:"undecodable,omitempty"`
+	ReadError   string         `json:"read_error,omitempty"`
+	Overflow    *OverflowJSON  `json:"overflow,omitempty"`
+}
+
+// OverflowJSON reports what the flow table could not keep.
+type OverflowJSON struct {
+	Flows   int `json:"flows"`
+	Packets int `json:"packets"`
+	Tunnels int `json:"tunnels"`
+}
+
+// CorrelationJSON summarises the correlation of two captures.
+type CorrelationJSON struct {
+	Roles            string  `json:"roles"`
+	OffsetSeconds    float64 `json:"clock_offset_seconds"`
+	DriftPPM         float64 `json:"clock_drift_ppm"`
+	Anchors          int     `json:"anchors"`
+	Overlaps         bool    `json:"overlaps"`
+	OverlapStart     string  `json:"overlap_start,omitempty"`
+	OverlapEnd       string  `json:"overlap_end,omitempty"`
+	OverlapSeconds   float64 `json:"overlap_seconds"`
+	InsideCompared   int     `json:"inside_compared"`
+	OutsideCompared  int     `json:"outside_compared"`
+	Matched          int     `json:"matched"`
+	Modified         int     `json:"modified"`
+	InsideUnmatched  int     `json:"inside_unmatched"`
+	OutsideUnmatched int     `json:"outside_unmatched"`
+}
+
+// TunnelJSON is one tunnel. Endpoints are keyed by capture role ("inside",
+// "outside", or "capture" for a single capture).
+type TunnelJSON struct {
+	ID                int               `json:"id"`
+	IKEVersion        uint8             `json:"ike_version"`
+	SPIi              string            `json:"spi_i"`
+	SPIr              string            `json:"spi_r"`
+	SPIiByCapture     map[string]string `json:"spi_i_by_capture,omitempty"`
+	Initiator         map[string]string `json:"initiator"`
+	Responder         map[string]string `json:"responder"`
+	NAT               string            `json:"nat"`
+	NATDFaked         []string          `json:"natd_faked"`
+	NATTNegotiated    bool              `json:"natt_negotiated"`
+	NATTVendorIDs     []string          `json:"natt_vendor_ids,omitempty"`
+	Float             bool              `json:"float"`
+	Encapsulation     string            `json:"encapsulation"`
+	ESPSAs            []ESPSAJSON       `json:"esp_sas"`
+	State             string            `json:"state"`
+	StateReason       string            `json:"state_reason"`
+	Exchanges         int               `json:"exchanges"`
+	Retransmissions   int               `json:"retransmissions"`
+	Keepalives        int               `json:"keepalives"`
+	KeepaliveInterval float64           `json:"keepalive_interval_seconds,omitempty"`
+	LargestGap        float64           `json:"largest_gap_seconds"`
+	IKEFate           *FateJSON         `json:"ike_fate,omitempty"`
+	Verdict           *rules.Verdict    `json:"verdict,omitempty"`
+}
+
+// ESPSAJSON is one ESP or AH SA of a tunnel.
+type ESPSAJSON struct {
+	SPI           string    `json:"spi"`
+	Protocol      string    `json:"protocol"` // esp or ah
+	Capture       string    `json:"capture"`  // role of the capture it was seen in
+	Src           string    `json:"src"`
+	Dst           string    `json:"dst"`
+	Packets       int       `json:"packets"`
+	Encapsulation string    `json:"encapsulation"`
+	Inferred      bool      `json:"inferred"`
+	Missing       int       `json:"missing_seq"`
+	Repeated      int       `json:"repeated_seq"`
+	Fate          *FateJSON `json:"fate,omitempty"`
+}
+
+// FateJSON counts what happened to packets across the NAT.
+type FateJSON struct {
+	Forwarded   int `json:"forwarded"`
+	Dropped     int `json:"dropped"`
+	Modified    int `json:"modified"`
+	NoOrigin    int `json:"no_origin"`
+	NotCompared int `json:"not_compared"`
+}
+
+// MappingJSON is one NAT mapping.
+type MappingJSON struct {
+	Protocol   string   `json:"protocol"`
+	Inside     string   `json:"inside"`
+	Outside    string   `json:"outside"`
+	Translated bool     `json:"translated"`
+	PacketsOut int      `json:"packets_out"`
+	PacketsIn  int      `json:"packets_in"`
+	First      string   `json:"first"`
+	Last       string   `json:"last"`
+	InboundIDs []string `json:"inbound_ids,omitempty"`
+}
+
+// FlowJSON is one flow of one capture.
+type FlowJSON struct {
+	Capture   string `json:"capture"`
+	Key       string `json:"key"`
+	Protocol  string `json:"protocol"`
+	A         string `json:"a"`
+	B         string `json:"b"`
+	ID        string `json:"id,omitempty"`
+	PacketsAB int    `json:"packets_ab"`
+	PacketsBA int    `json:"packets_ba"`
+	Bytes     int64  `json:"bytes"`
+	First     string `json:"first"`
+	Last      string `json:"last"`
+	Tunnel    int    `json:"tunnel,omitempty"`
+	Forwarded int    `json:"forwarded"`
+	Dropped   int    `json:"dropped"`
+	Modified  int    `json:"modified"`
+	NoOrigin  int    `json:"no_origin"`
+}
+
+// PPTPSessionJSON is one PPTP session of one capture.
+type PPTPSessionJSON struct {
+	Capture            string `json:"capture"`
+	Client             string `json:"client"`
+	Server             string `json:"server"`
+	ControlEstablished bool   `json:"control_established"`
+	ClientCallID       uint16 `json:"client_call_id"`
+	ServerCallID       uint16 `json:"server_call_id"`
+	CallResult         uint8  `json:"call_result"`
+	GREOut             int    `json:"gre_out"`
+	GREIn              int    `json:"gre_in"`
+	GREOther           int    `json:"gre_other"`
+}
+
+// Options say what a report includes.
+type Options struct {
+	// Flows lists every flow (the `flows` command).
+	Flows bool
+	// Findings and verdicts (the `analyze` command).
+	Findings []rules.Finding
+	Verdicts []rules.Verdict
+	// WithVerdicts includes the verdicts even when there are no findings.
+	WithVerdicts bool
+}
+
+func roleName(c *rules.Context, s flows.Side) string {
+	if !c.Two() {
+		return "capture"
+	}
+	return s.String()
+}
+
+// Build assembles the report of a rules context.
+func Build(c *rules.Context, opts Options) *Report {
+	r := &Report{Schema: Schema, Tunnels: []TunnelJSON{}, Mappings: []MappingJSON{}, Findings: opts.Findings}
+	if r.Findings == nil {
+		r.Findings = []rules.Finding{}
+	}
+	for i, a := range c.Captures {
+		r.Captures = append(r.Captures, captureJSON(a, roleName(c, flows.Side(i))))
+	}
+	if cor := c.Correlation; cor != nil {
+		r.Correlation = correlationJSON(cor)
+		for _, m := range cor.Mappings {
+			r.Mappings = append(r.Mappings, mappingJSON(m))
+		}
+	}
+	verdicts := map[int]*rules.Verdict{}
+	for i := range opts.Verdicts {
+		verdicts[opts.Verdicts[i].Tunnel] = &opts.Verdicts[i]
+	}
+	for _, v := range c.Tunnels {
+		r.Tunnels = append(r.Tunnels, tunnelJSON(c, v, verdicts[v.ID]))
+	}
+	if opts.Flows {
+		for i, a := range c.Captures {
+			role := roleName(c, flows.Side(i))
+			for _, f := range a.Flows {
+				r.Flows = append(r.Flows, flowJSON(c, flows.Side(i), role, f))
+			}
+			for _, s := range a.Sessions {
+				r.PPTP = append(r.PPTP, PPTPSessionJSON{
+					Capture: role, Client: s.Client.String(), Server: s.Server.String(),
+					ControlEstablished: s.ControlEstablished, ClientCallID: s.ClientCallID, ServerCallID: s.ServerCallID,
+					CallResult: s.CallResult, GREOut: s.GREOut, GREIn: s.GREIn, GREOther: s.GREOther,
+				})
+			}
+		}
+	}
+	return r
+}
+
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return Time(t)
+}
+
+func captureJSON(a *flows.Analysis, role string) CaptureJSON {
+	c := a.Capture
+	j := CaptureJSON{
+		Path:      c.Path,
+		Role:      role,
+		Frames:    c.Frames,
+		Packets:   vpnPackets(c.Stats),
+		First:     timeOrEmpty(c.First),
+		Last:      timeOrEmpty(c.Last),
+		Span:      round3(c.Span().Seconds()),
+		Kinds:     map[string]int{},
+		Malformed: c.Stats.Kinds[decode.KindMalformed],
+	}
+	for k := decode.Kind(1); int(k) < decode.NumKinds; k++ {
+		if n := c.Stats.Kinds[k]; n > 0 {
+			j.Kinds[k.String()] = n
+		}
+	}
+	if len(c.Stats.Undecodable) > 0 {
+		j.Undecodable = c.Stats.Undecodable
+	}
+	if c.ReadError != nil {
+		j.ReadError = c.ReadError.Error()
+	}
+	if a.OverflowFlows+a.OverflowTunnels > 0 {
+		j.Overflow = &OverflowJSON{Flows: a.OverflowFlows, Packets: a.OverflowPackets, Tunnels: a.OverflowTunnels}
+	}
+	return j
+}
+
+func vpnPackets(s decode.Stats) int {
+	n := 0
+	for k := decode.Kind(1); int(k) < decode.NumKinds; k++ {
+		n += s.Kinds[k]
+	}
+	return n
+}
+
+func round3(f float64) float64 {
+	if f < 0 {
+		return -float64(int64(-f*1000+0.5)) / 1000
+	}
+	return float64(int64(f*1000+0.5)) / 1000
+}
+
+func correlationJSON(c *flows.Correlation) *CorrelationJSON {
+	j := &CorrelationJSON{
+		Roles:            c.Roles,
+		OffsetSeconds:    round6(c.Offset.Seconds()),
+		DriftPPM:         round3(c.Drift),
+		Anchors:          c.Anchors,
+		Overlaps:         c.Overlaps,
+		InsideCompared:   c.Compared[flows.SideInside],
+		OutsideCompared:  c.Compared[flows.SideOutside],
+		Matched:          c.Matched,
+		Modified:         c.Modified,
+		InsideUnmatched:  c.Unmatched[flows.SideInside],
+		OutsideUnmatched: c.Unmatched[flows.SideOutside],
+	}
+	if c.Overlaps {
+		j.OverlapStart, j.OverlapEnd = Time(c.OverlapStart), Time(c.OverlapEnd)
+		j.OverlapSeconds = round3(c.OverlapEnd.Sub(c.OverlapStart).Seconds())
+	}
+	return j
+}
+
+func round6(f float64) float64 {
+	if f < 0 {
+		return -float64(int64(-f*1e6+0.5)) / 1e6
+	}
+	return float64(int64(f*1e6+0.5)) / 1e6
+}
+
+func mappingJSON(m *flows.Mapping) MappingJSON {
+	j := MappingJSON{
+		Protocol:   flows.ProtoName(m.Protocol),
+		Inside:     endpointString(m.Protocol, m.Inside),
+		Outside:    endpointString(m.Protocol, m.Outside),
+		Translated: m.Translated(),
+		PacketsOut: m.PacketsOut,
+		PacketsIn:  m.PacketsIn,
+		First:      Time(m.First),
+		Last:       Time(m.Last),
+	}
+	for _, id := range m.IDs {
+		if m.Protocol == flows.ProtoGRE {
+			j.InboundIDs = append(j.InboundIDs, fmt.Sprint(id))
+		} else {
+			j.InboundIDs = append(j.InboundIDs, SPI(id))
+		}
+	}
+	return j
+}
+
+// endpointString shows an endpoint; protocols without ports show the address.
+func endpointString(proto uint8, ap netip.AddrPort) string {
+	if proto == flows.ProtoTCP || proto == flows.ProtoUDP {
+		return ap.String()
+	}
+	return ap.Addr().String()
+}
+
+func fateJSON(f flows.Fate) *FateJSON {
+	return &FateJSON{Forwarded: f.Forwarded, Dropped: f.Dropped, Modified: f.Modified, NoOrigin: f.NoOrigin, NotCompared: f.Outside}
+}
+
+func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) TunnelJSON {
+	t := v.Any()
+	j := TunnelJSON{
+		ID:             v.ID,
+		IKEVersion:     t.Version,
+		SPIi:           IKESPI(t.SPIi),
+		SPIr:           IKESPI(t.SPIr),
+		Initiator:      map[string]string{},
+		Responder:      map[string]string{},
+		NAT:            string(v.NAT()),
+		NATDFaked:      t.NATDFaked(),
+		NATTNegotiated: v.NATTNegotiated(),
+		Encapsulation:  string(v.Encapsulation()),
+		ESPSAs:         []ESPSAJSON{},
+		State:          string(t.State),
+		StateReason:    t.StateReason,
+		Verdict:        vd,
+	}
+	var natt []string
+	for s, side := range v.Sides {
+		if side == nil {
+			continue
+		}
+		role := roleName(c, flows.Side(s))
+		j.Initiator[role] = side.InitiatorFirst.String()
+		j.Responder[role] = side.ResponderFirst.String()
+		if side.Initiator != side.InitiatorFirst {
+			j.Initiator[role+"_latest"] = side.Initiator.String()
+		}
+		if side.Responder != side.ResponderFirst {
+			j.Responder[role+"_latest"] = side.Responder.String()
+		}
+		if v.SPIRewritten {
+			if j.SPIiByCapture == nil {
+				j.SPIiByCapture = map[string]string{}
+			}
+			j.SPIiByCapture[role] = IKESPI(side.SPIi)
+		}
+		for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
+			for _, n := range side.NATTVendorIDs[r] {
+				if !slices.Contains(natt, n) {
+					natt = append(natt, n)
+				}
+			}
+		}
+		if side.Float {
+			j.Float = true
+		}
+		j.Exchanges = max(j.Exchanges, len(side.Exchanges))
+		j.Retransmissions = max(j.Retransmissions, side.Retransmissions)
+		j.Keepalives = max(j.Keepalives, side.Keepalives.Count)
+		if iv := side.Keepalives.MeanInterval(); iv > 0 {
+			j.KeepaliveInterval = round3(iv.Seconds())
+		}
+		j.LargestGap = max(j.LargestGap, round3(side.LargestGap.Seconds()))
+		for _, sa := range side.ESPSAs {
+			sj := ESPSAJSON{
+				SPI: SPI(sa.SPI), Protocol: "esp", Capture: role,
+				Src: sa.Src.String(), Dst: sa.Dst.String(),
+				Packets: sa.Packets(), Encapsulation: string(saEncap(sa)),
+				Inferred: sa.Inferred, Missing: sa.Missing, Repeated: sa.Repeated,
+			}
+			if sa.AH {
+				sj.Protocol = "ah"
+			}
+			if c.Two() {
+				sj.Fate = fateJSON(sa.Fate)
+			}
+			j.ESPSAs = append(j.ESPSAs, sj)
+		}
+		if c.Two() && s == int(flows.SideInside) {
+			j.IKEFate = fateJSON(side.Fate)
+		}
+	}
+	sort.Strings(natt)
+	j.NATTVendorIDs = natt
+	if j.NATDFaked == nil {
+		j.NATDFaked = []string{}
+	}
+	return j
+}
+
+func saEncap(sa *flows.ESPSA) flows.Encapsulation {
+	kinds := 0
+	e := flows.EncapNone
+	for _, k := range []struct {
+		n int
+		e flows.Encapsulation
+	}{{sa.Raw, flows.EncapRaw}, {sa.UDP, flows.EncapUDP}, {sa.TCP, flows.EncapTCP}} {
+		if k.n > 0 {
+			kinds++
+			e = k.e
+		}
+	}
+	if kinds > 1 {
+		return flows.EncapMixed
+	}
+	return e
+}
+
+func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJSON {
+	j := FlowJSON{
+		Capture:   role,
+		Key:       f.Key.String(),
+		Protocol:  flows.ProtoName(f.Key.Proto),
+		A:         endpointString(f.Key.Proto, f.Key.A),
+		B:         endpointString(f.Key.Proto, f.Key.B),
+		PacketsAB: f.Packets[flows.DirAB],
+		PacketsBA: f.Packets[flows.DirBA],
+		Bytes:     f.Bytes[0] + f.Bytes[1],
+		First:     Time(f.First),
+		Last:      Time(f.Last),
+		Forwarded: f.Fate.Forwarded,
+		Dropped:   f.Fate.Dropped,
+		Modified:  f.Fate.Modified,
+		NoOrigin:  f.Fate.NoOrigin,
+	}
+	switch f.Key.Proto {
+	case flows.ProtoESP, flows.ProtoAH:
+		j.ID = SPI(f.Key.ID)
+	case flows.ProtoGRE:
+		j.ID = fmt.Sprint(f.Key.ID)
+	}
+	if f.Tunnel != 0 {
+		if v := c.ViewOf(s, c.Capture(s).Tunnels[f.Tunnel-1]); v != nil {
+			j.Tunnel = v.ID
+		}
+	}
+	return j
+}

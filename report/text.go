@@ -1,0 +1,348 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// TextOptions configure the text report.
+type TextOptions struct {
+	// Color uses ANSI colours (on a terminal, unless NO_COLOR is set).
+	Color bool
+	// Width is the width to wrap prose at; 0 means 100.
+	Width int
+}
+
+type textWriter struct {
+	w     io.Writer
+	opts  TextOptions
+	err   error
+	width int
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	_, t.err = fmt.Fprintf(t.w, format, args...)
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiGreen  = "\x1b[32m"
+)
+
+func (t *textWriter) style(code, s string) string {
+	if !t.opts.Color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t *textWriter) heading(s string) {
+	t.printf("\n%s\n", t.style(ansiBold, s))
+}
+
+// SeverityColor returns the ANSI colour of a severity.
+func severityColor(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return ansiRed
+	case rules.Warning:
+		return ansiYellow
+	}
+	return ansiCyan
+}
+
+// table renders rows with pinned ASCII symbols, so that output does not
+// depend on the library's defaults or the terminal.
+func (t *textWriter) table(header []string, rows [][]string) {
+	if t.err != nil {
+		return
+	}
+	tb := tablewriter.NewTable(t.w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
+	tb.Header(toAny(header)...)
+	for _, r := range rows {
+		if err := tb.Append(toAny(r)...); err != nil {
+			t.err = err
+			return
+		}
+	}
+	t.err = tb.Render()
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// wrap writes prose wrapped at the width, each line indented.
+func (t *textWriter) wrap(indent, label, text string) {
+	width := t.width - len(indent)
+	words := strings.Fields(text)
+	line := label
+	first := true
+	flush := func() {
+		t.printf("%s%s\n", indent, line)
+		line = strings.Repeat(" ", len(label))
+		first = false
+	}
+	for _, w := range words {
+		if len(line)+1+len(w) > width && len(strings.TrimSpace(line)) > 0 && !(first && line == label) {
+			flush()
+		}
+		if strings.TrimSpace(line) == "" || (first && line == label) {
+			line += w
+		} else {
+			line += " " + w
+		}
+	}
+	if strings.TrimSpace(line) != "" {
+		flush()
+	}
+}
+
+// WriteText writes the report as text for people.
+func WriteText(w io.Writer, r *Report, verdicts []rules.Verdict, opts TextOptions) error {
+	t := &textWriter{w: w, opts: opts, width: opts.Width}
+	if t.width <= 0 {
+		t.width = 100
+	}
+	t.captures(r)
+	t.tunnels(r)
+	t.mappings(r)
+	if r.Flows != nil {
+		t.flows(r)
+	}
+	t.findings(r)
+	if len(verdicts) > 0 {
+		t.heading("VERDICTS")
+		for _, v := range verdicts {
+			t.wrap("  ", "", v.Summary)
+		}
+	}
+	return t.err
+}
+
+func (t *textWriter) captures(r *Report) {
+	t.heading("CAPTURES")
+	for _, c := range r.Captures {
+		span := ""
+		if c.First != "" {
+			span = fmt.Sprintf(", %s to %s (%.1f s)", c.First, c.Last, c.Span)
+		}
+		t.printf("  %-8s %s: %d frames, %d VPN packets%s\n", c.Role, c.Path, c.Frames, c.Packets, span)
+		if c.Malformed > 0 {
+			t.printf("           %d malformed VPN packets\n", c.Malformed)
+		}
+		for _, reason := range sortedKeys(c.Undecodable) {
+			t.printf("           %d frames not decoded: %s\n", c.Undecodable[reason], reason)
+		}
+		if c.ReadError != "" {
+			t.printf("           %s: %s (everything before it was analysed)\n", t.style(ansiRed, "read error"), c.ReadError)
+		}
+		if c.Overflow != nil {
+			t.printf("           flow table full: %d flows (%d packets) and %d tunnels not tracked\n", c.Overflow.Flows, c.Overflow.Packets, c.Overflow.Tunnels)
+		}
+	}
+	if cor := r.Correlation; cor != nil {
+		t.wrap("  ", "roles: ", cor.Roles)
+		if cor.Anchors == 0 {
+			t.printf("  correlation: the captures share no packet; they cannot be compared\n")
+			return
+		}
+		t.printf("  clock: outside = inside %+.6f s (drift %.1f ppm, from %d packet pairs)\n", cor.OffsetSeconds, cor.DriftPPM, cor.Anchors)
+		if cor.Overlaps {
+			t.printf("  overlap: %.1f s; compared %d inside and %d outside packets: %d matched, %d modified; unmatched: %d inside, %d outside\n",
+				cor.OverlapSeconds, cor.InsideCompared, cor.OutsideCompared, cor.Matched, cor.Modified, cor.InsideUnmatched, cor.OutsideUnmatched)
+		} else {
+			t.printf("  overlap: none: the captures do not cover the same time\n")
+		}
+	}
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}
+
+func endpoints(m map[string]string) string {
+	var parts []string
+	for _, role := range []string{"capture", "inside", "outside"} {
+		v, ok := m[role]
+		if !ok {
+			continue
+		}
+		if latest, ok := m[role+"_latest"]; ok {
+			v += " → " + latest
+		}
+		if role != "capture" {
+			v = role[:3] + " " + v
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (t *textWriter) tunnels(r *Report) {
+	t.heading("TUNNELS")
+	if len(r.Tunnels) == 0 {
+		t.printf("  none (no IKE seen)\n")
+		return
+	}
+	rows := make([][]string, 0, len(r.Tunnels))
+	for _, tn := range r.Tunnels {
+		natt := "no"
+		if tn.NATTNegotiated {
+			natt = "yes"
+			if tn.Float {
+				natt += ", floated"
+			}
+		}
+		nat := tn.NAT
+		if len(tn.NATDFaked) > 0 {
+			nat += " (faked NAT-D: " + strings.Join(tn.NATDFaked, ", ") + ")"
+		}
+		esp := fmt.Sprintf("%d SAs", len(tn.ESPSAs))
+		packets := 0
+		for _, sa := range tn.ESPSAs {
+			packets += sa.Packets
+		}
+		if len(tn.ESPSAs) > 0 {
+			esp += fmt.Sprintf(", %d pkts", packets)
+		}
+		rows = append(rows, []string{
+			fmt.Sprint(tn.ID), fmt.Sprintf("v%d", tn.IKEVersion),
+			endpoints(tn.Initiator), endpoints(tn.Responder),
+			nat, natt, tn.Encapsulation, esp, tn.State,
+		})
+	}
+	t.table([]string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows)
+	for _, tn := range r.Tunnels {
+		t.wrap("  ", fmt.Sprintf("%d: SPIs %s/%s; ", tn.ID, tn.SPIi, tn.SPIr), tn.StateReason)
+	}
+}
+
+func (t *textWriter) mappings(r *Report) {
+	if r.Correlation == nil {
+		return
+	}
+	t.heading("NAT MAPPINGS")
+	if len(r.Mappings) == 0 {
+		t.printf("  none seen\n")
+		return
+	}
+	rows := make([][]string, 0, len(r.Mappings))
+	for _, m := range r.Mappings {
+		out := m.Outside
+		if !m.Translated {
+			out += " (unchanged)"
+		}
+		ids := ""
+		if len(m.InboundIDs) > 0 {
+			ids = strings.Join(m.InboundIDs, " ")
+		}
+		rows = append(rows, []string{m.Protocol, m.Inside, out, fmt.Sprint(m.PacketsOut), fmt.Sprint(m.PacketsIn), shortTime(m.First), shortTime(m.Last), ids})
+	}
+	t.table([]string{"PROTO", "INSIDE", "OUTSIDE", "OUT", "IN", "FIRST", "LAST", "INBOUND SPI/CALL"}, rows)
+}
+
+// shortTime keeps the time of day of an RFC 3339 timestamp, to the
+// millisecond.
+func shortTime(s string) string {
+	if i := strings.IndexByte(s, 'T'); i >= 0 && len(s) >= i+13 {
+		return s[i+1 : i+13]
+	}
+	return s
+}
+
+func (t *textWriter) flows(r *Report) {
+	t.heading("FLOWS")
+	rows := make([][]string, 0, len(r.Flows))
+	two := r.Correlation != nil
+	for _, f := range r.Flows {
+		row := []string{f.Capture, f.Key, fmt.Sprint(f.PacketsAB), fmt.Sprint(f.PacketsBA)}
+		tun := ""
+		if f.Tunnel != 0 {
+			tun = fmt.Sprint(f.Tunnel)
+		}
+		row = append(row, tun)
+		if two {
+			row = append(row, fmt.Sprint(f.Forwarded), fmt.Sprint(f.Dropped), fmt.Sprint(f.Modified))
+		}
+		rows = append(rows, row)
+	}
+	header := []string{"CAPTURE", "FLOW", "A→B", "B→A", "TUNNEL"}
+	if two {
+		header = append(header, "FORWARDED", "DROPPED", "MODIFIED")
+	}
+	t.table(header, rows)
+}
+
+func (t *textWriter) findings(r *Report) {
+	t.heading("FINDINGS")
+	if len(r.Findings) == 0 {
+		t.printf("  none\n")
+		return
+	}
+	for _, f := range r.Findings {
+		subject := f.Subject
+		if f.Tunnel != 0 {
+			subject = fmt.Sprintf("tunnel %d", f.Tunnel)
+		}
+		sev := t.style(severityColor(f.Severity), fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String())))
+		t.printf("\n  %s %s %s — %s [%s, %s confidence]\n", sev, f.RuleID, f.Title, subject, f.Slug, f.Confidence)
+		t.wrap("    ", "", f.Message)
+		if ev := evidenceText(f.Evidence); ev != "" {
+			t.wrap("    ", "evidence: ", ev)
+		}
+		t.wrap("    ", "why: ", f.Explanation)
+		t.wrap("    ", "fix: ", f.Remedy)
+	}
+}
+
+// evidenceText lists evidence frames by capture: "inside.pcap frames 3, 5;
+// outside.pcap frame 2".
+func evidenceText(ev []rules.Evidence) string {
+	var order []string
+	frames := map[string][]string{}
+	for _, e := range ev {
+		if _, ok := frames[e.Capture]; !ok {
+			order = append(order, e.Capture)
+		}
+		frames[e.Capture] = append(frames[e.Capture], fmt.Sprint(e.Frame))
+	}
+	parts := make([]string, 0, len(order))
+	for _, c := range order {
+		word := "frame"
+		if len(frames[c]) > 1 {
+			word = "frames"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s", c, word, strings.Join(frames[c], ", ")))
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,148 @@
+package rules
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// Context is what rules inspect: one capture, or two with their
+// correlation, and the tunnels of both joined into one list.
+type Context struct {
+	// Captures holds one analysis, or two: inside then outside.
+	Captures    []*flows.Analysis
+	Correlation *flows.Correlation // nil with one capture
+	Tunnels     []*TunnelView
+	Config      *Config
+}
+
+// TunnelView is one tunnel as the report shows it: the same IKE SA as seen
+// in each capture. Sides is indexed by flows.Side; with one capture only
+// Sides[0] is set.
+type TunnelView struct {
+	ID    int
+	Sides [2]*flows.Tunnel
+	// SPIRewritten is set when the IKE SPIs differ between the captures.
+	SPIRewritten bool
+}
+
+// Any returns the tunnel as seen in the inside capture if there, else as
+// seen outside.
+func (v *TunnelView) Any() *flows.Tunnel {
+	if v.Sides[0] != nil {
+		return v.Sides[0]
+	}
+	return v.Sides[1]
+}
+
+// Side returns the tunnel as seen on one side, or nil.
+func (v *TunnelView) Side(s flows.Side) *flows.Tunnel { return v.Sides[s] }
+
+// Two reports whether the context has both captures.
+func (c *Context) Two() bool { return c.Correlation != nil && len(c.Captures) == 2 }
+
+// Capture returns the analysis of one side, or nil.
+func (c *Context) Capture(s flows.Side) *flows.Analysis {
+	if int(s) < len(c.Captures) {
+		return c.Captures[s]
+	}
+	return nil
+}
+
+// Path returns the path of one side's capture.
+func (c *Context) Path(s flows.Side) string {
+	if a := c.Capture(s); a != nil {
+		return a.Capture.Path
+	}
+	return ""
+}
+
+// Evidence returns evidence for frames of one side's capture, leaving out
+// zeros and repeats, in frame order.
+func (c *Context) Evidence(s flows.Side, frames ...int) []Evidence {
+	fs := slices.Clone(frames)
+	slices.Sort(fs)
+	fs = slices.Compact(fs)
+	out := make([]Evidence, 0, len(fs))
+	for _, f := range fs {
+		if f > 0 {
+			out = append(out, Evidence{Capture: c.Path(s), Side: s, Frame: f})
+		}
+	}
+	return out
+}
+
+// NewContext builds the context of one capture.
+func NewContext(a *flows.Analysis, cfg *Config) *Context {
+	c := &Context{Captures: []*flows.Analysis{a}, Config: cfg}
+	for _, t := range a.Tunnels {
+		c.Tunnels = append(c.Tunnels, &TunnelView{ID: len(c.Tunnels) + 1, Sides: [2]*flows.Tunnel{t, nil}})
+	}
+	return c.withDefaults()
+}
+
+// NewCorrelatedContext builds the context of two correlated captures. Tunnels
+// seen in both are joined; the others are listed alone. Order: by first
+// sighting (inside clock).
+func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
+	c := &Context{Captures: []*flows.Analysis{cor.Inside, cor.Outside}, Correlation: cor, Config: cfg}
+	pairedIn := map[int]*TunnelView{}
+	pairedOut := map[int]bool{}
+	var views []*TunnelView
+	for _, tp := range cor.TunnelPairs {
+		if _, dup := pairedIn[tp.Inside]; dup || pairedOut[tp.Outside] {
+			continue
+		}
+		v := &TunnelView{Sides: [2]*flows.Tunnel{cor.Inside.Tunnels[tp.Inside-1], cor.Outside.Tunnels[tp.Outside-1]}, SPIRewritten: tp.SPIRewritten}
+		pairedIn[tp.Inside] = v
+		pairedOut[tp.Outside] = true
+		views = append(views, v)
+	}
+	for _, t := range cor.Inside.Tunnels {
+		if pairedIn[t.ID] == nil {
+			views = append(views, &TunnelView{Sides: [2]*flows.Tunnel{t, nil}})
+		}
+	}
+	for _, t := range cor.Outside.Tunnels {
+		if !pairedOut[t.ID] {
+			views = append(views, &TunnelView{Sides: [2]*flows.Tunnel{nil, t}})
+		}
+	}
+	start := func(v *TunnelView) (int64, int) {
+		if v.Sides[0] != nil {
+			return v.Sides[0].First.UnixNano(), v.Sides[0].ID
+		}
+		return cor.ToInside(v.Sides[1].First).UnixNano(), 1<<30 + v.Sides[1].ID
+	}
+	slices.SortStableFunc(views, func(x, y *TunnelView) int {
+		tx, ix := start(x)
+		ty, iy := start(y)
+		if c := cmp.Compare(tx, ty); c != 0 {
+			return c
+		}
+		return cmp.Compare(ix, iy)
+	})
+	for i, v := range views {
+		v.ID = i + 1
+	}
+	c.Tunnels = views
+	return c.withDefaults()
+}
+
+func (c *Context) withDefaults() *Context {
+	if c.Config == nil {
+		c.Config = DefaultConfig()
+	}
+	return c
+}
+
+// ViewOf returns the view of a tunnel of one side's capture.
+func (c *Context) ViewOf(s flows.Side, t *flows.Tunnel) *TunnelView {
+	for _, v := range c.Tunnels {
+		if v.Sides[s] == t {
+			return v
+		}
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// Passthrough dependence answers.
+const (
+	DependsYes     = "yes"
+	DependsNo      = "no"
+	DependsUnknown = "unknown"
+)
+
+// Verdict is the per-tunnel answer a user asks for.
+type Verdict struct {
+	Tunnel         int                 `json:"tunnel"`
+	NAT            flows.NATPosition   `json:"nat"`
+	NATTNegotiated bool                `json:"natt_negotiated"`
+	Encapsulation  flows.Encapsulation `json:"encapsulation"`
+	// DependsOnPassthrough is "yes", "no" or "unknown"; Reason says why.
+	DependsOnPassthrough string `json:"depends_on_passthrough"`
+	Reason               string `json:"reason"`
+	// Works is false when the tunnel failed; Failure says why, from the
+	// most severe finding about it.
+	Works   bool   `json:"works"`
+	Failure string `json:"failure,omitempty"`
+	// Summary is one plain sentence a customer can read.
+	Summary string `json:"summary"`
+}
+
+// NAT returns where the NAT sits for a tunnel: from NAT-D where the peers
+// sent it, else from the correlation (the IKE SA's addresses differ between
+// the captures).
+func (v *TunnelView) NAT() flows.NATPosition {
+	pos := flows.NATUnknown
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		if p := t.NAT(); p != flows.NATUnknown {
+			pos = p
+			break
+		}
+	}
+	if pos == flows.NATUnknown && v.Sides[0] != nil && v.Sides[1] != nil {
+		in, out := v.Sides[0], v.Sides[1]
+		ini := in.InitiatorFirst.Addr() != out.InitiatorFirst.Addr() || in.InitiatorFirst.Port() != out.InitiatorFirst.Port()
+		resp := in.ResponderFirst.Addr() != out.ResponderFirst.Addr() || in.ResponderFirst.Port() != out.ResponderFirst.Port()
+		switch {
+		case ini && resp:
+			pos = flows.NATBoth
+		case ini:
+			pos = flows.NATInitiator
+		case resp:
+			pos = flows.NATResponder
+		default:
+			pos = flows.NATNone
+		}
+	}
+	return pos
+}
+
+// NATTNegotiated reports whether the peers negotiated NAT-T, on either side.
+func (v *TunnelView) NATTNegotiated() bool {
+	for _, t := range v.Sides {
+		if t != nil && t.NATTNegotiated() {
+			return true
+		}
+	}
+	return false
+}
+
+// Encapsulation returns how the tunnel's ESP travelled, combining both
+// captures.
+func (v *TunnelView) Encapsulation() flows.Encapsulation {
+	var raw, udp, tcp int
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, sa := range t.ESPSAs {
+			raw += sa.Raw
+			udp += sa.UDP
+			tcp += sa.TCP
+		}
+	}
+	kinds := 0
+	e := flows.EncapNone
+	for _, k := range []struct {
+		n int
+		e flows.Encapsulation
+	}{{raw, flows.EncapRaw}, {udp, flows.EncapUDP}, {tcp, flows.EncapTCP}} {
+		if k.n > 0 {
+			kinds++
+			e = k.e
+		}
+	}
+	if kinds > 1 {
+		return flows.EncapMixed
+	}
+	return e
+}
+
+// ESPCounts returns the tunnel's ESP packets by how they travelled, from the
+// capture that saw most of them.
+func (v *TunnelView) ESPCounts() (raw, udp, tcp, ah int) {
+	best := -1
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		var r, u, tc, a int
+		for _, sa := range t.ESPSAs {
+			if sa.AH {
+				a += sa.Packets()
+				continue
+			}
+			r += sa.Raw
+			u += sa.UDP
+			tc += sa.TCP
+		}
+		if n := r + u + tc + a; n > best {
+			best = n
+			raw, udp, tcp, ah = r, u, tc, a
+		}
+	}
+	return raw, udp, tcp, ah
+}
+
+// Verdicts decides each tunnel's verdict, given the findings.
+func Verdicts(c *Context, findings []Finding) []Verdict {
+	out := make([]Verdict, 0, len(c.Tunnels))
+	for _, v := range c.Tunnels {
+		out = append(out, verdict(c, v, findings))
+	}
+	return out
+}
+
+func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
+	t := v.Any()
+	vd := Verdict{
+		Tunnel:         v.ID,
+		NAT:            v.NAT(),
+		NATTNegotiated: v.NATTNegotiated(),
+		Encapsulation:  v.Encapsulation(),
+		Works:          true,
+	}
+	var worst *Finding
+	for i := range findings {
+		f := &findings[i]
+		if f.Tunnel == v.ID && f.Severity == Error && (worst == nil || f.Severity > worst.Severity) {
+			worst = f
+		}
+	}
+	failed := false
+	for _, s := range v.Sides {
+		if s != nil && s.State == flows.StateFailed {
+			failed = true
+		}
+	}
+	if worst != nil || failed {
+		vd.Works = false
+		switch {
+		case worst != nil:
+			vd.Failure = worst.Title + ": " + worst.Message
+		default:
+			vd.Failure = t.StateReason
+		}
+	}
+	raw, udp, tcp, ah := v.ESPCounts()
+	natPresent := vd.NAT == flows.NATInitiator || vd.NAT == flows.NATResponder || vd.NAT == flows.NATBoth
+	switch {
+	case ah > 0 && raw+udp+tcp == 0 && natPresent:
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = "it uses AH, whose integrity check covers the IP addresses: no NAT, with or without Passthrough, can forward it intact"
+	case raw+udp+tcp > 0 && raw == 0:
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = fmt.Sprintf("all %d ESP packets crossed inside %s, which a NAT translates like any other traffic", udp+tcp, encapWords(udp, tcp))
+	case raw > 0 && natPresent:
+		vd.DependsOnPassthrough = DependsYes
+		if udp+tcp > 0 {
+			vd.Reason = fmt.Sprintf("%d of its %d ESP packets travelled as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw, raw+udp+tcp)
+		} else {
+			vd.Reason = fmt.Sprintf("its %d ESP packets travel as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw)
+		}
+	case raw > 0 && vd.NAT == flows.NATNone:
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = "no NAT sits between the peers, so raw ESP needs no help"
+	case raw > 0:
+		vd.DependsOnPassthrough = DependsUnknown
+		vd.Reason = "its ESP travels raw, but the capture does not show whether a NAT is in the path (no NAT-D payloads; add a capture from the other side)"
+	case vd.NATTNegotiated && natPresent:
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
+	case natPresent:
+		vd.DependsOnPassthrough = DependsYes
+		vd.Reason = "no ESP was captured, but the peers detected a NAT without negotiating NAT-T, so ESP would travel raw and need Passthrough"
+	case vd.NAT == flows.NATNone:
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = "no NAT sits between the peers"
+	default:
+		vd.DependsOnPassthrough = DependsUnknown
+		vd.Reason = "no ESP was captured and NAT detection did not complete"
+	}
+	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
+	return vd
+}
+
+func encapWords(udp, tcp int) string {
+	switch {
+	case udp > 0 && tcp > 0:
+		return "UDP and TCP"
+	case tcp > 0:
+		return "TCP (RFC 9329)"
+	}
+	return "UDP 4500"
+}
+
+func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
+	switch {
+	case raw+udp+tcp > 0 && raw == 0:
+		fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets crossed the NAT inside %s.", udp+tcp, encapWords(udp, tcp))
+	case raw > 0 && udp+tcp > 0:
+		fmt.Fprintf(&b, "mixes encapsulations: %d ESP packets went raw and %d inside UDP.", raw, udp+tcp)
+	case raw > 0:
+		fmt.Fprintf(&b, "sends raw ESP (IP protocol 50): %d packets.", raw)
+	case ah > 0:
+		fmt.Fprintf(&b, "uses AH: %d packets.", ah)
+	default:
+		b.WriteString("carried no ESP in the capture.")
+	}
+	switch vd.DependsOnPassthrough {
+	case DependsNo:
+		b.WriteString(" It does not depend on IPsec Passthrough")
+		if raw+udp+tcp > 0 && raw == 0 {
+			b.WriteString("; turning Passthrough off cannot affect it.")
+		} else {
+			b.WriteString(": " + vd.Reason + ".")
+		}
+	case DependsYes:
+		b.WriteString(" It depends on IPsec Passthrough: " + vd.Reason + ".")
+	default:
+		b.WriteString(" Whether it depends on IPsec Passthrough cannot be told: " + vd.Reason + ".")
+	}
+	if !vd.Works {
+		b.WriteString(" It fails: " + vd.Failure)
+		if !strings.HasSuffix(vd.Failure, ".") {
+			b.WriteString(".")
+		}
+	}
+	return b.String()
+}
