@@ -40,9 +40,26 @@ type Thresholds struct {
 	// ESPGapPackets is how many missing ESP sequence numbers are worth a
 	// finding in a single capture.
 	ESPGapPackets int `json:"esp_gap_packets"`
+	// ESPRepeatedPackets is how many ESP packets at or below the highest
+	// sequence number already seen (duplicates, reordering) are worth a
+	// finding.
+	ESPRepeatedPackets int `json:"esp_repeated_packets"`
+	// OneWayPackets is how many ESP or PPTP GRE packets in one direction,
+	// with none in the other, make a flow one-way rather than just
+	// starting: pppd sends an LCP Configure-Request every 3 s, so five take
+	// twelve seconds unanswered.
+	OneWayPackets int `json:"one_way_packets"`
+	// GREGapPackets is how many missing or repeated enhanced-GRE sequence
+	// numbers of a PPTP call are worth a finding.
+	GREGapPackets int `json:"gre_gap_packets"`
 	// MaxSkew is the largest clock drift, in parts per million, that is
 	// plausible between two capture hosts.
 	MaxSkewPPM float64 `json:"max_skew_ppm"`
+	// LargeIKEMessage is the IKE message length, in octets, from which a
+	// message risks IP fragmentation on common paths: strongSwan's default
+	// fragment_size and the IPv6 minimum MTU (RFC 8200 §5) are 1280, and
+	// PPPoE, DS-Lite and other tunnels leave less than 1500.
+	LargeIKEMessage int `json:"large_ike_message"`
 }
 
 // Suppression accepts the findings of one rule on the captures whose path
@@ -78,7 +95,11 @@ func DefaultConfig() *Config {
 			KeepaliveInterval:  Duration(20 * time.Second),
 			MinRetransmissions: 2,
 			ESPGapPackets:      1,
+			ESPRepeatedPackets: 1,
+			OneWayPackets:      5,
+			GREGapPackets:      1,
 			MaxSkewPPM:         500,
+			LargeIKEMessage:    1280,
 		},
 	}
 }

@@ -31,6 +31,7 @@ func commands() []command {
 		{"analyze", "explain why tunnels work or fail across a NAT, with evidence", runAnalyze},
 		{"flows", "list tunnels, flows and (with two captures) NAT mappings and fates", runFlows},
 		{"dump", "print one line per VPN-relevant packet", runDump},
+		{"rules", "list the rules, or explain one", runRules},
 	}
 }
 

@@ -1,0 +1,159 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// vp101Inside scripts the inside capture of an IKEv2 client behind a NAT
+// whose IKE_AUTH request (frame 3) is retransmitted three times with
+// strongSwan's back-off (frames 4–6) and never answered; the capture goes
+// on for tail afterwards with DNS in both directions.
+func vp101Inside(tail time.Duration) []decode.Packet {
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	auth := vp1Msg(decode.ExchangeTypeIKEAuth, 1, false)
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	for _, gap := range []time.Duration{4 * time.Second, 7200 * time.Millisecond, 12960 * time.Millisecond} {
+		s.After(gap).IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	}
+	vp1Background(s, tail)
+	return s.Packets
+}
+
+func TestVP101Trigger(t *testing.T) {
+	c := vp1Single(vp101Inside(30 * time.Second))
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, c), 1)[0]
+	if f.RuleID != "VP101" || f.Tunnel != 1 || f.Confidence != High {
+		t.Errorf("finding %s tunnel %d confidence %s; want VP101, 1, high", f.RuleID, f.Tunnel, f.Confidence)
+	}
+	vp1Contains(t, f.Message,
+		"initiator 10.0.0.2:4500 sent IKE_AUTH request (message ID 1) 4 times over 24.2s to 198.51.100.7:4500",
+		"(intervals 4.0s, 7.2s, 13.0s)", "the responder never answered")
+	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
+}
+
+func TestVP101Clean(t *testing.T) {
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	auth := vp1Msg(decode.ExchangeTypeIKEAuth, 1, false)
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	// One retransmission, then the answer: a slow peer, not a failure.
+	s.After(2*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	// A dead-peer check left unanswered but retransmitted only once.
+	dpd := vp1Msg(decode.ExchangeTypeInformational, 2, false)
+	s.After(30*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", dpd, 5)
+	s.After(2*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", dpd, 5)
+	vp1Background(s, 30*time.Second)
+	vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 0)
+}
+
+func TestVP101CaptureEndsEarly(t *testing.T) {
+	pkts := vp101Inside(0)
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(pkts)), 1)[0]
+	if f.Confidence != Medium {
+		t.Errorf("confidence = %s, want medium (the capture ends with the last retransmission)", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "the capture ends 0ms after the last one")
+}
+
+func TestVP101OneWayCapture(t *testing.T) {
+	// A mirror port that copies one direction only: the initiator's
+	// IKE_SA_INIT requests and its DNS queries, no packet back.
+	s := pt.New()
+	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	for i, gap := range []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second} {
+		s.After(gap).IKE("10.0.0.2:500", "198.51.100.7:500", req, 1)
+		s.Other(17, "10.0.0.2:53000", "192.0.2.53:53", uint64(100+i))
+	}
+	s.After(20*time.Second).Other(17, "10.0.0.2:53000", "192.0.2.53:53", 200)
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
+	if f.Confidence != Low {
+		t.Errorf("confidence = %s, want low", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "IKE_SA_INIT request (message ID 0) 4 times over 7.0s", "may see one direction only")
+	vp1FramesEqual(t, f, flows.SideInside, 1, 3, 5, 7)
+}
+
+func TestVP101IKEv1MainMode(t *testing.T) {
+	// MM1–MM4 complete, the NAT-T float, then MM5 on 4500 resent twice.
+	s := pt.New()
+	v1 := func(spir uint64) decode.IKEMessage {
+		return decode.IKEMessage{Version: 1, SPIi: vp1SPIi, SPIr: spir, Exchange: decode.ExchangeTypeMain, Length: 200}
+	}
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, v1(0), 1)
+	s.IKE(resp, ini, v1(vp1SPIr), 2)
+	s.IKE(ini, resp, v1(vp1SPIr), 3)
+	s.IKE(resp, ini, v1(vp1SPIr), 4)
+	mm5 := v1(vp1SPIr)
+	mm5.Flags = decode.IKEv1FlagEncryption
+	for _, gap := range []time.Duration{0, 10 * time.Second, 10 * time.Second} {
+		s.After(gap).IKE("10.0.0.2:4500", "198.51.100.7:4500", mm5, 5)
+	}
+	vp1Background(s, 30*time.Second)
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
+	vp1Contains(t, f.Message, "initiator 10.0.0.2:4500 sent MM5 3 times over 20.0s to 198.51.100.7:4500 (intervals 10.0s, 10.0s)")
+	vp1FramesEqual(t, f, flows.SideInside, 5, 6, 7)
+}
+
+func TestVP101RequestsDroppedByNAT(t *testing.T) {
+	in := vp101Inside(30 * time.Second)
+	nat := vp1NAT()
+	nat.Drop = func(i int, p *decode.Packet) bool { return p.DstPort == 4500 }
+	out := nat.Translate(in)
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
+	if f.Confidence != High {
+		t.Errorf("confidence = %s, want high", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "none of the 4 appears in the outside capture: the device between the captures dropped them")
+	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
+	vp1FramesEqual(t, f, flows.SideOutside)
+}
+
+func TestVP101RequestsCrossedNoAnswer(t *testing.T) {
+	in := vp101Inside(30 * time.Second)
+	nat := vp1NAT()
+	out := nat.Translate(in)
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
+	vp1Contains(t, f.Message, "4 of the 4 appear in the outside capture, with no answer there either",
+		"they crossed the NAT outbound")
+	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
+	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
+		t.Errorf("outside evidence = %v, want the 4 requests", got)
+	}
+}
+
+func TestVP101ResponseDroppedInbound(t *testing.T) {
+	// The responder answers every IKE_AUTH request outside; the NAT drops
+	// the answers.
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	auth := vp1Msg(decode.ExchangeTypeIKEAuth, 1, false)
+	rsp := vp1Msg(decode.ExchangeTypeIKEAuth, 1, true)
+	for _, gap := range []time.Duration{0, 4 * time.Second, 8 * time.Second} {
+		s.After(gap).IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+		s.IKE("198.51.100.7:4500", "10.0.0.2:4500", rsp, 4)
+	}
+	vp1Background(s, 30*time.Second)
+	all := s.Packets
+	nat := vp1NAT()
+	out := nat.Translate(all)
+	var in []decode.Packet
+	for _, p := range all {
+		if p.IKE != nil && p.IKE.Exchange == decode.ExchangeTypeIKEAuth && p.IKE.IsResponse() {
+			continue
+		}
+		in = append(in, p)
+	}
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
+	vp1Contains(t, f.Message, "the outside capture shows the responder's answer (IKE_AUTH response) that never appears in the inside capture")
+	if got := vp1Frames(f, flows.SideOutside); len(got) != 3 {
+		t.Errorf("outside evidence = %v, want the 3 responses", got)
+	}
+}

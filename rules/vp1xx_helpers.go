@@ -1,0 +1,284 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// This file holds what the IKE negotiation (VP1xx) and capture quality
+// (VP9xx) rules share: wording of durations, exchanges and frame lists,
+// finding a tunnel and an exchange in the other capture, and the captures'
+// spans.
+
+// fmtDuration formats a duration for a message: "350ms", "4.0s", "2m05s".
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + fmtDuration(-d)
+	case d < time.Second:
+		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// fmtDurations formats a list of durations: "2.0s, 4.0s, 8.0s".
+func fmtDurations(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmtDuration(d)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fmtFrames formats frame numbers: "3, 7, 12".
+func fmtFrames(ns []int) string {
+	parts := make([]string, 0, len(ns))
+	for _, n := range ns {
+		if n > 0 {
+			parts = append(parts, strconv.Itoa(n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// countNoun returns "1 retransmission" or "3 retransmissions".
+func countNoun(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// howOften says how often something was sent: "once", "twice", "4 times".
+func howOften(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return strconv.Itoa(n) + " times"
+}
+
+// otherSideOf returns the other capture's side.
+func otherSideOf(s flows.Side) flows.Side { return 1 - s }
+
+// primarySide returns the tunnel a rule reads first and its side: the inside
+// capture's when there is one, which is nearest to the initiator in the
+// usual set-up, else the outside capture's.
+func primarySide(v *TunnelView) (*flows.Tunnel, flows.Side) {
+	if v.Sides[flows.SideInside] != nil {
+		return v.Sides[flows.SideInside], flows.SideInside
+	}
+	return v.Sides[flows.SideOutside], flows.SideOutside
+}
+
+// twinTunnel returns the tunnel of the view on the other side, or — when the
+// correlation paired none because no packet of it matched — the tunnel of
+// the other capture with the same IKE version and initiator SPI, which
+// survives NAT. It returns nil with one capture.
+func (c *Context) twinTunnel(v *TunnelView, s flows.Side) *flows.Tunnel {
+	if !c.Two() {
+		return nil
+	}
+	o := otherSideOf(s)
+	if t := v.Sides[o]; t != nil {
+		return t
+	}
+	t := v.Sides[s]
+	if t == nil {
+		return nil
+	}
+	for _, u := range c.Captures[o].Tunnels {
+		if u.Version == t.Version && u.SPIi == t.SPIi {
+			return u
+		}
+	}
+	return nil
+}
+
+// sameExchange returns the exchange of t with the same message ID, requester
+// and type as e, or nil.
+func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
+	if t == nil {
+		return nil
+	}
+	for _, x := range t.Exchanges {
+		if x.MessageID == e.MessageID && x.From == e.From && x.Type == e.Type {
+			return x
+		}
+	}
+	return nil
+}
+
+// captureEnd returns the end of one side's capture, on the inside clock.
+func (c *Context) captureEnd(s flows.Side) time.Time {
+	a := c.Capture(s)
+	if a == nil {
+		return time.Time{}
+	}
+	if s == flows.SideOutside && c.Two() && c.Correlation.Anchors > 0 {
+		return c.Correlation.ToInside(a.Capture.Last)
+	}
+	return a.Capture.Last
+}
+
+// onInsideClock converts a time of one side's capture to the inside clock.
+func (c *Context) onInsideClock(s flows.Side, t time.Time) time.Time {
+	if s == flows.SideOutside && c.Two() && c.Correlation.Anchors > 0 {
+		return c.Correlation.ToInside(t)
+	}
+	return t
+}
+
+// bothCaptured reports whether both captures were running from a to b
+// (times of side s), so that a packet missing from one of them was really
+// not there.
+func (c *Context) bothCaptured(s flows.Side, a, b time.Time) bool {
+	if !c.Two() || !c.Correlation.Overlaps {
+		return false
+	}
+	a, b = c.onInsideClock(s, a), c.onInsideClock(s, b)
+	// The matcher compares packets up to one window beyond the overlap.
+	slack := flows.DefaultWindow
+	return !a.Before(c.Correlation.OverlapStart.Add(-slack)) && !b.After(c.Correlation.OverlapEnd.Add(slack))
+}
+
+// exchangeLabel names an exchange for a message: "IKE_AUTH" or "Main Mode".
+func exchangeLabel(t *flows.Tunnel, e *flows.Exchange) string {
+	if t.Version == 1 {
+		switch e.Type {
+		case decode.ExchangeTypeMain:
+			return "Main Mode"
+		case decode.ExchangeTypeAggressive:
+			return "Aggressive Mode"
+		case decode.ExchangeTypeQuick:
+			return "Quick Mode"
+		case decode.ExchangeTypeTransaction:
+			return "Mode Config/XAUTH transaction"
+		}
+	}
+	return e.Type.String()
+}
+
+// messageLabel names the latest message of an exchange: "IKE_AUTH request",
+// "MM5", "QM1".
+func messageLabel(t *flows.Tunnel, e *flows.Exchange) string {
+	if t.Version == 2 {
+		if e.Sends.From == e.From {
+			return e.Type.String() + " request"
+		}
+		return e.Type.String() + " response"
+	}
+	n := e.Messages
+	switch e.Type {
+	case decode.ExchangeTypeMain:
+		return "MM" + strconv.Itoa(n)
+	case decode.ExchangeTypeAggressive:
+		return "AM" + strconv.Itoa(n)
+	case decode.ExchangeTypeQuick:
+		return "QM" + strconv.Itoa(n)
+	}
+	return "message " + strconv.Itoa(n) + " of " + exchangeLabel(t, e)
+}
+
+// firstEndpoint returns a peer's first endpoint.
+func firstEndpoint(t *flows.Tunnel, r flows.Role) netip.AddrPort {
+	if r == flows.RoleInitiator {
+		return t.InitiatorFirst
+	}
+	return t.ResponderFirst
+}
+
+// isWindowsVendorID reports whether a vendor ID name is one Windows sends
+// (MS-IKEE §2.2.3: "MS NT5 ISAKMPOAKLEY" with a version, and the Microsoft
+// and Windows capability VIDs).
+func isWindowsVendorID(name string) bool {
+	return strings.HasPrefix(name, "MS NT5 ISAKMPOAKLEY") || strings.HasPrefix(name, "Microsoft") ||
+		strings.HasPrefix(name, "Windows") || strings.HasPrefix(name, "MS-")
+}
+
+// windowsVendorID returns the first Windows vendor ID a peer sent, on
+// either side, or "".
+func windowsVendorID(v *TunnelView, r flows.Role) string {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, n := range t.VendorIDs[r] {
+			if isWindowsVendorID(n) {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// countTwoWayFlows counts the capture's UDP and TCP conversations and those of
+// them with packets in both directions.
+func countTwoWayFlows(a *flows.Analysis) (twoWay, total int) {
+	for _, f := range a.Flows {
+		if f.Key.Directional() {
+			continue
+		}
+		total++
+		if f.Packets[flows.DirAB] > 0 && f.Packets[flows.DirBA] > 0 {
+			twoWay++
+		}
+	}
+	return twoWay, total
+}
+
+// ikeOneWay reports whether every IKE message of a capture went one way:
+// requests and no response at all, from any peer. It returns the number of
+// IKE messages.
+func ikeOneWay(a *flows.Analysis) (oneWay bool, messages int) {
+	if len(a.Tunnels) == 0 {
+		return false, 0
+	}
+	for _, t := range a.Tunnels {
+		messages += t.Messages
+		for _, e := range t.Exchanges {
+			if e.Responses > 0 || e.Sends.From != e.From {
+				return false, messages
+			}
+		}
+	}
+	return true, messages
+}
+
+// looksOneSided reports whether a capture shows one direction only: IKE
+// without any response, and no other conversation with packets both ways
+// either. Unanswered requests in such a capture may have been answered
+// where the capture could not see.
+func looksOneSided(a *flows.Analysis) bool {
+	oneWay, _ := ikeOneWay(a)
+	if !oneWay {
+		return false
+	}
+	twoWay, _ := countTwoWayFlows(a)
+	return twoWay == 0
+}
+
+// sortedNames returns a map's keys in order.
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,149 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// Test helpers shared by the VP1xx and VP9xx rule tests.
+
+// vp1Single builds the context of one capture of scripted packets.
+func vp1Single(pkts []decode.Packet) *Context {
+	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{})
+	return NewContext(a, nil)
+}
+
+// vp1Pair builds the context of an inside and an outside capture.
+func vp1Pair(in, out []decode.Packet) *Context {
+	cor := flows.Correlate(flows.Packets("in.pcap", in), flows.Packets("out.pcap", out),
+		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	return NewCorrelatedContext(cor, nil)
+}
+
+// vp1Check runs one rule as the engine does and returns its findings.
+func vp1Check(t *testing.T, r Rule, c *Context) []Finding {
+	t.Helper()
+	m := r.Meta()
+	if m.NeedsBoth && !c.Two() {
+		return nil
+	}
+	var out []Finding
+	r.Check(c, func(f Finding) {
+		f.RuleID, f.Slug, f.Title, f.Severity = m.ID, m.Slug, m.Title, m.Severity
+		for _, e := range f.Evidence {
+			if e.Frame <= 0 {
+				t.Errorf("%s: evidence frame %d is not a frame", m.ID, e.Frame)
+			}
+			if e.Capture != c.Path(e.Side) {
+				t.Errorf("%s: evidence capture %q for side %v, want %q", m.ID, e.Capture, e.Side, c.Path(e.Side))
+			}
+		}
+		if f.Message == "" {
+			t.Errorf("%s: empty message", m.ID)
+		}
+		out = append(out, f)
+	})
+	SortFindings(out)
+	return out
+}
+
+// vp1Want checks the number of findings and returns them.
+func vp1Want(t *testing.T, fs []Finding, n int) []Finding {
+	t.Helper()
+	if len(fs) != n {
+		for _, f := range fs {
+			t.Logf("finding: %s tunnel %d %s: %s", f.RuleID, f.Tunnel, f.Confidence, f.Message)
+		}
+		t.Fatalf("got %d findings, want %d", len(fs), n)
+	}
+	return fs
+}
+
+// vp1Contains checks that a message holds every fragment.
+func vp1Contains(t *testing.T, msg string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("message %q\n  lacks %q", msg, p)
+		}
+	}
+}
+
+// vp1Frames returns the evidence frames of one side.
+func vp1Frames(f Finding, s flows.Side) []int {
+	var out []int
+	for _, e := range f.Evidence {
+		if e.Side == s {
+			out = append(out, e.Frame)
+		}
+	}
+	return out
+}
+
+// vp1FramesEqual checks the evidence frames of one side.
+func vp1FramesEqual(t *testing.T, f Finding, s flows.Side, want ...int) {
+	t.Helper()
+	if got := vp1Frames(f, s); !slices.Equal(got, want) {
+		t.Errorf("%s evidence frames = %v, want %v", s, got, want)
+	}
+}
+
+const (
+	vp1SPIi = 0x1111111111111111
+	vp1SPIr = 0x2222222222222222
+)
+
+// vp1Msg builds an IKEv2 message of the test tunnel.
+func vp1Msg(ex decode.ExchangeType, msgID uint32, response bool) decode.IKEMessage {
+	m := decode.IKEMessage{Version: 2, SPIi: vp1SPIi, Exchange: ex, MessageID: msgID, Length: 300}
+	if response {
+		m.SPIr = vp1SPIr
+		m.Flags = decode.IKEv2FlagResponse
+	} else {
+		m.Flags = decode.IKEv2FlagInitiator
+		if ex != decode.ExchangeTypeIKESAInit {
+			m.SPIr = vp1SPIr
+		}
+	}
+	if ex != decode.ExchangeTypeIKESAInit {
+		m.Encrypted = true
+	}
+	return m
+}
+
+// vp1SAInit adds an IKEv2 IKE_SA_INIT pair between ini and resp (both on
+// port 500), the initiator behind a NAT as the inside capture sees it.
+func vp1SAInit(s *pt.Script, ini, resp string) {
+	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	req.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMatched)}
+	s.IKE(ini, resp, req, 1)
+	rsp := vp1Msg(decode.ExchangeTypeIKESAInit, 0, true)
+	rsp.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMismatch)}
+	s.IKE(resp, ini, rsp, 2)
+}
+
+// vp1Background adds DNS queries and answers every few seconds for d: a
+// conversation in both directions, as any real capture has.
+func vp1Background(s *pt.Script, d time.Duration) {
+	for end := s.Now.Add(d); s.Now.Before(end); {
+		h := uint64(s.Now.UnixNano())
+		s.Other(17, "10.0.0.2:53000", "192.0.2.53:53", h)
+		s.Other(17, "192.0.2.53:53", "10.0.0.2:53000", h+1)
+		s.After(5 * time.Second)
+	}
+}
+
+// vp1NAT translates the test client 10.0.0.2 to 203.0.113.5.
+func vp1NAT() pt.NAT {
+	return pt.NAT{Map: map[string]string{
+		"10.0.0.2:500":   "203.0.113.5:500",
+		"10.0.0.2:4500":  "203.0.113.5:62001",
+		"10.0.0.2:53000": "203.0.113.5:41000",
+	}, Offset: 2 * time.Second, Delay: time.Millisecond}
+}

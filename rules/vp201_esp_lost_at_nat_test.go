@@ -1,0 +1,76 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+func TestVP201ESPLostAtNAT(t *testing.T) {
+	// The NAT drops outbound sequence numbers 31-42 and inbound 3 and
+	// 9-12 of a NAT-T tunnel carrying 60 packets each way.
+	inside := dpNATTInside(60).Packets
+	nat := dpNATT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return dpESPSeq(dpSPIOut, 31, 42)(p) }
+	outside := nat.Translate(inside)
+	inboundLost := func(p *decode.Packet) bool {
+		return dpESPSeq(dpSPIIn, 3, 3)(p) || dpESPSeq(dpSPIIn, 9, 12)(p)
+	}
+	// The inbound packets reached the outside capture but not the inside.
+	wantOutsideFrames := dpFrames(outside, inboundLost)
+	inside = dpWithout(inside, inboundLost)
+	wantInsideFrames := dpFrames(inside, dpESPSeq(dpSPIOut, 31, 42))
+
+	c := dpPair(t, inside, outside)
+	fs := dpFindings(t, c, espLostAtNAT{})
+	if len(fs) != 2 {
+		t.Fatalf("got %d findings, want 2: %+v", len(fs), fs)
+	}
+	out, in := fs[0], fs[1]
+	if out.Subject != "esp 10.0.0.2 -> 198.51.100.7 spi 0xc0ffee01" {
+		out, in = in, out
+	}
+	if out.RuleID != "VP201" || out.Tunnel != 1 || out.Confidence != High {
+		t.Errorf("outbound finding = %s tunnel %d confidence %v, want VP201 tunnel 1 high", out.RuleID, out.Tunnel, out.Confidence)
+	}
+	dpWantMessage(t, out, "SPI 0xc0ffee01 (10.0.0.2 → 198.51.100.7), outbound", "12 of 60 ESP packets", "never appeared outside", "sequence numbers 31-42")
+	dpWantFrames(t, out, flows.SideInside, wantInsideFrames)
+	if len(dpEvidenceFrames(out, flows.SideOutside)) != 1 {
+		t.Errorf("outbound evidence outside = %v, want the one packet after the hole", dpEvidenceFrames(out, flows.SideOutside))
+	}
+
+	if in.Subject != "esp 198.51.100.7 -> 203.0.113.5 spi 0xc0ffee02" {
+		t.Errorf("inbound subject = %q", in.Subject)
+	}
+	dpWantMessage(t, in, "SPI 0xc0ffee02 (198.51.100.7 → 203.0.113.5), inbound", "5 of 60 ESP packets", "never delivered inside", "sequence numbers 3, 9-12")
+	dpWantFrames(t, in, flows.SideOutside, wantOutsideFrames)
+	if in.Tunnel != 1 {
+		t.Errorf("inbound finding tunnel = %d, want 1", in.Tunnel)
+	}
+}
+
+func TestVP201Clean(t *testing.T) {
+	inside := dpNATTInside(60).Packets
+	nat := dpNATT()
+	c := dpPair(t, inside, nat.Translate(inside))
+	if fs := dpFindings(t, c, espLostAtNAT{}); len(fs) != 0 {
+		t.Errorf("clean pair: got %+v, want no findings", fs)
+	}
+	// One capture: the rule needs both.
+	if fs := dpFindings(t, dpSingle(t, inside), espLostAtNAT{}); len(fs) != 0 {
+		t.Errorf("one capture: got %+v, want no findings", fs)
+	}
+}
+
+func TestVP201SingleLossMediumConfidence(t *testing.T) {
+	inside := dpNATTInside(20).Packets
+	nat := dpNATT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return dpESPSeq(dpSPIOut, 7, 7)(p) }
+	c := dpPair(t, inside, nat.Translate(inside))
+	fs := dpFindings(t, c, espLostAtNAT{})
+	if len(fs) != 1 || fs[0].Confidence != Medium {
+		t.Fatalf("got %+v, want one finding of medium confidence", fs)
+	}
+	dpWantMessage(t, fs[0], "1 of 20 ESP packets", "sequence numbers 7)")
+}

@@ -1,0 +1,239 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// This file holds what the ESP/AH (VP2xx) and GRE/PPTP (VP4xx) rules share:
+// which way a one-way flow crosses the NAT, finding an SA or call in the
+// other capture, and formatting.
+
+// dpDir is the way a one-way flow (an SA, a GRE call direction) crosses
+// the NAT.
+type dpDir uint8
+
+const (
+	dpUnknown  dpDir = iota
+	dpOutbound       // from the inside network out
+	dpInbound        // from the outside in
+)
+
+func (d dpDir) String() string {
+	switch d {
+	case dpOutbound:
+		return "outbound"
+	case dpInbound:
+		return "inbound"
+	}
+	return "unknown direction"
+}
+
+// dpHosts tells inbound from outbound. With two captures, an address seen
+// only in the inside capture is an inside host and one seen only outside is
+// the NAT's public address (or a host the inside never talks to), as the
+// correlation itself decides; with one capture, private addresses are
+// taken as inside and public ones as outside.
+type dpHosts struct {
+	insideOnly, outsideOnly map[netip.Addr]bool
+}
+
+func newDPHosts(c *Context) *dpHosts {
+	h := &dpHosts{}
+	if !c.Two() {
+		return h
+	}
+	in, out := dpAddrs(c.Captures[flows.SideInside]), dpAddrs(c.Captures[flows.SideOutside])
+	h.insideOnly = make(map[netip.Addr]bool)
+	h.outsideOnly = make(map[netip.Addr]bool)
+	for a := range in {
+		if !out[a] {
+			h.insideOnly[a] = true
+		}
+	}
+	for a := range out {
+		if !in[a] {
+			h.outsideOnly[a] = true
+		}
+	}
+	return h
+}
+
+func dpAddrs(a *flows.Analysis) map[netip.Addr]bool {
+	s := make(map[netip.Addr]bool)
+	for _, f := range a.Flows {
+		s[f.Key.A.Addr()] = true
+		s[f.Key.B.Addr()] = true
+	}
+	return s
+}
+
+// dir says which way a packet from src to dst, seen in the capture of one
+// side, crosses the NAT.
+func (h *dpHosts) dir(side flows.Side, src, dst netip.Addr) dpDir {
+	if h.insideOnly != nil {
+		only := h.insideOnly
+		if side == flows.SideOutside {
+			only = h.outsideOnly
+		}
+		switch {
+		case only[src] && !only[dst]:
+			return dpOutbound
+		case only[dst] && !only[src]:
+			return dpInbound
+		}
+	}
+	switch ps, pd := dpPrivate(src), dpPrivate(dst); {
+	case ps && !pd:
+		return dpOutbound
+	case pd && !ps:
+		return dpInbound
+	}
+	return dpUnknown
+}
+
+// dirPhrase returns ", outbound" or ", inbound" to follow an SA's label,
+// or nothing when the direction is unknown.
+func dirPhrase(d dpDir) string {
+	if d == dpUnknown {
+		return ""
+	}
+	return ", " + d.String()
+}
+
+// towardOther reports whether packets going dir, seen in the capture of
+// side, travel toward the other capture: outbound seen inside, inbound
+// seen outside. Their absence from the other capture is then a loss at the
+// device between the captures. An unknown direction counts as toward.
+func towardOther(side flows.Side, d dpDir) bool {
+	switch d {
+	case dpOutbound:
+		return side == flows.SideInside
+	case dpInbound:
+		return side == flows.SideOutside
+	}
+	return true
+}
+
+var dpCGNAT = netip.MustParsePrefix("100.64.0.0/10")
+
+// dpPrivate reports whether an address is one a NAT hides: RFC 1918 and
+// RFC 4193, shared address space (RFC 6598), link-local and loopback.
+func dpPrivate(a netip.Addr) bool {
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || dpCGNAT.Contains(a.Unmap())
+}
+
+// espCounterpart returns the same SA as seen in the other capture: a NAT
+// rewrites addresses but never the SPI. Among several SAs with the
+// SPI, the one that shared packets with sa wins.
+func espCounterpart(c *Context, side flows.Side, sa *flows.ESPSA) *flows.ESPSA {
+	if !c.Two() {
+		return nil
+	}
+	var best *flows.ESPSA
+	for _, o := range c.Captures[1-side].SAs {
+		if o.SPI != sa.SPI || o.AH != sa.AH {
+			continue
+		}
+		if best == nil || (best.Fate.Forwarded == 0 && o.Fate.Forwarded > 0) {
+			best = o
+		}
+	}
+	return best
+}
+
+// espTunnelID returns the report's ID of the tunnel an SA of one side
+// belongs to, or 0.
+func espTunnelID(c *Context, side flows.Side, id int) int {
+	if t := espTunnel(c, side, id); t != nil {
+		if v := c.ViewOf(side, t); v != nil {
+			return v.ID
+		}
+	}
+	return 0
+}
+
+func espTunnel(c *Context, side flows.Side, id int) *flows.Tunnel {
+	a := c.Capture(side)
+	if a == nil || id <= 0 || id > len(a.Tunnels) {
+		return nil
+	}
+	return a.Tunnels[id-1]
+}
+
+// espProto names an SA's protocol.
+func espProto(sa *flows.ESPSA) string {
+	if sa.AH {
+		return "AH"
+	}
+	return "ESP"
+}
+
+// espSubject names an SA as flows.Key does: "esp 10.0.0.2 -> 198.51.100.7 spi 0xc0ffee01".
+func espSubject(sa *flows.ESPSA) string {
+	return fmt.Sprintf("%s %s -> %s spi %s", strings.ToLower(espProto(sa)), sa.Src, sa.Dst, spiHex(sa.SPI))
+}
+
+// espLabel is the short form used inside messages: "SPI 0xc0ffee01 (10.0.0.2 → 198.51.100.7)".
+func espLabel(sa *flows.ESPSA) string {
+	return fmt.Sprintf("SPI %s (%s → %s)", spiHex(sa.SPI), sa.Src, sa.Dst)
+}
+
+func spiHex(spi uint32) string { return fmt.Sprintf("0x%08x", spi) }
+
+// dpSeconds formats a duration as seconds with one decimal: "28.2s".
+func dpSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+
+// dpFirst returns at most n frames from the front of a list.
+func dpFirst(frames []int, n int) []int {
+	if len(frames) > n {
+		return frames[:n]
+	}
+	return frames
+}
+
+// dpPlural returns "1 packet" or "3 packets".
+func dpPlural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// dpSorted returns a sorted copy of addresses without repeats.
+func dpSorted(as []netip.Addr) []netip.Addr {
+	out := slices.Clone(as)
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return slices.Compact(out)
+}
+
+// dpJoinAddrs lists addresses as "10.0.0.2, 10.0.0.3".
+func dpJoinAddrs(as []netip.Addr) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// dpSides lists the sides a context has, inside first.
+func dpSides(c *Context) []flows.Side {
+	if c.Two() {
+		return []flows.Side{flows.SideInside, flows.SideOutside}
+	}
+	return []flows.Side{flows.SideInside}
+}
+
+// dpInsideTime converts a timestamp of one side's capture to the inside
+// clock, so that times from both captures compare.
+func dpInsideTime(c *Context, side flows.Side, t time.Time) time.Time {
+	if side == flows.SideOutside && c.Two() {
+		return c.Correlation.ToInside(t)
+	}
+	return t
+}
