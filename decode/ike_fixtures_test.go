@@ -193,7 +193,7 @@ cf02326f14a95b9318a109f89219e8df05100201000000000000006ca584181b
 9fb4644b4e2eb6da62837239
 `)
 
-// testIKEv1Payload15 is a Cisco IKEv1 MM3 whose draft-era NAT-D hashes are sent as payload type 15, which tcpdump shows as "(pay15)" and vpnpcap lists without interpreting.
+// testIKEv1Payload15 is a Cisco IKEv1 MM3 whose draft-era NAT-D hashes are sent as payload type 15, which tcpdump shows as "(pay15)"; vpnpcap reads them as NAT-D because they come in a Main Mode.
 // Public capture tcpdump/ISAKMP_sa_setup.pcap, frame 3 (the IKE message: UDP payload).
 // tcpdump -t -n -vvv:
 //

@@ -10,11 +10,13 @@ import (
 // Wireshark decodes it so. Cisco IOS, however, sent its pre-RFC 3947 NAT-D
 // (drafts 04 to 08 of draft-ietf-ipsec-nat-t-ike) as payload 15 and NAT-OA as
 // 16: the public capture ISAKMP_sa_setup.pcap (tcpdump's test suite) has two
-// payload-15 NAT-D hashes in each of MM3 and MM4, after the peers agreed on
-// draft 07. tcpdump shows them as "(pay15)" and does not interpret them; so
-// does vpnpcap: a payload 15 is listed in IKEMessage.Payloads and otherwise
-// skipped, never read as a NAT-D hash. The NAT-D of RFC 3947 (20) and of the
-// drafts 01 to 03 (130) are read and verified.
+// payload-15 bodies in each of MM3 and MM4, after the peers agreed on draft
+// 07, and they are the SHA-1 NAT-D hashes of the destination and the source.
+// GDOI sends its KEK only in its own exchanges (GROUPKEY-PULL and -PUSH), never
+// in a Main or Aggressive Mode, so there vpnpcap reads 15 as that draft NAT-D
+// and 16 as its NAT-OA, and verifies the hashes; elsewhere payload 15 is only
+// listed. The NAT-D of RFC 3947 (20) and of drafts 01 to 03 (130) are read
+// and verified in every exchange.
 
 // minPayloadLen is the generic payload header's length (RFC 2408 §3.2,
 // RFC 7296 §3.2): Next Payload, a reserved (IKEv2: Critical) octet, and the
@@ -196,8 +198,8 @@ func ParseIKEMessage(data []byte) (*IKEMessage, error) {
 	p := messageParser{m: m, version: h.MajorVersion, size: len(h.Payload)}
 	err := p.parse(&h)
 	if h.Clipped() {
-		// The fault, if any, is the capture's: report the truncation rather
-		// than what it did to the last payload.
+		// A chain cut by the capture ends in a walk error that says nothing
+		// about the message: report the truncation, which explains it.
 		return m, &Error{Layer: "ike", Field: "message", Offset: IKEHeaderLen + len(h.Payload),
 			Err: fmt.Errorf("%w: %d of %d bytes captured", ErrTruncated, IKEHeaderLen+len(h.Payload), h.Length)}
 	}
@@ -356,7 +358,10 @@ func (p *messageParser) payloadV1(it *PayloadIter) {
 		}
 		m.Config = &Config{Type: b[0], Identifier: binary.BigEndian.Uint16(b[2:4])}
 		p.configV1(it, 4)
-	case PayloadTypeV1NATD, PayloadTypeV1NATDDraft:
+	case PayloadTypeV1NATD, PayloadTypeV1NATDDraft, payloadTypeV1NATDCisco:
+		if it.Type() == payloadTypeV1NATDCisco && !phase1Exchange(m.Exchange) {
+			return
+		}
 		// RFC 3947 §3.2: the first NAT-D is the hash of the receiver's
 		// address and port, the following ones of the sender's.
 		kind := NATDSource
@@ -365,7 +370,10 @@ func (p *messageParser) payloadV1(it *PayloadIter) {
 		}
 		p.natdSeen++
 		m.NATD = append(m.NATD, NATD{Kind: kind, PayloadType: it.Type(), Hash: p.own(b)})
-	case PayloadTypeV1NATOA, PayloadTypeV1NATOADraft:
+	case PayloadTypeV1NATOA, PayloadTypeV1NATOADraft, payloadTypeV1NATOACisco:
+		if it.Type() == payloadTypeV1NATOACisco && !phase1Exchange(m.Exchange) {
+			return
+		}
 		// ID Type, RESERVED (3), address (RFC 3947 §5.2).
 		if p.need(it, 4) {
 			m.NATOA = append(m.NATOA, NATOA{PayloadType: it.Type(), IDType: b[0], Addr: p.own(b[4:])})
@@ -378,6 +386,17 @@ func (p *messageParser) payloadV1(it *PayloadIter) {
 	}
 	// Hash, Signature, payload 15 (see above), the GDOI payloads and
 	// private or unknown types are listed in Payloads only.
+}
+
+// The payload numbers Cisco's draft 04–08 NAT-T used before RFC 3947 (see
+// above); valid only in Main and Aggressive Mode.
+const (
+	payloadTypeV1NATDCisco  PayloadType = 15
+	payloadTypeV1NATOACisco PayloadType = 16
+)
+
+func phase1Exchange(e ExchangeType) bool {
+	return e == ExchangeTypeIdentityProtection || e == ExchangeTypeAggressive
 }
 
 func (p *messageParser) payloadV2(it *PayloadIter) {

@@ -409,6 +409,10 @@ func ikeFixtures() []ikeFixture {
 					{Data: unhex("3ac5957214a85b93db6a509869fdb330")},
 					{Data: unhex("09002689dfd6b712"), Name: "XAUTH"},
 				},
+				NATD: []NATD{
+					{Kind: NATDDestination, PayloadType: payloadTypeV1NATDCisco, Hash: unhex("d5664a6fcbc7d769f693d4d83ce125b1415827ae")},
+					{Kind: NATDSource, PayloadType: payloadTypeV1NATDCisco, Hash: unhex("6db4442c1af0b63d93334e3a0cb5ac19f804eca4")},
+				},
 				KE:    &KeyExchange{Length: 96},
 				Nonce: unhex("6ea7c7ed3ca3383538801b4b32a5aba161807765"),
 			},

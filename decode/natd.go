@@ -91,8 +91,15 @@ func (v *NATDVerifier) Verify(m *IKEMessage, src, dst netip.AddrPort) {
 			n = natdHash(ikev1HashSHA1, m.SPIi, m.SPIr, ap.Addr(), ap.Port(), &got)
 			natdHash(ikev1HashSHA1, m.SPIi, m.SPIr, ap.Addr(), 0, &zero)
 		case m.Version == 1:
-			n = natdHash(alg, m.SPIi, m.SPIr, ap.Addr(), ap.Port(), &got)
-			natdHash(alg, m.SPIi, m.SPIr, ap.Addr(), 0, &zero)
+			a := alg
+			if a == 0 {
+				// The SA exchange was not captured (the capture began
+				// later): the hash's length names the algorithm, as no
+				// two supported ones share a length.
+				a = hashByLength(len(d.Hash))
+			}
+			n = natdHash(a, m.SPIi, m.SPIr, ap.Addr(), ap.Port(), &got)
+			natdHash(a, m.SPIi, m.SPIr, ap.Addr(), 0, &zero)
 		}
 		if n == 0 {
 			continue
@@ -207,4 +214,22 @@ func natdHash(alg uint16, spii, spir uint64, addr netip.Addr, port uint16, out *
 		return copy(out[:], s[:])
 	}
 	return 0 // Tiger (ikev1HashTiger) has no implementation in the standard library
+}
+
+// hashByLength returns the IKEv1 hash algorithm whose digest has n octets,
+// or 0.
+func hashByLength(n int) uint16 {
+	switch n {
+	case md5.Size:
+		return ikev1HashMD5
+	case sha1.Size:
+		return ikev1HashSHA1
+	case sha256.Size:
+		return ikev1HashSHA256
+	case sha512.Size384:
+		return ikev1HashSHA384
+	case sha512.Size:
+		return ikev1HashSHA512
+	}
+	return 0
 }
