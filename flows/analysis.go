@@ -141,12 +141,12 @@ func (tun *Tunnel) finish(end time.Time) {
 			e.Answered = true
 		}
 		unanswered := !e.Answered || (tun.Version == 1 && e.waiting && !e.Complete && e.Messages > 1 && e.lastFrom == e.From)
-		if tun.Version == 1 && e.Type == exchangeV1Informational {
+		if tun.Version == 1 && e.Type == decode.ExchangeTypeInformationalV1 {
 			unanswered = false
 		}
 		switch {
-		case tun.Version == 2 && e.Type == exchangeIKEAuth && e.Answered,
-			tun.Version == 1 && (e.Type == exchangeV1Main || e.Type == exchangeV1Aggressive) && e.Complete:
+		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && e.Answered,
+			tun.Version == 1 && (e.Type == decode.ExchangeTypeIdentityProtection || e.Type == decode.ExchangeTypeAggressive) && e.Complete:
 			if !established {
 				established = true
 				estAt, estFrame = e.Last, e.ResponseFrames.Last()
@@ -154,14 +154,14 @@ func (tun *Tunnel) finish(end time.Time) {
 					estFrame = e.RequestFrames.Last()
 				}
 			}
-		case tun.Version == 2 && e.Type == exchangeCreateChildSA && e.Answered,
-			tun.Version == 1 && e.Type == exchangeV1Quick && e.Complete:
+		case tun.Version == 2 && e.Type == decode.ExchangeTypeCreateChildSA && e.Answered,
+			tun.Version == 1 && e.Type == decode.ExchangeTypeQuickMode && e.Complete:
 			children++
 		}
 		if tun.Version == 2 && e.Answered {
 			for _, n := range e.ResponseNotifies {
-				if n < 16384 && n != notifyInvalidKE && e.Type == exchangeIKESAInit {
-					failed = "the responder answered " + e.Type.String() + " with " + n.String()
+				if n.IsError() && n != decode.NotifyTypeInvalidKEPayload && e.Type == decode.ExchangeTypeIKESAInit {
+					failed = "the responder answered " + e.Type.String() + " with " + n.Name(2)
 					evidence = append(evidence, e.ResponseFrames.Last())
 				}
 			}
@@ -177,7 +177,7 @@ func (tun *Tunnel) finish(end time.Time) {
 		}
 	}
 	for _, n := range tun.ErrorNotifies {
-		if tun.Version == 1 && n.Type != notifyV1InitialContact {
+		if tun.Version == 1 {
 			if failed == "" {
 				failed = n.From.String() + " sent " + n.Name
 			}
@@ -221,11 +221,6 @@ func (tun *Tunnel) finish(end time.Time) {
 	}
 	tun.StateEvidence = uniqueSorted(evidence)
 }
-
-const (
-	notifyInvalidKE        = decode.NotifyType(17)
-	notifyV1InitialContact = decode.NotifyType(24578)
-)
 
 func uniqueSorted(s []int) []int {
 	out := make([]int, 0, len(s))

@@ -58,6 +58,8 @@ type Table struct {
 	Kinds       [decode.NumKinds]int
 
 	quality Quality
+	// natPeers traces the VPN traffic of each address pair (nattrace.go).
+	natPeers map[addrPair]*PeerTrace
 }
 
 type tunnelKey struct {
@@ -149,6 +151,7 @@ func (t *Table) Add(p *decode.Packet) {
 	case decode.KindPPTP, decode.KindGRE:
 		t.pptp.add(p)
 	}
+	t.trace(p)
 }
 
 // PacketKey returns the key of the flow a packet belongs to and its
@@ -311,7 +314,7 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 		switch {
 		case m.Version == 2:
 			initiatorSent = m.IsInitiator()
-			tun.Midstream = !(m.Exchange == exchangeIKESAInit && m.MessageID == 0)
+			tun.Midstream = !(m.Exchange == decode.ExchangeTypeIKESAInit && m.MessageID == 0)
 		default:
 			// IKEv1 has no initiator flag: the first message of a Main
 			// or Aggressive Mode has a zero responder cookie. Seen later,
@@ -467,27 +470,16 @@ func hexString(b []byte) string {
 	return s.String()
 }
 
-// Notify types flows looks at (RFC 7296 §3.10.1, RFC 7383, RFC 4555).
-const (
-	notifyFragmentationSupported = decode.NotifyType(16430)
-	exchangeIKESAInit            = decode.ExchangeType(34)
-	exchangeIKEAuth              = decode.ExchangeType(35)
-	exchangeCreateChildSA        = decode.ExchangeType(36)
-	exchangeInformational        = decode.ExchangeType(37)
-	exchangeV1Main               = decode.ExchangeType(2)
-	exchangeV1Aggressive         = decode.ExchangeType(4)
-	exchangeV1Informational      = decode.ExchangeType(5)
-	exchangeV1Quick              = decode.ExchangeType(32)
-	maxNotifiesKept              = 64
-)
+// maxNotifiesKept bounds the notifies a tunnel records.
+const maxNotifiesKept = 64
 
 func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 	for _, n := range m.Notifies {
-		if n.Type == notifyFragmentationSupported {
+		if n.Type == decode.NotifyTypeIKEv2FragmentationSupported && m.Version == 2 {
 			tun.FragmentationOK[from] = true
 		}
-		seen := NotifySeen{Type: n.Type, Name: n.Type.String(), Frame: frame, From: from}
-		if n.Type < 16384 {
+		seen := NotifySeen{Type: n.Type, Name: n.Type.Name(m.Version), Frame: frame, From: from}
+		if n.Type.IsError() {
 			if len(tun.ErrorNotifies) < maxNotifiesKept {
 				tun.ErrorNotifies = append(tun.ErrorNotifies, seen)
 			}
@@ -501,11 +493,11 @@ func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 // completes (RFC 2409 §5, §5.5; RFC 2408 §4.8).
 func v1ExchangeLength(e decode.ExchangeType) int {
 	switch e {
-	case exchangeV1Main:
+	case decode.ExchangeTypeIdentityProtection:
 		return 6
-	case exchangeV1Aggressive, exchangeV1Quick:
+	case decode.ExchangeTypeAggressive, decode.ExchangeTypeQuickMode:
 		return 3
-	case exchangeV1Informational:
+	case decode.ExchangeTypeInformationalV1:
 		return 1
 	}
 	return 2

@@ -262,7 +262,7 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 		j.Payloads = append(j.Payloads, p.Type.String())
 	}
 	for _, n := range m.Notifies {
-		j.Notifies = append(j.Notifies, n.Type.String())
+		j.Notifies = append(j.Notifies, n.Type.Name(m.Version))
 	}
 	for _, n := range m.NATD {
 		j.NATD = append(j.NATD, NATDJSON{Kind: NATDKind(n.Kind), Match: NATDMatch(n.Match, n.PortZero)})
