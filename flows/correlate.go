@@ -134,12 +134,16 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	var anchors [2]*anchorSet
 	var wg sync.WaitGroup
 	srcs := [2]Source{first, second}
+	// Hash every payload in the first pass too: background traffic
+	// (DNS, HTTPS) anchors the clock estimate when VPN packets are few.
+	pass1 := opts.Decode
+	pass1.HashAll = true
 	for i, src := range srcs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			as := newAnchorSet()
-			a[i] = analyze(src, opts.Decode, opts.Flows, as.add)
+			a[i] = analyze(src, pass1, opts.Flows, as.add)
 			anchors[i] = as
 		}()
 	}
@@ -240,6 +244,11 @@ func newAnchorSet() *anchorSet { return &anchorSet{times: make(map[signature]anc
 func (as *anchorSet) add(p *decode.Packet) {
 	switch p.Kind {
 	case decode.KindIKE, decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH, decode.KindGRE, decode.KindPPTP:
+	case decode.KindOther:
+		if p.PayloadLen == 0 {
+			// Bare TCP acknowledgements repeat; they anchor nothing.
+			return
+		}
 	default:
 		return
 	}
