@@ -202,6 +202,7 @@ const (
 const (
 	optEndOfOpt   = 0
 	optIfTsresol  = 9
+	optIfFilter   = 11
 	optIfFCSLen   = 13
 	optIfTsoffset = 14
 	optEPBFlags   = 2
@@ -209,6 +210,13 @@ const (
 	optEPBPacket  = 5
 	optEPBQueue   = 6
 	optEPBVerdict = 7
+
+	// Custom options (§3.5.1) of any block: UTF-8 or binary, copied or
+	// not. Each starts with a 4-byte Private Enterprise Number.
+	optCustomStr       = 2988
+	optCustomBin       = 2989
+	optCustomStrNoCopy = 19372
+	optCustomBinNoCopy = 19373
 )
 
 type captureFormat uint8
@@ -282,8 +290,8 @@ type pcapngIface struct {
 // resolution, statistics and secrets blocks are checked only for their
 // minimum size; a time stamp finer than a nanosecond is converted without
 // the overflow Wireshark's arithmetic has for resolutions finer than about
-// 10^-10 s; an if_tsresol too fine for 64 bits is refused, as Wireshark
-// does since 4.2 (4.0 overflows silently); and a microsecond field of a
+// 10^-10 s; an if_tsresol too fine for 64 bits is refused, as current
+// Wireshark does (4.0 overflows silently); and a microsecond field of a
 // million or more is normalised into the seconds rather than printed as
 // Wireshark does.
 type Reader struct {
@@ -303,16 +311,18 @@ type Reader struct {
 
 	order byteOrder // of the file (pcap) or of the current section (pcapng)
 
-	// pcap
-	nano      bool
-	swapLens  uint8 // lengthsNotSwapped, lengthsSwapped or lengthsMaybeSwapped
-	linkType  layers.LinkType
-	fcsLen    int
-	snaplen   uint32
-	scratch   []byte // packet data of pcapng blocks too large for the buffer
-	ifaces    []pcapngIface
-	maxSnap   uint32 // largest pcapng interface snap length seen
-	unlimited bool   // a pcapng interface has snap length 0
+	// pcap: from the file header.
+	nano     bool  // nanosecond time stamps
+	swapLens uint8 // lengthsNotSwapped, lengthsSwapped or lengthsMaybeSwapped
+	linkType layers.LinkType
+	fcsLen   int
+	snaplen  uint32
+
+	// pcapng
+	ifaces    []pcapngIface // of the current section, by interface ID
+	maxSnap   uint32        // largest interface snap length seen
+	unlimited bool          // an interface has snap length 0
+	scratch   []byte        // packet data of blocks too large for the buffer
 }
 
 // Values of Reader.swapLens: pcap files before version 2.3 wrote the
@@ -629,7 +639,7 @@ func (r *Reader) nextPcap(rec *Record) error {
 
 // roundUp4 rounds a block or option length up to a multiple of four. Wireshark
 // does so rather than refuse a length that leaves out the padding, as some
-// writers' do (wiretap/pcapng.c, pcapng_read_block).
+// writers do (wiretap/pcapng.c, pcapng_read_block).
 func roundUp4(n uint64) uint64 { return (n + 3) &^ 3 }
 
 // isFrameBlock reports whether Wireshark numbers blocks of type typ as frames.
@@ -827,6 +837,9 @@ func (r *Reader) readIDB(off int64, length uint64) error {
 					iface.unitsPerSec *= 10
 				}
 			}
+		case code == optIfFilter && len(val) == 0:
+			// The filter type octet is missing; Wireshark refuses it.
+			return r.failf(off, "interface filter option is empty")
 		case code == optIfFCSLen && len(val) == 1 && !haveFCSLen:
 			haveFCSLen = true
 			iface.fcsLen = int(val[0]) / 8 // the option is in bits
@@ -1074,6 +1087,12 @@ func (r *Reader) nextOption(off int64, w *optionWalker) (code uint16, val []byte
 	padded := roundUp4(n)
 	if padded > w.left {
 		return 0, nil, false, r.failf(off, "option %d length %d exceeds the %d bytes left in the block", code, n, w.left)
+	}
+	switch code {
+	case optCustomStr, optCustomBin, optCustomStrNoCopy, optCustomBinNoCopy:
+		if n < 4 {
+			return 0, nil, false, r.failf(off, "custom option %d length %d is less than 4", code, n)
+		}
 	}
 	if code == optEndOfOpt {
 		rest := w.left
