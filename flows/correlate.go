@@ -3,6 +3,7 @@ package flows
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"sync"
@@ -413,6 +414,14 @@ func (c *Correlation) estimateClock(in, out *anchorSet) {
 			slope = median(slopes)
 		}
 	}
+	// Forwarding delay runs the other way for inbound packets (seen
+	// outside first) than for outbound ones, so a few milliseconds of
+	// spread are jitter, not drift: keep a slope only when it moves the
+	// offset by more than that over the anchors' span and enough anchors
+	// support it.
+	if span := xs[len(xs)-1] - xs[0]; len(xs) < 8 || math.Abs(slope)*span < driftNoise.Seconds() {
+		slope = 0
+	}
 	resid := make([]float64, len(xs))
 	for i := range xs {
 		resid[i] = ys[i] - slope*xs[i]
@@ -421,6 +430,10 @@ func (c *Correlation) estimateClock(in, out *anchorSet) {
 	c.Offset = time.Duration(offset * float64(time.Second))
 	c.Drift = slope * 1e6
 }
+
+// driftNoise is the spread of time differences that forwarding delay and
+// timestamp jitter explain without any clock drift.
+const driftNoise = 5 * time.Millisecond
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)

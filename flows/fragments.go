@@ -98,7 +98,9 @@ func isIKEPort(p uint16) bool { return p == 0 || p == 500 || p == 4500 }
 // noteIncomplete attaches a datagram that could not be reassembled to the
 // tunnel between its addresses, when it may have been IKE.
 func (t *Table) noteIncomplete(p *decode.Packet) {
-	if p.Proto != ProtoUDP || !isIKEPort(p.SrcPort) || !isIKEPort(p.DstPort) {
+	// One IKE port is enough: a NAT translates the other (4500 to a
+	// random port).
+	if p.Proto != ProtoUDP || !isIKEPort(p.SrcPort) && !isIKEPort(p.DstPort) {
 		return
 	}
 	tun := t.peers[newAddrPair(p.Src, p.Dst)]

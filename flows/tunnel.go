@@ -130,6 +130,10 @@ type Tunnel struct {
 	// Fate of the tunnel's IKE messages across the NAT (two captures).
 	Fate Fate
 
+	// NATTrace follows the endpoints, stale sends and idle gaps of the
+	// tunnel's traffic (nattrace.go).
+	NATTrace NATTrace
+
 	State         State
 	StateEvidence []int
 	StateReason   string

@@ -7,14 +7,60 @@ import "strings"
 func All() []Rule {
 	return []Rule{
 		// VP1xx: IKE negotiation.
+		&ikeRequestUnanswered{},
+		&ikeErrorNotify{},
+		&ikeSAInitRetry{},
+		&ikeFragmentsDropped{},
+		&ikeFragmentationNotNegotiated{},
+		&natStaticPort500{},
+		&ikeALGRewrite{},
+		&natClientsSACollision{},
+		&windowsServerBehindNAT{},
+		&ikeAddressChange{},
 
 		// VP2xx: ESP and AH data plane.
+		&espLostAtNAT{},
+		&espSequenceGaps{},
+		&espSequenceRepeated{},
+		&espOneWay{},
+		&rawESPMisdelivered{},
+		&rawESPSharedNAT{},
+		&ahAcrossNAT{},
+		&espWithoutTunnel{},
 
 		// VP3xx: NAT traversal and IPsec Passthrough.
+		&rawESPThroughNAT{},
+		&nattNotUsed{},
+		&mixedEncapsulation{},
+		&nattUDPBlocked{},
+		&natMappingExpired{},
+		&nattKeepaliveTooSlow{},
+		&ikeESPSplitMapping{},
+		&replyToStalePort{},
+		&ikeBackToPort500{},
+		&nonESPMarkerViolation{},
+		&ikev1NATTMethodMismatch{},
+		&forcedEncapsulation{},
+		&nattPassthroughMixedMappings{},
+		&transportModeWithoutNATOA{},
+		&doubleNAT{},
 
 		// VP4xx: GRE and PPTP.
+		&pptpGREOneWay{},
+		&pptpCallIDCollision{},
+		&pptpGREKeyMismatch{},
+		&greSequenceGaps{},
+		&greWithoutPPTPControl{},
 
 		// VP9xx: capture quality.
+		&captureReadError{},
+		&captureSnaplenTruncated{},
+		&capturesNotComparable{},
+		&capturesPartialOverlap{},
+		&captureClockDrift{},
+		&captureMalformedPackets{},
+		&captureTableOverflow{},
+		&captureOneDirection{},
 	}
 }
 

@@ -53,7 +53,6 @@ func (ikeRequestUnanswered) Meta() Meta {
 		References: []string{
 			"RFC 7296 §2.1 (use of retransmission timers)",
 			"RFC 7296 §2.4 (state synchronisation and connection timeouts)",
-			"RFC 2408 §5.1 (ISAKMP retransmission)",
 		},
 		Catalogue: []string{"NT03", "NT04"},
 	}
@@ -93,7 +92,7 @@ func exchangeStalled(t *flows.Tunnel, e *flows.Exchange) bool {
 func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
 	s := &e.Sends
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s sent %s", s.From, s.Src, messageLabel(t, e))
+	fmt.Fprintf(&b, "the %s %s sent %s", s.From, s.Src, messageLabel(t, e))
 	if t.Version == 2 || e.MessageID != 0 {
 		fmt.Fprintf(&b, " (message ID %d)", e.MessageID)
 	}
@@ -109,7 +108,11 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 	evidence := c.Evidence(side, s.FrameList()...)
 
 	located := false
-	if other := c.twinTunnel(v, side); c.Two() && c.bothCaptured(side, s.Times[0], s.Last) {
+	// Seen only outside, a tunnel may not cross the NAT at all (another
+	// host on the outside network): only one of the NAT's clients can be
+	// missing from the inside capture.
+	crosses := side == flows.SideInside || c.Two() && (natOutsideAddress(c, t.InitiatorFirst.Addr()) || natOutsideAddress(c, t.ResponderFirst.Addr()))
+	if other := c.twinTunnel(v, side); crosses && c.Two() && c.bothCaptured(side, s.Times[0], s.Last) {
 		located = true
 		o := otherSideOf(side)
 		oe := (*flows.Exchange)(nil)
@@ -148,7 +151,11 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 			conf = Medium
 			fmt.Fprintf(&b, "; the capture ends %s after the last one, so a late answer may be missing", fmtDuration(end.Sub(s.Last)))
 		}
-		if looksOneSided(c.Capture(side)) {
+		switch both, n := espBothWays(t); {
+		case both && tunnelIKEOneWay(t):
+			conf = Low
+			fmt.Fprintf(&b, "; yet %d ESP packets of the tunnel flow both ways, so the IKE answers exist and the capture missed them", n)
+		case looksOneSided(c.Capture(side)):
 			conf = Low
 			b.WriteString("; the capture shows no conversation in both directions, so it may see one direction only")
 		}

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +78,7 @@ func TestVP101OneWayCapture(t *testing.T) {
 	if f.Confidence != Low {
 		t.Errorf("confidence = %s, want low", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "IKE_SA_INIT request (message ID 0) 4 times over 7.0s", "may see one direction only")
+	vp1Contains(t, f.Message, "IKE_SA_INIT request (message ID 0) 4 times over 7.1s", "may see one direction only")
 	vp1FramesEqual(t, f, flows.SideInside, 1, 3, 5, 7)
 }
 
@@ -155,5 +157,33 @@ func TestVP101ResponseDroppedInbound(t *testing.T) {
 	vp1Contains(t, f.Message, "the outside capture shows the responder's answer (IKE_AUTH response) that never appears in the inside capture")
 	if got := vp1Frames(f, flows.SideOutside); len(got) != 3 {
 		t.Errorf("outside evidence = %v, want the 3 responses", got)
+	}
+}
+
+func TestVP101OutsideHostNotBehindNAT(t *testing.T) {
+	// The outside capture also sees another host on the WAN side whose
+	// IKE_SA_INIT goes unanswered: it never crossed the NAT, so its
+	// absence inside says nothing about the NAT.
+	in := vp9Healthy(30)
+	nat := vp1NAT()
+	out := nat.Translate(in)
+	s := &pt.Script{Now: out[0].Time.Add(time.Second)}
+	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	req.SPIi = 0x7777777777777777
+	for _, gap := range []time.Duration{0, 2 * time.Second, 4 * time.Second} {
+		s.After(gap).IKE("192.0.2.77:500", "198.51.100.7:500", req, 70)
+	}
+	out = append(out, s.Packets...)
+	slices.SortStableFunc(out, func(a, b decode.Packet) int { return a.Time.Compare(b.Time) })
+	for i := range out {
+		out[i].Frame, out[i].FirstFrame = i+1, i+1
+	}
+	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
+	vp1Contains(t, f.Message, "initiator 192.0.2.77:500 sent IKE_SA_INIT request (message ID 0) 3 times")
+	if strings.Contains(f.Message, "inside capture") {
+		t.Errorf("message %q locates a loss at a NAT the tunnel never crossed", f.Message)
+	}
+	if len(vp1Frames(f, flows.SideOutside)) != 3 || len(vp1Frames(f, flows.SideInside)) != 0 {
+		t.Errorf("evidence %v, want the 3 outside requests", f.Evidence)
 	}
 }

@@ -249,15 +249,14 @@ func ikeOneWay(a *flows.Analysis) (oneWay bool, messages int) {
 	if len(a.Tunnels) == 0 {
 		return false, 0
 	}
+	oneWay = true
 	for _, t := range a.Tunnels {
 		messages += t.Messages
-		for _, e := range t.Exchanges {
-			if e.Responses > 0 || e.Sends.From != e.From {
-				return false, messages
-			}
+		if !tunnelIKEOneWay(t) {
+			oneWay = false
 		}
 	}
-	return true, messages
+	return oneWay, messages
 }
 
 // looksOneSided reports whether a capture shows one direction only: IKE
@@ -281,4 +280,73 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// tunnelIKEOneWay reports whether no IKE message of a tunnel went from the
+// responder of an exchange back to its requester.
+func tunnelIKEOneWay(t *flows.Tunnel) bool {
+	for _, e := range t.Exchanges {
+		if e.Responses > 0 || e.Sends.From != e.From {
+			return false
+		}
+	}
+	return len(t.Exchanges) > 0
+}
+
+// espBothWays reports whether a tunnel's ESP flowed in both directions:
+// then its IKE was answered, whatever the capture shows of it.
+func espBothWays(t *flows.Tunnel) (bool, int) {
+	var to, from, n int
+	for _, sa := range t.ESPSAs {
+		if sa.AH || sa.Packets() == 0 {
+			continue
+		}
+		n += sa.Packets()
+		if sa.Src == t.Initiator.Addr() || sa.Src == t.InitiatorFirst.Addr() {
+			to++
+		} else {
+			from++
+		}
+	}
+	return to > 0 && from > 0, n
+}
+
+// translatedHere reports whether the capture shows a tunnel's initiator as
+// translated by a NAT: the initiator's own NAT-D source hash does not match
+// the address and port captured (and is not a forced-encapsulation fake).
+// Only a capture outside the initiator's NAT sees that.
+func translatedHere(t *flows.Tunnel) bool {
+	return t.NATD[flows.RoleInitiator].SourceMismatch && !slices.Contains(t.NATDFaked(), flows.RoleInitiator.String())
+}
+
+// floatedInitiator returns the initiator's endpoint right after the NAT-T
+// float: the port its NAT-T socket (or the NAT's mapping of it) uses. One
+// host floats all its IKE SAs from one socket, so two IKE SAs with
+// different floated ports from one address come from different hosts
+// behind a NAT. Later changes (a return to port 500, a new mapping) do not
+// count.
+func floatedInitiator(t *flows.Tunnel) (netip.AddrPort, bool) {
+	if !t.Float {
+		return netip.AddrPort{}, false
+	}
+	for _, ch := range t.EndpointChanges {
+		if ch.Peer == flows.RoleInitiator && (ch.Frame == t.FloatFrame || ch.Float) {
+			return ch.To, true
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// natOutsideAddress reports whether an address is one the NAT translated
+// inside hosts to, as the correlation's mappings show.
+func natOutsideAddress(c *Context, a netip.Addr) bool {
+	if !c.Two() {
+		return false
+	}
+	for _, m := range c.Correlation.Mappings {
+		if m.Outside.Addr() == a && m.Translated() {
+			return true
+		}
+	}
+	return false
 }

@@ -55,7 +55,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	if !c.Two() {
 		return
 	}
-	hosts := newDPHosts(c)
+	v := newDPView(c)
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
 	for _, side := range dpSides(c) {
 		other := 1 - side
@@ -64,7 +64,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 			if fate.Dropped < min || fate.Forwarded == 0 {
 				continue
 			}
-			d := hosts.dir(side, sa.Src, sa.Dst)
+			d := v.dir(side, sa.Src, sa.Dst)
 			if !towardOther(side, d) {
 				// Packets that came from the far side and were not seen
 				// there are not the device's loss.
@@ -82,7 +82,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 			msg := fmt.Sprintf("%s%s: %d of %d %s packets %s%s; the device between the captures dropped them",
 				espLabel(sa), dirPhrase(d), fate.Dropped, compared, espProto(sa), where, seqs)
 			ev := c.Evidence(side, fate.DroppedFrames.List()...)
-			if cp := espCounterpart(c, side, sa); cp != nil {
+			if cp := v.counterpart(side, sa); cp != nil {
 				// The packets that follow each hole on the far side.
 				ev = append(ev, c.Evidence(other, cp.GapFrames.List()...)...)
 			}
@@ -92,7 +92,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 			}
 			report(Finding{
 				Confidence: conf,
-				Tunnel:     espTunnelID(c, side, sa.Tunnel),
+				Tunnel:     v.tunnelID(side, sa.Tunnel),
 				Subject:    espSubject(sa),
 				Message:    msg,
 				Evidence:   ev,

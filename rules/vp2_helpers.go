@@ -128,18 +128,109 @@ func dpPrivate(a netip.Addr) bool {
 	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || dpCGNAT.Contains(a.Unmap())
 }
 
-// espCounterpart returns the same SA as seen in the other capture: a NAT
-// rewrites addresses but never the SPI. Among several SAs with the
-// SPI, the one that shared packets with sa wins.
-func espCounterpart(c *Context, side flows.Side, sa *flows.ESPSA) *flows.ESPSA {
-	if !c.Two() {
+// dpView is what the data-plane rules look SAs up in: which way addresses
+// cross the NAT, and each capture's SAs by SPI and by sender and receiver.
+// It is built once per Check, so that looking up the other capture's view
+// of every SA costs a map access, not a scan: a capture may hold hundreds
+// of thousands of SAs.
+type dpView struct {
+	c      *Context
+	hosts  *dpHosts
+	bySPI  [2]map[espSPIKey][]*flows.ESPSA
+	byPair [2]map[[2]netip.Addr][]*flows.ESPSA
+	// From the NAT mappings, filled on first use: inside hosts the NAT
+	// translated, and the outside address of each host's raw ESP.
+	mapped     bool
+	translated map[netip.Addr]bool
+	espOutside map[netip.Addr]netip.Addr
+	// views maps each capture's tunnels to their report IDs, on first use.
+	views map[*flows.Tunnel]int
+}
+
+type espSPIKey struct {
+	spi uint32
+	ah  bool
+}
+
+func newDPView(c *Context) *dpView {
+	v := &dpView{c: c, hosts: newDPHosts(c)}
+	for i, a := range c.Captures {
+		if i > 1 {
+			break
+		}
+		v.bySPI[i] = make(map[espSPIKey][]*flows.ESPSA, len(a.SAs))
+		v.byPair[i] = make(map[[2]netip.Addr][]*flows.ESPSA)
+		for _, sa := range a.SAs {
+			k := espSPIKey{sa.SPI, sa.AH}
+			v.bySPI[i][k] = append(v.bySPI[i][k], sa)
+			p := [2]netip.Addr{sa.Src, sa.Dst}
+			v.byPair[i][p] = append(v.byPair[i][p], sa)
+		}
+	}
+	return v
+}
+
+func (v *dpView) mappings() {
+	if v.mapped || !v.c.Two() {
+		return
+	}
+	v.mapped = true
+	v.translated = map[netip.Addr]bool{}
+	v.espOutside = map[netip.Addr]netip.Addr{}
+	for _, m := range v.c.Correlation.Mappings {
+		h := m.Inside.Addr()
+		if m.Translated() {
+			v.translated[h] = true
+		}
+		if _, ok := v.espOutside[h]; !ok && m.Protocol == flows.ProtoESP {
+			v.espOutside[h] = m.Outside.Addr()
+		}
+	}
+}
+
+// translatedHost reports whether the correlation saw the NAT translate an
+// inside host (in any protocol).
+func (v *dpView) translatedHost(h netip.Addr) bool {
+	v.mappings()
+	return v.translated[h]
+}
+
+// rawESPOutside returns the outside address the NAT gave an inside host's
+// raw ESP, or the zero Addr.
+func (v *dpView) rawESPOutside(h netip.Addr) netip.Addr {
+	v.mappings()
+	return v.espOutside[h]
+}
+
+// dir says which way a packet from src to dst, seen in the capture of one
+// side, crosses the NAT.
+func (v *dpView) dir(side flows.Side, src, dst netip.Addr) dpDir { return v.hosts.dir(side, src, dst) }
+
+// withSPI returns one capture's SAs with an SPI.
+func (v *dpView) withSPI(side flows.Side, spi uint32, ah bool) []*flows.ESPSA {
+	if int(side) >= len(v.c.Captures) {
+		return nil
+	}
+	return v.bySPI[side][espSPIKey{spi, ah}]
+}
+
+// between returns one capture's SAs from src to dst.
+func (v *dpView) between(side flows.Side, src, dst netip.Addr) []*flows.ESPSA {
+	if int(side) >= len(v.c.Captures) {
+		return nil
+	}
+	return v.byPair[side][[2]netip.Addr{src, dst}]
+}
+
+// counterpart returns the same SA as seen in the other capture: a NAT
+// rewrites addresses but never the SPI. Among several SAs with the SPI,
+// the first that shared packets with sa wins.
+func (v *dpView) counterpart(side flows.Side, sa *flows.ESPSA) *flows.ESPSA {
+	if !v.c.Two() {
 		return nil
 	}
 	var best *flows.ESPSA
-	for _, o := range c.Captures[1-side].SAs {
-		if o.SPI != sa.SPI || o.AH != sa.AH {
-			continue
-		}
+	for _, o := range v.withSPI(1-side, sa.SPI, sa.AH) {
 		if best == nil || (best.Fate.Forwarded == 0 && o.Fate.Forwarded > 0) {
 			best = o
 		}
@@ -147,13 +238,21 @@ func espCounterpart(c *Context, side flows.Side, sa *flows.ESPSA) *flows.ESPSA {
 	return best
 }
 
-// espTunnelID returns the report's ID of the tunnel an SA of one side
-// belongs to, or 0.
-func espTunnelID(c *Context, side flows.Side, id int) int {
-	if t := espTunnel(c, side, id); t != nil {
-		if v := c.ViewOf(side, t); v != nil {
-			return v.ID
+// tunnelID returns the report's ID of the tunnel with a capture-local ID
+// in one side's capture, or 0.
+func (v *dpView) tunnelID(side flows.Side, id int) int {
+	if v.views == nil {
+		v.views = make(map[*flows.Tunnel]int, len(v.c.Tunnels))
+		for _, tv := range v.c.Tunnels {
+			for _, t := range tv.Sides {
+				if t != nil {
+					v.views[t] = tv.ID
+				}
+			}
 		}
+	}
+	if t := espTunnel(v.c, side, id); t != nil {
+		return v.views[t]
 	}
 	return 0
 }
@@ -203,6 +302,14 @@ func dpPlural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// dpWord picks the singular or plural form of a word for a count.
+func dpWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // dpSorted returns a sorted copy of addresses without repeats.

@@ -99,7 +99,7 @@ func dpPassthroughNAT() pt.NAT {
 }
 
 // dpSingle analyses one capture.
-func dpSingle(t *testing.T, pkts []decode.Packet) *Context {
+func dpSingle(t testing.TB, pkts []decode.Packet) *Context {
 	t.Helper()
 	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{})
 	return NewContext(a, nil)

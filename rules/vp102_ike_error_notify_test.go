@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// vp102Refused scripts an IKE_SA_INIT answered with one notify.
+func vp102Refused(typ decode.NotifyType) []decode.Packet {
+	s := pt.New()
+	s.IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKESAInit, 0, false), 1)
+	rsp := vp1Msg(decode.ExchangeTypeIKESAInit, 0, true)
+	rsp.SPIr = 0
+	rsp.Notifies = []decode.Notify{{Type: typ}}
+	s.IKE("198.51.100.7:500", "10.0.0.2:500", rsp, 2)
+	vp1Background(s, 10*time.Second)
+	return s.Packets
+}
+
+func TestVP102NoProposalChosen(t *testing.T) {
+	c := vp1Single(vp102Refused(decode.NotifyTypeNoProposalChosen))
+	f := vp1Want(t, vp1Check(t, ikeErrorNotify{}, c), 1)[0]
+	if f.Tunnel != 1 || f.Confidence != High {
+		t.Errorf("tunnel %d confidence %s, want 1, high", f.Tunnel, f.Confidence)
+	}
+	vp1Contains(t, f.Message, "the responder 198.51.100.7 sent NO_PROPOSAL_CHOSEN (14) once in answer to IKE_SA_INIT",
+		"the sender accepts none of the proposals offered")
+	vp1FramesEqual(t, f, flows.SideInside, 2)
+	if !strings.Contains(f.Remedy, "proposals=") {
+		t.Errorf("remedy %q does not say how to align proposals", f.Remedy)
+	}
+}
+
+func TestVP102IKEv1InvalidID(t *testing.T) {
+	s := pt.New()
+	v1 := func(spir uint64, ex decode.ExchangeType, id uint32) decode.IKEMessage {
+		return decode.IKEMessage{Version: 1, SPIi: vp1SPIi, SPIr: spir, Exchange: ex, MessageID: id, Length: 200}
+	}
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, v1(0, decode.ExchangeTypeMain, 0), 1)
+	s.IKE(resp, ini, v1(vp1SPIr, decode.ExchangeTypeMain, 0), 2)
+	info := v1(vp1SPIr, decode.ExchangeTypeInformationalV1, 0x1234)
+	info.Notifies = []decode.Notify{{Type: decode.NotifyTypeV1InvalidIDInformation}, {Type: decode.NotifyTypeV1InitialContact}}
+	s.IKE(resp, ini, info, 3)
+	// A vendor status in the IKEv1 private range is not an error.
+	status := v1(vp1SPIr, decode.ExchangeTypeInformationalV1, 0x1235)
+	status.Notifies = []decode.Notify{{Type: 9000}}
+	s.IKE(resp, ini, status, 4)
+	f := vp1Want(t, vp1Check(t, ikeErrorNotify{}, vp1Single(s.Packets)), 1)[0]
+	vp1Contains(t, f.Message, "the responder 198.51.100.7 sent INVALID-ID-INFORMATION (18) once in an Informational message")
+	vp1FramesEqual(t, f, flows.SideInside, 3)
+	if !strings.Contains(f.Remedy, "rightsubnet") {
+		t.Errorf("remedy %q does not speak of identities and subnets", f.Remedy)
+	}
+}
+
+func TestVP102Clean(t *testing.T) {
+	for _, typ := range []decode.NotifyType{decode.NotifyTypeInvalidKEPayload, decode.NotifyTypeCookie,
+		decode.NotifyTypeNATDetectionSourceIP, decode.NotifyTypeUnexpectedNATDetected} {
+		t.Run(typ.String(), func(t *testing.T) {
+			vp1Want(t, vp1Check(t, ikeErrorNotify{}, vp1Single(vp102Refused(typ))), 0)
+		})
+	}
+}
+
+func TestVP102BothCaptures(t *testing.T) {
+	in := vp102Refused(decode.NotifyTypeNoProposalChosen)
+	nat := vp1NAT()
+	out := nat.Translate(in)
+	c := vp1Pair(in, out)
+	f := vp1Want(t, vp1Check(t, ikeErrorNotify{}, c), 1)[0]
+	vp1FramesEqual(t, f, flows.SideInside, 2)
+	if got := vp1Frames(f, flows.SideOutside); len(got) != 1 {
+		t.Errorf("outside evidence = %v, want the notify's frame", got)
+	}
+}

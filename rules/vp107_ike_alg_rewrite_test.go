@@ -1,0 +1,72 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// vp107Inside scripts an IKEv2 negotiation that completes as the inside
+// capture sees it.
+func vp107Inside() []decode.Packet {
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
+	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	vp1Background(s, 10*time.Second)
+	return s.Packets
+}
+
+func TestVP107SPIRewritten(t *testing.T) {
+	in := vp107Inside()
+	nat := vp1NAT()
+	nat.Rewrite = func(p *decode.Packet) {
+		if p.IKE != nil && p.IKE.SPIi == vp1SPIi {
+			p.IKE.SPIi = 0x9999999999999999
+		}
+	}
+	out := nat.Translate(in)
+	c := vp1Pair(in, out)
+	f := vp1Want(t, vp1Check(t, ikeALGRewrite{}, c), 1)[0]
+	if f.Tunnel != 1 || f.Confidence != High {
+		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
+	}
+	vp1Contains(t, f.Message, "the IKE SPIs of 4 messages changed between the captures",
+		"initiator SPI 1111111111111111 inside became 9999999999999999 outside (frame 1 inside, 1 outside)",
+		"an ALG rewrites IKE headers")
+	vp1FramesEqual(t, f, flows.SideInside, 1, 2, 3, 4)
+	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
+		t.Errorf("outside evidence %v, want 4 frames", got)
+	}
+}
+
+func TestVP107ContentAltered(t *testing.T) {
+	in := vp107Inside()
+	nat := vp1NAT()
+	nat.Rewrite = func(p *decode.Packet) {
+		if p.IKE != nil && p.IKE.Exchange == decode.ExchangeTypeIKEAuth && !p.IKE.IsResponse() {
+			p.PayloadHash += 1000
+		}
+	}
+	out := nat.Translate(in)
+	f := vp1Want(t, vp1Check(t, ikeALGRewrite{}, vp1Pair(in, out)), 1)[0]
+	if f.Confidence != Medium {
+		t.Errorf("confidence %s, want medium", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "1 message of the IKE SA (SPIi 1111111111111111) crossed between the captures with changed content",
+		"(1 outbound, 0 inbound)")
+	vp1FramesEqual(t, f, flows.SideInside, 3)
+	vp1FramesEqual(t, f, flows.SideOutside, 3)
+}
+
+func TestVP107Clean(t *testing.T) {
+	in := vp107Inside()
+	nat := vp1NAT()
+	c := vp1Pair(in, nat.Translate(in))
+	vp1Want(t, vp1Check(t, ikeALGRewrite{}, c), 0)
+	// With one capture the rule does not run.
+	vp1Want(t, vp1Check(t, ikeALGRewrite{}, vp1Single(in)), 0)
+}

@@ -1,0 +1,222 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// natClientsSACollision detects two clients behind one NAT whose IKE SAs
+// with the same server collide there: client A is established, client B
+// (same public address) establishes, and within seconds the server's ESP for
+// A stops or goes to B's port.
+//
+// A server that keys its IPsec policies and SAs by the peer's IP address
+// alone (RouterOS without generate-policy=port-strict, L2TP/IPsec servers
+// with transport-mode policies, libreswan without per-port policies) cannot
+// tell two clients behind one NAT apart: B's new SA replaces A's policy, and
+// the server sends A's traffic to B's port or drops it. Only one client
+// behind a NAT works at a time.
+//
+// Configure the server to key policies by address and port (RouterOS
+// generate-policy=port-strict; strongSwan and libreswan do this for tunnel
+// mode with NAT-T), use tunnel mode rather than transport mode for road
+// warriors, and give each client a distinct virtual IP.
+//
+// With both captures the two clients are proven to be different inside
+// hosts (high confidence); with one capture outside the NAT they are told
+// apart by their different NAT-T ports or vendor IDs (medium), and only
+// when NAT-D shows the capture is outside the NAT.
+type natClientsSACollision struct{}
+
+func (natClientsSACollision) Meta() Meta {
+	return Meta{
+		ID:         "VP108",
+		Slug:       "nat-clients-sa-collision",
+		Title:      "Second client behind the same NAT takes over the first client's SA",
+		Severity:   Error,
+		Confidence: High,
+		Explanation: "Two clients behind one NAT reach the same VPN server from the same public address. When the second client's " +
+			"IPsec SA comes up, the server stops sending the first client's ESP, or sends it to the second client's port: it " +
+			"keys its policies or SAs by the peer's IP address only, so the new SA replaces the old one. Each new connection " +
+			"from behind that NAT breaks the previous one.",
+		Remedy: "On the server, key IPsec policies by address and port, not by address alone: MikroTik RouterOS " +
+			"generate-policy=port-strict on the peer/identity; for L2TP/IPsec, prefer IKEv2 or a server that handles several " +
+			"clients behind one NAT (transport-mode policies per address cannot); on strongSwan/libreswan use tunnel mode with " +
+			"NAT-T and a distinct virtual IP per client (rightsourceip / pools). As a workaround, give the clients different " +
+			"public addresses.",
+		References: []string{
+			"RFC 3715 §2.4 (SPI-based demultiplexing behind NAT)",
+			"RFC 3948 §5.2 (transport mode and multiple clients behind a NAT)",
+			"RFC 7296 §2.23 (the responder must use the port the request came from)",
+		},
+		Catalogue: []string{"NT17"},
+	}
+}
+
+// vp108Window is how soon after the second client's SA the first client's
+// ESP must stop to count as taken over: a server replaces the policy as
+// the new SA is installed, so within a few seconds.
+const vp108Window = 10 * time.Second
+
+func (r natClientsSACollision) Check(c *Context, report func(Finding)) {
+	side := flows.SideInside
+	if c.Two() {
+		side = flows.SideOutside
+	}
+	a := c.Capture(side)
+	// One finding per client that lost its SA, for the first IKE SA that
+	// took it over.
+	victims := map[*flows.Tunnel]bool{}
+	for i, x := range a.Tunnels {
+		for _, y := range a.Tunnels[i+1:] {
+			for _, p := range [2][2]*flows.Tunnel{{x, y}, {y, x}} {
+				if victims[p[0]] {
+					continue
+				}
+				if f, ok := r.collide(c, side, p[0], p[1]); ok {
+					victims[p[0]] = true
+					report(f)
+				}
+			}
+		}
+	}
+}
+
+// collide checks whether tunnel b's SA took over tunnel a's.
+func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.Tunnel) (Finding, bool) {
+	if a.InitiatorFirst.Addr() != b.InitiatorFirst.Addr() || a.ResponderFirst.Addr() != b.ResponderFirst.Addr() ||
+		!a.Established() || !b.Established() {
+		return Finding{}, false
+	}
+	ta, _ := a.EstablishedAt()
+	tb, fb := b.EstablishedAt()
+	if !ta.Before(tb) {
+		return Finding{}, false
+	}
+	// Different clients?
+	var hosts string
+	conf := Medium
+	if c.Two() {
+		va, vb := c.ViewOf(side, a), c.ViewOf(side, b)
+		if va == nil || vb == nil || va.Sides[flows.SideInside] == nil || vb.Sides[flows.SideInside] == nil {
+			return Finding{}, false
+		}
+		ia, ib := va.Sides[flows.SideInside].InitiatorFirst.Addr(), vb.Sides[flows.SideInside].InitiatorFirst.Addr()
+		if ia == ib {
+			return Finding{}, false
+		}
+		hosts = fmt.Sprintf("inside hosts %s and %s", ia, ib)
+		conf = High
+	} else {
+		// Only a capture outside the NAT shows several hosts as one
+		// address.
+		if !translatedHere(a) || !translatedHere(b) {
+			return Finding{}, false
+		}
+		fa, oka := floatedInitiator(a)
+		fb, okb := floatedInitiator(b)
+		switch {
+		case oka && okb && fa.Port() != fb.Port():
+			hosts = fmt.Sprintf("different hosts (NAT-T ports %d and %d)", fa.Port(), fb.Port())
+		case len(a.VendorIDs[flows.RoleInitiator]) > 0 && !slices.Equal(a.VendorIDs[flows.RoleInitiator], b.VendorIDs[flows.RoleInitiator]):
+			hosts = "different clients (different vendor IDs)"
+		default:
+			return Finding{}, false
+		}
+	}
+	end := c.Capture(side).Capture.Last
+	client := a.Initiator.Addr()
+	server := a.ResponderFirst.Addr()
+	var b2 strings.Builder
+	var frames []int
+	for _, sa := range a.ESPSAs {
+		if sa.Src != server || sa.Dst != client || sa.First.After(tb) {
+			continue
+		}
+		switch {
+		case sa.UDP > 0 && movedTo(a, b, sa.DstPort):
+			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %#08x) now goes to the second client's port %d", sa.SPI, sa.DstPort)
+			frames = append(frames, sa.Frames.Last())
+		case !sa.Last.Before(tb.Add(-vp108Window/2)) && !sa.Last.After(tb.Add(vp108Window)) && end.Sub(sa.Last) >= vp108Window:
+			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %#08x) stops %s, while the capture goes on for %s",
+				sa.SPI, vp108When(sa.Last.Sub(tb)), fmtDuration(end.Sub(sa.Last)))
+			frames = append(frames, sa.Frames.Last())
+		default:
+			continue
+		}
+		// The first client still sending shows it did not leave.
+		for _, o := range a.ESPSAs {
+			if o.Src == client && o.Dst == server && o.Last.After(sa.Last.Add(vp108Window/2)) {
+				fmt.Fprintf(&b2, "; the first client keeps sending (SPI %#08x, %d packets, until %s later)", o.SPI, o.Packets(), fmtDuration(o.Last.Sub(sa.Last)))
+				frames = append(frames, o.Frames.Last())
+				break
+			}
+		}
+		break
+	}
+	if b2.Len() == 0 {
+		return Finding{}, false
+	}
+	msg := fmt.Sprintf("two IKE SAs from %s to %s come from %s behind one NAT; the second (SPIi %016x) was established at frame %d, and %s: the server does not tell clients behind one NAT apart",
+		client, server, hosts, b.SPIi, fb, b2.String())
+	frames = append(frames, fb)
+	ev := c.Evidence(side, frames...)
+	if c.Two() {
+		ev = append(ev, r.insideEvidence(c, side, a, b)...)
+	}
+	view := c.ViewOf(side, a)
+	id := 0
+	if view != nil {
+		id = view.ID
+	}
+	return Finding{Tunnel: id, Confidence: conf, Message: msg, Evidence: ev}, true
+}
+
+// movedTo reports whether port is the second client's floated port and not
+// the first client's: ESP of the first client's SA sent there reached the
+// wrong client.
+func movedTo(a, b *flows.Tunnel, port uint16) bool {
+	fa, oka := floatedInitiator(a)
+	fb, okb := floatedInitiator(b)
+	return oka && okb && port == fb.Port() && port != fa.Port()
+}
+
+// vp108When says when something happened relative to an event.
+func vp108When(d time.Duration) string {
+	switch {
+	case d < 0:
+		return fmtDuration(-d) + " before it"
+	case d == 0:
+		return "at the same moment"
+	}
+	return fmtDuration(d) + " after it"
+}
+
+// insideEvidence adds, from the inside capture, where the first client's
+// inbound ESP ends and where the second client's SA was established.
+func (natClientsSACollision) insideEvidence(c *Context, side flows.Side, a, b *flows.Tunnel) []Evidence {
+	var frames []int
+	for _, t := range []*flows.Tunnel{a, b} {
+		v := c.ViewOf(side, t)
+		if v == nil || v.Sides[flows.SideInside] == nil {
+			continue
+		}
+		in := v.Sides[flows.SideInside]
+		if t == b {
+			_, f := in.EstablishedAt()
+			frames = append(frames, f)
+			continue
+		}
+		host := in.InitiatorFirst.Addr()
+		for _, sa := range in.ESPSAs {
+			if sa.Dst == host {
+				frames = append(frames, sa.Frames.Last())
+			}
+		}
+	}
+	return c.Evidence(flows.SideInside, frames...)
+}

@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// dpRawInside scripts, as the inside capture sees it, a client without
+// NAT-T: IKEv2 on 500 and n seconds of raw ESP, outbound and inbound as
+// asked.
+func dpRawInside(n int, out, in bool) *pt.Script {
+	s := pt.New()
+	dpIKEv2(s, dpHost, dpGW, dpSPIi, dpSPIr, false)
+	for i := 1; i <= n; i++ {
+		if out {
+			s.ESP(dpHost, dpGW, dpSPIOut, uint32(i))
+		}
+		if in {
+			s.ESP(dpGW, dpHost, dpSPIIn, uint32(i))
+		}
+		s.Other(17, dpHost+":53000", "192.0.2.53:53", uint64(i))
+		s.After(time.Second)
+	}
+	return s
+}
+
+func dpIsSPI(spi uint32) func(p *decode.Packet) bool {
+	return func(p *decode.Packet) bool {
+		return (p.Kind == decode.KindESP || p.Kind == decode.KindUDPESP) && p.ESP.SPI == spi
+	}
+}
+
+func TestVP204OneCapture(t *testing.T) {
+	inside := dpRawInside(20, true, false).Packets
+	fs := dpFindings(t, dpSingle(t, inside), espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.RuleID != "VP204" || f.Tunnel != 1 || f.Confidence != High || f.Subject != "esp 10.0.0.2 -> 198.51.100.7" {
+		t.Errorf("finding = %+v", f)
+	}
+	dpWantMessage(t, f, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder): 20 packets on SPI 0xc0ffee01 over 19.4s; none from 198.51.100.7 back",
+		"IKE between them works both ways here (answer in frame 2)")
+	if strings.Contains(f.Message, "across a NAT") {
+		t.Errorf("message %q claims a NAT that one capture without NAT-D cannot see", f.Message)
+	}
+	ev := dpEvidenceFrames(f, flows.SideInside)
+	want := append([]int{2}, dpFrames(inside, dpIsSPI(dpSPIOut))[:3]...)
+	if len(ev) != 4 || ev[0] != want[0] || ev[1] != want[1] || ev[3] != want[3] {
+		t.Errorf("evidence = %v, want %v", ev, want)
+	}
+}
+
+func TestVP204InboundNotForwarded(t *testing.T) {
+	// Passthrough off: the gateway's ESP reaches the outside capture, the
+	// NAT does not forward it inside.
+	full := dpRawInside(20, true, true).Packets
+	nat := dpPassthroughNAT()
+	outside := nat.Translate(full)
+	inside := dpWithout(full, dpIsSPI(dpSPIIn))
+	fs := dpFindings(t, dpPair(t, inside, outside), espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	dpWantMessage(t, f, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder) in the inside capture",
+		"the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back",
+		"The answer does reach the outside capture — 20 packets from 198.51.100.7 on SPI 0xc0ffee02 — and the NAT does not forward them inside (20 dropped")
+	if f.Confidence != High || f.Tunnel != 1 {
+		t.Errorf("confidence %v tunnel %d, want high, 1", f.Confidence, f.Tunnel)
+	}
+	if got := dpEvidenceFrames(f, flows.SideOutside); len(got) != 3 {
+		t.Errorf("outside evidence = %v, want the first 3 inbound frames", got)
+	}
+}
+
+func TestVP204OutboundDroppedAtNAT(t *testing.T) {
+	inside := dpRawInside(20, true, false).Packets
+	nat := dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindESP }
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "None of it appears in the outside capture (20 packets dropped while both captures ran)", "the peer never receives anything to answer")
+}
+
+func TestVP204PeerSilent(t *testing.T) {
+	// Both captures one-way: reported once, from the inside.
+	inside := dpRawInside(20, true, false).Packets
+	nat := dpPassthroughNAT()
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "in the inside capture", "The outside capture shows the same: 20 of these packets crossed the NAT and nothing comes back from 198.51.100.7 there either: the peer does not send")
+	if len(dpEvidenceFrames(fs[0], flows.SideOutside)) != 3 {
+		t.Errorf("evidence = %+v, want 3 outside frames", fs[0].Evidence)
+	}
+}
+
+func TestVP204OutboundOnlyInsideCapture(t *testing.T) {
+	// The NAT drops the client's ESP while the gateway keeps sending: the
+	// inside capture is two-way, the outside one carries inbound only.
+	inside := dpRawInside(20, true, true).Packets
+	nat := dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return dpIsSPI(dpSPIOut)(p) }
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	dpWantMessage(t, f, "ESP flows only from 198.51.100.7 (responder) to 203.0.113.5 (initiator) in the outside capture",
+		"The inside capture shows 10.0.0.2 sending the other direction — 20 packets on SPI 0xc0ffee01 — and none of it leaves the NAT (20 dropped")
+	if f.Tunnel != 1 || len(dpEvidenceFrames(f, flows.SideInside)) != 3 {
+		t.Errorf("tunnel %d evidence %+v; want tunnel 1 and 3 inside frames", f.Tunnel, f.Evidence)
+	}
+}
+
+func TestVP204Clean(t *testing.T) {
+	inside := dpRawInside(20, true, true).Packets
+	if fs := dpFindings(t, dpSingle(t, inside), espOneWay{}); len(fs) != 0 {
+		t.Errorf("both directions: got %+v, want none", fs)
+	}
+	nat := dpPassthroughNAT()
+	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{}); len(fs) != 0 {
+		t.Errorf("both directions, two captures: got %+v, want none", fs)
+	}
+	// Below the threshold: the answer may still come.
+	short := dpRawInside(3, true, false).Packets
+	if fs := dpFindings(t, dpSingle(t, short), espOneWay{}); len(fs) != 0 {
+		t.Errorf("3 packets: got %+v, want none", fs)
+	}
+}
+
+func TestVP204NoIKE(t *testing.T) {
+	s := pt.New()
+	for i := uint32(1); i <= 10; i++ {
+		s.ESP(dpHost, dpGW, dpSPIOut, i)
+		// Another host's GRE lets the two captures be correlated.
+		s.GRE("192.0.2.80", "192.0.2.99", 7, i)
+		s.After(time.Second)
+	}
+	// One capture: the capture point may see one direction only.
+	if fs := dpFindings(t, dpSingle(t, s.Packets), espOneWay{}); len(fs) != 0 {
+		t.Errorf("one capture: got %+v, want none", fs)
+	}
+	// Two captures place it: the NAT drops it.
+	nat := dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindESP }
+	fs := dpFindings(t, dpPair(t, s.Packets, nat.Translate(s.Packets)), espOneWay{})
+	if len(fs) != 1 || fs[0].Tunnel != 0 || fs[0].Confidence != High {
+		t.Fatalf("two captures: got %+v, want one high-confidence finding about no tunnel", fs)
+	}
+	dpWantMessage(t, fs[0], "ESP flows only from 10.0.0.2 to 198.51.100.7 in the inside capture: 10 packets", "None of it appears in the outside capture")
+}

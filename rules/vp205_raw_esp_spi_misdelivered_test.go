@@ -1,0 +1,159 @@
+package rules
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// Two passthrough clients of one gateway, without NAT-T: client A is
+// 10.0.0.2, client B 10.0.0.3, both 203.0.113.5 outside.
+const (
+	dpSPIiA, dpSPIrA = 0xaaaa00000000a1a1, 0xaaaa00000000a2a2
+	dpSPIiB, dpSPIrB = 0xbbbb00000000b1b1, 0xbbbb00000000b2b2
+	dpAOut, dpAIn    = 0xa0000001, 0xa0000002
+	dpBOut, dpBIn    = 0xb0000001, 0xb0000002
+)
+
+// dpTwoClients scripts the inside capture: A connects and exchanges ESP
+// for five seconds, then B connects and both exchange ESP for five more.
+// With misdeliver, the NAT sends A's inbound ESP to B once B is up.
+func dpTwoClients(misdeliver bool) *pt.Script {
+	s := pt.New()
+	dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost, dpGW, dpAOut, i)
+		s.ESP(dpGW, dpHost, dpAIn, i)
+		s.After(time.Second)
+	}
+	dpIKEv2(s, dpHost2, dpGW, dpSPIiB, dpSPIrB, false)
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost2, dpGW, dpBOut, i)
+		s.ESP(dpGW, dpHost2, dpBIn, i)
+		s.ESP(dpHost, dpGW, dpAOut, 5+i)
+		if misdeliver {
+			s.ESP(dpGW, dpHost2, dpAIn, 5+i)
+		} else {
+			s.ESP(dpGW, dpHost, dpAIn, 5+i)
+		}
+		s.After(time.Second)
+	}
+	return s
+}
+
+func TestVP205SPISwitchedBetweenHosts(t *testing.T) {
+	inside := dpTwoClients(true).Packets
+	nat := dpPassthroughNAT()
+	c := dpPair(t, inside, nat.Translate(inside))
+	fs := dpFindings(t, c, rawESPMisdelivered{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.RuleID != "VP205" || f.Confidence != High || f.Tunnel != 1 || f.Subject != "esp 198.51.100.7 -> 203.0.113.5 spi 0xa0000002" {
+		t.Errorf("finding = %+v", f)
+	}
+	toA := dpFrames(inside, func(p *decode.Packet) bool { return dpIsSPI(dpAIn)(p) && p.Dst.String() == dpHost })
+	toB := dpFrames(inside, func(p *decode.Packet) bool { return dpIsSPI(dpAIn)(p) && p.Dst.String() == dpHost2 })
+	dpWantMessage(t, f, "inbound raw ESP SPI 0xa0000002 from 198.51.100.7 reached 203.0.113.5 (10 packets)",
+		"delivered to 10.0.0.2 (5 packets from frame "+strconv.Itoa(toA[0])+") and 10.0.0.3 (5 packets from frame "+strconv.Itoa(toB[0])+")",
+		"the NAT switched it between hosts", "Inside hosts 10.0.0.2, 10.0.0.3 share 203.0.113.5")
+	want := append(append([]int{}, toA[:3]...), toB[:3]...)
+	dpWantFrames(t, f, flows.SideInside, want)
+	if got := dpEvidenceFrames(f, flows.SideOutside); len(got) != 3 {
+		t.Errorf("outside evidence = %v, want the first 3 frames of the SPI", got)
+	}
+	// VP206 leaves the group to VP205.
+	if fs := dpFindings(t, c, rawESPSharedNAT{}); len(fs) != 0 {
+		t.Errorf("VP206 = %+v, want none when VP205 reports", fs)
+	}
+}
+
+func TestVP205DeliveredToHostWithoutTunnel(t *testing.T) {
+	// B sends raw ESP on an SA negotiated before the capture, with no IKE
+	// in it; A connects three seconds in and its inbound ESP goes to B.
+	s := pt.New()
+	for i := uint32(1); i <= 3; i++ {
+		s.ESP(dpHost2, dpGW, dpBOut, 100+i)
+		s.After(time.Second)
+	}
+	dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost, dpGW, dpAOut, i)
+		s.ESP(dpGW, dpHost2, dpAIn, i)
+		s.ESP(dpHost2, dpGW, dpBOut, 103+i)
+		s.After(time.Second)
+	}
+	inside := s.Packets
+	nat := dpPassthroughNAT()
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), rawESPMisdelivered{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	dpWantMessage(t, f, "delivered to 10.0.0.3 (5 packets", "10.0.0.3 had no IKE SA with 198.51.100.7 when it received it")
+	if f.Confidence != High || f.Tunnel != 1 {
+		t.Errorf("confidence %v tunnel %d, want high and A's tunnel 1", f.Confidence, f.Tunnel)
+	}
+}
+
+func TestVP205TimingNamesOwner(t *testing.T) {
+	// B has been up for a while; A connects and its inbound SPI, first
+	// seen right after A's IKE_AUTH, goes to B.
+	s := pt.New()
+	dpIKEv2(s, dpHost2, dpGW, dpSPIiB, dpSPIrB, false)
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost2, dpGW, dpBOut, i)
+		s.ESP(dpGW, dpHost2, dpBIn, i)
+		s.After(time.Second)
+	}
+	dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+	authFrame := s.Packets[len(s.Packets)-1].Frame
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost, dpGW, dpAOut, i)
+		s.ESP(dpGW, dpHost2, dpAIn, i)
+		s.After(time.Second)
+	}
+	inside := s.Packets
+	nat := dpPassthroughNAT()
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), rawESPMisdelivered{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	dpWantMessage(t, f, "SPI 0xa0000002", "it first arrived 0.0s after 10.0.0.2's CHILD SA was created (frame "+strconv.Itoa(authFrame)+"), but went to 10.0.0.3")
+	if f.Confidence != Medium || f.Tunnel != 2 {
+		t.Errorf("confidence %v tunnel %d, want medium and A's tunnel 2", f.Confidence, f.Tunnel)
+	}
+}
+
+func TestVP205NotDelivered(t *testing.T) {
+	full := dpTwoClients(false).Packets
+	nat := dpPassthroughNAT()
+	outside := nat.Translate(full)
+	// A's inbound ESP after B connected reaches no one.
+	inside := dpWithout(full, func(p *decode.Packet) bool { return dpESPSeq(dpAIn, 6, 10)(p) })
+	fs := dpFindings(t, dpPair(t, inside, outside), rawESPMisdelivered{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "delivered to 10.0.0.2 (5 packets", "5 of its packets reached no inside host (sequence numbers 6-10)")
+	if fs[0].Confidence != Medium {
+		t.Errorf("confidence = %v, want medium", fs[0].Confidence)
+	}
+}
+
+func TestVP205Clean(t *testing.T) {
+	inside := dpTwoClients(false).Packets
+	nat := dpPassthroughNAT()
+	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), rawESPMisdelivered{}); len(fs) != 0 {
+		t.Errorf("got %+v, want none", fs)
+	}
+	if fs := dpFindings(t, dpSingle(t, inside), rawESPMisdelivered{}); len(fs) != 0 {
+		t.Errorf("one capture: got %+v, want none", fs)
+	}
+}

@@ -1,0 +1,196 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// nattNotUsed detects peers that negotiated NAT traversal and detected a
+// NAT with NAT-D, but then did not use it: IKE stayed on UDP 500 after the
+// NAT-D exchange (no float to 4500 with the non-ESP marker), or every ESP
+// packet travelled as raw IP protocol 50.
+//
+// Once a NAT is detected, RFC 7296 §2.23 and RFC 3947 §4 require the
+// initiator to move IKE to UDP 4500 and both peers to encapsulate ESP in
+// UDP (RFC 3948). A peer that does not — an implementation bug, a kernel
+// without UDP encapsulation, a policy forcing it off — leaves the tunnel to
+// IPsec Passthrough on the NAT, and a peer that does encapsulate drops what
+// does not match its SA.
+//
+// Fix the peer: update it, check that its kernel supports UDP-encapsulated
+// ESP (Linux xfrm with UDP_ENCAP), remove settings that disable
+// encapsulation (libreswan encapsulation=no). Do not rely on Passthrough.
+//
+// The NAT must come from NAT-D and NAT traversal must be negotiated (both
+// peers sent NAT_DETECTION notifies, or a common NAT-T vendor ID); faked
+// NAT-D (forced encapsulation) does not count as a NAT. Tunnels over TCP
+// (RFC 9329) are left out. A tunnel whose ESP is only partly raw is VP303's.
+type nattNotUsed struct{}
+
+func (nattNotUsed) Meta() Meta {
+	return Meta{
+		ID:         "VP302",
+		Slug:       "natt-not-used",
+		Title:      "NAT detected and NAT-T negotiated, but the peers do not float or encapsulate",
+		Severity:   Error,
+		Confidence: High,
+		Explanation: "Both peers announced NAT traversal and their NAT-D hashes show a NAT between them, which obliges the " +
+			"initiator to move IKE to UDP port 4500 (with the four-zero-byte non-ESP marker) and both peers to carry ESP inside " +
+			"UDP 4500. Here IKE stayed on port 500 after the NAT-D exchange, or ESP went out as raw IP protocol 50. A peer that " +
+			"detects the NAT expects UDP-encapsulated traffic and drops the rest; raw ESP crosses the NAT only through IPsec " +
+			"Passthrough, so the tunnel fails or works by accident.",
+		Remedy: "Fix the peer that does not encapsulate: update its IKE daemon, make sure its kernel supports UDP-encapsulated " +
+			"ESP (Linux: xfrm with UDP_ENCAP; strongSwan's kernel-netlink plugin), and remove settings that disable encapsulation " +
+			"(libreswan encapsulation=no, nat-ikev1-method=none on one side only). On the NAT allow UDP 500 and 4500; do not rely " +
+			"on IPsec Passthrough.",
+		References: []string{"RFC 7296 §2.23", "RFC 3947 §4", "RFC 3948 §2", "Openswan issue #114"},
+		Catalogue:  []string{"NT02"},
+	}
+}
+
+func (r nattNotUsed) Check(c *Context, report func(Finding)) {
+	for _, v := range c.Tunnels {
+		if ntUsesTCP(v) || !v.NATTNegotiated() {
+			continue
+		}
+		n := ntNATOf(c, v)
+		if !n.natd || !n.present() {
+			continue
+		}
+		t, side := ntPrimary(v)
+		floated := false
+		for _, s := range v.Sides {
+			if s != nil && s.Float {
+				floated = true
+			}
+		}
+		var stayed []int
+		if !floated {
+			stayed = ntIKEAfterNATD(t)
+		}
+		raw, udp, tcp, _ := v.ESPCounts()
+		allRaw := raw > 0 && udp+tcp == 0
+		if len(stayed) == 0 && !allRaw {
+			continue
+		}
+		report(r.finding(c, v, t, side, n, stayed, allRaw, raw))
+	}
+}
+
+func (nattNotUsed) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, n ntNAT, stayed []int, allRaw bool, raw int) Finding {
+	var b strings.Builder
+	how := "both sent NAT_DETECTION notifies"
+	if t.Version == 1 {
+		how = "both sent NAT-T vendor IDs"
+		for _, x := range t.NATTVendorIDs[flows.RoleInitiator] {
+			if slices.Contains(t.NATTVendorIDs[flows.RoleResponder], x) {
+				how = "both sent the NAT-T vendor ID " + x
+				break
+			}
+		}
+	}
+	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", ntNATedPeers(t, n), how)
+	var problems []string
+	if len(stayed) > 0 {
+		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
+			ntPlural(len(stayed), "message"), t.Responder.Port(), ntFrameList(stayed)))
+	}
+	if allRaw {
+		var senders []string
+		var spis []string
+		for _, sa := range t.ESPSAs {
+			if sa.Raw == 0 || sa.AH {
+				continue
+			}
+			spis = append(spis, ntSPI(sa.SPI))
+			if who := "the " + ntSender(t, sa); !slices.Contains(senders, who) {
+				senders = append(senders, who)
+			}
+		}
+		problems = append(problems, fmt.Sprintf("all %s travel as raw IP protocol 50 (SPIs %s, sent by %s)",
+			ntPlural(raw, "ESP packet"), strings.Join(spis, ", "), ntJoin(senders)))
+	}
+	b.WriteString(ntJoin(problems))
+	b.WriteString("; the tunnel now depends on IPsec Passthrough and on the peers accepting unencapsulated traffic")
+	var in, out []int
+	for _, s := range ntViewSides(v) {
+		st := v.Sides[s]
+		frames := append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...)
+		if s == side {
+			frames = append(frames, stayed...)
+		} else if !st.Float {
+			frames = append(frames, ntIKEAfterNATD(st)...)
+		}
+		frames = append(frames, ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
+		ntSideFrames(s, frames, &in, &out)
+	}
+	return Finding{Confidence: n.conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+}
+
+// ntNATedPeers names the peers behind the NAT: "initiator 10.0.0.2",
+// "initiator 10.0.0.2 and the responder 198.51.100.7".
+func ntNATedPeers(t *flows.Tunnel, n ntNAT) string {
+	switch n.pos {
+	case flows.NATBoth:
+		return ntPeerAddr(t, flows.RoleInitiator) + " and the " + ntPeerAddr(t, flows.RoleResponder)
+	case flows.NATResponder:
+		return ntPeerAddr(t, flows.RoleResponder)
+	}
+	return ntPeerAddr(t, flows.RoleInitiator)
+}
+
+// ntSender names the peer that sent an SA's packets.
+func ntSender(t *flows.Tunnel, sa *flows.ESPSA) string {
+	for _, p := range t.NATTrace.Paths {
+		if p.Src.Addr() == sa.Src && p.Dst.Addr() == sa.Dst {
+			return ntRoleName(p.From)
+		}
+	}
+	if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {
+		return "responder"
+	}
+	return "initiator"
+}
+
+// Exchange types the float follows (RFC 7296 §1.2, RFC 2409 §5).
+const (
+	ntExchangeIKESAInit  = decode.ExchangeType(34)
+	ntExchangeMain       = decode.ExchangeType(2)
+	ntExchangeAggressive = decode.ExchangeType(4)
+)
+
+// ntIKEAfterNATD returns the frames of IKE messages sent over UDP after the
+// exchange that carried NAT-D: IKEv2 exchanges after IKE_SA_INIT, IKEv1
+// Main Mode messages 5 and 6 and every later exchange. After NAT detection
+// these belong on port 4500.
+func ntIKEAfterNATD(t *flows.Tunnel) []int {
+	var out []int
+	for _, e := range t.Exchanges {
+		if e.TCP {
+			continue
+		}
+		switch {
+		case t.Version == 2 && e.Type == ntExchangeIKESAInit:
+		case t.Version == 1 && e.Type == ntExchangeAggressive:
+		case t.Version == 1 && e.Type == ntExchangeMain:
+			if e.Messages >= 5 {
+				out = append(out, e.RequestFrames.Last())
+				if e.Messages >= 6 {
+					out = append(out, e.ResponseFrames.Last())
+				}
+			}
+		default:
+			out = append(out, e.RequestFrames.First(), e.ResponseFrames.First())
+		}
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == 0 {
+		out = out[1:]
+	}
+	return out
+}

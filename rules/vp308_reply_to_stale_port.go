@@ -1,0 +1,144 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// replyToStalePort detects a peer that keeps sending UDP-encapsulated IKE
+// or ESP to an endpoint the other peer has left: to the port of its first
+// IKE_SA_INIT after it floated, or to the old outside port after its NAT
+// mapping changed.
+//
+// RFC 7296 §2.23 tells a peer to send to the address and port the latest
+// authenticated message came from, and RFC 3948 §5.1 to track changes of
+// the NAT-T port; a peer that answers the port it learned first (strongSwan
+// pull requests #2663/#2664 describe Windows RAS doing so) sends into a
+// mapping that no longer leads to its peer, and the tunnel breaks.
+//
+// Fix the peer that answers the old port (update it; on strongSwan as the
+// other peer, floating early with force_encap avoids the Windows RAS bug).
+// Where the port changed because a mapping expired, also fix the keepalives
+// (VP305).
+//
+// Packets sent within a second of the move count as in flight and are
+// left out, as is an endpoint the other peer still sends from (VP307) or
+// one that belongs to another IKE SA of the capture. Port 500 without the
+// marker is VP309's.
+type replyToStalePort struct{}
+
+func (replyToStalePort) Meta() Meta {
+	return Meta{
+		ID:         "VP308",
+		Slug:       "reply-to-stale-port",
+		Title:      "A peer keeps sending to a port the other peer has left",
+		Severity:   Error,
+		Confidence: High,
+		Explanation: "One peer moved to a new UDP endpoint — the float from its IKE_SA_INIT port to its NAT-T port, or a new outside " +
+			"port after its NAT mapping changed — and kept sending from there, but the other peer went on sending IKE and ESP to " +
+			"the old endpoint. Behind a NAT the old endpoint leads nowhere (or to a socket that does not expect ESP), so the " +
+			"replies are lost although both peers are alive. IKE requires replies to go to the address and port the latest " +
+			"message came from.",
+		Remedy: "Update the peer that sends to the old port so that it follows the NAT-T port (RFC 7296 §2.23, RFC 3948 §5.1); " +
+			"with a Windows RAS gateway and a strongSwan client, let the client float to port 4500 from IKE_SA_INIT on " +
+			"(strongSwan 6 with force_encap). If the port changed because the NAT mapping expired, enable NAT-T keepalives " +
+			"below the NAT's UDP timeout.",
+		References: []string{"RFC 7296 §2.23", "RFC 3948 §5.1", "strongSwan pull requests #2663, #2664"},
+		Catalogue:  []string{"NT08"},
+	}
+}
+
+// ntStale is a stale send that counts, with its tunnel and side.
+type ntStale struct {
+	side flows.Side
+	t    *flows.Tunnel
+	st   *flows.StaleSend
+}
+
+// ntStales returns a tunnel's stale sends on one side that are neither in
+// flight at the move, nor to an endpoint still in use, nor to another IKE
+// SA's endpoint.
+func ntStales(c *Context, s flows.Side, t *flows.Tunnel) []ntStale {
+	var out []ntStale
+	for _, st := range t.NATTrace.Stale {
+		other := 1 - st.From
+		if last, _, ok := t.NATTrace.LastFrom(other, st.To); ok && last.After(st.First) {
+			continue
+		}
+		if st.Last.Sub(st.Moved) < time.Second || ntOtherTunnelUses(c.Capture(s), t, st.To) {
+			continue
+		}
+		out = append(out, ntStale{side: s, t: t, st: st})
+	}
+	return out
+}
+
+func (r replyToStalePort) Check(c *Context, report func(Finding)) {
+	for _, v := range c.Tunnels {
+		var all []ntStale
+		for _, s := range []flows.Side{flows.SideOutside, flows.SideInside} {
+			if t := v.Sides[s]; t != nil {
+				all = append(all, ntStales(c, s, t)...)
+			}
+		}
+		if len(all) == 0 {
+			continue
+		}
+		report(r.finding(c, v, all))
+	}
+}
+
+func (replyToStalePort) finding(c *Context, v *TunnelView, all []ntStale) Finding {
+	x := all[0]
+	st, t := x.st, x.t
+	mover := 1 - st.From
+	var kinds []string
+	if st.ESP > 0 {
+		kinds = append(kinds, fmt.Sprintf("%d ESP", st.ESP))
+	}
+	if st.IKE > 0 {
+		kinds = append(kinds, fmt.Sprintf("%d IKE", st.IKE))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the %s kept sending to %s after the %s had moved to %s (%s; its last packet from %s was %s): %s (%s) over %s (%s)",
+		ntPeerAddr(t, st.From), st.To, ntRoleName(mover), st.Current, ntSideLabel(c, x.side, []int{st.MovedFrame}),
+		st.To, ntSideLabel(c, x.side, []int{st.LeftFrame}), ntPlural(st.Packets, "packet"), strings.Join(kinds, ", "),
+		ntSeconds(st.Last.Sub(st.First)), ntSideLabel(c, x.side, ntHead(st.Frames.List(), 6)))
+	var in, out []int
+	ntSideFrames(x.side, append([]int{st.LeftFrame, st.MovedFrame}, st.Frames.List()...), &in, &out)
+	for _, y := range all[1:] {
+		ntSideFrames(y.side, append([]int{y.st.MovedFrame}, y.st.Frames.List()...), &in, &out)
+		if y.side != x.side {
+			continue // told below, as what the NAT did with them
+		}
+		fmt.Fprintf(&b, "; also %s to %s (%s)", ntPlural(y.st.Packets, "packet"), y.st.To, ntSideLabel(c, y.side, ntHead(y.st.Frames.List(), 4)))
+	}
+	if c.Two() && x.side == flows.SideOutside {
+		if s := ntStaleInside(c, v, x); s != "" {
+			b.WriteString("; " + s)
+		}
+	}
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+}
+
+// ntStaleInside says what became of outside stale packets inside the NAT.
+func ntStaleInside(c *Context, v *TunnelView, x ntStale) string {
+	in := v.Sides[flows.SideInside]
+	if in == nil || !ntCovered(c, flows.SideOutside, x.st.First, x.st.Last) {
+		return ""
+	}
+	for _, y := range in.NATTrace.Stale {
+		if y.From == x.st.From {
+			return fmt.Sprintf("the NAT delivered %d of them to %s inside (inside %s), an endpoint the %s no longer uses",
+				y.Packets, y.To, ntFrameList(ntHead(y.Frames.List(), 4)), ntRoleName(1-x.st.From))
+		}
+	}
+	from := c.Correlation.ToInside(x.st.First)
+	if g := ntSum(in, x.st.From, flows.PathIKEMarker, flows.PathESPInUDP); g.packets == 0 || !g.last.After(from) {
+		return fmt.Sprintf("none of them reached the inside capture: the NAT no longer maps %s", x.st.To)
+	}
+	return ""
+}

@@ -1,0 +1,70 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// rasInside is the Windows RAS case as captured inside: the client floats
+// from 500 to 4500, the gateway answers IKE_AUTH and sends its ESP to the
+// client's IKE_SA_INIT port, which the NAT still maps to 10.0.0.2:500.
+func rasInside() *pt.Script {
+	s := pt.New()
+	ntV2Init(s, true)
+	auth := decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}
+	resp := decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagResponse, Encrypted: true}
+	s.IKE(ntCli4500, ntGW4500, auth, 3)
+	s.IKE(ntGW4500, ntCli500, resp, 4)
+	for i := uint32(1); i <= 3; i++ {
+		s.After(time.Second)
+		s.ESP(ntCli4500, ntGW4500, 0xc0ffee01, i)
+		s.ESP(ntGW4500, ntCli500, 0xc0ffee02, i)
+	}
+	return s
+}
+
+func TestReplyToStalePort(t *testing.T) {
+	r := replyToStalePort{}
+	s, resume := rebindInside(46 * time.Second)
+	outside := rebindOutside(s.Packets, resume)
+	moved := ntFrameOf(t, outside, func(p *decode.Packet) bool { return p.SrcPort == 62007 })
+	stale := ntFrameOf(t, outside, func(p *decode.Packet) bool { return p.DstPort == 62001 && !p.Time.Before(resume) })
+	t.Run("rebinding, outside capture", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts: []string{"the responder 198.51.100.7 kept sending to 203.0.113.5:62001 after the initiator had moved to 203.0.113.5:62007",
+				"7 packets (4 ESP, 3 IKE)"},
+			inside: []int{moved, stale}}.check(t, r, ntCheck(t, r, ntOne(t, outside)))
+	})
+	t.Run("rebinding, two captures", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts:   []string{"(outside frame", "none of them reached the inside capture: the NAT no longer maps 203.0.113.5:62001"},
+			outside: []int{moved, stale}}.check(t, r, ntCheck(t, r, ntTwoPkts(t, s.Packets, outside)))
+	})
+	t.Run("IKE_SA_INIT port, inside capture", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts:  []string{"kept sending to 10.0.0.2:500 after the initiator had moved to 10.0.0.2:4500 (frame 3; its last packet from 10.0.0.2:500 was frame 1)", "4 packets (3 ESP, 1 IKE)"},
+			inside: []int{1, 3, 4, 6}}.check(t, r, ntCheck(t, r, ntOne(t, rasInside().Packets)))
+	})
+	t.Run("IKE_SA_INIT port, two captures", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts:   []string{"kept sending to 203.0.113.5:41500", "the NAT delivered 4 of them to 10.0.0.2:500 inside (inside frames 4, 6, 8, 10)"},
+			inside:  []int{4},
+			outside: []int{1, 3, 4}}.check(t, r, ntCheck(t, r, ntTwo(t, rasInside().Packets, pt.NAT{Map: ntNAPT})))
+	})
+	t.Run("NAT-T as it should be", func(t *testing.T) {
+		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntTwo(t, ntNATTInside(10).Packets, pt.NAT{Map: ntNAPT})))
+	})
+	t.Run("in flight at the move", func(t *testing.T) {
+		s := pt.New()
+		ntV2Init(s, true)
+		ntV2Auth(s, ntCli4500, ntGW4500)
+		s.ESP(ntCli4500, ntGW4500, 0xc0ffee01, 1)
+		s.ESP(ntCli+":4501", ntGW4500, 0xc0ffee01, 2)
+		s.ESP(ntGW4500, ntCli4500, 0xc0ffee02, 1)
+		s.ESP(ntGW4500, ntCli+":4501", 0xc0ffee02, 2)
+		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntOne(t, s.Packets)))
+	})
+}

@@ -1,0 +1,437 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// This file holds what the NAT traversal and IPsec Passthrough rules
+// (VP3xx) share: where the NAT sits and how that is known, sums over a
+// tunnel's traffic paths, NAT mappings of the correlation, and the wording
+// of addresses, counts and frames.
+
+// ntNAT says where a NAT sits between the peers of a tunnel, how that is
+// known, and how sure it is.
+type ntNAT struct {
+	pos  flows.NATPosition
+	how  string
+	conf Confidence
+	// natd is set when NAT-D hashes show the NAT.
+	natd bool
+}
+
+// present reports whether a NAT sits in front of at least one peer.
+func (n ntNAT) present() bool {
+	return n.pos == flows.NATInitiator || n.pos == flows.NATResponder || n.pos == flows.NATBoth
+}
+
+// behind reports whether the peer of role r is behind the NAT.
+func (n ntNAT) behind(r flows.Role) bool {
+	switch n.pos {
+	case flows.NATBoth:
+		return true
+	case flows.NATInitiator:
+		return r == flows.RoleInitiator
+	case flows.NATResponder:
+		return r == flows.RoleResponder
+	}
+	return false
+}
+
+// natedRole returns the role behind the NAT, the initiator when both are.
+func (n ntNAT) natedRole() flows.Role {
+	if n.pos == flows.NATResponder {
+		return flows.RoleResponder
+	}
+	return flows.RoleInitiator
+}
+
+// ntPosition combines "initiator behind a NAT" and "responder behind a
+// NAT" into a position.
+func ntPosition(ini, resp bool) flows.NATPosition {
+	switch {
+	case ini && resp:
+		return flows.NATBoth
+	case ini:
+		return flows.NATInitiator
+	case resp:
+		return flows.NATResponder
+	}
+	return flows.NATNone
+}
+
+// ntNATOf decides where the NAT sits for a tunnel, from all the evidence:
+// NAT-D of either capture (a NAT either capture's hashes reveal counts), the
+// IKE SA's endpoints differing between the captures, and — with medium
+// confidence — a private address (RFC 1918, RFC 6598) talking to a public
+// one, which cannot happen without a NAT. NAT-D that finds no NAT counts
+// only when both peers sent it: the initiator's own hashes, captured on its
+// side of the NAT, match whatever the NAT does. NAT-D is void when an ALG
+// rewrote the IKE SPIs the hashes cover.
+//
+// TunnelView.NAT, which the verdict uses, reads the first capture with a
+// NAT-D answer only; this is deliberately broader.
+func ntNATOf(c *Context, v *TunnelView) ntNAT {
+	var dIni, dResp, dNone bool
+	if !v.SPIRewritten {
+		for _, t := range v.Sides {
+			if t == nil {
+				continue
+			}
+			switch t.NAT() {
+			case flows.NATInitiator:
+				dIni = true
+			case flows.NATResponder:
+				dResp = true
+			case flows.NATBoth:
+				dIni, dResp = true, true
+			case flows.NATNone:
+				if t.NATD[flows.RoleInitiator].Sent && t.NATD[flows.RoleResponder].Sent {
+					dNone = true
+				}
+			}
+		}
+	}
+	var aIni, aResp, two bool
+	if in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; in != nil && out != nil {
+		two = true
+		aIni = in.InitiatorFirst != out.InitiatorFirst
+		aResp = in.ResponderFirst != out.ResponderFirst
+	}
+	void := ""
+	if v.SPIRewritten {
+		void = " (NAT-D is void: an ALG rewrote the IKE SPIs it hashes)"
+	}
+	switch {
+	case dIni || dResp:
+		how := "NAT-D"
+		if aIni && !dIni || aResp && !dResp {
+			how = "NAT-D and the captures"
+		}
+		return ntNAT{pos: ntPosition(dIni || aIni, dResp || aResp), how: how, conf: High, natd: true}
+	case aIni || aResp:
+		return ntNAT{pos: ntPosition(aIni, aResp), how: "the IKE SA's addresses differ between the captures" + void, conf: High}
+	case two:
+		return ntNAT{pos: flows.NATNone, how: "the IKE SA's addresses are the same in both captures", conf: High}
+	case dNone:
+		return ntNAT{pos: flows.NATNone, how: "NAT-D", conf: High, natd: true}
+	}
+	t := v.Any()
+	ini, resp := t.InitiatorFirst.Addr(), t.ResponderFirst.Addr()
+	switch {
+	case ntPrivate(ini) && ntPublic(resp):
+		return ntNAT{pos: flows.NATInitiator, conf: Medium,
+			how: fmt.Sprintf("the initiator's address %s is private and the responder's %s public, so a NAT translates between them", ini, resp)}
+	case ntPrivate(resp) && ntPublic(ini):
+		return ntNAT{pos: flows.NATResponder, conf: Medium,
+			how: fmt.Sprintf("the responder's address %s is private and the initiator's %s public, so a NAT translates between them", resp, ini)}
+	}
+	return ntNAT{pos: flows.NATUnknown, conf: Low}
+}
+
+// ntCGNAT is the shared address space of RFC 6598, used by carrier-grade
+// NATs.
+var ntCGNAT = netip.MustParsePrefix("100.64.0.0/10")
+
+// ntPrivate reports whether an address cannot be routed on the internet:
+// RFC 1918, RFC 6598 shared space, unique-local, loopback, link-local.
+func ntPrivate(a netip.Addr) bool {
+	return a.IsPrivate() || ntCGNAT.Contains(a) || a.IsLoopback() || a.IsLinkLocalUnicast()
+}
+
+// ntPublic reports whether an address is a global unicast address that is
+// not private.
+func ntPublic(a netip.Addr) bool { return a.IsGlobalUnicast() && !ntPrivate(a) }
+
+// ntRoleName names a role in a message: "initiator" or "responder".
+func ntRoleName(r flows.Role) string { return r.String() }
+
+// ntFirstEndpoint returns a peer's endpoint in the tunnel's first message.
+func ntFirstEndpoint(t *flows.Tunnel, r flows.Role) netip.AddrPort {
+	if r == flows.RoleInitiator {
+		return t.InitiatorFirst
+	}
+	return t.ResponderFirst
+}
+
+// ntPrimary returns the tunnel a rule reads first, and its side: the inside
+// capture's when there is one.
+func ntPrimary(v *TunnelView) (*flows.Tunnel, flows.Side) {
+	if v.Sides[flows.SideInside] != nil {
+		return v.Sides[flows.SideInside], flows.SideInside
+	}
+	return v.Sides[flows.SideOutside], flows.SideOutside
+}
+
+// ntUsesTCP reports whether the tunnel's IKE ran over TCP (RFC 9329) on
+// either side: then everything is encapsulated in the stream.
+func ntUsesTCP(v *TunnelView) bool {
+	for _, t := range v.Sides {
+		if t != nil && t.TCP {
+			return true
+		}
+	}
+	return false
+}
+
+// ntAgg sums the paths of one sender and some kinds.
+type ntAgg struct {
+	packets, retrans      int
+	first, last           time.Time
+	firstFrame, lastFrame int
+	frames                []int
+	srcs, dsts            []netip.AddrPort
+}
+
+// ntSum sums a tunnel's paths of one sender and the given kinds.
+func ntSum(t *flows.Tunnel, from flows.Role, kinds ...flows.PathKind) ntAgg {
+	var g ntAgg
+	if t == nil {
+		return g
+	}
+	for _, p := range t.NATTrace.Paths {
+		if p.From != from || !slices.Contains(kinds, p.Kind) {
+			continue
+		}
+		if g.packets == 0 || p.First.Before(g.first) {
+			g.first, g.firstFrame = p.First, p.FirstFrame
+		}
+		if g.packets == 0 || p.Last.After(g.last) {
+			g.last, g.lastFrame = p.Last, p.LastFrame
+		}
+		g.packets += p.Packets
+		g.retrans += p.Retransmissions
+		g.frames = append(g.frames, p.Frames.List()...)
+		if !slices.Contains(g.srcs, p.Src) {
+			g.srcs = append(g.srcs, p.Src)
+		}
+		if !slices.Contains(g.dsts, p.Dst) {
+			g.dsts = append(g.dsts, p.Dst)
+		}
+	}
+	slices.Sort(g.frames)
+	g.frames = slices.Compact(g.frames)
+	return g
+}
+
+// ntEncapKinds are the kinds that travel on the NAT-T port.
+var ntEncapKinds = []flows.PathKind{flows.PathIKEMarker, flows.PathESPInUDP, flows.PathKeepalive}
+
+// ntUsesNATT reports whether the tunnel used NAT traversal on either side:
+// IKE floated to 4500, ESP went in UDP, or keepalives were sent.
+func ntUsesNATT(v *TunnelView) bool {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		if t.Float || t.Keepalives.Count > 0 {
+			return true
+		}
+		for _, sa := range t.ESPSAs {
+			if sa.UDP > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ntOtherTunnelUses reports whether another IKE SA of the same capture sent
+// IKE from an endpoint: then ESP and stale traffic from or to it belong to
+// that IKE SA, whatever the address-pair attachment of ESP SAs says (two
+// clients behind one NAT share the pair).
+func ntOtherTunnelUses(a *flows.Analysis, t *flows.Tunnel, ep netip.AddrPort) bool {
+	if a == nil {
+		return false
+	}
+	for _, o := range a.Tunnels {
+		if o == t {
+			continue
+		}
+		for _, p := range o.NATTrace.Paths {
+			if p.Src == ep && (p.Kind == flows.PathIKE || p.Kind == flows.PathIKEMarker) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ntMappings returns the correlation's mappings of an inside endpoint, in
+// time order. For raw ESP (port 0), any mapping of the address with
+// protocol 50 counts.
+func ntMappings(c *Context, proto uint8, inside netip.AddrPort) []*flows.Mapping {
+	if !c.Two() {
+		return nil
+	}
+	var out []*flows.Mapping
+	for _, m := range c.Correlation.Mappings {
+		if m.Protocol == proto && m.Inside == inside {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ntCovered reports whether a time span of one capture lies within the
+// time both captures cover, so that a packet's absence from the other
+// capture means something.
+func ntCovered(c *Context, s flows.Side, from, to time.Time) bool {
+	if !c.Two() || !c.Correlation.Overlaps {
+		return false
+	}
+	if s == flows.SideOutside {
+		from, to = c.Correlation.ToInside(from), c.Correlation.ToInside(to)
+	}
+	return !from.Before(c.Correlation.OverlapStart) && !to.After(c.Correlation.OverlapEnd)
+}
+
+// ntFlow returns the UDP flow between two endpoints of an analysis, or nil.
+func ntFlow(a *flows.Analysis, x, y netip.AddrPort) *flows.Flow {
+	if a == nil {
+		return nil
+	}
+	k, _ := flows.NewKey(flows.ProtoUDP, x, y, 0)
+	for _, f := range a.Flows {
+		if f.Key == k {
+			return f
+		}
+	}
+	return nil
+}
+
+// ntEvidence builds the evidence of a finding from frames of each side.
+func ntEvidence(c *Context, in, out []int) []Evidence {
+	ev := c.Evidence(flows.SideInside, in...)
+	if c.Two() {
+		ev = append(ev, c.Evidence(flows.SideOutside, out...)...)
+	}
+	return ev
+}
+
+// ntSideFrames puts frames of one side into the (inside, outside) pair
+// ntEvidence takes.
+func ntSideFrames(s flows.Side, frames []int, in, out *[]int) {
+	if s == flows.SideInside {
+		*in = append(*in, frames...)
+	} else {
+		*out = append(*out, frames...)
+	}
+}
+
+// ntHead returns at most n of the frames.
+func ntHead(frames []int, n int) []int {
+	if len(frames) > n {
+		return frames[:n]
+	}
+	return frames
+}
+
+// ntPlural returns "1 packet" or "3 packets".
+func ntPlural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// ntVerb returns one or many by count: ntVerb(1, "carries", "carry").
+func ntVerb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ntSeconds formats a duration in seconds with one decimal: "46.3s".
+func ntSeconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+}
+
+// ntFrameList formats frames for a message: "frame 7" or "frames 3, 7, 12".
+func ntFrameList(frames []int) string {
+	var parts []string
+	for _, f := range frames {
+		if f > 0 {
+			parts = append(parts, strconv.Itoa(f))
+		}
+	}
+	switch len(parts) {
+	case 0:
+		return "no frames"
+	case 1:
+		return "frame " + parts[0]
+	}
+	return "frames " + strings.Join(parts, ", ")
+}
+
+// ntSPI formats an SPI as "0x0a1b2c3d".
+func ntSPI(spi uint32) string { return fmt.Sprintf("0x%08x", spi) }
+
+// ntJoin joins phrases as "a, b and c".
+func ntJoin(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// ntEndpoints formats endpoints: "203.0.113.5:62001, 203.0.113.5:62007".
+func ntEndpoints(eps []netip.AddrPort) string {
+	parts := make([]string, len(eps))
+	for i, e := range eps {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ntPeerAddr names a peer by role and its first address: "initiator
+// 10.0.0.2".
+func ntPeerAddr(t *flows.Tunnel, r flows.Role) string {
+	return ntRoleName(r) + " " + ntFirstEndpoint(t, r).Addr().String()
+}
+
+// ntSAFrames returns the first frames of a tunnel's SAs that match keep.
+func ntSAFrames(t *flows.Tunnel, n int, keep func(*flows.ESPSA) bool) []int {
+	var out []int
+	if t == nil {
+		return nil
+	}
+	for _, sa := range t.ESPSAs {
+		if keep(sa) {
+			out = append(out, ntHead(sa.Frames.List(), n)...)
+		}
+	}
+	return out
+}
+
+// ntIKEHead returns a tunnel's first IKE frames (IKE_SA_INIT or MM1/MM2).
+func ntIKEHead(t *flows.Tunnel, n int) []int {
+	if t == nil {
+		return nil
+	}
+	return ntHead(t.Frames.List(), n)
+}
+
+// ntViewSides returns the sides a view has, inside first.
+func ntViewSides(v *TunnelView) []flows.Side {
+	var out []flows.Side
+	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
+		if v.Sides[s] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ntMinConf returns the lower of two confidences.
+func ntMinConf(a, b Confidence) Confidence { return min(a, b) }

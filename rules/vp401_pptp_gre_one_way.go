@@ -1,0 +1,149 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// pptpGREOneWay finds PPTP calls whose control connection came up — the
+// server accepted the control connection (Start-Control-Connection-Reply,
+// result 1) and the call (Outgoing-Call-Reply, result 1) — but whose
+// enhanced GRE (RFC 2637 §4.1) then flows one way only. With both captures
+// it says where the other direction stops: the server's GRE reaches the
+// outside capture and the NAT does not forward it inside, or the client's
+// GRE never leaves the NAT, or the server never answers.
+//
+// PPTP carries its data in GRE (IP protocol 47), which has no ports; a NAT
+// can only forward it back to the right host if a PPTP helper (ALG, "PPTP
+// passthrough", Linux nf_conntrack_pptp) follows the control connection on
+// TCP 1723 and binds the call's GRE to it. Without one, TCP 1723 works,
+// the call is "connected", and the client's PPP negotiation then times out
+// ("LCP: timeout sending Config-Requests", Windows error 619/806).
+//
+// Fix it on the NAT/firewall in front of the client: enable PPTP
+// passthrough or the PPTP helper (Linux: load nf_conntrack_pptp and
+// nf_nat_pptp; since Linux 4.7 helpers are no longer attached
+// automatically, so add a "ct helper" (nftables) or "-j CT --helper pptp"
+// (iptables) rule for TCP 1723; OpenWrt: install kmod-nf-nathelper-extra),
+// and allow GRE (protocol 47) both ways. Better still, move off PPTP: it
+// is obsolete and insecure.
+//
+// A call may end before GRE starts, so the rule waits for the
+// Thresholds.OneWayPackets GRE packets in one direction with none back.
+// GRE that comes back under a call ID neither side advertised does not
+// count as the answer; VP403 reports it.
+type pptpGREOneWay struct{}
+
+func (pptpGREOneWay) Meta() Meta {
+	return Meta{
+		ID:         "VP401",
+		Slug:       "pptp-gre-one-way",
+		Title:      "PPTP call connected but its GRE flows one way only",
+		Severity:   Error,
+		Confidence: High,
+		Explanation: "The PPTP control connection on TCP 1723 worked and the server connected the call, but the " +
+			"call's data, carried in GRE (IP protocol 47), only flows in one direction. GRE has no ports, so a " +
+			"NAT can forward it back to the client only if its PPTP helper tracks the control connection; " +
+			"without it the client's PPP link never comes up (\"LCP: timeout sending Config-Requests\", " +
+			"Windows errors 619 and 806).",
+		Remedy: "On the NAT/firewall in front of the client, enable PPTP passthrough / the PPTP helper and allow " +
+			"GRE (IP protocol 47) in both directions. On Linux load nf_conntrack_pptp and nf_nat_pptp and attach " +
+			"the helper to TCP 1723 explicitly (iptables -t raw -A PREROUTING -p tcp --dport 1723 -j CT --helper " +
+			"pptp, or an nftables \"ct helper\" rule); on OpenWrt install kmod-nf-nathelper-extra. Consider " +
+			"replacing PPTP, which is obsolete and insecure, with IKEv2 or WireGuard.",
+		References: []string{"RFC 2637 §2.8 (Outgoing-Call-Reply)", "RFC 2637 §4 (Tunnel Protocol Operation)", "RFC 2637 §4.1 (Enhanced GRE header)"},
+		Catalogue:  []string{"NT23"},
+	}
+}
+
+func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
+	min := max(c.Config.Thresholds.OneWayPackets, 1)
+	v := newPPTPView(c)
+	done := map[*flows.PPTPSession]bool{}
+	for _, side := range dpSides(c) {
+		for _, s := range c.Captures[side].Sessions {
+			if done[s] || !pptpConnected(s) {
+				continue
+			}
+			out := s.GREOut >= min && s.GREIn == 0
+			in := s.GREIn >= min && s.GREOut == 0
+			if !out && !in {
+				continue
+			}
+			f := pptpOneWayFinding(c, side, s, out)
+			if o := v.counterpart(side, s); o != nil {
+				pptpLocate(c, side, s, o, out, &f)
+				done[o] = true
+			}
+			report(f)
+		}
+	}
+}
+
+func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bool) Finding {
+	where := ""
+	if c.Two() {
+		where = " in the " + side.String() + " capture"
+	}
+	var msg string
+	frames := dpFirst(s.ControlFrames.List(), 6)
+	if out {
+		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %d) and none came back",
+			pptpLabel(s), dpPlural(s.GREOut, "GRE packet"), where, s.ServerCallID)
+		frames = append(frames, dpFirst(s.GREOutFrames.List(), 3)...)
+	} else {
+		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %d) and the client sent none",
+			pptpLabel(s), dpPlural(s.GREIn, "GRE packet"), where, s.ClientCallID)
+		frames = append(frames, dpFirst(s.GREInFrames.List(), 3)...)
+	}
+	if s.GREOther > 0 {
+		msg += fmt.Sprintf("; %s between the two carried call IDs %s that match neither call ID (see VP403)",
+			dpPlural(s.GREOther, "other GRE packet"), pptpIDList(s.GREOtherIDs))
+	}
+	return Finding{
+		Confidence: High,
+		Subject:    pptpSubject(s),
+		Message:    msg,
+		Evidence:   c.Evidence(side, frames...),
+	}
+}
+
+// pptpLocate adds where the missing direction stops, from the other
+// capture's view o of the same call.
+func pptpLocate(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, f *Finding) {
+	other := 1 - side
+	var msg string
+	var frames []int
+	switch {
+	case side == flows.SideInside && out && o.GREIn > 0:
+		msg = fmt.Sprintf("the server's GRE does reach the outside capture (%s, call ID %d) and the NAT does not forward it inside: it has no PPTP helper bound to this call",
+			dpPlural(o.GREIn, "packet"), o.ClientCallID)
+		frames = o.GREInFrames.List()
+	case side == flows.SideInside && out && o.GREOut == 0:
+		msg = "none of the client's GRE appears in the outside capture: the NAT drops outbound GRE"
+	case side == flows.SideInside && out && o.GREOther > 0:
+		msg = fmt.Sprintf("outside, the server answers with call IDs %s that match no call there (see VP403)", pptpIDList(o.GREOtherIDs))
+		frames = o.GREOtherFrames.List()
+	case side == flows.SideInside && out:
+		msg = fmt.Sprintf("the client's GRE leaves the NAT (%s in the outside capture) and the server does not answer there either: GRE is blocked beyond the NAT, or the server does not answer",
+			dpPlural(o.GREOut, "packet"))
+		frames = o.GREOutFrames.List()
+	case side == flows.SideOutside && !out && o.GREOut > 0:
+		msg = fmt.Sprintf("the client does send GRE inside (%s, call ID %d) and none of it leaves the NAT",
+			dpPlural(o.GREOut, "packet"), o.ServerCallID)
+		frames = o.GREOutFrames.List()
+	case side == flows.SideOutside && out && o.GREIn > 0:
+		msg = fmt.Sprintf("yet the inside capture shows %s from the server: they did not cross the outside capture point", dpPlural(o.GREIn, "GRE packet"))
+		frames = o.GREInFrames.List()
+	default:
+		msg = fmt.Sprintf("the %s capture shows the same", other)
+		if out {
+			frames = o.GREOutFrames.List()
+		} else {
+			frames = o.GREInFrames.List()
+		}
+	}
+	f.Message += ". " + msg
+	f.Evidence = append(f.Evidence, c.Evidence(other, dpFirst(frames, 3)...)...)
+}

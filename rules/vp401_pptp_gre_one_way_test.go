@@ -1,0 +1,150 @@
+package rules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+const (
+	dpPPTPServer = "198.51.100.9"
+	dpClientCall = 100
+	dpServerCall = 200
+)
+
+// PPTP control message types (RFC 2637 §2.1).
+const (
+	dpSCCRQ = decode.PPTPMessageTypeStartControlConnectionRequest
+	dpSCCRP = decode.PPTPMessageTypeStartControlConnectionReply
+	dpOCRQ  = decode.PPTPMessageTypeOutgoingCallRequest
+	dpOCRP  = decode.PPTPMessageTypeOutgoingCallReply
+)
+
+// dpPPTPCall scripts a PPTP client's control connection and call, then n
+// GRE packets each way as asked, one every 3 s (pppd's LCP restart).
+func dpPPTPCall(s *pt.Script, client string, clientCall, serverCall uint16, n int, out, in bool) {
+	dpPPTPControl(s, client, clientCall, serverCall)
+	host := pt.AddrPort(client).Addr().String()
+	for i := 0; i < n; i++ {
+		if out {
+			s.GRE(host, dpPPTPServer, serverCall, uint32(i))
+		}
+		if in {
+			s.GRE(dpPPTPServer, host, clientCall, uint32(i))
+		}
+		s.Other(17, host+":53000", "192.0.2.53:53", uint64(clientCall)<<16|uint64(i))
+		s.After(3 * time.Second)
+	}
+}
+
+// dpPPTPControl scripts a control connection and a connected call.
+func dpPPTPControl(s *pt.Script, client string, clientCall, serverCall uint16) {
+	srv := dpPPTPServer + ":1723"
+	s.PPTP(client, srv, dpSCCRQ, 0, 0, 0)
+	s.PPTP(srv, client, dpSCCRP, 0, 0, 1)
+	s.PPTP(client, srv, dpOCRQ, clientCall, 0, 0)
+	s.PPTP(srv, client, dpOCRP, serverCall, clientCall, 1)
+}
+
+func dpPPTPInside(n int, out, in bool) []decode.Packet {
+	s := pt.New()
+	dpPPTPCall(s, dpHost+":40000", dpClientCall, dpServerCall, n, out, in)
+	return s.Packets
+}
+
+func isGRE(call uint16) func(p *decode.Packet) bool {
+	return func(p *decode.Packet) bool { return p.Kind == decode.KindGRE && p.GRE.CallID == call }
+}
+
+func TestVP401OneCapture(t *testing.T) {
+	inside := dpPPTPInside(10, true, false)
+	fs := dpFindings(t, dpSingle(t, inside), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.RuleID != "VP401" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200" {
+		t.Errorf("finding = %+v", f)
+	}
+	dpWantMessage(t, f, "PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100, server call ID 200) connected, then 10 GRE packets went from the client to the server (call ID 200) and none came back")
+	want := append([]int{1, 2, 3, 4}, dpFrames(inside, isGRE(dpServerCall))[:3]...)
+	dpWantFrames(t, f, flows.SideInside, want)
+}
+
+func TestVP401InboundNotForwarded(t *testing.T) {
+	full := dpPPTPInside(10, true, true)
+	nat := dpPassthroughNAT()
+	outside := nat.Translate(full)
+	inside := dpWithout(full, isGRE(dpClientCall))
+	fs := dpFindings(t, dpPair(t, inside, outside), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "went from the client to the server in the inside capture",
+		"the server's GRE does reach the outside capture (10 packets, call ID 100) and the NAT does not forward it inside")
+	dpWantFrames(t, fs[0], flows.SideOutside, dpFrames(outside, isGRE(dpClientCall))[:3])
+}
+
+func TestVP401OutboundDropped(t *testing.T) {
+	inside := dpPPTPInside(10, true, false)
+	nat := dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindGRE }
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "none of the client's GRE appears in the outside capture: the NAT drops outbound GRE")
+}
+
+func TestVP401ServerSilent(t *testing.T) {
+	inside := dpPPTPInside(10, true, false)
+	nat := dpPassthroughNAT()
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1 (both captures one-way, reported once): %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "the client's GRE leaves the NAT (10 packets in the outside capture) and the server does not answer there either")
+}
+
+func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
+	// The NAT drops the client's GRE; the server's GRE still comes in.
+	inside := dpPPTPInside(10, true, true)
+	nat := dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return isGRE(dpServerCall)(p) }
+	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "PPTP call 203.0.113.5:40000 → 198.51.100.9:1723", "went from the server to the client in the outside capture",
+		"the client does send GRE inside (10 packets, call ID 200) and none of it leaves the NAT")
+	if len(dpEvidenceFrames(fs[0], flows.SideInside)) != 3 {
+		t.Errorf("evidence = %+v, want 3 inside GRE frames", fs[0].Evidence)
+	}
+}
+
+func TestVP401Clean(t *testing.T) {
+	inside := dpPPTPInside(10, true, true)
+	nat := dpPassthroughNAT()
+	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{}); len(fs) != 0 {
+		t.Errorf("both ways: got %+v, want none", fs)
+	}
+	if fs := dpFindings(t, dpSingle(t, dpPPTPInside(3, true, false)), pptpGREOneWay{}); len(fs) != 0 {
+		t.Errorf("3 packets: got %+v, want none", fs)
+	}
+	// The server refused the call: GRE is not expected back.
+	s := pt.New()
+	srv := dpPPTPServer + ":1723"
+	s.PPTP(dpHost+":40000", srv, dpSCCRQ, 0, 0, 0)
+	s.PPTP(srv, dpHost+":40000", dpSCCRP, 0, 0, 1)
+	s.PPTP(dpHost+":40000", srv, dpOCRQ, dpClientCall, 0, 0)
+	s.PPTP(srv, dpHost+":40000", dpOCRP, dpServerCall, dpClientCall, 3)
+	for i := uint32(0); i < 10; i++ {
+		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
+	}
+	if fs := dpFindings(t, dpSingle(t, s.Packets), pptpGREOneWay{}); len(fs) != 0 {
+		t.Errorf("call refused: got %+v, want none", fs)
+	}
+}

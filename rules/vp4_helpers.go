@@ -1,0 +1,145 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// This file holds what the GRE/PPTP (VP4xx) rules share: naming a call,
+// finding it in the other capture, and finding its GRE flows.
+
+// pptpConnected reports whether a call came up: the control connection was
+// accepted (Start-Control-Connection-Reply, result 1) and the call too
+// (Outgoing-Call-Reply, result 1 "Connected"; RFC 2637 §2.2, §2.8).
+func pptpConnected(s *flows.PPTPSession) bool {
+	return s.ControlEstablished && s.CallReplied && s.CallResult == 1
+}
+
+// pptpSubject names a call: "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200".
+func pptpSubject(s *flows.PPTPSession) string {
+	return fmt.Sprintf("pptp %s -> %s call %d/%d", s.Client, s.Server, s.ClientCallID, s.ServerCallID)
+}
+
+// pptpLabel is the form used in messages.
+func pptpLabel(s *flows.PPTPSession) string {
+	return fmt.Sprintf("PPTP call %s → %s (client call ID %d, server call ID %d)", s.Client, s.Server, s.ClientCallID, s.ServerCallID)
+}
+
+// pptpView is what the PPTP rules look calls up in, built once per Check
+// so that finding a call's other sighting or its GRE costs a map access.
+type pptpView struct {
+	c *Context
+	// byConn: calls by control connection (client, server); byPair: by
+	// (client address, server address); gre: GRE flows by (source,
+	// destination) address.
+	byConn [2]map[[2]netip.AddrPort][]*flows.PPTPSession
+	byPair [2]map[[2]netip.Addr][]*flows.PPTPSession
+	gre    [2]map[[2]netip.Addr][]*flows.Flow
+	// The NAT's TCP mappings, both ways.
+	tcpOut, tcpIn map[netip.AddrPort]netip.AddrPort
+}
+
+func newPPTPView(c *Context) *pptpView {
+	v := &pptpView{c: c}
+	for i, a := range c.Captures {
+		if i > 1 {
+			break
+		}
+		v.byConn[i] = map[[2]netip.AddrPort][]*flows.PPTPSession{}
+		v.byPair[i] = map[[2]netip.Addr][]*flows.PPTPSession{}
+		v.gre[i] = map[[2]netip.Addr][]*flows.Flow{}
+		for _, s := range a.Sessions {
+			k := [2]netip.AddrPort{s.Client, s.Server}
+			v.byConn[i][k] = append(v.byConn[i][k], s)
+			p := [2]netip.Addr{s.Client.Addr(), s.Server.Addr()}
+			v.byPair[i][p] = append(v.byPair[i][p], s)
+		}
+		if len(a.Sessions) == 0 {
+			continue
+		}
+		for _, f := range a.Flows {
+			if f.Key.Proto == flows.ProtoGRE {
+				p := [2]netip.Addr{f.Key.A.Addr(), f.Key.B.Addr()}
+				v.gre[i][p] = append(v.gre[i][p], f)
+			}
+		}
+	}
+	if c.Two() {
+		v.tcpOut = map[netip.AddrPort]netip.AddrPort{}
+		v.tcpIn = map[netip.AddrPort]netip.AddrPort{}
+		for _, m := range c.Correlation.Mappings {
+			if m.Protocol == flows.ProtoTCP {
+				v.tcpOut[m.Inside] = m.Outside
+				v.tcpIn[m.Outside] = m.Inside
+			}
+		}
+	}
+	return v
+}
+
+// counterpart returns the same call as seen in the other capture: the
+// control connection's endpoints translated through the NAT's TCP
+// mappings (unmapped endpoints taken as untranslated), the call nearest in
+// time when the connection carried several.
+func (v *pptpView) counterpart(side flows.Side, s *flows.PPTPSession) *flows.PPTPSession {
+	c := v.c
+	if !c.Two() {
+		return nil
+	}
+	m := v.tcpOut
+	if side == flows.SideOutside {
+		m = v.tcpIn
+	}
+	client, server := s.Client, s.Server
+	if t, ok := m[client]; ok {
+		client = t
+	}
+	if t, ok := m[server]; ok {
+		server = t
+	}
+	at := dpInsideTime(c, side, s.First)
+	var best *flows.PPTPSession
+	var bestGap time.Duration
+	for _, o := range v.byConn[1-side][[2]netip.AddrPort{client, server}] {
+		gap := dpInsideTime(c, 1-side, o.First).Sub(at).Abs()
+		if best == nil || gap < bestGap {
+			best, bestGap = o, gap
+		}
+	}
+	return best
+}
+
+// callIDs lists the call IDs the control connections between two
+// addresses advertised in one capture: those GRE towards the client must
+// carry (client call IDs) and those GRE towards the server must carry.
+func (v *pptpView) callIDs(side flows.Side, client, server netip.Addr) (toClient, toServer map[uint16]bool) {
+	toClient, toServer = map[uint16]bool{}, map[uint16]bool{}
+	for _, s := range v.byPair[side][[2]netip.Addr{client, server}] {
+		if s.CallRequested {
+			toClient[s.ClientCallID] = true
+		}
+		if s.CallReplied {
+			toServer[s.ServerCallID] = true
+		}
+	}
+	return toClient, toServer
+}
+
+// greFlows returns one capture's GRE flows from src to dst.
+func (v *pptpView) greFlows(side flows.Side, src, dst netip.Addr) []*flows.Flow {
+	return v.gre[side][[2]netip.Addr{src, dst}]
+}
+
+// pptpIDList lists call IDs as "4711, 4712".
+func pptpIDList(ids []uint16) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(int(id))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+)
+
+// capturesPartialOverlap reports two captures whose time spans overlap only
+// in part: packets before or after the common span could not be compared.
+//
+// A packet seen in one capture outside the span of the other has no fate:
+// it is neither forwarded nor dropped. A negotiation that began before the
+// second capture started, or failed after it stopped, is then judged from
+// one side only.
+//
+// Start both captures before bringing the tunnel up and stop both after the
+// problem showed.
+//
+// The overlap is computed on the inside clock after removing the offset
+// between the captures, so it is exact to the offset's precision.
+type capturesPartialOverlap struct{}
+
+func (capturesPartialOverlap) Meta() Meta {
+	return Meta{
+		ID:         "VP904",
+		Slug:       "captures-partial-overlap",
+		Title:      "Inside and outside captures overlap only in part",
+		Severity:   Info,
+		Confidence: High,
+		Explanation: "One capture started earlier or stopped later than the other. Packets outside the time both captures cover " +
+			"cannot be compared: they are neither \"forwarded\" nor \"dropped\", and whatever happened to them at the NAT is " +
+			"unknown. Findings about those packets rest on one capture only.",
+		Remedy: "Start both captures before the tunnel is brought up and stop both after the problem showed; with tcpdump, start " +
+			"the outside capture first and stop it last.",
+		References: []string{
+			"RFC 3715 §2 (what a NAT changes and what it leaves alone)",
+		},
+		NeedsBoth: true,
+	}
+}
+
+func (capturesPartialOverlap) Check(c *Context, report func(Finding)) {
+	cor := c.Correlation
+	if cor == nil || cor.Anchors == 0 || !cor.Overlaps {
+		return
+	}
+	var outside [2]int
+	var frames [2][]int
+	for s, a := range c.Captures {
+		for _, f := range a.Flows {
+			outside[s] += f.Fate.Outside
+			if f.Fate.Outside > 0 && len(frames[s]) < 2 {
+				frames[s] = append(frames[s], f.Frames.First())
+			}
+		}
+	}
+	if outside[0]+outside[1] == 0 {
+		return
+	}
+	in, out := &cor.Inside.Capture, &cor.Outside.Capture
+	msg := fmt.Sprintf("%s covers %s and %s covers %s (on the inside clock); only %s is common to both, so %d inside and %d outside packets were not compared",
+		in.Path, spanText(in.First, in.Last), out.Path, spanText(cor.ToInside(out.First), cor.ToInside(out.Last)),
+		spanText(cor.OverlapStart, cor.OverlapEnd), outside[0], outside[1])
+	ev := c.Evidence(flows.SideInside, frames[0]...)
+	ev = append(ev, c.Evidence(flows.SideOutside, frames[1]...)...)
+	report(Finding{Subject: in.Path + " / " + out.Path, Confidence: High, Message: msg, Evidence: ev})
+}

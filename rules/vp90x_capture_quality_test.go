@@ -1,0 +1,249 @@
+package rules
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// Tests of the capture quality rules VP901–VP908.
+
+// vp9Healthy scripts a capture with nothing wrong: an IKEv2 tunnel that
+// comes up, ESP both ways and DNS in both directions.
+func vp9Healthy(seconds int) []decode.Packet {
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
+	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	for i := 1; i <= seconds; i++ {
+		s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, uint32(i))
+		s.ESP("198.51.100.7:4500", "10.0.0.2:4500", 0xc2, uint32(i))
+		if i%5 == 0 {
+			s.Other(17, "10.0.0.2:53000", "192.0.2.53:53", uint64(i)<<8)
+			s.Other(17, "192.0.2.53:53", "10.0.0.2:53000", uint64(i)<<8|1)
+		}
+		s.After(time.Second)
+	}
+	return s.Packets
+}
+
+// vp9Source replays packets and then fails as a cut file does.
+func vp9Source(pkts []decode.Packet, err error) flows.Source {
+	src := flows.Packets("cut.pcap", pkts)
+	read := src.Read
+	src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		st, _ := read(opts, fn)
+		return st, err
+	}
+	return src
+}
+
+func TestVP901ReadError(t *testing.T) {
+	pkts := vp9Healthy(5)
+	err := &decode.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", decode.ErrTruncated)}
+	a := flows.Analyze(vp9Source(pkts, err), decode.Options{KeepOther: true}, flows.Options{})
+	c := NewContext(a, nil)
+	f := vp1Want(t, vp1Check(t, captureReadError{}, c), 1)[0]
+	if f.Subject != "cut.pcap" || f.Tunnel != 0 {
+		t.Errorf("subject %q tunnel %d; want cut.pcap, 0", f.Subject, f.Tunnel)
+	}
+	vp1Contains(t, f.Message, "cut.pcap: the file ends in the middle of a record at byte offset 4242",
+		fmt.Sprintf("the %d frames before the fault were analysed", len(pkts)))
+	vp1FramesEqual(t, f, flows.SideInside, len(pkts))
+
+	vp1Want(t, vp1Check(t, captureReadError{}, vp1Single(pkts)), 0)
+}
+
+func TestVP902Snaplen(t *testing.T) {
+	s := pt.New()
+	for i, spi := range []uint64{vp1SPIi, 0x4444444444444444} {
+		m := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+		m.SPIi = spi
+		p := s.IKE("10.0.0.2:500", "198.51.100.7:500", m, uint64(i+1))
+		p.Kind, p.Err = decode.KindMalformed, "ike: message at offset 54: truncated: 54 of 300 bytes captured"
+		p.CapLen, p.Length = 96, 342
+	}
+	e := s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 1)
+	e.CapLen, e.Length = 96, 1400
+	c := vp1Single(s.Packets)
+	f := vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, c), 1)[0]
+	if f.Confidence != High {
+		t.Errorf("confidence %s, want high", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "in.pcap: 2 IKE messages were captured shorter than on the wire",
+		"1 other VPN packet was cut too", "the snap length appears to be 96 bytes")
+	vp1FramesEqual(t, f, flows.SideInside, 1, 2)
+}
+
+func TestVP902ESPOnly(t *testing.T) {
+	pkts := vp9Healthy(3)
+	for i := range pkts {
+		if pkts[i].Kind == decode.KindUDPESP {
+			pkts[i].CapLen, pkts[i].Length = 128, 1400
+		}
+	}
+	f := vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, vp1Single(pkts)), 1)[0]
+	if f.Confidence != Low {
+		t.Errorf("confidence %s, want low", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "no IKE message was cut, but 6 VPN packets were captured shorter than on the wire")
+}
+
+func TestVP902Clean(t *testing.T) {
+	pkts := vp9Healthy(3)
+	// Non-VPN frames cut short do not matter.
+	for i := range pkts {
+		if pkts[i].Kind == decode.KindOther {
+			pkts[i].CapLen, pkts[i].Length = 60, 400
+		}
+	}
+	vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, vp1Single(pkts)), 0)
+}
+
+func TestVP903NothingInCommon(t *testing.T) {
+	in := vp9Healthy(3)
+	s := pt.New()
+	m := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	m.SPIi = 0x5555555555555555
+	s.IKE("203.0.113.9:500", "192.0.2.99:500", m, 77)
+	c := vp1Pair(in, s.Packets)
+	f := vp1Want(t, vp1Check(t, capturesNotComparable{}, c), 1)[0]
+	vp1Contains(t, f.Message, "no packet of in.pcap (", "appears in out.pcap (1 VPN packet, 09:00:00.000–09:00:00.000 UTC)",
+		"the captures share no traffic")
+	vp1FramesEqual(t, f, flows.SideInside, 1)
+	vp1FramesEqual(t, f, flows.SideOutside, 1)
+	// One capture: the rule does not run.
+	vp1Want(t, vp1Check(t, capturesNotComparable{}, vp1Single(in)), 0)
+}
+
+func TestVP903And904Clean(t *testing.T) {
+	in := vp9Healthy(30)
+	nat := vp1NAT()
+	c := vp1Pair(in, nat.Translate(in))
+	vp1Want(t, vp1Check(t, capturesNotComparable{}, c), 0)
+	vp1Want(t, vp1Check(t, capturesPartialOverlap{}, c), 0)
+	vp1Want(t, vp1Check(t, captureClockDrift{}, c), 0)
+}
+
+func TestVP904PartialOverlap(t *testing.T) {
+	in := vp9Healthy(60)
+	nat := vp1NAT()
+	// The outside capture starts 20 s late.
+	start := in[0].Time.Add(20 * time.Second)
+	nat.Drop = func(i int, p *decode.Packet) bool { return p.Time.Before(start) }
+	c := vp1Pair(in, nat.Translate(in))
+	f := vp1Want(t, vp1Check(t, capturesPartialOverlap{}, c), 1)[0]
+	vp1Contains(t, f.Message, "in.pcap covers 09:00:00.000–", "only 09:00:2", "outside packets were not compared")
+	if len(vp1Frames(f, flows.SideInside)) == 0 {
+		t.Errorf("no inside evidence: %v", f.Evidence)
+	}
+}
+
+func TestVP905Drift(t *testing.T) {
+	in := vp9Healthy(300)
+	nat := vp1NAT()
+	nat.Drift = 2000
+	c := vp1Pair(in, nat.Translate(in))
+	f := vp1Want(t, vp1Check(t, captureClockDrift{}, c), 1)[0]
+	if f.Confidence != Medium {
+		t.Errorf("confidence %s, want medium", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "the clock of out.pcap runs 2000 ppm faster than that of in.pcap", "clocks drift by far less than 500 ppm")
+}
+
+func TestVP906Malformed(t *testing.T) {
+	pkts := vp9Healthy(3)
+	s := &pt.Script{Now: pkts[len(pkts)-1].Time.Add(time.Second)}
+	for range pkts {
+		s.Add(decode.Packet{}) // keep frame numbers running on
+	}
+	s.Packets = nil
+	bad := s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeInformational, 2, false), 9)
+	bad.Kind, bad.Err = decode.KindMalformed, `ike: payload "Notify" at offset 48: length 3 < 4`
+	esp := s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 99)
+	esp.Kind, esp.Err = decode.KindMalformed, "esp: truncated header"
+	lost := s.Add(decode.Packet{Kind: decode.KindMalformed, Proto: 17, Fragments: 1,
+		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(), SrcPort: 4500, DstPort: 4500,
+		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+	end := s.Add(decode.Packet{Kind: decode.KindMalformed, Proto: 17, Fragments: 2,
+		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(),
+		Err: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"})
+	badFrame, espFrame, lostFrame, endFrame := bad.Frame, esp.Frame, lost.Frame, end.Frame
+	all := append(pkts, s.Packets...)
+	f := vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(all)), 1)[0]
+	vp1Contains(t, f.Message,
+		fmt.Sprintf(`2 VPN packets could not be decoded (esp 1, ike 1); the first, frame %d: ike: payload "Notify"`, badFrame),
+		"2 IP datagrams were given up with fragments missing (1 of them still incomplete when the capture ended)")
+	vp1FramesEqual(t, f, flows.SideInside, badFrame, espFrame, lostFrame, endFrame)
+}
+
+func TestVP906Clean(t *testing.T) {
+	pkts := vp9Healthy(3)
+	// A datagram cut off by the end of the capture alone is no finding.
+	pkts = append(pkts, decode.Packet{Frame: len(pkts) + 1, Time: pkts[len(pkts)-1].Time, Kind: decode.KindMalformed, Proto: 17, Fragments: 1,
+		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(),
+		Err: "ipv4: capture ended before reassembly: 1 fragments, 1480 octets, final fragment missing"})
+	vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(pkts)), 0)
+}
+
+func TestVP907Overflow(t *testing.T) {
+	pkts := vp9Healthy(10)
+	a := flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxFlows: 2})
+	f := vp1Want(t, vp1Check(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
+	vp1Contains(t, f.Message, "big.pcap: ", "flows (", "were not tracked because the flow table was full", "the analysis is incomplete")
+	vp1Want(t, vp1Check(t, captureTableOverflow{}, vp1Single(pkts)), 0)
+}
+
+func TestVP908ESPBothWays(t *testing.T) {
+	// A capture filter on one direction of UDP 500/4500 IKE: requests
+	// only, but raw ESP flows both ways.
+	s := pt.New()
+	s.IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKESAInit, 0, false), 1)
+	s.IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 2)
+	for i := uint32(1); i <= 3; i++ {
+		s.ESP("10.0.0.2", "198.51.100.7", 0xc1, i)
+		s.ESP("198.51.100.7", "10.0.0.2", 0xc2, i)
+	}
+	f := vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(s.Packets)), 1)[0]
+	if f.Tunnel != 1 || f.Confidence != High {
+		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
+	}
+	vp1Contains(t, f.Message, "shows 2 IKE messages from the initiator 10.0.0.2 and none back, yet its 6 ESP packets flow both ways")
+	vp1FramesEqual(t, f, flows.SideInside, 1, 3, 4)
+	// VP101 lowers its confidence for such a tunnel.
+	s.After(3*time.Second).IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 2)
+	s.After(6*time.Second).IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 2)
+	s.After(20*time.Second).ESP("10.0.0.2", "198.51.100.7", 0xc1, 9)
+	u := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
+	if u.Confidence != Low {
+		t.Errorf("VP101 confidence %s, want low", u.Confidence)
+	}
+	vp1Contains(t, u.Message, "the capture missed them")
+}
+
+func TestVP908OneWayMirror(t *testing.T) {
+	s := pt.New()
+	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	for i := 0; i < 4; i++ {
+		s.After(time.Duration(i)*time.Second).IKE("10.0.0.2:500", "198.51.100.7:500", req, 1)
+		s.Other(17, fmt.Sprintf("10.0.0.2:%d", 53000+i), "192.0.2.53:53", uint64(100+i))
+		s.Other(6, fmt.Sprintf("10.0.0.2:%d", 40000+i), "192.0.2.80:443", uint64(200+i))
+	}
+	f := vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(s.Packets)), 1)[0]
+	if f.Confidence != High || f.Tunnel != 0 {
+		t.Errorf("confidence %s tunnel %d; want high, 0", f.Confidence, f.Tunnel)
+	}
+	vp1Contains(t, f.Message, "4 IKE messages of 1 IKE SA and not one response, and none of the 8 other conversations has packets in both directions")
+	vp1FramesEqual(t, f, flows.SideInside, 1)
+}
+
+func TestVP908Clean(t *testing.T) {
+	vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(vp9Healthy(5))), 0)
+	// Unanswered IKE in a capture that sees both directions: a real
+	// failure, not a capture artefact.
+	vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(vp101Inside(30*time.Second))), 0)
+}
