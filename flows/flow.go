@@ -206,6 +206,8 @@ const (
 	EncapUDP   Encapsulation = "udp"   // ESP in UDP only
 	EncapTCP   Encapsulation = "tcp"   // ESP in TCP only
 	EncapMixed Encapsulation = "mixed" // more than one of these
+	EncapAH    Encapsulation = "ah"    // AH, and no ESP
+	EncapGRE   Encapsulation = "gre"   // PPTP's enhanced GRE
 )
 
 func encapOf(raw, udp, tcp int) Encapsulation {

@@ -266,13 +266,20 @@ type Exchange struct {
 
 // Encapsulation returns how the tunnel's ESP travelled.
 func (t *Tunnel) Encapsulation() Encapsulation {
-	var raw, udp, tcp int
+	var raw, udp, tcp, ah int
 	for _, sa := range t.ESPSAs {
+		if sa.AH {
+			ah += sa.Packets()
+			continue
+		}
 		raw += sa.Raw
 		udp += sa.UDP
 		tcp += sa.TCP
 	}
-	return encapOf(raw, udp, tcp)
+	if e := encapOf(raw, udp, tcp); e != EncapNone || ah == 0 {
+		return e
+	}
+	return EncapAH
 }
 
 // ESPPackets returns the number of ESP packets of the tunnel's SAs.
@@ -294,7 +301,7 @@ func (t *Tunnel) NAT() NATPosition {
 	if !t.NATD[RoleInitiator].Sent && !t.NATD[RoleResponder].Sent {
 		return NATUnknown
 	}
-	ini, resp := t.natEvidence()
+	ini, resp := t.NATEvidence()
 	switch {
 	case ini && resp:
 		return NATBoth
@@ -309,7 +316,9 @@ func (t *Tunnel) NAT() NATPosition {
 	return NATNone
 }
 
-func (t *Tunnel) natEvidence() (initiator, responder bool) {
+// NATEvidence says which peers the NAT-D hashes put behind a NAT, leaving
+// out hashes known to be faked.
+func (t *Tunnel) NATEvidence() (initiator, responder bool) {
 	i, r := &t.NATD[RoleInitiator], &t.NATD[RoleResponder]
 	initiator = (i.SourceMismatch && !t.faked(RoleInitiator)) || r.DestMismatch
 	responder = (r.SourceMismatch && !t.faked(RoleResponder)) || i.DestMismatch
@@ -343,14 +352,30 @@ func (t *Tunnel) NATDFaked() []string {
 	return out
 }
 
-// NATTNegotiated reports whether both peers announced NAT traversal: for
+// NATTAnnounced reports whether both peers announced NAT traversal: for
 // IKEv2 both sent NAT_DETECTION notifies in IKE_SA_INIT; for IKEv1 both sent
 // a vendor ID of the same NAT-T family (RFC 3947, or the same draft).
-func (t *Tunnel) NATTNegotiated() bool {
+func (t *Tunnel) NATTAnnounced() bool {
 	if t.Version == 2 {
 		return t.NATD[RoleInitiator].Sent && t.NATD[RoleResponder].Sent
 	}
 	return commonNATT(t.NATTVendorIDs[RoleInitiator], t.NATTVendorIDs[RoleResponder]) != ""
+}
+
+// NATTNegotiated reports whether the peers agreed to use NAT traversal:
+// both announced it and they detected a NAT (or one faked the detection,
+// or they floated to 4500, which they do only when they chose to). Peers
+// that support NAT-T but find no NAT stay on 500 with raw ESP (RFC 7296
+// §2.23, RFC 3947 §4).
+func (t *Tunnel) NATTNegotiated() bool {
+	if !t.NATTAnnounced() {
+		return false
+	}
+	switch t.NAT() {
+	case NATInitiator, NATResponder, NATBoth:
+		return true
+	}
+	return t.Float || len(t.NATDFaked()) > 0
 }
 
 // commonNATT returns the NAT-T vendor ID both lists share, preferring RFC

@@ -156,18 +156,20 @@ type FlowJSON struct {
 	NoOrigin  int    `json:"no_origin"`
 }
 
-// PPTPSessionJSON is one PPTP session of one capture.
+// PPTPSessionJSON is one PPTP call, joined across the captures. Endpoints
+// and counts are keyed by capture role.
 type PPTPSessionJSON struct {
-	Capture            string `json:"capture"`
-	Client             string `json:"client"`
-	Server             string `json:"server"`
-	ControlEstablished bool   `json:"control_established"`
-	ClientCallID       uint16 `json:"client_call_id"`
-	ServerCallID       uint16 `json:"server_call_id"`
-	CallResult         uint8  `json:"call_result"`
-	GREOut             int    `json:"gre_out"`
-	GREIn              int    `json:"gre_in"`
-	GREOther           int    `json:"gre_other"`
+	ID                 int               `json:"id"`
+	Client             map[string]string `json:"client"`
+	Server             map[string]string `json:"server"`
+	ControlEstablished bool              `json:"control_established"`
+	ClientCallID       uint16            `json:"client_call_id"`
+	ServerCallID       uint16            `json:"server_call_id"`
+	CallResult         uint8             `json:"call_result"`
+	GREOut             map[string]int    `json:"gre_out"`
+	GREIn              map[string]int    `json:"gre_in"`
+	GREOther           map[string]int    `json:"gre_other"`
+	Verdict            *rules.Verdict    `json:"verdict,omitempty"`
 }
 
 // Options say what a report includes.
@@ -190,7 +192,7 @@ func roleName(c *rules.Context, s flows.Side) string {
 
 // Build assembles the report of a rules context.
 func Build(c *rules.Context, opts Options) *Report {
-	r := &Report{Schema: Schema, Tunnels: []TunnelJSON{}, Mappings: []MappingJSON{}, Findings: opts.Findings}
+	r := &Report{Schema: Schema, Tunnels: []TunnelJSON{}, Mappings: []MappingJSON{}, PPTP: []PPTPSessionJSON{}, Findings: opts.Findings}
 	if r.Findings == nil {
 		r.Findings = []rules.Finding{}
 	}
@@ -205,7 +207,9 @@ func Build(c *rules.Context, opts Options) *Report {
 	}
 	verdicts := map[int]*rules.Verdict{}
 	for i := range opts.Verdicts {
-		verdicts[opts.Verdicts[i].Tunnel] = &opts.Verdicts[i]
+		if opts.Verdicts[i].Tunnel != 0 {
+			verdicts[opts.Verdicts[i].Tunnel] = &opts.Verdicts[i]
+		}
 	}
 	for _, v := range c.Tunnels {
 		r.Tunnels = append(r.Tunnels, tunnelJSON(c, v, verdicts[v.ID]))
@@ -216,14 +220,16 @@ func Build(c *rules.Context, opts Options) *Report {
 			for _, f := range a.Flows {
 				r.Flows = append(r.Flows, flowJSON(c, flows.Side(i), role, f))
 			}
-			for _, s := range a.Sessions {
-				r.PPTP = append(r.PPTP, PPTPSessionJSON{
-					Capture: role, Client: s.Client.String(), Server: s.Server.String(),
-					ControlEstablished: s.ControlEstablished, ClientCallID: s.ClientCallID, ServerCallID: s.ServerCallID,
-					CallResult: s.CallResult, GREOut: s.GREOut, GREIn: s.GREIn, GREOther: s.GREOther,
-				})
-			}
 		}
+	}
+	sessionVerdicts := map[int]*rules.Verdict{}
+	for i := range opts.Verdicts {
+		if opts.Verdicts[i].Session != 0 {
+			sessionVerdicts[opts.Verdicts[i].Session] = &opts.Verdicts[i]
+		}
+	}
+	for _, v := range c.Sessions {
+		r.PPTP = append(r.PPTP, sessionJSON(c, v, sessionVerdicts[v.ID]))
 	}
 	return r
 }
@@ -468,6 +474,35 @@ func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJS
 		if v := c.ViewOf(s, c.Capture(s).Tunnels[f.Tunnel-1]); v != nil {
 			j.Tunnel = v.ID
 		}
+	}
+	return j
+}
+
+func sessionJSON(c *rules.Context, v *rules.SessionView, vd *rules.Verdict) PPTPSessionJSON {
+	s := v.Any()
+	j := PPTPSessionJSON{
+		ID:                 v.ID,
+		Client:             map[string]string{},
+		Server:             map[string]string{},
+		ControlEstablished: s.ControlEstablished,
+		ClientCallID:       s.ClientCallID,
+		ServerCallID:       s.ServerCallID,
+		CallResult:         s.CallResult,
+		GREOut:             map[string]int{},
+		GREIn:              map[string]int{},
+		GREOther:           map[string]int{},
+		Verdict:            vd,
+	}
+	for i, side := range v.Sides {
+		if side == nil {
+			continue
+		}
+		role := roleName(c, flows.Side(i))
+		j.Client[role] = side.Client.String()
+		j.Server[role] = side.Server.String()
+		j.GREOut[role] = side.GREOut
+		j.GREIn[role] = side.GREIn
+		j.GREOther[role] = side.GREOther
 	}
 	return j
 }

@@ -130,6 +130,7 @@ func WriteText(w io.Writer, r *Report, verdicts []rules.Verdict, opts TextOption
 	}
 	t.captures(r)
 	t.tunnels(r)
+	t.sessions(r)
 	t.mappings(r)
 	if r.Flows != nil {
 		t.flows(r)
@@ -245,6 +246,41 @@ func (t *textWriter) tunnels(r *Report) {
 	for _, tn := range r.Tunnels {
 		t.wrap("  ", fmt.Sprintf("%d: SPIs %s/%s; ", tn.ID, tn.SPIi, tn.SPIr), tn.StateReason)
 	}
+}
+
+func (t *textWriter) sessions(r *Report) {
+	if len(r.PPTP) == 0 {
+		return
+	}
+	t.heading("PPTP CALLS")
+	rows := make([][]string, 0, len(r.PPTP))
+	for _, s := range r.PPTP {
+		call := fmt.Sprintf("%d / %d", s.ClientCallID, s.ServerCallID)
+		state := "control refused"
+		switch {
+		case s.ControlEstablished && s.CallResult == 1:
+			state = "connected"
+		case s.ControlEstablished:
+			state = fmt.Sprintf("call result %d", s.CallResult)
+		}
+		rows = append(rows, []string{fmt.Sprint(s.ID), endpoints(s.Client), endpoints(s.Server), call, state, roleCounts(s.GREOut), roleCounts(s.GREIn)})
+	}
+	t.table([]string{"#", "CLIENT", "SERVER", "CALL IDS (C/S)", "STATE", "GRE OUT", "GRE IN"}, rows)
+}
+
+// roleCounts shows counts per capture role, inside first.
+func roleCounts(m map[string]int) string {
+	var parts []string
+	for _, role := range []string{"capture", "inside", "outside"} {
+		if n, ok := m[role]; ok {
+			if role == "capture" {
+				parts = append(parts, fmt.Sprint(n))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s %d", role[:3], n))
+			}
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 func (t *textWriter) mappings(r *Report) {

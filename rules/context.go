@@ -14,7 +14,9 @@ type Context struct {
 	Captures    []*flows.Analysis
 	Correlation *flows.Correlation // nil with one capture
 	Tunnels     []*TunnelView
-	Config      *Config
+	// Sessions are the PPTP calls, joined across the captures.
+	Sessions []*SessionView
+	Config   *Config
 }
 
 // TunnelView is one tunnel as the report shows it: the same IKE SA as seen
@@ -134,6 +136,7 @@ func (c *Context) withDefaults() *Context {
 	if c.Config == nil {
 		c.Config = DefaultConfig()
 	}
+	c.Sessions = joinSessions(c)
 	return c
 }
 

@@ -16,7 +16,9 @@ const (
 
 // Verdict is the per-tunnel answer a user asks for.
 type Verdict struct {
-	Tunnel         int                 `json:"tunnel"`
+	// Tunnel is the IKE tunnel's ID, or Session the PPTP call's.
+	Tunnel         int                 `json:"tunnel,omitempty"`
+	Session        int                 `json:"session,omitempty"`
 	NAT            flows.NATPosition   `json:"nat"`
 	NATTNegotiated bool                `json:"natt_negotiated"`
 	Encapsulation  flows.Encapsulation `json:"encapsulation"`
@@ -31,57 +33,79 @@ type Verdict struct {
 	Summary string `json:"summary"`
 }
 
-// NAT returns where the NAT sits for a tunnel: from NAT-D where the peers
-// sent it, else from the correlation (the IKE SA's addresses differ between
-// the captures).
+// NAT returns where the NAT sits for a tunnel, from everything both
+// captures say: the NAT-D hashes of each capture (a hash mismatching in
+// either capture reveals a translation), and, with two captures, whether
+// the IKE SA's addresses differ between them. When an ALG rewrote the
+// SPIs, the outside capture's NAT-D cannot be verified (the peers hashed
+// the original SPIs) and only the inside capture's counts.
 func (v *TunnelView) NAT() flows.NATPosition {
-	pos := flows.NATUnknown
+	var ini, resp, sent, unverified bool
+	for s, t := range v.Sides {
+		if t == nil || (v.SPIRewritten && flows.Side(s) == flows.SideOutside) {
+			continue
+		}
+		if t.NATD[flows.RoleInitiator].Sent || t.NATD[flows.RoleResponder].Sent {
+			sent = true
+			i, r := t.NATEvidence()
+			ini, resp = ini || i, resp || r
+			unverified = unverified || t.NATD[flows.RoleInitiator].Unverified || t.NATD[flows.RoleResponder].Unverified
+		}
+	}
+	if in, out := v.Sides[0], v.Sides[1]; in != nil && out != nil {
+		sent = true
+		ini = ini || in.InitiatorFirst != out.InitiatorFirst
+		resp = resp || in.ResponderFirst != out.ResponderFirst
+	}
+	switch {
+	case ini && resp:
+		return flows.NATBoth
+	case ini:
+		return flows.NATInitiator
+	case resp:
+		return flows.NATResponder
+	case !sent || unverified:
+		return flows.NATUnknown
+	}
+	return flows.NATNone
+}
+
+// NATTNegotiated reports whether the peers agreed on NAT traversal: both
+// announced it (in either capture) and a NAT was detected, or they floated
+// to 4500, or one faked the detection.
+func (v *TunnelView) NATTNegotiated() bool {
+	announced, float, faked := false, false, false
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
 		}
-		if p := t.NAT(); p != flows.NATUnknown {
-			pos = p
-			break
-		}
+		announced = announced || t.NATTAnnounced()
+		float = float || t.Float
+		faked = faked || len(t.NATDFaked()) > 0
 	}
-	if pos == flows.NATUnknown && v.Sides[0] != nil && v.Sides[1] != nil {
-		in, out := v.Sides[0], v.Sides[1]
-		ini := in.InitiatorFirst.Addr() != out.InitiatorFirst.Addr() || in.InitiatorFirst.Port() != out.InitiatorFirst.Port()
-		resp := in.ResponderFirst.Addr() != out.ResponderFirst.Addr() || in.ResponderFirst.Port() != out.ResponderFirst.Port()
-		switch {
-		case ini && resp:
-			pos = flows.NATBoth
-		case ini:
-			pos = flows.NATInitiator
-		case resp:
-			pos = flows.NATResponder
-		default:
-			pos = flows.NATNone
-		}
+	if !announced {
+		return false
 	}
-	return pos
-}
-
-// NATTNegotiated reports whether the peers negotiated NAT-T, on either side.
-func (v *TunnelView) NATTNegotiated() bool {
-	for _, t := range v.Sides {
-		if t != nil && t.NATTNegotiated() {
-			return true
-		}
+	switch v.NAT() {
+	case flows.NATInitiator, flows.NATResponder, flows.NATBoth:
+		return true
 	}
-	return false
+	return float || faked
 }
 
 // Encapsulation returns how the tunnel's ESP travelled, combining both
-// captures.
+// captures; "ah" for a tunnel that carried AH and no ESP.
 func (v *TunnelView) Encapsulation() flows.Encapsulation {
-	var raw, udp, tcp int
+	var raw, udp, tcp, ah int
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
 		}
 		for _, sa := range t.ESPSAs {
+			if sa.AH {
+				ah += sa.Packets()
+				continue
+			}
 			raw += sa.Raw
 			udp += sa.UDP
 			tcp += sa.TCP
@@ -98,8 +122,11 @@ func (v *TunnelView) Encapsulation() flows.Encapsulation {
 			e = k.e
 		}
 	}
-	if kinds > 1 {
+	switch {
+	case kinds > 1:
 		return flows.EncapMixed
+	case kinds == 0 && ah > 0:
+		return flows.EncapAH
 	}
 	return e
 }
@@ -130,13 +157,14 @@ func (v *TunnelView) ESPCounts() (raw, udp, tcp, ah int) {
 	return raw, udp, tcp, ah
 }
 
-// Verdicts decides each tunnel's verdict, given the findings.
+// Verdicts decides each tunnel's verdict, given the findings, then each
+// PPTP call's.
 func Verdicts(c *Context, findings []Finding) []Verdict {
-	out := make([]Verdict, 0, len(c.Tunnels))
+	out := make([]Verdict, 0, len(c.Tunnels)+len(c.Sessions))
 	for _, v := range c.Tunnels {
 		out = append(out, verdict(c, v, findings))
 	}
-	return out
+	return append(out, SessionVerdicts(c)...)
 }
 
 func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
