@@ -107,7 +107,6 @@ type Decoder struct {
 	// unsupported link type does not format a string per frame.
 	reasons map[layers.LinkType]string
 
-	rec        *Record
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
 	curStream  bool   // the current frame went into a TCP stream
@@ -159,10 +158,10 @@ func NewDecoder(opts Options) *Decoder {
 	return d
 }
 
-func (d *Decoder) setIKEPort(p uint16)       { d.ikePorts[p/64] |= 1 << (p % 64) }
-func (d *Decoder) isIKEPort(p uint16) bool   { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
-func (d *Decoder) keep(k Kind) bool          { return k != KindOther || d.opts.KeepOther }
-func (d *Decoder) hashOther() bool           { return d.opts.HashAll }
+func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts[p/64] |= 1 << (p % 64) }
+func (d *Decoder) isIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
+func (d *Decoder) keep(k Kind) bool        { return k != KindOther || d.opts.KeepOther }
+func (d *Decoder) hashOther() bool         { return d.opts.HashAll }
 
 // Stats returns the counts so far. The maps are copies.
 func (d *Decoder) Stats() Stats {
@@ -193,7 +192,6 @@ func (d *Decoder) Stats() Stats {
 func (d *Decoder) Decode(rec *Record) []Packet {
 	d.out = d.out[:0]
 	d.stats.Frames++
-	d.rec = rec
 	if t := rec.Time; t.After(d.now) {
 		d.now = t
 		d.expire()
@@ -237,7 +235,6 @@ func (d *Decoder) Decode(rec *Record) []Packet {
 		// keeps the accounting whole should one ever not.
 		d.stats.Undecodable["no packet"]++
 	}
-	d.rec = nil
 	return d.out
 }
 
@@ -713,6 +710,12 @@ func looksLikeIKE(b []byte) bool {
 func (d *Decoder) ike(b []byte) {
 	m, err := ParseIKEMessage(b)
 	d.cur.IKE = m
+	if len(b) >= 16 {
+		// The SPIs are left out of the hash: an ALG that rewrites them
+		// (RFC 3715 §2.3) must not stop the two sightings of the message
+		// from matching; the correlation then shows the rewrite.
+		d.cur.PayloadHash = PayloadHash(b[16:])
+	}
 	if m != nil {
 		d.natd.Verify(m, netip.AddrPortFrom(d.cur.Src, d.cur.SrcPort), netip.AddrPortFrom(d.cur.Dst, d.cur.DstPort))
 	}

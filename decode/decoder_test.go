@@ -201,6 +201,7 @@ func TestDecodeUnknownLinkType(t *testing.T) {
 func TestDecodeKinds(t *testing.T) {
 	a, b := testIPA.String(), testIPB.String()
 	ike500 := ikeSAInit(0x0102030405060708, netip.AddrPortFrom(testIPA, 500), netip.AddrPortFrom(testIPB, 500))
+	ikeLowSPI := ikeSAInit(0x12345678, netip.AddrPortFrom(testIPA, 500), netip.AddrPortFrom(testIPB, 500))
 	marker := func(p []byte) []byte { return append([]byte{0, 0, 0, 0}, p...) }
 	greV0 := []byte{0x20, 0x00, 0x08, 0x00, 0, 0, 0, 42, 0x45, 0}
 	inner1, inner2 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
@@ -217,6 +218,11 @@ func TestDecodeKinds(t *testing.T) {
 		// RFC 3948 §2.2 defines the marker for 4500 only: decoded, flagged.
 		{"ike-500-with-marker", Options{}, udpFrame(t, testIPA, testIPB, 500, 500, marker(ike500)),
 			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 500, DstPort: 500, Proto: 17, IKEExchange: 34, NonESPMarker: true, PayloadLen: len(ike500) + 4}}},
+		// An SPI whose first four octets are zero is not a marker.
+		{"ike-500-spi-high-zero", Options{}, udpFrame(t, testIPA, testIPB, 500, 500, ikeLowSPI),
+			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 500, DstPort: 500, Proto: 17, IKEExchange: 34, PayloadLen: len(ikeLowSPI)}}},
+		{"ike-500-spi-high-zero-with-marker", Options{}, udpFrame(t, testIPA, testIPB, 500, 500, marker(ikeLowSPI)),
+			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 500, DstPort: 500, Proto: 17, IKEExchange: 34, NonESPMarker: true, PayloadLen: len(ikeLowSPI) + 4}}},
 		// NAT-translated source port; the destination port decides.
 		{"ike-4500-from-high-port", Options{}, udpFrame(t, testIPA, testIPB, 14500, 4500, espBytes(7, 1, 8)),
 			[]summary{{Kind: KindUDPESP, Src: a, Dst: b, SrcPort: 14500, DstPort: 4500, Proto: 17, ESP: ESPInfo{SPI: 7, Seq: 1}, PayloadLen: 16}}},

@@ -21,7 +21,7 @@ type GRE struct {
 	KeyPresent      bool // K
 	SeqPresent      bool // S
 	StrictRoute     bool // s (RFC 1701)
-	AckPresent      bool // A (version 1 only)
+	AckPresent      bool // A: an acknowledgment number follows (version 1; a reserved bit in version 0, adding no field)
 	Recursion       uint8
 	Flags           uint8 // the flag bits between A and the version, zero on the wire
 	Version         uint8

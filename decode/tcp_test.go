@@ -56,12 +56,12 @@ func TestPPTPStream(t *testing.T) {
 	t.Run("split and coalesced", func(t *testing.T) {
 		c := newTCPConn(t, client, server)
 		frames := [][]byte{
-			c.c2s(sccrq[:100]),                 // 1: half a message
+			c.c2s(sccrq[:100]),                  // 1: half a message
 			c.c2s(append(sccrq[100:], echo...)), // 2: the rest, and a whole one
-			c.s2c(nil),                         // 3: a bare ACK
-			c.s2c(sccrp),                       // 4
-			c.c2s(ocrq),                        // 5
-			c.s2c(ocrp),                        // 6
+			c.s2c(nil),                          // 3: a bare ACK
+			c.s2c(sccrp),                        // 4
+			c.c2s(ocrq),                         // 5
+			c.s2c(ocrp),                         // 6
 		}
 		got, st := decodeFrames(t, Options{}, frames...)
 		want := []summary{

@@ -190,6 +190,9 @@ func (pt *PeerTrace) add(p *decode.Packet) {
 // latest, so appending keeps the order.
 func (pt *PeerTrace) addGap(g IdleGap) {
 	if len(pt.Gaps) < maxGaps {
+		if pt.Gaps == nil {
+			pt.Gaps = make([]IdleGap, 0, maxGaps)
+		}
 		pt.Gaps = append(pt.Gaps, g)
 		return
 	}
@@ -206,7 +209,10 @@ func (pt *PeerTrace) addGap(g IdleGap) {
 	pt.Gaps[len(pt.Gaps)-1] = g
 }
 
-// NATTrace is what a tunnel's packets tell about NAT traversal.
+// NATTrace is what a tunnel's packets tell about NAT traversal. It covers
+// the packets that belonged to the tunnel when they were added: ESP of an
+// SA first seen before any IKE message of its tunnel (a capture that began
+// mid-tunnel) is attached only at the end and is not traced.
 type NATTrace struct {
 	// Paths lists the paths in the order they were first used; packets of
 	// paths beyond maxPaths are counted in PathsOverflow.
@@ -232,7 +238,8 @@ type NATTrace struct {
 
 	cur      [2]currentEndpoint // by Role
 	retrans  int                // the tunnel's retransmissions seen so far
-	lastPath int                // index of the path of the previous packet
+	lastPath [2]int             // by Role: index of the path of its previous packet
+	floatAt  time.Time          // capture time of the float
 }
 
 // currentEndpoint is the endpoint a peer latest sent UDP-encapsulated
@@ -298,32 +305,22 @@ func pathKindOf(p *decode.Packet) PathKind {
 	return PathIKE
 }
 
-// trace accounts a packet already added to the table: to the trace of its
-// address pair and to its tunnel's. Non-VPN packets return at once.
-func (t *Table) trace(p *decode.Packet) {
-	var tun *Tunnel
-	switch p.Kind {
-	case decode.KindIKE, decode.KindMalformed:
-		if p.IKE == nil || p.IKE.SPIi == 0 {
-			return
-		}
-		tun = t.tunnels[tunnelKey{p.IKE.Version, p.IKE.SPIi}]
-	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
-		if sa := t.sas[saKey{spi: p.ESP.SPI, dst: p.Dst}]; sa != nil {
-			tun = t.tunnelByID(sa.Tunnel)
-		}
-	case decode.KindNATKeepalive:
-		tun = t.peers[newAddrPair(p.Src, p.Dst)]
-	default:
+// trace accounts a packet of a tunnel, already added to the table, to the
+// trace of its address pair and to the tunnel's; Add calls it for IKE, ESP
+// and keepalives that belong to a tunnel (nil: nothing to do).
+func (t *Table) trace(p *decode.Packet, tun *Tunnel) {
+	if tun == nil {
 		return
 	}
-	pt := t.peerTrace(p.Src, p.Dst)
+	tr := &tun.NATTrace
+	pt := tr.Peers
+	if pt == nil || pt.Index(p.Src) < 0 || pt.Index(p.Dst) < 0 || p.Src == p.Dst {
+		pt = t.peerTrace(p.Src, p.Dst)
+	}
 	if pt != nil {
 		pt.add(p)
 	}
-	if tun != nil {
-		tun.NATTrace.add(tun, p, pt)
-	}
+	tr.add(tun, p, pt)
 }
 
 // peerTrace finds or creates the trace of an address pair; nil when the
@@ -386,12 +383,12 @@ func (tr *NATTrace) add(tun *Tunnel, p *decode.Packet, pt *PeerTrace) {
 // path finds or creates a path; nil when the tunnel has maxPaths already.
 func (tr *NATTrace) path(from Role, kind PathKind, src, dst netip.AddrPort, p *decode.Packet) *Path {
 	match := func(x *Path) bool { return x.From == from && x.Kind == kind && x.Src == src && x.Dst == dst }
-	if tr.lastPath < len(tr.Paths) && match(tr.Paths[tr.lastPath]) {
-		return tr.Paths[tr.lastPath]
+	if i := tr.lastPath[from]; i < len(tr.Paths) && match(tr.Paths[i]) {
+		return tr.Paths[i]
 	}
 	for i, x := range tr.Paths {
 		if match(x) {
-			tr.lastPath = i
+			tr.lastPath[from] = i
 			return x
 		}
 	}
@@ -399,8 +396,13 @@ func (tr *NATTrace) path(from Role, kind PathKind, src, dst netip.AddrPort, p *d
 		return nil
 	}
 	x := &Path{From: from, Kind: kind, Src: src, Dst: dst, First: p.Time, Last: p.Time, FirstFrame: p.Frame}
+	if tr.Paths == nil {
+		// A NAT-T tunnel uses six to eight paths: grow once, not four
+		// times.
+		tr.Paths = make([]*Path, 0, 8)
+	}
 	tr.Paths = append(tr.Paths, x)
-	tr.lastPath = len(tr.Paths) - 1
+	tr.lastPath[from] = len(tr.Paths) - 1
 	return x
 }
 
@@ -454,7 +456,12 @@ const (
 
 func (tr *NATTrace) noteIKE(tun *Tunnel, from Role, kind PathKind, retrans bool, p *decode.Packet) {
 	m := p.IKE
-	if kind == PathIKE && tun.Float && !retrans {
+	if tun.Float && tr.floatAt.IsZero() {
+		tr.floatAt = p.Time
+	}
+	// Merged captures are not always in time order: only a message sent
+	// after the float went back to 500.
+	if kind == PathIKE && tun.Float && !retrans && p.Time.After(tr.floatAt) {
 		tr.ReturnTo500[from].Add(p.Frame)
 	}
 	if transportMode(m) {

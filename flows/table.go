@@ -128,16 +128,18 @@ func (t *Table) Add(p *decode.Packet) {
 			if f != nil && tun != nil {
 				f.Tunnel = tun.ID
 			}
+			t.trace(p, tun)
 		}
 	case decode.KindMalformed:
 		if p.IKE != nil && p.IKE.SPIi != 0 {
-			t.addIKE(p)
+			t.trace(p, t.addIKE(p))
 		}
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
 		sa := t.addSA(p, p.ESP, false)
 		if f != nil && sa.Tunnel != 0 && f.Key.Proto != ProtoESP {
 			f.Tunnel = sa.Tunnel
 		}
+		t.trace(p, t.tunnelByID(sa.Tunnel))
 	case decode.KindAH:
 		t.addSA(p, p.AH, true)
 	case decode.KindNATKeepalive:
@@ -147,11 +149,11 @@ func (t *Table) Add(p *decode.Packet) {
 			if f != nil {
 				f.Tunnel = tun.ID
 			}
+			t.trace(p, tun)
 		}
 	case decode.KindPPTP, decode.KindGRE:
 		t.pptp.add(p)
 	}
-	t.trace(p)
 }
 
 // PacketKey returns the key of the flow a packet belongs to and its

@@ -26,7 +26,7 @@ type Report struct {
 	Tunnels     []TunnelJSON      `json:"tunnels"`
 	Mappings    []MappingJSON     `json:"mappings"`
 	Flows       []FlowJSON        `json:"flows,omitempty"`
-	PPTP        []PPTPSessionJSON `json:"pptp_sessions,omitempty"`
+	PPTP        []PPTPSessionJSON `json:"pptp_sessions"`
 	Findings    []rules.Finding   `json:"findings"`
 }
 
@@ -420,6 +420,12 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 		if c.Two() && s == int(flows.SideInside) {
 			j.IKEFate = fateJSON(side.Fate)
 		}
+	}
+	for i, also := range v.Also {
+		if j.SPIiByCapture == nil {
+			j.SPIiByCapture = map[string]string{}
+		}
+		j.SPIiByCapture[fmt.Sprintf("outside_%d", i+2)] = IKESPI(also.SPIi)
 	}
 	sort.Strings(natt)
 	j.NATTVendorIDs = natt

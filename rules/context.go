@@ -2,6 +2,7 @@ package rules
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -27,6 +28,13 @@ type TunnelView struct {
 	Sides [2]*flows.Tunnel
 	// SPIRewritten is set when the IKE SPIs differ between the captures.
 	SPIRewritten bool
+	// Also holds further outside-capture tunnels that are the same IKE SA
+	// under another SPI (an ALG rewrote the SPIs of some messages only).
+	Also []*flows.Tunnel
+	// hostTranslated says, for a tunnel seen in one capture only, whether
+	// the device between the captures translated other traffic of the
+	// initiator's or responder's address (by flows.Role).
+	hostTranslated [2]bool
 }
 
 // Any returns the tunnel as seen in the inside capture if there, else as
@@ -92,11 +100,24 @@ func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
 	pairedIn := map[int]*TunnelView{}
 	pairedOut := map[int]bool{}
 	var views []*TunnelView
-	for _, tp := range cor.TunnelPairs {
-		if _, dup := pairedIn[tp.Inside]; dup || pairedOut[tp.Outside] {
+	// The pair with the most matched messages joins a view; an inside
+	// tunnel that also matched another outside tunnel (an ALG rewrote its
+	// SPIs on some messages only, so the outside capture shows the one IKE
+	// SA under two SPIs) takes that one as Also.
+	pairs := slices.Clone(cor.TunnelPairs)
+	slices.SortStableFunc(pairs, func(a, b flows.TunnelPair) int { return cmp.Compare(b.Matched, a.Matched) })
+	for _, tp := range pairs {
+		if pairedOut[tp.Outside] {
 			continue
 		}
-		v := &TunnelView{Sides: [2]*flows.Tunnel{cor.Inside.Tunnels[tp.Inside-1], cor.Outside.Tunnels[tp.Outside-1]}, SPIRewritten: tp.SPIRewritten}
+		out := cor.Outside.Tunnels[tp.Outside-1]
+		if v := pairedIn[tp.Inside]; v != nil {
+			v.Also = append(v.Also, out)
+			v.SPIRewritten = v.SPIRewritten || tp.SPIRewritten || out.SPIi != v.Sides[1].SPIi
+			pairedOut[tp.Outside] = true
+			continue
+		}
+		v := &TunnelView{Sides: [2]*flows.Tunnel{cor.Inside.Tunnels[tp.Inside-1], out}, SPIRewritten: tp.SPIRewritten}
 		pairedIn[tp.Inside] = v
 		pairedOut[tp.Outside] = true
 		views = append(views, v)
@@ -125,8 +146,17 @@ func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
 		}
 		return cmp.Compare(ix, iy)
 	})
+	translated := map[netip.Addr]bool{}
+	for _, m := range cor.Mappings {
+		if m.Translated() {
+			translated[m.Inside.Addr()] = true
+		}
+	}
 	for i, v := range views {
 		v.ID = i + 1
+		if t := v.Sides[flows.SideInside]; t != nil && v.Sides[flows.SideOutside] == nil {
+			v.hostTranslated = [2]bool{translated[t.InitiatorFirst.Addr()], translated[t.ResponderFirst.Addr()]}
+		}
 	}
 	c.Tunnels = views
 	return c.withDefaults()

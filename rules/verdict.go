@@ -33,42 +33,15 @@ type Verdict struct {
 	Summary string `json:"summary"`
 }
 
-// NAT returns where the NAT sits for a tunnel, from everything both
+// NAT returns where the NAT sits for a tunnel, from everything the
 // captures say: the NAT-D hashes of each capture (a hash mismatching in
-// either capture reveals a translation), and, with two captures, whether
-// the IKE SA's addresses differ between them. When an ALG rewrote the
-// SPIs, the outside capture's NAT-D cannot be verified (the peers hashed
-// the original SPIs) and only the inside capture's counts.
-func (v *TunnelView) NAT() flows.NATPosition {
-	var ini, resp, sent, unverified bool
-	for s, t := range v.Sides {
-		if t == nil || (v.SPIRewritten && flows.Side(s) == flows.SideOutside) {
-			continue
-		}
-		if t.NATD[flows.RoleInitiator].Sent || t.NATD[flows.RoleResponder].Sent {
-			sent = true
-			i, r := t.NATEvidence()
-			ini, resp = ini || i, resp || r
-			unverified = unverified || t.NATD[flows.RoleInitiator].Unverified || t.NATD[flows.RoleResponder].Unverified
-		}
-	}
-	if in, out := v.Sides[0], v.Sides[1]; in != nil && out != nil {
-		sent = true
-		ini = ini || in.InitiatorFirst != out.InitiatorFirst
-		resp = resp || in.ResponderFirst != out.ResponderFirst
-	}
-	switch {
-	case ini && resp:
-		return flows.NATBoth
-	case ini:
-		return flows.NATInitiator
-	case resp:
-		return flows.NATResponder
-	case !sent || unverified:
-		return flows.NATUnknown
-	}
-	return flows.NATNone
-}
+// either reveals a translation; hashes are void when an ALG rewrote the SPIs
+// they cover, or when all of a capture's contradict each other), whether
+// the IKE SA's addresses differ between the captures, whether the device
+// translated the peers' other traffic, and — with nothing else to go on —
+// a private address talking to a public one. Rules and the verdict share
+// this one answer.
+func (v *TunnelView) NAT() flows.NATPosition { return ntNATOf(nil, v).pos }
 
 // NATTNegotiated reports whether the peers agreed on NAT traversal: both
 // announced it (in either capture) and a NAT was detected, or they floated
@@ -223,6 +196,9 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	case vd.NATTNegotiated && natPresent:
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
+	case natPresent && initiatorAnnouncedNATT(v) && !responderSpoke(v):
+		vd.DependsOnPassthrough = DependsNo
+		vd.Reason = "no ESP was captured and the responder never answered, but the initiator announced NAT traversal, so once the NAT is detected its ESP goes inside UDP 4500"
 	case natPresent:
 		vd.DependsOnPassthrough = DependsYes
 		vd.Reason = "no ESP was captured, but the peers detected a NAT without negotiating NAT-T, so ESP would travel raw and need Passthrough"
@@ -282,4 +258,35 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 		}
 	}
 	return b.String()
+}
+
+// initiatorAnnouncedNATT reports whether the initiator announced NAT
+// traversal in either capture: IKEv2 NAT_DETECTION notifies, IKEv1 NAT-T
+// vendor IDs.
+func initiatorAnnouncedNATT(v *TunnelView) bool {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		if t.Version == 2 && t.NATD[flows.RoleInitiator].Sent || t.Version == 1 && len(t.NATTVendorIDs[flows.RoleInitiator]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// responderSpoke reports whether the responder sent anything in either
+// capture.
+func responderSpoke(v *TunnelView) bool {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, e := range t.Exchanges {
+			if e.Responses > 0 || e.From == flows.RoleResponder {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -17,7 +17,7 @@ import (
 // came) or never left.
 //
 // IKE is request/response over UDP: the requester retransmits until it
-// gets the response or gives up (RFC 7296 §2.1, §2.4; RFC 2408 §5.1), so a
+// gets the response or gives up (RFC 7296 §2.1, §2.4; IKEv1 alike), so a
 // request resent several times with growing intervals is a negotiation
 // that cannot make progress, whether the request or the response is lost.
 //

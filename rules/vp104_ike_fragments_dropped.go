@@ -52,7 +52,7 @@ func (ikeFragmentsDropped) Meta() Meta {
 		References: []string{
 			"RFC 7383 §1 (IKEv2 message fragmentation: the problem)",
 			"RFC 7383 §2.3 (negotiation with IKEV2_FRAGMENTATION_SUPPORTED)",
-			"RFC 791 §3.2 (fragmentation: only the first fragment has the transport header)",
+			"RFC 791 §2.3 (fragmentation: the transport header travels in the first fragment only)",
 		},
 		Catalogue: []string{"NT04"},
 	}

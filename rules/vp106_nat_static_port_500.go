@@ -25,7 +25,7 @@ import (
 // home routers' passthrough). A NAT mapping is (public address, public
 // port, remote endpoint): a second client reaching the same peer needs the
 // same mapping, and the NAT either refuses it until the first one expires or
-// hands the peer's answers to whichever client holds it (RFC 3715 §2.3).
+// hands the peer's answers to whichever client holds it (RFC 3715 §2.1).
 //
 // Turn the static-port exception off so UDP 500 is translated like any
 // port (IKE does not need source port 500: RFC 7296 §2.23 and RFC 3947 §4
@@ -54,7 +54,8 @@ func (natStaticPort500) Meta() Meta {
 			"\"static port\" for ISAKMP; consumer routers: turn IPsec Passthrough off). Make sure the clients and the server " +
 			"use NAT-T, which moves IKE and ESP to UDP 4500 and copes with translated ports.",
 		References: []string{
-			"RFC 3715 §2.3 (NAPT and the fixed IKE port)",
+			"RFC 3715 §2.1 (intrinsic NAPT issues: the fixed IKE port)",
+			"RFC 3715 §2.3 (helper incompatibilities)",
 			"RFC 7296 §2.23 (IKE and NAT: source ports may change)",
 			"RFC 3947 §4 (changing to new ports)",
 		},
@@ -137,16 +138,20 @@ func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
 		inFrames = append(append(inFrames, others[0].InsideFrames.List()...), own.InsideFrames.List()...)
 		outFrames = append(append(outFrames, others[0].OutsideFrames.List()...), own.OutsideFrames.List()...)
 	case own == nil && in.Fate.Forwarded == 0 && in.Fate.Dropped > 0:
-		holder := r.holder(c, client, in.First)
-		if holder == nil {
+		if holder := r.holder(c, client, in.First); holder != nil {
+			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while %s held %s",
+				countNoun(in.Fate.Dropped, "IKE message"), client, holder.Inside, holder.Outside)
+			inFrames = append(inFrames, holder.InsideFrames.Last())
+			outFrames = append(outFrames, holder.OutsideFrames.Last())
+		} else if u := r.holderIKE(c, v, in); u != nil {
+			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi %016x) used %s towards %s",
+				countNoun(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
+			outFrames = append(outFrames, u.Frames.First())
+		} else {
 			break
 		}
-		fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while %s held %s",
-			countNoun(in.Fate.Dropped, "IKE message"), client, holder.Inside, holder.Outside)
 		b.WriteString(": it keeps source port 500 for every client and cannot map a second one")
 		inFrames = append(inFrames, in.Fate.DroppedFrames.List()...)
-		inFrames = append(inFrames, holder.InsideFrames.Last())
-		outFrames = append(outFrames, holder.OutsideFrames.Last())
 		conf = Medium
 	}
 	if b.Len() == 0 {
@@ -174,6 +179,28 @@ func (natStaticPort500) holder(c *Context, client netip.AddrPort, at time.Time) 
 		}
 		if !at.Before(m.First) && !at.After(m.Last.Add(timeout)) {
 			return m
+		}
+	}
+	return nil
+}
+
+// holderIKE returns, when no mapping shows who held port 500, an IKE SA of
+// the outside capture from a NAT address and port 500 to the client's peer
+// that was active when the client started: the NAT had already given that
+// port to someone else (matching may fail for it when an ALG also changed
+// its messages).
+func (natStaticPort500) holderIKE(c *Context, v *TunnelView, in *flows.Tunnel) *flows.Tunnel {
+	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
+	for _, u := range c.Captures[flows.SideOutside].Tunnels {
+		if u.InitiatorFirst.Port() != 500 || u.ResponderFirst.Addr() != in.ResponderFirst.Addr() || v.Sides[flows.SideOutside] == u {
+			continue
+		}
+		if !natOutsideAddress(c, u.InitiatorFirst.Addr()) {
+			continue
+		}
+		first, last := c.onInsideClock(flows.SideOutside, u.First), c.onInsideClock(flows.SideOutside, u.Last)
+		if !in.First.Before(first) && !in.First.After(last.Add(timeout)) {
+			return u
 		}
 	}
 	return nil

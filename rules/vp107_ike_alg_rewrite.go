@@ -14,7 +14,8 @@ import (
 // side.
 //
 // IPsec Passthrough ALGs that touch UDP 500 sometimes rewrite the initiator
-// cookie to demultiplex several clients (RFC 3715 §2.3). The SPIs are part
+// cookie to demultiplex several clients (RFC 3715 §2.3, helper
+// incompatibilities). The SPIs are part
 // of the NAT-D hashes and of what each peer signs (RFC 7296 §2.15, §2.23),
 // so after the rewrite NAT detection reports nonsense and authentication
 // fails; a changed payload breaks the integrity check or the decryption.
@@ -44,7 +45,7 @@ func (ikeALGRewrite) Meta() Meta {
 			"device, so that it translates UDP 500 and 4500 like any other UDP traffic without touching the payload, and make " +
 			"sure the peers negotiate NAT-T.",
 		References: []string{
-			"RFC 3715 §2.3 (ALGs and IKE cookies)",
+			"RFC 3715 §2.3 (helper incompatibilities)",
 			"RFC 7296 §2.15 (authentication of the IKE SA covers the IKE_SA_INIT messages)",
 			"RFC 7296 §2.23 (NAT-D hashes cover the SPIs)",
 		},
@@ -63,6 +64,10 @@ func (r ikeALGRewrite) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		if f, ok := r.rewritten(c, v, in); ok {
+			report(f)
+			continue
+		}
+		if f, ok := r.halfRewritten(c, v, in); ok {
 			report(f)
 			continue
 		}
@@ -115,6 +120,43 @@ func (ikeALGRewrite) rewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Fin
 	ev := c.Evidence(flows.SideInside, inFrames...)
 	ev = append(ev, c.Evidence(flows.SideOutside, outFrames...)...)
 	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev}, true
+}
+
+// halfRewritten finds the IKE SA in the outside capture under one SPI
+// changed and the other kept: the same responder SPI with another
+// initiator SPI, or the other way round. SPIs are random 64-bit values, so
+// a shared one means the same IKE SA. It catches rewrites whose messages the
+// correlation could not pair.
+func (ikeALGRewrite) halfRewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Finding, bool) {
+	if in.SPIr == 0 {
+		return Finding{}, false
+	}
+	for _, u := range c.Captures[flows.SideOutside].Tunnels {
+		if u.Version != in.Version || u.SPIr == 0 {
+			continue
+		}
+		var label string
+		var a, b uint64
+		switch {
+		case u.SPIr == in.SPIr && u.SPIi != in.SPIi:
+			label, a, b = "initiator SPI", in.SPIi, u.SPIi
+		case u.SPIi == in.SPIi && u.SPIr != in.SPIr:
+			label, a, b = "responder SPI", in.SPIr, u.SPIr
+		default:
+			continue
+		}
+		// The two sightings must be of the same time.
+		first, last := c.onInsideClock(flows.SideOutside, u.First), c.onInsideClock(flows.SideOutside, u.Last)
+		if first.After(in.Last.Add(flows.DefaultWindow)) || last.Before(in.First.Add(-flows.DefaultWindow)) {
+			continue
+		}
+		msg := fmt.Sprintf("the same IKE SA has %s %016x inside and %016x outside (the other SPI is the same on both sides; frame %d inside, %d outside): an ALG rewrites IKE headers, which breaks NAT detection and authentication",
+			label, a, b, in.Frames.First(), u.Frames.First())
+		ev := c.Evidence(flows.SideInside, in.Frames.First())
+		ev = append(ev, c.Evidence(flows.SideOutside, u.Frames.First())...)
+		return Finding{Tunnel: v.ID, Confidence: High, Message: msg, Evidence: ev}, true
+	}
+	return Finding{}, false
 }
 
 // altered reports IKE messages of one IKE SA that crossed in equal numbers

@@ -49,8 +49,8 @@ func (natClientsSACollision) Meta() Meta {
 			"NAT-T and a distinct virtual IP per client (rightsourceip / pools). As a workaround, give the clients different " +
 			"public addresses.",
 		References: []string{
-			"RFC 3715 §2.4 (SPI-based demultiplexing behind NAT)",
-			"RFC 3948 §5.2 (transport mode and multiple clients behind a NAT)",
+			"RFC 3715 §2.1 (demultiplexing several clients behind one NAT)",
+			"RFC 3948 §5.1, §5.2 (tunnel and transport mode conflicts of clients behind one NAT)",
 			"RFC 7296 §2.23 (the responder must use the port the request came from)",
 		},
 		Catalogue: []string{"NT17"},

@@ -43,8 +43,7 @@ func (windowsServerBehindNAT) Meta() Meta {
 		Remedy: "On the Windows client, create the DWORD value AssumeUDPEncapsulationContextOnSendRule = 2 under " +
 			"HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\PolicyAgent and restart (1 allows servers behind NAT " +
 			"only when the client has a public address; 2 allows client and server both behind NAT). Alternatively give the " +
-			"server a public address, or use a VPN type that does not depend on it (IKEv2 with certificates still needs the " +
-			"value on older Windows; SSTP does not).",
+			"server a public address.",
 		References: []string{
 			"Microsoft KB 926179 (L2TP/IPsec server behind NAT-T device)",
 			"Microsoft KB 885407 (default NAT-T behaviour since Windows XP SP2)",

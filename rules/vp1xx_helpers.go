@@ -43,17 +43,6 @@ func fmtDurations(ds []time.Duration) string {
 	return strings.Join(parts, ", ")
 }
 
-// fmtFrames formats frame numbers: "3, 7, 12".
-func fmtFrames(ns []int) string {
-	parts := make([]string, 0, len(ns))
-	for _, n := range ns {
-		if n > 0 {
-			parts = append(parts, strconv.Itoa(n))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
 // countNoun returns "1 retransmission" or "3 retransmissions".
 func countNoun(n int, word string) string {
 	if n == 1 {
@@ -122,18 +111,6 @@ func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
 		}
 	}
 	return nil
-}
-
-// captureEnd returns the end of one side's capture, on the inside clock.
-func (c *Context) captureEnd(s flows.Side) time.Time {
-	a := c.Capture(s)
-	if a == nil {
-		return time.Time{}
-	}
-	if s == flows.SideOutside && c.Two() && c.Correlation.Anchors > 0 {
-		return c.Correlation.ToInside(a.Capture.Last)
-	}
-	return a.Capture.Last
 }
 
 // onInsideClock converts a time of one side's capture to the inside clock.

@@ -29,8 +29,8 @@ import (
 // confidence — from a private address talking to a public one. No finding
 // without NAT evidence, for tunnels whose ESP travels in UDP or TCP (VP303
 // covers a mix), or for AH (it cannot cross a NAT at all). A tunnel with no
-// ESP yet is reported with medium confidence, and only once the responder
-// answered: before that, what it supports is not known.
+// ESP yet is reported with medium confidence, and only once the IKE SA is
+// established: before that, what the peers agree on is not known.
 type rawESPThroughNAT struct{}
 
 func (rawESPThroughNAT) Meta() Meta {
@@ -61,9 +61,9 @@ func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		raw, udp, tcp, ah := v.ESPCounts()
-		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !ntResponderSpoke(v)) {
-			// Without ESP and without an answer, nothing says yet how
-			// the peers would carry ESP.
+		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !ntEstablished(v)) {
+			// Without ESP and before the IKE SA is up, nothing says yet
+			// how the peers would carry ESP.
 			continue
 		}
 		report(r.finding(c, v, n, raw))
@@ -121,11 +121,11 @@ func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Fin
 	}
 }
 
-// ntResponderSpoke reports whether the responder sent any IKE message in
-// either capture, so that what it announced is known.
-func ntResponderSpoke(v *TunnelView) bool {
+// ntEstablished reports whether the tunnel was established in either
+// capture, so that what the peers agreed on is settled.
+func ntEstablished(v *TunnelView) bool {
 	for _, t := range v.Sides {
-		if ntSum(t, flows.RoleResponder, flows.PathIKE, flows.PathIKEMarker, flows.PathTCP).packets > 0 {
+		if t != nil && t.Established() {
 			return true
 		}
 	}

@@ -236,7 +236,7 @@ func (natMappingExpired) finding(c *Context, v *TunnelView, rb *ntRebind, si *nt
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the tunnel was idle for %s (%s), longer than the NAT UDP timeout of %s, and %s",
-		ntSeconds(g.Duration()), ntSideLabel(c, gs, []int{g.BeforeFrame, g.AfterFrame}), ntSeconds(timeout),
+		ntSeconds(g.Duration()), ntBetween(c, gs, g.BeforeFrame, g.AfterFrame), ntSeconds(timeout),
 		ntKeepaliveWords(v, flows.RoleInitiator))
 	var in, out []int
 	conf := Medium

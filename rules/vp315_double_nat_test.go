@@ -44,6 +44,19 @@ func TestDoubleNAT(t *testing.T) {
 				"the initiator still has an RFC 6598 shared address, used by carrier-grade NATs, 100.64.1.5 (outside frame 1)"},
 			inside: []int{1}, outside: []int{1, 2}}.check(t, r, ntCheck(t, r, c))
 	})
+	t.Run("contradictory NAT-D", func(t *testing.T) {
+		// Every hash mismatches: no NAT explains that (a capture whose
+		// addresses were rewritten does), so no NAT is concluded.
+		s := pt.New()
+		mm := []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMismatch), pt.NATD(decode.NATDDestination, decode.NATDMismatch)}
+		s.IKE("192.168.1.2:500", "192.168.1.1:500", decode.IKEMessage{Version: 2, SPIi: ntSPIi, Exchange: 34, Flags: decode.IKEv2FlagInitiator, NATD: mm}, 1)
+		s.IKE("192.168.1.1:500", "192.168.1.2:500", decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 34, Flags: decode.IKEv2FlagResponse, NATD: mm}, 2)
+		s.IKE("192.168.1.2:500", "192.168.1.1:500", decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator}, 3)
+		s.IKE("192.168.1.1:500", "192.168.1.2:500", decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagResponse}, 4)
+		c := ntOne(t, s.Packets)
+		ntExpect{count: 0}.check(t, r, ntCheck(t, r, c))
+		ntExpect{count: 0}.check(t, nattNotUsed{}, ntCheck(t, nattNotUsed{}, c))
+	})
 	t.Run("one NAT", func(t *testing.T) {
 		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntTwo(t, ntNATTInside(3).Packets, pt.NAT{Map: ntNAPT})))
 		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntOne(t, ntNATTInside(3).Packets)))

@@ -73,15 +73,18 @@ func ntPosition(ini, resp bool) flows.NATPosition {
 // one, which cannot happen without a NAT. NAT-D that finds no NAT counts
 // only when both peers sent it: the initiator's own hashes, captured on its
 // side of the NAT, match whatever the NAT does. NAT-D is void when an ALG
-// rewrote the IKE SPIs the hashes cover.
+// rewrote the IKE SPIs the hashes cover, or when a capture's hashes
+// contradict each other (ntNATDVoid).
 //
-// TunnelView.NAT, which the verdict uses, reads the first capture with a
-// NAT-D answer only; this is deliberately broader.
+// TunnelView.NAT, which the verdict uses, is this function's position.
 func ntNATOf(c *Context, v *TunnelView) ntNAT {
 	var dIni, dResp, dNone bool
 	if !v.SPIRewritten {
 		for _, t := range v.Sides {
 			if t == nil {
+				continue
+			}
+			if ntNATDVoid(t) {
 				continue
 			}
 			switch t.NAT() {
@@ -100,9 +103,18 @@ func ntNATOf(c *Context, v *TunnelView) ntNAT {
 	}
 	var aIni, aResp, two bool
 	if in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; in != nil && out != nil {
+		// Addresses only: ports differ legitimately between the views
+		// of one IKE SA (the float, when an ALG split it over two SPIs).
 		two = true
-		aIni = in.InitiatorFirst != out.InitiatorFirst
-		aResp = in.ResponderFirst != out.ResponderFirst
+		aIni = in.InitiatorFirst.Addr() != out.InitiatorFirst.Addr()
+		aResp = in.ResponderFirst.Addr() != out.ResponderFirst.Addr()
+	}
+	if v.hostTranslated[flows.RoleInitiator] || v.hostTranslated[flows.RoleResponder] {
+		aIni = aIni || v.hostTranslated[flows.RoleInitiator]
+		aResp = aResp || v.hostTranslated[flows.RoleResponder]
+		if !aIni && !aResp {
+			two = true
+		}
 	}
 	void := ""
 	if v.SPIRewritten {
@@ -116,7 +128,11 @@ func ntNATOf(c *Context, v *TunnelView) ntNAT {
 		}
 		return ntNAT{pos: ntPosition(dIni || aIni, dResp || aResp), how: how, conf: High, natd: true}
 	case aIni || aResp:
-		return ntNAT{pos: ntPosition(aIni, aResp), how: "the IKE SA's addresses differ between the captures" + void, conf: High}
+		how := "the IKE SA's addresses differ between the captures"
+		if v.Sides[flows.SideOutside] == nil {
+			how = "the device between the captures translated the peer's other traffic"
+		}
+		return ntNAT{pos: ntPosition(aIni, aResp), how: how + void, conf: High}
 	case two:
 		return ntNAT{pos: flows.NATNone, how: "the IKE SA's addresses are the same in both captures", conf: High}
 	case dNone:
@@ -133,6 +149,19 @@ func ntNATOf(c *Context, v *TunnelView) ntNAT {
 			how: fmt.Sprintf("the responder's address %s is private and the initiator's %s public, so a NAT translates between them", resp, ini)}
 	}
 	return ntNAT{pos: flows.NATUnknown, conf: Low}
+}
+
+// ntNATDVoid reports whether a capture's NAT-D hashes contradict each
+// other: all four mismatch. Each pair of mismatches on one peer's address
+// (its own source hash, the other peer's destination hash of it) would put
+// the capture both beyond and before that peer's NAT; both pairs at once
+// take two NATs on each side with the capture between them. A capture
+// whose addresses were rewritten, or an ALG that altered the SPIs, explains
+// it; a NAT does not.
+func ntNATDVoid(t *flows.Tunnel) bool {
+	i, r := &t.NATD[flows.RoleInitiator], &t.NATD[flows.RoleResponder]
+	return i.Sent && r.Sent && i.SourceMismatch && i.DestMismatch && r.SourceMismatch && r.DestMismatch &&
+		!i.PortZero && !r.PortZero
 }
 
 // ntCGNAT is the shared address space of RFC 6598, used by carrier-grade
@@ -220,9 +249,6 @@ func ntSum(t *flows.Tunnel, from flows.Role, kinds ...flows.PathKind) ntAgg {
 	return g
 }
 
-// ntEncapKinds are the kinds that travel on the NAT-T port.
-var ntEncapKinds = []flows.PathKind{flows.PathIKEMarker, flows.PathESPInUDP, flows.PathKeepalive}
-
 // ntUsesNATT reports whether the tunnel used NAT traversal on either side:
 // IKE floated to 4500, ESP went in UDP, or keepalives were sent.
 func ntUsesNATT(v *TunnelView) bool {
@@ -292,20 +318,6 @@ func ntCovered(c *Context, s flows.Side, from, to time.Time) bool {
 	return !from.Before(c.Correlation.OverlapStart) && !to.After(c.Correlation.OverlapEnd)
 }
 
-// ntFlow returns the UDP flow between two endpoints of an analysis, or nil.
-func ntFlow(a *flows.Analysis, x, y netip.AddrPort) *flows.Flow {
-	if a == nil {
-		return nil
-	}
-	k, _ := flows.NewKey(flows.ProtoUDP, x, y, 0)
-	for _, f := range a.Flows {
-		if f.Key == k {
-			return f
-		}
-	}
-	return nil
-}
-
 // ntEvidence builds the evidence of a finding from frames of each side.
 func ntEvidence(c *Context, in, out []int) []Evidence {
 	ev := c.Evidence(flows.SideInside, in...)
@@ -369,6 +381,16 @@ func ntFrameList(frames []int) string {
 		return "frame " + parts[0]
 	}
 	return "frames " + strings.Join(parts, ", ")
+}
+
+// ntBetween names the two frames around a gap: "between frames 10 and
+// 11", with the side when there are two captures.
+func ntBetween(c *Context, s flows.Side, before, after int) string {
+	side := ""
+	if c.Two() {
+		side = s.String() + " "
+	}
+	return fmt.Sprintf("between %sframes %d and %d", side, before, after)
 }
 
 // ntSPI formats an SPI as "0x0a1b2c3d".

@@ -24,7 +24,8 @@ import (
 //
 // Datagrams still incomplete when the capture ended are mentioned but do not
 // raise the finding by themselves: their last fragments may simply have come
-// after the capture stopped. Packets cut by the snap length are left to
+// after the capture stopped; nor do IKE datagrams of a tunnel, which VP104
+// reports with their context. Packets cut by the snap length are left to
 // VP902.
 type captureMalformedPackets struct{}
 
@@ -53,8 +54,12 @@ func (captureMalformedPackets) Meta() Meta {
 func (captureMalformedPackets) Check(c *Context, report func(Finding)) {
 	for s, a := range c.Captures {
 		q := &a.Quality
+		// Incomplete IKE datagrams of a tunnel are VP104's to report.
 		lost := q.Incomplete - q.IncompleteAtEnd
-		if q.Malformed == 0 && lost == 0 {
+		for _, t := range a.Tunnels {
+			lost -= t.IKEFragments.Incomplete - t.IKEFragments.IncompleteAtEnd
+		}
+		if q.Malformed == 0 && lost <= 0 {
 			continue
 		}
 		var parts []string

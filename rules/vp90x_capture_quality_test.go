@@ -247,3 +247,10 @@ func TestVP908Clean(t *testing.T) {
 	// failure, not a capture artefact.
 	vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(vp101Inside(30*time.Second))), 0)
 }
+
+func TestVP906LeavesIKEFragmentsToVP104(t *testing.T) {
+	in, _ := vp104Inside(false)
+	out := vp104Outside(in)
+	vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(out)), 0)
+	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(out)), 1)
+}
