@@ -18,8 +18,8 @@ type PacketPair struct {
 	// rewrites (IKE SPIs rewritten by an ALG, ESP bytes changed).
 	Modified bool
 	// Compared is set when both captures were running when the packet
-	// passed, so that a missing counterpart means it was lost between
-	// them rather than not captured.
+	// passed and it can be matched at all, so that a missing counterpart
+	// means it was lost between them rather than not captured.
 	Compared bool
 }
 
@@ -72,14 +72,16 @@ func (c *Correlation) Pair(inside, outside []decode.Packet, window time.Duration
 	rows := make([]PacketPair, 0, max(len(inside), len(outside)))
 	for _, e := range events {
 		p := &pkts[e.side][e.idx]
-		row := PacketPair{Inside: -1, Outside: -1, Time: e.t, Compared: c.compared(e.t, window)}
+		// A packet with no signature (a malformed one, a datagram given up
+		// in reassembly) cannot be looked for in the other capture.
+		sig, ok := signatureOf(p)
+		row := PacketPair{Inside: -1, Outside: -1, Time: e.t, Compared: ok && c.compared(e.t, window)}
 		if e.side == SideInside {
 			row.Inside = e.idx
 		} else {
 			row.Outside = e.idx
 		}
-		sig, ok := signatureOf(p)
-		if !ok || !row.Compared {
+		if !row.Compared {
 			rows = append(rows, row)
 			continue
 		}

@@ -1,0 +1,911 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// Capture names one capture to browse.
+type Capture struct {
+	// Path is the capture file, or the name of the capture when Source is
+	// set.
+	Path string
+	// Source, when set, gives the capture's packets instead of the file
+	// at Path (for tests, and for tools that decode themselves). Such a
+	// capture has no bytes: the hex view stays empty and `w` cannot write
+	// it.
+	Source *flows.Source
+}
+
+// Config says what the UI analyses and how.
+type Config struct {
+	// Captures holds one capture, or two taken on both sides of a NAT.
+	// With RolesGiven the first is the inside one; otherwise the
+	// correlation decides.
+	Captures   []Capture
+	RolesGiven bool
+	Decode     decode.Options
+	Flows      flows.Options
+	// Window is the correlation's matching window (flows.DefaultWindow
+	// when zero).
+	Window time.Duration
+	// Rules configures the rules; nil means rules.DefaultConfig().
+	Rules *rules.Config
+	// Mono draws without colour (NO_COLOR): attributes only.
+	Mono bool
+	// OutDir is where `w` writes when it cannot write next to the
+	// capture; "" means the working directory.
+	OutDir string
+}
+
+// App is the terminal UI: it owns the tview application, the views, the
+// model once the analysis has built it, and the background work. All its
+// fields are touched on the UI goroutine only, except the ones documented
+// as atomic or guarded.
+type App struct {
+	cfg  Config
+	caps []*capture
+	st   *styles
+	keys []binding
+	tv   *tview.Application
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// check runs the rules; rules.Run unless a test replaces it.
+	check func(*rules.Context) []rules.Finding
+
+	model *model
+	// analysisErr is set when the analysis could not run at all.
+	analysisErr error
+
+	pages    *tview.Pages
+	root     *layout
+	titleBar *lineView
+	tunnels  *tunnelList
+	findings *findingsView
+	packets  *packetList
+	detail   *detailView
+	hex      *hexView
+	verdict  *lineView
+	status   *lineView
+	filter   *filterBar
+	help     *tview.TextView
+	helpOn   bool
+	// beforeHelp is the pane to give the focus back to.
+	beforeHelp View
+	// band1 and band3 are the panes the narrow layout shows in its top
+	// and bottom bands: the one of each pair used last.
+	band1, band3 View
+
+	// current is the subject of the packet list; load the packets shown
+	// (with the frames' bytes); loadCancel stops the load in progress and
+	// loadFrames counts the frames it has read.
+	current    subject
+	load       *packetLoad
+	loadCancel context.CancelFunc
+	loadFrames *atomic.Int64
+	// jump is the evidence frame to select once the packets it belongs
+	// to are listed.
+	jump     *rules.Evidence
+	jumpRule string
+	// detailSide is the capture whose copy of the selected packet the
+	// decode tree shows; otherSide is set by `o`.
+	otherSide   bool
+	frameCancel context.CancelFunc
+	message     string
+	messageBad  bool
+
+	// running counts background jobs, for the progress ticker; busy
+	// counts jobs whose result the UI goroutine has not applied yet
+	// (tests wait for it to reach zero).
+	running atomic.Int32
+	busy    int
+	// keys handled, for tests that wait for the UI to catch up.
+	handled atomic.Int64
+
+	mu       sync.Mutex
+	panicked *workerPanic
+}
+
+// workerPanic is a panic of a background goroutine, re-raised by Run on
+// the caller's goroutine once the terminal is restored.
+type workerPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *workerPanic) Error() string {
+	return fmt.Sprintf("tui: panic in background work: %v\n\n%s", p.value, p.stack)
+}
+
+// New returns the UI for the captures. It does not touch the terminal
+// until Run.
+func New(cfg Config) (*App, error) {
+	if len(cfg.Captures) == 0 || len(cfg.Captures) > 2 {
+		return nil, fmt.Errorf("tui: want one or two captures, got %d", len(cfg.Captures))
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = flows.DefaultWindow
+	}
+	if cfg.Rules == nil {
+		cfg.Rules = rules.DefaultConfig()
+	}
+	a := &App{cfg: cfg, st: newStyles(cfg.Mono), keys: defaultKeymap(), check: rules.Run, tv: tview.NewApplication()}
+	for _, c := range cfg.Captures {
+		a.caps = append(a.caps, &capture{path: c.Path, src: c.Source})
+	}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.build()
+	return a, nil
+}
+
+// SetScreen makes the UI draw on a screen of the caller's (a simulation
+// screen in tests) instead of the terminal.
+func (a *App) SetScreen(s tcell.Screen) { a.tv.SetScreen(s) }
+
+// Run shows the UI until the user quits or ctx is done. The first screen
+// appears at once; the analysis runs in the background and the views fill
+// in when it is done. The terminal is restored on every way out, a panic
+// included: a panic on the UI goroutine or in background work stops the
+// UI first and is then raised again on the caller's goroutine.
+func (a *App) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { a.quit() })
+	defer stop()
+	defer a.cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			a.tv.Stop()
+			panic(p)
+		}
+	}()
+	go a.ticker()
+	a.startAnalysis()
+	err := a.tv.Run()
+	a.cancel()
+	a.mu.Lock()
+	p := a.panicked
+	a.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+// build makes the widgets and wires the keys.
+func (a *App) build() {
+	a.titleBar = newLineView(a.st.title)
+	a.tunnels = newTunnelList(a)
+	a.findings = newFindingsView(a)
+	a.packets = newPacketList(a)
+	a.detail = newDetailView(a)
+	a.hex = newHexView(a)
+	a.verdict = newLineView(a.st.normal)
+	a.status = newLineView(a.st.normal)
+	a.status.right = "? help  / filter  Tab panes  q quit"
+	a.status.rightStyle = a.st.key
+	a.filter = newFilterBar(a)
+	a.band1, a.band3 = a.tunnels, a.detail
+	a.root = &layout{Box: tview.NewBox(), a: a}
+
+	a.help = tview.NewTextView()
+	a.st.text(a.help)
+	a.st.box(a.help.Box, "Keys (j/k scroll, Esc or ? closes)")
+	a.help.SetText(a.helpText())
+	a.help.SetScrollable(true)
+
+	a.pages = tview.NewPages()
+	a.pages.SetBackgroundColor(tcell.ColorDefault)
+	a.pages.AddPage("main", a.root, true, true)
+	a.pages.AddPage("help", &overlay{Box: tview.NewBox(), p: a.help, w: 100, h: strings.Count(a.help.GetText(false), "\n") + 3}, true, false)
+
+	a.tv.SetRoot(a.pages, true)
+	a.tv.SetFocus(a.tunnels)
+	a.tv.EnableMouse(true)
+	a.tv.SetInputCapture(a.capture)
+	a.updateTitle()
+	a.updateVerdict()
+	a.updateStatus()
+}
+
+// overlay draws p in the middle of the screen, at most w×h and at most
+// the screen less a margin, over what is drawn below it.
+type overlay struct {
+	*tview.Box
+	p    tview.Primitive
+	w, h int
+}
+
+func (o *overlay) Draw(screen tcell.Screen) {
+	x, y, w, h := o.GetRect()
+	pw, ph := min(o.w, w-2), min(o.h, h-2)
+	if pw <= 0 || ph <= 0 {
+		pw, ph = w, h
+	}
+	o.p.SetRect(x+(w-pw)/2, y+(h-ph)/2, pw, ph)
+	o.p.Draw(screen)
+}
+
+func (o *overlay) Focus(delegate func(p tview.Primitive)) { delegate(o.p) }
+func (o *overlay) HasFocus() bool                         { return o.p.HasFocus() }
+func (o *overlay) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return o.p.InputHandler()
+}
+func (o *overlay) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
+	return o.p.MouseHandler()
+}
+
+// helpText is the help overlay: the keymap, then the filter syntax.
+func (a *App) helpText() string {
+	var b strings.Builder
+	for _, l := range helpLines(a.keys) {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("\nFilter terms (all must match; ! negates one):\n")
+	b.WriteString("  esp ike udp-esp gre ah pptp nat-keepalive   rows that carried that kind of packet\n")
+	b.WriteString("  udp tcp tunnels flows                       transport, or row type\n")
+	b.WriteString("  10.0.0.2  10.0.0.0/8                        an address on either side\n")
+	b.WriteString("  port 4500   spi=0xc0ffee01   tunnel=2       a port, an ESP or IKE SPI, a tunnel\n")
+	b.WriteString("  severity>=warning   side=outside   state=failed\n")
+	b.WriteString("\nRows are coloured by the worst finding of their tunnel. With two captures the\n")
+	b.WriteString("packet list shows each packet's inside and outside sightings on one row, outside\n")
+	b.WriteString("times on the inside clock; LOST marks a packet one capture saw and the other\n")
+	b.WriteString("did not while both were running, MODIFIED one changed beyond address translation.\n")
+	return b.String()
+}
+
+// panes lists the panes in Tab order.
+func (a *App) panes() []View {
+	return []View{a.tunnels, a.findings, a.packets, a.detail, a.hex}
+}
+
+// focused returns the pane with the focus, or the last one that had it.
+func (a *App) focused() View {
+	for _, p := range a.panes() {
+		if p.HasFocus() {
+			return p
+		}
+	}
+	return nil
+}
+
+// band tells which band of the layout a pane is in.
+func (a *App) band(v View) int {
+	switch v {
+	case View(a.packets):
+		return 1
+	case View(a.detail), View(a.hex):
+		return 2
+	}
+	return 0
+}
+
+// focusPane gives a pane the focus and shows it in its band.
+func (a *App) focusPane(v View) {
+	switch v {
+	case View(a.tunnels), View(a.findings):
+		a.band1 = v
+	case View(a.detail), View(a.hex):
+		a.band3 = v
+	}
+	a.tv.SetFocus(v)
+}
+
+// capture is the input capture: every key goes through the keymap, except
+// what is typed into the filter bar.
+func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
+	defer a.handled.Add(1)
+	if a.filter.HasFocus() {
+		switch ev.Key() {
+		case tcell.KeyEscape:
+			a.filter.close(false)
+			return nil
+		case tcell.KeyEnter:
+			a.filter.close(true)
+			return nil
+		case tcell.KeyCtrlC:
+			a.quit()
+			return nil
+		}
+		return ev
+	}
+	act := lookup(a.keys, ev)
+	if ev.Key() == tcell.KeyCtrlC {
+		act = actQuit
+	}
+	if a.helpOn {
+		switch act {
+		case actHelp, actEscape:
+			a.toggleHelp()
+		case actQuit:
+			a.quit()
+		default:
+			forward(a.help, act)
+		}
+		return nil
+	}
+	a.do(act)
+	return nil
+}
+
+// do performs an action.
+func (a *App) do(act action) {
+	switch act {
+	case actNone:
+	case actQuit:
+		a.quit()
+	case actHelp:
+		a.toggleHelp()
+	case actFilter:
+		a.filter.open()
+	case actEscape:
+		if a.filter.applied() {
+			a.filter.clear()
+		}
+	case actNextPane, actPrevPane:
+		ps := a.panes()
+		i := 0
+		for j, p := range ps {
+			if p == a.focused() {
+				i = j
+			}
+		}
+		step := 1
+		if act == actPrevPane {
+			step = len(ps) - 1
+		}
+		a.focusPane(ps[(i+step)%len(ps)])
+	case actPaneTunnels:
+		a.focusPane(a.tunnels)
+	case actPaneFindings:
+		a.focusPane(a.findings)
+	case actPanePackets:
+		a.focusPane(a.packets)
+	case actPaneDetail:
+		a.focusPane(a.detail)
+	case actPaneHex:
+		a.focusPane(a.hex)
+	case actSort, actReverse:
+		a.tunnels.Do(act)
+	case actNextMark, actPrevMark:
+		a.packets.Do(act)
+	case actOtherSide:
+		a.otherSide = !a.otherSide
+		a.packetSelected()
+	case actWrite:
+		a.writeSubject()
+	default:
+		if f := a.focused(); f != nil {
+			f.Do(act)
+		}
+	}
+	a.updateStatus()
+}
+
+// quit ends the UI and the background work.
+func (a *App) quit() {
+	a.cancel()
+	a.tv.Stop()
+}
+
+// toggleHelp shows or hides the help overlay.
+func (a *App) toggleHelp() {
+	a.helpOn = !a.helpOn
+	if a.helpOn {
+		a.beforeHelp = a.focused()
+		a.pages.ShowPage("help")
+		a.tv.SetFocus(a.help)
+		return
+	}
+	a.pages.HidePage("help")
+	if a.beforeHelp != nil {
+		a.focusPane(a.beforeHelp)
+		return
+	}
+	a.focusPane(a.tunnels)
+}
+
+// setMessage shows a message in the status line until the next one.
+func (a *App) setMessage(msg string) {
+	a.message, a.messageBad = msg, false
+	a.updateStatus()
+}
+
+// setError shows an error in the status line.
+func (a *App) setError(msg string) {
+	a.message, a.messageBad = msg, true
+	a.updateStatus()
+}
+
+// updateStatus writes the status line.
+func (a *App) updateStatus() {
+	style := a.st.normal
+	if a.messageBad {
+		style = a.st.errorMsg
+	}
+	a.status.set(a.message, style)
+}
+
+// updateTitle writes the title bar: the captures, and the analysis's
+// progress while it runs.
+func (a *App) updateTitle() {
+	var b strings.Builder
+	b.WriteString(" vpnpcap")
+	if a.model == nil {
+		if a.analysisErr != nil {
+			b.WriteString(" │ analysis failed: " + a.analysisErr.Error())
+			a.titleBar.set(b.String(), a.st.title)
+			return
+		}
+		b.WriteString(" │ analysing")
+		for _, c := range a.caps {
+			b.WriteString(" " + shortPath(c.path) + ": " + groupDigits(c.frames.Load()) + " frames")
+			if c.pass.Load() > 1 {
+				b.WriteString(" (matching)")
+			}
+		}
+		b.WriteString(" …")
+		a.titleBar.set(b.String(), a.st.title)
+		return
+	}
+	m := a.model
+	for _, sd := range m.sides {
+		c := sd.analysis.Capture
+		if m.two() {
+			b.WriteString(" │ " + strings.TrimSuffix(sd.index.String(), "side") + ": ")
+		} else {
+			b.WriteString(" │ ")
+		}
+		b.WriteString(shortPath(c.Path) + " (" + groupDigits(int64(c.Frames)) + " frames)")
+	}
+	if cor := m.rc.Correlation; cor != nil {
+		if cor.Anchors > 0 {
+			b.WriteString(" │ clock " + formatOffset(cor.Offset))
+		} else {
+			b.WriteString(" │ clock unknown: no packet seen in both")
+		}
+	}
+	b.WriteString(" │ " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels)) +
+		", " + strconv.Itoa(len(m.findings)) + " finding" + plural(len(m.findings)))
+	a.titleBar.set(b.String(), a.st.title)
+}
+
+// shortPath shows a capture's path by its last two elements, which tell
+// captures apart in the title bar: "natt-port-blocked/inside.pcap".
+func shortPath(p string) string {
+	dir, base := filepath.Split(filepath.Clean(p))
+	parent := filepath.Base(dir)
+	if dir == "" || parent == "." || parent == string(filepath.Separator) {
+		return base
+	}
+	return filepath.Join(parent, base)
+}
+
+// groupDigits writes a count with thousands separators: 1,234,567.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// updateVerdict writes the verdict line of the selected tunnel.
+func (a *App) updateVerdict() {
+	switch {
+	case a.model == nil:
+		a.verdict.set("Verdicts come when the analysis is done.", a.st.dim)
+		return
+	case a.current.view == nil:
+		if r := a.tunnels.selected(); r != nil && r.tunnel == 0 {
+			a.verdict.set("This flow carries no tunnel.", a.st.dim)
+			return
+		}
+		a.verdict.set("Select a tunnel for its verdict.", a.st.dim)
+		return
+	}
+	vd := a.model.verdicts[a.current.view.ID]
+	if vd == nil {
+		a.verdict.set("No verdict for tunnel "+strconv.Itoa(a.current.view.ID)+".", a.st.dim)
+		return
+	}
+	style := a.st.good
+	mark := "✓ "
+	if !vd.Works {
+		style, mark = a.st.bad, "✗ "
+	}
+	a.verdict.set(mark+vd.Summary, style)
+}
+
+// ticker refreshes the progress shown while background work runs.
+func (a *App) ticker() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-t.C:
+			if a.running.Load() > 0 {
+				a.post(a.refreshProgress)
+			}
+		}
+	}
+}
+
+// refreshProgress updates what shows progress.
+func (a *App) refreshProgress() {
+	a.updateTitle()
+	if a.loadFrames != nil && a.packets.loading != "" {
+		a.packets.setLoading("reading " + groupDigits(a.loadFrames.Load()) + " frames…")
+	}
+}
+
+// post runs f on the UI goroutine and redraws. It returns when f has run,
+// or when the UI has stopped (then f may never run).
+func (a *App) post(f func()) {
+	done := make(chan struct{})
+	go func() {
+		a.tv.QueueUpdateDraw(f)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-a.ctx.Done():
+	}
+}
+
+// goWork runs work in the background. work returns what to do with its
+// result on the UI goroutine (nil: nothing). A panic in work stops the UI,
+// restoring the terminal, and Run raises it again.
+func (a *App) goWork(work func(ctx context.Context) func()) {
+	a.goWorkCtx(a.ctx, work)
+}
+
+// goWorkCtx is goWork with a context of the caller's (to cancel one job).
+func (a *App) goWorkCtx(ctx context.Context, work func(ctx context.Context) func()) {
+	a.busy++
+	a.running.Add(1)
+	go func() {
+		apply := func() {}
+		defer func() {
+			a.running.Add(-1)
+			if p := recover(); p != nil {
+				a.mu.Lock()
+				if a.panicked == nil {
+					a.panicked = &workerPanic{value: p, stack: debug.Stack()}
+				}
+				a.mu.Unlock()
+				a.cancel()
+				a.tv.Stop()
+				return
+			}
+			a.post(func() {
+				a.busy--
+				apply()
+			})
+		}()
+		if f := work(ctx); f != nil {
+			apply = f
+		}
+	}()
+}
+
+// startAnalysis runs the analysis in the background: decoding, flows,
+// correlation with two captures, rules and verdicts.
+func (a *App) startAnalysis() {
+	caps := a.caps
+	cfg := a.cfg
+	check := a.check
+	a.goWork(func(ctx context.Context) func() {
+		var rc *rules.Context
+		ordered := caps
+		if len(caps) == 1 {
+			an := flows.Analyze(caps[0].source(ctx), cfg.Decode, cfg.Flows)
+			rc = rules.NewContext(an, cfg.Rules)
+		} else {
+			cor := flows.Correlate(caps[0].source(ctx), caps[1].source(ctx), flows.CorrelateOptions{
+				Window: cfg.Window, RolesGiven: cfg.RolesGiven, Decode: cfg.Decode, Flows: cfg.Flows,
+			})
+			if cor.Swapped {
+				ordered = []*capture{caps[1], caps[0]}
+			}
+			rc = rules.NewCorrelatedContext(cor, cfg.Rules)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		for _, an := range rc.Captures {
+			if err := an.Capture.ReadError; err != nil && an.Capture.Frames == 0 {
+				return func() {
+					a.analysisErr = err
+					a.updateTitle()
+					a.setError(err.Error())
+				}
+			}
+		}
+		findings := check(rc)
+		verdicts := rules.Verdicts(rc, findings)
+		m := newModel(rc, findings, verdicts, ordered)
+		return func() { a.setModel(m) }
+	})
+}
+
+// setModel shows the analysis.
+func (a *App) setModel(m *model) {
+	a.model = m
+	a.tunnels.setModel(m)
+	a.findings.setModel(m)
+	a.updateTitle()
+	a.updateVerdict()
+	var errs []string
+	for _, sd := range m.sides {
+		if err := sd.analysis.Capture.ReadError; err != nil {
+			errs = append(errs, err.Error()+" (everything before it was analysed)")
+		}
+	}
+	if len(errs) > 0 {
+		a.setError(strings.Join(errs, "; "))
+		return
+	}
+	a.setMessage("analysed " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels)) + " and " +
+		strconv.Itoa(len(m.rows)-len(m.rc.Tunnels)) + " flows")
+}
+
+// rowSelected follows the selection of the tunnels-and-flows pane: it
+// lists the packets of the selected tunnel or flow.
+func (a *App) rowSelected(r *row) {
+	if a.model == nil {
+		return
+	}
+	var s subject
+	if r != nil {
+		switch r.kind {
+		case rowTunnel:
+			s = subject{view: r.view}
+		case rowFlow:
+			s = subject{flow: r.flow, side: r.side, number: r.number}
+		}
+	}
+	a.show(s)
+}
+
+// show lists the packets of a subject, reading the captures again in the
+// background; a load still running for another subject is cancelled.
+func (a *App) show(s subject) {
+	if s.same(a.current) && (a.load != nil || a.loadCancel != nil) {
+		return
+	}
+	a.current = s
+	a.updateVerdict()
+	if a.loadCancel != nil {
+		a.loadCancel()
+		a.loadCancel = nil
+	}
+	if !s.valid() {
+		a.load = nil
+		a.packets.setLoad(&packetLoad{})
+		return
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.loadCancel = cancel
+	counter := new(atomic.Int64)
+	a.loadFrames = counter
+	a.packets.setLoading("reading…")
+	m := a.model
+	dopts, window := a.cfg.Decode, a.cfg.Window
+	a.goWorkCtx(ctx, func(ctx context.Context) func() {
+		ld, err := loadPackets(ctx, m, s, dopts, window, counter)
+		return func() {
+			if ctx.Err() != nil || !s.same(a.current) {
+				return // superseded
+			}
+			a.loadCancel = nil
+			cancel()
+			if err != nil {
+				a.packets.setLoading("")
+				a.setError("reading packets: " + err.Error())
+				return
+			}
+			a.load = ld
+			a.packets.setLoad(ld)
+			if ld.readErr != nil {
+				a.setError(ld.readErr.Error())
+			}
+			if j := a.jump; j != nil {
+				a.jump = nil
+				if a.packets.selectFrame(j.Side, j.Frame) {
+					a.setMessage("frame " + strconv.Itoa(j.Frame) + " of " + a.sideName(j.Side) + ", evidence of " + a.jumpRule)
+				} else {
+					a.setError("frame " + strconv.Itoa(j.Frame) + " of " + a.sideName(j.Side) + " is not among the packets of " + s.name())
+				}
+			}
+		}
+	})
+}
+
+// sideName names a capture for messages.
+func (a *App) sideName(s flows.Side) string {
+	if a.model != nil && int(s) < len(a.model.sides) {
+		if a.model.two() {
+			return s.String() + " capture"
+		}
+		return a.model.sides[s].analysis.Capture.Path
+	}
+	return s.String()
+}
+
+// jumpTo shows a finding's evidence: its tunnel's packets with the first
+// evidence frame selected, or the evidence frames alone for a finding
+// about no tunnel.
+func (a *App) jumpTo(f *rules.Finding) {
+	if a.model == nil {
+		return
+	}
+	var ev *rules.Evidence
+	if len(f.Evidence) > 0 {
+		e := f.Evidence[0]
+		ev = &e
+	}
+	if f.Tunnel > 0 && a.model.viewByID(f.Tunnel) != nil {
+		if !a.tunnels.selectTunnel(f.Tunnel) {
+			a.filter.clear()
+			a.tunnels.selectTunnel(f.Tunnel)
+			a.setMessage("filter cleared to show tunnel " + strconv.Itoa(f.Tunnel))
+		}
+		a.focusPane(a.packets)
+		if ev == nil {
+			return
+		}
+		if a.load != nil && a.current.view != nil && a.current.view.ID == f.Tunnel && a.loadCancel == nil {
+			if a.packets.selectFrame(ev.Side, ev.Frame) {
+				a.setMessage("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + ", evidence of " + f.RuleID)
+			} else {
+				a.setError("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + " is not among the packets of tunnel " + strconv.Itoa(f.Tunnel))
+			}
+			return
+		}
+		a.jump, a.jumpRule = ev, f.RuleID
+		return
+	}
+	if ev == nil {
+		a.setError("the finding names no packet")
+		return
+	}
+	a.jump, a.jumpRule = ev, f.RuleID
+	a.focusPane(a.packets)
+	a.show(subject{evidence: f.Evidence})
+}
+
+// packetSelected shows the selected packet in the decode tree and the hex
+// view.
+func (a *App) packetSelected() {
+	if a.frameCancel != nil {
+		a.frameCancel()
+		a.frameCancel = nil
+	}
+	r, ok := a.packets.selectedRow()
+	if !ok || a.load == nil {
+		a.detail.setEmpty("No packet selected.")
+		a.hex.setData(nil, "No packet selected.")
+		return
+	}
+	ld := a.load
+	p, s := ld.first(r)
+	if a.otherSide {
+		other := 1 - s
+		if q := ld.packet(r, other); q != nil {
+			p, s = q, other
+		}
+	}
+	if p == nil {
+		return
+	}
+	where := ""
+	if int(s) < len(a.model.sides) {
+		where = a.model.sides[s].analysis.Capture.Path
+	}
+	fd, ok := ld.frames[s][p.Frame]
+	if ok {
+		a.hex.setData(fd.data, "")
+		a.detail.setTree(dissect(p, &fd, where))
+		return
+	}
+	a.detail.setTree(dissect(p, nil, where))
+	var c *capture
+	if int(s) < len(a.model.sides) {
+		c = a.model.sides[s].src
+	}
+	if c == nil || !c.isFile() {
+		a.hex.setData(nil, "No bytes: the capture was given as decoded packets.")
+		return
+	}
+	a.hex.setData(nil, "Reading frame "+strconv.Itoa(p.Frame)+"…")
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.frameCancel = cancel
+	pkt := *p
+	a.goWorkCtx(ctx, func(ctx context.Context) func() {
+		fd, err := c.readFrame(ctx, pkt.Frame)
+		return func() {
+			if ctx.Err() != nil {
+				return
+			}
+			a.frameCancel = nil
+			cancel()
+			if err != nil {
+				a.hex.setData(nil, err.Error())
+				return
+			}
+			if ld.frames[s] != nil {
+				ld.frames[s][pkt.Frame] = fd
+			}
+			a.hex.setData(fd.data, "")
+			a.detail.setTree(dissect(&pkt, &fd, where))
+		}
+	})
+}
+
+// fieldSelected highlights a decode tree field's bytes.
+func (a *App) fieldSelected(f *field) {
+	if f == nil || !f.hasRange() {
+		a.hex.setMark(0, 0)
+		return
+	}
+	a.hex.setMark(f.start, f.end)
+}
+
+// errWriteNothing reports `w` with nothing selected.
+var errWriteNothing = errors.New("select a tunnel or a flow first")
+
+// writeSubject writes the selected subject's packets, from each capture
+// file, to new pcap files.
+func (a *App) writeSubject() {
+	if a.model == nil {
+		a.setError("the analysis is still running")
+		return
+	}
+	s := a.current
+	if !s.valid() || len(s.evidence) > 0 {
+		a.setError(errWriteNothing.Error())
+		return
+	}
+	m := a.model
+	dopts, outDir := a.cfg.Decode, a.cfg.OutDir
+	a.setMessage("writing the packets of " + s.name() + "…")
+	a.goWork(func(ctx context.Context) func() {
+		res, err := exportSubject(ctx, m, s, dopts, outDir)
+		return func() {
+			if err != nil {
+				a.setError("writing " + s.name() + ": " + err.Error())
+				return
+			}
+			a.setMessage(res)
+		}
+	})
+}

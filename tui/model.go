@@ -1,0 +1,550 @@
+package tui
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/report"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// model is the read-only result of the analysis that the views show. It is
+// built once, off the UI goroutine, and then only read on it.
+type model struct {
+	rc       *rules.Context
+	findings []rules.Finding
+	verdicts map[int]*rules.Verdict // by tunnel view ID
+	// worst is the most severe finding of each tunnel view (by ID), and
+	// counts the findings of each severity.
+	worst  map[int]rules.Severity
+	counts map[int][3]int
+	// rows are the tunnels and flows, in the default order: each tunnel
+	// followed by its flows, then the flows of no tunnel.
+	rows []*row
+	// sides are the captures, indexed by flows.Side (inside first).
+	sides []*side
+}
+
+// side is one capture as the UI uses it: its analysis and how to read it
+// again.
+type side struct {
+	index    flows.Side
+	analysis *flows.Analysis
+	src      *capture
+}
+
+// rowKind tells a tunnel row from a flow row.
+type rowKind uint8
+
+const (
+	rowTunnel rowKind = iota
+	rowFlow
+)
+
+// row is one line of the tunnels-and-flows table, with what the filter and
+// the sort look at.
+type row struct {
+	kind  rowKind
+	order int // position in the default order
+	view  *rules.TunnelView
+	// tunnel is the tunnel view ID of the row (a tunnel) or of the tunnel
+	// the flow carries; 0 for none.
+	tunnel int
+	side   flows.Side // flow rows
+	both   bool       // tunnel rows seen in both captures
+	flow   *flows.Flow
+	number int // flow rows: 1-based position in its capture's flow list
+
+	kinds   [decode.NumKinds]bool
+	protos  []uint8
+	addrs   []netip.Addr
+	ports   []uint16
+	spis    []uint64 // ESP/AH SPIs and, for tunnels, the IKE SPIs
+	packets int
+	first   int64 // first sighting, Unix nanoseconds on the inside clock
+
+	// Display texts.
+	id, kindText, endpoints, spiText, state, packetText string
+}
+
+// newModel joins the rules context, findings and verdicts into the model.
+func newModel(rc *rules.Context, findings []rules.Finding, verdicts []rules.Verdict, caps []*capture) *model {
+	m := &model{
+		rc:       rc,
+		findings: findings,
+		verdicts: make(map[int]*rules.Verdict, len(verdicts)),
+		worst:    map[int]rules.Severity{},
+		counts:   map[int][3]int{},
+	}
+	for i := range verdicts {
+		m.verdicts[verdicts[i].Tunnel] = &verdicts[i]
+	}
+	for _, f := range findings {
+		if f.Tunnel == 0 {
+			continue
+		}
+		c := m.counts[f.Tunnel]
+		if int(f.Severity) < len(c) {
+			c[f.Severity]++
+		}
+		m.counts[f.Tunnel] = c
+		if w, ok := m.worst[f.Tunnel]; !ok || f.Severity > w {
+			m.worst[f.Tunnel] = f.Severity
+		}
+	}
+	for i, a := range rc.Captures {
+		var src *capture
+		if i < len(caps) {
+			src = caps[i]
+		}
+		m.sides = append(m.sides, &side{index: flows.Side(i), analysis: a, src: src})
+	}
+	m.buildRows()
+	return m
+}
+
+// two reports whether the model has both captures.
+func (m *model) two() bool { return len(m.sides) == 2 }
+
+// viewByID returns a tunnel view, or nil.
+func (m *model) viewByID(id int) *rules.TunnelView {
+	if id <= 0 || id > len(m.rc.Tunnels) {
+		return nil
+	}
+	return m.rc.Tunnels[id-1]
+}
+
+// toInside converts a time of one side to the inside clock, in Unix
+// nanoseconds, for sorting rows of both captures together.
+func (m *model) toInside(s flows.Side, t time.Time) int64 {
+	if s == flows.SideOutside && m.rc.Correlation != nil {
+		return m.rc.Correlation.ToInside(t).UnixNano()
+	}
+	return t.UnixNano()
+}
+
+func (m *model) buildRows() {
+	byTunnel := map[int][]*row{}
+	var loose []*row
+	for _, sd := range m.sides {
+		a := sd.analysis
+		// ESP flows carry no tunnel number; their SA does.
+		saTunnel := map[flows.Key]int{}
+		saOfUDP := map[flows.Key][]uint32{}
+		for _, sa := range a.SAs {
+			proto := uint8(flows.ProtoESP)
+			if sa.AH {
+				proto = flows.ProtoAH
+			}
+			k, _ := flows.NewKey(proto, netip.AddrPortFrom(sa.Src, 0), netip.AddrPortFrom(sa.Dst, 0), sa.SPI)
+			saTunnel[k] = sa.Tunnel
+			if sa.UDP > 0 {
+				uk, _ := flows.NewKey(flows.ProtoUDP, netip.AddrPortFrom(sa.Src, sa.SrcPort), netip.AddrPortFrom(sa.Dst, sa.DstPort), 0)
+				saOfUDP[uk] = append(saOfUDP[uk], sa.SPI)
+			}
+		}
+		for i, f := range a.Flows {
+			r := &row{kind: rowFlow, side: sd.index, flow: f, number: i + 1, packets: f.Total(), packetText: strconv.Itoa(f.Total())}
+			tid := f.Tunnel
+			if tid == 0 {
+				tid = saTunnel[f.Key]
+			}
+			if tid > 0 && tid <= len(a.Tunnels) {
+				if v := m.rc.ViewOf(sd.index, a.Tunnels[tid-1]); v != nil {
+					r.tunnel = v.ID
+					r.view = v
+				}
+			}
+			for k, n := range f.Kinds {
+				r.kinds[k] = n > 0
+			}
+			r.protos = []uint8{f.Key.Proto}
+			r.addrs = []netip.Addr{f.Key.A.Addr(), f.Key.B.Addr()}
+			r.ports = []uint16{f.Key.A.Port(), f.Key.B.Port()}
+			if f.Key.Proto == flows.ProtoESP || f.Key.Proto == flows.ProtoAH {
+				r.spis = []uint64{uint64(f.Key.ID)}
+				r.spiText = report.SPI(f.Key.ID)
+			} else if f.Key.Proto == flows.ProtoGRE {
+				r.spiText = "key " + strconv.FormatUint(uint64(f.Key.ID), 10)
+			}
+			for _, spi := range saOfUDP[f.Key] {
+				r.spis = append(r.spis, uint64(spi))
+			}
+			r.first = m.toInside(sd.index, f.First)
+			r.id = "F" + strconv.Itoa(i+1)
+			r.kindText = flowKinds(f)
+			r.endpoints = flowEndpoints(f.Key)
+			r.state = m.flowState(f)
+			if r.tunnel > 0 {
+				byTunnel[r.tunnel] = append(byTunnel[r.tunnel], r)
+			} else {
+				loose = append(loose, r)
+			}
+		}
+	}
+	for _, v := range m.rc.Tunnels {
+		r := m.tunnelRow(v)
+		m.rows = append(m.rows, r)
+		m.rows = append(m.rows, byTunnel[v.ID]...)
+	}
+	m.rows = append(m.rows, loose...)
+	for i, r := range m.rows {
+		r.order = i
+	}
+}
+
+// tunnelRow builds the row of a tunnel view.
+func (m *model) tunnelRow(v *rules.TunnelView) *row {
+	t := v.Any()
+	r := &row{kind: rowTunnel, view: v, tunnel: v.ID, both: v.Sides[0] != nil && v.Sides[1] != nil}
+	var counts []string
+	r.kinds[decode.KindIKE] = true
+	for s, st := range v.Sides {
+		if st == nil {
+			continue
+		}
+		n := st.Messages + st.ESPPackets() + st.Keepalives.Count
+		r.packets += n
+		counts = append(counts, strconv.Itoa(n))
+		for _, ap := range []netip.AddrPort{st.InitiatorFirst, st.Initiator, st.ResponderFirst, st.Responder} {
+			if !slices.Contains(r.addrs, ap.Addr()) {
+				r.addrs = append(r.addrs, ap.Addr())
+			}
+			if !slices.Contains(r.ports, ap.Port()) {
+				r.ports = append(r.ports, ap.Port())
+			}
+		}
+		r.spis = append(r.spis, st.SPIi, st.SPIr)
+		for _, sa := range st.ESPSAs {
+			r.spis = append(r.spis, uint64(sa.SPI))
+			switch {
+			case sa.AH:
+				r.kinds[decode.KindAH] = true
+			default:
+				r.kinds[decode.KindESP] = r.kinds[decode.KindESP] || sa.Raw > 0
+				r.kinds[decode.KindUDPESP] = r.kinds[decode.KindUDPESP] || sa.UDP > 0
+				r.kinds[decode.KindTCPESP] = r.kinds[decode.KindTCPESP] || sa.TCP > 0
+			}
+		}
+		if st.Keepalives.Count > 0 {
+			r.kinds[decode.KindNATKeepalive] = true
+		}
+		r.protos = append(r.protos, flows.ProtoUDP)
+		if st.TCP {
+			r.protos = append(r.protos, flows.ProtoTCP)
+		}
+		if s == 0 || r.first == 0 {
+			r.first = m.toInside(flows.Side(s), st.First)
+		}
+	}
+	r.id = "T" + strconv.Itoa(v.ID)
+	// Seen in both captures: the counts of each, inside/outside.
+	r.packetText = strings.Join(counts, "/")
+	r.kindText = "IKEv" + strconv.Itoa(int(t.Version))
+	if e := v.Encapsulation(); e != flows.EncapNone {
+		r.kindText += " " + string(e)
+	}
+	r.endpoints = t.InitiatorFirst.String() + " ⇄ " + t.ResponderFirst.String()
+	r.spiText = strconv.FormatUint(t.SPIi, 16)
+	r.state = string(t.State)
+	if v.Sides[0] != nil && v.Sides[1] != nil && v.Sides[0].State != v.Sides[1].State {
+		r.state = string(v.Sides[0].State) + "/" + string(v.Sides[1].State)
+	}
+	return r
+}
+
+// flowState summarises a flow's fate across the NAT, with two captures.
+func (m *model) flowState(f *flows.Flow) string {
+	if !m.two() {
+		return ""
+	}
+	fa := f.Fate
+	switch {
+	case fa.Dropped > 0 && fa.Modified > 0:
+		return strconv.Itoa(fa.Dropped) + " lost, " + strconv.Itoa(fa.Modified) + " mod"
+	case fa.Dropped > 0:
+		return strconv.Itoa(fa.Dropped) + " lost"
+	case fa.Modified > 0:
+		return strconv.Itoa(fa.Modified) + " modified"
+	case fa.NoOrigin > 0:
+		return strconv.Itoa(fa.NoOrigin) + " no origin"
+	case fa.Forwarded > 0:
+		return "crossed"
+	}
+	return ""
+}
+
+// flowKinds names the kinds of packet a flow carried, most frequent first.
+func flowKinds(f *flows.Flow) string {
+	type kc struct {
+		k decode.Kind
+		n int
+	}
+	var ks []kc
+	for k, n := range f.Kinds {
+		if n > 0 && decode.Kind(k) != decode.KindIPFragment {
+			ks = append(ks, kc{decode.Kind(k), n})
+		}
+	}
+	slices.SortStableFunc(ks, func(a, b kc) int { return cmp.Compare(b.n, a.n) })
+	var names []string
+	for _, k := range ks {
+		name := k.k.String()
+		switch k.k {
+		case decode.KindOther:
+			name = flows.ProtoName(f.Key.Proto)
+		case decode.KindNATKeepalive:
+			name = "keepalive"
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return flows.ProtoName(f.Key.Proto)
+	}
+	return strings.Join(names, "+")
+}
+
+// flowEndpoints shows a flow's endpoints: "a:p ⇄ b:q" for conversations,
+// "a → b" for one-way flows (ESP and AH SAs, GRE calls).
+func flowEndpoints(k flows.Key) string {
+	if k.Directional() {
+		return k.A.Addr().String() + " → " + k.B.Addr().String()
+	}
+	return k.A.String() + " ⇄ " + k.B.String()
+}
+
+// findingCounts shows a tunnel's findings by severity: "2E 1W".
+func (m *model) findingCounts(tunnel int) string {
+	c, ok := m.counts[tunnel]
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, s := range []struct {
+		sev  rules.Severity
+		mark string
+	}{{rules.Error, "E"}, {rules.Warning, "W"}, {rules.Info, "I"}} {
+		if n := c[s.sev]; n > 0 {
+			parts = append(parts, strconv.Itoa(n)+s.mark)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// subject is what the packet list shows: a tunnel (both captures), a flow
+// (one capture), or the evidence frames of a finding.
+type subject struct {
+	view     *rules.TunnelView
+	flow     *flows.Flow
+	side     flows.Side // of the flow
+	number   int        // flow number in its capture
+	evidence []rules.Evidence
+}
+
+// valid reports whether the subject names anything.
+func (s subject) valid() bool { return s.view != nil || s.flow != nil || len(s.evidence) > 0 }
+
+// same reports whether two subjects are the same.
+func (s subject) same(o subject) bool {
+	if s.view != o.view || s.flow != o.flow || s.side != o.side || len(s.evidence) != len(o.evidence) {
+		return false
+	}
+	for i := range s.evidence {
+		if s.evidence[i] != o.evidence[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// name describes the subject in titles and file names.
+func (s subject) name() string {
+	switch {
+	case s.view != nil:
+		return "tunnel " + strconv.Itoa(s.view.ID)
+	case s.flow != nil:
+		return "flow " + strconv.Itoa(s.number)
+	case len(s.evidence) > 0:
+		return "evidence"
+	}
+	return ""
+}
+
+// fileTag names the subject in the files `w` writes.
+func (s subject) fileTag() string {
+	switch {
+	case s.view != nil:
+		return "tunnel" + strconv.Itoa(s.view.ID)
+	case s.flow != nil:
+		return "flow" + strconv.Itoa(s.number)
+	}
+	return "evidence"
+}
+
+// sides lists the captures the subject has packets in.
+func (s subject) sides(m *model) []flows.Side {
+	var out []flows.Side
+	for _, sd := range m.sides {
+		if s.member(m, sd.index) != nil {
+			out = append(out, sd.index)
+		}
+	}
+	return out
+}
+
+// member returns the test of whether a packet of one side's capture
+// belongs to the subject, or nil when the subject has nothing there. The
+// test looks a packet up the way the analysis filed it: IKE by its tunnel,
+// ESP and AH by their SA, the rest by their flow; IP fragments belong to a
+// tunnel when they travel between its peers, so that a fragmented IKE
+// message shows with all its pieces.
+func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
+	if int(sd) >= len(m.sides) {
+		return nil
+	}
+	a := m.sides[sd].analysis
+	switch {
+	case s.view != nil:
+		ts := m.tunnelsOf(s.view, sd)
+		if len(ts) == 0 {
+			return nil
+		}
+		var peers []netip.Addr
+		ids := make([]int, 0, len(ts))
+		for _, t := range ts {
+			peers = append(peers, tunnelAddrs(t)...)
+			ids = append(ids, t.ID)
+		}
+		return func(p *decode.Packet) bool {
+			switch p.Kind {
+			case decode.KindIKE:
+				return p.IKE != nil && slices.Contains(ts, a.TunnelOf(p.IKE))
+			case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH:
+				sa := a.SAOf(p)
+				return sa != nil && sa.Tunnel != 0 && slices.Contains(ids, sa.Tunnel)
+			case decode.KindIPFragment:
+				return slices.Contains(peers, p.Src) && slices.Contains(peers, p.Dst)
+			case decode.KindMalformed:
+				if p.IKE != nil {
+					return slices.Contains(ts, a.TunnelOf(p.IKE))
+				}
+			}
+			f := a.FlowOf(p)
+			return f != nil && f.Tunnel != 0 && slices.Contains(ids, f.Tunnel)
+		}
+	case s.flow != nil:
+		if s.side != sd {
+			return nil
+		}
+		key := s.flow.Key
+		return func(p *decode.Packet) bool {
+			if p.Kind == decode.KindIPFragment {
+				return false
+			}
+			k, _ := flows.PacketKey(p)
+			return k == key
+		}
+	case len(s.evidence) > 0:
+		var frames []int
+		for _, e := range s.evidence {
+			if e.Side == sd {
+				frames = append(frames, e.Frame)
+			}
+		}
+		if len(frames) == 0 {
+			return nil
+		}
+		return func(p *decode.Packet) bool { return slices.Contains(frames, p.Frame) }
+	}
+	return nil
+}
+
+// tunnelsOf returns the tunnels of one capture that a view stands for: its
+// own, and those the correlation paired with the view's tunnel in the
+// other capture. An IKE ALG that rewrites the SPIs of some messages splits
+// one IKE SA into two tunnels on its far side (each SPI is a tunnel), and
+// the packet list must show both halves against the near side's messages
+// to mark the rewritten ones as modified rather than lost.
+func (m *model) tunnelsOf(v *rules.TunnelView, sd flows.Side) []*flows.Tunnel {
+	var out []*flows.Tunnel
+	if t := v.Sides[sd]; t != nil {
+		out = append(out, t)
+	}
+	cor := m.rc.Correlation
+	other := v.Sides[1-sd]
+	if cor == nil || other == nil {
+		return out
+	}
+	a := m.sides[sd].analysis
+	for _, tp := range cor.TunnelPairs {
+		near, far := tp.Inside, tp.Outside
+		if sd == flows.SideInside {
+			near, far = tp.Outside, tp.Inside
+		}
+		if near != other.ID || far <= 0 || far > len(a.Tunnels) {
+			continue
+		}
+		if t := a.Tunnels[far-1]; !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// tunnelAddrs lists the addresses a tunnel's peers used.
+func tunnelAddrs(t *flows.Tunnel) []netip.Addr {
+	var out []netip.Addr
+	add := func(a netip.Addr) {
+		if a.IsValid() && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, ap := range []netip.AddrPort{t.InitiatorFirst, t.Initiator, t.ResponderFirst, t.Responder} {
+		add(ap.Addr())
+	}
+	for _, c := range t.EndpointChanges {
+		add(c.From.Addr())
+		add(c.To.Addr())
+	}
+	return out
+}
+
+// direction tells which way a packet went within the subject: "→" from
+// the tunnel's initiator (or the flow's first endpoint), "←" back.
+func (s subject) direction(m *model, sd flows.Side, p *decode.Packet) string {
+	switch {
+	case s.view != nil:
+		t := s.view.Sides[sd]
+		if t == nil {
+			if ts := m.tunnelsOf(s.view, sd); len(ts) > 0 {
+				t = ts[0]
+			} else {
+				return " "
+			}
+		}
+		switch {
+		case p.IKE != nil && t.Version == 2:
+			if p.IKE.IsInitiator() {
+				return "→"
+			}
+			return "←"
+		case p.Src == t.InitiatorFirst.Addr() || p.Src == t.Initiator.Addr():
+			return "→"
+		case p.Src == t.ResponderFirst.Addr() || p.Src == t.Responder.Addr():
+			return "←"
+		}
+		return " "
+	case s.flow != nil:
+		if _, dir := flows.PacketKey(p); dir == flows.DirBA {
+			return "←"
+		}
+		return "→"
+	}
+	return " "
+}

@@ -1,0 +1,579 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/mattn/go-runewidth"
+	"github.com/rivo/tview"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/report"
+)
+
+// packetList is the packets pane: the packets of the selected tunnel or
+// flow, one per row. With two captures it shows them side by side, the
+// inside and outside sightings of one packet on one row (matched as the
+// correlation matches), marks the packets that one capture saw and the
+// other did not, and shows outside times on the inside clock.
+type packetList struct {
+	*tview.Table
+	a       *App
+	content *packetRows
+	load    *packetLoad // the packets shown; nil before the first load
+	loading string      // what is being loaded, for the title
+}
+
+var _ View = (*packetList)(nil)
+
+// fate is what a packet row says about the NAT.
+type fate uint8
+
+const (
+	fateSingle      fate = iota // one capture only: nothing to compare
+	fateMatched                 // seen in both captures
+	fateModified                // seen in both, changed beyond translation
+	fateDropped                 // seen in one capture only, while both ran
+	fateNotCompared             // seen in one capture, outside the other's time span
+)
+
+// pktRow is one row: indexes into the load's packet lists (-1: absent).
+type pktRow struct {
+	idx  [2]int
+	fate fate
+	t    time.Time // inside clock
+}
+
+// packet returns the row's packet of one side, or nil.
+func (ld *packetLoad) packet(r pktRow, s flows.Side) *decode.Packet {
+	if i := r.idx[s]; i >= 0 && i < len(ld.lists[s]) {
+		return &ld.lists[s][i]
+	}
+	return nil
+}
+
+// first returns the row's packet to show by default: inside if present.
+func (ld *packetLoad) first(r pktRow) (*decode.Packet, flows.Side) {
+	if p := ld.packet(r, flows.SideInside); p != nil {
+		return p, flows.SideInside
+	}
+	return ld.packet(r, flows.SideOutside), flows.SideOutside
+}
+
+// packetColumn is one column of the pane.
+type packetColumn struct {
+	name   string
+	text   func(ld *packetLoad, r pktRow) string
+	right  bool
+	expand int
+	max    int
+}
+
+// packetColumns returns the columns for the pane's width: single capture,
+// or side by side, which leaves out the delay column when narrow.
+func (l *packetList) packetColumns(width int) []packetColumn {
+	ld := l.load
+	two := ld != nil && ld.two
+	frameCol := func(name string, s flows.Side) packetColumn {
+		return packetColumn{name: name, right: true, text: func(ld *packetLoad, r pktRow) string {
+			if p := ld.packet(r, s); p != nil {
+				return strconv.Itoa(p.Frame)
+			}
+			return ""
+		}}
+	}
+	timeFmt := "15:04:05.000000"
+	if two {
+		timeFmt = "15:04:05.000"
+	}
+	cols := []packetColumn{frameCol("Frame", flows.SideInside)}
+	if two {
+		cols[0].name = "In#"
+	}
+	cols = append(cols,
+		packetColumn{name: "Time", text: func(ld *packetLoad, r pktRow) string {
+			if p := ld.packet(r, flows.SideInside); p != nil {
+				return p.Time.UTC().Format(timeFmt)
+			}
+			return ""
+		}},
+		packetColumn{name: " ", text: func(ld *packetLoad, r pktRow) string {
+			p, s := ld.first(r)
+			if p == nil {
+				return ""
+			}
+			return ld.subj.direction(l.a.model, s, p)
+		}},
+		packetColumn{name: "Kind", text: func(ld *packetLoad, r pktRow) string {
+			if p, _ := ld.first(r); p != nil {
+				return p.Kind.String()
+			}
+			return ""
+		}},
+		packetColumn{name: "Summary", expand: 1, text: func(ld *packetLoad, r pktRow) string {
+			if p, _ := ld.first(r); p != nil {
+				return summary(p)
+			}
+			return ""
+		}},
+	)
+	if !two {
+		if ld == nil || len(ld.lists[0]) == 0 && len(ld.lists[1]) > 0 {
+			// An outside-only subject: the single column set reads side 1.
+			cols[0] = frameCol("Frame", flows.SideOutside)
+			cols[1].text = func(ld *packetLoad, r pktRow) string {
+				if p := ld.packet(r, flows.SideOutside); p != nil {
+					return p.Time.UTC().Format(timeFmt)
+				}
+				return ""
+			}
+		}
+		return cols
+	}
+	cols = append(cols,
+		packetColumn{name: "Fate", text: func(_ *packetLoad, r pktRow) string { return fateText(r) }},
+		frameCol("Out#", flows.SideOutside),
+		packetColumn{name: "Out time", text: func(ld *packetLoad, r pktRow) string {
+			if p := ld.packet(r, flows.SideOutside); p != nil && ld.toInside != nil {
+				return ld.toInside(p.Time).UTC().Format(timeFmt)
+			}
+			return ""
+		}},
+	)
+	if width >= 110 {
+		cols = append(cols, packetColumn{name: "Delay", right: true, text: func(ld *packetLoad, r pktRow) string {
+			pi, po := ld.packet(r, flows.SideInside), ld.packet(r, flows.SideOutside)
+			if pi == nil || po == nil || ld.toInside == nil {
+				return ""
+			}
+			return formatDelay(ld.toInside(po.Time).Sub(pi.Time))
+		}})
+	}
+	return cols
+}
+
+// fateText is the Fate column: which way a lost packet went missing.
+func fateText(r pktRow) string {
+	switch r.fate {
+	case fateMatched:
+		return "crossed"
+	case fateModified:
+		return "MODIFIED"
+	case fateDropped:
+		if r.idx[flows.SideInside] >= 0 {
+			return "LOST →"
+		}
+		return "← LOST"
+	case fateNotCompared:
+		return "n/c"
+	}
+	return ""
+}
+
+// formatDelay shows a forwarding delay compactly: "+1.2ms", "-3µs".
+func formatDelay(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	switch {
+	case d < time.Millisecond:
+		return sign + strconv.FormatInt(d.Microseconds(), 10) + "µs"
+	case d < time.Second:
+		return sign + strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+	}
+	return sign + strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
+}
+
+// packetRows is the pane's virtual table content.
+type packetRows struct {
+	tview.TableContentReadOnly
+	l    *packetList
+	cols []packetColumn
+}
+
+func (c *packetRows) GetRowCount() int {
+	if c.l.load == nil {
+		return 1
+	}
+	return len(c.l.load.rows) + 1
+}
+
+func (c *packetRows) GetColumnCount() int { return len(c.cols) }
+
+func (c *packetRows) GetCell(r, col int) *tview.TableCell {
+	if col < 0 || col >= len(c.cols) {
+		return nil
+	}
+	st := c.l.a.st
+	def := c.cols[col]
+	var cell *tview.TableCell
+	if r == 0 {
+		cell = tview.NewTableCell(tview.Escape(def.name)).SetStyle(st.header).SetSelectable(false)
+	} else {
+		ld := c.l.load
+		if ld == nil || r-1 >= len(ld.rows) {
+			return nil
+		}
+		row := ld.rows[r-1]
+		style := st.normal
+		switch row.fate {
+		case fateDropped:
+			style = st.bad
+		case fateModified:
+			style = st.modified
+		case fateNotCompared:
+			style = st.dim
+		}
+		cell = tview.NewTableCell(tview.Escape(def.text(ld, row))).SetStyle(style)
+		if def.max > 0 {
+			cell.SetMaxWidth(def.max)
+		}
+	}
+	cell.SetExpansion(def.expand)
+	if def.right {
+		cell.SetAlign(tview.AlignRight)
+	}
+	return cell
+}
+
+// newPacketList builds the pane.
+func newPacketList(a *App) *packetList {
+	l := &packetList{Table: tview.NewTable(), a: a}
+	l.content = &packetRows{l: l}
+	l.content.cols = l.packetColumns(100)
+	l.SetContent(l.content)
+	l.SetFixed(1, 0)
+	l.SetSelectable(true, false)
+	a.st.box(l.Box, l.Title())
+	a.st.table(l.Table)
+	l.SetSelectionChangedFunc(func(r, _ int) { a.packetSelected() })
+	return l
+}
+
+// Title names the pane.
+func (l *packetList) Title() string { return "Packets" }
+
+// Draw chooses the columns for the width, then draws the table. Summary
+// may take what the other columns leave, measured on the rows in view, so
+// that the Fate and outside columns always show.
+func (l *packetList) Draw(screen tcell.Screen) {
+	_, _, w, h := l.GetInnerRect()
+	cols := l.packetColumns(w)
+	used := 0
+	for _, c := range cols {
+		if c.name == "Summary" {
+			continue
+		}
+		cw := runewidth.StringWidth(c.name)
+		if ld := l.load; ld != nil {
+			off, _ := l.GetOffset()
+			for i := off; i < off+h && i < len(ld.rows); i++ {
+				cw = max(cw, runewidth.StringWidth(c.text(ld, ld.rows[i])))
+			}
+		}
+		used += cw + 1
+	}
+	for i := range cols {
+		if cols[i].name == "Summary" {
+			cols[i].max = max(16, w-used)
+		}
+	}
+	l.content.cols = cols
+	keepSelectionVisible(l.Table)
+	l.Table.Draw(screen)
+}
+
+// setLoading shows that the packets of a subject are being read.
+func (l *packetList) setLoading(what string) {
+	l.loading = what
+	l.updateTitle()
+}
+
+// setLoad shows loaded packets.
+func (l *packetList) setLoad(ld *packetLoad) {
+	l.load = ld
+	l.loading = ""
+	l.updateTitle()
+	l.Select(1, 0)
+	l.ScrollToBeginning()
+	l.a.packetSelected()
+}
+
+// updateTitle writes the subject, the counts and any load in progress in
+// the frame.
+func (l *packetList) updateTitle() {
+	var b strings.Builder
+	b.WriteString(l.Title())
+	if ld := l.load; ld != nil && ld.subj.valid() {
+		b.WriteString(" of " + ld.subj.name() + ": ")
+		if ld.two {
+			b.WriteString(strconv.Itoa(len(ld.lists[0])) + " inside, " + strconv.Itoa(len(ld.lists[1])) + " outside")
+			if ld.dropped > 0 {
+				b.WriteString(", " + strconv.Itoa(ld.dropped) + " lost")
+			}
+			if ld.modified > 0 {
+				b.WriteString(", " + strconv.Itoa(ld.modified) + " modified")
+			}
+			if ld.offset != "" {
+				b.WriteString(", outside times " + ld.offset)
+			}
+		} else {
+			b.WriteString(strconv.Itoa(len(ld.lists[0]) + len(ld.lists[1])))
+		}
+		if ld.truncated {
+			b.WriteString(" (first " + strconv.Itoa(maxListPackets) + " per capture)")
+		}
+	}
+	if l.loading != "" {
+		b.WriteString(" — " + l.loading)
+	}
+	l.SetTitle(" " + tview.Escape(b.String()) + " ")
+}
+
+// selectedRow returns the selected row.
+func (l *packetList) selectedRow() (pktRow, bool) {
+	r, _ := l.GetSelection()
+	if l.load == nil || r < 1 || r-1 >= len(l.load.rows) {
+		return pktRow{}, false
+	}
+	return l.load.rows[r-1], true
+}
+
+// selectFrame selects the row of a frame of one capture and reports
+// whether the list has it.
+func (l *packetList) selectFrame(s flows.Side, frame int) bool {
+	if l.load == nil {
+		return false
+	}
+	for i, r := range l.load.rows {
+		if p := l.load.packet(r, s); p != nil && (p.Frame == frame || p.FirstFrame == frame) {
+			l.Select(i+1, 0)
+			return true
+		}
+	}
+	return false
+}
+
+// nextMark moves to the next (or previous) dropped or modified packet.
+func (l *packetList) nextMark(step int) bool {
+	if l.load == nil || len(l.load.rows) == 0 {
+		return false
+	}
+	r, _ := l.GetSelection()
+	for i := r - 1 + step; i >= 0 && i < len(l.load.rows); i += step {
+		if f := l.load.rows[i].fate; f == fateDropped || f == fateModified {
+			l.Select(i+1, 0)
+			return true
+		}
+	}
+	return false
+}
+
+// Do handles the keymap's actions for the pane.
+func (l *packetList) Do(act action) bool {
+	switch act {
+	case actEnter:
+		l.a.focusPane(l.a.detail)
+		return true
+	case actNextMark, actPrevMark:
+		step := 1
+		if act == actPrevMark {
+			step = -1
+		}
+		if !l.nextMark(step) {
+			l.a.setMessage("no further dropped or modified packet")
+		}
+		return true
+	}
+	return forward(l.Table, act)
+}
+
+// summary is a packet's key fields in a line, in RFC 7296 message
+// notation for IKE ("IKE_SA_INIT request #0: SA KE Ni N(NAT_DETECTION_SOURCE_IP)").
+func summary(p *decode.Packet) string {
+	var b strings.Builder
+	switch p.Kind {
+	case decode.KindIKE:
+		ikeSummary(&b, p.IKE)
+	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
+		b.WriteString("spi " + report.SPI(p.ESP.SPI) + " seq " + strconv.FormatUint(uint64(p.ESP.Seq), 10))
+	case decode.KindAH:
+		b.WriteString("spi " + report.SPI(p.AH.SPI) + " seq " + strconv.FormatUint(uint64(p.AH.Seq), 10))
+	case decode.KindNATKeepalive:
+		b.WriteString("NAT-T keepalive")
+	case decode.KindGRE:
+		g := p.GRE
+		b.WriteString("v" + strconv.Itoa(int(g.Version)))
+		if g.KeyPresent {
+			if g.Version == 1 {
+				b.WriteString(" call " + strconv.Itoa(int(g.CallID)))
+			} else {
+				b.WriteString(" key " + strconv.FormatUint(uint64(g.Key), 10))
+			}
+		}
+		if g.SeqPresent {
+			b.WriteString(" seq " + strconv.FormatUint(uint64(g.Seq), 10))
+		}
+		if g.AckPresent {
+			b.WriteString(" ack " + strconv.FormatUint(uint64(g.Ack), 10))
+		}
+	case decode.KindPPTP:
+		b.WriteString(p.PPTP.Type.String())
+		if p.PPTP.HasCallID {
+			b.WriteString(" call " + strconv.Itoa(int(p.PPTP.CallID)))
+		}
+		if p.PPTP.HasPeerCall {
+			b.WriteString(" peer " + strconv.Itoa(int(p.PPTP.PeerCallID)))
+		}
+		if p.PPTP.ResultCode != 0 {
+			b.WriteString(" result " + strconv.Itoa(int(p.PPTP.ResultCode)))
+		}
+	case decode.KindIPFragment:
+		b.WriteString("id " + strconv.FormatUint(uint64(p.Fragment.ID), 10) + " offset " + strconv.Itoa(p.Fragment.Offset))
+		if p.Fragment.More {
+			b.WriteString(" more")
+		}
+	case decode.KindMalformed:
+		if p.IKE != nil {
+			ikeSummary(&b, p.IKE)
+			b.WriteString(": ")
+		}
+		b.WriteString(p.Err)
+	default:
+		b.WriteString(flows.ProtoName(p.Proto))
+		if p.SrcPort != 0 || p.DstPort != 0 {
+			b.WriteString(" " + strconv.Itoa(int(p.SrcPort)) + " → " + strconv.Itoa(int(p.DstPort)))
+		}
+		b.WriteString(", " + strconv.Itoa(p.Length) + " bytes")
+	}
+	if p.Fragments > 0 {
+		b.WriteString(" (" + strconv.Itoa(p.Fragments) + " fragments)")
+	}
+	return b.String()
+}
+
+// ikeSummary writes an IKE message in RFC 7296 notation.
+func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
+	if m == nil {
+		return
+	}
+	b.WriteString(m.Exchange.String())
+	if m.Version == 2 {
+		if m.IsResponse() {
+			b.WriteString(" response")
+		} else {
+			b.WriteString(" request")
+		}
+	}
+	b.WriteString(" #" + strconv.FormatUint(uint64(m.MessageID), 10))
+	if m.Encrypted && len(m.Payloads) == 0 {
+		b.WriteString(": encrypted")
+		return
+	}
+	b.WriteString(":")
+	notify, mismatch := 0, false
+	for _, pl := range m.Payloads {
+		b.WriteString(" " + payloadAbbrev(m, pl.Type))
+		if pl.Type == decode.PayloadTypeNotify || pl.Type == decode.PayloadTypeV1Notification {
+			if notify < len(m.Notifies) {
+				b.WriteString("(" + m.Notifies[notify].Type.Name(m.Version) + ")")
+			}
+			notify++
+		}
+	}
+	for _, n := range m.NATD {
+		if n.Match == decode.NATDMismatch {
+			mismatch = true
+		}
+	}
+	if mismatch {
+		b.WriteString(" — NAT-D mismatch")
+	}
+}
+
+// payloadAbbrev names a payload as RFC 7296 §1.2 and RFC 2409 write
+// exchanges: SA, KE, Ni, N, V, SK…
+func payloadAbbrev(m *decode.IKEMessage, t decode.PayloadType) string {
+	if m.Version == 2 {
+		switch t {
+		case decode.PayloadTypeSA:
+			return "SA"
+		case decode.PayloadTypeKE:
+			return "KE"
+		case decode.PayloadTypeIDi:
+			return "IDi"
+		case decode.PayloadTypeIDr:
+			return "IDr"
+		case decode.PayloadTypeCert:
+			return "CERT"
+		case decode.PayloadTypeCertReq:
+			return "CERTREQ"
+		case decode.PayloadTypeAuth:
+			return "AUTH"
+		case decode.PayloadTypeNonce:
+			if m.IsInitiator() {
+				return "Ni"
+			}
+			return "Nr"
+		case decode.PayloadTypeNotify:
+			return "N"
+		case decode.PayloadTypeDelete:
+			return "D"
+		case decode.PayloadTypeVendorID:
+			return "V"
+		case decode.PayloadTypeTSi:
+			return "TSi"
+		case decode.PayloadTypeTSr:
+			return "TSr"
+		case decode.PayloadTypeSK:
+			return "SK"
+		case decode.PayloadTypeSKF:
+			if f := m.Fragment; f != nil {
+				return "SKF(" + strconv.Itoa(int(f.Number)) + "/" + strconv.Itoa(int(f.Total)) + ")"
+			}
+			return "SKF"
+		case decode.PayloadTypeCP:
+			return "CP"
+		case decode.PayloadTypeEAP:
+			return "EAP"
+		}
+		return strconv.Itoa(int(t))
+	}
+	switch t {
+	case decode.PayloadTypeV1SA:
+		return "SA"
+	case decode.PayloadTypeV1KE:
+		return "KE"
+	case decode.PayloadTypeV1ID:
+		return "ID"
+	case decode.PayloadTypeV1Cert:
+		return "CERT"
+	case decode.PayloadTypeV1CR:
+		return "CR"
+	case decode.PayloadTypeV1Hash:
+		return "HASH"
+	case decode.PayloadTypeV1Sig:
+		return "SIG"
+	case decode.PayloadTypeV1Nonce:
+		return "NONCE"
+	case decode.PayloadTypeV1Notification:
+		return "N"
+	case decode.PayloadTypeV1Delete:
+		return "D"
+	case decode.PayloadTypeV1VendorID:
+		return "VID"
+	case decode.PayloadTypeV1Attributes:
+		return "ATTR"
+	case decode.PayloadTypeV1NATD, decode.PayloadTypeV1NATDDraft:
+		return "NAT-D"
+	case decode.PayloadTypeV1NATOA, decode.PayloadTypeV1NATOADraft:
+		return "NAT-OA"
+	case decode.PayloadTypeV1CiscoFragment:
+		return "FRAG"
+	}
+	return strconv.Itoa(int(t))
+}
