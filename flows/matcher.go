@@ -406,29 +406,20 @@ func (m *matcher) matched(in, out *pending) {
 }
 
 // compare reports whether the two sightings differ beyond what a NAT
-// rewrites, and records rewritten IKE SPIs and call IDs.
+// rewrites (packetsDiffer), and records rewritten IKE SPIs and call IDs.
 func (m *matcher) compare(in, out *pending) bool {
 	c := m.c
 	pi, po := &in.p, &out.p
-	rewrite := func(field string, a, b uint64) {
-		if len(c.IKERewrites) < maxRewrites {
-			c.IKERewrites = append(c.IKERewrites, Rewrite{pi.Frame, po.Frame, field, a, b})
-		}
-	}
 	switch pi.Kind {
 	case decode.KindIKE:
-		mod := false
-		if pi.IKE.SPIi != po.IKE.SPIi {
-			rewrite("spi_i", pi.IKE.SPIi, po.IKE.SPIi)
-			mod = true
+		for _, f := range []struct {
+			name string
+			a, b uint64
+		}{{"spi_i", pi.IKE.SPIi, po.IKE.SPIi}, {"spi_r", pi.IKE.SPIr, po.IKE.SPIr}} {
+			if f.a != f.b && len(c.IKERewrites) < maxRewrites {
+				c.IKERewrites = append(c.IKERewrites, Rewrite{pi.Frame, po.Frame, f.name, f.a, f.b})
+			}
 		}
-		if pi.IKE.SPIr != po.IKE.SPIr {
-			rewrite("spi_r", pi.IKE.SPIr, po.IKE.SPIr)
-			mod = true
-		}
-		return mod
-	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH:
-		return pi.PayloadHash != po.PayloadHash || pi.PayloadLen != po.PayloadLen
 	case decode.KindGRE:
 		if pi.GRE.CallID != po.GRE.CallID && len(c.CallIDChanges) < maxRewrites {
 			c.CallIDChanges = append(c.CallIDChanges, Rewrite{pi.Frame, po.Frame, "gre_call_id", uint64(pi.GRE.CallID), uint64(po.GRE.CallID)})
@@ -437,9 +428,8 @@ func (m *matcher) compare(in, out *pending) bool {
 		if pi.PPTP.CallID != po.PPTP.CallID && len(c.CallIDChanges) < maxRewrites {
 			c.CallIDChanges = append(c.CallIDChanges, Rewrite{pi.Frame, po.Frame, "pptp_call_id", uint64(pi.PPTP.CallID), uint64(po.PPTP.CallID)})
 		}
-		return pi.PayloadHash != po.PayloadHash && pi.PPTP.CallID == po.PPTP.CallID
 	}
-	return false
+	return packetsDiffer(pi, po)
 }
 
 func (m *matcher) mapping(in, out *pending) {

@@ -29,6 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"analyze", "explain why tunnels work or fail across a NAT, with evidence", runAnalyze},
+		{"check", "check many captures for CI: exit codes, SARIF, JUnit, baselines", runCheck},
 		{"flows", "list tunnels, flows and (with two captures) NAT mappings and fates", runFlows},
 		{"dump", "print one line per VPN-relevant packet", runDump},
 		{"rules", "list the rules, or explain one", runRules},

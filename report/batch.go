@@ -1,0 +1,388 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// BatchSchema names the JSON format of `vpnpcap check` and its version. It
+// changes when a field is renamed or removed; adding a field keeps it.
+const BatchSchema = "vpnpcap.check/v1"
+
+// Status is the outcome of one check.
+type Status string
+
+// Statuses of a check. An unreadable capture outranks findings: a check
+// whose capture could not be read whole is StatusError even when the part
+// read has findings, because its findings may be incomplete.
+const (
+	StatusPass  Status = "pass"  // nothing at or above the threshold
+	StatusFail  Status = "fail"  // findings at or above the threshold
+	StatusError Status = "error" // a capture could not be read, or not whole
+)
+
+// FailOn is the --fail-on threshold: findings at or above Severity fail a
+// check, unless None is set.
+type FailOn struct {
+	Severity rules.Severity
+	None     bool
+}
+
+// ParseFailOn parses "info", "warning", "error" or "none".
+func ParseFailOn(s string) (FailOn, error) {
+	if strings.EqualFold(s, "none") {
+		return FailOn{None: true}, nil
+	}
+	sev, err := rules.ParseSeverity(s)
+	if err != nil {
+		return FailOn{}, fmt.Errorf("report: --fail-on: unknown value %q (want info, warning, error or none)", s)
+	}
+	return FailOn{Severity: sev}, nil
+}
+
+// String returns the threshold as --fail-on takes it.
+func (f FailOn) String() string {
+	if f.None {
+		return "none"
+	}
+	return f.Severity.String()
+}
+
+// Fails reports whether a finding of severity s is at or above the
+// threshold.
+func (f FailOn) Fails(s rules.Severity) bool { return !f.None && s >= f.Severity }
+
+// SeverityCounts counts findings by severity.
+type SeverityCounts struct {
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+	Info    int `json:"info"`
+}
+
+func (c *SeverityCounts) add(s rules.Severity) {
+	switch s {
+	case rules.Error:
+		c.Error++
+	case rules.Warning:
+		c.Warning++
+	default:
+		c.Info++
+	}
+}
+
+// Total returns the number of findings counted.
+func (c SeverityCounts) Total() int { return c.Error + c.Warning + c.Info }
+
+// Batch is the report of `vpnpcap check`: one Check per capture or pair of
+// captures, in a fixed order (see docs/ci.md), whatever the parallelism.
+type Batch struct {
+	Schema   string       `json:"schema"`
+	FailOn   string       `json:"fail_on"`
+	Baseline *BaselineUse `json:"baseline,omitempty"`
+	Summary  BatchSummary `json:"summary"`
+	Checks   []*Check     `json:"checks"`
+	Rules    []rules.Meta `json:"-"` // the rule catalogue, for SARIF and JUnit
+	failOn   FailOn
+	baseline *Baseline // the accepted findings, or nil
+}
+
+// BaselineUse says which baseline the batch was compared with and how it
+// matched.
+type BaselineUse struct {
+	File string `json:"file"`
+	// Entries counts the findings the baseline accepts; Accepted those
+	// matched in this run; Unmatched those of captures checked in this run
+	// that no longer occur (fixed, or the capture changed).
+	Entries   int `json:"entries"`
+	Accepted  int `json:"accepted"`
+	Unmatched int `json:"unmatched"`
+}
+
+// BatchSummary adds up the checks.
+type BatchSummary struct {
+	Checks     int `json:"checks"`
+	Captures   int `json:"captures"`
+	Unreadable int `json:"unreadable"`
+	Tunnels    int `json:"tunnels"`
+	Passed     int `json:"passed"`
+	Failed     int `json:"failed"`
+	Errors     int `json:"errors"`
+	// Findings counts the findings not accepted by the baseline, by
+	// severity; Failing those of them at or above the threshold.
+	Findings  SeverityCounts `json:"findings"`
+	Failing   int            `json:"failing"`
+	Baselined int            `json:"baselined"`
+}
+
+// Check is the result of one capture checked alone, or of an inside and
+// outside pair checked together.
+type Check struct {
+	// Name is the pair's directory or NAME prefix, or the capture's path.
+	Name     string        `json:"name"`
+	Captures []CaptureJSON `json:"captures"`
+	Roles    string        `json:"roles,omitempty"`
+	Tunnels  []CheckTunnel `json:"tunnels"`
+	// Findings are sorted as rules.Run sorts them.
+	Findings []CheckFinding `json:"findings"`
+	// Skipped lists the rules that did not run, and why.
+	Skipped []SkippedRule `json:"skipped_rules,omitempty"`
+	// Counts counts the findings not accepted by the baseline; Failing
+	// those at or above the threshold.
+	Counts    SeverityCounts `json:"counts"`
+	Failing   int            `json:"failing"`
+	Baselined int            `json:"baselined"`
+	Status    Status         `json:"status"`
+	// analysed is set when the captures were analysed, whole or in part;
+	// not for captures that could not be opened as captures at all.
+	analysed bool
+}
+
+// CheckTunnel is one tunnel of a check, in brief.
+type CheckTunnel struct {
+	ID         int    `json:"id"`
+	IKEVersion uint8  `json:"ike_version"`
+	SPIi       string `json:"spi_i"`
+	SPIr       string `json:"spi_r"`
+	// Initiator and Responder are as first seen, in the inside capture
+	// when the tunnel was seen there.
+	Initiator            string `json:"initiator"`
+	Responder            string `json:"responder"`
+	NAT                  string `json:"nat"`
+	NATTNegotiated       bool   `json:"natt_negotiated"`
+	Encapsulation        string `json:"encapsulation"`
+	State                string `json:"state"`
+	Works                bool   `json:"works"`
+	DependsOnPassthrough string `json:"depends_on_passthrough"`
+	Summary              string `json:"summary"`
+}
+
+// CheckFinding is a finding with what identifies it across runs.
+type CheckFinding struct {
+	rules.Finding
+	// Key identifies the finding in baselines; Fingerprint is its hash,
+	// the SARIF partial fingerprint.
+	Key         BaselineKey `json:"key"`
+	Fingerprint string      `json:"fingerprint"`
+	// Baselined is set when a baseline accepts the finding: it is
+	// reported but does not count towards --fail-on.
+	Baselined bool `json:"baselined,omitempty"`
+}
+
+// SkippedRule is a rule that did not run on a check.
+type SkippedRule struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}
+
+// Reasons a rule is skipped.
+const (
+	SkipDisabled  = "disabled in the configuration"
+	SkipNeedsBoth = "needs captures from both sides of the NAT"
+)
+
+// NewBatch returns an empty batch that judges findings against failOn and
+// accepts those in baseline (nil for none).
+func NewBatch(failOn FailOn, baseline *Baseline) *Batch {
+	b := &Batch{Schema: BatchSchema, FailOn: failOn.String(), Checks: []*Check{}, failOn: failOn, baseline: baseline}
+	for _, r := range rules.All() {
+		b.Rules = append(b.Rules, r.Meta())
+	}
+	if baseline != nil {
+		b.Baseline = &BaselineUse{File: baseline.File, Entries: baseline.Len()}
+	}
+	return b
+}
+
+// Add marks the check's findings accepted by the baseline, decides its
+// status and adds it to the batch. Checks must be added in report order:
+// when one finding matches several baseline entries, the first check to
+// claim an entry gets it.
+func (b *Batch) Add(c *Check) {
+	for i := range c.Findings {
+		f := &c.Findings[i]
+		f.Baselined = b.baseline != nil && b.baseline.take(f.Key)
+	}
+	c.finish(b.failOn)
+	if b.baseline != nil {
+		b.Baseline.Accepted += c.Baselined
+		b.Baseline.Unmatched += b.baseline.unmatched(c.paths())
+	}
+	s := &b.Summary
+	s.Checks++
+	s.Captures += len(c.Captures)
+	for _, cp := range c.Captures {
+		if cp.ReadError != "" {
+			s.Unreadable++
+		}
+	}
+	s.Tunnels += len(c.Tunnels)
+	switch c.Status {
+	case StatusPass:
+		s.Passed++
+	case StatusFail:
+		s.Failed++
+	default:
+		s.Errors++
+	}
+	s.Findings.Error += c.Counts.Error
+	s.Findings.Warning += c.Counts.Warning
+	s.Findings.Info += c.Counts.Info
+	s.Failing += c.Failing
+	s.Baselined += c.Baselined
+	b.Checks = append(b.Checks, c)
+}
+
+// finish counts the findings and decides the status.
+func (c *Check) finish(failOn FailOn) {
+	c.Counts, c.Failing, c.Baselined = SeverityCounts{}, 0, 0
+	for _, f := range c.Findings {
+		if f.Baselined {
+			c.Baselined++
+			continue
+		}
+		c.Counts.add(f.Severity)
+		if failOn.Fails(f.Severity) {
+			c.Failing++
+		}
+	}
+	switch {
+	case c.Unreadable():
+		c.Status = StatusError
+	case c.Failing > 0:
+		c.Status = StatusFail
+	default:
+		c.Status = StatusPass
+	}
+}
+
+// Unreadable reports whether a capture of the check could not be read, or
+// not to its end.
+func (c *Check) Unreadable() bool {
+	for _, cp := range c.Captures {
+		if cp.ReadError != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Check) paths() []string {
+	out := make([]string, len(c.Captures))
+	for i, cp := range c.Captures {
+		out[i] = cp.Path
+	}
+	return out
+}
+
+// ExitCode returns the exit code the batch calls for: 2 when a capture
+// could not be read, else 1 when a finding not accepted by the baseline is
+// at or above the threshold, else 0.
+func (b *Batch) ExitCode() int {
+	switch {
+	case b.Summary.Errors > 0:
+		return 2
+	case b.Summary.Failed > 0:
+		return 1
+	}
+	return 0
+}
+
+// NewCheck builds the check of an analysed capture or pair from its rules
+// context, findings and verdicts. Name names it in reports.
+func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict) *Check {
+	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Findings: []CheckFinding{}, analysed: true}
+	for i, a := range c.Captures {
+		ch.Captures = append(ch.Captures, captureJSON(a, roleName(c, flows.Side(i))))
+	}
+	if c.Correlation != nil {
+		ch.Roles = c.Correlation.Roles
+	}
+	byTunnel := map[int]*rules.Verdict{}
+	for i := range verdicts {
+		byTunnel[verdicts[i].Tunnel] = &verdicts[i]
+	}
+	for _, v := range c.Tunnels {
+		ch.Tunnels = append(ch.Tunnels, checkTunnel(v, byTunnel[v.ID]))
+	}
+	paths := ch.paths()
+	for _, f := range findings {
+		k := Key(paths, c, f)
+		ch.Findings = append(ch.Findings, CheckFinding{Finding: f, Key: k, Fingerprint: k.Fingerprint()})
+	}
+	for _, r := range rules.All() {
+		m := r.Meta()
+		switch {
+		case disabled(c.Config, m):
+			ch.Skipped = append(ch.Skipped, SkippedRule{Rule: m.ID, Reason: SkipDisabled})
+		case m.NeedsBoth && !c.Two():
+			ch.Skipped = append(ch.Skipped, SkippedRule{Rule: m.ID, Reason: SkipNeedsBoth})
+		}
+	}
+	return ch
+}
+
+// disabled mirrors the configuration's rule selection: a rule is off when
+// listed by ID (any case) or slug.
+func disabled(cfg *rules.Config, m rules.Meta) bool {
+	if cfg == nil {
+		return false
+	}
+	for _, d := range cfg.Disabled {
+		if strings.EqualFold(d, m.ID) || d == m.Slug {
+			return true
+		}
+	}
+	return false
+}
+
+// NewUnreadableCheck builds the check of captures that could not be read
+// at all: each path with the reason, or "" for a capture that was fine
+// but is reported with its unreadable partner.
+func NewUnreadableCheck(name string, paths, reasons []string) *Check {
+	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Findings: []CheckFinding{}}
+	for i, p := range paths {
+		role := "capture"
+		if len(paths) == 2 {
+			role = flows.Side(i).String()
+		}
+		ch.Captures = append(ch.Captures, CaptureJSON{Path: p, Role: role, Kinds: map[string]int{}, ReadError: reasons[i]})
+	}
+	return ch
+}
+
+func checkTunnel(v *rules.TunnelView, vd *rules.Verdict) CheckTunnel {
+	t := v.Any()
+	ct := CheckTunnel{
+		ID:             v.ID,
+		IKEVersion:     t.Version,
+		SPIi:           IKESPI(t.SPIi),
+		SPIr:           IKESPI(t.SPIr),
+		Initiator:      t.InitiatorFirst.String(),
+		Responder:      t.ResponderFirst.String(),
+		NAT:            string(v.NAT()),
+		NATTNegotiated: v.NATTNegotiated(),
+		Encapsulation:  string(v.Encapsulation()),
+		State:          string(t.State),
+		Works:          true,
+	}
+	if vd != nil {
+		ct.Works = vd.Works
+		ct.DependsOnPassthrough = vd.DependsOnPassthrough
+		ct.Summary = vd.Summary
+	}
+	return ct
+}
+
+// WriteBatchJSON writes the batch as indented JSON (schema BatchSchema,
+// documented in docs/ci.md).
+func WriteBatchJSON(w io.Writer, b *Batch) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(b)
+}
