@@ -67,6 +67,9 @@ func runAnalyze(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitUsage
 	}
+	if notCaptures(stderr, rc) {
+		return exitUsage
+	}
 	findings := rules.Run(rc)
 	verdicts := rules.Verdicts(rc, findings)
 	r := report.Build(rc, report.Options{Findings: findings, Verdicts: verdicts})

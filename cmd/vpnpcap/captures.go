@@ -130,6 +130,19 @@ func (c *captureFlags) analysis(first, second string, rolesGiven bool, cfg *rule
 	return rules.NewCorrelatedContext(cor, cfg), nil
 }
 
+// notCaptures reports the inputs that are not capture files at all: there
+// is nothing to report on them, so commands stop with the error alone.
+func notCaptures(w io.Writer, ctx *rules.Context) bool {
+	bad := false
+	for _, a := range ctx.Captures {
+		if a.Capture.Frames == 0 && errors.Is(a.Capture.ReadError, decode.ErrNotCapture) {
+			fmt.Fprintf(w, "vpnpcap: %v\n", a.Capture.ReadError)
+			bad = true
+		}
+	}
+	return bad
+}
+
 // readErrors reports capture read errors on stderr and says whether there
 // were any.
 func readErrors(w io.Writer, ctx *rules.Context) bool {

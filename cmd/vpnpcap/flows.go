@@ -36,6 +36,9 @@ func runFlows(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitUsage
 	}
+	if notCaptures(stderr, rc) {
+		return exitUsage
+	}
 	r := report.Build(rc, report.Options{Flows: true})
 	if *format == "json" {
 		err = report.WriteJSON(stdout, r)

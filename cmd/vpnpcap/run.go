@@ -102,6 +102,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(fs.Output(), "%s: %v (see '%s --help')\n", fs.Name(), err, fs.Name())
 		return exitUsage
 	}
 	return -1

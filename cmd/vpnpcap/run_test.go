@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// runCase is one CLI behaviour: arguments, and the golden file holding
+// the expected exit code, stdout and stderr.
+type runCase struct {
+	name string
+	args []string
+}
+
+func sample(parts ...string) string {
+	return filepath.Join(append([]string{corpus.RepoRoot(), "samples"}, parts...)...)
+}
+
+// TestRun drives the CLI in-process and compares exit code, stdout and
+// stderr with testdata/<case>.golden (go test ./cmd/vpnpcap -update
+// rewrites them). Paths are made relative to the repository so the golden
+// files do not depend on where it is checked out.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "truncated.pcap")
+	whole, err := os.ReadFile(sample("natt-ok", "inside.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(corrupt, whole[:len(whole)-7], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notCapture := filepath.Join(dir, "notes.pcap")
+	if err := os.WriteFile(notCapture, []byte("these are notes, not packets\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []runCase{
+		{"no-args", nil},
+		{"help", []string{"--help"}},
+		{"unknown-command", []string{"frobnicate"}},
+		{"analyze-no-capture", []string{"analyze"}},
+		{"analyze-unknown-flag", []string{"analyze", "--bogus", sample("no-nat", "capture.pcap")}},
+		{"analyze-bad-format", []string{"analyze", "--format", "xml", sample("no-nat", "capture.pcap")}},
+		{"analyze-three-captures", []string{"analyze", "a", "b", "c"}},
+		{"analyze-missing-file", []string{"analyze", filepath.Join(dir, "absent.pcap")}},
+		{"analyze-not-capture", []string{"analyze", notCapture}},
+		{"analyze-truncated", []string{"analyze", "--fail-on", "none", corrupt}},
+		{"analyze-port-blocked-text", []string{"analyze", "--color", "never", sample("natt-port-blocked", "inside.pcap"), sample("natt-port-blocked", "outside.pcap")}},
+		{"analyze-port-blocked-json", []string{"analyze", "--format", "json", sample("natt-port-blocked", "inside.pcap"), sample("natt-port-blocked", "outside.pcap")}},
+		{"analyze-roles-given", []string{"analyze", "--color", "never", "--outside", sample("natt-ok", "outside.pcap"), "--inside", sample("natt-ok", "inside.pcap")}},
+		{"analyze-no-nat", []string{"analyze", "--color", "never", sample("no-nat", "capture.pcap")}},
+		{"analyze-fail-on-none", []string{"analyze", "--format", "json", "--fail-on", "none", sample("passthrough-off", "inside.pcap"), sample("passthrough-off", "outside.pcap")}},
+		{"flows-json", []string{"flows", "--format", "json", sample("pptp-ok", "inside.pcap"), sample("pptp-ok", "outside.pcap")}},
+		{"flows-text", []string{"flows", sample("natt-ok", "inside.pcap")}},
+		{"dump-text", []string{"dump", sample("natt-ok-ikev1", "inside.pcap")}},
+		{"dump-json", []string{"dump", "--format", "json", sample("ike-fragments-dropped", "inside.pcap")}},
+		{"rules-list", []string{"rules"}},
+		{"rules-one", []string{"rules", "VP304"}},
+		{"rules-unknown", []string{"rules", "VP999"}},
+	}
+	root := corpus.RepoRoot() + string(filepath.Separator)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
+			got := "exit " + itoa(code) + "\n--- stdout\n" + stdout.String() + "--- stderr\n" + stderr.String()
+			got = strings.ReplaceAll(got, root, "")
+			got = strings.ReplaceAll(got, dir+string(filepath.Separator), "TMP/")
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/vpnpcap -run TestRun -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("vpnpcap %s differs from %s (rerun with -update and review the diff):\n%s", strings.Join(tc.args, " "), path, got)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	return string(rune('0' + n))
+}
+
+// TestRunDeterministic runs the same analysis several times: same bytes
+// out, in every format.
+func TestRunDeterministic(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var first string
+		for i := 0; i < 3; i++ {
+			var stdout, stderr bytes.Buffer
+			run(context.Background(), []string{"analyze", "--color", "never", "--format", format,
+				sample("pptp-callid-collision", "inside.pcap"), sample("pptp-callid-collision", "outside.pcap")}, nil, &stdout, &stderr)
+			if i == 0 {
+				first = stdout.String()
+			} else if stdout.String() != first {
+				t.Fatalf("%s run %d differs from the first", format, i)
+			}
+		}
+	}
+}
