@@ -199,9 +199,12 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	case natPresent && initiatorAnnouncedNATT(v) && !responderSpoke(v):
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no ESP was captured and the responder never answered, but the initiator announced NAT traversal, so once the NAT is detected its ESP goes inside UDP 4500"
+	case natPresent && !responderSpoke(v):
+		vd.DependsOnPassthrough = DependsUnknown
+		vd.Reason = "no ESP was captured and the responder never answered, so whether the peers would agree on NAT traversal cannot be told"
 	case natPresent:
 		vd.DependsOnPassthrough = DependsYes
-		vd.Reason = "no ESP was captured, but the peers detected a NAT without negotiating NAT-T, so ESP would travel raw and need Passthrough"
+		vd.Reason = "no ESP was captured, but a NAT sits between the peers and they did not negotiate NAT-T, so their ESP would travel raw and need Passthrough"
 	case vd.NAT == flows.NATNone:
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no NAT sits between the peers"

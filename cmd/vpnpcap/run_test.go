@@ -30,8 +30,12 @@ func sample(parts ...string) string {
 // rewrites them). Paths are made relative to the repository so the golden
 // files do not depend on where it is checked out.
 func TestRun(t *testing.T) {
+	// Work in a temporary directory, so the damaged files below have
+	// short relative names whatever the machine's temporary path (the
+	// text report wraps by length).
 	dir := t.TempDir()
-	corrupt := filepath.Join(dir, "truncated.pcap")
+	t.Chdir(dir)
+	corrupt := "truncated.pcap"
 	whole, err := os.ReadFile(sample("natt-ok", "inside.pcap"))
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +43,7 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(corrupt, whole[:len(whole)-7], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	notCapture := filepath.Join(dir, "notes.pcap")
+	notCapture := "notes.pcap"
 	if err := os.WriteFile(notCapture, []byte("these are notes, not packets\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +55,7 @@ func TestRun(t *testing.T) {
 		{"analyze-unknown-flag", []string{"analyze", "--bogus", sample("no-nat", "capture.pcap")}},
 		{"analyze-bad-format", []string{"analyze", "--format", "xml", sample("no-nat", "capture.pcap")}},
 		{"analyze-three-captures", []string{"analyze", "a", "b", "c"}},
-		{"analyze-missing-file", []string{"analyze", filepath.Join(dir, "absent.pcap")}},
+		{"analyze-missing-file", []string{"analyze", "absent.pcap"}},
 		{"analyze-not-capture", []string{"analyze", notCapture}},
 		{"analyze-truncated", []string{"analyze", "--fail-on", "none", corrupt}},
 		{"analyze-port-blocked-text", []string{"analyze", "--color", "never", sample("natt-port-blocked", "inside.pcap"), sample("natt-port-blocked", "outside.pcap")}},
@@ -74,8 +78,7 @@ func TestRun(t *testing.T) {
 			code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
 			got := "exit " + itoa(code) + "\n--- stdout\n" + stdout.String() + "--- stderr\n" + stderr.String()
 			got = strings.ReplaceAll(got, root, "")
-			got = strings.ReplaceAll(got, dir+string(filepath.Separator), "TMP/")
-			path := filepath.Join("testdata", tc.name+".golden")
+			path := filepath.Join(corpus.RepoRoot(), "cmd", "vpnpcap", "testdata", tc.name+".golden")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
