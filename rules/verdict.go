@@ -179,7 +179,7 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "it uses AH, whose integrity check covers the IP addresses: no NAT, with or without Passthrough, can forward it intact"
 	case raw+udp+tcp > 0 && raw == 0:
 		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = fmt.Sprintf("all %d ESP packets crossed inside %s, which a NAT translates like any other traffic", udp+tcp, encapWords(udp, tcp))
+		vd.Reason = fmt.Sprintf("all %d ESP packets travelled inside %s, which a NAT translates like any other traffic", udp+tcp, encapWords(udp, tcp))
 	case raw > 0 && natPresent:
 		vd.DependsOnPassthrough = DependsYes
 		if udp+tcp > 0 {
@@ -231,7 +231,11 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
 	switch {
 	case raw+udp+tcp > 0 && raw == 0:
-		fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets crossed the NAT inside %s.", udp+tcp, encapWords(udp, tcp))
+		if lost := v.espLost(); lost > 0 {
+			fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets travelled inside %s, though %d of them were lost at the NAT.", udp+tcp, encapWords(udp, tcp), lost)
+		} else {
+			fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets crossed the NAT inside %s.", udp+tcp, encapWords(udp, tcp))
+		}
 	case raw > 0 && udp+tcp > 0:
 		fmt.Fprintf(&b, "mixes encapsulations: %d ESP packets went raw and %d inside UDP.", raw, udp+tcp)
 	case raw > 0:
@@ -292,4 +296,19 @@ func responderSpoke(v *TunnelView) bool {
 		}
 	}
 	return false
+}
+
+// espLost counts the tunnel's ESP packets that one capture saw and the
+// other, while both were running, did not: lost at the device between them.
+func (v *TunnelView) espLost() int {
+	n := 0
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, sa := range t.ESPSAs {
+			n += sa.Fate.Dropped
+		}
+	}
+	return n
 }
