@@ -33,6 +33,13 @@ type Options struct {
 	// ports, IPID, and with HashAll the payload hash) instead of only
 	// counting them.
 	KeepOther bool
+	// SkipPayloadHash leaves PayloadHash zero for ESP and AH packets over
+	// IP or UDP, GRE packets, NAT-T keepalives and IP fragments (their
+	// PayloadLen is still set). Only matching one packet seen in two
+	// captures compares those hashes, and hashing them reads every octet
+	// of most of a VPN capture. IKE messages are always hashed: telling a
+	// retransmission from a new message needs it. HashAll overrides it.
+	SkipPayloadHash bool
 }
 
 // Defaults for [Options] bounds.
@@ -191,6 +198,12 @@ func (d *Decoder) Stats() Stats {
 // packets in it are values that own everything they hold.
 func (d *Decoder) Decode(rec *Record) []Packet {
 	d.out = d.out[:0]
+	d.decode(rec)
+	return d.out
+}
+
+// decode decodes one record, appending its packets to d.out.
+func (d *Decoder) decode(rec *Record) {
 	d.stats.Frames++
 	if t := rec.Time; t.After(d.now) {
 		d.now = t
@@ -235,7 +248,6 @@ func (d *Decoder) Decode(rec *Record) []Packet {
 		// keeps the accounting whole should one ever not.
 		d.stats.Undecodable["no packet"]++
 	}
-	return d.out
 }
 
 // Flush ends the capture: IP datagrams still missing fragments and TCP
@@ -327,6 +339,17 @@ func (d *Decoder) setPayload(b []byte, n int) {
 	d.cur.PayloadHash = PayloadHash(b)
 }
 
+// setOpaquePayload is setPayload for a payload that only correlation
+// compares by hash (ESP, AH, GRE, keepalives, fragments): the hash is left
+// out with Options.SkipPayloadHash.
+func (d *Decoder) setOpaquePayload(b []byte, n int) {
+	if d.opts.SkipPayloadHash && !d.opts.HashAll {
+		d.cur.PayloadLen = max(n, len(b))
+		return
+	}
+	d.setPayload(b, n)
+}
+
 // decodeLink decodes the link layer and what it carries. It returns the
 // reason when the frame cannot be decoded at all.
 func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
@@ -335,6 +358,16 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
 	}
 	switch lt {
 	case layers.LinkTypeEthernet:
+		if len(data) < 14 {
+			return "truncated ethernet header"
+		}
+		// An EtherType (≥ 0x0600, IEEE 802.3 §3.2.6) is read in place, as
+		// gopacket's Ethernet layer reads it, without filling in the
+		// layer's fields for every frame; an 802.3 length goes through
+		// the layer, which trims the payload to it.
+		if et := layers.EthernetType(binary.BigEndian.Uint16(data[12:])); et >= 0x0600 {
+			return d.decodeEtherType(et, data[14:])
+		}
 		if err := d.eth.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			return "truncated ethernet header"
 		}
@@ -666,14 +699,16 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 
 // udpEncap applies the RFC 3948 §2 demultiplexing to a UDP payload.
 func (d *Decoder) udpEncap(b []byte, n int) {
-	d.setPayload(b, n)
 	switch udpEncapNext(b) {
 	case LayerTypeNonESPMarker:
+		d.setPayload(b, n)
 		d.cur.NonESPMarker = true
 		d.ike(b[4:])
 	case LayerTypeNATTKeepalive:
+		d.setOpaquePayload(b, n)
 		d.emitCur(KindNATKeepalive)
 	default:
+		d.setOpaquePayload(b, n)
 		d.espBody(b, KindUDPESP)
 	}
 }
@@ -728,7 +763,7 @@ func (d *Decoder) ike(b []byte) {
 
 // decodeESP decodes ESP over IP (or in a stream) and emits it as kind k.
 func (d *Decoder) decodeESP(b []byte, wire int, k Kind) {
-	d.setPayload(b, wire)
+	d.setOpaquePayload(b, wire)
 	d.espBody(b, k)
 }
 
@@ -749,7 +784,7 @@ func (d *Decoder) espBody(b []byte, k Kind) {
 // follow the SA. What AH protects that is not VPN traffic is not reported
 // separately.
 func (d *Decoder) decodeAH(b []byte, wire, depth int) string {
-	d.setPayload(b, wire)
+	d.setOpaquePayload(b, wire)
 	if err := d.ah.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		d.malformed(err.Error())
 		return ""
@@ -783,11 +818,11 @@ func (d *Decoder) decodeAH(b []byte, wire, depth int) string {
 // call ID in the key, and the payload is what survives.
 func (d *Decoder) decodeGRE(b []byte, wire int) {
 	if err := d.gre.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-		d.setPayload(b, wire)
+		d.setOpaquePayload(b, wire)
 		d.malformed(err.Error())
 		return
 	}
-	d.setPayload(d.gre.Payload, wire-len(d.gre.Contents))
+	d.setOpaquePayload(d.gre.Payload, wire-len(d.gre.Contents))
 	d.cur.GRE = d.gre.Info()
 	d.emitCur(KindGRE)
 }
@@ -861,7 +896,7 @@ func (d *Decoder) fragment(key fragKey, proto uint8, b []byte, wire, off int, mo
 		}
 		d.cur.SrcPort, d.cur.DstPort = sp, dp
 	}
-	d.setPayload(h, hn)
+	d.setOpaquePayload(h, hn)
 	d.emitCur(KindIPFragment)
 
 	st := d.frags.add(d, key, proto, b, wire, off, more)

@@ -2,9 +2,12 @@ package decode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"sort"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
 // IP fragment reassembly for IPv4 (RFC 791 §3.2) and IPv6 (RFC 8200 §4.5).
@@ -218,6 +221,13 @@ func (f *defragmenter) report(d *Decoder, st *fragSet, reason string) {
 	}
 	if !st.key.v6 {
 		p.Proto = st.key.proto
+	}
+	if st.proto == uint8(layers.IPProtocolUDP) && len(st.ranges) > 0 && st.ranges[0].start == 0 && st.ranges[0].end >= 12 {
+		// The first fragment shows the start of the UDP payload: on the
+		// NAT-T port, four zero octets put IKE behind the non-ESP marker
+		// and anything else is ESP (RFC 3948 §2.2), which tells an IKE
+		// message lost to fragmentation from an ESP packet.
+		p.NonESPMarker = binary.BigEndian.Uint32(st.data[8:12]) == 0
 	}
 	d.emit(&p)
 }

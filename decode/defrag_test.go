@@ -125,6 +125,27 @@ func TestFragmentsIPv4(t *testing.T) {
 		if st.FragmentSetsDropped != 1 {
 			t.Errorf("FragmentSetsDropped = %d, want 1", st.FragmentSetsDropped)
 		}
+		if !got[2].NonESPMarker {
+			t.Error("incomplete IKE datagram: NonESPMarker not set from its first fragment")
+		}
+	})
+	t.Run("incomplete ESP in UDP", func(t *testing.T) {
+		// The same datagram as ESP in UDP: the first fragment's payload
+		// starts with an SPI, not the marker.
+		esp := udpDatagram(t, testIPA, testIPB, 4500, 4500, append([]byte{0xc0, 0, 0, 1, 0, 0, 0, 1}, make([]byte, 240)...))
+		var fs [][]byte
+		for _, f := range splitEven(len(esp), 96)[:2] {
+			fs = append(fs, ipv4Fragment(t, testIPA, testIPB, 0x4343, layers.IPProtocolUDP, esp, f))
+		}
+		got, _ := decodeFrames(t, Options{}, fs...)
+		if len(got) != 3 || got[2].Kind != KindMalformed || got[2].NonESPMarker {
+			t.Errorf("got %+v, want the incomplete datagram without the marker", summarize(got))
+		}
+		// Without its first fragment nothing is known.
+		got, _ = decodeFrames(t, Options{}, frames[1], frames[2])
+		if len(got) != 3 || got[2].Kind != KindMalformed || got[2].NonESPMarker {
+			t.Errorf("got %+v, want the incomplete datagram without the marker", summarize(got))
+		}
 	})
 	t.Run("timeout", func(t *testing.T) {
 		d := NewDecoder(Options{})

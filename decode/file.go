@@ -21,6 +21,14 @@ func ReadFile(path string, opts Options, fn func(*Packet)) (Stats, error) {
 		return Stats{}, err
 	}
 	defer r.Close()
+	return ReadPackets(r, opts, fn)
+}
+
+// ReadPackets is [ReadFile] for a capture opened with [NewReader], such as
+// one read through a reader that counts bytes or can be cancelled: it
+// decodes every record of r and calls fn for each packet, then for those
+// that Flush reports. It does not close r.
+func ReadPackets(r *Reader, opts Options, fn func(*Packet)) (Stats, error) {
 	d := NewDecoder(opts)
 	var rec Record
 	var readErr error

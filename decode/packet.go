@@ -91,8 +91,10 @@ type Packet struct {
 	PayloadHash uint64
 
 	// NonESPMarker is set for IKE preceded by the four-zero-octet non-ESP
-	// marker (UDP 4500, RFC 3948 §2.2). TCPEncap is set for IKE and ESP
-	// carried in an RFC 9329 TCP stream.
+	// marker (UDP 4500, RFC 3948 §2.2), and for a UDP datagram given up
+	// with fragments missing (KindMalformed with Fragments) whose first
+	// fragment shows the marker. TCPEncap is set for IKE and ESP carried
+	// in an RFC 9329 TCP stream.
 	NonESPMarker bool
 	TCPEncap     bool
 

@@ -43,24 +43,55 @@ type Analysis struct {
 	// datagrams.
 	Quality Quality
 
-	flowIndex map[Key]*Flow
+	flowIndex map[flowKey]*Flow
 	saIndex   map[saKey]*ESPSA
 	tunnelIdx map[tunnelKey]*Tunnel
+
+	// For an analysis made with Options.SummarizeOther, otherTotal and
+	// otherTwoWay count the conversations without a flow (Flow.others
+	// holds the directions of other traffic on those with one).
+	otherTotal, otherTwoWay int
 }
 
 // FlowOf returns the flow a packet of this capture belongs to, or nil.
 func (a *Analysis) FlowOf(p *decode.Packet) *Flow {
-	k, _ := PacketKey(p)
+	k, _ := packetFlowKey(p)
 	return a.flowIndex[k]
+}
+
+// Conversations returns the number of the capture's conversations that are
+// not one-way by nature (UDP, TCP and other protocols, where ESP, AH and
+// GRE flows are one-way), and how many of them carried packets in both
+// directions. It counts the flows of Flows and, for an analysis made with
+// Options.SummarizeOther, the conversations summarised without a flow, with
+// the same result as without the option.
+func (a *Analysis) Conversations() (twoWay, total int) {
+	for _, f := range a.Flows {
+		if f.Key.Directional() {
+			continue
+		}
+		total++
+		dirs := f.others
+		if f.Packets[DirAB] > 0 {
+			dirs |= 1 << DirAB
+		}
+		if f.Packets[DirBA] > 0 {
+			dirs |= 1 << DirBA
+		}
+		if dirs == 1<<DirAB|1<<DirBA {
+			twoWay++
+		}
+	}
+	return twoWay + a.otherTwoWay, total + a.otherTotal
 }
 
 // SAOf returns the ESP or AH SA of a packet of this capture, or nil.
 func (a *Analysis) SAOf(p *decode.Packet) *ESPSA {
 	switch p.Kind {
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
-		return a.saIndex[saKey{spi: p.ESP.SPI, dst: p.Dst}]
+		return a.saIndex[newSAKey(p.ESP.SPI, false, p.Dst)]
 	case decode.KindAH:
-		return a.saIndex[saKey{spi: p.AH.SPI, ah: true, dst: p.Dst}]
+		return a.saIndex[newSAKey(p.AH.SPI, true, p.Dst)]
 	}
 	return nil
 }
@@ -120,7 +151,30 @@ func (t *Table) Finish(c Capture) *Analysis {
 	})
 	a.Sessions = t.pptp.sessions
 	a.flowIndex, a.saIndex, a.tunnelIdx = t.flows, t.sas, t.tunnels
+	if t.others != nil {
+		a.summarize(t.others, t.flows)
+		t.others = nil
+	}
+	t.finishPeerTraces()
 	return a
+}
+
+// summarize counts the conversations that Options.SummarizeOther kept
+// without a flow, and merges the directions of those that have a flow too.
+func (a *Analysis) summarize(others map[flowKey]uint8, flows map[flowKey]*Flow) {
+	for k, dirs := range others {
+		if f := flows[k]; f != nil {
+			f.others = dirs
+			continue
+		}
+		if k.directional() {
+			continue
+		}
+		a.otherTotal++
+		if dirs == 1<<DirAB|1<<DirBA {
+			a.otherTwoWay++
+		}
+	}
 }
 
 // unansweredAfter is how long a request may wait for its answer at the end
@@ -235,8 +289,13 @@ func uniqueSorted(s []int) []int {
 
 // Analyze reads one capture and builds its analysis. A corrupt or truncated
 // file still yields the analysis of everything before the fault, with
-// Capture.ReadError set.
+// Capture.ReadError set. With opts.SummarizeOther the table runs on a
+// goroutine of its own, fed in batches, while src.Read's goroutine decodes;
+// a panic on either goes on in the caller's goroutine.
 func Analyze(src Source, dopts decode.Options, opts Options) *Analysis {
+	if opts.SummarizeOther {
+		return analyzeSplit(src, dopts, opts)
+	}
 	return analyze(src, dopts, opts, nil)
 }
 

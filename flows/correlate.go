@@ -131,6 +131,8 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	if opts.Window <= 0 {
 		opts.Window = DefaultWindow
 	}
+	// Matching the captures needs the flows of all their traffic.
+	opts.Flows.SummarizeOther = false
 	var a [2]*Analysis
 	var anchors [2]*anchorSet
 	var wg sync.WaitGroup

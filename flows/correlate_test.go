@@ -168,3 +168,41 @@ func TestCorrelationProperties(t *testing.T) {
 		})
 	}
 }
+
+// TestCorrelateCutInside checks that, when the inside file ends in the
+// middle of a record, outside packets whose inside sighting would come
+// after the last readable one are not counted as dropped: the inside
+// capture may have had them in the part that was lost.
+func TestCorrelateCutInside(t *testing.T) {
+	inside := nattInside(30)
+	nat := pt.NAT{Map: nattNAT, Offset: 7300 * time.Millisecond, Delay: time.Millisecond}
+	outside := nat.Translate(inside)
+	// The inside file stops right after the client's ESP of one second:
+	// the gateway's ESP of the same second is outside only, its inside
+	// copy being in the lost record.
+	cut := slices.IndexFunc(inside, func(p decode.Packet) bool {
+		return p.Kind == decode.KindUDPESP && p.ESP.Seq == 20 && p.ESP.SPI == 0xc0ffee02
+	})
+	src := Packets("in.pcap", inside[:cut])
+	read := src.Read
+	src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		st, _ := read(opts, fn)
+		return st, &decode.FormatError{File: "in.pcap", Offset: 9999, Err: decode.ErrTruncated}
+	}
+	c := Correlate(src, Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	for _, sa := range c.Outside.SAs {
+		if sa.Fate.Dropped != 0 {
+			t.Errorf("SA %#x: %d dropped (%v), want none: the inside file was cut", sa.SPI, sa.Fate.Dropped, sa.Fate.DroppedFrames.List())
+		}
+	}
+	// Read to its end, the same inside capture does show the loss: a
+	// capture is taken to run a window beyond its last packet.
+	c = Correlate(Packets("in.pcap", inside[:cut]), Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	dropped := 0
+	for _, sa := range c.Outside.SAs {
+		dropped += sa.Fate.Dropped
+	}
+	if dropped == 0 {
+		t.Error("without the read error: no packet dropped, want the edge packets counted")
+	}
+}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math"
 	"net/netip"
 	"time"
 
@@ -14,18 +15,37 @@ const sampleSize = 6
 
 // Frames is a bounded sample of frame numbers: the first few and the last
 // few, with a count of all.
+//
+// The numbers are kept in 32 bits, as Wireshark numbers frames
+// (frame.number is a 32-bit field): a number beyond 4294967295, which no
+// capture Wireshark can open reaches, is kept as 4294967295. Tunnels, SAs
+// and flows hold a dozen samples each, so their size counts.
 type Frames struct {
-	first [sampleSize]int
-	last  [sampleSize]int // ring
+	// The count and the ring of the latest frames come first: once the
+	// first ones are in, adding a frame touches them alone, in one cache
+	// line.
 	n     int
+	last  [sampleSize]uint32 // ring
+	first [sampleSize]uint32
+}
+
+// frameNumber is a frame number as Frames keeps it.
+func frameNumber(frame int) uint32 {
+	switch {
+	case frame < 0:
+		return 0
+	case uint64(frame) > math.MaxUint32:
+		return math.MaxUint32
+	}
+	return uint32(frame)
 }
 
 // Add records a frame.
 func (f *Frames) Add(frame int) {
 	if f.n < sampleSize {
-		f.first[f.n] = frame
+		f.first[f.n] = frameNumber(frame)
 	} else {
-		f.last[(f.n-sampleSize)%sampleSize] = frame
+		f.last[(f.n-sampleSize)%sampleSize] = frameNumber(frame)
 	}
 	f.n++
 }
@@ -37,20 +57,21 @@ func (f *Frames) Count() int { return f.n }
 // ones then the latest ones.
 func (f *Frames) List() []int {
 	out := make([]int, 0, 2*sampleSize)
-	k := f.n
-	if k > sampleSize {
-		k = sampleSize
+	k := min(f.n, sampleSize)
+	for _, fr := range f.first[:k] {
+		out = append(out, int(fr))
 	}
-	out = append(out, f.first[:k]...)
 	if f.n > sampleSize {
 		tail := f.n - sampleSize
 		if tail > sampleSize {
 			start := tail % sampleSize
 			for i := 0; i < sampleSize; i++ {
-				out = append(out, f.last[(start+i)%sampleSize])
+				out = append(out, int(f.last[(start+i)%sampleSize]))
 			}
 		} else {
-			out = append(out, f.last[:tail]...)
+			for _, fr := range f.last[:tail] {
+				out = append(out, int(fr))
+			}
 		}
 	}
 	return out
@@ -61,7 +82,7 @@ func (f *Frames) First() int {
 	if f.n == 0 {
 		return 0
 	}
-	return f.first[0]
+	return int(f.first[0])
 }
 
 // Last returns the last frame added, or 0.
@@ -70,24 +91,32 @@ func (f *Frames) Last() int {
 	case f.n == 0:
 		return 0
 	case f.n <= sampleSize:
-		return f.first[f.n-1]
+		return int(f.first[f.n-1])
 	}
-	return f.last[(f.n-sampleSize-1)%sampleSize]
+	return int(f.last[(f.n-sampleSize-1)%sampleSize])
 }
 
 // Flow is one conversation: a UDP or TCP 5-tuple (both directions), an ESP
 // or AH security association (one direction), or a GRE call (one direction).
 type Flow struct {
-	Key     Key
+	// What every packet updates comes first, to share cache lines.
 	Packets [2]int   // by Dir
 	Bytes   [2]int64 // wire bytes, by Dir
-	Kinds   [decode.NumKinds]int
-	First   time.Time
 	Last    time.Time
-	Frames  Frames
 	Tunnel  int // the tunnel this flow carries, 0 if none
+	Frames  Frames
+	Kinds   [decode.NumKinds]int
+	Key     Key
+	First   time.Time
 	// Fate is filled by correlation with the other capture.
 	Fate Fate
+
+	// sa is the ESP or AH SA of each direction's latest packet, if any.
+	sa [2]*ESPSA
+	// others holds, with Options.SummarizeOther, the directions (bit
+	// 1<<Dir) of the conversation's packets that were not VPN traffic,
+	// which the flow does not count.
+	others uint8
 }
 
 // Total returns the packets of both directions.
@@ -133,28 +162,31 @@ func (f *Fate) addDelay(d time.Duration) {
 // ESPSA is one ESP (or AH) security association seen on the wire: one SPI in
 // one direction, however it was carried (raw, in UDP, in TCP).
 type ESPSA struct {
-	SPI       uint32
-	AH        bool
-	Src, Dst  netip.Addr
-	SrcPort   uint16 // of the latest packet; 0 for raw ESP
-	DstPort   uint16
-	Raw       int // packets as IP protocol 50/51
-	UDP       int // packets inside UDP (RFC 3948)
-	TCP       int // packets inside TCP (RFC 9329)
-	First     time.Time
-	Last      time.Time
-	Frames    Frames
-	FirstSeq  uint32
-	MaxSeq    uint32
-	Missing   int // sequence numbers skipped over (gaps), counted as they are jumped
-	Repeated  int // sequence numbers at or below the highest seen (duplicates or reordering)
-	GapFrames Frames
-	DupFrames Frames
+	// What every packet reads or updates comes first, to share cache
+	// lines.
+	SPI      uint32
+	SrcPort  uint16 // of the latest packet; 0 for raw ESP
+	DstPort  uint16
+	AH       bool
+	Raw      int // packets as IP protocol 50/51
+	UDP      int // packets inside UDP (RFC 3948)
+	TCP      int // packets inside TCP (RFC 9329)
+	FirstSeq uint32
+	MaxSeq   uint32
+	Src, Dst netip.Addr
+	Last     time.Time
+	Frames   Frames
 	// Tunnel is the tunnel the SA was attached to (0: none). Child SA SPIs
 	// are negotiated inside encrypted messages, so the link is inferred from
 	// endpoints and timing; Inferred says so.
 	Tunnel   int
 	Inferred bool
+
+	First     time.Time
+	Missing   int // sequence numbers skipped over (gaps), counted as they are jumped
+	Repeated  int // sequence numbers at or below the highest seen (duplicates or reordering)
+	GapFrames Frames
+	DupFrames Frames
 	// Fate is filled by correlation with the other capture.
 	Fate Fate
 	// Lost holds the sequence numbers of the SA's packets that the other

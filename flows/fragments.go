@@ -96,11 +96,17 @@ func (tun *Tunnel) noteIKE(from Role, p *decode.Packet) {
 func isIKEPort(p uint16) bool { return p == 0 || p == 500 || p == 4500 }
 
 // noteIncomplete attaches a datagram that could not be reassembled to the
-// tunnel between its addresses, when it may have been IKE.
+// tunnel between its addresses, when it may have been IKE: on port 500, or
+// on the NAT-T port with the non-ESP marker at the start of its first
+// fragment (RFC 3948 §2.2; without it, it was ESP in UDP), or with its
+// first fragment, and so its ports, missing.
 func (t *Table) noteIncomplete(p *decode.Packet) {
 	// One IKE port is enough: a NAT translates the other (4500 to a
 	// random port).
 	if p.Proto != ProtoUDP || !isIKEPort(p.SrcPort) && !isIKEPort(p.DstPort) {
+		return
+	}
+	if p.SrcPort != 0 && p.SrcPort != 500 && p.DstPort != 500 && !p.NonESPMarker {
 		return
 	}
 	tun := t.peers[newAddrPair(p.Src, p.Dst)]

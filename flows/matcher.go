@@ -309,6 +309,13 @@ func (m *matcher) expire(before time.Time) {
 
 func (m *matcher) unmatched(e *pending) {
 	c := m.c
+	if m.nearCutEnd(e.side, e.t) {
+		// Its other sighting may lie in the part of the other capture
+		// that could not be read: not comparable, rather than lost.
+		c.Compared[e.side]--
+		m.outsideOverlap(m.analysis(e.side), &e.p)
+		return
+	}
 	c.Unmatched[e.side]++
 	// From the far side: inbound on the inside capture (to an inside-only
 	// host), outbound on the outside capture (from the NAT's address).
@@ -340,6 +347,23 @@ func (m *matcher) unmatched(e *pending) {
 			f.DroppedFrames.Add(e.p.Frame)
 		}
 	}
+}
+
+// nearCutEnd reports whether a packet of one side, at t on the inside
+// clock, came within the matching window of the end of the other capture
+// when that capture could not be read to its end (a truncated or corrupt
+// file): the other sighting may be in the part that was lost, and the
+// capture's last readable packet says nothing about when it stopped. A
+// capture read to its end is taken to have run a window beyond its last
+// packet, as the overlap is.
+func (m *matcher) nearCutEnd(side Side, t time.Time) bool {
+	other := m.c.Inside
+	last := other.Capture.Last
+	if side == SideInside {
+		other = m.c.Outside
+		last = m.c.ToInside(other.Capture.Last)
+	}
+	return other.Capture.ReadError != nil && t.After(last.Add(-m.window))
 }
 
 func fateOf(f *Flow) *Fate {

@@ -70,16 +70,18 @@ const (
 // Path is the traffic one peer of a tunnel sent one way: one kind, from one
 // endpoint to one endpoint. Raw ESP has port 0.
 type Path struct {
-	From     Role
-	Kind     PathKind
-	Src, Dst netip.AddrPort
-	Packets  int
+	// What every packet of the path reads or updates comes first.
+	From      Role
+	Kind      PathKind
+	Src, Dst  netip.AddrPort
+	Packets   int
+	Last      time.Time
+	LastFrame int
+	Frames    Frames
 	// Retransmissions counts IKE messages that repeated an earlier one.
 	Retransmissions int
-	First, Last     time.Time
+	First           time.Time
 	FirstFrame      int
-	LastFrame       int
-	Frames          Frames
 }
 
 // StaleSend is traffic a peer sent over UDP encapsulation (IKE behind the
@@ -109,13 +111,18 @@ type StaleSend struct {
 
 // IdleGap is a time without any VPN packet between two peers.
 type IdleGap struct {
-	Start, End time.Time
-	// BeforeFrame and AfterFrame are the packets around the gap.
-	BeforeFrame, AfterFrame int
+	// base is, by Addrs index, how many packets other than keepalives the
+	// address had sent before the gap ended (PeerTrace.sent). It and
+	// Resumed, which packets update, come first.
+	base [2]int
 	// Resumed samples the frames of the packets other than keepalives that
 	// each address of the pair sent from the end of the gap on, indexed
 	// like PeerTrace.Addrs.
 	Resumed [2]Frames
+
+	Start, End time.Time
+	// BeforeFrame and AfterFrame are the packets around the gap.
+	BeforeFrame, AfterFrame int
 }
 
 // Duration returns the gap's length.
@@ -126,14 +133,41 @@ func (g *IdleGap) Duration() time.Duration { return g.End.Sub(g.Start) }
 // tunnel, but the NAT's mapping timer runs on across it.
 type PeerTrace struct {
 	// Addrs are the two addresses, lower first.
-	Addrs       [2]netip.Addr
-	Packets     int
-	Keepalives  [2]int // by Addrs index of the sender
-	First, Last time.Time
-	LastFrame   int
+	Addrs     [2]netip.Addr
+	Packets   int
+	Last      time.Time
+	LastFrame int
 	// Gaps are the largest idle gaps of a second or more, at most
 	// maxGaps, in time order.
 	Gaps []IdleGap
+
+	// sent counts, by Addrs index, the packets other than keepalives each
+	// address sent, with the latest frames. A gap's Resumed is its first
+	// frames, added as they come, then the latest frames of sent, taken
+	// when the table is finished (finishResumed): every packet would
+	// otherwise update every gap, while the latest frames after each gap
+	// are the same ones.
+	sent [2]frameRing
+
+	Keepalives [2]int // by Addrs index of the sender
+	First      time.Time
+
+	// smallest indexes the shortest of maxGaps gaps kept, which a longer
+	// new gap replaces, and smallestDur is its duration.
+	smallest    int
+	smallestDur time.Duration
+}
+
+// frameRing counts frames and keeps the latest ones, as the second half
+// of [Frames] does.
+type frameRing struct {
+	n    int
+	last [sampleSize]uint32
+}
+
+func (r *frameRing) add(frame int) {
+	r.last[r.n%sampleSize] = frameNumber(frame)
+	r.n++
 }
 
 // Index returns the index of an address in Addrs, or -1.
@@ -165,7 +199,9 @@ func (pt *PeerTrace) add(p *decode.Packet) {
 	idx := pt.Index(p.Src)
 	if pt.Packets > 0 {
 		if gap := p.Time.Sub(pt.Last); gap >= minGap {
-			pt.addGap(IdleGap{Start: pt.Last, End: p.Time, BeforeFrame: pt.LastFrame, AfterFrame: p.Frame})
+			g := IdleGap{Start: pt.Last, End: p.Time, BeforeFrame: pt.LastFrame, AfterFrame: p.Frame}
+			g.base = [2]int{pt.sent[0].n, pt.sent[1].n}
+			pt.addGap(g, gap)
 		}
 	} else {
 		pt.First = p.Time
@@ -176,9 +212,13 @@ func (pt *PeerTrace) add(p *decode.Packet) {
 			pt.Keepalives[idx]++
 		}
 	} else if idx >= 0 {
-		for i := range pt.Gaps {
+		// Gaps are in time order, so those still taking their first
+		// frames are the latest ones.
+		n := pt.sent[idx].n
+		for i := len(pt.Gaps) - 1; i >= 0 && n-pt.Gaps[i].base[idx] < sampleSize; i-- {
 			pt.Gaps[i].Resumed[idx].Add(p.Frame)
 		}
+		pt.sent[idx].add(p.Frame)
 	}
 	if p.Time.After(pt.Last) || pt.Packets == 1 {
 		pt.Last = p.Time
@@ -186,27 +226,65 @@ func (pt *PeerTrace) add(p *decode.Packet) {
 	}
 }
 
-// addGap keeps the maxGaps largest gaps in time order: a new gap is the
-// latest, so appending keeps the order.
-func (pt *PeerTrace) addGap(g IdleGap) {
+// addGap keeps the maxGaps largest gaps in time order: a new gap, d long,
+// is the latest, so appending keeps the order.
+func (pt *PeerTrace) addGap(g IdleGap, d time.Duration) {
 	if len(pt.Gaps) < maxGaps {
 		if pt.Gaps == nil {
 			pt.Gaps = make([]IdleGap, 0, maxGaps)
 		}
 		pt.Gaps = append(pt.Gaps, g)
+		if len(pt.Gaps) == maxGaps {
+			pt.findSmallest()
+		}
 		return
 	}
-	small := 0
-	for i := range pt.Gaps {
-		if pt.Gaps[i].Duration() < pt.Gaps[small].Duration() {
-			small = i
+	if d <= pt.smallestDur {
+		return
+	}
+	copy(pt.Gaps[pt.smallest:], pt.Gaps[pt.smallest+1:])
+	pt.Gaps[len(pt.Gaps)-1] = g
+	pt.findSmallest()
+}
+
+// findSmallest finds the first of the shortest gaps.
+func (pt *PeerTrace) findSmallest() {
+	pt.smallest, pt.smallestDur = 0, pt.Gaps[0].Duration()
+	for i := 1; i < len(pt.Gaps); i++ {
+		if d := pt.Gaps[i].Duration(); d < pt.smallestDur {
+			pt.smallest, pt.smallestDur = i, d
 		}
 	}
-	if g.Duration() <= pt.Gaps[small].Duration() {
-		return
+}
+
+// finishResumed completes each gap's Resumed with the latest frames: those
+// of sent, of which the gap's packets are the tail. Add keeps only a gap's
+// first frames.
+func (pt *PeerTrace) finishResumed() {
+	for i := range pt.Gaps {
+		g := &pt.Gaps[i]
+		for idx := range g.Resumed {
+			s, r := &pt.sent[idx], &g.Resumed[idx]
+			n := s.n - g.base[idx]
+			if n <= sampleSize {
+				continue
+			}
+			// The gap's jth packet is sent's (base+j)th, which the ring
+			// keeps at last[(base+j)%sampleSize]; Frames keeps the gap's
+			// jth at last[(j-sampleSize)%sampleSize] once j ≥ sampleSize.
+			for j := max(sampleSize, n-sampleSize); j < n; j++ {
+				r.last[(j-sampleSize)%sampleSize] = s.last[(g.base[idx]+j)%sampleSize]
+			}
+			r.n = n
+		}
 	}
-	copy(pt.Gaps[small:], pt.Gaps[small+1:])
-	pt.Gaps[len(pt.Gaps)-1] = g
+}
+
+// finishPeerTraces completes the traces of all address pairs.
+func (t *Table) finishPeerTraces() {
+	for _, pt := range t.natPeers {
+		pt.finishResumed()
+	}
 }
 
 // NATTrace is what a tunnel's packets tell about NAT traversal. It covers
@@ -214,9 +292,18 @@ func (pt *PeerTrace) addGap(g IdleGap) {
 // SA first seen before any IKE message of its tunnel (a capture that began
 // mid-tunnel) is attached only at the end and is not traced.
 type NATTrace struct {
+	// Peers is the trace of the addresses of the tunnel's first packet.
+	Peers *PeerTrace
 	// Paths lists the paths in the order they were first used; packets of
 	// paths beyond maxPaths are counted in PathsOverflow.
-	Paths         []*Path
+	Paths []*Path
+
+	// What every packet of the tunnel reads comes first, with Peers and
+	// Paths, to share cache lines.
+	lastPath [2]*Path           // by Role: the path of its previous packet
+	retrans  int                // the tunnel's retransmissions seen so far
+	cur      [2]currentEndpoint // by Role
+
 	PathsOverflow int
 	// Stale lists traffic sent to endpoints the other peer had left.
 	Stale []*StaleSend
@@ -233,13 +320,8 @@ type NATTrace struct {
 	// NATOA samples the IKEv1 messages with NAT-OA payloads (RFC 3947
 	// §5.2).
 	NATOA Frames
-	// Peers is the trace of the addresses of the tunnel's first packet.
-	Peers *PeerTrace
 
-	cur      [2]currentEndpoint // by Role
-	retrans  int                // the tunnel's retransmissions seen so far
-	lastPath [2]int             // by Role: index of the path of its previous packet
-	floatAt  time.Time          // capture time of the float
+	floatAt time.Time // capture time of the float
 }
 
 // currentEndpoint is the endpoint a peer latest sent UDP-encapsulated
@@ -383,12 +465,12 @@ func (tr *NATTrace) add(tun *Tunnel, p *decode.Packet, pt *PeerTrace) {
 // path finds or creates a path; nil when the tunnel has maxPaths already.
 func (tr *NATTrace) path(from Role, kind PathKind, src, dst netip.AddrPort, p *decode.Packet) *Path {
 	match := func(x *Path) bool { return x.From == from && x.Kind == kind && x.Src == src && x.Dst == dst }
-	if i := tr.lastPath[from]; i < len(tr.Paths) && match(tr.Paths[i]) {
-		return tr.Paths[i]
+	if x := tr.lastPath[from]; x != nil && match(x) {
+		return x
 	}
-	for i, x := range tr.Paths {
+	for _, x := range tr.Paths {
 		if match(x) {
-			tr.lastPath[from] = i
+			tr.lastPath[from] = x
 			return x
 		}
 	}
@@ -402,7 +484,7 @@ func (tr *NATTrace) path(from Role, kind PathKind, src, dst netip.AddrPort, p *d
 		tr.Paths = make([]*Path, 0, 8)
 	}
 	tr.Paths = append(tr.Paths, x)
-	tr.lastPath[from] = len(tr.Paths) - 1
+	tr.lastPath[from] = x
 	return x
 }
 

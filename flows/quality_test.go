@@ -54,7 +54,11 @@ func TestQualityMalformedAndIncomplete(t *testing.T) {
 	reasm := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2, FirstFrame: 1,
 		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), Err: "ip: reassembled datagram: udp: length 9000 exceeds ip payload 2960"})
 	lost := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
-		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), SrcPort: 4500, DstPort: 4500,
+		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), SrcPort: 4500, DstPort: 4500, NonESPMarker: true,
+		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+	// The same on the NAT-T port without the marker: ESP in UDP, not IKE.
+	espLost := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
+		Src: ap("198.51.100.7:0").Addr(), Dst: ap("10.0.0.2:0").Addr(), SrcPort: 4500, DstPort: 4500,
 		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
 	end := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2,
 		Src: ap("198.51.100.7:0").Addr(), Dst: ap("10.0.0.2:0").Addr(),
@@ -73,13 +77,13 @@ func TestQualityMalformedAndIncomplete(t *testing.T) {
 	if got := q.MalformedFrames.List(); len(got) != 3 || got[2] != reasm.Frame {
 		t.Errorf("malformed frames = %v", got)
 	}
-	if q.Incomplete != 3 || q.IncompleteAtEnd != 1 {
-		t.Errorf("incomplete %d at end %d, want 3, 1", q.Incomplete, q.IncompleteAtEnd)
+	if q.Incomplete != 4 || q.IncompleteAtEnd != 1 {
+		t.Errorf("incomplete %d at end %d, want 4, 1", q.Incomplete, q.IncompleteAtEnd)
 	}
 	fr := a.Tunnels[0].IKEFragments
 	if fr.Incomplete != 2 || fr.IncompleteByRole != [2]int{1, 1} || fr.IncompleteAtEnd != 1 || fr.IncompleteFragments != 3 {
-		t.Errorf("tunnel incomplete %d by role %v at end %d fragments %d; want 2, [1 1], 1, 3 (the DNS datagram %d is not IKE)",
-			fr.Incomplete, fr.IncompleteByRole, fr.IncompleteAtEnd, fr.IncompleteFragments, other.Frame)
+		t.Errorf("tunnel incomplete %d by role %v at end %d fragments %d; want 2, [1 1], 1, 3 (the ESP datagram %d and the DNS datagram %d are not IKE)",
+			fr.Incomplete, fr.IncompleteByRole, fr.IncompleteAtEnd, fr.IncompleteFragments, espLost.Frame, other.Frame)
 	}
 	if got := fr.IncompleteFrames.List(); len(got) != 2 || got[0] != lost.Frame || got[1] != end.Frame {
 		t.Errorf("tunnel incomplete frames = %v, want [%d %d]", got, lost.Frame, end.Frame)

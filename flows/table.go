@@ -16,6 +16,19 @@ type Options struct {
 	MaxFlows int
 	// MaxTunnels caps the tunnels tracked. Zero means DefaultMaxTunnels.
 	MaxTunnels int
+	// SummarizeOther keeps no [Flow] for packets that are not VPN traffic
+	// (decode.KindOther): of each conversation the table remembers only
+	// the directions such packets took, a few dozen bytes instead of a
+	// Flow's several hundred, and [Analysis.Conversations] counts it.
+	// [Analysis.Flows] then holds flows of VPN packets only. The
+	// conversations count against MaxFlows as flows do, so that the same
+	// ones overflow either way. It is for analysing a capture alone, where
+	// rules ask of the other traffic no more than whether it went both
+	// ways; [Correlate] ignores it, because matching two captures needs
+	// the flows of all traffic. With it, [Analyze] runs the table on a
+	// goroutine of its own while the source's goroutine decodes, so that a
+	// capture uses two cores.
+	SummarizeOther bool
 }
 
 // Defaults for the caps: generous for a VPN concentrator's capture, small
@@ -32,13 +45,19 @@ const (
 type Table struct {
 	opts Options
 
-	flows     map[Key]*Flow
+	flows     map[flowKey]*Flow
 	flowOrder []*Flow
+	// others holds, with Options.SummarizeOther, the directions in which
+	// each conversation carried packets that are not VPN traffic (bit
+	// 1<<Dir); shared counts the conversations that are in both maps,
+	// those that carried VPN packets too.
+	others map[flowKey]uint8
+	shared int
 	// OverflowFlows counts flows not tracked because of MaxFlows, and
 	// OverflowPackets their packets.
 	OverflowFlows   int
 	OverflowPackets int
-	overflowKeys    map[Key]struct{}
+	overflowKeys    map[flowKey]struct{}
 
 	tunnels     map[tunnelKey]*Tunnel
 	tunnelOrder []*Tunnel
@@ -67,12 +86,6 @@ type tunnelKey struct {
 	spiI    uint64
 }
 
-type saKey struct {
-	spi uint32
-	ah  bool
-	dst netip.Addr
-}
-
 // addrPair is an unordered pair of addresses.
 type addrPair struct{ a, b netip.Addr }
 
@@ -91,27 +104,43 @@ func NewTable(opts Options) *Table {
 	if opts.MaxTunnels <= 0 {
 		opts.MaxTunnels = DefaultMaxTunnels
 	}
-	return &Table{
+	t := &Table{
 		opts:    opts,
-		flows:   make(map[Key]*Flow),
+		flows:   make(map[flowKey]*Flow),
 		tunnels: make(map[tunnelKey]*Tunnel),
 		peers:   make(map[addrPair]*Tunnel),
 		sas:     make(map[saKey]*ESPSA),
 		pptp:    newPPTPTracker(),
 	}
+	if opts.SummarizeOther {
+		t.others = make(map[flowKey]uint8)
+	}
+	return t
 }
 
 // Add accounts one packet. Packets must come in capture order.
 func (t *Table) Add(p *decode.Packet) {
+	t.count(p)
+	t.account(p)
+}
+
+// count adds a packet to the capture's totals: Packets, Kinds, First and
+// Last. It touches nothing else of the table.
+func (t *Table) count(p *decode.Packet) {
 	t.Packets++
 	t.Kinds[p.Kind]++
-	t.noteQuality(p)
 	if t.First.IsZero() || p.Time.Before(t.First) {
 		t.First = p.Time
 	}
 	if p.Time.After(t.Last) {
 		t.Last = p.Time
 	}
+}
+
+// account accounts a packet already counted to its flow, tunnel, SA or
+// session.
+func (t *Table) account(p *decode.Packet) {
+	t.noteQuality(p)
 	if p.Kind == decode.KindIPFragment {
 		// The reassembled datagram is accounted when it completes; the
 		// fragments themselves belong to no flow.
@@ -120,7 +149,11 @@ func (t *Table) Add(p *decode.Packet) {
 	if !p.Src.IsValid() || !p.Dst.IsValid() {
 		return
 	}
-	f := t.flow(p)
+	if p.Kind == decode.KindOther && t.others != nil {
+		t.addOther(p)
+		return
+	}
+	f, dir := t.flow(p)
 	switch p.Kind {
 	case decode.KindIKE:
 		if p.IKE != nil {
@@ -135,13 +168,13 @@ func (t *Table) Add(p *decode.Packet) {
 			t.trace(p, t.addIKE(p))
 		}
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
-		sa := t.addSA(p, p.ESP, false)
+		sa := t.addSA(p, p.ESP, false, f, dir)
 		if f != nil && sa.Tunnel != 0 && f.Key.Proto != ProtoESP {
 			f.Tunnel = sa.Tunnel
 		}
 		t.trace(p, t.tunnelByID(sa.Tunnel))
 	case decode.KindAH:
-		t.addSA(p, p.AH, true)
+		t.addSA(p, p.AH, true, f, dir)
 	case decode.KindNATKeepalive:
 		if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
 			tun.Keepalives.add(tun.roleOfSource(p), p.Time, p.Frame)
@@ -181,28 +214,31 @@ func PacketKey(p *decode.Packet) (Key, Dir) {
 	return NewKey(p.Proto, src, dst, id)
 }
 
-// flow finds or creates the packet's flow; nil when the table is full.
-func (t *Table) flow(p *decode.Packet) *Flow {
-	k, dir := PacketKey(p)
+// flow finds or creates the packet's flow and returns it with the packet's
+// direction in it; nil when the table is full.
+func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
+	k, dir := packetFlowKey(p)
 	f := t.flows[k]
 	if f == nil {
-		if len(t.flows) >= t.opts.MaxFlows {
-			if t.overflowKeys == nil {
-				t.overflowKeys = make(map[Key]struct{})
-			}
-			// Count distinct overflowing flows, but bound even that set:
-			// past it, packets are still counted.
-			if _, ok := t.overflowKeys[k]; !ok && len(t.overflowKeys) < maxOverflowTracked {
-				t.overflowKeys[k] = struct{}{}
-				t.OverflowFlows++
-			}
-			t.OverflowPackets++
-			return nil
+		if _, seen := t.others[k]; seen {
+			// Known already, from packets that were not VPN traffic: no
+			// new conversation, so not subject to MaxFlows.
+			t.shared++
+		} else if t.tracked() >= t.opts.MaxFlows {
+			t.overflow(k)
+			return nil, dir
 		}
-		f = &Flow{Key: k, First: p.Time}
+		key, _ := PacketKey(p)
+		f = &Flow{Key: key, First: p.Time}
 		t.flows[k] = f
 		t.flowOrder = append(t.flowOrder, f)
 	}
+	f.add(p, dir)
+	return f, dir
+}
+
+// add accounts a packet of the flow going in direction dir.
+func (f *Flow) add(p *decode.Packet, dir Dir) {
 	f.Packets[dir]++
 	f.Bytes[dir] += int64(p.Length)
 	f.Kinds[p.Kind]++
@@ -210,23 +246,91 @@ func (t *Table) flow(p *decode.Packet) *Flow {
 		f.Last = p.Time
 	}
 	f.Frames.Add(p.Frame)
-	return f
 }
 
-func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool) *ESPSA {
-	k := saKey{spi: info.SPI, ah: ah, dst: p.Dst}
-	sa := t.sas[k]
-	if sa == nil {
-		sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
-		if len(t.sas) < t.opts.MaxFlows {
-			t.sas[k] = sa
-			t.saOrder = append(t.saOrder, sa)
+// tracked returns the number of conversations the table tracks, in flows
+// or summarised.
+func (t *Table) tracked() int { return len(t.flows) + len(t.others) - t.shared }
+
+// overflow counts a packet of a conversation the full table cannot track.
+func (t *Table) overflow(k flowKey) {
+	if t.overflowKeys == nil {
+		t.overflowKeys = make(map[flowKey]struct{})
+	}
+	// Count distinct overflowing flows, but bound even that set: past it,
+	// packets are still counted.
+	if _, ok := t.overflowKeys[k]; !ok && len(t.overflowKeys) < maxOverflowTracked {
+		t.overflowKeys[k] = struct{}{}
+		t.OverflowFlows++
+	}
+	t.OverflowPackets++
+}
+
+// addOther accounts a packet that is not VPN traffic when
+// Options.SummarizeOther is set: it notes the packet's direction in its
+// conversation.
+func (t *Table) addOther(p *decode.Packet) {
+	k, dir := packetFlowKey(p)
+	t.addOtherKey(k, dir)
+}
+
+// addOtherKey is addOther for a packet known by its flow key and
+// direction. A conversation that has a flow (it carried VPN packets too)
+// is summarised all the same, and counted once (Analysis.Conversations).
+func (t *Table) addOtherKey(k flowKey, dir Dir) {
+	bit := uint8(1) << dir
+	if seen, ok := t.others[k]; ok {
+		if seen&bit == 0 {
+			t.others[k] = seen | bit
 		}
-		if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
-			tun.attach(sa)
+		return
+	}
+	if _, ok := t.flows[k]; ok {
+		// Known already, from VPN packets: no new conversation.
+		t.shared++
+	} else if t.tracked() >= t.opts.MaxFlows {
+		t.overflow(k)
+		return
+	}
+	t.others[k] = bit
+}
+
+// addSA accounts an ESP or AH packet to its SA. f is the packet's flow
+// (nil when the flow table is full) and dir the packet's direction in it:
+// the flow remembers the SA each of its directions last had, which spares
+// the SA lookup for the next packet of the same SA.
+func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, dir Dir) *ESPSA {
+	var sa *ESPSA
+	if f != nil {
+		// A flow direction has one destination address, the SA's.
+		if c := f.sa[dir]; c != nil && c.SPI == info.SPI && c.AH == ah && c.Dst == p.Dst {
+			sa = c
 		}
 	}
-	sa.Src = p.Src
+	if sa == nil {
+		k := newSAKey(info.SPI, ah, p.Dst)
+		sa = t.sas[k]
+		stored := sa != nil
+		if sa == nil {
+			sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
+			if len(t.sas) < t.opts.MaxFlows {
+				t.sas[k] = sa
+				t.saOrder = append(t.saOrder, sa)
+				stored = true
+			}
+			if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
+				tun.attach(sa)
+			}
+		}
+		// Only an SA of the map stands for its key: one made while the
+		// map was full is made anew for every packet, as before.
+		if f != nil && stored {
+			f.sa[dir] = sa
+		}
+	}
+	if sa.Src != p.Src {
+		sa.Src = p.Src
+	}
 	sa.add(p, info.Seq)
 	if sa.Tunnel != 0 {
 		if tun := t.tunnelByID(sa.Tunnel); tun != nil {

@@ -70,14 +70,29 @@ type Tunnel struct {
 	// Initiator and Responder are the peers' latest address and port as
 	// seen in this capture; InitiatorFirst and ResponderFirst the ones of
 	// the first message.
-	Initiator, Responder           netip.AddrPort
+	Initiator, Responder netip.AddrPort
+
+	// What every packet of the tunnel (ESP, keepalives) reads or updates
+	// follows, to share cache lines: the tunnel has thousands of packets
+	// for a few IKE messages.
+	Last time.Time
+	// LargestGap is the longest time without any packet of the tunnel
+	// (IKE, ESP, keepalive) between its first and last packet.
+	LargestGap          time.Duration
+	lastActivity        time.Time
+	lastActivityFrame   int
+	GapBefore, GapAfter int // frames around the largest gap
+	// NATTrace follows the endpoints, stale sends and idle gaps of the
+	// tunnel's traffic (nattrace.go).
+	NATTrace NATTrace
+
 	InitiatorFirst, ResponderFirst netip.AddrPort
 	// Midstream is set when the capture began after the IKE SA was set up,
 	// so the roles are a guess.
 	Midstream bool
 
-	First, Last time.Time
-	Frames      Frames // IKE messages
+	First  time.Time
+	Frames Frames // IKE messages
 
 	Exchanges         []*Exchange
 	ExchangesOverflow int
@@ -107,13 +122,6 @@ type Tunnel struct {
 
 	Keepalives Keepalives
 
-	// LargestGap is the longest time without any packet of the tunnel
-	// (IKE, ESP, keepalive) between its first and last packet.
-	LargestGap          time.Duration
-	GapBefore, GapAfter int // frames around the largest gap
-	lastActivity        time.Time
-	lastActivityFrame   int
-
 	// IKEFragments summarises the size and IP fragmentation of the IKE
 	// messages; Strays lists responder messages sent to an address the
 	// initiator never used (StrayCount counts them all).
@@ -129,10 +137,6 @@ type Tunnel struct {
 
 	// Fate of the tunnel's IKE messages across the NAT (two captures).
 	Fate Fate
-
-	// NATTrace follows the endpoints, stale sends and idle gaps of the
-	// tunnel's traffic (nattrace.go).
-	NATTrace NATTrace
 
 	State         State
 	StateEvidence []int

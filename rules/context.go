@@ -122,6 +122,24 @@ func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
 		pairedOut[tp.Outside] = true
 		views = append(views, v)
 	}
+	// IKE messages that could not be matched — cut short by one capture's
+	// snap length, say — leave the same IKE SA unpaired on both sides.
+	// Its SPIs, 64 random bits each, survive a NAT: an inside and an
+	// outside tunnel with the same pair are one IKE SA.
+	for _, t := range cor.Inside.Tunnels {
+		if pairedIn[t.ID] != nil || t.SPIr == 0 {
+			continue
+		}
+		for _, out := range cor.Outside.Tunnels {
+			if !pairedOut[out.ID] && out.Version == t.Version && out.SPIi == t.SPIi && out.SPIr == t.SPIr {
+				v := &TunnelView{Sides: [2]*flows.Tunnel{t, out}}
+				pairedIn[t.ID] = v
+				pairedOut[out.ID] = true
+				views = append(views, v)
+				break
+			}
+		}
+	}
 	for _, t := range cor.Inside.Tunnels {
 		if pairedIn[t.ID] == nil {
 			views = append(views, &TunnelView{Sides: [2]*flows.Tunnel{t, nil}})

@@ -69,6 +69,17 @@ func joinSessions(c *Context) []*SessionView {
 	return views
 }
 
+// sessionID returns the report's ID of the PPTP call that one side's
+// capture saw as s, or 0.
+func (c *Context) sessionID(side flows.Side, s *flows.PPTPSession) int {
+	for _, v := range c.Sessions {
+		if v.Sides[side] == s {
+			return v.ID
+		}
+	}
+	return 0
+}
+
 // NAT says where a NAT sits for the call: with two captures, whether the
 // control connection's endpoints differ between them; with one, a client at
 // a private address calling a server at a public one must be behind a NAT.

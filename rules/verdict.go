@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -45,7 +46,9 @@ func (v *TunnelView) NAT() flows.NATPosition { return ntNATOf(nil, v).pos }
 
 // NATTNegotiated reports whether the peers agreed on NAT traversal: both
 // announced it (in either capture) and a NAT was detected, or they floated
-// to 4500, or one faked the detection.
+// to 4500, or one faked the detection. An initiator that announced NAT-T
+// and floated did so on the responder's NAT detection (RFC 7296 §2.23, RFC
+// 3947 §4), which a capture seeing one direction only may not show.
 func (v *TunnelView) NATTNegotiated() bool {
 	announced, float, faked := false, false, false
 	for _, t := range v.Sides {
@@ -56,7 +59,7 @@ func (v *TunnelView) NATTNegotiated() bool {
 		float = float || t.Float
 		faked = faked || len(t.NATDFaked()) > 0
 	}
-	if !announced {
+	if !announced && !(float && initiatorAnnouncedNATT(v) && !responderSpoke(v)) {
 		return false
 	}
 	switch v.NAT() {
@@ -157,8 +160,8 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		}
 	}
 	failed := false
-	for _, s := range v.Sides {
-		if s != nil && s.State == flows.StateFailed {
+	for i, s := range v.Sides {
+		if s != nil && s.State == flows.StateFailed && !answeredLater(s, c.Capture(flows.Side(i)).Capture.Last) {
 			failed = true
 		}
 	}
@@ -198,10 +201,10 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
 	case natPresent && initiatorAnnouncedNATT(v) && !responderSpoke(v):
 		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "no ESP was captured and the responder never answered, but the initiator announced NAT traversal, so once the NAT is detected its ESP goes inside UDP 4500"
+		vd.Reason = "no ESP was captured and the responder never answered beyond refusing the negotiation, but the initiator announced NAT traversal, so once the NAT is detected its ESP goes inside UDP 4500"
 	case natPresent && !responderSpoke(v):
 		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "no ESP was captured and the responder never answered, so whether the peers would agree on NAT traversal cannot be told"
+		vd.Reason = "no ESP was captured and the responder never answered beyond refusing the negotiation, so whether the peers would agree on NAT traversal cannot be told"
 	case natPresent:
 		vd.DependsOnPassthrough = DependsYes
 		vd.Reason = "no ESP was captured, but a NAT sits between the peers and they did not negotiate NAT-T, so their ESP would travel raw and need Passthrough"
@@ -267,6 +270,42 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	return b.String()
 }
 
+// vdUnansweredAfter is how long before the end of a capture a request must
+// have been sent for flows to count it as unanswered: the same ten seconds
+// as flows' tunnel state.
+const vdUnansweredAfter = 10 * time.Second
+
+// answeredLater reports whether an IKEv2 tunnel that failed only for
+// requests left unanswered in the capture was in fact answered: each such
+// request was followed by one from the same peer with a higher message ID,
+// which a peer sends only once it has the response (RFC 7296 §2.3, a
+// window of one request). A capture that sees one direction only (VP908)
+// shows exactly that. The unanswered requests are those flows counts as
+// a failure: retransmitted, or sent ten seconds or more before the end.
+func answeredLater(t *flows.Tunnel, end time.Time) bool {
+	if t.Version != 2 || len(t.ErrorNotifies) > 0 {
+		return false
+	}
+	unanswered := 0
+	for _, e := range t.Exchanges {
+		if e.Answered || e.Retransmissions == 0 && end.Sub(e.First) < vdUnansweredAfter {
+			continue
+		}
+		unanswered++
+		later := false
+		for _, x := range t.Exchanges {
+			if x.From == e.From && x.MessageID > e.MessageID && x.First.After(e.Last) {
+				later = true
+				break
+			}
+		}
+		if !later {
+			return false
+		}
+	}
+	return unanswered > 0
+}
+
 // initiatorAnnouncedNATT reports whether the initiator announced NAT
 // traversal in either capture: IKEv2 NAT_DETECTION notifies, IKEv1 NAT-T
 // vendor IDs.
@@ -282,15 +321,43 @@ func initiatorAnnouncedNATT(v *TunnelView) bool {
 	return false
 }
 
-// responderSpoke reports whether the responder sent anything in either
-// capture.
+// responderSpoke reports whether the responder said anything in either
+// capture that shows how it stands on NAT traversal: NAT-D or NAT-T vendor
+// IDs, or any answer other than a refusal.
+//
+// A responder that only refused the negotiation in cleartext — an
+// IKE_SA_INIT answered with NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD and
+// nothing else, an IKEv1 Informational with NO-PROPOSAL-CHOSEN — stopped
+// before NAT detection (RFC 7296 §2.23 puts the NAT-D notifies in the
+// successful IKE_SA_INIT response), so it said nothing about NAT
+// traversal and does not count.
 func responderSpoke(v *TunnelView) bool {
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
 		}
+		if t.NATD[flows.RoleResponder].Sent || len(t.NATTVendorIDs[flows.RoleResponder]) > 0 {
+			return true
+		}
+		refusals := map[int]bool{}
+		for _, n := range t.ErrorNotifies {
+			if n.From == flows.RoleResponder {
+				refusals[n.Frame] = true
+			}
+		}
 		for _, e := range t.Exchanges {
-			if e.Responses > 0 || e.From == flows.RoleResponder {
+			frames := e.ResponseFrames
+			if e.From == flows.RoleResponder {
+				frames = e.RequestFrames
+			}
+			if frames.Count() == 0 {
+				continue
+			}
+			refused := true
+			for _, f := range frames.List() {
+				refused = refused && refusals[f]
+			}
+			if !refused {
 				return true
 			}
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -68,18 +69,37 @@ func (r natClientsSACollision) Check(c *Context, report func(Finding)) {
 		side = flows.SideOutside
 	}
 	a := c.Capture(side)
+	// Only tunnels between the same two addresses can collide (collide's
+	// first test): pair the tunnels of each address pair, in capture order,
+	// rather than all tunnels, which a concentrator's thousands make
+	// millions of pairs.
+	type addrPair [2]netip.Addr
+	var groups [][]*flows.Tunnel
+	index := map[addrPair]int{}
+	for _, t := range a.Tunnels {
+		k := addrPair{t.InitiatorFirst.Addr(), t.ResponderFirst.Addr()}
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], t)
+	}
 	// One finding per client that lost its SA, for the first IKE SA that
 	// took it over.
 	victims := map[*flows.Tunnel]bool{}
-	for i, x := range a.Tunnels {
-		for _, y := range a.Tunnels[i+1:] {
-			for _, p := range [2][2]*flows.Tunnel{{x, y}, {y, x}} {
-				if victims[p[0]] {
-					continue
-				}
-				if f, ok := r.collide(c, side, p[0], p[1]); ok {
-					victims[p[0]] = true
-					report(f)
+	for _, g := range groups {
+		for i, x := range g {
+			for _, y := range g[i+1:] {
+				for _, p := range [2][2]*flows.Tunnel{{x, y}, {y, x}} {
+					if victims[p[0]] {
+						continue
+					}
+					if f, ok := r.collide(c, side, p[0], p[1]); ok {
+						victims[p[0]] = true
+						report(f)
+					}
 				}
 			}
 		}

@@ -85,12 +85,12 @@ func (r windowsServerBehindNAT) Check(c *Context, report func(Finding)) {
 		if quiet < vp109Quiet {
 			conf = Medium
 		}
-		where := "the responder"
+		where := fmt.Sprintf("the responder (%s) is behind a NAT", t.ResponderFirst.Addr())
 		if nat == flows.NATBoth {
-			where = "both the initiator and the responder"
+			where = fmt.Sprintf("both the initiator and the responder (%s) are behind NATs", t.ResponderFirst.Addr())
 		}
-		msg := fmt.Sprintf("the initiator %s is a Windows client (vendor ID %q); NAT detection says %s (%s) is behind a NAT; the initiator sent nothing after %s (frame %d) for %s: Windows refuses servers behind NAT by default (error 809)",
-			t.InitiatorFirst.Addr(), vid, where, t.ResponderFirst.Addr(), stop, frame, fmtDuration(quiet))
+		msg := fmt.Sprintf("the initiator %s is a Windows client (vendor ID %q); NAT detection says %s; the initiator sent nothing after %s (frame %d) for %s: Windows refuses servers behind NAT by default (error 809)",
+			t.InitiatorFirst.Addr(), vid, where, stop, frame, fmtDuration(quiet))
 		ev := c.Evidence(side, t.NATD[flows.RoleInitiator].Frames.First(), t.NATD[flows.RoleResponder].Frames.First(), frame)
 		report(Finding{Tunnel: v.ID, Confidence: conf, Message: msg, Evidence: ev})
 	}

@@ -147,9 +147,10 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 // floatRelated reports whether a change belongs to the NAT-T float rather
 // than to roaming or a new NAT mapping: the float itself, a change on the
 // same address at the tunnel's float (a peer whose IKE ports are not 500
-// and 4500, or a NAT that maps 4500 to another port), or a return to the
-// peer's first endpoint (IKE going back to the pre-float port, which the
-// NAT-T rules judge).
+// and 4500, or a NAT that maps 4500 to another port), a return to the
+// peer's first endpoint (IKE going back to the pre-float port, which VP309
+// judges), or a return to an endpoint the peer had already moved to (back
+// to the NAT-T port after such a detour): no endpoint new to the SA.
 func (ikeAddressChange) floatRelated(t *flows.Tunnel, ch flows.EndpointChange) bool {
 	switch {
 	case ch.Float:
@@ -158,6 +159,13 @@ func (ikeAddressChange) floatRelated(t *flows.Tunnel, ch flows.EndpointChange) b
 		return false
 	case t.Float && ch.Frame == t.FloatFrame:
 		return true
+	case ch.To == firstEndpoint(t, ch.Peer):
+		return true
 	}
-	return ch.To == firstEndpoint(t, ch.Peer)
+	for _, e := range t.EndpointChanges {
+		if e.Frame < ch.Frame && e.Peer == ch.Peer && e.To == ch.To {
+			return true
+		}
+	}
+	return false
 }

@@ -96,3 +96,30 @@ func TestVP110OutsideOfPair(t *testing.T) {
 		t.Errorf("evidence %v, want the outside frame of the change", f.Evidence)
 	}
 }
+
+// TestVP110BackAndForth checks that an initiator whose IKE goes back to
+// its pre-float endpoint and then resumes on its NAT-T endpoint is not
+// reported: both endpoints were the SA's already (VP309 reports the
+// return to port 500).
+func TestVP110BackAndForth(t *testing.T) {
+	s := pt.New()
+	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	req.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMismatch), pt.NATD(decode.NATDDestination, decode.NATDMatched)}
+	s.IKE("203.0.113.5:31000", "198.51.100.7:500", req, 1)
+	s.IKE("198.51.100.7:500", "203.0.113.5:31000", vp1Msg(decode.ExchangeTypeIKESAInit, 0, true), 2)
+	s.IKE("203.0.113.5:62001", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
+	s.IKE("198.51.100.7:4500", "203.0.113.5:62001", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	s.After(40 * time.Second)
+	// The responder's liveness check goes to the pre-float endpoint, and
+	// the initiator answers from there.
+	check := vp1Msg(decode.ExchangeTypeInformational, 0, true)
+	check.Flags = 0
+	s.IKE("198.51.100.7:500", "203.0.113.5:31000", check, 5)
+	answer := vp1Msg(decode.ExchangeTypeInformational, 0, false)
+	answer.Flags = decode.IKEv2FlagInitiator | decode.IKEv2FlagResponse
+	s.IKE("203.0.113.5:31000", "198.51.100.7:500", answer, 6)
+	s.After(time.Second)
+	s.IKE("203.0.113.5:62001", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeInformational, 2, false), 7)
+	s.IKE("198.51.100.7:4500", "203.0.113.5:62001", vp1Msg(decode.ExchangeTypeInformational, 2, true), 8)
+	vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(s.Packets)), 0)
+}

@@ -205,18 +205,10 @@ func windowsVendorID(v *TunnelView, r flows.Role) string {
 }
 
 // countTwoWayFlows counts the capture's UDP and TCP conversations and those of
-// them with packets in both directions.
+// them with packets in both directions, whether the analysis keeps flows of
+// other traffic or summarises it (flows.Options.SummarizeOther).
 func countTwoWayFlows(a *flows.Analysis) (twoWay, total int) {
-	for _, f := range a.Flows {
-		if f.Key.Directional() {
-			continue
-		}
-		total++
-		if f.Packets[flows.DirAB] > 0 && f.Packets[flows.DirBA] > 0 {
-			twoWay++
-		}
-	}
-	return twoWay, total
+	return a.Conversations()
 }
 
 // ikeOneWay reports whether every IKE message of a capture went one way:

@@ -196,7 +196,9 @@ func vp1FragIKE(s *pt.Script, src, dst string, m decode.IKEMessage, hash uint64,
 
 // vp1Incomplete returns the packets with, after every first fragment whose
 // datagram the capture never completed, the malformed packet the decoder
-// reports when it gives the datagram up.
+// reports when it gives the datagram up. The datagrams are IKE: off port
+// 500 their first fragment shows the non-ESP marker, and so does the
+// report.
 func vp1Incomplete(pkts []decode.Packet) []decode.Packet {
 	complete := map[int]bool{}
 	for _, p := range pkts {
@@ -210,6 +212,7 @@ func vp1Incomplete(pkts []decode.Packet) []decode.Packet {
 		if p.Kind == decode.KindIPFragment && p.Fragment.Offset == 0 && !complete[p.Frame] {
 			m := p
 			m.Kind, m.Fragments, m.Fragment = decode.KindMalformed, 1, decode.Fragment{}
+			m.NonESPMarker = m.SrcPort != 500 && m.DstPort != 500
 			m.Err = "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"
 			out = append(out, m)
 		}

@@ -37,7 +37,10 @@ import (
 // point may see one direction only; VP208 lists it) and judged with two,
 // from where it stops. A tunnel is only reported once its one-way ESP
 // reached the threshold (Thresholds.OneWayPackets) over at least two
-// seconds.
+// seconds. A capture that shows one direction of everything (IKE without
+// a single response and no conversation with packets both ways: a mirror
+// port or a filter that sees one direction, VP908) says nothing about
+// ESP coming back, and is left alone.
 type espOneWay struct{}
 
 func (espOneWay) Meta() Meta {
@@ -159,6 +162,9 @@ func (espOneWay) Check(c *Context, report func(Finding)) {
 	v := newDPView(c)
 	reported := map[uint32]bool{} // SPIs of the present direction already reported
 	for _, side := range dpSides(c) {
+		if looksOneSided(c.Captures[side]) {
+			continue
+		}
 		for _, ch := range espChannels(c.Captures[side]) {
 			d := ch.oneWay(min)
 			if d < 0 || (ch.tun == nil && !c.Two()) {
@@ -332,6 +338,45 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 			f.Confidence = High
 		}
 		return
+	}
+	// The other direction in the other capture, delivered in this one to
+	// another host than the sender of the present direction: raw ESP
+	// passthrough guessed the wrong client (VP205). Only SAs that began
+	// with the present direction count: the other host's own inbound SAs,
+	// older, are its own.
+	if side == flows.SideInside && other == flows.SideOutside {
+		n := 0
+		var spis []string
+		var hosts []netip.Addr
+		var frames []int
+		for _, cp := range cps {
+			for _, sa := range v.between(other, cp.Dst, cp.Src) {
+				if sa.AH || slices.Contains(spis, spiHex(sa.SPI)) ||
+					dpInsideTime(c, other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
+					continue
+				}
+				var elsewhere []netip.Addr
+				for _, in := range v.withSPI(side, sa.SPI, false) {
+					if in.Dst != src {
+						elsewhere = append(elsewhere, in.Dst)
+					}
+				}
+				if len(elsewhere) == 0 {
+					continue
+				}
+				n += sa.Packets()
+				spis = append(spis, spiHex(sa.SPI))
+				hosts = append(hosts, elsewhere...)
+				frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+			}
+		}
+		if n > 0 {
+			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
+				cps[0].Dst, n, strings.Join(spis, ", "), dpJoinAddrs(dpSorted(hosts)))
+			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
+			f.Confidence = High
+			return
+		}
 	}
 	// Neither capture has the other direction.
 	for _, cp := range cps {

@@ -162,3 +162,37 @@ func TestVP204NoIKE(t *testing.T) {
 	}
 	dpWantMessage(t, fs[0], "ESP flows only from 10.0.0.2 to 198.51.100.7 in the inside capture: 10 packets", "None of it appears in the outside capture")
 }
+
+// TestVP204AnswerDeliveredToAnotherHost checks that a second passthrough
+// client whose inbound ESP the NAT delivers to the first client is told
+// so, instead of "nothing comes back".
+func TestVP204AnswerDeliveredToAnotherHost(t *testing.T) {
+	s := pt.New()
+	dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+	for i := uint32(1); i <= 5; i++ {
+		s.ESP(dpHost, dpGW, dpAOut, i)
+		s.ESP(dpGW, dpHost, dpAIn, i)
+		s.After(time.Second)
+	}
+	dpIKEv2(s, dpHost2, dpGW, dpSPIiB, dpSPIrB, false)
+	for i := uint32(1); i <= 6; i++ {
+		s.ESP(dpHost2, dpGW, dpBOut, i)
+		// B's inbound SA, delivered to A.
+		s.ESP(dpGW, dpHost, dpBIn, i)
+		s.ESP(dpHost, dpGW, dpAOut, 5+i)
+		s.ESP(dpGW, dpHost, dpAIn, 5+i)
+		s.After(time.Second)
+	}
+	nat := dpPassthroughNAT()
+	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
+	fs := dpFindings(t, c, espOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.Tunnel != 2 || f.Confidence != High {
+		t.Errorf("finding = %+v, want tunnel 2, high confidence", f)
+	}
+	dpWantMessage(t, f, "ESP flows only from 10.0.0.3 (initiator)",
+		"The outside capture shows ESP coming back from 198.51.100.7 — 6 packets on SPI 0xb0000002 — and the NAT delivers it to 10.0.0.2 instead (see VP205)")
+}

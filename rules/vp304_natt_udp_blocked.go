@@ -32,7 +32,10 @@ import (
 // responder that is down answers nothing on 500 either, so the "answered on
 // 500" condition keeps a dead peer out. IP-fragmented IKE (lost fragments,
 // VP104) and IKE whose SPIs an ALG rewrote (VP107) fail the same way for
-// other reasons and are left out.
+// other reasons and are left out, and so is IKE that a capture shows
+// arriving behind the non-ESP marker on port 500 (a port forward from 4500
+// to 500): UDP 4500 was not blocked but delivered to the wrong port, which
+// VP310 reports.
 type nattUDPBlocked struct{}
 
 func (nattUDPBlocked) Meta() Meta {
@@ -69,6 +72,9 @@ func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 		if ntIKEFragmented(v, flows.RoleInitiator) {
 			// Fragmented IKE lost at a NAT that drops fragments looks
 			// the same from here; VP104 tells that case.
+			continue
+		}
+		if ntMarkerOn500(v) {
 			continue
 		}
 		if f, ok := r.afterFloat(c, v, t, side); ok {
@@ -144,6 +150,17 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 	}
 	return fmt.Sprintf("%d of %d left the NAT as %s to %s (outside %s) and got no reply: %s is dropped beyond the NAT, or the responder does not accept it",
 		oIni.packets, ini.packets, ntEndpoints(oIni.srcs), ntEndpoints(oIni.dsts), ntFrameList(ntHead(oIni.frames, 6)), port), frames
+}
+
+// ntMarkerOn500 reports whether either capture shows IKE of the tunnel
+// with the non-ESP marker on UDP port 500.
+func ntMarkerOn500(v *TunnelView) bool {
+	for _, t := range v.Sides {
+		if t != nil && t.MarkerOn500.Count() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ntIKEFragmented reports whether a peer's IKE messages travelled in IP

@@ -107,3 +107,31 @@ func TestNATTUDPBlocked(t *testing.T) {
 			inside: []int{1, 2, 3, 4, 5, 6}}.check(t, r, ntCheck(t, r, ntOne(t, s.Packets)))
 	})
 }
+
+// TestVP304PortForwardTo500 checks that IKE after the float which a port
+// forward delivers, behind the marker, to the responder's port 500 is not
+// reported as blocked: VP310 has it. Without the marker on 500 the same
+// retransmissions are VP304's.
+func TestVP304PortForwardTo500(t *testing.T) {
+	script := func(marker bool) []decode.Packet {
+		s := pt.New()
+		ntV2Init(s, true)
+		auth := decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}
+		for i := 0; i < 4; i++ {
+			dst := ntGW4500
+			if marker {
+				dst = ntGW500
+			}
+			p := s.IKE(ntCli4500, dst, auth, 3)
+			p.NonESPMarker = true
+			s.After(time.Duration(4<<i) * time.Second)
+		}
+		return s.Packets
+	}
+	c := ntOne(t, script(true))
+	ntExpect{}.check(t, nattUDPBlocked{}, ntCheck(t, nattUDPBlocked{}, c))
+	ntExpect{count: 1, tunnel: 1, conf: High, facts: []string{"4 IKE messages of this IKE SA carry the non-ESP marker on UDP port 500"}}.
+		check(t, nonESPMarkerViolation{}, ntCheck(t, nonESPMarkerViolation{}, c))
+	ntExpect{count: 1, tunnel: 1, conf: High, facts: []string{"moved to UDP 4500"}}.
+		check(t, nattUDPBlocked{}, ntCheck(t, nattUDPBlocked{}, ntOne(t, script(false))))
+}

@@ -90,18 +90,19 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		if a == nil {
 			continue
 		}
+		// The first tunnel of each initiator SPI, looked up for every SA.
+		bySPI := make(map[uint64]*flows.Tunnel, len(a.Tunnels))
+		for _, t := range a.Tunnels {
+			if _, ok := bySPI[t.SPIi]; !ok {
+				bySPI[t.SPIi] = t
+			}
+		}
 		for _, sa := range a.SAs {
 			if sa.AH || sa.UDP == 0 {
 				continue
 			}
 			head := uint64(sa.SPI)<<32 | uint64(sa.FirstSeq)
-			var tun *flows.Tunnel
-			for _, t := range a.Tunnels {
-				if t.SPIi == head {
-					tun = t
-					break
-				}
-			}
+			tun := bySPI[head]
 			if tun == nil {
 				if sa.SPI > 0 && sa.SPI <= 255 {
 					report(ntReservedSPI(c, s, sa))

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -32,7 +33,10 @@ import (
 // A call may end before GRE starts, so the rule waits for the
 // Thresholds.OneWayPackets GRE packets in one direction with none back.
 // GRE that comes back under a call ID neither side advertised does not
-// count as the answer; VP403 reports it.
+// count as the answer; VP403 reports it. In a capture where two calls from
+// one address to one server share a client call ID (VP402), the server's
+// GRE to them carries one key and cannot be attributed, so "none came
+// back" is not judged there; the other capture still is.
 type pptpGREOneWay struct{}
 
 func (pptpGREOneWay) Meta() Meta {
@@ -71,6 +75,13 @@ func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
 			if !out && !in {
 				continue
 			}
+			if out && pptpRival(c.Captures[side].Sessions, s) != nil {
+				// Another call here has the same client address, server
+				// and call ID: the server's GRE to either carries one
+				// key and was counted for one of them, so "none came
+				// back" is not known for this one (VP402 reports it).
+				continue
+			}
 			f := pptpOneWayFinding(c, side, s, out)
 			if o := v.counterpart(side, s); o != nil {
 				pptpLocate(c, side, s, o, out, &f)
@@ -103,10 +114,24 @@ func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bo
 	}
 	return Finding{
 		Confidence: High,
+		Session:    c.sessionID(side, s),
 		Subject:    pptpSubject(s),
 		Message:    msg,
 		Evidence:   c.Evidence(side, frames...),
 	}
+}
+
+// pptpRival returns another call among sessions that overlaps s in time
+// from the same client address to the same server with the same client
+// call ID (a VP402 collision), or nil.
+func pptpRival(sessions []*flows.PPTPSession, s *flows.PPTPSession) *flows.PPTPSession {
+	for _, t := range sessions {
+		if t != s && t.CallRequested && t.Client.Addr() == s.Client.Addr() && t.Client != s.Client && t.Server == s.Server &&
+			t.ClientCallID == s.ClientCallID && !t.First.After(s.Last) && !s.First.After(t.Last) {
+			return t
+		}
+	}
+	return nil
 }
 
 // pptpLocate adds where the missing direction stops, from the other
@@ -115,7 +140,16 @@ func pptpLocate(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, 
 	other := 1 - side
 	var msg string
 	var frames []int
+	rival := pptpRival(c.Captures[other].Sessions, o)
 	switch {
+	case side == flows.SideInside && out && o.GREIn > 0 && rival != nil:
+		msg = fmt.Sprintf("outside, another call from %s to the same server uses the same call ID %d (TCP port %d; see VP402): the server's GRE with key %d cannot be told apart and the NAT delivers it elsewhere",
+			o.Client.Addr(), o.ClientCallID, rival.Client.Port(), o.ClientCallID)
+		frames = o.GREInFrames.List()
+	case side == flows.SideInside && out && o.GREIn > 0 && s.GREOther > 0 && slices.Contains(s.GREOtherIDs, o.ClientCallID):
+		msg = fmt.Sprintf("the server's GRE reaches the outside capture (%s, call ID %d) and the NAT forwards it inside with that key, which is not the client's call ID %d: it translated the call ID in the control connection only (see VP403)",
+			dpPlural(o.GREIn, "packet"), o.ClientCallID, s.ClientCallID)
+		frames = o.GREInFrames.List()
 	case side == flows.SideInside && out && o.GREIn > 0:
 		msg = fmt.Sprintf("the server's GRE does reach the outside capture (%s, call ID %d) and the NAT does not forward it inside: it has no PPTP helper bound to this call",
 			dpPlural(o.GREIn, "packet"), o.ClientCallID)

@@ -148,3 +148,53 @@ func TestVP401Clean(t *testing.T) {
 		t.Errorf("call refused: got %+v, want none", fs)
 	}
 }
+
+// TestVP401CollidingCall checks that a call whose inbound GRE goes to
+// another client with the same call ID (VP402) is located as such, not
+// blamed on a missing PPTP helper.
+func TestVP401CollidingCall(t *testing.T) {
+	s := pt.New()
+	dpPPTPControl(s, dpHost+":40000", dpClientCall, 300)
+	dpPPTPControl(s, dpHost2+":40001", dpClientCall, 301)
+	for i := uint32(0); i < 6; i++ {
+		s.GRE(dpHost, dpPPTPServer, 300, i)
+		s.GRE(dpPPTPServer, dpHost, dpClientCall, 10+i)
+		s.GRE(dpHost2, dpPPTPServer, 301, i)
+		// The server's GRE for the second call, delivered to the first.
+		s.GRE(dpPPTPServer, dpHost, dpClientCall, i)
+		s.After(3 * time.Second)
+	}
+	nat := dpPassthroughNAT()
+	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
+	fs := dpFindings(t, c, pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	if fs[0].Session != 2 {
+		t.Errorf("session = %d, want 2 (the second call)", fs[0].Session)
+	}
+	dpWantMessage(t, fs[0], "then 6 GRE packets went from the client to the server in the inside capture",
+		"outside, another call from 203.0.113.5 to the same server uses the same call ID 100 (TCP port 40000; see VP402)")
+}
+
+// TestVP401KeyNotTranslated checks where a call whose helper translated
+// the call ID in the control connection only is said to stop: the NAT does
+// forward the server's GRE, with a key the client does not know.
+func TestVP401KeyNotTranslated(t *testing.T) {
+	s := pt.New()
+	dpPPTPControl(s, dpHost+":40000", dpClientCall, dpServerCall)
+	for i := uint32(0); i < 6; i++ {
+		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
+		s.GRE(dpPPTPServer, dpHost, 4711, i)
+		s.After(3 * time.Second)
+	}
+	nat := dpPassthroughNAT()
+	nat.Rewrite = dpALG(map[uint16]uint16{dpClientCall: 4711}, nil)
+	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
+	fs := dpFindings(t, c, pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "6 other GRE packets between the two carried call IDs 4711 that match neither call ID (see VP403)",
+		"the NAT forwards it inside with that key, which is not the client's call ID 100: it translated the call ID in the control connection only")
+}

@@ -166,6 +166,7 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	}
 	return Finding{
 		Confidence: High,
+		Session:    c.sessionID(side, s),
 		Subject:    pptpSubject(s),
 		Message:    msg,
 		Evidence:   ev,

@@ -27,7 +27,11 @@ import (
 //
 // Packets without the S bit (acknowledgement-only) carry no number and are
 // not counted. A capture host that drops packets itself produces gaps too;
-// a single capture cannot tell, so confidence is medium.
+// a single capture cannot tell, so confidence is medium. GRE towards the
+// client of calls whose call IDs collide behind one address (VP402) is
+// left out: the server's GRE of those calls carries the same key to the
+// same address, so the two sequences mix on the way in and their numbers
+// say nothing about loss; VP402 reports the collision.
 type greSequenceGaps struct{}
 
 func (greSequenceGaps) Meta() Meta {
@@ -52,6 +56,7 @@ func (greSequenceGaps) Meta() Meta {
 func (greSequenceGaps) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.GREGapPackets, 1)
 	v := newPPTPView(c)
+	collided := greCollided(c, v)
 	done := map[*flows.PPTPSession]bool{}
 	for _, side := range dpSides(c) {
 		for _, s := range c.Captures[side].Sessions {
@@ -63,12 +68,37 @@ func (greSequenceGaps) Check(c *Context, report func(Finding)) {
 				done[o] = true
 			}
 			for _, out := range []bool{true, false} {
+				if !out && (collided[s] || collided[o]) {
+					continue
+				}
 				if f, ok := greGapFinding(c, side, s, o, out, min); ok {
 					report(f)
 				}
 			}
 		}
 	}
+}
+
+// greCollided returns the calls whose inbound GRE cannot be told apart
+// from another call's: calls to one server with one client call ID from
+// one address at the same time (VP402's collisions), as the capture the
+// server's GRE arrives in first shows them (outside, or the only capture),
+// with their other sighting.
+func greCollided(c *Context, v *pptpView) map[*flows.PPTPSession]bool {
+	side := flows.SideInside
+	if c.Two() {
+		side = flows.SideOutside
+	}
+	out := map[*flows.PPTPSession]bool{}
+	for _, g := range pptpCollisions(c.Captures[side].Sessions, false) {
+		for _, s := range g {
+			out[s] = true
+			if o := v.counterpart(side, s); o != nil {
+				out[o] = true
+			}
+		}
+	}
+	return out
 }
 
 // greDirection returns a call's sequence track, packet count and word for
@@ -97,6 +127,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 		}
 		return Finding{
 			Confidence: Medium,
+			Session:    c.sessionID(side, s),
 			Subject:    fmt.Sprintf("%s gre %d", pptpSubject(s), call),
 			Message:    msg,
 			Evidence:   c.Evidence(side, append(tr.GapFrames.List(), tr.DupFrames.List()...)...),
@@ -143,6 +174,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 	frames[downSide] = append(down.GapFrames.List(), down.DupFrames.List()...)
 	return Finding{
 		Confidence: conf,
+		Session:    c.sessionID(side, s),
 		Subject:    fmt.Sprintf("%s gre %d", pptpSubject(sides[flows.SideInside]), call),
 		Message:    msg,
 		Evidence:   append(c.Evidence(flows.SideInside, frames[flows.SideInside]...), c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...),

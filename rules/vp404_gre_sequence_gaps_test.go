@@ -2,9 +2,11 @@ package rules
 
 import (
 	"testing"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
 func greSeq(call uint16, lo, hi uint32) func(p *decode.Packet) bool {
@@ -20,7 +22,7 @@ func TestVP404OneCapture(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.RuleID != "VP404" || f.Confidence != Medium || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200 gre 200" {
+	if f.RuleID != "VP404" || f.Confidence != Medium || f.Session != 1 || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200 gre 200" {
 		t.Errorf("finding = %+v", f)
 	}
 	dpWantMessage(t, f, "GRE from the client to the server of PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100, server call ID 200): 3 sequence numbers missing in 1 gap and 0 repeated among 17 packets")
@@ -67,4 +69,36 @@ func TestVP404Clean(t *testing.T) {
 	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), greSequenceGaps{}); len(fs) != 0 {
 		t.Errorf("two captures: got %+v, want none", fs)
 	}
+}
+
+// TestVP404CollidingCalls checks that the mixed inbound sequences of two
+// calls with one call ID from one address (VP402's collision) are not
+// reported as gaps: the server's GRE of both carries the same key.
+func TestVP404CollidingCalls(t *testing.T) {
+	s := pt.New()
+	dpPPTPControl(s, dpPublic+":40000", dpClientCall, 300)
+	dpPPTPControl(s, dpPublic+":40001", dpClientCall, 301)
+	for i := uint32(0); i < 5; i++ {
+		s.GRE(dpPublic, dpPPTPServer, 300, i)
+		s.GRE(dpPPTPServer, dpPublic, dpClientCall, 10+i)
+		s.GRE(dpPublic, dpPPTPServer, 301, i)
+		s.GRE(dpPPTPServer, dpPublic, dpClientCall, i)
+		s.After(time.Second)
+	}
+	c := dpSingle(t, s.Packets)
+	if fs := dpFindings(t, c, pptpCallIDCollision{}); len(fs) != 1 {
+		t.Fatalf("VP402: got %+v, want the collision", fs)
+	}
+	if fs := dpFindings(t, c, greSequenceGaps{}); len(fs) != 0 {
+		t.Errorf("got %+v, want none: the two calls' GRE cannot be told apart", fs)
+	}
+	// One call alone with the same numbers does have repeats.
+	alone := dpWithout(s.Packets, func(p *decode.Packet) bool {
+		return p.Kind == decode.KindPPTP && (p.SrcPort == 40001 || p.DstPort == 40001) || p.Kind == decode.KindGRE && p.GRE.CallID == 301
+	})
+	fs := dpFindings(t, dpSingle(t, alone), greSequenceGaps{})
+	if len(fs) != 1 || fs[0].Session != 1 {
+		t.Fatalf("one call: got %+v, want one finding on call 1", fs)
+	}
+	dpWantMessage(t, fs[0], "GRE from the server to the client", "5 repeated among 10 packets")
 }

@@ -254,3 +254,23 @@ func TestVP906LeavesIKEFragmentsToVP104(t *testing.T) {
 	vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(out)), 0)
 	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(out)), 1)
 }
+
+// TestVP906ESPFragments checks that ESP in UDP 4500 given up with
+// fragments missing is VP906's, not VP104's: its first fragment shows an
+// SPI where IKE has the non-ESP marker.
+func TestVP906ESPFragments(t *testing.T) {
+	s := pt.New()
+	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
+	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	for i := 0; i < 3; i++ {
+		s.After(time.Second).Add(decode.Packet{Src: pt.AddrPort("198.51.100.7").Addr(), Dst: pt.AddrPort("10.0.0.2").Addr(), Proto: 17,
+			SrcPort: 4500, DstPort: 4500, Kind: decode.KindMalformed, Fragments: 1,
+			Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+	}
+	vp1Background(s, 40*time.Second)
+	c := vp1Single(s.Packets)
+	f := vp1Want(t, vp1Check(t, captureMalformedPackets{}, c), 1)[0]
+	vp1Contains(t, f.Message, "3 IP datagrams were given up with fragments missing")
+	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, c), 0)
+}

@@ -1,8 +1,8 @@
 // Package samples generates the sample capture pairs: one directory per
 // scenario, each showing one situation of IPsec or PPTP through a NAT, as
 // tcpdump sees it on the NAT's LAN side (inside.pcap) and WAN side
-// (outside.pcap), with a README.md telling the story and expected.json
-// holding the verdict vpnpcap must reach.
+// (outside.pcap), with a README.md telling the story and expect.json
+// holding the verdicts and findings vpnpcap must reach.
 //
 // Generation is deterministic: each scenario draws from a ChaCha8 stream
 // seeded with its name and runs on a fixed clock, so the same bytes come

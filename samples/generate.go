@@ -18,7 +18,9 @@ type scenario struct {
 	name   string
 	title  string
 	single bool // no NAT in the path: one capture at the client
-	run    func(w *world) *story
+	// oneSide: a NAT in the path, but only one capture, taken behind it.
+	oneSide bool
+	run     func(w *world) *story
 }
 
 // story is what a scenario's run returns: the README's prose, written
@@ -31,6 +33,13 @@ type story struct {
 	why      string
 	fix      string
 	verdicts []Verdict
+	// findings are the findings vpnpcap must report, each tied to a
+	// tunnel of verdicts or to the captures.
+	findings []Finding
+	// args are analyze flags the scenario needs besides the captures, and
+	// argsWhy says why.
+	args    []string
+	argsWhy string
 }
 
 // scenarios is the ordered list of samples; the order fixes each
@@ -55,6 +64,30 @@ var scenarios = []scenario{
 	{name: "pptp-callid-collision", title: "Two PPTP clients with the same call ID behind a NAT that does not translate it", run: pptpCallIDCollision},
 	{name: "ike-over-tcp", title: "UDP blocked upstream: IKE_SA_INIT on UDP 500 unanswered, fallback to TCP 4500 (RFC 9329)", run: ikeOverTCP},
 	{name: "no-nat", title: "Control case: IKEv2 with no NAT in the path, one capture, NAT-D matches, raw ESP", single: true, run: noNAT},
+	// Scenarios added later go last: a scenario's index fixes its clock,
+	// so inserting one would change the bytes of every one after it.
+	{name: "ike-no-proposal-chosen", title: "The gateway refuses the client's legacy IKE proposal with NO_PROPOSAL_CHOSEN, in clear", run: ikeNoProposalChosen},
+	{name: "ike-invalid-ke-retry", title: "INVALID_KE_PAYLOAD: the gateway wants another Diffie-Hellman group, the client retries and connects", run: ikeInvalidKERetry},
+	{name: "windows-server-behind-nat", title: "L2TP/IPsec from Windows to a server behind its own NAT: Windows stops after Main Mode 4 (error 809)", run: windowsServerBehindNAT},
+	{name: "nat-clients-sa-collision", title: "Two clients behind one NAT, one server keying policies by address: client B's SA takes client A's ESP", run: natClientsSACollision},
+	{name: "ike-back-to-port-500", title: "IKEv1 NAT-T: after the float the gateway sends dead peer detection to UDP 500 again", run: ikeBackToPort500},
+	{name: "port-forward-4500-to-500", title: "Server behind NAT, UDP 4500 forwarded to its port 500: IKE_AUTH arrives behind the non-ESP marker on port 500", run: portForward4500To500},
+	{name: "esp-loss-reorder-upstream", title: "The gateway's ESP arrives with gaps and out of order in both captures: lost and reordered before the NAT", run: espLossReorderUpstream},
+	{name: "capture-mid-session", title: "Captures started after an IPsec tunnel and a PPTP call came up: data without negotiation", run: captureMidSession},
+	{name: "passthrough-spi-matching", title: "Two raw-ESP clients through a passthrough that matches SPIs: both work, by a guess", run: passthroughSPIMatching},
+	{name: "natt-not-floated", title: "IKEv1: NAT-T negotiated and the NAT detected, but the client stays on port 500 and sends raw ESP", run: nattNotFloated},
+	{name: "natt-keepalive-off", title: "NAT-T without keepalives: 52 s of silence, survived only thanks to the NAT's long UDP timeout", run: nattKeepaliveOff},
+	{name: "ike-esp-split-mapping", title: "An IPsec ALG maps the client's ESP-in-UDP to another public port than its IKE: the gateway's ESP is dropped", run: ikeESPSplitMapping},
+	{name: "transport-mode-without-natoa", title: "L2TP/IPsec transport mode across a NAT without NAT-OA (Quick Mode shown decrypted)", run: transportModeWithoutNATOA},
+	{name: "esp-fragments-dropped", title: "Pings work, downloads hang: the gateway's fragmented ESP-in-UDP loses its second fragments at the NAT", run: espFragmentsDropped},
+	{name: "pptp-alg-half-translation", title: "A PPTP helper translates the call ID in the control connection but not in the GRE key: LCP times out", run: pptpALGHalfTranslation},
+	{name: "pptp-gre-loss-at-nat", title: "PPTP works, but the router's flood protection drops the server's GRE in bursts", run: pptpGRELossAtNAT},
+	{name: "capture-truncated", title: "The inside capture file ends in the middle of a record: copied while tcpdump was still writing", run: captureTruncated},
+	{name: "capture-snaplen", title: "The outside capture keeps 96 octets per frame: IKE messages cut short", run: captureSnaplen},
+	{name: "captures-not-comparable", title: "Inside and outside captured a minute apart: no common packet, nothing to correlate", run: capturesNotComparable},
+	{name: "capture-clock-drift", title: "The outside capture host's clock gains 2000 ppm while chronyd slews it", run: captureClockDrift},
+	{name: "flow-table-overflow", title: "A busy capture analysed with --max-flows 16: the web flows beyond the table are only counted", run: flowTableOverflow},
+	{name: "capture-one-direction", title: "A mirror port copies only what the client sends: every request looks unanswered", oneSide: true, run: captureOneDirection},
 }
 
 // Names returns the scenario names in generation order.
@@ -90,13 +123,17 @@ func All() ([]*Result, error) {
 }
 
 func build(index int, s scenario) (*Result, error) {
-	w := newWorld(s.name, index, s.single)
+	w := newWorld(s.name, index, s.single, s.oneSide)
 	st := s.run(w)
 	caps, err := w.finish()
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Name: s.name, Captures: caps, Verdicts: st.verdicts, Skew: w.skew}
+	r := &Result{Name: s.name, Captures: caps, Verdicts: st.verdicts, Findings: st.findings, Args: st.args,
+		Skew: w.skew, Drift: w.drift, base: w.base}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
 	r.README = readme(s, w, st, caps)
 	return r, nil
 }
@@ -110,32 +147,26 @@ func (r *Result) Files() ([]string, [][]byte, error) {
 		names = append(names, filepath.Join(r.Name, c.File))
 		data = append(data, c.Bytes)
 	}
-	exp, err := r.expectedJSON()
+	exp, err := r.expectJSON()
 	if err != nil {
 		return nil, nil, err
 	}
-	names = append(names, filepath.Join(r.Name, "expected.json"), filepath.Join(r.Name, "README.md"))
+	names = append(names, filepath.Join(r.Name, "expect.json"), filepath.Join(r.Name, "README.md"))
 	data = append(data, exp, []byte(r.README))
 	return names, data, nil
 }
 
-// expectedFile is the schema of a scenario's expected.json.
-type expectedFile struct {
-	Scenario string            `json:"scenario"`
-	Captures []expectedCapture `json:"captures"`
-	Verdicts []Verdict         `json:"verdicts"`
-}
-
-type expectedCapture struct {
-	File   string `json:"file"`
-	Frames int    `json:"frames"`
-}
-
-func (r *Result) expectedJSON() ([]byte, error) {
-	e := expectedFile{Scenario: r.Name, Verdicts: r.Verdicts}
+// Expect returns what the scenario's expect.json holds.
+func (r *Result) Expect() Expect {
+	e := Expect{Scenario: r.Name, Args: r.Args, Verdicts: r.Verdicts, Findings: r.Findings}
 	for _, c := range r.Captures {
-		e.Captures = append(e.Captures, expectedCapture{File: c.File, Frames: len(c.Frames)})
+		e.Captures = append(e.Captures, ExpectCapture{File: c.File, Frames: len(c.Frames)})
 	}
+	return e
+}
+
+func (r *Result) expectJSON() ([]byte, error) {
+	e := r.Expect()
 	b, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return nil, err
@@ -176,9 +207,10 @@ Synthetic capture pairs, one situation each, for learning vpnpcap and for
 its tests. Each directory holds what tcpdump shows on the LAN side of a NAT
 (inside.pcap) and on its WAN side (outside.pcap), a README.md telling the
 story (topology, addresses, what the NAT did, what goes wrong and why, the
-fix, the verdict vpnpcap must reach), and expected.json with that verdict
-in machine-readable form. The no-nat control case has a single
-capture.pcap taken at the client.
+fix, the verdict and the findings vpnpcap must reach), and expect.json
+with that verdict and those findings in machine-readable form. Scenarios
+without a NAT in the path, or about a capture of one side only, have a
+single capture.pcap.
 
 | scenario | what it shows | frames |
 | --- | --- | --- |
@@ -199,6 +231,17 @@ capture.pcap taken at the client.
 	b.WriteString(`
 Frames are given as inside / outside. The failure modes (NTnn) named in
 the verdicts are the ones the rules cite (see docs/rules.md).
+
+## What vpnpcap must say
+
+Each expect.json lists, per tunnel (or PPTP call), the verdict: where the
+NAT sits, whether NAT-T is used, how ESP travelled, whether the tunnel
+depends on passthrough, and whether it works; and the exact set of
+findings (rule and severity, each tied to its tunnel or to the captures).
+A test in cmd/vpnpcap runs "vpnpcap analyze --format json" on every
+scenario and compares; together the scenarios make every rule fire at
+least once. The expectations are the story's, written next to it in the
+generator: when vpnpcap disagrees, either the rule or the story is wrong.
 
 ## Regenerating
 
@@ -242,7 +285,12 @@ func readme(s scenario, w *world, st *story, caps []*Capture) string {
 	}
 	b.WriteString("\n## Addresses\n\n")
 	w.addressTable(&b)
-	if !w.single {
+	switch {
+	case w.single || w.oneSide:
+	case w.drift != 0:
+		fmt.Fprintf(&b, "\nThe outside capture's clock runs %.6f s ahead of the inside one at the start and gains %.0f µs every second (%.0f ppm); the NAT forwards in 0.2–3 ms.\n",
+			w.skew.Seconds(), w.drift, w.drift)
+	default:
 		fmt.Fprintf(&b, "\nThe outside capture's clock runs %.6f s ahead of the inside one; the NAT forwards in 0.2–3 ms.\n",
 			w.skew.Seconds())
 	}
@@ -258,24 +306,59 @@ func readme(s scenario, w *world, st *story, caps []*Capture) string {
 	fmt.Fprintf(&b, "\n## What happens\n\n%s\n\n## Why\n\n%s\n\n## Fix\n\n%s\n",
 		strings.TrimSpace(st.wrong), strings.TrimSpace(st.why), strings.TrimSpace(st.fix))
 	b.WriteString("\n## Expected verdict\n\n")
-	b.WriteString("| tunnel | NAT | NAT-T | encapsulation | depends on passthrough | failure | failure modes |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	if len(st.verdicts) == 0 {
+		b.WriteString("None: vpnpcap must report no tunnel and no PPTP call to judge (see What happens).\n")
+	} else {
+		b.WriteString("| tunnel | NAT | NAT-T | encapsulation | depends on passthrough | failure | failure modes |\n")
+		b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	}
 	for _, v := range st.verdicts {
 		failure := v.Failure
 		if failure == "" {
 			failure = "none: works"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", v.Tunnel, v.NAT, v.NATT, v.Encapsulation,
+		name := v.Tunnel
+		if v.SPIi != "" {
+			name += " (SPIi " + v.SPIi + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", name, v.NAT, v.NATT, v.Encapsulation,
 			v.Passthrough, failure, strings.Join(v.Catalogue, ", "))
 	}
+	findingsTable(&b, st)
 	b.WriteString("\n## Frames to look at\n\n")
 	frameTable(&b, w, caps)
 	b.WriteString("\n## Files\n\n")
 	for _, c := range caps {
 		fmt.Fprintf(&b, "- %s: %d frames\n", c.File, len(c.Frames))
 	}
-	b.WriteString("- expected.json: the verdict above\n\nGenerated by `go run ./samples/gen`; do not edit by hand.\n")
+	b.WriteString("- expect.json: the verdict and the findings above\n\nGenerated by `go run ./samples/gen`; do not edit by hand.\n")
 	return b.String()
+}
+
+// findingsTable renders the findings vpnpcap must report, and the command
+// to analyse the scenario with when it needs flags.
+func findingsTable(b *strings.Builder, st *story) {
+	b.WriteString("\n## Expected findings\n\n")
+	if len(st.args) > 0 {
+		fmt.Fprintf(b, "Analyse with `vpnpcap analyze %s ...`: %s\n\n", strings.Join(st.args, " "), strings.TrimSpace(st.argsWhy))
+	}
+	if len(st.findings) == 0 {
+		b.WriteString("None: vpnpcap must report nothing.\n")
+		return
+	}
+	b.WriteString("| rule | severity | about | why |\n| --- | --- | --- | --- |\n")
+	for _, f := range st.findings {
+		about := f.Tunnel
+		switch {
+		case about != "" && f.SPIi != "":
+			about += " (SPIi " + f.SPIi + ")"
+		case about == "" && f.Capture != "":
+			about = f.Capture
+		case about == "":
+			about = "the captures"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", f.Rule, f.Severity, about, f.Why)
+	}
 }
 
 func (w *world) addressTable(b *strings.Builder) {
@@ -290,7 +373,11 @@ func (w *world) addressTable(b *strings.Builder) {
 		}
 		return
 	}
-	b.WriteString("| host | inside capture | outside capture |\n| --- | --- | --- |\n")
+	if w.oneSide {
+		b.WriteString("| host | in the capture | beyond the NAT |\n| --- | --- | --- |\n")
+	} else {
+		b.WriteString("| host | inside capture | outside capture |\n| --- | --- | --- |\n")
+	}
 	for _, h := range w.hosts {
 		if h.inside {
 			out := fmt.Sprintf("%s (the NAT's public address)", w.nat.Public)
@@ -374,6 +461,7 @@ func frameTable(b *strings.Builder, w *world, caps []*Capture) {
 		rows = append(rows, r)
 		return r
 	}
+	base := w.base.UnixMicro()
 	skew := w.skew.Microseconds()
 	for ci, c := range caps {
 		for _, f := range c.Frames {
@@ -391,7 +479,9 @@ func frameTable(b *strings.Builder, w *world, caps []*Capture) {
 			} else {
 				r.out = f
 				if r.in == nil {
-					r.us = f.Time.UnixMicro() - skew
+					// Back to the inside clock: remove the skew and the
+					// drift gained since the start.
+					r.us = base + int64(float64(f.Time.UnixMicro()-base-skew)/(1+w.drift/1e6))
 				}
 			}
 		}
@@ -489,13 +579,13 @@ func (w *world) diagram(natLabel []string) string {
 	}
 	var out []string
 	for i := range rowsN {
-		out = append(out, strings.TrimRight(lb[i]+gap(i, "LAN", true)+mb[i]+gap(i, "WAN", !w.single)+rb[i], " "))
+		out = append(out, strings.TrimRight(lb[i]+gap(i, "LAN", true)+mb[i]+gap(i, "WAN", !w.single && !w.oneSide)+rb[i], " "))
 	}
 	// Capture labels under the two links.
 	leftCol := len(lb[0]) + 4
 	rightCol := len(lb[0]) + 10 + len(mb[0]) + 4
 	var lbl string
-	if w.single {
+	if w.single || w.oneSide {
 		lbl = strings.Repeat(" ", leftCol-4) + w.in.file
 	} else {
 		l1 := w.in.file

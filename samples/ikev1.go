@@ -24,8 +24,18 @@ type ike1 struct {
 	// MM3 and the responder in MM4 (20, 130, or 0 for none).
 	natdI, natdR uint8
 
-	who     string         // prefix for the notes of its IKE messages, such as "client A: "
-	peer    netip.AddrPort // the initiator as the responder sees it
+	who  string         // prefix for the notes of its IKE messages, such as "client A: "
+	peer netip.AddrPort // the initiator as the responder sees it
+	// rSelf, when valid, is the responder's own address as it knows it:
+	// its private address when a NAT in front of it forwards UDP 500
+	// (beyond the captures). Its NAT-D hash of itself covers this.
+	rSelf netip.AddrPort
+	// peer500 is the initiator's IKE port 500 as the responder saw it,
+	// kept after the float.
+	peer500 netip.AddrPort
+	// clear stores the messages from Main Mode 5 on decrypted, as a
+	// capture re-written with the peers' IKE keys shows them.
+	clear   bool
 	lastOut time.Duration
 	kaNext  time.Duration // when the next keepalive is due at the earliest
 	qmMID   uint32
@@ -49,6 +59,9 @@ func (s *ike1) sendR(msg *pcaptest.Message, note string) xmit {
 
 func (s *ike1) learn(x xmit) {
 	s.peer = x.out.SrcAddrPort()
+	if x.out.DstPort == pcaptest.PortIKE {
+		s.peer500 = s.peer
+	}
 	off := 0
 	if x.out.DstPort == pcaptest.PortNATT {
 		off = 4
@@ -110,6 +123,89 @@ func (s *ike1) natD(typ uint8, cI, cR uint64, remote, local netip.AddrPort) []pc
 // returns whether MM6 arrived.
 func (s *ike1) mainMode(float bool) bool {
 	w := s.w
+	if !s.mainMode4() {
+		return false
+	}
+	if float && s.natdI != 0 && s.natdR != 0 && s.peer != s.i.ap(s.iport) {
+		s.iport, s.rport = pcaptest.PortNATT, pcaptest.PortNATT
+	}
+	// Each message is built just before it is sent: the random stream is
+	// drawn in the order of the story.
+	mm := func(fromI bool, id netip.Addr, plainLen int) *pcaptest.Message {
+		if s.clear {
+			return s.mm(fromI, []pcaptest.Payload{idAddr(id, 0, 0), pcaptest.HashV1(pcaptest.RandBytes(w.rng, 20))})
+		}
+		return s.encrypted(fromI, pcaptest.V1MainMode, 0, pcaptest.V1ID, plainLen)
+	}
+	note5, note6 := "Main Mode 5 (encrypted: ID, HASH, INITIAL-CONTACT)", "Main Mode 6 (encrypted: ID, HASH)"
+	if s.clear {
+		note5, note6 = "Main Mode 5 (decrypted: ID, HASH)", "Main Mode 6 (decrypted: ID, HASH)"
+	}
+	x := s.sendI(mm(true, s.i.addr, 12+24+28), note5, 0)
+	if !x.ok {
+		return false
+	}
+	s.learn(x)
+	w.after(w.jitter(ms(23), ms(30)))
+	y := s.sendR(mm(false, s.r.addr, 12+24), note6)
+	w.after(w.jitter(ms(1), ms(4)))
+	return y.ok
+}
+
+// idAddr builds an ID_IPV4_ADDR identification with a protocol and port.
+func idAddr(a netip.Addr, proto uint8, port uint16) pcaptest.Payload {
+	b := a.As4()
+	return pcaptest.IDv1(pcaptest.IDIPv4Addr, proto, port, b[:])
+}
+
+// quickModeDecrypted runs Quick Mode stored decrypted (see clear): HASH,
+// SA, Nonce, IDci and IDcr: an ESP proposal with the given encapsulation
+// mode for L2TP (UDP 1701) between the peers, without NAT-OA payloads. It
+// returns the SAs the peers chose: the initiator's outbound (the SPI in the
+// responder's proposal) and inbound.
+func (s *ike1) quickModeDecrypted(mode uint32) (out, in *esa) {
+	w := s.w
+	out, in = &esa{spi: w.newSPI()}, &esa{spi: w.newSPI()}
+	s.qmMID = w.rng.Uint32() | 1
+	proposal := func(spi uint32) pcaptest.Payload {
+		return pcaptest.SAv1(pcaptest.ProposalV1{Num: 1, Protocol: pcaptest.ProtoIDESP, SPI: binary.BigEndian.AppendUint32(nil, spi),
+			Transforms: []pcaptest.TransformV1{{Num: 1, ID: pcaptest.TransformESPAES, Attrs: []pcaptest.Attr{
+				{Type: pcaptest.AttrIPsecLifeType, Value: pcaptest.LifeSeconds},
+				{Type: pcaptest.AttrIPsecLifeDuration, Value: 3600},
+				{Type: pcaptest.AttrEncapsulationMode, Value: mode},
+				{Type: pcaptest.AttrAuthAlgorithm, Value: pcaptest.AuthHMACSHA},
+				{Type: pcaptest.AttrIPsecKeyLength, Value: 128},
+			}}}})
+	}
+	msg := func(fromI bool, pl ...pcaptest.Payload) *pcaptest.Message {
+		m := s.mm(fromI, pl)
+		m.Exchange, m.MessageID = pcaptest.V1QuickMode, s.qmMID
+		return m
+	}
+	ids := []pcaptest.Payload{idAddr(s.i.addr, 17, 1701), idAddr(s.r.addr, 17, 1701)}
+	pl := append([]pcaptest.Payload{pcaptest.HashV1(pcaptest.RandBytes(w.rng, 20)), proposal(in.spi),
+		pcaptest.NonceV1(pcaptest.RandBytes(w.rng, 32))}, ids...)
+	x := s.sendI(msg(true, pl...), "Quick Mode 1 (decrypted: HASH, SA, Nonce, IDci, IDcr)", 0)
+	if !x.ok {
+		return out, in
+	}
+	s.learn(x)
+	w.after(w.jitter(ms(26), ms(36)))
+	pl = append([]pcaptest.Payload{pcaptest.HashV1(pcaptest.RandBytes(w.rng, 20)), proposal(out.spi),
+		pcaptest.NonceV1(pcaptest.RandBytes(w.rng, 32))}, ids...)
+	if y := s.sendR(msg(false, pl...), "Quick Mode 2 (decrypted: HASH, SA, Nonce, IDci, IDcr)"); !y.ok {
+		return out, in
+	}
+	w.after(w.jitter(ms(3), ms(8)))
+	s.sendI(msg(true, pcaptest.HashV1(pcaptest.RandBytes(w.rng, 20))), "Quick Mode 3 (decrypted: HASH)", 0)
+	w.after(w.jitter(ms(1), ms(3)))
+	return out, in
+}
+
+// mainMode4 runs MM1–MM4, the cleartext part of Main Mode: SA and Vendor
+// IDs, then KE, nonce and NAT-D. It returns whether MM4 arrived.
+func (s *ike1) mainMode4() bool {
+	w := s.w
 	pl := []pcaptest.Payload{pcaptest.SAv1(pcaptest.ProposalV1{Num: 1, Protocol: pcaptest.ProtoIDIKE,
 		Transforms: []pcaptest.TransformV1{phase1(1, 256), phase1(2, 128)}})}
 	for _, v := range s.vidsI {
@@ -142,24 +238,16 @@ func (s *ike1) mainMode(float bool) bool {
 	s.learn(x)
 	w.after(w.jitter(ms(25), ms(34)))
 	pl = []pcaptest.Payload{pcaptest.KEv1(pcaptest.RandBytes(w.rng, 256)), pcaptest.NonceV1(pcaptest.RandBytes(w.rng, 32))}
-	pl = append(pl, s.natD(s.natdR, s.rckyI, s.ckyR, s.peer, s.r.ap(s.rport))...)
+	self := s.r.ap(s.rport)
+	if s.rSelf.IsValid() {
+		self = s.rSelf
+	}
+	pl = append(pl, s.natD(s.natdR, s.rckyI, s.ckyR, s.peer, self)...)
 	if y := s.sendR(s.mm(false, pl), "Main Mode 4 (KE, Nonce"+natdNote(s.natdR)+")"); !y.ok {
 		return false
 	}
 	w.after(w.jitter(ms(4), ms(9)))
-
-	if float && s.natdI != 0 && s.natdR != 0 && s.peer != s.i.ap(s.iport) {
-		s.iport, s.rport = pcaptest.PortNATT, pcaptest.PortNATT
-	}
-	x = s.sendI(s.encrypted(true, pcaptest.V1MainMode, 0, pcaptest.V1ID, 12+24+28), "Main Mode 5 (encrypted: ID, HASH, INITIAL-CONTACT)", 0)
-	if !x.ok {
-		return false
-	}
-	s.learn(x)
-	w.after(w.jitter(ms(23), ms(30)))
-	y := s.sendR(s.encrypted(false, pcaptest.V1MainMode, 0, pcaptest.V1ID, 12+24), "Main Mode 6 (encrypted: ID, HASH)")
-	w.after(w.jitter(ms(1), ms(4)))
-	return y.ok
+	return true
 }
 
 func natdNote(typ uint8) string {
@@ -249,6 +337,24 @@ func (s *ike1) dpd(note string) bool {
 	s.learn(x)
 	w.after(w.jitter(ms(22), ms(30)))
 	y := s.sendR(s.encrypted(false, pcaptest.V1Informational, w.rng.Uint32()|1, pcaptest.V1Hash, 24+32), note+": R-U-THERE-ACK (encrypted Informational)")
+	return y.ok
+}
+
+// dpdOn500 runs a dead peer detection exchange the responder starts on UDP
+// port 500, to the initiator's Main Mode 1 endpoint, although the SA has
+// floated to 4500; the initiator answers from port 500 too. It returns
+// whether the acknowledgment arrived.
+func (s *ike1) dpdOn500(note string) bool {
+	w := s.w
+	mid := w.rng.Uint32() | 1
+	req := s.encrypted(false, pcaptest.V1Informational, mid, pcaptest.V1Hash, 24+32)
+	x := w.sendIKE(s.r, s.r.ap(pcaptest.PortIKE), s.peer500, req, s.who+note+": R-U-THERE on UDP 500 (encrypted Informational)", 0, nil)
+	if !x.ok {
+		return false
+	}
+	w.after(w.jitter(ms(1), ms(3)))
+	ack := s.encrypted(true, pcaptest.V1Informational, w.rng.Uint32()|1, pcaptest.V1Hash, 24+32)
+	y := w.sendIKE(s.i, s.i.ap(pcaptest.PortIKE), s.r.ap(pcaptest.PortIKE), ack, s.who+note+": R-U-THERE-ACK from UDP 500 (encrypted Informational)", 0, nil)
 	return y.ok
 }
 

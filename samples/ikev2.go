@@ -31,6 +31,13 @@ type ike2 struct {
 	fragR   bool // the responder does
 	vendor  bool // both send the strongSwan Vendor ID
 	certs   bool // the responder requests certificates
+	// proposal, when set, replaces the initiator's default IKE proposals,
+	// and keGroup (zero: MODP-2048) is the group of its KE payload.
+	proposal *pcaptest.Payload
+	keGroup  uint16
+	// rAddr is the responder's address as the initiator knows it: its
+	// public address when it sits behind a port-forwarding NAT.
+	rAddr netip.Addr
 
 	// peer is the initiator's address and port as the responder last saw
 	// them: where it sends responses and ESP.
@@ -46,7 +53,8 @@ type ike2 struct {
 
 func (w *world) newIKE2(i, r *host) *ike2 {
 	s := &ike2{w: w, i: i, r: r, spii: w.newIKESPI(), spir: w.newIKESPI(),
-		iport: pcaptest.PortIKE, rport: pcaptest.PortIKE, mid: 1, natd: true, fragI: true, fragR: true, vendor: true}
+		iport: pcaptest.PortIKE, rport: pcaptest.PortIKE, mid: 1, natd: true, fragI: true, fragR: true, vendor: true,
+		rAddr: r.addr}
 	s.rspii = s.spii
 	return s
 }
@@ -79,8 +87,11 @@ func (s *ike2) sendI(msg *pcaptest.Message, note string, retrans int) xmit {
 	if retrans == 0 {
 		s.lastOut = s.w.now
 	}
-	return s.w.sendIKE(s.i, s.i.ap(s.iport), s.r.ap(s.rport), msg, s.who+note, retrans, s.tcp)
+	return s.w.sendIKE(s.i, s.i.ap(s.iport), s.rAP(), msg, s.who+note, retrans, s.tcp)
 }
+
+// rAP is the responder's current endpoint as the initiator addresses it.
+func (s *ike2) rAP() netip.AddrPort { return netip.AddrPortFrom(s.rAddr, s.rport) }
 
 // sendR sends a message from the responder to the initiator's address as
 // the responder sees it.
@@ -103,18 +114,23 @@ func (w *world) sendIKE(from *host, src, dst netip.AddrPort, msg *pcaptest.Messa
 	return w.emit(from, w.packet(from, pcaptest.ProtoUDP, src, dst, b), m)
 }
 
-// learn records what the responder saw of a request that reached it.
+// learn records what the responder saw of a request that reached it: the
+// outside copy, or the inside one for a responder behind the NAT.
 func (s *ike2) learn(x xmit) {
-	s.peer = x.out.SrcAddrPort()
+	seen := x.out
+	if s.r.inside && !s.w.single {
+		seen = x.in
+	}
+	s.peer = seen.SrcAddrPort()
 	if s.tcp != nil {
 		return
 	}
 	off := 0
-	if x.out.DstPort == pcaptest.PortNATT {
+	if seen.DstPort == pcaptest.PortNATT || seen.SrcPort == pcaptest.PortNATT {
 		off = 4
 	}
-	if len(x.out.Payload) >= off+8 {
-		s.rspii = binary.BigEndian.Uint64(x.out.Payload[off:])
+	if len(seen.Payload) >= off+8 {
+		s.rspii = binary.BigEndian.Uint64(seen.Payload[off:])
 	}
 }
 
@@ -148,11 +164,18 @@ var hashAlgs = []byte{0, 2, 0, 3, 0, 4, 0, 5}
 // initRequest builds the IKE_SA_INIT request. The NAT-D hashes are those of
 // the addresses the initiator knows: its own, and the responder's.
 func (s *ike2) initRequest() *pcaptest.Message {
-	pl := []pcaptest.Payload{
-		ikeProposals(),
-		pcaptest.KEv2(pcaptest.DHModp2048, pcaptest.RandBytes(s.w.rng, 256)),
-		pcaptest.NonceV2(pcaptest.RandBytes(s.w.rng, 32)),
+	sa := ikeProposals()
+	if s.proposal != nil {
+		sa = *s.proposal
 	}
+	ke := pcaptest.KEv2(pcaptest.DHModp2048, pcaptest.RandBytes(s.w.rng, 256))
+	switch s.keGroup {
+	case pcaptest.DHCurve25519:
+		ke = pcaptest.KEv2(pcaptest.DHCurve25519, pcaptest.RandBytes(s.w.rng, 32))
+	case pcaptest.DHModp1024:
+		ke = pcaptest.KEv2(pcaptest.DHModp1024, pcaptest.RandBytes(s.w.rng, 128))
+	}
+	pl := []pcaptest.Payload{sa, ke, pcaptest.NonceV2(pcaptest.RandBytes(s.w.rng, 32))}
 	if s.natd {
 		src := s.i.ap(s.iport)
 		if s.fakeSrc {
@@ -164,7 +187,7 @@ func (s *ike2) initRequest() *pcaptest.Message {
 		}
 		pl = append(pl,
 			pcaptest.NotifyV2(0, nil, pcaptest.NotifyNATDetectionSourceIP, pcaptest.NATDv2(s.spii, 0, src)),
-			pcaptest.NotifyV2(0, nil, pcaptest.NotifyNATDetectionDestIP, pcaptest.NATDv2(s.spii, 0, s.r.ap(s.rport))))
+			pcaptest.NotifyV2(0, nil, pcaptest.NotifyNATDetectionDestIP, pcaptest.NATDv2(s.spii, 0, s.rAP())))
 	}
 	if s.fragI {
 		pl = append(pl, pcaptest.NotifyV2(0, nil, pcaptest.NotifyFragmentationSupported, nil))
@@ -206,6 +229,14 @@ func (s *ike2) initResponse() *pcaptest.Message {
 	}
 	return &pcaptest.Message{SPIi: s.rspii, SPIr: s.spir, Version: 2, Exchange: pcaptest.V2IKESAInit,
 		Flags: pcaptest.V2FlagResponse, Payloads: pl}
+}
+
+// initError builds the responder's IKE_SA_INIT response that carries only
+// an error notify, with a zero responder SPI (RFC 7296 §1.2, §2.6): no
+// IKE SA exists on its side.
+func (s *ike2) initError(notify uint16, data []byte) *pcaptest.Message {
+	return &pcaptest.Message{SPIi: s.rspii, Version: 2, Exchange: pcaptest.V2IKESAInit, Flags: pcaptest.V2FlagResponse,
+		Payloads: []pcaptest.Payload{pcaptest.NotifyV2(0, nil, notify, data)}}
 }
 
 // request builds the initiator's next request: an SK payload whose first
@@ -304,7 +335,7 @@ func (s *ike2) espOut(c *child, innerLen int, note string) xmit {
 		return s.tcp.sendRecord(true, pcaptest.TCPRecordESP(pcaptest.ESP(s.w.rng, ss.SPI, ss.Seq, innerLen)),
 			&meant{kind: KindTCPESP, note: note, esp: ss})
 	}
-	return s.w.esp(s.i, s.i.ap(s.iport), s.r.ap(s.rport), c.encapI, &c.out, innerLen, note)
+	return s.w.esp(s.i, s.i.ap(s.iport), s.rAP(), c.encapI, &c.out, innerLen, note)
 }
 
 // espIn sends ESP from the responder to the initiator as it sees it.
@@ -324,7 +355,7 @@ func (s *ike2) keepalivesUntil(t time.Duration, note string) {
 	k := max(s.kaNext, s.lastOut+interval)
 	for ; k <= t; k += interval {
 		s.w.at(k)
-		s.w.keepalive(s.i, s.i.ap(s.iport), s.r.ap(s.rport), note)
+		s.w.keepalive(s.i, s.i.ap(s.iport), s.rAP(), note)
 		note = ""
 	}
 	s.kaNext = k

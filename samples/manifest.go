@@ -26,10 +26,23 @@ type Result struct {
 	Name     string
 	Captures []*Capture // inside then outside; one capture for a scenario without NAT
 	Verdicts []Verdict
-	README   string
+	Findings []Finding
+	// Args are the analyze flags the scenario is meant to be analysed
+	// with, besides the captures; usually none.
+	Args   []string
+	README string
 	// Skew is how far the outside capture's clock runs ahead of the
-	// inside one.
-	Skew time.Duration
+	// inside one at the scenario's start, and Drift how fast it gains,
+	// in parts per million (zero: the clocks keep time alike).
+	Skew  time.Duration
+	Drift float64
+	base  time.Time
+}
+
+// OutsideOffset returns how far the outside capture's clock runs ahead of
+// the inside one at a time of the inside clock.
+func (r *Result) OutsideOffset(inside time.Time) time.Duration {
+	return r.Skew + time.Duration(float64(inside.Sub(r.base))*r.Drift/1e6)
 }
 
 // Capture is one generated capture file and what each of its frames was
@@ -38,6 +51,12 @@ type Capture struct {
 	File   string // file name inside the scenario directory, such as "inside.pcap"
 	Frames []*Frame
 	Bytes  []byte // the pcap file
+	// SnapLen is the file's snapshot length: frames longer than it are
+	// stored cut (Frame.CapLen).
+	SnapLen int
+	// Truncated is set when the file ends in the middle of a record;
+	// Frames then lists the whole records before it.
+	Truncated bool
 }
 
 // Frame is what the generator meant one frame to be. Frames of the same
@@ -55,6 +74,7 @@ type Frame struct {
 	TTL              uint8
 	IPID             uint32
 	Length           int // frame length on the wire
+	CapLen           int // octets stored in the capture: Length, or the snapshot length when shorter
 
 	// Fragment is set on every frame that is an IP fragment. The frame
 	// that completes a datagram has Fragments (how many fragments it was
@@ -77,6 +97,7 @@ type Frame struct {
 	us    int64
 	seq   int
 	data  []byte
+	real  time.Duration // true time of the scenario
 }
 
 // Fragment is an IP fragment's offset and more-fragments flag.
@@ -144,8 +165,13 @@ type NATD struct {
 // each field.
 type Verdict struct {
 	// Tunnel names the tunnel: protocol and the two peers' inside
-	// addresses, such as "IKEv2 192.168.1.23 - 203.0.113.10".
+	// addresses, such as "IKEv2 192.168.1.23 - 203.0.113.10"; a tunnel
+	// seen in the outside capture only is named by its outside addresses.
 	Tunnel string `json:"tunnel"`
+	// SPIi is the initiator SPI (16 hex digits, as the inside capture
+	// shows it) where several tunnels share the same peers, such as a
+	// failed UDP attempt followed by a TCP one; empty otherwise.
+	SPIi string `json:"spi_i,omitempty"`
 	// NAT says where address translation happens: "none", "initiator"
 	// (the initiator is behind it), "responder" or "both".
 	NAT string `json:"nat"`
@@ -168,4 +194,42 @@ type Verdict struct {
 	// Catalogue lists the failure modes (NTnn catalogue rows, as in the
 	// rules' metadata) the scenario exhibits.
 	Catalogue []string `json:"catalogue,omitempty"`
+}
+
+// Finding is one finding vpnpcap must report on a scenario: the rule, its
+// severity, and what it is about. The findings of a scenario are an exact
+// set: vpnpcap must report these and nothing else.
+type Finding struct {
+	// Rule is the rule's ID, such as "VP101".
+	Rule string `json:"rule"`
+	// Severity is "info", "warning" or "error".
+	Severity string `json:"severity"`
+	// Tunnel names the tunnel or PPTP call the finding is about, as
+	// Verdict.Tunnel does, with SPIi where peers repeat; both are empty
+	// for a finding about the captures rather than a tunnel.
+	Tunnel string `json:"tunnel,omitempty"`
+	SPIi   string `json:"spi_i,omitempty"`
+	// Capture names the capture file a finding about one capture is about,
+	// such as "outside.pcap"; empty for tunnels and for findings about
+	// both captures.
+	Capture string `json:"capture,omitempty"`
+	// Why ties the finding to the story, in a few words.
+	Why string `json:"why"`
+}
+
+// Expect is the schema of a scenario's expect.json: the verdicts and the
+// findings vpnpcap must reach on the scenario's captures.
+type Expect struct {
+	Scenario string          `json:"scenario"`
+	Captures []ExpectCapture `json:"captures"`
+	// Args are extra analyze flags, as Result.Args.
+	Args     []string  `json:"args,omitempty"`
+	Verdicts []Verdict `json:"verdicts"`
+	Findings []Finding `json:"findings"`
+}
+
+// ExpectCapture names one capture file of a scenario and its frame count.
+type ExpectCapture struct {
+	File   string `json:"file"`
+	Frames int    `json:"frames"`
 }

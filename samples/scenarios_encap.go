@@ -45,6 +45,10 @@ func mixedEncapsulation(w *world) *story {
 	w.after(sec(3))
 	s.informational("INFORMATIONAL (Delete of the IKE SA)", 12)
 
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
+		Encapsulation: "mixed", Passthrough: "yes",
+		Failure:   "the client's ESP is raw protocol 50 on a NAT-T SA; it crosses only through passthrough and the gateway drops it",
+		Catalogue: []string{"NT02", "NT01"}}
 	return &story{
 		summary: `NAT traversal is negotiated and IKE floats to UDP 4500, but the client's
 kernel SA for outbound ESP was installed without UDP encapsulation (a
@@ -68,10 +72,10 @@ passing protocol 50: with passthrough off it would die at the NAT instead of at 
 gateway (failure modes NT01, NT02).`,
 		fix: `Make the client install its outbound SA with UDP encapsulation (update the client; with
 strongSwan check that the kernel interface supports NAT-T). Do not rely on passthrough.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
-			Encapsulation: "mixed", Passthrough: "yes",
-			Failure:   "the client's ESP is raw protocol 50 on a NAT-T SA; it crosses only through passthrough and the gateway drops it",
-			Catalogue: []string{"NT02", "NT01"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP303", sevError, "the client's SA is raw protocol 50, the gateway's is in UDP 4500"),
+		},
 	}
 }
 
@@ -97,6 +101,8 @@ func forcedEncapsulation(w *world) *story {
 	w.after(sec(5))
 	s.informational("INFORMATIONAL (Delete of the IKE SA)", 12)
 
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "none", NATT: "forced",
+		Encapsulation: "udp", Passthrough: "no", Catalogue: []string{"NT12"}}
 	return &story{
 		summary: `There is no NAT: the client has a public address in a routed subnet and the
 box between the captures is a plain router. The client is configured with
@@ -119,8 +125,10 @@ decide it). failure mode NT12: a source-hash mismatch at the sender's own vantag
 identical tuples on both sides of the box, means forced encapsulation, not a NAT.`,
 		fix: `Nothing to fix unless encapsulation is unwanted: remove encap = yes (strongSwan), encapsulation=yes
 (libreswan) or the Windows AssumeUDPEncapsulationContextOnSendRule setting.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "none", NATT: "forced",
-			Encapsulation: "udp", Passthrough: "no", Catalogue: []string{"NT12"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP312", sevInfo, "the client's NAT_DETECTION_SOURCE_IP matches no address although nothing translates it"),
+		},
 	}
 }
 
@@ -210,6 +218,14 @@ func ikeOverTCP(w *world) *story {
 	f.close()
 
 	tcpPub := w.mapped(protoTCP, f.conn.Client)
+	// Both attempts run between the same addresses: the initiator SPI
+	// tells them apart.
+	vu := Verdict{Tunnel: tunnelName("IKEv2", a, gw), SPIi: fmt.Sprintf("%016x", u.spii), NAT: "initiator", NATT: "no",
+		Encapsulation: "none", Passthrough: "no",
+		Failure:   "UDP is blocked beyond the NAT: IKE_SA_INIT on UDP 500 is never answered",
+		Catalogue: []string{"NT03"}}
+	vt := Verdict{Tunnel: tunnelName("IKEv2", a, gw), SPIi: fmt.Sprintf("%016x", s.spii), NAT: "initiator", NATT: "yes",
+		Encapsulation: "tcp", Passthrough: "no"}
 	return &story{
 		summary: `The client sits behind a NAT on a network whose upstream firewall blocks
 UDP (a hotel or corporate guest network). Its IKE_SA_INIT on UDP 500
@@ -235,7 +251,10 @@ behaviour under loss. failure mode NT03 covers the blocked UDP; comparing captur
 block is upstream, not at the NAT.`,
 		fix: `If UDP 500/4500 can be opened upstream, do so; otherwise TCP encapsulation is the working
 fallback, and this tunnel works.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
-			Encapsulation: "tcp", Passthrough: "no", Catalogue: []string{"NT03"}}},
+		verdicts: []Verdict{vu, vt},
+		findings: []Finding{
+			vu.expect("VP101", sevError, "the UDP IKE_SA_INIT is sent five times and never answered"),
+			vu.expect("VP304", sevError, "UDP goes unanswered while the same gateway answers over TCP"),
+		},
 	}
 }

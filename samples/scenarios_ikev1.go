@@ -91,6 +91,8 @@ func passthroughOK(w *world) *story {
 	w.after(sec(2))
 	s.deleteSA()
 
+	v := Verdict{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
+		Encapsulation: "raw", Passthrough: "yes", Catalogue: []string{"NT01"}}
 	return &story{
 		summary: `Peers without NAT traversal (IKEv1, no NAT-T Vendor IDs, no NAT-D payloads)
 behind a home router with "IPsec passthrough" on. Main Mode and Quick Mode
@@ -111,8 +113,10 @@ tracks ESP by peer address (and perhaps SPI) and can serve one client per gatewa
 add a second client, and it breaks (see passthrough-off and passthrough-collision).`,
 		fix: `Works as is, but fragile: enable NAT traversal on both peers (RFC 3947) so that ESP travels in
 UDP 4500 and no longer needs passthrough.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
-			Encapsulation: "raw", Passthrough: "yes", Catalogue: []string{"NT01"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP301", sevWarning, "raw ESP crosses the NAT only because passthrough forwards it"),
+		},
 	}
 }
 
@@ -139,6 +143,10 @@ func passthroughOff(w *world) *story {
 	w.after(sec(1))
 	s.deleteSA()
 
+	v := Verdict{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
+		Encapsulation: "raw", Passthrough: "yes",
+		Failure:   "raw ESP dropped at the NAT: no NAT-T and no passthrough",
+		Catalogue: []string{"NT01"}}
 	return &story{
 		summary: `The peers of passthrough-ok behind a NAT without IPsec passthrough. IKE is
 ordinary UDP and completes: Main Mode and Quick Mode succeed, and later the
@@ -158,10 +166,11 @@ translate (RFC 3715 §2.2): there are no ports to multiplex on. failure mode NT0
 outside.`,
 		fix: `Enable NAT traversal on both peers (RFC 3947 for IKEv1), so ESP travels in UDP 4500. Turning
 passthrough on would make this one client work, as in passthrough-ok, but not a second.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
-			Encapsulation: "raw", Passthrough: "yes",
-			Failure:   "raw ESP dropped at the NAT: no NAT-T and no passthrough",
-			Catalogue: []string{"NT01", "NT22"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP204", sevError, "the client's ESP never leaves the NAT, so nothing comes back"),
+			v.expect("VP301", sevWarning, "no NAT-T: ESP is raw protocol 50 through a NAT"),
+		},
 	}
 }
 
@@ -218,6 +227,11 @@ func passthroughCollision(w *world) *story {
 	w.after(sec(1))
 	sa.deleteSA()
 
+	va := Verdict{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no", Encapsulation: "raw", Passthrough: "yes",
+		Catalogue: []string{"NT01"}}
+	vb := Verdict{Tunnel: tunnelName("IKEv1", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "raw", Passthrough: "yes",
+		Failure:   "inbound ESP for this client is delivered to the other client behind the same NAT",
+		Catalogue: []string{"NT14", "NT01"}}
 	return &story{
 		summary: `Two clients behind one NAT with IPsec passthrough, both without NAT-T, both
 talking to the same gateway. Passthrough can tell ESP flows apart only by
@@ -241,12 +255,12 @@ outbound); passthrough implementations therefore bind a remote peer to one insid
 failure mode NT14.`,
 		fix: `Enable NAT traversal on the peers (RFC 3947): ESP in UDP 4500 is demultiplexed by port, and
 any number of clients work through the NAT.`,
-		verdicts: []Verdict{
-			{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no", Encapsulation: "raw", Passthrough: "yes",
-				Catalogue: []string{"NT01"}},
-			{Tunnel: tunnelName("IKEv1", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "raw", Passthrough: "yes",
-				Failure:   "inbound ESP for this client is delivered to the other client behind the same NAT",
-				Catalogue: []string{"NT14", "NT01"}},
+		verdicts: []Verdict{va, vb},
+		findings: []Finding{
+			va.expect("VP301", sevWarning, "client A's raw ESP depends on passthrough"),
+			vb.expect("VP204", sevError, "client B sends ESP and receives none"),
+			vb.expect("VP205", sevError, "the gateway's ESP for client B is delivered to client A"),
+			vb.expect("VP301", sevWarning, "client B's raw ESP depends on passthrough"),
 		},
 	}
 }
@@ -295,6 +309,10 @@ func ahThroughNAT(w *world) *story {
 	w.after(sec(2))
 	s.deleteSA()
 
+	v := Verdict{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
+		Encapsulation: "ah", Passthrough: "no",
+		Failure:   "AH's ICV covers the IP addresses the NAT rewrites; the gateway drops every packet",
+		Catalogue: []string{"NT19"}}
 	return &story{
 		summary: `The peers negotiated AH (authentication only, RFC 4302) in tunnel mode,
 without NAT-T, and the client is behind a NAT. IKE works: it is UDP. Each AH
@@ -312,11 +330,11 @@ any of them. The dead peer detection exchange afterwards shows the gateway alive
 address included; any address translation invalidates it (RFC 3715 §2.1). No passthrough can
 help, and NAT-T does not apply to AH (RFC 3948 defines UDP encapsulation for ESP only).
 failure mode NT19.`,
-		fix: `Use ESP (with integrity, or ESP-NULL for authentication only) with NAT traversal instead of AH.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
-			Encapsulation: "ah", Passthrough: "no",
-			Failure:   "AH's ICV covers the IP addresses the NAT rewrites; the gateway drops every packet",
-			Catalogue: []string{"NT19"}}},
+		fix:      `Use ESP (with integrity, or ESP-NULL for authentication only) with NAT traversal instead of AH.`,
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP207", sevError, "AH from the client's private address leaves the NAT with the public one"),
+		},
 	}
 }
 
@@ -344,6 +362,10 @@ func ikev1DraftMismatch(w *world) *story {
 	w.after(sec(2))
 	s.deleteSA()
 
+	v := Verdict{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
+		Encapsulation: "raw", Passthrough: "yes",
+		Failure:   "no common NAT-T method (drafts vs RFC 3947); raw ESP dropped at the NAT",
+		Catalogue: []string{"NT11", "NT01"}}
 	return &story{
 		summary: `An old IKEv1 client that implements only the NAT-T drafts meets a gateway
 that implements only RFC 3947. The client's MM1 carries the draft-02 Vendor
@@ -368,9 +390,11 @@ implementations use NAT-D payload 130 and encapsulation modes 61443/61444, RFC 3
 		fix: `Update the client to RFC 3947 NAT-T, or enable draft NAT-T support on the gateway
 (libreswan: nat-ikev1-method=drafts or both). Passthrough would make one client work raw, as
 in passthrough-ok.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv1", a, gw), NAT: "initiator", NATT: "no",
-			Encapsulation: "raw", Passthrough: "yes",
-			Failure:   "no common NAT-T method (drafts vs RFC 3947); raw ESP dropped at the NAT",
-			Catalogue: []string{"NT11", "NT01"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP204", sevError, "the client's raw ESP dies at the NAT, nothing comes back"),
+			v.expect("VP301", sevWarning, "no common NAT-T method: ESP is raw protocol 50 through a NAT"),
+			v.expect("VP311", sevError, "draft-02 Vendor IDs against RFC 3947 only"),
+		},
 	}
 }

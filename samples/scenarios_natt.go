@@ -2,12 +2,31 @@ package samples
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
 )
 
 func tunnelName(v string, a, b *host) string { return fmt.Sprintf("%s %s - %s", v, a.addr, b.addr) }
+
+// Severities of expected findings, as rules.Severity names them.
+const (
+	sevInfo    = "info"
+	sevWarning = "warning"
+	sevError   = "error"
+)
+
+// expect returns a finding vpnpcap must report about the tunnel of v.
+func (v Verdict) expect(rule, severity, why string) Finding {
+	return Finding{Rule: rule, Severity: severity, Tunnel: v.Tunnel, SPIi: v.SPIi, Why: why}
+}
+
+// onCaptures returns a finding vpnpcap must report about a capture
+// (file), or about both captures (file empty).
+func onCaptures(rule, severity, file, why string) Finding {
+	return Finding{Rule: rule, Severity: severity, Capture: file, Why: why}
+}
 
 // nattOK: the reference for a working NAT-T tunnel.
 func nattOK(w *world) *story {
@@ -109,6 +128,10 @@ func nattPortBlocked(w *world) *story {
 	w.dns(a, dns, "vpn.example.net", gw.addr)
 
 	ike := w.mapped(protoUDP, a.ap(500))
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
+		Encapsulation: "none", Passthrough: "no",
+		Failure:   "UDP 4500 dropped at the NAT: IKE_AUTH never reaches the gateway",
+		Catalogue: []string{"NT03"}}
 	return &story{
 		summary: `The client and the gateway both support NAT traversal and detect the NAT in
 IKE_SA_INIT, so the client moves to UDP 4500 for IKE_AUTH, as RFC 7296
@@ -131,10 +154,11 @@ the two captures locates the drop at the NAT: the requests are present inside, a
 outside (failure mode NT03).`,
 		fix: `Allow UDP 4500 as well as UDP 500 between the client and the gateway (both directions,
 stateful) on the NAT's firewall. Passthrough settings do not matter.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
-			Encapsulation: "none", Passthrough: "no",
-			Failure:   "UDP 4500 dropped at the NAT: IKE_AUTH never reaches the gateway",
-			Catalogue: []string{"NT03"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP101", sevError, "IKE_AUTH sent six times, never answered; none of it leaves the NAT"),
+			v.expect("VP304", sevError, "the gateway answered on UDP 500, then nothing crosses on UDP 4500"),
+		},
 	}
 }
 
@@ -229,6 +253,12 @@ func ikeALGRewrite(w *world) *story {
 	if len(rw) > 0 {
 		alg = rw[0].Rewritten
 	}
+	va := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes", Encapsulation: "none", Passthrough: "no",
+		Failure:   "the NAT's IKE ALG rewrote the initiator SPI: NAT-D hashes and AUTH no longer match and the gateway ignores IKE_AUTH",
+		Catalogue: []string{"NT15", "NT16"}}
+	vb := Verdict{Tunnel: tunnelName("IKEv2", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "no",
+		Failure:   "IKE_SA_INIT from port 500 dropped: the ALG keeps port 500 static and client A holds it towards this gateway",
+		Catalogue: []string{"NT13"}}
 	return &story{
 		summary: `Two clients behind one NAT whose "IPsec passthrough" helper treats UDP 500
 specially: it keeps source port 500 unchanged and replaces the IKE
@@ -259,13 +289,13 @@ rewrite is visible only by comparing the captures: match the messages by nonce a
 data, which no NAT has a reason to touch, then compare the headers.`,
 		fix: `Turn off the router's IPsec passthrough / IKE ALG (often labelled "IPsec passthrough" or
 "ISAKMP helper"); plain NAPT with NAT-T works for any number of clients.`,
-		verdicts: []Verdict{
-			{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes", Encapsulation: "none", Passthrough: "no",
-				Failure:   "the NAT's IKE ALG rewrote the initiator SPI: NAT-D hashes and AUTH no longer match and the gateway ignores IKE_AUTH",
-				Catalogue: []string{"NT15", "NT16"}},
-			{Tunnel: tunnelName("IKEv2", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "no",
-				Failure:   "IKE_SA_INIT from port 500 dropped: the ALG keeps port 500 static and client A holds it towards this gateway",
-				Catalogue: []string{"NT13"}},
+		verdicts: []Verdict{va, vb},
+		findings: []Finding{
+			va.expect("VP101", sevError, "client A's IKE_AUTH crosses the NAT six times and is never answered"),
+			va.expect("VP107", sevError, "the same IKE_SA_INIT carries another initiator SPI outside"),
+			va.expect("VP313", sevWarning, "UDP 500 keeps its port while UDP 4500 is translated to a random one"),
+			vb.expect("VP101", sevError, "client B's IKE_SA_INIT sent six times, never answered"),
+			vb.expect("VP106", sevError, "client B's IKE from port 500 is dropped while client A holds public port 500"),
 		},
 	}
 }
@@ -301,6 +331,10 @@ func ikeFragmentsDropped(w *world) *story {
 	w.at(t0 + giveUp + sec(1))
 
 	size := len(req.Marshal()) + 4 + 8 + 20
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
+		Encapsulation: "none", Passthrough: "no",
+		Failure:   "IKE_AUTH is IP-fragmented and the NAT forwards only the first fragment; IKEv2 fragmentation was not negotiated",
+		Catalogue: []string{"NT04", "NT05"}}
 	return &story{
 		summary: `A certificate-authenticated IKEv2 client behind a NAT. Its IKE_AUTH request
 carries the client certificate and is larger than the 1500-octet MTU, so
@@ -329,10 +363,12 @@ the large message whole.`,
 libreswan: fragmentation=yes) so that both peers announce it and the client sends SKF
 fragments under 1280 octets; or make the NAT reassemble fragments; or use smaller
 certificates (ECDSA).`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
-			Encapsulation: "none", Passthrough: "no",
-			Failure:   "IKE_AUTH is IP-fragmented and the NAT forwards only the first fragment; IKEv2 fragmentation was not negotiated",
-			Catalogue: []string{"NT04", "NT05"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP101", sevError, "IKE_AUTH sent six times, never answered"),
+			v.expect("VP104", sevError, "every IKE_AUTH is two IP fragments inside, the first fragment only outside"),
+			v.expect("VP105", sevWarning, "only the client announced IKEV2_FRAGMENTATION_SUPPORTED"),
+		},
 	}
 }
 
@@ -386,6 +422,10 @@ func natRebinding(w *world) *story {
 	if len(ports) > 1 {
 		newPort = ports[len(ports)-1]
 	}
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
+		Encapsulation: "udp", Passthrough: "no",
+		Failure:   "NAT mapping expired during a silence without keepalives; the gateway keeps sending to the old public port",
+		Catalogue: []string{"NT06", "NT08"}}
 	return &story{
 		summary: `A working NAT-T tunnel goes quiet for 46 s. The client sends no keepalives
 (keep_alive = 0), and the NAT forgets UDP mappings after 30 s of silence.
@@ -411,9 +451,80 @@ keepalive interval followed by the same SPI from a new public port.`,
 		fix: `Enable NAT-T keepalives on the client with an interval below the NAT's UDP timeout
 (strongSwan charon.keep_alive, default 20 s), or raise the NAT's UDP timeout; on the
 gateway, follow port changes of authenticated traffic (MOBIKE or NAT mapping updates).`,
-		verdicts: []Verdict{{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes",
-			Encapsulation: "udp", Passthrough: "no",
-			Failure:   "NAT mapping expired during a silence without keepalives; the gateway keeps sending to the old public port",
-			Catalogue: []string{"NT06", "NT08"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP101", sevError, "the liveness check from the new port is retransmitted; its responses go to the old port"),
+			v.expect("VP110", sevInfo, "the client's public port changed in the middle of the IKE SA"),
+			v.expect("VP201", sevError, "the gateway's ESP to the old port reaches the outside capture and is dropped by the NAT"),
+			v.expect("VP305", sevError, "46 s of silence without keepalives, then the same SPI from a new public port"),
+			v.expect("VP308", sevError, "the gateway keeps sending ESP and IKE to the old public port"),
+		},
+	}
+}
+
+// portForward4500To500: the server's router forwards UDP 4500 to the
+// server's port 500.
+func portForward4500To500(w *world) *story {
+	srvAddr := netip.MustParseAddr("192.168.1.10")
+	srv := w.addHost("VPN server", srvAddr, macClientA, true, 64)
+	w.nat.Ports = pcaptest.PortRandom
+	w.nat.Forwards = []pcaptest.Forward{
+		{Proto: pcaptest.ProtoUDP, Port: pcaptest.PortIKE, To: netip.AddrPortFrom(srvAddr, pcaptest.PortIKE)},
+		// The typo: 4500 forwarded to the server's port 500.
+		{Proto: pcaptest.ProtoUDP, Port: pcaptest.PortNATT, To: netip.AddrPortFrom(srvAddr, pcaptest.PortIKE)},
+	}
+	peer := w.addHost("branch router", netip.MustParseAddr("203.0.113.77"), nil, false, 52)
+	dns := w.resolverHost()
+
+	w.after(w.jitter(ms(100), ms(300)))
+	w.dns(srv, dns, "pool.ntp.org", addrResolver)
+	s := w.newIKE2(peer, srv)
+	s.rAddr = w.nat.Public
+	s.vendor = false
+	s.handshake(true)
+	req := s.request(pcaptest.V2IKEAuth, pcaptest.V2IDi, 380+w.rng.IntN(60))
+	sends, giveUp := retransmits()
+	t0 := w.now
+	for k, d := range sends {
+		w.schedule(t0+d, func() { s.sendI(req, "IKE_AUTH request to UDP 4500, forwarded to the server's port 500", k) })
+	}
+	for k := range 6 {
+		w.schedule(t0+sec(9+float64(k)*15), func() { w.dns(srv, dns, "updates.example.org", addrWeb) })
+	}
+	w.runEvents()
+	w.at(t0 + giveUp + sec(1))
+
+	v := Verdict{Tunnel: tunnelName("IKEv2", peer, srv), NAT: "responder", NATT: "yes", Encapsulation: "none", Passthrough: "no",
+		Failure:   "the router forwards UDP 4500 to the server's port 500, where IKE behind the non-ESP marker is rejected",
+		Catalogue: []string{"NT10"}}
+	return &story{
+		summary: `The VPN server sits behind its office router, which forwards UDP 500 and
+4500 from its public address to the server. The captures are taken on the
+router's LAN and WAN sides. A branch router connects with IKEv2;
+IKE_SA_INIT works, NAT detection shows the server behind a NAT, and the
+branch router floats to UDP 4500. But the port forward for 4500 points at
+the server's port 500, a typo: the server receives IKE_AUTH with the
+four-octet non-ESP marker on port 500, reads the zeros as the start of the
+IKE header, and drops the message.`,
+		natLabel: []string{"port forwards:", "UDP 500 -> server:500", "UDP 4500 -> server:500 (typo)"},
+		nat: fmt.Sprintf(`The router forwards UDP 500 to %s:500 and, by mistake, UDP 4500 to %s:500 as well. Its
+other traffic (the server's DNS) is translated as usual.`, srvAddr, srvAddr),
+		wrong: fmt.Sprintf(`IKE_SA_INIT (SPIi %016x) is answered from port 500; the server's NAT_DETECTION_SOURCE_IP is the
+hash of %s:500, so the branch router knows the server is behind a NAT and moves to port
+4500. Outside, its IKE_AUTH goes to %s:4500 with the non-ESP marker, as RFC 3948 requires.
+Inside, the same datagram arrives at the server's port 500: the marker, four zero octets,
+sits where the server expects the initiator SPI. strongSwan logs "unsupported IKE version"
+or "invalid IKE header" and drops it; the branch router retransmits IKE_AUTH five times
+and gives up.`, s.spii, srvAddr, w.nat.Public),
+		why: `RFC 3948 §2.2: the non-ESP marker belongs on the NAT-T port only, where it tells IKE from
+ESP; on port 500 a receiver reads it as part of the IKE header (failure mode NT10;
+strongSwan issue #861 shows the log line). The port forward sends NAT-T traffic to the
+IKE port.`,
+		fix:      `Correct the port forward: UDP 4500 to the server's UDP 4500.`,
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP101", sevError, "IKE_AUTH retransmitted five times, never answered"),
+			v.expect("VP310", sevError, "inside, IKE with the non-ESP marker arrives on the server's port 500"),
+		},
 	}
 }

@@ -15,10 +15,13 @@ func (w *world) pptpHost() *host {
 
 // pptpSession is one PPTP client's control connection and call.
 type pptpSession struct {
-	w        *world
-	c, srv   *host
-	f        *tcpFlow
-	ccid     uint16 // the client's call ID (the key of GRE sent to the client)
+	w      *world
+	c, srv *host
+	f      *tcpFlow
+	ccid   uint16 // the client's call ID (the key of GRE sent to the client)
+	// ccidOut is the client's call ID as the server knows it: ccid, or
+	// what a PPTP helper translated it to.
+	ccidOut  uint16
 	scid     uint16 // the server's call ID
 	who      string // prefix for notes, such as "client B: "
 	cseq     uint32 // next GRE sequence number from the client
@@ -30,7 +33,7 @@ type pptpSession struct {
 }
 
 func (w *world) newPPTP(c, srv *host, ccid uint16, who string) *pptpSession {
-	return &pptpSession{w: w, c: c, srv: srv, ccid: ccid, scid: uint16(w.rng.IntN(0x7000)) + 0x400,
+	return &pptpSession{w: w, c: c, srv: srv, ccid: ccid, ccidOut: ccid, scid: uint16(w.rng.IntN(0x7000)) + 0x400,
 		who: who, cAck: -1, sAck: -1, cID: 1, sID: 1}
 }
 
@@ -59,7 +62,7 @@ func (p *pptpSession) gre(fromClient bool, frame []byte, note string) xmit {
 		}
 	} else {
 		from, src, dst = p.srv, p.srv.addr, p.pub
-		g.CallID = p.ccid
+		g.CallID = p.ccidOut
 		if frame != nil {
 			g.HasSeq, g.Seq = true, p.sseq
 			p.sseq++
@@ -78,11 +81,12 @@ func (p *pptpSession) gre(fromClient bool, frame []byte, note string) xmit {
 	pk := w.packet(from, pcaptest.ProtoGRE, netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0), body)
 	x := w.emit(from, pk, m)
 	// The receiver acknowledges what it got; a packet delivered to another
-	// inside host (x.in.Dst) never reached this client.
+	// inside host (x.in.Dst), or with a key that is not the client's call
+	// ID, never reached this client's call.
 	if frame != nil && x.ok {
 		if fromClient {
 			p.sAck = int64(g.Seq)
-		} else if x.in.Dst == p.c.addr {
+		} else if x.in.Dst == p.c.addr && g.CallID == p.ccid {
 			p.cAck = int64(g.Seq)
 		}
 	}
@@ -104,10 +108,17 @@ func (p *pptpSession) open() {
 	p.ctrl(true, pcaptest.PPTPOutgoingCallRequest(p.ccid, 1, 64),
 		PPTP{Type: pcaptest.PPTPTypeOutgoingCallRequest, CallID: p.ccid, HasCallID: true},
 		fmt.Sprintf("Outgoing-Call-Request, client call ID %d", p.ccid))
+	if w.nat != nil {
+		for _, r := range w.nat.CallIDRewrites() {
+			if r.Inside == p.c.addr && r.Original == p.ccid {
+				p.ccidOut = r.Rewritten
+			}
+		}
+	}
 	w.after(rtt + w.jitter(ms(2), ms(6)))
-	p.ctrl(false, pcaptest.PPTPOutgoingCallReply(p.scid, p.ccid, 64),
-		PPTP{Type: pcaptest.PPTPTypeOutgoingCallReply, CallID: p.scid, PeerCallID: p.ccid, HasCallID: true, HasPeerCallID: true},
-		fmt.Sprintf("Outgoing-Call-Reply, server call ID %d, peer call ID %d", p.scid, p.ccid))
+	p.ctrl(false, pcaptest.PPTPOutgoingCallReply(p.scid, p.ccidOut, 64),
+		PPTP{Type: pcaptest.PPTPTypeOutgoingCallReply, CallID: p.scid, PeerCallID: p.ccidOut, HasCallID: true, HasPeerCallID: true},
+		fmt.Sprintf("Outgoing-Call-Reply, server call ID %d, peer call ID %d", p.scid, p.ccidOut))
 	w.after(w.jitter(ms(0.1), ms(0.5)))
 	p.f.ack(true)
 }
@@ -323,6 +334,10 @@ func pptpGREBlocked(w *world) *story {
 	p.lcpGiveUp()
 	p.close()
 
+	v := Verdict{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a",
+		Encapsulation: "gre", Passthrough: "yes",
+		Failure:   "inbound GRE not forwarded by the NAT (no PPTP helper); LCP times out",
+		Catalogue: []string{"NT23"}}
 	return &story{
 		summary: `The same PPTP client behind a NAT without a PPTP helper. The control
 connection on TCP 1723 works. GRE leaves (the NAT translates its source
@@ -345,10 +360,10 @@ PPTP helper inbound GRE is dropped (failure mode NT23; pppd logs "LCP: timeout s
 Config-Requests").`,
 		fix: `Enable the NAT's PPTP helper (Linux: nf_conntrack_pptp / nf_nat_pptp; routers call it "PPTP
 passthrough"), or better, replace PPTP with IKEv2 and NAT-T.`,
-		verdicts: []Verdict{{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a",
-			Encapsulation: "gre", Passthrough: "yes",
-			Failure:   "inbound GRE not forwarded by the NAT (no PPTP helper); LCP times out",
-			Catalogue: []string{"NT23"}}},
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP401", sevError, "the call is connected, GRE goes out, the server's GRE stops at the NAT"),
+		},
 	}
 }
 
@@ -389,6 +404,11 @@ func pptpCallIDCollision(w *world) *story {
 	w.after(sec(1))
 	pa.close()
 
+	va := Verdict{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
+		Catalogue: []string{"NT24"}}
+	vb := Verdict{Tunnel: tunnelName("PPTP", b, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
+		Failure:   "same call ID as client A behind a NAT that does not translate call IDs: its GRE is delivered to A",
+		Catalogue: []string{"NT24"}}
 	return &story{
 		summary: `Two PPTP clients behind one NAT choose the same call ID for their calls to
 the same server. The NAT's PPTP helper follows the control connections but
@@ -414,12 +434,134 @@ in the GRE key (failure mode NT24; a NAT lets "only one" PPTP client through, as
 report).`,
 		fix: `Use a NAT whose PPTP helper translates call IDs (Linux nf_nat_pptp does), or move to IKEv2
 with NAT-T.`,
-		verdicts: []Verdict{
-			{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
-				Catalogue: []string{"NT24"}},
-			{Tunnel: tunnelName("PPTP", b, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
-				Failure:   "same call ID as client A behind a NAT that does not translate call IDs: its GRE is delivered to A",
-				Catalogue: []string{"NT24"}},
+		verdicts: []Verdict{va, vb},
+		findings: []Finding{
+			onCaptures("VP402", sevError, "", "outside, two calls from one public address carry the same call ID 1"),
+			vb.expect("VP401", sevError, "client B's GRE goes out, none comes back to it"),
+		},
+	}
+}
+
+// pptpALGHalfTranslation: the PPTP helper translates the call ID in the
+// control connection but not in the GRE key.
+func pptpALGHalfTranslation(w *world) *story {
+	w.nat.Ports = pcaptest.PortRandom
+	w.nat.PPTPHelper = true
+	w.nat.PPTPRewriteCallID = true
+	a := w.linuxClient("client", addrClientA)
+	srv := w.pptpHost()
+	dns := w.resolverHost()
+
+	w.after(w.jitter(ms(100), ms(300)))
+	w.dns(a, dns, "pptp.example.net", srv.addr)
+	p := w.newPPTP(a, srv, uint16(w.rng.IntN(0x4000))+0x100, "")
+	p.open()
+	w.after(w.jitter(ms(5), ms(20)))
+	p.lcpGiveUp()
+	p.close()
+
+	v := Verdict{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
+		Failure:   "the NAT's PPTP helper translates the call ID in the control connection but not in the GRE key: the client discards the server's GRE",
+		Catalogue: []string{"NT24", "NT23"}}
+	return &story{
+		summary: `A PPTP client behind a NAT whose PPTP helper translates call IDs, as it
+should to keep several clients apart, but only half-way: it rewrites the
+client's call ID in the Outgoing-Call-Request, and back in the reply, but
+leaves the key of the server's GRE as the server wrote it. The server
+keys its GRE with the translated call ID; the helper forwards it to the
+client unchanged, and the client, which knows only its own call ID,
+discards every packet. LCP times out.`,
+		natLabel: []string{"random public ports", "PPTP helper: translates", "call IDs, not GRE keys"},
+		nat: fmt.Sprintf(`TCP %s -> %s. The helper rewrites the client's call ID %d to %d in the Outgoing-Call-Request
+(and in the Call-Clear-Request), and %d back to %d in the Peer's Call ID of the
+Outgoing-Call-Reply. It forwards the server's GRE with key %d to the client, leaving the key
+%d.`, p.f.conn.Client, w.mapped(protoTCP, p.f.conn.Client), p.ccid, p.ccidOut, p.ccidOut, p.ccid, p.ccidOut, p.ccidOut),
+		wrong: fmt.Sprintf(`Inside, the control connection says the client's call ID is %d; the server's GRE arrives
+with key %d. Outside, control and GRE agree on %d. The client's LCP Configure-Requests reach
+the server and are acknowledged, with key %d; the client never sees an answer to its call
+and gives up after ten requests.`, p.ccid, p.ccidOut, p.ccidOut, p.ccidOut),
+		why: `RFC 2637 §4.1: the GRE key is the receiver's call ID. A NAT that translates call IDs (to
+keep two clients with the same call ID apart, failure mode NT24) must translate the GRE
+key back on the way in; translating one and not the other leaves the client with GRE for a
+call it does not know, which looks like GRE not forwarded at all (NT23).`,
+		fix: `Update the router's firmware or turn its PPTP helper's call ID translation off (Linux:
+nf_nat_pptp translates both, nf_conntrack_pptp alone neither); better, replace PPTP.`,
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP401", sevError, "inside, the client's GRE goes out and no GRE with its call ID comes back"),
+			v.expect("VP403", sevError, "inside, the server's GRE carries a call ID the control connection did not give"),
+		},
+	}
+}
+
+// pptpGRELossAtNAT: the NAT's flood protection drops GRE in bursts.
+func pptpGRELossAtNAT(w *world) *story {
+	w.nat.Ports = pcaptest.PortRandom
+	w.nat.PPTPHelper = true
+	// The router's DoS protection lets at most two GRE packets through
+	// per 5 ms towards the LAN; bursts of the server's data lose the rest.
+	var recent []time.Duration
+	dropped := 0
+	w.nat.Filter = func(outbound bool, q *pcaptest.Packet) string {
+		if outbound || q.Proto != pcaptest.ProtoGRE {
+			return ""
+		}
+		now := w.now
+		kept := recent[:0]
+		for _, t := range recent {
+			if now-t < 5*time.Millisecond {
+				kept = append(kept, t)
+			}
+		}
+		recent = kept
+		if len(recent) >= 2 {
+			if len(q.Payload) > 0 && q.Payload[0]&0x10 != 0 {
+				dropped++ // a data packet: its sequence number goes missing
+			}
+			return "the router's flood protection allows two GRE packets per 5 ms towards the LAN"
+		}
+		recent = append(recent, now)
+		return ""
+	}
+	a := w.linuxClient("client", addrClientA)
+	srv := w.pptpHost()
+	dns := w.resolverHost()
+
+	w.after(w.jitter(ms(100), ms(300)))
+	w.dns(a, dns, "pptp.example.net", srv.addr)
+	p := w.newPPTP(a, srv, uint16(w.rng.IntN(0x4000))+0x100, "")
+	p.open()
+	p.negotiate()
+	w.after(w.jitter(ms(100), ms(300)))
+	p.data(10, "GRE: MPPE-encrypted data, the server's in bursts")
+	// An LCP echo each way before hanging up (pppd lcp-echo-interval).
+	w.after(sec(2))
+	echo := pcaptest.PPP(pcaptest.PPPLCP, pcaptest.PPPPacket(9, 1, pcaptest.U32(w.rng.Uint32())))
+	p.gre(true, echo, "GRE: LCP Echo-Request")
+	w.after(w.jitter(ms(22), ms(30)))
+	p.gre(false, pcaptest.PPP(pcaptest.PPPLCP, pcaptest.PPPPacket(10, 1, pcaptest.U32(w.rng.Uint32()))), "GRE: LCP Echo-Reply")
+	w.after(sec(1))
+	p.close()
+
+	v := Verdict{Tunnel: tunnelName("PPTP", a, srv), NAT: "initiator", NATT: "n/a", Encapsulation: "gre", Passthrough: "yes",
+		Catalogue: []string{"NT25"}}
+	return &story{
+		summary: `The PPTP call of pptp-ok, through a router whose flood protection limits
+GRE towards the LAN to two packets in any 5 ms. The call comes up and
+works, but whenever the server sends three data packets back to back the
+third is dropped at the router: the client sees gaps in the server's GRE
+sequence numbers that the outside capture does not have.`,
+		natLabel: []string{"random public ports", "PPTP helper: on", "GRE flood protection"},
+		nat: fmt.Sprintf(`TCP %s -> %s; the helper forwards the server's GRE (key %d) to %s, except what the flood
+protection drops: %d data packets here.`, p.f.conn.Client, w.mapped(protoTCP, p.f.conn.Client), p.ccid, a.addr, dropped),
+		wrong: fmt.Sprintf(`Outside, the server's GRE sequence numbers run without a gap. Inside, %d of them are
+missing, each the third of a burst. PPP inside recovers (TCP retransmits), slowly.`, dropped),
+		why: `RFC 2637 §4.1 numbers each GRE data packet per direction; numbers present outside and
+missing inside were lost at the NAT (failure mode NT25).`,
+		fix:      `Raise or disable the router's GRE flood limit, or exempt the PPTP server from it.`,
+		verdicts: []Verdict{v},
+		findings: []Finding{
+			v.expect("VP404", sevWarning, "the server's GRE sequence numbers have gaps inside, none outside"),
 		},
 	}
 }

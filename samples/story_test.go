@@ -352,9 +352,6 @@ func TestStories(t *testing.T) {
 	}
 	for _, r := range rs {
 		t.Run(r.Name, func(t *testing.T) {
-			if len(r.Verdicts) == 0 {
-				t.Error("no verdict")
-			}
 			if r.Name == "no-nat" {
 				c := r.Captures[0]
 				if len(r.Captures) != 1 {
@@ -376,12 +373,20 @@ func TestStories(t *testing.T) {
 			}
 			check, ok := stories[r.Name]
 			if !ok {
+				check, ok = moreStories[r.Name]
+			}
+			if !ok {
 				t.Fatal("no story check for this scenario")
 			}
-			if len(r.Captures) != 2 {
-				t.Fatalf("%d captures, want 2", len(r.Captures))
+			switch len(r.Captures) {
+			case 1:
+				// A capture taken behind the NAT only.
+				check(t, r.Captures[0], nil)
+			case 2:
+				check(t, r.Captures[0], r.Captures[1])
+			default:
+				t.Fatalf("%d captures, want 1 or 2", len(r.Captures))
 			}
-			check(t, r.Captures[0], r.Captures[1])
 		})
 	}
 }

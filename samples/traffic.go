@@ -36,7 +36,12 @@ func (w *world) newIKESPI() uint64 {
 // either raw (protocol 50) or UDP-encapsulated with a zero UDP checksum
 // (RFC 3948 §2.1).
 func (w *world) esp(from *host, src, dst netip.AddrPort, encap bool, sa *esa, innerLen int, note string) xmit {
-	ss := sa.next()
+	return w.espSeq(from, src, dst, encap, sa.next(), innerLen, note)
+}
+
+// espSeq sends the ESP packet with a given SPI and sequence number, for
+// stories where packets leave out of order or never leave.
+func (w *world) espSeq(from *host, src, dst netip.AddrPort, encap bool, ss *SPISeq, innerLen int, note string) xmit {
 	body := pcaptest.ESP(w.rng, ss.SPI, ss.Seq, innerLen)
 	m := &meant{kind: KindESP, note: note, esp: ss}
 	var p pcaptest.Packet

@@ -22,8 +22,9 @@ const (
 // tsharkFindings dissects a capture with tshark, IP, UDP and TCP checksum
 // validation switched on, and returns the expert errors (malformed frames
 // included) and warnings, each prefixed with its frame number, and the
-// number of frames read.
-func tsharkFindings(t *testing.T, tshark, path string) (errs, warns []string, frames int) {
+// number of frames read. A capture meant to end in the middle of a record
+// (cut) must make tshark say so, and only that.
+func tsharkFindings(t *testing.T, tshark, path string, cut bool) (errs, warns []string, frames int) {
 	t.Helper()
 	cmd := exec.Command(tshark, "-n", "-r", path,
 		"-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
@@ -32,7 +33,10 @@ func tsharkFindings(t *testing.T, tshark, path string) (errs, warns []string, fr
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
+	switch {
+	case cut && (err == nil || !strings.Contains(stderr.String(), "cut short in the middle of a packet")):
+		t.Errorf("tshark: %v: %s; want the file reported cut short", err, stderr.String())
+	case !cut && err != nil:
 		t.Fatalf("tshark: %v: %s", err, stderr.String())
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -103,7 +107,7 @@ func TestTshark(t *testing.T) {
 				if err := os.WriteFile(path, c.Bytes, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				errs, warns, frames := tsharkFindings(t, tshark, path)
+				errs, warns, frames := tsharkFindings(t, tshark, path, c.Truncated)
 				for _, e := range errs {
 					t.Error(e)
 				}
@@ -145,7 +149,7 @@ func TestTsharkCatchesErrors(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	errs, _, _ := tsharkFindings(t, tshark, path)
+	errs, _, _ := tsharkFindings(t, tshark, path, false)
 	want := "frame " + strconv.Itoa(target.Number) + ": "
 	found := false
 	for _, e := range errs {

@@ -56,7 +56,27 @@ type capture struct {
 	// octets, as tcpdump shows received frames; frames it sends do not.
 	iface  net.HardwareAddr
 	frames []*Frame
+
+	// What goes wrong with the capture itself, for the capture-quality
+	// scenarios. from and until (true time; until zero for no end) are
+	// when the capture ran; keep, when set, is a capture filter or a
+	// mirror port that shows only some packets; snapLen, when non-zero,
+	// cuts frames as tcpdump -s does; cutAfter, when non-zero, ends the
+	// file in the middle of the record after that many whole records, as
+	// a capture copied while it was still being written does.
+	from, until time.Duration
+	keep        func(p *pcaptest.Packet) bool
+	snapLen     uint32
+	cutAfter    int
 }
+
+// sees reports whether the capture filter passes packet p. When the
+// capture ran is decided at the end (finish), as a story sets it after
+// the fact.
+func (c *capture) sees(p *pcaptest.Packet) bool { return c.keep == nil || c.keep(p) }
+
+// ran reports whether the capture was running at true time t.
+func (c *capture) ran(t time.Duration) bool { return t >= c.from && (c.until == 0 || t <= c.until) }
 
 // meant describes a packet the story sends, for the manifest.
 type meant struct {
@@ -84,14 +104,20 @@ type xmit struct {
 // the NAT model and records them in the inside and outside captures, each
 // on its own clock.
 type world struct {
-	name   string
-	rng    *rand.Rand
-	base   time.Time
-	now    time.Duration // true time since base; the inside capture's clock
-	skew   time.Duration // outside clock minus inside clock
+	name string
+	rng  *rand.Rand
+	base time.Time
+	now  time.Duration // true time since base; the inside capture's clock
+	skew time.Duration // outside clock minus inside clock
+	// drift is how fast the outside clock gains on the inside one, in
+	// parts per million.
+	drift  float64
 	nat    *pcaptest.NAT
 	single bool // one capture at the client, no NAT
-	router net.HardwareAddr
+	// oneSide keeps only the inside capture of a world with a NAT: a
+	// scenario about a single capture taken behind the NAT.
+	oneSide bool
+	router  net.HardwareAddr
 	// lanAddr is the NAT's (or router's) LAN address, for the README.
 	lanAddr netip.Addr
 	in      *capture
@@ -137,12 +163,13 @@ func seedFor(name, purpose string) [32]byte {
 	return sha256.Sum256([]byte("vpnpcap/samples/" + name + "/" + purpose))
 }
 
-func newWorld(name string, index int, single bool) *world {
+func newWorld(name string, index int, single, oneSide bool) *world {
 	w := &world{
 		name:    name,
 		rng:     rand.New(rand.NewChaCha8(seedFor(name, "story"))),
 		base:    epoch.Add(time.Duration(index) * 15 * time.Minute),
 		single:  single,
+		oneSide: oneSide,
 		lanAddr: addrNATLAN,
 	}
 	// The outside capture's clock runs 3–12 s ahead of the inside one: the
@@ -159,6 +186,9 @@ func newWorld(name string, index int, single bool) *world {
 	}
 	w.in = &capture{file: "inside.pcap", iface: macNATLAN}
 	w.out = &capture{file: "outside.pcap", iface: macNATWAN}
+	if oneSide {
+		w.in.file = "capture.pcap"
+	}
 	return w
 }
 
@@ -301,7 +331,9 @@ func (w *world) send(p pcaptest.Packet, m *meant) xmit {
 	w.pace(p.Src)
 	w.pkt++
 	id := w.pkt
-	w.record(w.in, w.now, p, m, id, false)
+	if w.in.sees(&p) {
+		w.record(w.in, w.now, w.now, p, m, id, false)
+	}
 	if w.single {
 		return xmit{in: p, out: p, ok: true}
 	}
@@ -310,8 +342,16 @@ func (w *world) send(p pcaptest.Packet, m *meant) xmit {
 		return xmit{in: p, why: f.Reason}
 	}
 	w.fwdOut = max(w.now+w.natDelay(), w.fwdOut+20*time.Microsecond)
-	w.record(w.out, w.fwdOut+w.skew, q, m, id, w.nat.FirstFragmentOnly)
+	if w.out.sees(&q) {
+		w.record(w.out, w.fwdOut, w.outClock(w.fwdOut), q, m, id, w.nat.FirstFragmentOnly)
+	}
 	return xmit{in: p, out: q, ok: true}
+}
+
+// outClock converts a true time to the outside capture's clock: ahead by
+// the skew, and gaining drift parts per million.
+func (w *world) outClock(t time.Duration) time.Duration {
+	return t + w.skew + time.Duration(float64(t)*w.drift/1e6)
 }
 
 // deliver transmits p from a remote host, arriving at the NAT's WAN port
@@ -323,24 +363,31 @@ func (w *world) deliver(p pcaptest.Packet, m *meant) xmit {
 	w.pkt++
 	id := w.pkt
 	if w.single {
-		w.record(w.in, w.now, p, m, id, false)
+		if w.in.sees(&p) {
+			w.record(w.in, w.now, w.now, p, m, id, false)
+		}
 		return xmit{in: p, out: p, ok: true}
 	}
-	w.record(w.out, w.now+w.skew, p, m, id, false)
+	if w.out.sees(&p) {
+		w.record(w.out, w.now, w.outClock(w.now), p, m, id, false)
+	}
 	q, f := w.nat.Inbound(w.now, p)
 	if !f.Forwarded {
 		return xmit{out: p, why: f.Reason}
 	}
 	w.fwdIn = max(w.now+w.natDelay(), w.fwdIn+20*time.Microsecond)
-	w.record(w.in, w.fwdIn, q, m, id, w.nat.FirstFragmentOnly)
+	if w.in.sees(&q) {
+		w.record(w.in, w.fwdIn, w.fwdIn, q, m, id, w.nat.FirstFragmentOnly)
+	}
 	// The story continues from the moment the inside host has the packet:
 	// whatever it sends in reply comes after it.
 	w.now = w.fwdIn
 	return xmit{in: q, out: p, ok: true}
 }
 
-// record serializes p into frames and adds them to c at time at.
-func (w *world) record(c *capture, at time.Duration, p pcaptest.Packet, m *meant, id int, firstOnly bool) {
+// record serializes p into frames and adds them to c at time at of the
+// capture's clock; real is the true time, for the capture's window.
+func (w *world) record(c *capture, real, at time.Duration, p pcaptest.Packet, m *meant, id int, firstOnly bool) {
 	frames, err := p.Frames(mtu)
 	if err != nil {
 		w.fail(err)
@@ -362,7 +409,7 @@ func (w *world) record(c *capture, at time.Duration, p pcaptest.Packet, m *meant
 			Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort,
 			Proto: uint8(p.Proto), TTL: p.TTL, IPID: p.ID, Length: len(b),
 			// Fragments leave back to back: 12 µs is 1500 octets at 1 Gbit/s.
-			us: us + int64(i)*12, seq: w.seq, data: b,
+			us: us + int64(i)*12, seq: w.seq, data: b, real: real,
 		}
 		w.seq++
 		if n > 1 {
@@ -402,6 +449,16 @@ func (w *world) describe(f *Frame, p pcaptest.Packet, m *meant) {
 	}
 	if m.pptp != nil {
 		v := *m.pptp
+		// A PPTP helper may have translated the call IDs: the manifest
+		// says what the frame carries (RFC 2637 §2.7, §2.8, §2.12).
+		if b := p.Payload; len(b) >= 16 {
+			switch v.Type {
+			case pcaptest.PPTPTypeOutgoingCallRequest, pcaptest.PPTPTypeCallClearRequest:
+				v.CallID = binary.BigEndian.Uint16(b[12:])
+			case pcaptest.PPTPTypeOutgoingCallReply:
+				v.PeerCallID = binary.BigEndian.Uint16(b[14:])
+			}
+		}
 		f.PPTP = &v
 	}
 	if m.ike == nil || len(p.Payload) < m.ikeOff+28 {
@@ -469,10 +526,16 @@ func (w *world) finish() ([]*Capture, error) {
 		return nil, w.err
 	}
 	var out []*Capture
-	for _, c := range []*capture{w.in, w.out} {
+	caps := []*capture{w.in, w.out}
+	if w.oneSide {
+		caps = caps[:1]
+	}
+	for _, c := range caps {
 		if c == nil {
 			continue
 		}
+		// Frames of the times the capture was not running are not in it.
+		c.frames = slices.DeleteFunc(c.frames, func(f *Frame) bool { return !c.ran(f.real) })
 		slices.SortStableFunc(c.frames, func(a, b *Frame) int {
 			if r := cmp.Compare(a.us, b.us); r != 0 {
 				return r
@@ -480,23 +543,39 @@ func (w *world) finish() ([]*Capture, error) {
 			return cmp.Compare(a.seq, b.seq)
 		})
 		var buf bytes.Buffer
-		pw, err := pcaptest.NewWriter(&buf, pcaptest.DefaultSnapLen)
+		snap := uint32(pcaptest.DefaultSnapLen)
+		if c.snapLen > 0 {
+			snap = c.snapLen
+		}
+		pw, err := pcaptest.NewWriter(&buf, snap)
 		if err != nil {
 			return nil, err
 		}
 		for i, f := range c.frames {
 			f.Number = i + 1
 			f.Time = time.UnixMicro(f.us).UTC()
+			f.CapLen = min(len(f.data), int(snap))
 		}
-		for _, f := range c.frames {
+		cut := 0
+		for i, f := range c.frames {
 			if f.first != nil {
 				f.FirstFrame = f.first.Number
+			}
+			if c.cutAfter > 0 && i == c.cutAfter {
+				// The record header and half the frame: where a copy of
+				// a file still being written ends.
+				cut = buf.Len() + 16 + f.CapLen/2
 			}
 			if err := pw.WritePacket(f.Time, f.data); err != nil {
 				return nil, err
 			}
 		}
-		out = append(out, &Capture{File: c.file, Frames: c.frames, Bytes: buf.Bytes()})
+		cc := &Capture{File: c.file, Frames: c.frames, Bytes: buf.Bytes(), SnapLen: int(snap)}
+		if cut > 0 {
+			// The manifest keeps the frames a reader can get back.
+			cc.Bytes, cc.Frames, cc.Truncated = cc.Bytes[:cut], cc.Frames[:c.cutAfter], true
+		}
+		out = append(out, cc)
 	}
 	return out, nil
 }

@@ -50,7 +50,6 @@ type checkOptions struct {
 	pairs         []string
 	progress      string
 	color         string
-	vpnOnly       bool
 }
 
 func (o *checkOptions) register(fs *pflag.FlagSet) {
@@ -67,7 +66,6 @@ func (o *checkOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.baseline, "baseline", "", "accept the findings listed in this baseline file: reported as baselined, not failing")
 	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write a baseline accepting every finding of this run to this file")
 	fs.StringArrayVar(&o.pairs, "pairs", nil, "a pairs manifest listing inside/outside pairs (repeatable; vpnpcap-pairs.json files in walked directories are read too)")
-	fs.BoolVar(&o.vpnOnly, "vpn-only", false, "for captures checked alone, track flows of VPN traffic only: less memory and time on captures with much other traffic, but rules that look at other conversations see none (docs/ci.md); pairs keep all flows")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.StringVar(&o.color, "color", "auto", "colour the text report: auto, always or never (NO_COLOR is honoured)")
 }
@@ -119,11 +117,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return usageErr(err)
 	}
-	// Every packet is decoded and counted either way; without KeepOther
-	// the decoder hands only VPN packets to the flow table, whose other
-	// flows are most of the memory of a busy capture. Pairs keep them
-	// (see checkOne).
-	dopts.KeepOther = !o.vpnOnly
+	// The flow table sees other traffic too: rules ask whether any other
+	// conversation went both ways, and pairs correlate it (checkOne).
+	dopts.KeepOther = true
 	var base *report.Baseline
 	if o.baseline != "" {
 		if base, err = report.LoadBaseline(o.baseline); err != nil {
@@ -233,13 +229,10 @@ func writeBaselineFile(file string, b *report.Batch) error {
 // Near the limit the collector runs more often rather than let the heap
 // grow into the container's OOM killer, which is what a CI job with -j
 // checks of large captures at once needs. A lower, fixed limit would not
-// help: a check's heap is nearly all live (the flow table, bounded by the
-// capture's flows; the per-packet path leaves little garbage: 81 MiB
-// allocated over the 2M-packet benchmark capture, for 66 MiB live at the
-// end), so a limit below what is live makes the collector run without end
-// (4.7 s of CPU instead of 1.5 s on that capture), and a smaller GOGC gains
-// little (GOGC=25: 10% less peak RSS for 30% more CPU). bench/run.sh
-// measures this.
+// help: a check's heap is mostly live (tunnels, SAs and flows, bounded by
+// the capture's VPN traffic: 20 MiB live after the 2M-packet benchmark
+// capture, of 39 MiB allocated reading it), so a limit below what is live
+// makes the collector run without end. bench/run.sh measures the peak.
 func limitMemory() func() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
 		return func() {}
@@ -337,18 +330,17 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 	fopts := flows.Options{MaxFlows: cf.maxFlows}
 	var rc *rules.Context
 	if len(u.paths) == 1 {
-		a := flows.Analyze(countedFile(ctx, u.paths[0], counters), dopts, fopts)
+		sopts, sfopts := aloneOptions(dopts, fopts)
+		a := flows.Analyze(countedFile(ctx, u.paths[0], counters), sopts, sfopts)
 		rc = rules.NewContext(a, cfg)
 	} else {
 		// The correlation compares all the traffic of the two captures,
 		// not only VPN packets: other flows show where the captures
-		// overlap and which NAT mappings exist. --vpn-only does not apply.
-		pairOpts := dopts
-		pairOpts.KeepOther = true
+		// overlap and which NAT mappings exist.
 		cor := flows.Correlate(countedFile(ctx, u.paths[0], counters), countedFile(ctx, u.paths[1], counters), flows.CorrelateOptions{
 			Window:     secondsDuration(cf.window),
 			RolesGiven: true,
-			Decode:     pairOpts,
+			Decode:     dopts,
 			Flows:      fopts,
 		})
 		rc = rules.NewCorrelatedContext(cor, cfg)
@@ -356,6 +348,20 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 	findings := suppressByCapture(rules.Run(rc), cfg, u.paths)
 	verdicts := rules.Verdicts(rc, findings)
 	return report.NewCheck(u.name, rc, findings, verdicts)
+}
+
+// aloneOptions returns the options for analysing a capture checked alone.
+// Its other traffic then matters to the rules only as conversations that
+// went one way or both (VP101, VP908), so the flow table summarises it
+// rather than keep a flow per conversation, and runs on a goroutine of its
+// own (flows.Options.SummarizeOther); and only IKE's payload hashes are
+// needed, to tell retransmissions. The findings and the report are those
+// of full flows (TestCheckAloneAsFullFlows); on the 2M-packet benchmark
+// capture (bench/run.sh), a third of the time and half the memory.
+func aloneOptions(dopts decode.Options, fopts flows.Options) (decode.Options, flows.Options) {
+	dopts.SkipPayloadHash = true
+	fopts.SummarizeOther = true
+	return dopts, fopts
 }
 
 // suppressByCapture drops the findings that a suppression of the config
@@ -380,11 +386,9 @@ func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []
 }
 
 // countedFile is flows.File, reading through a counter of bytes (for the
-// progress bar) that also stops the read when ctx is done, and decoding on
-// a goroutine of its own: the decoder runs ahead while fn (the flow table)
-// works on the packets before, so a single large capture uses two cores.
-// Packets are values that own what they hold (decode.Decoder.Decode), so
-// copies of them can cross to the caller's goroutine.
+// progress bar) that also stops the read when ctx is done. A capture
+// checked alone still uses two cores: flows.Analyze runs its table on a
+// goroutine of its own while this one decodes (flows.Options.SummarizeOther).
 func countedFile(ctx context.Context, path string, counters []*atomic.Int64) flows.Source {
 	return flows.Source{Path: path, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		f, err := os.Open(path)
@@ -397,82 +401,8 @@ func countedFile(ctx context.Context, path string, counters []*atomic.Int64) flo
 			return decode.Stats{}, err
 		}
 		defer r.Close()
-		return pipeline(r, decode.NewDecoder(opts), fn)
+		return decode.ReadPackets(r, opts, fn)
 	}}
-}
-
-// Batches in flight between the decoding goroutine and the caller's: enough
-// for either side to run on while the other catches up, small enough to
-// stay in cache. A batch holds about 32 KiB of packets.
-const (
-	pipelineBatch   = 128
-	pipelineBatches = 4
-)
-
-// pipeline reads and decodes records on a new goroutine and calls fn for
-// every packet, in order, on the calling one. It returns the decoder's
-// stats and the read error, as decode.ReadFile does. It returns only after
-// the decoding goroutine has ended, so that the caller may close the
-// reader; if fn panics, the goroutine is told to stop and waited for
-// before the panic goes on.
-func pipeline(r *decode.Reader, d *decode.Decoder, fn func(*decode.Packet)) (decode.Stats, error) {
-	full := make(chan []decode.Packet, pipelineBatches)
-	free := make(chan []decode.Packet, pipelineBatches)
-	for range pipelineBatches {
-		free <- make([]decode.Packet, 0, pipelineBatch)
-	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	var stats decode.Stats
-	var readErr error
-	go func() {
-		defer close(done)
-		defer close(full)
-		batch := <-free
-		send := func() bool {
-			select {
-			case full <- batch:
-			case <-stop:
-				return false
-			}
-			select {
-			case batch = <-free:
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		var rec decode.Record
-		for {
-			if err := r.Next(&rec); err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
-				break
-			}
-			batch = append(batch, d.Decode(&rec)...)
-			if len(batch) >= pipelineBatch && !send() {
-				return
-			}
-		}
-		batch = append(batch, d.Flush()...)
-		stats = d.Stats()
-		if len(batch) > 0 {
-			send()
-		}
-	}()
-	defer func() {
-		close(stop)
-		<-done
-	}()
-	for batch := range full {
-		for i := range batch {
-			fn(&batch[i])
-		}
-		free <- batch[:0]
-	}
-	// full is closed only after stats and readErr are set.
-	return stats, readErr
 }
 
 // countingReader counts the bytes read into counters (nil ones skipped),

@@ -42,7 +42,7 @@ func (s *tmuxSession) screen(escapes bool) string {
 // waitFor waits until the screen shows every text, and returns it.
 func (s *tmuxSession) waitFor(texts ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are loaded
 	for {
 		scr := s.screen(false)
 		all := true

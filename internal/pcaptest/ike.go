@@ -81,6 +81,8 @@ const (
 
 // IKEv2 notify message types (RFC 7296 §3.10.1, RFC 7383, IANA registry).
 const (
+	NotifyNoProposalChosen        uint16 = 14
+	NotifyInvalidKEPayload        uint16 = 17
 	NotifyInitialContact          uint16 = 16384
 	NotifyNATDetectionSourceIP    uint16 = 16388
 	NotifyNATDetectionDestIP      uint16 = 16389
@@ -221,8 +223,11 @@ const (
 
 	EncrAESCBC     uint16 = 12
 	EncrAESGCM16   uint16 = 20
+	PRFHMACSHA1    uint16 = 2
 	PRFHMACSHA256  uint16 = 5
+	IntegSHA196    uint16 = 2
 	IntegSHA256128 uint16 = 12
+	DHModp1024     uint16 = 2
 	DHModp2048     uint16 = 14
 	DHCurve25519   uint16 = 31
 	ESNNone        uint16 = 0
@@ -372,6 +377,37 @@ const (
 	LifeSeconds     uint32 = 1
 	TransformKeyIKE uint8  = 1
 )
+
+// IPsec DOI attribute types and values for Quick Mode ESP transforms
+// (RFC 2407 §4.5, RFC 3947 §5.1).
+const (
+	AttrIPsecLifeType     uint16 = 1
+	AttrIPsecLifeDuration uint16 = 2
+	AttrEncapsulationMode uint16 = 4
+	AttrAuthAlgorithm     uint16 = 5
+	AttrIPsecKeyLength    uint16 = 6
+
+	EncapTunnel       uint32 = 1
+	EncapTransport    uint32 = 2
+	EncapUDPTunnel    uint32 = 3
+	EncapUDPTransport uint32 = 4
+	AuthHMACSHA       uint32 = 2
+	TransformESPAES   uint8  = 12
+)
+
+// IKEv1 identification types (RFC 2407 §4.6.2.1).
+const IDIPv4Addr uint8 = 1
+
+// IDv1 builds an IKEv1 Identification payload in the IPsec DOI (RFC 2407
+// §4.6.2): ID type, protocol, port, then the identification data.
+func IDv1(idType, proto uint8, port uint16, data []byte) Payload {
+	b := []byte{idType, proto}
+	b = binary.BigEndian.AppendUint16(b, port)
+	return Payload{Type: V1ID, Body: append(b, data...)}
+}
+
+// HashV1 builds an IKEv1 Hash payload.
+func HashV1(h []byte) Payload { return Payload{Type: V1Hash, Body: h} }
 
 // TransformV1 is one IKEv1 transform payload.
 type TransformV1 struct {

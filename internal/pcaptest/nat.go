@@ -46,6 +46,19 @@ type Mapping struct {
 	// Expired is set once the mapping has been found idle for longer than
 	// the NAT's UDP timeout.
 	Expired bool
+	// ESPInUDP marks the separate mapping an IPsec ALG made for
+	// UDP-encapsulated ESP ([NAT.SplitESPInUDP]).
+	ESPInUDP bool
+	// Forwarded marks a mapping a port forward made for inbound traffic.
+	Forwarded bool
+}
+
+// Forward is a static port forward: UDP or TCP arriving at the NAT's
+// public address and Port goes to To.
+type Forward struct {
+	Proto layers.IPProtocol
+	Port  uint16
+	To    netip.AddrPort
 }
 
 // Entry is protocol state for traffic without ports: ESP passthrough (by
@@ -112,12 +125,48 @@ type NAT struct {
 	// Filter, when set, is a firewall rule: a non-empty result drops the
 	// packet with that reason.
 	Filter func(outbound bool, p *Packet) string
+	// ESPSPIMatching, with ESPPassthrough, demultiplexes inbound raw ESP
+	// by SPI, as "SPI matching" passthrough implementations do: an inbound
+	// SPI not seen before goes to the inside host that most recently began
+	// a new outbound SA towards that peer, and stays bound to it.
+	ESPSPIMatching bool
+	// Forwards are static port forwards to a server behind the NAT.
+	Forwards []Forward
+	// SplitESPInUDP makes an IPsec ALG give UDP-encapsulated ESP from an
+	// inside endpoint its own mapping, apart from the IKE and keepalives
+	// of the same endpoint, and accept inbound ESP-in-UDP only on that
+	// mapping (CATALOGUE NT07).
+	SplitESPInUDP bool
+	// PPTPRewriteCallID makes the PPTP helper translate the client's call
+	// ID in the control connection (Outgoing-Call-Request and
+	// Call-Clear-Request out, the Peer's Call ID of Outgoing-Call-Reply
+	// in) but not the key of inbound GRE: a broken ALG (CATALOGUE NT24).
+	// It needs PPTPHelper.
+	PPTPRewriteCallID bool
 
 	hosts    []hostMAC
 	mappings []*Mapping
 	entries  []Entry
 	rewrites []SPIRewrite
+	// spiOwner binds inbound SPIs to inside hosts, and spiPending holds,
+	// per remote peer, the inside host whose outbound SA to it began last
+	// (ESPSPIMatching); outSPIs are the outbound SPIs seen.
+	spiOwner   map[uint32]netip.Addr
+	spiPending map[netip.Addr]netip.Addr
+	outSPIs    map[uint32]bool
+	// callIDs are the PPTP helper's call ID translations
+	// (PPTPRewriteCallID).
+	callIDs []CallIDRewrite
 }
+
+// CallIDRewrite records a PPTP helper's translation of a client's call ID.
+type CallIDRewrite struct {
+	Inside              netip.Addr
+	Original, Rewritten uint16
+}
+
+// CallIDRewrites returns the PPTP helper's call ID translations.
+func (n *NAT) CallIDRewrites() []CallIDRewrite { return append([]CallIDRewrite(nil), n.callIDs...) }
 
 // AddHost tells the NAT the MAC address of an inside host (its ARP cache).
 func (n *NAT) AddHost(addr netip.Addr, mac net.HardwareAddr) {
@@ -212,6 +261,9 @@ func (n *NAT) Outbound(now time.Duration, p Packet) (Packet, Fate) {
 			return q, drop("ESP (protocol 50) has no ports to translate and IPsec passthrough is off")
 		}
 		n.entry(now, q.Proto, q.Dst, 0, q.Src)
+		if n.ESPSPIMatching && len(q.Payload) >= 4 {
+			n.noteOutboundSPI(q.Dst, q.Src, binary.BigEndian.Uint32(q.Payload))
+		}
 	case ProtoGRE:
 		if id, ok := greCallID(q.Payload); ok {
 			n.entry(now, q.Proto, q.Dst, id, q.Src)
@@ -221,6 +273,40 @@ func (n *NAT) Outbound(now time.Duration, p Packet) (Packet, Fate) {
 	}
 	q.Src = n.Public
 	return q, forwarded
+}
+
+// noteOutboundSPI records a new outbound SA from an inside host to a
+// remote peer: the next unknown inbound SPI from that peer is its.
+func (n *NAT) noteOutboundSPI(remote, inside netip.Addr, spi uint32) {
+	if n.outSPIs == nil {
+		n.outSPIs = map[uint32]bool{}
+		n.spiPending = map[netip.Addr]netip.Addr{}
+		n.spiOwner = map[uint32]netip.Addr{}
+	}
+	if !n.outSPIs[spi] {
+		n.outSPIs[spi] = true
+		n.spiPending[remote] = inside
+	}
+}
+
+// spiMatch returns the inside host of an inbound SPI from a remote peer,
+// binding an unknown SPI to the host whose outbound SA began last.
+func (n *NAT) spiMatch(remote netip.Addr, spi uint32) (netip.Addr, bool) {
+	if h, ok := n.spiOwner[spi]; ok {
+		return h, true
+	}
+	h, ok := n.spiPending[remote]
+	if !ok {
+		return netip.Addr{}, false
+	}
+	n.spiOwner[spi] = h
+	return h, true
+}
+
+// isESPInUDP reports whether a UDP payload is UDP-encapsulated ESP: not the
+// non-ESP marker of IKE, not a keepalive (RFC 3948 §2).
+func isESPInUDP(b []byte) bool {
+	return len(b) >= 8 && binary.BigEndian.Uint32(b) != 0
 }
 
 // entry adds protocol state unless the same key is already owned by a
@@ -236,9 +322,10 @@ func (n *NAT) entry(now time.Duration, proto layers.IPProtocol, remote netip.Add
 
 func (n *NAT) outboundPorts(now time.Duration, q Packet) (Packet, Fate) {
 	inside, remote := q.SrcAddrPort(), q.DstAddrPort()
+	esp := n.SplitESPInUDP && q.Proto == ProtoUDP && isESPInUDP(q.Payload)
 	var m *Mapping
 	for _, c := range n.mappings {
-		if c.Proto == q.Proto && c.Inside == inside && c.Remote == remote && n.alive(c, now) {
+		if c.Proto == q.Proto && c.Inside == inside && c.Remote == remote && c.ESPInUDP == esp && n.alive(c, now) {
 			m = c
 			break
 		}
@@ -256,7 +343,7 @@ func (n *NAT) outboundPorts(now time.Duration, q Packet) (Packet, Fate) {
 		default:
 			port = n.randomPort(q.Proto, remote, now)
 		}
-		m = &Mapping{Proto: q.Proto, Inside: inside, Outside: netip.AddrPortFrom(n.Public, port), Remote: remote, Created: now}
+		m = &Mapping{Proto: q.Proto, Inside: inside, Outside: netip.AddrPortFrom(n.Public, port), Remote: remote, Created: now, ESPInUDP: esp}
 		n.mappings = append(n.mappings, m)
 	}
 	m.LastUsed = now
@@ -266,11 +353,30 @@ func (n *NAT) outboundPorts(now time.Duration, q Packet) (Packet, Fate) {
 	}
 	if n.PPTPHelper && q.Proto == ProtoTCP && q.DstPort == PortPPTP {
 		if typ, id, ok := PPTPMessage(q.Payload); ok && typ == PPTPTypeOutgoingCallRequest {
+			if n.PPTPRewriteCallID {
+				id = n.rewriteCallID(q.Src, id)
+				binary.BigEndian.PutUint16(q.Payload[12:], id)
+			}
 			n.entry(now, ProtoGRE, q.Dst, id, q.Src)
+		} else if ok && typ == PPTPTypeCallClearRequest && n.PPTPRewriteCallID {
+			binary.BigEndian.PutUint16(q.Payload[12:], n.rewriteCallID(q.Src, id))
 		}
 	}
 	q.Src, q.SrcPort = n.Public, m.Outside.Port()
 	return q, forwarded
+}
+
+// rewriteCallID returns the helper's translation of an inside host's call
+// ID, drawing a new one the first time.
+func (n *NAT) rewriteCallID(inside netip.Addr, orig uint16) uint16 {
+	for _, r := range n.callIDs {
+		if r.Inside == inside && r.Original == orig {
+			return r.Rewritten
+		}
+	}
+	r := CallIDRewrite{Inside: inside, Original: orig, Rewritten: uint16(0x8000 + n.Rand.IntN(0x7000))}
+	n.callIDs = append(n.callIDs, r)
+	return r.Rewritten
 }
 
 func (n *NAT) rewriteSPI(inside netip.Addr, orig uint64) uint64 {
@@ -308,6 +414,15 @@ func (n *NAT) Inbound(now time.Duration, p Packet) (Packet, Fate) {
 			if !n.ESPPassthrough {
 				return q, drop("ESP (protocol 50) has no ports to translate and IPsec passthrough is off")
 			}
+			if n.ESPSPIMatching && len(q.Payload) >= 4 {
+				h, ok := n.spiMatch(q.Src, binary.BigEndian.Uint32(q.Payload))
+				if !ok {
+					return q, drop("no host behind the NAT has begun an SA with this peer")
+				}
+				q.Dst = h
+				f = forwarded
+				break
+			}
 			f = n.inboundEntry(&q, 0, "no host behind the NAT has sent ESP to this peer")
 		case ProtoGRE:
 			id, ok := greCallID(q.Payload)
@@ -342,6 +457,7 @@ func (n *NAT) inboundEntry(q *Packet, callID uint16, miss string) Fate {
 
 func (n *NAT) inboundPorts(now time.Duration, q *Packet) Fate {
 	remote := q.SrcAddrPort()
+	esp := n.SplitESPInUDP && q.Proto == ProtoUDP && isESPInUDP(q.Payload)
 	for _, m := range n.mappings {
 		if m.Proto != q.Proto || m.Outside.Port() != q.DstPort || m.Remote != remote {
 			continue
@@ -349,7 +465,20 @@ func (n *NAT) inboundPorts(now time.Duration, q *Packet) Fate {
 		if !n.alive(m, now) {
 			continue
 		}
+		if n.SplitESPInUDP && esp != m.ESPInUDP && m.Inside.Port() == PortNATT {
+			return drop("the IPsec ALG accepts ESP-in-UDP only on the mapping it made for ESP, not on the IKE mapping")
+		}
 		m.LastUsed = now
+		if n.PPTPRewriteCallID && q.Proto == ProtoTCP && q.SrcPort == PortPPTP && len(q.Payload) >= 16 {
+			if typ, _, ok := PPTPMessage(q.Payload); ok && typ == PPTPTypeOutgoingCallReply {
+				peer := binary.BigEndian.Uint16(q.Payload[14:])
+				for _, r := range n.callIDs {
+					if r.Inside == m.Inside.Addr() && r.Rewritten == peer {
+						binary.BigEndian.PutUint16(q.Payload[14:], r.Original)
+					}
+				}
+			}
+		}
 		if n.RewriteIKESPI && q.Proto == ProtoUDP && q.SrcPort == PortIKE && len(q.Payload) >= 28 {
 			spi := binary.BigEndian.Uint64(q.Payload)
 			for _, r := range n.rewrites {
@@ -361,6 +490,15 @@ func (n *NAT) inboundPorts(now time.Duration, q *Packet) Fate {
 		}
 		q.Dst, q.DstPort = m.Inside.Addr(), m.Inside.Port()
 		return forwarded
+	}
+	for _, fw := range n.Forwards {
+		if fw.Proto == q.Proto && fw.Port == q.DstPort {
+			m := &Mapping{Proto: q.Proto, Inside: fw.To, Outside: netip.AddrPortFrom(n.Public, fw.Port), Remote: remote,
+				Created: now, LastUsed: now, Forwarded: true}
+			n.mappings = append(n.mappings, m)
+			q.Dst, q.DstPort = fw.To.Addr(), fw.To.Port()
+			return forwarded
+		}
 	}
 	if q.Proto == ProtoUDP && n.UDPTimeout > 0 {
 		return drop("no live UDP mapping for this port (mappings idle for longer than the NAT's UDP timeout are gone)")

@@ -594,6 +594,106 @@ func TestNATESPPassthrough(t *testing.T) {
 	}
 }
 
+func TestNATESPSPIMatching(t *testing.T) {
+	esp := func(src, dst netip.Addr, spi uint32) Packet {
+		return Packet{Src: src, Dst: dst, Proto: ProtoESP, TTL: 64, Payload: ESP(testRand(), spi, 1, 84)}
+	}
+	n := newNAT()
+	n.ESPPassthrough, n.ESPSPIMatching = true, true
+	b := netip.MustParseAddr("192.168.1.31")
+	if _, f := n.Inbound(0, esp(gw4, n.Public, 0xc0000009)); f.Forwarded {
+		t.Error("inbound SPI with no outbound SA forwarded")
+	}
+	n.Outbound(0, esp(in4, gw4, 0xc0000001))
+	if r, f := n.Inbound(0, esp(gw4, n.Public, 0xc0000002)); !f.Forwarded || r.Dst != in4 {
+		t.Errorf("A's inbound SPI went to %v %+v", r.Dst, f)
+	}
+	n.Outbound(0, esp(b, gw4, 0xc0000003))
+	n.Outbound(0, esp(in4, gw4, 0xc0000001)) // an old SA does not make A the newest
+	if r, f := n.Inbound(0, esp(gw4, n.Public, 0xc0000004)); !f.Forwarded || r.Dst != b {
+		t.Errorf("B's inbound SPI went to %v %+v", r.Dst, f)
+	}
+	if r, _ := n.Inbound(0, esp(gw4, n.Public, 0xc0000002)); r.Dst != in4 {
+		t.Errorf("A's SPI rebound to %v", r.Dst)
+	}
+}
+
+func TestNATForwards(t *testing.T) {
+	n := newNAT()
+	srv := netip.AddrPortFrom(in4, 500)
+	n.Forwards = []Forward{{Proto: ProtoUDP, Port: 500, To: srv}, {Proto: ProtoUDP, Port: 4500, To: srv}}
+	client := netip.MustParseAddrPort("203.0.113.50:4500")
+	in := Packet{Src: client.Addr(), Dst: n.Public, Proto: ProtoUDP, SrcPort: 4500, DstPort: 4500, TTL: 55, Payload: []byte{0, 0, 0, 0, 1}}
+	r, f := n.Inbound(0, in)
+	if !f.Forwarded || r.DstAddrPort() != srv {
+		t.Fatalf("forward: %v %+v", r.DstAddrPort(), f)
+	}
+	q, f := n.Outbound(time.Second, Packet{Src: in4, Dst: client.Addr(), Proto: ProtoUDP, SrcPort: 500, DstPort: 4500, TTL: 64})
+	if !f.Forwarded || q.SrcAddrPort() != netip.AddrPortFrom(n.Public, 4500) {
+		t.Errorf("reply through the forward: %v %+v", q.SrcAddrPort(), f)
+	}
+	in.DstPort = 4501
+	if _, f := n.Inbound(0, in); f.Forwarded {
+		t.Error("port without a forward forwarded")
+	}
+}
+
+func TestNATSplitESPInUDP(t *testing.T) {
+	n := newNAT()
+	n.SplitESPInUDP = true
+	ike := udpPacket(in4, gw4, WithMarker((&Message{SPIi: 1, Version: 2, Exchange: V2IKEAuth}).Marshal()))
+	ike.SrcPort, ike.DstPort = 4500, 4500
+	esp := udpPacket(in4, gw4, ESP(testRand(), 0xc0000001, 1, 84))
+	esp.SrcPort, esp.DstPort = 4500, 4500
+	qi, _ := n.Outbound(0, ike)
+	qe, _ := n.Outbound(0, esp)
+	if qi.SrcPort == qe.SrcPort {
+		t.Fatalf("IKE and ESP share public port %d", qi.SrcPort)
+	}
+	back := Packet{Src: gw4, Dst: n.Public, Proto: ProtoUDP, SrcPort: 4500, TTL: 55, Payload: ESP(testRand(), 0xc0000002, 1, 84)}
+	back.DstPort = qi.SrcPort
+	if _, f := n.Inbound(0, back); f.Forwarded {
+		t.Error("ESP to the IKE mapping forwarded")
+	}
+	back.DstPort = qe.SrcPort
+	if r, f := n.Inbound(0, back); !f.Forwarded || r.DstPort != 4500 {
+		t.Errorf("ESP to the ESP mapping: %+v", f)
+	}
+	if ms := n.Mappings(); len(ms) != 2 || ms[0].ESPInUDP || !ms[1].ESPInUDP {
+		t.Errorf("mappings %+v", ms)
+	}
+}
+
+func TestNATPPTPRewriteCallID(t *testing.T) {
+	srv := netip.MustParseAddr("203.0.113.20")
+	n := newNAT()
+	n.PPTPHelper, n.PPTPRewriteCallID = true, true
+	ocrq := Packet{Src: in4, Dst: srv, Proto: ProtoTCP, SrcPort: 40000, DstPort: PortPPTP, TTL: 64,
+		TCP: TCPHeader{Flags: PSH | ACK}, Payload: PPTPOutgoingCallRequest(7, 1, 64)}
+	q, _ := n.Outbound(0, ocrq)
+	_, id, _ := PPTPMessage(q.Payload)
+	if id == 7 {
+		t.Fatal("call ID not translated")
+	}
+	reply := Packet{Src: srv, Dst: n.Public, Proto: ProtoTCP, SrcPort: PortPPTP, DstPort: q.SrcPort, TTL: 55,
+		TCP: TCPHeader{Flags: PSH | ACK}, Payload: PPTPOutgoingCallReply(900, id, 64)}
+	r, f := n.Inbound(0, reply)
+	if !f.Forwarded || binary.BigEndian.Uint16(r.Payload[14:]) != 7 {
+		t.Errorf("reply's peer call ID %d, want 7 restored", binary.BigEndian.Uint16(r.Payload[14:]))
+	}
+	gre, err := EnhancedGRE{CallID: id, HasSeq: true}.GRE(PPP(PPPLCP, PPPControl(ConfRequest, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, f := n.Inbound(0, Packet{Src: srv, Dst: n.Public, Proto: ProtoGRE, TTL: 55, Payload: gre})
+	if key, _ := greCallID(g.Payload); !f.Forwarded || g.Dst != in4 || key != id {
+		t.Errorf("GRE in: forwarded %v to %v with key %d, want key %d left untranslated", f.Forwarded, g.Dst, key, id)
+	}
+	if rs := n.CallIDRewrites(); len(rs) != 1 || rs[0].Original != 7 || rs[0].Rewritten != id {
+		t.Errorf("rewrites %+v", rs)
+	}
+}
+
 func TestNATGRE(t *testing.T) {
 	gre := func(src, dst netip.Addr, callID uint16) Packet {
 		b, err := EnhancedGRE{CallID: callID, HasSeq: true}.GRE(PPP(PPPLCP, PPPControl(ConfRequest, 1)))
@@ -680,6 +780,8 @@ func FuzzNAT(f *testing.F) {
 	f.Fuzz(func(t *testing.T, proto uint8, port uint16, payload []byte) {
 		n := newNAT()
 		n.StaticIKEPort, n.RewriteIKESPI, n.ESPPassthrough, n.PPTPHelper = true, true, true, true
+		n.ESPSPIMatching, n.SplitESPInUDP, n.PPTPRewriteCallID = true, true, true
+		n.Forwards = []Forward{{Proto: layers.IPProtocol(proto), Port: port, To: netip.AddrPortFrom(in4, port)}}
 		p := Packet{Src: in4, Dst: gw4, Proto: layers.IPProtocol(proto), SrcPort: port, DstPort: port, TTL: 64, Payload: payload}
 		q, fo := n.Outbound(0, p)
 		if fo.Forwarded && q.TTL != 63 {

@@ -1,6 +1,6 @@
 // Command gen writes the sample captures: for every scenario of package
 // samples, its inside.pcap and outside.pcap (or capture.pcap), README.md and
-// expected.json, plus the index README.md. Run it from the repository root:
+// expect.json, plus the index README.md. Run it from the repository root:
 //
 //	go run ./samples/gen            # writes into samples/
 //	go run ./samples/gen -out DIR   # writes into DIR
