@@ -155,7 +155,9 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	var worst *Finding
 	for i := range findings {
 		f := &findings[i]
-		if f.Tunnel == v.ID && f.Severity == Error && (worst == nil || f.Severity > worst.Severity) {
+		// A low-confidence error (a refusal the peers recovered from, a
+		// guess from one capture) does not decide that the tunnel fails.
+		if f.Tunnel == v.ID && f.Severity == Error && f.Confidence >= Medium && (worst == nil || f.Severity > worst.Severity) {
 			worst = f
 		}
 	}

@@ -138,6 +138,13 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			for s := range g.frames {
 				f.Evidence = append(f.Evidence, c.Evidence(flows.Side(s), g.frames[s]...)...)
 			}
+			// The peers may have recovered: a later attempt of the same IKE
+			// SA that completed makes this refusal history, not the reason
+			// the tunnel fails.
+			if recovered, at := recoveredAfter(v, g.frames); recovered {
+				f.Confidence = Low
+				f.Message += fmt.Sprintf("; the negotiation was retried and completed afterwards (frame %d), so this refusal did not keep the tunnel down", at)
+			}
 			if rem := notifyRemedy(t.Version, k.typ); rem != "" {
 				f.Remedy = rem
 			}
@@ -224,4 +231,21 @@ func notifyRemedy(version uint8, typ decode.NotifyType) string {
 		return ids
 	}
 	return ""
+}
+
+// recoveredAfter reports whether the tunnel became established after the
+// last of the given notify frames, in the capture that saw them, and at
+// which frame.
+func recoveredAfter(v *TunnelView, frames [2][]int) (bool, int) {
+	for side, fs := range frames {
+		t := v.Sides[side]
+		if t == nil || len(fs) == 0 || !t.Established() {
+			continue
+		}
+		_, at := t.EstablishedAt()
+		if at > slices.Max(fs) {
+			return true, at
+		}
+	}
+	return false, 0
 }

@@ -79,3 +79,36 @@ func TestVP102BothCaptures(t *testing.T) {
 		t.Errorf("outside evidence = %v, want the notify's frame", got)
 	}
 }
+
+// TestVP102Recovered: an IKEv1 peer refuses the first Main Mode attempt,
+// then the same IKE SA completes. The refusal is reported with low
+// confidence and the verdict does not call the tunnel failed.
+func TestVP102Recovered(t *testing.T) {
+	s := pt.New()
+	v1 := func(spir uint64, ex decode.ExchangeType, id uint32) decode.IKEMessage {
+		return decode.IKEMessage{Version: 1, SPIi: vp1SPIi, SPIr: spir, Exchange: ex, MessageID: id, Length: 200}
+	}
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, v1(0, decode.ExchangeTypeMain, 0), 1)
+	s.IKE(resp, ini, v1(vp1SPIr, decode.ExchangeTypeMain, 0), 2)
+	info := v1(vp1SPIr, decode.ExchangeTypeInformationalV1, 0x77)
+	info.Notifies = []decode.Notify{{Type: decode.NotifyTypeV1NoProposalChosen}}
+	s.IKE(ini, resp, info, 3)
+	for i := uint64(0); i < 4; i++ { // MM3 to MM6, alternating
+		from, to := ini, resp
+		if i%2 == 1 {
+			from, to = resp, ini
+		}
+		s.IKE(from, to, v1(vp1SPIr, decode.ExchangeTypeMain, 0), 10+i)
+	}
+	c := vp1Single(s.Packets)
+	f := vp1Want(t, vp1Check(t, ikeErrorNotify{}, c), 1)[0]
+	if f.Confidence != Low {
+		t.Errorf("confidence %s, want low: the negotiation recovered", f.Confidence)
+	}
+	vp1Contains(t, f.Message, "the negotiation was retried and completed afterwards (frame 7)")
+	f.RuleID, f.Severity = "VP102", Error
+	if vd := Verdicts(c, []Finding{f})[0]; !vd.Works {
+		t.Errorf("verdict says the tunnel fails (%s); a refusal it recovered from must not", vd.Failure)
+	}
+}
