@@ -84,6 +84,7 @@ func addressSet(a *Analysis) map[netip.Addr]bool {
 // stream reads one capture in a goroutine and hands over batches.
 type stream struct {
 	ch    chan []decode.Packet
+	free  chan []decode.Packet
 	batch []decode.Packet
 	i     int
 }
@@ -91,15 +92,15 @@ type stream struct {
 const batchSize = 512
 
 func startStream(src Source, opts decode.Options) *stream {
-	s := &stream{ch: make(chan []decode.Packet, 4)}
+	s := &stream{ch: make(chan []decode.Packet, 4), free: make(chan []decode.Packet, 8)}
 	go func() {
 		defer close(s.ch)
-		batch := make([]decode.Packet, 0, batchSize)
+		batch := s.newBatch()
 		src.Read(opts, func(p *decode.Packet) {
 			batch = append(batch, *p)
 			if len(batch) == batchSize {
 				s.ch <- batch
-				batch = make([]decode.Packet, 0, batchSize)
+				batch = s.newBatch()
 			}
 		})
 		if len(batch) > 0 {
@@ -109,9 +110,29 @@ func startStream(src Source, opts decode.Options) *stream {
 	return s
 }
 
+// newBatch returns a batch the consumer is done with, or a new one: the
+// batches circulate, so the second pass does not allocate per packet.
+func (s *stream) newBatch() []decode.Packet {
+	select {
+	case b := <-s.free:
+		return b[:0]
+	default:
+		return make([]decode.Packet, 0, batchSize)
+	}
+}
+
 // peek returns the next packet, or nil at the end.
 func (s *stream) peek() *decode.Packet {
 	for s.i >= len(s.batch) {
+		if s.batch != nil {
+			// Every packet kept from the batch was copied (pending
+			// holds values), so it can be filled again.
+			select {
+			case s.free <- s.batch:
+			default:
+			}
+			s.batch = nil
+		}
 		b, ok := <-s.ch
 		if !ok {
 			return nil
