@@ -161,20 +161,20 @@ func (t *Table) Finish(c Capture) *Analysis {
 
 // summarize counts the conversations that Options.SummarizeOther kept
 // without a flow, and merges the directions of those that have a flow too.
-func (a *Analysis) summarize(others map[flowKey]uint8, flows map[flowKey]*Flow) {
-	for k, dirs := range others {
+func (a *Analysis) summarize(others *otherSet, flows map[flowKey]*Flow) {
+	others.each(func(k flowKey, dirs uint8) {
 		if f := flows[k]; f != nil {
 			f.others = dirs
-			continue
+			return
 		}
 		if k.directional() {
-			continue
+			return
 		}
 		a.otherTotal++
 		if dirs == 1<<DirAB|1<<DirBA {
 			a.otherTwoWay++
 		}
-	}
+	})
 }
 
 // unansweredAfter is how long a request may wait for its answer at the end

@@ -8,17 +8,17 @@ import (
 )
 
 // flowKey is the table's own form of a [Key]: the same conversation, held in
-// a comparable value without pointers. A map hashes such a key as one block
-// of memory, where a Key's netip values (whose zone is a pointer) are hashed
-// and compared field by field, several times slower; the flow lookup runs
-// for every packet of a capture. Decoded packets carry no IPv6 zone, so
-// leaving zones out merges nothing.
+// a comparable value without pointers or padding. A map hashes and compares
+// such a key as one block of memory, where a Key's netip values (whose zone
+// is a pointer) go field by field; the flow lookup runs for every packet of
+// a capture. Decoded packets carry no IPv6 zone, so leaving zones out merges
+// nothing.
 type flowKey struct {
 	a, b   [16]byte // the endpoints' addresses in their 16-octet form, A first
 	pa, pb uint16   // their ports
 	id     uint32   // as Key.ID
-	proto  uint8
-	fam    uint8 // family of A | family of B << 2 (addrFamily)
+	proto  uint16   // the protocol; 16 bits, as fam, so that the key has no padding
+	fam    uint16   // family of A | family of B << 2 (addrFamily)
 }
 
 // addrFamily orders address families as netip.Addr.Compare does (by bit
@@ -36,7 +36,7 @@ func addrFamily(a netip.Addr) uint8 {
 
 // endpointLess reports whether endpoint x sorts before y in the order of
 // [NewKey]: netip.Addr.Compare (bit length, then address), then port.
-func endpointLess(fx uint8, x [16]byte, px uint16, fy uint8, y [16]byte, py uint16) bool {
+func endpointLess(fx uint16, x [16]byte, px uint16, fy uint16, y [16]byte, py uint16) bool {
 	if fx != fy {
 		return fx < fy
 	}
@@ -52,7 +52,7 @@ func endpointLess(fx uint8, x [16]byte, px uint16, fy uint8, y [16]byte, py uint
 // packetFlowKey returns the table's key of a packet's flow and the packet's
 // direction in it: the flowKey form of [PacketKey], canonicalised alike.
 func packetFlowKey(p *decode.Packet) (flowKey, Dir) {
-	k := flowKey{proto: p.Proto}
+	k := flowKey{proto: uint16(p.Proto)}
 	switch p.Kind {
 	case decode.KindESP:
 		k.id = p.ESP.SPI
@@ -66,7 +66,7 @@ func packetFlowKey(p *decode.Packet) (flowKey, Dir) {
 		}
 	}
 	sa, da := p.Src.As16(), p.Dst.As16()
-	fs, fd := addrFamily(p.Src), addrFamily(p.Dst)
+	fs, fd := uint16(addrFamily(p.Src)), uint16(addrFamily(p.Dst))
 	switch p.Proto {
 	case ProtoESP, ProtoAH, ProtoGRE:
 		// One-way flows, without ports (Key.Directional).
@@ -92,10 +92,112 @@ func (k *flowKey) directional() bool {
 type saKey struct {
 	dst [16]byte
 	spi uint32
-	ah  bool
-	fam uint8
+	ah  uint16 // 1 for AH
+	fam uint16
 }
 
 func newSAKey(spi uint32, ah bool, dst netip.Addr) saKey {
-	return saKey{dst: dst.As16(), spi: spi, ah: ah, fam: addrFamily(dst)}
+	k := saKey{dst: dst.As16(), spi: spi, fam: uint16(addrFamily(dst))}
+	if ah {
+		k.ah = 1
+	}
+	return k
+}
+
+// otherSet holds the conversations that Options.SummarizeOther summarises:
+// of each, the directions (bit 1<<Dir) of its packets. Conversations
+// between two IPv4 addresses, most of a capture's, are kept by a key a
+// third the size of a flowKey, which makes the set smaller and its lookups,
+// one per packet of other traffic, faster.
+type otherSet struct {
+	v4  map[flowKey4]uint8
+	all map[flowKey]uint8 // the others
+}
+
+// flowKey4 is a flowKey between two IPv4 addresses, without an ID (which
+// only ESP, AH and GRE have).
+type flowKey4 struct {
+	a, b   uint32
+	pa, pb uint16
+	proto  uint32
+}
+
+func newOtherSet() *otherSet {
+	return &otherSet{v4: make(map[flowKey4]uint8), all: make(map[flowKey]uint8)}
+}
+
+// key4 returns the short key of k, and false when k needs the long one.
+func key4(k *flowKey) (flowKey4, bool) {
+	if k.fam != 1|1<<2 || k.id != 0 {
+		return flowKey4{}, false
+	}
+	return flowKey4{
+		a: binary.BigEndian.Uint32(k.a[12:]), b: binary.BigEndian.Uint32(k.b[12:]),
+		pa: k.pa, pb: k.pb, proto: uint32(k.proto),
+	}, true
+}
+
+// long returns the flowKey of a short key.
+func (k flowKey4) long() flowKey {
+	f := flowKey{pa: k.pa, pb: k.pb, proto: uint16(k.proto), fam: 1 | 1<<2}
+	f.a[10], f.a[11], f.b[10], f.b[11] = 0xff, 0xff, 0xff, 0xff
+	binary.BigEndian.PutUint32(f.a[12:], k.a)
+	binary.BigEndian.PutUint32(f.b[12:], k.b)
+	return f
+}
+
+func (s *otherSet) len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.v4) + len(s.all)
+}
+
+// has reports whether the set holds a conversation; a nil set holds none.
+func (s *otherSet) has(k *flowKey) bool {
+	if s == nil {
+		return false
+	}
+	if k4, ok := key4(k); ok {
+		_, seen := s.v4[k4]
+		return seen
+	}
+	_, seen := s.all[*k]
+	return seen
+}
+
+// note adds direction bit to a conversation of the set and returns true,
+// or returns false when the set does not hold the conversation.
+func (s *otherSet) note(k *flowKey, bit uint8) bool {
+	if k4, ok := key4(k); ok {
+		seen, ok := s.v4[k4]
+		if ok && seen&bit == 0 {
+			s.v4[k4] = seen | bit
+		}
+		return ok
+	}
+	seen, ok := s.all[*k]
+	if ok && seen&bit == 0 {
+		s.all[*k] = seen | bit
+	}
+	return ok
+}
+
+// insert adds a conversation with its first direction.
+func (s *otherSet) insert(k *flowKey, bit uint8) {
+	if k4, ok := key4(k); ok {
+		s.v4[k4] = bit
+		return
+	}
+	s.all[*k] = bit
+}
+
+// each calls fn for every conversation of the set.
+func (s *otherSet) each(fn func(k flowKey, dirs uint8)) {
+	for k, dirs := range s.v4 {
+		fn(k.long(), dirs)
+	}
+	for k, dirs := range s.all {
+		fn(k, dirs)
+	}
 }

@@ -343,5 +343,11 @@ func FuzzPacketFlowKey(f *testing.F) {
 		if (kp == kq) != (fp == fq) {
 			t.Fatalf("%v and %v: same flow key %v, same PacketKey %v", kp, kq, fp == fq, kp == kq)
 		}
+		// The short key of the summary stands for the same conversation.
+		if k4, ok := key4(&fp); ok && k4.long() != fp {
+			t.Fatalf("%v: short key %+v gives back %+v, want %+v", kp, k4, k4.long(), fp)
+		} else if ok != (p.Src.Is4() && p.Dst.Is4() && fp.id == 0) {
+			t.Fatalf("%v: short key %v", kp, ok)
+		}
 	})
 }

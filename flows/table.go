@@ -51,7 +51,7 @@ type Table struct {
 	// each conversation carried packets that are not VPN traffic (bit
 	// 1<<Dir); shared counts the conversations that are in both maps,
 	// those that carried VPN packets too.
-	others map[flowKey]uint8
+	others *otherSet
 	shared int
 	// OverflowFlows counts flows not tracked because of MaxFlows, and
 	// OverflowPackets their packets.
@@ -113,7 +113,7 @@ func NewTable(opts Options) *Table {
 		pptp:    newPPTPTracker(),
 	}
 	if opts.SummarizeOther {
-		t.others = make(map[flowKey]uint8)
+		t.others = newOtherSet()
 	}
 	return t
 }
@@ -220,7 +220,7 @@ func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
 	k, dir := packetFlowKey(p)
 	f := t.flows[k]
 	if f == nil {
-		if _, seen := t.others[k]; seen {
+		if t.others.has(&k) {
 			// Known already, from packets that were not VPN traffic: no
 			// new conversation, so not subject to MaxFlows.
 			t.shared++
@@ -250,7 +250,7 @@ func (f *Flow) add(p *decode.Packet, dir Dir) {
 
 // tracked returns the number of conversations the table tracks, in flows
 // or summarised.
-func (t *Table) tracked() int { return len(t.flows) + len(t.others) - t.shared }
+func (t *Table) tracked() int { return len(t.flows) + t.others.len() - t.shared }
 
 // overflow counts a packet of a conversation the full table cannot track.
 func (t *Table) overflow(k flowKey) {
@@ -279,10 +279,7 @@ func (t *Table) addOther(p *decode.Packet) {
 // is summarised all the same, and counted once (Analysis.Conversations).
 func (t *Table) addOtherKey(k flowKey, dir Dir) {
 	bit := uint8(1) << dir
-	if seen, ok := t.others[k]; ok {
-		if seen&bit == 0 {
-			t.others[k] = seen | bit
-		}
+	if t.others.note(&k, bit) {
 		return
 	}
 	if _, ok := t.flows[k]; ok {
@@ -292,7 +289,7 @@ func (t *Table) addOtherKey(k flowKey, dir Dir) {
 		t.overflow(k)
 		return
 	}
-	t.others[k] = bit
+	t.others.insert(&k, bit)
 }
 
 // addSA accounts an ESP or AH packet to its SA. f is the packet's flow
