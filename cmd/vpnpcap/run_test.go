@@ -21,7 +21,16 @@ type runCase struct {
 	args []string
 }
 
+// sample names a sample capture relative to the working directory, which
+// TestRun makes a temporary directory holding a link to samples/: the
+// reports then name captures the same way wherever the repository is
+// checked out (the text report wraps by length).
 func sample(parts ...string) string {
+	return filepath.Join(append([]string{"samples"}, parts...)...)
+}
+
+// samplePath is a sample capture's absolute path.
+func samplePath(parts ...string) string {
 	return filepath.Join(append([]string{corpus.RepoRoot(), "samples"}, parts...)...)
 }
 
@@ -34,6 +43,10 @@ func TestRun(t *testing.T) {
 	// short relative names whatever the machine's temporary path (the
 	// text report wraps by length).
 	dir := t.TempDir()
+	if err := os.Symlink(samplePath(), filepath.Join(dir, "samples")); err != nil {
+		t.Fatal(err)
+	}
+	goldenDir := filepath.Join(corpus.RepoRoot(), "cmd", "vpnpcap", "testdata")
 	t.Chdir(dir)
 	corrupt := "truncated.pcap"
 	whole, err := os.ReadFile(sample("natt-ok", "inside.pcap"))
@@ -78,7 +91,7 @@ func TestRun(t *testing.T) {
 			code := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
 			got := "exit " + itoa(code) + "\n--- stdout\n" + stdout.String() + "--- stderr\n" + stderr.String()
 			got = strings.ReplaceAll(got, root, "")
-			path := filepath.Join(corpus.RepoRoot(), "cmd", "vpnpcap", "testdata", tc.name+".golden")
+			path := filepath.Join(goldenDir, tc.name+".golden")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -107,7 +120,7 @@ func TestRunDeterministic(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			var stdout, stderr bytes.Buffer
 			run(context.Background(), []string{"analyze", "--color", "never", "--format", format,
-				sample("pptp-callid-collision", "inside.pcap"), sample("pptp-callid-collision", "outside.pcap")}, nil, &stdout, &stderr)
+				samplePath("pptp-callid-collision", "inside.pcap"), samplePath("pptp-callid-collision", "outside.pcap")}, nil, &stdout, &stderr)
 			if i == 0 {
 				first = stdout.String()
 			} else if stdout.String() != first {
