@@ -226,8 +226,10 @@ func signatureOf(p *decode.Packet) (signature, bool) {
 	return s, true
 }
 
-// maxAnchors bounds the packets kept per capture for the clock estimate.
-const maxAnchors = 1 << 16
+// maxAnchors bounds the packets kept per capture for the clock estimate:
+// the estimate subsamples a few hundred pairs, and sixteen thousand
+// candidates leave room for the ones the other capture lacks.
+const maxAnchors = 1 << 14
 
 // anchorSet keeps the times of the first packets with distinctive
 // signatures, for the clock estimate and the role decision.
@@ -242,7 +244,7 @@ type anchor struct {
 	count    int
 }
 
-func newAnchorSet() *anchorSet { return &anchorSet{times: make(map[signature]anchor)} }
+func newAnchorSet() *anchorSet { return &anchorSet{times: make(map[signature]anchor, 1024)} }
 
 func (as *anchorSet) add(p *decode.Packet) {
 	switch p.Kind {
@@ -281,7 +283,7 @@ type anchorPair struct {
 }
 
 func pairAnchors(in, out *anchorSet) []anchorPair {
-	var pairs []anchorPair
+	pairs := make([]anchorPair, 0, min(len(in.times), len(out.times)))
 	for s, a := range in.times {
 		if a.count != 1 {
 			continue

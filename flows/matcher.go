@@ -25,13 +25,16 @@ type pending struct {
 	tun   *Tunnel
 	done  bool
 	inOvl bool
+	// next links the packets waiting with the same signature, oldest
+	// first, without a slice per signature.
+	next *pending
 }
 
 type matcher struct {
 	c       *Correlation
 	window  time.Duration
-	waiting [2]map[signature][]*pending
-	queue   [2][]*pending // by time, for expiry
+	waiting [2]map[signature]*pending // oldest first, linked by next
+	queue   [2][]*pending             // by time, for expiry
 	head    [2]int
 	// Addresses seen only on one side: inside hosts and the NAT's outside
 	// addresses, to tell inbound from outbound for unmatched packets.
@@ -54,7 +57,7 @@ func newMatcher(c *Correlation, opts CorrelateOptions) *matcher {
 		tunnelPairs: make(map[[2]int]*TunnelPair),
 	}
 	for i := range m.waiting {
-		m.waiting[i] = make(map[signature][]*pending)
+		m.waiting[i] = make(map[signature]*pending)
 	}
 	in, out := addressSet(c.Inside), addressSet(c.Outside)
 	m.insideOnly = make(map[netip.Addr]bool)
@@ -219,30 +222,48 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
 	}
 	m.c.Compared[side]++
 	other := 1 - side
-	if cands := m.waiting[other][sig]; len(cands) > 0 {
-		// Pair with the earliest waiting sighting within the window.
-		for i, q := range cands {
-			if q.done || absDur(t.Sub(q.t)) > m.window {
-				continue
-			}
-			q.done = true
-			m.waiting[other][sig] = slices.Delete(cands, i, i+1)
-			if len(m.waiting[other][sig]) == 0 {
-				delete(m.waiting[other], sig)
-			}
-			cur := m.newPending(side, t, sig, p, a)
-			if side == SideInside {
-				m.matched(cur, q)
-			} else {
-				m.matched(q, cur)
-			}
-			m.release(cur)
-			return
+	// Pair with the earliest waiting sighting within the window.
+	var prev *pending
+	for q := m.waiting[other][sig]; q != nil; prev, q = q, q.next {
+		if q.done || absDur(t.Sub(q.t)) > m.window {
+			continue
 		}
+		q.done = true
+		m.unlink(other, sig, prev, q)
+		cur := m.newPending(side, t, sig, p, a)
+		if side == SideInside {
+			m.matched(cur, q)
+		} else {
+			m.matched(q, cur)
+		}
+		m.release(cur)
+		return
 	}
 	q := m.newPending(side, t, sig, p, a)
-	m.waiting[side][sig] = append(m.waiting[side][sig], q)
+	if head := m.waiting[side][sig]; head == nil {
+		m.waiting[side][sig] = q
+	} else {
+		tail := head
+		for tail.next != nil {
+			tail = tail.next
+		}
+		tail.next = q
+	}
 	m.queue[side] = append(m.queue[side], q)
+}
+
+// unlink takes q, which follows prev (nil: q is first), out of the list of
+// packets waiting with signature sig.
+func (m *matcher) unlink(side Side, sig signature, prev, q *pending) {
+	switch {
+	case prev != nil:
+		prev.next = q.next
+	case q.next != nil:
+		m.waiting[side][sig] = q.next
+	default:
+		delete(m.waiting[side], sig)
+	}
+	q.next = nil
 }
 
 func absDur(d time.Duration) time.Duration {
@@ -306,14 +327,13 @@ func (m *matcher) expire(before time.Time) {
 				continue
 			}
 			e.done = true
-			list := m.waiting[side][e.sig]
-			if i := slices.Index(list, e); i >= 0 {
-				list = slices.Delete(list, i, i+1)
+			var prev *pending
+			w := m.waiting[side][e.sig]
+			for ; w != nil && w != e; w = w.next {
+				prev = w
 			}
-			if len(list) == 0 {
-				delete(m.waiting[side], e.sig)
-			} else {
-				m.waiting[side][e.sig] = list
+			if w == e {
+				m.unlink(Side(side), e.sig, prev, e)
 			}
 			m.unmatched(e)
 			m.release(e)
