@@ -242,23 +242,44 @@ const (
 	EncapGRE   Encapsulation = "gre"   // PPTP's enhanced GRE
 )
 
-func encapOf(raw, udp, tcp int) Encapsulation {
+// ESPCount counts ESP packets by how they travelled, and AH packets.
+type ESPCount struct {
+	Raw, UDP, TCP, AH int
+}
+
+// Add counts an SA's packets.
+func (c *ESPCount) Add(sa *ESPSA) {
+	if sa.AH {
+		c.AH += sa.Packets()
+		return
+	}
+	c.Raw += sa.Raw
+	c.UDP += sa.UDP
+	c.TCP += sa.TCP
+}
+
+// ESP returns the ESP packets, however carried.
+func (c ESPCount) ESP() int { return c.Raw + c.UDP + c.TCP }
+
+// Encapsulation classifies the counts: one form, mixed, "ah" for AH alone,
+// or none.
+func (c ESPCount) Encapsulation() Encapsulation {
 	kinds := 0
-	var e Encapsulation = EncapNone
-	if raw > 0 {
-		kinds++
-		e = EncapRaw
+	e := EncapNone
+	for _, k := range []struct {
+		n int
+		e Encapsulation
+	}{{c.Raw, EncapRaw}, {c.UDP, EncapUDP}, {c.TCP, EncapTCP}} {
+		if k.n > 0 {
+			kinds++
+			e = k.e
+		}
 	}
-	if udp > 0 {
-		kinds++
-		e = EncapUDP
-	}
-	if tcp > 0 {
-		kinds++
-		e = EncapTCP
-	}
-	if kinds > 1 {
+	switch {
+	case kinds > 1:
 		return EncapMixed
+	case kinds == 0 && c.AH > 0:
+		return EncapAH
 	}
 	return e
 }

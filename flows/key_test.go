@@ -100,3 +100,23 @@ func TestFramesSample(t *testing.T) {
 		}
 	}
 }
+
+func TestESPCountEncapsulation(t *testing.T) {
+	tests := []struct {
+		c    ESPCount
+		want Encapsulation
+	}{
+		{ESPCount{}, EncapNone},
+		{ESPCount{Raw: 3}, EncapRaw},
+		{ESPCount{UDP: 3}, EncapUDP},
+		{ESPCount{TCP: 1}, EncapTCP},
+		{ESPCount{Raw: 1, UDP: 9}, EncapMixed},
+		{ESPCount{AH: 4}, EncapAH},
+		{ESPCount{AH: 4, UDP: 1}, EncapUDP},
+	}
+	for _, tc := range tests {
+		if got := tc.c.Encapsulation(); got != tc.want {
+			t.Errorf("%+v.Encapsulation() = %s, want %s", tc.c, got, tc.want)
+		}
+	}
+}

@@ -270,20 +270,11 @@ type Exchange struct {
 
 // Encapsulation returns how the tunnel's ESP travelled.
 func (t *Tunnel) Encapsulation() Encapsulation {
-	var raw, udp, tcp, ah int
+	var c ESPCount
 	for _, sa := range t.ESPSAs {
-		if sa.AH {
-			ah += sa.Packets()
-			continue
-		}
-		raw += sa.Raw
-		udp += sa.UDP
-		tcp += sa.TCP
+		c.Add(sa)
 	}
-	if e := encapOf(raw, udp, tcp); e != EncapNone || ah == 0 {
-		return e
-	}
-	return EncapAH
+	return c.Encapsulation()
 }
 
 // ESPPackets returns the number of ESP packets of the tunnel's SAs.

@@ -436,21 +436,8 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 }
 
 func saEncap(sa *flows.ESPSA) flows.Encapsulation {
-	kinds := 0
-	e := flows.EncapNone
-	for _, k := range []struct {
-		n int
-		e flows.Encapsulation
-	}{{sa.Raw, flows.EncapRaw}, {sa.UDP, flows.EncapUDP}, {sa.TCP, flows.EncapTCP}} {
-		if k.n > 0 {
-			kinds++
-			e = k.e
-		}
-	}
-	if kinds > 1 {
-		return flows.EncapMixed
-	}
-	return e
+	// An AH SA's packets count as raw here: its own protocol says AH.
+	return flows.ESPCount{Raw: sa.Raw, UDP: sa.UDP, TCP: sa.TCP}.Encapsulation()
 }
 
 func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJSON {

@@ -99,14 +99,10 @@ func (v *SessionView) NAT() flows.NATPosition {
 		return flows.NATNone
 	}
 	s := v.Any()
-	if isPrivateAddr(s.Client.Addr()) && !isPrivateAddr(s.Server.Addr()) {
+	if ntPrivate(s.Client.Addr()) && !ntPrivate(s.Server.Addr()) {
 		return flows.NATInitiator
 	}
 	return flows.NATUnknown
-}
-
-func isPrivateAddr(a netip.Addr) bool {
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a)
 }
 
 // clientSide returns the session as the client's side of the NAT saw it:

@@ -72,65 +72,36 @@ func (v *TunnelView) NATTNegotiated() bool {
 // Encapsulation returns how the tunnel's ESP travelled, combining both
 // captures; "ah" for a tunnel that carried AH and no ESP.
 func (v *TunnelView) Encapsulation() flows.Encapsulation {
-	var raw, udp, tcp, ah int
+	var c flows.ESPCount
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
 		}
 		for _, sa := range t.ESPSAs {
-			if sa.AH {
-				ah += sa.Packets()
-				continue
-			}
-			raw += sa.Raw
-			udp += sa.UDP
-			tcp += sa.TCP
+			c.Add(sa)
 		}
 	}
-	kinds := 0
-	e := flows.EncapNone
-	for _, k := range []struct {
-		n int
-		e flows.Encapsulation
-	}{{raw, flows.EncapRaw}, {udp, flows.EncapUDP}, {tcp, flows.EncapTCP}} {
-		if k.n > 0 {
-			kinds++
-			e = k.e
-		}
-	}
-	switch {
-	case kinds > 1:
-		return flows.EncapMixed
-	case kinds == 0 && ah > 0:
-		return flows.EncapAH
-	}
-	return e
+	return c.Encapsulation()
 }
 
 // ESPCounts returns the tunnel's ESP packets by how they travelled, from the
 // capture that saw most of them.
 func (v *TunnelView) ESPCounts() (raw, udp, tcp, ah int) {
-	best := -1
+	best := flows.ESPCount{}
+	seen := false
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
 		}
-		var r, u, tc, a int
+		var c flows.ESPCount
 		for _, sa := range t.ESPSAs {
-			if sa.AH {
-				a += sa.Packets()
-				continue
-			}
-			r += sa.Raw
-			u += sa.UDP
-			tc += sa.TCP
+			c.Add(sa)
 		}
-		if n := r + u + tc + a; n > best {
-			best = n
-			raw, udp, tcp, ah = r, u, tc, a
+		if !seen || c.ESP()+c.AH > best.ESP()+best.AH {
+			best, seen = c, true
 		}
 	}
-	return raw, udp, tcp, ah
+	return best.Raw, best.UDP, best.TCP, best.AH
 }
 
 // Verdicts decides each tunnel's verdict, given the findings, then each
