@@ -674,13 +674,8 @@ func (tun *Tunnel) addExchangeV2(from Role, p *decode.Packet) {
 		e = nil
 	}
 	if e == nil {
-		if response {
-			// A response whose request the capture missed.
-			e = tun.newExchange(key, m.Exchange, requester, p)
-		} else {
-			e = tun.newExchange(key, m.Exchange, requester, p)
-		}
-		if e == nil {
+		// A new request, or a response whose request the capture missed.
+		if e = tun.newExchange(key, m.Exchange, requester, p); e == nil {
 			return
 		}
 	}
