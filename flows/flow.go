@@ -183,8 +183,9 @@ type ESPSA struct {
 	Inferred bool
 
 	First     time.Time
-	Missing   int // sequence numbers skipped over (gaps), counted as they are jumped
-	Repeated  int // sequence numbers at or below the highest seen (duplicates or reordering)
+	Missing   int    // sequence numbers skipped over and not seen since (within the last 64)
+	Repeated  int    // sequence numbers at or below the highest seen (duplicates or reordering)
+	window    uint64 // bit i: sequence number MaxSeq-i was seen
 	GapFrames Frames
 	DupFrames Frames
 	// Fate is filled by correlation with the other capture.
@@ -211,6 +212,7 @@ func (s *ESPSA) add(p *decode.Packet, seq uint32) {
 	if n == 0 {
 		s.First = p.Time
 		s.FirstSeq, s.MaxSeq = seq, seq
+		s.window = 1
 	} else {
 		switch {
 		case seq > s.MaxSeq:
@@ -218,10 +220,22 @@ func (s *ESPSA) add(p *decode.Packet, seq uint32) {
 				s.Missing += int(seq - s.MaxSeq - 1)
 				s.GapFrames.Add(p.Frame)
 			}
+			if shift := seq - s.MaxSeq; shift < 64 {
+				s.window = s.window<<shift | 1
+			} else {
+				s.window = 1
+			}
 			s.MaxSeq = seq
 		default:
 			s.Repeated++
 			s.DupFrames.Add(p.Frame)
+			// A late packet inside the anti-replay-style window (RFC 4303
+			// §3.4.3) that was not seen yet fills a gap counted as
+			// missing: it was reordered, not lost.
+			if back := s.MaxSeq - seq; back < 64 && s.window&(1<<back) == 0 {
+				s.window |= 1 << back
+				s.Missing--
+			}
 		}
 	}
 	s.Last = p.Time

@@ -261,8 +261,10 @@ func TestESPSequence(t *testing.T) {
 		t.Fatalf("SAs = %d, want 1", len(a.SAs))
 	}
 	sa := a.SAs[0]
-	if sa.Missing != 3 || sa.Repeated != 2 || sa.MaxSeq != 9 || sa.Raw != 8 {
-		t.Errorf("missing %d repeated %d max %d raw %d; want 3 2 9 8", sa.Missing, sa.Repeated, sa.MaxSeq, sa.Raw)
+	// 4, 5 and 6 were skipped; 5 came late (reordered, not lost), the
+	// second 8 is a duplicate.
+	if sa.Missing != 2 || sa.Repeated != 2 || sa.MaxSeq != 9 || sa.Raw != 8 {
+		t.Errorf("missing %d repeated %d max %d raw %d; want 2 2 9 8", sa.Missing, sa.Repeated, sa.MaxSeq, sa.Raw)
 	}
 	if got := sa.GapFrames.List(); len(got) != 1 || got[0] != 4 {
 		t.Errorf("gap frames = %v, want [4]", got)
@@ -306,4 +308,40 @@ func TestPPTPSession(t *testing.T) {
 	if ss.GREOut != 3 || ss.GREIn != 1 || ss.GREOther != 1 || ss.GREOutSeq.Missing != 1 {
 		t.Errorf("gre out %d in %d other %d missing %d; want 3 1 1 1", ss.GREOut, ss.GREIn, ss.GREOther, ss.GREOutSeq.Missing)
 	}
+}
+
+func TestESPReorderWindow(t *testing.T) {
+	tests := []struct {
+		name         string
+		seqs         []uint32
+		missing, rep int
+	}{
+		{"in order", []uint32{1, 2, 3}, 0, 0},
+		{"swap", []uint32{1, 3, 2, 4}, 0, 1},
+		{"late by 62 fills the gap", append(append([]uint32{1}, seqRange(3, 64)...), 2), 0, 1},
+		{"loss", []uint32{1, 2, 5, 6}, 2, 0},
+		{"duplicate of the newest", []uint32{1, 2, 2}, 0, 1},
+		{"late beyond the window stays missing", append(append([]uint32{1}, seqRange(3, 80)...), 2), 1, 1},
+		{"late within the window after a big jump", []uint32{1, 200, 150}, 197, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript()
+			for _, q := range tc.seqs {
+				s.esp("10.0.0.2:0", "198.51.100.7:0", 0xabc, q)
+			}
+			sa := s.run().SAs[0]
+			if sa.Missing != tc.missing || sa.Repeated != tc.rep {
+				t.Errorf("seqs %v: missing %d repeated %d, want %d %d", tc.seqs, sa.Missing, sa.Repeated, tc.missing, tc.rep)
+			}
+		})
+	}
+}
+
+func seqRange(from, to uint32) []uint32 {
+	var out []uint32
+	for q := from; q <= to; q++ {
+		out = append(out, q)
+	}
+	return out
 }
