@@ -198,8 +198,15 @@ func (tun *Tunnel) finish(end time.Time) {
 		if tun.Version == 1 && e.Type == decode.ExchangeTypeInformationalV1 {
 			unanswered = false
 		}
+		answered := e.Answered
+		if !answered && tun.Version == 2 && tun.answeredImplicitly(e) {
+			// The requester went on with a higher message ID, which an
+			// IKEv2 peer does only once it has the response (RFC 7296
+			// §2.3, a window of one): the capture missed the answer.
+			answered, unanswered = true, false
+		}
 		switch {
-		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && e.Answered,
+		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && answered,
 			tun.Version == 1 && (e.Type == decode.ExchangeTypeIdentityProtection || e.Type == decode.ExchangeTypeAggressive) && e.Complete:
 			if !established {
 				established = true
@@ -208,7 +215,7 @@ func (tun *Tunnel) finish(end time.Time) {
 					estFrame = e.RequestFrames.Last()
 				}
 			}
-		case tun.Version == 2 && e.Type == decode.ExchangeTypeCreateChildSA && e.Answered,
+		case tun.Version == 2 && e.Type == decode.ExchangeTypeCreateChildSA && answered,
 			tun.Version == 1 && e.Type == decode.ExchangeTypeQuickMode && e.Complete:
 			children++
 		}
@@ -310,4 +317,15 @@ func analyze(src Source, dopts decode.Options, opts Options, tap func(*decode.Pa
 	})
 	c := Capture{Path: src.Path, Frames: stats.Frames, Packets: t.Packets, Stats: stats, ReadError: err}
 	return t.Finish(c)
+}
+
+// answeredImplicitly reports whether the peer that sent an IKEv2 request
+// later sent a request with a higher message ID.
+func (tun *Tunnel) answeredImplicitly(e *Exchange) bool {
+	for _, x := range tun.Exchanges {
+		if x.From == e.From && x.MessageID > e.MessageID && x.First.After(e.Last) {
+			return true
+		}
+	}
+	return false
 }

@@ -345,3 +345,19 @@ func seqRange(from, to uint32) []uint32 {
 	}
 	return out
 }
+
+// TestTunnelAnswerImplied: a capture that sees one direction only shows the
+// initiator's IKE_AUTH and, later, its INFORMATIONAL with the next message
+// ID — which it sends only once it has the IKE_AUTH response.
+func TestTunnelAnswerImplied(t *testing.T) {
+	s := newScript()
+	ini, resp := "10.0.0.2:4500", "198.51.100.7:4500"
+	s.ike("10.0.0.2:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: spiI, Exchange: 34, Flags: decode.IKEv2FlagInitiator}, 1)
+	s.ike(ini, resp, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator}, 2)
+	s.after(30*time.Second).ike(ini, resp, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 37, MessageID: 2, Flags: decode.IKEv2FlagInitiator}, 3)
+	s.after(30 * time.Second)
+	tun := s.run().Tunnels[0]
+	if tun.State != StateEstablished {
+		t.Errorf("state %s (%s): the INFORMATIONAL implies IKE_AUTH was answered", tun.State, tun.StateReason)
+	}
+}
