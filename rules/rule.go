@@ -100,6 +100,10 @@ type Meta struct {
 	Catalogue []string
 	// NeedsBoth is set for rules that only work with both captures.
 	NeedsBoth bool
+	// Symptom is set for rules that report what a failure looks like
+	// (requests unanswered, ESP one way) rather than why: a verdict
+	// names a more specific cause when another rule found one.
+	Symptom bool
 }
 
 // Rule inspects an analysis and reports findings through report; a rule may

@@ -128,7 +128,11 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		f := &findings[i]
 		// A low-confidence error (a refusal the peers recovered from, a
 		// guess from one capture) does not decide that the tunnel fails.
-		if f.Tunnel == v.ID && f.Severity == Error && f.Confidence >= Medium && (worst == nil || f.Severity > worst.Severity) {
+		if f.Tunnel != v.ID || f.Severity != Error || f.Confidence < Medium {
+			continue
+		}
+		// Findings come most severe first; a cause beats a symptom.
+		if worst == nil || symptom(worst.RuleID) && !symptom(f.RuleID) {
 			worst = f
 		}
 	}
@@ -351,4 +355,11 @@ func (v *TunnelView) espLost() int {
 		}
 	}
 	return n
+}
+
+// symptom reports whether a rule describes a failure's symptom rather than
+// its cause.
+func symptom(id string) bool {
+	r := Lookup(id)
+	return r != nil && r.Meta().Symptom
 }

@@ -37,6 +37,7 @@ func (ikeRequestUnanswered) Meta() Meta {
 	return Meta{
 		ID:         "VP101",
 		Slug:       "ike-request-unanswered",
+		Symptom:    true,
 		Title:      "IKE request retransmitted without response",
 		Severity:   Error,
 		Confidence: High,

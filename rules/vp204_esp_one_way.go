@@ -47,6 +47,7 @@ func (espOneWay) Meta() Meta {
 	return Meta{
 		ID:         "VP204",
 		Slug:       "esp-one-way",
+		Symptom:    true,
 		Title:      "ESP flows in one direction only",
 		Severity:   Error,
 		Confidence: Medium,
