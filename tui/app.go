@@ -516,24 +516,34 @@ func groupDigits(n int64) string {
 	return b.String()
 }
 
-// updateVerdict writes the verdict line of the selected tunnel.
+// updateVerdict writes the verdict line of the selected tunnel or PPTP
+// call.
 func (a *App) updateVerdict() {
+	var vd *rules.Verdict
 	switch {
 	case a.model == nil:
 		a.verdict.set("Verdicts come when the analysis is done.", a.st.dim)
 		return
-	case a.current.view == nil:
-		if r := a.tunnels.selected(); r != nil && r.tunnel == 0 {
-			a.verdict.set("This flow carries no tunnel.", a.st.dim)
+	case a.current.call != nil:
+		if vd = a.model.sessionVerdicts[a.current.call.ID]; vd == nil {
+			a.verdict.set("No verdict for PPTP call "+strconv.Itoa(a.current.call.ID)+".", a.st.dim)
 			return
 		}
-		a.verdict.set("Select a tunnel for its verdict.", a.st.dim)
+	case a.current.view == nil:
+		switch r := a.tunnels.selected(); {
+		case r != nil && r.session != 0:
+			a.verdict.set("Select PPTP call P"+strconv.Itoa(r.session)+" for its verdict.", a.st.dim)
+		case r != nil && r.tunnel == 0:
+			a.verdict.set("This flow carries no tunnel.", a.st.dim)
+		default:
+			a.verdict.set("Select a tunnel for its verdict.", a.st.dim)
+		}
 		return
-	}
-	vd := a.model.verdicts[a.current.view.ID]
-	if vd == nil {
-		a.verdict.set("No verdict for tunnel "+strconv.Itoa(a.current.view.ID)+".", a.st.dim)
-		return
+	default:
+		if vd = a.model.verdicts[a.current.view.ID]; vd == nil {
+			a.verdict.set("No verdict for tunnel "+strconv.Itoa(a.current.view.ID)+".", a.st.dim)
+			return
+		}
 	}
 	style := a.st.good
 	mark := "✓ "
@@ -674,12 +684,15 @@ func (a *App) setModel(m *model) {
 		a.setError(strings.Join(errs, "; "))
 		return
 	}
-	a.setMessage("analysed " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels)) + " and " +
-		strconv.Itoa(len(m.rows)-len(m.rc.Tunnels)) + " flows")
+	msg := "analysed " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels))
+	if n := len(m.rc.Sessions); n > 0 {
+		msg += ", " + strconv.Itoa(n) + " PPTP call" + plural(n)
+	}
+	a.setMessage(msg + " and " + strconv.Itoa(len(m.rows)-len(m.rc.Tunnels)-len(m.rc.Sessions)) + " flows")
 }
 
 // rowSelected follows the selection of the tunnels-and-flows pane: it
-// lists the packets of the selected tunnel or flow.
+// lists the packets of the selected tunnel, PPTP call or flow.
 func (a *App) rowSelected(r *row) {
 	if a.model == nil {
 		return
@@ -689,6 +702,8 @@ func (a *App) rowSelected(r *row) {
 		switch r.kind {
 		case rowTunnel:
 			s = subject{view: r.view}
+		case rowSession:
+			s = subject{call: r.call}
 		case rowFlow:
 			s = subject{flow: r.flow, side: r.side, number: r.number}
 		}
@@ -761,9 +776,9 @@ func (a *App) sideName(s flows.Side) string {
 	return s.String()
 }
 
-// jumpTo shows a finding's evidence: its tunnel's packets with the first
-// evidence frame selected, or the evidence frames alone for a finding
-// about no tunnel.
+// jumpTo shows a finding's evidence: its tunnel's or PPTP call's packets
+// with the first evidence frame selected, or the evidence frames alone for
+// a finding about neither.
 func (a *App) jumpTo(f *rules.Finding) {
 	if a.model == nil {
 		return
@@ -773,21 +788,35 @@ func (a *App) jumpTo(f *rules.Finding) {
 		e := f.Evidence[0]
 		ev = &e
 	}
-	if f.Tunnel > 0 && a.model.viewByID(f.Tunnel) != nil {
-		if !a.tunnels.selectTunnel(f.Tunnel) {
+	// The row to select: the finding's tunnel, else its PPTP call.
+	var selectRow func() bool
+	var name string
+	var shown func() bool
+	switch {
+	case f.Tunnel > 0 && a.model.viewByID(f.Tunnel) != nil:
+		selectRow = func() bool { return a.tunnels.selectTunnel(f.Tunnel) }
+		name = "tunnel " + strconv.Itoa(f.Tunnel)
+		shown = func() bool { return a.current.view != nil && a.current.view.ID == f.Tunnel }
+	case f.Session > 0 && a.model.sessionByID(f.Session) != nil:
+		selectRow = func() bool { return a.tunnels.selectSession(f.Session) }
+		name = "PPTP call " + strconv.Itoa(f.Session)
+		shown = func() bool { return a.current.call != nil && a.current.call.ID == f.Session }
+	}
+	if selectRow != nil {
+		if !selectRow() {
 			a.filter.clear()
-			a.tunnels.selectTunnel(f.Tunnel)
-			a.setMessage("filter cleared to show tunnel " + strconv.Itoa(f.Tunnel))
+			selectRow()
+			a.setMessage("filter cleared to show " + name)
 		}
 		a.focusPane(a.packets)
 		if ev == nil {
 			return
 		}
-		if a.load != nil && a.current.view != nil && a.current.view.ID == f.Tunnel && a.loadCancel == nil {
+		if a.load != nil && shown() && a.loadCancel == nil {
 			if a.packets.selectFrame(ev.Side, ev.Frame) {
 				a.setMessage("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + ", evidence of " + f.RuleID)
 			} else {
-				a.setError("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + " is not among the packets of tunnel " + strconv.Itoa(f.Tunnel))
+				a.setError("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + " is not among the packets of " + name)
 			}
 			return
 		}

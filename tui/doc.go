@@ -1,5 +1,5 @@
-// Package tui is vpnpcap's terminal UI: browse the tunnels and flows of one
-// capture, or of two taken on both sides of a NAT, their packets side by
+// Package tui is vpnpcap's terminal UI: browse the tunnels, PPTP calls and
+// flows of one capture, or of two taken on both sides of a NAT, their packets side by
 // side with what crossed and what was lost, each packet's decode tree and
 // bytes, and the findings with their evidence.
 //

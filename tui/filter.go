@@ -16,13 +16,15 @@ import (
 // which a row must match. The terms are
 //
 //	esp ike udp-esp gre …   a packet kind the row carried (decode.Kind names)
+//	pptp                    the PPTP calls (their rows and flows) and any PPTP control flow
 //	udp tcp                 the flow's transport protocol
 //	tunnels flows           the row's type
 //	10.0.0.2 10.0.0.0/8     an address or prefix, on either side
 //	port 4500, port=4500    a port, on either side
 //	spi=0xc0ffee01          an ESP/AH SPI or an IKE SPI (hex, 0x optional)
-//	severity>=warning       the worst finding of the row's tunnel (=, !=, <, <=, >, >=; sev for short)
+//	severity>=warning       the worst finding of the row's tunnel or call (=, !=, <, <=, >, >=; sev for short)
 //	tunnel=2                the tunnel (its row and its flows)
+//	session=1               the PPTP call (its row and its flows; P1 too)
 //	side=inside             the capture (inside, outside; in, out)
 //	state=failed            the tunnel's state
 //
@@ -39,7 +41,7 @@ type term struct {
 }
 
 // filterHelp is what the filter bar shows when a term is not understood.
-const filterHelp = "try esp, ike, gre, udp-esp, 10.0.0.2, port 4500, spi=0xc0ffee01, severity>=warning, tunnel=2"
+const filterHelp = "try esp, ike, gre, udp-esp, 10.0.0.2, port 4500, spi=0xc0ffee01, severity>=warning, tunnel=2, pptp, session=1"
 
 // parseFilter parses a filter expression. The empty expression matches
 // everything. Errors name the term at fault; they never panic.
@@ -105,6 +107,8 @@ func parseTerm(tok string) (func(*model, *row) bool, error) {
 			proto = flows.ProtoTCP
 		}
 		return func(_ *model, r *row) bool { return slices.Contains(r.protos, proto) }, nil
+	case "pptp":
+		return func(_ *model, r *row) bool { return r.session != 0 || r.kinds[decode.KindPPTP] }, nil
 	case "keepalive":
 		low = decode.KindNATKeepalive.String()
 	case "fragment":
@@ -152,11 +156,8 @@ func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 			return nil, fmt.Errorf("filter: unknown severity %q (want info, warning or error)", val)
 		}
 		return func(m *model, r *row) bool {
-			w, ok := m.worst[r.tunnel]
-			if !ok || r.tunnel == 0 {
-				return false
-			}
-			return compareInts(int(w), op, int(sev))
+			w, ok := m.worstOf(r)
+			return ok && compareInts(int(w), op, int(sev))
 		}, nil
 	case "tunnel":
 		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToUpper(val), "T"))
@@ -164,6 +165,12 @@ func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 			return nil, fmt.Errorf("filter: tunnel=%s: not a tunnel number", val)
 		}
 		return func(_ *model, r *row) bool { return r.tunnel != 0 && compareInts(r.tunnel, op, n) }, nil
+	case "session":
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.ToUpper(val), "P"))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("filter: session=%s: not a PPTP call number", val)
+		}
+		return func(_ *model, r *row) bool { return r.session != 0 && compareInts(r.session, op, n) }, nil
 	case "port":
 		n, err := strconv.ParseUint(val, 10, 16)
 		if err != nil {
@@ -198,8 +205,11 @@ func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 			return nil, fmt.Errorf("filter: side=%s: want inside or outside", val)
 		}
 		return func(_ *model, r *row) bool {
-			if r.kind == rowTunnel {
+			switch r.kind {
+			case rowTunnel:
 				return (r.view.Sides[s] != nil) != neg
+			case rowSession:
+				return (r.call.Sides[s] != nil) != neg
 			}
 			return (r.side == s) != neg
 		}, nil

@@ -63,8 +63,11 @@ func (c *findingRows) GetCell(r, col int) *tview.TableCell {
 	case 1:
 		text = f.RuleID
 	case 2:
-		if f.Tunnel > 0 {
+		switch {
+		case f.Tunnel > 0:
 			text = "T" + strconv.Itoa(f.Tunnel)
+		case f.Session > 0:
+			text = "P" + strconv.Itoa(f.Session)
 		}
 	case 3:
 		text = f.Message

@@ -88,7 +88,7 @@ func defaultKeymap() []binding {
 		r('3', actPanePackets, "go to packets"),
 		r('4', actPaneDetail, "go to the decode tree"),
 		r('5', actPaneHex, "go to the bytes"),
-		r('/', actFilter, "filter tunnels and flows (esp, ike, spi=0x…, 10.0.0.2, port 4500, severity>=warning, tunnel=2)"),
+		r('/', actFilter, "filter tunnels and flows (esp, ike, spi=0x…, 10.0.0.2, port 4500, severity>=warning, tunnel=2, pptp, session=1)"),
 		k(tcell.KeyEscape, actEscape, "close help or the filter bar; clear the filter"),
 		r('s', actSort, "sort tunnels and flows by the next column"),
 		r('S', actReverse, "reverse the sort order"),

@@ -20,12 +20,18 @@ type model struct {
 	rc       *rules.Context
 	findings []rules.Finding
 	verdicts map[int]*rules.Verdict // by tunnel view ID
+	// sessionVerdicts are the PPTP calls' verdicts, by session view ID.
+	sessionVerdicts map[int]*rules.Verdict
 	// worst is the most severe finding of each tunnel view (by ID), and
-	// counts the findings of each severity.
-	worst  map[int]rules.Severity
-	counts map[int][3]int
-	// rows are the tunnels and flows, in the default order: each tunnel
-	// followed by its flows, then the flows of no tunnel.
+	// counts the findings of each severity; sessionWorst and
+	// sessionCounts do the same for the PPTP calls.
+	worst         map[int]rules.Severity
+	counts        map[int][3]int
+	sessionWorst  map[int]rules.Severity
+	sessionCounts map[int][3]int
+	// rows are the tunnels, PPTP calls and flows, in the default order:
+	// each tunnel followed by its flows, each call followed by its flows,
+	// then the flows of neither.
 	rows []*row
 	// sides are the captures, indexed by flows.Side (inside first).
 	sides []*side
@@ -39,12 +45,13 @@ type side struct {
 	src      *capture
 }
 
-// rowKind tells a tunnel row from a flow row.
+// rowKind tells a tunnel row from a PPTP call's and a flow row.
 type rowKind uint8
 
 const (
 	rowTunnel rowKind = iota
 	rowFlow
+	rowSession
 )
 
 // row is one line of the tunnels-and-flows table, with what the filter and
@@ -56,10 +63,15 @@ type row struct {
 	// tunnel is the tunnel view ID of the row (a tunnel) or of the tunnel
 	// the flow carries; 0 for none.
 	tunnel int
-	side   flows.Side // flow rows
-	both   bool       // tunnel rows seen in both captures
-	flow   *flows.Flow
-	number int // flow rows: 1-based position in its capture's flow list
+	// call is the PPTP call of the row (a call) or of the call whose
+	// control connection or GRE the flow is; session is its ID, 0 for
+	// none.
+	call    *rules.SessionView
+	session int
+	side    flows.Side // flow rows
+	both    bool       // tunnel and call rows seen in both captures
+	flow    *flows.Flow
+	number  int // flow rows: 1-based position in its capture's flow list
 
 	kinds   [decode.NumKinds]bool
 	protos  []uint8
@@ -81,21 +93,24 @@ func newModel(rc *rules.Context, findings []rules.Finding, verdicts []rules.Verd
 		verdicts: make(map[int]*rules.Verdict, len(verdicts)),
 		worst:    map[int]rules.Severity{},
 		counts:   map[int][3]int{},
+
+		sessionVerdicts: map[int]*rules.Verdict{},
+		sessionWorst:    map[int]rules.Severity{},
+		sessionCounts:   map[int][3]int{},
 	}
 	for i := range verdicts {
+		if verdicts[i].Session > 0 {
+			m.sessionVerdicts[verdicts[i].Session] = &verdicts[i]
+			continue
+		}
 		m.verdicts[verdicts[i].Tunnel] = &verdicts[i]
 	}
 	for _, f := range findings {
-		if f.Tunnel == 0 {
-			continue
-		}
-		c := m.counts[f.Tunnel]
-		if int(f.Severity) < len(c) {
-			c[f.Severity]++
-		}
-		m.counts[f.Tunnel] = c
-		if w, ok := m.worst[f.Tunnel]; !ok || f.Severity > w {
-			m.worst[f.Tunnel] = f.Severity
+		switch {
+		case f.Tunnel > 0:
+			tally(m.worst, m.counts, f.Tunnel, f.Severity)
+		case f.Session > 0:
+			tally(m.sessionWorst, m.sessionCounts, f.Session, f.Severity)
 		}
 	}
 	for i, a := range rc.Captures {
@@ -109,8 +124,42 @@ func newModel(rc *rules.Context, findings []rules.Finding, verdicts []rules.Verd
 	return m
 }
 
+// tally counts a finding of severity sev about id and keeps the worst.
+func tally(worst map[int]rules.Severity, counts map[int][3]int, id int, sev rules.Severity) {
+	c := counts[id]
+	if int(sev) < len(c) {
+		c[sev]++
+	}
+	counts[id] = c
+	if w, ok := worst[id]; !ok || sev > w {
+		worst[id] = sev
+	}
+}
+
+// worstOf returns the most severe finding of the row's tunnel or PPTP
+// call, and whether it has any.
+func (m *model) worstOf(r *row) (rules.Severity, bool) {
+	switch {
+	case r.tunnel != 0:
+		w, ok := m.worst[r.tunnel]
+		return w, ok
+	case r.session != 0:
+		w, ok := m.sessionWorst[r.session]
+		return w, ok
+	}
+	return 0, false
+}
+
 // two reports whether the model has both captures.
 func (m *model) two() bool { return len(m.sides) == 2 }
+
+// sessionByID returns a PPTP call's view, or nil.
+func (m *model) sessionByID(id int) *rules.SessionView {
+	if id <= 0 || id > len(m.rc.Sessions) {
+		return nil
+	}
+	return m.rc.Sessions[id-1]
+}
 
 // viewByID returns a tunnel view, or nil.
 func (m *model) viewByID(id int) *rules.TunnelView {
@@ -131,9 +180,11 @@ func (m *model) toInside(s flows.Side, t time.Time) int64 {
 
 func (m *model) buildRows() {
 	byTunnel := map[int][]*row{}
+	bySession := map[int][]*row{}
 	var loose []*row
 	for _, sd := range m.sides {
 		a := sd.analysis
+		callOf := m.sessionFlows(sd.index)
 		// ESP flows carry no tunnel number; their SA does.
 		saTunnel := map[flows.Key]int{}
 		saOfUDP := map[flows.Key][]uint32{}
@@ -181,9 +232,17 @@ func (m *model) buildRows() {
 			r.kindText = flowKinds(f)
 			r.endpoints = flowEndpoints(f.Key)
 			r.state = m.flowState(f)
-			if r.tunnel > 0 {
+			if r.tunnel == 0 {
+				if v := callOf[f.Key]; v != nil {
+					r.call, r.session = v, v.ID
+				}
+			}
+			switch {
+			case r.tunnel > 0:
 				byTunnel[r.tunnel] = append(byTunnel[r.tunnel], r)
-			} else {
+			case r.session > 0:
+				bySession[r.session] = append(bySession[r.session], r)
+			default:
 				loose = append(loose, r)
 			}
 		}
@@ -192,6 +251,10 @@ func (m *model) buildRows() {
 		r := m.tunnelRow(v)
 		m.rows = append(m.rows, r)
 		m.rows = append(m.rows, byTunnel[v.ID]...)
+	}
+	for _, v := range m.rc.Sessions {
+		m.rows = append(m.rows, m.sessionRow(v))
+		m.rows = append(m.rows, bySession[v.ID]...)
 	}
 	m.rows = append(m.rows, loose...)
 	for i, r := range m.rows {
@@ -259,6 +322,92 @@ func (m *model) tunnelRow(v *rules.TunnelView) *row {
 	return r
 }
 
+// sessionFlows maps the keys of one capture's flows that belong to a PPTP
+// call to the call: its control connection and its GRE both ways, whose
+// call ID is the receiver's (RFC 2637 §4.1).
+func (m *model) sessionFlows(sd flows.Side) map[flows.Key]*rules.SessionView {
+	out := map[flows.Key]*rules.SessionView{}
+	for _, v := range m.rc.Sessions {
+		s := v.Sides[sd]
+		if s == nil {
+			continue
+		}
+		k, _ := flows.NewKey(flows.ProtoTCP, s.Client, s.Server, 0)
+		out[k] = v
+		client, server := netip.AddrPortFrom(s.Client.Addr(), 0), netip.AddrPortFrom(s.Server.Addr(), 0)
+		if s.CallReplied {
+			k, _ := flows.NewKey(flows.ProtoGRE, client, server, uint32(s.ServerCallID))
+			out[k] = v
+		}
+		if s.CallRequested {
+			k, _ := flows.NewKey(flows.ProtoGRE, server, client, uint32(s.ClientCallID))
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sessionRow builds the row of a PPTP call.
+func (m *model) sessionRow(v *rules.SessionView) *row {
+	s := v.Any()
+	r := &row{kind: rowSession, call: v, session: v.ID, both: v.Sides[0] != nil && v.Sides[1] != nil}
+	r.kinds[decode.KindPPTP] = true
+	r.protos = []uint8{flows.ProtoTCP, flows.ProtoGRE}
+	var counts []string
+	for sd, st := range v.Sides {
+		if st == nil {
+			continue
+		}
+		n := st.Messages + st.GREOut + st.GREIn
+		r.packets += n
+		counts = append(counts, strconv.Itoa(n))
+		if st.GREOut+st.GREIn > 0 {
+			r.kinds[decode.KindGRE] = true
+		}
+		for _, ap := range []netip.AddrPort{st.Client, st.Server} {
+			if !slices.Contains(r.addrs, ap.Addr()) {
+				r.addrs = append(r.addrs, ap.Addr())
+			}
+			if !slices.Contains(r.ports, ap.Port()) {
+				r.ports = append(r.ports, ap.Port())
+			}
+		}
+		if sd == 0 || r.first == 0 {
+			r.first = m.toInside(flows.Side(sd), st.First)
+		}
+	}
+	r.id = "P" + strconv.Itoa(v.ID)
+	r.packetText = strings.Join(counts, "/")
+	r.kindText = "PPTP"
+	r.endpoints = s.Client.String() + " ⇄ " + s.Server.String()
+	r.spiText = "call " + strconv.Itoa(int(s.ClientCallID)) + "/" + strconv.Itoa(int(s.ServerCallID))
+	r.state = callState(s)
+	if v.Sides[0] != nil && v.Sides[1] != nil {
+		if in, out := callState(v.Sides[0]), callState(v.Sides[1]); in != out {
+			r.state = in + "/" + out
+		}
+	}
+	return r
+}
+
+// callState names how far a PPTP call got (RFC 2637 §2: control
+// connection, then Outgoing-Call-Request and -Reply, then clearing).
+func callState(s *flows.PPTPSession) string {
+	switch {
+	case s.Cleared:
+		return "cleared"
+	case s.CallReplied && s.CallResult == 1:
+		return "connected"
+	case s.CallReplied:
+		return "refused"
+	case s.CallRequested:
+		return "calling"
+	case s.ControlEstablished:
+		return "control"
+	}
+	return "negotiating"
+}
+
 // flowState summarises a flow's fate across the NAT, with two captures.
 func (m *model) flowState(f *flows.Flow) string {
 	if !m.two() {
@@ -319,9 +468,17 @@ func flowEndpoints(k flows.Key) string {
 	return k.A.String() + " ⇄ " + k.B.String()
 }
 
-// findingCounts shows a tunnel's findings by severity: "2E 1W".
-func (m *model) findingCounts(tunnel int) string {
-	c, ok := m.counts[tunnel]
+// findingCounts shows the findings of a tunnel or PPTP call row by
+// severity: "2E 1W".
+func (m *model) findingCounts(r *row) string {
+	var c [3]int
+	ok := false
+	switch r.kind {
+	case rowTunnel:
+		c, ok = m.counts[r.tunnel]
+	case rowSession:
+		c, ok = m.sessionCounts[r.session]
+	}
 	if !ok {
 		return ""
 	}
@@ -337,10 +494,11 @@ func (m *model) findingCounts(tunnel int) string {
 	return strings.Join(parts, " ")
 }
 
-// subject is what the packet list shows: a tunnel (both captures), a flow
-// (one capture), or the evidence frames of a finding.
+// subject is what the packet list shows: a tunnel or a PPTP call (both
+// captures), a flow (one capture), or the evidence frames of a finding.
 type subject struct {
 	view     *rules.TunnelView
+	call     *rules.SessionView
 	flow     *flows.Flow
 	side     flows.Side // of the flow
 	number   int        // flow number in its capture
@@ -348,11 +506,13 @@ type subject struct {
 }
 
 // valid reports whether the subject names anything.
-func (s subject) valid() bool { return s.view != nil || s.flow != nil || len(s.evidence) > 0 }
+func (s subject) valid() bool {
+	return s.view != nil || s.call != nil || s.flow != nil || len(s.evidence) > 0
+}
 
 // same reports whether two subjects are the same.
 func (s subject) same(o subject) bool {
-	if s.view != o.view || s.flow != o.flow || s.side != o.side || len(s.evidence) != len(o.evidence) {
+	if s.view != o.view || s.call != o.call || s.flow != o.flow || s.side != o.side || len(s.evidence) != len(o.evidence) {
 		return false
 	}
 	for i := range s.evidence {
@@ -368,6 +528,8 @@ func (s subject) name() string {
 	switch {
 	case s.view != nil:
 		return "tunnel " + strconv.Itoa(s.view.ID)
+	case s.call != nil:
+		return "PPTP call " + strconv.Itoa(s.call.ID)
 	case s.flow != nil:
 		return "flow " + strconv.Itoa(s.number)
 	case len(s.evidence) > 0:
@@ -381,6 +543,8 @@ func (s subject) fileTag() string {
 	switch {
 	case s.view != nil:
 		return "tunnel" + strconv.Itoa(s.view.ID)
+	case s.call != nil:
+		return "pptp" + strconv.Itoa(s.call.ID)
 	case s.flow != nil:
 		return "flow" + strconv.Itoa(s.number)
 	}
@@ -403,7 +567,8 @@ func (s subject) sides(m *model) []flows.Side {
 // test looks a packet up the way the analysis filed it: IKE by its tunnel,
 // ESP and AH by their SA, the rest by their flow; IP fragments belong to a
 // tunnel when they travel between its peers, so that a fragmented IKE
-// message shows with all its pieces.
+// message shows with all its pieces. A PPTP call has its control messages
+// and the GRE that its call IDs key, both ways.
 func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 	if int(sd) >= len(m.sides) {
 		return nil
@@ -438,6 +603,12 @@ func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 			f := a.FlowOf(p)
 			return f != nil && f.Tunnel != 0 && slices.Contains(ids, f.Tunnel)
 		}
+	case s.call != nil:
+		c := s.call.Sides[sd]
+		if c == nil {
+			return nil
+		}
+		return func(p *decode.Packet) bool { return callMember(c, p) }
 	case s.flow != nil:
 		if s.side != sd {
 			return nil
@@ -463,6 +634,29 @@ func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 		return func(p *decode.Packet) bool { return slices.Contains(frames, p.Frame) }
 	}
 	return nil
+}
+
+// callMember reports whether a packet belongs to a PPTP call as one
+// capture saw it: a control message between its client and server, or
+// enhanced GRE (RFC 2637 §4.1) carrying the receiver's call ID.
+func callMember(c *flows.PPTPSession, p *decode.Packet) bool {
+	switch p.Kind {
+	case decode.KindPPTP:
+		src, dst := netip.AddrPortFrom(p.Src, p.SrcPort), netip.AddrPortFrom(p.Dst, p.DstPort)
+		return src == c.Client && dst == c.Server || src == c.Server && dst == c.Client
+	case decode.KindGRE:
+		if p.GRE.Version != 1 || !p.GRE.KeyPresent {
+			return false
+		}
+		client, server := c.Client.Addr(), c.Server.Addr()
+		switch {
+		case p.Src == client && p.Dst == server:
+			return c.CallReplied && p.GRE.CallID == c.ServerCallID
+		case p.Src == server && p.Dst == client:
+			return c.CallRequested && p.GRE.CallID == c.ClientCallID
+		}
+	}
+	return false
 }
 
 // tunnelsOf returns the tunnels of one capture that a view stands for: its
@@ -540,6 +734,11 @@ func (s subject) direction(m *model, sd flows.Side, p *decode.Packet) string {
 			return "←"
 		}
 		return " "
+	case s.call != nil:
+		if c := s.call.Sides[sd]; c != nil && p.Src == c.Client.Addr() {
+			return "→"
+		}
+		return "←"
 	case s.flow != nil:
 		if _, dir := flows.PacketKey(p); dir == flows.DirBA {
 			return "←"

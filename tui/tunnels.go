@@ -14,9 +14,10 @@ import (
 )
 
 // tunnelList is the tunnels-and-flows pane: one row per tunnel (the same
-// IKE SA in both captures) followed by the flows that carry it, then the
-// flows of no tunnel. Rows are coloured by the worst finding of their
-// tunnel, can be sorted by any column and filtered by an expression.
+// IKE SA in both captures) followed by the flows that carry it, one row per
+// PPTP call followed by its control and GRE flows, then the other flows.
+// Rows are coloured by the worst finding of their tunnel or call, can be
+// sorted by any column and filtered by an expression.
 type tunnelList struct {
 	*tview.Table
 	a       *App
@@ -52,11 +53,11 @@ func tunnelColumns(two bool) []tunnelColumn {
 	if two {
 		cols = append(cols, tunnelColumn{name: "Side", text: func(_ *model, r *row) string {
 			switch {
-			case r.kind == rowTunnel && r.both:
+			case r.kind != rowFlow && r.both:
 				return "both"
-			case r.kind == rowTunnel && r.view.Sides[0] == nil:
+			case r.kind == rowTunnel && r.view.Sides[0] == nil, r.kind == rowSession && r.call.Sides[0] == nil:
 				return "out"
-			case r.kind == rowTunnel:
+			case r.kind != rowFlow:
 				return "in"
 			case r.side == flows.SideInside:
 				return "in"
@@ -76,27 +77,32 @@ func tunnelColumns(two bool) []tunnelColumn {
 		tunnelColumn{name: "State", text: func(_ *model, r *row) string { return r.state },
 			cmp: func(_ *model, x, y *row) int { return strings.Compare(x.state, y.state) }},
 		tunnelColumn{name: "Tun", right: true, text: func(_ *model, r *row) string {
-			if r.tunnel == 0 || r.kind == rowTunnel {
+			switch {
+			case r.kind != rowFlow:
 				return ""
+			case r.tunnel != 0:
+				return "T" + strconv.Itoa(r.tunnel)
+			case r.session != 0:
+				return "P" + strconv.Itoa(r.session)
 			}
-			return "T" + strconv.Itoa(r.tunnel)
-		}, cmp: func(_ *model, x, y *row) int { return cmp.Compare(x.tunnel, y.tunnel) }},
-		tunnelColumn{name: "Findings", text: func(m *model, r *row) string {
-			if r.kind != rowTunnel {
-				return ""
+			return ""
+		}, cmp: func(_ *model, x, y *row) int {
+			if v := cmp.Compare(x.tunnel, y.tunnel); v != 0 {
+				return v
 			}
-			return m.findingCounts(r.tunnel)
-		}, cmp: func(m *model, x, y *row) int { return cmp.Compare(worstRank(m, x), worstRank(m, y)) }},
+			return cmp.Compare(x.session, y.session)
+		}},
+		tunnelColumn{name: "Findings", text: func(m *model, r *row) string { return m.findingCounts(r) }, cmp: func(m *model, x, y *row) int { return cmp.Compare(worstRank(m, x), worstRank(m, y)) }},
 		tunnelColumn{name: "First seen", hidden: true, text: func(_ *model, r *row) string { return "" },
 			cmp: func(_ *model, x, y *row) int { return cmp.Compare(x.first, y.first) }},
 	)
 	return cols
 }
 
-// worstRank orders rows by their tunnel's worst finding: none < info <
-// warning < error.
+// worstRank orders rows by their tunnel's or PPTP call's worst finding:
+// none < info < warning < error.
 func worstRank(m *model, r *row) int {
-	if w, ok := m.worst[r.tunnel]; ok && r.tunnel != 0 {
+	if w, ok := m.worstOf(r); ok {
 		return int(w) + 1
 	}
 	return 0
@@ -147,10 +153,10 @@ func (c *tunnelRows) GetCell(r, col int) *tview.TableCell {
 	}
 	rw := c.rows[r-1]
 	style := st.normal
-	if w, ok := m.worst[rw.tunnel]; ok && rw.tunnel != 0 {
+	if w, ok := m.worstOf(rw); ok {
 		style = st.sev(w)
 	}
-	if rw.kind == rowTunnel {
+	if rw.kind != rowFlow {
 		style = style.Bold(true)
 	}
 	cell := tview.NewTableCell(tview.Escape(def.text(m, rw))).SetStyle(style).SetExpansion(def.expand).SetReference(rw)
@@ -330,6 +336,18 @@ func (l *tunnelList) selected() *row {
 		return nil
 	}
 	return l.content.rows[r-1]
+}
+
+// selectSession selects a PPTP call's row and reports whether it is
+// shown.
+func (l *tunnelList) selectSession(id int) bool {
+	for i, r := range l.content.rows {
+		if r.kind == rowSession && r.session == id {
+			l.Select(i+1, 0)
+			return true
+		}
+	}
+	return false
 }
 
 // selectTunnel selects a tunnel's row and reports whether it is shown.
