@@ -62,7 +62,7 @@ func runAnalyze(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "vpnpcap analyze: %v\n", err)
 		return exitUsage
 	}
-	rc, err := cf.analysis(first, second, given, cfg)
+	rc, err := cf.analysis(first, second, given, true, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitUsage

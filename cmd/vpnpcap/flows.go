@@ -31,7 +31,7 @@ func runFlows(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "vpnpcap flows: %v\n", err)
 		return exitUsage
 	}
-	rc, err := cf.analysis(first, second, given, rules.DefaultConfig())
+	rc, err := cf.analysis(first, second, given, false, rules.DefaultConfig())
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return exitUsage
