@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -137,8 +136,10 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		}
 	}
 	failed := false
-	for i, s := range v.Sides {
-		if s != nil && s.State == flows.StateFailed && !answeredLater(s, c.Capture(flows.Side(i)).Capture.Last) {
+	for _, s := range v.Sides {
+		// flows already counts a request followed by a higher message ID
+		// from the same peer as answered (a one-direction capture).
+		if s != nil && s.State == flows.StateFailed {
 			failed = true
 		}
 	}
@@ -245,42 +246,6 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 		}
 	}
 	return b.String()
-}
-
-// vdUnansweredAfter is how long before the end of a capture a request must
-// have been sent for flows to count it as unanswered: the same ten seconds
-// as flows' tunnel state.
-const vdUnansweredAfter = 10 * time.Second
-
-// answeredLater reports whether an IKEv2 tunnel that failed only for
-// requests left unanswered in the capture was in fact answered: each such
-// request was followed by one from the same peer with a higher message ID,
-// which a peer sends only once it has the response (RFC 7296 §2.3, a
-// window of one request). A capture that sees one direction only (VP908)
-// shows exactly that. The unanswered requests are those flows counts as
-// a failure: retransmitted, or sent ten seconds or more before the end.
-func answeredLater(t *flows.Tunnel, end time.Time) bool {
-	if t.Version != 2 || len(t.ErrorNotifies) > 0 {
-		return false
-	}
-	unanswered := 0
-	for _, e := range t.Exchanges {
-		if e.Answered || e.Retransmissions == 0 && end.Sub(e.First) < vdUnansweredAfter {
-			continue
-		}
-		unanswered++
-		later := false
-		for _, x := range t.Exchanges {
-			if x.From == e.From && x.MessageID > e.MessageID && x.First.After(e.Last) {
-				later = true
-				break
-			}
-		}
-		if !later {
-			return false
-		}
-	}
-	return unanswered > 0
 }
 
 // initiatorAnnouncedNATT reports whether the initiator announced NAT
