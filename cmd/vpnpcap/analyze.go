@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -47,15 +46,9 @@ func runAnalyze(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return exitUsage
 		}
 	}
-	first, second, given, err := cf.paths(fs.Args())
-	if errors.Is(err, errNoCapture) {
-		fs.Usage()
-		fmt.Fprintf(stderr, "\nSample captures ship in samples/ (see samples/README.md).\n")
-		return exitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap analyze: %v\n", err)
-		return exitUsage
+	first, second, given, code := cf.capturePaths(fs, stderr, "\nSample captures ship in samples/ (see samples/README.md).\n")
+	if code >= 0 {
+		return code
 	}
 	cfg, err := cf.rulesConfig()
 	if err != nil {

@@ -91,6 +91,23 @@ func (c *captureFlags) paths(args []string) (first, second string, rolesGiven bo
 
 var errNoCapture = errors.New("no capture given")
 
+// capturePaths is paths for a command's arguments, with the command's
+// usage on stderr when no capture is given (and hint after it), or the
+// error: code is -1 to go on, else the exit code.
+func (c *captureFlags) capturePaths(fs *pflag.FlagSet, stderr io.Writer, hint string) (first, second string, given bool, code int) {
+	first, second, given, err := c.paths(fs.Args())
+	switch {
+	case errors.Is(err, errNoCapture):
+		fs.Usage()
+		fmt.Fprint(stderr, hint)
+		return "", "", false, exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return "", "", false, exitUsage
+	}
+	return first, second, given, -1
+}
+
 func (c *captureFlags) decodeOptions() (decode.Options, error) {
 	opts := decode.Options{KeepOther: true}
 	for _, p := range c.ikePorts {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -22,14 +21,9 @@ func runFlows(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "vpnpcap flows: %v\n", err)
 		return exitUsage
 	}
-	first, second, given, err := cf.paths(fs.Args())
-	if errors.Is(err, errNoCapture) {
-		fs.Usage()
-		return exitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap flows: %v\n", err)
-		return exitUsage
+	first, second, given, code := cf.capturePaths(fs, stderr, "")
+	if code >= 0 {
+		return code
 	}
 	rc, err := cf.analysis(first, second, given, false, rules.DefaultConfig())
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,14 +36,9 @@ func runTUI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "vpnpcap tui: %v\n", err)
 		return exitUsage
 	}
-	first, second, given, err := cf.paths(fs.Args())
-	if errors.Is(err, errNoCapture) {
-		fs.Usage()
-		return exitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap tui: %v\n", err)
-		return exitUsage
+	first, second, given, code := cf.capturePaths(fs, stderr, "")
+	if code >= 0 {
+		return code
 	}
 	rcfg, err := cf.rulesConfig()
 	if err != nil {
