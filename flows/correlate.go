@@ -311,7 +311,7 @@ func decideRoles(a, b *Analysis, as, bs *anchorSet) (swap bool, why string) {
 	var votesA, votesB int // votes for "this capture is inside"
 	var example string
 	for _, p := range pairAnchors(as, bs) {
-		pa, pb := isPrivate(p.in.src.Addr()), isPrivate(p.out.src.Addr())
+		pa, pb := IsPrivate(p.in.src.Addr()), IsPrivate(p.out.src.Addr())
 		if p.in.src.Addr() != p.out.src.Addr() {
 			switch {
 			case pa && !pb:
@@ -373,10 +373,14 @@ func natdInsideVotes(a *Analysis) int {
 	return n
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// CGNAT is the shared address space of RFC 6598, used by carrier-grade NAT.
+var CGNAT = netip.MustParsePrefix("100.64.0.0/10")
 
-func isPrivate(a netip.Addr) bool {
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a)
+// IsPrivate reports whether an address cannot be reached across the
+// internet as is: RFC 1918 and ULA, RFC 6598 shared space, loopback and
+// link-local. Such a source talking to a public address implies a NAT.
+func IsPrivate(a netip.Addr) bool {
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || CGNAT.Contains(a)
 }
 
 // estimateClock estimates the offset and drift between the captures from

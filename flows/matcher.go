@@ -511,7 +511,7 @@ func (m *matcher) mapping(in, out *pending) {
 	case dstIn != dstOut:
 		inside, outside = dstIn, dstOut
 		outbound = false
-	case m.insideOnly[pi.Dst] || isPrivate(pi.Dst) && !isPrivate(pi.Src):
+	case m.insideOnly[pi.Dst] || IsPrivate(pi.Dst) && !IsPrivate(pi.Src):
 		inside, outside = dstIn, dstOut
 		outbound = false
 	default:

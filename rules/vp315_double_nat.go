@@ -76,7 +76,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 				}
 				if ntPrivate(iniOut.Addr()) {
 					what := "a private address"
-					if ntCGNAT.Contains(iniOut.Addr()) {
+					if flows.CGNAT.Contains(iniOut.Addr()) {
 						what = "an RFC 6598 shared address, used by carrier-grade NATs"
 					}
 					parts = append(parts, fmt.Sprintf("outside the first NAT the initiator still has %s, %s (outside %s): another NAT follows",

@@ -164,15 +164,8 @@ func ntNATDVoid(t *flows.Tunnel) bool {
 		!i.PortZero && !r.PortZero
 }
 
-// ntCGNAT is the shared address space of RFC 6598, used by carrier-grade
-// NATs.
-var ntCGNAT = netip.MustParsePrefix("100.64.0.0/10")
-
-// ntPrivate reports whether an address cannot be routed on the internet:
-// RFC 1918, RFC 6598 shared space, unique-local, loopback, link-local.
-func ntPrivate(a netip.Addr) bool {
-	return a.IsPrivate() || ntCGNAT.Contains(a) || a.IsLoopback() || a.IsLinkLocalUnicast()
-}
+// ntPrivate reports whether an address is private (flows.IsPrivate).
+func ntPrivate(a netip.Addr) bool { return flows.IsPrivate(a) }
 
 // ntPublic reports whether an address is a global unicast address that is
 // not private.
