@@ -364,7 +364,7 @@ func checkTunnel(v *rules.TunnelView, vd *rules.Verdict) CheckTunnel {
 		SPIr:           IKESPI(t.SPIr),
 		Initiator:      t.InitiatorFirst.String(),
 		Responder:      t.ResponderFirst.String(),
-		NAT:            string(v.NAT()),
+		NAT:            string(v.NAT.Position),
 		NATTNegotiated: v.NATTNegotiated(),
 		Encapsulation:  string(v.Encapsulation()),
 		State:          string(t.State),

@@ -82,6 +82,7 @@ type TunnelJSON struct {
 	Initiator         map[string]string `json:"initiator"`
 	Responder         map[string]string `json:"responder"`
 	NAT               string            `json:"nat"`
+	NATBasis          NATJSON           `json:"nat_basis"`
 	NATDFaked         []string          `json:"natd_faked"`
 	NATTNegotiated    bool              `json:"natt_negotiated"`
 	NATTVendorIDs     []string          `json:"natt_vendor_ids,omitempty"`
@@ -97,6 +98,47 @@ type TunnelJSON struct {
 	LargestGap        float64           `json:"largest_gap_seconds"`
 	IKEFate           *FateJSON         `json:"ike_fate,omitempty"`
 	Verdict           *rules.Verdict    `json:"verdict,omitempty"`
+}
+
+// NATJSON says how the tunnel's NAT position is known, peer by peer.
+type NATJSON struct {
+	// Certainty is "proven" (a translation seen between the captures, or
+	// a NAT-D hash), "inferred" (address ranges only) or "unknown".
+	Certainty string      `json:"certainty"`
+	Reason    string      `json:"reason"`
+	NATDVoid  string      `json:"natd_void,omitempty"`
+	Initiator PeerNATJSON `json:"initiator"`
+	Responder PeerNATJSON `json:"responder"`
+}
+
+// PeerNATJSON is what the captures say about one peer's NAT.
+type PeerNATJSON struct {
+	Behind          string   `json:"behind_nat"` // yes, no or unknown
+	Basis           []string `json:"basis"`
+	Reason          string   `json:"reason,omitempty"`
+	NATDFaked       string   `json:"natd_faked,omitempty"`
+	NATDFakedReason string   `json:"natd_faked_reason,omitempty"`
+}
+
+func natJSON(a *flows.NATAssessment) NATJSON {
+	j := NATJSON{Certainty: "unknown", Reason: a.Reason, NATDVoid: a.NATDVoid}
+	switch a.Certainty {
+	case flows.NATProven:
+		j.Certainty = "proven"
+	case flows.NATInferred:
+		j.Certainty = "inferred"
+	}
+	peer := func(p flows.PeerNAT) PeerNATJSON {
+		pj := PeerNATJSON{Behind: string(p.Behind), Basis: []string{}, Reason: p.Reason,
+			NATDFaked: string(p.Faked), NATDFakedReason: p.FakedReason}
+		for _, b := range p.Basis {
+			pj.Basis = append(pj.Basis, string(b))
+		}
+		return pj
+	}
+	j.Initiator = peer(a.Peers[flows.RoleInitiator])
+	j.Responder = peer(a.Peers[flows.RoleResponder])
+	return j
 }
 
 // ESPSAJSON is one ESP or AH SA of a tunnel.
@@ -356,8 +398,9 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 		SPIr:           IKESPI(t.SPIr),
 		Initiator:      map[string]string{},
 		Responder:      map[string]string{},
-		NAT:            string(v.NAT()),
-		NATDFaked:      t.NATDFaked(),
+		NAT:            string(v.NAT.Position),
+		NATBasis:       natJSON(&v.NAT),
+		NATDFaked:      v.NAT.NATDFakedRoles(),
 		NATTNegotiated: v.NATTNegotiated(),
 		Encapsulation:  string(v.Encapsulation()),
 		ESPSAs:         []ESPSAJSON{},

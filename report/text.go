@@ -3,12 +3,14 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -225,17 +227,10 @@ func (t *textWriter) tunnels(r *Report) {
 			}
 		}
 		nat := tn.NAT
-		if len(tn.NATDFaked) > 0 {
-			nat += " (faked NAT-D: " + strings.Join(tn.NATDFaked, ", ") + ")"
+		if basis := natBasisWords(tn.NATBasis); basis != "" {
+			nat += "\n(" + basis + ")"
 		}
-		esp := fmt.Sprintf("%d SAs", len(tn.ESPSAs))
-		packets := 0
-		for _, sa := range tn.ESPSAs {
-			packets += sa.Packets
-		}
-		if len(tn.ESPSAs) > 0 {
-			esp += fmt.Sprintf(", %d pkts", packets)
-		}
+		esp := espWords(tn.ESPSAs)
 		rows = append(rows, []string{
 			fmt.Sprint(tn.ID), fmt.Sprintf("v%d", tn.IKEVersion),
 			endpoints(tn.Initiator), endpoints(tn.Responder),
@@ -245,7 +240,77 @@ func (t *textWriter) tunnels(r *Report) {
 	t.table([]string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows)
 	for _, tn := range r.Tunnels {
 		t.wrap("  ", fmt.Sprintf("%d: SPIs %s/%s; ", tn.ID, tn.SPIi, tn.SPIr), tn.StateReason)
+		if tn.NATBasis.Reason != "" {
+			t.wrap("     ", "NAT: ", tn.NATBasis.Reason)
+		}
+		for i, p := range []PeerNATJSON{tn.NATBasis.Initiator, tn.NATBasis.Responder} {
+			if p.NATDFaked != "" {
+				t.wrap("     ", "NAT-D: ", fmt.Sprintf("the %s's source hash is no evidence of a NAT: %s", flows.Role(i), p.NATDFakedReason))
+			}
+		}
 	}
+}
+
+// natBasisWords names, in a few words, what shows the NAT position.
+func natBasisWords(n NATJSON) string {
+	want := "yes"
+	if n.Initiator.Behind != "yes" && n.Responder.Behind != "yes" {
+		want = "no"
+	}
+	var words []string
+	for _, p := range []PeerNATJSON{n.Initiator, n.Responder} {
+		if p.Behind != want {
+			continue
+		}
+		for _, b := range p.Basis {
+			w := basisWord(b)
+			if !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	return strings.Join(words, ", ")
+}
+
+func basisWord(b string) string {
+	switch b {
+	case string(flows.BasisTranslation), string(flows.BasisOtherTraffic):
+		return "translation seen"
+	case string(flows.BasisSameAddress):
+		return "same address"
+	case string(flows.BasisNATDDestination), string(flows.BasisNATDSource):
+		return "NAT-D"
+	case string(flows.BasisPrivateAddress):
+		return "private address"
+	}
+	return b
+}
+
+// espWords counts a tunnel's distinct SAs and their packets, each SA
+// counted once however many captures saw it (with the larger count).
+func espWords(sas []ESPSAJSON) string {
+	type key struct{ spi, proto string }
+	packets := map[key]int{}
+	var order []key
+	for _, sa := range sas {
+		k := key{sa.SPI, sa.Protocol}
+		if _, ok := packets[k]; !ok {
+			order = append(order, k)
+		}
+		packets[k] = max(packets[k], sa.Packets)
+	}
+	n := 0
+	for _, k := range order {
+		n += packets[k]
+	}
+	out := fmt.Sprintf("%d SAs", len(order))
+	if len(order) == 1 {
+		out = "1 SA"
+	}
+	if len(order) > 0 {
+		out += fmt.Sprintf(", %d pkts", n)
+	}
+	return out
 }
 
 func (t *textWriter) sessions(r *Report) {

@@ -35,6 +35,9 @@ type TunnelView struct {
 	// the device between the captures translated other traffic of the
 	// initiator's or responder's address (by flows.Role).
 	hostTranslated [2]bool
+	// NAT is where the NAT sits for the tunnel and how that is known,
+	// decided once when the context is built.
+	NAT flows.NATAssessment
 }
 
 // Any returns the tunnel as seen in the inside capture if there, else as
@@ -87,7 +90,9 @@ func (c *Context) Evidence(s flows.Side, frames ...int) []Evidence {
 func NewContext(a *flows.Analysis, cfg *Config) *Context {
 	c := &Context{Captures: []*flows.Analysis{a}, Config: cfg}
 	for _, t := range a.Tunnels {
-		c.Tunnels = append(c.Tunnels, &TunnelView{ID: len(c.Tunnels) + 1, Sides: [2]*flows.Tunnel{t, nil}})
+		v := &TunnelView{ID: len(c.Tunnels) + 1, Sides: [2]*flows.Tunnel{t, nil}}
+		v.NAT = flows.AssessNAT(flows.NATInput{Sides: v.Sides})
+		c.Tunnels = append(c.Tunnels, v)
 	}
 	return c.withDefaults()
 }
@@ -175,6 +180,7 @@ func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
 		if t := v.Sides[flows.SideInside]; t != nil && v.Sides[flows.SideOutside] == nil {
 			v.hostTranslated = [2]bool{translated[t.InitiatorFirst.Addr()], translated[t.ResponderFirst.Addr()]}
 		}
+		v.NAT = flows.AssessNAT(flows.NATInput{Sides: v.Sides, Pair: true, SPIRewritten: v.SPIRewritten, OtherTrafficTranslated: v.hostTranslated})
 	}
 	c.Tunnels = views
 	return c.withDefaults()

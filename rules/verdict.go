@@ -33,16 +33,6 @@ type Verdict struct {
 	Summary string `json:"summary"`
 }
 
-// NAT returns where the NAT sits for a tunnel, from everything the
-// captures say: the NAT-D hashes of each capture (a hash mismatching in
-// either reveals a translation; hashes are void when an ALG rewrote the SPIs
-// they cover, or when all of a capture's contradict each other), whether
-// the IKE SA's addresses differ between the captures, whether the device
-// translated the peers' other traffic, and — with nothing else to go on —
-// a private address talking to a public one. Rules and the verdict share
-// this one answer.
-func (v *TunnelView) NAT() flows.NATPosition { return ntNATOf(nil, v).pos }
-
 // NATTNegotiated reports whether the peers agreed on NAT traversal: both
 // announced it (in either capture) and a NAT was detected, or they floated
 // to 4500, or one faked the detection. An initiator that announced NAT-T
@@ -56,13 +46,12 @@ func (v *TunnelView) NATTNegotiated() bool {
 		}
 		announced = announced || t.NATTAnnounced()
 		float = float || t.Float
-		faked = faked || len(t.NATDFaked()) > 0
 	}
+	faked = len(v.NAT.NATDFakedRoles()) > 0
 	if !announced && !(float && initiatorAnnouncedNATT(v) && !responderSpoke(v)) {
 		return false
 	}
-	switch v.NAT() {
-	case flows.NATInitiator, flows.NATResponder, flows.NATBoth:
+	if v.NAT.Present() {
 		return true
 	}
 	return float || faked
@@ -117,7 +106,7 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	t := v.Any()
 	vd := Verdict{
 		Tunnel:         v.ID,
-		NAT:            v.NAT(),
+		NAT:            v.NAT.Position,
 		NATTNegotiated: v.NATTNegotiated(),
 		Encapsulation:  v.Encapsulation(),
 		Works:          true,

@@ -61,7 +61,7 @@ const vp109Quiet = 5 * time.Second
 
 func (r windowsServerBehindNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		nat := v.NAT()
+		nat := v.NAT.Position
 		if nat != flows.NATResponder && nat != flows.NATBoth {
 			continue
 		}

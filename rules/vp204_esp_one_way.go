@@ -229,7 +229,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 		pos := ch.tun.NAT()
 		if tunnelID > 0 && tunnelID <= len(c.Tunnels) {
 			// The view joins NAT-D with what the correlation saw.
-			pos = c.Tunnels[tunnelID-1].NAT()
+			pos = c.Tunnels[tunnelID-1].NAT.Position
 		}
 		if raw, udp := espEncap(present); raw > 0 && udp == 0 && pos != flows.NATNone && pos != flows.NATUnknown {
 			msg += "; the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back"

@@ -56,7 +56,7 @@ func TestRawESPThroughNAT(t *testing.T) {
 		nat := pt.NAT{Map: ntKeepPorts}
 		c := ntTwo(t, s.Packets, nat)
 		ntExpect{count: 1, tunnel: 1, conf: High,
-			facts:   []string{"the IKE SA's addresses differ between the captures", "forwarded 3 of 3 outbound and 3 of 3 inbound raw ESP packets (as 203.0.113.5): IPsec Passthrough is on"},
+			facts:   []string{"its address 10.0.0.2 inside is 203.0.113.5 outside", "forwarded 3 of 3 outbound and 3 of 3 inbound raw ESP packets (as 203.0.113.5): IPsec Passthrough is on"},
 			inside:  []int{1, 2, 5},
 			outside: []int{1, 2}}.check(t, r, ntCheck(t, r, c))
 	})

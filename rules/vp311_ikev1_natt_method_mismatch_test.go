@@ -45,7 +45,7 @@ func TestIKEv1NATTMethodMismatch(t *testing.T) {
 	})
 	t.Run("two captures", func(t *testing.T) {
 		c := ntTwo(t, ikev1Main(drafts, rfc, 0).Packets, pt.NAT{Map: ntKeepPorts})
-		ntExpect{count: 1, tunnel: 1, conf: High, facts: []string{"the IKE SA's addresses differ between the captures"},
+		ntExpect{count: 1, tunnel: 1, conf: High, facts: []string{"its address 10.0.0.2 inside is 203.0.113.5 outside"},
 			inside: []int{1, 2}, outside: []int{1, 2}}.check(t, r, ntCheck(t, r, c))
 	})
 	t.Run("wrong NAT-D type", func(t *testing.T) {

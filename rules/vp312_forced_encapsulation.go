@@ -22,9 +22,10 @@ import (
 // If encapsulation is not wanted, remove the setting; otherwise nothing to
 // do.
 //
-// A faked hash is only recognised where the capture proves it: the port-0
-// match in one capture, or an untranslated endpoint across two. On one
-// capture a strongSwan-style fake looks like a NAT in front of the sender.
+// A faked hash is only recognised where the captures prove it
+// (flows.AssessNAT): the port-0 match, a hash that matches neither the
+// peer's inside nor its outside address, or one that mismatches where the
+// capture's own destination test shows it sits before the peer's NAT.
 type forcedEncapsulation struct{}
 
 func (forcedEncapsulation) Meta() Meta {
@@ -34,13 +35,15 @@ func (forcedEncapsulation) Meta() Meta {
 		Title:      "Forced UDP encapsulation: a peer fakes NAT detection",
 		Severity:   Info,
 		Confidence: High,
-		Explanation: "A peer sent a NAT-D hash of its own address that cannot come from a NAT: it matches only when the port is " +
-			"taken as 0 (libreswan encapsulation=yes), or it mismatches although the device between the captures did not " +
-			"translate that peer's address and port (strongSwan encap=yes hashes a random address; Windows can be told to assume " +
-			"UDP encapsulation). The other peer therefore believes there is a NAT, both move to UDP 4500, and ESP travels in UDP " +
-			"although nothing translates it. This is a configuration, not a fault; it also means the tunnel does not depend on " +
-			"IPsec Passthrough.",
-		Remedy: "Nothing to fix if UDP encapsulation is wanted (for example to cross firewalls that block ESP). Otherwise remove " +
+		Explanation: "A peer sent a NAT-D hash of its own address that no NAT can explain: it matches only when the port is " +
+			"taken as 0 (libreswan encapsulation=yes), or it matches none of the peer's addresses although a capture shows the " +
+			"peer before any NAT (strongSwan hashes a random address with encap=yes and always with its kernel-libipsec " +
+			"backend; Windows can be told to assume UDP encapsulation). The other peer therefore believes there is a NAT in " +
+			"front of it, both move to UDP 4500, and ESP travels in UDP whether or not anything translates it. Such a hash is " +
+			"no evidence of a NAT, so it must not be read as a second one. This is a configuration, not a fault; it also means " +
+			"the tunnel does not depend on IPsec Passthrough.",
+		Remedy: "Nothing to fix if UDP encapsulation is wanted (for example to cross firewalls that block ESP, or with " +
+			"strongSwan's kernel-libipsec backend, which cannot send raw ESP). Otherwise remove " +
 			"encap = yes (strongSwan swanctl.conf connections.<conn>.encap), encapsulation=yes (libreswan), or the " +
 			"AssumeUDPEncapsulationContextOnSendRule registry value (Windows).",
 		References: []string{"RFC 7296 §2.23", "RFC 3947 §3.2", "strongSwan swanctl.conf encap, ike_natd.c", "libreswan issue #2889"},
@@ -51,24 +54,23 @@ func (forcedEncapsulation) Meta() Meta {
 func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
 		var faked []flows.Role
-		for _, s := range ntViewSides(v) {
-			for _, name := range v.Sides[s].NATDFaked() {
-				role := flows.RoleInitiator
-				if name == "responder" {
-					role = flows.RoleResponder
-				}
-				if !containsRole(faked, role) {
-					faked = append(faked, role)
-				}
+		proven := false
+		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
+			switch v.NAT.Peers[role].Faked {
+			case "":
+				continue
+			case flows.FakedPortZero, flows.FakedRandom:
+				proven = true
 			}
+			faked = append(faked, role)
 		}
-		if len(faked) == 0 {
+		if !proven {
 			continue
 		}
 		t, _ := ntPrimary(v)
 		var parts []string
 		for _, role := range faked {
-			parts = append(parts, ntFakeHow(c, v, role))
+			parts = append(parts, ntFakeHow(v, role))
 		}
 		var b strings.Builder
 		b.WriteString(strings.Join(parts, "; "))
@@ -81,7 +83,7 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		}
 		if n := ntNATOf(c, v); n.present() {
 			fmt.Fprintf(&b, "; a real NAT remains in front of the %s (%s)", ntNATedPeers(t, n), n.how)
-		} else {
+		} else if v.NAT.Position == flows.NATNone {
 			b.WriteString(", without any NAT in the path")
 		}
 		var in, out []int
@@ -107,25 +109,24 @@ func containsRole(rs []flows.Role, r flows.Role) bool {
 	return false
 }
 
-// ntFakeHow says how a peer's NAT-D hash is known to be faked.
-func ntFakeHow(c *Context, v *TunnelView, role flows.Role) string {
+// ntFakeHow says how a peer's NAT-D hash is known, or very likely, to be
+// faked.
+func ntFakeHow(v *TunnelView, role flows.Role) string {
 	t, _ := ntPrimary(v)
-	hash := "NAT_DETECTION_SOURCE_IP"
-	if t.Version == 1 {
-		hash = "NAT-D hash of itself"
-	}
-	who := ntPeerAddr(t, role)
-	for _, st := range v.Sides {
-		if st != nil && st.NATD[role].PortZero {
-			return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: its %s matches its own address only with port 0 (%s), as libreswan's encapsulation=yes computes it",
-				who, hash, ntFrameList(ntHead(st.NATD[role].Frames.List(), 2)))
+	p := &v.NAT.Peers[role]
+	switch p.Faked {
+	case flows.FakedPortZero:
+		var frames []int
+		for _, st := range v.Sides {
+			if st != nil && st.NATD[role].PortZero {
+				frames = ntHead(st.NATD[role].Frames.List(), 2)
+				break
+			}
 		}
+		return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s (%s)", ntPeerAddr(t, role), p.FakedReason, ntFrameList(frames))
+	case flows.FakedLikely:
+		return fmt.Sprintf("the %s very likely does the same: %s", ntPeerAddr(t, role), p.FakedReason)
 	}
-	ep := ntFirstEndpoint(t, role)
-	out := ep
-	if o := v.Sides[flows.SideOutside]; o != nil {
-		out = ntFirstEndpoint(o, role)
-	}
-	return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: its %s does not match its own address and port, yet the device between the captures did not translate them (%s inside is %s outside), as strongSwan's encap=yes does",
-		who, hash, ep, out)
+	return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s, a random hash as strongSwan sends with encap=yes or kernel-libipsec",
+		ntPeerAddr(t, role), p.FakedReason)
 }

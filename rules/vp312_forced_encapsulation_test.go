@@ -27,14 +27,14 @@ func TestForcedEncapsulation(t *testing.T) {
 	r := forcedEncapsulation{}
 	t.Run("libreswan port 0", func(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
-			facts: []string{"the initiator 10.0.0.2 fakes NAT detection", "matches its own address only with port 0 (frame 1)",
+			facts: []string{"the initiator 10.0.0.2 fakes NAT detection", "matches only with port 0, as libreswan's encapsulation=yes computes it (frame 1)",
 				"4 ESP packets travelled in UDP", "without any NAT in the path"},
 			inside: []int{1, 3, 5}}.check(t, r, ntCheck(t, r, ntOne(t, forcedScript(true).Packets)))
 	})
 	t.Run("strongSwan, two captures", func(t *testing.T) {
 		c := ntTwo(t, forcedScript(false).Packets, pt.NAT{Map: map[string]string{}})
 		ntExpect{count: 1, tunnel: 1, conf: High,
-			facts:  []string{"the device between the captures did not translate them (10.0.0.2:500 inside is 10.0.0.2:500 outside)"},
+			facts:  []string{"does not match 10.0.0.2:500, yet the device between the captures did not translate that address and port"},
 			inside: []int{1}, outside: []int{1}}.check(t, r, ntCheck(t, r, c))
 	})
 	t.Run("strongSwan, one capture", func(t *testing.T) {

@@ -29,7 +29,7 @@ func TestTransportModeWithoutNATOA(t *testing.T) {
 		s := quickModeScript(4, false)
 		n := len(s.Packets)
 		ntExpect{count: 1, tunnel: 1, conf: Medium,
-			facts:  []string{"Quick Mode proposes transport mode", "NAT in front of the initiator 10.0.0.2 (NAT-D)", "no NAT-OA payload was sent"},
+			facts:  []string{"Quick Mode proposes transport mode", "NAT in front of the initiator 10.0.0.2 (the responder's NAT-D hash of it does not match 10.0.0.2:500)", "no NAT-OA payload was sent"},
 			inside: []int{n}}.check(t, r, ntCheck(t, r, ntOne(t, s.Packets)))
 	})
 	t.Run("draft value, two captures", func(t *testing.T) {

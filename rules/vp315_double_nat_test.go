@@ -21,7 +21,7 @@ func TestDoubleNAT(t *testing.T) {
 		ntV2Auth(s, ntCli4500, ntGW4500)
 		s.Keepalive(ntCli4500, ntGW4500)
 		ntExpect{count: 1, tunnel: 1, conf: High,
-			facts: []string{"both the initiator 10.0.0.2 and the responder 198.51.100.7 are behind NATs (NAT-D)",
+			facts: []string{"both the initiator 10.0.0.2 and the responder 198.51.100.7 are behind NATs (initiator: the responder's NAT-D hash of it does not match 10.0.0.2:500; responder: its own NAT-D hash does not match 198.51.100.7:500)",
 				"the initiator sent 1 keepalive, the responder 0 keepalives, though the responder is behind a NAT too"},
 			inside: []int{1, 2}}.check(t, r, ntCheck(t, r, ntOne(t, s.Packets)))
 	})

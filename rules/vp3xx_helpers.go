@@ -66,102 +66,39 @@ func ntPosition(ini, resp bool) flows.NATPosition {
 	return flows.NATNone
 }
 
-// ntNATOf decides where the NAT sits for a tunnel, from all the evidence:
-// NAT-D of either capture (a NAT either capture's hashes reveal counts), the
-// IKE SA's endpoints differing between the captures, and — with medium
-// confidence — a private address (RFC 1918, RFC 6598) talking to a public
-// one, which cannot happen without a NAT. NAT-D that finds no NAT counts
-// only when both peers sent it: the initiator's own hashes, captured on its
-// side of the NAT, match whatever the NAT does. NAT-D is void when an ALG
-// rewrote the IKE SPIs the hashes cover, or when a capture's hashes
-// contradict each other (ntNATDVoid).
-//
-// TunnelView.NAT, which the verdict uses, is this function's position.
-func ntNATOf(c *Context, v *TunnelView) ntNAT {
-	var dIni, dResp, dNone bool
-	if !v.SPIRewritten {
-		for _, t := range v.Sides {
-			if t == nil {
-				continue
-			}
-			if ntNATDVoid(t) {
-				continue
-			}
-			switch t.NAT() {
-			case flows.NATInitiator:
-				dIni = true
-			case flows.NATResponder:
-				dResp = true
-			case flows.NATBoth:
-				dIni, dResp = true, true
-			case flows.NATNone:
-				if t.NATD[flows.RoleInitiator].Sent && t.NATD[flows.RoleResponder].Sent {
-					dNone = true
-				}
-			}
+// ntNATOf returns where the NAT sits for a tunnel, as flows decided it
+// once for all readers (flows.AssessNAT), in the words rules use: how it
+// is known says, for each peer behind a NAT, what shows it.
+func ntNATOf(_ *Context, v *TunnelView) ntNAT {
+	a := &v.NAT
+	n := ntNAT{pos: a.Position, conf: Low}
+	switch a.Certainty {
+	case flows.NATProven:
+		n.conf = High
+	case flows.NATInferred:
+		n.conf = Medium
+	}
+	var hows []string
+	for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
+		p := &a.Peers[r]
+		if p.Behind != flows.NATYes {
+			continue
 		}
-	}
-	var aIni, aResp, two bool
-	if in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; in != nil && out != nil {
-		// Addresses only: ports differ legitimately between the views
-		// of one IKE SA (the float, when an ALG split it over two SPIs).
-		two = true
-		aIni = in.InitiatorFirst.Addr() != out.InitiatorFirst.Addr()
-		aResp = in.ResponderFirst.Addr() != out.ResponderFirst.Addr()
-	}
-	if v.hostTranslated[flows.RoleInitiator] || v.hostTranslated[flows.RoleResponder] {
-		aIni = aIni || v.hostTranslated[flows.RoleInitiator]
-		aResp = aResp || v.hostTranslated[flows.RoleResponder]
-		if !aIni && !aResp {
-			two = true
+		for _, b := range p.Basis {
+			n.natd = n.natd || b == flows.BasisNATDDestination || b == flows.BasisNATDSource
 		}
+		hows = append(hows, p.Reason)
 	}
-	void := ""
-	if v.SPIRewritten {
-		void = " (NAT-D is void: an ALG rewrote the IKE SPIs it hashes)"
+	switch len(hows) {
+	case 1:
+		n.how = hows[0]
+	case 2:
+		n.how = "initiator: " + hows[0] + "; responder: " + hows[1]
 	}
-	switch {
-	case dIni || dResp:
-		how := "NAT-D"
-		if aIni && !dIni || aResp && !dResp {
-			how = "NAT-D and the captures"
-		}
-		return ntNAT{pos: ntPosition(dIni || aIni, dResp || aResp), how: how, conf: High, natd: true}
-	case aIni || aResp:
-		how := "the IKE SA's addresses differ between the captures"
-		if v.Sides[flows.SideOutside] == nil {
-			how = "the device between the captures translated the peer's other traffic"
-		}
-		return ntNAT{pos: ntPosition(aIni, aResp), how: how + void, conf: High}
-	case two:
-		return ntNAT{pos: flows.NATNone, how: "the IKE SA's addresses are the same in both captures", conf: High}
-	case dNone:
-		return ntNAT{pos: flows.NATNone, how: "NAT-D", conf: High, natd: true}
+	if a.Position == flows.NATNone {
+		n.how = a.Reason
 	}
-	t := v.Any()
-	ini, resp := t.InitiatorFirst.Addr(), t.ResponderFirst.Addr()
-	switch {
-	case ntPrivate(ini) && ntPublic(resp):
-		return ntNAT{pos: flows.NATInitiator, conf: Medium,
-			how: fmt.Sprintf("the initiator's address %s is private and the responder's %s public, so a NAT translates between them", ini, resp)}
-	case ntPrivate(resp) && ntPublic(ini):
-		return ntNAT{pos: flows.NATResponder, conf: Medium,
-			how: fmt.Sprintf("the responder's address %s is private and the initiator's %s public, so a NAT translates between them", resp, ini)}
-	}
-	return ntNAT{pos: flows.NATUnknown, conf: Low}
-}
-
-// ntNATDVoid reports whether a capture's NAT-D hashes contradict each
-// other: all four mismatch. Each pair of mismatches on one peer's address
-// (its own source hash, the other peer's destination hash of it) would put
-// the capture both beyond and before that peer's NAT; both pairs at once
-// take two NATs on each side with the capture between them. A capture
-// whose addresses were rewritten, or an ALG that altered the SPIs, explains
-// it; a NAT does not.
-func ntNATDVoid(t *flows.Tunnel) bool {
-	i, r := &t.NATD[flows.RoleInitiator], &t.NATD[flows.RoleResponder]
-	return i.Sent && r.Sent && i.SourceMismatch && i.DestMismatch && r.SourceMismatch && r.DestMismatch &&
-		!i.PortZero && !r.PortZero
+	return n
 }
 
 // ntPrivate reports whether an address is private (flows.IsPrivate).
