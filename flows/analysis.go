@@ -122,7 +122,7 @@ func (t *Table) Finish(c Capture) *Analysis {
 	}
 	for _, sa := range t.saOrder {
 		if sa.Tunnel == 0 {
-			if tun := t.peers[newAddrPair(sa.Src, sa.Dst)]; tun != nil {
+			if tun := t.tunnelBetween(sa.Src, sa.Dst, sa.SrcPort, sa.DstPort); tun != nil {
 				tun.attach(sa)
 			}
 		}

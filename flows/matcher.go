@@ -499,6 +499,11 @@ func (m *matcher) compare(in, out *pending) bool {
 
 func (m *matcher) mapping(in, out *pending) {
 	pi, po := &in.p, &out.p
+	// ARP and other frames without IP addresses cross the device but
+	// are not translated: they make no NAT mapping.
+	if !pi.Src.IsValid() || !pi.Dst.IsValid() || !po.Src.IsValid() || !po.Dst.IsValid() {
+		return
+	}
 	srcIn, dstIn := netip.AddrPortFrom(pi.Src, pi.SrcPort), netip.AddrPortFrom(pi.Dst, pi.DstPort)
 	srcOut, dstOut := netip.AddrPortFrom(po.Src, po.SrcPort), netip.AddrPortFrom(po.Dst, po.DstPort)
 	// Outbound when the source changed or, with no change at all, when

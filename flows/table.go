@@ -66,6 +66,10 @@ type Table struct {
 	// peers maps an address pair to the latest tunnel between them, for
 	// attaching ESP and keepalives as they arrive.
 	peers map[addrPair]*Tunnel
+	// peerPorts maps an address-and-port pair to the latest tunnel whose
+	// IKE used it: two clients behind one NAT share the outside address
+	// but not the port, and their ESP-in-UDP must not be confused.
+	peerPorts map[addrPortPair]*Tunnel
 
 	sas     map[saKey]*ESPSA
 	saOrder []*ESPSA
@@ -89,6 +93,28 @@ type tunnelKey struct {
 // addrPair is an unordered pair of addresses.
 type addrPair struct{ a, b netip.Addr }
 
+// addrPortPair is an unordered pair of address-and-port endpoints.
+type addrPortPair struct{ a, b netip.AddrPort }
+
+func newAddrPortPair(x, y netip.AddrPort) addrPortPair {
+	if y.Compare(x) < 0 {
+		x, y = y, x
+	}
+	return addrPortPair{x, y}
+}
+
+// tunnelBetween returns the tunnel ESP or keepalives between two endpoints
+// belong to: the one whose IKE used the same addresses and ports (UDP
+// encapsulation), else the latest one between the addresses.
+func (t *Table) tunnelBetween(src, dst netip.Addr, sport, dport uint16) *Tunnel {
+	if sport != 0 || dport != 0 {
+		if tun := t.peerPorts[newAddrPortPair(netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport))]; tun != nil {
+			return tun
+		}
+	}
+	return t.peers[newAddrPair(src, dst)]
+}
+
 func newAddrPair(x, y netip.Addr) addrPair {
 	if y.Less(x) {
 		x, y = y, x
@@ -105,12 +131,13 @@ func NewTable(opts Options) *Table {
 		opts.MaxTunnels = DefaultMaxTunnels
 	}
 	t := &Table{
-		opts:    opts,
-		flows:   make(map[flowKey]*Flow),
-		tunnels: make(map[tunnelKey]*Tunnel),
-		peers:   make(map[addrPair]*Tunnel),
-		sas:     make(map[saKey]*ESPSA),
-		pptp:    newPPTPTracker(),
+		opts:      opts,
+		flows:     make(map[flowKey]*Flow),
+		tunnels:   make(map[tunnelKey]*Tunnel),
+		peers:     make(map[addrPair]*Tunnel),
+		peerPorts: make(map[addrPortPair]*Tunnel),
+		sas:       make(map[saKey]*ESPSA),
+		pptp:      newPPTPTracker(),
 	}
 	if opts.SummarizeOther {
 		t.others = newOtherSet()
@@ -176,7 +203,7 @@ func (t *Table) account(p *decode.Packet) {
 	case decode.KindAH:
 		t.addSA(p, p.AH, true, f, dir)
 	case decode.KindNATKeepalive:
-		if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
+		if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
 			tun.Keepalives.add(tun.roleOfSource(p), p.Time, p.Frame)
 			tun.touch(p.Time, p.Frame)
 			if f != nil {
@@ -315,7 +342,7 @@ func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, d
 				t.saOrder = append(t.saOrder, sa)
 				stored = true
 			}
-			if tun := t.peers[newAddrPair(p.Src, p.Dst)]; tun != nil {
+			if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
 				tun.attach(sa)
 			}
 		}
@@ -436,6 +463,9 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 		t.tunnelOrder = append(t.tunnelOrder, tun)
 	}
 	t.peers[newAddrPair(p.Src, p.Dst)] = tun
+	if p.Proto == ProtoUDP {
+		t.peerPorts[newAddrPortPair(src, dst)] = tun
+	}
 	if tun.SPIr == 0 && m.SPIr != 0 {
 		tun.SPIr = m.SPIr
 	}

@@ -155,14 +155,14 @@ func (c *Config) enabled(m Meta) bool {
 	return true
 }
 
-func (c *Config) severity(m Meta) Severity {
+func (c *Config) severity(m Meta) (sev Severity, configured bool) {
 	if s, ok := c.Severity[m.ID]; ok {
-		return s
+		return s, true
 	}
 	if s, ok := c.Severity[m.Slug]; ok {
-		return s
+		return s, true
 	}
-	return m.Severity
+	return m.Severity, false
 }
 
 // Suppressed reports whether a finding is accepted by a suppression.

@@ -19,7 +19,7 @@ func TestExampleConfig(t *testing.T) {
 	if time.Duration(c.Thresholds.NATUDPTimeout) != time.Minute {
 		t.Errorf("nat_udp_timeout = %v, want 1m", time.Duration(c.Thresholds.NATUDPTimeout))
 	}
-	if c.severity(Lookup("VP301").Meta()) != Error {
+	if sev, configured := c.severity(Lookup("VP301").Meta()); sev != Error || !configured {
 		t.Errorf("VP301 severity not overridden")
 	}
 	if c.enabled(Lookup("VP110").Meta()) {

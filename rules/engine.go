@@ -19,10 +19,13 @@ func Run(c *Context) []Finding {
 		if m.NeedsBoth && !c.Two() {
 			continue
 		}
-		sev := c.Config.severity(m)
+		sev, configured := c.Config.severity(m)
 		r.Check(c, func(f Finding) {
 			f.RuleID, f.Slug, f.Title = m.ID, m.Slug, m.Title
 			f.Severity = sev
+			if f.Milder && !configured && sev > Info {
+				f.Severity = sev - 1
+			}
 			if f.Explanation == "" {
 				f.Explanation = m.Explanation
 			}

@@ -139,4 +139,9 @@ type Finding struct {
 	Evidence    []Evidence `json:"evidence"`
 	Explanation string     `json:"explanation"`
 	Remedy      string     `json:"remedy"`
+	// Milder is set by a rule when the captures show the risk it names
+	// did not strike here (a large IKE message that crossed the NAT in
+	// IP fragments, say): the finding is one severity below the rule's,
+	// unless the configuration sets the rule's severity.
+	Milder bool `json:"-"`
 }

@@ -111,8 +111,26 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 			fmt.Fprintf(&b, "; %s on the IKE ports arrived with fragments missing", countNoun(incomplete, "datagram"))
 			frames[incSide] = append(frames[incSide], fr.IncompleteFrames.List()...)
 		}
+		crossed := fragmentsCrossed(v)
+		if crossed {
+			b.WriteString("; here every fragment crossed the NAT, but a path that drops non-first fragments will break the negotiation")
+		}
 		ev := c.Evidence(flows.SideInside, frames[flows.SideInside]...)
 		ev = append(ev, c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...)
-		report(Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev})
+		report(Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev, Milder: crossed})
 	}
+}
+
+// fragmentsCrossed reports whether both captures show the tunnel's
+// IP-fragmented IKE messages complete, the same number on each side, and
+// no IKE message of the tunnel lost between them: the fragments crossed
+// the NAT here.
+func fragmentsCrossed(v *TunnelView) bool {
+	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
+	if in == nil || out == nil {
+		return false
+	}
+	fi, fo := &in.IKEFragments, &out.IKEFragments
+	return fi.Messages > 0 && fi.Messages == fo.Messages && fi.Incomplete == 0 && fo.Incomplete == 0 &&
+		in.Fate.Dropped == 0 && out.Fate.Dropped == 0
 }

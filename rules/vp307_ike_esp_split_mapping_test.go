@@ -38,8 +38,9 @@ func TestIKEESPSplitMapping(t *testing.T) {
 	})
 	t.Run("second client's ESP", func(t *testing.T) {
 		// Outside capture: client B's IKE SA from :62002, then client A's
-		// from :62001, then B's ESP. B's SA is attached to A's tunnel
-		// (the latest between the two addresses); it must not count.
+		// from :62001, then B's ESP. B's SA belongs to B's tunnel (the
+		// one whose IKE used the same ports), not to the latest between
+		// the two addresses; it must not count against A.
 		s := pt.New()
 		a4500, b4500 := ntPub+":62001", ntPub+":62002"
 		const spiB = 0x4444444444444444
@@ -51,8 +52,8 @@ func TestIKEESPSplitMapping(t *testing.T) {
 			s.ESP(b4500, ntGW4500, 0xbbbb0001, i)
 		}
 		c := ntOne(t, s.Packets)
-		if a := c.Captures[0].Tunnels[1]; a.SPIi != ntSPIi || len(a.ESPSAs) != 1 {
-			t.Fatalf("setup: client A's tunnel %x has %d ESP SAs, want B's SA attached to it", a.SPIi, len(a.ESPSAs))
+		if a, b := c.Captures[0].Tunnels[1], c.Captures[0].Tunnels[0]; a.SPIi != ntSPIi || len(a.ESPSAs) != 0 || len(b.ESPSAs) != 1 {
+			t.Fatalf("client A's tunnel %x has %d ESP SAs and B's %d, want B's SA on B's tunnel", a.SPIi, len(a.ESPSAs), len(b.ESPSAs))
 		}
 		ntExpect{count: 0}.check(t, r, ntCheck(t, r, c))
 	})

@@ -27,6 +27,23 @@ func Dir(tb testing.TB) string {
 	return dir
 }
 
+// LabDir returns the directory of the lab captures: scenarios captured on
+// both sides of a real Linux NAT with real IKE daemons, each in a
+// directory with inside.pcap, outside.pcap and TRUTH.md, kept in
+// ../shared/captures/lab relative to the repository root. It skips or
+// fails as Dir does.
+func LabDir(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join(RepoRoot(), "..", "shared", "captures", "lab")
+	if _, err := os.Stat(filepath.Join(dir, "natt-ok", "TRUTH.md")); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("lab captures missing at %s: %v", dir, err)
+		}
+		tb.Skipf("lab captures not found at %s; skipping", dir)
+	}
+	return dir
+}
+
 // Files returns every capture file of the corpus (pcap, pcapng and cap
 // files; not tcpdump's .out files), as paths relative to Dir, sorted.
 func Files(tb testing.TB) []string {
