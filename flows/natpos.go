@@ -111,7 +111,7 @@ type NATAssessment struct {
 
 // Present reports whether a NAT sits in front of at least one peer.
 func (n *NATAssessment) Present() bool {
-	return n.Position == NATInitiator || n.Position == NATResponder || n.Position == NATBoth
+	return n.Position == NATInitiator || n.Position == NATResponder || n.Position == NATBoth || n.Position == NATHost
 }
 
 // Behind reports whether the peer of role r is behind a NAT.

@@ -35,6 +35,9 @@ const (
 	NATResponder NATPosition = "responder"
 	NATBoth      NATPosition = "both"
 	NATUnknown   NATPosition = "unknown" // no NAT-D payloads to tell
+	// NATHost says, for ESP without a tunnel (ESPGroup), that the host on
+	// the NAT's inside is behind it: such a group has no initiator.
+	NATHost NATPosition = "host"
 )
 
 // Role is a peer's role in an IKE SA.

@@ -27,7 +27,24 @@ type Report struct {
 	Mappings    []MappingJSON     `json:"mappings"`
 	Flows       []FlowJSON        `json:"flows,omitempty"`
 	PPTP        []PPTPSessionJSON `json:"pptp_sessions"`
+	ESPGroups   []ESPGroupJSON    `json:"esp_groups"`
 	Findings    []rules.Finding   `json:"findings"`
+}
+
+// ESPGroupJSON is a group of ESP or AH SAs between two peers that belong
+// to no IKE tunnel of the captures.
+type ESPGroupJSON struct {
+	ID int `json:"id"`
+	// Host is the peer on the NAT's inside, Peer the other, keyed by
+	// capture role.
+	Host     map[string]string `json:"host"`
+	Peer     map[string]string `json:"peer"`
+	SPIs     []string          `json:"spis"`
+	Packets  map[string]int    `json:"packets"`
+	NAT      string            `json:"nat"`
+	NATBasis NATJSON           `json:"nat_basis"`
+	ESPSAs   []ESPSAJSON       `json:"esp_sas"`
+	Verdict  *rules.Verdict    `json:"verdict,omitempty"`
 }
 
 // CaptureJSON describes one capture file.
@@ -264,6 +281,16 @@ func Build(c *rules.Context, opts Options) *Report {
 			}
 		}
 	}
+	groupVerdicts := map[int]*rules.Verdict{}
+	for i := range opts.Verdicts {
+		if opts.Verdicts[i].Group != 0 {
+			groupVerdicts[opts.Verdicts[i].Group] = &opts.Verdicts[i]
+		}
+	}
+	r.ESPGroups = []ESPGroupJSON{}
+	for _, g := range c.Groups {
+		r.ESPGroups = append(r.ESPGroups, groupJSON(c, g, groupVerdicts[g.ID]))
+	}
 	sessionVerdicts := map[int]*rules.Verdict{}
 	for i := range opts.Verdicts {
 		if opts.Verdicts[i].Session != 0 {
@@ -446,19 +473,7 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 		}
 		j.LargestGap = max(j.LargestGap, round3(side.LargestGap.Seconds()))
 		for _, sa := range side.ESPSAs {
-			sj := ESPSAJSON{
-				SPI: SPI(sa.SPI), Protocol: "esp", Capture: role,
-				Src: sa.Src.String(), Dst: sa.Dst.String(),
-				Packets: sa.Packets(), Encapsulation: string(saEncap(sa)),
-				Inferred: sa.Inferred, Missing: sa.Missing, Repeated: sa.Repeated,
-			}
-			if sa.AH {
-				sj.Protocol = "ah"
-			}
-			if c.Two() {
-				sj.Fate = fateJSON(sa.Fate)
-			}
-			j.ESPSAs = append(j.ESPSAs, sj)
+			j.ESPSAs = append(j.ESPSAs, saJSON(c, role, sa))
 		}
 		if c.Two() && s == int(flows.SideInside) {
 			j.IKEFate = fateJSON(side.Fate)
@@ -476,6 +491,46 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 		j.NATDFaked = []string{}
 	}
 	return j
+}
+
+func groupJSON(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroupJSON {
+	j := ESPGroupJSON{ID: g.ID, Host: map[string]string{}, Peer: map[string]string{}, Packets: map[string]int{},
+		SPIs: []string{}, NAT: string(g.NAT.Position), NATBasis: natJSON(&g.NAT), ESPSAs: []ESPSAJSON{}, Verdict: vd}
+	// A group has no initiator: its host is the peer the assessment
+	// calls so, and nothing is asked of the other.
+	j.NATBasis.Responder = PeerNATJSON{Behind: string(flows.NATUnsure), Basis: []string{}}
+	for _, spi := range g.SPIs() {
+		j.SPIs = append(j.SPIs, SPI(spi))
+	}
+	for s := range g.SAs {
+		if len(g.SAs[s]) == 0 {
+			continue
+		}
+		role := roleName(c, flows.Side(s))
+		j.Host[role] = g.Host[s].String()
+		j.Peer[role] = g.Peer[s].String()
+		j.Packets[role] = g.Packets(flows.Side(s))
+		for _, sa := range g.SAs[s] {
+			j.ESPSAs = append(j.ESPSAs, saJSON(c, role, sa))
+		}
+	}
+	return j
+}
+
+func saJSON(c *rules.Context, role string, sa *flows.ESPSA) ESPSAJSON {
+	sj := ESPSAJSON{
+		SPI: SPI(sa.SPI), Protocol: "esp", Capture: role,
+		Src: sa.Src.String(), Dst: sa.Dst.String(),
+		Packets: sa.Packets(), Encapsulation: string(saEncap(sa)),
+		Inferred: sa.Inferred, Missing: sa.Missing, Repeated: sa.Repeated,
+	}
+	if sa.AH {
+		sj.Protocol = "ah"
+	}
+	if c.Two() {
+		sj.Fate = fateJSON(sa.Fate)
+	}
+	return sj
 }
 
 func saEncap(sa *flows.ESPSA) flows.Encapsulation {

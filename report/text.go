@@ -133,6 +133,7 @@ func WriteText(w io.Writer, r *Report, verdicts []rules.Verdict, opts TextOption
 	t.captures(r)
 	t.tunnels(r)
 	t.sessions(r)
+	t.espGroups(r)
 	t.mappings(r)
 	if r.Flows != nil {
 		t.flows(r)
@@ -331,6 +332,28 @@ func (t *textWriter) sessions(r *Report) {
 		rows = append(rows, []string{fmt.Sprint(s.ID), endpoints(s.Client), endpoints(s.Server), call, state, roleCounts(s.GREOut), roleCounts(s.GREIn)})
 	}
 	t.table([]string{"#", "CLIENT", "SERVER", "CALL IDS (C/S)", "STATE", "GRE OUT", "GRE IN"}, rows)
+}
+
+// espGroups lists the ESP without a tunnel, by pair of peers.
+func (t *textWriter) espGroups(r *Report) {
+	if len(r.ESPGroups) == 0 {
+		return
+	}
+	t.heading("ESP WITHOUT IKE")
+	rows := make([][]string, 0, len(r.ESPGroups))
+	for _, g := range r.ESPGroups {
+		nat := g.NAT
+		if basis := natBasisWords(g.NATBasis); basis != "" {
+			nat += "\n(" + basis + ")"
+		}
+		encap := ""
+		if g.Verdict != nil {
+			encap = string(g.Verdict.Encapsulation)
+		}
+		rows = append(rows, []string{fmt.Sprint(g.ID), endpoints(g.Host), endpoints(g.Peer), nat, encap,
+			strings.Join(g.SPIs, "\n"), roleCounts(g.Packets)})
+	}
+	t.table([]string{"#", "HOST", "PEER", "NAT", "ENCAP", "SPIS", "PACKETS"}, rows)
 }
 
 // roleCounts shows counts per capture role, inside first.

@@ -17,6 +17,9 @@ type Context struct {
 	Tunnels     []*TunnelView
 	// Sessions are the PPTP calls, joined across the captures.
 	Sessions []*SessionView
+	// Groups are the ESP and AH SAs that belong to no tunnel, grouped by
+	// the pair of peers, joined across the captures.
+	Groups []*flows.ESPGroup
 	Config   *Config
 }
 
@@ -191,7 +194,19 @@ func (c *Context) withDefaults() *Context {
 		c.Config = DefaultConfig()
 	}
 	c.Sessions = joinSessions(c)
+	c.Groups = flows.ESPGroups(c.Captures[0], c.Correlation)
 	return c
+}
+
+// GroupOf returns the ID of the ESP group an SA of one side's capture
+// belongs to, or 0.
+func (c *Context) GroupOf(sa *flows.ESPSA) int {
+	for _, g := range c.Groups {
+		if g.Contains(sa) {
+			return g.ID
+		}
+	}
+	return 0
 }
 
 // ViewOf returns the view of a tunnel of one side's capture.

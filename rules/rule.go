@@ -129,11 +129,13 @@ type Finding struct {
 	Severity   Severity   `json:"severity"`
 	Confidence Confidence `json:"confidence"`
 	// Tunnel is the tunnel's ID in the report (0 when the finding is not
-	// about a tunnel) and Session the PPTP call's (0 when it is not about
-	// one call); Subject names what else it is about (a flow, an SA, a
+	// about a tunnel), Session the PPTP call's (0 when it is not about
+	// one call) and Group the ESP group's (SAs without a tunnel); Subject
+	// names what else it is about (a flow, an SA, a
 	// capture).
 	Tunnel      int        `json:"tunnel,omitempty"`
 	Session     int        `json:"session,omitempty"`
+	Group       int        `json:"esp_group,omitempty"`
 	Subject     string     `json:"subject,omitempty"`
 	Message     string     `json:"message"`
 	Evidence    []Evidence `json:"evidence"`

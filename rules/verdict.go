@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -16,9 +17,11 @@ const (
 
 // Verdict is the per-tunnel answer a user asks for.
 type Verdict struct {
-	// Tunnel is the IKE tunnel's ID, or Session the PPTP call's.
+	// Tunnel is the IKE tunnel's ID, Session the PPTP call's, or Group
+	// the ESP group's (SAs without a tunnel).
 	Tunnel         int                 `json:"tunnel,omitempty"`
 	Session        int                 `json:"session,omitempty"`
+	Group          int                 `json:"esp_group,omitempty"`
 	NAT            flows.NATPosition   `json:"nat"`
 	NATTNegotiated bool                `json:"natt_negotiated"`
 	Encapsulation  flows.Encapsulation `json:"encapsulation"`
@@ -26,9 +29,13 @@ type Verdict struct {
 	DependsOnPassthrough string `json:"depends_on_passthrough"`
 	Reason               string `json:"reason"`
 	// Works is false when the tunnel failed; Failure says why, from the
-	// most severe finding about it.
-	Works   bool   `json:"works"`
-	Failure string `json:"failure,omitempty"`
+	// most severe finding about it. A tunnel whose data path failed and
+	// then carried ESP both ways again, with nothing lost, works: Outage
+	// says what failed and Recovered how it came back.
+	Works     bool   `json:"works"`
+	Failure   string `json:"failure,omitempty"`
+	Outage    string `json:"outage,omitempty"`
+	Recovered string `json:"recovered,omitempty"`
 	// Summary is one plain sentence a customer can read.
 	Summary string `json:"summary"`
 }
@@ -99,7 +106,11 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	for _, v := range c.Tunnels {
 		out = append(out, verdict(c, v, findings))
 	}
-	return append(out, SessionVerdicts(c)...)
+	out = append(out, SessionVerdicts(c)...)
+	for _, g := range c.Groups {
+		out = append(out, groupVerdict(c, g, findings))
+	}
+	return out
 }
 
 func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
@@ -111,19 +122,9 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		Encapsulation:  v.Encapsulation(),
 		Works:          true,
 	}
-	var worst *Finding
-	for i := range findings {
-		f := &findings[i]
-		// A low-confidence error (a refusal the peers recovered from, a
-		// guess from one capture) does not decide that the tunnel fails.
-		if f.Tunnel != v.ID || f.Severity != Error || f.Confidence < Medium {
-			continue
-		}
-		// Findings come most severe first; a cause beats a symptom.
-		if worst == nil || symptom(worst.RuleID) && !symptom(f.RuleID) {
-			worst = f
-		}
-	}
+	// A low-confidence error (a refusal the peers recovered from, a guess
+	// from one capture) does not decide that the tunnel fails.
+	worst := worstError(findings, func(f *Finding) bool { return f.Tunnel == v.ID })
 	failed := false
 	for _, s := range v.Sides {
 		// flows already counts a request followed by a higher message ID
@@ -139,6 +140,17 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 			vd.Failure = worst.Title + ": " + worst.Message
 		default:
 			vd.Failure = t.StateReason
+		}
+		if worst != nil && recoverable[worst.RuleID] && !failed {
+			if frame, side, ok := espRecovered(c, v); ok {
+				vd.Works = true
+				vd.Outage = vd.Failure
+				vd.Failure = ""
+				vd.Recovered = fmt.Sprintf("ESP crossed the NAT both ways again on new SAs from %s frame %d", side, frame)
+				if !c.Two() {
+					vd.Recovered = fmt.Sprintf("ESP flowed both ways again on new SAs from frame %d", frame)
+				}
+			}
 		}
 	}
 	raw, udp, tcp, ah := v.ESPCounts()
@@ -234,6 +246,9 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 			b.WriteString(".")
 		}
 	}
+	if vd.Outage != "" {
+		b.WriteString(" It failed for a while: " + strings.TrimSuffix(vd.Outage, ".") + "; then it recovered: " + vd.Recovered + ".")
+	}
 	return b.String()
 }
 
@@ -316,4 +331,63 @@ func (v *TunnelView) espLost() int {
 func symptom(id string) bool {
 	r := Lookup(id)
 	return r != nil && r.Meta().Symptom
+}
+
+// recoverable lists the rules whose failure a tunnel can recover from
+// without a new negotiation: data-plane losses, which end when the NAT
+// mapping or the SAs are renewed.
+var recoverable = map[string]bool{"VP201": true, "VP204": true, "VP305": true, "VP308": true}
+
+// espRecovered reports whether the tunnel carried ESP in both directions
+// on SAs that began after the last SA that lost packets ended, and lost
+// none of them: the data path works again. It returns the first frame of
+// the later of the two directions' new SAs, in the capture that shows it.
+func espRecovered(c *Context, v *TunnelView) (frame int, side flows.Side, ok bool) {
+	var lostEnd time.Time
+	for s, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, sa := range t.ESPSAs {
+			if sa.Fate.Dropped == 0 {
+				continue
+			}
+			end := sa.Last
+			if s == int(flows.SideOutside) && c.Two() {
+				end = c.Correlation.ToInside(end)
+			}
+			if end.After(lostEnd) {
+				lostEnd = end
+			}
+		}
+	}
+	if lostEnd.IsZero() {
+		return 0, 0, false
+	}
+	side = flows.SideInside
+	t := v.Sides[side]
+	if t == nil {
+		side, t = flows.SideOutside, v.Sides[flows.SideOutside]
+	}
+	var first [2]*flows.ESPSA
+	for _, sa := range t.ESPSAs {
+		start := sa.First
+		if side == flows.SideOutside && c.Two() {
+			start = c.Correlation.ToInside(start)
+		}
+		if !start.After(lostEnd) || sa.Fate.Dropped > 0 || sa.Packets() == 0 {
+			continue
+		}
+		d := 0
+		if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {
+			d = 1
+		}
+		if first[d] == nil || sa.First.Before(first[d].First) {
+			first[d] = sa
+		}
+	}
+	if first[0] == nil || first[1] == nil {
+		return 0, 0, false
+	}
+	return max(first[0].Frames.First(), first[1].Frames.First()), side, true
 }

@@ -235,9 +235,14 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 			msg += "; the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back"
 		}
 	}
+	group := 0
+	if tunnelID == 0 && len(present) > 0 {
+		group = c.GroupOf(present[0])
+	}
 	return Finding{
 		Confidence: conf,
 		Tunnel:     tunnelID,
+		Group:      group,
 		Subject:    fmt.Sprintf("esp %s -> %s", src, dst),
 		Message:    msg,
 		Evidence:   c.Evidence(side, frames...),

@@ -85,6 +85,9 @@ type rawESPGroup struct {
 	public  netip.Addr // invalid with one capture
 	hosts   []netip.Addr
 	frames  []int // inside: the first raw ESP frames of each host
+	// blocked are hosts whose raw ESP to the gateway never left the NAT
+	// (two captures), with the SA that shows it.
+	blocked []*flows.ESPSA
 	// problems are VP205's findings for the group.
 	problems []Finding
 }
@@ -97,6 +100,7 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 	type key struct{ gw, pub netip.Addr }
 	idx := map[key]*rawESPGroup{}
 	var groups []*rawESPGroup
+	var blocked []*flows.ESPSA
 	for _, sa := range in.SAs {
 		if sa.AH || sa.Raw == 0 {
 			continue
@@ -114,6 +118,9 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 		if c.Two() {
 			pub = rawESPPublic(v, sa, host)
 			if !pub.IsValid() {
+				if sa.Src == host && sa.Fate.Forwarded == 0 && sa.Fate.Dropped > 0 {
+					blocked = append(blocked, sa)
+				}
 				continue
 			}
 		} else if !dpPrivate(host) || dpPrivate(gw) {
@@ -130,6 +137,31 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 			g.hosts = append(g.hosts, host)
 			g.frames = append(g.frames, sa.Frames.First())
 		}
+	}
+	// A host whose raw ESP to a gateway never left the NAT shares the
+	// NAT's one outside address for that gateway, when there is one: ESP
+	// has no ports, so the NAT could not map it apart (Linux conntrack
+	// refuses the second entry).
+	for _, sa := range blocked {
+		var only *rawESPGroup
+		for _, g := range groups {
+			if g.gateway != sa.Dst {
+				continue
+			}
+			if only != nil {
+				only = nil
+				break
+			}
+			only = g
+		}
+		if only == nil {
+			continue
+		}
+		if !slices.Contains(only.hosts, sa.Src) {
+			only.hosts = append(only.hosts, sa.Src)
+			only.frames = append(only.frames, sa.Frames.First())
+		}
+		only.blocked = append(only.blocked, sa)
 	}
 	out := groups[:0]
 	for _, g := range groups {
@@ -249,6 +281,12 @@ func rawESPProblems(v *dpView, g *rawESPGroup) []Finding {
 func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
 	c := v.c
 	in := c.Captures[flows.SideInside]
+	// Without any IKE of the group's hosts in the capture, nothing says
+	// when a host's SAs were made: whether a host "had a tunnel" cannot
+	// be asked, and the SPIs themselves must tell.
+	noIKE := len(creations) == 0 && len(midstream) == 0
+	// foreignOwner is the SA of the host the SPI very likely belongs to.
+	var foreignOwner *flows.ESPSA
 	arrival := c.Correlation.ToInside(x.First)
 	owner, ownerOK := rawESPOwner(creations, arrival)
 	var problems []string
@@ -281,6 +319,14 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		hadTunnel := midstream[h] || slices.ContainsFunc(creations, func(ca espChildAt) bool {
 			return ca.host == h && !ca.t.After(sa.First.Add(espDeliveryTolerance))
 		})
+		if noIKE {
+			if p, owner, ok := rawESPForeignSPI(v, g, sa); ok {
+				problems = append(problems, p)
+				insideFrames = append(insideFrames, rawESPBlockedFrames(g)...)
+				foreignOwner = owner
+			}
+			continue
+		}
 		if !hadTunnel && sa.First.Sub(in.Capture.First) >= espOwnerWindow {
 			problems = append(problems, fmt.Sprintf("%s had no IKE SA with %s when it received it", h, g.gateway))
 			conf = High
@@ -301,6 +347,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	}
 	msg += ": " + strings.Join(problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
 		dpJoinAddrs(dpSorted(g.hosts)), g.public, g.gateway)
+	msg += rawESPBlockedWords(g)
 	tunnel := 0
 	if ownerOK {
 		tunnel = v.tunnelID(flows.SideInside, owner.tun.ID)
@@ -308,9 +355,20 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		tunnel = v.tunnelID(flows.SideInside, delivered[0].Tunnel)
 	}
 	ev := append(c.Evidence(flows.SideInside, insideFrames...), c.Evidence(flows.SideOutside, outsideFrames...)...)
+	group := 0
+	switch {
+	case tunnel != 0:
+	case foreignOwner != nil:
+		// The finding explains the silent host's failure, not the
+		// receiving host's: its own SAs work.
+		group = c.GroupOf(foreignOwner)
+	case len(delivered) > 0:
+		group = c.GroupOf(delivered[0])
+	}
 	return Finding{
 		Confidence: conf,
 		Tunnel:     tunnel,
+		Group:      group,
 		Subject:    fmt.Sprintf("esp %s -> %s spi %s", g.gateway, g.public, spiHex(x.SPI)),
 		Message:    msg,
 		Evidence:   ev,
@@ -338,4 +396,73 @@ func rawESPOwner(creations []espChildAt, arrival time.Time) (espChildAt, bool) {
 		}
 	}
 	return latest, true
+}
+
+// rawESPForeignSPI says why an inbound SPI delivered to a host, with no
+// IKE in the capture to tell whose it is, belongs to another host: the
+// host receives more inbound SPIs from the gateway than it sends outbound
+// ones, this one is not the first it received, and a host of the group
+// whose ESP never left the NAT received nothing at all.
+func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flows.ESPSA, bool) {
+	h := sa.Dst
+	var ins, outs []*flows.ESPSA
+	for _, x := range v.between(flows.SideInside, g.gateway, h) {
+		if !x.AH && x.Raw > 0 {
+			ins = append(ins, x)
+		}
+	}
+	for _, x := range v.between(flows.SideInside, h, g.gateway) {
+		if !x.AH && x.Raw > 0 {
+			outs = append(outs, x)
+		}
+	}
+	if len(ins) <= len(outs) || len(g.blocked) == 0 {
+		return "", nil, false
+	}
+	slices.SortStableFunc(ins, func(a, b *flows.ESPSA) int { return a.First.Compare(b.First) })
+	if ins[0] == sa {
+		return "", nil, false
+	}
+	var silent []netip.Addr
+	var owner *flows.ESPSA
+	for _, b := range g.blocked {
+		if len(v.between(flows.SideInside, g.gateway, b.Src)) == 0 {
+			silent = append(silent, b.Src)
+			owner = b
+		}
+	}
+	if len(silent) == 0 {
+		return "", nil, false
+	}
+	if len(silent) > 1 {
+		owner = nil
+	}
+	var outSPIs []string
+	for _, x := range outs {
+		outSPIs = append(outSPIs, spiHex(x.SPI))
+	}
+	return fmt.Sprintf("%s already receives SPI %s and sends on %s only, so a further inbound SPI is another host's; %s, which sends raw ESP to %s too, received nothing",
+		h, spiHex(ins[0].SPI), dpPlural(len(outs), "SPI")+" ("+strings.Join(outSPIs, ", ")+")", dpJoinAddrs(silent), g.gateway), owner, true
+}
+
+// rawESPBlockedFrames returns the first frames of the group's hosts whose
+// ESP never left the NAT.
+func rawESPBlockedFrames(g *rawESPGroup) []int {
+	var out []int
+	for _, b := range g.blocked {
+		out = append(out, dpFirst(b.Frames.List(), 3)...)
+	}
+	return out
+}
+
+// rawESPBlockedWords says which hosts' raw ESP never left the NAT.
+func rawESPBlockedWords(g *rawESPGroup) string {
+	var parts []string
+	for _, b := range g.blocked {
+		parts = append(parts, fmt.Sprintf("none of %s's %s on SPI %s left the NAT", b.Src, dpPlural(b.Packets(), "raw ESP packet"), spiHex(b.SPI)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, ", ") + ": the NAT keeps one protocol-50 mapping per gateway, and it belongs to the first host"
 }

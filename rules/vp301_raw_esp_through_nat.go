@@ -68,6 +68,59 @@ func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 		}
 		report(r.finding(c, v, n, raw))
 	}
+	for _, g := range c.Groups {
+		if f, ok := r.groupFinding(c, g); ok {
+			report(f)
+		}
+	}
+}
+
+// groupFinding reports raw ESP without a tunnel in the capture that a NAT
+// translated, or that a private host sends to a public peer: the
+// negotiation is not there to say why NAT-T is not used, but the ESP
+// shows that it is not.
+func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bool) {
+	if !g.NAT.Present() {
+		return Finding{}, false
+	}
+	var raw [2]int
+	var spis []string
+	var frames [2][]int
+	for s, sas := range g.SAs {
+		for _, sa := range sas {
+			if sa.AH || sa.Raw == 0 {
+				continue
+			}
+			raw[s] += sa.Raw
+			if !slices.Contains(spis, ntSPI(sa.SPI)) {
+				spis = append(spis, ntSPI(sa.SPI))
+			}
+			frames[s] = append(frames[s], dpFirst(sa.Frames.List(), 2)...)
+		}
+	}
+	side := flows.SideInside
+	if raw[side] == 0 {
+		side = flows.SideOutside
+	}
+	if raw[side] == 0 {
+		return Finding{}, false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "a NAT sits in front of %s (%s); the %s between it and %s travel as raw IP protocol 50 (SPI %s), not inside UDP 4500, so no NAT traversal is in use (the negotiation is not in the capture)",
+		g.Host[side], g.NAT.Peers[flows.RoleInitiator].Reason, ntPlural(raw[side], "ESP packet"), g.Peer[side], strings.Join(spis, ", "))
+	conf := High
+	if g.NAT.Certainty != flows.NATProven {
+		conf = Medium
+	} else {
+		b.WriteString(": the NAT forwards it only through IPsec Passthrough, which keeps one protocol-50 mapping per gateway for one inside host at a time")
+	}
+	return Finding{
+		Confidence: conf,
+		Group:      g.ID,
+		Subject:    fmt.Sprintf("esp %s <-> %s", g.Host[side], g.Peer[side]),
+		Message:    b.String(),
+		Evidence:   ntEvidence(c, frames[flows.SideInside], frames[flows.SideOutside]),
+	}, true
 }
 
 func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Finding {

@@ -148,6 +148,12 @@ func ntFindSplit(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duratio
 					ntOtherTunnelUses(a, t, esp.ep) {
 					continue
 				}
+				// A port that carried both IKE and ESP is no split: after a
+				// NAT rebinding the peer's whole traffic moves from one
+				// mapping to the next (VP110, VP308), each carrying both.
+				if ntSumFrom(t, role, ike.ep, flows.PathESPInUDP).packets > 0 || ntSumFrom(t, role, esp.ep, flows.PathIKEMarker).packets > 0 {
+					continue
+				}
 				sp := &ntSplit{side: s, t: t, role: role, ike: ike, esp: esp,
 					ikeFr: ntSumFrom(t, role, ike.ep, flows.PathIKEMarker).frames,
 					espFr: ntSumFrom(t, role, esp.ep, flows.PathESPInUDP).frames}
