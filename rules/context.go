@@ -20,7 +20,7 @@ type Context struct {
 	// Groups are the ESP and AH SAs that belong to no tunnel, grouped by
 	// the pair of peers, joined across the captures.
 	Groups []*flows.ESPGroup
-	Config   *Config
+	Config *Config
 }
 
 // TunnelView is one tunnel as the report shows it: the same IKE SA as seen
