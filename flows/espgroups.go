@@ -203,7 +203,7 @@ func (g *ESPGroup) assessNAT() NATAssessment {
 		if !h.IsValid() {
 			h, peer = ho, g.Peer[SideOutside]
 		}
-		if IsPrivate(h) && isPublic(peer) {
+		if behindNATRange(h) && isPublic(peer) {
 			p.Behind, p.Basis = NATYes, []NATBasis{BasisPrivateAddress}
 			p.Reason = "its address " + h.String() + " is private and its peer's " + peer.String() + " public, so a NAT translates between them"
 			a.Position, a.Certainty = NATHost, NATInferred

@@ -438,17 +438,29 @@ func (ev *natEvidence) byAddressRange(a *NATAssessment) (NATPosition, NATCertain
 		p.Reason = fmt.Sprintf("its address %s is private and the %s's %s public, so a NAT translates between them", self, (1 - r).String(), peer)
 	}
 	switch {
-	case IsPrivate(ini) && isPublic(resp) && a.Peers[RoleInitiator].Behind != NATNo:
+	case behindNATRange(ini) && isPublic(resp) && a.Peers[RoleInitiator].Behind != NATNo:
 		mark(RoleInitiator, ini, resp)
 		return NATInitiator, NATInferred
-	case IsPrivate(resp) && isPublic(ini) && a.Peers[RoleResponder].Behind != NATNo:
+	case behindNATRange(resp) && isPublic(ini) && a.Peers[RoleResponder].Behind != NATNo:
 		mark(RoleResponder, resp, ini)
 		return NATResponder, NATInferred
 	}
 	return NATUnknown, NATGuess
 }
 
-func isPublic(a netip.Addr) bool { return a.IsGlobalUnicast() && !IsPrivate(a) }
+// isPublic reports whether an address is global unicast, not private, and
+// not in IPv6's reserved ::/8 (IPv4-compatible addresses such as ::2).
+func isPublic(a netip.Addr) bool {
+	return a.IsGlobalUnicast() && !IsPrivate(a) && !reserved6.Contains(a)
+}
+
+var reserved6 = netip.MustParsePrefix("::/8")
+
+// behindNATRange reports whether an address is one a NAT translates to
+// reach the internet: RFC 1918, ULA, RFC 6598. Loopback and link-local
+// addresses never cross a NAT: a capture showing them talk to a public
+// address was made up or taken on a test bench.
+func behindNATRange(a netip.Addr) bool { return a.IsPrivate() || CGNAT.Contains(a) }
 
 // reason says, in one sentence-part, how the position is known.
 func (a *NATAssessment) reason(version uint8) string {
