@@ -145,6 +145,14 @@ type Tunnel struct {
 	StateEvidence []int
 	StateReason   string
 
+	// RetriedAs is the ID of the tunnel that retried this negotiation
+	// after the responder answered RetryRefusal (INVALID_KE_PAYLOAD or
+	// COOKIE) at RetryRefusalFrame; RetryOf the ID of the tunnel this one
+	// retries (linkRetries).
+	RetriedAs, RetryOf int
+	RetryRefusal       decode.NotifyType
+	RetryRefusalFrame  int
+
 	// established, when the tunnel became established.
 	established      bool
 	establishedAt    time.Time

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -36,6 +37,10 @@ type Verdict struct {
 	Failure   string `json:"failure,omitempty"`
 	Outage    string `json:"outage,omitempty"`
 	Recovered string `json:"recovered,omitempty"`
+	// RetriedAs is the tunnel that retried this negotiation after the
+	// responder sent it back (INVALID_KE_PAYLOAD, COOKIE): its verdict is
+	// this one's.
+	RetriedAs int `json:"retried_as,omitempty"`
 	// Summary is one plain sentence a customer can read.
 	Summary string `json:"summary"`
 }
@@ -105,6 +110,9 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	out := make([]Verdict, 0, len(c.Tunnels)+len(c.Sessions))
 	for _, v := range c.Tunnels {
 		out = append(out, verdict(c, v, findings))
+	}
+	for i, v := range c.Tunnels {
+		retriedAs(c, v, out, &out[i])
 	}
 	out = append(out, SessionVerdicts(c)...)
 	for _, g := range c.Groups {
@@ -178,12 +186,12 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	case vd.NATTNegotiated && natPresent:
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
-	case natPresent && initiatorAnnouncedNATT(v) && !responderSpoke(v):
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "no ESP was captured and the responder never answered beyond refusing the negotiation, but the initiator announced NAT traversal, so once the NAT is detected its ESP goes inside UDP 4500"
 	case natPresent && !responderSpoke(v):
 		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "no ESP was captured and the responder never answered beyond refusing the negotiation, so whether the peers would agree on NAT traversal cannot be told"
+		vd.Reason = "no ESP was captured and " + responderSilence(v) + ", so whether the peers would agree on NAT traversal cannot be told"
+		if initiatorAnnouncedNATT(v) {
+			vd.Reason += " (the initiator offered it: if the responder accepts, ESP goes inside UDP 4500 and needs no Passthrough)"
+		}
 	case natPresent:
 		vd.DependsOnPassthrough = DependsYes
 		vd.Reason = "no ESP was captured, but a NAT sits between the peers and they did not negotiate NAT-T, so their ESP would travel raw and need Passthrough"
@@ -291,6 +299,13 @@ func responderSpoke(v *TunnelView) bool {
 				refusals[n.Frame] = true
 			}
 		}
+		// A COOKIE request sends the initiator back before NAT
+		// detection too (RFC 7296 §2.6).
+		for _, n := range t.StatusNotifies {
+			if n.From == flows.RoleResponder && n.Type == decode.NotifyTypeCookie {
+				refusals[n.Frame] = true
+			}
+		}
 		for _, e := range t.Exchanges {
 			frames := e.ResponseFrames
 			if e.From == flows.RoleResponder {
@@ -309,6 +324,22 @@ func responderSpoke(v *TunnelView) bool {
 		}
 	}
 	return false
+}
+
+// responderSilence says how far the responder got: not at all in the
+// captures, or only as far as refusing or sending the initiator back.
+func responderSilence(v *TunnelView) string {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, e := range t.Exchanges {
+			if e.From == flows.RoleInitiator && e.ResponseFrames.Count() > 0 || e.From == flows.RoleResponder && e.RequestFrames.Count() > 0 {
+				return "the responder only refused the negotiation or asked the initiator to start over (no NAT detection yet)"
+			}
+		}
+	}
+	return "no answer from the responder is in the capture"
 }
 
 // espLost counts the tunnel's ESP packets that one capture saw and the
@@ -390,4 +421,40 @@ func espRecovered(c *Context, v *TunnelView) (frame int, side flows.Side, ok boo
 		return 0, 0, false
 	}
 	return max(first[0].Frames.First(), first[1].Frames.First()), side, true
+}
+
+// retriedAs makes the verdict of a negotiation the responder sent back
+// (INVALID_KE_PAYLOAD, COOKIE) and the initiator retried under new SPIs
+// that of its retry: the refusal was a step of one negotiation, not its
+// outcome, and what the retry shows decides whether it depends on
+// Passthrough and works. tunnels holds the tunnels' verdicts, in view
+// order.
+func retriedAs(c *Context, v *TunnelView, tunnels []Verdict, vd *Verdict) {
+	for s, t := range v.Sides {
+		if t == nil || t.RetriedAs == 0 {
+			continue
+		}
+		a := c.Capture(flows.Side(s))
+		if a == nil || t.RetriedAs > len(a.Tunnels) {
+			continue
+		}
+		retry := c.ViewOf(flows.Side(s), a.Tunnels[t.RetriedAs-1])
+		if retry == nil || retry.ID-1 >= len(tunnels) {
+			continue
+		}
+		rv := &tunnels[retry.ID-1]
+		where := ""
+		if c.Two() {
+			where = flows.Side(s).String() + " "
+		}
+		vd.RetriedAs = retry.ID
+		vd.NATTNegotiated = rv.NATTNegotiated
+		vd.Encapsulation = rv.Encapsulation
+		vd.DependsOnPassthrough = rv.DependsOnPassthrough
+		vd.Reason = fmt.Sprintf("its retry, tunnel %d, decides: %s", retry.ID, rv.Reason)
+		vd.Works, vd.Failure = rv.Works, rv.Failure
+		vd.Summary = fmt.Sprintf("Tunnel %d was sent back with %s (%sframe %d) and retried as tunnel %d from the same address and port; see tunnel %d, whose outcome is this negotiation's.",
+			v.ID, t.RetryRefusal.Name(2), where, t.RetryRefusalFrame, retry.ID, retry.ID)
+		return
+	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -53,10 +54,6 @@ func (ikeSAInitRetry) Meta() Meta {
 		},
 	}
 }
-
-// vp103RetryWindow is how soon after the notify a new IKE_SA_INIT from the
-// same initiator counts as its retry: implementations retry at once.
-const vp103RetryWindow = 10 * time.Second
 
 // vp103Group gathers the retries one responder asked for with one notify
 // type: a responder that answers every connection with a COOKIE gives one
@@ -145,25 +142,37 @@ func (r ikeSAInitRetry) Check(c *Context, report func(Finding)) {
 func (ikeSAInitRetry) retry(c *Context, side flows.Side, t *flows.Tunnel, n flows.NotifySeen) (*flows.Tunnel, int) {
 	var at time.Time
 	for _, e := range t.Exchanges {
-		if e.Type == decode.ExchangeTypeIKESAInit && e.ResponseFrames.Last() == n.Frame {
+		if e.Type == decode.ExchangeTypeIKESAInit && slices.Contains(e.ResponseFrames.List(), n.Frame) {
 			at = e.Last
-		}
-	}
-	for _, e := range t.Exchanges {
-		if e.Type == decode.ExchangeTypeIKESAInit && e.RequestFrames.First() > n.Frame {
-			return t, e.RequestFrames.First()
 		}
 	}
 	if at.IsZero() {
 		return nil, 0
 	}
-	for _, u := range c.Capture(side).Tunnels {
-		if u == t || u.Version != 2 || u.InitiatorFirst.Addr() != t.InitiatorFirst.Addr() || u.ResponderFirst.Addr() != t.ResponderFirst.Addr() {
-			continue
-		}
-		if d := u.First.Sub(at); d >= 0 && d <= vp103RetryWindow && u.Frames.First() > n.Frame {
-			return u, u.Frames.First()
+	// Time, not frame order, says what came after: merged captures list
+	// packets out of order.
+	for _, e := range t.Exchanges {
+		if e.Type == decode.ExchangeTypeIKESAInit && e.From == flows.RoleInitiator && e.First.After(at) {
+			return t, e.RequestFrames.First()
 		}
 	}
+	a := c.Capture(side)
+	if t.RetriedAs > 0 && t.RetriedAs <= len(a.Tunnels) && t.RetryRefusal == n.Type {
+		u := a.Tunnels[t.RetriedAs-1]
+		return u, firstInitFrame(u)
+	}
 	return nil, 0
+}
+
+// firstInitFrame returns the frame of a tunnel's first IKE_SA_INIT
+// request.
+func firstInitFrame(t *flows.Tunnel) int {
+	frame := 0
+	var first time.Time
+	for _, e := range t.Exchanges {
+		if e.Type == decode.ExchangeTypeIKESAInit && e.From == flows.RoleInitiator && (first.IsZero() || e.First.Before(first)) {
+			first, frame = e.First, e.RequestFrames.First()
+		}
+	}
+	return frame
 }

@@ -220,8 +220,10 @@ func ikeOverTCP(w *world) *story {
 	tcpPub := w.mapped(protoTCP, f.conn.Client)
 	// Both attempts run between the same addresses: the initiator SPI
 	// tells them apart.
+	// The UDP attempt was never answered: the capture cannot tell how
+	// the peers would have carried ESP over UDP.
 	vu := Verdict{Tunnel: tunnelName("IKEv2", a, gw), SPIi: fmt.Sprintf("%016x", u.spii), NAT: "initiator", NATT: "no",
-		Encapsulation: "none", Passthrough: "no",
+		Encapsulation: "none", Passthrough: "unknown",
 		Failure:   "UDP is blocked beyond the NAT: IKE_SA_INIT on UDP 500 is never answered",
 		Catalogue: []string{"NT03"}}
 	vt := Verdict{Tunnel: tunnelName("IKEv2", a, gw), SPIi: fmt.Sprintf("%016x", s.spii), NAT: "initiator", NATT: "yes",

@@ -58,7 +58,10 @@ func ikeNoProposalChosen(w *world) *story {
 	w.dns(a, dns, "www.example.com", addrWeb)
 	w.https(a, web, "www.example.com")
 
-	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "no",
+	// The gateway refused before NAT detection: whether the peers would
+	// agree on NAT traversal, and so whether ESP would need Passthrough,
+	// cannot be told.
+	v := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "unknown",
 		Failure: "the gateway accepts none of the client's IKE proposals and answers NO_PROPOSAL_CHOSEN"}
 	return &story{
 		summary: `A client with an old configuration (IKE proposal AES-CBC-128, HMAC-SHA1,

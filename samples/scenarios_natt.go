@@ -256,7 +256,9 @@ func ikeALGRewrite(w *world) *story {
 	va := Verdict{Tunnel: tunnelName("IKEv2", a, gw), NAT: "initiator", NATT: "yes", Encapsulation: "none", Passthrough: "no",
 		Failure:   "the NAT's IKE ALG rewrote the initiator SPI: NAT-D hashes and AUTH no longer match and the gateway ignores IKE_AUTH",
 		Catalogue: []string{"NT15", "NT16"}}
-	vb := Verdict{Tunnel: tunnelName("IKEv2", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "no",
+	// Client B's IKE_SA_INIT never got an answer: how its ESP would
+	// travel cannot be told.
+	vb := Verdict{Tunnel: tunnelName("IKEv2", b, gw), NAT: "initiator", NATT: "no", Encapsulation: "none", Passthrough: "unknown",
 		Failure:   "IKE_SA_INIT from port 500 dropped: the ALG keeps port 500 static and client A holds it towards this gateway",
 		Catalogue: []string{"NT13"}}
 	return &story{
