@@ -53,9 +53,14 @@ func (f FailOn) String() string {
 	return f.Severity.String()
 }
 
-// Fails reports whether a finding of severity s is at or above the
-// threshold.
-func (f FailOn) Fails(s rules.Severity) bool { return !f.None && s >= f.Severity }
+// Fails reports whether a finding fails the check: its severity is at or
+// above the threshold and its confidence is medium or high. A
+// low-confidence finding is a guess the captures could not confirm (a
+// refusal the peers recovered from, a single capture's view): it is
+// reported, but never fails a run on its own.
+func (f FailOn) Fails(fd rules.Finding) bool {
+	return !f.None && fd.Severity >= f.Severity && fd.Confidence >= rules.Medium
+}
 
 // SeverityCounts counts findings by severity.
 type SeverityCounts struct {
@@ -246,7 +251,7 @@ func (c *Check) finish(failOn FailOn) {
 			continue
 		}
 		c.Counts.add(f.Severity)
-		if failOn.Fails(f.Severity) {
+		if failOn.Fails(f.Finding) {
 			c.Failing++
 		}
 	}

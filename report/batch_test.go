@@ -136,8 +136,11 @@ func TestParseFailOn(t *testing.T) {
 				for _, f := range tc.fails {
 					want = want || f == s
 				}
-				if got := fo.Fails(s); got != want {
+				if got := fo.Fails(rules.Finding{Severity: s, Confidence: rules.High}); got != want {
 					t.Errorf("ParseFailOn(%q).Fails(%s) = %v, want %v", tc.in, s, got, want)
+				}
+				if fo.Fails(rules.Finding{Severity: s, Confidence: rules.Low}) {
+					t.Errorf("ParseFailOn(%q) fails a low-confidence %s finding", tc.in, s)
 				}
 			}
 		})

@@ -113,7 +113,7 @@ func junitSuite(b *Batch, c *Check) JUnitTestSuite {
 			if f.RuleID != m.ID {
 				continue
 			}
-			if !f.Baselined && b.failOn.Fails(f.Severity) {
+			if !f.Baselined && b.failOn.Fails(f.Finding) {
 				failing = append(failing, f)
 			} else {
 				other = append(other, f)

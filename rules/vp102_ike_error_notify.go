@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -142,8 +143,15 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			// SA that completed makes this refusal history, not the reason
 			// the tunnel fails.
 			if recovered, at := recoveredAfter(v, g.frames); recovered {
+				// History, not the reason the tunnel fails: milder, and
+				// never the verdict's failure even if configured up.
 				f.Confidence = Low
-				f.Message += fmt.Sprintf("; the negotiation was retried and completed afterwards (frame %d), so this refusal did not keep the tunnel down", at)
+				f.Milder = true
+				f.Message += fmt.Sprintf("; the negotiation went on and completed afterwards (frame %d), so this refusal did not keep the tunnel down", at)
+				if stall, side, frame := stallAfter(v, g.frames); stall != "" {
+					f.Message += "; " + stall
+					f.Evidence = append(f.Evidence, c.Evidence(side, frame)...)
+				}
 			}
 			if rem := notifyRemedy(t.Version, k.typ); rem != "" {
 				f.Remedy = rem
@@ -248,4 +256,38 @@ func recoveredAfter(v *TunnelView, frames [2][]int) (bool, int) {
 		}
 	}
 	return false, 0
+}
+
+// stallAfter says how long the negotiation stood still after a refusal:
+// the tunnel's longest silence, when it began at the refusal (an
+// unauthenticated notify that the other peer ignores leaves both waiting
+// for a retransmission).
+func stallAfter(v *TunnelView, frames [2][]int) (string, flows.Side, int) {
+	for side, fs := range frames {
+		t := v.Sides[side]
+		if t == nil || len(fs) == 0 || t.LargestGap < time.Second || !slices.Contains(fs, t.GapBefore) {
+			continue
+		}
+		return fmt.Sprintf("it cost a %.1f s stall: nothing moved between the refusal (frame %d) and frame %d, %s",
+			t.LargestGap.Seconds(), t.GapBefore, t.GapAfter, resumedBy(t, t.GapAfter)), flows.Side(side), t.GapAfter
+	}
+	return "", 0, 0
+}
+
+// resumedBy says what the message at a frame was: a retransmission that
+// ended the wait, or the next message.
+func resumedBy(t *flows.Tunnel, frame int) string {
+	for _, e := range t.Exchanges {
+		for _, fr := range [2]*flows.Frames{&e.RequestFrames, &e.ResponseFrames} {
+			list := fr.List()
+			if i := slices.Index(list, frame); i > 0 {
+				who := e.From
+				if fr == &e.ResponseFrames {
+					who = 1 - e.From
+				}
+				return fmt.Sprintf("where the %s retransmitted its %s message", who, e.Type)
+			}
+		}
+	}
+	return "the next message of the negotiation"
 }

@@ -106,7 +106,10 @@ func TestVP102Recovered(t *testing.T) {
 	if f.Confidence != Low {
 		t.Errorf("confidence %s, want low: the negotiation recovered", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the negotiation was retried and completed afterwards (frame 7)")
+	vp1Contains(t, f.Message, "the negotiation went on and completed afterwards (frame 7)")
+	if !f.Milder {
+		t.Errorf("a refusal the peers recovered from must be milder than the rule's severity")
+	}
 	f.RuleID, f.Severity = "VP102", Error
 	if vd := Verdicts(c, []Finding{f})[0]; !vd.Works {
 		t.Errorf("verdict says the tunnel fails (%s); a refusal it recovered from must not", vd.Failure)

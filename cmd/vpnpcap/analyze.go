@@ -82,17 +82,14 @@ func runAnalyze(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return exitCode(findings, *failOn)
 }
 
-// exitCode is 1 when a finding is at or above the threshold.
+// exitCode is 1 when a finding fails the threshold (report.FailOn.Fails).
 func exitCode(findings []rules.Finding, failOn string) int {
-	if failOn == "none" {
-		return exitOK
-	}
-	threshold, err := rules.ParseSeverity(failOn)
+	threshold, err := report.ParseFailOn(failOn)
 	if err != nil {
 		return exitUsage
 	}
 	for _, f := range findings {
-		if f.Severity >= threshold {
+		if threshold.Fails(f) {
 			return exitFindings
 		}
 	}
