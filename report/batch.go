@@ -162,6 +162,7 @@ type CheckTunnel struct {
 	Encapsulation        string `json:"encapsulation"`
 	State                string `json:"state"`
 	Works                bool   `json:"works"`
+	Outcome              string `json:"outcome"`
 	DependsOnPassthrough string `json:"depends_on_passthrough"`
 	Summary              string `json:"summary"`
 }
@@ -377,6 +378,7 @@ func checkTunnel(v *rules.TunnelView, vd *rules.Verdict) CheckTunnel {
 	}
 	if vd != nil {
 		ct.Works = vd.Works
+		ct.Outcome = vd.Outcome
 		ct.DependsOnPassthrough = vd.DependsOnPassthrough
 		ct.Summary = vd.Summary
 	}

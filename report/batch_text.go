@@ -94,9 +94,12 @@ func tunnelLine(tn CheckTunnel) string {
 		"ESP " + tn.Encapsulation,
 		tn.State,
 	}
-	if tn.Works {
+	switch tn.Outcome {
+	case rules.OutcomeUnknown:
+		parts = append(parts, "cannot tell whether it works")
+	case rules.OutcomeWorks:
 		parts = append(parts, "works")
-	} else {
+	default:
 		parts = append(parts, "fails")
 	}
 	if tn.DependsOnPassthrough != "" {

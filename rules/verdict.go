@@ -9,6 +9,13 @@ import (
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
+// Outcomes of a verdict.
+const (
+	OutcomeWorks   = "works"
+	OutcomeFails   = "fails"
+	OutcomeUnknown = "unknown"
+)
+
 // Passthrough dependence answers.
 const (
 	DependsYes     = "yes"
@@ -33,8 +40,14 @@ type Verdict struct {
 	// most severe finding about it. A tunnel whose data path failed and
 	// then carried ESP both ways again, with nothing lost, works: Outage
 	// says what failed and Recovered how it came back.
-	Works     bool   `json:"works"`
+	Works bool `json:"works"`
+	// Outcome is "works", "fails", or "unknown" when the captures show
+	// neither (the negotiation is cut short, the responder's answer is
+	// missing); Works is true only for "works".
+	Outcome   string `json:"outcome"`
 	Failure   string `json:"failure,omitempty"`
+	// Undecided says, for the outcome "unknown", what is missing.
+	Undecided string `json:"undecided,omitempty"`
 	Outage    string `json:"outage,omitempty"`
 	Recovered string `json:"recovered,omitempty"`
 	// RetriedAs is the tunnel that retried this negotiation after the
@@ -118,6 +131,14 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	for _, g := range c.Groups {
 		out = append(out, groupVerdict(c, g, findings))
 	}
+	for i := range out {
+		if out[i].Outcome == "" {
+			out[i].Outcome = OutcomeFails
+			if out[i].Works {
+				out[i].Outcome = OutcomeWorks
+			}
+		}
+	}
 	return out
 }
 
@@ -162,6 +183,19 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		}
 	}
 	raw, udp, tcp, ah := v.ESPCounts()
+	if vd.Works && !ntEstablished(v) && raw+udp+tcp+ah == 0 {
+		// Neither failed nor shown to work: the negotiation is cut
+		// short, or the answer that decides it is not in the capture.
+		vd.Works, vd.Outcome = false, OutcomeUnknown
+		vd.Undecided = t.StateReason
+		if t.RetryRefusal == 0 {
+			for _, st := range v.Sides {
+				if st != nil && st.State == flows.StateNegotiating {
+					vd.Undecided = st.StateReason
+				}
+			}
+		}
+	}
 	natPresent := vd.NAT == flows.NATInitiator || vd.NAT == flows.NATResponder || vd.NAT == flows.NATBoth
 	switch {
 	case ah > 0 && raw+udp+tcp == 0 && natPresent:
@@ -248,7 +282,10 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	default:
 		b.WriteString(" Whether it depends on IPsec Passthrough cannot be told: " + vd.Reason + ".")
 	}
-	if !vd.Works {
+	switch {
+	case vd.Outcome == OutcomeUnknown:
+		b.WriteString(" Whether it works cannot be told: " + strings.TrimSuffix(vd.Undecided, ".") + ".")
+	case !vd.Works:
 		b.WriteString(" It fails: " + vd.Failure)
 		if !strings.HasSuffix(vd.Failure, ".") {
 			b.WriteString(".")
@@ -452,7 +489,7 @@ func retriedAs(c *Context, v *TunnelView, tunnels []Verdict, vd *Verdict) {
 		vd.Encapsulation = rv.Encapsulation
 		vd.DependsOnPassthrough = rv.DependsOnPassthrough
 		vd.Reason = fmt.Sprintf("its retry, tunnel %d, decides: %s", retry.ID, rv.Reason)
-		vd.Works, vd.Failure = rv.Works, rv.Failure
+		vd.Works, vd.Failure, vd.Outcome, vd.Undecided = rv.Works, rv.Failure, rv.Outcome, rv.Undecided
 		vd.Summary = fmt.Sprintf("Tunnel %d was sent back with %s (%sframe %d) and retried as tunnel %d from the same address and port; see tunnel %d, whose outcome is this negotiation's.",
 			v.ID, t.RetryRefusal.Name(2), where, t.RetryRefusalFrame, retry.ID, retry.ID)
 		return

@@ -25,8 +25,10 @@ func TestVerdictPrefersCause(t *testing.T) {
 			t.Errorf("findings %v: works %v, failure %q; want the cause", ruleIDs(fs), vd.Works, vd.Failure)
 		}
 	}
-	if vd := Verdicts(c, []Finding{guess})[0]; !vd.Works {
-		t.Errorf("a low-confidence error alone made the tunnel fail: %q", vd.Failure)
+	// A lone IKE_SA_INIT request, not yet unanswered long enough to fail:
+	// a low-confidence error leaves the outcome open.
+	if vd := Verdicts(c, []Finding{guess})[0]; vd.Outcome != OutcomeUnknown || vd.Failure != "" {
+		t.Errorf("a low-confidence error alone decided the outcome: %s, %q", vd.Outcome, vd.Failure)
 	}
 }
 

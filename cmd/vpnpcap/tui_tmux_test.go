@@ -61,6 +61,20 @@ func (s *tmuxSession) waitFor(texts ...string) string {
 	}
 }
 
+// waitGone waits until the screen no longer shows text: a key that closes
+// something must take effect before the next key is sent, or a loaded
+// machine delivers Escape and the next key together as one Alt key.
+func (s *tmuxSession) waitGone(text string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Contains(s.screen(false), text) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen still shows %q", text)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // keys types keys, as tmux send-keys names them, one at a time: a
 // terminal sends an Escape followed at once by another key as one
 // Alt-modified key.
@@ -155,10 +169,12 @@ func tmuxBrowse(t *testing.T, bin string) {
 	s.keys("Space", "p", "o", "r", "t", "Space", "x")
 	s.waitFor("port x: not a port number")
 	s.keys("Escape")
+	s.waitGone("port x: not a port number")
 	// Help overlay, from the keymap.
 	s.keys("?")
 	s.waitFor("Keys (j/k scroll", "next dropped or modified packet")
 	s.keys("Escape")
+	s.waitGone("Keys (j/k scroll")
 	// Findings: jump to the first one's evidence when there is one.
 	s.keys("2")
 	scr = s.waitFor("Findings (")
