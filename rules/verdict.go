@@ -44,8 +44,8 @@ type Verdict struct {
 	// Outcome is "works", "fails", or "unknown" when the captures show
 	// neither (the negotiation is cut short, the responder's answer is
 	// missing); Works is true only for "works".
-	Outcome   string `json:"outcome"`
-	Failure   string `json:"failure,omitempty"`
+	Outcome string `json:"outcome"`
+	Failure string `json:"failure,omitempty"`
 	// Undecided says, for the outcome "unknown", what is missing.
 	Undecided string `json:"undecided,omitempty"`
 	Outage    string `json:"outage,omitempty"`
