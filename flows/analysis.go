@@ -135,6 +135,7 @@ func (t *Table) Finish(c Capture) *Analysis {
 		tun.exchangeIndex = nil
 	}
 	linkRetries(t.tunnelOrder)
+	linkRekeys(t.tunnelOrder)
 	a.Tunnels = t.tunnelOrder // already in first-seen order, IDs ascending
 	a.Flows = t.flowOrder
 	slices.SortStableFunc(a.Flows, func(x, y *Flow) int {

@@ -24,6 +24,13 @@ type IKEFragmentation struct {
 	Messages  int
 	ByRole    [2]int
 	Fragments int
+	// FragmentsByRole, LargestByRole, FramesByRole and TypesByRole say the
+	// same per sender: fragments, the longest fragmented message, the
+	// frames that completed them, and their exchange types.
+	FragmentsByRole [2]int
+	LargestByRole   [2]int
+	FramesByRole    [2]Frames
+	TypesByRole     [2][]decode.ExchangeType
 	// Frames are the frames that completed those messages, FirstFrames the
 	// frames of their first fragments.
 	Frames      Frames
@@ -87,6 +94,13 @@ func (tun *Tunnel) noteIKE(from Role, p *decode.Packet) {
 		f.Fragments += p.Fragments
 		f.Frames.Add(p.Frame)
 		f.FirstFrames.Add(p.FirstFrame)
+		f.FragmentsByRole[from] += p.Fragments
+		f.LargestByRole[from] = max(f.LargestByRole[from], int(p.IKE.Length))
+		f.FramesByRole[from].Add(p.FirstFrame)
+		f.FramesByRole[from].Add(p.Frame)
+		if !slices.Contains(f.TypesByRole[from], p.IKE.Exchange) && len(f.TypesByRole[from]) < 4 {
+			f.TypesByRole[from] = append(f.TypesByRole[from], p.IKE.Exchange)
+		}
 	}
 }
 

@@ -519,6 +519,11 @@ func (m *matcher) mapping(in, out *pending) {
 	case m.insideOnly[pi.Dst] || IsPrivate(pi.Dst) && !IsPrivate(pi.Src):
 		inside, outside = dstIn, dstOut
 		outbound = false
+	case m.mappings[mappingKey{pi.Proto, dstIn, dstOut}] != nil:
+		// Untranslated both ways (a router, not a NAT): the reply of a
+		// conversation already seen goes back through its entry.
+		inside, outside = dstIn, dstOut
+		outbound = false
 	default:
 		inside, outside = srcIn, srcOut
 	}

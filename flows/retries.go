@@ -95,3 +95,60 @@ func (t *Tunnel) firstInitRequest() (time.Time, bool) {
 	}
 	return first, !first.IsZero()
 }
+
+// rekeyWindow is how soon after an answered CREATE_CHILD_SA the first
+// message of the IKE SA it created must follow.
+const rekeyWindow = 5 * time.Second
+
+// linkRekeys ties an IKEv2 SA that the capture shows only from an
+// encrypted exchange with message ID 0 — never IKE_SA_INIT — to the
+// established IKE SA between the same endpoints whose CREATE_CHILD_SA was
+// answered just before: rekeying an IKE SA (RFC 7296 §1.3.2) creates the
+// new one inside the old, so its negotiation is the old SA's exchange,
+// not missing from the capture.
+func linkRekeys(tunnels []*Tunnel) {
+	for _, t := range tunnels {
+		if t.Version != 2 || !t.Midstream || len(t.Exchanges) == 0 {
+			continue
+		}
+		first := t.Exchanges[0]
+		for _, e := range t.Exchanges {
+			if e.First.Before(first.First) {
+				first = e
+			}
+		}
+		if first.MessageID != 0 || first.Type == decode.ExchangeTypeIKESAInit {
+			continue
+		}
+		ends := newAddrPortPair(t.InitiatorFirst, t.ResponderFirst)
+		var best *Tunnel
+		var bestFrame int
+		var bestAt time.Time
+		for _, u := range tunnels {
+			if u == t || u.Version != 2 || !u.established || u.RekeyedAs != 0 ||
+				newAddrPortPair(u.Initiator, u.Responder) != ends {
+				continue
+			}
+			for _, e := range u.Exchanges {
+				if e.Type != decode.ExchangeTypeCreateChildSA || !e.Answered || e.Last.After(first.First) || first.First.Sub(e.Last) > rekeyWindow {
+					continue
+				}
+				if best == nil || e.Last.After(bestAt) {
+					best, bestAt, bestFrame = u, e.Last, e.ResponseFrames.Last()
+				}
+			}
+		}
+		if best == nil {
+			continue
+		}
+		t.RekeyOf, t.RekeyFrame = best.ID, bestFrame
+		best.RekeyedAs = t.ID
+		t.Midstream = false
+		t.established = true
+		if t.State != StateDeleted {
+			t.State = StateEstablished
+			t.StateReason = "created by rekeying the IKE SA of tunnel " + itoa(best.ID) + " (CREATE_CHILD_SA answered at frame " + itoa(bestFrame) + ")"
+			t.StateEvidence = []int{bestFrame}
+		}
+	}
+}

@@ -152,6 +152,11 @@ type Tunnel struct {
 	RetriedAs, RetryOf int
 	RetryRefusal       decode.NotifyType
 	RetryRefusalFrame  int
+	// RekeyOf is the ID of the tunnel whose IKE SA was rekeyed into this
+	// one by the CREATE_CHILD_SA answered at RekeyFrame; RekeyedAs the ID
+	// of the tunnel that rekeyed this one (linkRekeys).
+	RekeyOf, RekeyedAs int
+	RekeyFrame         int
 
 	// established, when the tunnel became established.
 	established      bool

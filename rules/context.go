@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"cmp"
 	"net/netip"
 	"slices"
@@ -41,6 +42,10 @@ type TunnelView struct {
 	// NAT is where the NAT sits for the tunnel and how that is known,
 	// decided once when the context is built.
 	NAT flows.NATAssessment
+	// Predecessor is the tunnel whose IKE SA was rekeyed into this one
+	// (flows' RekeyOf): a rekeyed IKE SA has no IKE_SA_INIT of its own,
+	// and inherits what its predecessor's showed.
+	Predecessor *TunnelView
 }
 
 // Any returns the tunnel as seen in the inside capture if there, else as
@@ -190,12 +195,39 @@ func NewCorrelatedContext(cor *flows.Correlation, cfg *Config) *Context {
 }
 
 func (c *Context) withDefaults() *Context {
+	c.linkPredecessors()
 	if c.Config == nil {
 		c.Config = DefaultConfig()
 	}
 	c.Sessions = joinSessions(c)
 	c.Groups = flows.ESPGroups(c.Captures[0], c.Correlation)
 	return c
+}
+
+// linkPredecessors ties each view of a rekeyed IKE SA to the view of the
+// IKE SA it replaced, and gives it the NAT assessment the predecessor's
+// IKE_SA_INIT made possible (a rekeyed IKE SA has no NAT-D of its own).
+func (c *Context) linkPredecessors() {
+	for _, v := range c.Tunnels {
+		for s, t := range v.Sides {
+			if t == nil || t.RekeyOf == 0 || v.Predecessor != nil {
+				continue
+			}
+			a := c.Capture(flows.Side(s))
+			if a == nil || t.RekeyOf > len(a.Tunnels) {
+				continue
+			}
+			p := c.ViewOf(flows.Side(s), a.Tunnels[t.RekeyOf-1])
+			if p == nil || p == v {
+				continue
+			}
+			v.Predecessor = p
+			if !v.NAT.Present() && v.NAT.Certainty < p.NAT.Certainty {
+				v.NAT = p.NAT
+				v.NAT.Reason = fmt.Sprintf("as for tunnel %d, whose IKE SA this one rekeyed: %s", p.ID, p.NAT.Reason)
+			}
+		}
+	}
 }
 
 // GroupOf returns the ID of the ESP group an SA of one side's capture

@@ -64,6 +64,9 @@ type Verdict struct {
 // and floated did so on the responder's NAT detection (RFC 7296 §2.23, RFC
 // 3947 §4), which a capture seeing one direction only may not show.
 func (v *TunnelView) NATTNegotiated() bool {
+	if v.Predecessor != nil {
+		return v.Predecessor.NATTNegotiated()
+	}
 	announced, float, faked := false, false, false
 	for _, t := range v.Sides {
 		if t == nil {
@@ -252,12 +255,26 @@ func encapWords(udp, tcp int) string {
 
 func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	var b strings.Builder
+	if p := v.Predecessor; p != nil {
+		t := v.Any()
+		fmt.Fprintf(&b, "Tunnel %d replaced tunnel %d's IKE SA (0x%016x) when it was rekeyed (CREATE_CHILD_SA at frame %d). ",
+			v.ID, p.ID, p.Any().SPIi, t.RekeyFrame)
+	}
 	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
 	switch {
 	case raw+udp+tcp > 0 && raw == 0:
-		if lost := v.espLost(); lost > 0 {
+		switch lost := v.espLost(); {
+		case v.NAT.Position == flows.NATNone:
+			fmt.Fprintf(&b, "encapsulates ESP although no NAT is in the path: all %d ESP packets travelled inside %s", udp+tcp, encapWords(udp, tcp))
+			if len(v.NAT.NATDFakedRoles()) > 0 {
+				b.WriteString(", because a peer forces UDP encapsulation")
+			}
+			b.WriteString(".")
+		case !v.NAT.Present():
+			fmt.Fprintf(&b, "encapsulates ESP: all %d ESP packets travelled inside %s.", udp+tcp, encapWords(udp, tcp))
+		case lost > 0:
 			fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets travelled inside %s, though %d of them were lost at the NAT.", udp+tcp, encapWords(udp, tcp), lost)
-		} else {
+		default:
 			fmt.Fprintf(&b, "uses NAT-T: all %d ESP packets crossed the NAT inside %s.", udp+tcp, encapWords(udp, tcp))
 		}
 	case raw > 0 && udp+tcp > 0:

@@ -72,6 +72,18 @@ func (r ikeRequestUnanswered) Check(c *Context, report func(Finding)) {
 			}
 			report(r.finding(c, v, t, side, e))
 		}
+		// Requests the other capture saw and this one never did: a
+		// gateway's liveness checks that never got through the NAT.
+		o := v.Sides[otherSideOf(side)]
+		if o == nil {
+			continue
+		}
+		for _, e := range o.Exchanges {
+			if !exchangeStalled(o, e) || e.Sends.Retransmissions() < minRetx || sameExchange(t, e) != nil {
+				continue
+			}
+			report(r.finding(c, v, o, otherSideOf(side), e))
+		}
 	}
 }
 

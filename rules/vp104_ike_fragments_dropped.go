@@ -104,8 +104,9 @@ func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) 
 		u, d := &sides[up].IKEFragments, &sides[down].IKEFragments
 		lost := u.ByRole[role] - d.ByRole[role]
 		var b strings.Builder
-		fmt.Fprintf(&b, "the %s %s sent %s as IP fragments (%d fragments in all, the largest IKE message %d octets); the %s capture has them whole, the %s capture %s",
-			role, firstEndpoint(sides[up], role).Addr(), countNoun(u.ByRole[role], "IKE message"), u.Fragments, u.Largest, up, down, wholeCount(d.ByRole[role]))
+		fmt.Fprintf(&b, "the %s %s sent %s as IP fragments (%d fragments in all, the largest %d octets); the %s capture has them whole, the %s capture %s",
+			role, firstEndpoint(sides[up], role).Addr(), countNoun(u.ByRole[role], exchangeWords(u.TypesByRole[role])+" message"),
+			u.FragmentsByRole[role], u.LargestByRole[role], up, down, wholeCount(d.ByRole[role]))
 		if n := d.IncompleteByRole[role]; n > 0 {
 			fmt.Fprintf(&b, "; there %s arrived with fragments missing (%d of their fragments arrived)", countNoun(n, "datagram"), d.IncompleteFragments)
 		}
@@ -118,11 +119,20 @@ func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) 
 			fmt.Fprintf(&b, " (%s seen %s never appear %s)", countNoun(fd, "IP fragment"), up, down)
 		}
 		b.WriteString(supportClause(v))
-		ev := c.Evidence(up, append(u.FirstFrames.List(), u.Frames.List()...)...)
+		ev := c.Evidence(up, u.FramesByRole[role].List()...)
 		ev = append(ev, c.Evidence(down, append(d.IncompleteFirst.List(), d.IncompleteFrames.List()...)...)...)
 		return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev}, true
 	}
 	return Finding{}, false
+}
+
+// exchangeWords names the exchanges of some messages: "IKE_AUTH", or
+// "IKE" when they were of several kinds.
+func exchangeWords(types []decode.ExchangeType) string {
+	if len(types) == 1 {
+		return types[0].String()
+	}
+	return "IKE"
 }
 
 func wholeCount(n int) string {

@@ -56,7 +56,7 @@ func TestVP104Located(t *testing.T) {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
 	vp1Contains(t, f.Message,
-		"the initiator 10.0.0.2 sent 4 IKE messages as IP fragments (8 fragments in all, the largest IKE message 2800 octets)",
+		"the initiator 10.0.0.2 sent 4 IKE_AUTH messages as IP fragments (8 fragments in all, the largest 2800 octets)",
 		"the outside capture has none of them",
 		"4 datagrams arrived with fragments missing (4 of their fragments arrived)",
 		"(4 IP fragments seen inside never appear outside)",
