@@ -1,8 +1,8 @@
 package rules
 
 import (
-	"fmt"
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 
