@@ -27,6 +27,23 @@ func Dir(tb testing.TB) string {
 	return dir
 }
 
+// LabDir returns the directory of the lab captures: scenarios captured on
+// both sides of a real Linux NAT with real IKE daemons, each in a
+// directory with inside.pcap, outside.pcap and TRUTH.md, kept in
+// ../shared/captures/lab relative to the repository root. It skips or
+// fails as Dir does.
+func LabDir(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join(RepoRoot(), "..", "shared", "captures", "lab")
+	if _, err := os.Stat(filepath.Join(dir, "natt-ok", "TRUTH.md")); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("lab captures missing at %s: %v", dir, err)
+		}
+		tb.Skipf("lab captures not found at %s; skipping", dir)
+	}
+	return dir
+}
+
 // Files returns every capture file of the corpus (pcap, pcapng and cap
 // files; not tcpdump's .out files), as paths relative to Dir, sorted.
 func Files(tb testing.TB) []string {
@@ -65,4 +82,19 @@ func RepoRoot() string {
 		return "."
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// LabScenario returns the inside and outside captures of one lab scenario
+// of LabDir, skipping or failing the test as LabDir does when the scenario
+// is missing.
+func LabScenario(tb testing.TB, name string) (inside, outside string) {
+	tb.Helper()
+	dir := filepath.Join(LabDir(tb), name)
+	if _, err := os.Stat(filepath.Join(dir, "TRUTH.md")); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("lab scenario %s missing at %s: %v", name, dir, err)
+		}
+		tb.Skipf("lab scenario %s not found at %s; skipping", name, dir)
+	}
+	return filepath.Join(dir, "inside.pcap"), filepath.Join(dir, "outside.pcap")
 }
