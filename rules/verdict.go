@@ -110,7 +110,7 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	for _, v := range c.Tunnels {
 		out = append(out, verdict(c, v, findings))
 	}
-	return append(out, SessionVerdicts(c)...)
+	return append(out, SessionVerdicts(c, findings)...)
 }
 
 func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
