@@ -121,3 +121,22 @@ func TestPPTPSessionsLabNoHelper(t *testing.T) {
 		t.Errorf("outside: %d distinct server GRE frames attached to the calls, want the 12 the server sent", len(all))
 	}
 }
+
+// TestCorrelateLabNonIP: the lab captures hold ARP, which a NAT does not
+// translate and has no addresses to map. TRUTH.md of pptp-gre counts no
+// IPv4 packet without a counterpart either way; that of pptp-gre-nohelper
+// none inside and 21 outside (the server's 12 GRE packets, the NAT's 9
+// ICMP errors). No mapping may be made of frames without addresses.
+func TestCorrelateLabNonIP(t *testing.T) {
+	for scenario, unmatched := range map[string][2]int{"pptp-gre": {0, 0}, "pptp-gre-nohelper": {0, 21}} {
+		cor := labCorrelate(t, scenario)
+		if cor.Unmatched != unmatched {
+			t.Errorf("%s: unmatched inside/outside %v, want %v", scenario, cor.Unmatched, unmatched)
+		}
+		for _, m := range cor.Mappings {
+			if !m.Inside.Addr().IsValid() || !m.Outside.Addr().IsValid() {
+				t.Errorf("%s: mapping without addresses: %+v", scenario, m)
+			}
+		}
+	}
+}
