@@ -242,6 +242,12 @@ func pptpPassthrough(v *pptpView, sv *SessionView, nat flows.NATPosition) (strin
 	case arrived > 0 && in.GREIn == 0:
 		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports: the NAT forwarded the client's GRE out (%s) but none of the server's GRE with the call's ID (%s outside) back to the client, and left the call IDs unchanged: it shows no PPTP passthrough for this call",
 			dpPlural(out.GREOut, "packet"), dpPlural(arrived, "packet"))
+	case in.GREIn > 0 && pptpNoGRECaptured(v.c.Captures[flows.SideOutside]):
+		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports, and the server's GRE came through the NAT to the client (%s inside); the outside capture holds no GRE at all (a capture filter such as \"tcp port 1723\" leaves it out), so what the NAT did to it cannot be told",
+			dpPlural(in.GREIn, "packet"))
+	case in.GREIn > 0:
+		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports, and the server's GRE came through the NAT to the client (%s inside), though none with the call's ID shows in the outside capture",
+			dpPlural(in.GREIn, "packet"))
 	case clientX:
 		return DependsYes, "its data travels in GRE, which has no ports; " + translation + ", so it follows the control connection; no GRE from the server shows whether it forwards the call's data"
 	}

@@ -131,6 +131,15 @@ func TestPPTPVerdictPassthrough(t *testing.T) {
 		t.Errorf("translated: Translated() = %v, %v; want true, false", cx, sx)
 	}
 
+	// The outside capture was taken with a filter that left GRE out.
+	nat = dpPassthroughNAT()
+	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindGRE }
+	vd = pptpVerdictOf(t, dpPair(t, inside, nat.Translate(inside)), 1)
+	if !vd.Works {
+		t.Errorf("outside without GRE: fails: %q", vd.Summary)
+	}
+	wantVerdictText(t, "outside without GRE", vd.Reason, "the server's GRE came through the NAT to the client (10 packets inside); the outside capture holds no GRE at all")
+
 	// One capture, a private client calling a public server.
 	vd = pptpVerdictOf(t, dpSingle(t, dpPPTPInside(10, true, true)), 1)
 	wantVerdictText(t, "one capture", vd.Reason, "the client at 10.0.0.2, a private address, reaches the server at 198.51.100.9, a public one, so a NAT sits between them")
