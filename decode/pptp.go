@@ -75,6 +75,16 @@ func (t PPTPMessageType) String() string {
 	return "PPTPMessageType(" + itoa(int(t)) + ")"
 }
 
+// CallIDString formats a PPTP call ID (a control message's Call ID or Peer's
+// Call ID, an enhanced GRE key's call ID) the one way vpnpcap prints it:
+// decimal, as Wireshark and tcpdump show it, then the hex that NAT state
+// (Linux conntrack's srckey/dstkey) and vendor logs use, such as
+// "16384 (0x4000)".
+func CallIDString(id uint16) string {
+	const digits = "0123456789abcdef"
+	return itoa(int(id)) + " (0x" + string([]byte{digits[id>>12], digits[id>>8&0xf], digits[id>>4&0xf], digits[id&0xf]}) + ")"
+}
+
 // PPTP is one PPTP control message (RFC 2637 §1.4, §2): the common header
 // and the fields that identify calls. Messages arrive on a TCP connection to
 // port 1723; one segment may carry several, or part of one.

@@ -52,3 +52,21 @@ func TestPPTPMessageTypeString(t *testing.T) {
 		}
 	}
 }
+
+func TestCallIDString(t *testing.T) {
+	for _, tc := range []struct {
+		id   uint16
+		want string
+	}{
+		{0, "0 (0x0000)"},
+		{1, "1 (0x0001)"},
+		{0x4000, "16384 (0x4000)"},
+		{0x9c40, "40000 (0x9c40)"},
+		{0x311a, "12570 (0x311a)"},
+		{0xffff, "65535 (0xffff)"},
+	} {
+		if got := CallIDString(tc.id); got != tc.want {
+			t.Errorf("CallIDString(%d) = %q, want %q", tc.id, got, tc.want)
+		}
+	}
+}

@@ -213,6 +213,11 @@ func signatureOf(p *decode.Packet) (signature, bool) {
 		s.a = uint64(p.Fragment.ID)<<32 | uint64(p.Fragment.Offset)
 		s.b = uint64(p.Length)
 	case decode.KindOther:
+		if !p.Src.IsValid() {
+			// Not IP (ARP, say): nothing a NAT translates, and no
+			// addresses to map.
+			return s, false
+		}
 		if p.PayloadLen == 0 && p.PayloadHash == 0 {
 			s.a = uint64(p.IPID)<<32 | uint64(p.Proto)
 			s.b = uint64(p.Length)

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -33,21 +34,35 @@ type PPTPSession struct {
 	Client, Server netip.AddrPort
 	First, Last    time.Time
 	// ControlEstablished: Start-Control-Connection-Reply with result 1.
-	ControlEstablished bool
+	// ControlReplied: a Start-Control-Connection-Reply was seen, with
+	// ControlResult, in frame ControlReplyFrame.
+	ControlEstablished, ControlReplied bool
+	ControlResult                      uint8
+	ControlReplyFrame                  int
 	// ClientCallID is the call ID the client chose (Outgoing-Call-Request),
 	// ServerCallID the server's (Outgoing-Call-Reply), with the reply's
 	// result code (1 = connected).
 	ClientCallID, ServerCallID uint16
 	CallRequested, CallReplied bool
 	CallResult                 uint8
-	Cleared                    bool
-	Messages                   int
-	ControlFrames              Frames
+	// CallReplyFrame is the frame of the reply (Outgoing- or
+	// Incoming-Call-Reply).
+	CallReplyFrame int
+	Cleared        bool
+	Messages       int
+	ControlFrames  Frames
 	// GRE from client to server (key = server call ID) and back (key =
 	// client call ID).
 	GREOut, GREIn             int
 	GREOutFrames, GREInFrames Frames
 	GREOutSeq, GREInSeq       SeqTrack
+	// GREOutShared and GREInShared count GRE packets whose key fits this
+	// call and, as well, another call up at the same time between the same
+	// two addresses on another control connection (a call ID collision):
+	// either call's, which the capture cannot tell. They are not in GREOut
+	// and GREIn, nor in the sequence tracks.
+	GREOutShared, GREInShared             int
+	GREOutSharedFrames, GREInSharedFrames Frames
 	// GREOther counts GRE packets between the two addresses whose call ID
 	// matches neither side.
 	GREOther       int
@@ -106,27 +121,34 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	if p.GRE.Version != 1 || !p.GRE.KeyPresent {
 		return
 	}
-	// Find the session between these addresses whose call IDs fit. Search
-	// from the newest, so a new call between the same hosts wins.
+	// The sessions between these addresses whose call ID the key carries,
+	// newest first, and the newest session between them at all.
+	var fits []*PPTPSession
+	var out []bool
 	var candidate *PPTPSession
 	for i := len(t.sessions) - 1; i >= 0; i-- {
 		s := t.sessions[i]
-		out := s.Client.Addr() == p.Src && s.Server.Addr() == p.Dst
-		in := s.Server.Addr() == p.Src && s.Client.Addr() == p.Dst
-		if !out && !in {
+		toServer := s.Client.Addr() == p.Src && s.Server.Addr() == p.Dst
+		toClient := s.Server.Addr() == p.Src && s.Client.Addr() == p.Dst
+		if !toServer && !toClient {
 			continue
-		}
-		if out && s.CallReplied && p.GRE.CallID == s.ServerCallID {
-			s.addGRE(p, true)
-			return
-		}
-		if in && s.CallRequested && p.GRE.CallID == s.ClientCallID {
-			s.addGRE(p, false)
-			return
 		}
 		if candidate == nil {
 			candidate = s
 		}
+		if toServer && s.CallReplied && p.GRE.CallID == s.ServerCallID || toClient && s.CallRequested && p.GRE.CallID == s.ClientCallID {
+			fits = append(fits, s)
+			out = append(out, toServer)
+		}
+	}
+	if owners, outs := pptpOwners(fits, out); len(owners) == 1 {
+		owners[0].addGRE(p, outs[0])
+		return
+	} else if len(owners) > 1 {
+		for i, s := range owners {
+			s.addSharedGRE(p, outs[i])
+		}
+		return
 	}
 	if candidate != nil {
 		candidate.GREOther++
@@ -140,6 +162,38 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	t.OrphanGREFrames.Add(p.Frame)
 }
 
+// pptpOwners narrows the calls whose call ID a GRE packet's key carries
+// (newest first) to those it can belong to: a call already cleared yields
+// to one still up, and on one control connection a newer call replaces an
+// older one. More than one left are calls on different control
+// connections from one address with the same call ID (two clients behind a
+// NAT that did not translate call IDs): GRE has nothing else to tell them
+// apart by, so the packet is theirs together.
+func pptpOwners(fits []*PPTPSession, out []bool) ([]*PPTPSession, []bool) {
+	if len(fits) < 2 {
+		return fits, out
+	}
+	up := 0
+	for _, s := range fits {
+		if !s.Cleared {
+			up++
+		}
+	}
+	var owners []*PPTPSession
+	var outs []bool
+	for i, s := range fits {
+		if up > 0 && s.Cleared {
+			continue
+		}
+		if slices.ContainsFunc(owners, func(o *PPTPSession) bool { return o.Client == s.Client && o.Server == s.Server }) {
+			continue // an older call on a control connection with a newer one
+		}
+		owners = append(owners, s)
+		outs = append(outs, out[i])
+	}
+	return owners, outs
+}
+
 func appendUnique16(s []uint16, v uint16) []uint16 {
 	for _, x := range s {
 		if x == v {
@@ -147,6 +201,19 @@ func appendUnique16(s []uint16, v uint16) []uint16 {
 		}
 	}
 	return append(s, v)
+}
+
+func (s *PPTPSession) addSharedGRE(p *decode.Packet, out bool) {
+	if p.Time.After(s.Last) {
+		s.Last = p.Time
+	}
+	if out {
+		s.GREOutShared++
+		s.GREOutSharedFrames.Add(p.Frame)
+		return
+	}
+	s.GREInShared++
+	s.GREInSharedFrames.Add(p.Frame)
 }
 
 func (s *PPTPSession) addGRE(p *decode.Packet, out bool) {
@@ -184,7 +251,8 @@ func (t *pptpTracker) addControl(p *decode.Packet) {
 		}
 		s = &PPTPSession{ID: len(t.sessions) + 1, Client: client, Server: server, First: p.Time}
 		if prev := t.byControl[key]; prev != nil {
-			s.ControlEstablished = prev.ControlEstablished
+			s.ControlEstablished, s.ControlReplied = prev.ControlEstablished, prev.ControlReplied
+			s.ControlResult, s.ControlReplyFrame = prev.ControlResult, prev.ControlReplyFrame
 		}
 		t.sessions = append(t.sessions, s)
 		t.byControl[key] = s
@@ -198,13 +266,14 @@ func (t *pptpTracker) addControl(p *decode.Packet) {
 	switch pp.Type {
 	case pptpStartControlReply:
 		s.ControlEstablished = pp.ResultCode == 1
+		s.ControlReplied, s.ControlResult, s.ControlReplyFrame = true, pp.ResultCode, p.Frame
 	case pptpOutgoingCallRequest, pptpIncomingCallRequest:
 		s.CallRequested = true
 		s.ClientCallID = pp.CallID
 	case pptpOutgoingCallReply, pptpIncomingCallReply:
 		s.CallReplied = true
 		s.ServerCallID = pp.CallID
-		s.CallResult = pp.ResultCode
+		s.CallResult, s.CallReplyFrame = pp.ResultCode, p.Frame
 		if pp.HasPeerCall && !s.CallRequested {
 			s.CallRequested = true
 			s.ClientCallID = pp.PeerCallID

@@ -215,20 +215,29 @@ type FlowJSON struct {
 	NoOrigin  int    `json:"no_origin"`
 }
 
-// PPTPSessionJSON is one PPTP call, joined across the captures. Endpoints
-// and counts are keyed by capture role.
+// PPTPSessionJSON is one PPTP call, joined across the captures. Endpoints,
+// call IDs and counts are keyed by capture role.
 type PPTPSessionJSON struct {
 	ID                 int               `json:"id"`
 	Client             map[string]string `json:"client"`
 	Server             map[string]string `json:"server"`
 	ControlEstablished bool              `json:"control_established"`
-	ClientCallID       uint16            `json:"client_call_id"`
-	ServerCallID       uint16            `json:"server_call_id"`
-	CallResult         uint8             `json:"call_result"`
-	GREOut             map[string]int    `json:"gre_out"`
-	GREIn              map[string]int    `json:"gre_in"`
-	GREOther           map[string]int    `json:"gre_other"`
-	Verdict            *rules.Verdict    `json:"verdict,omitempty"`
+	// ClientCallID and ServerCallID are the call IDs as the client's side
+	// saw them (inside, else the only capture); ClientCallIDs and
+	// ServerCallIDs as each capture that saw the message carrying them.
+	ClientCallID           uint16            `json:"client_call_id"`
+	ServerCallID           uint16            `json:"server_call_id"`
+	ClientCallIDs          map[string]uint16 `json:"client_call_ids"`
+	ServerCallIDs          map[string]uint16 `json:"server_call_ids"`
+	ClientCallIDTranslated bool              `json:"client_call_id_translated"`
+	ServerCallIDTranslated bool              `json:"server_call_id_translated"`
+	CallResult             uint8             `json:"call_result"`
+	GREOut                 map[string]int    `json:"gre_out"`
+	GREIn                  map[string]int    `json:"gre_in"`
+	GREOutShared           map[string]int    `json:"gre_out_shared"`
+	GREInShared            map[string]int    `json:"gre_in_shared"`
+	GREOther               map[string]int    `json:"gre_other"`
+	Verdict                *rules.Verdict    `json:"verdict,omitempty"`
 }
 
 // Options say what a report includes.
@@ -396,7 +405,7 @@ func mappingJSON(m *flows.Mapping) MappingJSON {
 	}
 	for _, id := range m.IDs {
 		if m.Protocol == flows.ProtoGRE {
-			j.InboundIDs = append(j.InboundIDs, fmt.Sprint(id))
+			j.InboundIDs = append(j.InboundIDs, decode.CallIDString(uint16(id)))
 		} else {
 			j.InboundIDs = append(j.InboundIDs, SPI(id))
 		}
@@ -578,12 +587,17 @@ func sessionJSON(c *rules.Context, v *rules.SessionView, vd *rules.Verdict) PPTP
 		ControlEstablished: s.ControlEstablished,
 		ClientCallID:       s.ClientCallID,
 		ServerCallID:       s.ServerCallID,
+		ClientCallIDs:      map[string]uint16{},
+		ServerCallIDs:      map[string]uint16{},
 		CallResult:         s.CallResult,
 		GREOut:             map[string]int{},
 		GREIn:              map[string]int{},
+		GREOutShared:       map[string]int{},
+		GREInShared:        map[string]int{},
 		GREOther:           map[string]int{},
 		Verdict:            vd,
 	}
+	j.ClientCallIDTranslated, j.ServerCallIDTranslated = v.Translated()
 	for i, side := range v.Sides {
 		if side == nil {
 			continue
@@ -591,8 +605,17 @@ func sessionJSON(c *rules.Context, v *rules.SessionView, vd *rules.Verdict) PPTP
 		role := roleName(c, flows.Side(i))
 		j.Client[role] = side.Client.String()
 		j.Server[role] = side.Server.String()
+		client, server, haveClient, haveServer := v.CallIDs(flows.Side(i))
+		if haveClient {
+			j.ClientCallIDs[role] = client
+		}
+		if haveServer {
+			j.ServerCallIDs[role] = server
+		}
 		j.GREOut[role] = side.GREOut
 		j.GREIn[role] = side.GREIn
+		j.GREOutShared[role] = side.GREOutShared
+		j.GREInShared[role] = side.GREInShared
 		j.GREOther[role] = side.GREOther
 	}
 	return j

@@ -317,7 +317,7 @@ func PacketLine(p *decode.Packet) string {
 		fmt.Fprintf(&b, " v%d proto=0x%04x", g.Version, g.Protocol)
 		if g.KeyPresent {
 			if g.Version == 1 {
-				fmt.Fprintf(&b, " call=%d", g.CallID)
+				b.WriteString(" call=" + decode.CallIDString(g.CallID))
 			} else {
 				fmt.Fprintf(&b, " key=%d", g.Key)
 			}
@@ -332,10 +332,10 @@ func PacketLine(p *decode.Packet) string {
 		pp := p.PPTP
 		fmt.Fprintf(&b, " %s", pp.Type)
 		if pp.HasCallID {
-			fmt.Fprintf(&b, " call=%d", pp.CallID)
+			b.WriteString(" call=" + decode.CallIDString(pp.CallID))
 		}
 		if pp.HasPeerCall {
-			fmt.Fprintf(&b, " peer-call=%d", pp.PeerCallID)
+			b.WriteString(" peer-call=" + decode.CallIDString(pp.PeerCallID))
 		}
 		if pp.ResultCode != 0 {
 			fmt.Fprintf(&b, " result=%d", pp.ResultCode)

@@ -10,6 +10,7 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -321,7 +322,6 @@ func (t *textWriter) sessions(r *Report) {
 	t.heading("PPTP CALLS")
 	rows := make([][]string, 0, len(r.PPTP))
 	for _, s := range r.PPTP {
-		call := fmt.Sprintf("%d / %d", s.ClientCallID, s.ServerCallID)
 		state := "control refused"
 		switch {
 		case s.ControlEstablished && s.CallResult == 1:
@@ -329,9 +329,96 @@ func (t *textWriter) sessions(r *Report) {
 		case s.ControlEstablished:
 			state = fmt.Sprintf("call result %d", s.CallResult)
 		}
-		rows = append(rows, []string{fmt.Sprint(s.ID), endpoints(s.Client), endpoints(s.Server), call, state, roleCounts(s.GREOut), roleCounts(s.GREIn)})
+		rows = append(rows, []string{fmt.Sprint(s.ID), endpoints(s.Client), endpoints(s.Server),
+			roleCallIDs(s.Client, s.ClientCallIDs), roleCallIDs(s.Client, s.ServerCallIDs), state,
+			roleGRECounts(s.GREOut, s.GREOutShared), roleGRECounts(s.GREIn, s.GREInShared)})
 	}
-	t.table([]string{"#", "CLIENT", "SERVER", "CALL IDS (C/S)", "STATE", "GRE OUT", "GRE IN"}, rows)
+	t.table([]string{"#", "CLIENT", "SERVER", "CLIENT CALL ID", "SERVER CALL ID", "STATE", "GRE OUT", "GRE IN"}, rows)
+	for _, s := range r.PPTP {
+		if note := callIDNote(s); note != "" {
+			t.wrap("  ", fmt.Sprintf("%d: ", s.ID), note)
+		}
+	}
+}
+
+// roleGRECounts shows a call's GRE counts per capture role, inside first,
+// with those shared with a colliding call.
+func roleGRECounts(m, shared map[string]int) string {
+	var parts []string
+	for _, role := range []string{"capture", "inside", "outside"} {
+		n, ok := m[role]
+		if !ok {
+			continue
+		}
+		v := fmt.Sprint(n)
+		if sh := shared[role]; sh > 0 {
+			v += fmt.Sprintf(" +%d shared", sh)
+		}
+		if role != "capture" {
+			v = role[:3] + " " + v
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// roleCallIDs shows a call ID per capture role that saw the call, inside
+// first; "-" where that capture saw the call but not the message with the
+// ID.
+func roleCallIDs(sides map[string]string, ids map[string]uint16) string {
+	var parts []string
+	for _, role := range []string{"capture", "inside", "outside"} {
+		if _, ok := sides[role]; !ok {
+			continue
+		}
+		v := "-"
+		if id, ok := ids[role]; ok {
+			v = decode.CallIDString(id)
+		}
+		if role != "capture" {
+			v = role[:3] + " " + v
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// callIDNote says what the NAT did with a call's IDs, when both captures
+// saw them, and which GRE counts as shared.
+func callIDNote(s PPTPSessionJSON) string {
+	var notes []string
+	in, inOK := s.ClientCallIDs["inside"]
+	out, outOK := s.ClientCallIDs["outside"]
+	sin, sinOK := s.ServerCallIDs["inside"]
+	sout, soutOK := s.ServerCallIDs["outside"]
+	switch {
+	case s.ClientCallIDTranslated && s.ServerCallIDTranslated:
+		notes = append(notes, fmt.Sprintf("the NAT translated both call IDs: the client's %s inside is %s outside, the server's %s outside is %s inside",
+			decode.CallIDString(in), decode.CallIDString(out), decode.CallIDString(sout), decode.CallIDString(sin)))
+	case s.ClientCallIDTranslated:
+		n := fmt.Sprintf("the NAT translated the client's call ID, %s inside, %s outside (PPTP passthrough with call-ID translation)",
+			decode.CallIDString(in), decode.CallIDString(out))
+		if sinOK && soutOK {
+			n += fmt.Sprintf("; the server's, %s, is the same on both sides", decode.CallIDString(sin))
+		}
+		notes = append(notes, n)
+	case s.ServerCallIDTranslated:
+		notes = append(notes, fmt.Sprintf("the NAT translated the server's call ID, %s outside, %s inside; the client's is the same on both sides",
+			decode.CallIDString(sout), decode.CallIDString(sin)))
+	case inOK && outOK:
+		notes = append(notes, "the call IDs are the same on both sides: the NAT did not translate them")
+	}
+	for _, role := range []string{"capture", "inside", "outside"} {
+		if n := s.GREInShared[role] + s.GREOutShared[role]; n > 0 {
+			where := "in the capture"
+			if role != "capture" {
+				where = role
+			}
+			notes = append(notes, fmt.Sprintf("%s, %s fit both this call and another one up at the same time with the same call ID: shared, counted for neither alone",
+				where, plural(n, "GRE packet")))
+		}
+	}
+	return strings.Join(notes, "; ")
 }
 
 // espGroups lists the ESP without a tunnel, by pair of peers.
@@ -388,7 +475,11 @@ func (t *textWriter) mappings(r *Report) {
 		}
 		ids := ""
 		if len(m.InboundIDs) > 0 {
-			ids = strings.Join(m.InboundIDs, " ")
+			sep := " "
+			if m.Protocol == "gre" {
+				sep = ", " // a call ID prints with a space: "16384 (0x4000)"
+			}
+			ids = strings.Join(m.InboundIDs, sep)
 		}
 		rows = append(rows, []string{m.Protocol, m.Inside, out, fmt.Sprint(m.PacketsOut), fmt.Sprint(m.PacketsIn), shortTime(m.First), shortTime(m.Last), ids})
 	}

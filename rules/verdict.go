@@ -130,7 +130,7 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	for i, v := range c.Tunnels {
 		retriedAs(c, v, out, &out[i])
 	}
-	out = append(out, SessionVerdicts(c)...)
+	out = append(out, SessionVerdicts(c, findings)...)
 	for _, g := range c.Groups {
 		out = append(out, groupVerdict(c, g, findings))
 	}

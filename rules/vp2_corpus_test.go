@@ -28,7 +28,9 @@ func TestDataPlaneRulesOnCorpus(t *testing.T) {
 		// ESP of SAs negotiated before the capture (sequence numbers
 		// far above 1), no IKE.
 		"arkime/wireshark-esp.pcap": {"VP208": {1}},
-		// Real PPTP calls with control and GRE both ways: clean.
+		// Real PPTP calls, none showing a failure: control and GRE
+		// both ways (PacketLife); one LCP packet out and the capture
+		// ends (tcpdump); TCP 1723 alone, no GRE captured (nDPI).
 		"tcpdump/pptp.pcap":                      {},
 		"nDPI/pptp.pcap":                         {},
 		"PcapPlusPlus/Pcap++Test/GrePackets.cap": {},

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -70,21 +71,23 @@ func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
 			if done[s] || !pptpConnected(s) {
 				continue
 			}
-			out := s.GREOut >= min && s.GREIn == 0
-			in := s.GREIn >= min && s.GREOut == 0
+			// GRE shared with a colliding call (flows.PPTPSession) may
+			// be this call's: it does not count as none.
+			out := s.GREOut >= min && s.GREIn == 0 && s.GREInShared == 0
+			in := s.GREIn >= min && s.GREOut == 0 && s.GREOutShared == 0
 			if !out && !in {
 				continue
 			}
 			if out && pptpRival(c.Captures[side].Sessions, s) != nil {
 				// Another call here has the same client address, server
 				// and call ID: the server's GRE to either carries one
-				// key and was counted for one of them, so "none came
-				// back" is not known for this one (VP402 reports it).
+				// key, so "none came back" is not known for this one
+				// (VP402 reports it).
 				continue
 			}
 			f := pptpOneWayFinding(c, side, s, out)
 			if o := v.counterpart(side, s); o != nil {
-				pptpLocate(c, side, s, o, out, &f)
+				pptpLocate(v, side, s, o, out, &f)
 				done[o] = true
 			}
 			report(f)
@@ -100,12 +103,12 @@ func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bo
 	var msg string
 	frames := dpFirst(s.ControlFrames.List(), 6)
 	if out {
-		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %d) and none came back",
-			pptpLabel(s), dpPlural(s.GREOut, "GRE packet"), where, s.ServerCallID)
+		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %s) and none came back",
+			pptpLabel(s), dpPlural(s.GREOut, "GRE packet"), where, pptpID(s.ServerCallID))
 		frames = append(frames, dpFirst(s.GREOutFrames.List(), 3)...)
 	} else {
-		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %d) and the client sent none",
-			pptpLabel(s), dpPlural(s.GREIn, "GRE packet"), where, s.ClientCallID)
+		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %s) and the client sent none",
+			pptpLabel(s), dpPlural(s.GREIn, "GRE packet"), where, pptpID(s.ClientCallID))
 		frames = append(frames, dpFirst(s.GREInFrames.List(), 3)...)
 	}
 	if s.GREOther > 0 {
@@ -136,24 +139,22 @@ func pptpRival(sessions []*flows.PPTPSession, s *flows.PPTPSession) *flows.PPTPS
 
 // pptpLocate adds where the missing direction stops, from the other
 // capture's view o of the same call.
-func pptpLocate(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, f *Finding) {
+func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool, f *Finding) {
+	c := v.c
 	other := 1 - side
 	var msg string
 	var frames []int
-	rival := pptpRival(c.Captures[other].Sessions, o)
+	var sideFrames []int                 // more evidence in side's capture
+	serverGRE := o.GREIn + o.GREInShared // its own and any shared with a colliding call
 	switch {
-	case side == flows.SideInside && out && o.GREIn > 0 && rival != nil:
-		msg = fmt.Sprintf("outside, another call from %s to the same server uses the same call ID %d (TCP port %d; see VP402): the server's GRE with key %d cannot be told apart and the NAT delivers it elsewhere",
-			o.Client.Addr(), o.ClientCallID, rival.Client.Port(), o.ClientCallID)
+	case side == flows.SideInside && out && serverGRE > 0 && slices.Contains(s.GREOtherIDs, o.ClientCallID):
+		msg = fmt.Sprintf("the server's GRE reaches the outside capture (%s, call ID %s) and the NAT forwards it inside with that key, which is not the client's call ID %s: it translated the call ID in the control connection only (see VP403)",
+			dpPlural(o.GREIn, "packet"), pptpID(o.ClientCallID), pptpID(s.ClientCallID))
 		frames = o.GREInFrames.List()
-	case side == flows.SideInside && out && o.GREIn > 0 && s.GREOther > 0 && slices.Contains(s.GREOtherIDs, o.ClientCallID):
-		msg = fmt.Sprintf("the server's GRE reaches the outside capture (%s, call ID %d) and the NAT forwards it inside with that key, which is not the client's call ID %d: it translated the call ID in the control connection only (see VP403)",
-			dpPlural(o.GREIn, "packet"), o.ClientCallID, s.ClientCallID)
-		frames = o.GREInFrames.List()
-	case side == flows.SideInside && out && o.GREIn > 0:
-		msg = fmt.Sprintf("the server's GRE does reach the outside capture (%s, call ID %d) and the NAT does not forward it inside: it has no PPTP helper bound to this call",
-			dpPlural(o.GREIn, "packet"), o.ClientCallID)
-		frames = o.GREInFrames.List()
+	case side == flows.SideInside && out && serverGRE > 0:
+		msg, frames, sideFrames = pptpInboundStops(v, s, o)
+	case side == flows.SideInside && out && o.GREOut == 0 && pptpNoGRECaptured(c.Captures[other]):
+		msg = "the outside capture holds no GRE at all: the NAT drops outbound GRE, or the outside capture left GRE (IP protocol 47) out, as a capture filter such as \"tcp port 1723\" does"
 	case side == flows.SideInside && out && o.GREOut == 0:
 		msg = "none of the client's GRE appears in the outside capture: the NAT drops outbound GRE"
 	case side == flows.SideInside && out && o.GREOther > 0:
@@ -164,8 +165,8 @@ func pptpLocate(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, 
 			dpPlural(o.GREOut, "packet"))
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && !out && o.GREOut > 0:
-		msg = fmt.Sprintf("the client does send GRE inside (%s, call ID %d) and none of it leaves the NAT",
-			dpPlural(o.GREOut, "packet"), o.ServerCallID)
+		msg = fmt.Sprintf("the client does send GRE inside (%s, call ID %s) and none of it leaves the NAT",
+			dpPlural(o.GREOut, "packet"), pptpID(o.ServerCallID))
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && out && o.GREIn > 0:
 		msg = fmt.Sprintf("yet the inside capture shows %s from the server: they did not cross the outside capture point", dpPlural(o.GREIn, "GRE packet"))
@@ -178,6 +179,44 @@ func pptpLocate(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, 
 			frames = o.GREInFrames.List()
 		}
 	}
-	f.Message += ". " + msg
+	f.Message += ". " + strings.ToUpper(msg[:1]) + msg[1:]
+	f.Evidence = append(f.Evidence, c.Evidence(side, dpFirst(sideFrames, 3)...)...)
 	f.Evidence = append(f.Evidence, c.Evidence(other, dpFirst(frames, 3)...)...)
+}
+
+// pptpInboundStops says where the server's GRE for an inside call s that
+// got none goes, given its outside view o, which received some: what the
+// inside capture shows of the server's GRE under the call's key (to
+// another inside host, or nowhere), and whether another call from the same
+// public address shares the key (VP402) or the NAT translated the call ID.
+// It returns the sentence and evidence frames outside and inside.
+func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []int) {
+	c := v.c
+	outFrames := append(o.GREInFrames.List(), o.GREInSharedFrames.List()...)
+	slices.Sort(outFrames)
+	var b strings.Builder
+	if rival := pptpRival(c.Captures[flows.SideOutside].Sessions, o); rival != nil {
+		fmt.Fprintf(&b, "outside, another call from %s, TCP port %d, to the same server uses the same call ID %s, so the server's GRE to both carries that key (see VP402): the outside capture shows %s with it and cannot tell which call each is for",
+			o.Client.Addr(), rival.Client.Port(), pptpID(o.ClientCallID), dpPlural(v.greCount(flows.SideOutside, o.Server.Addr(), o.Client.Addr(), o.ClientCallID), "packet"))
+	} else {
+		fmt.Fprintf(&b, "the server's GRE does reach the outside capture (%s, call ID %s)", dpPlural(o.GREIn+o.GREInShared, "packet"), pptpID(o.ClientCallID))
+	}
+	// The server's GRE inside, under the inside call ID, to other hosts.
+	var inFrames []int
+	var elsewhere []string
+	for _, f := range v.greKeyed(flows.SideInside, s.Server.Addr(), s.ClientCallID) {
+		if f.Key.B.Addr() != s.Client.Addr() {
+			elsewhere = append(elsewhere, fmt.Sprintf("%s (%s)", f.Key.B.Addr(), dpPlural(f.Total(), "packet")))
+			inFrames = append(inFrames, dpFirst(f.Frames.List(), 3)...)
+		}
+	}
+	switch {
+	case len(elsewhere) > 0:
+		fmt.Fprintf(&b, "; inside, the NAT delivers the server's GRE with key %s to %s and none to this client", pptpID(s.ClientCallID), strings.Join(elsewhere, " and "))
+	case s.ClientCallID != o.ClientCallID:
+		fmt.Fprintf(&b, "; the NAT translated the client's call ID in the control connection (%s inside, %s outside) yet forwards none of the server's GRE inside", pptpID(s.ClientCallID), pptpID(o.ClientCallID))
+	default:
+		b.WriteString("; it stops at the NAT: none of it reaches the inside capture, for this client or any other, and the NAT did not translate the call IDs, so it shows no PPTP helper bound to this call")
+	}
+	return b.String(), outFrames, inFrames
 }

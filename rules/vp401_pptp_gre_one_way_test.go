@@ -66,10 +66,10 @@ func TestVP401OneCapture(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.RuleID != "VP401" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200" {
+	if f.RuleID != "VP401" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8)" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100, server call ID 200) connected, then 10 GRE packets went from the client to the server (call ID 200) and none came back")
+	dpWantMessage(t, f, "PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)) connected, then 10 GRE packets went from the client to the server (call ID 200 (0x00c8)) and none came back")
 	want := append([]int{1, 2, 3, 4}, dpFrames(inside, isGRE(dpServerCall))[:3]...)
 	dpWantFrames(t, f, flows.SideInside, want)
 }
@@ -84,7 +84,7 @@ func TestVP401InboundNotForwarded(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	dpWantMessage(t, fs[0], "went from the client to the server in the inside capture",
-		"the server's GRE does reach the outside capture (10 packets, call ID 100) and the NAT does not forward it inside")
+		"The server's GRE does reach the outside capture (10 packets, call ID 100 (0x0064)); it stops at the NAT: none of it reaches the inside capture, for this client or any other, and the NAT did not translate the call IDs")
 	dpWantFrames(t, fs[0], flows.SideOutside, dpFrames(outside, isGRE(dpClientCall))[:3])
 }
 
@@ -96,7 +96,26 @@ func TestVP401OutboundDropped(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "none of the client's GRE appears in the outside capture: the NAT drops outbound GRE")
+	// The outside capture holds no GRE at all: it may have been taken
+	// with a filter that leaves GRE out.
+	dpWantMessage(t, fs[0], "The outside capture holds no GRE at all: the NAT drops outbound GRE, or the outside capture left GRE (IP protocol 47) out")
+
+	// Another host's GRE does cross: the capture holds GRE, none of the
+	// call's.
+	s := pt.New()
+	for i := uint32(0); i < 3; i++ {
+		s.GRE(dpHost2, "192.0.2.80", 7, i)
+	}
+	inside = append(s.Packets, dpPPTPInside(10, true, false)...)
+	for i := range inside {
+		inside[i].Frame = i + 1
+	}
+	nat.Drop = func(_ int, p *decode.Packet) bool { return isGRE(dpServerCall)(p) }
+	fs = dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	if len(fs) != 1 {
+		t.Fatalf("with other GRE: got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], ". None of the client's GRE appears in the outside capture: the NAT drops outbound GRE")
 }
 
 func TestVP401ServerSilent(t *testing.T) {
@@ -106,7 +125,7 @@ func TestVP401ServerSilent(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1 (both captures one-way, reported once): %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "the client's GRE leaves the NAT (10 packets in the outside capture) and the server does not answer there either")
+	dpWantMessage(t, fs[0], ". The client's GRE leaves the NAT (10 packets in the outside capture) and the server does not answer there either")
 }
 
 func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
@@ -119,7 +138,7 @@ func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	dpWantMessage(t, fs[0], "PPTP call 203.0.113.5:40000 → 198.51.100.9:1723", "went from the server to the client in the outside capture",
-		"the client does send GRE inside (10 packets, call ID 200) and none of it leaves the NAT")
+		". The client does send GRE inside (10 packets, call ID 200 (0x00c8)) and none of it leaves the NAT")
 	if len(dpEvidenceFrames(fs[0], flows.SideInside)) != 3 {
 		t.Errorf("evidence = %+v, want 3 inside GRE frames", fs[0].Evidence)
 	}
@@ -174,7 +193,8 @@ func TestVP401CollidingCall(t *testing.T) {
 		t.Errorf("session = %d, want 2 (the second call)", fs[0].Session)
 	}
 	dpWantMessage(t, fs[0], "then 6 GRE packets went from the client to the server in the inside capture",
-		"outside, another call from 203.0.113.5 to the same server uses the same call ID 100 (TCP port 40000; see VP402)")
+		". Outside, another call from 203.0.113.5, TCP port 40000, to the same server uses the same call ID 100 (0x0064), so the server's GRE to both carries that key (see VP402): the outside capture shows 12 packets with it",
+		"inside, the NAT delivers the server's GRE with key 100 (0x0064) to 10.0.0.2 (12 packets) and none to this client")
 }
 
 // TestVP401KeyNotTranslated checks where a call whose helper translated
@@ -195,6 +215,6 @@ func TestVP401KeyNotTranslated(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "6 other GRE packets between the two carried call IDs 4711 that match neither call ID (see VP403)",
-		"the NAT forwards it inside with that key, which is not the client's call ID 100: it translated the call ID in the control connection only")
+	dpWantMessage(t, fs[0], "6 other GRE packets between the two carried call IDs 4711 (0x1267) that match neither call ID (see VP403)",
+		"the NAT forwards it inside with that key, which is not the client's call ID 100 (0x0064): it translated the call ID in the control connection only")
 }

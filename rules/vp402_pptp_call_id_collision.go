@@ -143,34 +143,71 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 		frames = append(frames, dpFirst(s.ControlFrames.List(), 4)...)
 		clients = append(clients, s.Client.String())
 	}
-	f := Finding{Confidence: High, Subject: fmt.Sprintf("pptp %s -> %s call %d", s0.Client.Addr(), s0.Server, s0.ClientCallID)}
+	id := pptpID(s0.ClientCallID)
+	f := Finding{Confidence: High, Subject: fmt.Sprintf("pptp %s -> %s call %s", s0.Client.Addr(), s0.Server, id)}
 	if !slices.ContainsFunc(g, func(s *flows.PPTPSession) bool { return s.Client.Addr() != s0.Client.Addr() }) {
 		ports := make([]string, 0, len(g))
 		for _, s := range g {
 			ports = append(ports, strconv.Itoa(int(s.Client.Port())))
 		}
-		f.Message = fmt.Sprintf("%d PPTP calls from %s (TCP ports %s) to %s use the same client call ID %d at the same time: "+
-			"the server's GRE for all of them carries key %d, so the NAT cannot tell which call a packet is for",
-			len(g), s0.Client.Addr(), strings.Join(ports, ", "), s0.Server, s0.ClientCallID, s0.ClientCallID)
-		if c.Two() {
-			var inside []string
-			for _, s := range g {
-				if o := v.counterpart(side, s); o != nil {
-					inside = append(inside, fmt.Sprintf("%s (call ID %d)", o.Client, o.ClientCallID))
-					insideFrames = append(insideFrames, dpFirst(o.ControlFrames.List(), 4)...)
+		f.Message = fmt.Sprintf("%d PPTP calls from %s (TCP ports %s) to %s use the same client call ID %s at the same time: "+
+			"the server's GRE for all of them carries that key, so the NAT cannot tell which call a packet is for",
+			len(g), s0.Client.Addr(), strings.Join(ports, ", "), s0.Server, id)
+		n := v.greCount(side, s0.Server.Addr(), s0.Client.Addr(), s0.ClientCallID)
+		if n > 0 {
+			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), dpPlural(n, "GRE packet"))
+			for _, fl := range v.greFlows(side, s0.Server.Addr(), s0.Client.Addr()) {
+				if uint16(fl.Key.ID) == s0.ClientCallID {
+					frames = append(frames, dpFirst(fl.Frames.List(), 3)...)
 				}
 			}
-			if len(inside) > 0 {
-				f.Message += "; inside they are " + strings.Join(inside, " and ") + ": the NAT did not translate the call IDs apart"
-			}
+		}
+		if c.Two() {
+			f.Message += pptpCollisionInside(v, side, g, n, &insideFrames)
 		}
 	} else {
 		f.Confidence = Medium
-		f.Subject = fmt.Sprintf("pptp -> %s call %d", s0.Server, s0.ClientCallID)
-		f.Message = fmt.Sprintf("%d PPTP calls from different hosts (%s) to %s use the same client call ID %d at the same time: "+
-			"if they share one public address and the NAT does not translate call IDs, the server's GRE for both carries key %d and reaches only one of them",
-			len(g), strings.Join(clients, ", "), s0.Server, s0.ClientCallID, s0.ClientCallID)
+		f.Subject = fmt.Sprintf("pptp -> %s call %s", s0.Server, id)
+		f.Message = fmt.Sprintf("%d PPTP calls from different hosts (%s) to %s use the same client call ID %s at the same time: "+
+			"if they share one public address and the NAT does not translate call IDs, the server's GRE for both carries that key and reaches only one of them",
+			len(g), strings.Join(clients, ", "), s0.Server, id)
 	}
 	f.Evidence = append(c.Evidence(side, frames...), c.Evidence(1-side, insideFrames...)...)
 	return f
+}
+
+// pptpCollisionInside says, for colliding calls seen in side's capture,
+// who the calls are in the other (inside) capture and where the server's
+// GRE with their call ID went there, given that side's capture holds
+// arrived packets of it; it adds the inside control frames.
+func pptpCollisionInside(v *pptpView, side flows.Side, g []*flows.PPTPSession, arrived int, frames *[]int) string {
+	var who, got, none []string
+	for _, s := range g {
+		o := v.counterpart(side, s)
+		if o == nil {
+			continue
+		}
+		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, pptpID(o.ClientCallID)))
+		*frames = append(*frames, dpFirst(o.ControlFrames.List(), 4)...)
+		if n := v.greCount(1-side, o.Server.Addr(), o.Client.Addr(), o.ClientCallID); n > 0 {
+			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), dpPlural(n, "packet")))
+		} else {
+			none = append(none, o.Client.Addr().String())
+		}
+	}
+	if len(who) == 0 {
+		return ""
+	}
+	msg := "; inside they are " + strings.Join(who, " and ") + ": the NAT did not translate the call IDs apart"
+	switch {
+	case len(got) == 0 && arrived == 0:
+		// The server sent no GRE to them that either capture shows.
+	case len(got) == 0:
+		msg += "; inside, none of the server's GRE with that key reaches " + strings.Join(none, " or ") + ": it stops at the NAT"
+	case len(none) == 0:
+		msg += "; inside, the server's GRE with that key reaches " + strings.Join(got, " and ")
+	default:
+		msg += "; inside, the server's GRE with that key reaches " + strings.Join(got, " and ") + "; none reaches " + strings.Join(none, " or ")
+	}
+	return msg
 }

@@ -142,11 +142,11 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	id := uint16(f.Key.ID)
 	var msg string
 	if m.toClient {
-		msg = fmt.Sprintf("GRE from %s to %s carries call ID %d (%s from frame %d), but the control connection %s gave the client's call ID as %d (Outgoing-Call-Request): the client discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), id, dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), s.ClientCallID)
+		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the client's call ID as %s (Outgoing-Call-Request): the client discards GRE for a call it does not know",
+			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ClientCallID))
 	} else {
-		msg = fmt.Sprintf("GRE from %s to %s carries call ID %d (%s from frame %d), but the control connection %s gave the server's call ID as %d (Outgoing-Call-Reply): the server discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), id, dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), s.ServerCallID)
+		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the server's call ID as %s (Outgoing-Call-Reply): the server discards GRE for a call it does not know",
+			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ServerCallID))
 	}
 	var frames [2][]int
 	frames[side] = append(dpFirst(s.ControlFrames.List(), 4), dpFirst(f.Frames.List(), 3)...)
@@ -157,7 +157,7 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 			frames[flows.SideInside] = append(frames[flows.SideInside], inFrames...)
 			frames[flows.SideOutside] = append(frames[flows.SideOutside], outFrames...)
 		} else if o != nil {
-			msg += fmt.Sprintf("; in the %s capture the call IDs match (client %d, server %d)", 1-side, o.ClientCallID, o.ServerCallID)
+			msg += fmt.Sprintf("; in the %s capture the call IDs match (client %s, server %s)", 1-side, pptpID(o.ClientCallID), pptpID(o.ServerCallID))
 		}
 	}
 	ev := c.Evidence(flows.SideInside, frames[flows.SideInside]...)
@@ -186,7 +186,7 @@ func pptpRewrites(cor *flows.Correlation) (string, []int, []int) {
 	var ctl, gre []string
 	var inFrames, outFrames []int
 	for _, r := range cor.CallIDChanges {
-		desc := fmt.Sprintf("%d inside → %d outside, frames %d/%d", r.Inside, r.Outside, r.InsideFrame, r.OutsideFrame)
+		desc := fmt.Sprintf("%s inside → %s outside, frames %d/%d", pptpID(uint16(r.Inside)), pptpID(uint16(r.Outside)), r.InsideFrame, r.OutsideFrame)
 		switch r.Field {
 		case "pptp_call_id":
 			if len(ctl) < 3 {

@@ -56,12 +56,12 @@ func TestVP403ControlTranslatedNotGRE(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.RuleID != "VP403" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200" {
+	if f.RuleID != "VP403" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8)" {
 		t.Errorf("finding = %+v", f)
 	}
 	greIn := dpFrames(inside, isGRE(4711))
-	dpWantMessage(t, f, "GRE from 198.51.100.9 to 10.0.0.2 carries call ID 4711 (10 packets from frame "+strconv.Itoa(greIn[0])+"), but the control connection in the inside capture gave the client's call ID as 100 (Outgoing-Call-Request)",
-		"the NAT rewrote the call ID in the control messages (100 inside → 4711 outside, frames 3/3) but not in the GRE keys")
+	dpWantMessage(t, f, "GRE from 198.51.100.9 to 10.0.0.2 carries call ID 4711 (0x1267) (10 packets from frame "+strconv.Itoa(greIn[0])+"), but the control connection in the inside capture gave the client's call ID as 100 (0x0064) (Outgoing-Call-Request)",
+		"the NAT rewrote the call ID in the control messages (100 (0x0064) inside → 4711 (0x1267) outside, frames 3/3) but not in the GRE keys")
 	dpWantFrames(t, f, flows.SideInside, append([]int{1, 2, 3, 4}, greIn[:3]...))
 	dpWantFrames(t, f, flows.SideOutside, []int{3})
 }
@@ -76,7 +76,7 @@ func TestVP403GRETranslatedNotControl(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "carries call ID 555", "the NAT rewrote GRE keys (555 inside → 100 outside, frames ")
+	dpWantMessage(t, fs[0], "carries call ID 555 (0x022b)", "the NAT rewrote GRE keys (555 (0x022b) inside → 100 (0x0064) outside, frames ")
 	if len(dpEvidenceFrames(fs[0], flows.SideOutside)) != 3 {
 		t.Errorf("outside evidence = %v, want the three rewritten GRE frames", dpEvidenceFrames(fs[0], flows.SideOutside))
 	}
@@ -87,7 +87,7 @@ func TestVP403OneCapture(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "carries call ID 4711", "the control connection in this capture gave the client's call ID as 100")
+	dpWantMessage(t, fs[0], "carries call ID 4711 (0x1267)", "the control connection in this capture gave the client's call ID as 100")
 }
 
 func TestVP403ServerUsesWrongKey(t *testing.T) {
@@ -99,7 +99,7 @@ func TestVP403ServerUsesWrongKey(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "GRE from 198.51.100.9 to 203.0.113.5 carries call ID 999", "in the outside capture gave the client's call ID as 100")
+	dpWantMessage(t, fs[0], "GRE from 198.51.100.9 to 203.0.113.5 carries call ID 999 (0x03e7)", "in the outside capture gave the client's call ID as 100")
 }
 
 func TestVP403Clean(t *testing.T) {

@@ -128,7 +128,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 		return Finding{
 			Confidence: Medium,
 			Session:    c.sessionID(side, s),
-			Subject:    fmt.Sprintf("%s gre %d", pptpSubject(s), call),
+			Subject:    fmt.Sprintf("%s gre %s", pptpSubject(s), pptpID(call)),
 			Message:    msg,
 			Evidence:   c.Evidence(side, append(tr.GapFrames.List(), tr.DupFrames.List()...)...),
 		}, true
@@ -175,7 +175,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 	return Finding{
 		Confidence: conf,
 		Session:    c.sessionID(side, s),
-		Subject:    fmt.Sprintf("%s gre %d", pptpSubject(sides[flows.SideInside]), call),
+		Subject:    fmt.Sprintf("%s gre %s", pptpSubject(sides[flows.SideInside]), pptpID(call)),
 		Message:    msg,
 		Evidence:   append(c.Evidence(flows.SideInside, frames[flows.SideInside]...), c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...),
 	}, true

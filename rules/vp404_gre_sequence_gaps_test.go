@@ -22,10 +22,10 @@ func TestVP404OneCapture(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.RuleID != "VP404" || f.Confidence != Medium || f.Session != 1 || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200 gre 200" {
+	if f.RuleID != "VP404" || f.Confidence != Medium || f.Session != 1 || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8) gre 200 (0x00c8)" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "GRE from the client to the server of PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100, server call ID 200): 3 sequence numbers missing in 1 gap and 0 repeated among 17 packets")
+	dpWantMessage(t, f, "GRE from the client to the server of PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)): 3 sequence numbers missing in 1 gap and 0 repeated among 17 packets")
 	dpWantFrames(t, f, flows.SideInside, dpFrames(inside, greSeq(dpServerCall, 8, 8)))
 }
 
@@ -55,7 +55,7 @@ func TestVP404LostBeforeNAT(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	dpWantMessage(t, fs[0], "GRE from the server to the client", "the outside capture, before the NAT, has 2 missing", ": lost before the NAT, not at it")
-	if fs[0].Confidence != Medium || fs[0].Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200 gre 100" {
+	if fs[0].Confidence != Medium || fs[0].Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8) gre 100 (0x0064)" {
 		t.Errorf("finding = %+v", fs[0])
 	}
 }

@@ -88,7 +88,7 @@ func greOrphanFlows(a *flows.Analysis, frames []int) []string {
 			continue
 		}
 		if slices.ContainsFunc(f.Frames.List(), func(fr int) bool { return slices.Contains(frames, fr) }) {
-			out = append(out, fmt.Sprintf("%s → %s call ID %d", f.Key.A.Addr(), f.Key.B.Addr(), f.Key.ID))
+			out = append(out, fmt.Sprintf("%s → %s call ID %s", f.Key.A.Addr(), f.Key.B.Addr(), pptpID(uint16(f.Key.ID))))
 		}
 	}
 	return out

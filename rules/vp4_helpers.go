@@ -1,12 +1,14 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -20,14 +22,18 @@ func pptpConnected(s *flows.PPTPSession) bool {
 	return s.ControlEstablished && s.CallReplied && s.CallResult == 1
 }
 
-// pptpSubject names a call: "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100/200".
+// pptpID prints a call ID the one way vpnpcap does: "16384 (0x4000)".
+func pptpID(id uint16) string { return decode.CallIDString(id) }
+
+// pptpSubject names a call: "pptp 10.0.0.2:40000 -> 198.51.100.9:1723
+// call 100 (0x0064) / 200 (0x00c8)".
 func pptpSubject(s *flows.PPTPSession) string {
-	return fmt.Sprintf("pptp %s -> %s call %d/%d", s.Client, s.Server, s.ClientCallID, s.ServerCallID)
+	return fmt.Sprintf("pptp %s -> %s call %s / %s", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
 }
 
 // pptpLabel is the form used in messages.
 func pptpLabel(s *flows.PPTPSession) string {
-	return fmt.Sprintf("PPTP call %s → %s (client call ID %d, server call ID %d)", s.Client, s.Server, s.ClientCallID, s.ServerCallID)
+	return fmt.Sprintf("PPTP call %s → %s (client call ID %s, server call ID %s)", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
 }
 
 // pptpView is what the PPTP rules look calls up in, built once per Check
@@ -135,11 +141,46 @@ func (v *pptpView) greFlows(side flows.Side, src, dst netip.Addr) []*flows.Flow 
 	return v.gre[side][[2]netip.Addr{src, dst}]
 }
 
-// pptpIDList lists call IDs as "4711, 4712".
+// pptpIDList lists call IDs as "4711 (0x1267), 4712 (0x1268)".
 func pptpIDList(ids []uint16) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = strconv.Itoa(int(id))
+		parts[i] = pptpID(id)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// greKeyed returns one capture's GRE flows from src, to any destination,
+// whose key is id, in the order they began.
+func (v *pptpView) greKeyed(side flows.Side, src netip.Addr, id uint16) []*flows.Flow {
+	var out []*flows.Flow
+	for p, fs := range v.gre[side] {
+		if p[0] != src {
+			continue
+		}
+		for _, f := range fs {
+			if uint16(f.Key.ID) == id {
+				out = append(out, f)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *flows.Flow) int { return cmp.Compare(x.Frames.First(), y.Frames.First()) })
+	return out
+}
+
+// greCount counts one capture's GRE packets from src to dst with key id.
+func (v *pptpView) greCount(side flows.Side, src, dst netip.Addr, id uint16) int {
+	n := 0
+	for _, f := range v.greFlows(side, src, dst) {
+		if uint16(f.Key.ID) == id {
+			n += f.Total()
+		}
+	}
+	return n
+}
+
+// pptpNoGRECaptured reports whether one capture holds no GRE at all: a
+// capture taken with a filter such as "tcp port 1723" leaves it out.
+func pptpNoGRECaptured(a *flows.Analysis) bool {
+	return a.Capture.Stats.Kinds[decode.KindGRE] == 0
 }

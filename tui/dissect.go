@@ -486,7 +486,7 @@ func greTree(root *field, g decode.GREInfo, b []byte, off int) {
 		f.note(fmt.Sprintf("Version %d, protocol 0x%04x", g.Version, g.Protocol))
 	}
 	if g.Version == 1 {
-		add("Key: payload length "+strconv.Itoa(int(g.PayloadLen))+", call ID "+strconv.Itoa(int(g.CallID)), g.KeyPresent)
+		add("Key: payload length "+strconv.Itoa(int(g.PayloadLen))+", call ID "+decode.CallIDString(g.CallID), g.KeyPresent)
 	} else {
 		add("Key: "+strconv.FormatUint(uint64(g.Key), 10), g.KeyPresent)
 	}
@@ -511,10 +511,10 @@ func pptpTree(root *field, pp decode.PPTPInfo, b []byte, off int) {
 		f.add("Control message type: "+pp.Type.String(), off+8, off+10)
 	}
 	if pp.HasCallID {
-		f.note("Call ID: " + strconv.Itoa(int(pp.CallID)))
+		f.note("Call ID: " + decode.CallIDString(pp.CallID))
 	}
 	if pp.HasPeerCall {
-		f.note("Peer call ID: " + strconv.Itoa(int(pp.PeerCallID)))
+		f.note("Peer call ID: " + decode.CallIDString(pp.PeerCallID))
 	}
 	if pp.ResultCode != 0 {
 		f.note("Result code: " + strconv.Itoa(int(pp.ResultCode)))

@@ -235,6 +235,10 @@ func (m *model) buildRows() {
 			if r.tunnel == 0 {
 				if v := callOf[f.Key]; v != nil {
 					r.call, r.session = v, v.ID
+					if f.Key.Proto == flows.ProtoGRE {
+						// The key of a PPTP call's GRE is a call ID.
+						r.spiText = "call " + decode.CallIDString(uint16(f.Key.ID))
+					}
 				}
 			}
 			switch {
@@ -380,7 +384,7 @@ func (m *model) sessionRow(v *rules.SessionView) *row {
 	r.packetText = strings.Join(counts, "/")
 	r.kindText = "PPTP"
 	r.endpoints = s.Client.String() + " ⇄ " + s.Server.String()
-	r.spiText = "call " + strconv.Itoa(int(s.ClientCallID)) + "/" + strconv.Itoa(int(s.ServerCallID))
+	r.spiText = "call " + sessionCallIDs(v)
 	r.state = callState(s)
 	if v.Sides[0] != nil && v.Sides[1] != nil {
 		if in, out := callState(v.Sides[0]), callState(v.Sides[1]); in != out {
@@ -388,6 +392,19 @@ func (m *model) sessionRow(v *rules.SessionView) *row {
 		}
 	}
 	return r
+}
+
+// sessionCallIDs shows a call's client and server call IDs, per capture
+// when the NAT translated them: "16384 (0x4000) / 32769 (0x8001)", or
+// "in 16384 (0x4000) / 32769 (0x8001), out 40000 (0x9c40) / 32769 (0x8001)".
+func sessionCallIDs(v *rules.SessionView) string {
+	ids := func(s *flows.PPTPSession) string {
+		return decode.CallIDString(s.ClientCallID) + " / " + decode.CallIDString(s.ServerCallID)
+	}
+	if client, server := v.Translated(); client || server {
+		return "in " + ids(v.Sides[flows.SideInside]) + ", out " + ids(v.Sides[flows.SideOutside])
+	}
+	return ids(v.Any())
 }
 
 // callState names how far a PPTP call got (RFC 2637 §2: control

@@ -410,7 +410,7 @@ func summary(p *decode.Packet) string {
 		b.WriteString("v" + strconv.Itoa(int(g.Version)))
 		if g.KeyPresent {
 			if g.Version == 1 {
-				b.WriteString(" call " + strconv.Itoa(int(g.CallID)))
+				b.WriteString(" call " + decode.CallIDString(g.CallID))
 			} else {
 				b.WriteString(" key " + strconv.FormatUint(uint64(g.Key), 10))
 			}
@@ -424,10 +424,10 @@ func summary(p *decode.Packet) string {
 	case decode.KindPPTP:
 		b.WriteString(p.PPTP.Type.String())
 		if p.PPTP.HasCallID {
-			b.WriteString(" call " + strconv.Itoa(int(p.PPTP.CallID)))
+			b.WriteString(" call " + decode.CallIDString(p.PPTP.CallID))
 		}
 		if p.PPTP.HasPeerCall {
-			b.WriteString(" peer " + strconv.Itoa(int(p.PPTP.PeerCallID)))
+			b.WriteString(" peer " + decode.CallIDString(p.PPTP.PeerCallID))
 		}
 		if p.PPTP.ResultCode != 0 {
 			b.WriteString(" result " + strconv.Itoa(int(p.PPTP.ResultCode)))

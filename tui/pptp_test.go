@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -122,7 +123,7 @@ func TestPPTPCall(t *testing.T) {
 		t.Errorf("next mark: %+v, want the lost GRE packet", s)
 	}
 	got = h.text()
-	if !strings.Contains(got, "→ gre  v1 call 200 seq 5") || !strings.Contains(got, "LOST →") || !strings.Contains(got, "1 lost") {
+	if !strings.Contains(got, "→ gre  v1 call 200 (0x00c8) seq 5") || !strings.Contains(got, "LOST →") || !strings.Contains(got, "1 lost") {
 		t.Errorf("the lost GRE packet is not marked:\n%s", got)
 	}
 	golden(t, "pptp_120x34", got)
@@ -193,5 +194,40 @@ func TestPPTPCall(t *testing.T) {
 	}
 	if _, err := parseFilter("session=x"); err == nil || !strings.Contains(err.Error(), "not a PPTP call number") {
 		t.Errorf("session=x: error %v, want not a PPTP call number", err)
+	}
+}
+
+// TestPPTPCallIDsLab checks the call IDs the rows of the lab capture's
+// PPTP calls show (TRUTH.md of pptp-gre): the NAT's PPTP helper turned each
+// client's call ID 0x4000 into its translated TCP port, 0x9c40 and 0x311a,
+// and left the server's 0x8001 and 0x8002; the GRE rows of a call show the
+// call ID their key carries.
+func TestPPTPCallIDsLab(t *testing.T) {
+	in, out := corpus.LabScenario(t, "pptp-gre")
+	cor := flows.Correlate(flows.File(in), flows.File(out), flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	m := newModel(rules.NewCorrelatedContext(cor, nil), nil, nil, nil)
+	want := map[string]string{
+		"P1": "call in 16384 (0x4000) / 32769 (0x8001), out 40000 (0x9c40) / 32769 (0x8001)",
+		"P2": "call in 16384 (0x4000) / 32770 (0x8002), out 12570 (0x311a) / 32770 (0x8002)",
+	}
+	greKeys := map[string]bool{}
+	for _, r := range m.rows {
+		if w, ok := want[r.id]; ok && r.kind != rowFlow {
+			if r.spiText != w {
+				t.Errorf("%s: %q, want %q", r.id, r.spiText, w)
+			}
+			delete(want, r.id)
+		}
+		if r.kind == rowFlow && r.session > 0 && r.flow.Key.Proto == flows.ProtoGRE {
+			greKeys[r.spiText] = true
+		}
+	}
+	for id := range want {
+		t.Errorf("no row %s", id)
+	}
+	for _, k := range []string{"call 32769 (0x8001)", "call 16384 (0x4000)", "call 40000 (0x9c40)", "call 32770 (0x8002)", "call 12570 (0x311a)"} {
+		if !greKeys[k] {
+			t.Errorf("no GRE row of a call with %q; got %v", k, greKeys)
+		}
 	}
 }

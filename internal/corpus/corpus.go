@@ -83,3 +83,18 @@ func RepoRoot() string {
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// LabScenario returns the inside and outside captures of one lab scenario
+// of LabDir, skipping or failing the test as LabDir does when the scenario
+// is missing.
+func LabScenario(tb testing.TB, name string) (inside, outside string) {
+	tb.Helper()
+	dir := filepath.Join(LabDir(tb), name)
+	if _, err := os.Stat(filepath.Join(dir, "TRUTH.md")); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("lab scenario %s missing at %s: %v", name, dir, err)
+		}
+		tb.Skipf("lab scenario %s not found at %s; skipping", name, dir)
+	}
+	return filepath.Join(dir, "inside.pcap"), filepath.Join(dir, "outside.pcap")
+}
