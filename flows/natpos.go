@@ -247,7 +247,11 @@ func gatherNATEvidence(in NATInput, a *NATAssessment) *natEvidence {
 			continue
 		}
 		if natdContradicts(t) {
-			a.NATDVoid = fmt.Sprintf("all four NAT-D hashes of the %s capture contradict each other (its addresses were rewritten after capture, or an ALG altered the messages)", Side(s))
+			where := "the capture"
+			if in.Pair {
+				where = "the " + Side(s).String() + " capture"
+			}
+			a.NATDVoid = fmt.Sprintf("all four NAT-D hashes of %s contradict each other (its addresses were rewritten after capture, or an ALG altered the messages)", where)
 			continue
 		}
 		for r := range 2 {

@@ -222,7 +222,7 @@ func (c *Context) linkPredecessors() {
 				continue
 			}
 			v.Predecessor = p
-			if !v.NAT.Present() && v.NAT.Certainty < p.NAT.Certainty {
+			if !v.NAT.Present() && (v.NAT.Certainty < p.NAT.Certainty || v.NAT.Certainty == flows.NATGuess) {
 				v.NAT = p.NAT
 				v.NAT.Reason = fmt.Sprintf("as for tunnel %d, whose IKE SA this one rekeyed: %s", p.ID, p.NAT.Reason)
 			}

@@ -235,6 +235,9 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	case vd.NAT == flows.NATNone:
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no NAT sits between the peers"
+	case v.NAT.NATDVoid != "":
+		vd.DependsOnPassthrough = DependsUnknown
+		vd.Reason = "no ESP was captured and the NAT-D hashes cannot tell whether a NAT is in the path: " + v.NAT.NATDVoid
 	default:
 		vd.DependsOnPassthrough = DependsUnknown
 		vd.Reason = "no ESP was captured and NAT detection did not complete"

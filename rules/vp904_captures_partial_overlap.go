@@ -6,8 +6,10 @@ import (
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
-// capturesPartialOverlap reports two captures whose time spans overlap only
-// in part: packets before or after the common span could not be compared.
+// capturesPartialOverlap reports two captures whose packets span different
+// times: packets before or after the common span could not be compared.
+// The files do not say whether a capture was running when it holds no
+// packets, so the finding says both readings.
 //
 // A packet seen in one capture outside the span of the other has no fate:
 // it is neither forwarded nor dropped. A negotiation that began before the
@@ -25,12 +27,14 @@ func (capturesPartialOverlap) Meta() Meta {
 	return Meta{
 		ID:         "VP904",
 		Slug:       "captures-partial-overlap",
-		Title:      "Inside and outside captures overlap only in part",
+		Title:      "The captures' packets span different times",
 		Severity:   Info,
 		Confidence: High,
-		Explanation: "One capture started earlier or stopped later than the other. Packets outside the time both captures cover " +
-			"cannot be compared: they are neither \"forwarded\" nor \"dropped\", and whatever happened to them at the NAT is " +
-			"unknown. Findings about those packets rest on one capture only.",
+		Explanation: "The first and last packets of one capture lie outside those of the other. A capture file records no start " +
+			"or stop time, so this is either a capture that started later or stopped earlier, or a side across which nothing " +
+			"passed for a while (a NAT dropping everything looks the same from the file alone). Packets outside the span both " +
+			"captures' packets cover are not compared: they are neither \"forwarded\" nor \"dropped\", and findings about " +
+			"them rest on one capture only.",
 		Remedy: "Start both captures before the tunnel is brought up and stop both after the problem showed; with tcpdump, start " +
 			"the outside capture first and stop it last.",
 		References: []string{
@@ -59,9 +63,10 @@ func (capturesPartialOverlap) Check(c *Context, report func(Finding)) {
 		return
 	}
 	in, out := &cor.Inside.Capture, &cor.Outside.Capture
-	msg := fmt.Sprintf("%s covers %s and %s covers %s (on the inside clock); only %s is common to both, so %d inside and %d outside packets were not compared",
+	msg := fmt.Sprintf("the packets of %s span %s and those of %s span %s (on the inside clock); %d inside and %d outside packets lie outside the common span %s and were not compared. "+
+		"A capture file holds no start or stop time: either one capture was not running then, or nothing crossed the device in that time",
 		in.Path, spanText(in.First, in.Last), out.Path, spanText(cor.ToInside(out.First), cor.ToInside(out.Last)),
-		spanText(cor.OverlapStart, cor.OverlapEnd), outside[0], outside[1])
+		outside[0], outside[1], spanText(cor.OverlapStart, cor.OverlapEnd))
 	ev := c.Evidence(flows.SideInside, frames[0]...)
 	ev = append(ev, c.Evidence(flows.SideOutside, frames[1]...)...)
 	report(Finding{Subject: in.Path + " / " + out.Path, Confidence: High, Message: msg, Evidence: ev})
