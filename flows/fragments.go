@@ -29,6 +29,10 @@ type IKEFragmentation struct {
 	// frames that completed them, and their exchange types.
 	FragmentsByRole [2]int
 	LargestByRole   [2]int
+	// OwnFragments counts, by sender, the IKE messages that travelled in
+	// IKE's own fragments (IKEv2 SKF, RFC 7383; Cisco's IKEv1
+	// fragments), one per fragment.
+	OwnFragments [2]int
 	FramesByRole    [2]Frames
 	TypesByRole     [2][]decode.ExchangeType
 	// Frames are the frames that completed those messages, FirstFrames the
@@ -87,6 +91,9 @@ func (tun *Tunnel) noteIKE(from Role, p *decode.Packet) {
 	f := &tun.IKEFragments
 	if n := int(p.IKE.Length); n > f.Largest {
 		f.Largest, f.LargestFrame = n, p.Frame
+	}
+	if p.IKE.Fragment != nil {
+		f.OwnFragments[from]++
 	}
 	if p.Fragments > 0 {
 		f.Messages++

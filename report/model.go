@@ -113,8 +113,20 @@ type TunnelJSON struct {
 	Keepalives        int               `json:"keepalives"`
 	KeepaliveInterval float64           `json:"keepalive_interval_seconds,omitempty"`
 	LargestGap        float64           `json:"largest_gap_seconds"`
+	Fragmentation     FragmentationJSON `json:"ike_fragmentation"`
 	IKEFate           *FateJSON         `json:"ike_fate,omitempty"`
 	Verdict           *rules.Verdict    `json:"verdict,omitempty"`
+}
+
+// FragmentationJSON says how the tunnel's large IKE messages travelled:
+// IKE fragmentation announced by each peer (RFC 7383's
+// IKEV2_FRAGMENTATION_SUPPORTED, or the IKEv1 fragmentation vendor ID),
+// messages sent in IKE's own fragments, and messages the IP layer split.
+type FragmentationJSON struct {
+	Announced     map[string]bool `json:"announced"`
+	IKEFragments  int             `json:"ike_fragments"`
+	IPFragmented  int             `json:"ip_fragmented_messages"`
+	LargestOctets int             `json:"largest_message_octets"`
 }
 
 // NATJSON says how the tunnel's NAT position is known, peer by peer.
@@ -481,6 +493,16 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 			j.KeepaliveInterval = round3(iv.Seconds())
 		}
 		j.LargestGap = max(j.LargestGap, round3(side.LargestGap.Seconds()))
+		fr := &side.IKEFragments
+		if j.Fragmentation.Announced == nil {
+			j.Fragmentation.Announced = map[string]bool{}
+		}
+		for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
+			j.Fragmentation.Announced[r.String()] = j.Fragmentation.Announced[r.String()] || side.FragmentationOK[r]
+		}
+		j.Fragmentation.IKEFragments = max(j.Fragmentation.IKEFragments, fr.OwnFragments[0]+fr.OwnFragments[1])
+		j.Fragmentation.IPFragmented = max(j.Fragmentation.IPFragmented, fr.Messages)
+		j.Fragmentation.LargestOctets = max(j.Fragmentation.LargestOctets, fr.Largest)
 		for _, sa := range side.ESPSAs {
 			j.ESPSAs = append(j.ESPSAs, saJSON(c, role, sa))
 		}

@@ -245,12 +245,43 @@ func (t *textWriter) tunnels(r *Report) {
 		if tn.NATBasis.Reason != "" {
 			t.wrap("     ", "NAT: ", tn.NATBasis.Reason)
 		}
+		if s := fragmentationWords(tn.Fragmentation); s != "" {
+			t.wrap("     ", "fragmentation: ", s)
+		}
 		for i, p := range []PeerNATJSON{tn.NATBasis.Initiator, tn.NATBasis.Responder} {
 			if p.NATDFaked != "" {
 				t.wrap("     ", "NAT-D: ", fmt.Sprintf("the %s's source hash is no evidence of a NAT: %s", flows.Role(i), p.NATDFakedReason))
 			}
 		}
 	}
+}
+
+// fragmentationWords says how large IKE messages travelled, when any was
+// fragmented.
+func fragmentationWords(f FragmentationJSON) string {
+	if f.IKEFragments == 0 && f.IPFragmented == 0 {
+		return ""
+	}
+	var parts []string
+	switch {
+	case f.Announced["initiator"] && f.Announced["responder"]:
+		parts = append(parts, "IKE fragmentation announced by both peers")
+	case f.Announced["initiator"]:
+		parts = append(parts, "IKE fragmentation announced by the initiator only")
+	case f.Announced["responder"]:
+		parts = append(parts, "IKE fragmentation announced by the responder only")
+	default:
+		parts = append(parts, "IKE fragmentation announced by neither peer")
+	}
+	if f.IKEFragments > 0 {
+		parts = append(parts, fmt.Sprintf("%d IKE fragments (RFC 7383) carried the large messages", f.IKEFragments))
+	}
+	if f.IPFragmented > 0 {
+		parts = append(parts, fmt.Sprintf("%d IKE messages travelled as IP fragments (the largest %d octets)", f.IPFragmented, f.LargestOctets))
+	} else {
+		parts = append(parts, "no IKE message was IP-fragmented")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // natBasisWords names, in a few words, what shows the NAT position.
