@@ -33,8 +33,8 @@ type IKEFragmentation struct {
 	// IKE's own fragments (IKEv2 SKF, RFC 7383; Cisco's IKEv1
 	// fragments), one per fragment.
 	OwnFragments [2]int
-	FramesByRole    [2]Frames
-	TypesByRole     [2][]decode.ExchangeType
+	FramesByRole [2]Frames
+	TypesByRole  [2][]decode.ExchangeType
 	// Frames are the frames that completed those messages, FirstFrames the
 	// frames of their first fragments.
 	Frames      Frames
