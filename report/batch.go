@@ -132,6 +132,9 @@ type Check struct {
 	Captures []CaptureJSON `json:"captures"`
 	Roles    string        `json:"roles,omitempty"`
 	Tunnels  []CheckTunnel `json:"tunnels"`
+	// Others are the verdicts of what is not an IKE tunnel: PPTP calls
+	// and ESP without a tunnel, in brief.
+	Others []CheckVerdict `json:"other_verdicts"`
 	// Findings are sorted as rules.Run sorts them.
 	Findings []CheckFinding `json:"findings"`
 	// Skipped lists the rules that did not run, and why.
@@ -145,6 +148,19 @@ type Check struct {
 	// analysed is set when the captures were analysed, whole or in part;
 	// not for captures that could not be opened as captures at all.
 	analysed bool
+}
+
+// CheckVerdict is the verdict of a PPTP call or of ESP without a tunnel,
+// in brief.
+type CheckVerdict struct {
+	// Kind is "pptp" or "esp"; ID the call's or the ESP group's number.
+	Kind                 string `json:"kind"`
+	ID                   int    `json:"id"`
+	NAT                  string `json:"nat"`
+	Encapsulation        string `json:"encapsulation"`
+	Outcome              string `json:"outcome"`
+	DependsOnPassthrough string `json:"depends_on_passthrough"`
+	Summary              string `json:"summary"`
 }
 
 // CheckTunnel is one tunnel of a check, in brief.
@@ -301,7 +317,7 @@ func (b *Batch) ExitCode() int {
 // NewCheck builds the check of an analysed capture or pair from its rules
 // context, findings and verdicts. Name names it in reports.
 func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict) *Check {
-	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Findings: []CheckFinding{}, analysed: true}
+	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Others: []CheckVerdict{}, Findings: []CheckFinding{}, analysed: true}
 	for i, a := range c.Captures {
 		ch.Captures = append(ch.Captures, captureJSON(a, roleName(c, flows.Side(i))))
 	}
@@ -314,6 +330,17 @@ func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts 
 	}
 	for _, v := range c.Tunnels {
 		ch.Tunnels = append(ch.Tunnels, checkTunnel(v, byTunnel[v.ID]))
+	}
+	for _, vd := range verdicts {
+		kind, id := "pptp", vd.Session
+		if vd.Group != 0 {
+			kind, id = "esp", vd.Group
+		}
+		if id == 0 {
+			continue
+		}
+		ch.Others = append(ch.Others, CheckVerdict{Kind: kind, ID: id, NAT: string(vd.NAT), Encapsulation: string(vd.Encapsulation),
+			Outcome: vd.Outcome, DependsOnPassthrough: vd.DependsOnPassthrough, Summary: vd.Summary})
 	}
 	paths := ch.paths()
 	for _, f := range findings {

@@ -65,6 +65,13 @@ func WriteCheckText(w io.Writer, c *Check, opts TextOptions) error {
 	for _, tn := range c.Tunnels {
 		t.wrap(ind, fmt.Sprintf("tunnel %d: ", tn.ID), tunnelLine(tn))
 	}
+	for _, o := range c.Others {
+		what := "PPTP call"
+		if o.Kind == "esp" {
+			what = "ESP without IKE"
+		}
+		t.wrap(ind, fmt.Sprintf("%s %d: ", what, o.ID), outcomeWords(o.Outcome)+"; depends on "+passthroughName(o.Kind)+": "+o.DependsOnPassthrough)
+	}
 	for _, f := range c.Findings {
 		sev := t.style(severityColor(f.Severity), fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String())))
 		subject := f.Subject
@@ -87,6 +94,24 @@ func WriteCheckText(w io.Writer, c *Check, opts TextOptions) error {
 	return t.err
 }
 
+// outcomeWords says a verdict's outcome.
+func outcomeWords(outcome string) string {
+	switch outcome {
+	case rules.OutcomeUnknown:
+		return "cannot tell whether it works"
+	case rules.OutcomeWorks:
+		return "works"
+	}
+	return "fails"
+}
+
+func passthroughName(kind string) string {
+	if kind == "pptp" {
+		return "PPTP passthrough"
+	}
+	return "IPsec Passthrough"
+}
+
 func tunnelLine(tn CheckTunnel) string {
 	parts := []string{
 		fmt.Sprintf("IKEv%d %s → %s", tn.IKEVersion, tn.Initiator, tn.Responder),
@@ -94,14 +119,7 @@ func tunnelLine(tn CheckTunnel) string {
 		"ESP " + tn.Encapsulation,
 		tn.State,
 	}
-	switch tn.Outcome {
-	case rules.OutcomeUnknown:
-		parts = append(parts, "cannot tell whether it works")
-	case rules.OutcomeWorks:
-		parts = append(parts, "works")
-	default:
-		parts = append(parts, "fails")
-	}
+	parts = append(parts, outcomeWords(tn.Outcome))
 	if tn.DependsOnPassthrough != "" {
 		parts = append(parts, "depends on IPsec Passthrough: "+tn.DependsOnPassthrough)
 	}
