@@ -1,6 +1,8 @@
-// Package corpus locates the public capture corpus that tests read: real
-// captures from public projects, kept outside the repository in
-// ../shared/captures/public relative to the repository root.
+// Package corpus locates the capture corpora that tests read, kept outside
+// the repository relative to its root: real captures from public projects
+// in ../shared/captures/public, and the lab's captures taken on both sides
+// of a real NAT in ../shared/captures/lab (one directory per scenario, with
+// inside.pcap, outside.pcap and the TRUTH.md they were checked against).
 package corpus
 
 import (
@@ -31,7 +33,33 @@ func Dir(tb testing.TB) string {
 // files; not tcpdump's .out files), as paths relative to Dir, sorted.
 func Files(tb testing.TB) []string {
 	tb.Helper()
-	dir := Dir(tb)
+	return captureFiles(tb, Dir(tb))
+}
+
+// LabDir returns the lab corpus directory, skipping or failing (under CI)
+// as Dir does when it is missing.
+func LabDir(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Join(RepoRoot(), "..", "shared", "captures", "lab")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("lab capture corpus missing at %s: %v", dir, err)
+		}
+		tb.Skipf("lab capture corpus not found at %s; skipping", dir)
+	}
+	return dir
+}
+
+// LabFiles returns every capture of the lab corpus, as paths relative to
+// LabDir ("natt-rebind/outside.pcap"), sorted.
+func LabFiles(tb testing.TB) []string {
+	tb.Helper()
+	return captureFiles(tb, LabDir(tb))
+}
+
+// captureFiles returns the capture files under dir, relative to it, sorted.
+func captureFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
