@@ -53,6 +53,9 @@ type PPTPSession struct {
 	GREOther       int
 	GREOtherFrames Frames
 	GREOtherIDs    []uint16
+	// ICMP counts the ICMP errors that quote the call's GRE (by call ID
+	// and addresses) or its control connection, with the first few.
+	ICMP ICMPErrors
 }
 
 // SeqTrack follows a sequence number stream and counts gaps and repeats.
@@ -106,27 +109,10 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	if p.GRE.Version != 1 || !p.GRE.KeyPresent {
 		return
 	}
-	// Find the session between these addresses whose call IDs fit. Search
-	// from the newest, so a new call between the same hosts wins.
-	var candidate *PPTPSession
-	for i := len(t.sessions) - 1; i >= 0; i-- {
-		s := t.sessions[i]
-		out := s.Client.Addr() == p.Src && s.Server.Addr() == p.Dst
-		in := s.Server.Addr() == p.Src && s.Client.Addr() == p.Dst
-		if !out && !in {
-			continue
-		}
-		if out && s.CallReplied && p.GRE.CallID == s.ServerCallID {
-			s.addGRE(p, true)
-			return
-		}
-		if in && s.CallRequested && p.GRE.CallID == s.ClientCallID {
-			s.addGRE(p, false)
-			return
-		}
-		if candidate == nil {
-			candidate = s
-		}
+	s, out, candidate := t.find(p.Src, p.Dst, p.GRE.CallID)
+	if s != nil {
+		s.addGRE(p, out)
+		return
 	}
 	if candidate != nil {
 		candidate.GREOther++
@@ -138,6 +124,32 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	}
 	t.OrphanGRE++
 	t.OrphanGREFrames.Add(p.Frame)
+}
+
+// find returns the session that enhanced GRE from src to dst with the
+// given call ID belongs to, and whether it goes from client to server (out):
+// the session between these addresses whose call IDs fit, searched from
+// the newest, so that a new call between the same hosts wins. Without one,
+// candidate is the newest session between the addresses.
+func (t *pptpTracker) find(src, dst netip.Addr, callID uint16) (s *PPTPSession, out bool, candidate *PPTPSession) {
+	for i := len(t.sessions) - 1; i >= 0; i-- {
+		s := t.sessions[i]
+		out := s.Client.Addr() == src && s.Server.Addr() == dst
+		in := s.Server.Addr() == src && s.Client.Addr() == dst
+		if !out && !in {
+			continue
+		}
+		if out && s.CallReplied && callID == s.ServerCallID {
+			return s, true, candidate
+		}
+		if in && s.CallRequested && callID == s.ClientCallID {
+			return s, false, candidate
+		}
+		if candidate == nil {
+			candidate = s
+		}
+	}
+	return nil, false, candidate
 }
 
 func appendUnique16(s []uint16, v uint16) []uint16 {
