@@ -315,8 +315,9 @@ func (t *Table) finishICMP() {
 	}
 }
 
-// icmpErrorAt returns the kept ICMP error of a frame, or nil.
-func (a *Analysis) icmpErrorAt(frame int) *ICMPError { return a.icmpIdx[frame] }
+// ICMPErrorAt returns the ICMP error of a frame of this capture, with its
+// ties, or nil.
+func (a *Analysis) ICMPErrorAt(frame int) *ICMPError { return a.icmpIdx[frame] }
 
 // ICMPErrorsOf returns the errors of the capture that the analysis kept
 // (all, unless there were more than maxICMPErrors) for which keep returns

@@ -359,7 +359,7 @@ func (m *matcher) unmatched(e *pending) {
 	}
 	c.Unmatched[e.side]++
 	if e.p.Kind == decode.KindICMPError {
-		if r := m.analysis(e.side).icmpErrorAt(e.p.Frame); r != nil {
+		if r := m.analysis(e.side).ICMPErrorAt(e.p.Frame); r != nil {
 			r.Origin = ICMPOriginThisSide
 		}
 	}
@@ -449,7 +449,7 @@ func (m *matcher) matched(in, out *pending) {
 	}
 	if in.p.Kind == decode.KindICMPError {
 		for _, q := range []*pending{in, out} {
-			if e := m.analysis(q.side).icmpErrorAt(q.p.Frame); e != nil {
+			if e := m.analysis(q.side).ICMPErrorAt(q.p.Frame); e != nil {
 				e.Origin = ICMPOriginCrossed
 			}
 		}
