@@ -171,9 +171,18 @@ func frameFixtures(tb testing.TB) []frameFixture {
 		{"eth-ipv6-udp-dns", udpFrame(tb, test6A, test6B, 40000, 53, bytes.Repeat([]byte{1}, 40)), false},
 		{"eth-ipv6-tcp-https", tcpFrame(tb, test6A, test6B, 50000, 443, 1, false, bytes.Repeat([]byte{0x17}, 1200)), false},
 		{"eth-arp", serialize(tb, ethernet(layers.EthernetTypeARP), gopacket.Payload(make([]byte, 28))), false},
+		{"eth-ipv4-icmp-echo", icmpFrame(tb, testIPA, testIPB, 8, 0, 0x00010001, bytes.Repeat([]byte{0x61}, 56)), false},
+		// ICMP errors about traffic that is not VPN traffic: their quotes
+		// are decoded, and nothing is kept.
+		{"eth-ipv4-icmp-port-unreachable-dns", icmpFrame(tb, testIPB, testIPA, 3, 3, 0,
+			ipPacket(tb, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 40000, DstPort: 53}, bytes.Repeat([]byte{1}, 40))), false},
+		{"eth-ipv6-icmp-too-big-https", icmpFrame(tb, test6B, test6A, 2, 0, 1280,
+			ipPacket(tb, test6A, test6B, layers.IPProtocolTCP, &layers.TCP{SrcPort: 50000, DstPort: 443, ACK: true}, bytes.Repeat([]byte{0x17}, 1100))), false},
 		{"esp", rawFrame(tb, testIPA, testIPB, layers.IPProtocolESP, espBytes(0x1001, 1, 1392)), true},
 		{"udp-esp", udpFrame(tb, testIPA, testIPB, 4500, 4500, espBytes(0x1002, 1, 1384)), true},
 		{"nat-keepalive", udpFrame(tb, testIPA, testIPB, 4500, 4500, []byte{0xff}), true},
 		{"ike-sa-init", udpFrame(tb, testIPA, testIPB, 500, 500, ikeSAInit(0x7777777700000007, client, server)), true},
+		{"icmp-port-unreachable-udp-esp", icmpFrame(tb, testIPB, testIPA, 3, 3, 0,
+			ipPacket(tb, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 4500, DstPort: 4500}, espBytes(0x1003, 1, 200))), true},
 	}
 }

@@ -106,7 +106,7 @@ func (s *Stats) Accounted() int {
 // Decoder is for one capture and is not safe for concurrent use.
 type Decoder struct {
 	opts     Options
-	ikePorts [65536 / 64]uint64 // bit set: IKE ports with the 4500 demux
+	ikePorts portSet // IKE ports with the 4500 demux
 
 	out   []Packet
 	stats Stats
@@ -134,6 +134,9 @@ type Decoder struct {
 	gre    GRE
 	// pptpMsg decodes the control messages that tcp.go frames.
 	pptpMsg PPTP
+	// icmp decodes ICMP errors; only those quoting VPN traffic are
+	// copied out of it.
+	icmp ICMPError
 
 	natd    NATDVerifier
 	frags   defragmenter
@@ -165,8 +168,8 @@ func NewDecoder(opts Options) *Decoder {
 	return d
 }
 
-func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts[p/64] |= 1 << (p % 64) }
-func (d *Decoder) isIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
+func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts.set(p) }
+func (d *Decoder) isIKEPort(p uint16) bool { return d.ikePorts.has(p) }
 func (d *Decoder) keep(k Kind) bool        { return k != KindOther || d.opts.KeepOther }
 func (d *Decoder) hashOther() bool         { return d.opts.HashAll }
 
@@ -628,6 +631,8 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 		d.decodeTCP(b, wire)
 	case 17:
 		d.decodeUDP(b, wire)
+	case 1, 58:
+		d.decodeICMP(b, wire, proto == 58)
 	case 47:
 		d.decodeGRE(b, wire)
 	case 50:
@@ -811,6 +816,26 @@ func (d *Decoder) decodeAH(b []byte, wire, depth int) string {
 		d.malformed(r)
 	}
 	return ""
+}
+
+// decodeICMP decodes an ICMP (RFC 792) or ICMPv6 (RFC 4443) message. An
+// error message that quotes VPN traffic is reported as KindICMPError, with
+// the quote decoded; every other ICMP message is KindOther, as it was,
+// without allocating. The payload hash covers what a NAT that translates
+// the error leaves alone (the quoted packet after its UDP, TCP or GRE
+// header), so that the error can be matched across the NAT.
+func (d *Decoder) decodeICMP(b []byte, wire int, v6 bool) {
+	e := &d.icmp
+	if v6 != d.cur.IPv6 || e.decode(b, v6, &d.ikePorts) != icmpVPN {
+		d.other(b, wire)
+		return
+	}
+	d.cur.PayloadLen = max(wire, len(b))
+	d.cur.PayloadHash = PayloadHash(e.Quote.invariant(b[8:]))
+	m := new(ICMPError)
+	*m = *e
+	d.cur.ICMP = m
+	d.emitCur(KindICMPError)
 }
 
 // decodeGRE decodes a GRE header (over IP, or in UDP on port 4754). The

@@ -1,8 +1,10 @@
 // Package decode reads capture files and decodes the VPN-relevant packets in
 // them: IKEv1/ISAKMP and IKEv2 messages with every cleartext payload, ESP and
 // AH, UDP-encapsulated ESP and NAT-T keepalives on port 4500 (RFC 3948), IKE
-// and ESP over TCP (RFC 9329), GRE versions 0 and 1, and PPTP control
-// messages (RFC 2637).
+// and ESP over TCP (RFC 9329), GRE versions 0 and 1, PPTP control
+// messages (RFC 2637), and the ICMP and ICMPv6 errors (RFC 792, RFC 4443)
+// that quote such packets: a device that refuses a VPN packet often says
+// so, and why.
 //
 // The package has three layers:
 //

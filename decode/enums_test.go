@@ -142,6 +142,15 @@ func TestNamesMatchTshark(t *testing.T) {
 		check("IKEv1 IKE "+field, tsharkNames(t, out, "isakmp.ike.attr."+field)[0],
 			func(n int) string { return AttributeValueName(1, ProtocolIDISAKMP, attr, uint64(n)) })
 	}
+	// The ICMPv6 error types (tshark has no value strings for ICMP's
+	// types and codes, nor for ICMPv6's codes: TestICMPNames has those).
+	icmp6 := map[int]string{}
+	for n, name := range tsharkNames(t, out, "icmpv6.type")[0] {
+		if n < 128 && n != 127 && n != 100 && n != 101 {
+			icmp6[n] = name
+		}
+	}
+	check("ICMPv6 error type", icmp6, func(n int) string { return ICMPType(n).Name(true) })
 	for field, attr := range map[string]uint16{"encap_mode": 4, "auth_algorithm": 5, "life_type": 1, "group_description": 3} {
 		check("IKEv1 IPsec "+field, tsharkNames(t, out, "isakmp.ipsec.attr."+field)[0],
 			func(n int) string { return AttributeValueName(1, ProtocolIDESP, attr, uint64(n)) })

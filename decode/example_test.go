@@ -73,3 +73,29 @@ func ExampleDecoder() {
 	// IKEv1 exchange 32, encrypted true
 	// frames: 1 ike: 1
 }
+
+// protocolUnreachableGRE is the ICMP message of frame 15 of the lab's
+// pptp-gre-nohelper outside capture (after Ethernet and the IPv4 header):
+// the NAT, which has no PPTP helper, refuses enhanced GRE for call 16384.
+const protocolUnreachableGRE = `
+03 02 00 3b 00 00 00 00 45 00 00 32 44 77 40 00
+40 2f a1 bb c6 33 64 02 c6 33 64 01 30 81 88 0b
+00 0e 40 00 00 00 00 00 00 00 00 00 ff 03 c0 21
+01 01 00 0a 05 06 be ef 80 01`
+
+// An ICMP error and the VPN packet it quotes.
+func ExampleParseICMPError() {
+	var e decode.ICMPError
+	if err := decode.ParseICMPError(mustHex(protocolUnreachableGRE), false, &e); err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	q := e.Quote
+	fmt.Printf("%s: %s\n", e.TypeName(), e.CodeName())
+	fmt.Printf("quotes %v %s -> %s, %d of %d octets, VPN %v\n", q.Kind, q.Src, q.Dst, q.Quoted, q.Length, q.VPN)
+	fmt.Printf("GRE version %d, call ID %d\n", q.GRE.Version, q.GRE.CallID)
+	// Output:
+	// Destination unreachable: Protocol unreachable
+	// quotes gre 198.51.100.2 -> 198.51.100.1, 50 of 50 octets, VPN true
+	// GRE version 1, call ID 16384
+}

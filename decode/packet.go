@@ -22,6 +22,7 @@ const (
 	KindPPTP                     // a PPTP control message on TCP 1723
 	KindIPFragment               // an IP fragment that is not (yet) a whole datagram
 	KindMalformed                // something that should have decoded and did not; see Packet.Err
+	KindICMPError                // an ICMP or ICMPv6 error quoting VPN traffic; see Packet.ICMP
 	numKinds
 )
 
@@ -37,6 +38,7 @@ var kindNames = [numKinds]string{
 	KindPPTP:         "pptp",
 	KindIPFragment:   "ip-fragment",
 	KindMalformed:    "malformed",
+	KindICMPError:    "icmp-error",
 }
 
 // NumKinds is the number of packet kinds, for arrays indexed by Kind.
@@ -85,8 +87,10 @@ type Packet struct {
 	// captures: for IKE the message after the two SPIs (offset 16 on, so
 	// that an ALG rewriting SPIs still matches and shows as modified); for
 	// GRE the payload after the GRE header (a PPTP ALG rewrites the call ID
-	// in the key); otherwise the transport payload (ESP/AH: the ESP/AH
-	// packet).
+	// in the key); for an ICMP error (PayloadLen: the ICMP message) what it
+	// quotes after the quoted UDP, TCP or GRE header (a NAT translating the
+	// error rewrites the quoted addresses, ports and checksums); otherwise
+	// the transport payload (ESP/AH: the ESP/AH packet).
 	PayloadLen  int
 	PayloadHash uint64
 
@@ -103,6 +107,9 @@ type Packet struct {
 	GRE  GREInfo     // KindGRE
 	PPTP PPTPInfo    // KindPPTP
 	IKE  *IKEMessage // KindIKE (and KindMalformed when the IKE header decoded)
+	// ICMP is the error message and what it quotes (KindICMPError). The
+	// packet's addresses are the error's: Src is the device that sent it.
+	ICMP *ICMPError
 
 	// Err is the reason a packet is KindMalformed, such as
 	// `ike: payload "Notify" at offset 48: length 3 < 4`.

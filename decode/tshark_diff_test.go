@@ -3,6 +3,7 @@ package decode
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +69,15 @@ var tsharkExplainedDiffs = []tsharkExplained{
 	{"tcpdump/isakmpv1-attr-oobr.pcap", 1, "isakmp", truncatedFirstFragment},
 }
 
+// tsharkDecodeAs are the Decode As rules (tshark -d) a capture needs for
+// tshark to dissect it as the Decoder does; paths are relative to the
+// captures directory. The NAT of natt-rebind-mobike mapped the client's
+// NAT-T flow to UDP 3452, which tshark reads as SABP (its TRUTH.md gives
+// the same rule); the Decoder reads it by the other port, 4500.
+var tsharkDecodeAs = map[string][]string{
+	"lab/natt-rebind-mobike/outside.pcap": {"udp.port==3452,udpencap"},
+}
+
 // tsharkDiffProtocols are the protocols of which the corpus has instances
 // that both sides see; a run over the whole corpus that compared none of
 // one has lost a field name or a dissector.
@@ -83,8 +93,12 @@ var tsharkDiffProtocols = []string{"isakmp", "esp", "ah", "gre", "pptp", "nat-ke
 // the outer GRE header of the frame (version, protocol, key, or call ID and
 // payload length, sequence and acknowledgment numbers: RFC 2784 §2,
 // RFC 2890 §2, RFC 2637 §4.1); and each PPTP control message's type, call
-// IDs and result and error codes (RFC 2637 §2). Every disagreement must be
-// listed in tsharkExplainedDiffs. It also checks that no capture makes the
+// IDs and result and error codes (RFC 2637 §2); and each ICMP or ICMPv6
+// error that quotes VPN traffic: its type, code and MTU, the quoted
+// addresses, protocol and ports, and the quoted ESP or AH SPI and sequence
+// number, IKE SPIs, GRE version and key or call ID (RFC 792, RFC 4443 §3).
+// It covers the public corpus and the lab captures. Every disagreement
+// must be listed in tsharkExplainedDiffs. It also checks that no capture makes the
 // Decoder panic and that its Stats account for every frame tshark reads.
 //
 // tshark runs once per capture, in parallel subtests. The test is skipped
@@ -107,7 +121,7 @@ func TestTsharkDiff(t *testing.T) {
 		explained[e.file] = append(explained[e.file], e)
 	}
 	for f := range explained {
-		if !slices.Contains(files, f) {
+		if !slices.Contains(files, f) && !strings.HasPrefix(f, "lab/") {
 			t.Errorf("tsharkExplainedDiffs names %s, which is not in the corpus", f)
 		}
 	}
@@ -125,6 +139,27 @@ func TestTsharkDiff(t *testing.T) {
 				mu.Unlock()
 			})
 		}
+	})
+	// The lab captures, taken on both sides of a real NAT, hold what the
+	// public corpus lacks: ICMP errors that quote ESP-in-UDP and enhanced
+	// GRE. Their paths are relative to the captures directory.
+	t.Run("lab", func(t *testing.T) {
+		labDir := corpus.LabDir(t)
+		var lab vpnDiffCounts
+		for _, f := range corpus.LabFiles(t) {
+			name := filepath.ToSlash(filepath.Join("lab", f))
+			t.Run(f, func(t *testing.T) {
+				c := diffCapture(t, tshark, configDir, filepath.Dir(labDir), name, explained[name])
+				mu.Lock()
+				lab.merge(&c)
+				mu.Unlock()
+			})
+		}
+		t.Logf("lab: %d captures, %d frames; protocol instances compared: %s", lab.files, lab.frames, lab.instanceSummary())
+		if !t.Failed() && lab.instances["icmp"] == 0 {
+			t.Errorf("no icmp instance compared over the lab captures")
+		}
+		total.merge(&lab)
 	})
 	t.Logf("%s", tsharkVersion(tshark))
 	t.Logf("%d captures, %d frames; %d frames with VPN protocols compared, %d fields compared; "+
@@ -147,7 +182,7 @@ func TestTsharkDiff(t *testing.T) {
 func diffCapture(t *testing.T, tshark, configDir, dir, file string, explained []tsharkExplained) vpnDiffCounts {
 	t.Helper()
 	path := filepath.Join(dir, file)
-	frames, complaint, err := runTshark(context.Background(), tshark, configDir, path)
+	frames, complaint, err := runTshark(context.Background(), tshark, configDir, path, tsharkDecodeAs[file]...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +265,13 @@ func readFileNoPanic(path string, fn func(*Packet)) (st Stats, err error, panick
 }
 
 // tsharkDiffFixture has the shape of tshark 4.0's -T json -J output for
-// three frames, cut down to the fields TestTsharkDiff reads: IKEv2 behind
+// five frames, cut down to the fields TestTsharkDiff reads: IKEv2 behind
 // the non-ESP marker on UDP 4500 (an SA payload whose nested proposal must
-// not count as a top-level payload), enhanced GRE carrying GRE, and a TCP
+// not count as a top-level payload), enhanced GRE carrying GRE, a TCP
 // segment with two PPTP control messages, which tshark prints as repeated
-// keys.
+// keys, an ICMP port unreachable quoting ESP in UDP (tshark prints the
+// quoted IP and UDP headers inside the ICMP layer and the ESP after it), and
+// one quoting DNS, which the comparison leaves out.
 const tsharkDiffFixture = `[
  {"_source": {"layers": {
   "frame": {"frame.number": "1", "frame.protocols": "eth:ethertype:ip:udp:udpencap:isakmp"},
@@ -264,7 +301,19 @@ const tsharkDiffFixture = `[
   "_ws.malformed": {"_ws.malformed": "Malformed Packet"},
   "pptp": {"pptp.type": "1", "pptp.control_message_type": "8", "pptp.call_id": "11755",
    "pptp.peer_call_id": "0", "pptp.out_result": "1", "pptp.error": "0"},
-  "pptp": {"pptp.type": "1", "pptp.control_message_type": "5"}}}}
+  "pptp": {"pptp.type": "1", "pptp.control_message_type": "5"}}}},
+ {"_source": {"layers": {
+  "frame": {"frame.number": "4", "frame.protocols": "eth:ethertype:ip:icmp:ip:udp:udpencap:esp"},
+  "icmp": {"icmp.type": "3", "icmp.code": "3",
+   "ip": {"ip.proto": "17", "ip.src": "198.51.100.2", "ip.dst": "198.51.100.1"},
+   "udp": {"udp.srcport": "4500", "udp.dstport": "1042"}},
+  "udpencap": "UDP Encapsulation of IPsec Packets",
+  "esp": {"esp.spi": "0x7aa865d2", "esp.sequence": "7"}}}},
+ {"_source": {"layers": {
+  "frame": {"frame.number": "5", "frame.protocols": "eth:ethertype:ip:icmp:ip:udp:dns"},
+  "icmp": {"icmp.type": "3", "icmp.code": "3",
+   "ip": {"ip.proto": "17", "ip.src": "192.0.2.1", "ip.dst": "192.0.2.2"},
+   "udp": {"udp.srcport": "40000", "udp.dstport": "53"}}}}}
 ]`
 
 // tsharkDiffFixturePackets are the packets the Decoder would report for
@@ -282,6 +331,10 @@ func tsharkDiffFixturePackets() []Packet {
 		{Frame: 3, Kind: KindPPTP, PPTP: PPTPInfo{Type: PPTPMessageTypeOutgoingCallReply,
 			CallID: 11755, HasCallID: true, HasPeerCall: true, ResultCode: 1}},
 		{Frame: 3, Kind: KindPPTP, PPTP: PPTPInfo{Type: PPTPMessageTypeEchoRequest}},
+		{Frame: 4, Kind: KindICMPError, ICMP: &ICMPError{Type: 3, Code: 3, Quote: ICMPQuote{
+			Src: netip.MustParseAddr("198.51.100.2"), Dst: netip.MustParseAddr("198.51.100.1"), Proto: 17,
+			SrcPort: 4500, DstPort: 1042, Kind: KindUDPESP, ESP: ESPInfo{SPI: 0x7aa865d2, Seq: 7},
+			Have: QuotePorts | QuoteSPI | QuoteSeq}}},
 	}
 }
 
@@ -294,8 +347,8 @@ func TestTsharkDiffCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(frames) != 3 {
-		t.Fatalf("parseTsharkJSON: %d frames, want 3", len(frames))
+	if len(frames) != 5 {
+		t.Fatalf("parseTsharkJSON: %d frames, want 5", len(frames))
 	}
 	if !frames[2].malformed || frames[0].malformed {
 		t.Errorf("malformed = %v, %v, %v; want false, false, true",
@@ -323,13 +376,13 @@ func TestTsharkDiffCompare(t *testing.T) {
 	if len(got) != 0 {
 		t.Errorf("fixture packets disagree: %q", got)
 	}
-	if counts.compared != 3 || counts.tunnelled != 1 ||
-		counts.instances["isakmp"] != 1 || counts.instances["gre"] != 1 || counts.instances["pptp"] != 2 {
-		t.Errorf("counts = %+v, want 3 frames, 1 tunnelled, isakmp 1, gre 1, pptp 2", counts)
+	if counts.compared != 4 || counts.tunnelled != 1 || counts.instances["isakmp"] != 1 || counts.instances["gre"] != 1 ||
+		counts.instances["pptp"] != 2 || counts.instances["icmp"] != 1 || counts.instances["esp"] != 0 {
+		t.Errorf("counts = %+v, want 4 frames, 1 tunnelled, isakmp 1, gre 1, pptp 2, icmp 1 (the quoted ESP in it)", counts)
 	}
-	// 4 instances, 10 ISAKMP fields, 6 GRE, 5 and 1 PPTP.
-	if counts.fields != 26 {
-		t.Errorf("fields compared = %d, want 26", counts.fields)
+	// 5 instances, 10 ISAKMP fields, 6 GRE, 5 and 1 PPTP, 9 ICMP.
+	if counts.fields != 36 {
+		t.Errorf("fields compared = %d, want 36", counts.fields)
 	}
 
 	for _, tc := range []struct {
@@ -354,8 +407,28 @@ func TestTsharkDiffCompare(t *testing.T) {
 			return ps
 		}, []string{"2 gre.ack: (absent), 539254"}},
 		{"second pptp message missing", func(ps []Packet) []Packet {
-			return ps[:3]
+			return append(ps[:3], ps[4])
 		}, []string{"3 pptp#2: (absent), present"}},
+		{"icmp quoted spi", func(ps []Packet) []Packet {
+			e := *ps[4].ICMP
+			e.Quote.ESP.SPI = 0x7aa865d3
+			ps[4].ICMP = &e
+			return ps
+		}, []string{"4 icmp.spi: 0x7aa865d3, 0x7aa865d2"}},
+		{"icmp sequence cut off", func(ps []Packet) []Packet {
+			e := *ps[4].ICMP
+			e.Quote.Have &^= QuoteSeq
+			ps[4].ICMP = &e
+			return ps
+		}, []string{"4 icmp.seq: (absent), 7"}},
+		{"icmp error missing", func(ps []Packet) []Packet {
+			return ps[:4]
+		}, []string{"4 icmp: (absent), present"}},
+		{"icmp error quoting dns reported", func(ps []Packet) []Packet {
+			p := ps[4]
+			p.Frame = 5
+			return append(ps, p)
+		}, []string{"5 icmp: present, (absent)"}},
 		{"esp instead of ike", func(ps []Packet) []Packet {
 			ps[0] = Packet{Frame: 1, Kind: KindUDPESP, ESP: ESPInfo{SPI: 1, Seq: 1}}
 			return ps

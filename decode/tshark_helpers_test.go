@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 
 // tsharkLayers are the protocols whose subtrees tshark prints (-J): frame for
 // the frame number, the VPN protocols, and _ws.malformed for context.
-const tsharkLayers = "frame isakmp esp ah gre pptp udpencap _ws.malformed"
+const tsharkLayers = "frame isakmp esp ah gre pptp udpencap icmp icmpv6 _ws.malformed"
 
 // tsharkPrefs pin the preferences the comparison depends on, whatever a
 // profile says: reassembled IP datagrams and TCP messages are dissected at
@@ -41,12 +42,16 @@ const tsharkTimeout = 2 * time.Minute
 // could read (a capture cut short).
 // configDir is an empty Wireshark configuration directory, so that no
 // personal profile changes the dissection.
-func runTshark(ctx context.Context, tshark, configDir, path string) (frames []tsharkDiffFrame, complaint string, err error) {
+// decodeAs are tshark "Decode As" rules (-d) for this capture.
+func runTshark(ctx context.Context, tshark, configDir, path string, decodeAs ...string) (frames []tsharkDiffFrame, complaint string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, tsharkTimeout)
 	defer cancel()
 	args := []string{"-n", "-r", path, "-T", "json", "-J", tsharkLayers}
 	for _, p := range tsharkPrefs {
 		args = append(args, "-o", p)
+	}
+	for _, d := range decodeAs {
+		args = append(args, "-d", d)
 	}
 	cmd := exec.CommandContext(ctx, tshark, args...)
 	cmd.Env = append(os.Environ(), "WIRESHARK_CONFIG_DIR="+configDir)
@@ -294,10 +299,16 @@ func tsharkFacts(fr *tsharkDiffFrame) (facts vpnFacts, tunnelled int) {
 	inGRE := false
 	marker := false // a non-ESP marker precedes the next ISAKMP layer
 	espEncap := "ip"
+	// quote is the ICMP error whose quoted packet the layers that follow
+	// belong to: tshark prints the quoted UDP payload's protocols after
+	// the ICMP layer rather than inside it. quoteVPN says whether it
+	// quotes VPN traffic (it is then an instance of facts).
+	var quote *tsharkNode
+	quoteVPN := false
 	for i := range fr.layers {
 		l := &fr.layers[i]
 		switch l.key {
-		case "isakmp", "esp", "ah", "gre", "pptp", "udpencap":
+		case "isakmp", "esp", "ah", "gre", "pptp", "udpencap", "icmp", "icmpv6":
 		default:
 			continue
 		}
@@ -305,7 +316,23 @@ func tsharkFacts(fr *tsharkDiffFrame) (facts vpnFacts, tunnelled int) {
 			tunnelled++
 			continue
 		}
+		if quote != nil {
+			if quoteVPN {
+				in := &facts.instances[len(facts.instances)-1]
+				in.fields = append(in.fields, tsharkQuotedVPN(l)...)
+			}
+			continue
+		}
 		switch l.key {
+		case "icmp", "icmpv6":
+			fields, vpn := tsharkICMP(l)
+			if fields == nil {
+				continue // not an error message: it quotes nothing
+			}
+			quote, quoteVPN = l, vpn
+			if vpn {
+				facts.add(l.key, fields)
+			}
 		case "udpencap":
 			espEncap = "udp"
 			if l.has("udpencap.non_esp_marker") {
@@ -337,6 +364,104 @@ func tsharkFacts(fr *tsharkDiffFrame) (facts vpnFacts, tunnelled int) {
 		}
 	}
 	return facts, tunnelled
+}
+
+// tsharkICMPErrors are the ICMP and ICMPv6 error types whose body quotes
+// the packet that caused them (RFC 792, RFC 4443 §3), which are the ones
+// the comparison covers.
+var tsharkICMPErrors = map[string][]uint64{"icmp": {3, 11, 12}, "icmpv6": {1, 2, 3, 4}}
+
+// tsharkICMP reads an ICMP or ICMPv6 error and the packet it quotes, which
+// tshark nests in the ICMP layer: the IP header, the UDP, TCP, GRE or AH
+// header, ESP when tshark dissects it there. It returns nil for a message
+// that is not an error, and says whether the quoted packet is VPN traffic:
+// ESP, AH or GRE; UDP from or to port 500 or 4500; TCP from or to 1723
+// (PPTP) or 4500 (RFC 9329). The rule is written out here rather than taken
+// from icmp.go, so that the comparison does not share the decoder's logic.
+func tsharkICMP(l *tsharkNode) (fields []vpnField, vpn bool) {
+	p := l.key + "."
+	typ, ok := tsharkNum(l, p+"type")
+	if !ok || !slices.Contains(tsharkICMPErrors[l.key], typ) {
+		return nil, false
+	}
+	fields = []vpnField{
+		{"type", tsharkDec(l, p+"type")},
+		{"code", tsharkDec(l, p+"code")},
+	}
+	if l.has(p + "mtu") {
+		fields = append(fields, vpnField{"mtu", tsharkDec(l, p+"mtu")})
+	}
+	var proto uint64
+	for _, c := range l.kids {
+		switch c.key {
+		case "ip":
+			proto, _ = tsharkNum(&c, "ip.proto")
+			fields = append(fields,
+				vpnField{"src", tsharkText(&c, "ip.src")},
+				vpnField{"dst", tsharkText(&c, "ip.dst")},
+				vpnField{"proto", tsharkDec(&c, "ip.proto")})
+		case "ipv6":
+			proto, _ = tsharkNum(&c, "ipv6.nxt")
+			fields = append(fields,
+				vpnField{"src", tsharkText(&c, "ipv6.src")},
+				vpnField{"dst", tsharkText(&c, "ipv6.dst")},
+				vpnField{"proto", tsharkDec(&c, "ipv6.nxt")})
+		case "udp", "tcp":
+			sp, _ := tsharkNum(&c, c.key+".srcport")
+			dp, _ := tsharkNum(&c, c.key+".dstport")
+			fields = append(fields,
+				vpnField{"sport", tsharkDec(&c, c.key+".srcport")},
+				vpnField{"dport", tsharkDec(&c, c.key+".dstport")})
+			ports := []uint64{500, 4500}
+			if c.key == "tcp" {
+				ports = []uint64{1723, 4500}
+			}
+			vpn = vpn || slices.Contains(ports, sp) || slices.Contains(ports, dp)
+		case "gre":
+			fv, _ := tsharkNum(&c, "gre.flags_and_version")
+			fields = append(fields, vpnField{"gre-version", strconv.FormatUint(fv&7, 10)})
+			switch {
+			case c.has("gre.key.call_id"):
+				fields = append(fields, vpnField{"call-id", tsharkDec(&c, "gre.key.call_id")})
+			case c.has("gre.key"):
+				fields = append(fields, vpnField{"key", tsharkHex(&c, "gre.key", 8)})
+			}
+		case "esp", "ah", "isakmp":
+			fields = append(fields, tsharkQuotedVPN(&c)...)
+		}
+	}
+	switch proto {
+	case 47, 50, 51:
+		vpn = true
+	}
+	return fields, vpn
+}
+
+// tsharkQuotedVPN reads the SPIs of a VPN layer inside an ICMP error's
+// quote: ESP SPI and sequence number, AH SPI and sequence number, the IKE
+// SPIs.
+func tsharkQuotedVPN(l *tsharkNode) []vpnField {
+	switch l.key {
+	case "esp", "ah":
+		var fields []vpnField
+		if l.has(l.key + ".spi") {
+			fields = append(fields, vpnField{"spi", tsharkHex(l, l.key+".spi", 8)})
+		}
+		if l.has(l.key + ".sequence") {
+			fields = append(fields, vpnField{"seq", tsharkDec(l, l.key+".sequence")})
+		}
+		return fields
+	case "isakmp":
+		var fields []vpnField
+		if l.has("isakmp.ispi") {
+			fields = append(fields, vpnField{"ispi", tsharkSPI(l, "isakmp.ispi")})
+		}
+		if l.has("isakmp.rspi") {
+			fields = append(fields, vpnField{"rspi", tsharkSPI(l, "isakmp.rspi")})
+		}
+		return fields
+	}
+	return nil
 }
 
 // factAbsent is the value of a field that one side does not have.
@@ -377,6 +502,15 @@ func tsharkHex(l *tsharkNode, key string, digits int) string {
 func tsharkRaw(l *tsharkNode, key string) string {
 	if c := l.child(key); c != nil {
 		return "unparsed " + strconv.Quote(c.value)
+	}
+	return factAbsent
+}
+
+// tsharkText returns a child's text as tshark printed it (an address),
+// or factAbsent.
+func tsharkText(l *tsharkNode, key string) string {
+	if c := l.child(key); c != nil {
+		return c.value
 	}
 	return factAbsent
 }
@@ -531,7 +665,58 @@ func packetVPNFacts(f *vpnFacts, p *Packet) {
 		f.add("gre", packetGREFacts(&p.GRE))
 	case KindPPTP:
 		f.add("pptp", packetPPTPFacts(&p.PPTP))
+	case KindICMPError:
+		name := "icmp"
+		if p.ICMP.IPv6 {
+			name = "icmpv6"
+		}
+		f.add(name, packetICMPFacts(p.ICMP))
 	}
+}
+
+// packetICMPFacts lists an ICMP error's fields and those of the quoted
+// packet that the quote holds.
+func packetICMPFacts(e *ICMPError) []vpnField {
+	q := &e.Quote
+	fields := []vpnField{
+		{"type", strconv.Itoa(int(e.Type))},
+		{"code", strconv.Itoa(int(e.Code))},
+	}
+	if e.TooBig() {
+		fields = append(fields, vpnField{"mtu", strconv.FormatUint(uint64(e.MTU), 10)})
+	}
+	fields = append(fields,
+		vpnField{"src", q.Src.String()},
+		vpnField{"dst", q.Dst.String()},
+		vpnField{"proto", strconv.Itoa(int(q.Proto))})
+	if q.Have.Has(QuotePorts) {
+		fields = append(fields,
+			vpnField{"sport", strconv.Itoa(int(q.SrcPort))},
+			vpnField{"dport", strconv.Itoa(int(q.DstPort))})
+	}
+	if q.Have.Has(QuoteGRE) {
+		fields = append(fields, vpnField{"gre-version", strconv.Itoa(int(q.GRE.Version))})
+	}
+	if q.Have.Has(QuoteGREKey) {
+		if q.GRE.Version == 1 {
+			fields = append(fields, vpnField{"call-id", strconv.Itoa(int(q.GRE.CallID))})
+		} else {
+			fields = append(fields, vpnField{"key", factHex(uint64(q.GRE.Key), 8)})
+		}
+	}
+	if q.Have.Has(QuoteSPI) {
+		fields = append(fields, vpnField{"spi", factHex(uint64(q.ESP.SPI), 8)})
+	}
+	if q.Have.Has(QuoteSeq) {
+		fields = append(fields, vpnField{"seq", strconv.FormatUint(uint64(q.ESP.Seq), 10)})
+	}
+	if q.Have.Has(QuoteIKESPIi) {
+		fields = append(fields, vpnField{"ispi", factHex(q.IKE.SPIi, 16)})
+	}
+	if q.Have.Has(QuoteIKESPIr) {
+		fields = append(fields, vpnField{"rspi", factHex(q.IKE.SPIr, 16)})
+	}
+	return fields
 }
 
 func packetISAKMPFacts(p *Packet) []vpnField {

@@ -43,9 +43,19 @@ type Analysis struct {
 	// datagrams.
 	Quality Quality
 
+	// ICMPErrors are the capture's ICMP errors that quote VPN packets, in
+	// capture order, with what each was tied to; beyond maxICMPErrors they
+	// are counted in ICMPErrorsNotKept only (and still counted where they
+	// were tied). ICMPUnmatched counts those tied to nothing the capture
+	// shows.
+	ICMPErrors        []*ICMPError
+	ICMPErrorsNotKept int
+	ICMPUnmatched     ICMPErrors
+
 	flowIndex map[flowKey]*Flow
 	saIndex   map[saKey]*ESPSA
 	tunnelIdx map[tunnelKey]*Tunnel
+	icmpIdx   map[int]*ICMPError // by frame
 
 	// For an analysis made with Options.SummarizeOther, otherTotal and
 	// otherTwoWay count the conversations without a flow (Flow.others
@@ -128,6 +138,14 @@ func (t *Table) Finish(c Capture) *Analysis {
 		}
 		if sa.Tunnel == 0 {
 			a.Unattached = append(a.Unattached, sa)
+		}
+	}
+	t.finishICMP()
+	a.ICMPErrors, a.ICMPErrorsNotKept, a.ICMPUnmatched = t.icmp.kept, t.icmp.notKept, t.icmp.unmatched
+	if len(a.ICMPErrors) > 0 {
+		a.icmpIdx = make(map[int]*ICMPError, len(a.ICMPErrors))
+		for _, e := range a.ICMPErrors {
+			a.icmpIdx[e.Frame] = e
 		}
 	}
 	for _, tun := range t.tunnelOrder {

@@ -174,6 +174,7 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	m := newMatcher(c, opts)
 	m.run(srcs, opts.Decode)
 	c.markFakedNATD()
+	c.setICMPOrigins()
 	return c
 }
 
@@ -212,6 +213,15 @@ func signatureOf(p *decode.Packet) (signature, bool) {
 	case decode.KindIPFragment:
 		s.a = uint64(p.Fragment.ID)<<32 | uint64(p.Fragment.Offset)
 		s.b = uint64(p.Length)
+	case decode.KindICMPError:
+		// What a NAT translating the error leaves alone: the quote after
+		// its transport header (the hash), the IP identification, type,
+		// code and length.
+		if p.ICMP == nil {
+			return s, false
+		}
+		s.a = p.PayloadHash
+		s.b = uint64(p.IPID)<<32 | uint64(p.ICMP.Type)<<24 | uint64(p.ICMP.Code)<<16 | uint64(uint16(p.PayloadLen))
 	case decode.KindOther:
 		if !p.Src.IsValid() {
 			// Not IP (ARP, say): nothing a NAT translates, and no
@@ -253,7 +263,8 @@ func newAnchorSet() *anchorSet { return &anchorSet{times: make(map[signature]anc
 
 func (as *anchorSet) add(p *decode.Packet) {
 	switch p.Kind {
-	case decode.KindIKE, decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH, decode.KindGRE, decode.KindPPTP:
+	case decode.KindIKE, decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH, decode.KindGRE, decode.KindPPTP,
+		decode.KindICMPError:
 	case decode.KindOther:
 		if p.PayloadLen == 0 {
 			// Bare TCP acknowledgements repeat; they anchor nothing.

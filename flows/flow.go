@@ -110,6 +110,9 @@ type Flow struct {
 	First   time.Time
 	// Fate is filled by correlation with the other capture.
 	Fate Fate
+	// ICMP counts the ICMP errors that quote the flow's packets; nil when
+	// there are none.
+	ICMP *ICMPErrors
 
 	// sa is the ESP or AH SA of each direction's latest packet, if any.
 	sa [2]*ESPSA
@@ -193,6 +196,8 @@ type ESPSA struct {
 	// Lost holds the sequence numbers of the SA's packets that the other
 	// capture did not see (Fate.Dropped), filled by correlation.
 	Lost SeqRuns
+	// ICMP counts the ICMP errors that quote the SA's packets.
+	ICMP ICMPErrors
 }
 
 // Packets returns all packets of the SA.

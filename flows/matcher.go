@@ -294,7 +294,7 @@ func (m *matcher) newPending(side Side, t time.Time, sig signature, p *decode.Pa
 }
 
 func (m *matcher) release(q *pending) {
-	q.p.IKE = nil
+	q.p.IKE, q.p.ICMP = nil, nil
 	m.free = append(m.free, q)
 }
 
@@ -358,6 +358,11 @@ func (m *matcher) unmatched(e *pending) {
 		return
 	}
 	c.Unmatched[e.side]++
+	if e.p.Kind == decode.KindICMPError {
+		if r := m.analysis(e.side).ICMPErrorAt(e.p.Frame); r != nil {
+			r.Origin = ICMPOriginThisSide
+		}
+	}
 	// From the far side: inbound on the inside capture (to an inside-only
 	// host), outbound on the outside capture (from the NAT's address).
 	noOrigin := (e.side == SideInside && m.insideOnly[e.p.Dst] && !m.insideOnly[e.p.Src]) ||
@@ -441,6 +446,13 @@ func (m *matcher) matched(in, out *pending) {
 			c.Fragments[s].Forwarded++
 		}
 		return
+	}
+	if in.p.Kind == decode.KindICMPError {
+		for _, q := range []*pending{in, out} {
+			if e := m.analysis(q.side).ICMPErrorAt(q.p.Frame); e != nil {
+				e.Origin = ICMPOriginCrossed
+			}
+		}
 	}
 	for _, q := range []*pending{in, out} {
 		for _, f := range []*Fate{fateOf(q.flow), saFate(q.sa), tunFate(q.tun)} {

@@ -68,6 +68,9 @@ type PPTPSession struct {
 	GREOther       int
 	GREOtherFrames Frames
 	GREOtherIDs    []uint16
+	// ICMP counts the ICMP errors that quote the call's GRE (by call ID
+	// and addresses) or its control connection, with the first few.
+	ICMP ICMPErrors
 }
 
 // SeqTrack follows a sequence number stream and counts gaps and repeats.
@@ -107,6 +110,10 @@ type pptpTracker struct {
 	// Unmatched GRE packets: no control session between the addresses.
 	OrphanGRE       int
 	OrphanGREFrames Frames
+	// Scratch space of fits, reused from packet to packet: GRE must not
+	// allocate.
+	fitBuf, ownBuf       []*PPTPSession
+	fitOutBuf, ownOutBuf []bool
 }
 
 func newPPTPTracker() *pptpTracker {
@@ -121,27 +128,7 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	if p.GRE.Version != 1 || !p.GRE.KeyPresent {
 		return
 	}
-	// The sessions between these addresses whose call ID the key carries,
-	// newest first, and the newest session between them at all.
-	var fits []*PPTPSession
-	var out []bool
-	var candidate *PPTPSession
-	for i := len(t.sessions) - 1; i >= 0; i-- {
-		s := t.sessions[i]
-		toServer := s.Client.Addr() == p.Src && s.Server.Addr() == p.Dst
-		toClient := s.Server.Addr() == p.Src && s.Client.Addr() == p.Dst
-		if !toServer && !toClient {
-			continue
-		}
-		if candidate == nil {
-			candidate = s
-		}
-		if toServer && s.CallReplied && p.GRE.CallID == s.ServerCallID || toClient && s.CallRequested && p.GRE.CallID == s.ClientCallID {
-			fits = append(fits, s)
-			out = append(out, toServer)
-		}
-	}
-	if owners, outs := pptpOwners(fits, out); len(owners) == 1 {
+	if owners, outs, candidate := t.fits(p.Src, p.Dst, p.GRE.CallID); len(owners) == 1 {
 		owners[0].addGRE(p, outs[0])
 		return
 	} else if len(owners) > 1 {
@@ -149,8 +136,7 @@ func (t *pptpTracker) add(p *decode.Packet) {
 			s.addSharedGRE(p, outs[i])
 		}
 		return
-	}
-	if candidate != nil {
+	} else if candidate != nil {
 		candidate.GREOther++
 		candidate.GREOtherFrames.Add(p.Frame)
 		if len(candidate.GREOtherIDs) < 8 {
@@ -162,6 +148,47 @@ func (t *pptpTracker) add(p *decode.Packet) {
 	t.OrphanGREFrames.Add(p.Frame)
 }
 
+// fits returns the calls that enhanced GRE from src to dst with a call ID
+// can belong to (pptpOwners), with each one's direction (out: client to
+// server), and the newest call between the addresses at all.
+func (t *pptpTracker) fits(src, dst netip.Addr, callID uint16) (owners []*PPTPSession, outs []bool, candidate *PPTPSession) {
+	// The sessions between these addresses whose call ID the key carries,
+	// newest first.
+	fits, out := t.fitBuf[:0], t.fitOutBuf[:0]
+	for i := len(t.sessions) - 1; i >= 0; i-- {
+		s := t.sessions[i]
+		toServer := s.Client.Addr() == src && s.Server.Addr() == dst
+		toClient := s.Server.Addr() == src && s.Client.Addr() == dst
+		if !toServer && !toClient {
+			continue
+		}
+		if candidate == nil {
+			candidate = s
+		}
+		if toServer && s.CallReplied && callID == s.ServerCallID || toClient && s.CallRequested && callID == s.ClientCallID {
+			fits = append(fits, s)
+			out = append(out, toServer)
+		}
+	}
+	t.fitBuf, t.fitOutBuf = fits, out
+	owners, outs = pptpOwners(fits, out, t.ownBuf[:0], t.ownOutBuf[:0])
+	if len(fits) > 1 {
+		t.ownBuf, t.ownOutBuf = owners, outs
+	}
+	return owners, outs, candidate
+}
+
+// find returns the newest call that GRE from src to dst with a call ID
+// belongs to, its direction, and without one the newest call between the
+// addresses.
+func (t *pptpTracker) find(src, dst netip.Addr, callID uint16) (s *PPTPSession, out bool, candidate *PPTPSession) {
+	owners, outs, candidate := t.fits(src, dst, callID)
+	if len(owners) > 0 {
+		return owners[0], outs[0], candidate
+	}
+	return nil, false, candidate
+}
+
 // pptpOwners narrows the calls whose call ID a GRE packet's key carries
 // (newest first) to those it can belong to: a call already cleared yields
 // to one still up, and on one control connection a newer call replaces an
@@ -169,7 +196,7 @@ func (t *pptpTracker) add(p *decode.Packet) {
 // connections from one address with the same call ID (two clients behind a
 // NAT that did not translate call IDs): GRE has nothing else to tell them
 // apart by, so the packet is theirs together.
-func pptpOwners(fits []*PPTPSession, out []bool) ([]*PPTPSession, []bool) {
+func pptpOwners(fits []*PPTPSession, out []bool, owners []*PPTPSession, outs []bool) ([]*PPTPSession, []bool) {
 	if len(fits) < 2 {
 		return fits, out
 	}
@@ -179,8 +206,6 @@ func pptpOwners(fits []*PPTPSession, out []bool) ([]*PPTPSession, []bool) {
 			up++
 		}
 	}
-	var owners []*PPTPSession
-	var outs []bool
 	for i, s := range fits {
 		if up > 0 && s.Cleared {
 			continue

@@ -82,8 +82,10 @@ func (t *Table) noteQuality(p *decode.Packet) {
 	}
 	q := &t.quality
 	switch {
-	case truncated && p.Kind == decode.KindOther:
-		// Not VPN traffic: the decoder's Stats.Truncated counts it.
+	case truncated && (p.Kind == decode.KindOther || p.Kind == decode.KindICMPError):
+		// Not VPN traffic, or an ICMP error, whose quote is decoded as far
+		// as it goes whatever cut it: the decoder's Stats.Truncated counts
+		// it.
 	case truncated:
 		switch {
 		case p.IKE != nil:

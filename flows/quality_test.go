@@ -17,6 +17,11 @@ func TestQualityTruncated(t *testing.T) {
 	esp.CapLen, esp.Length = 128, 1400
 	other := s.add(udp("10.0.0.2:53000", "192.0.2.53:53"))
 	other.CapLen, other.Length = 60, 400
+	// An ICMP error cut by the snap length: its quote is decoded as far
+	// as it goes, and it is no VPN packet the capture lost.
+	icmp := s.add(decode.Packet{Kind: decode.KindICMPError, Proto: 1, Src: ap("192.0.2.1:0").Addr(), Dst: ap("10.0.0.2:0").Addr(),
+		ICMP: &decode.ICMPError{Type: 3, Code: 4, MTU: 1400}})
+	icmp.CapLen, icmp.Length = 60, 590
 	frag := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
 		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), Err: "ipv4: fragment truncated in capture"})
 	q := s.run().Quality

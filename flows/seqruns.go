@@ -53,6 +53,16 @@ func (s *SeqRuns) Add(seq uint32) {
 	s.nruns++
 }
 
+// Contains reports whether seq is in one of the kept runs.
+func (s *SeqRuns) Contains(seq uint32) bool {
+	for _, r := range s.runs[:s.nruns] {
+		if seq >= r.First && seq <= r.Last {
+			return true
+		}
+	}
+	return false
+}
+
 // Runs returns the kept runs, in the order they began.
 func (s *SeqRuns) Runs() []SeqRun {
 	return append([]SeqRun(nil), s.runs[:s.nruns]...)

@@ -38,6 +38,14 @@ func TestSeqRuns(t *testing.T) {
 			if r.Count != tc.count || r.Unkept != tc.unkept {
 				t.Errorf("Count, Unkept = %d, %d; want %d, %d", r.Count, r.Unkept, tc.count, tc.unkept)
 			}
+			for _, seq := range tc.seqs {
+				if !r.Contains(seq) && tc.unkept == 0 {
+					t.Errorf("Contains(%d) = false, want true", seq)
+				}
+			}
+			if r.Contains(1000) {
+				t.Errorf("Contains(1000) = true")
+			}
 			if len(r.Runs()) > maxSeqRuns {
 				t.Errorf("Runs() kept %d runs, more than %d", len(r.Runs()), maxSeqRuns)
 			}

@@ -75,6 +75,7 @@ type Table struct {
 	saOrder []*ESPSA
 
 	pptp *pptpTracker
+	icmp icmpTracker
 
 	Packets     int
 	First, Last time.Time
@@ -213,6 +214,10 @@ func (t *Table) account(p *decode.Packet) {
 		}
 	case decode.KindPPTP, decode.KindGRE:
 		t.pptp.add(p)
+	case decode.KindICMPError:
+		if p.ICMP != nil {
+			t.addICMPError(p)
+		}
 	}
 }
 

@@ -140,6 +140,9 @@ type Tunnel struct {
 
 	// Fate of the tunnel's IKE messages across the NAT (two captures).
 	Fate Fate
+	// ICMP counts the ICMP errors that quote the tunnel's packets: its IKE
+	// messages, its SAs' ESP, its NAT-T keepalives.
+	ICMP ICMPErrors
 
 	State         State
 	StateEvidence []int

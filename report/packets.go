@@ -40,6 +40,7 @@ type PacketJSON struct {
 	AH         *SPIJSON         `json:"ah,omitempty"`
 	GRE        *GREJSON         `json:"gre,omitempty"`
 	PPTP       *PPTPMessageJSON `json:"pptp,omitempty"`
+	ICMP       *ICMPErrorJSON   `json:"icmp,omitempty"`
 	Error      string           `json:"error,omitempty"`
 }
 
@@ -95,6 +96,52 @@ type PPTPMessageJSON struct {
 	PeerCallID *uint16 `json:"peer_call_id,omitempty"`
 	Result     uint8   `json:"result_code,omitempty"`
 	Error      uint8   `json:"error_code,omitempty"`
+}
+
+// ICMPErrorJSON is an ICMP or ICMPv6 error that quotes a VPN packet (kind
+// icmp-error): its type and code with their names, the next-hop MTU of
+// fragmentation needed and packet too big, the pointer of a parameter
+// problem, and the quoted packet.
+type ICMPErrorJSON struct {
+	Version  uint8         `json:"icmp_version"` // 4 (ICMP) or 6 (ICMPv6)
+	Type     uint8         `json:"type"`
+	Code     uint8         `json:"code"`
+	TypeName string        `json:"type_name"`
+	CodeName string        `json:"code_name"`
+	MTU      *uint32       `json:"mtu,omitempty"`
+	Pointer  *uint32       `json:"pointer,omitempty"`
+	Quote    ICMPQuoteJSON `json:"quote"`
+}
+
+// ICMPQuoteJSON is what an ICMP error quotes of the packet that caused it.
+// Fields the quote cut off are left out (Cut names the first that matters);
+// Kind is left out when the quote ends before what tells IKE, ESP and
+// keepalives apart on UDP 4500.
+type ICMPQuoteJSON struct {
+	Src      string             `json:"src"`
+	Dst      string             `json:"dst"`
+	Proto    uint8              `json:"proto"`
+	Kind     string             `json:"kind,omitempty"`
+	Length   int                `json:"length"`
+	Quoted   int                `json:"quoted"`
+	Cut      string             `json:"cut,omitempty"`
+	Fragment *FragmentJSON      `json:"fragment,omitempty"`
+	Sport    *uint16            `json:"sport,omitempty"`
+	Dport    *uint16            `json:"dport,omitempty"`
+	Marker   bool               `json:"non_esp_marker,omitempty"`
+	SPI      string             `json:"spi,omitempty"`
+	Seq      *uint32            `json:"seq,omitempty"`
+	IKE      *ICMPQuotedIKEJSON `json:"ike,omitempty"`
+	GRE      *GREJSON           `json:"gre,omitempty"`
+}
+
+// ICMPQuotedIKEJSON is a quoted IKE header, as far as the quote holds it.
+type ICMPQuotedIKEJSON struct {
+	SPIi     string  `json:"spi_i"`
+	SPIr     string  `json:"spi_r,omitempty"`
+	Version  uint8   `json:"version,omitempty"`
+	Exchange string  `json:"exchange,omitempty"`
+	MsgID    *uint32 `json:"msg_id,omitempty"`
 }
 
 // SPI formats an ESP/AH SPI as JSON and text show it: lowercase hex, 0x,
@@ -231,6 +278,10 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 			gj.Ack = &g.Ack
 		}
 		j.GRE = gj
+	case decode.KindICMPError:
+		if p.ICMP != nil {
+			j.ICMP = newICMPErrorJSON(p.ICMP)
+		}
 	case decode.KindPPTP:
 		pp := p.PPTP
 		pj := &PPTPMessageJSON{Type: pp.Type.String(), Result: pp.ResultCode, Error: pp.ErrorCode}
@@ -241,6 +292,67 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 			pj.PeerCallID = &pp.PeerCallID
 		}
 		j.PPTP = pj
+	}
+	return j
+}
+
+func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
+	q := &e.Quote
+	j := &ICMPErrorJSON{Version: 4, Type: uint8(e.Type), Code: uint8(e.Code), TypeName: e.TypeName(), CodeName: e.CodeName()}
+	if e.IPv6 {
+		j.Version = 6
+	}
+	if e.TooBig() {
+		j.MTU = &e.MTU
+	}
+	if e.Pointer != 0 {
+		j.Pointer = &e.Pointer
+	}
+	qj := &j.Quote
+	*qj = ICMPQuoteJSON{Src: addrString(q.Src), Dst: addrString(q.Dst), Proto: q.Proto, Length: q.Length, Quoted: q.Quoted,
+		Cut: q.Cut(), Marker: q.NonESPMarker}
+	if q.Kind != decode.KindOther {
+		qj.Kind = q.Kind.String()
+	}
+	if q.Fragment.IsFragment() {
+		qj.Fragment = &FragmentJSON{ID: q.Fragment.ID, Offset: q.Fragment.Offset, More: q.Fragment.More}
+	}
+	if q.Have.Has(decode.QuotePorts) {
+		qj.Sport, qj.Dport = &q.SrcPort, &q.DstPort
+	}
+	if q.Have.Has(decode.QuoteSPI) {
+		qj.SPI = SPI(q.ESP.SPI)
+	}
+	if q.Have.Has(decode.QuoteSeq) {
+		qj.Seq = &q.ESP.Seq
+	}
+	if q.Have.Has(decode.QuoteIKESPIi) {
+		ij := &ICMPQuotedIKEJSON{SPIi: IKESPI(q.IKE.SPIi)}
+		if q.Have.Has(decode.QuoteIKESPIr) {
+			ij.SPIr = IKESPI(q.IKE.SPIr)
+		}
+		if q.Have.Has(decode.QuoteIKEHeader) {
+			ij.Version, ij.Exchange, ij.MsgID = q.IKE.Version, q.IKE.Exchange.String(), &q.IKE.MessageID
+		}
+		qj.IKE = ij
+	}
+	if q.Have.Has(decode.QuoteGRE) {
+		g := q.GRE
+		gj := &GREJSON{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
+		if q.Have.Has(decode.QuoteGREKey) {
+			if g.Version == 1 {
+				gj.CallID = &q.GRE.CallID
+			} else {
+				gj.Key = &q.GRE.Key
+			}
+		}
+		if q.Have.Has(decode.QuoteGRESeq) {
+			gj.Seq = &q.GRE.Seq
+		}
+		if q.Have.Has(decode.QuoteGREAck) {
+			gj.Ack = &q.GRE.Ack
+		}
+		qj.GRE = gj
 	}
 	return j
 }
@@ -340,6 +452,10 @@ func PacketLine(p *decode.Packet) string {
 		if pp.ResultCode != 0 {
 			fmt.Fprintf(&b, " result=%d", pp.ResultCode)
 		}
+	case decode.KindICMPError:
+		if p.ICMP != nil {
+			writeICMP(&b, p.ICMP)
+		}
 	case decode.KindIPFragment:
 		fmt.Fprintf(&b, " id=%d offset=%d more=%t", p.Fragment.ID, p.Fragment.Offset, p.Fragment.More)
 	case decode.KindMalformed:
@@ -352,6 +468,90 @@ func PacketLine(p *decode.Packet) string {
 		fmt.Fprintf(&b, " reassembled=%d", p.Fragments)
 	}
 	return b.String()
+}
+
+// writeICMP writes an ICMP error and what it quotes:
+// ` type=3 code=3 "Port unreachable" quotes 198.51.100.2:4500 >
+// 198.51.100.1:1042 udp-esp spi=0x7aa865d2 seq=7 quoted=164/164`, with
+// mtu=, pointer=, the quoted fragment, and cut= naming what the quote cut
+// off.
+func writeICMP(b *strings.Builder, e *decode.ICMPError) {
+	q := &e.Quote
+	fmt.Fprintf(b, " type=%d code=%d %q", e.Type, e.Code, ICMPName(e))
+	if e.TooBig() {
+		fmt.Fprintf(b, " mtu=%d", e.MTU)
+	}
+	if e.Pointer != 0 {
+		fmt.Fprintf(b, " pointer=%d", e.Pointer)
+	}
+	ports := q.Have.Has(decode.QuotePorts)
+	kind := q.Kind.String()
+	if q.Kind == decode.KindOther {
+		kind = protoName(q.Proto)
+	}
+	fmt.Fprintf(b, " quotes %s > %s %s", endpoint(q.Src, q.SrcPort, ports), endpoint(q.Dst, q.DstPort, ports), kind)
+	if q.Fragment.IsFragment() {
+		fmt.Fprintf(b, " fragment-offset=%d more=%t", q.Fragment.Offset, q.Fragment.More)
+	}
+	if q.NonESPMarker {
+		b.WriteString(" non-esp-marker")
+	}
+	if q.Have.Has(decode.QuoteSPI) {
+		fmt.Fprintf(b, " spi=%s", SPI(q.ESP.SPI))
+	}
+	if q.Have.Has(decode.QuoteSeq) {
+		fmt.Fprintf(b, " seq=%d", q.ESP.Seq)
+	}
+	if q.Have.Has(decode.QuoteIKESPIi) {
+		fmt.Fprintf(b, " spi_i=%s", IKESPI(q.IKE.SPIi))
+	}
+	if q.Have.Has(decode.QuoteIKESPIr) {
+		fmt.Fprintf(b, " spi_r=%s", IKESPI(q.IKE.SPIr))
+	}
+	if q.Have.Has(decode.QuoteIKEHeader) {
+		fmt.Fprintf(b, " v%d %s msg_id=%d", q.IKE.Version, q.IKE.Exchange, q.IKE.MessageID)
+	}
+	if q.Have.Has(decode.QuoteGRE) {
+		fmt.Fprintf(b, " v%d", q.GRE.Version)
+		if q.Have.Has(decode.QuoteGREKey) {
+			if q.GRE.Version == 1 {
+				fmt.Fprintf(b, " call=%d", q.GRE.CallID)
+			} else {
+				fmt.Fprintf(b, " key=%d", q.GRE.Key)
+			}
+		}
+		if q.Have.Has(decode.QuoteGRESeq) {
+			fmt.Fprintf(b, " seq=%d", q.GRE.Seq)
+		}
+		if q.Have.Has(decode.QuoteGREAck) {
+			fmt.Fprintf(b, " ack=%d", q.GRE.Ack)
+		}
+	}
+	fmt.Fprintf(b, " quoted=%d/%d", q.Quoted, q.Length)
+	if c := q.Cut(); c != "" {
+		fmt.Fprintf(b, " cut=%q", c)
+	}
+}
+
+// ICMPName names an ICMP error as users know it: by its code ("Port
+// unreachable", "Fragmentation needed"), or by its type where the code has
+// no name of its own ("Packet Too Big").
+func ICMPName(e *decode.ICMPError) string {
+	if n := e.CodeName(); n != strconv.Itoa(int(e.Code)) {
+		return n
+	}
+	return e.TypeName()
+}
+
+// protoName names an IP protocol in a quote of undetermined kind.
+func protoName(p uint8) string {
+	switch p {
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	}
+	return "ip-proto-" + strconv.Itoa(int(p))
 }
 
 func writeIKE(b *strings.Builder, m *decode.IKEMessage) {

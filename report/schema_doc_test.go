@@ -10,8 +10,9 @@ import (
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-// TestSchemaDocumented checks that every JSON field of the report is named
-// in docs/report-schema.md.
+// TestSchemaDocumented checks that every JSON field of the report, and of
+// the packets `dump --format json` writes, is named in
+// docs/report-schema.md.
 func TestSchemaDocumented(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "docs", "report-schema.md"))
 	if err != nil {
@@ -44,4 +45,5 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Report{}))
 	walk(reflect.TypeOf(rules.Verdict{}))
+	walk(reflect.TypeOf(PacketJSON{}))
 }

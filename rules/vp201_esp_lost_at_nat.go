@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -27,7 +28,10 @@ import (
 // A single lost packet may be the capture host's own drop (tcpdump reports
 // "packets dropped by kernel"), so one packet gives medium confidence. An
 // SA that never crossed at all is left to VP204, which names the missing
-// direction of the tunnel.
+// direction of the tunnel. When the capture that saw the lost packets also
+// holds ICMP errors about them that did not cross either (a NAT refusing
+// them with port unreachable), the message cites those errors and who
+// sent them; the verdict's failure sentence then carries that evidence.
 type espLostAtNAT struct{}
 
 func (espLostAtNAT) Meta() Meta {
@@ -49,6 +53,17 @@ func (espLostAtNAT) Meta() Meta {
 		Catalogue:  []string{"NT22"},
 		NeedsBoth:  true,
 	}
+}
+
+// espLostICMP returns the ICMP errors, of the capture that saw an SA's
+// lost packets, that answered them: errors tied to the SA that did not
+// cross to the other capture (nor did the packets), quoting a lost
+// sequence number where the quote holds one.
+func espLostICMP(c *Context, side flows.Side, sa *flows.ESPSA) []*flows.ICMPError {
+	return c.ICMPErrors(side, func(e *flows.ICMPError) bool {
+		q := &e.Msg.Quote
+		return e.SA == sa && e.Origin != flows.ICMPOriginCrossed && (!q.Have.Has(decode.QuoteSeq) || sa.Lost.Contains(q.ESP.Seq))
+	})
 }
 
 func (espLostAtNAT) Check(c *Context, report func(Finding)) {
@@ -81,7 +96,12 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 			}
 			msg := fmt.Sprintf("%s%s: %d of %d %s packets %s%s; the device between the captures dropped them",
 				espLabel(sa), dirPhrase(d), fate.Dropped, compared, espProto(sa), where, seqs)
-			ev := c.Evidence(side, fate.DroppedFrames.List()...)
+			frames := fate.DroppedFrames.List()
+			if txt, icmp := icmpAnswered(c, side, espLostICMP(c, side, sa)); txt != "" {
+				msg += "; " + txt
+				frames = append(frames, icmp...)
+			}
+			ev := c.Evidence(side, frames...)
 			if cp := v.counterpart(side, sa); cp != nil {
 				// The packets that follow each hole on the far side.
 				ev = append(ev, c.Evidence(other, cp.GapFrames.List()...)...)

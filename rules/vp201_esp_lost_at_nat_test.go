@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -73,4 +75,33 @@ func TestVP201SingleLossMediumConfidence(t *testing.T) {
 		t.Fatalf("got %+v, want one finding of medium confidence", fs)
 	}
 	dpWantMessage(t, fs[0], "1 of 20 ESP packets", "sequence numbers 7)")
+}
+
+// TestVP201ICMP checks that the NAT's ICMP errors about the lost packets
+// are cited, and errors about packets that crossed are not.
+func TestVP201ICMP(t *testing.T) {
+	inside := dpNATTInside(20).Packets
+	nat := dpNATT()
+	outside := nat.Translate(inside)
+	lost := dpESPSeq(dpSPIIn, 9, 12)
+	// The NAT refuses the lost packets; a router beyond it complains about
+	// packets 2 and 3, which the NAT then delivered.
+	outside, _ = withICMPErrors(outside, dpPublic, decode.ICMPTypeDestinationUnreachable, decode.ICMPCodePortUnreachable, lost)
+	outside, _ = withICMPErrors(outside, "192.0.2.254", decode.ICMPTypeTimeExceeded, decode.ICMPCodeTTLExceeded, dpESPSeq(dpSPIIn, 2, 3))
+	refusals := dpFrames(outside, func(p *decode.Packet) bool { return p.Kind == decode.KindICMPError && p.Src.String() == dpPublic })
+	c := dpPair(t, dpWithout(inside, lost), outside)
+	fs := dpFindings(t, c, espLostAtNAT{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "4 of 20 ESP packets", "sequence numbers 9-12",
+		"the device between the captures dropped them; the NAT itself (203.0.113.5) answered 4 of them with ICMP port unreachable (outside frames")
+	if strings.Contains(fs[0].Message, "192.0.2.254") || strings.Contains(fs[0].Message, "time to live") {
+		t.Errorf("message cites errors about delivered packets: %s", fs[0].Message)
+	}
+	for _, f := range refusals {
+		if !slices.Contains(dpEvidenceFrames(fs[0], flows.SideOutside), f) {
+			t.Errorf("evidence %v lacks the ICMP error at outside frame %d", dpEvidenceFrames(fs[0], flows.SideOutside), f)
+		}
+	}
 }

@@ -33,7 +33,8 @@ import (
 // mapping refreshed by keepalives never fires this rule. Only a NATed
 // initiator is considered (responders behind a NAT use static port
 // forwards). Confidence is high when the rebinding is visible, medium when
-// only the missing answers are.
+// only the missing answers are. ICMP errors that answered the packets sent
+// to the old port are cited (VP308 tells the same of any stale port).
 type natMappingExpired struct{}
 
 func (natMappingExpired) Meta() Meta {
@@ -249,6 +250,10 @@ func (natMappingExpired) finding(c *Context, v *TunnelView, rb *ntRebind, si *nt
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
 				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), ntPlural(st.Packets, "packet"), rb.old.Port(), ntSideLabel(c, rb.side, ntHead(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
+			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
+				b.WriteString("; " + txt)
+				frames = append(frames, fs...)
+			}
 		}
 		ntSideFrames(rb.side, frames, &in, &out)
 	}

@@ -100,6 +100,14 @@ func TestNATMappingExpired(t *testing.T) {
 			inside:  []int{gapAfterIn},
 			outside: []int{newOut, staleOut}}.check(t, r, ntCheck(t, r, ntTwoPkts(t, inside, outside)))
 	})
+	t.Run("two captures, the NAT refuses the stale packets", func(t *testing.T) {
+		refused, icmp := withICMPErrors(outside, ntPub, decode.ICMPTypeDestinationUnreachable, decode.ICMPCodePortUnreachable,
+			func(p *decode.Packet) bool { return p.DstPort == 62001 && !p.Time.Before(resume) })
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts: []string{"kept sending 7 packets to the old port 62001",
+				"which the NAT no longer maps; the NAT itself (203.0.113.5) answered 7 of them with ICMP port unreachable (outside frames"},
+			outside: icmp}.check(t, r, ntCheck(t, r, ntTwoPkts(t, inside, refused)))
+	})
 	t.Run("keepalives keep it", func(t *testing.T) {
 		s := pt.New()
 		ntV2Init(s, true)

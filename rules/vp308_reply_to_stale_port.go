@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -27,7 +28,10 @@ import (
 // Packets sent within a second of the move count as in flight and are
 // left out, as is an endpoint the other peer still sends from (VP307) or
 // one that belongs to another IKE SA of the capture. Port 500 without the
-// marker is VP309's.
+// marker is VP309's. The ICMP errors that answered the stale packets (a
+// NAT without the mapping answers with port unreachable, RFC 792) are
+// cited, with who sent them: with two captures, an error seen outside only
+// from the NAT's outside address was sent by the NAT itself.
 type replyToStalePort struct{}
 
 func (replyToStalePort) Meta() Meta {
@@ -121,7 +125,32 @@ func (replyToStalePort) finding(c *Context, v *TunnelView, all []ntStale) Findin
 			b.WriteString("; " + s)
 		}
 	}
+	// What answered the stale packets: a NAT without the mapping, or the
+	// host at the old endpoint, often says so with an ICMP error.
+	for _, s := range []flows.Side{x.side, 1 - x.side} {
+		if txt, frames := icmpAnswered(c, s, ntStaleICMP(c, s, all)); txt != "" {
+			b.WriteString("; " + txt)
+			ntSideFrames(s, frames, &in, &out)
+		}
+	}
 	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+}
+
+// ntStaleICMP returns the ICMP errors of one side's capture that answered
+// the stale sends of that side: errors quoting a packet of the stale
+// sender's tunnel sent to the endpoint it went to, from its first stale
+// packet to a second after its last.
+func ntStaleICMP(c *Context, s flows.Side, all []ntStale) []*flows.ICMPError {
+	return c.ICMPErrors(s, func(e *flows.ICMPError) bool {
+		q := &e.Msg.Quote
+		for _, y := range all {
+			if y.side == s && e.Tunnel == y.t && q.Have.Has(decode.QuotePorts) && q.Destination() == y.st.To &&
+				!e.Time.Before(y.st.First) && !e.Time.After(y.st.Last.Add(time.Second)) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // ntStaleInside says what became of outside stale packets inside the NAT.

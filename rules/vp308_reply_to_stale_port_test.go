@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,33 @@ func TestReplyToStalePort(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts:   []string{"(outside frame", "none of them reached the inside capture: the NAT no longer maps 203.0.113.5:62001"},
 			outside: []int{moved, stale}}.check(t, r, ntCheck(t, r, ntTwoPkts(t, s.Packets, outside)))
+	})
+	// The NAT answers each packet sent to the port it no longer maps with
+	// ICMP port unreachable from its outside address, as the lab's
+	// natt-rebind capture shows.
+	staleSend := func(p *decode.Packet) bool { return p.DstPort == 62001 && !p.Time.Before(resume) }
+	refused, icmp := withICMPErrors(outside, ntPub, decode.ICMPTypeDestinationUnreachable, decode.ICMPCodePortUnreachable, staleSend)
+	t.Run("rebinding, two captures, the NAT refuses them", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts: []string{"7 packets (4 ESP, 3 IKE)",
+				"the NAT itself (203.0.113.5) answered 7 of them with ICMP port unreachable (outside frames " + ntFrameList(ntHead(icmp, 6))[len("frames "):]},
+			outside: icmp}.check(t, r, ntCheck(t, r, ntTwoPkts(t, s.Packets, refused)))
+	})
+	t.Run("rebinding, outside capture, refused", func(t *testing.T) {
+		ntExpect{count: 1, tunnel: 1, conf: High,
+			facts:  []string{"203.0.113.5 (the address they were sent to) answered 7 of them with ICMP port unreachable (frames"},
+			inside: icmp}.check(t, r, ntCheck(t, r, ntOne(t, refused)))
+	})
+	t.Run("errors about other packets are not cited", func(t *testing.T) {
+		// A router refuses some of the initiator's packets from its new
+		// port: nothing to do with the stale sends.
+		other, _ := withICMPErrors(outside, "192.0.2.254", decode.ICMPTypeTimeExceeded, decode.ICMPCodeTTLExceeded,
+			func(p *decode.Packet) bool { return p.SrcPort == 62007 })
+		fs := ntCheck(t, r, ntOne(t, other))
+		ntExpect{count: 1, tunnel: 1, conf: High, facts: []string{"7 packets (4 ESP, 3 IKE)"}}.check(t, r, fs)
+		if strings.Contains(fs[0].Message, "answered") {
+			t.Errorf("message cites ICMP errors about other packets: %s", fs[0].Message)
+		}
 	})
 	t.Run("IKE_SA_INIT port, inside capture", func(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,

@@ -173,6 +173,8 @@ func (d *dissector) content(root *field, b []byte, off int) {
 		greTree(root, p.GRE, b, off)
 	case p.Kind == decode.KindPPTP:
 		pptpTree(root, p.PPTP, b, off)
+	case p.Kind == decode.KindICMPError && p.ICMP != nil:
+		icmpTree(root, p.ICMP, b, off)
 	case p.Kind == decode.KindIPFragment:
 		if b != nil {
 			root.add("Fragment data: "+strconv.Itoa(len(b))+" bytes at offset "+strconv.Itoa(p.Fragment.Offset), off, off+len(b))
@@ -494,6 +496,137 @@ func greTree(root *field, g decode.GREInfo, b []byte, off int) {
 	add("Acknowledgment number: "+strconv.FormatUint(uint64(g.Ack), 10), g.AckPresent)
 	if ranged && off+len(h.Contents) < off+len(b) {
 		root.add("Payload: "+strconv.Itoa(len(h.Payload))+" bytes", off+len(h.Contents), off+len(b))
+	}
+}
+
+// icmpTree describes an ICMP or ICMPv6 error (RFC 792, RFC 4443 §3) and,
+// as a subtree, the packet it quotes: from the decoded values, placed on
+// the message's bytes b (at off) where it has them. The quote's IP header,
+// transport header and VPN header lie at the offsets the decoder found;
+// what the quote cut off is said, not shown.
+func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
+	name := "Internet Control Message Protocol"
+	if e.IPv6 {
+		name += " v6"
+	}
+	name += ": " + e.TypeName()
+	if n := report.ICMPName(e); n != e.TypeName() {
+		name += " (" + n + ")"
+	}
+	f := root.add(name, 0, 0)
+	f.open = true
+	ranged := len(b) >= 8
+	// at adds a field over [start, end) of the message, clipped to the
+	// bytes there are and to the parent's; without them, a note.
+	at := func(parent *field, label string, start, end int) *field {
+		lo, hi := off+start, off+min(end, len(b))
+		if parent.hasRange() {
+			hi = min(hi, parent.end)
+		}
+		if !ranged || lo >= hi {
+			return parent.note(label)
+		}
+		return parent.add(label, lo, hi)
+	}
+	if ranged {
+		f.start, f.end = off, off+len(b)
+	}
+	at(f, "Type: "+strconv.Itoa(int(e.Type))+" ("+e.TypeName()+")", 0, 1)
+	code := "Code: " + strconv.Itoa(int(e.Code))
+	if n := e.CodeName(); n != strconv.Itoa(int(e.Code)) {
+		code += " (" + n + ")"
+	}
+	at(f, code, 1, 2)
+	if ranged {
+		f.add(fmt.Sprintf("Checksum: 0x%04x", binary.BigEndian.Uint16(b[2:4])), off+2, off+4)
+	}
+	switch {
+	case e.TooBig() && e.IPv6:
+		at(f, "MTU: "+strconv.FormatUint(uint64(e.MTU), 10), 4, 8)
+	case e.TooBig():
+		at(f, "MTU of next hop: "+strconv.FormatUint(uint64(e.MTU), 10), 6, 8)
+	case e.Pointer != 0 && e.IPv6:
+		at(f, "Pointer: "+strconv.FormatUint(uint64(e.Pointer), 10), 4, 8)
+	case e.Pointer != 0:
+		at(f, "Pointer: "+strconv.FormatUint(uint64(e.Pointer), 10), 4, 5)
+	}
+
+	q := &e.Quote
+	ver, kind := "4", q.Kind.String()
+	if q.IPv6 {
+		ver = "6"
+	}
+	if q.Kind == decode.KindOther {
+		kind = flows.ProtoName(q.Proto)
+	}
+	ports := q.Have.Has(decode.QuotePorts)
+	src, dst := q.Src.String(), q.Dst.String()
+	if ports {
+		src, dst = q.Source().String(), q.Destination().String()
+	}
+	qf := at(f, "Quoted packet: "+kind+" "+src+" → "+dst+", "+strconv.Itoa(q.Quoted)+" of "+strconv.Itoa(q.Length)+" bytes", 8, 8+q.Quoted)
+	qf.open = true
+	ip := at(qf, "Internet Protocol Version "+ver+", "+q.Src.String()+" → "+q.Dst.String(), 8, 8+min(q.HeaderLen, q.Quoted))
+	ip.note("Protocol: " + flows.ProtoName(q.Proto) + " (" + strconv.Itoa(int(q.Proto)) + ")")
+	ip.note("Length: " + strconv.Itoa(q.Length))
+	if q.IPID != 0 {
+		ip.note("Identification: " + strconv.FormatUint(uint64(q.IPID), 10))
+	}
+	if q.Fragment.IsFragment() {
+		ip.note(fragmentLabel(q.Fragment))
+	}
+	t := 8 + q.HeaderLen // the quoted transport header
+	switch {
+	case ports && q.Proto == flows.ProtoUDP:
+		at(qf, "User Datagram Protocol, "+strconv.Itoa(int(q.SrcPort))+" → "+strconv.Itoa(int(q.DstPort)), t, t+8)
+		t += 8
+	case ports:
+		at(qf, "Transmission Control Protocol, "+strconv.Itoa(int(q.SrcPort))+" → "+strconv.Itoa(int(q.DstPort)), t, t+20)
+	}
+	if q.NonESPMarker {
+		at(qf, "Non-ESP marker (RFC 3948 §2.2): 00 00 00 00", t, t+4)
+		t += 4
+	}
+	switch {
+	case q.Have.Has(decode.QuoteIKESPIi):
+		h := at(qf, "Internet Key Exchange header", t, t+decode.IKEHeaderLen)
+		at(h, "Initiator SPI: "+report.IKESPI(q.IKE.SPIi), t, t+8)
+		if q.Have.Has(decode.QuoteIKESPIr) {
+			at(h, "Responder SPI: "+report.IKESPI(q.IKE.SPIr), t+8, t+16)
+		}
+		if q.Have.Has(decode.QuoteIKEHeader) {
+			at(h, "Version "+strconv.Itoa(int(q.IKE.Version))+", exchange "+q.IKE.Exchange.String()+
+				", message ID "+strconv.FormatUint(uint64(q.IKE.MessageID), 10), t+17, t+24)
+		}
+	case q.Have.Has(decode.QuoteSPI):
+		name, at0 := "Encapsulating Security Payload", t
+		if q.Kind == decode.KindAH {
+			name, at0 = "Authentication Header", t+4
+		}
+		h := at(qf, name, t, at0+8)
+		at(h, "SPI: "+report.SPI(q.ESP.SPI), at0, at0+4)
+		if q.Have.Has(decode.QuoteSeq) {
+			at(h, "Sequence number: "+strconv.FormatUint(uint64(q.ESP.Seq), 10), at0+4, at0+8)
+		}
+	case q.Kind == decode.KindNATKeepalive:
+		at(qf, "NAT-T keepalive (RFC 3948 §2.3): ff", t, t+1)
+	case q.Have.Has(decode.QuoteGRE):
+		g := q.GRE
+		h := at(qf, "Generic Routing Encapsulation, version "+strconv.Itoa(int(g.Version)), t, t+4)
+		h.note(fmt.Sprintf("Protocol: 0x%04x", g.Protocol))
+		if q.Have.Has(decode.QuoteGREKey) {
+			if g.Version == 1 {
+				h.note("Key: payload length " + strconv.Itoa(int(g.PayloadLen)) + ", call ID " + strconv.Itoa(int(g.CallID)))
+			} else {
+				h.note("Key: " + strconv.FormatUint(uint64(g.Key), 10))
+			}
+		}
+		if q.Have.Has(decode.QuoteGRESeq) {
+			h.note("Sequence number: " + strconv.FormatUint(uint64(g.Seq), 10))
+		}
+	}
+	if c := q.Cut(); c != "" {
+		qf.note("The quote ends before the " + c)
 	}
 }
 

@@ -582,7 +582,8 @@ func (s subject) sides(m *model) []flows.Side {
 // member returns the test of whether a packet of one side's capture
 // belongs to the subject, or nil when the subject has nothing there. The
 // test looks a packet up the way the analysis filed it: IKE by its tunnel,
-// ESP and AH by their SA, the rest by their flow; IP fragments belong to a
+// ESP and AH by their SA, an ICMP error by what it quotes, the rest by
+// their flow; IP fragments belong to a
 // tunnel when they travel between its peers, so that a fragmented IKE
 // message shows with all its pieces. A PPTP call has its control messages
 // and the GRE that its call IDs key, both ways.
@@ -616,6 +617,10 @@ func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 				if p.IKE != nil {
 					return slices.Contains(ts, a.TunnelOf(p.IKE))
 				}
+			case decode.KindICMPError:
+				// An ICMP error belongs where what it quotes belongs.
+				e := a.ICMPErrorAt(p.Frame)
+				return e != nil && e.Tunnel != nil && slices.Contains(ts, e.Tunnel)
 			}
 			f := a.FlowOf(p)
 			return f != nil && f.Tunnel != 0 && slices.Contains(ids, f.Tunnel)

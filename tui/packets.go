@@ -432,6 +432,28 @@ func summary(p *decode.Packet) string {
 		if p.PPTP.ResultCode != 0 {
 			b.WriteString(" result " + strconv.Itoa(int(p.PPTP.ResultCode)))
 		}
+	case decode.KindICMPError:
+		if e := p.ICMP; e != nil {
+			q := &e.Quote
+			kind := q.Kind.String()
+			if q.Kind == decode.KindOther {
+				kind = flows.ProtoName(q.Proto)
+			}
+			src, dst := q.Src.String(), q.Dst.String()
+			if q.Have.Has(decode.QuotePorts) {
+				src, dst = q.Source().String(), q.Destination().String()
+			}
+			b.WriteString(report.ICMPName(e) + " for " + kind + " " + src + " → " + dst)
+			if q.Have.Has(decode.QuoteSPI) {
+				b.WriteString(" spi " + report.SPI(q.ESP.SPI))
+			}
+			if q.Have.Has(decode.QuoteGREKey) && q.GRE.Version == 1 {
+				b.WriteString(" call " + strconv.Itoa(int(q.GRE.CallID)))
+			}
+			if e.TooBig() {
+				b.WriteString(" mtu " + strconv.FormatUint(uint64(e.MTU), 10))
+			}
+		}
 	case decode.KindIPFragment:
 		b.WriteString("id " + strconv.FormatUint(uint64(p.Fragment.ID), 10) + " offset " + strconv.Itoa(p.Fragment.Offset))
 		if p.Fragment.More {

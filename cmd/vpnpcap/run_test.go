@@ -60,6 +60,8 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(notCapture, []byte("these are notes, not packets\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	icmpCapture := "icmp-errors.pcap"
+	writeICMPCapture(t, icmpCapture)
 	cases := []runCase{
 		{"no-args", nil},
 		{"help", []string{"--help"}},
@@ -80,6 +82,8 @@ func TestRun(t *testing.T) {
 		{"flows-text", []string{"flows", sample("natt-ok", "inside.pcap")}},
 		{"dump-text", []string{"dump", sample("natt-ok-ikev1", "inside.pcap")}},
 		{"dump-json", []string{"dump", "--format", "json", sample("ike-fragments-dropped", "inside.pcap")}},
+		{"dump-icmp-text", []string{"dump", icmpCapture}},
+		{"dump-icmp-json", []string{"dump", "--format", "json", icmpCapture}},
 		{"rules-list", []string{"rules"}},
 		{"rules-one", []string{"rules", "VP304"}},
 		{"rules-unknown", []string{"rules", "VP999"}},

@@ -1,6 +1,8 @@
-// Package corpus locates the public capture corpus that tests read: real
-// captures from public projects, kept outside the repository in
-// ../shared/captures/public relative to the repository root.
+// Package corpus locates the capture corpora that tests read, kept outside
+// the repository relative to its root: real captures from public projects
+// in ../shared/captures/public, and the lab's captures taken on both sides
+// of a real NAT in ../shared/captures/lab (one directory per scenario, with
+// inside.pcap, outside.pcap and the TRUTH.md they were checked against).
 package corpus
 
 import (
@@ -48,7 +50,19 @@ func LabDir(tb testing.TB) string {
 // files; not tcpdump's .out files), as paths relative to Dir, sorted.
 func Files(tb testing.TB) []string {
 	tb.Helper()
-	dir := Dir(tb)
+	return captureFiles(tb, Dir(tb))
+}
+
+// LabFiles returns every capture of the lab corpus, as paths relative to
+// LabDir ("natt-rebind/outside.pcap"), sorted.
+func LabFiles(tb testing.TB) []string {
+	tb.Helper()
+	return captureFiles(tb, LabDir(tb))
+}
+
+// captureFiles returns the capture files under dir, relative to it, sorted.
+func captureFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -134,3 +134,99 @@ func (s *Script) Other(proto uint8, src, dst string, hash uint64) *decode.Packet
 func NATD(kind decode.NATDKind, match decode.NATDMatch) decode.NATD {
 	return decode.NATD{Kind: kind, Match: match, PayloadType: 41}
 }
+
+// ICMPError adds an ICMP error (ICMPv6 when src is IPv6) that src sends to
+// dst; e holds its type, code and quote ([Quote], [CutQuote]).
+func (s *Script) ICMPError(src, dst string, e decode.ICMPError) *decode.Packet {
+	a, b := AddrPort(src), AddrPort(dst)
+	p := decode.Packet{Src: a.Addr(), Dst: b.Addr(), Proto: 1, Kind: decode.KindICMPError, IPv6: a.Addr().Is6()}
+	if p.IPv6 {
+		p.Proto = 58
+	}
+	e.IPv6 = p.IPv6
+	p.ICMP = &e
+	q := &e.Quote
+	p.PayloadLen = 8 + q.Quoted
+	p.PayloadHash = uint64(q.ESP.SPI)<<32 | uint64(q.ESP.Seq) ^ q.IKE.SPIi ^ uint64(q.GRE.CallID)<<16 ^ uint64(e.Type)<<56 ^ uint64(e.Code)<<48
+	return s.Add(p)
+}
+
+// Quote returns the quote of a packet as a whole ICMP quote holds it: its
+// addresses, protocol and ports, and its ESP or AH SPI and sequence
+// number, IKE SPIs and header, or GRE header.
+func Quote(p *decode.Packet) decode.ICMPQuote {
+	q := decode.ICMPQuote{
+		IPv6: p.IPv6, Src: p.Src, Dst: p.Dst, Proto: p.Proto, IPID: p.IPID, Kind: p.Kind, VPN: true,
+		SrcPort: p.SrcPort, DstPort: p.DstPort, NonESPMarker: p.NonESPMarker,
+	}
+	q.HeaderLen = 20
+	if p.IPv6 {
+		q.HeaderLen = 40
+	}
+	q.Length = q.HeaderLen + p.PayloadLen
+	switch p.Proto {
+	case 6:
+		q.Length += 20
+	case 17:
+		q.Length += 8
+	}
+	q.Quoted = min(q.Length, 576)
+	if p.Proto == 6 || p.Proto == 17 {
+		q.Have |= decode.QuotePorts
+	}
+	switch p.Kind {
+	case decode.KindESP, decode.KindUDPESP:
+		q.ESP = p.ESP
+		q.Have |= decode.QuoteSPI | decode.QuoteSeq
+	case decode.KindAH:
+		q.ESP = p.AH
+		q.Have |= decode.QuoteSPI | decode.QuoteSeq
+	case decode.KindIKE:
+		if m := p.IKE; m != nil {
+			q.IKE = decode.ICMPQuotedIKE{SPIi: m.SPIi, SPIr: m.SPIr, Version: m.Version, Exchange: m.Exchange,
+				Flags: m.Flags, MessageID: m.MessageID, Length: m.Length}
+			q.Have |= decode.QuoteIKESPIi | decode.QuoteIKESPIr | decode.QuoteIKEHeader
+		}
+	case decode.KindGRE:
+		q.GRE = p.GRE
+		q.Have |= decode.QuoteGRE
+		if q.GRE.KeyPresent {
+			q.Have |= decode.QuoteGREKey
+		}
+		if q.GRE.SeqPresent {
+			q.Have |= decode.QuoteGRESeq
+		}
+		if q.GRE.AckPresent {
+			q.Have |= decode.QuoteGREAck
+		}
+	}
+	return q
+}
+
+// CutQuote cuts a quote as RFC 792 asks routers to: the IP header and 8
+// octets, which hold UDP or TCP ports, an ESP SPI and sequence number, an
+// AH SPI, a GRE header up to its key, and nothing of what follows UDP.
+func CutQuote(q decode.ICMPQuote) decode.ICMPQuote {
+	q.Quoted = min(q.Length, q.HeaderLen+8)
+	keep := decode.QuotePorts
+	switch q.Kind {
+	case decode.KindESP:
+		keep |= decode.QuoteSPI | decode.QuoteSeq
+	case decode.KindAH:
+		keep |= decode.QuoteSPI
+		q.ESP.Seq = 0
+	case decode.KindGRE:
+		keep |= decode.QuoteGRE | decode.QuoteGREKey
+		q.GRE.Seq, q.GRE.Ack = 0, 0
+	case decode.KindUDPESP, decode.KindIKE, decode.KindNATKeepalive:
+		// The UDP header fills the 8 octets: what it carries is cut off.
+		// Port 500 carries IKE alone; on 4500 it cannot be told.
+		if q.DstPort != 500 && (q.DstPort == 4500 || q.SrcPort != 500) {
+			q.Kind = decode.KindOther
+		}
+		q.NonESPMarker = false
+		q.ESP, q.IKE = decode.ESPInfo{}, decode.ICMPQuotedIKE{}
+	}
+	q.Have &= keep
+	return q
+}

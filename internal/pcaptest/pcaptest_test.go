@@ -794,3 +794,49 @@ func FuzzNAT(f *testing.F) {
 		}
 	})
 }
+
+// TestICMPErrorBuilders checks the checksums of ICMP and ICMPv6 errors
+// and how much of the packet they quote.
+func TestICMPErrorBuilders(t *testing.T) {
+	esp := udpPacket(in4, gw4, bytes.Repeat([]byte{0xc0}, 1000))
+	d, err := esp.Datagram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	esp6 := udpPacket(in6, gw6, bytes.Repeat([]byte{0xc0}, 1500))
+	d6, err := esp6.Datagram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		p      Packet
+		quoted int
+	}{
+		{"rfc 792", Packet{Src: gw4, Dst: in4, Proto: ProtoICMP, Payload: ICMPError(3, 4, 1400, d, 28)}, 28},
+		{"linux", Packet{Src: gw4, Dst: in4, Proto: ProtoICMP, Payload: ICMPError(3, 3, 0, d, 0)}, QuoteMax4},
+		{"icmpv6 packet too big", Packet{Src: gw6, Dst: in6, Proto: ProtoICMPv6, Payload: ICMPv6Error(gw6, in6, 2, 0, 1280, d6, 0)}, QuoteMax6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.p.SrcMAC, tc.p.DstMAC, tc.p.TTL = macB, macA, 64
+			frames, err := tc.p.Frames(1500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, errs := checksumErrors(t, frames[0])
+			if len(errs) != 0 {
+				t.Errorf("checksum errors: %v", errs)
+			}
+			if got := len(tc.p.Payload) - 8; got != tc.quoted {
+				t.Errorf("quotes %d octets, want %d", got, tc.quoted)
+			}
+			if p.Layer(layers.LayerTypeICMPv4) == nil && p.Layer(layers.LayerTypeICMPv6) == nil {
+				t.Errorf("no ICMP layer in %v", p.Layers())
+			}
+		})
+	}
+	// The ICMP checksum covers the message: it sums to zero.
+	if m := ICMPError(3, 3, 0, d, 0); ipChecksum(m) != 0 {
+		t.Errorf("ICMP checksum does not verify")
+	}
+}
