@@ -118,8 +118,17 @@ func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) 
 		if fd := c.Correlation.Fragments[up].Dropped; fd > 0 {
 			fmt.Fprintf(&b, " (%s seen %s never appear %s)", countNoun(fd, "IP fragment"), up, down)
 		}
+		// The NAT's own word on the fragments it gave up on (ICMP
+		// reassembly time exceeded), in the capture on the sender's side.
+		sender := firstEndpoint(sides[up], role).Addr()
+		es := c.ICMPErrors(up, func(e *flows.ICMPError) bool { return e.Tunnel == sides[up] && e.Msg.Quote.Src == sender })
+		var icmpFrames []int
+		if txt, fs := icmpAnswered(c, up, es); txt != "" {
+			b.WriteString("; " + txt)
+			icmpFrames = fs
+		}
 		b.WriteString(supportClause(v))
-		ev := c.Evidence(up, u.FramesByRole[role].List()...)
+		ev := c.Evidence(up, append(u.FramesByRole[role].List(), icmpFrames...)...)
 		ev = append(ev, c.Evidence(down, append(d.IncompleteFirst.List(), d.IncompleteFrames.List()...)...)...)
 		return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev}, true
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -217,6 +218,16 @@ func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []in
 		fmt.Fprintf(&b, "; the NAT translated the client's call ID in the control connection (%s inside, %s outside) yet forwards none of the server's GRE inside", pptpID(s.ClientCallID), pptpID(o.ClientCallID))
 	default:
 		b.WriteString("; it stops at the NAT: none of it reaches the inside capture, for this client or any other, and the NAT did not translate the call IDs, so it shows no PPTP helper bound to this call")
+	}
+	// The NAT's own answer to the server's GRE it refused.
+	es := c.ICMPErrors(flows.SideOutside, func(e *flows.ICMPError) bool {
+		q := &e.Msg.Quote
+		return q.Kind == decode.KindGRE && q.Src == o.Server.Addr() && q.Dst == o.Client.Addr() &&
+			(!q.Have.Has(decode.QuoteGREKey) || q.GRE.CallID == o.ClientCallID)
+	})
+	if txt, fs := icmpAnswered(c, flows.SideOutside, es); txt != "" {
+		b.WriteString("; " + txt)
+		outFrames = append(outFrames, fs...)
 	}
 	return b.String(), outFrames, inFrames
 }
