@@ -103,6 +103,9 @@ type Packet struct {
 	GRE  GREInfo     // KindGRE
 	PPTP PPTPInfo    // KindPPTP
 	IKE  *IKEMessage // KindIKE (and KindMalformed when the IKE header decoded)
+	// Decrypted is set for ESP packets whose SA has a key in
+	// [Options.Keys]: the outcome, and what the packet carried.
+	Decrypted *ESPDecryption
 
 	// Err is the reason a packet is KindMalformed, such as
 	// `ike: payload "Notify" at offset 48: length 3 < 4`.
