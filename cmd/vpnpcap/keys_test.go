@@ -94,3 +94,23 @@ func TestKeysErrors(t *testing.T) {
 		t.Errorf("wrong key: %d\n%s", code, stdout)
 	}
 }
+
+// TestAnalyzeKeysExact: with the keys, analyze ties every ESP SA of the two
+// captures to its tunnel exactly; without them the same SAs are inferred.
+func TestAnalyzeKeysExact(t *testing.T) {
+	lab := filepath.Join(corpus.RepoRoot(), "testdata", "lab", "natt-ok-keys")
+	pair := []string{"--inside", filepath.Join(lab, "inside.pcap"), "--outside", filepath.Join(lab, "outside.pcap")}
+	for _, tc := range []struct {
+		keys      []string
+		want, not string
+	}{
+		{[]string{"--keys", filepath.Join(lab, "logs", "charon-gw.log")}, `"inferred": false`, `"inferred": true`},
+		{nil, `"inferred": true`, `"inferred": false`},
+	} {
+		args := append(append([]string{"analyze", "--format", "json"}, tc.keys...), pair...)
+		_, stdout, stderr := runArgs(t, args...)
+		if strings.Count(stdout, tc.want) != 4 || strings.Contains(stdout, tc.not) {
+			t.Errorf("analyze %v: %d × %s, want the 4 SAs (2 per capture)\n%s", tc.keys, strings.Count(stdout, tc.want), tc.want, stderr)
+		}
+	}
+}
