@@ -9,6 +9,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 )
 
 // Options configure a [Decoder]. The zero value decodes the standard ports
@@ -40,6 +42,11 @@ type Options struct {
 	// of most of a VPN capture. IKE messages are always hashed: telling a
 	// retransmission from a new message needs it. HashAll overrides it.
 	SkipPayloadHash bool
+	// Keys, when it holds keys, decrypts IKE messages (IKEv2 SK and SKF,
+	// IKEv1 with the E flag) and ESP packets of the SAs it has keys for;
+	// see [IKEMessage.Decryption] and [Packet.Decrypted]. Traffic of other
+	// SAs and non-VPN traffic cost nothing more.
+	Keys *keys.Store
 }
 
 // Defaults for [Options] bounds.
@@ -139,6 +146,7 @@ type Decoder struct {
 	icmp ICMPError
 
 	natd    NATDVerifier
+	dec     *decrypter // nil without keys
 	frags   defragmenter
 	streams *tcpStreams
 }
@@ -159,6 +167,9 @@ func NewDecoder(opts Options) *Decoder {
 			Malformed:   map[string]int{},
 		},
 		reasons: map[layers.LinkType]string{},
+	}
+	if !opts.Keys.Empty() {
+		d.dec = newDecrypter(opts.Keys)
 	}
 	d.frags.init(opts.MaxFragments)
 	d.setIKEPort(PortIKENATT)
@@ -756,6 +767,9 @@ func (d *Decoder) ike(b []byte) {
 		// from matching; the correlation then shows the rewrite.
 		d.cur.PayloadHash = PayloadHash(b[16:])
 	}
+	if m != nil && d.dec != nil && err == nil {
+		d.dec.message(m, b, d.cur.PayloadHash)
+	}
 	if m != nil {
 		d.natd.Verify(m, netip.AddrPortFrom(d.cur.Src, d.cur.SrcPort), netip.AddrPortFrom(d.cur.Dst, d.cur.DstPort))
 	}
@@ -779,6 +793,9 @@ func (d *Decoder) espBody(b []byte, k Kind) {
 		return
 	}
 	d.cur.ESP = ESPInfo{SPI: d.esp.SPI, Seq: d.esp.Seq}
+	if d.dec != nil && d.dec.store.HasESP() {
+		d.dec.esp(&d.cur, b)
+	}
 	d.emitCur(k)
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 )
 
 // summary is the part of a Packet the table tests compare.
@@ -357,9 +359,12 @@ func TestDecodeMalformed(t *testing.T) {
 
 // TestDecodeNoAllocs checks that frames that are not VPN traffic decode
 // without allocating, with and without Options.HashAll, and that the
-// reused output slice does not grow.
+// reused output slice does not grow. Keys for other SAs (Options.Keys)
+// change nothing for them.
 func TestDecodeNoAllocs(t *testing.T) {
-	for _, opts := range []Options{{}, {HashAll: true, KeepOther: true}} {
+	otherKeys := &keys.Store{ESP: []keys.ESPSA{{SPI: 0xdeadbeef, Cipher: keys.CipherNull, Integrity: keys.IntegrityNone}},
+		IKEv1: []keys.IKEv1SA{{CookieI: 1, Key: make([]byte, 16)}}}
+	for _, opts := range []Options{{}, {HashAll: true, KeepOther: true}, {Keys: otherKeys}} {
 		for _, fx := range frameFixtures(t) {
 			if fx.vpn {
 				continue
@@ -376,11 +381,13 @@ func TestDecodeNoAllocs(t *testing.T) {
 	// nothing either.
 	for _, fx := range frameFixtures(t) {
 		if fx.name == "esp" || fx.name == "udp-esp" || fx.name == "nat-keepalive" {
-			d := NewDecoder(Options{})
-			r := rec(1, fx.data)
-			d.Decode(r)
-			if n := testing.AllocsPerRun(1000, func() { d.Decode(r) }); n != 0 {
-				t.Errorf("%s: %v allocations per Decode, want 0", fx.name, n)
+			for _, opts := range []Options{{}, {Keys: otherKeys}} {
+				d := NewDecoder(opts)
+				r := rec(1, fx.data)
+				d.Decode(r)
+				if n := testing.AllocsPerRun(1000, func() { d.Decode(r) }); n != 0 {
+					t.Errorf("%s (keys %v): %v allocations per Decode, want 0", fx.name, opts.Keys != nil, n)
+				}
 			}
 		}
 	}

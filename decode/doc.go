@@ -22,9 +22,13 @@
 // Contract. The per-packet path allocates nothing for traffic that is not VPN
 // traffic. Slices in [Record] and in the gopacket-style decoding layers alias
 // the input and are valid until the next call; everything in a [Packet]
-// (including its [IKEMessage]) is owned and may be kept. Nothing is
+// (including its [IKEMessage]) is owned and may be kept. Without keys nothing is
 // decrypted: encrypted IKE payloads (IKEv1 with the E flag, IKEv2 SK and SKF)
 // are recognised and reported as opaque, and ESP is described by its SPI and
-// sequence number only. Bad input never panics: it yields an error value or a
-// packet of kind [KindMalformed] with the reason.
+// sequence number only. With keys ([Options.Keys], read by package
+// decode/keys) the messages and packets of the SAs they belong to are
+// checked and decrypted, and the plaintext payloads are decoded by the same
+// decoders as cleartext ones ([IKEMessage.Decryption], [Packet.Decrypted]).
+// Bad input never panics: it yields an error value or a packet of kind
+// [KindMalformed] with the reason.
 package decode

@@ -50,6 +50,12 @@ type IKEMessage struct {
 	TS        []TrafficSelector
 	Fragment  *FragmentInfo // IKEv2 SKF (RFC 7383 §2.5) or Cisco IKEv1 fragment (payload 132)
 
+	// Decryption is set when keys were given ([Options.Keys]) and the
+	// message is encrypted: what decryption found. Decrypted payloads are
+	// decoded into the fields above and below, as cleartext ones are, and
+	// listed in Decryption.Payloads (Payloads lists the cleartext chain).
+	Decryption *Decryption
+
 	AuthMethod uint8       // IKEv2 AUTH payload's method (RFC 7296 §3.8); 0 when absent
 	Config     *Config     // IKEv2 CP or IKEv1 Attributes payload (first one)
 	EAP        *EAPMessage // IKEv2 EAP payload header (first one)

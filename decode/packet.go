@@ -110,6 +110,9 @@ type Packet struct {
 	// ICMP is the error message and what it quotes (KindICMPError). The
 	// packet's addresses are the error's: Src is the device that sent it.
 	ICMP *ICMPError
+	// Decrypted is set for ESP packets whose SA has a key in
+	// [Options.Keys]: the outcome, and what the packet carried.
+	Decrypted *ESPDecryption
 
 	// Err is the reason a packet is KindMalformed, such as
 	// `ike: payload "Notify" at offset 48: length 3 < 4`.

@@ -180,8 +180,10 @@ type ESPSA struct {
 	Last     time.Time
 	Frames   Frames
 	// Tunnel is the tunnel the SA was attached to (0: none). Child SA SPIs
-	// are negotiated inside encrypted messages, so the link is inferred from
-	// endpoints and timing; Inferred says so.
+	// are negotiated inside encrypted messages, so without keys the link is
+	// inferred from endpoints and timing; Inferred says so. With keys the
+	// SPI is read from the decrypted SA payload and the link is exact
+	// (Tunnel.ChildSAs).
 	Tunnel   int
 	Inferred bool
 

@@ -73,6 +73,9 @@ type Table struct {
 
 	sas     map[saKey]*ESPSA
 	saOrder []*ESPSA
+	// childSPIs maps the SPIs of child SAs negotiated in decrypted IKE
+	// messages to their tunnel (decrypted.go).
+	childSPIs map[uint32]*Tunnel
 
 	pptp *pptpTracker
 	icmp icmpTracker
@@ -347,7 +350,9 @@ func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, d
 				t.saOrder = append(t.saOrder, sa)
 				stored = true
 			}
-			if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
+			if tun := t.childSPIs[info.SPI]; tun != nil {
+				t.attachExact(tun, sa)
+			} else if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
 				tun.attach(sa)
 			}
 		}
@@ -506,6 +511,7 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 	tun.addVendorIDs(from, m)
 	tun.addNotifies(from, m, p.Frame)
 	tun.Deletes += len(m.Deletes)
+	t.addDecrypted(tun, from, p)
 	tun.addExchange(from, p)
 	tun.noteIKE(from, p)
 	return tun
@@ -616,7 +622,7 @@ func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 		if n.Type == decode.NotifyTypeIKEv2FragmentationSupported && m.Version == 2 {
 			tun.FragmentationOK[from] = true
 		}
-		seen := NotifySeen{Type: n.Type, Name: n.Type.Name(m.Version), Frame: frame, From: from}
+		seen := NotifySeen{Type: n.Type, Name: n.Type.Name(m.Version), Frame: frame, From: from, Decrypted: m.Decryption != nil && m.Decryption.Status == decode.Decrypted}
 		if n.Type.IsError() {
 			if len(tun.ErrorNotifies) < maxNotifiesKept {
 				tun.ErrorNotifies = append(tun.ErrorNotifies, seen)

@@ -132,7 +132,14 @@ type Tunnel struct {
 	Strays       []Stray
 	StrayCount   int
 
-	// ErrorNotifies are cleartext error notifies (type < 16384), by name.
+	// ChildSAs are the child SAs negotiated in decrypted exchanges, and
+	// Decryption counts what the keys made of the encrypted messages
+	// (decrypted.go); both stay empty without keys.
+	ChildSAs   []ChildSA
+	Decryption Decryption
+
+	// ErrorNotifies are error notifies (type < 16384), by name: cleartext
+	// ones, and with keys those inside the encryption.
 	ErrorNotifies []NotifySeen
 	// StatusNotifies of interest (MOBIKE, NAT notifies, COOKIE…).
 	StatusNotifies []NotifySeen
@@ -194,12 +201,14 @@ type PeerNATD struct {
 	Frames         Frames
 }
 
-// NotifySeen is a notify seen in cleartext.
+// NotifySeen is a notify seen in a message, in cleartext or, with
+// Decrypted, inside its encryption.
 type NotifySeen struct {
-	Type  decode.NotifyType
-	Name  string
-	Frame int
-	From  Role
+	Type      decode.NotifyType
+	Name      string
+	Frame     int
+	From      Role
+	Decrypted bool
 }
 
 // EndpointChange is a change of a peer's address or port.

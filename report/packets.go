@@ -41,7 +41,35 @@ type PacketJSON struct {
 	GRE        *GREJSON         `json:"gre,omitempty"`
 	PPTP       *PPTPMessageJSON `json:"pptp,omitempty"`
 	ICMP       *ICMPErrorJSON   `json:"icmp,omitempty"`
-	Error      string           `json:"error,omitempty"`
+
+	// Decrypted is what the keys (--keys) made of an ESP packet.
+	Decrypted *ESPDecryptionJSON `json:"decrypted,omitempty"`
+	Error     string             `json:"error,omitempty"`
+}
+
+// DecryptionJSON is what the keys made of an IKE message's encrypted part.
+// Key names the key file and line, never the key.
+type DecryptionJSON struct {
+	Status    string   `json:"status"`
+	Key       string   `json:"key,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Payloads  []string `json:"payloads,omitempty"`
+	Fragments int      `json:"fragments,omitempty"`
+}
+
+// ESPDecryptionJSON is what the keys made of an ESP packet, and what it
+// carried.
+type ESPDecryptionJSON struct {
+	Status     string `json:"status"`
+	Key        string `json:"key,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	NextHeader uint8  `json:"next_header,omitempty"`
+	Src        string `json:"inner_src,omitempty"`
+	Dst        string `json:"inner_dst,omitempty"`
+	Proto      uint8  `json:"inner_proto,omitempty"`
+	Sport      uint16 `json:"inner_sport,omitempty"`
+	Dport      uint16 `json:"inner_dport,omitempty"`
+	ICMPType   *uint8 `json:"inner_icmp_type,omitempty"`
 }
 
 // FragmentJSON describes an IP fragment.
@@ -65,6 +93,8 @@ type IKEJSON struct {
 	NATD      []NATDJSON `json:"natd"`
 	VendorIDs []string   `json:"vendor_ids"`
 	Fragment  string     `json:"fragment,omitempty"`
+	// Decryption is set when keys were given and the message is encrypted.
+	Decryption *DecryptionJSON `json:"decryption,omitempty"`
 }
 
 // NATDJSON is one NAT-D hash and whether it matches the captured tuple.
@@ -251,6 +281,9 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 	if p.IKE != nil {
 		j.IKE = newIKEJSON(p.IKE)
 	}
+	if p.Decrypted != nil {
+		j.Decrypted = newESPDecryptionJSON(p.Decrypted)
+	}
 	spi := &SPIJSON{SPI: SPI(p.ESP.SPI), Seq: p.ESP.Seq}
 	switch p.Kind {
 	case decode.KindESP:
@@ -385,7 +418,73 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 	if m.Fragment != nil {
 		j.Fragment = fmt.Sprintf("%d/%d", m.Fragment.Number, m.Fragment.Total)
 	}
+	if d := m.Decryption; d != nil {
+		dj := &DecryptionJSON{Status: d.Status.String(), Reason: d.Reason, Fragments: d.Fragments}
+		if d.Key.File != "" {
+			dj.Key = d.Key.String()
+		}
+		for _, p := range d.Payloads {
+			dj.Payloads = append(dj.Payloads, p.Type.String())
+		}
+		j.Decryption = dj
+	}
 	return j
+}
+
+func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
+	j := &ESPDecryptionJSON{Status: d.Status.String(), Key: d.Key.String(), Reason: d.Reason, NextHeader: d.NextHeader}
+	if d.Status != decode.Decrypted {
+		return j
+	}
+	in := d.Inner
+	j.Src, j.Dst, j.Proto, j.Sport, j.Dport = addrString(in.Src), addrString(in.Dst), in.Proto, in.SrcPort, in.DstPort
+	if in.Proto == 1 || in.Proto == 58 {
+		t := in.ICMPType
+		j.ICMPType = &t
+	}
+	return j
+}
+
+// InnerLine describes what a decrypted ESP packet carried, such as
+// "192.0.2.17 > 203.0.113.1 icmp echo-request" or "transport udp 4500 > 500".
+func InnerLine(in decode.InnerPacket) string {
+	var b strings.Builder
+	if in.Tunnel {
+		hasPort := in.Proto == 6 || in.Proto == 17
+		fmt.Fprintf(&b, "%s > %s", endpoint(in.Src, in.SrcPort, hasPort), endpoint(in.Dst, in.DstPort, hasPort))
+	} else {
+		b.WriteString("transport")
+		if in.Proto == 6 || in.Proto == 17 {
+			fmt.Fprintf(&b, " %d > %d", in.SrcPort, in.DstPort)
+		}
+	}
+	switch in.Proto {
+	case 1:
+		switch in.ICMPType {
+		case 0:
+			b.WriteString(" icmp echo-reply")
+		case 8:
+			b.WriteString(" icmp echo-request")
+		default:
+			fmt.Fprintf(&b, " icmp type %d code %d", in.ICMPType, in.ICMPCode)
+		}
+	case 58:
+		switch in.ICMPType {
+		case 128:
+			b.WriteString(" icmpv6 echo-request")
+		case 129:
+			b.WriteString(" icmpv6 echo-reply")
+		default:
+			fmt.Fprintf(&b, " icmpv6 type %d code %d", in.ICMPType, in.ICMPCode)
+		}
+	case 6:
+		b.WriteString(" tcp")
+	case 17:
+		b.WriteString(" udp")
+	default:
+		fmt.Fprintf(&b, " proto %d", in.Proto)
+	}
+	return b.String()
 }
 
 // WritePacketJSON writes one packet as a JSON line.
@@ -422,6 +521,13 @@ func PacketLine(p *decode.Packet) string {
 		writeIKE(&b, p.IKE)
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
 		fmt.Fprintf(&b, " spi=%s seq=%d", SPI(p.ESP.SPI), p.ESP.Seq)
+		if d := p.Decrypted; d != nil {
+			if d.Status == decode.Decrypted {
+				fmt.Fprintf(&b, " decrypted: %s", InnerLine(d.Inner))
+			} else {
+				fmt.Fprintf(&b, " decrypt=%s (%s)", d.Status, d.Reason)
+			}
+		}
 	case decode.KindAH:
 		fmt.Fprintf(&b, " spi=%s seq=%d", SPI(p.AH.SPI), p.AH.Seq)
 	case decode.KindGRE:
@@ -572,5 +678,31 @@ func writeIKE(b *strings.Builder, m *decode.IKEMessage) {
 	}
 	for _, v := range m.VendorIDs {
 		fmt.Fprintf(b, " vid=%q", VendorIDName(v))
+	}
+	d := m.Decryption
+	if d == nil {
+		return
+	}
+	switch d.Status {
+	case decode.Decrypted:
+		names = names[:0]
+		for _, p := range d.Payloads {
+			names = append(names, p.Type.String())
+		}
+		fmt.Fprintf(b, " decrypted=%s", strings.Join(names, ","))
+		if d.Fragments > 0 {
+			fmt.Fprintf(b, " from-fragments=%d", d.Fragments)
+		}
+		if len(m.Notifies) > 0 {
+			ns := make([]string, 0, len(m.Notifies))
+			for _, n := range m.Notifies {
+				ns = append(ns, n.Type.Name(m.Version))
+			}
+			fmt.Fprintf(b, " notifies=%s", strings.Join(ns, ","))
+		}
+	case decode.DecryptFragment:
+		b.WriteString(" decrypt=fragment")
+	default:
+		fmt.Fprintf(b, " decrypt=%s (%s)", strings.ReplaceAll(d.Status.String(), " ", "-"), d.Reason)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -23,6 +24,9 @@ type captureFlags struct {
 	disable         []string
 	natTimeout      string
 	minConfidence   string
+	keyFiles        []string
+	keyWarnings     io.Writer   // where warnings about key files go
+	keyStore        *keys.Store // loaded once, by decodeOptions
 }
 
 func (c *captureFlags) register(fs *pflag.FlagSet) {
@@ -31,6 +35,33 @@ func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.UintSliceVar(&c.ikePorts, "ike-port", nil, "also decode IKE / UDP-encapsulated ESP on this port (repeatable)")
 	fs.IntVar(&c.maxFlows, "max-flows", flows.DefaultMaxFlows, "most flows tracked per capture; more are counted, not kept")
 	fs.Float64Var(&c.window, "match-window", flows.DefaultWindow.Seconds(), "seconds within which one packet seen in both captures is matched")
+	c.registerKeys(fs)
+}
+
+// registerKeys registers --keys: key files that decrypt IKE and ESP.
+func (c *captureFlags) registerKeys(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&c.keyFiles, "keys", nil, "decrypt IKE and ESP with the keys in this file: a Wireshark table "+
+		"(ikev2_decryption_table, ikev1_decryption_table, esp_sa) or a charon log at level 4 (repeatable; see docs/decryption.md)")
+	c.keyWarnings = fs.Output()
+}
+
+// loadKeys reads the --keys files once; warnings (keys of a log that could
+// not be used) go to stderr. Keys are never printed.
+func (c *captureFlags) loadKeys() (*keys.Store, error) {
+	if c.keyStore != nil || len(c.keyFiles) == 0 {
+		return c.keyStore, nil
+	}
+	s, warnings, err := keys.LoadAll(c.keyFiles)
+	if err != nil {
+		return nil, fmt.Errorf("--keys: %w", err)
+	}
+	if c.keyWarnings != nil {
+		for _, w := range warnings {
+			fmt.Fprintf(c.keyWarnings, "vpnpcap: --keys: %s\n", w)
+		}
+	}
+	c.keyStore = s
+	return s, nil
 }
 
 func (c *captureFlags) registerRules(fs *pflag.FlagSet) {
@@ -116,6 +147,11 @@ func (c *captureFlags) decodeOptions() (decode.Options, error) {
 		}
 		opts.IKEPorts = append(opts.IKEPorts, uint16(p))
 	}
+	k, err := c.loadKeys()
+	if err != nil {
+		return opts, err
+	}
+	opts.Keys = k
 	return opts, nil
 }
 

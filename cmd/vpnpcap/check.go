@@ -59,6 +59,7 @@ func (o *checkOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.cf.maxFlows, "max-flows", flows.DefaultMaxFlows, "most flows tracked per capture; more are counted, not kept")
 	fs.Float64Var(&o.cf.window, "match-window", flows.DefaultWindow.Seconds(), "seconds within which one packet seen in both captures of a pair is matched")
 	o.cf.registerRules(fs)
+	o.cf.registerKeys(fs)
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "checks run at once")
 	fs.StringVar(&o.format, "format", "text", "report format: text, json, sarif or junit")
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to this file (written whatever the exit code); stdout then gets the text summary")

@@ -16,6 +16,8 @@ func runDump(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	format := fs.String("format", "text", "output format: text or json (one JSON object per line)")
 	ports := fs.UintSlice("ike-port", nil, "also decode IKE / UDP-encapsulated ESP on this UDP or TCP port (repeatable)")
 	all := fs.Bool("all", false, "also print packets that are not VPN traffic")
+	var kf captureFlags
+	kf.registerKeys(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -35,6 +37,12 @@ func runDump(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		opts.IKEPorts = append(opts.IKEPorts, uint16(p))
 	}
+	store, err := kf.loadKeys()
+	if err != nil {
+		fmt.Fprintf(stderr, "vpnpcap dump: %v\n", err)
+		return exitUsage
+	}
+	opts.Keys = store
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()

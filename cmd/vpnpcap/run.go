@@ -32,6 +32,7 @@ func commands() []command {
 		{"check", "check many captures for CI: exit codes, SARIF, JUnit, baselines", runCheck},
 		{"flows", "list tunnels, flows and (with two captures) NAT mappings and fates", runFlows},
 		{"dump", "print one line per VPN-relevant packet", runDump},
+		{"keys", "convert charon logs' keys into Wireshark's decryption tables", runKeys},
 		{"rules", "list the rules, or explain one", runRules},
 		{"tui", "browse tunnels, flows, packets and findings in the terminal", runTUI},
 	}

@@ -1,0 +1,215 @@
+package decode
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vpnpcap/vpnpcap/decode/keys"
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
+)
+
+// labKeys loads the keys of a repository lab scenario from its charon logs.
+func labKeys(t testing.TB, scenario string) (*keys.Store, string) {
+	t.Helper()
+	dir := filepath.Join(corpus.RepoRoot(), "testdata", "lab", scenario)
+	s, warnings, err := keys.LoadAll([]string{filepath.Join(dir, "logs", "charon-client.log"), filepath.Join(dir, "logs", "charon-gw.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) > 0 {
+		t.Fatalf("warnings: %q", warnings)
+	}
+	return s, dir
+}
+
+// decryptedSummary describes a decrypted IKE message as "frame exchange:
+// payloads [notifies]".
+func decryptedSummary(p *Packet) string {
+	m := p.IKE
+	var names []string
+	for _, pl := range m.Decryption.Payloads {
+		names = append(names, pl.Type.String())
+	}
+	var ns []string
+	for _, n := range m.Notifies {
+		ns = append(ns, n.Type.String())
+	}
+	return fmt.Sprintf("%d %s: %s [%s]", p.Frame, m.Exchange, strings.Join(names, " "), strings.Join(ns, " "))
+}
+
+// TestDecryptLab decrypts the lab captures whose keys were logged and
+// holds the result to their TRUTH.md: every encrypted IKE message and every
+// ESP packet decrypts, with the payloads the truth lists, and the inner
+// traffic is 5 echo requests 192.0.2.17 → 203.0.113.1 and 5 replies.
+func TestDecryptLab(t *testing.T) {
+	tests := []struct {
+		scenario  string
+		encrypted int
+		want      []string // payload summaries of particular frames
+		spis      []uint32 // child SA SPIs in the SA payloads
+	}{
+		{"natt-ok-keys", 4, []string{
+			"21 INFORMATIONAL: Delete []",
+		}, []uint32{0x2b6541f0, 0x11b08b5f}},
+		{"ikev1-natt-keys", 9, []string{
+			"7 Identity Protection (Main Mode): Identification Hash Notification [INITIAL-CONTACT]",
+			"28 Informational: Hash Delete []",
+		}, []uint32{0xe4f2b526, 0xb3db9272}},
+	}
+	for _, tc := range tests {
+		for _, side := range []string{"inside", "outside"} {
+			t.Run(tc.scenario+"/"+side, func(t *testing.T) {
+				store, dir := labKeys(t, tc.scenario)
+				var got []string
+				var spis []uint32
+				encrypted, echo := 0, map[string]int{}
+				_, err := ReadFile(filepath.Join(dir, side+".pcap"), Options{Keys: store}, func(p *Packet) {
+					if p.IKE != nil && p.IKE.Encrypted {
+						encrypted++
+						d := p.IKE.Decryption
+						if d == nil || d.Status != Decrypted {
+							t.Errorf("frame %d: %+v", p.Frame, d)
+							return
+						}
+						got = append(got, decryptedSummary(p))
+						if p.IKE.Exchange == ExchangeTypeIKEAuth || p.IKE.Exchange == ExchangeTypeQuickMode {
+							for _, pr := range p.IKE.Proposals {
+								if len(pr.SPI) == 4 {
+									spis = append(spis, uint32(pr.SPI[0])<<24|uint32(pr.SPI[1])<<16|uint32(pr.SPI[2])<<8|uint32(pr.SPI[3]))
+								}
+							}
+						}
+					}
+					if p.Kind == KindUDPESP {
+						d := p.Decrypted
+						if d == nil || d.Status != Decrypted {
+							t.Errorf("ESP frame %d: %+v", p.Frame, d)
+							return
+						}
+						echo[fmt.Sprintf("%v→%v proto %d type %d", d.Inner.Src, d.Inner.Dst, d.Inner.Proto, d.Inner.ICMPType)]++
+					}
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if encrypted != tc.encrypted {
+					t.Errorf("%d encrypted IKE messages, want %d", encrypted, tc.encrypted)
+				}
+				for _, w := range tc.want {
+					if !slices.Contains(got, w) {
+						t.Errorf("no %q in\n%s", w, strings.Join(got, "\n"))
+					}
+				}
+				slices.Sort(spis)
+				spis = slices.Compact(spis)
+				wantSPIs := slices.Clone(tc.spis)
+				slices.Sort(wantSPIs)
+				if !slices.Equal(spis, wantSPIs) {
+					t.Errorf("child SA SPIs %x, want %x", spis, wantSPIs)
+				}
+				want := map[string]int{"192.0.2.17→203.0.113.1 proto 1 type 8": 5, "203.0.113.1→192.0.2.17 proto 1 type 0": 5}
+				if fmt.Sprint(echo) != fmt.Sprint(want) {
+					t.Errorf("inner traffic %v, want %v", echo, want)
+				}
+			})
+		}
+	}
+}
+
+// TestDecryptWrongKey gives keys with one bit changed: every message and
+// packet of the SA is reported as failing its integrity check, naming the
+// key's file and line, and nothing is decoded from it.
+func TestDecryptWrongKey(t *testing.T) {
+	for _, scenario := range []string{"natt-ok-keys", "ikev1-natt-keys"} {
+		t.Run(scenario, func(t *testing.T) {
+			store, dir := labKeys(t, scenario)
+			for i := range store.IKEv2 {
+				store.IKEv2[i].IntegI[0] ^= 1
+				store.IKEv2[i].IntegR[0] ^= 1
+			}
+			for i := range store.IKEv1 {
+				store.IKEv1[i].Key[0] ^= 1
+			}
+			for i := range store.ESP {
+				store.ESP[i].AuthKey[0] ^= 1
+			}
+			failed := 0
+			_, err := ReadFile(filepath.Join(dir, "inside.pcap"), Options{Keys: store}, func(p *Packet) {
+				var status DecryptStatus
+				var reason string
+				switch {
+				case p.IKE != nil && p.IKE.Encrypted:
+					if p.IKE.Decryption == nil {
+						t.Fatalf("frame %d: no decryption outcome", p.Frame)
+					}
+					status, reason = p.IKE.Decryption.Status, p.IKE.Decryption.Reason
+					if len(p.IKE.Decryption.Payloads) > 0 {
+						t.Errorf("frame %d: payloads decoded with a wrong key", p.Frame)
+					}
+				case p.Decrypted != nil:
+					status, reason = p.Decrypted.Status, p.Decrypted.Reason
+				default:
+					return
+				}
+				failed++
+				if status != DecryptFailed || !strings.Contains(reason, "charon-") || !strings.Contains(reason, ".log:") {
+					t.Errorf("frame %d: %v %q, want a failure naming the key's file and line", p.Frame, status, reason)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if failed == 0 {
+				t.Fatal("nothing was tried")
+			}
+		})
+	}
+}
+
+// FuzzDecrypt feeds arbitrary IKE messages and ESP packets to a decrypter
+// holding the lab's keys, after the lab's own messages (so that IKEv1 state
+// exists): no panic, and a message that decrypts has its payloads listed.
+func FuzzDecrypt(f *testing.F) {
+	var seeds [][]byte
+	for _, scenario := range []string{"natt-ok-keys", "ikev1-natt-keys"} {
+		r, err := Open(filepath.Join(corpus.RepoRoot(), "testdata", "lab", scenario, "inside.pcap"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		var rec Record
+		for r.Next(&rec) == nil {
+			if len(rec.Data) > 42 {
+				b := rec.Data[42:]
+				if len(b) > 4 && b[0]|b[1]|b[2]|b[3] == 0 {
+					b = b[4:]
+				}
+				seeds = append(seeds, append([]byte(nil), b...))
+			}
+		}
+		r.Close()
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	s1, _ := labKeys(f, "natt-ok-keys")
+	s2, _ := labKeys(f, "ikev1-natt-keys")
+	store := &keys.Store{IKEv2: s1.IKEv2, IKEv1: s2.IKEv1, ESP: append(s1.ESP, s2.ESP...)}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dc := newDecrypter(store)
+		for _, s := range append(seeds, b) {
+			if m, err := ParseIKEMessage(s); err == nil {
+				dc.message(m, s, PayloadHash(s))
+				if d := m.Decryption; d != nil && d.Status == Decrypted && len(d.Payloads) == 0 && m.EncryptedFirst != PayloadTypeNone && d.Fragments == 0 {
+					t.Fatalf("decrypted without payloads: %x", s)
+				}
+			}
+			if len(s) >= 8 {
+				p := Packet{ESP: ESPInfo{SPI: uint32(s[0])<<24 | uint32(s[1])<<16 | uint32(s[2])<<8 | uint32(s[3])}}
+				dc.esp(&p, s)
+			}
+		}
+	})
+}
