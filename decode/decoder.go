@@ -87,6 +87,18 @@ type Stats struct {
 	// Truncated is the number of frames captured shorter than they were on
 	// the wire (snap length).
 	Truncated int
+	// VPNFrames is the number of frames that yielded at least one VPN
+	// packet (any kind but KindOther). Kinds counts more than that when a
+	// frame yields several: an IP fragment and the datagram it completes,
+	// AH and the ESP it protects, several messages of one TCP segment.
+	VPNFrames int
+	// Duplicates is the number of VPN frames that repeat, byte for byte at
+	// the IP layer, a frame captured less than DuplicateWindow before: the
+	// same packet captured twice (see Packet.DuplicateOf).
+	Duplicates int
+	// Clock describes the frames' time stamps: whether time runs backwards
+	// somewhere, or is the same on every frame.
+	Clock Clock
 }
 
 // Accounted returns the number of frames accounted for:
@@ -117,9 +129,13 @@ type Decoder struct {
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
 	curStream  bool   // the current frame went into a TCP stream
-	inFrame    bool   // packets emitted now belong to the current frame
-	afterAH    bool   // decoding what an AH header protects
-	now        time.Time
+	curVPN     bool   // the current frame yielded a VPN packet
+	// ipBytes is the outermost IP packet of the current frame, as
+	// captured; it aliases the record and is valid during decode.
+	ipBytes []byte
+	inFrame bool // packets emitted now belong to the current frame
+	afterAH bool // decoding what an AH header protects
+	now     time.Time
 
 	eth    layers.Ethernet
 	vlan   layers.Dot1Q
@@ -138,6 +154,7 @@ type Decoder struct {
 	natd    NATDVerifier
 	frags   defragmenter
 	streams *tcpStreams
+	dups    dupTable
 }
 
 // NewDecoder returns a Decoder with the given options.
@@ -158,17 +175,20 @@ func NewDecoder(opts Options) *Decoder {
 		reasons: map[layers.LinkType]string{},
 	}
 	d.frags.init(opts.MaxFragments)
-	d.setIKEPort(PortIKENATT)
 	for _, p := range opts.IKEPorts {
-		d.setIKEPort(p)
+		if p != PortIKE && p != PortIKENATT {
+			d.setIKEPort(p)
+		}
 	}
 	return d
 }
 
-func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts[p/64] |= 1 << (p % 64) }
-func (d *Decoder) isIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
-func (d *Decoder) keep(k Kind) bool        { return k != KindOther || d.opts.KeepOther }
-func (d *Decoder) hashOther() bool         { return d.opts.HashAll }
+func (d *Decoder) setIKEPort(p uint16) { d.ikePorts[p/64] |= 1 << (p % 64) }
+
+// isExtraIKEPort reports whether p is one of Options.IKEPorts.
+func (d *Decoder) isExtraIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
+func (d *Decoder) keep(k Kind) bool             { return k != KindOther || d.opts.KeepOther }
+func (d *Decoder) hashOther() bool              { return d.opts.HashAll }
 
 // Stats returns the counts so far. The maps are copies.
 func (d *Decoder) Stats() Stats {
@@ -205,15 +225,16 @@ func (d *Decoder) Decode(rec *Record) []Packet {
 // decode decodes one record, appending its packets to d.out.
 func (d *Decoder) decode(rec *Record) {
 	d.stats.Frames++
+	frame := rec.Frame
+	if frame <= 0 {
+		frame = d.stats.Frames
+	}
+	d.stats.Clock.Note(frame, rec.Time)
 	if t := rec.Time; t.After(d.now) {
 		d.now = t
 		d.expire()
 	}
 
-	frame := rec.Frame
-	if frame <= 0 {
-		frame = d.stats.Frames
-	}
 	d.cur = Packet{
 		Frame:      frame,
 		FirstFrame: frame,
@@ -233,9 +254,16 @@ func (d *Decoder) decode(rec *Record) {
 		// frame, and the frame was captured whole: it is not payload.
 		data = data[:len(data)-rec.FCSLen]
 	}
-	d.curPackets, d.curStream, d.inFrame, d.afterAH = 0, false, true, false
+	d.curPackets, d.curStream, d.curVPN, d.inFrame, d.afterAH = 0, false, false, true, false
+	d.ipBytes = nil
+	start := len(d.out)
 	undecodable := d.decodeLink(data, rec.LinkType)
 	d.inFrame = false
+	if d.curVPN {
+		d.stats.VPNFrames++
+		d.noteDuplicate(start, frame, rec.Time)
+	}
+	d.ipBytes = nil
 	switch {
 	case undecodable != "":
 		d.stats.Undecodable[undecodable]++
@@ -298,6 +326,9 @@ func (d *Decoder) emit(p *Packet) {
 	}
 	if d.inFrame {
 		d.curPackets++
+		if p.Kind != KindOther {
+			d.curVPN = true
+		}
 	}
 	if d.keep(p.Kind) {
 		d.out = append(d.out, *p)
@@ -530,6 +561,9 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) string {
 	if len(b) < ihl {
 		return "truncated ipv4 header"
 	}
+	if d.ipBytes == nil {
+		d.ipBytes = b[:min(total, len(b))]
+	}
 	payload := b[ihl:min(total, len(b))]
 	id := binary.BigEndian.Uint16(b[4:])
 	flagsFrag := binary.BigEndian.Uint16(b[6:])
@@ -561,6 +595,12 @@ func (d *Decoder) decodeIPv6(b []byte, depth int) string {
 		return "ipv6: version is not 6"
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:]))
+	if d.ipBytes == nil {
+		d.ipBytes = b
+		if plen > 0 && 40+plen < len(b) {
+			d.ipBytes = b[:40+plen]
+		}
+	}
 	d.cur.Src = netip.AddrFrom16([16]byte(b[8:24]))
 	d.cur.Dst = netip.AddrFrom16([16]byte(b[24:40]))
 	d.cur.IPv6 = true
@@ -649,7 +689,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 }
 
 // decodeUDP decodes a UDP header (RFC 768) and dispatches on the ports:
-// the RFC 3948 demultiplexing on 4500 and Options.IKEPorts, IKE on 500,
+// the RFC 3948 demultiplexing on 4500, IKE on 500 and on Options.IKEPorts,
 // GRE on 4754 (RFC 8086). The destination port decides first, because it
 // names the receiving socket and so how the receiver reads the payload; a
 // packet from 4500 to 500 is read as port 500 reads it.
@@ -683,11 +723,14 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 	n := ulen - 8
 	for _, p := range [2]uint16{dp, sp} {
 		switch {
-		case d.isIKEPort(p):
+		case p == PortIKENATT:
 			d.udpEncap(payload, n)
 			return
 		case p == PortIKE:
 			d.ikeOnPort500(payload, n)
+			return
+		case d.isExtraIKEPort(p):
+			d.ikeOnExtraPort(payload, n)
 			return
 		case p == PortGREInUDP:
 			d.decodeGRE(payload, n)
@@ -697,7 +740,13 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 	d.other(payload, n)
 }
 
-// udpEncap applies the RFC 3948 §2 demultiplexing to a UDP payload.
+// udpEncap applies the RFC 3948 §2 demultiplexing to a UDP payload on port
+// 4500. An IKE header without the non-ESP marker in front is IKE all the
+// same (its sender left the marker out), not ESP: it is decoded as IKE and
+// marked MissingMarker, since a receiver on 4500 reads it as ESP whose SPI
+// is the first four octets of the initiator's SPI (RFC 3948 §2.2) and drops
+// it. An ESP packet passes for an IKE header only if its octet 17 holds
+// major version 1 or 2 and its octets 24–27 happen to equal its length.
 func (d *Decoder) udpEncap(b []byte, n int) {
 	switch udpEncapNext(b) {
 	case LayerTypeNonESPMarker:
@@ -708,6 +757,15 @@ func (d *Decoder) udpEncap(b []byte, n int) {
 		d.setOpaquePayload(b, n)
 		d.emitCur(KindNATKeepalive)
 	default:
+		// udpEncapNext compares the IKE length with the captured
+		// octets; a message cut by the snap length is compared with its
+		// length on the wire.
+		if looksLikeIKE(b, n) {
+			d.setPayload(b, n)
+			d.cur.MissingMarker = true
+			d.ike(b)
+			return
+		}
 		d.setOpaquePayload(b, n)
 		d.espBody(b, KindUDPESP)
 	}
@@ -722,22 +780,52 @@ func (d *Decoder) udpEncap(b []byte, n int) {
 // does not.
 func (d *Decoder) ikeOnPort500(b []byte, n int) {
 	d.setPayload(b, n)
-	if isNonESPMarker(b) && !looksLikeIKE(b) && looksLikeIKE(b[4:]) {
+	if isNonESPMarker(b) && !looksLikeIKE(b, n) && looksLikeIKE(b[4:], n-4) {
 		d.cur.NonESPMarker = true
 		b = b[4:]
 	}
 	d.ike(b)
 }
 
+// ikeOnExtraPort decodes a UDP payload on one of Options.IKEPorts: a port
+// the user named as carrying IKE, whose role the port number does not tell.
+// RFC 3947 §4 and RFC 3948 §2 tie the non-ESP marker and UDP-encapsulated
+// ESP to the port IKE floats to, not to the number 4500; peers configured
+// for other ports (strongSwan charon.port and charon.port_nat_t, a port
+// forward, a NAT that translated 500 or 4500 to another port) use one port
+// as 500 is used, IKE alone, and another as 4500 is used, IKE behind the
+// marker beside ESP and keepalives. So the payload decides: a consistent
+// IKE header is IKE without a marker, and no fault on such a port; four zero
+// octets are the marker, with IKE behind it; a single 0xFF octet is a
+// keepalive; anything else is ESP.
+func (d *Decoder) ikeOnExtraPort(b []byte, n int) {
+	switch {
+	case looksLikeIKE(b, n):
+		d.setPayload(b, n)
+		d.ike(b)
+	case isNonESPMarker(b):
+		d.setPayload(b, n)
+		d.cur.NonESPMarker = true
+		d.ike(b[4:])
+	case len(b) == 1 && b[0] == 0xFF:
+		d.setOpaquePayload(b, n)
+		d.emitCur(KindNATKeepalive)
+	default:
+		d.setOpaquePayload(b, n)
+		d.espBody(b, KindUDPESP)
+	}
+}
+
 // looksLikeIKE reports whether b starts with an ISAKMP/IKE header of major
-// version 1 or 2 whose length field is the length of b (RFC 2408 §3.1,
-// RFC 7296 §3.1).
-func looksLikeIKE(b []byte) bool {
+// version 1 or 2 whose length field is wire, the payload's length on the
+// wire (RFC 2408 §3.1, RFC 7296 §3.1); b may be cut short by the snap
+// length.
+func looksLikeIKE(b []byte, wire int) bool {
 	if len(b) < 28 {
 		return false
 	}
 	v := b[17] >> 4
-	return (v == 1 || v == 2) && int(binary.BigEndian.Uint32(b[24:])) == len(b)
+	return (v == 1 || v == 2) && int64(binary.BigEndian.Uint32(b[24:])) == int64(max(wire, len(b)))
 }
 
 // ike parses an IKE message and emits it, verifying its NAT-D hashes
@@ -848,7 +936,7 @@ func (d *Decoder) decodeTCP(b []byte, wire int) {
 	switch {
 	case sp == PortPPTP || dp == PortPPTP:
 		d.tcpStream(streamPPTP)
-	case d.isIKEPort(dp) || d.isIKEPort(sp):
+	case dp == PortIKENATT || sp == PortIKENATT || d.isExtraIKEPort(dp) || d.isExtraIKEPort(sp):
 		d.tcpStream(streamIKE)
 	default:
 		d.other(d.tcp.Payload, n)

@@ -97,6 +97,17 @@ type Packet struct {
 	// in an RFC 9329 TCP stream.
 	NonESPMarker bool
 	TCPEncap     bool
+	// MissingMarker is set for IKE on UDP port 4500 without the non-ESP
+	// marker in front (RFC 3948 §2.2 requires it there): a receiver reads
+	// such a message as ESP whose SPI is the first four octets of the
+	// initiator's SPI, and drops it. On the ports of Options.IKEPorts IKE
+	// may come with or without the marker, and this is never set.
+	MissingMarker bool
+	// DuplicateOf is, for a frame that repeats an earlier VPN frame byte
+	// for byte at the IP layer within DuplicateWindow, the frame number of
+	// the earlier one: the same packet captured twice (on two interfaces,
+	// by a tap that duplicates), not sent twice. Zero otherwise.
+	DuplicateOf int
 
 	ESP  ESPInfo     // KindESP, KindUDPESP, KindTCPESP
 	AH   ESPInfo     // KindAH (SPI and sequence)
