@@ -167,6 +167,13 @@ func (t *Table) count(p *decode.Packet) {
 // account accounts a packet already counted to its flow, tunnel, SA or
 // session.
 func (t *Table) account(p *decode.Packet) {
+	if p.DuplicateOf != 0 {
+		// The same frame captured twice: counted, and kept out of the
+		// flows, tunnels and SAs, where it would pass for a
+		// retransmission or a repeated sequence number.
+		t.quality.noteDuplicate(p)
+		return
+	}
 	t.noteQuality(p)
 	if p.Kind == decode.KindIPFragment {
 		// The reassembled datagram is accounted when it completes; the
@@ -485,6 +492,8 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 		tun.TCP = true
 	}
 	switch {
+	case p.MissingMarker:
+		tun.MarkerMissing.Add(p.Frame)
 	case p.NonESPMarker && !tcp && (p.SrcPort == 500 || p.DstPort == 500):
 		tun.MarkerOn500.Add(p.Frame)
 	case p.NonESPMarker && !tcp:
@@ -523,13 +532,21 @@ func (tun *Tunnel) updateEndpoint(from Role, src netip.AddrPort, p *decode.Packe
 		cur = &tun.Responder
 	}
 	if *cur == src {
+		if p.NonESPMarker {
+			tun.floated[from] = true
+		}
 		return
 	}
+	// The NAT-T float (RFC 3947 §4, RFC 7296 §2.23): the peer's first move,
+	// at the same address, to a port where it sends IKE behind the non-ESP
+	// marker. It is 500 to 4500 unless a NAT in front of the peer
+	// translates the ports (10500 to 14500, say).
+	float := cur.Addr() == src.Addr() && !tun.floated[from] &&
+		(p.NonESPMarker || cur.Port() == 500 && src.Port() == 4500)
+	if p.NonESPMarker {
+		tun.floated[from] = true
+	}
 	if len(tun.EndpointChanges) < maxEndpointChanges {
-		float := cur.Port() == 500 && (src.Port() == 4500 || p.NonESPMarker) && cur.Addr() == src.Addr()
-		if !float && cur.Addr() == src.Addr() && cur.Port() != 500 && p.NonESPMarker {
-			float = false
-		}
 		tun.EndpointChanges = append(tun.EndpointChanges, EndpointChange{
 			Time: p.Time, Frame: p.Frame, Peer: from, From: *cur, To: src, Float: float,
 		})

@@ -115,9 +115,11 @@ type Tunnel struct {
 	// IKEOnPortAfterFloat counts IKE messages sent on UDP 500 after the float.
 	Port500AfterFloat      int
 	Port500AfterFloatFrame Frames
-	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500.
-	MarkerOn500 Frames
-	TCP         bool // IKE seen over TCP (RFC 9329)
+	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500,
+	// MarkerMissing IKE messages on port 4500 without it (RFC 3948 §2.2).
+	MarkerOn500   Frames
+	MarkerMissing Frames
+	TCP           bool // IKE seen over TCP (RFC 9329)
 
 	EndpointChanges []EndpointChange
 
@@ -152,6 +154,9 @@ type Tunnel struct {
 	childCreations   int
 	// fakedBy marks peers whose NAT-D source hash correlation proved faked.
 	fakedBy [2]bool
+	// floated marks the peers (by Role) that sent IKE behind the non-ESP
+	// marker.
+	floated [2]bool
 	// addrs are the addresses seen for each peer, for attaching ESP and
 	// keepalives.
 	addrs [2][]netip.Addr
@@ -193,7 +198,7 @@ type EndpointChange struct {
 	Peer  Role
 	From  netip.AddrPort
 	To    netip.AddrPort
-	Float bool // the change is the NAT-T float from 500 to 4500
+	Float bool // the change is the NAT-T float: 500 to 4500, or the ports a NAT made of them
 }
 
 // Keepalives summarises NAT-T keepalives of a tunnel.
