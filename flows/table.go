@@ -493,6 +493,9 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 	}
 	switch {
 	case p.MissingMarker:
+		if tun.MarkerMissing.Count() == 0 {
+			tun.MarkerMissingFirst = [2]netip.AddrPort{src, dst}
+		}
 		tun.MarkerMissing.Add(p.Frame)
 	case p.NonESPMarker && !tcp && (p.SrcPort == 500 || p.DstPort == 500):
 		tun.MarkerOn500.Add(p.Frame)
@@ -676,6 +679,13 @@ func (tun *Tunnel) addExchange(from Role, p *decode.Packet) {
 	if slices.Contains(e.seen, p.PayloadHash) {
 		e.Retransmissions++
 		tun.Retransmissions++
+		if e.Complete && from != e.lastFrom {
+			// The exchange's final message was sent, and the other
+			// peer sends its earlier message again: the final one did
+			// not reach it, or was not accepted.
+			e.ResentAfterEnd++
+			e.ResentAfterEndFrames.Add(p.Frame)
+		}
 		if from == e.From {
 			e.Requests++
 			e.RequestFrames.Add(p.Frame)
