@@ -15,9 +15,13 @@ import (
 // with default bounds.
 type Options struct {
 	// IKEPorts are extra ports, besides 500 and 4500, on which to decode
-	// IKE and ESP: on UDP with the port 4500 demultiplexing of RFC 3948 §2
-	// (non-ESP marker, keepalive, ESP), on TCP as RFC 9329 streams. Use it
-	// for peers configured on non-standard ports or NAT-translated captures.
+	// IKE and ESP, for peers configured on non-standard ports or
+	// NAT-translated captures. Such a port may serve as 500 does or as
+	// 4500 does, so on UDP the payload decides: an IKE header is IKE
+	// without the non-ESP marker (no fault there), four zero octets are
+	// the marker with IKE behind it, a single 0xFF octet a keepalive,
+	// anything else ESP (RFC 3947 §4, RFC 3948 §2). On TCP they carry RFC
+	// 9329 streams.
 	IKEPorts []uint16
 	// MaxFragments bounds the IP datagrams in reassembly at once (default
 	// DefaultMaxFragments); when full, the oldest is given up. MaxStreams

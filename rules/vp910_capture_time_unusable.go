@@ -76,7 +76,7 @@ func (captureTimeUnusable) Check(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("%s: all %d frames carry %s; checks that measure capture time could not: %s; "+
 			"checks that need only the order of packets (%s) ran on the order of the file; "+
-			"two identical frames cannot be told apart as a copy or a retransmission, and are counted as retransmissions",
+			"two identical frames cannot be told apart as one packet captured twice or one sent twice, so copies are not looked for",
 			a.Capture.Path, clock.Stamped, stamp, strings.Join(timed, ", "), strings.Join(ordered, ", "))
 		report(Finding{Subject: a.Capture.Path, Confidence: High, Message: msg, Evidence: c.Evidence(flows.Side(s), 1, a.Capture.Frames)})
 	}
