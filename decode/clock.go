@@ -31,38 +31,39 @@ type Clock struct {
 	// finely enough to tell a copy of a frame from a frame sent again.
 	Fine bool
 
-	prev      time.Time
-	prevFrame int
+	prev, first int64 // Unix nanoseconds, compared on every frame
 }
 
 // Note records the time stamp of a frame; frames come in file order. A zero
-// t is a frame without a time stamp.
+// t is a frame without a time stamp. Note runs for every frame, so it
+// compares nanosecond counts rather than time.Time values.
 func (c *Clock) Note(frame int, t time.Time) {
 	if t.IsZero() {
 		return
 	}
+	ns := t.UnixNano()
 	c.Stamped++
 	if c.Stamped == 1 {
-		c.First = t
-	} else if !t.Equal(c.First) {
+		c.First, c.first, c.prev = t, ns, ns
+		return
+	}
+	if ns != c.first {
 		c.Varies = true
 	}
-	if c.Stamped > 1 {
-		d := t.Sub(c.prev)
-		if d < 0 {
-			c.Backward++
-			if c.FirstBackwardFrame == 0 {
-				c.FirstBackwardFrame = frame
-			}
-			if -d > c.LargestBackward {
-				c.LargestBackward, c.LargestBackwardFrame = -d, frame
-			}
+	d := time.Duration(ns - c.prev)
+	if d < 0 {
+		c.Backward++
+		if c.FirstBackwardFrame == 0 {
+			c.FirstBackwardFrame = frame
 		}
-		if d > 0 && d <= DuplicateWindow || d < 0 && -d <= DuplicateWindow {
-			c.Fine = true
+		if -d > c.LargestBackward {
+			c.LargestBackward, c.LargestBackwardFrame = -d, frame
 		}
 	}
-	c.prev, c.prevFrame = t, frame
+	if d != 0 && d.Abs() <= DuplicateWindow {
+		c.Fine = true
+	}
+	c.prev = ns
 }
 
 // Unusable reports whether the time stamps cannot order packets or measure

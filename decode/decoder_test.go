@@ -524,7 +524,7 @@ func TestDecodeDuplicates(t *testing.T) {
 			var got []int
 			for i, f := range tc.recs {
 				for _, p := range d.Decode(recAt(i+1, testT0.Add(f.at), layers.LinkTypeEthernet, f.data)) {
-					got = append(got, p.DuplicateOf)
+					got = append(got, int(p.DuplicateOf))
 				}
 			}
 			if !slices.Equal(got, tc.want) {

@@ -107,7 +107,7 @@ type Packet struct {
 	// for byte at the IP layer within DuplicateWindow, the frame number of
 	// the earlier one: the same packet captured twice (on two interfaces,
 	// by a tap that duplicates), not sent twice. Zero otherwise.
-	DuplicateOf int
+	DuplicateOf int32
 
 	ESP  ESPInfo     // KindESP, KindUDPESP, KindTCPESP
 	AH   ESPInfo     // KindAH (SPI and sequence)

@@ -66,7 +66,7 @@ func (q *Quality) noteDuplicate(p *decode.Packet) {
 	q.Duplicates++
 	q.DuplicateFrames.Add(p.Frame)
 	if len(q.DuplicatePairs) < maxDuplicatePairs {
-		q.DuplicatePairs = append(q.DuplicatePairs, [2]int{p.Frame, p.DuplicateOf})
+		q.DuplicatePairs = append(q.DuplicatePairs, [2]int{p.Frame, int(p.DuplicateOf)})
 	}
 }
 

@@ -88,17 +88,14 @@ func TestDuplicatesLeftOut(t *testing.T) {
 		if p.Kind == decode.KindIKE || p.Kind == decode.KindUDPESP {
 			c := p
 			c.Time = c.Time.Add(20 * time.Microsecond)
-			c.DuplicateOf = p.Frame
+			c.DuplicateOf = -1 // numbered below
 			pkts = append(pkts, c)
 		}
 	}
 	for i := range pkts {
-		if pkts[i].DuplicateOf != 0 {
-			pkts[i].DuplicateOf = pkts[i-1].Frame
-		}
 		pkts[i].Frame, pkts[i].FirstFrame = i+1, i+1
 		if pkts[i].DuplicateOf != 0 {
-			pkts[i].DuplicateOf = i
+			pkts[i].DuplicateOf = int32(i) // the frame before
 		}
 	}
 	a := Analyze(Packets("dup.pcap", pkts), decode.Options{}, Options{})

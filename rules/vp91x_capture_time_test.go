@@ -80,7 +80,7 @@ func TestVP911DuplicateFrames(t *testing.T) {
 	for i := range pkts {
 		pkts[i].Frame, pkts[i].FirstFrame = i+1, i+1
 		if pkts[i].DuplicateOf != 0 {
-			pkts[i].DuplicateOf = i
+			pkts[i].DuplicateOf = int32(i)
 		}
 	}
 	c := vp1Single(pkts)
