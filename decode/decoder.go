@@ -96,9 +96,9 @@ type Stats struct {
 	// frame yields several: an IP fragment and the datagram it completes,
 	// AH and the ESP it protects, several messages of one TCP segment.
 	VPNFrames int
-	// Duplicates is the number of VPN frames that repeat, byte for byte at
-	// the IP layer, a frame captured less than DuplicateWindow before: the
-	// same packet captured twice (see Packet.DuplicateOf).
+	// Duplicates is the number of VPN frames that repeat at the IP layer a
+	// frame captured less than DuplicateWindow before: the same packet
+	// captured twice (see Packet.DuplicateOf).
 	Duplicates int
 	// Clock describes the frames' time stamps: whether time runs backwards
 	// somewhere, or is the same on every frame.

@@ -103,10 +103,13 @@ type Packet struct {
 	// initiator's SPI, and drops it. On the ports of Options.IKEPorts IKE
 	// may come with or without the marker, and this is never set.
 	MissingMarker bool
-	// DuplicateOf is, for a frame that repeats an earlier VPN frame byte
-	// for byte at the IP layer within DuplicateWindow, the frame number of
-	// the earlier one: the same packet captured twice (on two interfaces,
-	// by a tap that duplicates), not sent twice. Zero otherwise.
+	// DuplicateOf is, for a frame that repeats one of the latest VPN
+	// frames at the IP layer within DuplicateWindow (the same length and
+	// first 64 octets: IP and transport headers with their checksums, the
+	// IKE header or the ESP SPI, sequence number and IV), the frame number
+	// of the earlier one: the same packet captured twice (on two
+	// interfaces, by a tap that duplicates), not sent twice. Zero
+	// otherwise.
 	DuplicateOf int32
 
 	ESP  ESPInfo     // KindESP, KindUDPESP, KindTCPESP

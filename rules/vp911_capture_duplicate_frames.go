@@ -9,8 +9,8 @@ import (
 )
 
 // captureDuplicateFrames reports VPN frames captured twice: a frame whose
-// IP packet repeats, byte for byte, one captured less than
-// decode.DuplicateWindow before it.
+// IP packet repeats one captured less than decode.DuplicateWindow before
+// it (the same length, headers, checksums and ESP sequence number).
 //
 // A capture on two interfaces the traffic crosses (a bridge and its port,
 // "tcpdump -i any" on a host that forwards at layer 2), or a tap or mirror
@@ -36,7 +36,7 @@ func (captureDuplicateFrames) Meta() Meta {
 		Title:      "VPN packets captured twice",
 		Severity:   Info,
 		Confidence: High,
-		Explanation: "Some VPN frames appear twice in the capture, identical byte for byte at the IP layer and a few " +
+		Explanation: "Some VPN frames appear twice in the capture, identical at the IP layer (headers, checksums, sequence numbers) and a few " +
 			"microseconds apart: the capture recorded the same packet twice, on two interfaces it crossed or through a tap or " +
 			"mirror port that duplicates. No IKE peer retransmits that fast and no ESP sender repeats a packet, so these copies " +
 			"are not traffic: vpnpcap counts them here and leaves them out of retransmission counts, ESP sequence checks and " +
