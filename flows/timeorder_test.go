@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
 // mergedOutOfOrder is an IKEv2 NAT-T tunnel as a merged capture holds it:
@@ -187,4 +188,28 @@ func TestCorpusTimeAndCopies(t *testing.T) {
 			t.Errorf("tunnel %016x, marker missing in %v; want 8001020304050607, frame 1", tun.SPIi, tun.MarkerMissing.List())
 		}
 	})
+}
+
+// TestCorrelateTimeOrder checks that an inside capture merged out of time
+// order correlates as the same capture in order does: every packet
+// matched, the same mappings.
+func TestCorrelateTimeOrder(t *testing.T) {
+	inside := nattInside(40)
+	nat := pt.NAT{Map: nattNAT, Offset: 7300 * time.Millisecond, Delay: time.Millisecond}
+	outside := nat.Translate(inside)
+	half := len(inside) / 2
+	merged := append(slices.Clone(inside[half:]), inside[:half]...)
+	for i := range merged {
+		merged[i].Frame, merged[i].FirstFrame = i+1, i+1
+	}
+	opts := CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}}
+	want := Correlate(Packets("in.pcap", inside), Packets("out.pcap", outside), opts)
+	got := Correlate(Packets("in.pcap", merged), Packets("out.pcap", outside), opts)
+	if got.Inside.Capture.TimeOrder != OrderTime {
+		t.Errorf("inside TimeOrder = %v, want OrderTime", got.Inside.Capture.TimeOrder)
+	}
+	if got.Matched != len(inside) || got.Unmatched != want.Unmatched || len(got.Mappings) != len(want.Mappings) {
+		t.Errorf("merged: matched %d, unmatched %v, %d mappings; in order: %d, %v, %d",
+			got.Matched, got.Unmatched, len(got.Mappings), want.Matched, want.Unmatched, len(want.Mappings))
+	}
 }
