@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -262,21 +263,31 @@ func TestCorpusCaptureQuality(t *testing.T) {
 			"for an ESP SPI (0x80010203)")
 		vp1Want(t, byRule(fs, "VP208"), 0)
 	})
-	// The client's NAT translated 500 to 10500 and 4500 to 14500: named
-	// as IKE ports, they carry IKE without the marker (10500) and with it
-	// (14500), and the analysis is the one without the option: no marker
-	// violation, no ESP made of IKE SPIs.
-	t.Run("nDPI/ipsec_isakmp_esp.pcap --ike-port 10500,14500", func(t *testing.T) {
-		plain, pfs := run(t, "nDPI/ipsec_isakmp_esp.pcap", decode.Options{KeepOther: true})
-		c, fs := run(t, "nDPI/ipsec_isakmp_esp.pcap", decode.Options{KeepOther: true, IKEPorts: []uint16{10500, 14500}})
-		vp1Want(t, byRule(fs, "VP310"), 0)
-		a, b := c.Captures[0], plain.Captures[0]
-		if len(a.Tunnels) != len(b.Tunnels) || len(a.SAs) != len(b.SAs) || len(fs) != len(pfs) {
-			t.Errorf("with the ports: %d tunnels, %d SAs, %d findings; without: %d, %d, %d",
-				len(a.Tunnels), len(a.SAs), len(fs), len(b.Tunnels), len(b.SAs), len(pfs))
-		}
-		if a.Capture.Stats.Kinds != b.Capture.Stats.Kinds {
-			t.Errorf("kinds with the ports %v, without %v", a.Capture.Stats.Kinds, b.Capture.Stats.Kinds)
-		}
-	})
+	// Ports a NAT gave the client, named as IKE ports: nDPI's client
+	// 10500 (its 500) and 14500 (its 4500); zeek-plugin-ikev2's
+	// responder answers to 63995 (IKE_SA_INIT, no marker) and 53725
+	// (IKE_AUTH, with the marker). They carry IKE with and without the
+	// marker, and the analysis is the one without the option: no marker
+	// violation, no ESP made of IKE SPIs, no split mapping.
+	for _, tc := range []struct {
+		file  string
+		ports []uint16
+	}{
+		{"nDPI/ipsec_isakmp_esp.pcap", []uint16{10500, 14500}},
+		{"zeek-plugin-ikev2/ikev2.pcap", []uint16{63995, 53725}},
+	} {
+		t.Run(fmt.Sprintf("%s --ike-port %v", tc.file, tc.ports), func(t *testing.T) {
+			plain, pfs := run(t, tc.file, decode.Options{KeepOther: true})
+			c, fs := run(t, tc.file, decode.Options{KeepOther: true, IKEPorts: tc.ports})
+			vp1Want(t, byRule(fs, "VP310"), 0)
+			a, b := c.Captures[0], plain.Captures[0]
+			if len(a.Tunnels) != len(b.Tunnels) || len(a.SAs) != len(b.SAs) || len(fs) != len(pfs) {
+				t.Errorf("with the ports: %d tunnels, %d SAs, %d findings; without: %d, %d, %d",
+					len(a.Tunnels), len(a.SAs), len(fs), len(b.Tunnels), len(b.SAs), len(pfs))
+			}
+			if a.Capture.Stats.Kinds != b.Capture.Stats.Kinds {
+				t.Errorf("kinds with the ports %v, without %v", a.Capture.Stats.Kinds, b.Capture.Stats.Kinds)
+			}
+		})
+	}
 }
