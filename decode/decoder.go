@@ -136,10 +136,14 @@ type Decoder struct {
 	curVPN     bool   // the current frame yielded a VPN packet
 	// ipBytes is the outermost IP packet of the current frame, as
 	// captured; it aliases the record and is valid during decode.
-	ipBytes []byte
-	inFrame bool // packets emitted now belong to the current frame
-	afterAH bool // decoding what an AH header protects
-	now     time.Time
+	// frameStart is where the frame's packets begin in out, and
+	// copyChecked is set once the frame was checked for being a copy.
+	ipBytes     []byte
+	frameStart  int
+	copyChecked bool
+	inFrame     bool // packets emitted now belong to the current frame
+	afterAH     bool // decoding what an AH header protects
+	now         time.Time
 
 	eth    layers.Ethernet
 	vlan   layers.Dot1Q
@@ -259,13 +263,14 @@ func (d *Decoder) decode(rec *Record) {
 		data = data[:len(data)-rec.FCSLen]
 	}
 	d.curPackets, d.curStream, d.curVPN, d.inFrame, d.afterAH = 0, false, false, true, false
-	d.ipBytes = nil
-	start := len(d.out)
+	d.ipBytes, d.frameStart, d.copyChecked = nil, len(d.out), false
 	undecodable := d.decodeLink(data, rec.LinkType)
 	d.inFrame = false
 	if d.curVPN {
 		d.stats.VPNFrames++
-		d.noteDuplicate(start, frame, rec.Time)
+		if !d.copyChecked {
+			d.checkCopy()
+		}
 	}
 	d.ipBytes = nil
 	switch {
@@ -990,6 +995,11 @@ func (d *Decoder) fragment(key fragKey, proto uint8, b []byte, wire, off int, mo
 	}
 	d.setOpaquePayload(h, hn)
 	d.emitCur(KindIPFragment)
+	if depth == 0 && d.checkCopy() {
+		// The same fragment captured twice: given to reassembly again it
+		// would count twice, or start a datagram that never completes.
+		return
+	}
 
 	st := d.frags.add(d, key, proto, b, wire, off, more)
 	if st == nil {

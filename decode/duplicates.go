@@ -67,17 +67,20 @@ func ipIdentity(b []byte) uint64 {
 	return h
 }
 
-// noteDuplicate checks the current frame, which yielded VPN packets
-// d.out[start:], against the latest ones: when its IP packet repeats one
-// of them captured within DuplicateWindow, the packets are marked as
-// copies. A frame stamped at the very instant of the earlier one counts
-// only when the capture's clock has shown it ticks finer than the window:
-// a capture whose every frame carries the same time stamp cannot tell a
-// copy from a retransmission, and neither can one whose clock counts whole
-// seconds.
-func (d *Decoder) noteDuplicate(start, frame int, t time.Time) {
+// checkCopy checks the current frame, whose packets so far are
+// d.out[d.frameStart:], against the latest VPN frames: when its IP packet
+// repeats one of them captured within DuplicateWindow, the packets are
+// marked as copies and checkCopy reports true; otherwise the frame is
+// remembered. A frame stamped at the very instant of the earlier one
+// counts only when the capture's clock has shown it ticks finer than the
+// window: a capture whose every frame carries the same time stamp cannot
+// tell a copy from a retransmission, and neither can one whose clock
+// counts whole seconds.
+func (d *Decoder) checkCopy() bool {
+	d.copyChecked = true
+	t := d.cur.Time
 	if len(d.ipBytes) == 0 || t.IsZero() {
-		return
+		return false
 	}
 	key := ipIdentity(d.ipBytes)
 	tab := &d.dups
@@ -89,12 +92,13 @@ func (d *Decoder) noteDuplicate(start, frame int, t time.Time) {
 		gap := t.Sub(prev.t).Abs()
 		if gap <= DuplicateWindow && (gap > 0 || d.stats.Clock.Fine) {
 			d.stats.Duplicates++
-			for i := start; i < len(d.out); i++ {
+			for i := d.frameStart; i < len(d.out); i++ {
 				d.out[i].DuplicateOf = int32(prev.frame)
 			}
-			return
+			return true
 		}
 	}
-	tab.recent[tab.next] = dupSeen{key: key, frame: frame, t: t}
+	tab.recent[tab.next] = dupSeen{key: key, frame: d.cur.Frame, t: t}
 	tab.next = (tab.next + 1) % duplicateRecent
+	return false
 }
