@@ -68,7 +68,7 @@ func (captureTimeBackwards) Check(c *Context, report func(Finding)) {
 		case flows.OrderFileUnsorted:
 			msg += fmt.Sprintf("; the capture holds more than %d packets, too many to sort, so the analysis follows file order and what depends on order may be wrong", flows.MaxReorderPackets)
 		default:
-			msg += "; the VPN packets themselves are in time order"
+			msg += "; the packets decoded from them are in time order all the same, so the analysis is unaffected"
 		}
 		frames := []int{clock.FirstBackwardFrame - 1, clock.FirstBackwardFrame, clock.LargestBackwardFrame - 1, clock.LargestBackwardFrame}
 		report(Finding{Subject: a.Capture.Path, Confidence: High, Message: msg, Evidence: c.Evidence(flows.Side(s), frames...)})
