@@ -11,9 +11,9 @@ import "time"
 // Wireshark keeps file order for frame numbers either way; so does
 // vpnpcap.
 type Clock struct {
-	// Stamped counts the frames with a time stamp (a pcapng simple packet
-	// block has none).
-	Stamped int
+	// Stamped counts the frames with a time stamp, Unstamped those without
+	// (a pcapng simple packet block has none).
+	Stamped, Unstamped int
 	// First is the first time stamp, the zero Time when none.
 	First time.Time
 	// Varies is set when two time stamps differ.
@@ -39,6 +39,7 @@ type Clock struct {
 // compares nanosecond counts rather than time.Time values.
 func (c *Clock) Note(frame int, t time.Time) {
 	if t.IsZero() {
+		c.Unstamped++
 		return
 	}
 	ns := t.UnixNano()
@@ -67,9 +68,9 @@ func (c *Clock) Note(frame int, t time.Time) {
 }
 
 // Unusable reports whether the time stamps cannot order packets or measure
-// anything: the capture has more than one stamped frame and all of them
-// carry the same time stamp.
-func (c *Clock) Unusable() bool { return c.Stamped > 1 && !c.Varies }
+// anything: the capture has more than one frame, and all its time stamps
+// are the same, or it has at most one.
+func (c *Clock) Unusable() bool { return c.Stamped+c.Unstamped > 1 && !c.Varies }
 
 // AtEpoch reports whether the first time stamp is the Unix epoch
 // (1970-01-01 00:00:00 UTC), which a capture shows when its writer did not

@@ -473,7 +473,8 @@ func TestClock(t *testing.T) {
 		{name: "all the epoch", times: []time.Time{epoch, epoch, epoch}, unusable: true, epoch: true},
 		{name: "all equal", times: []time.Time{at(7), at(7)}, unusable: true},
 		{name: "one frame", times: []time.Time{epoch}, epoch: true},
-		{name: "no stamps", times: []time.Time{{}, {}}},
+		{name: "no stamps", times: []time.Time{{}, {}}, unusable: true},
+		{name: "one stamp", times: []time.Time{{}, at(3)}, unusable: true},
 		{name: "equal then moving", times: []time.Time{at(1), at(1), at(2)}},
 	}
 	for _, tc := range tests {

@@ -70,14 +70,22 @@ func (captureTimeUnusable) Check(c *Context, report func(Finding)) {
 		if !clock.Unusable() {
 			continue
 		}
+		frames := fmt.Sprintf("all %d frames carry ", clock.Stamped)
 		stamp := "the same time stamp, " + timeText(clock.First)
-		if clock.AtEpoch() {
+		switch {
+		case clock.Stamped <= 1:
+			frames = fmt.Sprintf("%d of the %d frames carry a time stamp (pcapng simple packet blocks have none)", clock.Stamped, clock.Stamped+clock.Unstamped)
+			stamp = ""
+		case clock.AtEpoch():
 			stamp = "the time stamp 1970-01-01 00:00:00, the Unix epoch, as when no time was recorded"
 		}
-		msg := fmt.Sprintf("%s: all %d frames carry %s; checks that measure capture time could not: %s; "+
+		if clock.Unstamped > 0 && clock.Stamped > 1 {
+			stamp += fmt.Sprintf(", and %d more carry none", clock.Unstamped)
+		}
+		msg := fmt.Sprintf("%s: %s%s; checks that measure capture time could not: %s; "+
 			"checks that need only the order of packets (%s) ran on the order of the file; "+
 			"two identical frames cannot be told apart as one packet captured twice or one sent twice, so copies are not looked for",
-			a.Capture.Path, clock.Stamped, stamp, strings.Join(timed, ", "), strings.Join(ordered, ", "))
+			a.Capture.Path, frames, stamp, strings.Join(timed, ", "), strings.Join(ordered, ", "))
 		report(Finding{Subject: a.Capture.Path, Confidence: High, Message: msg, Evidence: c.Evidence(flows.Side(s), 1, a.Capture.Frames)})
 	}
 }

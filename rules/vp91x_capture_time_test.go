@@ -63,6 +63,13 @@ func TestVP910TimeUnusable(t *testing.T) {
 		t.Errorf("VP910 lists VP205, which needs two captures: %s", f.Message)
 	}
 	vp1Want(t, vp1Check(t, captureTimeUnusable{}, vp1Single(vp9Healthy(5))), 0)
+	// No time stamps at all (pcapng simple packet blocks).
+	unstamped := vp9Healthy(2)
+	for i := range unstamped {
+		unstamped[i].Time = time.Time{}
+	}
+	f = vp1Want(t, vp1Check(t, captureTimeUnusable{}, vp1Single(unstamped)), 1)[0]
+	vp1Contains(t, f.Message, "in.pcap: 0 of the "+itoa(len(unstamped))+" frames carry a time stamp (pcapng simple packet blocks have none);")
 	// One frame has nothing to time.
 	vp1Want(t, vp1Check(t, captureTimeUnusable{}, vp1Single(vp91Epoch(vp9Healthy(5))[:1])), 0)
 }
