@@ -330,7 +330,11 @@ func inTimeOrder(a *Analysis, w orderWatch, src Source, dopts decode.Options, op
 	if !w.backwards {
 		return a
 	}
-	if w.packets > MaxReorderPackets {
+	limit := opts.MaxReorder
+	if limit <= 0 {
+		limit = DefaultMaxReorder
+	}
+	if w.packets > limit {
 		a.Capture.TimeOrder = OrderFileUnsorted
 		return a
 	}

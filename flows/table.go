@@ -29,6 +29,11 @@ type Options struct {
 	// goroutine of its own while the source's goroutine decodes, so that a
 	// capture uses two cores.
 	SummarizeOther bool
+	// MaxReorder bounds the packets held in memory to analyse a capture
+	// whose time runs backwards in time order (Capture.TimeOrder); a
+	// capture with more is analysed in file order. Zero means
+	// DefaultMaxReorder.
+	MaxReorder int
 }
 
 // Defaults for the caps: generous for a VPN concentrator's capture, small

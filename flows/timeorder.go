@@ -18,10 +18,9 @@ import (
 // order) and accounted in that order. Frame numbers stay those of the file,
 // as Wireshark shows them.
 
-// MaxReorderPackets bounds the packets held in memory to analyse a capture
-// in time order; a larger capture whose time runs backwards is analysed in
-// file order, and says so (Capture.TimeOrder).
-const MaxReorderPackets = 1 << 20
+// DefaultMaxReorder is the default of Options.MaxReorder: a million
+// packets, a quarter of a gigabyte held in memory.
+const DefaultMaxReorder = 1 << 20
 
 // TimeOrder says in which order a capture's packets were analysed.
 type TimeOrder uint8
@@ -35,8 +34,8 @@ const (
 	// analysed sorted by time stamp.
 	OrderTime
 	// OrderFileUnsorted: time runs backwards, but the capture has more
-	// than MaxReorderPackets packets to sort: the analysis follows file
-	// order, and what depends on order may be wrong.
+	// packets than Options.MaxReorder allows to sort: the analysis follows
+	// file order, and what depends on order may be wrong.
 	OrderFileUnsorted
 )
 

@@ -213,3 +213,21 @@ func TestCorrelateTimeOrder(t *testing.T) {
 			got.Matched, got.Unmatched, len(got.Mappings), want.Matched, want.Unmatched, len(want.Mappings))
 	}
 }
+
+// TestAnalyzeTooManyToSort checks that a capture whose time runs backwards
+// and that holds more packets than Options.MaxReorder is analysed in file
+// order, and says so.
+func TestAnalyzeTooManyToSort(t *testing.T) {
+	file, _ := mergedOutOfOrder()
+	a := Analyze(Packets("merged.pcap", file), decode.Options{}, Options{MaxReorder: len(file) - 1})
+	if a.Capture.TimeOrder != OrderFileUnsorted {
+		t.Fatalf("TimeOrder = %v, want OrderFileUnsorted", a.Capture.TimeOrder)
+	}
+	// File order: the initiator seems to come from 4500 first.
+	if tun := a.Tunnels[0]; tun.InitiatorFirst.Port() != 62001 {
+		t.Errorf("initiator first at %v, want the file's first, port 62001", tun.InitiatorFirst)
+	}
+	if a := Analyze(Packets("merged.pcap", file), decode.Options{}, Options{MaxReorder: len(file)}); a.Capture.TimeOrder != OrderTime {
+		t.Errorf("at the limit: TimeOrder = %v, want OrderTime", a.Capture.TimeOrder)
+	}
+}

@@ -66,7 +66,7 @@ func (captureTimeBackwards) Check(c *Context, report func(Finding)) {
 		case flows.OrderTime:
 			msg += "; the packets were analysed in time order, under the file's frame numbers, and findings that rest on order or timing carry lower confidence"
 		case flows.OrderFileUnsorted:
-			msg += fmt.Sprintf("; the capture holds more than %d packets, too many to sort, so the analysis follows file order and what depends on order may be wrong", flows.MaxReorderPackets)
+			msg += "; the capture holds too many packets to sort them in memory, so the analysis follows file order and what depends on order may be wrong"
 		default:
 			msg += "; the packets decoded from them are in time order all the same, so the analysis is unaffected"
 		}

@@ -51,6 +51,11 @@ func TestVP909TimeBackwards(t *testing.T) {
 	vp1Want(t, vp1Check(t, ikeAddressChange{}, c), 0)
 
 	vp1Want(t, vp1Check(t, captureTimeBackwards{}, vp1Single(vp9Healthy(10))), 0)
+
+	// Too many packets to sort: file order, said so.
+	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxReorder: 10})
+	f = vp1Want(t, vp1Check(t, captureTimeBackwards{}, NewContext(a, nil)), 1)[0]
+	vp1Contains(t, f.Message, "too many packets to sort them in memory, so the analysis follows file order")
 }
 
 func TestVP910TimeUnusable(t *testing.T) {
