@@ -183,20 +183,19 @@ func NewDecoder(opts Options) *Decoder {
 		reasons: map[layers.LinkType]string{},
 	}
 	d.frags.init(opts.MaxFragments)
+	d.setIKEPort(PortIKENATT)
 	for _, p := range opts.IKEPorts {
-		if p != PortIKE && p != PortIKENATT {
+		if p != PortIKE {
 			d.setIKEPort(p)
 		}
 	}
 	return d
 }
 
-func (d *Decoder) setIKEPort(p uint16) { d.ikePorts[p/64] |= 1 << (p % 64) }
-
-// isExtraIKEPort reports whether p is one of Options.IKEPorts.
-func (d *Decoder) isExtraIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
-func (d *Decoder) keep(k Kind) bool             { return k != KindOther || d.opts.KeepOther }
-func (d *Decoder) hashOther() bool              { return d.opts.HashAll }
+func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts[p/64] |= 1 << (p % 64) }
+func (d *Decoder) isIKEPort(p uint16) bool { return d.ikePorts[p/64]&(1<<(p%64)) != 0 }
+func (d *Decoder) keep(k Kind) bool        { return k != KindOther || d.opts.KeepOther }
+func (d *Decoder) hashOther() bool         { return d.opts.HashAll }
 
 // Stats returns the counts so far. The maps are copies.
 func (d *Decoder) Stats() Stats {
@@ -738,7 +737,8 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 		case p == PortIKE:
 			d.ikeOnPort500(payload, n)
 			return
-		case d.isExtraIKEPort(p):
+		case d.isIKEPort(p):
+			// One of Options.IKEPorts: 4500 was taken above.
 			d.ikeOnExtraPort(payload, n)
 			return
 		case p == PortGREInUDP:
@@ -945,7 +945,7 @@ func (d *Decoder) decodeTCP(b []byte, wire int) {
 	switch {
 	case sp == PortPPTP || dp == PortPPTP:
 		d.tcpStream(streamPPTP)
-	case dp == PortIKENATT || sp == PortIKENATT || d.isExtraIKEPort(dp) || d.isExtraIKEPort(sp):
+	case d.isIKEPort(dp) || d.isIKEPort(sp):
 		d.tcpStream(streamIKE)
 	default:
 		d.other(d.tcp.Payload, n)
