@@ -103,6 +103,18 @@ func corpusLine(f string, st *Stats, err error) string {
 	if st.Reassembled > 0 {
 		fmt.Fprintf(&b, " reassembled=%d", st.Reassembled)
 	}
+	if st.VPNFrames != st.Frames {
+		fmt.Fprintf(&b, " vpn-frames=%d", st.VPNFrames)
+	}
+	if st.Duplicates > 0 {
+		fmt.Fprintf(&b, " duplicates=%d", st.Duplicates)
+	}
+	if c := &st.Clock; c.RunsBackward() {
+		fmt.Fprintf(&b, " time-backward=%d(first@%d,largest=%s@%d)", c.Backward, c.FirstBackwardFrame, c.LargestBackward, c.LargestBackwardFrame)
+	}
+	if st.Clock.Unusable() {
+		b.WriteString(" time-same")
+	}
 	for _, m := range []map[string]int{st.Undecodable, st.Malformed} {
 		keys := make([]string, 0, len(m))
 		for k := range m {

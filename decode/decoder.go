@@ -17,9 +17,13 @@ import (
 // with default bounds.
 type Options struct {
 	// IKEPorts are extra ports, besides 500 and 4500, on which to decode
-	// IKE and ESP: on UDP with the port 4500 demultiplexing of RFC 3948 §2
-	// (non-ESP marker, keepalive, ESP), on TCP as RFC 9329 streams. Use it
-	// for peers configured on non-standard ports or NAT-translated captures.
+	// IKE and ESP, for peers configured on non-standard ports or
+	// NAT-translated captures. Such a port may serve as 500 does or as
+	// 4500 does, so on UDP the payload decides: an IKE header is IKE
+	// without the non-ESP marker (no fault there), four zero octets are
+	// the marker with IKE behind it, a single 0xFF octet a keepalive,
+	// anything else ESP (RFC 3947 §4, RFC 3948 §2). On TCP they carry RFC
+	// 9329 streams.
 	IKEPorts []uint16
 	// MaxFragments bounds the IP datagrams in reassembly at once (default
 	// DefaultMaxFragments); when full, the oldest is given up. MaxStreams
@@ -94,6 +98,18 @@ type Stats struct {
 	// Truncated is the number of frames captured shorter than they were on
 	// the wire (snap length).
 	Truncated int
+	// VPNFrames is the number of frames that yielded at least one VPN
+	// packet (any kind but KindOther). Kinds counts more than that when a
+	// frame yields several: an IP fragment and the datagram it completes,
+	// AH and the ESP it protects, several messages of one TCP segment.
+	VPNFrames int
+	// Duplicates is the number of VPN frames that repeat at the IP layer a
+	// frame captured less than DuplicateWindow before: the same packet
+	// captured twice (see Packet.DuplicateOf).
+	Duplicates int
+	// Clock describes the frames' time stamps: whether time runs backwards
+	// somewhere, or is the same on every frame.
+	Clock Clock
 }
 
 // Accounted returns the number of frames accounted for:
@@ -124,9 +140,17 @@ type Decoder struct {
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
 	curStream  bool   // the current frame went into a TCP stream
-	inFrame    bool   // packets emitted now belong to the current frame
-	afterAH    bool   // decoding what an AH header protects
-	now        time.Time
+	curVPN     bool   // the current frame yielded a VPN packet
+	// ipBytes is the outermost IP packet of the current frame, as
+	// captured; it aliases the record and is valid during decode.
+	// frameStart is where the frame's packets begin in out, and
+	// copyChecked is set once the frame was checked for being a copy.
+	ipBytes     []byte
+	frameStart  int
+	copyChecked bool
+	inFrame     bool // packets emitted now belong to the current frame
+	afterAH     bool // decoding what an AH header protects
+	now         time.Time
 
 	eth    layers.Ethernet
 	vlan   layers.Dot1Q
@@ -149,6 +173,7 @@ type Decoder struct {
 	dec     *decrypter // nil without keys
 	frags   defragmenter
 	streams *tcpStreams
+	dups    dupTable
 }
 
 // NewDecoder returns a Decoder with the given options.
@@ -174,7 +199,9 @@ func NewDecoder(opts Options) *Decoder {
 	d.frags.init(opts.MaxFragments)
 	d.setIKEPort(PortIKENATT)
 	for _, p := range opts.IKEPorts {
-		d.setIKEPort(p)
+		if p != PortIKE {
+			d.setIKEPort(p)
+		}
 	}
 	return d
 }
@@ -219,15 +246,16 @@ func (d *Decoder) Decode(rec *Record) []Packet {
 // decode decodes one record, appending its packets to d.out.
 func (d *Decoder) decode(rec *Record) {
 	d.stats.Frames++
+	frame := rec.Frame
+	if frame <= 0 {
+		frame = d.stats.Frames
+	}
+	d.stats.Clock.Note(frame, rec.Time)
 	if t := rec.Time; t.After(d.now) {
 		d.now = t
 		d.expire()
 	}
 
-	frame := rec.Frame
-	if frame <= 0 {
-		frame = d.stats.Frames
-	}
 	d.cur = Packet{
 		Frame:      frame,
 		FirstFrame: frame,
@@ -247,9 +275,17 @@ func (d *Decoder) decode(rec *Record) {
 		// frame, and the frame was captured whole: it is not payload.
 		data = data[:len(data)-rec.FCSLen]
 	}
-	d.curPackets, d.curStream, d.inFrame, d.afterAH = 0, false, true, false
+	d.curPackets, d.curStream, d.curVPN, d.inFrame, d.afterAH = 0, false, false, true, false
+	d.ipBytes, d.frameStart, d.copyChecked = nil, len(d.out), false
 	undecodable := d.decodeLink(data, rec.LinkType)
 	d.inFrame = false
+	if d.curVPN {
+		d.stats.VPNFrames++
+		if !d.copyChecked {
+			d.checkCopy()
+		}
+	}
+	d.ipBytes = nil
 	switch {
 	case undecodable != "":
 		d.stats.Undecodable[undecodable]++
@@ -312,6 +348,9 @@ func (d *Decoder) emit(p *Packet) {
 	}
 	if d.inFrame {
 		d.curPackets++
+		if p.Kind != KindOther {
+			d.curVPN = true
+		}
 	}
 	if d.keep(p.Kind) {
 		d.out = append(d.out, *p)
@@ -544,6 +583,9 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) string {
 	if len(b) < ihl {
 		return "truncated ipv4 header"
 	}
+	if d.ipBytes == nil {
+		d.ipBytes = b[:min(total, len(b))]
+	}
 	payload := b[ihl:min(total, len(b))]
 	id := binary.BigEndian.Uint16(b[4:])
 	flagsFrag := binary.BigEndian.Uint16(b[6:])
@@ -575,6 +617,12 @@ func (d *Decoder) decodeIPv6(b []byte, depth int) string {
 		return "ipv6: version is not 6"
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:]))
+	if d.ipBytes == nil {
+		d.ipBytes = b
+		if plen > 0 && 40+plen < len(b) {
+			d.ipBytes = b[:40+plen]
+		}
+	}
 	d.cur.Src = netip.AddrFrom16([16]byte(b[8:24]))
 	d.cur.Dst = netip.AddrFrom16([16]byte(b[24:40]))
 	d.cur.IPv6 = true
@@ -665,7 +713,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 }
 
 // decodeUDP decodes a UDP header (RFC 768) and dispatches on the ports:
-// the RFC 3948 demultiplexing on 4500 and Options.IKEPorts, IKE on 500,
+// the RFC 3948 demultiplexing on 4500, IKE on 500 and on Options.IKEPorts,
 // GRE on 4754 (RFC 8086). The destination port decides first, because it
 // names the receiving socket and so how the receiver reads the payload; a
 // packet from 4500 to 500 is read as port 500 reads it.
@@ -699,11 +747,15 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 	n := ulen - 8
 	for _, p := range [2]uint16{dp, sp} {
 		switch {
-		case d.isIKEPort(p):
+		case p == PortIKENATT:
 			d.udpEncap(payload, n)
 			return
 		case p == PortIKE:
 			d.ikeOnPort500(payload, n)
+			return
+		case d.isIKEPort(p):
+			// One of Options.IKEPorts: 4500 was taken above.
+			d.ikeOnExtraPort(payload, n)
 			return
 		case p == PortGREInUDP:
 			d.decodeGRE(payload, n)
@@ -713,7 +765,13 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 	d.other(payload, n)
 }
 
-// udpEncap applies the RFC 3948 §2 demultiplexing to a UDP payload.
+// udpEncap applies the RFC 3948 §2 demultiplexing to a UDP payload on port
+// 4500. An IKE header without the non-ESP marker in front is IKE all the
+// same (its sender left the marker out), not ESP: it is decoded as IKE and
+// marked MissingMarker, since a receiver on 4500 reads it as ESP whose SPI
+// is the first four octets of the initiator's SPI (RFC 3948 §2.2) and drops
+// it. An ESP packet passes for an IKE header only if its octet 17 holds
+// major version 1 or 2 and its octets 24–27 happen to equal its length.
 func (d *Decoder) udpEncap(b []byte, n int) {
 	switch udpEncapNext(b) {
 	case LayerTypeNonESPMarker:
@@ -724,6 +782,15 @@ func (d *Decoder) udpEncap(b []byte, n int) {
 		d.setOpaquePayload(b, n)
 		d.emitCur(KindNATKeepalive)
 	default:
+		// udpEncapNext compares the IKE length with the captured
+		// octets; a message cut by the snap length is compared with its
+		// length on the wire.
+		if looksLikeIKE(b, n) {
+			d.setPayload(b, n)
+			d.cur.MissingMarker = true
+			d.ike(b)
+			return
+		}
 		d.setOpaquePayload(b, n)
 		d.espBody(b, KindUDPESP)
 	}
@@ -738,22 +805,52 @@ func (d *Decoder) udpEncap(b []byte, n int) {
 // does not.
 func (d *Decoder) ikeOnPort500(b []byte, n int) {
 	d.setPayload(b, n)
-	if isNonESPMarker(b) && !looksLikeIKE(b) && looksLikeIKE(b[4:]) {
+	if isNonESPMarker(b) && !looksLikeIKE(b, n) && looksLikeIKE(b[4:], n-4) {
 		d.cur.NonESPMarker = true
 		b = b[4:]
 	}
 	d.ike(b)
 }
 
+// ikeOnExtraPort decodes a UDP payload on one of Options.IKEPorts: a port
+// the user named as carrying IKE, whose role the port number does not tell.
+// RFC 3947 §4 and RFC 3948 §2 tie the non-ESP marker and UDP-encapsulated
+// ESP to the port IKE floats to, not to the number 4500; peers configured
+// for other ports (strongSwan charon.port and charon.port_nat_t, a port
+// forward, a NAT that translated 500 or 4500 to another port) use one port
+// as 500 is used, IKE alone, and another as 4500 is used, IKE behind the
+// marker beside ESP and keepalives. So the payload decides: a consistent
+// IKE header is IKE without a marker, and no fault on such a port; four zero
+// octets are the marker, with IKE behind it; a single 0xFF octet is a
+// keepalive; anything else is ESP.
+func (d *Decoder) ikeOnExtraPort(b []byte, n int) {
+	switch {
+	case looksLikeIKE(b, n):
+		d.setPayload(b, n)
+		d.ike(b)
+	case isNonESPMarker(b):
+		d.setPayload(b, n)
+		d.cur.NonESPMarker = true
+		d.ike(b[4:])
+	case len(b) == 1 && b[0] == 0xFF:
+		d.setOpaquePayload(b, n)
+		d.emitCur(KindNATKeepalive)
+	default:
+		d.setOpaquePayload(b, n)
+		d.espBody(b, KindUDPESP)
+	}
+}
+
 // looksLikeIKE reports whether b starts with an ISAKMP/IKE header of major
-// version 1 or 2 whose length field is the length of b (RFC 2408 §3.1,
-// RFC 7296 §3.1).
-func looksLikeIKE(b []byte) bool {
+// version 1 or 2 whose length field is wire, the payload's length on the
+// wire (RFC 2408 §3.1, RFC 7296 §3.1); b may be cut short by the snap
+// length.
+func looksLikeIKE(b []byte, wire int) bool {
 	if len(b) < 28 {
 		return false
 	}
 	v := b[17] >> 4
-	return (v == 1 || v == 2) && int(binary.BigEndian.Uint32(b[24:])) == len(b)
+	return (v == 1 || v == 2) && int64(binary.BigEndian.Uint32(b[24:])) == int64(max(wire, len(b)))
 }
 
 // ike parses an IKE message and emits it, verifying its NAT-D hashes
@@ -940,6 +1037,11 @@ func (d *Decoder) fragment(key fragKey, proto uint8, b []byte, wire, off int, mo
 	}
 	d.setOpaquePayload(h, hn)
 	d.emitCur(KindIPFragment)
+	if depth == 0 && d.checkCopy() {
+		// The same fragment captured twice: given to reassembly again it
+		// would count twice, or start a datagram that never completes.
+		return
+	}
 
 	st := d.frags.add(d, key, proto, b, wire, off, more)
 	if st == nil {

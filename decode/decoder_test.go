@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type summary struct {
 	PPTP              PPTPInfo
 	IKEExchange       ExchangeType
 	NonESPMarker      bool
+	MissingMarker     bool
 	TCPEncap          bool
 	Fragments         int
 	Fragment          Fragment
@@ -40,7 +42,7 @@ func summarize(ps []Packet) []summary {
 			Frame: p.Frame, FirstFrame: p.FirstFrame, Kind: p.Kind,
 			SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto,
 			ESP: p.ESP, AH: p.AH, GRE: p.GRE, PPTP: p.PPTP,
-			NonESPMarker: p.NonESPMarker, TCPEncap: p.TCPEncap,
+			NonESPMarker: p.NonESPMarker, MissingMarker: p.MissingMarker, TCPEncap: p.TCPEncap,
 			Fragments: p.Fragments, Fragment: p.Fragment, PayloadLen: p.PayloadLen, Err: p.Err,
 		}
 		if p.Src.IsValid() {
@@ -232,6 +234,21 @@ func TestDecodeKinds(t *testing.T) {
 			[]summary{{Kind: KindUDPESP, Src: a, Dst: b, SrcPort: 10500, DstPort: 10500, Proto: 17, ESP: ESPInfo{SPI: 8, Seq: 2}, PayloadLen: 16}}},
 		{"ike-on-ikeport", Options{IKEPorts: []uint16{10500}}, udpFrame(t, testIPA, testIPB, 10500, 10500, marker(ike500)),
 			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 10500, DstPort: 10500, Proto: 17, IKEExchange: 34, NonESPMarker: true, PayloadLen: len(ike500) + 4}}},
+		// RFC 3948 §2.2: IKE on 4500 without the marker is IKE, flagged,
+		// never ESP whose SPI is the initiator's cookie.
+		{"ike-4500-without-marker", Options{}, udpFrame(t, testIPA, testIPB, 4500, 4500, ike500),
+			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 4500, DstPort: 4500, Proto: 17, IKEExchange: 34, MissingMarker: true, PayloadLen: len(ike500)}}},
+		{"ike-4500-without-marker-to-nat-port", Options{}, udpFrame(t, testIPA, testIPB, 4500, 55044, ike500),
+			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 4500, DstPort: 55044, Proto: 17, IKEExchange: 34, MissingMarker: true, PayloadLen: len(ike500)}}},
+		// An extra port is used as 500 is (IKE alone) or as 4500 is
+		// (marker, ESP, keepalives): IKE without the marker is no fault
+		// there, and the replies to it are not ESP.
+		{"ike-on-ikeport-without-marker", Options{IKEPorts: []uint16{4501}}, udpFrame(t, testIPA, testIPB, 4501, 4501, ike500),
+			[]summary{{Kind: KindIKE, Src: a, Dst: b, SrcPort: 4501, DstPort: 4501, Proto: 17, IKEExchange: 34, PayloadLen: len(ike500)}}},
+		{"ike-from-500-to-ikeport", Options{IKEPorts: []uint16{10500}}, udpFrame(t, testIPB, testIPA, 500, 10500, ike500),
+			[]summary{{Kind: KindIKE, Src: b, Dst: a, SrcPort: 500, DstPort: 10500, Proto: 17, IKEExchange: 34, PayloadLen: len(ike500)}}},
+		{"keepalive-on-ikeport", Options{IKEPorts: []uint16{4501}}, udpFrame(t, testIPA, testIPB, 4501, 4501, []byte{0xff}),
+			[]summary{{Kind: KindNATKeepalive, Src: a, Dst: b, SrcPort: 4501, DstPort: 4501, Proto: 17, PayloadLen: 1}}},
 		{"ikeport-without-option", Options{}, udpFrame(t, testIPA, testIPB, 10500, 10500, espBytes(8, 2, 8)), nil},
 		{"keepalive", Options{}, udpFrame(t, testIPA, testIPB, 4500, 4500, []byte{0xff}),
 			[]summary{{Kind: KindNATKeepalive, Src: a, Dst: b, SrcPort: 4500, DstPort: 4500, Proto: 17, PayloadLen: 1}}},
@@ -443,5 +460,87 @@ func TestDecodeTimeUTC(t *testing.T) {
 	ps := NewDecoder(Options{}).Decode(recAt(1, testT0.In(loc), layers.LinkTypeEthernet, f))
 	if len(ps) != 1 || ps[0].Time.Location() != time.UTC || !ps[0].Time.Equal(testT0) {
 		t.Fatalf("Time = %v, want %v in UTC", ps[0].Time, testT0)
+	}
+}
+
+// TestClock checks what Clock tells of a capture's time stamps.
+func TestClock(t *testing.T) {
+	at := func(sec float64) time.Time { return testT0.Add(time.Duration(sec * float64(time.Second))) }
+	epoch := time.Unix(0, 0).UTC()
+	tests := []struct {
+		name                       string
+		times                      []time.Time
+		unusable, epoch, fine      bool
+		backward, first, largestAt int
+		largest                    time.Duration
+	}{
+		{name: "monotonic", times: []time.Time{at(0), at(0.001), at(1)}, fine: true},
+		{name: "two steps back", times: []time.Time{at(0), at(5), at(2), at(3), at(1)},
+			backward: 2, first: 3, largest: 3 * time.Second, largestAt: 3},
+		{name: "all the epoch", times: []time.Time{epoch, epoch, epoch}, unusable: true, epoch: true},
+		{name: "all equal", times: []time.Time{at(7), at(7)}, unusable: true},
+		{name: "one frame", times: []time.Time{epoch}, epoch: true},
+		{name: "no stamps", times: []time.Time{{}, {}}, unusable: true},
+		{name: "one stamp", times: []time.Time{{}, at(3)}, unusable: true},
+		{name: "equal then moving", times: []time.Time{at(1), at(1), at(2)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Clock
+			for i, ts := range tc.times {
+				c.Note(i+1, ts)
+			}
+			if c.Unusable() != tc.unusable || c.AtEpoch() != tc.epoch || c.Fine != tc.fine {
+				t.Errorf("Unusable, AtEpoch, Fine = %v, %v, %v; want %v, %v, %v", c.Unusable(), c.AtEpoch(), c.Fine, tc.unusable, tc.epoch, tc.fine)
+			}
+			if c.Backward != tc.backward || c.FirstBackwardFrame != tc.first || c.LargestBackward != tc.largest || c.LargestBackwardFrame != tc.largestAt {
+				t.Errorf("backward %d first %d largest %s at %d; want %d, %d, %s at %d",
+					c.Backward, c.FirstBackwardFrame, c.LargestBackward, c.LargestBackwardFrame, tc.backward, tc.first, tc.largest, tc.largestAt)
+			}
+		})
+	}
+}
+
+// TestDecodeDuplicates checks that a VPN frame captured twice within
+// DuplicateWindow is marked as a copy, and that the same bytes sent again
+// later, or at an instant the clock cannot resolve, are not.
+func TestDecodeDuplicates(t *testing.T) {
+	esp := udpFrame(t, testIPA, testIPB, 4500, 4500, espBytes(7, 1, 64))
+	esp2 := udpFrame(t, testIPA, testIPB, 4500, 4500, espBytes(7, 2, 64))
+	dns := udpFrame(t, testIPA, testIPB, 40000, 53, []byte("query"))
+	type frame struct {
+		at   time.Duration
+		data []byte
+	}
+	tests := []struct {
+		name  string
+		recs  []frame
+		want  []int // DuplicateOf per packet
+		count int
+	}{
+		{"copy 20µs later", []frame{{0, esp}, {20 * time.Microsecond, esp}, {time.Millisecond, esp2}}, []int{0, 1, 0}, 1},
+		{"sent again 1 s later", []frame{{0, esp}, {time.Second, esp}}, []int{0, 0}, 0},
+		{"three copies", []frame{{0, esp}, {5 * time.Microsecond, esp}, {9 * time.Microsecond, esp}}, []int{0, 1, 1}, 2},
+		// Every frame at one instant: a copy cannot be told from a resend.
+		{"clock stands still", []frame{{0, esp}, {0, esp2}, {0, esp}}, []int{0, 0, 0}, 0},
+		// Not VPN traffic: not tracked.
+		{"other traffic", []frame{{0, dns}, {time.Microsecond, dns}}, []int{0, 0}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(Options{KeepOther: true})
+			var got []int
+			for i, f := range tc.recs {
+				for _, p := range d.Decode(recAt(i+1, testT0.Add(f.at), layers.LinkTypeEthernet, f.data)) {
+					got = append(got, int(p.DuplicateOf))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("DuplicateOf = %v, want %v", got, tc.want)
+			}
+			if st := d.Stats(); st.Duplicates != tc.count {
+				t.Errorf("Stats.Duplicates = %d, want %d", st.Duplicates, tc.count)
+			}
+		})
 	}
 }

@@ -92,10 +92,26 @@ func TestFragmentsIPv4(t *testing.T) {
 		})
 	})
 	t.Run("duplicate fragment", func(t *testing.T) {
-		got, _ := decodeFrames(t, Options{}, frames[0], frames[0], frames[1], frames[2])
+		// Sent twice, a second apart: both go into the datagram.
+		d := NewDecoder(Options{})
+		var got []Packet
+		for i, f := range [][]byte{frames[0], frames[0], frames[1], frames[2]} {
+			got = append(got, d.Decode(recAt(i+1, testT0.Add(time.Duration(i)*time.Second), layers.LinkTypeEthernet, f))...)
+		}
 		s := summarize(got)
 		if len(s) != 5 || s[4].Kind != KindIKE || s[4].Fragments != 4 || s[4].FirstFrame != 1 || s[4].Frame != 4 {
 			t.Errorf("got %+v, want 4 fragments then the IKE message reassembled from 4", s)
+		}
+	})
+	t.Run("fragment captured twice", func(t *testing.T) {
+		// A copy 1 ms after the original: left out of reassembly.
+		got, st := decodeFrames(t, Options{}, frames[0], frames[0], frames[1], frames[2])
+		s := summarize(got)
+		if len(s) != 5 || s[4].Kind != KindIKE || s[4].Fragments != 3 || s[4].FirstFrame != 1 || s[4].Frame != 4 {
+			t.Errorf("got %+v, want 4 fragments then the IKE message reassembled from 3", s)
+		}
+		if got[1].DuplicateOf != 1 || st.Duplicates != 1 {
+			t.Errorf("copy of frame %d, %d copies; want frame 1, 1", got[1].DuplicateOf, st.Duplicates)
 		}
 	})
 	t.Run("overlap with different data", func(t *testing.T) {

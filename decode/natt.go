@@ -28,7 +28,12 @@ func (u *UDPEncap) CanDecode() gopacket.LayerClass { return LayerTypeUDPEncap }
 // NextLayerType applies the split of RFC 3948 §2: a payload that starts with
 // four zero octets (the non-ESP marker, which no ESP packet can start with
 // because SPI 0 is reserved) is IKE behind a [NonESPMarker]; a payload of the
-// single octet 0xFF is a [NATTKeepalive] (§2.3); anything else is [ESP].
+// single octet 0xFF is a [NATTKeepalive] (§2.3); anything else is [ESP] —
+// except a payload that is a whole IKE header (major version 1 or 2, length
+// field equal to the payload's length), which is [IKE] sent without the
+// marker. RFC 3948 §2.2 forbids that, and a receiver takes it for ESP whose
+// SPI is the first four octets of the initiator's SPI; naming it IKE lets
+// the violation be reported instead of an ESP SA that does not exist.
 func (u *UDPEncap) NextLayerType() gopacket.LayerType { return u.Next }
 
 // DecodeFromBytes records the split for data; it never fails. Payload aliases
@@ -40,13 +45,16 @@ func (u *UDPEncap) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 	return nil
 }
 
-// udpEncapNext is the RFC 3948 §2 classification of a UDP 4500 payload.
+// udpEncapNext is the RFC 3948 §2 classification of a UDP 4500 payload,
+// with IKE that lacks the marker told apart from ESP (see NextLayerType).
 func udpEncapNext(b []byte) gopacket.LayerType {
 	switch {
 	case isNonESPMarker(b):
 		return LayerTypeNonESPMarker
 	case len(b) == 1 && b[0] == 0xFF:
 		return LayerTypeNATTKeepalive
+	case looksLikeIKE(b, len(b)):
+		return LayerTypeIKE
 	default:
 		return LayerTypeESP
 	}

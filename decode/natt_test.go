@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -24,6 +25,9 @@ func TestUDPEncapSplit(t *testing.T) {
 		{"esp", espBytes(1, 1, 0), LayerTypeESP},
 		{"three zeros", []byte{0, 0, 0}, LayerTypeESP},
 		{"empty", nil, LayerTypeESP},
+		// RFC 3948 §2.2: an IKE header without the marker is IKE sent
+		// wrongly, not ESP with the initiator's cookie for an SPI.
+		{"ike without marker", ikeSAInit(0x8001020304050607, netip.MustParseAddrPort("192.0.2.1:4500"), netip.MustParseAddrPort("198.51.100.7:4500")), LayerTypeIKE},
 	}
 	for _, tc := range tests {
 		var u UDPEncap

@@ -101,6 +101,20 @@ type Packet struct {
 	// in an RFC 9329 TCP stream.
 	NonESPMarker bool
 	TCPEncap     bool
+	// MissingMarker is set for IKE on UDP port 4500 without the non-ESP
+	// marker in front (RFC 3948 §2.2 requires it there): a receiver reads
+	// such a message as ESP whose SPI is the first four octets of the
+	// initiator's SPI, and drops it. On the ports of Options.IKEPorts IKE
+	// may come with or without the marker, and this is never set.
+	MissingMarker bool
+	// DuplicateOf is, for a frame that repeats one of the latest VPN
+	// frames at the IP layer within DuplicateWindow (the same length and
+	// first 64 octets: IP and transport headers with their checksums, the
+	// IKE header or the ESP SPI, sequence number and IV), the frame number
+	// of the earlier one: the same packet captured twice (on two
+	// interfaces, by a tap that duplicates), not sent twice. Zero
+	// otherwise.
+	DuplicateOf int32
 
 	ESP  ESPInfo     // KindESP, KindUDPESP, KindTCPESP
 	AH   ESPInfo     // KindAH (SPI and sequence)

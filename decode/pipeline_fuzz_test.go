@@ -123,6 +123,7 @@ func FuzzUDP4500(f *testing.F) {
 	f.Add([]byte{0xff})
 	f.Add([]byte{0, 0, 0, 0})
 	f.Add(append([]byte{0, 0, 0, 0}, ikeSAInit(0x0102030405060708, netip.AddrPortFrom(testIPA, 4500), netip.AddrPortFrom(testIPB, 4500))...))
+	f.Add(ikeSAInit(0x8001020304050607, netip.AddrPortFrom(testIPA, 4500), netip.AddrPortFrom(testIPB, 4500)))
 	f.Add(espBytes(0x1234, 1, 16))
 	f.Add([]byte{0, 0, 0})
 	for _, name := range []string{"udp-esp.txt", "nat-keepalive.txt", "ike-4500-marker.txt"} {
@@ -142,10 +143,14 @@ func FuzzUDP4500(f *testing.F) {
 		}
 		p := ps[0]
 		// IKE is hashed without the marker and the SPIs (what an ALG may
-		// rewrite); everything else whole.
+		// rewrite), even when too short for its header; everything else
+		// whole.
 		want := PayloadHash(payload)
-		if p.IKE != nil && len(payload) >= 4+16 {
+		switch {
+		case p.NonESPMarker && len(payload) >= 4+16:
 			want = PayloadHash(payload[4+16:])
+		case p.MissingMarker:
+			want = PayloadHash(payload[16:])
 		}
 		if p.PayloadLen != len(payload) || p.PayloadHash != want {
 			t.Fatalf("payload %d/%#x, want %d/%#x", p.PayloadLen, p.PayloadHash, len(payload), want)
@@ -161,8 +166,13 @@ func FuzzUDP4500(f *testing.F) {
 			if p.Kind != KindNATKeepalive || !bytes.Equal(payload, []byte{0xff}) {
 				t.Fatalf("keepalive: got %v for %x", p.Kind, payload)
 			}
+		case LayerTypeIKE:
+			// An IKE header without the marker: IKE, flagged, never ESP.
+			if !p.MissingMarker || p.NonESPMarker || p.IKE == nil || (p.Kind != KindIKE && p.Kind != KindMalformed) {
+				t.Fatalf("IKE without marker: got %v (missing marker %v)", p.Kind, p.MissingMarker)
+			}
 		case LayerTypeESP:
-			if p.NonESPMarker {
+			if p.NonESPMarker || p.MissingMarker {
 				t.Fatal("ESP with marker flag")
 			}
 			switch p.Kind {

@@ -35,6 +35,14 @@ const truncatedFirstFragment = "the frame is the first fragment of an IPv4 datag
 	"can never be reassembled (RFC 791 §3.2) and vpnpcap reports the fragment and a malformed datagram. " +
 	"tshark, unable to reassemble it, dissects the first fragment's partial payload as if it were whole."
 
+// ikeWithoutMarker explains an IKE message sent on UDP 4500 without the
+// non-ESP marker.
+const ikeWithoutMarker = "the UDP 4500 payload is a whole IKEv1 header (version 1.0, Identity Protection, " +
+	"length 1324 = the payload's length) with no non-ESP marker in front, which RFC 3948 §2.2 requires " +
+	"there. tshark applies the §2 split as a receiver would and dissects ESP with SPI 0x80010203 and " +
+	"sequence number 0x04050607, the initiator's IKE SPI; vpnpcap decodes the IKE message and marks the " +
+	"missing marker, so that the violation is reported instead of an ESP SA that does not exist."
+
 // payload15 explains Cisco's pre-RFC 3947 NAT-D (see ike_payloads.go).
 const payload15 = "the two payloads of type 15 are Cisco IOS's NAT-D of draft-ietf-ipsec-nat-t-ike-07 §3.2, " +
 	"sent before RFC 3947 §3.2 assigned NAT-D the number 20; vpnpcap lists both. tshark 4.0 dissects " +
@@ -62,6 +70,8 @@ var tsharkExplainedDiffs = []tsharkExplained{
 			"48 captured octets: vpnpcap reports malformed GRE; tshark shows the fixed header fields in front " +
 			"of the routing and stops there."},
 	{"tcpdump/esp_truncated.pcap", 1, "esp", truncatedFirstFragment},
+	{"Openswan/xf88-v1certQI1/v1certN3.pcap", 1, "isakmp", ikeWithoutMarker},
+	{"Openswan/xf88-v1certQI1/v1certN3.pcap", 1, "esp", ikeWithoutMarker},
 	{"tcpdump/ikev1_id_ipv6_addr_subnet-oobr.pcap", 1, "isakmp", truncatedFirstFragment},
 	{"tcpdump/isakmp-ikev1_n_print-oobr.pcap", 1, "isakmp", truncatedFirstFragment},
 	{"tcpdump/isakmp-ikev1_n_print-oobr.pcap", 3, "isakmp", truncatedFirstFragment},

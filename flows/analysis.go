@@ -18,6 +18,10 @@ type Capture struct {
 	// ReadError is set when the file is corrupt or truncated; everything
 	// before the fault was analysed.
 	ReadError error
+	// TimeOrder says whether the packets were analysed in file order or,
+	// because time runs backwards in the file, sorted by time stamp
+	// (Stats.Clock says where and how far it runs backwards).
+	TimeOrder TimeOrder
 }
 
 // Span returns the capture's duration.
@@ -318,25 +322,65 @@ func uniqueSorted(s []int) []int {
 // file still yields the analysis of everything before the fault, with
 // Capture.ReadError set. With opts.SummarizeOther the table runs on a
 // goroutine of its own, fed in batches, while src.Read's goroutine decodes;
-// a panic on either goes on in the caller's goroutine.
+// a panic on either goes on in the caller's goroutine. A capture whose time
+// runs backwards is read a second time and analysed in time order (see
+// Capture.TimeOrder).
 func Analyze(src Source, dopts decode.Options, opts Options) *Analysis {
+	var a *Analysis
+	var w orderWatch
 	if opts.SummarizeOther {
-		return analyzeSplit(src, dopts, opts)
+		a, w = analyzeSplit(src, dopts, opts)
+	} else {
+		a, w = analyzeOnce(src, dopts, opts, nil)
 	}
-	return analyze(src, dopts, opts, nil)
+	return inTimeOrder(a, w, src, dopts, opts, nil)
 }
 
-// analyze is Analyze with a tap on every packet.
-func analyze(src Source, dopts decode.Options, opts Options, tap func(*decode.Packet)) *Analysis {
+// analyze is Analyze with a tap on every packet: newTap, unless nil, is
+// called before each reading of the capture and its tap sees every packet
+// of that reading, in the order the table does.
+func analyze(src Source, dopts decode.Options, opts Options, newTap func() func(*decode.Packet)) *Analysis {
+	a, w := analyzeOnce(src, dopts, opts, newTap)
+	return inTimeOrder(a, w, src, dopts, opts, newTap)
+}
+
+// inTimeOrder returns a, the analysis of src in file order, or, when the
+// packets ran backwards in time (w), the analysis of src in time order.
+func inTimeOrder(a *Analysis, w orderWatch, src Source, dopts decode.Options, opts Options, newTap func() func(*decode.Packet)) *Analysis {
+	if !w.backwards {
+		return a
+	}
+	limit := opts.MaxReorder
+	if limit <= 0 {
+		limit = DefaultMaxReorder
+	}
+	if w.packets > limit {
+		a.Capture.TimeOrder = OrderFileUnsorted
+		return a
+	}
+	a, _ = analyzeOnce(timeOrdered(src), dopts, opts, newTap)
+	a.Capture.TimeOrder = OrderTime
+	return a
+}
+
+// analyzeOnce reads the capture once, in the order src delivers it, into a
+// table on this goroutine.
+func analyzeOnce(src Source, dopts decode.Options, opts Options, newTap func() func(*decode.Packet)) (*Analysis, orderWatch) {
 	t := NewTable(opts)
+	var tap func(*decode.Packet)
+	if newTap != nil {
+		tap = newTap()
+	}
+	var w orderWatch
 	stats, err := src.Read(dopts, func(p *decode.Packet) {
+		w.note(p)
 		t.Add(p)
 		if tap != nil {
 			tap(p)
 		}
 	})
 	c := Capture{Path: src.Path, Frames: stats.Frames, Packets: t.Packets, Stats: stats, ReadError: err}
-	return t.Finish(c)
+	return t.Finish(c), w
 }
 
 // answeredImplicitly reports whether the peer that sent an IKEv2 request

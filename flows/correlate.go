@@ -145,12 +145,22 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			as := newAnchorSet()
-			a[i] = analyze(src, pass1, opts.Flows, as.add)
+			var as *anchorSet
+			a[i] = analyze(src, pass1, opts.Flows, func() func(*decode.Packet) {
+				as = newAnchorSet()
+				return as.add
+			})
 			anchors[i] = as
 		}()
 	}
 	wg.Wait()
+	// Matching walks both captures in time order: a capture analysed in
+	// time order is matched in that order too.
+	for i := range srcs {
+		if a[i].Capture.TimeOrder == OrderTime {
+			srcs[i] = timeOrdered(srcs[i])
+		}
+	}
 
 	c := &Correlation{}
 	inside, outside := 0, 1

@@ -210,6 +210,11 @@ func (m *matcher) analysis(s Side) *Analysis {
 }
 
 func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
+	if p.DuplicateOf != 0 {
+		// A copy made by the capture, not a packet of its own: the
+		// original is matched.
+		return
+	}
 	sig, ok := signatureOf(p)
 	if !ok {
 		return

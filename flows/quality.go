@@ -44,6 +44,30 @@ type Quality struct {
 	Incomplete       int
 	IncompleteAtEnd  int
 	IncompleteFrames Frames
+
+	// Duplicates counts VPN packets that are copies of a frame captured
+	// just before (decode.Packet.DuplicateOf): the same packet captured
+	// twice. They are left out of everything else. DuplicateFrames
+	// samples the copies and DuplicatePairs the first copies with their
+	// originals (copy, original), for evidence.
+	Duplicates      int
+	DuplicateFrames Frames
+	DuplicatePairs  [][2]int
+}
+
+// maxDuplicatePairs bounds Quality.DuplicatePairs.
+const maxDuplicatePairs = 8
+
+// noteDuplicate accounts a packet that is a copy of an earlier frame.
+func (q *Quality) noteDuplicate(p *decode.Packet) {
+	if q.DuplicateFrames.Count() > 0 && q.DuplicateFrames.Last() == p.Frame {
+		return // another packet of the same copied frame
+	}
+	q.Duplicates++
+	q.DuplicateFrames.Add(p.Frame)
+	if len(q.DuplicatePairs) < maxDuplicatePairs {
+		q.DuplicatePairs = append(q.DuplicatePairs, [2]int{p.Frame, int(p.DuplicateOf)})
+	}
 }
 
 // Truncated returns the VPN packets captured shorter than on the wire.

@@ -22,12 +22,27 @@ func File(path string) Source {
 }
 
 // Packets returns a source that replays packets, for tests and for tools
-// that decode themselves. Packets are delivered as copies.
+// that decode themselves. Packets are delivered as copies. The stats it
+// returns count frames, kinds, frames with VPN packets and copies, and
+// describe the clock, from the packets (several packets of one frame come
+// one after the other).
 func Packets(name string, pkts []decode.Packet) Source {
 	return Source{Path: name, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		var st decode.Stats
+		lastFrame, vpnFrame := 0, 0
 		for i := range pkts {
 			p := pkts[i]
+			if p.Frame != lastFrame {
+				st.Clock.Note(p.Frame, p.Time)
+				lastFrame = p.Frame
+				if p.DuplicateOf != 0 {
+					st.Duplicates++
+				}
+			}
+			if p.Kind != decode.KindOther && p.Frame != vpnFrame {
+				st.VPNFrames++
+				vpnFrame = p.Frame
+			}
 			st.Frames = max(st.Frames, p.Frame)
 			st.Kinds[p.Kind]++
 			if p.Kind == decode.KindOther && !opts.KeepOther {

@@ -176,16 +176,19 @@ func (s *splitter) stop() {
 	}
 }
 
-// analyzeSplit is analyze for Options.SummarizeOther, on two goroutines.
-func analyzeSplit(src Source, dopts decode.Options, opts Options) *Analysis {
+// analyzeSplit is analyzeOnce for Options.SummarizeOther, on two
+// goroutines.
+func analyzeSplit(src Source, dopts decode.Options, opts Options) (*Analysis, orderWatch) {
 	t := NewTable(opts)
 	var totals Table // Packets, Kinds, First and Last of every packet
 	var stats decode.Stats
 	var err error
+	var w orderWatch
 	func() {
 		s := newSplitter(t)
 		defer s.stop()
 		stats, err = src.Read(dopts, func(p *decode.Packet) {
+			w.note(p)
 			totals.count(p)
 			s.add(p)
 		})
@@ -193,5 +196,5 @@ func analyzeSplit(src Source, dopts decode.Options, opts Options) *Analysis {
 	}()
 	t.Packets, t.Kinds, t.First, t.Last = totals.Packets, totals.Kinds, totals.First, totals.Last
 	c := Capture{Path: src.Path, Frames: stats.Frames, Packets: t.Packets, Stats: stats, ReadError: err}
-	return t.Finish(c)
+	return t.Finish(c), w
 }

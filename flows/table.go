@@ -29,6 +29,11 @@ type Options struct {
 	// goroutine of its own while the source's goroutine decodes, so that a
 	// capture uses two cores.
 	SummarizeOther bool
+	// MaxReorder bounds the packets held in memory to analyse a capture
+	// whose time runs backwards in time order (Capture.TimeOrder); a
+	// capture with more is analysed in file order. Zero means
+	// DefaultMaxReorder.
+	MaxReorder int
 }
 
 // Defaults for the caps: generous for a VPN concentrator's capture, small
@@ -171,6 +176,13 @@ func (t *Table) count(p *decode.Packet) {
 // account accounts a packet already counted to its flow, tunnel, SA or
 // session.
 func (t *Table) account(p *decode.Packet) {
+	if p.DuplicateOf != 0 {
+		// The same frame captured twice: counted, and kept out of the
+		// flows, tunnels and SAs, where it would pass for a
+		// retransmission or a repeated sequence number.
+		t.quality.noteDuplicate(p)
+		return
+	}
 	t.noteQuality(p)
 	if p.Kind == decode.KindIPFragment {
 		// The reassembled datagram is accounted when it completes; the
@@ -495,6 +507,11 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 		tun.TCP = true
 	}
 	switch {
+	case p.MissingMarker:
+		if tun.MarkerMissing.Count() == 0 {
+			tun.MarkerMissingFirst = [2]netip.AddrPort{src, dst}
+		}
+		tun.MarkerMissing.Add(p.Frame)
 	case p.NonESPMarker && !tcp && (p.SrcPort == 500 || p.DstPort == 500):
 		tun.MarkerOn500.Add(p.Frame)
 	case p.NonESPMarker && !tcp:
@@ -534,13 +551,21 @@ func (tun *Tunnel) updateEndpoint(from Role, src netip.AddrPort, p *decode.Packe
 		cur = &tun.Responder
 	}
 	if *cur == src {
+		if p.NonESPMarker {
+			tun.floated[from] = true
+		}
 		return
 	}
+	// The NAT-T float (RFC 3947 §4, RFC 7296 §2.23): the peer's first move,
+	// at the same address, to a port where it sends IKE behind the non-ESP
+	// marker. It is 500 to 4500 unless a NAT in front of the peer
+	// translates the ports (10500 to 14500, say).
+	float := cur.Addr() == src.Addr() && !tun.floated[from] &&
+		(p.NonESPMarker || cur.Port() == 500 && src.Port() == 4500)
+	if p.NonESPMarker {
+		tun.floated[from] = true
+	}
 	if len(tun.EndpointChanges) < maxEndpointChanges {
-		float := cur.Port() == 500 && (src.Port() == 4500 || p.NonESPMarker) && cur.Addr() == src.Addr()
-		if !float && cur.Addr() == src.Addr() && cur.Port() != 500 && p.NonESPMarker {
-			float = false
-		}
 		tun.EndpointChanges = append(tun.EndpointChanges, EndpointChange{
 			Time: p.Time, Frame: p.Frame, Peer: from, From: *cur, To: src, Float: float,
 		})
@@ -670,6 +695,13 @@ func (tun *Tunnel) addExchange(from Role, p *decode.Packet) {
 	if slices.Contains(e.seen, p.PayloadHash) {
 		e.Retransmissions++
 		tun.Retransmissions++
+		if e.Complete && from != e.lastFrom {
+			// The exchange's final message was sent, and the other
+			// peer sends its earlier message again: the final one did
+			// not reach it, or was not accepted.
+			e.ResentAfterEnd++
+			e.ResentAfterEndFrames.Add(p.Frame)
+		}
 		if from == e.From {
 			e.Requests++
 			e.RequestFrames.Add(p.Frame)

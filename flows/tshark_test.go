@@ -26,6 +26,10 @@ var tsharkTunnelExceptions = map[string]string{
 	"tcpdump/isakmp-ikev1_n_print-oobr.pcap":      truncatedFirstFragment,
 	"tcpdump/isakmp-various-oobr.pcap":            truncatedFirstFragment,
 	"tcpdump/isakmpv1-attr-oobr.pcap":             truncatedFirstFragment,
+	// An IKEv1 message on UDP 4500 without the non-ESP marker (RFC 3948
+	// §2.2): tshark reads ESP as a receiver would; vpnpcap keeps the IKE
+	// SA so that the missing marker can be reported.
+	"Openswan/xf88-v1certQI1/v1certN3.pcap": "IKE on UDP 4500 without the non-ESP marker, dissected by tshark as ESP",
 }
 
 const truncatedFirstFragment = "IKE only in a first IPv4 fragment cut short (RFC 791 §3.2), dissected by tshark, never reassembled by vpnpcap"

@@ -115,9 +115,14 @@ type Tunnel struct {
 	// IKEOnPortAfterFloat counts IKE messages sent on UDP 500 after the float.
 	Port500AfterFloat      int
 	Port500AfterFloatFrame Frames
-	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500.
-	MarkerOn500 Frames
-	TCP         bool // IKE seen over TCP (RFC 9329)
+	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500,
+	// MarkerMissing IKE messages on port 4500 without it (RFC 3948 §2.2).
+	// MarkerMissingFirst holds the source and destination of the first
+	// message without the marker.
+	MarkerOn500        Frames
+	MarkerMissing      Frames
+	MarkerMissingFirst [2]netip.AddrPort
+	TCP                bool // IKE seen over TCP (RFC 9329)
 
 	EndpointChanges []EndpointChange
 
@@ -175,6 +180,9 @@ type Tunnel struct {
 	childCreations   int
 	// fakedBy marks peers whose NAT-D source hash correlation proved faked.
 	fakedBy [2]bool
+	// floated marks the peers (by Role) that sent IKE behind the non-ESP
+	// marker.
+	floated [2]bool
 	// addrs are the addresses seen for each peer, for attaching ESP and
 	// keepalives.
 	addrs [2][]netip.Addr
@@ -218,7 +226,7 @@ type EndpointChange struct {
 	Peer  Role
 	From  netip.AddrPort
 	To    netip.AddrPort
-	Float bool // the change is the NAT-T float from 500 to 4500
+	Float bool // the change is the NAT-T float: 500 to 4500, or the ports a NAT made of them
 }
 
 // Keepalives summarises NAT-T keepalives of a tunnel.
@@ -291,10 +299,21 @@ type Exchange struct {
 	Sends Sends
 	// Complete is set for IKEv1 exchanges that reached their last message.
 	Complete bool
-	seen     []uint64 // payload hashes of the distinct messages
-	waiting  bool     // IKEv1: the last distinct message awaits the other peer
-	lastFrom Role
+	// ResentAfterEnd counts, for a complete IKEv1 exchange, the
+	// retransmissions of an earlier message by the peer that did not send
+	// the final one, after it was sent (Quick Mode message 2 sent again
+	// after message 3): the final message did not reach that peer, or it
+	// did not accept it. ResentAfterEndFrames samples them.
+	ResentAfterEnd       int
+	ResentAfterEndFrames Frames
+	seen                 []uint64 // payload hashes of the distinct messages
+	waiting              bool     // IKEv1: the last distinct message awaits the other peer
+	lastFrom             Role
 }
+
+// FinalFrom returns the peer that sent the latest distinct message of an
+// IKEv1 exchange (for a complete one, the final message).
+func (e *Exchange) FinalFrom() Role { return e.lastFrom }
 
 // Encapsulation returns how the tunnel's ESP travelled.
 func (t *Tunnel) Encapsulation() Encapsulation {

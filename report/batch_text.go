@@ -53,7 +53,7 @@ func WriteCheckText(w io.Writer, c *Check, opts TextOptions) error {
 			t.wrap(ind, fmt.Sprintf("%-7s %s: ", cp.Role, cp.Path), t.style(ansiRed, "unreadable")+": "+cp.ReadError)
 			continue
 		default:
-			t.printf("%s%-7s %s: %d frames, %d VPN packets\n", ind, cp.Role, cp.Path, cp.Frames, cp.Packets)
+			t.printf("%s%-7s %s: %s\n", ind, cp.Role, cp.Path, frameCounts(cp))
 		}
 		if cp.ReadError != "" {
 			t.wrap(ind+"  ", t.style(ansiRed, "read error")+": ", cp.ReadError+" (the frames before it were checked)")

@@ -52,6 +52,7 @@ type CaptureJSON struct {
 	Path        string         `json:"path"`
 	Role        string         `json:"role"` // inside, outside, or capture when alone
 	Frames      int            `json:"frames"`
+	VPNFrames   int            `json:"vpn_frames"`
 	Packets     int            `json:"vpn_packets"`
 	First       string         `json:"first,omitempty"`
 	Last        string         `json:"last,omitempty"`
@@ -61,6 +62,15 @@ type CaptureJSON struct {
 	Undecodable map[string]int `json:"undecodable,omitempty"`
 	ReadError   string         `json:"read_error,omitempty"`
 	Overflow    *OverflowJSON  `json:"overflow,omitempty"`
+	// Duplicates counts VPN frames that are copies of one captured just
+	// before (VP911); TimeOrder is "time" when the capture's time runs
+	// backwards and its packets were analysed sorted by time stamp,
+	// "file-unsorted" when there were too many to sort, and empty when
+	// file order is time order; SameTime is set when every frame carries
+	// the same time stamp (VP910).
+	Duplicates int    `json:"duplicates,omitempty"`
+	TimeOrder  string `json:"time_order,omitempty"`
+	SameTime   bool   `json:"same_time,omitempty"`
 }
 
 // OverflowJSON reports what the flow table could not keep.
@@ -337,6 +347,7 @@ func captureJSON(a *flows.Analysis, role string) CaptureJSON {
 		Path:      c.Path,
 		Role:      role,
 		Frames:    c.Frames,
+		VPNFrames: c.Stats.VPNFrames,
 		Packets:   vpnPackets(c.Stats),
 		First:     timeOrEmpty(c.First),
 		Last:      timeOrEmpty(c.Last),
@@ -355,6 +366,14 @@ func captureJSON(a *flows.Analysis, role string) CaptureJSON {
 	if c.ReadError != nil {
 		j.ReadError = c.ReadError.Error()
 	}
+	j.Duplicates = a.Quality.Duplicates
+	switch c.TimeOrder {
+	case flows.OrderTime:
+		j.TimeOrder = "time"
+	case flows.OrderFileUnsorted:
+		j.TimeOrder = "file-unsorted"
+	}
+	j.SameTime = c.Stats.Clock.Unusable()
 	if a.OverflowFlows+a.OverflowTunnels > 0 {
 		j.Overflow = &OverflowJSON{Flows: a.OverflowFlows, Packets: a.OverflowPackets, Tunnels: a.OverflowTunnels}
 	}

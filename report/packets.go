@@ -32,6 +32,8 @@ type PacketJSON struct {
 	Fragment   *FragmentJSON    `json:"fragment,omitempty"`
 	Fragments  int              `json:"fragments,omitempty"`
 	Marker     bool             `json:"non_esp_marker,omitempty"`
+	NoMarker   bool             `json:"missing_non_esp_marker,omitempty"`
+	CopyOf     int              `json:"duplicate_of,omitempty"`
 	TCPEncap   bool             `json:"tcp_encap,omitempty"`
 	IKE        *IKEJSON         `json:"ike,omitempty"`
 	ESP        *SPIJSON         `json:"esp,omitempty"`
@@ -269,6 +271,8 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 		TTL:       p.TTL,
 		Fragments: p.Fragments,
 		Marker:    p.NonESPMarker,
+		NoMarker:  p.MissingMarker,
+		CopyOf:    int(p.DuplicateOf),
 		TCPEncap:  p.TCPEncap,
 		Error:     p.Err,
 	}
@@ -572,6 +576,12 @@ func PacketLine(p *decode.Packet) string {
 	}
 	if p.Fragments > 0 {
 		fmt.Fprintf(&b, " reassembled=%d", p.Fragments)
+	}
+	if p.MissingMarker {
+		b.WriteString(" no-non-esp-marker")
+	}
+	if p.DuplicateOf != 0 {
+		fmt.Fprintf(&b, " copy-of=%d", p.DuplicateOf)
 	}
 	return b.String()
 }

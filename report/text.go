@@ -156,12 +156,27 @@ func (t *textWriter) captures(r *Report) {
 		if c.First != "" {
 			span = fmt.Sprintf(", %s to %s (%.1f s)", c.First, c.Last, c.Span)
 		}
-		t.printf("  %-8s %s: %d frames, %d VPN packets%s\n", c.Role, c.Path, c.Frames, c.Packets, span)
+		t.printf("  %-8s %s: %s%s\n", c.Role, c.Path, frameCounts(c), span)
+		if c.Packets != c.VPNFrames {
+			t.printf("           decoded into %s: %s (one frame can carry several)\n", plural(c.Packets, "VPN packet"), kindCounts(c.Kinds))
+		}
+		if c.Duplicates > 0 {
+			t.printf("           %s captured twice: copies left out of the analysis (VP911)\n", plural(c.Duplicates, "VPN frame"))
+		}
+		switch c.TimeOrder {
+		case "time":
+			t.printf("           time runs backwards in the file: packets analysed in time order (VP909)\n")
+		case "file-unsorted":
+			t.printf("           time runs backwards in the file, and the packets are too many to sort: analysed in file order (VP909)\n")
+		}
+		if c.SameTime {
+			t.printf("           every frame has the same time stamp: nothing can be timed (VP910)\n")
+		}
 		if c.Malformed > 0 {
-			t.printf("           %d malformed VPN packets\n", c.Malformed)
+			t.printf("           %s\n", plural(c.Malformed, "malformed VPN packet"))
 		}
 		for _, reason := range sortedKeys(c.Undecodable) {
-			t.printf("           %d frames not decoded: %s\n", c.Undecodable[reason], reason)
+			t.printf("           %s not decoded: %s\n", plural(c.Undecodable[reason], "frame"), reason)
 		}
 		if c.ReadError != "" {
 			t.printf("           %s: %s (everything before it was analysed)\n", t.style(ansiRed, "read error"), c.ReadError)
@@ -591,4 +606,36 @@ func evidenceText(ev []rules.Evidence) string {
 		parts = append(parts, fmt.Sprintf("%s %s %s", c, word, strings.Join(frames[c], ", ")))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// frameCounts says how many frames a capture has and how many of them
+// carry VPN traffic: "35 frames, 27 with VPN traffic".
+func frameCounts(c CaptureJSON) string {
+	return fmt.Sprintf("%s, %d with VPN traffic", plural(c.Frames, "frame"), c.VPNFrames)
+}
+
+// kindNouns names the packet kinds for people, in the order listed.
+var kindNouns = []struct{ kind, noun string }{
+	{"ike", "IKE message"},
+	{"esp", "ESP packet"},
+	{"udp-esp", "UDP-encapsulated ESP packet"},
+	{"tcp-esp", "TCP-encapsulated ESP packet"},
+	{"nat-keepalive", "NAT-T keepalive"},
+	{"ah", "AH packet"},
+	{"gre", "GRE packet"},
+	{"pptp", "PPTP message"},
+	{"ip-fragment", "IP fragment"},
+	{"malformed", "malformed packet"},
+}
+
+// kindCounts lists the VPN packets by kind: "5 IKE messages, 9 IP
+// fragments".
+func kindCounts(kinds map[string]int) string {
+	var parts []string
+	for _, k := range kindNouns {
+		if n := kinds[k.kind]; n > 0 {
+			parts = append(parts, plural(n, k.noun))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

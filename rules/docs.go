@@ -31,6 +31,9 @@ func Markdown() string {
 		}
 		b.WriteString(".\n\n")
 		fmt.Fprintf(&b, "%s\n\n**Remedy.** %s\n", m.Explanation, m.Remedy)
+		if t := timeUseText(m); t != "" {
+			fmt.Fprintf(&b, "\n**Capture time.** %s\n", t)
+		}
 		if len(m.Catalogue) > 0 {
 			fmt.Fprintf(&b, "\nFailure modes: %s.\n", strings.Join(m.Catalogue, ", "))
 		}
@@ -86,4 +89,22 @@ func wrapText(s string, width int, indent string) string {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// timeUseText says what a rule reads from capture time and what becomes
+// of its findings when the time stamps run backwards or stand still.
+func timeUseText(m Meta) string {
+	if m.TimeUse == "" {
+		return ""
+	}
+	t := "Reads " + m.TimeUse + ". On a capture whose time runs backwards (VP909) its findings carry a confidence one step lower"
+	switch {
+	case m.OrderOnly:
+		t += "; on one whose time stamps are all the same (VP910) it goes by file order."
+	case m.Untimed != "":
+		t += "; on one whose time stamps are all the same (VP910) too, and it goes on " + m.Untimed + "."
+	default:
+		t += "; on one whose time stamps are all the same (VP910) it cannot measure it."
+	}
+	return t
 }

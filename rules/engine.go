@@ -3,6 +3,8 @@ package rules
 import (
 	"cmp"
 	"slices"
+
+	"github.com/vpnpcap/vpnpcap/flows"
 )
 
 // Run runs every enabled rule over the context and returns the findings,
@@ -34,6 +36,9 @@ func Run(c *Context) []Finding {
 			}
 			if f.Evidence == nil {
 				f.Evidence = []Evidence{}
+			}
+			if m.TimeUse != "" {
+				c.doubtTime(&f, m.OrderOnly)
 			}
 			if f.Confidence < c.Config.MinConfidence || c.Config.Suppressed(f) {
 				return
@@ -70,4 +75,56 @@ func firstFrame(f Finding) int {
 		return 0
 	}
 	return f.Evidence[0].Frame
+}
+
+// doubtTime lowers the confidence of a finding that rests on capture time
+// when a capture it draws on has time that runs backwards or stands still
+// (unless the finding needs only the order of packets, which file order
+// gives then), and says so in the message.
+func (c *Context) doubtTime(f *Finding, orderOnly bool) {
+	backwards, still := false, false
+	for _, s := range c.findingSides(f) {
+		a := c.Capture(s)
+		if a == nil {
+			continue
+		}
+		clock := &a.Capture.Stats.Clock
+		backwards = backwards || clock.RunsBackward()
+		still = still || clock.Unusable() && !orderOnly
+	}
+	switch {
+	case still:
+		f.Message += "; the capture's time stamps are all the same (VP910), so this rests on the order of the file alone"
+	case backwards:
+		f.Message += "; the capture's time runs backwards (VP909): this rests on time stamps of merged captures, whose order may be wrong"
+	default:
+		return
+	}
+	if f.Confidence > Low {
+		f.Confidence--
+	}
+}
+
+// findingSides returns the captures a finding draws on: those of its
+// evidence, else those of its tunnel, else every capture.
+func (c *Context) findingSides(f *Finding) []flows.Side {
+	var sides []flows.Side
+	for _, e := range f.Evidence {
+		if !slices.Contains(sides, e.Side) {
+			sides = append(sides, e.Side)
+		}
+	}
+	if len(sides) == 0 && f.Tunnel > 0 && f.Tunnel <= len(c.Tunnels) {
+		for s, t := range c.Tunnels[f.Tunnel-1].Sides {
+			if t != nil {
+				sides = append(sides, flows.Side(s))
+			}
+		}
+	}
+	if len(sides) == 0 {
+		for s := range c.Captures {
+			sides = append(sides, flows.Side(s))
+		}
+	}
+	return sides
 }

@@ -61,6 +61,9 @@ func All() []Rule {
 		&captureMalformedPackets{},
 		&captureTableOverflow{},
 		&captureOneDirection{},
+		&captureTimeBackwards{},
+		&captureTimeUnusable{},
+		&captureDuplicateFrames{},
 	}
 }
 

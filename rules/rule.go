@@ -104,6 +104,20 @@ type Meta struct {
 	// (requests unanswered, ESP one way) rather than why: a verdict
 	// names a more specific cause when another rule found one.
 	Symptom bool
+	// TimeUse says, in a few words, what the rule reads from the capture's
+	// time stamps (their order, or intervals measured with them); empty
+	// for a rule that needs none. On a capture whose time runs backwards
+	// (VP909) or stands still (VP910) such a rule's findings carry a
+	// confidence one step lower and say why, and VP910 names the rule
+	// among the checks that could not measure time.
+	TimeUse string
+	// OrderOnly is set when the rule reads only the order of packets, not
+	// intervals: file order is capture order in a capture whose time
+	// stands still, so there its findings stand as they are.
+	OrderOnly bool
+	// Untimed says how the rule goes on without usable time stamps, when
+	// it does ("recognised by identical content"); VP910 says so.
+	Untimed string
 }
 
 // Rule inspects an analysis and reports findings through report; a rule may

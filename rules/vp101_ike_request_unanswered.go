@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,8 @@ func (ikeRequestUnanswered) Meta() Meta {
 		Title:      "IKE request retransmitted without response",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "retransmission intervals, and how long the capture went on after the last one",
+		Untimed:    "recognising retransmissions by identical content and message ID, in file order",
 		Explanation: "An IKE peer sent the same message again and again and never got an answer. IKE runs over UDP, " +
 			"so the sender retransmits a request until the response arrives, usually doubling the wait each time, " +
 			"and gives up after a few tries: the tunnel cannot come up (or, for a DPD or rekey exchange, is torn down). " +
@@ -67,6 +70,10 @@ func (r ikeRequestUnanswered) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		for _, e := range t.Exchanges {
+			if t.Version == 1 && e.Complete && e.ResentAfterEnd >= minRetx {
+				report(r.finalLost(c, v, t, side, e))
+				continue
+			}
 			if !exchangeStalled(t, e) || e.Sends.Retransmissions() < minRetx {
 				continue
 			}
@@ -109,9 +116,14 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 	if t.Version == 2 || e.MessageID != 0 {
 		fmt.Fprintf(&b, " (message ID %d)", e.MessageID)
 	}
-	fmt.Fprintf(&b, " %s over %s to %s", howOften(s.N), fmtDuration(s.Span()), s.Dst)
-	if iv := s.Intervals(); len(iv) > 0 {
-		fmt.Fprintf(&b, " (intervals %s)", fmtDurations(iv))
+	timed := !c.Capture(side).Capture.Stats.Clock.Unusable()
+	if timed {
+		fmt.Fprintf(&b, " %s over %s to %s", howOften(s.N), fmtDuration(s.Span()), s.Dst)
+		if iv := s.Intervals(); len(iv) > 0 {
+			fmt.Fprintf(&b, " (intervals %s)", fmtDurations(iv))
+		}
+	} else {
+		fmt.Fprintf(&b, " %s to %s, identical each time", howOften(s.N), s.Dst)
 	}
 	fmt.Fprintf(&b, "; the %s never answered", 1-s.From)
 	if s.Fragments > 0 {
@@ -160,7 +172,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 		if iv := s.Intervals(); len(iv) > 0 {
 			wait = max(wait, iv[len(iv)-1])
 		}
-		if end.Sub(s.Last) < wait {
+		if timed && end.Sub(s.Last) < wait {
 			conf = Medium
 			fmt.Fprintf(&b, "; the capture ends %s after the last one, so a late answer may be missing", fmtDuration(end.Sub(s.Last)))
 		}
@@ -180,3 +192,51 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 		Evidence:   evidence,
 	}
 }
+
+// finalLost reports a complete IKEv1 exchange whose final message did not
+// settle it: the other peer sent its earlier message again after the final
+// one was sent (Quick Mode: the responder resends QM2 after the
+// initiator's QM3), as a peer does while it waits for an answer it never
+// gets (RFC 2408 §5.1, RFC 2409 §5.5). The final message, sent in
+// response each time, did not reach that peer or was not accepted by it.
+func (ikeRequestUnanswered) finalLost(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
+	final := &e.Sends
+	waiting := 1 - e.FinalFrom()
+	repeated := e.Messages - 1
+	label := func(n int) string {
+		switch e.Type {
+		case decode.ExchangeTypeMain:
+			return "MM" + itoa(n)
+		case decode.ExchangeTypeAggressive:
+			return "AM" + itoa(n)
+		case decode.ExchangeTypeQuick:
+			return "QM" + itoa(n)
+		}
+		return "message " + itoa(n) + " of " + exchangeLabel(t, e)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the %s %s sent %s", waiting, final.Dst, label(repeated))
+	if e.MessageID != 0 {
+		fmt.Fprintf(&b, " (message ID %#08x)", e.MessageID)
+	}
+	fmt.Fprintf(&b, " again %s after the %s had sent the final %s (frames %s), identical each time; the %s sent %s %s in all (frames %s): "+
+		"the final message did not reach the %s, or the %s did not accept it, so the %s still waits for it",
+		howOften(e.ResentAfterEnd), e.FinalFrom(), label(e.Messages), frameList(e.ResentAfterEndFrames.List()),
+		e.FinalFrom(), label(e.Messages), howOften(final.N), frameList(final.FrameList()), waiting, waiting, waiting)
+	if e.Type == decode.ExchangeTypeQuick {
+		fmt.Fprintf(&b, " and has not installed the SAs")
+	}
+	frames := append(e.ResentAfterEndFrames.List(), final.FrameList()...)
+	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: c.Evidence(side, frames...)}
+}
+
+// frameList formats frame numbers: "11, 16, 21".
+func frameList(frames []int) string {
+	parts := make([]string, len(frames))
+	for i, f := range frames {
+		parts[i] = itoa(f)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

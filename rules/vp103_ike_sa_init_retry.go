@@ -38,6 +38,7 @@ func (ikeSAInitRetry) Meta() Meta {
 		Title:      "IKE_SA_INIT answered with a request to retry",
 		Severity:   Info,
 		Confidence: High,
+		TimeUse:    "whether the retry followed the request within seconds",
 		Explanation: "The responder answered the first IKE_SA_INIT not with its own proposal but with a request to try again: " +
 			"INVALID_KE_PAYLOAD when the initiator guessed a Diffie-Hellman group the responder does not accept (the notify " +
 			"names the group it wants), or COOKIE when the responder wants the initiator to prove its address before it keeps " +

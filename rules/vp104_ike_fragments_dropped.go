@@ -40,6 +40,7 @@ func (ikeFragmentsDropped) Meta() Meta {
 		Title:      "IP fragments of IKE messages dropped",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "how long the fragmented message was resent",
 		Explanation: "A large IKE message (typically IKE_AUTH or IKEv1 Main Mode 5/6 carrying certificates) was longer than the " +
 			"path MTU and was split into IP fragments. Only the first fragment carries the UDP ports; NATs and firewalls that " +
 			"track or filter by port often drop the other fragments, so the message never arrives whole, the sender " +

@@ -44,6 +44,7 @@ func (natStaticPort500) Meta() Meta {
 		Title:      "NAT keeps UDP source port 500 for several clients",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "the NAT's UDP timeout between clients' uses of port 500",
 		Explanation: "The NAT does not translate the UDP source port of IKE: every client behind it leaves as public-address:500. " +
 			"That is what IPsec Passthrough helpers do for old peers that insisted on source port 500, but a NAT can hold only " +
 			"one mapping for public-address:500 towards a given VPN server. With two clients, the second client's IKE is dropped " +

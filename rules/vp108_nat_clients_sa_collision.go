@@ -40,6 +40,7 @@ func (natClientsSACollision) Meta() Meta {
 		Title:      "Second client behind the same NAT takes over the first client's SA",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "whether the second client's SA came within seconds of the first one's last packet",
 		Explanation: "Two clients behind one NAT reach the same VPN server from the same public address. When the second client's " +
 			"IPsec SA comes up, the server stops sending the first client's ESP, or sends it to the second client's port: it " +
 			"keys its policies or SAs by the peer's IP address only, so the new SA replaces the old one. Each new connection " +

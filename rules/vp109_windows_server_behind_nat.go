@@ -36,6 +36,7 @@ func (windowsServerBehindNAT) Meta() Meta {
 		Title:      "Windows client refuses a VPN server behind NAT (error 809)",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "how long the client stayed silent after the exchange",
 		Explanation: "The initiator is a Windows client, and NAT detection shows that the VPN server (the responder) sits behind a " +
 			"NAT. By default Windows does not set up IPsec security associations with a server behind NAT, so right after " +
 			"NAT detection (Main Mode message 4 for L2TP/IPsec, IKE_SA_INIT for IKEv2) it silently stops, and the user gets " +

@@ -38,6 +38,8 @@ func (ikeAddressChange) Meta() Meta {
 		Title:      "IKE peer address or port changed (MOBIKE, NAT rebinding)",
 		Severity:   Info,
 		Confidence: High,
+		TimeUse:    "the order of the peers' addresses and ports",
+		OrderOnly:  true,
 		Explanation: "An IKE peer's address or port changed during the IKE SA, other than the normal NAT-T move from port 500 " +
 			"to 4500, or the peers exchanged MOBIKE (RFC 4555) address notifications in cleartext. A peer that roams " +
 			"(MOBIKE) changes address on purpose; a NAT that lost or replaced its mapping changes the port or address the " +
@@ -79,8 +81,8 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 				continue
 			}
 			var changes []flows.EndpointChange
-			for _, ch := range t.EndpointChanges {
-				if !r.floatRelated(t, ch) {
+			for i, ch := range t.EndpointChanges {
+				if !r.floatRelated(t, i) {
 					changes = append(changes, ch)
 				}
 			}
@@ -151,7 +153,8 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 // peer's first endpoint (IKE going back to the pre-float port, which VP309
 // judges), or a return to an endpoint the peer had already moved to (back
 // to the NAT-T port after such a detour): no endpoint new to the SA.
-func (ikeAddressChange) floatRelated(t *flows.Tunnel, ch flows.EndpointChange) bool {
+func (ikeAddressChange) floatRelated(t *flows.Tunnel, i int) bool {
+	ch := t.EndpointChanges[i]
 	switch {
 	case ch.Float:
 		return true
@@ -162,8 +165,11 @@ func (ikeAddressChange) floatRelated(t *flows.Tunnel, ch flows.EndpointChange) b
 	case ch.To == firstEndpoint(t, ch.Peer):
 		return true
 	}
-	for _, e := range t.EndpointChanges {
-		if e.Frame < ch.Frame && e.Peer == ch.Peer && e.To == ch.To {
+	// The changes are in the order the table saw them, which is time
+	// order: frame numbers need not grow in a capture whose time ran
+	// backwards.
+	for _, e := range t.EndpointChanges[:i] {
+		if e.Peer == ch.Peer && e.To == ch.To {
 			return true
 		}
 	}

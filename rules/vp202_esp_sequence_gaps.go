@@ -33,6 +33,8 @@ func (espSequenceGaps) Meta() Meta {
 		Title:      "ESP sequence numbers missing in a capture",
 		Severity:   Warning,
 		Confidence: Medium,
+		TimeUse:    "the order of the ESP packets",
+		OrderOnly:  true,
 		Explanation: "The sender of an ESP security association numbers its packets one by one, and a NAT never " +
 			"changes the numbers. Numbers missing from the capture are packets lost before they reached the " +
 			"capture point: the tunnel works, but loses traffic on the way.",

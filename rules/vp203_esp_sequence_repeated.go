@@ -36,6 +36,8 @@ func (espSequenceRepeated) Meta() Meta {
 		Title:      "ESP packets duplicated or reordered",
 		Severity:   Warning,
 		Confidence: Medium,
+		TimeUse:    "the order of the ESP packets",
+		OrderOnly:  true,
 		Explanation: "Some ESP packets carried a sequence number at or below the highest one already seen on their " +
 			"security association: they were duplicated or arrived out of order. The receiver's anti-replay " +
 			"check discards duplicates and packets that fall too far behind, so the tunnel loses traffic that " +

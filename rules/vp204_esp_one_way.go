@@ -37,7 +37,8 @@ import (
 // point may see one direction only; VP208 lists it) and judged with two,
 // from where it stops. A tunnel is only reported once its one-way ESP
 // reached the threshold (Thresholds.OneWayPackets) over at least two
-// seconds. A capture that shows one direction of everything (IKE without
+// seconds (by the count alone in a capture whose time stamps are all the
+// same, VP910). A capture that shows one direction of everything (IKE without
 // a single response and no conversation with packets both ways: a mirror
 // port or a filter that sees one direction, VP908) says nothing about
 // ESP coming back, and is left alone.
@@ -51,6 +52,8 @@ func (espOneWay) Meta() Meta {
 		Title:      "ESP flows in one direction only",
 		Severity:   Error,
 		Confidence: Medium,
+		TimeUse:    "how long ESP flowed one way",
+		Untimed:    "judging by packet counts",
 		Explanation: "A tunnel's ESP travels from one peer to the other and nothing comes back. Both ends may " +
 			"show the tunnel as up, yet no connection through it can work, since every exchange needs an " +
 			"answer. Behind a NAT this is what IPsec Passthrough turned off looks like: the NAT lets raw ESP " +
@@ -137,10 +140,11 @@ func espChannels(a *flows.Analysis) []*espChannel {
 }
 
 // oneWay returns the direction that carries ESP while the other carries
-// none, or -1.
-func (ch *espChannel) oneWay(min int) int {
+// none, or -1. Untimed, for a capture whose time stamps are all the same,
+// it goes by the count alone.
+func (ch *espChannel) oneWay(min int, untimed bool) int {
 	for d := 0; d < 2; d++ {
-		if ch.pkts[d] >= min && ch.pkts[1-d] == 0 && ch.last[d].Sub(ch.first[d]) >= espOneWayMinSpan {
+		if ch.pkts[d] >= min && ch.pkts[1-d] == 0 && (untimed || ch.last[d].Sub(ch.first[d]) >= espOneWayMinSpan) {
 			return d
 		}
 	}
@@ -167,7 +171,7 @@ func (espOneWay) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		for _, ch := range espChannels(c.Captures[side]) {
-			d := ch.oneWay(min)
+			d := ch.oneWay(min, c.Captures[side].Capture.Stats.Clock.Unusable())
 			if d < 0 || (ch.tun == nil && !c.Two()) {
 				// Without IKE in the capture nothing shows that the
 				// capture point sees both directions; VP208 lists such
@@ -211,9 +215,12 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	if c.Two() {
 		where = " in the " + side.String() + " capture"
 	}
-	msg := fmt.Sprintf("ESP flows only from %s to %s%s: %d packets on SPI %s over %s; none from %s back",
-		who(src, roles[d]), who(dst, roles[1-d]), where, ch.pkts[d], strings.Join(spis, ", "),
-		dpSeconds(ch.last[d].Sub(ch.first[d])), dst)
+	over := " over " + dpSeconds(ch.last[d].Sub(ch.first[d]))
+	if c.Captures[side].Capture.Stats.Clock.Unusable() {
+		over = ", over a time the capture does not tell"
+	}
+	msg := fmt.Sprintf("ESP flows only from %s to %s%s: %d packets on SPI %s%s; none from %s back",
+		who(src, roles[d]), who(dst, roles[1-d]), where, ch.pkts[d], strings.Join(spis, ", "), over, dst)
 	conf := Low
 	tunnelID := 0
 	if ch.tun != nil {

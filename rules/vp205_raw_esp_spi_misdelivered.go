@@ -51,6 +51,7 @@ func (rawESPMisdelivered) Meta() Meta {
 		Title:      "Raw ESP for one client delivered to another by the passthrough NAT",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "which client's SA was created just before the ESP arrived",
 		Explanation: "Several clients behind one NAT send raw ESP (IP protocol 50) to the same VPN gateway. Raw ESP " +
 			"has no ports, so when the gateway answers, the NAT has to guess which client a packet is for from " +
 			"its SPI — which it never saw going out. The captures show the NAT guessing wrong: the gateway's ESP " +

@@ -45,6 +45,7 @@ func (nattUDPBlocked) Meta() Meta {
 		Title:      "IKE over UDP 4500 (or all UDP) is blocked between the peers",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "retransmission times before and after the float",
 		Explanation: "The peers detected the NAT and moved IKE from UDP port 500 to UDP port 4500, as NAT traversal requires, " +
 			"but nothing came back on 4500: the initiator retransmitted its request until it gave up, although the responder had " +
 			"answered on port 500 moments before. A firewall, a NAT's filter or a port forward lets port 500 through and drops " +

@@ -44,6 +44,7 @@ func (natMappingExpired) Meta() Meta {
 		Title:      "NAT mapping expired during an idle gap without keepalives",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "idle gaps against the NAT's UDP timeout",
 		Explanation: "The peer behind the NAT sent nothing — no ESP, no IKE, no NAT-T keepalive — for longer than the NAT keeps an " +
 			"idle UDP mapping. The NAT forgot the mapping; the next packet got a new outside port, while the other peer kept " +
 			"sending to the old port, where the NAT drops everything. Seen inside the NAT, the tunnel's traffic after the gap gets " +

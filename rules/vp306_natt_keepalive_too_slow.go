@@ -35,6 +35,7 @@ func (nattKeepaliveTooSlow) Meta() Meta {
 		Title:      "NAT-T keepalives absent or slower than the NAT UDP timeout",
 		Severity:   Warning,
 		Confidence: Medium,
+		TimeUse:    "idle gaps and keepalive intervals",
 		Explanation: "The peer behind the NAT let its tunnel sit idle for longer than many NATs keep an idle UDP mapping, and sent " +
 			"no NAT-T keepalive in that time. Here the mapping survived, so this NAT's timeout is longer; behind a NAT with a " +
 			"shorter UDP timeout (home routers and carrier NATs often use 30 to 60 seconds) the mapping would expire, the next " +

@@ -39,6 +39,7 @@ func (ikeESPSplitMapping) Meta() Meta {
 		Title:      "IKE and ESP-in-UDP of one IKE SA use different outside ports",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "which ports IKE and ESP used at the same time",
 		Explanation: "The peer behind the NAT sends IKE and UDP-encapsulated ESP of the same IKE SA from one UDP 4500 socket, " +
 			"but outside the NAT they leave from two different ports: the NAT (or an ESP/IPsec ALG in it) created one mapping for " +
 			"IKE and another for ESP. The other peer learns one of the ports and sends everything there, so the traffic meant for " +

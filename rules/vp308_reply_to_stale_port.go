@@ -41,6 +41,7 @@ func (replyToStalePort) Meta() Meta {
 		Title:      "A peer keeps sending to a port the other peer has left",
 		Severity:   Error,
 		Confidence: High,
+		TimeUse:    "how long a peer kept sending to a port after the other left it",
 		Explanation: "One peer moved to a new UDP endpoint — the float from its IKE_SA_INIT port to its NAT-T port, or a new outside " +
 			"port after its NAT mapping changed — and kept sending from there, but the other peer went on sending IKE and ESP to " +
 			"the old endpoint. Behind a NAT the old endpoint leads nowhere (or to a socket that does not expect ESP), so the " +

@@ -32,6 +32,8 @@ func (ikeBackToPort500) Meta() Meta {
 		Title:      "IKE returns to UDP 500 after the float to 4500",
 		Severity:   Warning,
 		Confidence: High,
+		TimeUse:    "the order of port 500 and 4500 messages",
+		OrderOnly:  true,
 		Explanation: "After NAT detection the peers moved this IKE SA to UDP port 4500, yet later IKE messages (rekeys, dead peer " +
 			"detection, INFORMATIONAL exchanges) went over UDP port 500 again. On port 500 they take a different NAT mapping, " +
 			"which may have expired or be handled by an IKE ALG, and some peers ignore IKE of a floated SA on port 500, so rekeys " +

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -24,7 +25,9 @@ import (
 // UDP 4500 to UDP 4500 and 500 to 500, never across.
 //
 // High confidence: the IKE behind a missing marker is recognised by its
-// SPI matching an IKE SA of the capture, not guessed. ESP with a reserved
+// header (major version 1 or 2, length equal to the UDP payload's), or,
+// when the capture cut it short, by its SPI matching an IKE SA of the
+// capture; not guessed. ESP with a reserved
 // SPI is reported without a tunnel.
 type nonESPMarkerViolation struct{}
 
@@ -83,6 +86,38 @@ type ntMarkerless struct {
 }
 
 func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
+	// IKE the decoder recognised on 4500 without the marker, whatever its
+	// SPIs: its header and length say it is IKE.
+	flagged := map[*TunnelView]bool{}
+	for _, v := range c.Tunnels {
+		var in, out []int
+		total := 0
+		var first *flows.Tunnel
+		var side flows.Side
+		for _, s := range ntViewSides(v) {
+			t := v.Sides[s]
+			if n := t.MarkerMissing.Count(); n > 0 {
+				ntSideFrames(s, t.MarkerMissing.List(), &in, &out)
+				if first == nil {
+					first, side, total = t, s, n
+				}
+			}
+		}
+		if first == nil {
+			continue
+		}
+		flagged[v] = true
+		src, dst := first.MarkerMissingFirst[0], first.MarkerMissingFirst[1]
+		port := src.Port()
+		if dst.Port() == decode.PortIKENATT {
+			port = dst.Port()
+		}
+		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
+			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+			ntPlural(total, "IKE message"), ntVerb(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
+			src, dst, first.SPIi, ntSPI(uint32(first.SPIi>>32)))
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+	}
 	byView := map[*TunnelView]*[2]ntMarkerless{}
 	var order []*TunnelView
 	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
@@ -110,7 +145,7 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 				continue
 			}
 			v := c.ViewOf(s, tun)
-			if v == nil {
+			if v == nil || flagged[v] {
 				continue
 			}
 			m := byView[v]

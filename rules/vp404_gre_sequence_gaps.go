@@ -41,6 +41,8 @@ func (greSequenceGaps) Meta() Meta {
 		Title:      "PPTP GRE sequence numbers missing or repeated",
 		Severity:   Warning,
 		Confidence: Medium,
+		TimeUse:    "the order of the GRE packets",
+		OrderOnly:  true,
 		Explanation: "PPTP numbers each GRE data packet of a call, per direction. Numbers missing from a capture " +
 			"are packets lost before it; numbers repeated are duplicates or reordering, which the receiver may " +
 			"discard. Either way traffic through the PPTP link is lost; with captures on both sides of the NAT " +

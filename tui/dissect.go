@@ -142,6 +142,8 @@ func (d *dissector) content(root *field, b []byte, off int) {
 			b, off = b[4:], off+4
 		} else if p.NonESPMarker {
 			root.note("Non-ESP marker (RFC 3948 §2.2)")
+		} else if p.MissingMarker {
+			root.note("No non-ESP marker: on UDP 4500 a receiver reads this as ESP (RFC 3948 §2.2)")
 		}
 		if p.TCPEncap {
 			// RFC 9329 framing: a length, and the marker for IKE.

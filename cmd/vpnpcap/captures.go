@@ -32,7 +32,7 @@ type captureFlags struct {
 func (c *captureFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.inside, "inside", "", "the capture taken on the LAN side of the NAT")
 	fs.StringVar(&c.outside, "outside", "", "the capture taken on the WAN side of the NAT")
-	fs.UintSliceVar(&c.ikePorts, "ike-port", nil, "also decode IKE / UDP-encapsulated ESP on this port (repeatable)")
+	fs.UintSliceVar(&c.ikePorts, "ike-port", nil, "a port the peers use instead of 500 or 4500: IKE on it with or without the non-ESP marker, ESP in UDP and keepalives (repeatable)")
 	fs.IntVar(&c.maxFlows, "max-flows", flows.DefaultMaxFlows, "most flows tracked per capture; more are counted, not kept")
 	fs.Float64Var(&c.window, "match-window", flows.DefaultWindow.Seconds(), "seconds within which one packet seen in both captures is matched")
 	c.registerKeys(fs)
