@@ -110,8 +110,7 @@ type gen struct {
 	tunnels []tunnel
 	pool    []byte // random bytes that stand for ciphertext and payloads
 	scratch []byte // the ESP packet being built
-	buf     []byte // the frame being built
-	ipid    uint16
+	fr      *pcaptest.Framer
 }
 
 func newGen(o options) *gen {
@@ -123,8 +122,8 @@ func newGen(o options) *gen {
 		peerMAC: []byte{0x00, 0x00, 0x5e, 0x00, 0x01, 0x01}, // VRRP virtual router
 		pool:    make([]byte, 1<<16+2048),
 		scratch: make([]byte, 2048),
-		buf:     make([]byte, 0, 2048),
 	}
+	g.fr = pcaptest.NewFramer(g.gw, g.gwMAC, g.peerMAC)
 	for i := 0; i < len(g.pool); i += 8 {
 		binary.LittleEndian.PutUint64(g.pool[i:], g.r.Uint64())
 	}
@@ -176,7 +175,7 @@ func (g *gen) vpn(t *tunnel) []byte {
 	switch {
 	case x < 4 && t.natted:
 		// RFC 3948 §2.3 keepalive, client to concentrator.
-		return g.udp(t.public, g.gw, t.port4500, 4500, []byte{0xff})
+		return g.fr.UDP(t.public, g.gw, t.port4500, 4500, []byte{0xff})
 	case x < 5:
 		t.dpdPending = true
 		m := pcaptest.Message{SPIi: t.spiI, SPIr: t.spiR, Version: 2, Exchange: pcaptest.V2Informational,
@@ -196,9 +195,9 @@ func (g *gen) vpn(t *tunnel) []byte {
 		src, dst, sport, dport = t.public, g.gw, t.port4500, 4500
 	}
 	if !t.natted {
-		return g.frame(src, dst, 50, 0, nil, esp)
+		return g.fr.Frame(src, dst, 50, 0, nil, esp)
 	}
-	return g.udp(src, dst, sport, dport, esp)
+	return g.fr.UDP(src, dst, sport, dport, esp)
 }
 
 // esp returns an ESP packet of the tunnel (RFC 4303 §2) in the reused
@@ -250,9 +249,9 @@ func (g *gen) negotiate(t *tunnel) []byte {
 			pcaptest.NotifyV2(0, nil, pcaptest.NotifyNATDetectionDestIP, pcaptest.NATDv2(t.spiI, m.SPIr, dst)),
 		}
 		if step == 0 {
-			return g.udp(t.public, g.gw, t.port500, 500, m.Marshal())
+			return g.fr.UDP(t.public, g.gw, t.port500, 500, m.Marshal())
 		}
-		return g.udp(g.gw, t.public, 500, t.port500, m.Marshal())
+		return g.fr.UDP(g.gw, t.public, 500, t.port500, m.Marshal())
 	default:
 		m := pcaptest.Message{SPIi: t.spiI, SPIr: t.spiR, Version: 2, Exchange: pcaptest.V2IKEAuth, MessageID: 1,
 			Payloads: []pcaptest.Payload{pcaptest.SKv2(g.r, pcaptest.V2IDi, 380)}}
@@ -271,9 +270,9 @@ func (g *gen) negotiate(t *tunnel) []byte {
 func (g *gen) ike(src, dst netip.Addr, sport, dport uint16, msg []byte, natt bool) []byte {
 	if !natt {
 		// A client without a NAT stays on port 500 (RFC 7296 §2.23).
-		return g.udp(src, dst, 500, 500, msg)
+		return g.fr.UDP(src, dst, 500, 500, msg)
 	}
-	return g.udp(src, dst, sport, dport, pcaptest.WithMarker(msg))
+	return g.fr.UDP(src, dst, sport, dport, pcaptest.WithMarker(msg))
 }
 
 // background returns a packet of background flow number f, chosen from a
@@ -311,7 +310,7 @@ func (g *gen) background(i int) []byte {
 		if toClient {
 			sport, dport = 443, cport
 		}
-		return g.tcp(src, dst, sport, dport, uint32(h)+uint32(i), g.payload(n))
+		return g.fr.TCP(src, dst, sport, dport, uint32(h)+uint32(i), g.payload(n))
 	case kind < 85: // QUIC
 		n := 40 + g.r.IntN(80)
 		if toClient && g.r.IntN(100) < 70 {
@@ -321,13 +320,13 @@ func (g *gen) background(i int) []byte {
 		if toClient {
 			sport, dport = 443, cport
 		}
-		return g.udp(src, dst, sport, dport, g.payload(n))
+		return g.fr.UDP(src, dst, sport, dport, g.payload(n))
 	default: // DNS
 		sport, dport := cport, uint16(53)
 		if toClient {
 			sport, dport = 53, cport
 		}
-		return g.udp(src, dst, sport, dport, g.payload(30+g.r.IntN(150)))
+		return g.fr.UDP(src, dst, sport, dport, g.payload(30+g.r.IntN(150)))
 	}
 }
 
@@ -342,111 +341,4 @@ func mix(x uint64) uint64 {
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
-}
-
-func (g *gen) udp(src, dst netip.Addr, sport, dport uint16, payload []byte) []byte {
-	var h [8]byte
-	binary.BigEndian.PutUint16(h[0:], sport)
-	binary.BigEndian.PutUint16(h[2:], dport)
-	binary.BigEndian.PutUint16(h[4:], uint16(8+len(payload)))
-	return g.frame(src, dst, 17, 6, h[:], payload)
-}
-
-func (g *gen) tcp(src, dst netip.Addr, sport, dport uint16, seq uint32, payload []byte) []byte {
-	var h [20]byte
-	binary.BigEndian.PutUint16(h[0:], sport)
-	binary.BigEndian.PutUint16(h[2:], dport)
-	binary.BigEndian.PutUint32(h[4:], seq)
-	binary.BigEndian.PutUint32(h[8:], seq^0x5a5a5a5a)
-	h[12] = 5 << 4
-	h[13] = 0x10 // ACK
-	if len(payload) > 0 {
-		h[13] |= 0x08 // PSH
-	}
-	binary.BigEndian.PutUint16(h[14:], 501)
-	return g.frame(src, dst, 6, 16, h[:], payload)
-}
-
-// frame builds Ethernet, IPv4 or IPv6 and the transport header l4 (whose
-// checksum field is at csumOff, computed over the pseudo-header) around
-// payload, in the reused buffer. The concentrator is on one side; frames
-// to it carry its MAC as destination.
-func (g *gen) frame(src, dst netip.Addr, proto uint8, csumOff int, l4, payload []byte) []byte {
-	b := g.buf[:0]
-	if dst == g.gw {
-		b = append(b, g.gwMAC...)
-		b = append(b, g.peerMAC...)
-	} else {
-		b = append(b, g.peerMAC...)
-		b = append(b, g.gwMAC...)
-	}
-	l4start := 0
-	n := len(l4) + len(payload)
-	if src.Is4() {
-		b = append(b, 0x08, 0x00)
-		ip := len(b)
-		g.ipid++
-		s, d := src.As4(), dst.As4()
-		b = append(b, 0x45, 0, byte((20+n)>>8), byte(20+n), byte(g.ipid>>8), byte(g.ipid), 0x40, 0, 64, proto, 0, 0)
-		b = append(b, s[:]...)
-		b = append(b, d[:]...)
-		binary.BigEndian.PutUint16(b[ip+10:], ^fold(sum(b[ip:ip+20], 0)))
-		l4start = len(b)
-	} else {
-		b = append(b, 0x86, 0xdd)
-		s, d := src.As16(), dst.As16()
-		b = append(b, 0x60, 0, 0, 0, byte(n>>8), byte(n), proto, 64)
-		b = append(b, s[:]...)
-		b = append(b, d[:]...)
-		l4start = len(b)
-	}
-	b = append(b, l4...)
-	b = append(b, payload...)
-	if len(l4) > 0 {
-		var ps uint32
-		if src.Is4() {
-			s, d := src.As4(), dst.As4()
-			ps = sum(s[:], ps)
-			ps = sum(d[:], ps)
-		} else {
-			s, d := src.As16(), dst.As16()
-			ps = sum(s[:], ps)
-			ps = sum(d[:], ps)
-		}
-		ps += uint32(proto) + uint32(n)
-		c := ^fold(sum(b[l4start:], ps))
-		if c == 0 && proto == 17 {
-			c = 0xffff // RFC 768: a computed zero is sent as all ones
-		}
-		binary.BigEndian.PutUint16(b[l4start+csumOff:], c)
-	}
-	g.buf = b
-	return b
-}
-
-// sum adds b as big-endian 16-bit words to s (RFC 1071).
-func sum(b []byte, s uint32) uint32 {
-	for len(b) >= 8 {
-		s += uint32(binary.BigEndian.Uint16(b)) + uint32(binary.BigEndian.Uint16(b[2:])) +
-			uint32(binary.BigEndian.Uint16(b[4:])) + uint32(binary.BigEndian.Uint16(b[6:]))
-		b = b[8:]
-		if s > 0x7fffffff {
-			s = s&0xffff + s>>16
-		}
-	}
-	for len(b) >= 2 {
-		s += uint32(binary.BigEndian.Uint16(b))
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	return s
-}
-
-func fold(s uint32) uint16 {
-	for s > 0xffff {
-		s = s&0xffff + s>>16
-	}
-	return uint16(s)
 }
