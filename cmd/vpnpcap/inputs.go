@@ -287,13 +287,30 @@ func (s *inputs) spoolFrom(arg string, r io.Reader) (*captureInput, error) {
 	}
 	s.spools[arg] = in
 	h := crc64.New(crc64.MakeTable(crc64.ECMA))
-	n, err := io.Copy(io.MultiWriter(f, h), &countingReader{ctx: s.ctx, r: r})
-	if err != nil {
+	dst, src := io.MultiWriter(f, h), &countingReader{ctx: s.ctx, r: r}
+	// What is not a capture is refused once its first bytes are in, not
+	// spooled to its end: a device such as /dev/zero has none.
+	n, err := io.CopyN(dst, src, sniffPrefix)
+	if err == nil {
+		in.size = n
+		if err := in.sniff(); errors.Is(err, decode.ErrNotCapture) {
+			return nil, &inputError{name: in.name, reason: problem(err), err: err}
+		}
+		var rest int64
+		rest, err = io.Copy(dst, src)
+		n += rest
+	}
+	if err != nil && err != io.EOF {
 		return nil, &inputError{name: in.name, reason: "reading it: " + problem(err), err: err}
 	}
 	in.size, in.sum = n, h.Sum64()
 	return in, nil
 }
+
+// sniffPrefix is how much of a stream is spooled before it is sniffed:
+// enough for a pcapng section header and interface descriptions, or for
+// a gzip stream to yield the magic number of what it holds.
+const sniffPrefix = 64 << 10
 
 // close removes the spools.
 func (s *inputs) close() {

@@ -422,3 +422,30 @@ func TestProcessSubstitution(t *testing.T) {
 		}
 	}
 }
+
+// TestEndlessDevice: a device that never ends and holds no capture is
+// refused from its first bytes, not spooled for ever.
+func TestEndlessDevice(t *testing.T) {
+	for _, dev := range []string{"/dev/zero", "/dev/urandom"} {
+		if _, err := os.Stat(dev); err != nil {
+			t.Skipf("no %s", dev)
+		}
+		for _, cmd := range []string{"analyze", "flows", "check", "dump"} {
+			done := make(chan struct{})
+			var stderr string
+			var code int
+			go func() {
+				defer close(done)
+				_, stderr, code = runCLI(t, cmd, dev)
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s %s still reading after 20s", cmd, dev)
+			}
+			if code != exitUsage || !strings.Contains(stderr, dev+": not a capture file: unknown magic number") {
+				t.Errorf("%s %s: exit %d, stderr %q", cmd, dev, code, stderr)
+			}
+		}
+	}
+}
