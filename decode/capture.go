@@ -341,9 +341,13 @@ const (
 // reported by the first call of Next. Closing the Reader does not close r.
 func NewReader(r io.Reader, name string) (*Reader, error) {
 	size := captureBufSize
-	type lener interface{ Len() int } // bytes.Reader, strings.Reader, bytes.Buffer
-	if l, ok := r.(lener); ok {
+	type lener interface{ Len() int }    // bytes.Reader, strings.Reader, bytes.Buffer
+	type sizer interface{ Size() int64 } // io.SectionReader
+	switch l := r.(type) {
+	case lener:
 		size = captureBufSizeFor(int64(l.Len()))
+	case sizer:
+		size = captureBufSizeFor(l.Size())
 	}
 	return newReader(r, name, size)
 }
@@ -438,6 +442,9 @@ func (r *Reader) open() error {
 	case magicPcapModLE, magicPcapModBE:
 		return r.fail(0, fmt.Errorf("modified pcap format (magic 0x%08x) is not supported", magic))
 	default:
+		if r.compressed {
+			return r.fail(0, fmt.Errorf("%w: gzip-compressed, but unknown magic number 0x%08x inside", ErrNotCapture, magic))
+		}
 		return r.fail(0, fmt.Errorf("%w: unknown magic number 0x%08x", ErrNotCapture, magic))
 	}
 }

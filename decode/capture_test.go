@@ -541,6 +541,7 @@ func captureMalformedGzip(tb testing.TB) []captureBadFile {
 		{name: "gzip trailer cut", data: z[:len(z)-4], wantErr: "truncated: compressed stream ends early", wantIs: ErrTruncated, wantRecords: 2, wantOffset: 80},
 		{name: "gzip bad checksum", data: badCRC, wantErr: "gzip: invalid checksum", wantIs: gzip.ErrChecksum, wantRecords: 2, wantOffset: 80},
 		{name: "gzip of nothing", data: gzipBytes(tb, nil), wantErr: "not a capture file: empty file", wantIs: ErrNotCapture},
+		{name: "gzip of text", data: gzipBytes(tb, []byte("plain text")), wantErr: "not a capture file: gzip-compressed, but unknown magic number 0x69616c70 inside", wantIs: ErrNotCapture},
 	}
 }
 

@@ -34,9 +34,13 @@ const DefaultWindow = 1 * time.Second
 type Correlation struct {
 	Inside, Outside *Analysis
 	// Roles says how inside and outside were decided; Swapped that the
-	// captures were given in the other order.
-	Roles   string
-	Swapped bool
+	// captures were given in the other order. RolesDoubt, when the roles
+	// were given, says why the captures suggest the opposite ones (the
+	// analysis keeps the roles given); it is empty when the captures agree
+	// or cannot tell.
+	Roles      string
+	Swapped    bool
+	RolesDoubt string
 
 	// Offset is the outside capture's clock minus the inside capture's, at
 	// the start of the inside capture; Drift how the offset changes, in
@@ -166,6 +170,9 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	inside, outside := 0, 1
 	if opts.RolesGiven {
 		c.Roles = "as given: " + a[0].Capture.Path + " is inside"
+		if swap, why := decideRoles(a[0], a[1], anchors[0], anchors[1]); swap {
+			c.RolesDoubt = why
+		}
 	} else {
 		swap, why := decideRoles(a[0], a[1], anchors[0], anchors[1])
 		if swap {

@@ -3,6 +3,7 @@ package flows
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,26 @@ func TestCorrelateNATT(t *testing.T) {
 	}
 	if in.Fate.Forwarded != 4 || in.Fate.Dropped != 0 {
 		t.Errorf("inside tunnel IKE fate %+v, want 4 forwarded", in.Fate)
+	}
+}
+
+// TestCorrelateRolesDoubt gives the roles: the correlation keeps them, and
+// says so when the captures show the opposite.
+func TestCorrelateRolesDoubt(t *testing.T) {
+	inside := nattInside(20)
+	nat := pt.NAT{Map: nattNAT, Delay: time.Millisecond}
+	outside := nat.Translate(inside)
+	opts := CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}}
+	c := Correlate(Packets("in.pcap", inside), Packets("out.pcap", outside), opts)
+	if c.RolesDoubt != "" || c.Swapped {
+		t.Errorf("roles given right: doubt %q, swapped %v; want none", c.RolesDoubt, c.Swapped)
+	}
+	c = Correlate(Packets("out.pcap", outside), Packets("in.pcap", inside), opts)
+	if c.Swapped || c.Inside.Capture.Path != "out.pcap" {
+		t.Errorf("roles given wrong: inside %s, swapped %v; want the roles kept", c.Inside.Capture.Path, c.Swapped)
+	}
+	if !strings.HasPrefix(c.RolesDoubt, "in.pcap is inside (") {
+		t.Errorf("roles given wrong: doubt %q, want it to say in.pcap is inside", c.RolesDoubt)
 	}
 }
 

@@ -49,7 +49,11 @@ type ESPGroupJSON struct {
 
 // CaptureJSON describes one capture file.
 type CaptureJSON struct {
+	// Path names the capture as given, escaped by SafeText; PathBytes holds
+	// the exact bytes of the name when they differ from Path (a name with
+	// control characters, or not UTF-8), which JSON shows in base64.
 	Path        string         `json:"path"`
+	PathBytes   []byte         `json:"path_bytes,omitempty"`
 	Role        string         `json:"role"` // inside, outside, or capture when alone
 	Frames      int            `json:"frames"`
 	VPNFrames   int            `json:"vpn_frames"`

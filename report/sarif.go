@@ -52,7 +52,7 @@ func SARIF(b *Batch) *sarif.Report {
 			n := sarif.NewNotification().
 				WithLevel("error").
 				WithMessage(sarif.NewTextMessage(cp.Path + ": " + cp.ReadError)).
-				WithLocations([]*sarif.Location{captureLocation(cp.Path)})
+				WithLocations([]*sarif.Location{captureLocation(cp.File())})
 			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 		}
 		for _, f := range c.Findings {
@@ -108,18 +108,25 @@ func sarifResult(b *Batch, c *Check, f CheckFinding, index map[string]int) *sari
 	return r
 }
 
-// findingPaths returns the captures a finding's evidence points into, in
-// order of first appearance, or the check's captures when it has none.
+// findingPaths returns the files of the captures a finding's evidence
+// points into, in order of first appearance, or of the check's captures
+// when it has none.
 func findingPaths(c *Check, f CheckFinding) []string {
 	var out []string
 	for _, e := range f.Evidence {
-		if !slices.Contains(out, e.Capture) {
-			out = append(out, e.Capture)
+		file := e.Capture
+		for i := range c.Captures {
+			if c.Captures[i].Path == e.Capture {
+				file = c.Captures[i].File()
+			}
+		}
+		if !slices.Contains(out, file) {
+			out = append(out, file)
 		}
 	}
 	if len(out) == 0 {
-		for _, cp := range c.Captures {
-			out = append(out, cp.Path)
+		for i := range c.Captures {
+			out = append(out, c.Captures[i].File())
 		}
 	}
 	return out

@@ -187,6 +187,26 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
+// ReadErrors returns, once Run has returned, the faults of the captures
+// the analysis could not read, or not to their end, so that the caller can
+// say so and exit accordingly; nil when every capture was read whole, or
+// when the analysis had not finished.
+func (a *App) ReadErrors() []error {
+	if a.analysisErr != nil {
+		return []error{a.analysisErr}
+	}
+	if a.model == nil {
+		return nil
+	}
+	var errs []error
+	for _, sd := range a.model.sides {
+		if err := sd.analysis.Capture.ReadError; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
 // build makes the widgets and wires the keys.
 func (a *App) build() {
 	a.titleBar = newLineView(a.st.title)

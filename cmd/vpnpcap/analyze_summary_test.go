@@ -27,10 +27,7 @@ func TestAnalyzeSummaryAsFullFlows(t *testing.T) {
 	for _, f := range files {
 		var out [2][]byte
 		for i, summarize := range []bool{false, true} {
-			rc, err := cf.analysis(f, "", false, summarize, rules.DefaultConfig())
-			if err != nil {
-				t.Fatal(err)
-			}
+			rc := cf.analysis(testEnv(t, "analyze"), &capturePlan{first: regularInput(f, 0)}, summarize, rules.DefaultConfig())
 			findings := rules.Run(rc)
 			var b bytes.Buffer
 			if err := report.WriteJSON(&b, report.Build(rc, report.Options{Findings: findings, Verdicts: rules.Verdicts(rc, findings)})); err != nil {

@@ -5,70 +5,93 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// Bounds of the flags' values: past them a value is a mistake (a unit
+// misread, a digit too many), not a setting.
+const (
+	maxMaxFlows    = 1 << 28             // a flow costs kilobytes: 2^28 of them is hundreds of GB
+	maxMatchWindow = 3600.0              // seconds; a NAT forwards in milliseconds
+	maxNATTimeout  = 24 * time.Hour      // NAT UDP timeouts are seconds to minutes
+	maxFIFOTimeout = 7 * 24 * time.Hour  // a week
+	maxJobs        = 1024                // checks at once
+	minNATTimeout  = 1 * time.Second     // below it every pause is a timeout
+	minFIFOTimeout = 0 * time.Nanosecond // 0: wait without limit
 )
 
 // captureFlags are the flags every command that analyses captures shares.
 type captureFlags struct {
 	inside, outside string
-	ikePorts        []uint
+	ikePorts        []uint16
 	maxFlows        int
 	window          float64
+	fifoTimeout     durationValue
 	config          string
 	disable         []string
-	natTimeout      string
+	natTimeout      durationValue
 	minConfidence   string
 	keyFiles        []string
-	keyWarnings     io.Writer   // where warnings about key files go
-	keyStore        *keys.Store // loaded once, by decodeOptions
+	keyStore        *keys.Store // loaded once, by loadKeys
 }
 
-func (c *captureFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.inside, "inside", "", "the capture taken on the LAN side of the NAT")
-	fs.StringVar(&c.outside, "outside", "", "the capture taken on the WAN side of the NAT")
-	fs.UintSliceVar(&c.ikePorts, "ike-port", nil, "a port the peers use instead of 500 or 4500: IKE on it with or without the non-ESP marker, ESP in UDP and keepalives (repeatable)")
-	fs.IntVar(&c.maxFlows, "max-flows", flows.DefaultMaxFlows, "most flows tracked per capture; more are counted, not kept")
-	fs.Float64Var(&c.window, "match-window", flows.DefaultWindow.Seconds(), "seconds within which one packet seen in both captures is matched")
+// register registers the flags that say how captures are read and
+// analysed; with roles, --inside and --outside too.
+func (c *captureFlags) register(fs *pflag.FlagSet, roles bool) {
+	if roles {
+		fs.StringVar(&c.inside, "inside", "", "the `file` captured on the LAN side of the NAT")
+		fs.StringVar(&c.outside, "outside", "", "the `file` captured on the WAN side of the NAT")
+		fileFlag(fs, "inside", captureExts...)
+		fileFlag(fs, "outside", captureExts...)
+	}
+	portsFlag(fs, &c.ikePorts, "ike-port", "also decode IKE and UDP-encapsulated ESP on `port` (repeatable, or comma-separated)")
+	intFlag(fs, &c.maxFlows, "max-flows", "", flows.DefaultMaxFlows, "track at most `n` flows per capture; more are counted, not kept", 1, maxMaxFlows)
+	secondsFlag(fs, &c.window, "match-window", flows.DefaultWindow.Seconds(), "match one packet seen in both captures within `seconds`", maxMatchWindow)
+	c.fifoTimeout = durationValue{d: defaultFIFOTimeout, lo: minFIFOTimeout, hi: maxFIFOTimeout, zero: shortDuration(defaultFIFOTimeout)}
+	durationFlag(fs, &c.fifoTimeout, "fifo-timeout", "give up a FIFO given as a capture when no process opens it for writing within `duration` (0: wait without limit)")
 	c.registerKeys(fs)
 }
 
 // registerKeys registers --keys: key files that decrypt IKE and ESP.
 func (c *captureFlags) registerKeys(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&c.keyFiles, "keys", nil, "decrypt IKE and ESP with the keys in this file: a Wireshark table "+
+	fs.StringArrayVar(&c.keyFiles, "keys", nil, "decrypt IKE and ESP with the keys in `file`: a Wireshark table "+
 		"(ikev2_decryption_table, ikev1_decryption_table, esp_sa) or a charon log at level 4 (repeatable; see docs/decryption.md)")
-	c.keyWarnings = fs.Output()
+	fileFlag(fs, "keys")
 }
 
 // loadKeys reads the --keys files once; warnings (keys of a log that could
-// not be used) go to stderr. Keys are never printed.
-func (c *captureFlags) loadKeys() (*keys.Store, error) {
+// not be used) go to stderr. Keys are never printed. A file that cannot
+// be read or parsed is a usage error, with its code; -1 means go on.
+func (c *captureFlags) loadKeys(e *env) int {
 	if c.keyStore != nil || len(c.keyFiles) == 0 {
-		return c.keyStore, nil
+		return -1
 	}
 	s, warnings, err := keys.LoadAll(c.keyFiles)
 	if err != nil {
-		return nil, fmt.Errorf("--keys: %w", err)
+		return e.usageError("--keys: %v", err)
 	}
-	if c.keyWarnings != nil {
-		for _, w := range warnings {
-			fmt.Fprintf(c.keyWarnings, "vpnpcap: --keys: %s\n", w)
-		}
+	for _, w := range warnings {
+		e.warnf("--keys: %s", w)
 	}
 	c.keyStore = s
-	return s, nil
+	return -1
 }
 
 func (c *captureFlags) registerRules(fs *pflag.FlagSet) {
-	fs.StringVar(&c.config, "config", "", "rules configuration file (JSON; see docs/configuration.md)")
-	fs.StringSliceVar(&c.disable, "disable", nil, "rule IDs or slugs not to run (repeatable)")
-	fs.StringVar(&c.natTimeout, "nat-udp-timeout", "", "the NAT's UDP mapping timeout, such as 30s or 2m (default from the config, 30s)")
-	fs.StringVar(&c.minConfidence, "min-confidence", "low", "drop findings below this confidence: low, medium or high")
+	fs.StringVar(&c.config, "config", "", "read the rules configuration from `file` (JSON; see docs/configuration.md)")
+	fileFlag(fs, "config", ".json")
+	fs.StringSliceVar(&c.disable, "disable", nil, "do not run the rule `id` (an ID or a slug; repeatable, or comma-separated)")
+	c.natTimeout = durationValue{lo: minNATTimeout, hi: maxNATTimeout, zero: "from the config, 30s"}
+	durationFlag(fs, &c.natTimeout, "nat-udp-timeout", "take the NAT's UDP mapping timeout to be `duration` (such as 30s or 2m)")
+	enumFlag(fs, &c.minConfidence, "min-confidence", "", "low", "drop findings below the confidence `level`: low, medium or high", "low", "medium", "high")
 }
 
 // rulesConfig builds the rules configuration from the config file and the
@@ -82,10 +105,8 @@ func (c *captureFlags) rulesConfig() (*rules.Config, error) {
 		}
 	}
 	cfg.Disabled = append(cfg.Disabled, c.disable...)
-	if c.natTimeout != "" {
-		if err := cfg.Thresholds.NATUDPTimeout.UnmarshalText([]byte(c.natTimeout)); err != nil {
-			return nil, fmt.Errorf("--nat-udp-timeout: %w", err)
-		}
+	if c.natTimeout.set {
+		cfg.Thresholds.NATUDPTimeout = rules.Duration(c.natTimeout.d)
 	}
 	conf, err := rules.ParseConfidence(c.minConfidence)
 	if err != nil {
@@ -98,120 +119,199 @@ func (c *captureFlags) rulesConfig() (*rules.Config, error) {
 	return cfg, nil
 }
 
-// paths returns the captures to analyse, in order, and whether the user
-// said which is inside.
-func (c *captureFlags) paths(args []string) (first, second string, rolesGiven bool, err error) {
+// decodeOptions returns the decoding options of the flags; the key files
+// must have been loaded (loadKeys).
+func (c *captureFlags) decodeOptions() decode.Options {
+	return decode.Options{KeepOther: true, IKEPorts: c.ikePorts, Keys: c.keyStore}
+}
+
+func (c *captureFlags) flowOptions() flows.Options {
+	return flows.Options{MaxFlows: c.maxFlows}
+}
+
+// capturePlan is what analyze, flows and tui work on: one capture, or a
+// pair; whether the user said which is inside; and the captures named that
+// cannot be read, with why (the report then covers the others).
+type capturePlan struct {
+	first, second *captureInput // second is nil for one capture
+	rolesGiven    bool
+	unreadable    []error // *inputError and decode errors, each naming its capture
+	fromDir       string  // the directory the pair was found in, if any
+}
+
+// captures returns the inputs to analyse, in order.
+func (p *capturePlan) captures() []*captureInput {
+	if p.second == nil {
+		return []*captureInput{p.first}
+	}
+	return []*captureInput{p.first, p.second}
+}
+
+// plan resolves the command's arguments (or --inside and --outside) into
+// captures, read from ins: a directory given alone is searched for its
+// pair as check pairs them; streams are spooled; every capture is sniffed.
+// It returns a plan with at least one readable capture, or the exit code
+// after saying why there is none (code -1 means go on).
+func (c *captureFlags) plan(e *env, ins *inputs) (plan *capturePlan, code int) {
+	if code := c.loadKeys(e); code >= 0 {
+		return nil, code
+	}
+	args := e.fs.Args()
+	plan = &capturePlan{}
+	var names []string
 	switch {
 	case c.inside != "" || c.outside != "":
 		if c.inside == "" || c.outside == "" {
-			return "", "", false, errors.New("--inside and --outside go together")
+			return nil, e.usageError("--inside and --outside go together")
 		}
 		if len(args) > 0 {
-			return "", "", false, errors.New("give captures either as --inside/--outside or as arguments, not both")
+			return nil, e.usageError("give captures either as --inside/--outside or as arguments, not both")
 		}
-		return c.inside, c.outside, true, nil
-	case len(args) == 1:
-		return args[0], "", false, nil
-	case len(args) == 2:
-		return args[0], args[1], false, nil
+		names, plan.rolesGiven = []string{c.inside, c.outside}, true
 	case len(args) == 0:
-		return "", "", false, errNoCapture
+		return nil, e.missingOperands("no capture given")
+	case len(args) > 2:
+		return nil, e.usageError("at most two captures (one per side of the NAT), got %d", len(args))
+	default:
+		names = args
 	}
-	return "", "", false, fmt.Errorf("at most two captures (one per side of the NAT), got %d", len(args))
-}
-
-var errNoCapture = errors.New("no capture given")
-
-// capturePaths is paths for a command's arguments, with the command's
-// usage on stderr when no capture is given (and hint after it), or the
-// error: code is -1 to go on, else the exit code.
-func (c *captureFlags) capturePaths(fs *pflag.FlagSet, stderr io.Writer, hint string) (first, second string, given bool, code int) {
-	first, second, given, err := c.paths(fs.Args())
-	switch {
-	case errors.Is(err, errNoCapture):
-		fs.Usage()
-		fmt.Fprint(stderr, hint)
-		return "", "", false, exitUsage
-	case err != nil:
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return "", "", false, exitUsage
-	}
-	return first, second, given, -1
-}
-
-func (c *captureFlags) decodeOptions() (decode.Options, error) {
-	opts := decode.Options{KeepOther: true}
-	for _, p := range c.ikePorts {
-		if p == 0 || p > 65535 {
-			return opts, fmt.Errorf("--ike-port %d: not a port", p)
+	if len(names) == 1 && names[0] != "-" {
+		if st, err := os.Stat(names[0]); err == nil && st.IsDir() {
+			found, code := e.captureInDir(names[0], ins)
+			if code >= 0 {
+				return nil, code
+			}
+			names, plan.rolesGiven, plan.fromDir = found, len(found) == 2, names[0]
 		}
-		opts.IKEPorts = append(opts.IKEPorts, uint16(p))
 	}
-	k, err := c.loadKeys()
-	if err != nil {
-		return opts, err
-	}
-	opts.Keys = k
-	return opts, nil
-}
-
-// analysis runs the analysis and returns the rules context. With
-// summarize, a single capture's other traffic is summarised per
-// conversation, as check does (aloneOptions): what the report and the
-// rules say is the same, at a fraction of the time and memory; the flows
-// command lists every flow and does not summarise.
-func (c *captureFlags) analysis(first, second string, rolesGiven, summarize bool, cfg *rules.Config) (*rules.Context, error) {
-	dopts, err := c.decodeOptions()
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range []string{first, second} {
-		if p == "" {
+	var readable []*captureInput
+	for _, name := range names {
+		in, err := ins.add(name)
+		if errors.Is(err, errIsDir) {
+			e.errorf("%s is a directory: give a capture file, or the directory alone to analyse the pair in it, or check every capture in it with 'vpnpcap check %s'", report.SafeText(name), report.SafeText(name))
+			return nil, exitUsage
+		}
+		if err == nil {
+			err = in.sniff()
+		}
+		if err != nil {
+			plan.unreadable = append(plan.unreadable, &inputError{name: report.SafeText(name), reason: problem(err), err: err})
 			continue
 		}
-		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("vpnpcap: %w", err)
+		readable = append(readable, in)
+	}
+	if len(readable) == 0 {
+		for _, err := range plan.unreadable {
+			e.errorf("%v", err)
+		}
+		return nil, exitUsage
+	}
+	plan.first = readable[0]
+	if len(readable) == 2 {
+		plan.second = readable[1]
+		if plan.first.sameAs(plan.second) {
+			e.warnf("%s and %s are the same capture: a comparison needs one capture from each side of the NAT", plan.first.name, plan.second.name)
+		}
+	} else {
+		plan.rolesGiven = false
+	}
+	return plan, -1
+}
+
+// captureInDir finds the capture or the pair to analyse in dir, as check
+// finds them (discover): the one capture or pair the directory holds.
+func (e *env) captureInDir(dir string, ins *inputs) ([]string, int) {
+	units, _, err := discover([]string{dir}, nil, ins)
+	if err != nil {
+		e.errorf("%v", err)
+		return nil, exitUsage
+	}
+	name := report.SafeText(dir)
+	if len(units) == 1 {
+		u := units[0]
+		if len(u.paths) == 2 {
+			e.errorf("%s: analysing %s (inside) and %s (outside)", name, report.SafeText(u.paths[0]), report.SafeText(u.paths[1]))
+		} else {
+			e.errorf("%s: analysing %s", name, report.SafeText(u.paths[0]))
+		}
+		return u.paths, -1
+	}
+	if len(units) == 0 {
+		e.errorf("%s is a directory with no capture in it", name)
+		return nil, exitUsage
+	}
+	pairs := 0
+	for _, u := range units {
+		if len(u.paths) == 2 {
+			pairs++
 		}
 	}
-	fopts := flows.Options{MaxFlows: c.maxFlows}
-	if second == "" {
+	alone := len(units) - pairs
+	e.errorf("%s is a directory holding %d %s of inside and outside captures and %d %s alone: name the captures to analyse, or check them all with 'vpnpcap check %s'",
+		name, pairs, plural(pairs, "pair", "pairs"), alone, plural(alone, "capture", "captures"), name)
+	return nil, exitUsage
+}
+
+// analysis runs the analysis of the plan's captures and returns the rules
+// context. With summarize, a single capture's other traffic is summarised
+// per conversation, as check does (aloneOptions): what the report and the
+// rules say is the same, at a fraction of the time and memory; the flows
+// command lists every flow and does not summarise.
+func (c *captureFlags) analysis(e *env, plan *capturePlan, summarize bool, cfg *rules.Config) *rules.Context {
+	dopts, fopts := c.decodeOptions(), c.flowOptions()
+	if plan.second == nil {
 		if summarize {
 			dopts, fopts = aloneOptions(dopts, fopts)
 		}
-		a := flows.Analyze(flows.File(first), dopts, fopts)
-		return rules.NewContext(a, cfg), nil
+		a := flows.Analyze(plan.first.source(e.ctx), dopts, fopts)
+		return rules.NewContext(a, cfg)
 	}
-	cor := flows.Correlate(flows.File(first), flows.File(second), flows.CorrelateOptions{
+	cor := flows.Correlate(plan.first.source(e.ctx), plan.second.source(e.ctx), flows.CorrelateOptions{
 		Window:     secondsDuration(c.window),
-		RolesGiven: rolesGiven,
+		RolesGiven: plan.rolesGiven,
 		Decode:     dopts,
 		Flows:      fopts,
 	})
-	return rules.NewCorrelatedContext(cor, cfg), nil
+	if cor.RolesDoubt != "" {
+		by := "--inside and --outside"
+		if plan.fromDir != "" {
+			by = "the names of the captures"
+		}
+		e.warnf("the roles given by %s look swapped: %s; the report keeps the roles given", by, cor.RolesDoubt)
+	}
+	return rules.NewCorrelatedContext(cor, cfg)
 }
 
-// notCaptures reports the inputs that are not capture files at all: there
-// is nothing to report on them, so commands stop with the error alone.
-func notCaptures(w io.Writer, ctx *rules.Context) bool {
+func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// exactNames fills in the exact bytes of the captures' names where the
+// report shows them escaped.
+func (p *capturePlan) exactNames(cs []report.CaptureJSON) {
+	for i := range cs {
+		for _, in := range p.captures() {
+			if cs[i].Path == in.name {
+				cs[i].PathBytes = in.exactName()
+			}
+		}
+	}
+}
+
+// readErrors reports the captures that could not be read to their end,
+// and those of the plan that could not be read at all, and says whether
+// there were any.
+func (p *capturePlan) readErrors(e *env, ctx *rules.Context) bool {
 	bad := false
 	for _, a := range ctx.Captures {
-		if a.Capture.Frames == 0 && errors.Is(a.Capture.ReadError, decode.ErrNotCapture) {
-			fmt.Fprintf(w, "vpnpcap: %v\n", a.Capture.ReadError)
+		if err := a.Capture.ReadError; err != nil {
+			e.errorf("%s: %s (everything before it was analysed)", a.Capture.Path, problem(err))
 			bad = true
 		}
 	}
-	return bad
-}
-
-// readErrors reports capture read errors on stderr and says whether there
-// were any.
-func readErrors(w io.Writer, ctx *rules.Context) bool {
-	bad := false
-	for _, a := range ctx.Captures {
-		if a.Capture.ReadError != nil {
-			fmt.Fprintf(w, "vpnpcap: %v (everything before it was analysed)\n", a.Capture.ReadError)
-			bad = true
+	if len(p.unreadable) > 0 {
+		for _, err := range p.unreadable {
+			e.errorf("%v; the report covers %s alone", err, p.first.name)
 		}
+		bad = true
 	}
 	return bad
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -21,22 +20,21 @@ import (
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-const checkHelp = `Check many captures at once, for CI: files, directories (walked recursively)
-and glob patterns. Captures named inside.* and outside.* in one directory, or
-NAME-inside.* and NAME-outside.*, are checked as a pair, as are the pairs a
-vpnpcap-pairs.json manifest lists; other captures are checked alone.
-See docs/ci.md.
+const checkAbout = `Check many captures at once, for CI: files, directories (walked recursively),
+glob patterns, and - for standard input, a FIFO or <(...). Captures named
+inside.* and outside.* in one directory, or NAME-inside.* and NAME-outside.*,
+are checked as a pair, as are the pairs a vpnpcap-pairs.json manifest lists;
+other captures are checked alone. Entries of a walked directory that are not
+checked are listed on stderr with the reason. See docs/ci.md.
 
 Try it on the samples:
-  vpnpcap check samples/
+  vpnpcap check samples/`
 
-Exit codes:
+const checkMore = `Exit codes:
   0  no finding at or above --fail-on, outside the baseline
   1  findings at or above --fail-on, outside the baseline
   2  usage error, or a capture that could not be read (all the others are
-     still checked and reported, and the report names the file and why)
-
-`
+     still checked and reported, and the report names the file and why)`
 
 // checkOptions are the parsed flags of `vpnpcap check`.
 type checkOptions struct {
@@ -52,84 +50,67 @@ type checkOptions struct {
 	color         string
 }
 
-func (o *checkOptions) register(fs *pflag.FlagSet) {
-	// check takes its captures as arguments, so the capture flags other
-	// than --inside/--outside are registered here.
-	fs.UintSliceVar(&o.cf.ikePorts, "ike-port", nil, "also decode IKE / UDP-encapsulated ESP on this port (repeatable)")
-	fs.IntVar(&o.cf.maxFlows, "max-flows", flows.DefaultMaxFlows, "most flows tracked per capture; more are counted, not kept")
-	fs.Float64Var(&o.cf.window, "match-window", flows.DefaultWindow.Seconds(), "seconds within which one packet seen in both captures of a pair is matched")
+func setupCheck(fs *pflag.FlagSet) func(*env) int {
+	var o checkOptions
+	// check takes its captures as arguments: no --inside/--outside.
+	o.cf.register(fs, false)
 	o.cf.registerRules(fs)
-	o.cf.registerKeys(fs)
-	fs.IntVarP(&o.jobs, "jobs", "j", runtime.NumCPU(), "checks run at once")
-	fs.StringVar(&o.format, "format", "text", "report format: text, json, sarif or junit")
-	fs.StringVarP(&o.output, "output", "o", "", "write the report to this file (written whatever the exit code); stdout then gets the text summary")
-	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding outside the baseline is at or above this severity: info, warning, error or none")
-	fs.StringVar(&o.baseline, "baseline", "", "accept the findings listed in this baseline file: reported as baselined, not failing")
-	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write a baseline accepting every finding of this run to this file")
-	fs.StringArrayVar(&o.pairs, "pairs", nil, "a pairs manifest listing inside/outside pairs (repeatable; vpnpcap-pairs.json files in walked directories are read too)")
-	fs.StringVar(&o.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
-	fs.StringVar(&o.color, "color", "auto", "colour the text report: auto, always or never (NO_COLOR is honoured)")
+	intFlag(fs, &o.jobs, "jobs", "j", min(runtime.NumCPU(), maxJobs), "run `n` checks at once", 1, maxJobs)
+	enumFlag(fs, &o.format, "format", "", "text", "write the report in `format`: text, json, sarif or junit", "text", "json", "sarif", "junit")
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to `file` (whatever the exit code); stdout then gets the text summary")
+	fileFlag(fs, "output")
+	enumFlag(fs, &o.failOn, "fail-on", "", "error", "exit 1 when a finding outside the baseline is at or above `severity`: info, warning, error or none", "info", "warning", "error", "none")
+	fs.StringVar(&o.baseline, "baseline", "", "accept the findings listed in the baseline `file`: reported as baselined, not failing")
+	fileFlag(fs, "baseline", ".json")
+	fs.StringVar(&o.writeBaseline, "write-baseline", "", "write to `file` a baseline accepting every finding of this run")
+	fileFlag(fs, "write-baseline", ".json")
+	fs.StringArrayVar(&o.pairs, "pairs", nil, "read inside/outside pairs from the manifest `file` (repeatable; vpnpcap-pairs.json files in walked directories are read too)")
+	fileFlag(fs, "pairs", ".json")
+	enumFlag(fs, &o.progress, "progress", "", "auto", "show a progress bar on stderr `when`: auto (stderr is a terminal), always or never", "auto", "always", "never")
+	enumFlag(fs, &o.color, "color", "", "auto", "colour the text report `when`: auto, always or never (NO_COLOR is honoured)", "auto", "always", "never")
+	return func(e *env) int { return runCheck(e, &o) }
 }
 
-func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "PATH...", stderr)
-	var o checkOptions
-	o.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, checkHelp)
-		fmt.Fprintf(stderr, "Usage: vpnpcap check [flags] PATH...\n\nFlags:\n")
-		fs.PrintDefaults()
+func runCheck(e *env, o *checkOptions) int {
+	if e.fs.NArg() == 0 && len(o.pairs) == 0 {
+		return e.missingOperands("no capture given")
 	}
 	usageErr := func(err error) int {
-		fmt.Fprintf(stderr, "vpnpcap check: %v\n", err)
+		e.errorf("%v", err)
 		return exitUsage
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return usageErr(err)
-	}
-	for _, err := range []error{
-		oneOf("format", o.format, "text", "json", "sarif", "junit"),
-		oneOf("progress", o.progress, "auto", "always", "never"),
-		oneOf("color", o.color, "auto", "always", "never"),
-	} {
-		if err != nil {
-			return usageErr(err)
-		}
 	}
 	failOn, err := report.ParseFailOn(o.failOn)
 	if err != nil {
-		return usageErr(oneOf("fail-on", o.failOn, "info", "warning", "error", "none"))
-	}
-	if o.jobs < 1 {
-		return usageErr(fmt.Errorf("--jobs %d: want at least 1", o.jobs))
-	}
-	if fs.NArg() == 0 && len(o.pairs) == 0 {
-		fs.Usage()
-		return exitUsage
+		return usageErr(err)
 	}
 	cfg, err := o.cf.rulesConfig()
 	if err != nil {
 		return usageErr(err)
 	}
-	dopts, err := o.cf.decodeOptions()
-	if err != nil {
-		return usageErr(err)
+	if code := o.cf.loadKeys(e); code >= 0 {
+		return code
 	}
 	// The flow table sees other traffic too: rules ask whether any other
 	// conversation went both ways, and pairs correlate it (checkOne).
-	dopts.KeepOther = true
+	dopts := o.cf.decodeOptions()
 	var base *report.Baseline
 	if o.baseline != "" {
 		if base, err = report.LoadBaseline(o.baseline); err != nil {
 			return usageErr(err)
 		}
 	}
-	units, err := discover(fs.Args(), o.pairs)
+	ins := newInputs(e, o.cf.fifoTimeout.d)
+	defer ins.close()
+	units, skipped, err := discover(e.fs.Args(), o.pairs, ins)
 	if err != nil {
 		return usageErr(err)
+	}
+	for _, s := range skipped {
+		if s.path == "" {
+			e.errorf("skipped %s", s.reason)
+		} else {
+			e.errorf("skipped %s: %s", s.path, s.reason)
+		}
 	}
 	if len(units) == 0 {
 		// A wrong path in a CI job must not pass for a clean run.
@@ -138,9 +119,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 	// Open the report file first: a path that cannot be written is a usage
 	// error, found before minutes of work rather than after.
-	out := stdout
+	out := e.stdout
 	var outFile *os.File
 	if o.output != "" {
+		if in := sameFileAsInput(o.output, units); in != "" {
+			return usageErr(fmt.Errorf("--output %s is the capture %s: it would be overwritten", o.output, in))
+		}
 		if outFile, err = os.Create(o.output); err != nil {
 			return usageErr(err)
 		}
@@ -152,19 +136,19 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	defer restore()
 
 	var prog *progress
-	if o.progress == "always" || o.progress == "auto" && isTerminal(stderr) {
-		prog = newProgress(stderr, units)
+	if o.progress == "always" || o.progress == "auto" && isTerminal(e.stderr) {
+		prog = newProgress(e.stderr, units)
 	}
-	textOpts := report.TextOptions{Color: o.output == "" && useColor(o.color, stdout)}
+	textOpts := report.TextOptions{Color: o.output == "" && useColor(o.color, e.stdout)}
 	batch := report.NewBatch(failOn, base)
 	var writeErr error
 	streamText := o.format == "text"
-	runChecks(ctx, units, o.jobs, &o.cf, cfg, dopts, prog, func(c *report.Check) {
+	runChecks(e.ctx, units, o.jobs, &o.cf, cfg, dopts, ins, prog, func(c *report.Check) {
 		batch.Add(c)
 		prog.pause(func() {
 			for _, cp := range c.Captures {
 				if cp.ReadError != "" {
-					fmt.Fprintf(stderr, "vpnpcap check: %s: %s\n", cp.Path, cp.ReadError)
+					e.errorf("%s: %s", cp.Path, cp.ReadError)
 				}
 			}
 			if streamText && writeErr == nil {
@@ -192,22 +176,39 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if writeErr != nil {
-		fmt.Fprintf(stderr, "vpnpcap check: writing the report: %v\n", writeErr)
+		e.errorf("writing the report: %v", writeErr)
 		return exitUsage
 	}
 	if outFile != nil {
-		if err := report.WriteBatchSummary(stdout, batch, report.TextOptions{Color: useColor(o.color, stdout)}); err != nil {
-			fmt.Fprintf(stderr, "vpnpcap check: %v\n", err)
+		if err := report.WriteBatchSummary(e.stdout, batch, report.TextOptions{Color: useColor(o.color, e.stdout)}); err != nil {
+			e.errorf("%v", err)
 			return exitUsage
 		}
 	}
 	if o.writeBaseline != "" {
 		if err := writeBaselineFile(o.writeBaseline, batch); err != nil {
-			fmt.Fprintf(stderr, "vpnpcap check: %v\n", err)
+			e.errorf("%v", err)
 			return exitUsage
 		}
 	}
 	return batch.ExitCode()
+}
+
+// sameFileAsInput returns the name of the capture of units that is the
+// file out, or "".
+func sameFileAsInput(out string, units []checkUnit) string {
+	st, err := os.Stat(out)
+	if err != nil {
+		return ""
+	}
+	for _, u := range units {
+		for _, p := range u.paths {
+			if pst, err := os.Stat(p); err == nil && os.SameFile(st, pst) {
+				return report.SafeText(p)
+			}
+		}
+	}
+	return ""
 }
 
 func writeBaselineFile(file string, b *report.Batch) error {
@@ -268,7 +269,7 @@ func cgroupMemoryLimit() (int64, bool) {
 // runChecks runs the checks on jobs goroutines and calls emit for each, in
 // the order of units, from the calling goroutine, whatever order they end
 // in: the report is the same for any number of jobs.
-func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlags, cfg *rules.Config, dopts decode.Options, prog *progress, emit func(*report.Check)) {
+func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress, emit func(*report.Check)) {
 	type result struct {
 		i int
 		c *report.Check
@@ -281,7 +282,7 @@ func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlag
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results <- result{i, checkOne(ctx, &units[i], cf, cfg, dopts, prog)}
+				results <- result{i, checkOne(ctx, &units[i], cf, cfg, dopts, ins, prog)}
 			}
 		}()
 	}
@@ -308,37 +309,48 @@ func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlag
 	}
 }
 
-// checkOne analyses one unit and builds its check. A panic in the analysis
-// is a bug; it is reported as an error of this check, with the stack on
-// stderr of the process, so that the other checks still run and report.
-func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Config, dopts decode.Options, prog *progress) (c *report.Check) {
+// checkOne analyses one unit and builds its check. A pair with one
+// unreadable capture is checked as its other capture alone, and reported
+// as the pair. A panic in the analysis is a bug; it is reported as an
+// error of this check, with the stack on stderr of the process, so that
+// the other checks still run and report.
+func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress) (c *report.Check) {
 	var read atomic.Int64
 	defer func() { prog.unitDone(u, read.Load()) }()
-	if len(u.problems) > 0 {
-		return report.NewUnreadableCheck(u.name, u.paths, u.problems)
+	names := make([]string, len(u.paths))
+	for i, p := range u.paths {
+		names[i] = ins.input(p).name
+	}
+	readable := u.readable()
+	if len(readable) == 0 {
+		return report.NewUnreadableCheck(u.name, names, u.problems)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(os.Stderr, "vpnpcap check: internal error on %s: %v\n%s", u.name, p, debug.Stack())
 			reasons := make([]string, len(u.paths))
 			for i := range reasons {
-				reasons[i] = fmt.Sprintf("vpnpcap: internal error while checking: %v", p)
+				reasons[i] = fmt.Sprintf("internal error while checking: %v", p)
 			}
-			c = report.NewUnreadableCheck(u.name, u.paths, reasons)
+			c = report.NewUnreadableCheck(u.name, names, reasons)
 		}
 	}()
 	counters := []*atomic.Int64{&read, prog.counter()}
-	fopts := flows.Options{MaxFlows: cf.maxFlows}
+	fopts := cf.flowOptions()
 	var rc *rules.Context
-	if len(u.paths) == 1 {
+	captures := make([]*captureInput, len(readable))
+	for i, p := range readable {
+		captures[i] = ins.input(p)
+	}
+	if len(captures) == 1 {
 		sopts, sfopts := aloneOptions(dopts, fopts)
-		a := flows.Analyze(countedFile(ctx, u.paths[0], counters), sopts, sfopts)
+		a := flows.Analyze(captures[0].source(ctx, counters...), sopts, sfopts)
 		rc = rules.NewContext(a, cfg)
 	} else {
 		// The correlation compares all the traffic of the two captures,
 		// not only VPN packets: other flows show where the captures
 		// overlap and which NAT mappings exist.
-		cor := flows.Correlate(countedFile(ctx, u.paths[0], counters), countedFile(ctx, u.paths[1], counters), flows.CorrelateOptions{
+		cor := flows.Correlate(captures[0].source(ctx, counters...), captures[1].source(ctx, counters...), flows.CorrelateOptions{
 			Window:     secondsDuration(cf.window),
 			RolesGiven: true,
 			Decode:     dopts,
@@ -346,9 +358,37 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 		})
 		rc = rules.NewCorrelatedContext(cor, cfg)
 	}
-	findings := suppressByCapture(rules.Run(rc), cfg, u.paths)
+	findings := suppressByCapture(rules.Run(rc), cfg, names)
 	verdicts := rules.Verdicts(rc, findings)
-	return report.NewCheck(u.name, rc, findings, verdicts)
+	c = report.NewCheck(u.name, rc, findings, verdicts)
+	if len(readable) < len(u.paths) {
+		withUnreadablePartner(c, names, u.problems)
+	}
+	for i := range c.Captures {
+		for _, in := range captures {
+			if c.Captures[i].Path == in.name {
+				c.Captures[i].PathBytes = in.exactName()
+			}
+		}
+	}
+	return c
+}
+
+// withUnreadablePartner makes the check of a pair's readable capture, c,
+// the check of the pair: the unreadable capture is listed with its
+// problem, in its place, and each capture takes its role in the pair.
+func withUnreadablePartner(c *report.Check, names, problems []string) {
+	analysed := c.Captures[0]
+	c.Captures = c.Captures[:0]
+	for i, name := range names {
+		role := flows.Side(i).String()
+		if problems[i] == "" {
+			analysed.Role = role
+			c.Captures = append(c.Captures, analysed)
+			continue
+		}
+		c.Captures = append(c.Captures, report.CaptureJSON{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
+	}
 }
 
 // aloneOptions returns the options for analysing a capture checked alone.
@@ -384,45 +424,4 @@ func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []
 		}
 	}
 	return out
-}
-
-// countedFile is flows.File, reading through a counter of bytes (for the
-// progress bar) that also stops the read when ctx is done. A capture
-// checked alone still uses two cores: flows.Analyze runs its table on a
-// goroutine of its own while this one decodes (flows.Options.SummarizeOther).
-func countedFile(ctx context.Context, path string, counters []*atomic.Int64) flows.Source {
-	return flows.Source{Path: path, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return decode.Stats{}, err
-		}
-		defer f.Close()
-		r, err := decode.NewReader(&countingReader{ctx: ctx, r: f, counters: counters}, path)
-		if err != nil {
-			return decode.Stats{}, err
-		}
-		defer r.Close()
-		return decode.ReadPackets(r, opts, fn)
-	}}
-}
-
-// countingReader counts the bytes read into counters (nil ones skipped),
-// and fails once ctx is done.
-type countingReader struct {
-	ctx      context.Context
-	r        io.Reader
-	counters []*atomic.Int64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(b)
-	for _, ctr := range c.counters {
-		if ctr != nil {
-			ctr.Add(int64(n))
-		}
-	}
-	return n, err
 }

@@ -35,7 +35,7 @@ func TestCheckAloneAsFullFlows(t *testing.T) {
 		t.Fatalf("aloneOptions = %+v, %+v: the test would compare full flows with themselves", fast, fastFlows)
 	}
 	reportOf := func(f string, dopts decode.Options, fopts flows.Options) []byte {
-		rc := rules.NewContext(flows.Analyze(countedFile(context.Background(), f, nil), dopts, fopts), cfg)
+		rc := rules.NewContext(flows.Analyze(regularInput(f, 0).source(context.Background()), dopts, fopts), cfg)
 		findings := rules.Run(rc)
 		b := report.NewBatch(report.FailOn{None: true}, nil)
 		b.Add(report.NewCheck(f, rc, findings, rules.Verdicts(rc, findings)))

@@ -3,36 +3,55 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/report"
 )
 
 // This file turns the paths given to `vpnpcap check` into checks: it
-// expands globs, walks directories, recognises captures by their magic
-// numbers, and pairs inside and outside captures by name or by a pairs
-// manifest (docs/ci.md describes the rules).
+// expands globs, walks directories, recognises captures as decode does
+// (by their magic numbers), and pairs inside and outside captures by name
+// or by a pairs manifest (docs/ci.md describes the rules).
 
 // checkUnit is one check to run: a capture alone, or an inside capture and
 // an outside one checked together.
 type checkUnit struct {
-	name  string
-	paths []string // one, or inside then outside
-	// problems says, per path, why it cannot be read; empty when every
-	// path is a capture to analyse.
+	name  string   // as reports show it (report.SafeText)
+	paths []string // one, or inside then outside, as given or found
+	// problems says, per path, why it cannot be read, or "" for a path
+	// that can; nil when every path can. A pair with one readable side is
+	// checked as that side alone, and reported as the pair.
 	problems []string
-	size     int64 // bytes of the files, for the progress bar
+	size     int64 // bytes of the readable captures, for the progress bar
 }
 
 // pair reports whether the unit is an inside/outside pair to correlate.
-func (u *checkUnit) pair() bool { return len(u.paths) == 2 && len(u.problems) == 0 }
+func (u *checkUnit) pair() bool { return len(u.paths) == 2 && u.problems == nil }
+
+// readable returns the paths that can be read.
+func (u *checkUnit) readable() []string {
+	var out []string
+	for i, p := range u.paths {
+		if u.problems == nil || u.problems[i] == "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// skippedEntry is an entry of a walked directory that is not checked,
+// and why.
+type skippedEntry struct {
+	path, reason string
+}
 
 // manifestName is the file name of a pairs manifest found while walking a
 // directory.
@@ -93,19 +112,6 @@ func loadManifest(file string) ([]manifestPair, error) {
 	return out, nil
 }
 
-// Magic numbers of the formats decode reads: pcap in both byte orders with
-// micro- and nanosecond time stamps, the modified pcap format (which decode
-// refuses with a clear message, so it counts as a capture here), pcapng's
-// section header block, and gzip (RFC 1952 §2.3.1).
-var captureMagics = [][]byte{
-	{0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4},
-	{0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
-	{0x34, 0xcd, 0xb2, 0xa1}, {0xa1, 0xb2, 0xcd, 0x34},
-	{0x0a, 0x0d, 0x0d, 0x0a},
-}
-
-var gzipMagic = []byte{0x1f, 0x8b}
-
 // captureExts are the extensions of files that are meant to be captures: a
 // file with one of them that is not a capture is reported when found while
 // walking a directory, where other files are skipped.
@@ -115,73 +121,30 @@ func captureLikeName(path string) bool {
 	return slices.Contains(captureExts, strings.ToLower(filepath.Ext(path)))
 }
 
-// sniff tells whether the file at path is a capture, by its first bytes
-// (inside the gzip stream for a compressed file). It returns "" for a
-// capture, else why it is not one or cannot be read.
-func sniff(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return osReason(err)
+// sniff tells whether in is a capture, as decode reads it: "" for a
+// capture, else why it is not one or cannot be read. notCapture says the
+// file is of another kind altogether (its magic number is none of a
+// capture's), rather than a capture that cannot be read.
+func sniff(in *captureInput) (reason string, notCapture bool) {
+	if err := in.sniff(); err != nil {
+		return problem(err), errors.Is(err, decode.ErrNotCapture)
 	}
-	defer f.Close()
-	var head [4]byte
-	n, err := io.ReadFull(f, head[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return osReason(err)
-	}
-	if n == 0 {
-		return "not a capture file: empty"
-	}
-	if isCaptureMagic(head[:n]) {
-		return ""
-	}
-	if n >= 2 && bytes.Equal(head[:2], gzipMagic) {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return osReason(err)
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return "not a capture file: damaged gzip header: " + err.Error()
-		}
-		defer zr.Close()
-		m, _ := io.ReadFull(zr, head[:])
-		if isCaptureMagic(head[:m]) {
-			return ""
-		}
-		return "not a capture file: gzip-compressed, but no pcap or pcapng inside"
-	}
-	return "not a capture file: no pcap, pcapng or gzip magic number"
-}
-
-func isCaptureMagic(b []byte) bool {
-	if len(b) < 4 {
-		return false
-	}
-	for _, m := range captureMagics {
-		if bytes.Equal(b[:4], m) {
-			return true
-		}
-	}
-	return false
-}
-
-// osReason returns the reason of a file system error without the
-// operation and path, which the report shows next to it.
-func osReason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
+	return "", false
 }
 
 // collector gathers what the arguments name.
 type collector struct {
+	ins      *inputs
 	captures []string          // in discovery order
 	seen     map[string]bool   // cleaned paths already collected
 	problems map[string]string // path as given: why it cannot be checked
 	probOrd  []string
 	pairs    []manifestPair
+	patterns map[string]bool // problems that are glob patterns matching nothing
+	skipped  []skippedEntry
+	// others counts the regular files of walked directories skipped as
+	// not captures, with none of captureExts (README.md).
+	others int
 }
 
 func (c *collector) addCapture(p string) {
@@ -207,15 +170,18 @@ func (c *collector) addProblem(p, reason string) {
 func hasGlobMeta(p string) bool { return strings.ContainsAny(p, "*?[") }
 
 // discover expands the arguments and the manifests into checks, sorted by
-// name (a pair's directory or prefix, a single capture's path). It fails only on a usage error: a bad glob
-// pattern or a bad pairs manifest. Files that cannot be read are returned
-// as checks with problems, so that they are reported along with the rest.
-func discover(args, manifests []string) ([]checkUnit, error) {
-	c := &collector{seen: map[string]bool{}, problems: map[string]string{}}
+// name (a pair's directory or prefix, a single capture's path), and lists
+// the entries of walked directories it skipped. It fails only on a usage
+// error: a bad glob pattern or a bad pairs manifest. Files that cannot be
+// read are returned as checks with problems, so that they are reported
+// along with the rest. Streams named as arguments (standard input "-", a
+// FIFO, <(...)) are spooled by ins and read from there.
+func discover(args, manifests []string, ins *inputs) ([]checkUnit, []skippedEntry, error) {
+	c := &collector{ins: ins, seen: map[string]bool{}, problems: map[string]string{}, patterns: map[string]bool{}}
 	for _, m := range manifests {
 		ps, err := loadManifest(m)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c.pairs = append(c.pairs, ps...)
 	}
@@ -223,37 +189,61 @@ func discover(args, manifests []string) ([]checkUnit, error) {
 		if _, err := os.Stat(arg); err != nil && hasGlobMeta(arg) {
 			matches, gerr := filepath.Glob(arg)
 			if gerr != nil {
-				return nil, fmt.Errorf("pattern %q: %w", arg, gerr)
+				return nil, nil, fmt.Errorf("pattern %q: %w", arg, gerr)
 			}
 			if len(matches) == 0 {
 				c.addProblem(arg, "no file matches the pattern")
+				c.patterns[arg] = true
 			}
 			for _, m := range matches {
 				if err := c.addPath(m); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			continue
 		}
 		if err := c.addPath(arg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return c.units(), nil
+	skipped := c.skipped
+	if c.others > 0 {
+		skipped = append(skipped, skippedEntry{reason: fmt.Sprintf("%d other %s in the directories walked: not captures", c.others, plural(c.others, "file", "files"))})
+	}
+	return c.units(), skipped, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // addPath adds a path given on the command line or matched by a glob: a
-// directory is walked, a file must be a capture.
+// directory is walked, anything else must be a capture. A stream is
+// spooled (inputs.add) and the spool sniffed: sniffing the stream itself
+// would leave the analysis to read it from the middle.
 func (c *collector) addPath(p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		c.addProblem(p, osReason(err))
+	if p != "-" {
+		st, err := os.Stat(p)
+		if err != nil {
+			c.addProblem(p, problem(err))
+			return nil
+		}
+		if st.IsDir() {
+			return c.walk(p)
+		}
+	}
+	if c.seen[filepath.Clean(p)] && p != "-" {
 		return nil
 	}
-	if st.IsDir() {
-		return c.walk(p)
+	in, err := c.ins.add(p)
+	if err != nil {
+		c.addProblem(p, problem(err))
+		return nil
 	}
-	if reason := sniff(p); reason != "" {
+	if reason, _ := sniff(in); reason != "" {
 		c.addProblem(p, reason)
 		return nil
 	}
@@ -263,18 +253,28 @@ func (c *collector) addPath(p string) error {
 
 // walk adds the captures under dir, in lexical order. Hidden directories
 // (.git and the like) are not entered. A file with a capture's extension
-// that is not a capture is reported; other files are skipped.
+// that is not a capture, or cannot be read, is reported as a problem;
+// other files are skipped, and so are entries that are not regular files
+// (FIFOs, sockets, devices, symbolic links to directories or to nothing):
+// a FIFO would wait for its writer, a device could be read for ever. Those
+// are listed with their reason, the others counted.
 func (c *collector) walk(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	root := dir
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symbolic link given as its root; it
+		// does follow it with a separator after it.
+		root = dir + string(filepath.Separator)
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			c.addProblem(p, osReason(err))
+			c.addProblem(p, problem(err))
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
-			if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
 			return nil
@@ -289,19 +289,57 @@ func (c *collector) walk(dir string) error {
 		}
 		if !d.Type().IsRegular() {
 			st, err := os.Stat(p) // follow a symbolic link
-			if err != nil || !st.Mode().IsRegular() {
+			reason := ""
+			if err != nil {
+				reason = "a symbolic link whose target cannot be read: " + problem(err)
+			}
+			switch {
+			case err != nil && captureLikeName(p):
+				c.addProblem(p, reason)
+				return nil
+			case err != nil:
+				c.skip(p, reason)
+				return nil
+			case !st.Mode().IsRegular():
+				c.skip(p, "not a regular file but "+fileKind(st.Mode())+": give it as an argument to read it")
 				return nil
 			}
 		}
-		reason := sniff(p)
+		if c.seen[filepath.Clean(p)] {
+			return nil
+		}
+		reason, notCapture := sniff(regularInput(p, 0))
 		switch {
 		case reason == "":
 			c.addCapture(p)
-		case captureLikeName(p):
+		case captureLikeName(p) || !notCapture:
 			c.addProblem(p, reason)
+		default:
+			c.others++
 		}
 		return nil
 	})
+}
+
+func (c *collector) skip(p, reason string) {
+	c.skipped = append(c.skipped, skippedEntry{p, reason})
+}
+
+// fileKind names the kind of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory (links are not followed into directories)"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // role of a capture by its name: "inside.pcap" and "NAME-inside.pcapng.gz"
@@ -320,7 +358,27 @@ func captureRole(p string) (group, role string) {
 	return "", ""
 }
 
-// units pairs the captures and returns every check, sorted.
+// probe returns why p cannot be checked, or "" when it is a capture: what
+// was found when p was met already, else what sniffing it finds.
+func (c *collector) probe(p string) string {
+	k := filepath.Clean(p)
+	if c.seen[k] {
+		return ""
+	}
+	if r, ok := c.problems[k]; ok {
+		return r
+	}
+	in, err := c.ins.add(p)
+	if err != nil {
+		return problem(err)
+	}
+	reason, _ := sniff(in)
+	return reason
+}
+
+// units pairs the captures and returns every check, sorted. A pair one
+// of whose captures cannot be read stays a pair, with its problem: it is
+// reported as the pair, and its readable side checked alone.
 func (c *collector) units() []checkUnit {
 	var units []checkUnit
 	claimed := map[string]bool{}
@@ -331,29 +389,31 @@ func (c *collector) units() []checkUnit {
 			continue
 		}
 		seenPair[k] = true
-		ri, ro := sniff(mp.Inside), sniff(mp.Outside)
-		switch {
-		case ri == "" && ro == "":
-			claimed[mp.Inside], claimed[mp.Outside] = true, true
-			units = append(units, checkUnit{name: mp.Name, paths: []string{mp.Inside, mp.Outside}})
-		default:
-			// Report the unreadable side; check the other alone.
-			for _, s := range []struct{ path, reason string }{{mp.Inside, ri}, {mp.Outside, ro}} {
-				if s.reason != "" {
-					c.addProblem(s.path, s.reason)
-				} else {
-					c.addCapture(s.path)
-				}
-			}
+		u := checkUnit{name: mp.Name, paths: []string{mp.Inside, mp.Outside}}
+		if ri, ro := c.probe(mp.Inside), c.probe(mp.Outside); ri != "" || ro != "" {
+			u.problems = []string{ri, ro}
+		}
+		claimed[mp.Inside], claimed[mp.Outside] = true, true
+		units = append(units, u)
+	}
+	type member struct{ path, problem string }
+	type group struct{ inside, outside []member }
+	groups := map[string]*group{}
+	var order []string // groups in discovery order, for a stable result
+	candidates := make([]member, 0, len(c.captures)+len(c.probOrd))
+	for _, p := range c.captures {
+		candidates = append(candidates, member{p, ""})
+	}
+	for _, p := range c.probOrd {
+		if !c.patterns[p] {
+			candidates = append(candidates, member{p, c.problems[filepath.Clean(p)]})
 		}
 	}
-	type group struct{ inside, outside []string }
-	groups := map[string]*group{}
-	for _, p := range c.captures {
-		if claimed[filepath.Clean(p)] {
+	for _, m := range candidates {
+		if claimed[filepath.Clean(m.path)] {
 			continue
 		}
-		g, role := captureRole(p)
+		g, role := captureRole(m.path)
 		if role == "" {
 			continue
 		}
@@ -361,27 +421,34 @@ func (c *collector) units() []checkUnit {
 		if gr == nil {
 			gr = &group{}
 			groups[g] = gr
+			order = append(order, g)
 		}
 		if role == "inside" {
-			gr.inside = append(gr.inside, p)
+			gr.inside = append(gr.inside, m)
 		} else {
-			gr.outside = append(gr.outside, p)
+			gr.outside = append(gr.outside, m)
 		}
 	}
 	paired := map[string]bool{}
-	for g, gr := range groups {
+	for _, g := range order {
+		gr := groups[g]
 		// Two candidates for one side leave the pairing ambiguous: each
 		// is then checked alone rather than guessed.
 		if len(gr.inside) != 1 || len(gr.outside) != 1 {
 			continue
 		}
+		in, out := gr.inside[0], gr.outside[0]
 		name := filepath.Clean(g)
 		if g == "" || name == "." {
 			// Captures in the working directory: name the pair by its files.
-			name = filepath.Base(gr.inside[0]) + " + " + filepath.Base(gr.outside[0])
+			name = filepath.Base(in.path) + " + " + filepath.Base(out.path)
 		}
-		units = append(units, checkUnit{name: filepath.ToSlash(name), paths: []string{gr.inside[0], gr.outside[0]}})
-		paired[gr.inside[0]], paired[gr.outside[0]] = true, true
+		u := checkUnit{name: filepath.ToSlash(name), paths: []string{in.path, out.path}}
+		if in.problem != "" || out.problem != "" {
+			u.problems = []string{in.problem, out.problem}
+		}
+		units = append(units, u)
+		paired[in.path], paired[out.path] = true, true
 	}
 	for _, p := range c.captures {
 		if paired[p] || claimed[filepath.Clean(p)] {
@@ -390,13 +457,16 @@ func (c *collector) units() []checkUnit {
 		units = append(units, checkUnit{name: p, paths: []string{p}})
 	}
 	for _, p := range c.probOrd {
+		if paired[p] || claimed[filepath.Clean(p)] {
+			continue
+		}
 		units = append(units, checkUnit{name: p, paths: []string{p}, problems: []string{c.problems[filepath.Clean(p)]}})
 	}
 	for i := range units {
-		for _, p := range units[i].paths {
-			if st, err := os.Stat(p); err == nil {
-				units[i].size += st.Size()
-			}
+		u := &units[i]
+		u.name = report.SafeText(u.name)
+		for _, p := range u.readable() {
+			u.size += c.ins.input(p).size
 		}
 	}
 	slices.SortStableFunc(units, func(a, b checkUnit) int {

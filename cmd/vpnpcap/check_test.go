@@ -444,9 +444,10 @@ func TestCheckUsageErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no-paths", nil, "Usage: vpnpcap check"},
-		{"unknown-format", []string{"--format", "xml", sample}, `--format: unknown value "xml"`},
-		{"unknown-fail-on", []string{"--fail-on", "fatal", sample}, `--fail-on: unknown value "fatal"`},
-		{"jobs-zero", []string{"-j", "0", sample}, "--jobs 0"},
+		{"unknown-format", []string{"--format", "xml", sample}, `invalid argument "xml" for "--format" flag: want text, json, sarif, junit`},
+		{"unknown-fail-on", []string{"--fail-on", "fatal", sample}, `invalid argument "fatal" for "--fail-on" flag: want info, warning, error, none`},
+		{"jobs-zero", []string{"-j", "0", sample}, `invalid argument "0" for "-j, --jobs" flag: want a whole number from 1 to 1024`},
+		{"jobs-absurd", []string{"-j", "100000", sample}, `for "-j, --jobs" flag`},
 		{"missing-baseline", []string{"--baseline", filepath.Join(tmp, "none.json"), sample}, "baseline"},
 		{"bad-pairs", []string{"--pairs", badPairs, sample}, "version 2, want 1"},
 		{"bad-glob", []string{filepath.Join(tmp, "[")}, "syntax error in pattern"},
@@ -514,6 +515,15 @@ func writeFile(t *testing.T, p string, b []byte) {
 // at magic numbers only.
 var pcapHeader = []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0}
 
+// pcapngHeader is a pcapng section header block (little-endian, version
+// 1.0, section length unknown) and an Ethernet interface: a capture with no
+// packets.
+var pcapngHeader = []byte{
+	0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0,
+	1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0, 0, 4, 0, 20, 0, 0, 0,
+}
+
 func gzipped(t *testing.T, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -535,11 +545,11 @@ func TestDiscover(t *testing.T) {
 	w := func(name string, b []byte) { writeFile(t, filepath.Join(root, name), b) }
 	w("a/inside.pcap", pcapHeader)
 	w("a/outside.pcap", pcapHeader)
-	w("b/site-inside.pcapng.gz", gzipped(t, []byte{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0}))
+	w("b/site-inside.pcapng.gz", gzipped(t, pcapngHeader))
 	w("b/site-outside.pcap", pcapHeader)
 	w("b/lone.pcap", pcapHeader)
 	w("c/inside.pcap", pcapHeader) // two inside captures: no pairing
-	w("c/inside.pcapng", []byte{0x0a, 0x0d, 0x0d, 0x0a})
+	w("c/inside.pcapng", pcapngHeader)
 	w("c/outside.pcap", pcapHeader)
 	w("d/vpnpcap-pairs.json", []byte(`{"version": 1, "pairs": [{"name": "office", "inside": "lan.pcap", "outside": "wan.pcap"}]}`))
 	w("d/lan.pcap", pcapHeader)
@@ -554,7 +564,7 @@ func TestDiscover(t *testing.T) {
 	w("h/vpnpcap-pairs.json", []byte(`{"version": 1, "pairs": [{"inside": "ok.pcap", "outside": "missing.pcap"}]}`))
 	w("h/ok.pcap", pcapHeader)
 
-	units, err := discover([]string{root}, nil)
+	units, _, err := discover([]string{root}, nil, testInputs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,8 +578,8 @@ func TestDiscover(t *testing.T) {
 			return filepath.ToSlash(r)
 		}
 		s := rel(u.name) + ": " + strings.Join(mapStrings(u.paths, rel), " + ")
-		if len(u.problems) > 0 {
-			s += " (" + strings.Join(u.problems, "; ") + ")"
+		if u.problems != nil {
+			s += " (" + strings.Join(u.problems, " | ") + ")"
 		}
 		got = append(got, s)
 	}
@@ -581,19 +591,18 @@ func TestDiscover(t *testing.T) {
 		"c/inside.pcapng: c/inside.pcapng",
 		"c/outside.pcap: c/outside.pcap",
 		"d/office: d/lan.pcap + d/wan.pcap",
-		"e/broken.cap: e/broken.cap (not a capture file: no pcap, pcapng or gzip magic number)",
-		"e/empty.pcapng: e/empty.pcapng (not a capture file: empty)",
-		"f/data.gz: f/data.gz (not a capture file: gzip-compressed, but no pcap or pcapng inside)",
+		"e/broken.cap: e/broken.cap (not a capture file: unknown magic number 0x20746f6e)",
+		"e/empty.pcapng: e/empty.pcapng (not a capture file: empty file)",
+		"f/data.gz: f/data.gz (not a capture file: gzip-compressed, but unknown magic number 0x69616c70 inside)",
 		"g/trace.dump: g/trace.dump",
-		"h/missing.pcap: h/missing.pcap (no such file or directory)",
-		"h/ok.pcap: h/ok.pcap",
+		"h/ok: h/ok.pcap + h/missing.pcap ( | no such file or directory)",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("discover:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
 	// A glob, a missing path, and a file named twice.
-	units, err = discover([]string{filepath.Join(root, "a", "*.pcap"), filepath.Join(root, "nothing"), filepath.Join(root, "g", "trace.dump"), filepath.Join(root, "g", "..", "g", "trace.dump")}, nil)
+	units, _, err = discover([]string{filepath.Join(root, "a", "*.pcap"), filepath.Join(root, "nothing"), filepath.Join(root, "g", "trace.dump"), filepath.Join(root, "g", "..", "g", "trace.dump")}, nil, testInputs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -631,10 +640,10 @@ func TestLoadManifestErrors(t *testing.T) {
 	}
 }
 
-// TestCountedFileMatchesReadFile checks that check's reading (counted,
+// TestSourceMatchesReadFile checks that the commands' reading (counted,
 // cancellable) delivers exactly what decode.ReadFile does, over the samples
 // and the public captures.
-func TestCountedFileMatchesReadFile(t *testing.T) {
+func TestSourceMatchesReadFile(t *testing.T) {
 	var files []string
 	for _, f := range corpus.Files(t) {
 		files = append(files, filepath.Join(corpus.Dir(t), f))
@@ -649,9 +658,9 @@ func TestCountedFileMatchesReadFile(t *testing.T) {
 		var want, got []decode.Packet
 		wst, werr := decode.ReadFile(f, opts, func(p *decode.Packet) { want = append(want, *p) })
 		var n atomic.Int64
-		gst, gerr := countedFile(context.Background(), f, []*atomic.Int64{&n, nil}).Read(opts, func(p *decode.Packet) { got = append(got, *p) })
+		gst, gerr := regularInput(f, 0).source(context.Background(), &n, nil).Read(opts, func(p *decode.Packet) { got = append(got, *p) })
 		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gst, wst) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
-			t.Errorf("%s: countedFile gives %d packets, error %v; ReadFile %d, error %v", f, len(got), gerr, len(want), werr)
+			t.Errorf("%s: source gives %d packets, error %v; ReadFile %d, error %v", f, len(got), gerr, len(want), werr)
 		}
 		if st, _ := os.Stat(f); n.Load() != st.Size() {
 			t.Errorf("%s: counted %d bytes of %d", f, n.Load(), st.Size())

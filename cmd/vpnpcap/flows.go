@@ -1,49 +1,49 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"io"
+	"github.com/spf13/pflag"
 
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-func runFlows(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("flows", "CAPTURE [CAPTURE]", stderr)
+const flowsAbout = `List the tunnels and every flow of one capture; with two captures taken on
+both sides of a NAT, also the NAT mappings and what became of each flow
+(forwarded, dropped, modified). Captures are read as analyze reads them:
+files, a directory holding a pair, -, FIFOs and <(...).
+
+Try it on a sample:
+  vpnpcap flows samples/natt-ok/inside.pcap samples/natt-ok/outside.pcap`
+
+func setupFlows(fs *pflag.FlagSet) func(*env) int {
 	var cf captureFlags
-	cf.register(fs)
-	format := fs.String("format", "text", "output format: text or json")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	if err := oneOf("format", *format, "text", "json"); err != nil {
-		fmt.Fprintf(stderr, "vpnpcap flows: %v\n", err)
-		return exitUsage
-	}
-	first, second, given, code := cf.capturePaths(fs, stderr, "")
+	var format string
+	cf.register(fs, true)
+	enumFlag(fs, &format, "format", "", "text", "write the report in `format`: text or json", "text", "json")
+	return func(e *env) int { return runFlows(e, &cf, format) }
+}
+
+func runFlows(e *env, cf *captureFlags, format string) int {
+	ins := newInputs(e, cf.fifoTimeout.d)
+	defer ins.close()
+	plan, code := cf.plan(e, ins)
 	if code >= 0 {
 		return code
 	}
-	rc, err := cf.analysis(first, second, given, false, rules.DefaultConfig())
-	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", err)
-		return exitUsage
-	}
-	if notCaptures(stderr, rc) {
-		return exitUsage
-	}
+	rc := cf.analysis(e, plan, false, rules.DefaultConfig())
 	r := report.Build(rc, report.Options{Flows: true})
-	if *format == "json" {
-		err = report.WriteJSON(stdout, r)
+	plan.exactNames(r.Captures)
+	var err error
+	if format == "json" {
+		err = report.WriteJSON(e.stdout, r)
 	} else {
-		err = report.WriteText(stdout, r, nil, report.TextOptions{Color: useColor("auto", stdout)})
+		err = report.WriteText(e.stdout, r, nil, report.TextOptions{Color: useColor("auto", e.stdout)})
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap flows: writing report: %v\n", err)
+		e.errorf("writing the report: %v", err)
 		return exitUsage
 	}
-	if readErrors(stderr, rc) {
+	if plan.readErrors(e, rc) {
 		return exitUsage
 	}
 	return exitOK

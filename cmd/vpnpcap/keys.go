@@ -1,16 +1,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/vpnpcap/vpnpcap/decode/keys"
+	"github.com/vpnpcap/vpnpcap/report"
 )
 
-const keysHelp = `Convert keys to Wireshark's decryption tables.
+const keysAbout = `Convert keys to Wireshark's decryption tables.
 
 'vpnpcap keys --from-charon-log LOG --out DIR' reads the keys that strongSwan's
 charon logs at level 4 (charon { filelog { ... { ike = 4 chd = 4 } } }) and
@@ -19,56 +20,61 @@ ikev1_decryption_table and esp_sa. Copy them into a Wireshark profile
 directory (or point WIRESHARK_CONFIG_DIR at DIR) to decrypt the same capture
 in Wireshark. vpnpcap itself reads the log directly with --keys. ESP entries
 match any address, because the two sides of a NAT see different ones. The
-key files are only read; the tables hold keys: keep DIR private.
+key files are only read; the tables hold keys: keep DIR private.`
 
-`
+// keysOptions are the parsed flags of 'vpnpcap keys'.
+type keysOptions struct {
+	logs []string
+	out  string
+}
 
-func runKeys(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("keys", "--from-charon-log LOG... --out DIR", stderr)
-	var logs []string
-	fs.StringArrayVar(&logs, "from-charon-log", nil, "a charon log at level 4 for ike and chd, or a Wireshark table (repeatable)")
-	out := fs.String("out", "", "the directory to write the tables into (created if missing)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, keysHelp)
-		fmt.Fprintf(stderr, "Usage: vpnpcap keys --from-charon-log LOG... --out DIR\n\nFlags:\n")
-		fs.PrintDefaults()
+func setupKeys(fs *pflag.FlagSet) func(*env) int {
+	var o keysOptions
+	fs.StringArrayVar(&o.logs, "from-charon-log", nil, "read the keys of `log`, a charon log at level 4 for ike and chd, or a Wireshark table (repeatable)")
+	fileFlag(fs, "from-charon-log")
+	fs.StringVar(&o.out, "out", "", "write the tables into `dir` (created if missing)")
+	fileFlag(fs, "out")
+	return func(e *env) int { return runKeys(e, &o) }
+}
+
+func runKeys(e *env, o *keysOptions) int {
+	switch {
+	case len(o.logs) == 0:
+		return e.usageError("--from-charon-log is required")
+	case o.out == "":
+		return e.usageError("--out is required")
+	case e.fs.NArg() > 0:
+		return e.usageError("no arguments besides the flags, got %d", e.fs.NArg())
 	}
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	if len(logs) == 0 || *out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	store, warnings, err := keys.LoadAll(logs)
+	store, warnings, err := keys.LoadAll(o.logs)
 	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap keys: %v\n", err)
+		e.errorf("%v", err)
 		return exitUsage
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(stderr, "vpnpcap keys: %s\n", w)
+		e.warnf("%s", w)
 	}
-	for _, in := range logs {
-		if same, _ := sameFile(in, *out); same {
-			fmt.Fprintf(stderr, "vpnpcap keys: --out %s is an input: key files are never written\n", *out)
+	for _, in := range o.logs {
+		if same, _ := sameFile(in, o.out); same {
+			e.errorf("--out %s is an input: key files are never written", o.out)
 			return exitUsage
 		}
 	}
-	if err := os.MkdirAll(*out, 0o700); err != nil {
-		fmt.Fprintf(stderr, "vpnpcap keys: %v\n", err)
+	if err := os.MkdirAll(o.out, 0o700); err != nil {
+		e.errorf("%v", err)
 		return exitUsage
 	}
-	written, skipped, err := keys.WriteWireshark(*out, store)
+	written, skipped, err := keys.WriteWireshark(o.out, store)
 	if err != nil {
-		fmt.Fprintf(stderr, "vpnpcap keys: %v\n", err)
+		e.errorf("%v", err)
 		return exitUsage
 	}
 	for _, s := range skipped {
-		fmt.Fprintf(stderr, "vpnpcap keys: %s: IKE keys without their SPIs (an IKE SA made by a rekey, or no NAT-D dump): not written; vpnpcap --keys still finds their SA by trial\n", s)
+		e.warnf("%s: IKE keys without their SPIs (an IKE SA made by a rekey, or no NAT-D dump): not written; vpnpcap --keys still finds their SA by trial", s)
 	}
-	fmt.Fprintf(stdout, "%d IKEv2, %d IKEv1 and %d ESP SAs from %d files\n", len(store.IKEv2)-len(skipped), len(store.IKEv1), len(store.ESP), len(logs))
+	fmt.Fprintf(e.stdout, "%d IKEv2, %d IKEv1 and %d ESP SAs from %d files\n", len(store.IKEv2)-len(skipped), len(store.IKEv1), len(store.ESP), len(o.logs))
 	for _, w := range written {
-		fmt.Fprintf(stdout, "wrote %s\n", w)
+		fmt.Fprintf(e.stdout, "wrote %s\n", report.SafeText(w))
 	}
 	if len(written) == 0 {
 		return exitUsage

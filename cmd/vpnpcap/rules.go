@@ -1,19 +1,27 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
+
+	"github.com/spf13/pflag"
 
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-func runRules(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlagSet("rules", "[ID|SLUG]", stderr)
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	switch fs.NArg() {
+const rulesAbout = `List the rules vpnpcap applies (ID, severity, confidence, slug, title), or
+explain one: what it detects, why it matters, how to fix it, and the
+references. A rule is named by its ID or its slug.
+
+Try it:
+  vpnpcap rules
+  vpnpcap rules VP304`
+
+func setupRules(fs *pflag.FlagSet) func(*env) int {
+	return runRules
+}
+
+func runRules(e *env) int {
+	switch e.fs.NArg() {
 	case 0:
 		for _, r := range rules.All() {
 			m := r.Meta()
@@ -21,18 +29,17 @@ func runRules(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			if m.NeedsBoth {
 				both = " (two captures)"
 			}
-			fmt.Fprintf(stdout, "%s  %-7s %-6s  %-34s %s%s\n", m.ID, m.Severity, m.Confidence, m.Slug, m.Title, both)
+			fmt.Fprintf(e.stdout, "%s  %-7s %-6s  %-34s %s%s\n", m.ID, m.Severity, m.Confidence, m.Slug, m.Title, both)
 		}
 		return exitOK
 	case 1:
-		r := rules.Lookup(fs.Arg(0))
+		r := rules.Lookup(e.fs.Arg(0))
 		if r == nil {
-			fmt.Fprintf(stderr, "vpnpcap rules: no rule %q (run 'vpnpcap rules' for the list)\n", fs.Arg(0))
+			e.errorf("no rule %q (run 'vpnpcap rules' for the list)", e.fs.Arg(0))
 			return exitUsage
 		}
-		fmt.Fprint(stdout, rules.Text(r.Meta()))
+		fmt.Fprint(e.stdout, rules.Text(r.Meta()))
 		return exitOK
 	}
-	fs.Usage()
-	return exitUsage
+	return e.usageError("one rule at a time, got %d", e.fs.NArg())
 }

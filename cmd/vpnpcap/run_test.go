@@ -62,6 +62,14 @@ func TestRun(t *testing.T) {
 	}
 	icmpCapture := "icmp-errors.pcap"
 	writeICMPCapture(t, icmpCapture)
+	if err := os.WriteFile("empty.pcap", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A name that would recolour the terminal and forge a line.
+	evil := "evil\x1b[31m\nname.pcap"
+	if err := os.WriteFile(evil, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []runCase{
 		{"no-args", nil},
 		{"help", []string{"--help"}},
@@ -84,6 +92,29 @@ func TestRun(t *testing.T) {
 		{"dump-json", []string{"dump", "--format", "json", sample("ike-fragments-dropped", "inside.pcap")}},
 		{"dump-icmp-text", []string{"dump", icmpCapture}},
 		{"dump-icmp-json", []string{"dump", "--format", "json", icmpCapture}},
+		{"help-analyze", []string{"help", "analyze"}},
+		{"help-dump", []string{"help", "dump"}},
+		{"help-rules", []string{"rules", "--help"}},
+		{"help-unknown", []string{"help", "frobnicate"}},
+		{"analyze-dir", []string{"analyze", "--color", "never", sample("natt-ok")}},
+		{"analyze-dir-many", []string{"analyze", "samples"}},
+		{"analyze-dir-and-file", []string{"analyze", sample("natt-ok"), sample("natt-ok", "inside.pcap")}},
+		{"analyze-same-file", []string{"analyze", "-q", sample("natt-ok", "inside.pcap"), "./" + sample("natt-ok", "inside.pcap")}},
+		{"analyze-roles-swapped", []string{"analyze", "-q", "--inside", sample("natt-ok", "outside.pcap"), "--outside", sample("natt-ok", "inside.pcap")}},
+		{"analyze-half-pair-empty", []string{"analyze", "--color", "never", "empty.pcap", sample("natt-ok", "outside.pcap")}},
+		{"analyze-half-pair-missing", []string{"analyze", "-q", sample("natt-ok", "inside.pcap"), "absent.pcap"}},
+		{"analyze-match-window-nan", []string{"analyze", "--match-window", "NaN", sample("no-nat", "capture.pcap")}},
+		{"analyze-match-window-negative", []string{"analyze", "--match-window", "-1", sample("no-nat", "capture.pcap")}},
+		{"analyze-nat-udp-timeout-negative", []string{"analyze", "--nat-udp-timeout", "-5s", sample("no-nat", "capture.pcap")}},
+		{"analyze-max-flows-negative", []string{"analyze", "--max-flows", "-1", sample("no-nat", "capture.pcap")}},
+		{"check-ike-port-zero", []string{"check", "--ike-port", "0", sample("no-nat", "capture.pcap")}},
+		{"flows-fifo-timeout-negative", []string{"flows", "--fifo-timeout", "-1s", sample("no-nat", "capture.pcap")}},
+		{"analyze-control-chars", []string{"analyze", "--color", "never", "--fail-on", "none", evil}},
+		{"analyze-control-chars-missing", []string{"analyze", "missing\x1b[2J\n.pcap"}},
+		{"check-control-chars", []string{"check", "--color", "never", "--fail-on", "none", evil}},
+		{"dump-control-chars", []string{"dump", "--filter", "frame 1-3", evil, sample("natt-ok", "inside.pcap")}},
+		{"dump-filter", []string{"dump", "--filter", "(udp-esp or keepalive) and frame 25- and src host 192.168.1.23 and not spi 0xcdec9332", sample("natt-ok", "inside.pcap")}},
+		{"dump-filter-bad", []string{"dump", "--filter", "port 99999", sample("natt-ok", "inside.pcap")}},
 		{"rules-list", []string{"rules"}},
 		{"rules-one", []string{"rules", "VP304"}},
 		{"rules-unknown", []string{"rules", "VP999"}},

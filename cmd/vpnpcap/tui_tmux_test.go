@@ -150,6 +150,43 @@ func TestTUIInTmux(t *testing.T) {
 	bin := buildBinary(t)
 	t.Run("browse", func(t *testing.T) { tmuxBrowse(t, bin) })
 	t.Run("NO_COLOR", func(t *testing.T) { tmuxNoColor(t, bin) })
+	t.Run("truncated", func(t *testing.T) { tmuxTruncated(t, bin) })
+}
+
+// TestStdinTerminalInTmux runs `vpnpcap analyze -` and `dump -` at a
+// terminal: they say that a capture must be piped in, rather than wait
+// for one.
+func TestStdinTerminalInTmux(t *testing.T) {
+	bin := buildBinary(t)
+	s := &tmuxSession{t: t, socket: "vpnpcap-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	s.tmux("new-session", "-d", "-s", "vpnpcap", "-x", "250", "-y", "30", bin+" analyze -; echo EXIT=$?; "+bin+" dump -; echo EXIT=$?; sleep 30")
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	scr := s.waitFor("EXIT=2\n", "vpnpcap dump: -: is a terminal")
+	if !strings.Contains(scr, "vpnpcap analyze: -: is a terminal, not a capture: pipe a capture into vpnpcap") || strings.Count(scr, "EXIT=2") != 2 {
+		t.Errorf("screen:\n%s", scr)
+	}
+}
+
+// tmuxTruncated opens a capture cut short: the UI shows what it read and
+// the fault, and once closed, vpnpcap says so and exits with code 2.
+func tmuxTruncated(t *testing.T, bin string) {
+	dir := t.TempDir()
+	in, _ := samplePairFiles(t, "natt-ok", dir)
+	b, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcap")
+	writeFile(t, cut, b[:len(b)-7])
+	s := &tmuxSession{t: t, socket: "vpnpcap-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	s.tmux("new-session", "-d", "-s", "vpnpcap", "-x", "250", "-y", "30", "TERM=xterm-256color "+bin+" tui "+cut+"; echo EXIT=$?; sleep 30")
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	s.waitFor("truncated")
+	s.keys("q")
+	scr := s.waitFor("EXIT=2")
+	if !strings.Contains(scr, "vpnpcap tui: "+cut+": truncated: record has 135 of 142 bytes") {
+		t.Errorf("no message after the UI closed:\n%s", scr)
+	}
 }
 
 func tmuxBrowse(t *testing.T, bin string) {

@@ -13,6 +13,7 @@ func TestImportBoundaries(t *testing.T) {
 	const mod = "github.com/vpnpcap/vpnpcap/"
 	forbidden := map[string][]string{
 		"decode": {mod + "flows", mod + "rules", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
+		"filter": {mod + "flows", mod + "rules", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"flows":  {mod + "rules", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"rules":  {mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"report": {mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/spf13/pflag"},
