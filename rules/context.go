@@ -21,6 +21,9 @@ type Context struct {
 	// Groups are the ESP and AH SAs that belong to no tunnel, grouped by
 	// the pair of peers, joined across the captures.
 	Groups []*flows.ESPGroup
+
+	// viewOf indexes the views by the tunnels they join (ViewOf).
+	viewOf map[*flows.Tunnel]*TunnelView
 	Config *Config
 }
 
@@ -243,10 +246,21 @@ func (c *Context) GroupOf(sa *flows.ESPSA) int {
 
 // ViewOf returns the view of a tunnel of one side's capture.
 func (c *Context) ViewOf(s flows.Side, t *flows.Tunnel) *TunnelView {
-	for _, v := range c.Tunnels {
-		if v.Sides[s] == t {
-			return v
+	if t == nil {
+		return nil
+	}
+	if c.viewOf == nil {
+		c.viewOf = make(map[*flows.Tunnel]*TunnelView, len(c.Tunnels))
+		for _, v := range c.Tunnels {
+			for _, st := range v.Sides {
+				if st != nil {
+					c.viewOf[st] = v
+				}
+			}
 		}
+	}
+	if v := c.viewOf[t]; v != nil && v.Sides[s] == t {
+		return v
 	}
 	return nil
 }

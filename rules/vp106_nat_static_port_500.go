@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,47 +235,104 @@ func (natStaticPort500) strays(c *Context, v *TunnelView) (Finding, bool) {
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: c.Evidence(flows.SideInside, frames...)}, true
 }
 
-// overlapping hints at the problem from one capture outside the NAT (NAT-D
-// shows the initiators translated): IKE SAs of different hosts from one
-// public address and port 500 to the same peer, at the same time. Different hosts show as different ports after
-// the NAT-T float (one host floats all its IKE SAs from one socket) or as
-// different vendor IDs (different client software).
+// overlapping looks, in a capture outside the NAT, for IKE SAs from the
+// same public address and port 500 to the same responder that overlap in
+// time and come from different hosts (different floated ports, different
+// vendor IDs). Tunnels are grouped by those endpoints and compared only
+// with the later ones that overlap them and look different: within a run
+// of look-alikes (a flood of identical requests), the next different one
+// is found in one step, and at most vp106Lookahead of them are tried.
 func (natStaticPort500) overlapping(c *Context, report func(Finding)) {
 	a := c.Captures[0]
-	seen := map[int]bool{}
-	for i, x := range a.Tunnels {
-		if x.InitiatorFirst.Port() != 500 || seen[x.ID] {
+	type key struct {
+		ini  netip.AddrPort
+		resp netip.Addr
+	}
+	groups := map[key][]*flows.Tunnel{}
+	var keys []key
+	for _, t := range a.Tunnels {
+		if t.InitiatorFirst.Port() != 500 || !translatedHere(t) {
 			continue
 		}
-		for _, y := range a.Tunnels[i+1:] {
-			if y.InitiatorFirst != x.InitiatorFirst || y.ResponderFirst.Addr() != x.ResponderFirst.Addr() || y.First.After(x.Last) || seen[y.ID] {
+		k := key{t.InitiatorFirst, t.ResponderFirst.Addr()}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], t)
+	}
+	seen := map[int]bool{}
+	for _, k := range keys {
+		g := groups[k]
+		sig := make([]string, len(g))
+		for i, t := range g {
+			sig[i] = vp106Signature(t)
+		}
+		// nextDiff[i] is the first index after i whose signature differs
+		// from i's.
+		nextDiff := make([]int, len(g))
+		next := len(g)
+		for i := len(g) - 1; i >= 0; i-- {
+			if i+1 < len(g) && sig[i+1] != sig[i] {
+				next = i + 1
+			}
+			nextDiff[i] = next
+		}
+		for i, x := range g {
+			if seen[x.ID] {
 				continue
 			}
-			// Only a capture outside the NAT shows several hosts as one.
-			if !translatedHere(x) || !translatedHere(y) {
-				continue
+			tried := 0
+			for j := nextDiff[i]; j < len(g) && tried < vp106Lookahead; j = nextDiff[j] {
+				y := g[j]
+				if y.First.After(x.Last) {
+					break
+				}
+				tried++
+				if seen[y.ID] {
+					continue
+				}
+				why := vp106Why(x, y)
+				if why == "" {
+					continue
+				}
+				seen[y.ID] = true
+				msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi %016x from frame %d, SPIi %016x from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
+					x.InitiatorFirst, x.ResponderFirst.Addr(), x.SPIi, x.Frames.First(), y.SPIi, y.Frames.First(), why)
+				v := c.ViewOf(flows.SideInside, y)
+				id := 0
+				if v != nil {
+					id = v.ID
+				}
+				report(Finding{Tunnel: id, Confidence: Low, Message: msg, Evidence: c.Evidence(flows.SideInside, x.Frames.First(), y.Frames.First())})
 			}
-			why := ""
-			fx, okx := floatedInitiator(x)
-			fy, oky := floatedInitiator(y)
-			switch {
-			case okx && oky && fx.Addr() == fy.Addr() && fx.Port() != fy.Port():
-				why = fmt.Sprintf("after the NAT-T float they use different ports (%d and %d), so they come from different hosts", fx.Port(), fy.Port())
-			case len(x.VendorIDs[flows.RoleInitiator]) > 0 && len(y.VendorIDs[flows.RoleInitiator]) > 0 &&
-				!slices.Equal(x.VendorIDs[flows.RoleInitiator], y.VendorIDs[flows.RoleInitiator]):
-				why = "their initiators send different vendor IDs, so they are different clients"
-			default:
-				continue
-			}
-			seen[y.ID] = true
-			msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi %016x from frame %d, SPIi %016x from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
-				x.InitiatorFirst, x.ResponderFirst.Addr(), x.SPIi, x.Frames.First(), y.SPIi, y.Frames.First(), why)
-			v := c.ViewOf(flows.SideInside, y)
-			id := 0
-			if v != nil {
-				id = v.ID
-			}
-			report(Finding{Tunnel: id, Confidence: Low, Message: msg, Evidence: c.Evidence(flows.SideInside, x.Frames.First(), y.Frames.First())})
 		}
 	}
+}
+
+// vp106Lookahead bounds the later look-alike-free tunnels one tunnel is
+// compared with.
+const vp106Lookahead = 64
+
+// vp106Signature is what tells two tunnels' initiators apart: the floated
+// port and the vendor IDs.
+func vp106Signature(t *flows.Tunnel) string {
+	s := ""
+	if fp, ok := floatedInitiator(t); ok {
+		s = strconv.Itoa(int(fp.Port()))
+	}
+	return s + "|" + strings.Join(t.VendorIDs[flows.RoleInitiator], ",")
+}
+
+// vp106Why says why two tunnels come from different hosts, or "".
+func vp106Why(x, y *flows.Tunnel) string {
+	fx, okx := floatedInitiator(x)
+	fy, oky := floatedInitiator(y)
+	switch {
+	case okx && oky && fx.Addr() == fy.Addr() && fx.Port() != fy.Port():
+		return fmt.Sprintf("after the NAT-T float they use different ports (%d and %d), so they come from different hosts", fx.Port(), fy.Port())
+	case len(x.VendorIDs[flows.RoleInitiator]) > 0 && len(y.VendorIDs[flows.RoleInitiator]) > 0 &&
+		!slices.Equal(x.VendorIDs[flows.RoleInitiator], y.VendorIDs[flows.RoleInitiator]):
+		return "their initiators send different vendor IDs, so they are different clients"
+	}
+	return ""
 }

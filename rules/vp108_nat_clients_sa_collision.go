@@ -87,21 +87,69 @@ func (r natClientsSACollision) Check(c *Context, report func(Finding)) {
 		}
 		groups[i] = append(groups[i], t)
 	}
-	// One finding per client that lost its SA, for the first IKE SA that
-	// took it over.
-	victims := map[*flows.Tunnel]bool{}
+	// One finding per client that lost its SA, for the first IKE SA (in
+	// capture order) that took it over. Only an established IKE SA whose
+	// floated port received the victim's ESP, or that was established
+	// while the victim's inbound ESP stopped, can be the one (collide):
+	// look those up rather than try every pair, which a flood of IKE SAs
+	// from one address makes billions.
 	for _, g := range groups {
-		for i, x := range g {
-			for _, y := range g[i+1:] {
-				for _, p := range [2][2]*flows.Tunnel{{x, y}, {y, x}} {
-					if victims[p[0]] {
-						continue
-					}
-					if f, ok := r.collide(c, side, p[0], p[1]); ok {
-						victims[p[0]] = true
-						report(f)
-					}
+		r.checkGroup(c, side, g, report)
+	}
+}
+
+// checkGroup finds the collisions among the tunnels of one address pair.
+func (r natClientsSACollision) checkGroup(c *Context, side flows.Side, g []*flows.Tunnel, report func(Finding)) {
+	order := make(map[*flows.Tunnel]int, len(g))
+	var byTime []*flows.Tunnel
+	byPort := map[uint16][]*flows.Tunnel{}
+	for i, t := range g {
+		order[t] = i
+		if !t.Established() {
+			continue
+		}
+		byTime = append(byTime, t)
+		if fp, ok := floatedInitiator(t); ok {
+			byPort[fp.Port()] = append(byPort[fp.Port()], t)
+		}
+	}
+	if len(byTime) < 2 {
+		return
+	}
+	established := func(t *flows.Tunnel) time.Time { at, _ := t.EstablishedAt(); return at }
+	slices.SortStableFunc(byTime, func(x, y *flows.Tunnel) int { return established(x).Compare(established(y)) })
+	for _, a := range g {
+		if !a.Established() {
+			continue
+		}
+		candidates := map[*flows.Tunnel]bool{}
+		server, client := a.ResponderFirst.Addr(), a.Initiator.Addr()
+		for _, sa := range a.ESPSAs {
+			if sa.Src != server || sa.Dst != client {
+				continue
+			}
+			if sa.UDP > 0 {
+				for _, b := range byPort[sa.DstPort] {
+					candidates[b] = true
 				}
+			}
+			from := sa.Last.Add(-vp108Window)
+			to := sa.Last.Add(vp108Window / 2)
+			i, _ := slices.BinarySearchFunc(byTime, from, func(t *flows.Tunnel, at time.Time) int { return established(t).Compare(at) })
+			for ; i < len(byTime) && !established(byTime[i]).After(to); i++ {
+				candidates[byTime[i]] = true
+			}
+		}
+		delete(candidates, a)
+		list := make([]*flows.Tunnel, 0, len(candidates))
+		for b := range candidates {
+			list = append(list, b)
+		}
+		slices.SortFunc(list, func(x, y *flows.Tunnel) int { return order[x] - order[y] })
+		for _, b := range list {
+			if f, ok := r.collide(c, side, a, b); ok {
+				report(f)
+				break
 			}
 		}
 	}
