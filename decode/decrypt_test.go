@@ -262,3 +262,25 @@ func TestBindKeys(t *testing.T) {
 		t.Error("a missing capture gives no error")
 	}
 }
+
+// TestInnerPacketFragment: a decrypted inner IPv4 packet that is a
+// non-first fragment has no transport header to read, so no ICMP type
+// (type 0 would read as an echo reply) and no ports.
+func TestInnerPacketFragment(t *testing.T) {
+	ip := func(fragOff uint16, proto uint8, payload ...byte) []byte {
+		b := []byte{0x45, 0, 0, byte(20 + len(payload)), 0, 1, byte(fragOff >> 8), byte(fragOff), 64, proto, 0, 0, 192, 0, 2, 17, 203, 0, 113, 1}
+		return append(b, payload...)
+	}
+	echo := innerPacket(ip(0, 1, 8, 0, 0, 0), 4)
+	if !echo.Tunnel || !echo.Transport || echo.Proto != 1 || echo.ICMPType != 8 {
+		t.Errorf("echo request: %+v", echo)
+	}
+	frag := innerPacket(ip(0x00b9, 1, 0, 0, 0, 0), 4)
+	if !frag.Tunnel || frag.Transport || frag.Proto != 1 || frag.Src.String() != "192.0.2.17" {
+		t.Errorf("non-first fragment: %+v", frag)
+	}
+	short := innerPacket(ip(0, 17, 0x13), 4)
+	if short.Transport || short.SrcPort != 0 {
+		t.Errorf("UDP header cut short: %+v", short)
+	}
+}

@@ -191,6 +191,26 @@ func TestDecryptedRekeys(t *testing.T) {
 					t.Errorf("tunnel %d: state %s (%s), decryption %+v", tun.ID, tun.State, tun.StateReason, tun.Decryption)
 				}
 			}
+			// The inner traffic of the truth: 30 pings from the client's
+			// virtual IP and 14 from the gateway's side, all answered.
+			echo := map[string]int{}
+			for _, sa := range a.SAs {
+				if sa.Inner.Decrypted != sa.Packets() || sa.Inner.Failed != 0 || sa.Inner.Key.Line == 0 {
+					t.Errorf("ESP SA %#x: %d of %d packets decrypted, %d failed", sa.SPI, sa.Inner.Decrypted, sa.Packets(), sa.Inner.Failed)
+				}
+				for _, f := range sa.Inner.Flows {
+					echo[fmt.Sprintf("%v→%v requests", f.Src, f.Dst)] += f.EchoRequests
+					echo[fmt.Sprintf("%v→%v replies", f.Src, f.Dst)] += f.EchoReplies
+					if f.Proto != 1 || f.Packets != f.EchoRequests+f.EchoReplies {
+						t.Errorf("ESP SA %#x: inner flow %+v", sa.SPI, f)
+					}
+				}
+			}
+			want := map[string]int{"192.0.2.17→203.0.113.1 requests": 30, "192.0.2.17→203.0.113.1 replies": 14,
+				"203.0.113.1→192.0.2.17 requests": 14, "203.0.113.1→192.0.2.17 replies": 30}
+			if fmt.Sprint(echo) != fmt.Sprint(want) {
+				t.Errorf("inner traffic %v, want %v", echo, want)
+			}
 		})
 	}
 }
