@@ -243,6 +243,9 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured and NAT detection did not complete"
 	}
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
+	if s := innerTrafficSentence(c, v); s != "" {
+		vd.Summary += " " + s
+	}
 	return vd
 }
 

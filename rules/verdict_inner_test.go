@@ -1,0 +1,122 @@
+package rules
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+)
+
+// innerScript is a NAT-T tunnel from 10.0.0.2 to 198.51.100.7 whose ESP
+// was decrypted: the client's virtual IP 192.0.2.17 pings 203.0.113.1
+// requests times; the gateway answers replies of them; pingsBack echo
+// requests go the other way, all answered. failed packets of the
+// gateway's SA fail their integrity check.
+func innerScript(requests, replies, pingsBack, failed int) []decode.Packet {
+	s := pt.New()
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	init := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
+	init.NATD = vp1NATD(ini, false)
+	s.IKE(ini, resp, init, 1)
+	rsp := vp1Msg(decode.ExchangeTypeIKESAInit, 0, true)
+	rsp.NATD = vp1NATD(ini, true)
+	s.IKE(resp, ini, rsp, 2)
+	ini, resp = "10.0.0.2:4500", "198.51.100.7:4500"
+	s.IKE(ini, resp, vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
+	s.IKE(resp, ini, vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
+	vip, host := netip.MustParseAddr("192.0.2.17"), netip.MustParseAddr("203.0.113.1")
+	key := keys.Source{File: "charon-gw.log", Line: 375}
+	esp := func(src, dst string, spi uint32, seq *uint32, from, to netip.Addr, icmp uint8) {
+		*seq++
+		p := s.ESP(src, dst, spi, *seq)
+		p.Decrypted = &decode.ESPDecryption{Status: decode.Decrypted, Key: key, NextHeader: 4,
+			Inner: decode.InnerPacket{Tunnel: true, Src: from, Dst: to, Proto: 1, Transport: true, ICMPType: icmp}}
+		s.After(10 * time.Millisecond)
+	}
+	var out, in uint32
+	for i := 0; i < max(requests, pingsBack); i++ {
+		s.After(time.Second)
+		if i < requests {
+			esp(ini, resp, 0xc1000001, &out, vip, host, 8)
+			if i < replies {
+				esp(resp, ini, 0xc2000002, &in, host, vip, 0)
+			}
+		}
+		if i < pingsBack {
+			esp(resp, ini, 0xc2000002, &in, host, vip, 8)
+			esp(ini, resp, 0xc1000001, &out, vip, host, 0)
+		}
+	}
+	for range failed {
+		in++
+		p := s.ESP(resp, ini, 0xc2000002, in)
+		p.Decrypted = &decode.ESPDecryption{Status: decode.DecryptFailed, Key: key,
+			Reason: "integrity check failed with the key of charon-gw.log:375: a wrong key, or one of another SA"}
+	}
+	vp1Background(s, 10*time.Second)
+	return s.Packets
+}
+
+// TestVerdictInnerTraffic: with decrypted ESP the verdict says which way
+// the inner traffic flowed and whether each side's pings were answered;
+// "reached" only where a reply proves it, "crossed the NAT" only with the
+// capture beyond it.
+func TestVerdictInnerTraffic(t *testing.T) {
+	nat := vp1NAT()
+	tests := []struct {
+		name                        string
+		requests, replies, back, ko int
+		two                         bool
+		want                        []string
+		not                         []string
+	}{
+		{"both ways, both captures", 5, 5, 3, 0, true, []string{
+			"Decrypted, its ESP carried traffic both ways, counted past the NAT: 8 packets 192.0.2.17 → 203.0.113.1 (5 ICMP echo requests, 3 echo replies) and 8 packets 203.0.113.1 → 192.0.2.17 (3 ICMP echo requests, 5 echo replies)",
+			"the pings from 192.0.2.17 (the initiator's side) reached 203.0.113.1 and were answered, and the pings from 203.0.113.1 (the responder's side) reached 192.0.2.17 and were answered.",
+		}, []string{"did not decrypt"}},
+		{"one way, both captures", 6, 0, 0, 0, true, []string{
+			"Decrypted, its ESP carried traffic one way only, counted past the NAT: 6 packets 192.0.2.17 → 203.0.113.1 (6 ICMP echo requests), nothing back",
+			"the pings from 192.0.2.17 (the initiator's side) to 203.0.113.1 crossed the NAT, but no echo reply came back through the tunnel.",
+		}, []string{"reached"}},
+		{"one way, one capture", 6, 0, 0, 0, false, []string{
+			"Decrypted, its ESP carried traffic one way only: 6 packets",
+			"the pings from 192.0.2.17 (the initiator's side) to 203.0.113.1 got no echo reply through the tunnel.",
+		}, []string{"reached", "crossed the NAT, but", "past the NAT"}},
+		{"some answered, failures", 4, 2, 0, 3, false, []string{
+			"reached 203.0.113.1, and 2 of 4 were answered.",
+			"3 ESP packets did not decrypt: integrity check failed with the key of charon-gw.log:375: a wrong key, or one of another SA.",
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := innerScript(tc.requests, tc.replies, tc.back, tc.ko)
+			c := vp1Single(in)
+			if tc.two {
+				c = vp1Pair(in, nat.Translate(in))
+			}
+			vd := Verdicts(c, nil)[0]
+			for _, w := range tc.want {
+				if !strings.Contains(vd.Summary, w) {
+					t.Errorf("summary lacks %q:\n%s", w, vd.Summary)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(vd.Summary, w) {
+					t.Errorf("summary says %q:\n%s", w, vd.Summary)
+				}
+			}
+		})
+	}
+	// Without decrypted ESP the verdict says nothing of inner traffic.
+	plain := innerScript(3, 3, 0, 0)
+	for i := range plain {
+		plain[i].Decrypted = nil
+	}
+	if vd := Verdicts(vp1Single(plain), nil)[0]; strings.Contains(vd.Summary, "Decrypted") || strings.Contains(vd.Summary, "pings") {
+		t.Errorf("summary without keys: %s", vd.Summary)
+	}
+}
