@@ -186,6 +186,11 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		}
 	}
 	raw, udp, tcp, ah := v.ESPCounts()
+	if vd.Works && raw+udp+tcp+ah == 0 {
+		if why := authUnread(v); why != "" {
+			vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, why
+		}
+	}
 	if vd.Works && !ntEstablished(v) && raw+udp+tcp+ah == 0 {
 		// Neither failed nor shown to work: the negotiation is cut
 		// short, or the answer that decides it is not in the capture.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -186,4 +187,43 @@ func echoWords(requests, replies int) string {
 		return ""
 	}
 	return " (" + strings.Join(w, ", ") + ")"
+}
+
+// authUnread says why an IKEv2 tunnel's outcome cannot be told when its
+// IKE_AUTH was answered and nothing followed: the answer is encrypted, and
+// a refusal (AUTHENTICATION_FAILED, RFC 7296 §2.21.2) looks like an
+// acceptance from outside. ESP, or any later exchange of the IKE SA, shows
+// that it came up; keys that opened its messages show what the answer
+// said. It returns "" when the outcome can be told.
+func authUnread(v *TunnelView) string {
+	auth := false
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		if t.Version != 2 || t.Decryption.Decrypted > 0 || t.Midstream {
+			return ""
+		}
+		last := -1
+		for i, e := range t.Exchanges {
+			if e.Type == decode.ExchangeTypeIKEAuth && e.Answered {
+				last = i
+			}
+		}
+		if last < 0 {
+			return ""
+		}
+		for _, e := range t.Exchanges[last+1:] {
+			if e.Answered || e.Requests > 0 && e.From == flows.RoleResponder {
+				return ""
+			}
+		}
+		auth = true
+	}
+	if !auth {
+		return ""
+	}
+	return "IKE_AUTH was answered, but its answer is encrypted and nothing followed it (no ESP, no further exchange): " +
+		"whether the responder accepted the authentication or refused it (AUTHENTICATION_FAILED) cannot be told " +
+		"without the keys (--keys)"
 }

@@ -120,3 +120,48 @@ func TestVerdictInnerTraffic(t *testing.T) {
 		t.Errorf("summary without keys: %s", vd.Summary)
 	}
 }
+
+// TestVerdictAuthUnread: an IKEv2 tunnel whose IKE_AUTH was answered and
+// followed by nothing may have been refused inside the encryption
+// (AUTHENTICATION_FAILED): without keys its outcome is unknown, not
+// "works"; a later exchange, ESP, or keys that read the answer decide it.
+func TestVerdictAuthUnread(t *testing.T) {
+	build := func(later, decrypted bool) []decode.Packet {
+		s := pt.New()
+		ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+		s.IKE(ini, resp, vp1Msg(decode.ExchangeTypeIKESAInit, 0, false), 1)
+		s.IKE(resp, ini, vp1Msg(decode.ExchangeTypeIKESAInit, 0, true), 2)
+		for i, m := range []decode.IKEMessage{vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), vp1Msg(decode.ExchangeTypeIKEAuth, 1, true)} {
+			if decrypted {
+				m.Decryption = &decode.Decryption{Status: decode.Decrypted, Key: keys.Source{File: "k", Line: 1}}
+			}
+			if i == 0 {
+				s.IKE(ini, resp, m, 3)
+			} else {
+				s.IKE(resp, ini, m, 4)
+			}
+		}
+		if later {
+			s.After(5*time.Second).IKE(ini, resp, vp1Msg(decode.ExchangeTypeInformational, 2, false), 5)
+			s.IKE(resp, ini, vp1Msg(decode.ExchangeTypeInformational, 2, true), 6)
+		}
+		vp1Background(s, 10*time.Second)
+		return s.Packets
+	}
+	for _, tc := range []struct {
+		later, decrypted bool
+		outcome          string
+	}{
+		{false, false, OutcomeUnknown},
+		{true, false, OutcomeWorks},
+		{false, true, OutcomeWorks},
+	} {
+		vd := Verdicts(vp1Single(build(tc.later, tc.decrypted)), nil)[0]
+		if vd.Outcome != tc.outcome {
+			t.Errorf("later exchange %v, decrypted %v: outcome %s (%s), want %s", tc.later, tc.decrypted, vd.Outcome, vd.Summary, tc.outcome)
+		}
+		if tc.outcome == OutcomeUnknown && !strings.Contains(vd.Summary, "whether the responder accepted the authentication or refused it (AUTHENTICATION_FAILED) cannot be told without the keys") {
+			t.Errorf("summary: %s", vd.Summary)
+		}
+	}
+}
