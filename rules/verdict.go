@@ -248,8 +248,10 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured and NAT detection did not complete"
 	}
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
-	if s := innerTrafficSentence(c, v); s != "" {
-		vd.Summary += " " + s
+	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v)} {
+		if s != "" {
+			vd.Summary += " " + s
+		}
 	}
 	return vd
 }

@@ -227,3 +227,36 @@ func authUnread(v *TunnelView) string {
 		"whether the responder accepted the authentication or refused it (AUTHENTICATION_FAILED) cannot be told " +
 		"without the keys (--keys)"
 }
+
+// espExactSentence says, when keys decrypted a tunnel's SA payloads, how
+// its ESP SAs are tied to it: all by the SPIs its exchanges negotiated
+// (exact), or some by addresses and timing only, which keys did not
+// confirm. Nothing without decrypted SA payloads.
+func espExactSentence(v *TunnelView) string {
+	negotiated := false
+	var exact, inferred []string
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		negotiated = negotiated || len(t.ChildSAs) > 0
+		for _, sa := range t.ESPSAs {
+			spi := spiHex(sa.SPI)
+			switch {
+			case sa.Inferred && !slices.Contains(inferred, spi):
+				inferred = append(inferred, spi)
+			case !sa.Inferred && !slices.Contains(exact, spi):
+				exact = append(exact, spi)
+			}
+		}
+	}
+	if !negotiated || len(exact)+len(inferred) == 0 {
+		return ""
+	}
+	if len(inferred) == 0 {
+		return fmt.Sprintf("Its %s %s tied to it exactly: its decrypted exchanges negotiated %s.", dpPlural(len(exact), "ESP SA"),
+			dpWord(len(exact), "is", "are"), dpWord(len(exact), "the SPI", "their SPIs"))
+	}
+	return fmt.Sprintf("%d of its %s (SPI %s) %s negotiated in none of its decrypted exchanges: %s tied to it by addresses and timing only, and may belong to another IKE SA.",
+		len(inferred), dpPlural(len(exact)+len(inferred), "ESP SA"), strings.Join(inferred, ", "), dpWord(len(inferred), "was", "were"), dpWord(len(inferred), "it is", "they are"))
+}

@@ -165,3 +165,41 @@ func TestVerdictAuthUnread(t *testing.T) {
 		}
 	}
 }
+
+// keyedAuth gives the IKE_AUTH messages of a script decrypted SA payloads:
+// the client announces 0xc2000002, the gateway 0xc1000001.
+func keyedAuth(pkts []decode.Packet) {
+	for i := range pkts {
+		m := pkts[i].IKE
+		if m == nil || m.Exchange != decode.ExchangeTypeIKEAuth {
+			continue
+		}
+		spi := uint32(0xc2000002)
+		if m.IsResponse() {
+			spi = 0xc1000001
+		}
+		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
+		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP, SPI: []byte{byte(spi >> 24), byte(spi >> 16), byte(spi >> 8), byte(spi)}}}
+	}
+}
+
+// TestVerdictESPExact: with decrypted SA payloads the verdict says the
+// tunnel's ESP SAs are tied to it exactly, or names those its exchanges
+// did not negotiate; without them it says neither.
+func TestVerdictESPExact(t *testing.T) {
+	pkts := innerScript(3, 3, 0, 0)
+	if vd := Verdicts(vp1Single(pkts), nil)[0]; strings.Contains(vd.Summary, "exactly") || strings.Contains(vd.Summary, "timing") {
+		t.Errorf("without SA payloads: %s", vd.Summary)
+	}
+	keyedAuth(pkts)
+	if vd := Verdicts(vp1Single(pkts), nil)[0]; !strings.Contains(vd.Summary, "Its 2 ESP SAs are tied to it exactly: its decrypted exchanges negotiated their SPIs.") {
+		t.Errorf("keyed: %s", vd.Summary)
+	}
+	s := pt.New()
+	s.Packets = pkts
+	s.Now = pkts[len(pkts)-1].Time.Add(time.Second)
+	s.ESP("198.51.100.7:4500", "10.0.0.2:4500", 0xc3000003, 1)
+	if vd := Verdicts(vp1Single(s.Packets), nil)[0]; !strings.Contains(vd.Summary, "1 of its 3 ESP SAs (SPI 0xc3000003) was negotiated in none of its decrypted exchanges: it is tied to it by addresses and timing only, and may belong to another IKE SA.") {
+		t.Errorf("an SA no exchange negotiated: %s", vd.Summary)
+	}
+}
