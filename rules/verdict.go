@@ -248,7 +248,7 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured and NAT detection did not complete"
 	}
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
-	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v)} {
+	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
 		if s != "" {
 			vd.Summary += " " + s
 		}

@@ -260,3 +260,25 @@ func espExactSentence(v *TunnelView) string {
 	return fmt.Sprintf("%d of its %s (SPI %s) %s negotiated in none of its decrypted exchanges: %s tied to it by addresses and timing only, and may belong to another IKE SA.",
 		len(inferred), dpPlural(len(exact)+len(inferred), "ESP SA"), strings.Join(inferred, ", "), dpWord(len(inferred), "was", "were"), dpWord(len(inferred), "it is", "they are"))
 }
+
+// endSentence says who ended the tunnel, when a Delete payload read
+// decrypted deleted its IKE SA (RFC 7296 §1.4.1): the tunnel was closed,
+// not lost.
+func endSentence(c *Context, v *TunnelView) string {
+	for s, t := range v.Sides {
+		if t == nil || t.Decryption.IKEDeletedFrame == 0 {
+			continue
+		}
+		where := ""
+		if c.Two() {
+			where = " of the " + flows.Side(s).String() + " capture"
+		}
+		if t.RekeyedAs != 0 {
+			return fmt.Sprintf("The %s deleted this IKE SA after its rekey, with a Delete payload (read decrypted, frame %d%s); the tunnel went on under the new IKE SA.",
+				t.Decryption.IKEDeletedBy, t.Decryption.IKEDeletedFrame, where)
+		}
+		return fmt.Sprintf("The %s closed the tunnel: it deleted the IKE SA with a Delete payload (read decrypted, frame %d%s).",
+			t.Decryption.IKEDeletedBy, t.Decryption.IKEDeletedFrame, where)
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +202,26 @@ func TestVerdictESPExact(t *testing.T) {
 	s.ESP("198.51.100.7:4500", "10.0.0.2:4500", 0xc3000003, 1)
 	if vd := Verdicts(vp1Single(s.Packets), nil)[0]; !strings.Contains(vd.Summary, "1 of its 3 ESP SAs (SPI 0xc3000003) was negotiated in none of its decrypted exchanges: it is tied to it by addresses and timing only, and may belong to another IKE SA.") {
 		t.Errorf("an SA no exchange negotiated: %s", vd.Summary)
+	}
+}
+
+// TestVerdictEnd: a Delete of the IKE SA read decrypted tells who closed
+// the tunnel.
+func TestVerdictEnd(t *testing.T) {
+	pkts := innerScript(2, 2, 0, 0)
+	s := pt.New()
+	s.Packets = pkts
+	s.Now = pkts[len(pkts)-1].Time.Add(time.Second)
+	del := vp1Msg(decode.ExchangeTypeInformational, 2, false)
+	del.Decryption = &decode.Decryption{Status: decode.Decrypted}
+	del.Deletes = []decode.Delete{{Protocol: decode.ProtocolIDIKE}}
+	frame := s.IKE("10.0.0.2:4500", "198.51.100.7:4500", del, 90).Frame
+	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeInformational, 2, true), 91)
+	if vd := Verdicts(vp1Single(pkts), nil)[0]; strings.Contains(vd.Summary, "closed") {
+		t.Errorf("without the Delete: %s", vd.Summary)
+	}
+	vd := Verdicts(vp1Single(s.Packets), nil)[0]
+	if want := "The initiator closed the tunnel: it deleted the IKE SA with a Delete payload (read decrypted, frame " + strconv.Itoa(frame) + ")."; !strings.Contains(vd.Summary, want) {
+		t.Errorf("summary lacks %q: %s", want, vd.Summary)
 	}
 }
