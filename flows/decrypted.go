@@ -99,6 +99,11 @@ func (t *Table) addDecrypted(tun *Tunnel, from Role, p *decode.Packet) {
 			transport = true
 		}
 	}
+	for _, pr := range m.Proposals {
+		if pr.Protocol == decode.ProtocolIDIKE && len(pr.SPI) == 8 && m.Exchange == decode.ExchangeTypeCreateChildSA && len(tun.rekeySPIs) < maxChildSAs {
+			tun.rekeySPIs = append(tun.rekeySPIs, rekeySPI{binary.BigEndian.Uint64(pr.SPI), p.Frame})
+		}
+	}
 	seen := map[uint32]bool{}
 	for _, pr := range m.Proposals {
 		if (pr.Protocol != decode.ProtocolIDESP && pr.Protocol != decode.ProtocolIDAH) || len(pr.SPI) != 4 {

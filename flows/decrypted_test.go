@@ -157,8 +157,9 @@ func TestDecryptedRekeys(t *testing.T) {
 			if len(a.Tunnels) != 2 {
 				t.Fatalf("%d tunnels, want 2", len(a.Tunnels))
 			}
-			if a.Tunnels[1].RekeyOf != 1 {
-				t.Errorf("tunnel 2 rekeys tunnel %d", a.Tunnels[1].RekeyOf)
+			if a.Tunnels[1].RekeyOf != 1 || !a.Tunnels[1].RekeyExact || a.Tunnels[1].RekeyFrame != 66 {
+				t.Errorf("tunnel 2 rekeys tunnel %d (exact %v, frame %d), want tunnel 1 exactly, answered at frame 66",
+					a.Tunnels[1].RekeyOf, a.Tunnels[1].RekeyExact, a.Tunnels[1].RekeyFrame)
 			}
 			for i, tun := range a.Tunnels {
 				var got, exp []string

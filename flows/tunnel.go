@@ -171,6 +171,12 @@ type Tunnel struct {
 	// of the tunnel that rekeyed this one (linkRekeys).
 	RekeyOf, RekeyedAs int
 	RekeyFrame         int
+	// RekeyExact is set when the old IKE SA's CREATE_CHILD_SA, read
+	// decrypted, named this SA's SPIs; otherwise the link is by endpoints
+	// and timing.
+	RekeyExact bool
+	// rekeySPIs are the IKE SPIs this SA's decrypted rekeys announced.
+	rekeySPIs []rekeySPI
 
 	// established, when the tunnel became established.
 	established      bool
