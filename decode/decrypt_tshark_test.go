@@ -68,8 +68,9 @@ func rawESPTable(t *testing.T, dir string) string {
 // frame: the payload types of every IKE message (cleartext and decrypted,
 // without the proposal and transform substructures tshark lists as
 // payloads), the notify types, the SPIs in proposals, notifies and deletes,
-// that tshark checked each ICV; and for each ESP packet the inner
-// addresses and protocol. Skipped without tshark, except under CI.
+// that tshark checked each ICV (of every SKF fragment too) and reassembled a
+// fragmented message from as many fragments; and for each ESP packet the
+// inner addresses and protocol. Skipped without tshark, except under CI.
 func TestTsharkDecrypt(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
