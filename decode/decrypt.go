@@ -81,9 +81,12 @@ type ESPDecryption struct {
 // and Dst are the inner IP addresses; in transport mode they are invalid
 // and Proto is the Next Header.
 type InnerPacket struct {
-	Tunnel           bool
-	Src, Dst         netip.Addr
-	Proto            uint8 // IP protocol of the inner transport (1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6…)
+	Tunnel   bool
+	Src, Dst netip.Addr
+	Proto    uint8 // IP protocol of the inner transport (1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6…)
+	// Transport is set when the ports or the ICMP type and code were read:
+	// not for a non-first fragment, nor for a header cut short.
+	Transport        bool
 	SrcPort, DstPort uint16
 	ICMPType         uint8
 	ICMPCode         uint8
@@ -530,10 +533,12 @@ func innerPacket(b []byte, next uint8) InnerPacket {
 	case 6, 17:
 		if len(b) >= 4 {
 			in.SrcPort, in.DstPort = binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
+			in.Transport = true
 		}
 	case 1, 58:
 		if len(b) >= 2 {
 			in.ICMPType, in.ICMPCode = b[0], b[1]
+			in.Transport = true
 		}
 	}
 	return in

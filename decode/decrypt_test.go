@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -41,35 +42,60 @@ func decryptedSummary(p *Packet) string {
 }
 
 // TestDecryptLab decrypts the lab captures whose keys were logged and
-// holds the result to their TRUTH.md: every encrypted IKE message and every
-// ESP packet decrypts, with the payloads the truth lists, and the inner
-// traffic is 5 echo requests 192.0.2.17 → 203.0.113.1 and 5 replies.
+// holds the result to their TRUTH.md: every encrypted IKE message (every
+// SKF fragment, and the message it completes) and every ESP packet
+// decrypts, with the payloads the truth lists for particular frames, the
+// child SA SPIs of IKE_AUTH and Quick Mode, and the inner ICMP traffic.
 func TestDecryptLab(t *testing.T) {
+	const out, back = "192.0.2.17→203.0.113.1", "203.0.113.1→192.0.2.17"
 	tests := []struct {
 		scenario  string
 		encrypted int
+		fragments int
 		want      []string // payload summaries of particular frames
 		spis      []uint32 // child SA SPIs in the SA payloads
+		echo      map[string]int
 	}{
-		{"natt-ok-keys", 4, []string{
+		{"natt-ok-keys", 4, 0, []string{
 			"21 INFORMATIONAL: Delete []",
-		}, []uint32{0x2b6541f0, 0x11b08b5f}},
-		{"ikev1-natt-keys", 9, []string{
+		}, []uint32{0x2b6541f0, 0x11b08b5f}, map[string]int{out + " request": 5, back + " reply": 5}},
+		{"ikev1-natt-keys", 9, 0, []string{
 			"7 Identity Protection (Main Mode): Identification Hash Notification [INITIAL-CONTACT]",
 			"28 Informational: Hash Delete []",
-		}, []uint32{0xe4f2b526, 0xb3db9272}},
+		}, []uint32{0xe4f2b526, 0xb3db9272}, map[string]int{out + " request": 5, back + " reply": 5}},
+		{"natt-rekey-gcm-keys", 24, 0, []string{
+			"21 CREATE_CHILD_SA: Notify Security Association Nonce Traffic Selector - Initiator Traffic Selector - Responder [REKEY_SA]",
+			"23 INFORMATIONAL: Delete []",
+			"65 CREATE_CHILD_SA: Security Association Nonce Key Exchange []",
+			"81 CREATE_CHILD_SA: Notify Security Association Nonce Traffic Selector - Initiator Traffic Selector - Responder [REKEY_SA]",
+		}, []uint32{0xe9918968, 0xdfce8f55}, map[string]int{out + " request": 30, back + " reply": 30, back + " request": 14, out + " reply": 14}},
+		{"natt-ctr-sha2-keys", 4, 0, []string{
+			"23 INFORMATIONAL: Delete []",
+		}, []uint32{0x0f9a1d3a, 0x6d77c8bc}, map[string]int{out + " request": 4, back + " reply": 4, back + " request": 3, out + " reply": 3}},
+		{"ikev2-auth-failed-keys", 2, 0, []string{
+			"6 IKE_AUTH: Notify [AUTHENTICATION_FAILED]",
+		}, []uint32{0x1f249f2c}, map[string]int{}},
+		{"ike-rfc7383-keys", 4, 2, []string{
+			"8 IKE_AUTH: Identification - Responder Certificate Authentication Configuration Security Association Traffic Selector - Initiator Traffic Selector - Responder Notify Notify [MOBIKE_SUPPORTED NO_ADDITIONAL_ADDRESSES]",
+			"21 INFORMATIONAL: Delete []",
+		}, []uint32{0x58383c70, 0x6970fb25}, map[string]int{out + " request": 3, back + " reply": 3, back + " request": 3, out + " reply": 3}},
 	}
+	icmp := map[uint8]string{0: "reply", 8: "request"}
 	for _, tc := range tests {
 		for _, side := range []string{"inside", "outside"} {
 			t.Run(tc.scenario+"/"+side, func(t *testing.T) {
 				store, dir := labKeys(t, tc.scenario)
 				var got []string
 				var spis []uint32
-				encrypted, echo := 0, map[string]int{}
+				encrypted, fragments, echo := 0, 0, map[string]int{}
 				_, err := ReadFile(filepath.Join(dir, side+".pcap"), Options{Keys: store}, func(p *Packet) {
 					if p.IKE != nil && p.IKE.Encrypted {
-						encrypted++
 						d := p.IKE.Decryption
+						if d != nil && d.Status == DecryptFragment {
+							fragments++
+							return
+						}
+						encrypted++
 						if d == nil || d.Status != Decrypted {
 							t.Errorf("frame %d: %+v", p.Frame, d)
 							return
@@ -89,14 +115,17 @@ func TestDecryptLab(t *testing.T) {
 							t.Errorf("ESP frame %d: %+v", p.Frame, d)
 							return
 						}
-						echo[fmt.Sprintf("%v→%v proto %d type %d", d.Inner.Src, d.Inner.Dst, d.Inner.Proto, d.Inner.ICMPType)]++
+						if d.Inner.Proto != 1 {
+							t.Errorf("ESP frame %d: inner protocol %d, want ICMP", p.Frame, d.Inner.Proto)
+						}
+						echo[fmt.Sprintf("%v→%v %s", d.Inner.Src, d.Inner.Dst, icmp[d.Inner.ICMPType])]++
 					}
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if encrypted != tc.encrypted {
-					t.Errorf("%d encrypted IKE messages, want %d", encrypted, tc.encrypted)
+				if encrypted != tc.encrypted || fragments != tc.fragments {
+					t.Errorf("%d encrypted IKE messages and %d more fragments, want %d and %d", encrypted, fragments, tc.encrypted, tc.fragments)
 				}
 				for _, w := range tc.want {
 					if !slices.Contains(got, w) {
@@ -110,9 +139,8 @@ func TestDecryptLab(t *testing.T) {
 				if !slices.Equal(spis, wantSPIs) {
 					t.Errorf("child SA SPIs %x, want %x", spis, wantSPIs)
 				}
-				want := map[string]int{"192.0.2.17→203.0.113.1 proto 1 type 8": 5, "203.0.113.1→192.0.2.17 proto 1 type 0": 5}
-				if fmt.Sprint(echo) != fmt.Sprint(want) {
-					t.Errorf("inner traffic %v, want %v", echo, want)
+				if fmt.Sprint(echo) != fmt.Sprint(tc.echo) {
+					t.Errorf("inner traffic %v, want %v", echo, tc.echo)
 				}
 			})
 		}
@@ -212,4 +240,47 @@ func FuzzDecrypt(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBindKeys gives the keys of the IKE SA that natt-rekey-gcm-keys'
+// rekey made, which the charon log prints without SPIs, the SPIs of the SA
+// they verify: 7530bf696826712e/b73aadcd0f7ca84c in the truth.
+func TestBindKeys(t *testing.T) {
+	store, dir := labKeys(t, "natt-rekey-gcm-keys")
+	n, err := BindKeys(store, filepath.Join(dir, "inside.pcap"))
+	if err != nil || n != 1 {
+		t.Fatalf("BindKeys: %d bound, %v; want 1", n, err)
+	}
+	k := store.IKEv2For(0x7530bf696826712e, 0xb73aadcd0f7ca84c)
+	if k == nil || hex.EncodeToString(k.EncI) != "0d2b892401d755149c50dc565402e3b3c565bf06" {
+		t.Errorf("rekeyed SA's keys: %+v", k)
+	}
+	if n, err := BindKeys(store, filepath.Join(dir, "inside.pcap")); n != 0 || err != nil {
+		t.Errorf("second BindKeys: %d, %v; want nothing left to bind", n, err)
+	}
+	if _, err := BindKeys(&keys.Store{IKEv2: []keys.IKEv2SA{{}}}, filepath.Join(dir, "missing.pcap")); err == nil {
+		t.Error("a missing capture gives no error")
+	}
+}
+
+// TestInnerPacketFragment: a decrypted inner IPv4 packet that is a
+// non-first fragment has no transport header to read, so no ICMP type
+// (type 0 would read as an echo reply) and no ports.
+func TestInnerPacketFragment(t *testing.T) {
+	ip := func(fragOff uint16, proto uint8, payload ...byte) []byte {
+		b := []byte{0x45, 0, 0, byte(20 + len(payload)), 0, 1, byte(fragOff >> 8), byte(fragOff), 64, proto, 0, 0, 192, 0, 2, 17, 203, 0, 113, 1}
+		return append(b, payload...)
+	}
+	echo := innerPacket(ip(0, 1, 8, 0, 0, 0), 4)
+	if !echo.Tunnel || !echo.Transport || echo.Proto != 1 || echo.ICMPType != 8 {
+		t.Errorf("echo request: %+v", echo)
+	}
+	frag := innerPacket(ip(0x00b9, 1, 0, 0, 0, 0), 4)
+	if !frag.Tunnel || frag.Transport || frag.Proto != 1 || frag.Src.String() != "192.0.2.17" {
+		t.Errorf("non-first fragment: %+v", frag)
+	}
+	short := innerPacket(ip(0, 17, 0x13), 4)
+	if short.Transport || short.SrcPort != 0 {
+		t.Errorf("UDP header cut short: %+v", short)
+	}
 }

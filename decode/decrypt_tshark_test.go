@@ -22,7 +22,7 @@ import (
 // tsharkDecryptFields are the fields TestTsharkDecrypt reads from tshark:
 // per frame, every occurrence, joined by '|'.
 var tsharkDecryptFields = []string{"frame.number", "isakmp.typepayload", "isakmp.notify.msgtype", "isakmp.spi",
-	"isakmp.delete.spi", "isakmp.enc.icd", "esp.spi", "ip.src", "ip.dst", "ip.proto", "ipv6.src", "ipv6.dst"}
+	"isakmp.delete.spi", "isakmp.enc.icd", "isakmp.fragment.count", "esp.spi", "ip.src", "ip.dst", "ip.proto", "ipv6.src", "ipv6.dst"}
 
 // decryptCase is a capture with the key files that decrypt it.
 type decryptCase struct {
@@ -68,8 +68,9 @@ func rawESPTable(t *testing.T, dir string) string {
 // frame: the payload types of every IKE message (cleartext and decrypted,
 // without the proposal and transform substructures tshark lists as
 // payloads), the notify types, the SPIs in proposals, notifies and deletes,
-// that tshark checked each ICV; and for each ESP packet the inner
-// addresses and protocol. Skipped without tshark, except under CI.
+// that tshark checked each ICV (of every SKF fragment too) and reassembled a
+// fragmented message from as many fragments; and for each ESP packet the
+// inner addresses and protocol. Skipped without tshark, except under CI.
 func TestTsharkDecrypt(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
@@ -80,7 +81,7 @@ func TestTsharkDecrypt(t *testing.T) {
 	}
 	lab := filepath.Join(corpus.RepoRoot(), "testdata", "lab")
 	var cases []decryptCase
-	for _, s := range []string{"natt-ok-keys", "ikev1-natt-keys"} {
+	for _, s := range []string{"natt-ok-keys", "ikev1-natt-keys", "natt-rekey-gcm-keys", "natt-ctr-sha2-keys", "ikev2-auth-failed-keys", "ike-rfc7383-keys"} {
 		logs := []string{filepath.Join(lab, s, "logs", "charon-client.log"), filepath.Join(lab, s, "logs", "charon-gw.log")}
 		for _, side := range []string{"inside", "outside"} {
 			cases = append(cases, decryptCase{s + "/" + side, filepath.Join(lab, s, side+".pcap"), logs})
@@ -93,11 +94,17 @@ func TestTsharkDecrypt(t *testing.T) {
 			cases = append(cases, decryptCase{s + "/" + side, filepath.Join(shared, s, side+".pcap"), []string{table}})
 		}
 	}
-	var ikeMsgs, decrypted, payloads, notifies, spis, esp int
+	var ikeMsgs, decrypted, fragments, reassembled, payloads, notifies, spis, esp int
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			store, _, err := keys.LoadAll(tc.keys)
 			if err != nil {
+				t.Fatal(err)
+			}
+			// The keys of an IKE SA made by a rekey name no SA in a charon
+			// log: bind them to the SA they open, as 'vpnpcap keys
+			// --capture' does, so that tshark gets them too.
+			if _, err := BindKeys(store, tc.capture); err != nil {
 				t.Fatal(err)
 			}
 			conf := t.TempDir()
@@ -116,13 +123,26 @@ func TestTsharkDecrypt(t *testing.T) {
 					ikeMsgs++
 					m := p.IKE
 					if m.Encrypted {
-						if m.Decryption == nil || m.Decryption.Status != Decrypted {
+						switch {
+						case m.Decryption != nil && m.Decryption.Status == DecryptFragment:
+							// An SKF fragment that checked; the message is
+							// decoded on the one that completes it, where
+							// tshark shows it reassembled too.
+							fragments++
+						case m.Decryption == nil || m.Decryption.Status != Decrypted:
 							t.Errorf("frame %d: not decrypted: %+v", p.Frame, m.Decryption)
 							return
+						default:
+							decrypted++
 						}
-						decrypted++
 						if th["isakmp.enc.icd"] == "" && m.Version == 2 {
 							t.Errorf("frame %d: tshark did not check the ICV", p.Frame)
+						}
+						if n := m.Decryption.Fragments; n > 0 {
+							reassembled++
+							if th["isakmp.fragment.count"] != strconv.Itoa(n) {
+								t.Errorf("frame %d: reassembled from %d fragments, tshark from %q", p.Frame, n, th["isakmp.fragment.count"])
+							}
 						}
 					}
 					var ours []string
@@ -194,9 +214,9 @@ func TestTsharkDecrypt(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("agreement with tshark over %d captures: %d IKE messages (%d decrypted), %d payload types, %d notifies, %d SPIs; %d ESP packets decrypted, inner addresses and protocol",
-		len(cases), ikeMsgs, decrypted, payloads, notifies, spis, esp)
-	if !t.Failed() && (decrypted == 0 || esp == 0) {
+	t.Logf("agreement with tshark over %d captures: %d IKE messages (%d decrypted, %d of them reassembled from SKF fragments, and %d fragments checked), %d payload types, %d notifies, %d SPIs; %d ESP packets decrypted, inner addresses and protocol",
+		len(cases), ikeMsgs, decrypted, reassembled, fragments, payloads, notifies, spis, esp)
+	if !t.Failed() && (decrypted == 0 || esp == 0 || reassembled == 0) {
 		t.Error("nothing decrypted")
 	}
 }

@@ -210,6 +210,16 @@ const unansweredAfter = 10 * time.Second
 func (tun *Tunnel) finish(end time.Time) {
 	var evidence []int
 	failed := ""
+	// A peer that cannot verify the other's AUTH payload says so with
+	// AUTHENTICATION_FAILED, inside the encryption: the responder in its
+	// IKE_AUTH response, the initiator in an INFORMATIONAL request after
+	// it (RFC 7296 §2.21.2). Either way no IKE SA came up, although
+	// IKE_AUTH was answered.
+	authFailed := tun.authFailed()
+	if authFailed != nil {
+		failed = "the " + authFailed.From.String() + " refused the authentication with AUTHENTICATION_FAILED (read decrypted, frame " + itoa(authFailed.Frame) + ")"
+		evidence = append(evidence, authFailed.Frame)
+	}
 	established := false
 	var estAt time.Time
 	estFrame := 0
@@ -230,7 +240,7 @@ func (tun *Tunnel) finish(end time.Time) {
 			answered, unanswered = true, false
 		}
 		switch {
-		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && answered,
+		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && answered && authFailed == nil,
 			tun.Version == 1 && (e.Type == decode.ExchangeTypeIdentityProtection || e.Type == decode.ExchangeTypeAggressive) && e.Complete:
 			if !established {
 				established = true
@@ -276,6 +286,11 @@ func (tun *Tunnel) finish(end time.Time) {
 	case tun.Deletes > 0:
 		tun.State = StateDeleted
 		tun.StateReason = "a Delete payload was sent in cleartext"
+	case tun.Decryption.IKEDeletedFrame > 0:
+		tun.State = StateDeleted
+		tun.StateReason = "the " + tun.Decryption.IKEDeletedBy.String() + " deleted the IKE SA (Delete payload read decrypted, frame " +
+			itoa(tun.Decryption.IKEDeletedFrame) + ")"
+		evidence = []int{tun.Decryption.IKEDeletedFrame}
 	case established && failed != "" && tun.Version == 2:
 		// A later exchange failing does not undo the IKE SA; report it
 		// as established and let rules look at the exchanges.
@@ -305,6 +320,21 @@ func (tun *Tunnel) finish(end time.Time) {
 		tun.StateReason = "the capture ends before the negotiation completed"
 	}
 	tun.StateEvidence = uniqueSorted(evidence)
+}
+
+// authFailed returns the first AUTHENTICATION_FAILED notify of an IKEv2
+// tunnel, or nil. Only decryption shows it: it travels inside the SK
+// payload of IKE_AUTH or of an INFORMATIONAL exchange.
+func (tun *Tunnel) authFailed() *NotifySeen {
+	if tun.Version != 2 {
+		return nil
+	}
+	for i := range tun.ErrorNotifies {
+		if n := &tun.ErrorNotifies[i]; n.Type == decode.NotifyTypeAuthenticationFailed {
+			return n
+		}
+	}
+	return nil
 }
 
 func uniqueSorted(s []int) []int {

@@ -25,6 +25,10 @@ type ChildSA struct {
 	Announcer Role
 	Frame     int // the message that announced it
 	Exchange  decode.ExchangeType
+	MessageID uint32
+	// Partner is the SPI of the other direction of the same child SA:
+	// the one the other peer announced in the same exchange; 0 until seen.
+	Partner uint32
 	// Proposal names the transforms of the proposal carrying the SPI,
 	// such as "ENCR_AES_CBC-128/AUTH_HMAC_SHA2_256_128/ESN_NO"; when the
 	// announcer offered several, the first.
@@ -33,8 +37,10 @@ type ChildSA struct {
 	// §1.3.1; IKEv1: the Encapsulation Mode attribute, whose UDP-
 	// encapsulated values RFC 3947 §5.1 adds and which Mode then names).
 	Mode string
-	// RekeyOf is the SPI of the child SA this one rekeys (REKEY_SA,
-	// RFC 7296 §1.3.3); 0 when it is not a rekey.
+	// RekeyOf is the SPI, announced by the same peer, of the child SA
+	// this one replaces: for the rekey's requester the SPI its REKEY_SA
+	// notify names (RFC 7296 §1.3.3), for the other peer the partner of
+	// that one. 0 when it is not a rekey.
 	RekeyOf uint32
 	// Deleted is set when a decrypted Delete payload named the SPI
 	// (RFC 7296 §1.4.1, RFC 2408 §3.15): by DeletedBy at DeletedFrame.
@@ -93,6 +99,11 @@ func (t *Table) addDecrypted(tun *Tunnel, from Role, p *decode.Packet) {
 			transport = true
 		}
 	}
+	for _, pr := range m.Proposals {
+		if pr.Protocol == decode.ProtocolIDIKE && len(pr.SPI) == 8 && m.Exchange == decode.ExchangeTypeCreateChildSA && len(tun.rekeySPIs) < maxChildSAs {
+			tun.rekeySPIs = append(tun.rekeySPIs, rekeySPI{binary.BigEndian.Uint64(pr.SPI), p.Frame})
+		}
+	}
 	seen := map[uint32]bool{}
 	for _, pr := range m.Proposals {
 		if (pr.Protocol != decode.ProtocolIDESP && pr.Protocol != decode.ProtocolIDAH) || len(pr.SPI) != 4 {
@@ -103,7 +114,7 @@ func (t *Table) addDecrypted(tun *Tunnel, from Role, p *decode.Packet) {
 			continue
 		}
 		seen[spi] = true
-		c := ChildSA{SPI: spi, Protocol: pr.Protocol, Announcer: from, Frame: p.Frame, Exchange: m.Exchange,
+		c := ChildSA{SPI: spi, Protocol: pr.Protocol, Announcer: from, Frame: p.Frame, Exchange: m.Exchange, MessageID: m.MessageID,
 			Proposal: proposalName(m.Version, &pr), Mode: "tunnel", RekeyOf: rekeyOf}
 		if m.Version == 1 {
 			c.Mode = encapsulationMode(&pr)
@@ -123,14 +134,11 @@ func (t *Table) addDecrypted(tun *Tunnel, from Role, p *decode.Packet) {
 			if len(s) != 4 {
 				continue
 			}
-			spi := binary.BigEndian.Uint32(s)
-			for i := range tun.ChildSAs {
-				// A peer deletes the SAs it receives on, naming its own
-				// inbound SPIs (RFC 7296 §3.11).
-				c := &tun.ChildSAs[i]
-				if c.SPI == spi && c.Announcer == from && !c.Deleted {
-					c.Deleted, c.DeletedBy, c.DeletedFrame = true, from, p.Frame
-				}
+			// A peer deletes the SAs it receives on, naming its own
+			// inbound SPIs (RFC 7296 §3.11); a child SA negotiated in an
+			// IKE SA that was rekeyed since is deleted in its successor.
+			if c := t.findChildSA(tun, binary.BigEndian.Uint32(s), from); c != nil && !c.Deleted {
+				c.Deleted, c.DeletedBy, c.DeletedFrame = true, from, p.Frame
 			}
 		}
 	}
@@ -149,6 +157,27 @@ func (t *Table) addChildSA(tun *Tunnel, c ChildSA) {
 	}
 	if len(tun.ChildSAs) >= maxChildSAs {
 		return
+	}
+	// The other peer's SPI of the same exchange is the other direction
+	// of this child SA; the requester's REKEY_SA names its own old SPI,
+	// so the other peer's new SPI replaces the partner of that one.
+	for i := range tun.ChildSAs {
+		o := &tun.ChildSAs[i]
+		if o.Announcer == c.Announcer || o.Partner != 0 || o.MessageID != c.MessageID || o.Exchange != c.Exchange || o.Protocol != c.Protocol {
+			continue
+		}
+		o.Partner, c.Partner = c.SPI, o.SPI
+		switch {
+		case c.RekeyOf == 0 && o.RekeyOf != 0:
+			if old := t.findChildSA(tun, o.RekeyOf, o.Announcer); old != nil {
+				c.RekeyOf = old.Partner
+			}
+		case o.RekeyOf == 0 && c.RekeyOf != 0:
+			if old := t.findChildSA(tun, c.RekeyOf, c.Announcer); old != nil {
+				o.RekeyOf = old.Partner
+			}
+		}
+		break
 	}
 	tun.ChildSAs = append(tun.ChildSAs, c)
 	if t.childSPIs == nil {
@@ -190,6 +219,23 @@ func (tun *Tunnel) ChildSA(spi uint32) *ChildSA {
 	for i := range tun.ChildSAs {
 		if tun.ChildSAs[i].SPI == spi {
 			return &tun.ChildSAs[i]
+		}
+	}
+	return nil
+}
+
+// findChildSA returns the child SA with the SPI that a peer announced: in
+// tun, or else in the tunnel that negotiated the SPI (an IKE SA rekeyed
+// into tun hands its child SAs over, RFC 7296 §2.18). Nil when none.
+func (t *Table) findChildSA(tun *Tunnel, spi uint32, announcer Role) *ChildSA {
+	for _, u := range [2]*Tunnel{tun, t.childSPIs[spi]} {
+		if u == nil {
+			continue
+		}
+		for i := range u.ChildSAs {
+			if c := &u.ChildSAs[i]; c.SPI == spi && c.Announcer == announcer {
+				return c
+			}
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	keyfiles "github.com/vpnpcap/vpnpcap/decode/keys"
 )
 
 // sampleSize is how many frame numbers a record keeps as evidence: the first
@@ -200,6 +201,82 @@ type ESPSA struct {
 	Lost SeqRuns
 	// ICMP counts the ICMP errors that quote the SA's packets.
 	ICMP ICMPErrors
+	// Inner is what the SA's packets carried, when keys decrypted them.
+	Inner InnerTraffic
+}
+
+// InnerTraffic is what an ESP SA's packets carried, as decryption
+// (decode.Options.Keys) showed it.
+type InnerTraffic struct {
+	Decrypted int
+	Failed    int
+	// FirstFailure is why the first packet that failed did (it names the
+	// key's file and line, never the key); Key is the key of the first
+	// packet decrypted.
+	FirstFailure string
+	Key          keyfiles.Source
+	// Flows are the distinct inner (source, destination, protocol), in
+	// the order seen, at most maxInnerFlows; Other counts the decrypted
+	// packets of the flows past them.
+	Flows []InnerFlow
+	Other int
+}
+
+// InnerFlow counts the decrypted packets of one inner source, destination
+// and protocol. In transport mode Src and Dst are invalid.
+type InnerFlow struct {
+	Src, Dst     netip.Addr
+	Proto        uint8
+	Packets      int
+	EchoRequests int // ICMP or ICMPv6 echo requests
+	EchoReplies  int
+	FirstFrame   int
+}
+
+// maxInnerFlows bounds the inner flows an SA keeps.
+const maxInnerFlows = 16
+
+func (in *InnerTraffic) add(p *decode.Packet) {
+	d := p.Decrypted
+	switch d.Status {
+	case decode.Decrypted:
+	case decode.DecryptFailed:
+		if in.Failed == 0 {
+			in.FirstFailure = d.Reason
+		}
+		in.Failed++
+		return
+	default:
+		return
+	}
+	if in.Decrypted == 0 {
+		in.Key = d.Key
+	}
+	in.Decrypted++
+	x := d.Inner
+	var f *InnerFlow
+	for i := range in.Flows {
+		if g := &in.Flows[i]; g.Src == x.Src && g.Dst == x.Dst && g.Proto == x.Proto {
+			f = g
+			break
+		}
+	}
+	if f == nil {
+		if len(in.Flows) >= maxInnerFlows {
+			in.Other++
+			return
+		}
+		in.Flows = append(in.Flows, InnerFlow{Src: x.Src, Dst: x.Dst, Proto: x.Proto, FirstFrame: p.Frame})
+		f = &in.Flows[len(in.Flows)-1]
+	}
+	f.Packets++
+	switch {
+	case !x.Transport:
+	case x.Proto == 1 && x.ICMPType == 8, x.Proto == 58 && x.ICMPType == 128:
+		f.EchoRequests++
+	case x.Proto == 1 && x.ICMPType == 0, x.Proto == 58 && x.ICMPType == 129:
+		f.EchoReplies++
+	}
 }
 
 // Packets returns all packets of the SA.
@@ -247,6 +324,9 @@ func (s *ESPSA) add(p *decode.Packet, seq uint32) {
 	}
 	s.Last = p.Time
 	s.Frames.Add(p.Frame)
+	if p.Decrypted != nil {
+		s.Inner.add(p)
+	}
 }
 
 // Encapsulation is how a tunnel's ESP travelled.

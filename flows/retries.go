@@ -124,7 +124,19 @@ func linkRekeys(tunnels []*Tunnel) {
 		var best *Tunnel
 		var bestFrame int
 		var bestAt time.Time
+		// With keys the old IKE SA's decrypted CREATE_CHILD_SA names the
+		// new SA's SPIs: the link is exact, whatever the timing.
 		for _, u := range tunnels {
+			if frame := u.rekeyNamed(t.SPIi, t.SPIr); u != t && u.RekeyedAs == 0 && frame > 0 {
+				best, bestFrame = u, frame
+				t.RekeyExact = true
+				break
+			}
+		}
+		for _, u := range tunnels {
+			if best != nil {
+				break
+			}
 			if u == t || u.Version != 2 || !u.established || u.RekeyedAs != 0 ||
 				newAddrPortPair(u.Initiator, u.Responder) != ends {
 				continue
@@ -148,7 +160,35 @@ func linkRekeys(tunnels []*Tunnel) {
 		if t.State != StateDeleted {
 			t.State = StateEstablished
 			t.StateReason = "created by rekeying the IKE SA of tunnel " + itoa(best.ID) + " (CREATE_CHILD_SA answered at frame " + itoa(bestFrame) + ")"
+			if t.RekeyExact {
+				t.StateReason = "created by rekeying the IKE SA of tunnel " + itoa(best.ID) + " (its CREATE_CHILD_SA, read decrypted, named these SPIs; answered at frame " + itoa(bestFrame) + ")"
+			}
 			t.StateEvidence = []int{bestFrame}
 		}
 	}
+}
+
+// rekeySPI is a new IKE SA SPI that a decrypted CREATE_CHILD_SA announced
+// (RFC 7296 §1.3.2: the requester's SA payload carries the new SPIi, the
+// response the new SPIr).
+type rekeySPI struct {
+	spi   uint64
+	frame int
+}
+
+// rekeyNamed returns the frame of the message of the tunnel's decrypted
+// IKE rekeys that announced spir, when another announced spii; 0 when
+// they did not name both.
+func (t *Tunnel) rekeyNamed(spii, spir uint64) int {
+	i, r := false, 0
+	for _, k := range t.rekeySPIs {
+		i = i || k.spi == spii
+		if k.spi == spir {
+			r = k.frame
+		}
+	}
+	if !i {
+		return 0
+	}
+	return r
 }

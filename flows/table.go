@@ -527,7 +527,9 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 	tun.addNATD(from, m, p.Frame)
 	tun.addVendorIDs(from, m)
 	tun.addNotifies(from, m, p.Frame)
-	tun.Deletes += len(m.Deletes)
+	if m.Decryption == nil {
+		tun.Deletes += len(m.Deletes)
+	}
 	t.addDecrypted(tun, from, p)
 	tun.addExchange(from, p)
 	tun.noteIKE(from, p)
@@ -647,7 +649,10 @@ func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 		if n.Type == decode.NotifyTypeIKEv2FragmentationSupported && m.Version == 2 {
 			tun.FragmentationOK[from] = true
 		}
-		seen := NotifySeen{Type: n.Type, Name: n.Type.Name(m.Version), Frame: frame, From: from, Decrypted: m.Decryption != nil && m.Decryption.Status == decode.Decrypted}
+		seen := NotifySeen{Type: n.Type, Name: n.Type.Name(m.Version), Frame: frame, From: from}
+		if m.Decryption != nil && m.Decryption.Status == decode.Decrypted {
+			seen.Decrypted, seen.Key = true, m.Decryption.Key
+		}
 		if n.Type.IsError() {
 			if len(tun.ErrorNotifies) < maxNotifiesKept {
 				tun.ErrorNotifies = append(tun.ErrorNotifies, seen)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	keyfiles "github.com/vpnpcap/vpnpcap/decode/keys"
 )
 
 // Tunnel state, as in the JSON output.
@@ -13,10 +14,11 @@ type State string
 // Tunnel states. A tunnel is "established" once the exchange that creates
 // the IKE SA and its first child SA completed (IKEv2 IKE_AUTH response,
 // IKEv1 Main/Aggressive Mode then Quick Mode), "failed" when a request was
-// left unanswered or an error notify was sent in cleartext, "negotiating"
-// when the capture ends mid-negotiation without evidence of failure,
-// "rekeyed" when it was established and later exchanges created new SAs, and
-// "deleted" when a cleartext Delete was seen.
+// left unanswered, an error notify was sent in cleartext, or (read
+// decrypted) a peer refused the authentication, "negotiating" when the
+// capture ends mid-negotiation without evidence of failure, "rekeyed" when
+// it was established and later exchanges created new SAs, and "deleted"
+// when a cleartext Delete was seen or a decrypted one deleted the IKE SA.
 const (
 	StateNegotiating State = "negotiating"
 	StateEstablished State = "established"
@@ -148,7 +150,9 @@ type Tunnel struct {
 	ErrorNotifies []NotifySeen
 	// StatusNotifies of interest (MOBIKE, NAT notifies, COOKIE…).
 	StatusNotifies []NotifySeen
-	Deletes        int
+	// Deletes counts the Delete payloads sent in cleartext (IKEv1
+	// Informational); those read decrypted are in Decryption and ChildSAs.
+	Deletes int
 
 	// Fate of the tunnel's IKE messages across the NAT (two captures).
 	Fate Fate
@@ -172,6 +176,12 @@ type Tunnel struct {
 	// of the tunnel that rekeyed this one (linkRekeys).
 	RekeyOf, RekeyedAs int
 	RekeyFrame         int
+	// RekeyExact is set when the old IKE SA's CREATE_CHILD_SA, read
+	// decrypted, named this SA's SPIs; otherwise the link is by endpoints
+	// and timing.
+	RekeyExact bool
+	// rekeySPIs are the IKE SPIs this SA's decrypted rekeys announced.
+	rekeySPIs []rekeySPI
 
 	// established, when the tunnel became established.
 	established      bool
@@ -217,6 +227,9 @@ type NotifySeen struct {
 	Frame     int
 	From      Role
 	Decrypted bool
+	// Key names the key (file and line, never its value) that decrypted
+	// the message, when Decrypted.
+	Key keyfiles.Source
 }
 
 // EndpointChange is a change of a peer's address or port.
@@ -291,7 +304,7 @@ type Exchange struct {
 	TCP  bool
 	// Encrypted is set when the exchange's messages are encrypted.
 	Encrypted bool
-	// Notifies in the response (cleartext only).
+	// Notifies in the response, cleartext and (with keys) decrypted.
 	ResponseNotifies []decode.NotifyType
 	// Sends holds the exchange's latest distinct message and its
 	// transmissions: for an unanswered exchange, the request and its

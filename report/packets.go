@@ -442,7 +442,7 @@ func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
 	}
 	in := d.Inner
 	j.Src, j.Dst, j.Proto, j.Sport, j.Dport = addrString(in.Src), addrString(in.Dst), in.Proto, in.SrcPort, in.DstPort
-	if in.Proto == 1 || in.Proto == 58 {
+	if (in.Proto == 1 || in.Proto == 58) && in.Transport {
 		t := in.ICMPType
 		j.ICMPType = &t
 	}
@@ -454,16 +454,23 @@ func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
 func InnerLine(in decode.InnerPacket) string {
 	var b strings.Builder
 	if in.Tunnel {
-		hasPort := in.Proto == 6 || in.Proto == 17
+		hasPort := (in.Proto == 6 || in.Proto == 17) && in.Transport
 		fmt.Fprintf(&b, "%s > %s", endpoint(in.Src, in.SrcPort, hasPort), endpoint(in.Dst, in.DstPort, hasPort))
 	} else {
 		b.WriteString("transport")
-		if in.Proto == 6 || in.Proto == 17 {
+		if (in.Proto == 6 || in.Proto == 17) && in.Transport {
 			fmt.Fprintf(&b, " %d > %d", in.SrcPort, in.DstPort)
 		}
 	}
-	switch in.Proto {
-	case 1:
+	switch {
+	case (in.Proto == 1 || in.Proto == 58) && !in.Transport:
+		// A non-first fragment, or a header cut short: no type to name.
+		if in.Proto == 1 {
+			b.WriteString(" icmp")
+		} else {
+			b.WriteString(" icmpv6")
+		}
+	case in.Proto == 1:
 		switch in.ICMPType {
 		case 0:
 			b.WriteString(" icmp echo-reply")
@@ -472,7 +479,7 @@ func InnerLine(in decode.InnerPacket) string {
 		default:
 			fmt.Fprintf(&b, " icmp type %d code %d", in.ICMPType, in.ICMPCode)
 		}
-	case 58:
+	case in.Proto == 58:
 		switch in.ICMPType {
 		case 128:
 			b.WriteString(" icmpv6 echo-request")
@@ -481,9 +488,9 @@ func InnerLine(in decode.InnerPacket) string {
 		default:
 			fmt.Fprintf(&b, " icmpv6 type %d code %d", in.ICMPType, in.ICMPCode)
 		}
-	case 6:
+	case in.Proto == 6:
 		b.WriteString(" tcp")
-	case 17:
+	case in.Proto == 17:
 		b.WriteString(" udp")
 	default:
 		fmt.Fprintf(&b, " proto %d", in.Proto)

@@ -186,6 +186,11 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		}
 	}
 	raw, udp, tcp, ah := v.ESPCounts()
+	if vd.Works && raw+udp+tcp+ah == 0 {
+		if why := authUnread(v); why != "" {
+			vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, why
+		}
+	}
 	if vd.Works && !ntEstablished(v) && raw+udp+tcp+ah == 0 {
 		// Neither failed nor shown to work: the negotiation is cut
 		// short, or the answer that decides it is not in the capture.
@@ -243,6 +248,11 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured and NAT detection did not complete"
 	}
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
+	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
+		if s != "" {
+			vd.Summary += " " + s
+		}
+	}
 	return vd
 }
 
@@ -260,8 +270,12 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	var b strings.Builder
 	if p := v.Predecessor; p != nil {
 		t := v.Any()
-		fmt.Fprintf(&b, "Tunnel %d replaced tunnel %d's IKE SA (0x%016x) when it was rekeyed (CREATE_CHILD_SA at frame %d). ",
-			v.ID, p.ID, p.Any().SPIi, t.RekeyFrame)
+		how := ""
+		if t.RekeyExact {
+			how = ", whose SA payloads, read decrypted, named the new SPIs"
+		}
+		fmt.Fprintf(&b, "Tunnel %d replaced tunnel %d's IKE SA (0x%016x) when it was rekeyed (CREATE_CHILD_SA at frame %d%s). ",
+			v.ID, p.ID, p.Any().SPIi, t.RekeyFrame, how)
 	}
 	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
 	switch {

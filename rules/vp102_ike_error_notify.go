@@ -7,15 +7,17 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
-// ikeErrorNotify detects IKE error notifications sent in cleartext: IKEv1
+// ikeErrorNotify detects IKE error notifications: in cleartext, IKEv1
 // Notification payloads of an error type (below 8192, RFC 2408 §3.14.1),
 // such as NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION or PAYLOAD-MALFORMED,
 // and IKEv2 error notifies outside the encrypted payload (RFC 7296
 // §3.10.1), such as NO_PROPOSAL_CHOSEN or INVALID_SYNTAX in an IKE_SA_INIT
-// response.
+// response; with keys (--keys), also those inside the encryption, such as
+// AUTHENTICATION_FAILED in an IKE_AUTH response.
 //
 // An error notify is the peer saying why it refuses the negotiation: the
 // proposals share no algorithm, the identities or traffic selectors do not
@@ -29,7 +31,11 @@ import (
 // UNEXPECTED_NAT_DETECTED and UNACCEPTABLE_ADDRESSES to VP110.
 //
 // A cleartext notify is exactly what the peer sent, so confidence is high.
-// Most IKEv2 errors after IKE_SA_INIT are encrypted and invisible here.
+// Most IKEv2 errors after IKE_SA_INIT are encrypted and invisible without
+// keys; with them a notify is read only from a message whose integrity
+// check passed, so it too is what the peer sent. The finding says which
+// notifies were read decrypted and names the key's file and line, never
+// the key.
 type ikeErrorNotify struct{}
 
 func (ikeErrorNotify) Meta() Meta {
@@ -39,7 +45,8 @@ func (ikeErrorNotify) Meta() Meta {
 		Title:      "IKE peer refused the negotiation with an error notify",
 		Severity:   Error,
 		Confidence: High,
-		Explanation: "One IKE peer sent an error notification in cleartext, which ends the negotiation: the peers disagree on " +
+		Explanation: "One IKE peer sent an error notification — in cleartext, or inside the encrypted payload where the keys given " +
+			"with --keys let vpnpcap read it — which ends the negotiation: the peers disagree on " +
 			"algorithms (NO_PROPOSAL_CHOSEN), on identities or traffic selectors (INVALID-ID-INFORMATION), on " +
 			"authentication (AUTHENTICATION_FAILED, or PAYLOAD-MALFORMED and INVALID-HASH-INFORMATION when an IKEv1 peer " +
 			"decrypts Main Mode with the wrong pre-shared key), or one peer lost the state the other refers to (INVALID_IKE_SPI, " +
@@ -80,6 +87,11 @@ type notifyKey struct {
 
 type notifySightings struct {
 	frames [2][]int // by side
+	// decrypted and plain count the sightings read inside the
+	// encryption and in cleartext; key is the key that decrypted the
+	// first of the former.
+	decrypted, plain int
+	key              keys.Source
 }
 
 // collectNotifies gathers the notifies of a tunnel view that keep says
@@ -104,6 +116,14 @@ func collectNotifies(v *TunnelView, list func(*flows.Tunnel) []flows.NotifySeen,
 			}
 			if !slices.Contains(g.frames[s], n.Frame) {
 				g.frames[s] = append(g.frames[s], n.Frame)
+				if n.Decrypted {
+					if g.decrypted == 0 {
+						g.key = n.Key
+					}
+					g.decrypted++
+				} else {
+					g.plain++
+				}
 			}
 		}
 	}
@@ -130,8 +150,8 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			g := got[k]
 			name := k.typ.Name(t.Version)
 			sender := firstEndpoint(t, k.from)
-			msg := fmt.Sprintf("the %s %s sent %s (%d) %s%s", k.from, sender.Addr(), name, k.typ,
-				howOften(max(len(g.frames[0]), len(g.frames[1]))), r.context(t, k))
+			msg := fmt.Sprintf("the %s %s sent %s (%d) %s%s%s", k.from, sender.Addr(), name, k.typ,
+				howOften(max(len(g.frames[0]), len(g.frames[1]))), r.context(t, k), g.seenWords())
 			if hint := notifyHint(t.Version, k.typ); hint != "" {
 				msg += "; " + hint
 			}
@@ -159,6 +179,19 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			report(f)
 		}
 	}
+}
+
+// seenWords says how the notify was read, when decryption showed it:
+// inside the encrypted payload, with which key (its file and line; never
+// the key).
+func (g *notifySightings) seenWords() string {
+	switch {
+	case g.decrypted == 0:
+		return ""
+	case g.plain == 0:
+		return ", read decrypted (inside the encrypted payload, opened with the key of " + g.key.String() + ")"
+	}
+	return ", in cleartext and, read decrypted, inside the encrypted payload (opened with the key of " + g.key.String() + ")"
 }
 
 // context says in which exchange a notify came: the request it answered,

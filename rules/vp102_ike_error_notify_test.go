@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
@@ -113,5 +114,37 @@ func TestVP102Recovered(t *testing.T) {
 	f.RuleID, f.Severity = "VP102", Error
 	if vd := Verdicts(c, []Finding{f})[0]; !vd.Works {
 		t.Errorf("verdict says the tunnel fails (%s); a refusal it recovered from must not", vd.Failure)
+	}
+}
+
+// TestVP102Decrypted: AUTHENTICATION_FAILED read inside the encrypted
+// IKE_AUTH response (--keys) is reported as read decrypted, with the key's
+// file and line and never as cleartext; the tunnel failed.
+func TestVP102Decrypted(t *testing.T) {
+	s := pt.New()
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, vp1Msg(decode.ExchangeTypeIKESAInit, 0, false), 1)
+	s.IKE(resp, ini, vp1Msg(decode.ExchangeTypeIKESAInit, 0, true), 2)
+	key := keys.Source{File: "charon-gw.log", Line: 289}
+	req := vp1Msg(decode.ExchangeTypeIKEAuth, 1, false)
+	req.Encrypted = true
+	req.Decryption = &decode.Decryption{Status: decode.Decrypted, Key: key}
+	s.IKE(ini, resp, req, 3)
+	rsp := vp1Msg(decode.ExchangeTypeIKEAuth, 1, true)
+	rsp.Encrypted = true
+	rsp.Decryption = &decode.Decryption{Status: decode.Decrypted, Key: key, Payloads: []decode.PayloadSummary{{Type: decode.PayloadTypeNotify}}}
+	rsp.Notifies = []decode.Notify{{Type: decode.NotifyTypeAuthenticationFailed}}
+	s.IKE(resp, ini, rsp, 4)
+	vp1Background(s, 10*time.Second)
+	c := vp1Single(s.Packets)
+	f := vp1Want(t, vp1Check(t, ikeErrorNotify{}, c), 1)[0]
+	vp1Contains(t, f.Message, "the responder 198.51.100.7 sent AUTHENTICATION_FAILED (24) once in answer to IKE_AUTH, read decrypted (inside the encrypted payload, opened with the key of charon-gw.log:289)",
+		"check the pre-shared key")
+	if strings.Contains(f.Message, "cleartext") || f.Confidence != High {
+		t.Errorf("%s confidence: %s", f.Confidence, f.Message)
+	}
+	vp1FramesEqual(t, f, flows.SideInside, 4)
+	if tun := c.Tunnels[0].Any(); tun.State != flows.StateFailed || tun.Established() {
+		t.Errorf("tunnel state %s, established %v", tun.State, tun.Established())
 	}
 }

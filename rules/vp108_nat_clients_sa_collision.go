@@ -30,7 +30,10 @@ import (
 // With both captures the two clients are proven to be different inside
 // hosts (high confidence); with one capture outside the NAT they are told
 // apart by their different NAT-T ports or vendor IDs (medium), and only
-// when NAT-D shows the capture is outside the NAT.
+// when NAT-D shows the capture is outside the NAT. Without keys the
+// server's ESP is tied to the first client's IKE SA by addresses and
+// timing; with keys (--keys) by the SPI its decrypted SA payload
+// announced, which the finding cites.
 type natClientsSACollision struct{}
 
 func (natClientsSACollision) Meta() Meta {
@@ -216,6 +219,12 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 			frames = append(frames, sa.Frames.Last())
 		default:
 			continue
+		}
+		if ch := a.ChildSA(sa.SPI); ch != nil && !sa.Inferred {
+			// With keys the SA is the first client's for certain, not
+			// tied to it by addresses and timing.
+			fmt.Fprintf(&b2, " — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame %d)", ch.Frame)
+			frames = append(frames, ch.Frame)
 		}
 		// The first client still sending shows it did not leave.
 		for _, o := range a.ESPSAs {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -116,4 +117,29 @@ func TestVP108InsideOnlyClean(t *testing.T) {
 	// not two clients.
 	pkts := vp108Script("10.0.0.2:500", "10.0.0.2:4500", "10.0.0.2:1500", "10.0.0.2:14500", vp108Stops)
 	vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 0)
+}
+
+// TestVP108Keyed: with keys the first client's IKE_AUTH announced SPI
+// 0xa2, so the ESP the server moved to the second client's port is the
+// first client's for certain, and the finding cites the SA payload.
+func TestVP108Keyed(t *testing.T) {
+	pkts := vp108Script("203.0.113.5:500", "203.0.113.5:62001", "203.0.113.5:1024", "203.0.113.5:62002", vp108Moves)
+	auth := 0
+	for i := range pkts {
+		m := pkts[i].IKE
+		if m == nil || m.Exchange != decode.ExchangeTypeIKEAuth {
+			continue
+		}
+		spi := map[uint64][2]byte{vp1SPIi: {0xa2, 0xa1}, vp106SPIb: {0xb2, 0xb1}}[m.SPIi]
+		b := spi[0]
+		if m.IsResponse() {
+			b = spi[1]
+		} else if m.SPIi == vp1SPIi {
+			auth = pkts[i].Frame
+		}
+		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
+		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP, SPI: []byte{0, 0, 0, b}}}
+	}
+	f := vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 1)[0]
+	vp1Contains(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002 — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame "+strconv.Itoa(auth)+")")
 }

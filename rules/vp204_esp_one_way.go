@@ -23,6 +23,9 @@ import (
 // the client's raw ESP out but has no state to bring the answer back in,
 // as with GRE without a PPTP helper), of a firewall rule that allows one
 // direction only, or of a peer whose inbound SA was never installed.
+// With keys (--keys) the finding names the SPI the tunnel negotiated for
+// the silent direction, read from its decrypted SA payloads, and what the
+// present direction carried (unanswered pings, say).
 //
 // Fix it where the other direction stops: enable IPsec (ESP) Passthrough
 // or allow IP protocol 50 both ways on the NAT, or better make the peers
@@ -241,6 +244,9 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 		if raw, udp := espEncap(present); raw > 0 && udp == 0 && pos != flows.NATNone && pos != flows.NATUnknown {
 			msg += "; the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back"
 		}
+		var partnerFrames []int
+		msg, partnerFrames = espOneWayKeyed(msg, ch.tun, present)
+		frames = append(frames, partnerFrames...)
 	}
 	group := 0
 	if tunnelID == 0 && len(present) > 0 {
@@ -254,6 +260,53 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 		Message:    msg,
 		Evidence:   c.Evidence(side, frames...),
 	}
+}
+
+// espOneWayKeyed adds what decryption (--keys) tells of a one-way
+// channel: the SPIs the tunnel negotiated for the missing direction, read
+// from its decrypted SA payloads, which no captured packet used; and what
+// the present direction carried. It returns the frames of the SA payloads
+// it cites.
+func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (string, []int) {
+	var partners []string
+	var frames []int
+	var inner flows.InnerTraffic
+	for _, sa := range present {
+		if c := tun.ChildSA(sa.SPI); c != nil && c.Partner != 0 && !sa.Inferred {
+			if p := tun.ChildSA(c.Partner); p != nil && !slices.Contains(partners, spiHex(p.SPI)) {
+				partners = append(partners, spiHex(p.SPI))
+				frames = append(frames, p.Frame)
+			}
+		}
+		inner.Decrypted += sa.Inner.Decrypted
+		inner.Flows = append(inner.Flows, sa.Inner.Flows...)
+	}
+	if len(partners) > 0 {
+		msg += fmt.Sprintf("; the tunnel negotiated %s %s for the other direction (SA payload read decrypted, frame %d), and no packet on %s was captured",
+			dpWord(len(partners), "SPI", "SPIs"), strings.Join(partners, ", "), frames[0], dpWord(len(partners), "it", "them"))
+	}
+	if inner.Decrypted > 0 {
+		var requests, replies int
+		var pairs []string
+		for _, f := range inner.Flows {
+			requests += f.EchoRequests
+			replies += f.EchoReplies
+			if p := "from " + innerAddr(f.Src) + " to " + innerAddr(f.Dst); !slices.Contains(pairs, p) {
+				pairs = append(pairs, p)
+			}
+		}
+		msg += "; decrypted, " + dpPlural(inner.Decrypted, "packet") + " of it"
+		switch {
+		case requests > 0 && requests == inner.Decrypted:
+			msg += dpWord(requests, " is an ICMP echo request, not answered", " are ICMP echo requests, none answered") + " through the tunnel here"
+		case requests+replies > 0:
+			msg += fmt.Sprintf(" hold%s", echoWords(requests, replies))
+		}
+		if len(pairs) == 1 {
+			msg += " (" + pairs[0] + ")"
+		}
+	}
+	return msg, frames
 }
 
 // espAnswerFrame returns the frame of the first IKE answer of a tunnel in

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,38 @@ func TestVP204AnswerDeliveredToAnotherHost(t *testing.T) {
 	}
 	dpWantMessage(t, f, "ESP flows only from 10.0.0.3 (initiator)",
 		"The outside capture shows ESP coming back from 198.51.100.7 — 6 packets on SPI 0xb0000002 — and the NAT delivers it to 10.0.0.2 instead (see VP205)")
+}
+
+// TestVP204Keyed: with keys the finding names the SPI the tunnel
+// negotiated for the silent direction (read from the decrypted IKE_AUTH)
+// and what the present direction carried.
+func TestVP204Keyed(t *testing.T) {
+	pkts := innerScript(6, 0, 0, 0)
+	for i := range pkts {
+		m := pkts[i].IKE
+		if m == nil || m.Exchange != decode.ExchangeTypeIKEAuth {
+			continue
+		}
+		// The client announces the SPI it receives on, the gateway its own.
+		spi := uint32(0xc2000002)
+		if m.IsResponse() {
+			spi = 0xc1000001
+		}
+		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
+		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP, SPI: []byte{byte(spi >> 24), byte(spi >> 16), byte(spi >> 8), byte(spi)}}}
+	}
+	c := vp1Single(pkts)
+	fs := vp1Check(t, espOneWay{}, c)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1: %+v", len(fs), fs)
+	}
+	auth := 0
+	for _, p := range pkts {
+		if p.IKE != nil && p.IKE.Exchange == decode.ExchangeTypeIKEAuth && !p.IKE.IsResponse() {
+			auth = p.Frame
+		}
+	}
+	vp1Contains(t, fs[0].Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder)",
+		"the tunnel negotiated SPI 0xc2000002 for the other direction (SA payload read decrypted, frame "+strconv.Itoa(auth)+"), and no packet on it was captured",
+		"decrypted, 6 packets of it are ICMP echo requests, none answered through the tunnel here (from 192.0.2.17 to 203.0.113.1)")
 }

@@ -36,12 +36,15 @@ import (
 // NAT port mapping (RFC 3948); where a client cannot do NAT-T, give it a
 // public address or a 1:1 NAT, or allow only one such client at a time.
 //
-// The SPI-to-tunnel link is inferred from timing, since CHILD SA SPIs are
-// negotiated encrypted: an SPI first seen within two seconds of exactly one
-// host's CHILD SA creation belongs to that host. That inference alone gives
-// medium confidence; a host with no IKE SA at all, or one SPI delivered to
-// two hosts, is certain. Hosts whose negotiation began before the inside
-// capture are never called tunnel-less.
+// Without keys the SPI-to-tunnel link is inferred from timing, since CHILD
+// SA SPIs are negotiated encrypted: an SPI first seen within two seconds of
+// exactly one host's CHILD SA creation belongs to that host. That inference
+// alone gives medium confidence; a host with no IKE SA at all, or one SPI
+// delivered to two hosts, is certain. With keys (--keys) the link is exact:
+// the host whose IKE SA announced the SPI in an SA payload read decrypted
+// receives on it, and an SPI delivered to another host is certain too.
+// Hosts whose negotiation began before the inside capture are never called
+// tunnel-less.
 type rawESPMisdelivered struct{}
 
 func (rawESPMisdelivered) Meta() Meta {
@@ -290,6 +293,10 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	var foreignOwner *flows.ESPSA
 	arrival := c.Correlation.ToInside(x.First)
 	owner, ownerOK := rawESPOwner(creations, arrival)
+	exact, child, exactOK := rawESPExactOwner(in, g, x.SPI)
+	if exactOK {
+		owner, ownerOK = exact, true
+	}
 	var problems []string
 	conf := Medium
 	var insideFrames []int
@@ -333,7 +340,13 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 			conf = High
 			continue
 		}
-		if ownerOK && owner.host != h && len(delivered) == 1 {
+		switch {
+		case exactOK && owner.host != h:
+			problems = append(problems, fmt.Sprintf("%s's IKE SA negotiated it (SA payload read decrypted, frame %d), but it went to %s",
+				owner.host, child.Frame, h))
+			insideFrames = append(insideFrames, child.Frame)
+			conf = High
+		case ownerOK && owner.host != h && len(delivered) == 1:
 			problems = append(problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
 				dpSeconds(arrival.Sub(owner.t)), owner.host, owner.frame, h))
 			insideFrames = append(insideFrames, owner.frame)
@@ -374,6 +387,28 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		Message:    msg,
 		Evidence:   ev,
 	}, true
+}
+
+// rawESPExactOwner finds the group's host whose IKE SA negotiated an
+// inbound SPI, read from a decrypted SA payload: the peer that announces
+// an SPI receives on it (RFC 7296 §3.3.1).
+func rawESPExactOwner(in *flows.Analysis, g *rawESPGroup, spi uint32) (espChildAt, *flows.ChildSA, bool) {
+	for _, t := range in.Tunnels {
+		host, ok := rawESPTunnelHost(t, g)
+		if !ok {
+			continue
+		}
+		role := flows.RoleInitiator
+		if host == t.ResponderFirst.Addr() || host == t.Responder.Addr() {
+			role = flows.RoleResponder
+		}
+		for i := range t.ChildSAs {
+			if c := &t.ChildSAs[i]; c.SPI == spi && c.Announcer == role {
+				return espChildAt{host: host, frame: c.Frame, tun: t}, c, true
+			}
+		}
+	}
+	return espChildAt{}, nil, false
 }
 
 // rawESPOwner names the host whose CHILD SA creation an SPI's first

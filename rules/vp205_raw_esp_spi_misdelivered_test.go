@@ -157,3 +157,60 @@ func TestVP205Clean(t *testing.T) {
 		t.Errorf("one capture: got %+v, want none", fs)
 	}
 }
+
+// dpKeyedAuth marks the IKE_AUTH exchange just scripted as read with keys:
+// the request's SA payload announces in (the client's inbound SPI), the
+// response's out.
+func dpKeyedAuth(s *pt.Script, in, out uint32) {
+	n := len(s.Packets)
+	for i, spi := range []uint32{in, out} {
+		m := s.Packets[n-2+i].IKE
+		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
+		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP,
+			SPI: []byte{byte(spi >> 24), byte(spi >> 16), byte(spi >> 8), byte(spi)}}}
+	}
+}
+
+// TestVP205KeysNameOwner: A and B connect within a second of each other,
+// so timing cannot tell whose SPI is whose; A's inbound SPI goes to B.
+// Without keys nothing is reported; with them A's decrypted IKE_AUTH
+// announced the SPI, which makes the misdelivery certain.
+func TestVP205KeysNameOwner(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		s := pt.New()
+		dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+		if keyed {
+			dpKeyedAuth(s, dpAIn, dpAOut)
+		}
+		authA := s.Packets[len(s.Packets)-2].Frame
+		s.After(500 * time.Millisecond)
+		dpIKEv2(s, dpHost2, dpGW, dpSPIiB, dpSPIrB, false)
+		if keyed {
+			dpKeyedAuth(s, dpBIn, dpBOut)
+		}
+		for i := uint32(1); i <= 5; i++ {
+			s.ESP(dpHost, dpGW, dpAOut, i)
+			s.ESP(dpGW, dpHost2, dpAIn, i)
+			s.ESP(dpHost2, dpGW, dpBOut, i)
+			s.ESP(dpGW, dpHost2, dpBIn, i)
+			s.After(time.Second)
+		}
+		inside := s.Packets
+		nat := dpPassthroughNAT()
+		fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), rawESPMisdelivered{})
+		if !keyed {
+			if len(fs) != 0 {
+				t.Errorf("without keys: %+v, want none (timing names no owner)", fs)
+			}
+			continue
+		}
+		if len(fs) != 1 {
+			t.Fatalf("with keys: %d findings, want 1: %+v", len(fs), fs)
+		}
+		f := fs[0]
+		dpWantMessage(t, f, "SPI 0xa0000002", "10.0.0.2's IKE SA negotiated it (SA payload read decrypted, frame "+strconv.Itoa(authA)+"), but it went to 10.0.0.3")
+		if f.Confidence != High || f.Tunnel != 1 {
+			t.Errorf("confidence %v tunnel %d, want high and A's tunnel 1", f.Confidence, f.Tunnel)
+		}
+	}
+}

@@ -26,7 +26,10 @@ import (
 //
 // With both captures an SA that either capture links to a tunnel is not
 // listed, and an SA both captures see unlinked is listed once, from the
-// inside.
+// inside. With keys (--keys) an SA negotiated in a decrypted exchange is
+// its tunnel's and never listed; of the SAs listed, the finding says which
+// the keys decrypt (real SAs, negotiated outside the capture) and which
+// they fail on.
 type espWithoutTunnel struct{}
 
 func (espWithoutTunnel) Meta() Meta {
@@ -85,6 +88,37 @@ func (espWithoutTunnel) Check(c *Context, report func(Finding)) {
 	}
 }
 
+// espWithoutTunnelKeys says what the keys given (--keys) made of SAs
+// without a tunnel: decrypted, they are SAs the keys' owner negotiated,
+// only not in the capture; failing, the keys are another SA's.
+func espWithoutTunnelKeys(g []*flows.ESPSA) string {
+	var decrypted, failed []string
+	var key, failure string
+	for _, sa := range g {
+		switch {
+		case sa.Inner.Decrypted > 0:
+			decrypted = append(decrypted, spiHex(sa.SPI))
+			if key == "" {
+				key = sa.Inner.Key.String()
+			}
+		case sa.Inner.Failed > 0:
+			failed = append(failed, spiHex(sa.SPI))
+			if failure == "" {
+				failure = sa.Inner.FirstFailure
+			}
+		}
+	}
+	var out string
+	if len(decrypted) > 0 {
+		out += fmt.Sprintf("; the keys given decrypt SPI %s (key of %s): %s of the peers, negotiated where the capture does not show",
+			strings.Join(decrypted, ", "), key, dpWord(len(decrypted), "a real SA", "real SAs"))
+	}
+	if len(failed) > 0 {
+		out += fmt.Sprintf("; SPI %s did not decrypt (%s)", strings.Join(failed, ", "), failure)
+	}
+	return out
+}
+
 func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Finding {
 	spis := make([]string, 0, len(g))
 	var frames []int
@@ -128,6 +162,7 @@ func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Find
 	} else {
 		msg += "; the capture probably began after the tunnel was negotiated, or IKE ran between other addresses"
 	}
+	msg += espWithoutTunnelKeys(g)
 	return Finding{
 		Confidence: conf,
 		Subject:    fmt.Sprintf("%s %s <-> %s", strings.ToLower(strings.ReplaceAll(proto, " and ", "+")), a, b),

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
@@ -68,4 +69,25 @@ func TestVP208Clean(t *testing.T) {
 	if fs := dpFindings(t, dpSingle(t, dpRawInside(10, true, true).Packets), espWithoutTunnel{}); len(fs) != 0 {
 		t.Errorf("got %+v, want none", fs)
 	}
+}
+
+// TestVP208Keyed: keys that decrypt an SA without a tunnel show it is a
+// real SA of the peers; keys that fail on one say so, naming the key.
+func TestVP208Keyed(t *testing.T) {
+	pkts := dpMidstream(1000)
+	for i := range pkts {
+		p := &pkts[i]
+		if p.ESP.SPI == dpSPIOut {
+			p.Decrypted = &decode.ESPDecryption{Status: decode.Decrypted, Key: keys.Source{File: "esp_sa", Line: 1}}
+		} else {
+			p.Decrypted = &decode.ESPDecryption{Status: decode.DecryptFailed, Key: keys.Source{File: "esp_sa", Line: 2},
+				Reason: "integrity check failed with the key of esp_sa:2: a wrong key, or one of another SA"}
+		}
+	}
+	fs := dpFindings(t, dpSingle(t, pkts), espWithoutTunnel{})
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+	}
+	dpWantMessage(t, fs[0], "the keys given decrypt SPI 0xc0ffee01 (key of esp_sa:1): a real SA of the peers, negotiated where the capture does not show",
+		"SPI 0xc0ffee02 did not decrypt (integrity check failed with the key of esp_sa:2: a wrong key, or one of another SA)")
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/pflag"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/report"
 )
@@ -20,12 +22,17 @@ ikev1_decryption_table and esp_sa. Copy them into a Wireshark profile
 directory (or point WIRESHARK_CONFIG_DIR at DIR) to decrypt the same capture
 in Wireshark. vpnpcap itself reads the log directly with --keys. ESP entries
 match any address, because the two sides of a NAT see different ones. The
-key files are only read; the tables hold keys: keep DIR private.`
+key files are only read; the tables hold keys: keep DIR private.
+
+An IKE SA made by a rekey has keys in the log but no SPIs, and Wireshark's
+table needs them: with --capture FILE (repeatable) vpnpcap reads the capture,
+tries those keys on its IKE messages, and writes each key under the SPIs of
+the SA whose messages it verified.`
 
 // keysOptions are the parsed flags of 'vpnpcap keys'.
 type keysOptions struct {
-	logs []string
-	out  string
+	logs, captures []string
+	out            string
 }
 
 func setupKeys(fs *pflag.FlagSet) func(*env) int {
@@ -34,6 +41,8 @@ func setupKeys(fs *pflag.FlagSet) func(*env) int {
 	fileFlag(fs, "from-charon-log")
 	fs.StringVar(&o.out, "out", "", "write the tables into `dir` (created if missing)")
 	fileFlag(fs, "out")
+	fs.StringArrayVar(&o.captures, "capture", nil, "find the SPIs of keys the log names no SA for in the IKE messages of `capture` (repeatable)")
+	fileFlag(fs, "capture", captureExts...)
 	return func(e *env) int { return runKeys(e, &o) }
 }
 
@@ -54,7 +63,13 @@ func runKeys(e *env, o *keysOptions) int {
 	for _, w := range warnings {
 		e.warnf("%s", w)
 	}
-	for _, in := range o.logs {
+	if len(o.captures) > 0 {
+		if _, err := decode.BindKeys(store, o.captures...); err != nil {
+			e.errorf("%v", err)
+			return exitUsage
+		}
+	}
+	for _, in := range append(slices.Clone(o.logs), o.captures...) {
 		if same, _ := sameFile(in, o.out); same {
 			e.errorf("--out %s is an input: key files are never written", o.out)
 			return exitUsage

@@ -114,3 +114,37 @@ func TestAnalyzeKeysExact(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysCaptureBindsRekeyedSA: the charon log names no SPIs for the IKE
+// SA a rekey made; with --capture, 'vpnpcap keys' writes its keys under the
+// SPIs the truth gives (7530bf696826712e/b73aadcd0f7ca84c), without it
+// leaves them out and says so.
+func TestKeysCaptureBindsRekeyedSA(t *testing.T) {
+	lab := filepath.Join(corpus.RepoRoot(), "testdata", "lab", "natt-rekey-gcm-keys")
+	log := filepath.Join(lab, "logs", "charon-client.log")
+	for _, tc := range []struct {
+		capture []string
+		summary string
+		rekeyed bool
+	}{
+		{nil, "1 IKEv2, 0 IKEv1 and 10 ESP SAs", false},
+		{[]string{"--capture", filepath.Join(lab, "outside.pcap")}, "2 IKEv2, 0 IKEv1 and 10 ESP SAs", true},
+	} {
+		out := t.TempDir()
+		args := append([]string{"keys", "--from-charon-log", log, "--out", out}, tc.capture...)
+		code, stdout, stderr := runArgs(t, args...)
+		if code != exitOK || !strings.Contains(stdout, tc.summary) {
+			t.Errorf("keys %v: %d\n%s%s", tc.capture, code, stdout, stderr)
+		}
+		if notWritten := strings.Contains(stderr, "not written"); notWritten == tc.rekeyed {
+			t.Errorf("keys %v: stderr %q", tc.capture, stderr)
+		}
+		table, err := os.ReadFile(filepath.Join(out, "ikev2_decryption_table"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(table), "7530bf696826712e,b73aadcd0f7ca84c,"); got != tc.rekeyed {
+			t.Errorf("keys %v: rekeyed SA in the table: %v\n%s", tc.capture, got, table)
+		}
+	}
+}

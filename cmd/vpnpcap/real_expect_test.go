@@ -29,6 +29,8 @@ type realExpect struct {
 	Dir   string   `json:"dir"`
 	Files []string `json:"files"`
 	Args  []string `json:"args,omitempty"`
+	// Keys are key files, relative to Dir, given to analyze with --keys.
+	Keys []string `json:"keys,omitempty"`
 	// Truth says, in a line, what happened (from TRUTH.md).
 	Truth string `json:"truth"`
 	// MaxSeverity is the most severe finding allowed ("info": nothing
@@ -67,8 +69,17 @@ type realTunnel struct {
 	// it.
 	ESPPackets map[string]int `json:"esp_packets,omitempty"`
 	Keepalives *int           `json:"keepalives,omitempty"`
-	Works      *bool          `json:"works,omitempty"`
-	Depends    string         `json:"depends_on_passthrough,omitempty"`
+	// ESPExact says every ESP SA of the tunnel is tied to it exactly (true:
+	// none is "inferred"; false: all are).
+	ESPExact *bool `json:"esp_exact,omitempty"`
+	// State is the tunnel's state; StateFacts are facts its reason must
+	// state.
+	State      string   `json:"state,omitempty"`
+	StateFacts []string `json:"state_facts,omitempty"`
+	Works      *bool    `json:"works,omitempty"`
+	// Outcome is the verdict's outcome: works, fails or unknown.
+	Outcome string `json:"outcome,omitempty"`
+	Depends string `json:"depends_on_passthrough,omitempty"`
 	// RetriedAs is the SPIi of the tunnel that retried this negotiation.
 	RetriedAs string `json:"retried_as_spi_i,omitempty"`
 	// Summary holds facts the verdict's summary must state.
@@ -145,6 +156,8 @@ type realReportTunnel struct {
 	Float          bool   `json:"float"`
 	Encapsulation  string `json:"encapsulation"`
 	Keepalives     int    `json:"keepalives"`
+	State          string `json:"state"`
+	StateReason    string `json:"state_reason"`
 	NATBasis       struct {
 		Initiator struct {
 			Behind string `json:"behind_nat"`
@@ -154,9 +167,10 @@ type realReportTunnel struct {
 		} `json:"responder"`
 	} `json:"nat_basis"`
 	ESPSAs []struct {
-		SPI     string `json:"spi"`
-		Capture string `json:"capture"`
-		Packets int    `json:"packets"`
+		SPI      string `json:"spi"`
+		Capture  string `json:"capture"`
+		Packets  int    `json:"packets"`
+		Inferred bool   `json:"inferred"`
 	} `json:"esp_sas"`
 	Verdict *realVerdict `json:"verdict"`
 }
@@ -166,6 +180,7 @@ type realVerdict struct {
 	Encapsulation        string `json:"encapsulation"`
 	DependsOnPassthrough string `json:"depends_on_passthrough"`
 	Works                bool   `json:"works"`
+	Outcome              string `json:"outcome"`
 	Summary              string `json:"summary"`
 	RetriedAs            int    `json:"retried_as"`
 }
@@ -192,6 +207,9 @@ func TestRealExpect(t *testing.T) {
 			var paths []string
 			for _, f := range exp.Files {
 				paths = append(paths, filepath.Join(exp.Dir, f))
+			}
+			for _, k := range exp.Keys {
+				exp.Args = append(exp.Args, "--keys", filepath.Join(dir, filepath.FromSlash(k)))
 			}
 			rep, code, text := analyzeReal(t, exp, paths)
 			if exp.Exit != nil && code != *exp.Exit {
@@ -325,7 +343,25 @@ func checkRealTunnels(t *testing.T, exp realExpect, rep realReport) {
 				}
 			}
 		}
+		if want.ESPExact != nil {
+			for _, sa := range tn.ESPSAs {
+				if sa.Inferred == *want.ESPExact {
+					t.Errorf("%s: ESP SA %s in the %s capture: inferred %v, want exact %v", where, sa.SPI, sa.Capture, sa.Inferred, *want.ESPExact)
+				}
+			}
+		}
+		if want.State != "" {
+			eq(t, where+" state", tn.State, want.State)
+		}
+		for _, f := range want.StateFacts {
+			if !strings.Contains(tn.StateReason, f) {
+				t.Errorf("%s: state reason lacks %q: %s", where, f, tn.StateReason)
+			}
+		}
 		checkRealVerdict(t, where, tn.Verdict, want.Works, want.Depends)
+		if tn.Verdict != nil && want.Outcome != "" {
+			eq(t, where+" outcome", tn.Verdict.Outcome, want.Outcome)
+		}
 		if tn.Verdict != nil {
 			if want.RetriedAs != "" {
 				got := ""

@@ -59,7 +59,7 @@ func commands() []command {
 		{name: "dump", summary: "print one line per VPN-relevant packet, optionally filtered",
 			args: "CAPTURE...", about: dumpAbout, more: dumpMore, operands: operandCaptures, setup: setupDump},
 		{name: "keys", summary: "convert charon logs' keys into Wireshark's decryption tables",
-			args: "--from-charon-log LOG... --out DIR", about: keysAbout, setup: setupKeys},
+			args: "--from-charon-log LOG... [--capture FILE...] --out DIR", about: keysAbout, setup: setupKeys},
 		{name: "rules", summary: "list the rules, or explain one",
 			args: "[ID|SLUG]", about: rulesAbout, operands: operandRules, setup: setupRules},
 		{name: "tui", summary: "browse tunnels, flows, packets and findings in the terminal",

@@ -197,7 +197,11 @@ func (p *charonParser) dumped(thread string, d *charonDump) {
 			p.ike[thread] = m
 		}
 		m[d.name] = *d
-		if len(m) == 4 {
+		// An AEAD cipher (AES-GCM) has no integrity keys: charon logs
+		// no Sk_ai and Sk_ar then (RFC 5282 §7.1), only Sk_ei and Sk_er.
+		_, ei := m["Sk_ei secret"]
+		_, er := m["Sk_er secret"]
+		if len(m) == 4 || ei && er && p.ikeAEAD() {
 			delete(p.ike, thread)
 			p.ikeKeys(thread, m)
 		}
@@ -219,6 +223,17 @@ func (p *charonParser) dumped(thread string, d *charonDump) {
 			c.inR = d.data
 		}
 	}
+}
+
+// ikeAEAD reports whether the last IKE proposal selected has an AEAD
+// cipher.
+func (p *charonParser) ikeAEAD() bool {
+	for _, a := range strings.Split(p.ikeProposal, "/") {
+		if charonCipher(a).AEAD() {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *charonParser) ikeKeys(thread string, m map[string]charonDump) {
@@ -312,7 +327,11 @@ func (p *charonParser) childLine(n int, thread, msg string) {
 	switch {
 	case msg == "adding inbound ESP SA":
 		c.next = "inbound"
-	case msg == "adding outbound ESP SA":
+	case msg == "adding outbound ESP SA", msg == "registering outbound ESP SA":
+		// A CHILD_SA rekey's responder registers its outbound SA and
+		// installs it later, on another thread, when the initiator
+		// deleted the old SA (strongSwan's delayed outbound install):
+		// the SPI line after "registering" is the one with these keys.
 		c.next = "outbound"
 	case strings.HasPrefix(msg, "SPI 0x") && c.next != "":
 		p.childSA(thread, c, msg)

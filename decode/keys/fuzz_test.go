@@ -10,7 +10,7 @@ import (
 // FuzzParse feeds key files to the parsers: they never panic, and what they
 // accept has keys whose lengths fit their algorithms.
 func FuzzParse(f *testing.F) {
-	for _, p := range []string{"natt-ok-keys/logs/charon-gw.log", "ikev1-natt-keys/logs/charon-client.log"} {
+	for _, p := range []string{"natt-ok-keys/logs/charon-gw.log", "ikev1-natt-keys/logs/charon-client.log", "natt-rekey-gcm-keys/logs/charon-gw.log"} {
 		if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "lab", p)); err == nil {
 			f.Add(string(b))
 		}

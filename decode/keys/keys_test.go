@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -289,5 +290,57 @@ func TestWriteWiresharkRoundTrip(t *testing.T) {
 	text, _ := os.ReadFile(filepath.Join(dir, ESPTableName))
 	if !strings.Contains(string(text), `"IPv4","*","*","0x11b08b5f","AES-CBC [RFC3602]","0x63ab406113a378d4fd453b855ae1b92d","HMAC-SHA-256-128 [RFC4868]","0x`) {
 		t.Errorf("esp_sa:\n%s", text)
+	}
+}
+
+// TestCharonLogGCMRekey reads the logs of testdata/lab/natt-rekey-gcm-keys:
+// AES-GCM-16 for IKE (charon logs no Sk_ai/Sk_ar then) and ESP, five
+// CHILD_SAs (four made by rekeys, where the gateway, as responder,
+// registers its outbound SA and installs it later on another thread) and an
+// IKE SA made by a rekey, whose keys name no SPIs. Each peer's log alone
+// holds every key.
+func TestCharonLogGCMRekey(t *testing.T) {
+	spis := []uint32{0xdfce8f55, 0xe9918968, 0xda4052d5, 0x718b02f9, 0x6501e64c, 0xe664d6b2, 0xc05d46cc, 0x45cafada, 0x81832798, 0x005a124e}
+	for _, log := range []string{"charon-client.log", "charon-gw.log"} {
+		t.Run(log, func(t *testing.T) {
+			s, warnings, err := Load(filepath.Join("..", "..", "testdata", "lab", "natt-rekey-gcm-keys", "logs", log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) > 0 {
+				t.Errorf("warnings: %q", warnings)
+			}
+			if len(s.IKEv2) != 2 {
+				t.Fatalf("%d IKEv2 SAs, want 2", len(s.IKEv2))
+			}
+			first, rekeyed := s.IKEv2[0], s.IKEv2[1]
+			if !first.Bound || first.SPIi != 0xc98b5d64e019bc0a || first.SPIr != 0x12cdbbe72af57afe {
+				t.Errorf("first IKE SA: bound %v, SPIs %016x/%016x", first.Bound, first.SPIi, first.SPIr)
+			}
+			if hex.EncodeToString(first.EncI) != "d915b7a877ecbd0fb3315476c95b8e99afcdfb4e" || hex.EncodeToString(rekeyed.EncI) != "0d2b892401d755149c50dc565402e3b3c565bf06" {
+				t.Errorf("SK_ei %x and %x, want the truth's", first.EncI, rekeyed.EncI)
+			}
+			if rekeyed.Bound {
+				t.Errorf("the rekeyed IKE SA's keys are bound to %016x/%016x: the log does not name its SPIs", rekeyed.SPIi, rekeyed.SPIr)
+			}
+			for _, k := range s.IKEv2 {
+				if k.Cipher != CipherAESGCM16 || k.Integrity != IntegrityNone || len(k.EncR) != 20 || len(k.IntegI) != 0 {
+					t.Errorf("IKE SA %s: %v/%v, %d-byte SK_er, %d-byte SK_ai", k.Source, k.Cipher, k.Integrity, len(k.EncR), len(k.IntegI))
+				}
+			}
+			var got []uint32
+			for _, e := range s.ESP {
+				got = append(got, e.SPI)
+				if e.Cipher != CipherAESGCM16 || e.Integrity != IntegrityNone || len(e.EncKey) != 20 {
+					t.Errorf("ESP SA %#x: %v/%v with a %d-byte key", e.SPI, e.Cipher, e.Integrity, len(e.EncKey))
+				}
+			}
+			slices.Sort(got)
+			want := slices.Clone(spis)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("ESP SPIs %x, want %x", got, want)
+			}
+		})
 	}
 }
