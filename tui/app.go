@@ -17,6 +17,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -67,7 +68,7 @@ type App struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// check runs the rules; rules.Run unless a test replaces it.
+	// check runs the rules; nil (rules.Run, in the pipeline) unless a test replaces it.
 	check func(*rules.Context) []rules.Finding
 
 	model *model
@@ -146,7 +147,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Rules == nil {
 		cfg.Rules = rules.DefaultConfig()
 	}
-	a := &App{cfg: cfg, st: newStyles(cfg.Mono), keys: defaultKeymap(), check: rules.Run, tv: tview.NewApplication()}
+	a := &App{cfg: cfg, st: newStyles(cfg.Mono), keys: defaultKeymap(), tv: tview.NewApplication()}
 	for _, c := range cfg.Captures {
 		a.caps = append(a.caps, &capture{path: c.Path, src: c.Source})
 	}
@@ -654,22 +655,21 @@ func (a *App) startAnalysis() {
 	cfg := a.cfg
 	check := a.check
 	a.goWork(func(ctx context.Context) func() {
-		var rc *rules.Context
-		ordered := caps
-		if len(caps) == 1 {
-			an := flows.Analyze(caps[0].source(ctx), cfg.Decode, cfg.Flows)
-			rc = rules.NewContext(an, cfg.Rules)
-		} else {
-			cor := flows.Correlate(caps[0].source(ctx), caps[1].source(ctx), flows.CorrelateOptions{
-				Window: cfg.Window, RolesGiven: cfg.RolesGiven, Decode: cfg.Decode, Flows: cfg.Flows,
-			})
-			if cor.Swapped {
-				ordered = []*capture{caps[1], caps[0]}
-			}
-			rc = rules.NewCorrelatedContext(cor, cfg.Rules)
+		var srcs []flows.Source
+		for _, c := range caps {
+			srcs = append(srcs, c.source(ctx))
 		}
-		if ctx.Err() != nil {
+		res, err := pipeline.Run(ctx, srcs, pipeline.Options{
+			Decode: cfg.Decode, Flows: cfg.Flows, Window: cfg.Window, RolesGiven: cfg.RolesGiven,
+			Rules: cfg.Rules, Check: check,
+		})
+		if err != nil {
 			return nil
+		}
+		rc := res.Context
+		ordered := caps
+		if cor := res.Correlation(); cor != nil && cor.Swapped {
+			ordered = []*capture{caps[1], caps[0]}
 		}
 		for _, an := range rc.Captures {
 			if err := an.Capture.ReadError; err != nil && an.Capture.Frames == 0 {
@@ -680,8 +680,7 @@ func (a *App) startAnalysis() {
 				}
 			}
 		}
-		findings := check(rc)
-		verdicts := rules.Verdicts(rc, findings)
+		findings, verdicts := res.Findings, res.Verdicts
 		m := newModel(rc, findings, verdicts, ordered)
 		return func() { a.setModel(m) }
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -71,9 +72,12 @@ func runAnalyze(e *env, o *analyzeOptions) int {
 		e.errorf("%v", err)
 		return exitUsage
 	}
-	rc := o.cf.analysis(e, plan, true, cfg)
-	findings := rules.Run(rc)
-	verdicts := rules.Verdicts(rc, findings)
+	res, err := o.cf.analysis(e, plan, pipeline.Options{Summarize: true, Rules: cfg})
+	if err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	rc, findings, verdicts := res.Context, res.Findings, res.Verdicts
 	r := report.Build(rc, report.Options{Findings: findings, Verdicts: verdicts})
 	plan.exactNames(r.Captures)
 	switch o.format {

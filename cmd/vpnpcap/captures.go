@@ -12,6 +12,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -257,29 +258,26 @@ func (e *env) captureInDir(dir string, ins *inputs) ([]string, int) {
 // per conversation, as check does (aloneOptions): what the report and the
 // rules say is the same, at a fraction of the time and memory; the flows
 // command lists every flow and does not summarise.
-func (c *captureFlags) analysis(e *env, plan *capturePlan, summarize bool, cfg *rules.Config) *rules.Context {
-	dopts, fopts := c.decodeOptions(), c.flowOptions()
-	if plan.second == nil {
-		if summarize {
-			dopts, fopts = aloneOptions(dopts, fopts)
-		}
-		a := flows.Analyze(plan.first.source(e.ctx), dopts, fopts)
-		return rules.NewContext(a, cfg)
+func (c *captureFlags) analysis(e *env, plan *capturePlan, opts pipeline.Options) (*pipeline.Result, error) {
+	opts.Decode, opts.Flows = c.decodeOptions(), c.flowOptions()
+	opts.Window = secondsDuration(c.window)
+	opts.RolesGiven = plan.rolesGiven
+	var srcs []flows.Source
+	for _, in := range plan.captures() {
+		srcs = append(srcs, in.source(e.ctx))
 	}
-	cor := flows.Correlate(plan.first.source(e.ctx), plan.second.source(e.ctx), flows.CorrelateOptions{
-		Window:     secondsDuration(c.window),
-		RolesGiven: plan.rolesGiven,
-		Decode:     dopts,
-		Flows:      fopts,
-	})
-	if cor.RolesDoubt != "" {
+	res, err := pipeline.Run(e.ctx, srcs, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cor := res.Correlation(); cor != nil && cor.RolesDoubt != "" {
 		by := "--inside and --outside"
 		if plan.fromDir != "" {
 			by = "the names of the captures"
 		}
 		e.warnf("the roles given by %s look swapped: %s; the report keeps the roles given", by, cor.RolesDoubt)
 	}
-	return rules.NewCorrelatedContext(cor, cfg)
+	return res, nil
 }
 
 func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

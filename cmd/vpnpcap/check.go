@@ -16,6 +16,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -336,36 +337,33 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 		}
 	}()
 	counters := []*atomic.Int64{&read, prog.counter()}
-	fopts := cf.flowOptions()
-	var rc *rules.Context
-	captures := make([]*captureInput, len(readable))
-	for i, p := range readable {
-		captures[i] = ins.input(p)
+	var srcs []flows.Source
+	for _, p := range readable {
+		srcs = append(srcs, ins.input(p).source(ctx, counters...))
 	}
-	if len(captures) == 1 {
-		sopts, sfopts := aloneOptions(dopts, fopts)
-		a := flows.Analyze(captures[0].source(ctx, counters...), sopts, sfopts)
-		rc = rules.NewContext(a, cfg)
-	} else {
-		// The correlation compares all the traffic of the two captures,
-		// not only VPN packets: other flows show where the captures
-		// overlap and which NAT mappings exist.
-		cor := flows.Correlate(captures[0].source(ctx, counters...), captures[1].source(ctx, counters...), flows.CorrelateOptions{
-			Window:     secondsDuration(cf.window),
-			RolesGiven: true,
-			Decode:     dopts,
-			Flows:      fopts,
-		})
-		rc = rules.NewCorrelatedContext(cor, cfg)
+	res, err := pipeline.Run(ctx, srcs, pipeline.Options{
+		Decode:     dopts,
+		Flows:      cf.flowOptions(),
+		Window:     secondsDuration(cf.window),
+		RolesGiven: true,
+		Summarize:  true,
+		Rules:      cfg,
+	})
+	if err != nil {
+		reasons := make([]string, len(u.paths))
+		for i := range reasons {
+			reasons[i] = err.Error()
+		}
+		return report.NewUnreadableCheck(u.name, names, reasons)
 	}
-	findings := suppressByCapture(rules.Run(rc), cfg, names)
-	verdicts := rules.Verdicts(rc, findings)
+	rc, findings, verdicts := res.Context, res.Findings, res.Verdicts
 	c = report.NewCheck(u.name, rc, findings, verdicts)
 	if len(readable) < len(u.paths) {
 		withUnreadablePartner(c, names, u.problems)
 	}
 	for i := range c.Captures {
-		for _, in := range captures {
+		for _, p := range readable {
+			in := ins.input(p)
 			if c.Captures[i].Path == in.name {
 				c.Captures[i].PathBytes = in.exactName()
 			}
@@ -389,39 +387,4 @@ func withUnreadablePartner(c *report.Check, names, problems []string) {
 		}
 		c.Captures = append(c.Captures, report.CaptureJSON{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
 	}
-}
-
-// aloneOptions returns the options for analysing a capture checked alone.
-// Its other traffic then matters to the rules only as conversations that
-// went one way or both (VP101, VP908), so the flow table summarises it
-// rather than keep a flow per conversation, and runs on a goroutine of its
-// own (flows.Options.SummarizeOther); and only IKE's payload hashes are
-// needed, to tell retransmissions. The findings and the report are those
-// of full flows (TestCheckAloneAsFullFlows); on the 2M-packet benchmark
-// capture (bench/run.sh), a third of the time and half the memory.
-func aloneOptions(dopts decode.Options, fopts flows.Options) (decode.Options, flows.Options) {
-	dopts.SkipPayloadHash = true
-	fopts.SummarizeOther = true
-	return dopts, fopts
-}
-
-// suppressByCapture drops the findings that a suppression of the config
-// accepts for the check's captures. rules.Run already drops those whose
-// evidence lies in a matching capture; this also covers findings without
-// evidence, about a capture as a whole.
-func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []rules.Finding {
-	if len(cfg.Suppress) == 0 {
-		return fs
-	}
-	ev := make([]rules.Evidence, len(paths))
-	for i, p := range paths {
-		ev[i] = rules.Evidence{Capture: p}
-	}
-	out := fs[:0]
-	for _, f := range fs {
-		if !cfg.Suppressed(rules.Finding{RuleID: f.RuleID, Slug: f.Slug, Evidence: ev}) {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/pflag"
 
+	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
-	"github.com/vpnpcap/vpnpcap/rules"
 )
 
 const flowsAbout = `List the tunnels and every flow of one capture; with two captures taken on
@@ -30,10 +30,14 @@ func runFlows(e *env, cf *captureFlags, format string) int {
 	if code >= 0 {
 		return code
 	}
-	rc := cf.analysis(e, plan, false, rules.DefaultConfig())
+	res, err := cf.analysis(e, plan, pipeline.Options{FactsOnly: true})
+	if err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	rc := res.Context
 	r := report.Build(rc, report.Options{Flows: true})
 	plan.exactNames(r.Captures)
-	var err error
 	if format == "json" {
 		err = report.WriteJSON(e.stdout, r)
 	} else {

@@ -1,0 +1,143 @@
+// Package pipeline runs vpnpcap's analysis of one capture, or of an
+// inside/outside pair: decode → flows (→ correlate the two captures) →
+// rules → verdicts. analyze, check, flows and the terminal UI all call
+// Run; no other package assembles the stages (internal/archtest checks
+// it), so a capture gives the same facts, findings and verdicts whichever
+// command reads it.
+//
+// Progress and cancellation travel with the sources: a caller that wants
+// to show progress counts what its flows.Source reads, and one that wants
+// to cancel makes its Source fail once its context is done; Run then
+// returns the context's error.
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// Options configure a run.
+type Options struct {
+	Decode decode.Options
+	Flows  flows.Options
+	// Window is the matching window of two captures; zero means
+	// flows.DefaultWindow.
+	Window time.Duration
+	// RolesGiven says the first source is the inside capture and the
+	// second the outside one, as the user said; otherwise the
+	// correlation decides.
+	RolesGiven bool
+	// Summarize, for one capture, keeps its non-VPN traffic as
+	// conversations (directions only) rather than a flow each: the
+	// findings and the report are the same, at a fraction of the time and
+	// memory. The flows command lists every flow and does not set it.
+	Summarize bool
+	// Rules configures the rules; nil means rules.DefaultConfig().
+	Rules *rules.Config
+	// Check runs the rules; nil means rules.Run. Tests replace it.
+	Check func(*rules.Context) []rules.Finding
+	// FactsOnly stops before the rules: the flows command lists what the
+	// captures hold and judges nothing.
+	FactsOnly bool
+}
+
+// Result is what a run found.
+type Result struct {
+	// Context holds the analyses, the correlation and the tunnels, calls
+	// and ESP groups joined across the captures.
+	Context  *rules.Context
+	Findings []rules.Finding
+	Verdicts []rules.Verdict
+}
+
+// Two reports whether the run compared two captures.
+func (r *Result) Two() bool { return r.Context.Two() }
+
+// Correlation returns the correlation of the two captures, or nil.
+func (r *Result) Correlation() *flows.Correlation { return r.Context.Correlation }
+
+// Run analyses one source, or two (see Options.RolesGiven), runs the
+// rules and decides the verdicts. It returns ctx's error when ctx ended
+// before the analysis did.
+func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error) {
+	cfg := opts.Rules
+	if cfg == nil {
+		cfg = rules.DefaultConfig()
+	}
+	var rc *rules.Context
+	switch len(srcs) {
+	case 1:
+		dopts, fopts := opts.Decode, opts.Flows
+		if opts.Summarize {
+			dopts, fopts = summarized(dopts, fopts)
+		}
+		rc = rules.NewContext(flows.Analyze(srcs[0], dopts, fopts), cfg)
+	case 2:
+		// The correlation compares all the traffic of the two captures,
+		// not only VPN packets: other flows show where the captures
+		// overlap and which NAT mappings exist.
+		cor := flows.Correlate(srcs[0], srcs[1], flows.CorrelateOptions{
+			Window:     opts.Window,
+			RolesGiven: opts.RolesGiven,
+			Decode:     opts.Decode,
+			Flows:      opts.Flows,
+		})
+		rc = rules.NewCorrelatedContext(cor, cfg)
+	default:
+		panic("pipeline: Run takes one capture or two")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.FactsOnly {
+		return &Result{Context: rc}, nil
+	}
+	check := opts.Check
+	if check == nil {
+		check = rules.Run
+	}
+	var paths []string
+	for _, a := range rc.Captures {
+		paths = append(paths, a.Capture.Path)
+	}
+	findings := suppressByCapture(check(rc), cfg, paths)
+	return &Result{Context: rc, Findings: findings, Verdicts: rules.Verdicts(rc, findings)}, nil
+}
+
+// summarized returns the options for analysing a capture alone. Its other
+// traffic then matters to the rules only as conversations that went one
+// way or both (VP101, VP908), so the flow table summarises it rather than
+// keep a flow per conversation, and runs on a goroutine of its own
+// (flows.Options.SummarizeOther); and only IKE's payload hashes are
+// needed, to tell retransmissions. The findings and the report are those
+// of full flows (cmd/vpnpcap's TestCheckAloneAsFullFlows).
+func summarized(dopts decode.Options, fopts flows.Options) (decode.Options, flows.Options) {
+	dopts.SkipPayloadHash = true
+	fopts.SummarizeOther = true
+	return dopts, fopts
+}
+
+// suppressByCapture drops the findings that a suppression of the config
+// accepts for the run's captures. rules.Run already drops those whose
+// evidence lies in a matching capture; this also covers findings without
+// evidence, about a capture as a whole.
+func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []rules.Finding {
+	if len(cfg.Suppress) == 0 {
+		return fs
+	}
+	ev := make([]rules.Evidence, len(paths))
+	for i, p := range paths {
+		ev[i] = rules.Evidence{Capture: p}
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if !cfg.Suppressed(rules.Finding{RuleID: f.RuleID, Slug: f.Slug, Evidence: ev}) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

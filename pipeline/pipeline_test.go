@@ -1,0 +1,79 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
+	"github.com/vpnpcap/vpnpcap/pipeline"
+	"github.com/vpnpcap/vpnpcap/report"
+)
+
+// TestSummarizedAsFullFlows checks that a capture analysed alone with its
+// other traffic summarised (Options.Summarize: on two goroutines, no
+// payload hashes but IKE's) gives the reports that full flows give, as
+// analyze and check write them: the same findings, verdicts, tunnels and
+// capture figures, byte for byte, on every sample capture and every public
+// capture.
+func TestSummarizedAsFullFlows(t *testing.T) {
+	var files []string
+	for _, f := range corpus.Files(t) {
+		files = append(files, filepath.Join(corpus.Dir(t), f))
+	}
+	samples, err := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*", "*.pcap"))
+	if err != nil || len(samples) == 0 {
+		t.Fatalf("no samples: %v", err)
+	}
+	files = append(files, samples...)
+	reportOf := func(f string, summarize bool) []byte {
+		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(f)},
+			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := report.NewBatch(report.FailOn{None: true}, nil)
+		b.Add(report.NewCheck(f, res.Context, res.Findings, res.Verdicts))
+		var buf bytes.Buffer
+		if err := report.WriteBatchJSON(&buf, b); err != nil {
+			t.Fatal(err)
+		}
+		r := report.Build(res.Context, report.Options{Findings: res.Findings, Verdicts: res.Verdicts})
+		if err := report.WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	withFindings := 0
+	for _, f := range files {
+		want := reportOf(f, false)
+		got := reportOf(f, true)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the summarised report differs from the one with full flows:\n%s\nwant:\n%s", f, got, want)
+		}
+		if bytes.Contains(want, []byte(`"rule":`)) {
+			withFindings++
+		}
+	}
+	// The comparison means something only if the captures give findings.
+	if withFindings < len(samples) {
+		t.Errorf("only %d of %d captures have findings", withFindings, len(files))
+	}
+}
+
+// TestRunCancelled: a run whose context ends returns the context's error.
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f := filepath.Join(corpus.RepoRoot(), "samples", "natt-ok", "inside.pcap")
+	if _, err := os.Stat(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Run(ctx, []flows.Source{flows.File(f)}, pipeline.Options{}); err != context.Canceled {
+		t.Errorf("Run with a cancelled context: %v, want context.Canceled", err)
+	}
+}
