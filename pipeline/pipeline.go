@@ -105,7 +105,10 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 		paths = append(paths, a.Capture.Path)
 	}
 	findings := suppressByCapture(check(rc), cfg, paths)
-	return &Result{Context: rc, Findings: findings, Verdicts: rules.Verdicts(rc, findings)}, nil
+	// Verdicts weigh every finding; the report lists a rule's first ones
+	// and sums up the rest.
+	verdicts := rules.Verdicts(rc, findings)
+	return &Result{Context: rc, Findings: rules.Aggregate(findings, rules.MaxFindingsPerRule), Verdicts: verdicts}, nil
 }
 
 // summarized returns the options for analysing a capture alone. Its other
