@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/internal/words"
+
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -146,9 +148,9 @@ func WriteBatchSummary(w io.Writer, b *Batch, opts TextOptions) error {
 	}
 	s := b.Summary
 	t.printf("%s, %s: %d passed, %d failed, %d with unreadable captures\n",
-		plural(s.Checks, "check"), plural(s.Captures, "capture"), s.Passed, s.Failed, s.Errors)
+		words.Count(s.Checks, "check"), words.Count(s.Captures, "capture"), s.Passed, s.Failed, s.Errors)
 	t.printf("findings: %s, %s, %d info; %d baselined; %d at or above --fail-on %s\n",
-		plural(s.Findings.Error, "error"), plural(s.Findings.Warning, "warning"), s.Findings.Info, s.Baselined, s.Failing, b.FailOn)
+		words.Count(s.Findings.Error, "error"), words.Count(s.Findings.Warning, "warning"), s.Findings.Info, s.Baselined, s.Failing, b.FailOn)
 	if bu := b.Baseline; bu != nil {
 		t.printf("baseline %s: %d of %d accepted findings seen; %d of the captures checked no longer occur\n",
 			bu.File, bu.Accepted, bu.Entries, bu.Unmatched)
@@ -157,13 +159,6 @@ func WriteBatchSummary(w io.Writer, b *Batch, opts TextOptions) error {
 		t.printf("'vpnpcap rules ID' explains a rule; 'vpnpcap analyze' explains a capture in full.\n")
 	}
 	return t.err
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // severityLevel maps a severity to its SARIF level (SARIF 2.1.0 §3.27.10).

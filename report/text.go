@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/internal/words"
+
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -142,11 +144,47 @@ func WriteText(w io.Writer, r *Report, verdicts []rules.Verdict, opts TextOption
 	t.findings(r)
 	if len(verdicts) > 0 {
 		t.heading("VERDICTS")
-		for _, v := range verdicts {
-			t.wrap("  ", "", v.Summary)
-		}
+		t.verdicts(verdicts)
 	}
 	return t.err
+}
+
+// MaxListed is how many tunnels, calls, ESP groups, mappings and
+// verdicts the text report lists; the rest are counted. The JSON report
+// lists them all.
+const MaxListed = 100
+
+// omitted says how many rows a list left out.
+func (t *textWriter) omitted(n int, one, many string) {
+	switch {
+	case n == 1:
+		t.printf("  … and 1 more %s, not listed here (the JSON report lists every one)\n", one)
+	case n > 1:
+		t.printf("  … and %s more %s, not listed here (the JSON report lists every one)\n", words.Thousands(n), many)
+	}
+}
+
+// verdicts writes the verdicts, the first MaxListed one by one and the
+// rest counted by outcome.
+func (t *textWriter) verdicts(vds []rules.Verdict) {
+	for _, v := range vds[:min(len(vds), MaxListed)] {
+		t.wrap("  ", "", v.Summary)
+	}
+	if len(vds) <= MaxListed {
+		return
+	}
+	counts := map[string]int{}
+	for _, v := range vds[MaxListed:] {
+		counts[v.Outcome]++
+	}
+	var parts []string
+	for _, o := range []string{rules.OutcomeFails, rules.OutcomeUnknown, rules.OutcomeWorks} {
+		if n := counts[o]; n > 0 {
+			word := map[string]string{rules.OutcomeFails: "fail", rules.OutcomeUnknown: "cannot be told", rules.OutcomeWorks: "work"}[o]
+			parts = append(parts, words.Thousands(n)+" "+word)
+		}
+	}
+	t.wrap("  ", "", fmt.Sprintf("… and %s more verdicts, not listed here: %s (the JSON report lists every one).", words.Thousands(len(vds)-MaxListed), strings.Join(parts, ", ")))
 }
 
 func (t *textWriter) captures(r *Report) {
@@ -158,10 +196,10 @@ func (t *textWriter) captures(r *Report) {
 		}
 		t.printf("  %-8s %s: %s%s\n", c.Role, c.Path, frameCounts(c), span)
 		if c.Packets != c.VPNFrames {
-			t.printf("           decoded into %s: %s (one frame can carry several)\n", plural(c.Packets, "VPN packet"), kindCounts(c.Kinds))
+			t.printf("           decoded into %s: %s (one frame can carry several)\n", words.Count(c.Packets, "VPN packet"), kindCounts(c.Kinds))
 		}
 		if c.Duplicates > 0 {
-			t.printf("           %s captured twice: copies left out of the analysis (VP911)\n", plural(c.Duplicates, "VPN frame"))
+			t.printf("           %s captured twice: copies left out of the analysis (VP911)\n", words.Count(c.Duplicates, "VPN frame"))
 		}
 		switch c.TimeOrder {
 		case "time":
@@ -173,10 +211,10 @@ func (t *textWriter) captures(r *Report) {
 			t.printf("           every frame has the same time stamp: nothing can be timed (VP910)\n")
 		}
 		if c.Malformed > 0 {
-			t.printf("           %s\n", plural(c.Malformed, "malformed VPN packet"))
+			t.printf("           %s\n", words.Count(c.Malformed, "malformed VPN packet"))
 		}
 		for _, reason := range sortedKeys(c.Undecodable) {
-			t.printf("           %s not decoded: %s\n", plural(c.Undecodable[reason], "frame"), reason)
+			t.printf("           %s not decoded: %s\n", words.Count(c.Undecodable[reason], "frame"), reason)
 		}
 		if c.ReadError != "" {
 			t.printf("           %s: %s (everything before it was analysed)\n", t.style(ansiRed, "read error"), c.ReadError)
@@ -234,8 +272,9 @@ func (t *textWriter) tunnels(r *Report) {
 		t.printf("  none (no IKE seen)\n")
 		return
 	}
-	rows := make([][]string, 0, len(r.Tunnels))
-	for _, tn := range r.Tunnels {
+	shown := r.Tunnels[:min(len(r.Tunnels), MaxListed)]
+	rows := make([][]string, 0, len(shown))
+	for _, tn := range shown {
 		natt := "no"
 		if tn.NATTNegotiated {
 			natt = "yes"
@@ -255,7 +294,8 @@ func (t *textWriter) tunnels(r *Report) {
 		})
 	}
 	t.table([]string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows)
-	for _, tn := range r.Tunnels {
+	t.omitted(len(r.Tunnels)-len(shown), "tunnel", "tunnels")
+	for _, tn := range shown {
 		t.wrap("  ", fmt.Sprintf("%d: SPIs %s/%s; ", tn.ID, tn.SPIi, tn.SPIr), tn.StateReason)
 		if tn.NATBasis.Reason != "" {
 			t.wrap("     ", "NAT: ", tn.NATBasis.Reason)
@@ -366,8 +406,9 @@ func (t *textWriter) sessions(r *Report) {
 		return
 	}
 	t.heading("PPTP CALLS")
-	rows := make([][]string, 0, len(r.PPTP))
-	for _, s := range r.PPTP {
+	shown := r.PPTP[:min(len(r.PPTP), MaxListed)]
+	rows := make([][]string, 0, len(shown))
+	for _, s := range shown {
 		state := "control refused"
 		switch {
 		case s.ControlEstablished && s.CallResult == 1:
@@ -380,7 +421,8 @@ func (t *textWriter) sessions(r *Report) {
 			roleGRECounts(s.GREOut, s.GREOutShared), roleGRECounts(s.GREIn, s.GREInShared)})
 	}
 	t.table([]string{"#", "CLIENT", "SERVER", "CLIENT CALL ID", "SERVER CALL ID", "STATE", "GRE OUT", "GRE IN"}, rows)
-	for _, s := range r.PPTP {
+	t.omitted(len(r.PPTP)-len(shown), "PPTP call", "PPTP calls")
+	for _, s := range shown {
 		if note := callIDNote(s); note != "" {
 			t.wrap("  ", fmt.Sprintf("%d: ", s.ID), note)
 		}
@@ -461,7 +503,7 @@ func callIDNote(s PPTPSessionJSON) string {
 				where = role
 			}
 			notes = append(notes, fmt.Sprintf("%s, %s fit both this call and another one up at the same time with the same call ID: shared, counted for neither alone",
-				where, plural(n, "GRE packet")))
+				where, words.Count(n, "GRE packet")))
 		}
 	}
 	return strings.Join(notes, "; ")
@@ -473,8 +515,9 @@ func (t *textWriter) espGroups(r *Report) {
 		return
 	}
 	t.heading("ESP WITHOUT IKE")
-	rows := make([][]string, 0, len(r.ESPGroups))
-	for _, g := range r.ESPGroups {
+	shown := r.ESPGroups[:min(len(r.ESPGroups), MaxListed)]
+	rows := make([][]string, 0, len(shown))
+	for _, g := range shown {
 		nat := g.NAT
 		if basis := natBasisWords(g.NATBasis); basis != "" {
 			nat += "\n(" + basis + ")"
@@ -484,9 +527,19 @@ func (t *textWriter) espGroups(r *Report) {
 			encap = string(g.Verdict.Encapsulation)
 		}
 		rows = append(rows, []string{fmt.Sprint(g.ID), endpoints(g.Host), endpoints(g.Peer), nat, encap,
-			strings.Join(g.SPIs, "\n"), roleCounts(g.Packets)})
+			spiCell(g.SPIs), roleCounts(g.Packets)})
 	}
 	t.table([]string{"#", "HOST", "PEER", "NAT", "ENCAP", "SPIS", "PACKETS"}, rows)
+	t.omitted(len(r.ESPGroups)-len(shown), "group of ESP without IKE", "groups of ESP without IKE")
+}
+
+// spiCell lists SPIs one per line, the first few and a count of the rest.
+func spiCell(spis []string) string {
+	const n = 6
+	if len(spis) <= n {
+		return strings.Join(spis, "\n")
+	}
+	return strings.Join(spis[:n], "\n") + "\n… " + words.Thousands(len(spis)-n) + " more"
 }
 
 // roleCounts shows counts per capture role, inside first.
@@ -513,8 +566,9 @@ func (t *textWriter) mappings(r *Report) {
 		t.printf("  none seen\n")
 		return
 	}
-	rows := make([][]string, 0, len(r.Mappings))
-	for _, m := range r.Mappings {
+	shown := r.Mappings[:min(len(r.Mappings), MaxListed)]
+	rows := make([][]string, 0, len(shown))
+	for _, m := range shown {
 		out := m.Outside
 		if !m.Translated {
 			out += " (unchanged)"
@@ -530,6 +584,7 @@ func (t *textWriter) mappings(r *Report) {
 		rows = append(rows, []string{m.Protocol, m.Inside, out, fmt.Sprint(m.PacketsOut), fmt.Sprint(m.PacketsIn), shortTime(m.First), shortTime(m.Last), ids})
 	}
 	t.table([]string{"PROTO", "INSIDE", "OUTSIDE", "OUT", "IN", "FIRST", "LAST", "INBOUND SPI/CALL"}, rows)
+	t.omitted(len(r.Mappings)-len(shown), "NAT mapping", "NAT mappings")
 }
 
 // shortTime keeps the time of day of an RFC 3339 timestamp, to the
@@ -611,7 +666,7 @@ func evidenceText(ev []rules.Evidence) string {
 // frameCounts says how many frames a capture has and how many of them
 // carry VPN traffic: "35 frames, 27 with VPN traffic".
 func frameCounts(c CaptureJSON) string {
-	return fmt.Sprintf("%s, %d with VPN traffic", plural(c.Frames, "frame"), c.VPNFrames)
+	return fmt.Sprintf("%s, %d with VPN traffic", words.Count(c.Frames, "frame"), c.VPNFrames)
 }
 
 // kindNouns names the packet kinds for people, in the order listed.
@@ -634,7 +689,7 @@ func kindCounts(kinds map[string]int) string {
 	var parts []string
 	for _, k := range kindNouns {
 		if n := kinds[k.kind]; n > 0 {
-			parts = append(parts, plural(n, k.noun))
+			parts = append(parts, words.Count(n, k.noun))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // MaxFindingsPerRule is how many findings of one rule and severity a
@@ -106,7 +108,7 @@ func (r *restOf) finding() Finding {
 	}
 	about = append(about, r.subjects...)
 	f.Subject = fmt.Sprintf("%d more", r.n)
-	f.Message = fmt.Sprintf("%s more %s findings like the %d above, not listed one by one", countWords(r.n), f.RuleID, r.listed)
+	f.Message = fmt.Sprintf("%s more %s findings like the %d above, not listed one by one", words.Thousands(r.n), f.RuleID, r.listed)
 	if len(about) > 0 {
 		f.Message += fmt.Sprintf(" (among them %s)", strings.Join(about, ", "))
 	}
@@ -116,17 +118,4 @@ func (r *restOf) finding() Finding {
 		f.Evidence = []Evidence{}
 	}
 	return f
-}
-
-// countWords writes a count with thousands separators: "1,000,000".
-func countWords(n int) string {
-	s := strconv.Itoa(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

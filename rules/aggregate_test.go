@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 func TestAggregate(t *testing.T) {
@@ -44,7 +46,7 @@ func TestAggregate(t *testing.T) {
 	if short := Aggregate(fs[:10], 20); len(short) != 10 {
 		t.Errorf("under the bound, %d findings became %d", 10, len(short))
 	}
-	if countWords(1000000) != "1,000,000" || countWords(999) != "999" {
-		t.Errorf("countWords: %s, %s", countWords(1000000), countWords(999))
+	if words.Thousands(1000000) != "1,000,000" || words.Thousands(999) != "999" {
+		t.Errorf("countWords: %s, %s", words.Thousands(1000000), words.Thousands(999))
 	}
 }

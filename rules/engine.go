@@ -2,7 +2,10 @@ package rules
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -37,6 +40,7 @@ func Run(c *Context) []Finding {
 			if f.Evidence == nil {
 				f.Evidence = []Evidence{}
 			}
+			bound(&f)
 			if m.TimeUse != "" {
 				c.doubtTime(&f, m.OrderOnly)
 			}
@@ -48,6 +52,31 @@ func Run(c *Context) []Finding {
 	}
 	SortFindings(out)
 	return out
+}
+
+// Bounds of one finding, whatever the capture holds: a rule names its
+// lists' first items and counts the rest (words.List); these catch what
+// one misses.
+const (
+	maxMessage  = 4096
+	maxEvidence = 64
+)
+
+// bound cuts a finding's message and evidence to their bounds, saying so.
+func bound(f *Finding) {
+	if len(f.Message) > maxMessage {
+		cut := strings.LastIndexAny(f.Message[:maxMessage], " ;,")
+		if cut < maxMessage/2 {
+			cut = maxMessage
+		}
+		for cut > 0 && !utf8.RuneStart(f.Message[cut]) {
+			cut--
+		}
+		f.Message = f.Message[:cut] + fmt.Sprintf(" … (cut at %d of %d characters)", cut, len(f.Message))
+	}
+	if len(f.Evidence) > maxEvidence {
+		f.Evidence = f.Evidence[:maxEvidence]
+	}
 }
 
 // SortFindings orders findings: most severe first, then rule ID, tunnel,

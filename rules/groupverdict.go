@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // groupVerdict decides the verdict of ESP SAs that belong to no tunnel:
@@ -81,13 +82,13 @@ func groupSummary(g *flows.ESPGroup, vd Verdict, count flows.ESPCount, side flow
 	case count.Raw > 0 && count.UDP+count.TCP > 0:
 		fmt.Fprintf(&b, "mixes encapsulations: %d packets raw and %d inside UDP", count.Raw, count.UDP+count.TCP)
 	case count.Raw > 0:
-		fmt.Fprintf(&b, "travels raw (IP protocol 50): %s", countNoun(count.Raw, "packet"))
+		fmt.Fprintf(&b, "travels raw (IP protocol 50): %s", words.Count(count.Raw, "packet"))
 	case count.AH > 0 && count.ESP() == 0:
-		fmt.Fprintf(&b, "uses AH: %s", countNoun(count.AH, "packet"))
+		fmt.Fprintf(&b, "uses AH: %s", words.Count(count.AH, "packet"))
 	default:
-		fmt.Fprintf(&b, "travels inside %s: %s", encapWords(count.UDP, count.TCP), countNoun(count.UDP+count.TCP, "packet"))
+		fmt.Fprintf(&b, "travels inside %s: %s", encapWords(count.UDP, count.TCP), words.Count(count.UDP+count.TCP, "packet"))
 	}
-	fmt.Fprintf(&b, " on SPI %s.", strings.Join(spis, ", "))
+	fmt.Fprintf(&b, " on SPI %s.", words.List(spis, 0))
 	switch vd.DependsOnPassthrough {
 	case DependsYes:
 		b.WriteString(" It depends on IPsec Passthrough: " + vd.Reason + ".")

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // SessionView is one PPTP call as the report shows it: the same call seen
@@ -170,7 +171,7 @@ func sessionVerdict(pv *pptpView, v *SessionView, findings []Finding) Verdict {
 	vd.DependsOnPassthrough, vd.Reason = pptpPassthrough(pv, v, vd.NAT)
 	var b strings.Builder
 	if pptpGRESeen(v) {
-		fmt.Fprintf(&b, "PPTP call %d (%s to %s) sends its data in GRE: %s out, %d in.", v.ID, s.Client.Addr(), s.Server.Addr(), dpPlural(s.GREOut, "packet"), s.GREIn)
+		fmt.Fprintf(&b, "PPTP call %d (%s to %s) sends its data in GRE: %s out, %d in.", v.ID, s.Client.Addr(), s.Server.Addr(), words.Count(s.GREOut, "packet"), s.GREIn)
 	} else {
 		fmt.Fprintf(&b, "PPTP call %d (%s to %s) sends its data in GRE; none of it was captured.", v.ID, s.Client.Addr(), s.Server.Addr())
 	}
@@ -239,16 +240,16 @@ func pptpPassthrough(v *pptpView, sv *SessionView, nat flows.NATPosition) (strin
 			forwarded)
 	case clientX && arrived > 0:
 		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports; %s, so it follows the control connection, yet none of the server's GRE with that call ID (%s outside) reached the client",
-			translation, dpPlural(arrived, "packet"))
+			translation, words.Count(arrived, "packet"))
 	case arrived > 0 && in.GREIn == 0:
 		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports: the NAT forwarded the client's GRE out (%s) but none of the server's GRE with the call's ID (%s outside) back to the client, and left the call IDs unchanged: it shows no PPTP passthrough for this call",
-			dpPlural(out.GREOut, "packet"), dpPlural(arrived, "packet"))
+			words.Count(out.GREOut, "packet"), words.Count(arrived, "packet"))
 	case in.GREIn > 0 && pptpNoGRECaptured(v.c.Captures[flows.SideOutside]):
 		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports, and the server's GRE came through the NAT to the client (%s inside); the outside capture holds no GRE at all (a capture filter such as \"tcp port 1723\" leaves it out), so what the NAT did to it cannot be told",
-			dpPlural(in.GREIn, "packet"))
+			words.Count(in.GREIn, "packet"))
 	case in.GREIn > 0:
 		return DependsYes, fmt.Sprintf("its data travels in GRE, which has no ports, and the server's GRE came through the NAT to the client (%s inside), though none with the call's ID shows in the outside capture",
-			dpPlural(in.GREIn, "packet"))
+			words.Count(in.GREIn, "packet"))
 	case clientX:
 		return DependsYes, "its data travels in GRE, which has no ports; " + translation + ", so it follows the control connection; no GRE from the server shows whether it forwards the call's data"
 	}
@@ -265,9 +266,9 @@ func pptpForwarded(delivered, arrived int, shared bool) string {
 	case delivered == arrived:
 		s = fmt.Sprintf("all %d of the server's GRE packets", arrived)
 	case delivered < arrived:
-		s = fmt.Sprintf("%d of the server's %s", delivered, dpPlural(arrived, "GRE packet"))
+		s = fmt.Sprintf("%d of the server's %s", delivered, words.Count(arrived, "GRE packet"))
 	default:
-		s = fmt.Sprintf("the server's GRE (%s inside, %d outside)", dpPlural(delivered, "packet"), arrived)
+		s = fmt.Sprintf("the server's GRE (%s inside, %d outside)", words.Count(delivered, "packet"), arrived)
 	}
 	if shared {
 		s += " with its call ID, which another call from the same address used too (see VP402),"
@@ -298,13 +299,13 @@ func pptpUntold(c *Context, v *SessionView) string {
 		}
 		return "No GRE of the call was captured in either direction, though other GRE was, so whether its data flowed cannot be told."
 	case s.GREIn == 0 && s.GREInShared > 0:
-		return fmt.Sprintf("The server's GRE to %s carries the call ID of another call as well (see VP402), so which of it (%s) was this call's cannot be told.", s.Client.Addr(), dpPlural(s.GREInShared, "packet"))
+		return fmt.Sprintf("The server's GRE to %s carries the call ID of another call as well (see VP402), so which of it (%s) was this call's cannot be told.", s.Client.Addr(), words.Count(s.GREInShared, "packet"))
 	case s.GREIn == 0 && s.GREOut > 0:
 		return fmt.Sprintf("%s went from the client to the server and none came back in the capture: too few to tell whether the server's GRE is lost (VP401 judges from %d).",
-			dpUpper(dpPlural(s.GREOut, "GRE packet")), max(c.Config.Thresholds.OneWayPackets, 1))
+			dpUpper(words.Count(s.GREOut, "GRE packet")), max(c.Config.Thresholds.OneWayPackets, 1))
 	case s.GREOut == 0 && s.GREIn > 0:
 		return fmt.Sprintf("%s went from the server to the client and the client sent none in the capture: too few to tell whether the client's GRE is lost (VP401 judges from %d).",
-			dpUpper(dpPlural(s.GREIn, "GRE packet")), max(c.Config.Thresholds.OneWayPackets, 1))
+			dpUpper(words.Count(s.GREIn, "GRE packet")), max(c.Config.Thresholds.OneWayPackets, 1))
 	}
 	return ""
 }

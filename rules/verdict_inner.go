@@ -8,6 +8,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // innerSum is what a tunnel's decrypted ESP carried in one direction, in
@@ -113,7 +114,7 @@ func innerTrafficSentence(c *Context, v *TunnelView) string {
 		if s.packets == 0 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s%s", dpPlural(s.packets, "packet"), innerPairWords(s.pairs, d), echoWords(s.requests, s.replies)))
+		parts = append(parts, fmt.Sprintf("%s %s%s", words.Count(s.packets, "packet"), innerPairWords(s.pairs, d), echoWords(s.requests, s.replies)))
 	}
 	if len(parts) > 0 {
 		b.WriteString(": " + strings.Join(parts, " and "))
@@ -151,7 +152,7 @@ func innerTrafficSentence(c *Context, v *TunnelView) string {
 		if reason == "" {
 			reason = dirs[1].failure
 		}
-		fmt.Fprintf(&b, " %s did not decrypt: %s.", dpPlural(failed, "ESP packet"), strings.TrimSuffix(reason, "."))
+		fmt.Fprintf(&b, " %s did not decrypt: %s.", words.Count(failed, "ESP packet"), strings.TrimSuffix(reason, "."))
 	}
 	return b.String()
 }
@@ -178,10 +179,10 @@ func innerAddr(a netip.Addr) string {
 func echoWords(requests, replies int) string {
 	var w []string
 	if requests > 0 {
-		w = append(w, dpPlural(requests, "ICMP echo request"))
+		w = append(w, words.Count(requests, "ICMP echo request"))
 	}
 	if replies > 0 {
-		w = append(w, fmt.Sprintf("%d echo %s", replies, dpWord(replies, "reply", "replies")))
+		w = append(w, fmt.Sprintf("%d echo %s", replies, words.Pick(replies, "reply", "replies")))
 	}
 	if len(w) == 0 {
 		return ""
@@ -254,11 +255,11 @@ func espExactSentence(v *TunnelView) string {
 		return ""
 	}
 	if len(inferred) == 0 {
-		return fmt.Sprintf("Its %s %s tied to it exactly: its decrypted exchanges negotiated %s.", dpPlural(len(exact), "ESP SA"),
-			dpWord(len(exact), "is", "are"), dpWord(len(exact), "the SPI", "their SPIs"))
+		return fmt.Sprintf("Its %s %s tied to it exactly: its decrypted exchanges negotiated %s.", words.Count(len(exact), "ESP SA"),
+			words.Pick(len(exact), "is", "are"), words.Pick(len(exact), "the SPI", "their SPIs"))
 	}
 	return fmt.Sprintf("%d of its %s (SPI %s) %s negotiated in none of its decrypted exchanges: %s tied to it by addresses and timing only, and may belong to another IKE SA.",
-		len(inferred), dpPlural(len(exact)+len(inferred), "ESP SA"), strings.Join(inferred, ", "), dpWord(len(inferred), "was", "were"), dpWord(len(inferred), "it is", "they are"))
+		len(inferred), words.Count(len(exact)+len(inferred), "ESP SA"), words.List(inferred, 0), words.Pick(len(inferred), "was", "were"), words.Pick(len(inferred), "it is", "they are"))
 }
 
 // endSentence says who ended the tunnel, when a Delete payload read

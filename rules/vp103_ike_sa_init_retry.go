@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeSAInitRetry reports an IKE_SA_INIT the responder sent back for a
@@ -128,7 +129,7 @@ func (r ikeSAInitRetry) Check(c *Context, report func(Finding)) {
 			}
 		} else {
 			msg = fmt.Sprintf("the responder %s answered IKE_SA_INIT with %s (%d) in %s (the first at frame %d): %s; the initiators retried in %d of them, one round trip later",
-				g.responder, g.name, g.typ, countNoun(g.sas, "IKE SA"), g.frames[0], why, g.retried)
+				g.responder, g.name, g.typ, words.Count(g.sas, "IKE SA"), g.frames[0], why, g.retried)
 			if g.retried < g.sas {
 				conf = Medium
 			}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeFragmentsDropped detects IKE messages that went out as IP fragments and
@@ -106,10 +107,10 @@ func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) 
 		lost := u.ByRole[role] - d.ByRole[role]
 		var b strings.Builder
 		fmt.Fprintf(&b, "the %s %s sent %s as IP fragments (%d fragments in all, the largest %d octets); the %s capture has them whole, the %s capture %s",
-			role, firstEndpoint(sides[up], role).Addr(), countNoun(u.ByRole[role], exchangeWords(u.TypesByRole[role])+" message"),
+			role, firstEndpoint(sides[up], role).Addr(), words.Count(u.ByRole[role], exchangeWords(u.TypesByRole[role])+" message"),
 			u.FragmentsByRole[role], u.LargestByRole[role], up, down, wholeCount(d.ByRole[role]))
 		if n := d.IncompleteByRole[role]; n > 0 {
-			fmt.Fprintf(&b, "; there %s arrived with fragments missing (%d of their fragments arrived)", countNoun(n, "datagram"), d.IncompleteFragments)
+			fmt.Fprintf(&b, "; there %s arrived with fragments missing (%d of their fragments arrived)", words.Count(n, "datagram"), d.IncompleteFragments)
 		}
 		if lost == u.ByRole[role] {
 			b.WriteString(": the device between the captures dropped fragments of all of them")
@@ -117,7 +118,7 @@ func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) 
 			fmt.Fprintf(&b, ": the device between the captures dropped fragments of %d of them", lost)
 		}
 		if fd := c.Correlation.Fragments[up].Dropped; fd > 0 {
-			fmt.Fprintf(&b, " (%s seen %s never appear %s)", countNoun(fd, "IP fragment"), up, down)
+			fmt.Fprintf(&b, " (%s seen %s never appear %s)", words.Count(fd, "IP fragment"), up, down)
 		}
 		// The NAT's own word on the fragments it gave up on (ICMP
 		// reassembly time exceeded), in the capture on the sender's side.
@@ -177,7 +178,7 @@ func (ikeFragmentsDropped) single(c *Context, v *TunnelView, t *flows.Tunnel, si
 			from = flows.RoleResponder
 		}
 		fmt.Fprintf(&b, "%s from the %s %s arrived at this capture point with fragments missing (%d fragments arrived in all)",
-			countNoun(incomplete, "IKE datagram"), from, firstEndpoint(t, from).Addr(), fr.IncompleteFragments)
+			words.Count(incomplete, "IKE datagram"), from, firstEndpoint(t, from).Addr(), fr.IncompleteFragments)
 		frames = append(frames, fr.IncompleteFirst.List()...)
 		frames = append(frames, fr.IncompleteFrames.List()...)
 		b.WriteString(": fragments were dropped before it")

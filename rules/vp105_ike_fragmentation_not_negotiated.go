@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeFragmentationNotNegotiated detects IKE SAs whose peers did not both
@@ -100,7 +101,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 		switch {
 		case fragmented > 0:
 			fr := &v.Sides[fragSide].IKEFragments
-			fmt.Fprintf(&b, "; %s travelled as IP fragments (the largest IKE message is %d octets)", countNoun(fragmented, "IKE message"), fr.Largest)
+			fmt.Fprintf(&b, "; %s travelled as IP fragments (the largest IKE message is %d octets)", words.Count(fragmented, "IKE message"), fr.Largest)
 			frames[fragSide] = append(frames[fragSide], fr.Frames.List()...)
 		case biggest >= large:
 			fmt.Fprintf(&b, "; the largest IKE message is %d octets (frame %d), above the %d octets from which IP fragmentation is likely", biggest, frame, large)
@@ -108,7 +109,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 		}
 		if incomplete > 0 {
 			fr := &v.Sides[incSide].IKEFragments
-			fmt.Fprintf(&b, "; %s on the IKE ports arrived with fragments missing", countNoun(incomplete, "datagram"))
+			fmt.Fprintf(&b, "; %s on the IKE ports arrived with fragments missing", words.Count(incomplete, "datagram"))
 			frames[incSide] = append(frames[incSide], fr.IncompleteFrames.List()...)
 		}
 		crossed := fragmentsCrossed(v)

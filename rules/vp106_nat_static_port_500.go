@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // natStaticPort500 detects a NAT (usually an "IPsec Passthrough" helper)
@@ -142,12 +143,12 @@ func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
 	case own == nil && in.Fate.Forwarded == 0 && in.Fate.Dropped > 0:
 		if holder := r.holder(c, client, in.First); holder != nil {
 			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while %s held %s",
-				countNoun(in.Fate.Dropped, "IKE message"), client, holder.Inside, holder.Outside)
+				words.Count(in.Fate.Dropped, "IKE message"), client, holder.Inside, holder.Outside)
 			inFrames = append(inFrames, holder.InsideFrames.Last())
 			outFrames = append(outFrames, holder.OutsideFrames.Last())
 		} else if u := r.holderIKE(c, v, in); u != nil {
 			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi %016x) used %s towards %s",
-				countNoun(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
+				words.Count(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
 			outFrames = append(outFrames, u.Frames.First())
 		} else {
 			break
@@ -217,7 +218,7 @@ func strayText(t *flows.Tunnel) string {
 		}
 	}
 	return fmt.Sprintf("%s of the responder %s for %s's IKE SA (SPIi %016x) went to %s instead",
-		countNoun(t.StrayCount, "message"), t.ResponderFirst.Addr(), t.InitiatorFirst, t.SPIi, strings.Join(to, ", "))
+		words.Count(t.StrayCount, "message"), t.ResponderFirst.Addr(), t.InitiatorFirst, t.SPIi, words.List(to, 0))
 }
 
 // strays reports, from the inside capture alone, responses delivered to a

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeALGRewrite detects a device between the two captures that changes IKE
@@ -100,7 +101,7 @@ func (ikeALGRewrite) rewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Fin
 		inFrames = append(inFrames, x.InsideFrame)
 		outFrames = append(outFrames, x.OutsideFrame)
 	}
-	fmt.Fprintf(&b, "the IKE SPIs of %s changed between the captures", countNoun(max(len(messages), 1), "message"))
+	fmt.Fprintf(&b, "the IKE SPIs of %s changed between the captures", words.Count(max(len(messages), 1), "message"))
 	for _, name := range sortedNames(fields) {
 		x := fields[name]
 		label := "initiator SPI"
@@ -175,7 +176,7 @@ func (ikeALGRewrite) altered(c *Context, v *TunnelView, in *flows.Tunnel) (Findi
 		return Finding{}, false
 	}
 	msg := fmt.Sprintf("%s of the IKE SA (SPIi %016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
-		countNoun(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
+		words.Count(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
 	ev := c.Evidence(flows.SideInside, append(in.Fate.DroppedFrames.List(), in.Fate.NoOriginFrames.List()...)...)
 	ev = append(ev, c.Evidence(flows.SideOutside, append(out.Fate.NoOriginFrames.List(), out.Fate.DroppedFrames.List()...)...)...)
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: ev}, true

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeAddressChange reports address and port changes of an IKE SA's peers
@@ -94,7 +95,7 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 			if c.Two() {
 				where = " (" + flows.Side(s).String() + " capture)"
 			}
-			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", countNoun(len(changes), "address or port change"), where)
+			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", words.Count(len(changes), "address or port change"), where)
 			for i, ch := range changes {
 				if i == vp110MaxChanges {
 					fmt.Fprintf(&b, ", and %d more", len(changes)-i)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the IKE negotiation (VP1xx) and capture quality
@@ -40,15 +41,7 @@ func fmtDurations(ds []time.Duration) string {
 	for i, d := range ds {
 		parts[i] = fmtDuration(d)
 	}
-	return strings.Join(parts, ", ")
-}
-
-// countNoun returns "1 retransmission" or "3 retransmissions".
-func countNoun(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
+	return words.List(parts, 0)
 }
 
 // howOften says how often something was sent: "once", "twice", "4 times".

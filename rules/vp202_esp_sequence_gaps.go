@@ -1,6 +1,10 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/vpnpcap/vpnpcap/internal/words"
+)
 
 // espSequenceGaps finds ESP and AH security associations whose sequence
 // numbers skip values in a capture. A sender numbers every packet of an SA
@@ -64,7 +68,7 @@ func (espSequenceGaps) Check(c *Context, report func(Finding)) {
 			}
 			gaps := sa.GapFrames.Count()
 			msg := fmt.Sprintf("%s%s: %d sequence %s missing in %s among %d packets (sequence %d to %d)",
-				espLabel(sa), dirPhrase(d), sa.Missing, dpWord(sa.Missing, "number", "numbers"), dpPlural(gaps, "gap"),
+				espLabel(sa), dirPhrase(d), sa.Missing, words.Pick(sa.Missing, "number", "numbers"), words.Count(gaps, "gap"),
 				sa.Packets(), sa.FirstSeq, sa.MaxSeq)
 			switch {
 			case cp != nil:

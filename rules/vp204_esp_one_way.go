@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // espOneWay finds tunnels whose ESP flows in one direction only: packets
@@ -223,7 +223,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 		over = ", over a time the capture does not tell"
 	}
 	msg := fmt.Sprintf("ESP flows only from %s to %s%s: %d packets on SPI %s%s; none from %s back",
-		who(src, roles[d]), who(dst, roles[1-d]), where, ch.pkts[d], strings.Join(spis, ", "), over, dst)
+		who(src, roles[d]), who(dst, roles[1-d]), where, ch.pkts[d], words.List(spis, 0), over, dst)
 	conf := Low
 	tunnelID := 0
 	if ch.tun != nil {
@@ -283,7 +283,7 @@ func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (stri
 	}
 	if len(partners) > 0 {
 		msg += fmt.Sprintf("; the tunnel negotiated %s %s for the other direction (SA payload read decrypted, frame %d), and no packet on %s was captured",
-			dpWord(len(partners), "SPI", "SPIs"), strings.Join(partners, ", "), frames[0], dpWord(len(partners), "it", "them"))
+			words.Pick(len(partners), "SPI", "SPIs"), words.List(partners, 0), frames[0], words.Pick(len(partners), "it", "them"))
 	}
 	if inner.Decrypted > 0 {
 		var requests, replies int
@@ -295,10 +295,10 @@ func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (stri
 				pairs = append(pairs, p)
 			}
 		}
-		msg += "; decrypted, " + dpPlural(inner.Decrypted, "packet") + " of it"
+		msg += "; decrypted, " + words.Count(inner.Decrypted, "packet") + " of it"
 		switch {
 		case requests > 0 && requests == inner.Decrypted:
-			msg += dpWord(requests, " is an ICMP echo request, not answered", " are ICMP echo requests, none answered") + " through the tunnel here"
+			msg += words.Pick(requests, " is an ICMP echo request, not answered", " are ICMP echo requests, none answered") + " through the tunnel here"
 		case requests+replies > 0:
 			msg += fmt.Sprintf(" hold%s", echoWords(requests, replies))
 		}
@@ -394,10 +394,10 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		}
 		if other == flows.SideOutside {
 			f.Message += fmt.Sprintf(". The answer does reach the outside capture — %d packets from %s on SPI %s — and the NAT does not forward them inside (%s): the NAT has no state to bring this ESP back in",
-				n, reverse[0].Src, strings.Join(spis, ", "), lost)
+				n, reverse[0].Src, words.List(spis, 0), lost)
 		} else {
 			f.Message += fmt.Sprintf(". The inside capture shows %s sending the other direction — %d packets on SPI %s — and none of it leaves the NAT (%s)",
-				reverse[0].Src, n, strings.Join(spis, ", "), lost)
+				reverse[0].Src, n, words.List(spis, 0), lost)
 		}
 		f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 		if dropped > 0 {
@@ -438,7 +438,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		}
 		if n > 0 {
 			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
-				cps[0].Dst, n, strings.Join(spis, ", "), dpJoinAddrs(dpSorted(hosts)))
+				cps[0].Dst, n, words.List(spis, 0), dpJoinAddrs(dpSorted(hosts)))
 			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 			f.Confidence = High
 			return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // rawESPMisdelivered follows the gateway's raw ESP through an IPsec
@@ -304,7 +305,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 
 	parts := make([]string, 0, len(delivered))
 	for _, sa := range delivered {
-		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, dpPlural(sa.Packets(), "packet"), sa.Frames.First()))
+		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, words.Count(sa.Packets(), "packet"), sa.Frames.First()))
 		insideFrames = append(insideFrames, dpFirst(sa.Frames.List(), 3)...)
 	}
 	switch {
@@ -355,7 +356,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	if len(problems) == 0 {
 		return Finding{}, false
 	}
-	msg := fmt.Sprintf("inbound raw ESP SPI %s from %s reached %s (%s)", spiHex(x.SPI), g.gateway, g.public, dpPlural(x.Packets(), "packet"))
+	msg := fmt.Sprintf("inbound raw ESP SPI %s from %s reached %s (%s)", spiHex(x.SPI), g.gateway, g.public, words.Count(x.Packets(), "packet"))
 	if len(parts) > 0 {
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
@@ -478,7 +479,7 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 		outSPIs = append(outSPIs, spiHex(x.SPI))
 	}
 	return fmt.Sprintf("%s already receives SPI %s and sends on %s only, so a further inbound SPI is another host's; %s, which sends raw ESP to %s too, received nothing",
-		h, spiHex(ins[0].SPI), dpPlural(len(outs), "SPI")+" ("+strings.Join(outSPIs, ", ")+")", dpJoinAddrs(silent), g.gateway), owner, true
+		h, spiHex(ins[0].SPI), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", dpJoinAddrs(silent), g.gateway), owner, true
 }
 
 // rawESPBlockedFrames returns the first frames of the group's hosts whose
@@ -495,7 +496,7 @@ func rawESPBlockedFrames(g *rawESPGroup) []int {
 func rawESPBlockedWords(g *rawESPGroup) string {
 	var parts []string
 	for _, b := range g.blocked {
-		parts = append(parts, fmt.Sprintf("none of %s's %s on SPI %s left the NAT", b.Src, dpPlural(b.Packets(), "raw ESP packet"), spiHex(b.SPI)))
+		parts = append(parts, fmt.Sprintf("none of %s's %s on SPI %s left the NAT", b.Src, words.Count(b.Packets(), "raw ESP packet"), spiHex(b.SPI)))
 	}
 	if len(parts) == 0 {
 		return ""

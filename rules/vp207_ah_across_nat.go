@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ahAcrossNAT finds AH (IP protocol 51) on a path with address
@@ -87,7 +88,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH SPI %s is %s → %s inside and %s → %s outside (%s): the translated address invalidates the integrity check, so the receiver drops every packet",
-					spiHex(sa.SPI), in.Src, in.Dst, out.Src, out.Dst, dpPlural(sa.Packets(), "packet")),
+					spiHex(sa.SPI), in.Src, in.Dst, out.Src, out.Dst, words.Count(sa.Packets(), "packet")),
 				Evidence: append(ev, c.Evidence(1-side, dpFirst(cp.Frames.List(), 3)...)...),
 			}, true
 		}
@@ -108,7 +109,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s (%s) belongs to a tunnel whose NAT-D payloads detected a NAT (%s): AH cannot pass it",
-					espLabel(sa), dpPlural(sa.Packets(), "packet"), ahNATWords(pos)),
+					espLabel(sa), words.Count(sa.Packets(), "packet"), ahNATWords(pos)),
 				Evidence: c.Evidence(side, append(dpFirst(sa.Frames.List(), 3),
 					t.NATD[flows.RoleInitiator].Frames.First(), t.NATD[flows.RoleResponder].Frames.First())...),
 			}, true
@@ -118,7 +119,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 		return Finding{
 			Confidence: Medium,
 			Message: fmt.Sprintf("AH %s (%s) runs between a private and a public address, so an address translation sits on its path: AH cannot pass it",
-				espLabel(sa), dpPlural(sa.Packets(), "packet")),
+				espLabel(sa), words.Count(sa.Packets(), "packet")),
 			Evidence: ev,
 		}, true
 	}

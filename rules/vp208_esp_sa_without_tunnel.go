@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // espWithoutTunnel lists ESP and AH security associations that belong to no
@@ -111,10 +112,10 @@ func espWithoutTunnelKeys(g []*flows.ESPSA) string {
 	var out string
 	if len(decrypted) > 0 {
 		out += fmt.Sprintf("; the keys given decrypt SPI %s (key of %s): %s of the peers, negotiated where the capture does not show",
-			strings.Join(decrypted, ", "), key, dpWord(len(decrypted), "a real SA", "real SAs"))
+			words.List(decrypted, 0), key, words.Pick(len(decrypted), "a real SA", "real SAs"))
 	}
 	if len(failed) > 0 {
-		out += fmt.Sprintf("; SPI %s did not decrypt (%s)", strings.Join(failed, ", "), failure)
+		out += fmt.Sprintf("; SPI %s did not decrypt (%s)", words.List(failed, 0), failure)
 	}
 	return out
 }
@@ -149,8 +150,8 @@ func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Find
 		where = "either capture"
 	}
 	msg := fmt.Sprintf("%d %s %s between %s and %s (SPI %s; %s from frame %d) %s to no IKE SA in %s",
-		len(g), proto, dpWord(len(g), "SA", "SAs"), a, b, strings.Join(spis, ", "),
-		dpPlural(packets, "packet"), frames[0], dpWord(len(g), "belongs", "belong"), where)
+		len(g), proto, words.Pick(len(g), "SA", "SAs"), a, b, words.List(spis, 0),
+		words.Count(packets, "packet"), frames[0], words.Pick(len(g), "belongs", "belong"), where)
 	conf := Medium
 	if midSA == len(g) {
 		// An SA's first packet carries sequence number 1 (RFC 4303
@@ -158,7 +159,7 @@ func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Find
 		// before the capture.
 		conf = High
 		msg += fmt.Sprintf("; %s sequence numbers do not start at 1, so the capture began after %s negotiated",
-			dpWord(len(g), "its", "their"), dpWord(len(g), "it was", "they were"))
+			words.Pick(len(g), "its", "their"), words.Pick(len(g), "it was", "they were"))
 	} else {
 		msg += "; the capture probably began after the tunnel was negotiated, or IKE ran between other addresses"
 	}

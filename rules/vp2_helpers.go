@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the ESP/AH (VP2xx) and GRE/PPTP (VP4xx) rules share:
@@ -296,22 +297,6 @@ func dpFirst(frames []int, n int) []int {
 	return frames
 }
 
-// dpPlural returns "1 packet" or "3 packets".
-func dpPlural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// dpWord picks the singular or plural form of a word for a count.
-func dpWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // dpSorted returns a sorted copy of addresses without repeats.
 func dpSorted(as []netip.Addr) []netip.Addr {
 	out := slices.Clone(as)
@@ -325,7 +310,7 @@ func dpJoinAddrs(as []netip.Addr) string {
 	for i, a := range as {
 		parts[i] = a.String()
 	}
-	return strings.Join(parts, ", ")
+	return words.List(parts, 0)
 }
 
 // dpSides lists the sides a context has, inside first.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // rawESPThroughNAT detects a tunnel whose ESP crosses a NAT as raw IP
@@ -107,7 +108,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "a NAT sits in front of %s (%s); the %s between it and %s travel as raw IP protocol 50 (SPI %s), not inside UDP 4500, so no NAT traversal is in use (the negotiation is not in the capture)",
-		g.Host[side], g.NAT.Peers[flows.RoleInitiator].Reason, ntPlural(raw[side], "ESP packet"), g.Peer[side], strings.Join(spis, ", "))
+		g.Host[side], g.NAT.Peers[flows.RoleInitiator].Reason, words.Count(raw[side], "ESP packet"), g.Peer[side], words.List(spis, 0))
 	conf := High
 	if g.NAT.Certainty != flows.NATProven {
 		conf = Medium
@@ -150,7 +151,7 @@ func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Fin
 			spiWord = "SPI"
 		}
 		fmt.Fprintf(&b, "; its %s %s as raw IP protocol 50 (%s %s), which only IPsec Passthrough on the NAT forwards",
-			ntPlural(raw, "ESP packet"), verb, spiWord, strings.Join(spis, ", "))
+			words.Count(raw, "ESP packet"), verb, spiWord, words.List(spis, 0))
 	} else {
 		b.WriteString("; no ESP was captured, but it would travel as raw IP protocol 50 and need IPsec Passthrough on the NAT")
 		conf = ntMinConf(conf, Medium)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // nattNotUsed detects peers that negotiated NAT traversal and detected a
@@ -97,7 +98,7 @@ func (nattNotUsed) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flow
 	var problems []string
 	if len(stayed) > 0 {
 		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
-			ntPlural(len(stayed), "message"), t.Responder.Port(), ntFrameList(stayed)))
+			words.Count(len(stayed), "message"), t.Responder.Port(), ntFrameList(stayed)))
 	}
 	if allRaw {
 		var senders []string
@@ -112,7 +113,7 @@ func (nattNotUsed) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flow
 			}
 		}
 		problems = append(problems, fmt.Sprintf("all %s travel as raw IP protocol 50 (SPIs %s, sent by %s)",
-			ntPlural(raw, "ESP packet"), strings.Join(spis, ", "), ntJoin(senders)))
+			words.Count(raw, "ESP packet"), words.List(spis, 0), ntJoin(senders)))
 	}
 	b.WriteString(ntJoin(problems))
 	b.WriteString("; the tunnel now depends on IPsec Passthrough and on the peers accepting unencapsulated traffic")

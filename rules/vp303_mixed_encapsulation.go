@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // mixedEncapsulation detects a tunnel whose ESP travels partly as raw IP
@@ -93,9 +94,9 @@ func (mixedEncapsulation) finding(c *Context, v *TunnelView, side flows.Side, n 
 		case sa.Raw > 0 && sa.UDP+sa.TCP > 0:
 			how = fmt.Sprintf("partly as raw IP protocol 50 (%d) and partly in %s (%d)", sa.Raw, ntEncapName(sa), sa.UDP+sa.TCP)
 		case sa.Raw > 0:
-			how = "as raw IP protocol 50 (" + ntPlural(sa.Raw, "packet") + ")"
+			how = "as raw IP protocol 50 (" + words.Count(sa.Raw, "packet") + ")"
 		default:
-			how = fmt.Sprintf("in %s (%s)", ntEncapName(sa), ntPlural(sa.UDP+sa.TCP, "packet"))
+			how = fmt.Sprintf("in %s (%s)", ntEncapName(sa), words.Count(sa.UDP+sa.TCP, "packet"))
 		}
 		parts = append(parts, fmt.Sprintf("SPI %s from the %s %s", ntSPI(sa.SPI), who, how))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // nattUDPBlocked detects IKE over UDP that a firewall or NAT blocks: after
@@ -110,8 +111,8 @@ func (nattUDPBlocked) afterFloat(c *Context, v *TunnelView, t *flows.Tunnel, sid
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s answered on UDP %d (%s), then the %s moved to UDP 4500 and sent %s to %s (%s%s) over %s with no reply on UDP 4500",
 		ntPeerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), ntFrameList([]int{ans.lastFrame}),
-		ntPeerAddr(t, flows.RoleInitiator), ntPlural(ini.packets, "IKE message"), ntEndpoints(ini.dsts),
-		ntFirstExchangeAt(t, ini.firstFrame), ntPlural(ini.retrans, "retransmission"), ntSeconds(ini.last.Sub(ini.first)))
+		ntPeerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), ntEndpoints(ini.dsts),
+		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), ntSeconds(ini.last.Sub(ini.first)))
 	in, out := []int{}, []int{}
 	ntSideFrames(side, append([]int{ans.lastFrame}, ntHead(ini.frames, 8)...), &in, &out)
 	if c.Two() {

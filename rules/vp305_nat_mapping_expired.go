@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // natMappingExpired detects a NAT mapping of a NAT-T tunnel that expired
@@ -249,7 +250,7 @@ func (natMappingExpired) finding(c *Context, v *TunnelView, rb *ntRebind, si *nt
 		frames := []int{g.BeforeFrame, g.AfterFrame, rb.oldFrame, rb.newFrame}
 		if st := rb.stale; st != nil {
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
-				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), ntPlural(st.Packets, "packet"), rb.old.Port(), ntSideLabel(c, rb.side, ntHead(st.Frames.List(), 6)))
+				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), ntSideLabel(c, rb.side, ntHead(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
 			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
 				b.WriteString("; " + txt)
@@ -261,7 +262,7 @@ func (natMappingExpired) finding(c *Context, v *TunnelView, rb *ntRebind, si *nt
 	if si != nil {
 		sent := si.sent.List()
 		fmt.Fprintf(&b, "; after the gap the initiator sent %s (%s) and the responder sent nothing back",
-			ntPlural(si.sent.Count(), "packet"), ntSideLabel(c, si.side, ntHead(sent, 6)))
+			words.Count(si.sent.Count(), "packet"), ntSideLabel(c, si.side, ntHead(sent, 6)))
 		ntSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
 	}
 	if in := v.Sides[flows.SideInside]; in != nil && c.Two() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeESPSplitMapping detects one IKE SA whose IKE (behind the non-ESP
@@ -180,7 +181,7 @@ func (ikeESPSplitMapping) finding(c *Context, v *TunnelView, sp *ntSplit) Findin
 	fmt.Fprintf(&b, "the %s's IKE and ESP-in-UDP of one IKE SA leave from different ports at the same time: IKE from %s (%s), ESP",
 		ntRoleName(sp.role), sp.ike.ep, ntSideLabel(c, sp.side, ntHead(sp.ikeFr, 4)))
 	if len(sp.espSPIs) > 0 {
-		fmt.Fprintf(&b, " (SPI %s)", strings.Join(sp.espSPIs, ", "))
+		fmt.Fprintf(&b, " (SPI %s)", words.List(sp.espSPIs, 0))
 	}
 	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, ntSideLabel(c, sp.side, ntHead(sp.espFr, 4)))
 	var in, out []int
@@ -206,9 +207,9 @@ func (ikeESPSplitMapping) finding(c *Context, v *TunnelView, sp *ntSplit) Findin
 	}
 	if sp.peerToIKE > 0 {
 		fmt.Fprintf(&b, "; the %s sends its ESP to the IKE mapping %s (%s)", ntPeerAddr(t, 1-sp.role), sp.ike.ep,
-			ntPlural(sp.peerToIKE, "packet"))
+			words.Count(sp.peerToIKE, "packet"))
 		if sp.peerToESP > 0 {
-			fmt.Fprintf(&b, " as well as to %s (%s)", sp.esp.ep, ntPlural(sp.peerToESP, "packet"))
+			fmt.Fprintf(&b, " as well as to %s (%s)", sp.esp.ep, words.Count(sp.peerToESP, "packet"))
 		}
 		ntSideFrames(sp.side, ntHead(sp.peerToIKEFr, 4), &in, &out)
 	} else if sp.peerToESP > 0 {

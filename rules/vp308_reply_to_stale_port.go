@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // replyToStalePort detects a peer that keeps sending UDP-encapsulated IKE
@@ -110,7 +111,7 @@ func (replyToStalePort) finding(c *Context, v *TunnelView, all []ntStale) Findin
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s kept sending to %s after the %s had moved to %s (%s; its last packet from %s was %s): %s (%s) over %s (%s)",
 		ntPeerAddr(t, st.From), st.To, ntRoleName(mover), st.Current, ntSideLabel(c, x.side, []int{st.MovedFrame}),
-		st.To, ntSideLabel(c, x.side, []int{st.LeftFrame}), ntPlural(st.Packets, "packet"), strings.Join(kinds, ", "),
+		st.To, ntSideLabel(c, x.side, []int{st.LeftFrame}), words.Count(st.Packets, "packet"), strings.Join(kinds, ", "),
 		ntSeconds(st.Last.Sub(st.First)), ntSideLabel(c, x.side, ntHead(st.Frames.List(), 6)))
 	var in, out []int
 	ntSideFrames(x.side, append([]int{st.LeftFrame, st.MovedFrame}, st.Frames.List()...), &in, &out)
@@ -119,7 +120,7 @@ func (replyToStalePort) finding(c *Context, v *TunnelView, all []ntStale) Findin
 		if y.side != x.side {
 			continue // told below, as what the NAT did with them
 		}
-		fmt.Fprintf(&b, "; also %s to %s (%s)", ntPlural(y.st.Packets, "packet"), y.st.To, ntSideLabel(c, y.side, ntHead(y.st.Frames.List(), 4)))
+		fmt.Fprintf(&b, "; also %s to %s (%s)", words.Count(y.st.Packets, "packet"), y.st.To, ntSideLabel(c, y.side, ntHead(y.st.Frames.List(), 4)))
 	}
 	if c.Two() && x.side == flows.SideOutside {
 		if s := ntStaleInside(c, v, x); s != "" {

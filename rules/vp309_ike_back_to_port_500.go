@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // ikeBackToPort500 detects IKE messages of an IKE SA sent over UDP 500
@@ -59,7 +60,7 @@ func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 		var frames []int
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			if n := back[role].Count(); n > 0 {
-				who = append(who, fmt.Sprintf("%s from the %s (%s)", ntPlural(n, "message"), ntRoleName(role), ntSideLabel(c, side, ntHead(back[role].List(), 6))))
+				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), ntRoleName(role), ntSideLabel(c, side, ntHead(back[role].List(), 6))))
 				frames = append(frames, back[role].List()...)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // nonESPMarkerViolation detects breaches of the UDP 4500 framing of RFC
@@ -72,7 +73,7 @@ func (r nonESPMarkerViolation) Check(c *Context, report func(Finding)) {
 		t := v.Sides[s]
 		msg := fmt.Sprintf("%s of this IKE SA %s the non-ESP marker on UDP port 500 (%s): the marker belongs on the NAT-T port only, "+
 			"and a receiver on port 500 reads the four zero bytes as the IKE header and rejects the message",
-			ntPlural(total, "IKE message"), ntVerb(total, "carries", "carry"), ntSideLabel(c, s, ntHead(t.MarkerOn500.List(), 6)))
+			words.Count(total, "IKE message"), words.Pick(total, "carries", "carry"), ntSideLabel(c, s, ntHead(t.MarkerOn500.List(), 6)))
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
 	r.missingMarker(c, report)
@@ -114,7 +115,7 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
 			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
-			ntPlural(total, "IKE message"), ntVerb(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
+			words.Count(total, "IKE message"), words.Pick(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
 			src, dst, first.SPIi, ntSPI(uint32(first.SPIi>>32)))
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
@@ -177,7 +178,7 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
 			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
-			ntPlural(m[s].packets, "IKE message"), ntVerb(m[s].packets, "travels", "travel"), first.DstPort, ntSideLabel(c, s, ntHead(frames, 6)),
+			words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, ntSideLabel(c, s, ntHead(frames, 6)),
 			netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
 			v.Sides[s].SPIi, ntSPI(first.SPI))
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
@@ -189,7 +190,7 @@ func ntReservedSPI(c *Context, s flows.Side, sa *flows.ESPSA) Finding {
 	src, dst := netip.AddrPortFrom(sa.Src, sa.SrcPort), netip.AddrPortFrom(sa.Dst, sa.DstPort)
 	msg := fmt.Sprintf("%s from %s to %s on UDP port %d %s SPI %d (%s), which RFC 4303 reserves and no SA can have: this is not ESP, and a "+
 		"receiver in UDP-encapsulation mode drops it; another application shares the port, or a sender omits the non-ESP marker",
-		ntPlural(sa.UDP, "packet"), src, dst, sa.DstPort, ntVerb(sa.UDP, "carries", "carry"), sa.SPI, ntSideLabel(c, s, ntHead(sa.Frames.List(), 6)))
+		words.Count(sa.UDP, "packet"), src, dst, sa.DstPort, words.Pick(sa.UDP, "carries", "carry"), sa.SPI, ntSideLabel(c, s, ntHead(sa.Frames.List(), 6)))
 	var in, out []int
 	ntSideFrames(s, sa.Frames.List(), &in, &out)
 	return Finding{Confidence: Medium, Subject: fmt.Sprintf("udp %s -> %s spi %d", src, dst, sa.SPI), Message: msg, Evidence: ntEvidence(c, in, out)}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // forcedEncapsulation reports a peer that fakes NAT detection to force UDP
@@ -77,7 +78,7 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		_, udp, tcp, _ := v.ESPCounts()
 		switch {
 		case udp+tcp > 0:
-			fmt.Fprintf(&b, "; the peers floated to UDP 4500 and %s travelled in UDP", ntPlural(udp+tcp, "ESP packet"))
+			fmt.Fprintf(&b, "; the peers floated to UDP 4500 and %s travelled in UDP", words.Count(udp+tcp, "ESP packet"))
 		case t.Float:
 			b.WriteString("; the peers floated to UDP 4500")
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // doubleNAT detects tunnels with more than one NAT in the path: NAT-D shows
@@ -93,7 +94,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		b.WriteString(strings.Join(parts, "; "))
 		k := t.Keepalives
 		fmt.Fprintf(&b, "; every NAT keeps its own UDP mapping and timeout: the initiator sent %s, the responder %s",
-			ntPlural(k.From[flows.RoleInitiator], "keepalive"), ntPlural(k.From[flows.RoleResponder], "keepalive"))
+			words.Count(k.From[flows.RoleInitiator], "keepalive"), words.Count(k.From[flows.RoleResponder], "keepalive"))
 		if n.pos == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
 			b.WriteString(", though the responder is behind a NAT too")
 		}

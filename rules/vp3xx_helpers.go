@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the NAT traversal and IPsec Passthrough rules
@@ -275,22 +276,6 @@ func ntHead(frames []int, n int) []int {
 	return frames
 }
 
-// ntPlural returns "1 packet" or "3 packets".
-func ntPlural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// ntVerb returns one or many by count: ntVerb(1, "carries", "carry").
-func ntVerb(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // ntSeconds formats a duration in seconds with one decimal: "46.3s".
 func ntSeconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
@@ -343,7 +328,7 @@ func ntEndpoints(eps []netip.AddrPort) string {
 	for i, e := range eps {
 		parts[i] = e.String()
 	}
-	return strings.Join(parts, ", ")
+	return words.List(parts, 0)
 }
 
 // ntPeerAddr names a peer by role and its first address: "initiator

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // pptpGREOneWay finds PPTP calls whose control connection came up — the
@@ -105,16 +106,16 @@ func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bo
 	frames := dpFirst(s.ControlFrames.List(), 6)
 	if out {
 		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %s) and none came back",
-			pptpLabel(s), dpPlural(s.GREOut, "GRE packet"), where, pptpID(s.ServerCallID))
+			pptpLabel(s), words.Count(s.GREOut, "GRE packet"), where, pptpID(s.ServerCallID))
 		frames = append(frames, dpFirst(s.GREOutFrames.List(), 3)...)
 	} else {
 		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %s) and the client sent none",
-			pptpLabel(s), dpPlural(s.GREIn, "GRE packet"), where, pptpID(s.ClientCallID))
+			pptpLabel(s), words.Count(s.GREIn, "GRE packet"), where, pptpID(s.ClientCallID))
 		frames = append(frames, dpFirst(s.GREInFrames.List(), 3)...)
 	}
 	if s.GREOther > 0 {
 		msg += fmt.Sprintf("; %s between the two carried call IDs %s that match neither call ID (see VP403)",
-			dpPlural(s.GREOther, "other GRE packet"), pptpIDList(s.GREOtherIDs))
+			words.Count(s.GREOther, "other GRE packet"), pptpIDList(s.GREOtherIDs))
 	}
 	return Finding{
 		Confidence: High,
@@ -150,7 +151,7 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 	switch {
 	case side == flows.SideInside && out && serverGRE > 0 && slices.Contains(s.GREOtherIDs, o.ClientCallID):
 		msg = fmt.Sprintf("the server's GRE reaches the outside capture (%s, call ID %s) and the NAT forwards it inside with that key, which is not the client's call ID %s: it translated the call ID in the control connection only (see VP403)",
-			dpPlural(o.GREIn, "packet"), pptpID(o.ClientCallID), pptpID(s.ClientCallID))
+			words.Count(o.GREIn, "packet"), pptpID(o.ClientCallID), pptpID(s.ClientCallID))
 		frames = o.GREInFrames.List()
 	case side == flows.SideInside && out && serverGRE > 0:
 		msg, frames, sideFrames = pptpInboundStops(v, s, o)
@@ -163,14 +164,14 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 		frames = o.GREOtherFrames.List()
 	case side == flows.SideInside && out:
 		msg = fmt.Sprintf("the client's GRE leaves the NAT (%s in the outside capture) and the server does not answer there either: GRE is blocked beyond the NAT, or the server does not answer",
-			dpPlural(o.GREOut, "packet"))
+			words.Count(o.GREOut, "packet"))
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && !out && o.GREOut > 0:
 		msg = fmt.Sprintf("the client does send GRE inside (%s, call ID %s) and none of it leaves the NAT",
-			dpPlural(o.GREOut, "packet"), pptpID(o.ServerCallID))
+			words.Count(o.GREOut, "packet"), pptpID(o.ServerCallID))
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && out && o.GREIn > 0:
-		msg = fmt.Sprintf("yet the inside capture shows %s from the server: they did not cross the outside capture point", dpPlural(o.GREIn, "GRE packet"))
+		msg = fmt.Sprintf("yet the inside capture shows %s from the server: they did not cross the outside capture point", words.Count(o.GREIn, "GRE packet"))
 		frames = o.GREInFrames.List()
 	default:
 		msg = fmt.Sprintf("the %s capture shows the same", other)
@@ -198,16 +199,16 @@ func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []in
 	var b strings.Builder
 	if rival := pptpRival(c.Captures[flows.SideOutside].Sessions, o); rival != nil {
 		fmt.Fprintf(&b, "outside, another call from %s, TCP port %d, to the same server uses the same call ID %s, so the server's GRE to both carries that key (see VP402): the outside capture shows %s with it and cannot tell which call each is for",
-			o.Client.Addr(), rival.Client.Port(), pptpID(o.ClientCallID), dpPlural(v.greCount(flows.SideOutside, o.Server.Addr(), o.Client.Addr(), o.ClientCallID), "packet"))
+			o.Client.Addr(), rival.Client.Port(), pptpID(o.ClientCallID), words.Count(v.greCount(flows.SideOutside, o.Server.Addr(), o.Client.Addr(), o.ClientCallID), "packet"))
 	} else {
-		fmt.Fprintf(&b, "the server's GRE does reach the outside capture (%s, call ID %s)", dpPlural(o.GREIn+o.GREInShared, "packet"), pptpID(o.ClientCallID))
+		fmt.Fprintf(&b, "the server's GRE does reach the outside capture (%s, call ID %s)", words.Count(o.GREIn+o.GREInShared, "packet"), pptpID(o.ClientCallID))
 	}
 	// The server's GRE inside, under the inside call ID, to other hosts.
 	var inFrames []int
 	var elsewhere []string
 	for _, f := range v.greKeyed(flows.SideInside, s.Server.Addr(), s.ClientCallID) {
 		if f.Key.B.Addr() != s.Client.Addr() {
-			elsewhere = append(elsewhere, fmt.Sprintf("%s (%s)", f.Key.B.Addr(), dpPlural(f.Total(), "packet")))
+			elsewhere = append(elsewhere, fmt.Sprintf("%s (%s)", f.Key.B.Addr(), words.Count(f.Total(), "packet")))
 			inFrames = append(inFrames, dpFirst(f.Frames.List(), 3)...)
 		}
 	}

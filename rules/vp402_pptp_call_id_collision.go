@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // pptpCallIDCollision finds PPTP calls to the same server that use the same
@@ -152,10 +153,10 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 		}
 		f.Message = fmt.Sprintf("%d PPTP calls from %s (TCP ports %s) to %s use the same client call ID %s at the same time: "+
 			"the server's GRE for all of them carries that key, so the NAT cannot tell which call a packet is for",
-			len(g), s0.Client.Addr(), strings.Join(ports, ", "), s0.Server, id)
+			len(g), s0.Client.Addr(), words.List(ports, 0), s0.Server, id)
 		n := v.greCount(side, s0.Server.Addr(), s0.Client.Addr(), s0.ClientCallID)
 		if n > 0 {
-			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), dpPlural(n, "GRE packet"))
+			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), words.Count(n, "GRE packet"))
 			for _, fl := range v.greFlows(side, s0.Server.Addr(), s0.Client.Addr()) {
 				if uint16(fl.Key.ID) == s0.ClientCallID {
 					frames = append(frames, dpFirst(fl.Frames.List(), 3)...)
@@ -170,7 +171,7 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 		f.Subject = fmt.Sprintf("pptp -> %s call %s", s0.Server, id)
 		f.Message = fmt.Sprintf("%d PPTP calls from different hosts (%s) to %s use the same client call ID %s at the same time: "+
 			"if they share one public address and the NAT does not translate call IDs, the server's GRE for both carries that key and reaches only one of them",
-			len(g), strings.Join(clients, ", "), s0.Server, id)
+			len(g), words.List(clients, 0), s0.Server, id)
 	}
 	f.Evidence = append(c.Evidence(side, frames...), c.Evidence(1-side, insideFrames...)...)
 	return f
@@ -190,7 +191,7 @@ func pptpCollisionInside(v *pptpView, side flows.Side, g []*flows.PPTPSession, a
 		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, pptpID(o.ClientCallID)))
 		*frames = append(*frames, dpFirst(o.ControlFrames.List(), 4)...)
 		if n := v.greCount(1-side, o.Server.Addr(), o.Client.Addr(), o.ClientCallID); n > 0 {
-			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), dpPlural(n, "packet")))
+			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), words.Count(n, "packet")))
 		} else {
 			none = append(none, o.Client.Addr().String())
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // pptpGREKeyMismatch finds PPTP calls whose GRE carries a call ID that the
@@ -143,10 +144,10 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	var msg string
 	if m.toClient {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the client's call ID as %s (Outgoing-Call-Request): the client discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ClientCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ClientCallID))
 	} else {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the server's call ID as %s (Outgoing-Call-Reply): the server discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), dpPlural(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ServerCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ServerCallID))
 	}
 	var frames [2][]int
 	frames[side] = append(dpFirst(s.ControlFrames.List(), 4), dpFirst(f.Frames.List(), 3)...)

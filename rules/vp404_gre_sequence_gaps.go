@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // greSequenceGaps finds PPTP calls whose enhanced-GRE sequence numbers
@@ -113,7 +114,7 @@ func greDirection(s *flows.PPTPSession, out bool) (*flows.SeqTrack, int, string)
 }
 
 func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out bool, min int) (Finding, bool) {
-	tr, n, words := greDirection(s, out)
+	tr, n, way := greDirection(s, out)
 	call := s.ServerCallID
 	if !out {
 		call = s.ClientCallID
@@ -123,7 +124,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 			return Finding{}, false
 		}
 		msg := fmt.Sprintf("GRE %s of %s: %d sequence %s missing in %s and %d repeated among %d packets",
-			words, pptpLabel(s), tr.Missing, dpWord(tr.Missing, "number", "numbers"), dpPlural(tr.GapFrames.Count(), "gap"), tr.Repeated, n)
+			way, pptpLabel(s), tr.Missing, words.Pick(tr.Missing, "number", "numbers"), words.Count(tr.GapFrames.Count(), "gap"), tr.Repeated, n)
 		if c.Two() {
 			msg += fmt.Sprintf("; the call does not appear in the %s capture", 1-side)
 		}
@@ -156,7 +157,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 		return Finding{}, false
 	}
 	msg := fmt.Sprintf("GRE %s of %s: the %s capture, before the NAT, has %d missing and %d repeated among %d packets; the %s capture, after it, %d missing and %d repeated among %d",
-		words, pptpLabel(sides[flows.SideInside]), upSide, up.Missing, up.Repeated, upN, downSide, down.Missing, down.Repeated, downN)
+		way, pptpLabel(sides[flows.SideInside]), upSide, up.Missing, up.Repeated, upN, downSide, down.Missing, down.Repeated, downN)
 	conf := Medium
 	switch {
 	case atNAT >= min && up.Missing < min:

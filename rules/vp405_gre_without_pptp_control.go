@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // greWithoutPPTPControl reports enhanced GRE (version 1, the PPTP data
@@ -53,14 +54,14 @@ func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
 		}
 		frames := a.OrphanGREFrames.List()
 		msg := fmt.Sprintf("%s of enhanced GRE (PPTP data) match no PPTP control connection in the %s",
-			dpPlural(a.OrphanGRE, "packet"), greCaptureName(c, side))
+			words.Count(a.OrphanGRE, "packet"), greCaptureName(c, side))
 		if keys := greOrphanFlows(a, frames); len(keys) > 0 {
 			msg += " (" + strings.Join(keys, "; ") + ")"
 		}
 		msg += "; the capture probably began after the call was set up, or left TCP 1723 out"
 		if c.Two() {
 			if n := len(c.Captures[1-side].Sessions); n > 0 {
-				msg += fmt.Sprintf("; the %s capture does hold %s", 1-side, dpPlural(n, "PPTP call"))
+				msg += fmt.Sprintf("; the %s capture does hold %s", 1-side, words.Count(n, "PPTP call"))
 			}
 		}
 		report(Finding{

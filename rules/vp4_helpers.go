@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the GRE/PPTP (VP4xx) rules share: naming a call,
@@ -147,7 +147,7 @@ func pptpIDList(ids []uint16) string {
 	for i, id := range ids {
 		parts[i] = pptpID(id)
 	}
-	return strings.Join(parts, ", ")
+	return words.List(parts, 0)
 }
 
 // greKeyed returns one capture's GRE flows from src, to any destination,

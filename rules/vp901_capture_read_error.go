@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureReadError reports a capture file that could not be read to its
@@ -61,7 +62,7 @@ func (captureReadError) Check(c *Context, report func(Finding)) {
 			what += fmt.Sprintf(" at byte offset %d", fe.Offset)
 		}
 		msg := fmt.Sprintf("%s: %s (%v); the %s before the fault were analysed, anything after it is missing",
-			a.Capture.Path, what, err, countNoun(a.Capture.Frames, "frame"))
+			a.Capture.Path, what, err, words.Count(a.Capture.Frames, "frame"))
 		report(Finding{
 			Subject:    a.Capture.Path,
 			Confidence: High,

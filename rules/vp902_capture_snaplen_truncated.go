@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureSnaplenTruncated reports VPN packets captured shorter than they
@@ -53,7 +54,7 @@ func wasWere(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun + " was"
 	}
-	return countNoun(n, noun) + " were"
+	return words.Count(n, noun) + " were"
 }
 
 func (captureSnaplenTruncated) Check(c *Context, report func(Finding)) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // capturesNotComparable reports two captures that cannot be correlated: no
@@ -57,8 +58,8 @@ func (capturesNotComparable) Check(c *Context, report func(Finding)) {
 	switch {
 	case cor.Anchors == 0:
 		msg = fmt.Sprintf("no packet of %s (%s, %s) appears in %s (%s, %s): the captures share no traffic and were not compared",
-			in.Path, countNoun(in.Packets, "VPN packet"), spanText(in.First, in.Last),
-			out.Path, countNoun(out.Packets, "VPN packet"), spanText(out.First, out.Last))
+			in.Path, words.Count(in.Packets, "VPN packet"), spanText(in.First, in.Last),
+			out.Path, words.Count(out.Packets, "VPN packet"), spanText(out.First, out.Last))
 	case !cor.Overlaps:
 		msg = fmt.Sprintf("the captures do not overlap in time: %s covers %s, %s covers %s on the inside clock (offset %s); nothing was compared",
 			in.Path, spanText(in.First, in.Last), out.Path, spanText(cor.ToInside(out.First), cor.ToInside(out.Last)), fmtDuration(cor.Offset))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureMalformedPackets reports VPN packets that should have decoded and
@@ -70,7 +71,7 @@ func (captureMalformedPackets) Check(c *Context, report func(Finding)) {
 				by = append(by, fmt.Sprintf("%s %d", comp, q.MalformedBy[comp]))
 			}
 			parts = append(parts, fmt.Sprintf("%s could not be decoded (%s); the first, frame %d: %s",
-				countNoun(q.Malformed, "VPN packet"), strings.Join(by, ", "), q.FirstErrorFrame, q.FirstError))
+				words.Count(q.Malformed, "VPN packet"), words.List(by, 0), q.FirstErrorFrame, q.FirstError))
 			frames = append(frames, q.MalformedFrames.List()...)
 		}
 		if q.Incomplete > 0 {

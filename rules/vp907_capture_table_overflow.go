@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureTableOverflow reports an analysis that hit its memory bounds: flows
@@ -48,7 +49,7 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 		var parts []string
 		var frames []int
 		if a.OverflowFlows > 0 {
-			parts = append(parts, fmt.Sprintf("%d flows (%s) were not tracked because the flow table was full", a.OverflowFlows, countNoun(a.OverflowPackets, "packet")))
+			parts = append(parts, fmt.Sprintf("%d flows (%s) were not tracked because the flow table was full", a.OverflowFlows, words.Count(a.OverflowPackets, "packet")))
 		}
 		if a.OverflowTunnels > 0 {
 			parts = append(parts, fmt.Sprintf("%d IKE SAs were not tracked because the tunnel table was full", a.OverflowTunnels))
@@ -63,7 +64,7 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 			}
 		}
 		if len(busy) > 0 {
-			parts = append(parts, "exchanges beyond the number kept per tunnel were only counted: "+strings.Join(busy, ", "))
+			parts = append(parts, "exchanges beyond the number kept per tunnel were only counted: "+words.List(busy, 0))
 		}
 		if len(parts) == 0 {
 			continue

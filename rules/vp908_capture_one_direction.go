@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureOneDirection reports a capture that seems to see one direction of
@@ -71,7 +72,7 @@ func (captureOneDirection) Check(c *Context, report func(Finding)) {
 				id = v.ID
 			}
 			msg := fmt.Sprintf("%s: the IKE SA %016x shows %s from the %s %s and none back, yet its %d ESP packets flow both ways: IKE was answered where the capture could not see",
-				a.Capture.Path, t.SPIi, countNoun(t.Messages, "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
+				a.Capture.Path, t.SPIi, words.Count(t.Messages, "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
 			var frames []int
 			for _, sa := range t.ESPSAs {
 				frames = append(frames, sa.Frames.First())
@@ -101,16 +102,16 @@ func (captureOneDirection) Check(c *Context, report func(Finding)) {
 		others := total - ikeFlows
 		conf := High
 		msg := fmt.Sprintf("%s: %s of %s and not one response, and none of the %d other conversations has packets in both directions: the capture point probably sees one direction only",
-			a.Capture.Path, countNoun(messages, "IKE message"), countNoun(len(a.Tunnels), "IKE SA"), others)
+			a.Capture.Path, words.Count(messages, "IKE message"), words.Count(len(a.Tunnels), "IKE SA"), others)
 		switch {
 		case others == 0:
 			conf = Medium
 			msg = fmt.Sprintf("%s: %s of %s and not one response, and no other traffic to tell whether the capture point sees both directions",
-				a.Capture.Path, countNoun(messages, "IKE message"), countNoun(len(a.Tunnels), "IKE SA"))
+				a.Capture.Path, words.Count(messages, "IKE message"), words.Count(len(a.Tunnels), "IKE SA"))
 		case others < vp908MinFlows:
 			conf = Medium
 			msg = fmt.Sprintf("%s: %s of %s and not one response, and too little other traffic (%s, all one-way) to tell whether the capture point sees both directions",
-				a.Capture.Path, countNoun(messages, "IKE message"), countNoun(len(a.Tunnels), "IKE SA"), countNoun(others, "conversation"))
+				a.Capture.Path, words.Count(messages, "IKE message"), words.Count(len(a.Tunnels), "IKE SA"), words.Count(others, "conversation"))
 		}
 		var frames []int
 		for _, t := range a.Tunnels {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureTimeBackwards reports a capture whose time stamps go backwards
@@ -58,7 +59,7 @@ func (captureTimeBackwards) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: time runs backwards %s; the largest step back is %s, at frame %d; the first at frame %d",
-			a.Capture.Path, countNoun(clock.Backward, "time"), vp909Step(clock.LargestBackward), clock.LargestBackwardFrame, clock.FirstBackwardFrame)
+			a.Capture.Path, words.Count(clock.Backward, "time"), vp909Step(clock.LargestBackward), clock.LargestBackwardFrame, clock.FirstBackwardFrame)
 		if clock.Backward == 1 {
 			msg = fmt.Sprintf("%s: time runs backwards once, by %s, at frame %d", a.Capture.Path, vp909Step(clock.LargestBackward), clock.FirstBackwardFrame)
 		}

@@ -2,10 +2,10 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureDuplicateFrames reports VPN frames captured twice: a frame whose
@@ -69,8 +69,8 @@ func (captureDuplicateFrames) Check(c *Context, report func(Finding)) {
 		vpn := a.Capture.Stats.VPNFrames
 		msg := fmt.Sprintf("%s: %s of %d %s the same packet captured a second time, within %s of the first (%s); "+
 			"they are left out of retransmission counts, ESP sequence checks and every other finding",
-			a.Capture.Path, countNoun(q.Duplicates, "VPN frame"), vpn, verbFor(q.Duplicates, "is", "are"),
-			fmtDuration(decode.DuplicateWindow), strings.Join(pairs, ", "))
+			a.Capture.Path, words.Count(q.Duplicates, "VPN frame"), vpn, verbFor(q.Duplicates, "is", "are"),
+			fmtDuration(decode.DuplicateWindow), words.List(pairs, 0))
 		if q.Duplicates*2 == vpn {
 			msg += "; every VPN packet was captured twice"
 		}
