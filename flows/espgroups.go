@@ -2,7 +2,6 @@ package flows
 
 import (
 	"net/netip"
-	"slices"
 )
 
 // ESPGroup is the ESP and AH SAs between two peers that belong to no IKE
@@ -37,24 +36,16 @@ func (g *ESPGroup) Packets(s Side) int {
 // capture first).
 func (g *ESPGroup) SPIs() []uint32 {
 	var out []uint32
+	seen := map[uint32]bool{}
 	for _, sas := range g.SAs {
 		for _, sa := range sas {
-			if !slices.Contains(out, sa.SPI) {
+			if !seen[sa.SPI] {
+				seen[sa.SPI] = true
 				out = append(out, sa.SPI)
 			}
 		}
 	}
 	return out
-}
-
-// Contains reports whether an SA is one of the group's.
-func (g *ESPGroup) Contains(sa *ESPSA) bool {
-	for _, sas := range g.SAs {
-		if slices.Contains(sas, sa) {
-			return true
-		}
-	}
-	return false
 }
 
 // ESPGroups groups the SAs of one capture, or of a correlated pair, that

@@ -22,9 +22,11 @@ type Context struct {
 	// the pair of peers, joined across the captures.
 	Groups []*flows.ESPGroup
 
-	// viewOf indexes the views by the tunnels they join (ViewOf).
-	viewOf map[*flows.Tunnel]*TunnelView
-	Config *Config
+	// viewOf indexes the views by the tunnels they join (ViewOf), groupOf
+	// the ESP groups by their SAs (GroupOf).
+	viewOf  map[*flows.Tunnel]*TunnelView
+	groupOf map[*flows.ESPSA]int
+	Config  *Config
 }
 
 // TunnelView is one tunnel as the report shows it: the same IKE SA as seen
@@ -236,12 +238,17 @@ func (c *Context) linkPredecessors() {
 // GroupOf returns the ID of the ESP group an SA of one side's capture
 // belongs to, or 0.
 func (c *Context) GroupOf(sa *flows.ESPSA) int {
-	for _, g := range c.Groups {
-		if g.Contains(sa) {
-			return g.ID
+	if c.groupOf == nil {
+		c.groupOf = map[*flows.ESPSA]int{}
+		for _, g := range c.Groups {
+			for _, sas := range g.SAs {
+				for _, x := range sas {
+					c.groupOf[x] = g.ID
+				}
+			}
 		}
 	}
-	return 0
+	return c.groupOf[sa]
 }
 
 // ViewOf returns the view of a tunnel of one side's capture.
