@@ -41,7 +41,12 @@ type Analysis struct {
 	OrphanGRE       int
 	OrphanGREFrames Frames
 
-	OverflowFlows, OverflowPackets, OverflowTunnels int
+	OverflowFlows, OverflowPackets, OverflowTunnels, OverflowSAs int
+	// OverflowFlowsAtLeast says OverflowFlows is a lower bound.
+	OverflowFlowsAtLeast bool
+	// Budget is the memory bound the analysis kept to, and what it left
+	// out for want of room.
+	Budget Budget
 
 	// Quality records truncated and malformed packets and incomplete
 	// datagrams.
@@ -127,6 +132,9 @@ func (t *Table) Finish(c Capture) *Analysis {
 		OverflowFlows:   t.OverflowFlows,
 		OverflowPackets: t.OverflowPackets,
 		OverflowTunnels: t.OverflowTunnels,
+		OverflowSAs:     t.OverflowSAs,
+		OverflowFlowsAtLeast: t.OverflowFlowsAtLeast,
+		Budget:          *t.budget,
 		OrphanGRE:       t.pptp.OrphanGRE,
 		OrphanGREFrames: t.pptp.OrphanGREFrames,
 		Quality:         t.quality,
@@ -155,6 +163,7 @@ func (t *Table) Finish(c Capture) *Analysis {
 	for _, tun := range t.tunnelOrder {
 		tun.finish(t.Last)
 		tun.exchangeIndex = nil
+		tun.budget = nil
 	}
 	linkRetries(t.tunnelOrder)
 	linkRekeys(t.tunnelOrder)

@@ -137,6 +137,11 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	}
 	// Matching the captures needs the flows of all their traffic.
 	opts.Flows.SummarizeOther = false
+	// Two captures share the memory bound.
+	if opts.Flows.MaxMemory <= 0 {
+		opts.Flows.MaxMemory = DefaultMaxMemory
+	}
+	opts.Flows.MaxMemory /= 2
 	var a [2]*Analysis
 	var anchors [2]*anchorSet
 	var wg sync.WaitGroup

@@ -29,6 +29,11 @@ type Options struct {
 	// goroutine of its own while the source's goroutine decodes, so that a
 	// capture uses two cores.
 	SummarizeOther bool
+	// MaxMemory bounds, in bytes, what the table keeps: flows, summarised
+	// conversations, SAs, tunnels and their exchanges, each counted at an
+	// estimate of its size. Past it, new ones are counted, not kept
+	// (Analysis.Budget). Zero means DefaultMaxMemory.
+	MaxMemory int64
 	// MaxReorder bounds the packets held in memory to analyse a capture
 	// whose time runs backwards in time order (Capture.TimeOrder); a
 	// capture with more is analysed in file order. Zero means
@@ -62,12 +67,19 @@ type Table struct {
 	// OverflowPackets their packets.
 	OverflowFlows   int
 	OverflowPackets int
+	// OverflowFlowsAtLeast is set when more flows overflowed than are
+	// told apart: OverflowFlows is then a lower bound.
+	OverflowFlowsAtLeast bool
 	overflowKeys    map[flowKey]struct{}
 
 	tunnels     map[tunnelKey]*Tunnel
 	tunnelOrder []*Tunnel
-	// OverflowTunnels counts IKE SAs not tracked because of MaxTunnels.
+	// OverflowTunnels counts IKE SAs not tracked because of MaxTunnels or
+	// the memory bound, OverflowSAs the ESP and AH SAs.
 	OverflowTunnels int
+	OverflowSAs     int
+	// budget bounds the bytes of what the table keeps (Options.MaxMemory).
+	budget *Budget
 	// peers maps an address pair to the latest tunnel between them, for
 	// attaching ESP and keepalives as they arrive.
 	peers map[addrPair]*Tunnel
@@ -139,6 +151,9 @@ func NewTable(opts Options) *Table {
 	if opts.MaxTunnels <= 0 {
 		opts.MaxTunnels = DefaultMaxTunnels
 	}
+	if opts.MaxMemory <= 0 {
+		opts.MaxMemory = DefaultMaxMemory
+	}
 	t := &Table{
 		opts:      opts,
 		flows:     make(map[flowKey]*Flow),
@@ -147,6 +162,7 @@ func NewTable(opts Options) *Table {
 		peerPorts: make(map[addrPortPair]*Tunnel),
 		sas:       make(map[saKey]*ESPSA),
 		pptp:      newPPTPTracker(),
+		budget:    &Budget{Limit: opts.MaxMemory},
 	}
 	if opts.SummarizeOther {
 		t.others = newOtherSet()
@@ -271,7 +287,7 @@ func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
 			// Known already, from packets that were not VPN traffic: no
 			// new conversation, so not subject to MaxFlows.
 			t.shared++
-		} else if t.tracked() >= t.opts.MaxFlows {
+		} else if t.tracked() >= t.opts.MaxFlows || !t.budget.take(flowCost, p.Frame) {
 			t.overflow(k)
 			return nil, dir
 		}
@@ -306,9 +322,13 @@ func (t *Table) overflow(k flowKey) {
 	}
 	// Count distinct overflowing flows, but bound even that set: past it,
 	// packets are still counted.
-	if _, ok := t.overflowKeys[k]; !ok && len(t.overflowKeys) < maxOverflowTracked {
-		t.overflowKeys[k] = struct{}{}
-		t.OverflowFlows++
+	if _, ok := t.overflowKeys[k]; !ok {
+		if len(t.overflowKeys) < maxOverflowTracked {
+			t.overflowKeys[k] = struct{}{}
+			t.OverflowFlows++
+		} else {
+			t.OverflowFlowsAtLeast = true
+		}
 	}
 	t.OverflowPackets++
 }
@@ -332,7 +352,7 @@ func (t *Table) addOtherKey(k flowKey, dir Dir) {
 	if _, ok := t.flows[k]; ok {
 		// Known already, from VPN packets: no new conversation.
 		t.shared++
-	} else if t.tracked() >= t.opts.MaxFlows {
+	} else if t.tracked() >= t.opts.MaxFlows || !t.budget.take(otherCost, 0) {
 		t.overflow(k)
 		return
 	}
@@ -357,15 +377,23 @@ func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, d
 		stored := sa != nil
 		if sa == nil {
 			sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
-			if len(t.sas) < t.opts.MaxFlows {
+			if len(t.sas) < t.opts.MaxFlows && t.budget.take(saCost, p.Frame) {
 				t.sas[k] = sa
 				t.saOrder = append(t.saOrder, sa)
 				stored = true
+			} else {
+				t.OverflowSAs++
 			}
-			if tun := t.childSPIs[info.SPI]; tun != nil {
+			// An SA not kept is made anew for each of its packets: a
+			// tunnel must not collect those.
+			switch tun := t.childSPIs[info.SPI]; {
+			case !stored:
+			case tun != nil:
 				t.attachExact(tun, sa)
-			} else if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
-				tun.attach(sa)
+			default:
+				if tun := t.tunnelBetween(p.Src, p.Dst, p.SrcPort, p.DstPort); tun != nil {
+					tun.attach(sa)
+				}
 			}
 		}
 		// Only an SA of the map stands for its key: one made while the
@@ -451,11 +479,12 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 	k := tunnelKey{m.Version, m.SPIi}
 	tun := t.tunnels[k]
 	if tun == nil {
-		if len(t.tunnels) >= t.opts.MaxTunnels {
+		if len(t.tunnels) >= t.opts.MaxTunnels || !t.budget.take(tunnelCost, p.Frame) {
 			t.OverflowTunnels++
 			return nil
 		}
 		tun = &Tunnel{
+			budget:        t.budget,
 			ID:            len(t.tunnelOrder) + 1,
 			Version:       m.Version,
 			SPIi:          m.SPIi,
@@ -798,7 +827,7 @@ func appendNotifyTypes(dst []decode.NotifyType, m *decode.IKEMessage) []decode.N
 }
 
 func (tun *Tunnel) newExchange(key exchangeKey, typ decode.ExchangeType, from Role, p *decode.Packet) *Exchange {
-	if len(tun.Exchanges) >= maxExchanges {
+	if len(tun.Exchanges) >= maxExchanges || tun.budget != nil && !tun.budget.take(exchangeCost, p.Frame) {
 		tun.ExchangesOverflow++
 		return nil
 	}

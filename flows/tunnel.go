@@ -183,6 +183,8 @@ type Tunnel struct {
 	// rekeySPIs are the IKE SPIs this SA's decrypted rekeys announced.
 	rekeySPIs []rekeySPI
 
+	// budget is the table's memory bound, which new exchanges draw on.
+	budget *Budget
 	// established, when the tunnel became established.
 	established      bool
 	establishedAt    time.Time

@@ -28,15 +28,16 @@ func (captureTableOverflow) Meta() Meta {
 	return Meta{
 		ID:         "VP907",
 		Slug:       "capture-table-overflow",
-		Title:      "Analysis incomplete: flow or tunnel table full",
+		Title:      "Analysis incomplete: a memory bound was reached",
 		Severity:   Warning,
 		Confidence: High,
-		Explanation: "The capture holds more conversations or IKE SAs than the analysis keeps in memory. Those beyond the limit " +
-			"were counted but not followed: their packets belong to no tunnel, and problems in them are not reported. The " +
-			"findings cover only the part of the capture that fitted.",
+		Explanation: "The capture holds more conversations, ESP SAs or IKE SAs than the analysis keeps in memory: its memory " +
+			"bound (--max-memory; every flow, SA, tunnel and exchange counts at an estimate of its size) or the flow and tunnel " +
+			"counts. Those beyond the bound were counted but not followed: their packets belong to no tunnel, and problems in " +
+			"them are not reported. The findings cover only the part of the capture that fitted.",
 		Remedy: "Analyse a narrower capture: filter it to the peers and protocols of interest (for example tshark or tcpdump " +
 			"with \"host 198.51.100.7 and (udp port 500 or udp port 4500 or esp)\"), split it by time with editcap -i, or raise " +
-			"the flow and tunnel limits of the analysis.",
+			"the bound (--max-memory, --max-flows).",
 		References: []string{
 			"tcpdump(1) and pcap-filter(7) capture filters",
 			"editcap(1) -i (split a capture by time)",
@@ -48,11 +49,27 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 	for s, a := range c.Captures {
 		var parts []string
 		var frames []int
+		atLeast := ""
+		if a.OverflowFlowsAtLeast {
+			atLeast = "at least "
+		}
+		var left []string
 		if a.OverflowFlows > 0 {
-			parts = append(parts, fmt.Sprintf("%d flows (%s) were not tracked because the flow table was full", a.OverflowFlows, words.Count(a.OverflowPackets, "packet")))
+			left = append(left, fmt.Sprintf("%s%s (%s)", atLeast, words.Count(a.OverflowFlows, "flow"), words.Count(a.OverflowPackets, "packet")))
+		}
+		if a.OverflowSAs > 0 {
+			left = append(left, words.Count(a.OverflowSAs, "packet")+" of ESP or AH SAs")
 		}
 		if a.OverflowTunnels > 0 {
-			parts = append(parts, fmt.Sprintf("%d IKE SAs were not tracked because the tunnel table was full", a.OverflowTunnels))
+			left = append(left, words.Count(a.OverflowTunnels, "IKE message")+" of IKE SAs")
+		}
+		if len(left) > 0 {
+			why := "the flow or tunnel table was full"
+			if b := a.Budget; b.Exceeded() {
+				why = fmt.Sprintf("the memory bound of %s was reached at frame %d", bytesWords(b.Limit), b.FirstFrame)
+				frames = append(frames, b.FirstFrame)
+			}
+			parts = append(parts, fmt.Sprintf("%s: not tracked: %s", why, strings.Join(left, ", ")))
 		}
 		var busy []string
 		for _, t := range a.Tunnels {
@@ -76,4 +93,12 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 			Evidence:   c.Evidence(flows.Side(s), frames...),
 		})
 	}
+}
+
+// bytesWords says a size in MiB, or in bytes below one.
+func bytesWords(n int64) string {
+	if n < 1<<20 {
+		return words.Count(int(n), "byte")
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }

@@ -194,8 +194,12 @@ func TestVP907Overflow(t *testing.T) {
 	pkts := vp9Healthy(10)
 	a := flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxFlows: 2})
 	f := vp1Want(t, vp1Check(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
-	vp1Contains(t, f.Message, "big.pcap: ", "flows (", "were not tracked because the flow table was full", "the analysis is incomplete")
+	vp1Contains(t, f.Message, "big.pcap: the flow or tunnel table was full: not tracked: 1 flow (", "the analysis is incomplete")
 	vp1Want(t, vp1Check(t, captureTableOverflow{}, vp1Single(pkts)), 0)
+	// The memory bound, not a count: it says how much and from which frame.
+	a = flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxMemory: 2000})
+	f = vp1Want(t, vp1Check(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
+	vp1Contains(t, f.Message, "big.pcap: the memory bound of 2000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
 }
 
 func TestVP908ESPBothWays(t *testing.T) {

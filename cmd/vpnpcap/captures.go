@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -17,6 +18,9 @@ import (
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
+// defaultMaxMemory is the default of --max-memory.
+const defaultMaxMemory = 512 << 20
+
 // Bounds of the flags' values: past them a value is a mistake (a unit
 // misread, a digit too many), not a setting.
 const (
@@ -25,6 +29,8 @@ const (
 	maxNATTimeout  = 24 * time.Hour      // NAT UDP timeouts are seconds to minutes
 	maxFIFOTimeout = 7 * 24 * time.Hour  // a week
 	maxJobs        = 1024                // checks at once
+	minMaxMemory   = 16 << 20            // below it not even the samples fit
+	maxMaxMemory   = 1 << 40             // a terabyte
 	minNATTimeout  = 1 * time.Second     // below it every pause is a timeout
 	minFIFOTimeout = 0 * time.Nanosecond // 0: wait without limit
 )
@@ -34,6 +40,7 @@ type captureFlags struct {
 	inside, outside string
 	ikePorts        []uint16
 	maxFlows        int
+	maxMemory       int64
 	window          float64
 	fifoTimeout     durationValue
 	config          string
@@ -55,6 +62,7 @@ func (c *captureFlags) register(fs *pflag.FlagSet, roles bool) {
 	}
 	portsFlag(fs, &c.ikePorts, "ike-port", "also decode IKE and UDP-encapsulated ESP on `port` (repeatable, or comma-separated)")
 	intFlag(fs, &c.maxFlows, "max-flows", "", flows.DefaultMaxFlows, "track at most `n` flows per capture; more are counted, not kept", 1, maxMaxFlows)
+	sizeFlag(fs, &c.maxMemory, "max-memory", defaultMaxMemory, "keep the analysis within about `size` of memory (such as 512MiB or 2GiB): a third of it for what the captures hold; flows, SAs and tunnels past that are counted, not kept (VP907)", minMaxMemory, maxMaxMemory)
 	secondsFlag(fs, &c.window, "match-window", flows.DefaultWindow.Seconds(), "match one packet seen in both captures within `seconds`", maxMatchWindow)
 	c.fifoTimeout = durationValue{d: defaultFIFOTimeout, lo: minFIFOTimeout, hi: maxFIFOTimeout, zero: shortDuration(defaultFIFOTimeout)}
 	durationFlag(fs, &c.fifoTimeout, "fifo-timeout", "give up a FIFO given as a capture when no process opens it for writing within `duration` (0: wait without limit)")
@@ -127,7 +135,18 @@ func (c *captureFlags) decodeOptions() decode.Options {
 }
 
 func (c *captureFlags) flowOptions() flows.Options {
-	return flows.Options{MaxFlows: c.maxFlows}
+	return flows.Options{MaxFlows: c.maxFlows, MaxMemory: c.maxMemory / 3}
+}
+
+// limitMemory makes the Go runtime collect garbage harder as the process
+// nears --max-memory (a soft limit: debug.SetMemoryLimit), so that what
+// the analysis no longer needs is returned before the heap grows past it.
+func (c *captureFlags) limitMemory() {
+	if c.maxMemory > 0 {
+		// The Go heap is most but not all of the process: leave room for
+		// stacks, buffers and what the runtime keeps back.
+		debug.SetMemoryLimit(c.maxMemory / 8 * 7)
+	}
 }
 
 // capturePlan is what analyze, flows and tui work on: one capture, or a
@@ -154,6 +173,7 @@ func (p *capturePlan) captures() []*captureInput {
 // It returns a plan with at least one readable capture, or the exit code
 // after saying why there is none (code -1 means go on).
 func (c *captureFlags) plan(e *env, ins *inputs) (plan *capturePlan, code int) {
+	c.limitMemory()
 	if code := c.loadKeys(e); code >= 0 {
 		return nil, code
 	}

@@ -88,6 +88,9 @@ func runCheck(e *env, o *checkOptions) int {
 	if err != nil {
 		return usageErr(err)
 	}
+	o.cf.limitMemory()
+	// The checks that run at once share the bound.
+	o.cf.maxMemory /= int64(max(1, o.jobs))
 	if code := o.cf.loadKeys(e); code >= 0 {
 		return code
 	}

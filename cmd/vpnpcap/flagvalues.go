@@ -164,3 +164,62 @@ func fileFlag(fs *pflag.FlagSet, name string, exts ...string) {
 }
 
 const annotationFile = "vpnpcap_file"
+
+// sizeValue is a size in bytes, given as a number with an optional unit:
+// B, KiB, MiB, GiB (powers of 1024) or kB, MB, GB (powers of 1000).
+type sizeValue struct {
+	p      *int64
+	lo, hi int64
+}
+
+func sizeFlag(fs *pflag.FlagSet, p *int64, name string, def int64, usage string, lo, hi int64) {
+	*p = def
+	fs.Var(&sizeValue{p, lo, hi}, name, usage)
+}
+
+func (v *sizeValue) String() string { return sizeText(*v.p) }
+func (v *sizeValue) Type() string   { return "size" }
+func (v *sizeValue) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil || n < v.lo || n > v.hi {
+		return fmt.Errorf("want a size from %s to %s, such as 512MiB or 2GiB", sizeText(v.lo), sizeText(v.hi))
+	}
+	*v.p = n
+	return nil
+}
+
+// parseSize reads "512MiB", "2GiB", "300MB", "65536".
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   float64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+		{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1},
+	}
+	mult := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("not a size: %q", s)
+	}
+	return int64(f * mult), nil
+}
+
+// sizeText writes a size the way --help shows it: "512MiB".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}

@@ -1,0 +1,46 @@
+package flows
+
+import "unsafe"
+
+// DefaultMaxMemory is the default bound of the bytes one capture's
+// analysis keeps (Options.MaxMemory): a concentrator's busy hour fits, a
+// flood does not grow past it.
+const DefaultMaxMemory = 256 << 20
+
+// What each kept object costs, as the bound counts it: the struct, and
+// its share of the map and list that hold it.
+const (
+	flowCost     = int64(unsafe.Sizeof(Flow{})) + 64
+	otherCost    = 48 // a summarised conversation: its key and direction bits in a map
+	saCost       = int64(unsafe.Sizeof(ESPSA{})) + 64
+	tunnelCost   = int64(unsafe.Sizeof(Tunnel{})) + 256
+	exchangeCost = int64(unsafe.Sizeof(Exchange{})) + 64
+)
+
+// Budget is the memory bound of a table: the bytes its flows,
+// conversations, SAs, tunnels and exchanges may take, as estimated by
+// their costs, and what it did not keep for want of room.
+type Budget struct {
+	Limit, Used int64
+	// NotKept counts the objects not kept for want of room, FirstFrame the
+	// frame that would have made the first of them.
+	NotKept    int
+	FirstFrame int
+}
+
+// take reserves cost bytes for an object made at frame, and says whether
+// there was room.
+func (b *Budget) take(cost int64, frame int) bool {
+	if b.Used+cost <= b.Limit {
+		b.Used += cost
+		return true
+	}
+	if b.NotKept == 0 {
+		b.FirstFrame = frame
+	}
+	b.NotKept++
+	return false
+}
+
+// Exceeded reports whether the bound left something out.
+func (b *Budget) Exceeded() bool { return b.NotKept > 0 }
