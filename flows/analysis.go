@@ -128,16 +128,16 @@ func (a *Analysis) TunnelOf(m *decode.IKEMessage) *Tunnel {
 // order. The table must not be used afterwards.
 func (t *Table) Finish(c Capture) *Analysis {
 	a := &Analysis{
-		Capture:         c,
-		OverflowFlows:   t.OverflowFlows,
-		OverflowPackets: t.OverflowPackets,
-		OverflowTunnels: t.OverflowTunnels,
-		OverflowSAs:     t.OverflowSAs,
+		Capture:              c,
+		OverflowFlows:        t.OverflowFlows,
+		OverflowPackets:      t.OverflowPackets,
+		OverflowTunnels:      t.OverflowTunnels,
+		OverflowSAs:          t.OverflowSAs,
 		OverflowFlowsAtLeast: t.OverflowFlowsAtLeast,
-		Budget:          *t.budget,
-		OrphanGRE:       t.pptp.OrphanGRE,
-		OrphanGREFrames: t.pptp.OrphanGREFrames,
-		Quality:         t.quality,
+		Budget:               *t.budget,
+		OrphanGRE:            t.pptp.OrphanGRE,
+		OrphanGREFrames:      t.pptp.OrphanGREFrames,
+		Quality:              t.quality,
 	}
 	if a.Capture.First.IsZero() {
 		a.Capture.First, a.Capture.Last = t.First, t.Last

@@ -70,7 +70,7 @@ type Table struct {
 	// OverflowFlowsAtLeast is set when more flows overflowed than are
 	// told apart: OverflowFlows is then a lower bound.
 	OverflowFlowsAtLeast bool
-	overflowKeys    map[flowKey]struct{}
+	overflowKeys         map[flowKey]struct{}
 
 	tunnels     map[tunnelKey]*Tunnel
 	tunnelOrder []*Tunnel
@@ -80,6 +80,8 @@ type Table struct {
 	OverflowSAs     int
 	// budget bounds the bytes of what the table keeps (Options.MaxMemory).
 	budget *Budget
+	// scratchSA stands for an SA past the bounds (addSA).
+	scratchSA ESPSA
 	// peers maps an address pair to the latest tunnel between them, for
 	// attaching ESP and keepalives as they arrive.
 	peers map[addrPair]*Tunnel
@@ -376,13 +378,18 @@ func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, d
 		sa = t.sas[k]
 		stored := sa != nil
 		if sa == nil {
-			sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
 			if len(t.sas) < t.opts.MaxFlows && t.budget.take(saCost, p.Frame) {
+				sa = &ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
 				t.sas[k] = sa
 				t.saOrder = append(t.saOrder, sa)
 				stored = true
 			} else {
+				// Past the bounds, a packet's SA is counted and worked
+				// on in scratch space: a flood of SPIs allocates
+				// nothing more.
 				t.OverflowSAs++
+				t.scratchSA = ESPSA{SPI: info.SPI, AH: ah, Src: p.Src, Dst: p.Dst}
+				sa = &t.scratchSA
 			}
 			// An SA not kept is made anew for each of its packets: a
 			// tunnel must not collect those.
