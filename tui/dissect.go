@@ -14,7 +14,6 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/report"
 )
 
 // field is one node of the decode tree: a label, the bytes of the frame it
@@ -111,7 +110,7 @@ func (d *dissector) fromPacket(root *field) {
 		ver = "6"
 	}
 	ip := root.note("Internet Protocol Version " + ver + ", " + p.Src.String() + " → " + p.Dst.String())
-	ip.note("Protocol: " + flows.ProtoName(p.Proto) + " (" + strconv.Itoa(int(p.Proto)) + ")")
+	ip.note("Protocol: " + decode.ProtoName(p.Proto) + " (" + strconv.Itoa(int(p.Proto)) + ")")
 	ip.note("TTL: " + strconv.Itoa(int(p.TTL)))
 	if p.IPID != 0 {
 		ip.note("Identification: " + strconv.FormatUint(uint64(p.IPID), 10))
@@ -153,13 +152,13 @@ func (d *dissector) content(root *field, b []byte, off int) {
 	case p.Kind == decode.KindESP || p.Kind == decode.KindUDPESP || p.Kind == decode.KindTCPESP:
 		espTree(root, "Encapsulating Security Payload", p.ESP, p.PayloadLen, b, off)
 	case p.Kind == decode.KindAH:
-		ah := root.add("Authentication Header: SPI "+report.SPI(p.AH.SPI)+", sequence "+strconv.FormatUint(uint64(p.AH.Seq), 10), 0, 0)
+		ah := root.add("Authentication Header: SPI "+decode.SPI(p.AH.SPI).String()+", sequence "+strconv.FormatUint(uint64(p.AH.Seq), 10), 0, 0)
 		ah.open = true
 		var h decode.AH
 		if b != nil && h.DecodeFromBytes(b, gopacket.NilDecodeFeedback) == nil {
 			ah.start, ah.end = off, off+h.HeaderLen
 			ah.add("Next header: "+layers.IPProtocol(b[0]).String(), off, off+1)
-			ah.add("SPI: "+report.SPI(h.SPI), off+4, off+8)
+			ah.add("SPI: "+decode.SPI(h.SPI).String(), off+4, off+8)
 			ah.add("Sequence number: "+strconv.FormatUint(uint64(h.Seq), 10), off+8, off+12)
 			ah.add("Integrity check value: "+strconv.Itoa(len(h.ICV))+" bytes (covers the IP addresses: no NAT can keep it valid)", off+12, off+h.HeaderLen)
 		} else {
@@ -440,16 +439,16 @@ func (d *dissector) transport(root *field, proto uint8, off, end int, frag decod
 // espTree describes an ESP header: SPI and sequence number (RFC 4303 §2),
 // the rest being ciphertext.
 func espTree(root *field, name string, e decode.ESPInfo, length int, b []byte, off int) {
-	f := root.add(name+": SPI "+report.SPI(e.SPI)+", sequence "+strconv.FormatUint(uint64(e.Seq), 10), 0, 0)
+	f := root.add(name+": SPI "+decode.SPI(e.SPI).String()+", sequence "+strconv.FormatUint(uint64(e.Seq), 10), 0, 0)
 	f.open = true
 	if len(b) >= 8 {
 		f.start, f.end = off, off+len(b)
-		f.add("SPI: "+report.SPI(e.SPI), off, off+4)
+		f.add("SPI: "+decode.SPI(e.SPI).String(), off, off+4)
 		f.add("Sequence number: "+strconv.FormatUint(uint64(e.Seq), 10), off+4, off+8)
 		f.add("Encrypted data and ICV: "+strconv.Itoa(len(b)-8)+" bytes", off+8, off+len(b))
 		return
 	}
-	f.note("SPI: " + report.SPI(e.SPI))
+	f.note("SPI: " + decode.SPI(e.SPI).String())
 	f.note("Sequence number: " + strconv.FormatUint(uint64(e.Seq), 10))
 	if length > 8 {
 		f.note("Encrypted data and ICV: " + strconv.Itoa(length-8) + " bytes")
@@ -512,7 +511,7 @@ func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
 		name += " v6"
 	}
 	name += ": " + e.TypeName()
-	if n := report.ICMPName(e); n != e.TypeName() {
+	if n := e.Name(); n != e.TypeName() {
 		name += " (" + n + ")"
 	}
 	f := root.add(name, 0, 0)
@@ -559,7 +558,7 @@ func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
 		ver = "6"
 	}
 	if q.Kind == decode.KindOther {
-		kind = flows.ProtoName(q.Proto)
+		kind = decode.ProtoName(q.Proto)
 	}
 	ports := q.Have.Has(decode.QuotePorts)
 	src, dst := q.Src.String(), q.Dst.String()
@@ -569,7 +568,7 @@ func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
 	qf := at(f, "Quoted packet: "+kind+" "+src+" → "+dst+", "+strconv.Itoa(q.Quoted)+" of "+strconv.Itoa(q.Length)+" bytes", 8, 8+q.Quoted)
 	qf.open = true
 	ip := at(qf, "Internet Protocol Version "+ver+", "+q.Src.String()+" → "+q.Dst.String(), 8, 8+min(q.HeaderLen, q.Quoted))
-	ip.note("Protocol: " + flows.ProtoName(q.Proto) + " (" + strconv.Itoa(int(q.Proto)) + ")")
+	ip.note("Protocol: " + decode.ProtoName(q.Proto) + " (" + strconv.Itoa(int(q.Proto)) + ")")
 	ip.note("Length: " + strconv.Itoa(q.Length))
 	if q.IPID != 0 {
 		ip.note("Identification: " + strconv.FormatUint(uint64(q.IPID), 10))
@@ -592,9 +591,9 @@ func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
 	switch {
 	case q.Have.Has(decode.QuoteIKESPIi):
 		h := at(qf, "Internet Key Exchange header", t, t+decode.IKEHeaderLen)
-		at(h, "Initiator SPI: "+report.IKESPI(q.IKE.SPIi), t, t+8)
+		at(h, "Initiator SPI: "+decode.IKESPI(q.IKE.SPIi).String(), t, t+8)
 		if q.Have.Has(decode.QuoteIKESPIr) {
-			at(h, "Responder SPI: "+report.IKESPI(q.IKE.SPIr), t+8, t+16)
+			at(h, "Responder SPI: "+decode.IKESPI(q.IKE.SPIr).String(), t+8, t+16)
 		}
 		if q.Have.Has(decode.QuoteIKEHeader) {
 			at(h, "Version "+strconv.Itoa(int(q.IKE.Version))+", exchange "+q.IKE.Exchange.String()+
@@ -606,7 +605,7 @@ func icmpTree(root *field, e *decode.ICMPError, b []byte, off int) {
 			name, at0 = "Authentication Header", t+4
 		}
 		h := at(qf, name, t, at0+8)
-		at(h, "SPI: "+report.SPI(q.ESP.SPI), at0, at0+4)
+		at(h, "SPI: "+decode.SPI(q.ESP.SPI).String(), at0, at0+4)
 		if q.Have.Has(decode.QuoteSeq) {
 			at(h, "Sequence number: "+strconv.FormatUint(uint64(q.ESP.Seq), 10), at0+4, at0+8)
 		}

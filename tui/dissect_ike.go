@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode"
-	"github.com/vpnpcap/vpnpcap/report"
 )
 
 // span is where a payload lies in the frame: its generic header at start,
@@ -45,12 +44,12 @@ func ikeTree(root *field, m *decode.IKEMessage, b []byte, base int) {
 		ike.start, ike.end = base, base+decode.IKEHeaderLen+len(h.Payload)
 	}
 	hdr := at(ike.note("Header"), 0, decode.IKEHeaderLen)
-	at(hdr.note("Initiator SPI: "+report.IKESPI(m.SPIi)), 0, 8)
-	at(hdr.note("Responder SPI: "+report.IKESPI(m.SPIr)), 8, 16)
+	at(hdr.note("Initiator SPI: "+decode.IKESPI(m.SPIi).String()), 0, 8)
+	at(hdr.note("Responder SPI: "+decode.IKESPI(m.SPIr).String()), 8, 16)
 	at(hdr.note("Next payload: "+m.NextPayload.String()), 16, 17)
 	at(hdr.note(fmt.Sprintf("Version: %d.%d", m.Version, m.MinorVersion)), 17, 18)
 	at(hdr.note(fmt.Sprintf("Exchange type: %s (%d)", m.Exchange, uint8(m.Exchange))), 18, 19)
-	flags := strings.Join(report.IKEFlags(m), ", ")
+	flags := strings.Join(m.FlagNames(), ", ")
 	if flags == "" {
 		flags = "none"
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
-	"github.com/vpnpcap/vpnpcap/report"
 )
 
 // decodedFrame is one packet of a capture with its frame's bytes.
@@ -172,7 +171,7 @@ func checkESP(t *testing.T, where string, p *decode.Packet, fd *frameData, root 
 		return
 	}
 	if f.end-f.start != 4 || binary.BigEndian.Uint32(fd.data[f.start:]) != p.ESP.SPI {
-		t.Errorf("%s: SPI field [%d,%d) does not hold %s", where, f.start, f.end, report.SPI(p.ESP.SPI))
+		t.Errorf("%s: SPI field [%d,%d) does not hold %s", where, f.start, f.end, decode.SPI(p.ESP.SPI).String())
 	}
 }
 
@@ -295,7 +294,7 @@ func TestDissectICMP(t *testing.T) {
 		if q := p.ICMP.Quote; q.Have.Has(decode.QuoteSPI) {
 			f := find(root, "SPI: ")
 			if f == nil || !f.hasRange() || f.end-f.start != 4 || binary.BigEndian.Uint32(fd.data[f.start:]) != q.ESP.SPI {
-				t.Errorf("%s: SPI field %+v does not cover the quoted SPI %s", where, f, report.SPI(q.ESP.SPI))
+				t.Errorf("%s: SPI field %+v does not cover the quoted SPI %s", where, f, decode.SPI(q.ESP.SPI).String())
 			}
 		}
 		if f := find(root, "Initiator SPI: "); f != nil && binary.BigEndian.Uint64(fd.data[f.start:]) != p.ICMP.Quote.IKE.SPIi {

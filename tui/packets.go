@@ -11,7 +11,6 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/report"
 )
 
 // packetList is the packets pane: the packets of the selected tunnel or
@@ -400,9 +399,9 @@ func summary(p *decode.Packet) string {
 	case decode.KindIKE:
 		ikeSummary(&b, p.IKE)
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
-		b.WriteString("spi " + report.SPI(p.ESP.SPI) + " seq " + strconv.FormatUint(uint64(p.ESP.Seq), 10))
+		b.WriteString("spi " + decode.SPI(p.ESP.SPI).String() + " seq " + strconv.FormatUint(uint64(p.ESP.Seq), 10))
 	case decode.KindAH:
-		b.WriteString("spi " + report.SPI(p.AH.SPI) + " seq " + strconv.FormatUint(uint64(p.AH.Seq), 10))
+		b.WriteString("spi " + decode.SPI(p.AH.SPI).String() + " seq " + strconv.FormatUint(uint64(p.AH.Seq), 10))
 	case decode.KindNATKeepalive:
 		b.WriteString("NAT-T keepalive")
 	case decode.KindGRE:
@@ -437,15 +436,15 @@ func summary(p *decode.Packet) string {
 			q := &e.Quote
 			kind := q.Kind.String()
 			if q.Kind == decode.KindOther {
-				kind = flows.ProtoName(q.Proto)
+				kind = decode.ProtoName(q.Proto)
 			}
 			src, dst := q.Src.String(), q.Dst.String()
 			if q.Have.Has(decode.QuotePorts) {
 				src, dst = q.Source().String(), q.Destination().String()
 			}
-			b.WriteString(report.ICMPName(e) + " for " + kind + " " + src + " → " + dst)
+			b.WriteString(e.Name() + " for " + kind + " " + src + " → " + dst)
 			if q.Have.Has(decode.QuoteSPI) {
-				b.WriteString(" spi " + report.SPI(q.ESP.SPI))
+				b.WriteString(" spi " + decode.SPI(q.ESP.SPI).String())
 			}
 			if q.Have.Has(decode.QuoteGREKey) && q.GRE.Version == 1 {
 				b.WriteString(" call " + strconv.Itoa(int(q.GRE.CallID)))
@@ -466,7 +465,7 @@ func summary(p *decode.Packet) string {
 		}
 		b.WriteString(p.Err)
 	default:
-		b.WriteString(flows.ProtoName(p.Proto))
+		b.WriteString(decode.ProtoName(p.Proto))
 		if p.SrcPort != 0 || p.DstPort != 0 {
 			b.WriteString(" " + strconv.Itoa(int(p.SrcPort)) + " → " + strconv.Itoa(int(p.DstPort)))
 		}
@@ -499,7 +498,7 @@ func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
 	b.WriteString(":")
 	notify, mismatch := 0, false
 	for _, pl := range m.Payloads {
-		b.WriteString(" " + payloadAbbrev(m, pl.Type))
+		b.WriteString(" " + m.PayloadAbbrev(pl.Type))
 		if pl.Type == decode.PayloadTypeNotify || pl.Type == decode.PayloadTypeV1Notification {
 			if notify < len(m.Notifies) {
 				b.WriteString("(" + m.Notifies[notify].Type.Name(m.Version) + ")")
@@ -515,87 +514,4 @@ func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
 	if mismatch {
 		b.WriteString(" — NAT-D mismatch")
 	}
-}
-
-// payloadAbbrev names a payload as RFC 7296 §1.2 and RFC 2409 write
-// exchanges: SA, KE, Ni, N, V, SK…
-func payloadAbbrev(m *decode.IKEMessage, t decode.PayloadType) string {
-	if m.Version == 2 {
-		switch t {
-		case decode.PayloadTypeSA:
-			return "SA"
-		case decode.PayloadTypeKE:
-			return "KE"
-		case decode.PayloadTypeIDi:
-			return "IDi"
-		case decode.PayloadTypeIDr:
-			return "IDr"
-		case decode.PayloadTypeCert:
-			return "CERT"
-		case decode.PayloadTypeCertReq:
-			return "CERTREQ"
-		case decode.PayloadTypeAuth:
-			return "AUTH"
-		case decode.PayloadTypeNonce:
-			if m.IsInitiator() {
-				return "Ni"
-			}
-			return "Nr"
-		case decode.PayloadTypeNotify:
-			return "N"
-		case decode.PayloadTypeDelete:
-			return "D"
-		case decode.PayloadTypeVendorID:
-			return "V"
-		case decode.PayloadTypeTSi:
-			return "TSi"
-		case decode.PayloadTypeTSr:
-			return "TSr"
-		case decode.PayloadTypeSK:
-			return "SK"
-		case decode.PayloadTypeSKF:
-			if f := m.Fragment; f != nil {
-				return "SKF(" + strconv.Itoa(int(f.Number)) + "/" + strconv.Itoa(int(f.Total)) + ")"
-			}
-			return "SKF"
-		case decode.PayloadTypeCP:
-			return "CP"
-		case decode.PayloadTypeEAP:
-			return "EAP"
-		}
-		return strconv.Itoa(int(t))
-	}
-	switch t {
-	case decode.PayloadTypeV1SA:
-		return "SA"
-	case decode.PayloadTypeV1KE:
-		return "KE"
-	case decode.PayloadTypeV1ID:
-		return "ID"
-	case decode.PayloadTypeV1Cert:
-		return "CERT"
-	case decode.PayloadTypeV1CR:
-		return "CR"
-	case decode.PayloadTypeV1Hash:
-		return "HASH"
-	case decode.PayloadTypeV1Sig:
-		return "SIG"
-	case decode.PayloadTypeV1Nonce:
-		return "NONCE"
-	case decode.PayloadTypeV1Notification:
-		return "N"
-	case decode.PayloadTypeV1Delete:
-		return "D"
-	case decode.PayloadTypeV1VendorID:
-		return "VID"
-	case decode.PayloadTypeV1Attributes:
-		return "ATTR"
-	case decode.PayloadTypeV1NATD, decode.PayloadTypeV1NATDDraft:
-		return "NAT-D"
-	case decode.PayloadTypeV1NATOA, decode.PayloadTypeV1NATOADraft:
-		return "NAT-OA"
-	case decode.PayloadTypeV1CiscoFragment:
-		return "FRAG"
-	}
-	return strconv.Itoa(int(t))
 }
