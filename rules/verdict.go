@@ -260,8 +260,8 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	var b strings.Builder
 	if p := v.Predecessor; p != nil {
 		t := v.Any()
-		fmt.Fprintf(&b, "Tunnel %d replaced tunnel %d's IKE SA (0x%016x) when it was rekeyed (CREATE_CHILD_SA at frame %d). ",
-			v.ID, p.ID, p.Any().SPIi, t.RekeyFrame)
+		fmt.Fprintf(&b, "Tunnel %d replaced tunnel %d's IKE SA (%s) when it was rekeyed (CREATE_CHILD_SA at frame %d). ",
+			v.ID, p.ID, decode.IKESPI(p.Any().SPIi), t.RekeyFrame)
 	}
 	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
 	switch {

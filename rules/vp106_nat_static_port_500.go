@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -145,8 +146,8 @@ func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
 			inFrames = append(inFrames, holder.InsideFrames.Last())
 			outFrames = append(outFrames, holder.OutsideFrames.Last())
 		} else if u := r.holderIKE(c, v, in); u != nil {
-			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi %016x) used %s towards %s",
-				countNoun(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
+			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi %s) used %s towards %s",
+				countNoun(in.Fate.Dropped, "IKE message"), client, decode.IKESPI(u.SPIi), u.InitiatorFirst, u.ResponderFirst.Addr())
 			outFrames = append(outFrames, u.Frames.First())
 		} else {
 			break
@@ -215,8 +216,8 @@ func strayText(t *flows.Tunnel) string {
 			to = append(to, a)
 		}
 	}
-	return fmt.Sprintf("%s of the responder %s for %s's IKE SA (SPIi %016x) went to %s instead",
-		countNoun(t.StrayCount, "message"), t.ResponderFirst.Addr(), t.InitiatorFirst, t.SPIi, strings.Join(to, ", "))
+	return fmt.Sprintf("%s of the responder %s for %s's IKE SA (SPIi %s) went to %s instead",
+		countNoun(t.StrayCount, "message"), t.ResponderFirst.Addr(), t.InitiatorFirst, decode.IKESPI(t.SPIi), strings.Join(to, ", "))
 }
 
 // strays reports, from the inside capture alone, responses delivered to a
@@ -267,8 +268,8 @@ func (natStaticPort500) overlapping(c *Context, report func(Finding)) {
 				continue
 			}
 			seen[y.ID] = true
-			msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi %016x from frame %d, SPIi %016x from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
-				x.InitiatorFirst, x.ResponderFirst.Addr(), x.SPIi, x.Frames.First(), y.SPIi, y.Frames.First(), why)
+			msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi %s from frame %d, SPIi %s from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
+				x.InitiatorFirst, x.ResponderFirst.Addr(), decode.IKESPI(x.SPIi), x.Frames.First(), decode.IKESPI(y.SPIi), y.Frames.First(), why)
 			v := c.ViewOf(flows.SideInside, y)
 			id := 0
 			if v != nil {

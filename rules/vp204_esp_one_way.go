@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -201,7 +202,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	spis := make([]string, 0, len(present))
 	var frames []int
 	for _, sa := range present {
-		spis = append(spis, spiHex(sa.SPI))
+		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 	}
 	who := func(a netip.Addr, role string) string {
@@ -332,7 +333,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		for _, sa := range reverse {
 			n += sa.Packets()
 			dropped += sa.Fate.Dropped
-			spis = append(spis, spiHex(sa.SPI))
+			spis = append(spis, decode.SPI(sa.SPI).String())
 			frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 		}
 		lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
@@ -364,7 +365,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		var frames []int
 		for _, cp := range cps {
 			for _, sa := range v.between(other, cp.Dst, cp.Src) {
-				if sa.AH || slices.Contains(spis, spiHex(sa.SPI)) ||
+				if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
 					dpInsideTime(c, other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
 					continue
 				}
@@ -378,7 +379,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 					continue
 				}
 				n += sa.Packets()
-				spis = append(spis, spiHex(sa.SPI))
+				spis = append(spis, decode.SPI(sa.SPI).String())
 				hosts = append(hosts, elsewhere...)
 				frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 			}

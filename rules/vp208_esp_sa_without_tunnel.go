@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -91,7 +92,7 @@ func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Find
 	packets, midSA := 0, 0
 	protos := map[string]bool{}
 	for _, sa := range g {
-		spis = append(spis, spiHex(sa.SPI))
+		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, sa.Frames.First())
 		packets += sa.Packets()
 		protos[espProto(sa)] = true

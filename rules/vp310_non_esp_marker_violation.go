@@ -113,9 +113,9 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			port = dst.Port()
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
-			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+			"takes the start of the initiator SPI %s for an ESP SPI (%s) and drops it as ESP of an unknown SA",
 			ntPlural(total, "IKE message"), ntVerb(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
-			src, dst, first.SPIi, ntSPI(uint32(first.SPIi>>32)))
+			src, dst, decode.IKESPI(first.SPIi), decode.SPI(first.SPIi>>32))
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
 	byView := map[*TunnelView]*[2]ntMarkerless{}
@@ -176,10 +176,10 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			frames = append(frames, sa.Frames.List()...)
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
-			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+			"takes the start of the initiator SPI %s for an ESP SPI (%s) and drops it as ESP of an unknown SA",
 			ntPlural(m[s].packets, "IKE message"), ntVerb(m[s].packets, "travels", "travel"), first.DstPort, ntSideLabel(c, s, ntHead(frames, 6)),
 			netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
-			v.Sides[s].SPIi, ntSPI(first.SPI))
+			decode.IKESPI(v.Sides[s].SPIi), decode.SPI(first.SPI))
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
 }

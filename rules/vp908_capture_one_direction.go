@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -70,8 +71,8 @@ func (captureOneDirection) Check(c *Context, report func(Finding)) {
 			if v != nil {
 				id = v.ID
 			}
-			msg := fmt.Sprintf("%s: the IKE SA %016x shows %s from the %s %s and none back, yet its %d ESP packets flow both ways: IKE was answered where the capture could not see",
-				a.Capture.Path, t.SPIi, countNoun(t.Messages, "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
+			msg := fmt.Sprintf("%s: the IKE SA %s shows %s from the %s %s and none back, yet its %d ESP packets flow both ways: IKE was answered where the capture could not see",
+				a.Capture.Path, decode.IKESPI(t.SPIi), countNoun(t.Messages, "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
 			var frames []int
 			for _, sa := range t.ESPSAs {
 				frames = append(frames, sa.Frames.First())
