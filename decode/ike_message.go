@@ -100,11 +100,26 @@ const (
 	IKEv2FlagResponse   = 0x20
 )
 
-// PayloadSummary is one payload of the chain.
+// PayloadSummary is one payload of the chain: where it lies and where its
+// content went.
 type PayloadSummary struct {
 	Type     PayloadType
 	Length   int // payload length including the generic header
 	Critical bool
+	// Offset is where the payload's generic header lies: from the start of
+	// the IKE message for [IKEMessage.Payloads], from the start of the
+	// plaintext for [Decryption.Payloads].
+	Offset int
+	// Entry is where the payload's content was decoded to: its index in
+	// the message's list for its type (Notifies, VendorIDs, IDs, Certs,
+	// Deletes, NATOA; NATD for IKEv1 NAT-D payloads; TS for the first
+	// selector of TSi and TSr), or 0 for the payload that filled a field
+	// of its own (the SA whose Proposals were decoded, KE, Nonce,
+	// AuthMethod, Config, EAP, Fragment). It is -1 when the content was not
+	// kept: a type vpnpcap does not decode (Hash, Signature, CERTREQ, SK,
+	// unknown types), a malformed body, or a second payload of a type only
+	// the first of which is decoded.
+	Entry int
 }
 
 // Proposal is one proposal of an SA payload (RFC 2408 §3.5, RFC 7296 §3.3.1).

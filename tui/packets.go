@@ -496,14 +496,11 @@ func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
 		return
 	}
 	b.WriteString(":")
-	notify, mismatch := 0, false
+	mismatch := false
 	for _, pl := range m.Payloads {
 		b.WriteString(" " + m.PayloadAbbrev(pl.Type))
-		if pl.Type == decode.PayloadTypeNotify || pl.Type == decode.PayloadTypeV1Notification {
-			if notify < len(m.Notifies) {
-				b.WriteString("(" + m.Notifies[notify].Type.Name(m.Version) + ")")
-			}
-			notify++
+		if (pl.Type == decode.PayloadTypeNotify || pl.Type == decode.PayloadTypeV1Notification) && pl.Entry >= 0 {
+			b.WriteString("(" + m.Notifies[pl.Entry].Type.Name(m.Version) + ")")
 		}
 	}
 	for _, n := range m.NATD {
