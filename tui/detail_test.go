@@ -117,7 +117,7 @@ func TestICMPErrorsInTunnel(t *testing.T) {
 			}
 			frames = append(frames, df.p.Frame)
 			want := "Port unreachable for udp-esp 198.51.100.2:4500 → 198.51.100.1:1042 spi 0x7aa865d2"
-			if got := summary(&df.p); got != want {
+			if got := dissect.Summary(&df.p); got != want {
 				t.Errorf("summary = %q, want %q", got, want)
 			}
 		}
