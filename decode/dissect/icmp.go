@@ -52,7 +52,12 @@ func (b *builder) icmp(parent *Node, e *decode.ICMPError, start, end int) {
 		clip(n, "Pointer", strconv.FormatUint(uint64(e.Pointer), 10), 4, 5)
 	}
 
-	q := &e.Quote
+	quote(n, &e.Quote, clip)
+}
+
+// quote lays out the packet an ICMP error quotes, under the error's field
+// n; clip places a field on the message's bytes [s, e).
+func quote(n *Node, q *decode.ICMPQuote, clip func(parent *Node, label, value string, s, e int) *Node) {
 	ver, kind := "4", q.Kind.String()
 	if q.IPv6 {
 		ver = "6"
@@ -88,6 +93,15 @@ func (b *builder) icmp(parent *Node, e *decode.ICMPError, start, end int) {
 		clip(qf, "Non-ESP marker (RFC 3948 §2.2)", "00 00 00 00", t, t+4)
 		t += 4
 	}
+	quotedVPN(qf, q, t, clip)
+	if c := q.Cut(); c != "" {
+		qf.note("The quote ends before the " + c + ".")
+	}
+}
+
+// quotedVPN lays out the quoted IKE, ESP, AH, keepalive or GRE header that
+// begins at t of the message, as far as the quote holds it.
+func quotedVPN(qf *Node, q *decode.ICMPQuote, t int, clip func(parent *Node, label, value string, s, e int) *Node) {
 	switch {
 	case q.Have.Has(decode.QuoteIKESPIi):
 		h := clip(qf, "Internet Key Exchange header", "", t, t+decode.IKEHeaderLen)
@@ -128,8 +142,5 @@ func (b *builder) icmp(parent *Node, e *decode.ICMPError, start, end int) {
 		if q.Have.Has(decode.QuoteGREAck) {
 			h.field("Acknowledgment number", strconv.FormatUint(uint64(g.Ack), 10))
 		}
-	}
-	if c := q.Cut(); c != "" {
-		qf.note("The quote ends before the " + c + ".")
 	}
 }

@@ -23,21 +23,7 @@ func Summary(p *decode.Packet) string {
 	case decode.KindNATKeepalive:
 		b.WriteString("NAT-T keepalive")
 	case decode.KindGRE:
-		g := p.GRE
-		b.WriteString("v" + strconv.Itoa(int(g.Version)))
-		if g.KeyPresent {
-			if g.Version == 1 {
-				b.WriteString(" call " + decode.CallIDString(g.CallID))
-			} else {
-				b.WriteString(" key " + strconv.FormatUint(uint64(g.Key), 10))
-			}
-		}
-		if g.SeqPresent {
-			b.WriteString(" seq " + strconv.FormatUint(uint64(g.Seq), 10))
-		}
-		if g.AckPresent {
-			b.WriteString(" ack " + strconv.FormatUint(uint64(g.Ack), 10))
-		}
+		greSummary(&b, p.GRE)
 	case decode.KindPPTP:
 		b.WriteString(p.PPTP.Type.String())
 		if p.PPTP.HasCallID {
@@ -50,26 +36,8 @@ func Summary(p *decode.Packet) string {
 			b.WriteString(" result " + strconv.Itoa(int(p.PPTP.ResultCode)))
 		}
 	case decode.KindICMPError:
-		if e := p.ICMP; e != nil {
-			q := &e.Quote
-			kind := q.Kind.String()
-			if q.Kind == decode.KindOther {
-				kind = decode.ProtoName(q.Proto)
-			}
-			src, dst := q.Src.String(), q.Dst.String()
-			if q.Have.Has(decode.QuotePorts) {
-				src, dst = q.Source().String(), q.Destination().String()
-			}
-			b.WriteString(e.Name() + " for " + kind + " " + src + " → " + dst)
-			if q.Have.Has(decode.QuoteSPI) {
-				b.WriteString(" spi " + decode.SPI(q.ESP.SPI).String())
-			}
-			if q.Have.Has(decode.QuoteGREKey) && q.GRE.Version == 1 {
-				b.WriteString(" call " + decode.CallIDString(q.GRE.CallID))
-			}
-			if e.TooBig() {
-				b.WriteString(" mtu " + strconv.FormatUint(uint64(e.MTU), 10))
-			}
+		if p.ICMP != nil {
+			icmpSummary(&b, p.ICMP)
 		}
 	case decode.KindIPFragment:
 		b.WriteString("id " + strconv.FormatUint(uint64(p.Fragment.ID), 10) + " offset " + strconv.Itoa(p.Fragment.Offset))
@@ -93,6 +61,48 @@ func Summary(p *decode.Packet) string {
 		b.WriteString(" (" + strconv.Itoa(p.Fragments) + " fragments)")
 	}
 	return b.String()
+}
+
+// greSummary writes a GRE header's version, key or call ID, sequence and
+// acknowledgment numbers.
+func greSummary(b *strings.Builder, g decode.GREInfo) {
+	b.WriteString("v" + strconv.Itoa(int(g.Version)))
+	if g.KeyPresent {
+		if g.Version == 1 {
+			b.WriteString(" call " + decode.CallIDString(g.CallID))
+		} else {
+			b.WriteString(" key " + strconv.FormatUint(uint64(g.Key), 10))
+		}
+	}
+	if g.SeqPresent {
+		b.WriteString(" seq " + strconv.FormatUint(uint64(g.Seq), 10))
+	}
+	if g.AckPresent {
+		b.WriteString(" ack " + strconv.FormatUint(uint64(g.Ack), 10))
+	}
+}
+
+// icmpSummary writes what an ICMP error says and about which packet.
+func icmpSummary(b *strings.Builder, e *decode.ICMPError) {
+	q := &e.Quote
+	kind := q.Kind.String()
+	if q.Kind == decode.KindOther {
+		kind = decode.ProtoName(q.Proto)
+	}
+	src, dst := q.Src.String(), q.Dst.String()
+	if q.Have.Has(decode.QuotePorts) {
+		src, dst = q.Source().String(), q.Destination().String()
+	}
+	b.WriteString(e.Name() + " for " + kind + " " + src + " → " + dst)
+	if q.Have.Has(decode.QuoteSPI) {
+		b.WriteString(" spi " + decode.SPI(q.ESP.SPI).String())
+	}
+	if q.Have.Has(decode.QuoteGREKey) && q.GRE.Version == 1 {
+		b.WriteString(" call " + decode.CallIDString(q.GRE.CallID))
+	}
+	if e.TooBig() {
+		b.WriteString(" mtu " + strconv.FormatUint(uint64(e.MTU), 10))
+	}
 }
 
 // ikeSummary writes an IKE message in RFC 7296 notation.
