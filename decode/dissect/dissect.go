@@ -4,17 +4,19 @@
 // every payload, ESP, AH, GRE, PPTP control messages, ICMP errors with the
 // packet they quote), each field with the bytes of the frame it covers.
 //
-// The tree shows what the analysis saw. Where the bytes lie comes from the
-// frame; what they mean comes from the [decode.Packet] the pipeline produced
-// for it, which holds what one frame's bytes cannot tell: NAT-D hashes
+// The tree shows what the analysis saw. Header fields are read from the
+// frame, where they lie; what the packet is and means comes from the
+// [decode.Packet] the pipeline produced for it, which holds what one frame's
+// bytes cannot tell: the packet's kind (the UDP 4500 split), NAT-D hashes
 // verified against the captured addresses, payloads decrypted with the keys
 // given, datagrams reassembled from fragments, messages reassembled from a
-// TCP stream. Names come from decode's registries and formatters, so a value
-// reads the same here as in findings, reports and the packet list.
+// TCP stream, and where each IKE payload lies ([decode.PayloadSummary]).
+// Names come from decode's registries and formatters, so a value reads the
+// same here as in findings, reports and the packet list.
 //
 // It is a package of its own so that the decoder stays a decoder: the tree
-// is for people, and everything it shows is read from decode's model, never
-// worked out again.
+// is for people, and it reads decode's model rather than working any of it
+// out again.
 package dissect
 
 import (

@@ -14,6 +14,9 @@ func (b *builder) ikeAfterUDP(parent *Node, start, end int) {
 	switch {
 	case p.NonESPMarker:
 		label, value := "Non-ESP marker (RFC 3948 §2.2)", "00 00 00 00"
+		if p.TCPEncap {
+			label = "Non-ESP marker (RFC 9329 §3)"
+		}
 		if bs := b.span(start, start+4); bs != nil && be32(bs) == 0 {
 			parent.at(label, value, start, start+4)
 		} else {
