@@ -160,8 +160,10 @@ func Packet(p *decode.Packet, rec *decode.Record) *Node {
 		root.Start, root.End = 0, len(rec.Data)
 		n := len(root.Children)
 		if b.link(root, rec.LinkType) {
-			if len(b.data) < len(rec.Data) {
-				root.at("Frame check sequence", shortHex(rec.Data[len(b.data):]), len(b.data), len(rec.Data))
+			if fcs := rec.Data[len(b.data):]; len(fcs) > 0 {
+				// A note, not a field: the packet's own protocol stays the
+				// last field, which a reader's eye goes to.
+				root.note("The frame ends in a " + strconv.Itoa(len(fcs)) + "-byte frame check sequence, " + shortHex(fcs) + ", which is not payload.")
 			}
 			return root
 		}

@@ -449,12 +449,13 @@ func TestLinkTypes(t *testing.T) {
 	}
 	sll := []byte{0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00}
 	sll2 := []byte{0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 1, 0, 0}
-	cases := []struct {
+	type linkCase struct {
 		name string
 		link layers.LinkType
 		data []byte
 		want string // a field the link layer adds
-	}{
+	}
+	cases := []linkCase{
 		{"ethernet", layers.LinkTypeEthernet, eth(0x0800, v4), "Type: IPv4 (0x0800)"},
 		{"ethernet ipv6", layers.LinkTypeEthernet, eth(0x86dd, v6), "Type: IPv6 (0x86dd)"},
 		{"vlan", layers.LinkTypeEthernet, eth(0x8100, []byte{0x20, 0x07, 0x08, 0x00}, v4), "VLAN ID: 7"},
@@ -469,8 +470,12 @@ func TestLinkTypes(t *testing.T) {
 		{"ppp", layers.LinkTypePPP, cat([]byte{0x00, 0x21}, v4), "Point-to-Point Protocol: IPv4 (0x0021)"},
 		{"ppp hdlc", 50, cat([]byte{0xff, 0x03, 0x00, 0x21}, v4), "PPP address and control: ff 03"},
 	}
+	cases = append(cases, linkCase{"ethernet with FCS", layers.LinkTypeEthernet, eth(0x0800, v4, []byte{0xde, 0xad, 0xbe, 0xef}), "Type: IPv4 (0x0800)"})
 	for _, tc := range cases {
 		rec := decode.Record{Frame: 1, LinkType: tc.link, Data: tc.data, Length: len(tc.data)}
+		if strings.HasSuffix(tc.name, "FCS") {
+			rec.FCSLen = 4
+		}
 		ps := decode.NewDecoder(decode.Options{}).Decode(&rec)
 		if len(ps) != 1 || ps[0].Kind != decode.KindIKE {
 			t.Fatalf("%s: decodes as %v, want one IKE packet", tc.name, ps)
@@ -482,6 +487,12 @@ func TestLinkTypes(t *testing.T) {
 		}
 		if n := root.Find("Non-ESP marker"); n == nil || !n.HasBytes() || binary.BigEndian.Uint32(tc.data[n.Start:]) != 0 {
 			t.Errorf("%s: marker field %+v", tc.name, n)
+		}
+		if last := root.Children[len(root.Children)-1]; last.End > len(tc.data)-rec.FCSLen || !strings.HasPrefix(last.Label, "Internet Key Exchange") {
+			t.Errorf("%s: last field %q [%d,%d), want the IKE message, before any FCS", tc.name, last.Text(), last.Start, last.End)
+		}
+		if fcs := rec.FCSLen > 0; fcs != (len(root.Notes) == 1 && strings.Contains(root.Notes[0], "4-byte frame check sequence, deadbeef")) {
+			t.Errorf("%s: FCS %d bytes, frame notes %q", tc.name, rec.FCSLen, root.Notes)
 		}
 		cutEverywhere(t, tc.name, &f)
 	}
