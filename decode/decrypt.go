@@ -244,12 +244,7 @@ func decodeDecrypted(m *IKEMessage, plain []byte, first PayloadType) {
 	p.sawSA = len(m.Proposals) > 0
 	var it PayloadIter
 	for it.Reset(plain, first, m.Version); it.Next(); {
-		m.Decryption.Payloads = append(m.Decryption.Payloads, PayloadSummary{Type: it.Type(), Length: it.Length(), Critical: it.Critical()})
-		if m.Version == 1 {
-			p.payloadV1(&it)
-		} else {
-			p.payloadV2(&it)
-		}
+		m.Decryption.Payloads = append(m.Decryption.Payloads, p.payload(&it, it.Offset()-IKEHeaderLen))
 	}
 	err := p.err
 	if err == nil {

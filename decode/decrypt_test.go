@@ -101,6 +101,7 @@ func TestDecryptLab(t *testing.T) {
 							return
 						}
 						got = append(got, decryptedSummary(p))
+						checkDecryptedPlacement(t, p)
 						if p.IKE.Exchange == ExchangeTypeIKEAuth || p.IKE.Exchange == ExchangeTypeQuickMode {
 							for _, pr := range p.IKE.Proposals {
 								if len(pr.SPI) == 4 {
@@ -143,6 +144,31 @@ func TestDecryptLab(t *testing.T) {
 					t.Errorf("inner traffic %v, want %v", echo, tc.echo)
 				}
 			})
+		}
+	}
+}
+
+// checkDecryptedPlacement checks that the decrypted payloads lie one after
+// the other from the start of the plaintext, and that each one's Entry
+// holds what it decoded: the k-th decrypted notify is the notify at its
+// Entry, after the cleartext ones.
+func checkDecryptedPlacement(t *testing.T, p *Packet) {
+	t.Helper()
+	m, off := p.IKE, 0
+	for i, s := range m.Decryption.Payloads {
+		if s.Offset != off {
+			t.Errorf("frame %d: decrypted payload %d (%v) at %d, want %d", p.Frame, i, s.Type, s.Offset, off)
+		}
+		off += s.Length
+		switch s.Type {
+		case PayloadTypeNotify, PayloadTypeV1Notification:
+			if s.Entry < 0 || s.Entry >= len(m.Notifies) {
+				t.Errorf("frame %d: decrypted notify %d has entry %d of %d", p.Frame, i, s.Entry, len(m.Notifies))
+			}
+		case PayloadTypeSA, PayloadTypeV1SA:
+			if s.Entry == 0 && len(m.Proposals) == 0 {
+				t.Errorf("frame %d: decrypted SA %d has entry 0, and no proposals were decoded", p.Frame, i)
+			}
 		}
 	}
 }

@@ -825,3 +825,100 @@ func IDTypeName(version uint8, t uint8) string {
 	}
 	return itoa(int(t))
 }
+
+// Certificate encodings of CERT and CERTREQ payloads (RFC 2408 §3.9,
+// RFC 7296 §3.6), as the IANA registries name them.
+var certEncodingNames = map[uint8]string{
+	1: "PKCS #7 wrapped X.509 certificate", 2: "PGP Certificate", 3: "DNS Signed Key",
+	4: "X.509 Certificate - Signature", 5: "X.509 Certificate - Key Exchange", 6: "Kerberos Tokens",
+	7: "Certificate Revocation List (CRL)", 8: "Authority Revocation List (ARL)", 9: "SPKI Certificate",
+	10: "X.509 Certificate - Attribute", 11: "Raw RSA Key", 12: "Hash and URL of X.509 certificate",
+	13: "Hash and URL of X.509 bundle", 14: "OCSP Content", 15: "Raw Public Key",
+}
+
+// CertEncodingName names a certificate encoding, such as "X.509
+// Certificate - Signature", or returns its number.
+func CertEncodingName(e uint8) string {
+	if s, ok := certEncodingNames[e]; ok {
+		return s
+	}
+	return itoa(int(e))
+}
+
+// IKEv2 authentication methods (RFC 7296 §3.8, RFC 4754, RFC 6467,
+// RFC 7619, RFC 7427).
+var authMethodNames = map[uint8]string{
+	1: "RSA Digital Signature", 2: "Shared Key Message Integrity Code", 3: "DSS Digital Signature",
+	9: "ECDSA with SHA-256 on the P-256 curve", 10: "ECDSA with SHA-384 on the P-384 curve",
+	11: "ECDSA with SHA-512 on the P-521 curve", 12: "Generic Secure Password Authentication Method",
+	13: "NULL Authentication", 14: "Digital Signature",
+}
+
+// AuthMethodName names an IKEv2 authentication method, such as "Shared Key
+// Message Integrity Code", or returns its number.
+func AuthMethodName(m uint8) string {
+	if s, ok := authMethodNames[m]; ok {
+		return s
+	}
+	return itoa(int(m))
+}
+
+// ConfigTypeName names the type of a configuration payload (IKEv2 CP,
+// RFC 7296 §3.15; IKEv1 Attributes, draft-ietf-ipsec-isakmp-mode-cfg-05
+// §3.2, which numbers them alike), or returns its number.
+func ConfigTypeName(t uint8) string {
+	switch t {
+	case 1:
+		return "CFG_REQUEST"
+	case 2:
+		return "CFG_REPLY"
+	case 3:
+		return "CFG_SET"
+	case 4:
+		return "CFG_ACK"
+	}
+	return itoa(int(t))
+}
+
+// EAPCodeName names an EAP code (RFC 3748 §4), or returns its number.
+func EAPCodeName(c uint8) string {
+	switch c {
+	case 1:
+		return "Request"
+	case 2:
+		return "Response"
+	case 3:
+		return "Success"
+	case 4:
+		return "Failure"
+	}
+	return itoa(int(c))
+}
+
+// Configuration attribute types (RFC 7296 §3.15.1, RFC 8598; for IKEv1
+// draft-ietf-ipsec-isakmp-mode-cfg-05 §3.2, which numbers the shared ones
+// alike, and the XAUTH attributes of draft-beaulieu-ike-xauth-02 §6.1).
+var configAttributeNames = map[uint16]string{
+	1: "INTERNAL_IP4_ADDRESS", 2: "INTERNAL_IP4_NETMASK", 3: "INTERNAL_IP4_DNS", 4: "INTERNAL_IP4_NBNS",
+	5: "INTERNAL_ADDRESS_EXPIRY", 6: "INTERNAL_IP4_DHCP", 7: "APPLICATION_VERSION", 8: "INTERNAL_IP6_ADDRESS",
+	9: "INTERNAL_IP6_NETMASK", 10: "INTERNAL_IP6_DNS", 11: "INTERNAL_IP6_NBNS", 12: "INTERNAL_IP6_DHCP",
+	13: "INTERNAL_IP4_SUBNET", 14: "SUPPORTED_ATTRIBUTES", 15: "INTERNAL_IP6_SUBNET", 25: "INTERNAL_DNS_DOMAIN",
+}
+
+var xauthAttributeNames = map[uint16]string{
+	16520: "XAUTH_TYPE", 16521: "XAUTH_USER_NAME", 16522: "XAUTH_USER_PASSWORD", 16523: "XAUTH_PASSCODE",
+	16524: "XAUTH_MESSAGE", 16525: "XAUTH_CHALLENGE", 16526: "XAUTH_DOMAIN", 16527: "XAUTH_STATUS",
+	16528: "XAUTH_NEXT_PIN", 16529: "XAUTH_ANSWER",
+}
+
+// ConfigAttributeName names a configuration attribute type of the given
+// IKE version, such as "INTERNAL_IP4_ADDRESS", or returns its number.
+func ConfigAttributeName(version uint8, t uint16) string {
+	if s, ok := configAttributeNames[t]; ok && (version == 2 || t <= 15) {
+		return s
+	}
+	if s, ok := xauthAttributeNames[t]; ok && version == 1 {
+		return s
+	}
+	return itoa(int(t))
+}

@@ -26,6 +26,8 @@ import (
 //   - without an error, the payload walk consumed exactly the IKE length;
 //   - the walk never yields more than one payload per four bytes;
 //   - the layer's Contents and Payload cover the message up to its Length;
+//   - every payload summary lies where the walk finds the payload, and its
+//     Entry points at an entry of the list or field of its type;
 //   - verification is deterministic.
 //
 // It is seeded with every fixture and with every UDP 500 and 4500 payload of
@@ -102,6 +104,10 @@ func FuzzIKE(f *testing.F) {
 			}
 		}
 
+		if m != nil && herr == nil {
+			checkPlacement(t, m, m.Payloads, ike.Payload, ike.NextPayload, IKEHeaderLen)
+		}
+
 		if m != nil {
 			var v NATDVerifier
 			src, dst := netip.MustParseAddrPort("192.0.2.1:500"), netip.MustParseAddrPort("[2001:db8::2]:4500")
@@ -113,6 +119,50 @@ func FuzzIKE(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkPlacement checks payload summaries against a walk of the chain they
+// were decoded from (base is the chain's offset in the space their Offsets
+// count in): each summary's type, length and offset are the walk's, and its
+// Entry points at an entry of the message that exists.
+func checkPlacement(t testing.TB, m *IKEMessage, sums []PayloadSummary, chain []byte, first PayloadType, base int) {
+	t.Helper()
+	var it PayloadIter
+	i := 0
+	for it.Reset(chain, first, m.Version); it.Next() && i < len(sums); i++ {
+		s := sums[i]
+		if s.Type != it.Type() || s.Length != it.Length() || s.Offset != it.Offset()-IKEHeaderLen+base {
+			t.Fatalf("payload %d is %v, the walk has type %v length %d at %d", i, s, it.Type(), it.Length(), it.Offset()-IKEHeaderLen+base)
+		}
+	}
+	if i != len(sums) {
+		t.Fatalf("%d payload summaries, the walk has %d", len(sums), i)
+	}
+	for i, s := range sums {
+		n := -1 // entries of the payload's list, or -1 for a field of its own
+		switch s.Type {
+		case PayloadTypeNotify, PayloadTypeV1Notification:
+			n = len(m.Notifies)
+		case PayloadTypeVendorID, PayloadTypeV1VendorID:
+			n = len(m.VendorIDs)
+		case PayloadTypeIDi, PayloadTypeIDr, PayloadTypeV1ID:
+			n = len(m.IDs)
+		case PayloadTypeCert, PayloadTypeV1Cert:
+			n = len(m.Certs)
+		case PayloadTypeDelete, PayloadTypeV1Delete:
+			n = len(m.Deletes)
+		case PayloadTypeTSi, PayloadTypeTSr:
+			n = len(m.TS)
+		case PayloadTypeV1NATD, PayloadTypeV1NATDDraft, payloadTypeV1NATDCisco:
+			n = len(m.NATD)
+		case PayloadTypeV1NATOA, PayloadTypeV1NATOADraft, payloadTypeV1NATOACisco:
+			n = len(m.NATOA)
+		}
+		switch {
+		case s.Entry < -1, n >= 0 && s.Entry >= n, n < 0 && s.Entry > 0:
+			t.Fatalf("payload %d (%v) has entry %d of %d", i, s.Type, s.Entry, n)
+		}
+	}
 }
 
 // corpusPresent reports whether the public capture corpus is where

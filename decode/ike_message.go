@@ -90,6 +90,43 @@ func (m *IKEMessage) HasNotify(t NotifyType) bool {
 	return false
 }
 
+// NATDOf returns the NAT-D hash that payload s of the message carries, or
+// nil when it carries none: an IKEv1 NAT-D payload, or an IKEv2 Notify of
+// type NAT_DETECTION_SOURCE_IP or NAT_DETECTION_DESTINATION_IP, whose hash
+// is in NATD in the order of those notifies.
+func (m *IKEMessage) NATDOf(s PayloadSummary) *NATD {
+	if s.Entry < 0 {
+		return nil
+	}
+	if m.Version == 1 {
+		switch s.Type {
+		case PayloadTypeV1NATD, PayloadTypeV1NATDDraft, payloadTypeV1NATDCisco:
+			if s.Entry < len(m.NATD) {
+				return &m.NATD[s.Entry]
+			}
+		}
+		return nil
+	}
+	if s.Type != PayloadTypeNotify || s.Entry >= len(m.Notifies) || !m.Notifies[s.Entry].Type.isNATD() {
+		return nil
+	}
+	k := 0
+	for _, n := range m.Notifies[:s.Entry] {
+		if n.Type.isNATD() {
+			k++
+		}
+	}
+	if k < len(m.NATD) {
+		return &m.NATD[k]
+	}
+	return nil
+}
+
+// isNATD reports whether an IKEv2 notify carries a NAT-D hash.
+func (t NotifyType) isNATD() bool {
+	return t == NotifyTypeNATDetectionSourceIP || t == NotifyTypeNATDetectionDestinationIP
+}
+
 // IKE header flags (RFC 2408 §3.1, RFC 7296 §3.1).
 const (
 	IKEv1FlagEncryption = 0x01
@@ -100,11 +137,26 @@ const (
 	IKEv2FlagResponse   = 0x20
 )
 
-// PayloadSummary is one payload of the chain.
+// PayloadSummary is one payload of the chain: where it lies and where its
+// content went.
 type PayloadSummary struct {
 	Type     PayloadType
 	Length   int // payload length including the generic header
 	Critical bool
+	// Offset is where the payload's generic header lies: from the start of
+	// the IKE message for [IKEMessage.Payloads], from the start of the
+	// plaintext for [Decryption.Payloads].
+	Offset int
+	// Entry is where the payload's content was decoded to: its index in
+	// the message's list for its type (Notifies, VendorIDs, IDs, Certs,
+	// Deletes, NATOA; NATD for IKEv1 NAT-D payloads; TS for the first
+	// selector of TSi and TSr), or 0 for the payload that filled a field
+	// of its own (the SA whose Proposals were decoded, KE, Nonce,
+	// AuthMethod, Config, EAP, Fragment). It is -1 when the content was not
+	// kept: a type vpnpcap does not decode (Hash, Signature, CERTREQ, SK,
+	// unknown types), a malformed body, or a second payload of a type only
+	// the first of which is decoded.
+	Entry int
 }
 
 // Proposal is one proposal of an SA payload (RFC 2408 §3.5, RFC 7296 §3.3.1).

@@ -234,17 +234,93 @@ func (p *messageParser) parse(h *IKE) error {
 		m.Payloads = make([]PayloadSummary, 0, n)
 	}
 	for it.Reset(h.Payload, h.NextPayload, h.MajorVersion); it.Next(); {
-		m.Payloads = append(m.Payloads, PayloadSummary{Type: it.Type(), Length: it.Length(), Critical: it.Critical()})
-		if p.version == 1 {
-			p.payloadV1(&it)
-		} else {
-			p.payloadV2(&it)
-		}
+		m.Payloads = append(m.Payloads, p.payload(&it, it.Offset()))
 	}
 	if p.err != nil {
 		return p.err
 	}
 	return it.Err()
+}
+
+// payload decodes the current payload into the message and returns its
+// summary, placing its header at offset.
+func (p *messageParser) payload(it *PayloadIter, offset int) PayloadSummary {
+	before := p.counts()
+	if p.version == 1 {
+		p.payloadV1(it)
+	} else {
+		p.payloadV2(it)
+	}
+	return PayloadSummary{Type: it.Type(), Length: it.Length(), Critical: it.Critical(), Offset: offset,
+		Entry: p.entry(it.Type(), before)}
+}
+
+// entryCounts is how far the message's lists and fields were filled before
+// a payload was decoded.
+type entryCounts struct {
+	notifies, vendorIDs, ids, certs, deletes, natd, natoa, ts int
+	sa, ke, nonce, auth, config, eap, fragment                bool
+}
+
+func (p *messageParser) counts() entryCounts {
+	m := p.m
+	return entryCounts{
+		notifies: len(m.Notifies), vendorIDs: len(m.VendorIDs), ids: len(m.IDs), certs: len(m.Certs),
+		deletes: len(m.Deletes), natd: len(m.NATD), natoa: len(m.NATOA), ts: len(m.TS),
+		sa: p.sawSA, ke: m.KE != nil, nonce: m.Nonce != nil, auth: m.AuthMethod != 0,
+		config: m.Config != nil, eap: m.EAP != nil, fragment: m.Fragment != nil,
+	}
+}
+
+// entry returns [PayloadSummary.Entry] for a payload of type t just
+// decoded: the index of what it added to the message, or -1.
+func (p *messageParser) entry(t PayloadType, before entryCounts) int {
+	after := p.counts()
+	list := func(b, a int) int {
+		if a > b {
+			return b
+		}
+		return -1
+	}
+	field := func(b, a bool) int {
+		if a && !b {
+			return 0
+		}
+		return -1
+	}
+	switch t {
+	case PayloadTypeNotify, PayloadTypeV1Notification:
+		return list(before.notifies, after.notifies)
+	case PayloadTypeVendorID, PayloadTypeV1VendorID:
+		return list(before.vendorIDs, after.vendorIDs)
+	case PayloadTypeCert, PayloadTypeV1Cert:
+		return list(before.certs, after.certs)
+	case PayloadTypeDelete, PayloadTypeV1Delete:
+		return list(before.deletes, after.deletes)
+	case PayloadTypeTSi, PayloadTypeTSr:
+		return list(before.ts, after.ts)
+	case PayloadTypeSA, PayloadTypeV1SA:
+		return field(before.sa, after.sa)
+	case PayloadTypeKE, PayloadTypeV1KE:
+		return field(before.ke, after.ke)
+	case PayloadTypeNonce, PayloadTypeV1Nonce:
+		return field(before.nonce, after.nonce)
+	case PayloadTypeAuth:
+		return field(before.auth, after.auth)
+	case PayloadTypeCP, PayloadTypeV1Attributes:
+		return field(before.config, after.config)
+	case PayloadTypeEAP:
+		return field(before.eap, after.eap)
+	case PayloadTypeSKF, PayloadTypeV1CiscoFragment:
+		return field(before.fragment, after.fragment)
+	case PayloadTypeIDi, PayloadTypeIDr, PayloadTypeV1ID:
+		return list(before.ids, after.ids)
+	case PayloadTypeV1NATD, PayloadTypeV1NATDDraft, payloadTypeV1NATDCisco:
+		return list(before.natd, after.natd)
+	case PayloadTypeV1NATOA, PayloadTypeV1NATOADraft, payloadTypeV1NATOACisco:
+		return list(before.natoa, after.natoa)
+	}
+	return -1
 }
 
 // fail records the first error found in a payload body.

@@ -75,6 +75,17 @@ func (t PPTPMessageType) String() string {
 	return "PPTPMessageType(" + itoa(int(t)) + ")"
 }
 
+// FieldOffsets says where a control message of this type keeps its Call
+// ID, its Peer's Call ID and its Result Code, as offsets from the start of
+// the message (RFC 2637 §2); 0 for a field the type does not have.
+func (t PPTPMessageType) FieldOffsets() (callID, peerCallID, result int) {
+	if int(t) >= len(pptpLayouts) {
+		return 0, 0, 0
+	}
+	l := &pptpLayouts[t]
+	return l.callID, l.peerID, l.result
+}
+
 // CallIDString formats a PPTP call ID (a control message's Call ID or Peer's
 // Call ID, an enhanced GRE key's call ID) the one way vpnpcap prints it:
 // decimal, as Wireshark and tcpdump show it, then the hex that NAT state

@@ -69,7 +69,7 @@ func TestCorrelateNATT(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, m := range c.Mappings {
-		got[ProtoName(m.Protocol)+" "+m.Inside.String()] = m.Outside.String()
+		got[decode.ProtoName(m.Protocol)+" "+m.Inside.String()] = m.Outside.String()
 	}
 	for k, v := range want {
 		if got[k] != v {

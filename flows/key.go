@@ -2,6 +2,8 @@ package flows
 
 import (
 	"net/netip"
+
+	"github.com/vpnpcap/vpnpcap/decode"
 )
 
 // Dir is the direction of a packet within its flow: DirAB when it goes from
@@ -34,13 +36,13 @@ func (k Key) Directional() bool {
 	return k.Proto == ProtoESP || k.Proto == ProtoAH || k.Proto == ProtoGRE
 }
 
-// IP protocol numbers used in keys.
+// IP protocol numbers used in keys: decode's.
 const (
-	ProtoTCP = 6
-	ProtoUDP = 17
-	ProtoGRE = 47
-	ProtoESP = 50
-	ProtoAH  = 51
+	ProtoTCP = decode.ProtoTCP
+	ProtoUDP = decode.ProtoUDP
+	ProtoGRE = decode.ProtoGRE
+	ProtoESP = decode.ProtoESP
+	ProtoAH  = decode.ProtoAH
 )
 
 // NewKey builds the key of a packet from src to dst and says in which
@@ -84,23 +86,6 @@ func (k Key) Compare(o Key) int {
 	return 0
 }
 
-// ProtoName names an IP protocol as users know it.
-func ProtoName(p uint8) string {
-	switch p {
-	case ProtoTCP:
-		return "tcp"
-	case ProtoUDP:
-		return "udp"
-	case ProtoGRE:
-		return "gre"
-	case ProtoESP:
-		return "esp"
-	case ProtoAH:
-		return "ah"
-	}
-	return "ip-proto-" + itoa(int(p))
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"
@@ -120,20 +105,9 @@ func itoa(n int) string {
 func (k Key) String() string {
 	switch k.Proto {
 	case ProtoESP, ProtoAH:
-		return ProtoName(k.Proto) + " " + k.A.Addr().String() + " -> " + k.B.Addr().String() + " spi " + hex32(k.ID)
+		return decode.ProtoName(k.Proto) + " " + k.A.Addr().String() + " -> " + k.B.Addr().String() + " spi " + decode.SPI(k.ID).String()
 	case ProtoGRE:
 		return "gre " + k.A.Addr().String() + " -> " + k.B.Addr().String() + " key " + itoa(int(k.ID))
 	}
-	return ProtoName(k.Proto) + " " + k.A.String() + " <-> " + k.B.String()
-}
-
-func hex32(v uint32) string {
-	const digits = "0123456789abcdef"
-	var b [10]byte
-	b[0], b[1] = '0', 'x'
-	for i := 9; i >= 2; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
-	}
-	return string(b[:])
+	return decode.ProtoName(k.Proto) + " " + k.A.String() + " <-> " + k.B.String()
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -40,7 +41,7 @@ func Key(captures []string, c *rules.Context, f rules.Finding) BaselineKey {
 	k := BaselineKey{Rule: strings.ToUpper(f.RuleID), Captures: cleanPaths(captures), Subject: f.Subject}
 	if c != nil && f.Tunnel > 0 && f.Tunnel <= len(c.Tunnels) {
 		if t := c.Tunnels[f.Tunnel-1].Any(); t != nil {
-			k.Tunnel = fmt.Sprintf("ikev%d %s/%s", t.Version, IKESPI(t.SPIi), IKESPI(t.SPIr))
+			k.Tunnel = fmt.Sprintf("ikev%d %s/%s", t.Version, decode.IKESPI(t.SPIi), decode.IKESPI(t.SPIr))
 		}
 	}
 	return k

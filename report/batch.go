@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -393,8 +394,8 @@ func checkTunnel(v *rules.TunnelView, vd *rules.Verdict) CheckTunnel {
 	ct := CheckTunnel{
 		ID:             v.ID,
 		IKEVersion:     t.Version,
-		SPIi:           IKESPI(t.SPIi),
-		SPIr:           IKESPI(t.SPIr),
+		SPIi:           decode.IKESPI(t.SPIi).String(),
+		SPIr:           decode.IKESPI(t.SPIr).String(),
 		Initiator:      t.InitiatorFirst.String(),
 		Responder:      t.ResponderFirst.String(),
 		NAT:            string(v.NAT.Position),

@@ -429,7 +429,7 @@ func round6(f float64) float64 {
 
 func mappingJSON(m *flows.Mapping) MappingJSON {
 	j := MappingJSON{
-		Protocol:   flows.ProtoName(m.Protocol),
+		Protocol:   decode.ProtoName(m.Protocol),
 		Inside:     endpointString(m.Protocol, m.Inside),
 		Outside:    endpointString(m.Protocol, m.Outside),
 		Translated: m.Translated(),
@@ -442,7 +442,7 @@ func mappingJSON(m *flows.Mapping) MappingJSON {
 		if m.Protocol == flows.ProtoGRE {
 			j.InboundIDs = append(j.InboundIDs, decode.CallIDString(uint16(id)))
 		} else {
-			j.InboundIDs = append(j.InboundIDs, SPI(id))
+			j.InboundIDs = append(j.InboundIDs, decode.SPI(id).String())
 		}
 	}
 	return j
@@ -465,8 +465,8 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 	j := TunnelJSON{
 		ID:             v.ID,
 		IKEVersion:     t.Version,
-		SPIi:           IKESPI(t.SPIi),
-		SPIr:           IKESPI(t.SPIr),
+		SPIi:           decode.IKESPI(t.SPIi).String(),
+		SPIr:           decode.IKESPI(t.SPIr).String(),
 		Initiator:      map[string]string{},
 		Responder:      map[string]string{},
 		NAT:            string(v.NAT.Position),
@@ -497,7 +497,7 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 			if j.SPIiByCapture == nil {
 				j.SPIiByCapture = map[string]string{}
 			}
-			j.SPIiByCapture[role] = IKESPI(side.SPIi)
+			j.SPIiByCapture[role] = decode.IKESPI(side.SPIi).String()
 		}
 		for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			for _, n := range side.NATTVendorIDs[r] {
@@ -537,7 +537,7 @@ func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) Tunnel
 		if j.SPIiByCapture == nil {
 			j.SPIiByCapture = map[string]string{}
 		}
-		j.SPIiByCapture[fmt.Sprintf("outside_%d", i+2)] = IKESPI(also.SPIi)
+		j.SPIiByCapture[fmt.Sprintf("outside_%d", i+2)] = decode.IKESPI(also.SPIi).String()
 	}
 	sort.Strings(natt)
 	j.NATTVendorIDs = natt
@@ -554,7 +554,7 @@ func groupJSON(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroupJ
 	// calls so, and nothing is asked of the other.
 	j.NATBasis.Responder = PeerNATJSON{Behind: string(flows.NATUnsure), Basis: []string{}}
 	for _, spi := range g.SPIs() {
-		j.SPIs = append(j.SPIs, SPI(spi))
+		j.SPIs = append(j.SPIs, decode.SPI(spi).String())
 	}
 	for s := range g.SAs {
 		if len(g.SAs[s]) == 0 {
@@ -573,7 +573,7 @@ func groupJSON(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroupJ
 
 func saJSON(c *rules.Context, role string, sa *flows.ESPSA) ESPSAJSON {
 	sj := ESPSAJSON{
-		SPI: SPI(sa.SPI), Protocol: "esp", Capture: role,
+		SPI: decode.SPI(sa.SPI).String(), Protocol: "esp", Capture: role,
 		Src: sa.Src.String(), Dst: sa.Dst.String(),
 		Packets: sa.Packets(), Encapsulation: string(saEncap(sa)),
 		Inferred: sa.Inferred, Missing: sa.Missing, Repeated: sa.Repeated,
@@ -596,7 +596,7 @@ func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJS
 	j := FlowJSON{
 		Capture:   role,
 		Key:       f.Key.String(),
-		Protocol:  flows.ProtoName(f.Key.Proto),
+		Protocol:  decode.ProtoName(f.Key.Proto),
 		A:         endpointString(f.Key.Proto, f.Key.A),
 		B:         endpointString(f.Key.Proto, f.Key.B),
 		PacketsAB: f.Packets[flows.DirAB],
@@ -611,7 +611,7 @@ func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJS
 	}
 	switch f.Key.Proto {
 	case flows.ProtoESP, flows.ProtoAH:
-		j.ID = SPI(f.Key.ID)
+		j.ID = decode.SPI(f.Key.ID).String()
 	case flows.ProtoGRE:
 		j.ID = fmt.Sprint(f.Key.ID)
 	}

@@ -176,13 +176,6 @@ type ICMPQuotedIKEJSON struct {
 	MsgID    *uint32 `json:"msg_id,omitempty"`
 }
 
-// SPI formats an ESP/AH SPI as JSON and text show it: lowercase hex, 0x,
-// eight digits.
-func SPI(spi uint32) string { return fmt.Sprintf("0x%08x", spi) }
-
-// IKESPI formats an IKE SPI (cookie): lowercase hex, 0x, sixteen digits.
-func IKESPI(spi uint64) string { return fmt.Sprintf("0x%016x", spi) }
-
 // Time formats a capture timestamp as RFC 3339 with nanoseconds, UTC.
 func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00") }
 
@@ -217,33 +210,6 @@ func VendorIDName(v decode.VendorID) string {
 		return v.Name
 	}
 	return hex.EncodeToString(v.Data)
-}
-
-// IKEFlags names the set header flags.
-func IKEFlags(m *decode.IKEMessage) []string {
-	flags := []string{}
-	if m.Version == 2 {
-		if m.Flags&decode.IKEv2FlagInitiator != 0 {
-			flags = append(flags, "initiator")
-		}
-		if m.Flags&decode.IKEv2FlagResponse != 0 {
-			flags = append(flags, "response")
-		}
-		if m.Flags&decode.IKEv2FlagVersion != 0 {
-			flags = append(flags, "version")
-		}
-		return flags
-	}
-	if m.Flags&decode.IKEv1FlagEncryption != 0 {
-		flags = append(flags, "encryption")
-	}
-	if m.Flags&decode.IKEv1FlagCommit != 0 {
-		flags = append(flags, "commit")
-	}
-	if m.Flags&decode.IKEv1FlagAuthOnly != 0 {
-		flags = append(flags, "auth-only")
-	}
-	return flags
 }
 
 func addrString(a netip.Addr) string {
@@ -288,7 +254,7 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 	if p.Decrypted != nil {
 		j.Decrypted = newESPDecryptionJSON(p.Decrypted)
 	}
-	spi := &SPIJSON{SPI: SPI(p.ESP.SPI), Seq: p.ESP.Seq}
+	spi := &SPIJSON{SPI: decode.SPI(p.ESP.SPI).String(), Seq: p.ESP.Seq}
 	switch p.Kind {
 	case decode.KindESP:
 		j.ESP = spi
@@ -297,7 +263,7 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 	case decode.KindTCPESP:
 		j.TCPESP = spi
 	case decode.KindAH:
-		j.AH = &SPIJSON{SPI: SPI(p.AH.SPI), Seq: p.AH.Seq}
+		j.AH = &SPIJSON{SPI: decode.SPI(p.AH.SPI).String(), Seq: p.AH.Seq}
 	case decode.KindGRE:
 		g := p.GRE
 		gj := &GREJSON{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
@@ -358,15 +324,15 @@ func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
 		qj.Sport, qj.Dport = &q.SrcPort, &q.DstPort
 	}
 	if q.Have.Has(decode.QuoteSPI) {
-		qj.SPI = SPI(q.ESP.SPI)
+		qj.SPI = decode.SPI(q.ESP.SPI).String()
 	}
 	if q.Have.Has(decode.QuoteSeq) {
 		qj.Seq = &q.ESP.Seq
 	}
 	if q.Have.Has(decode.QuoteIKESPIi) {
-		ij := &ICMPQuotedIKEJSON{SPIi: IKESPI(q.IKE.SPIi)}
+		ij := &ICMPQuotedIKEJSON{SPIi: decode.IKESPI(q.IKE.SPIi).String()}
 		if q.Have.Has(decode.QuoteIKESPIr) {
-			ij.SPIr = IKESPI(q.IKE.SPIr)
+			ij.SPIr = decode.IKESPI(q.IKE.SPIr).String()
 		}
 		if q.Have.Has(decode.QuoteIKEHeader) {
 			ij.Version, ij.Exchange, ij.MsgID = q.IKE.Version, q.IKE.Exchange.String(), &q.IKE.MessageID
@@ -398,10 +364,10 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 	j := &IKEJSON{
 		Version:   m.Version,
 		Exchange:  m.Exchange.String(),
-		SPIi:      IKESPI(m.SPIi),
-		SPIr:      IKESPI(m.SPIr),
+		SPIi:      decode.IKESPI(m.SPIi).String(),
+		SPIr:      decode.IKESPI(m.SPIr).String(),
 		MsgID:     m.MessageID,
-		Flags:     IKEFlags(m),
+		Flags:     m.FlagNames(),
 		Encrypted: m.Encrypted,
 		Payloads:  make([]string, 0, len(m.Payloads)),
 		NATD:      make([]NATDJSON, 0, len(m.NATD)),
@@ -449,55 +415,6 @@ func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
 	return j
 }
 
-// InnerLine describes what a decrypted ESP packet carried, such as
-// "192.0.2.17 > 203.0.113.1 icmp echo-request" or "transport udp 4500 > 500".
-func InnerLine(in decode.InnerPacket) string {
-	var b strings.Builder
-	if in.Tunnel {
-		hasPort := (in.Proto == 6 || in.Proto == 17) && in.Transport
-		fmt.Fprintf(&b, "%s > %s", endpoint(in.Src, in.SrcPort, hasPort), endpoint(in.Dst, in.DstPort, hasPort))
-	} else {
-		b.WriteString("transport")
-		if (in.Proto == 6 || in.Proto == 17) && in.Transport {
-			fmt.Fprintf(&b, " %d > %d", in.SrcPort, in.DstPort)
-		}
-	}
-	switch {
-	case (in.Proto == 1 || in.Proto == 58) && !in.Transport:
-		// A non-first fragment, or a header cut short: no type to name.
-		if in.Proto == 1 {
-			b.WriteString(" icmp")
-		} else {
-			b.WriteString(" icmpv6")
-		}
-	case in.Proto == 1:
-		switch in.ICMPType {
-		case 0:
-			b.WriteString(" icmp echo-reply")
-		case 8:
-			b.WriteString(" icmp echo-request")
-		default:
-			fmt.Fprintf(&b, " icmp type %d code %d", in.ICMPType, in.ICMPCode)
-		}
-	case in.Proto == 58:
-		switch in.ICMPType {
-		case 128:
-			b.WriteString(" icmpv6 echo-request")
-		case 129:
-			b.WriteString(" icmpv6 echo-reply")
-		default:
-			fmt.Fprintf(&b, " icmpv6 type %d code %d", in.ICMPType, in.ICMPCode)
-		}
-	case in.Proto == 6:
-		b.WriteString(" tcp")
-	case in.Proto == 17:
-		b.WriteString(" udp")
-	default:
-		fmt.Fprintf(&b, " proto %d", in.Proto)
-	}
-	return b.String()
-}
-
 // WritePacketJSON writes one packet as a JSON line.
 func WritePacketJSON(w io.Writer, capture string, p *decode.Packet) error {
 	b, err := json.Marshal(NewPacketJSON(capture, p))
@@ -531,16 +448,16 @@ func PacketLine(p *decode.Packet) string {
 	case decode.KindIKE:
 		writeIKE(&b, p.IKE)
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
-		fmt.Fprintf(&b, " spi=%s seq=%d", SPI(p.ESP.SPI), p.ESP.Seq)
+		fmt.Fprintf(&b, " spi=%s seq=%d", decode.SPI(p.ESP.SPI), p.ESP.Seq)
 		if d := p.Decrypted; d != nil {
 			if d.Status == decode.Decrypted {
-				fmt.Fprintf(&b, " decrypted: %s", InnerLine(d.Inner))
+				fmt.Fprintf(&b, " decrypted: %s", d.Inner)
 			} else {
 				fmt.Fprintf(&b, " decrypt=%s (%s)", d.Status, d.Reason)
 			}
 		}
 	case decode.KindAH:
-		fmt.Fprintf(&b, " spi=%s seq=%d", SPI(p.AH.SPI), p.AH.Seq)
+		fmt.Fprintf(&b, " spi=%s seq=%d", decode.SPI(p.AH.SPI), p.AH.Seq)
 	case decode.KindGRE:
 		g := p.GRE
 		fmt.Fprintf(&b, " v%d proto=0x%04x", g.Version, g.Protocol)
@@ -600,7 +517,7 @@ func PacketLine(p *decode.Packet) string {
 // off.
 func writeICMP(b *strings.Builder, e *decode.ICMPError) {
 	q := &e.Quote
-	fmt.Fprintf(b, " type=%d code=%d %q", e.Type, e.Code, ICMPName(e))
+	fmt.Fprintf(b, " type=%d code=%d %q", e.Type, e.Code, e.Name())
 	if e.TooBig() {
 		fmt.Fprintf(b, " mtu=%d", e.MTU)
 	}
@@ -610,7 +527,7 @@ func writeICMP(b *strings.Builder, e *decode.ICMPError) {
 	ports := q.Have.Has(decode.QuotePorts)
 	kind := q.Kind.String()
 	if q.Kind == decode.KindOther {
-		kind = protoName(q.Proto)
+		kind = decode.ProtoName(q.Proto)
 	}
 	fmt.Fprintf(b, " quotes %s > %s %s", endpoint(q.Src, q.SrcPort, ports), endpoint(q.Dst, q.DstPort, ports), kind)
 	if q.Fragment.IsFragment() {
@@ -620,16 +537,16 @@ func writeICMP(b *strings.Builder, e *decode.ICMPError) {
 		b.WriteString(" non-esp-marker")
 	}
 	if q.Have.Has(decode.QuoteSPI) {
-		fmt.Fprintf(b, " spi=%s", SPI(q.ESP.SPI))
+		fmt.Fprintf(b, " spi=%s", decode.SPI(q.ESP.SPI))
 	}
 	if q.Have.Has(decode.QuoteSeq) {
 		fmt.Fprintf(b, " seq=%d", q.ESP.Seq)
 	}
 	if q.Have.Has(decode.QuoteIKESPIi) {
-		fmt.Fprintf(b, " spi_i=%s", IKESPI(q.IKE.SPIi))
+		fmt.Fprintf(b, " spi_i=%s", decode.IKESPI(q.IKE.SPIi))
 	}
 	if q.Have.Has(decode.QuoteIKESPIr) {
-		fmt.Fprintf(b, " spi_r=%s", IKESPI(q.IKE.SPIr))
+		fmt.Fprintf(b, " spi_r=%s", decode.IKESPI(q.IKE.SPIr))
 	}
 	if q.Have.Has(decode.QuoteIKEHeader) {
 		fmt.Fprintf(b, " v%d %s msg_id=%d", q.IKE.Version, q.IKE.Exchange, q.IKE.MessageID)
@@ -656,33 +573,12 @@ func writeICMP(b *strings.Builder, e *decode.ICMPError) {
 	}
 }
 
-// ICMPName names an ICMP error as users know it: by its code ("Port
-// unreachable", "Fragmentation needed"), or by its type where the code has
-// no name of its own ("Packet Too Big").
-func ICMPName(e *decode.ICMPError) string {
-	if n := e.CodeName(); n != strconv.Itoa(int(e.Code)) {
-		return n
-	}
-	return e.TypeName()
-}
-
-// protoName names an IP protocol in a quote of undetermined kind.
-func protoName(p uint8) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	}
-	return "ip-proto-" + strconv.Itoa(int(p))
-}
-
 func writeIKE(b *strings.Builder, m *decode.IKEMessage) {
 	if m == nil {
 		return
 	}
-	fmt.Fprintf(b, " v%d %s spi_i=%s spi_r=%s msg_id=%d", m.Version, m.Exchange, IKESPI(m.SPIi), IKESPI(m.SPIr), m.MessageID)
-	if f := IKEFlags(m); len(f) > 0 {
+	fmt.Fprintf(b, " v%d %s spi_i=%s spi_r=%s msg_id=%d", m.Version, m.Exchange, decode.IKESPI(m.SPIi), decode.IKESPI(m.SPIr), m.MessageID)
+	if f := m.FlagNames(); len(f) > 0 {
 		fmt.Fprintf(b, " [%s]", strings.Join(f, ","))
 	}
 	names := make([]string, 0, len(m.Payloads))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -76,7 +77,7 @@ func groupSummary(g *flows.ESPGroup, vd Verdict, count flows.ESPCount, side flow
 	fmt.Fprintf(&b, "ESP between %s and %s (no IKE in the capture) ", g.Host[side], g.Peer[side])
 	var spis []string
 	for _, spi := range g.SPIs() {
-		spis = append(spis, spiHex(spi))
+		spis = append(spis, decode.SPI(spi).String())
 	}
 	switch {
 	case count.Raw > 0 && count.UDP+count.TCP > 0:

@@ -242,7 +242,7 @@ func espExactSentence(v *TunnelView) string {
 		}
 		negotiated = negotiated || len(t.ChildSAs) > 0
 		for _, sa := range t.ESPSAs {
-			spi := spiHex(sa.SPI)
+			spi := decode.SPI(sa.SPI).String()
 			switch {
 			case sa.Inferred && !slices.Contains(inferred, spi):
 				inferred = append(inferred, spi)

@@ -147,7 +147,7 @@ func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
 			inFrames = append(inFrames, holder.InsideFrames.Last())
 			outFrames = append(outFrames, holder.OutsideFrames.Last())
 		} else if u := r.holderIKE(c, v, in); u != nil {
-			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi %016x) used %s towards %s",
+			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi 0x%016x) used %s towards %s",
 				words.Count(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
 			outFrames = append(outFrames, u.Frames.First())
 		} else {
@@ -217,7 +217,7 @@ func strayText(t *flows.Tunnel) string {
 			to = append(to, a)
 		}
 	}
-	return fmt.Sprintf("%s of the responder %s for %s's IKE SA (SPIi %016x) went to %s instead",
+	return fmt.Sprintf("%s of the responder %s for %s's IKE SA (SPIi 0x%016x) went to %s instead",
 		words.Count(t.StrayCount, "message"), t.ResponderFirst.Addr(), t.InitiatorFirst, t.SPIi, words.List(to, 0))
 }
 
@@ -297,7 +297,7 @@ func (natStaticPort500) overlapping(c *Context, report func(Finding)) {
 					continue
 				}
 				seen[y.ID] = true
-				msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi %016x from frame %d, SPIi %016x from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
+				msg := fmt.Sprintf("two IKE SAs from %s to %s overlap in time (SPIi 0x%016x from frame %d, SPIi 0x%016x from frame %d); %s behind one NAT that keeps source port 500 for both; a capture inside the NAT would confirm",
 					x.InitiatorFirst, x.ResponderFirst.Addr(), x.SPIi, x.Frames.First(), y.SPIi, y.Frames.First(), why)
 				v := c.ViewOf(flows.SideInside, y)
 				id := 0

@@ -51,7 +51,7 @@ func TestVP106SharedMapping(t *testing.T) {
 		t.Errorf("confidence %s tunnel %d; want high, 2 (client B's)", f.Confidence, f.Tunnel)
 	}
 	vp1Contains(t, f.Message, "the NAT mapped 10.0.0.2:500 and 10.0.0.3:500 both to 203.0.113.5:500",
-		"1 message of the responder 198.51.100.7 for 10.0.0.3:500's IKE SA (SPIi 3333333333333333) went to 10.0.0.2:500 instead")
+		"1 message of the responder 198.51.100.7 for 10.0.0.3:500's IKE SA (SPIi 0x3333333333333333) went to 10.0.0.2:500 instead")
 	if got := vp1Frames(f, flows.SideInside); len(got) < 3 || !slices.Contains(got, stray) {
 		t.Errorf("inside evidence %v lacks the misdelivered answer %d", got, stray)
 	}

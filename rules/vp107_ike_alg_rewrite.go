@@ -108,11 +108,11 @@ func (ikeALGRewrite) rewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Fin
 		if name == "spi_r" {
 			label = "responder SPI"
 		}
-		fmt.Fprintf(&b, "; %s %016x inside became %016x outside (frame %d inside, %d outside)", label, x.Inside, x.Outside, x.InsideFrame, x.OutsideFrame)
+		fmt.Fprintf(&b, "; %s 0x%016x inside became 0x%016x outside (frame %d inside, %d outside)", label, x.Inside, x.Outside, x.InsideFrame, x.OutsideFrame)
 	}
 	if len(rw) == 0 {
 		if out := v.Sides[flows.SideOutside]; out != nil {
-			fmt.Fprintf(&b, "; initiator SPI %016x inside, %016x outside", in.SPIi, out.SPIi)
+			fmt.Fprintf(&b, "; initiator SPI 0x%016x inside, 0x%016x outside", in.SPIi, out.SPIi)
 			inFrames = append(inFrames, in.Frames.First())
 			outFrames = append(outFrames, out.Frames.First())
 		}
@@ -151,7 +151,7 @@ func (ikeALGRewrite) halfRewritten(c *Context, v *TunnelView, in *flows.Tunnel) 
 		if first.After(in.Last.Add(flows.DefaultWindow)) || last.Before(in.First.Add(-flows.DefaultWindow)) {
 			continue
 		}
-		msg := fmt.Sprintf("the same IKE SA has %s %016x inside and %016x outside (the other SPI is the same on both sides; frame %d inside, %d outside): an ALG rewrites IKE headers, which breaks NAT detection and authentication",
+		msg := fmt.Sprintf("the same IKE SA has %s 0x%016x inside and 0x%016x outside (the other SPI is the same on both sides; frame %d inside, %d outside): an ALG rewrites IKE headers, which breaks NAT detection and authentication",
 			label, a, b, in.Frames.First(), u.Frames.First())
 		ev := c.Evidence(flows.SideInside, in.Frames.First())
 		ev = append(ev, c.Evidence(flows.SideOutside, u.Frames.First())...)
@@ -175,7 +175,7 @@ func (ikeALGRewrite) altered(c *Context, v *TunnelView, in *flows.Tunnel) (Findi
 	if n == 0 {
 		return Finding{}, false
 	}
-	msg := fmt.Sprintf("%s of the IKE SA (SPIi %016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
+	msg := fmt.Sprintf("%s of the IKE SA (SPIi 0x%016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
 		words.Count(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
 	ev := c.Evidence(flows.SideInside, append(in.Fate.DroppedFrames.List(), in.Fate.NoOriginFrames.List()...)...)
 	ev = append(ev, c.Evidence(flows.SideOutside, append(out.Fate.NoOriginFrames.List(), out.Fate.DroppedFrames.List()...)...)...)

@@ -35,7 +35,7 @@ func TestVP107SPIRewritten(t *testing.T) {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
 	vp1Contains(t, f.Message, "the IKE SPIs of 4 messages changed between the captures",
-		"initiator SPI 1111111111111111 inside became 9999999999999999 outside (frame 1 inside, 1 outside)",
+		"initiator SPI 0x1111111111111111 inside became 0x9999999999999999 outside (frame 1 inside, 1 outside)",
 		"an ALG rewrites IKE headers")
 	vp1FramesEqual(t, f, flows.SideInside, 1, 2, 3, 4)
 	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
@@ -56,7 +56,7 @@ func TestVP107ContentAltered(t *testing.T) {
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "1 message of the IKE SA (SPIi 1111111111111111) crossed between the captures with changed content",
+	vp1Contains(t, f.Message, "1 message of the IKE SA (SPIi 0x1111111111111111) crossed between the captures with changed content",
 		"(1 outbound, 0 inbound)")
 	vp1FramesEqual(t, f, flows.SideInside, 3)
 	vp1FramesEqual(t, f, flows.SideOutside, 3)
@@ -110,7 +110,7 @@ func TestVP107UnpairedRewrite(t *testing.T) {
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the same IKE SA has initiator SPI 1111111111111111 inside and 9999999999999999 outside")
+	vp1Contains(t, f.Message, "the same IKE SA has initiator SPI 0x1111111111111111 inside and 0x9999999999999999 outside")
 	if len(vp1Frames(f, flows.SideInside)) != 1 || len(vp1Frames(f, flows.SideOutside)) != 1 {
 		t.Errorf("evidence %v, want the first message on each side", f.Evidence)
 	}
@@ -122,5 +122,5 @@ func TestVP106HeldByUnpairedIKE(t *testing.T) {
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while another client's IKE SA (SPIi 9999999999999999) used 203.0.113.5:500 towards 198.51.100.7")
+	vp1Contains(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while another client's IKE SA (SPIi 0x9999999999999999) used 203.0.113.5:500 towards 198.51.100.7")
 }

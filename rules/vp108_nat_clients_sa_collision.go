@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -211,11 +212,11 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 		}
 		switch {
 		case sa.UDP > 0 && movedTo(a, b, sa.DstPort):
-			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %#08x) now goes to the second client's port %d", sa.SPI, sa.DstPort)
+			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %s) now goes to the second client's port %d", decode.SPI(sa.SPI).String(), sa.DstPort)
 			frames = append(frames, sa.Frames.Last())
 		case !sa.Last.Before(tb.Add(-vp108Window/2)) && !sa.Last.After(tb.Add(vp108Window)) && end.Sub(sa.Last) >= vp108Window:
-			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %#08x) stops %s, while the capture goes on for %s",
-				sa.SPI, vp108When(sa.Last.Sub(tb)), fmtDuration(end.Sub(sa.Last)))
+			fmt.Fprintf(&b2, "the server's ESP for the first client (SPI %s) stops %s, while the capture goes on for %s",
+				decode.SPI(sa.SPI).String(), vp108When(sa.Last.Sub(tb)), fmtDuration(end.Sub(sa.Last)))
 			frames = append(frames, sa.Frames.Last())
 		default:
 			continue
@@ -229,7 +230,7 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 		// The first client still sending shows it did not leave.
 		for _, o := range a.ESPSAs {
 			if o.Src == client && o.Dst == server && o.Last.After(sa.Last.Add(vp108Window/2)) {
-				fmt.Fprintf(&b2, "; the first client keeps sending (SPI %#08x, %d packets, until %s later)", o.SPI, o.Packets(), fmtDuration(o.Last.Sub(sa.Last)))
+				fmt.Fprintf(&b2, "; the first client keeps sending (SPI %s, %d packets, until %s later)", decode.SPI(o.SPI).String(), o.Packets(), fmtDuration(o.Last.Sub(sa.Last)))
 				frames = append(frames, o.Frames.Last())
 				break
 			}
@@ -239,8 +240,8 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 	if b2.Len() == 0 {
 		return Finding{}, false
 	}
-	msg := fmt.Sprintf("two IKE SAs from %s to %s come from %s behind one NAT; the second (SPIi %016x) was established at frame %d, and %s: the server does not tell clients behind one NAT apart",
-		client, server, hosts, b.SPIi, fb, b2.String())
+	msg := fmt.Sprintf("two IKE SAs from %s to %s come from %s behind one NAT; the second (SPIi %s) was established at frame %d, and %s: the server does not tell clients behind one NAT apart",
+		client, server, hosts, decode.IKESPI(b.SPIi), fb, b2.String())
 	frames = append(frames, fb)
 	ev := c.Evidence(side, frames...)
 	if c.Two() {

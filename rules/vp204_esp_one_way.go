@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -204,7 +205,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	spis := make([]string, 0, len(present))
 	var frames []int
 	for _, sa := range present {
-		spis = append(spis, spiHex(sa.SPI))
+		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 	}
 	who := func(a netip.Addr, role string) string {
@@ -273,8 +274,8 @@ func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (stri
 	var inner flows.InnerTraffic
 	for _, sa := range present {
 		if c := tun.ChildSA(sa.SPI); c != nil && c.Partner != 0 && !sa.Inferred {
-			if p := tun.ChildSA(c.Partner); p != nil && !slices.Contains(partners, spiHex(p.SPI)) {
-				partners = append(partners, spiHex(p.SPI))
+			if p := tun.ChildSA(c.Partner); p != nil && !slices.Contains(partners, decode.SPI(p.SPI).String()) {
+				partners = append(partners, decode.SPI(p.SPI).String())
 				frames = append(frames, p.Frame)
 			}
 		}
@@ -385,7 +386,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		for _, sa := range reverse {
 			n += sa.Packets()
 			dropped += sa.Fate.Dropped
-			spis = append(spis, spiHex(sa.SPI))
+			spis = append(spis, decode.SPI(sa.SPI).String())
 			frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 		}
 		lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
@@ -417,7 +418,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		var frames []int
 		for _, cp := range cps {
 			for _, sa := range v.between(other, cp.Dst, cp.Src) {
-				if sa.AH || slices.Contains(spis, spiHex(sa.SPI)) ||
+				if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
 					dpInsideTime(c, other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
 					continue
 				}
@@ -431,7 +432,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 					continue
 				}
 				n += sa.Packets()
-				spis = append(spis, spiHex(sa.SPI))
+				spis = append(spis, decode.SPI(sa.SPI).String())
 				hosts = append(hosts, elsewhere...)
 				frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
 			}

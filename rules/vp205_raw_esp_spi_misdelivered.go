@@ -356,7 +356,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	if len(problems) == 0 {
 		return Finding{}, false
 	}
-	msg := fmt.Sprintf("inbound raw ESP SPI %s from %s reached %s (%s)", spiHex(x.SPI), g.gateway, g.public, words.Count(x.Packets(), "packet"))
+	msg := fmt.Sprintf("inbound raw ESP SPI %s from %s reached %s (%s)", decode.SPI(x.SPI).String(), g.gateway, g.public, words.Count(x.Packets(), "packet"))
 	if len(parts) > 0 {
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
@@ -384,7 +384,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		Confidence: conf,
 		Tunnel:     tunnel,
 		Group:      group,
-		Subject:    fmt.Sprintf("esp %s -> %s spi %s", g.gateway, g.public, spiHex(x.SPI)),
+		Subject:    fmt.Sprintf("esp %s -> %s spi %s", g.gateway, g.public, decode.SPI(x.SPI).String()),
 		Message:    msg,
 		Evidence:   ev,
 	}, true
@@ -476,10 +476,10 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 	}
 	var outSPIs []string
 	for _, x := range outs {
-		outSPIs = append(outSPIs, spiHex(x.SPI))
+		outSPIs = append(outSPIs, decode.SPI(x.SPI).String())
 	}
 	return fmt.Sprintf("%s already receives SPI %s and sends on %s only, so a further inbound SPI is another host's; %s, which sends raw ESP to %s too, received nothing",
-		h, spiHex(ins[0].SPI), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", dpJoinAddrs(silent), g.gateway), owner, true
+		h, decode.SPI(ins[0].SPI).String(), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", dpJoinAddrs(silent), g.gateway), owner, true
 }
 
 // rawESPBlockedFrames returns the first frames of the group's hosts whose
@@ -496,7 +496,7 @@ func rawESPBlockedFrames(g *rawESPGroup) []int {
 func rawESPBlockedWords(g *rawESPGroup) string {
 	var parts []string
 	for _, b := range g.blocked {
-		parts = append(parts, fmt.Sprintf("none of %s's %s on SPI %s left the NAT", b.Src, words.Count(b.Packets(), "raw ESP packet"), spiHex(b.SPI)))
+		parts = append(parts, fmt.Sprintf("none of %s's %s on SPI %s left the NAT", b.Src, words.Count(b.Packets(), "raw ESP packet"), decode.SPI(b.SPI).String()))
 	}
 	if len(parts) == 0 {
 		return ""

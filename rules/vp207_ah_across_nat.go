@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -88,7 +89,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH SPI %s is %s → %s inside and %s → %s outside (%s): the translated address invalidates the integrity check, so the receiver drops every packet",
-					spiHex(sa.SPI), in.Src, in.Dst, out.Src, out.Dst, words.Count(sa.Packets(), "packet")),
+					decode.SPI(sa.SPI).String(), in.Src, in.Dst, out.Src, out.Dst, words.Count(sa.Packets(), "packet")),
 				Evidence: append(ev, c.Evidence(1-side, dpFirst(cp.Frames.List(), 3)...)...),
 			}, true
 		}

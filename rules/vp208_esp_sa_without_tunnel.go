@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -98,12 +99,12 @@ func espWithoutTunnelKeys(g []*flows.ESPSA) string {
 	for _, sa := range g {
 		switch {
 		case sa.Inner.Decrypted > 0:
-			decrypted = append(decrypted, spiHex(sa.SPI))
+			decrypted = append(decrypted, decode.SPI(sa.SPI).String())
 			if key == "" {
 				key = sa.Inner.Key.String()
 			}
 		case sa.Inner.Failed > 0:
-			failed = append(failed, spiHex(sa.SPI))
+			failed = append(failed, decode.SPI(sa.SPI).String())
 			if failure == "" {
 				failure = sa.Inner.FirstFailure
 			}
@@ -126,7 +127,7 @@ func espWithoutTunnelFinding(c *Context, side flows.Side, g []*flows.ESPSA) Find
 	packets, midSA := 0, 0
 	protos := map[string]bool{}
 	for _, sa := range g {
-		spis = append(spis, spiHex(sa.SPI))
+		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, sa.Frames.First())
 		packets += sa.Packets()
 		protos[espProto(sa)] = true

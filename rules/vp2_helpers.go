@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -276,15 +277,13 @@ func espProto(sa *flows.ESPSA) string {
 
 // espSubject names an SA as flows.Key does: "esp 10.0.0.2 -> 198.51.100.7 spi 0xc0ffee01".
 func espSubject(sa *flows.ESPSA) string {
-	return fmt.Sprintf("%s %s -> %s spi %s", strings.ToLower(espProto(sa)), sa.Src, sa.Dst, spiHex(sa.SPI))
+	return fmt.Sprintf("%s %s -> %s spi %s", strings.ToLower(espProto(sa)), sa.Src, sa.Dst, decode.SPI(sa.SPI).String())
 }
 
 // espLabel is the short form used inside messages: "SPI 0xc0ffee01 (10.0.0.2 → 198.51.100.7)".
 func espLabel(sa *flows.ESPSA) string {
-	return fmt.Sprintf("SPI %s (%s → %s)", spiHex(sa.SPI), sa.Src, sa.Dst)
+	return fmt.Sprintf("SPI %s (%s → %s)", decode.SPI(sa.SPI).String(), sa.Src, sa.Dst)
 }
-
-func spiHex(spi uint32) string { return fmt.Sprintf("0x%08x", spi) }
 
 // dpSeconds formats a duration as seconds with one decimal: "28.2s".
 func dpSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }

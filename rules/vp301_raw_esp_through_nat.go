@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -93,8 +94,8 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 				continue
 			}
 			raw[s] += sa.Raw
-			if !slices.Contains(spis, ntSPI(sa.SPI)) {
-				spis = append(spis, ntSPI(sa.SPI))
+			if !slices.Contains(spis, decode.SPI(sa.SPI).String()) {
+				spis = append(spis, decode.SPI(sa.SPI).String())
 			}
 			frames[s] = append(frames[s], dpFirst(sa.Frames.List(), 2)...)
 		}
@@ -138,8 +139,8 @@ func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Fin
 				continue
 			}
 			for _, sa := range st.ESPSAs {
-				if sa.Raw > 0 && !sa.AH && !slices.Contains(spis, ntSPI(sa.SPI)) {
-					spis = append(spis, ntSPI(sa.SPI))
+				if sa.Raw > 0 && !sa.AH && !slices.Contains(spis, decode.SPI(sa.SPI).String()) {
+					spis = append(spis, decode.SPI(sa.SPI).String())
 				}
 			}
 		}

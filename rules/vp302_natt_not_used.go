@@ -107,7 +107,7 @@ func (nattNotUsed) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flow
 			if sa.Raw == 0 || sa.AH {
 				continue
 			}
-			spis = append(spis, ntSPI(sa.SPI))
+			spis = append(spis, decode.SPI(sa.SPI).String())
 			if who := "the " + ntSender(t, sa); !slices.Contains(senders, who) {
 				senders = append(senders, who)
 			}

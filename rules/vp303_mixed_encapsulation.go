@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -98,7 +99,7 @@ func (mixedEncapsulation) finding(c *Context, v *TunnelView, side flows.Side, n 
 		default:
 			how = fmt.Sprintf("in %s (%s)", ntEncapName(sa), words.Count(sa.UDP+sa.TCP, "packet"))
 		}
-		parts = append(parts, fmt.Sprintf("SPI %s from the %s %s", ntSPI(sa.SPI), who, how))
+		parts = append(parts, fmt.Sprintf("SPI %s from the %s %s", decode.SPI(sa.SPI).String(), who, how))
 	}
 	var b strings.Builder
 	b.WriteString("the tunnel's ESP travels in two forms: ")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -161,7 +162,7 @@ func ntFindSplit(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duratio
 					espFr: ntSumFrom(t, role, esp.ep, flows.PathESPInUDP).frames}
 				for _, sa := range t.ESPSAs {
 					if sa.Src == esp.ep.Addr() && sa.UDP > 0 {
-						sp.espSPIs = append(sp.espSPIs, ntSPI(sa.SPI))
+						sp.espSPIs = append(sp.espSPIs, decode.SPI(sa.SPI).String())
 					}
 				}
 				toIKE := ntSumTo(t, 1-role, ike.ep, flows.PathESPInUDP)

@@ -114,9 +114,9 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			port = dst.Port()
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
-			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+			"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
 			words.Count(total, "IKE message"), words.Pick(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
-			src, dst, first.SPIi, ntSPI(uint32(first.SPIi>>32)))
+			src, dst, first.SPIi, decode.SPI(uint32(first.SPIi>>32)).String())
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
 	byView := map[*TunnelView]*[2]ntMarkerless{}
@@ -177,10 +177,10 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			frames = append(frames, sa.Frames.List()...)
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
-			"takes the start of the initiator SPI %016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+			"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
 			words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, ntSideLabel(c, s, ntHead(frames, 6)),
 			netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
-			v.Sides[s].SPIi, ntSPI(first.SPI))
+			v.Sides[s].SPIi, decode.SPI(first.SPI).String())
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
 }

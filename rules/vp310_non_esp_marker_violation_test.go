@@ -29,7 +29,7 @@ func TestNonESPMarkerViolation(t *testing.T) {
 	t.Run("missing marker", func(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts: []string{"2 IKE messages of this IKE SA travel on UDP port 4500 without the non-ESP marker (frames 3, 4, first 10.0.0.2:4500 to 198.51.100.7:4500)",
-				"initiator SPI 1111111111111111 for an ESP SPI (0x11111111)"},
+				"initiator SPI 0x1111111111111111 for an ESP SPI (0x11111111)"},
 			inside: []int{3, 4}}.check(t, r, ntCheck(t, r, ntOne(t, markerless().Packets)))
 	})
 	t.Run("missing marker, two captures", func(t *testing.T) {

@@ -308,9 +308,6 @@ func ntBetween(c *Context, s flows.Side, before, after int) string {
 	return fmt.Sprintf("between %sframes %d and %d", side, before, after)
 }
 
-// ntSPI formats an SPI as "0x0a1b2c3d".
-func ntSPI(spi uint32) string { return fmt.Sprintf("0x%08x", spi) }
-
 // ntJoin joins phrases as "a, b and c".
 func ntJoin(parts []string) string {
 	switch len(parts) {

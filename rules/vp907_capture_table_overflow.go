@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -75,7 +76,7 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 		for _, t := range a.Tunnels {
 			if t.ExchangesOverflow > 0 {
 				if len(busy) < 3 {
-					busy = append(busy, fmt.Sprintf("IKE SA %016x (%d)", t.SPIi, t.ExchangesOverflow))
+					busy = append(busy, fmt.Sprintf("IKE SA %s (%d)", decode.IKESPI(t.SPIi), t.ExchangesOverflow))
 				}
 				frames = append(frames, t.Frames.Last())
 			}

@@ -188,7 +188,7 @@ func TestVP310MarkerMissingAnySPI(t *testing.T) {
 	p.NonESPMarker, p.MissingMarker = false, true
 	f := vp1Want(t, vp1Check(t, nonESPMarkerViolation{}, vp1Single(s.Packets)), 1)[0]
 	vp1Contains(t, f.Message, "1 IKE message of this IKE SA travels on UDP port 4500 without the non-ESP marker (frame 1, first 192.168.0.1:4500 to 93.184.216.34:55044)",
-		"initiator SPI 8001020304050607 for an ESP SPI (0x80010203)")
+		"initiator SPI 0x8001020304050607 for an ESP SPI (0x80010203)")
 }
 
 // TestCorpusCaptureQuality holds the analysis of public captures, through

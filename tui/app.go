@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -879,13 +880,13 @@ func (a *App) packetSelected() {
 	if int(s) < len(a.model.sides) {
 		where = a.model.sides[s].analysis.Capture.Path
 	}
-	fd, ok := ld.frames[s][p.Frame]
+	rec, ok := ld.frames[s][p.Frame]
 	if ok {
-		a.hex.setData(fd.data, "")
-		a.detail.setTree(dissect(p, &fd, where))
+		a.hex.setData(rec.Data, "")
+		a.detail.setTree(decodeTree(p, &rec, where))
 		return
 	}
-	a.detail.setTree(dissect(p, nil, where))
+	a.detail.setTree(decodeTree(p, nil, where))
 	var c *capture
 	if int(s) < len(a.model.sides) {
 		c = a.model.sides[s].src
@@ -899,7 +900,7 @@ func (a *App) packetSelected() {
 	a.frameCancel = cancel
 	pkt := *p
 	a.goWorkCtx(ctx, func(ctx context.Context) func() {
-		fd, err := c.readFrame(ctx, pkt.Frame)
+		rec, err := c.readFrame(ctx, pkt.Frame)
 		return func() {
 			if ctx.Err() != nil {
 				return
@@ -911,21 +912,21 @@ func (a *App) packetSelected() {
 				return
 			}
 			if ld.frames[s] != nil {
-				ld.frames[s][pkt.Frame] = fd
+				ld.frames[s][pkt.Frame] = rec
 			}
-			a.hex.setData(fd.data, "")
-			a.detail.setTree(dissect(&pkt, &fd, where))
+			a.hex.setData(rec.Data, "")
+			a.detail.setTree(decodeTree(&pkt, &rec, where))
 		}
 	})
 }
 
 // fieldSelected highlights a decode tree field's bytes.
-func (a *App) fieldSelected(f *field) {
-	if f == nil || !f.hasRange() {
+func (a *App) fieldSelected(f *dissect.Node) {
+	if f == nil || !f.HasBytes() {
 		a.hex.setMark(0, 0)
 		return
 	}
-	a.hex.setMark(f.start, f.end)
+	a.hex.setMark(f.Start, f.End)
 }
 
 // errWriteNothing reports `w` with nothing selected.
@@ -956,4 +957,12 @@ func (a *App) writeSubject() {
 			a.setMessage(res)
 		}
 	})
+}
+
+// plural is "s" unless n is one.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

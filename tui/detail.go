@@ -3,14 +3,18 @@ package tui
 import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/dissect"
 )
 
-// detailView is the decode tree of the selected packet: link, IP and
-// transport headers, then the IKE header and every payload (proposals,
-// transforms and attributes, KE, nonce, identities, notifies by name, NAT-D
-// with its verification, named vendor IDs, SK/SKF), ESP, AH, GRE or PPTP.
-// Nodes open and close; moving onto a node highlights its bytes in the hex
-// view.
+// detailView is the decode tree of the selected packet, as package
+// dissect lays it out: link, IP and transport headers, then the IKE header
+// and every payload (proposals, transforms and attributes, KE, nonce,
+// identities, notifies by name, NAT-D with its verification, named vendor
+// IDs, SK/SKF and what keys decrypted), ESP, AH, GRE, PPTP or an ICMP error
+// with the packet it quotes. Nodes open and close; moving onto a node
+// highlights its bytes in the hex view.
 type detailView struct {
 	*tview.TreeView
 	a *App
@@ -39,10 +43,20 @@ func (d *detailView) setEmpty(msg string) {
 	d.SetRoot(root).SetCurrentNode(root)
 }
 
+// decodeTree is the dissection of a packet, whose first line names the
+// capture (where) it comes from. rec holds the frame's bytes, or is nil.
+func decodeTree(p *decode.Packet, rec *decode.Record, where string) *dissect.Node {
+	root := dissect.Packet(p, rec)
+	if where != "" {
+		root.Label += " of " + where
+	}
+	return root
+}
+
 // setTree shows a decode tree and selects its innermost protocol — the
 // last node under the root, as Wireshark's eye goes to it — so that its
 // bytes show highlighted at once.
-func (d *detailView) setTree(root *field) {
+func (d *detailView) setTree(root *dissect.Node) {
 	n := d.node(root)
 	n.SetExpanded(true)
 	cur, f := n, root
@@ -54,35 +68,40 @@ func (d *detailView) setTree(root *field) {
 	d.a.fieldSelected(f)
 }
 
-// node converts a field and its children to tree nodes.
-func (d *detailView) node(f *field) *tview.TreeNode {
+// node converts a field, its notes and its children to tree nodes. A note
+// is a dim line under its field, before the field's children; it refers to
+// its field, so that it highlights the field's bytes.
+func (d *detailView) node(f *dissect.Node) *tview.TreeNode {
 	st := d.a.st
 	style := st.normal
-	switch f.tone {
-	case toneGood:
+	switch f.Tone {
+	case dissect.Good:
 		style = st.good
-	case toneBad:
+	case dissect.Bad:
 		style = st.bad
 	}
-	n := tview.NewTreeNode(tview.Escape(f.label)).SetReference(f).SetTextStyle(style).SetSelectedTextStyle(st.selected)
-	for _, c := range f.children {
+	n := tview.NewTreeNode(tview.Escape(f.Text())).SetReference(f).SetTextStyle(style).SetSelectedTextStyle(st.selected)
+	for _, s := range f.Notes {
+		n.AddChild(tview.NewTreeNode(tview.Escape(s)).SetReference(f).SetTextStyle(st.dim).SetSelectedTextStyle(st.selected))
+	}
+	for _, c := range f.Children {
 		n.AddChild(d.node(c))
 	}
-	n.SetExpanded(f.open)
+	n.SetExpanded(f.Open)
 	return n
 }
 
 // fieldOf returns the field behind a tree node.
-func fieldOf(n *tview.TreeNode) *field {
+func fieldOf(n *tview.TreeNode) *dissect.Node {
 	if n == nil {
 		return nil
 	}
-	f, _ := n.GetReference().(*field)
+	f, _ := n.GetReference().(*dissect.Node)
 	return f
 }
 
 // selectedField returns the field of the current node.
-func (d *detailView) selectedField() *field { return fieldOf(d.GetCurrentNode()) }
+func (d *detailView) selectedField() *dissect.Node { return fieldOf(d.GetCurrentNode()) }
 
 // Do handles the keymap's actions: left closes a node (or goes to its
 // parent), right opens it (or goes to its first child), Enter toggles.

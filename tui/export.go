@@ -10,10 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
@@ -138,9 +134,7 @@ func writeFrames(ctx context.Context, path string, frames map[int]bool, tag, out
 		return fail(err)
 	}
 	defer r.Close()
-	w := pcapgo.NewWriterNanos(f)
-	var link layers.LinkType
-	started := false
+	w := decode.NewPcapWriter(f, r.Snaplen())
 	var rec decode.Record
 	for n := 0; ; n++ {
 		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
@@ -152,31 +146,17 @@ func writeFrames(ctx context.Context, path string, frames map[int]bool, tag, out
 		if !frames[rec.Frame] {
 			continue
 		}
-		if !started {
-			snap := r.Snaplen()
-			if snap <= 0 {
-				snap = 262144
-			}
-			link = rec.LinkType
-			if err := w.WriteFileHeader(uint32(snap), link); err != nil {
-				return fail(err)
-			}
-			started = true
-		}
-		if rec.LinkType != link {
+		switch err := w.Write(&rec); {
+		case errors.Is(err, decode.ErrLinkType):
 			ex.skipped++
 			continue
-		}
-		ci := gopacket.CaptureInfo{Timestamp: rec.Time, CaptureLength: len(rec.Data), Length: max(rec.Length, len(rec.Data))}
-		if err := w.WritePacket(ci, rec.Data); err != nil {
+		case err != nil:
 			return fail(err)
 		}
 		ex.frames++
 	}
-	if !started {
-		if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
-			return fail(err)
-		}
+	if err := w.Finish(); err != nil {
+		return fail(err)
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(out)

@@ -6,11 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -58,27 +56,21 @@ func TestExportFragments(t *testing.T) {
 			want[df.p.Frame] = true
 		}
 	}
-	f, err := os.Open(filepath.Join(filepath.Dir(in), "inside-tunnel1.pcap"))
+	r, err := decode.Open(filepath.Join(filepath.Dir(in), "inside-tunnel1.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.LinkType() != layers.LinkTypeEthernet {
-		t.Errorf("link type %v, want Ethernet", r.LinkType())
-	}
+	defer r.Close()
 	frags, n := 0, 0
-	for {
-		data, ci, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
+	var rec decode.Record
+	for r.Next(&rec) == nil {
 		n++
-		if ci.Timestamp.IsZero() || len(data) == 0 {
-			t.Errorf("record %d: time %v, %d bytes", n, ci.Timestamp, len(data))
+		if rec.LinkType != pcaptest.LinkTypeEthernet {
+			t.Errorf("record %d: link type %v, want Ethernet", n, rec.LinkType)
+		}
+		data := rec.Data
+		if rec.Time.IsZero() || len(data) == 0 {
+			t.Errorf("record %d: time %v, %d bytes", n, rec.Time, len(data))
 		}
 		// IPv4 flags and fragment offset: a fragment has MF or an offset.
 		if len(data) >= 34 && data[12] == 0x08 && data[13] == 0x00 {

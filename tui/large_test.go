@@ -3,6 +3,7 @@ package tui
 import (
 	"encoding/binary"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,11 +13,9 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
 )
 
 // writeLargeCapture writes a capture of n packets, one millisecond apart:
@@ -32,16 +31,13 @@ func writeLargeCapture(tb testing.TB, path string, n int, outside bool) {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+	w, err := pcaptest.NewWriter(f, 65535)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	client, gw := net.IP{10, 0, 0, 2}, net.IP{198, 51, 100, 7}
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
-	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP}
-	udp := &layers.UDP{}
+	client, gw := netip.AddrFrom4([4]byte{10, 0, 0, 2}), netip.AddrFrom4([4]byte{198, 51, 100, 7})
+	pkt := pcaptest.Packet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2},
+		Proto: pcaptest.ProtoUDP, TTL: 64}
 	payload := make([]byte, 64)
 	ike := func(exchange, flags, next uint8, msgID uint32, body []byte) []byte {
 		h := make([]byte, 28, 28+4+len(body))
@@ -67,24 +63,24 @@ func writeLargeCapture(tb testing.TB, path string, n int, outside bool) {
 		var data []byte
 		switch {
 		case i == 0:
-			ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = client, gw, 500, 500
+			pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = client, gw, 500, 500
 			data = ike(34, 0x08, 40, 0, nonce)
 		case i == 1:
-			ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = gw, client, 500, 500
+			pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = gw, client, 500, 500
 			data = ike(34, 0x20, 40, 0, nonce)
 		case i == 2:
-			ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = client, gw, 4500, 4500
+			pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = client, gw, 4500, 4500
 			data = marker(ike(35, 0x08, 46, 1, sk))
 		case i == 3:
-			ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = gw, client, 4500, 4500
+			pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = gw, client, 4500, 4500
 			data = marker(ike(35, 0x20, 46, 1, sk))
 		case i%100 == 50:
 			dir := (i / 100) % 2
-			ip.SrcIP, ip.DstIP = client, gw
+			pkt.Src, pkt.Dst = client, gw
 			if dir == 1 {
-				ip.SrcIP, ip.DstIP = gw, client
+				pkt.Src, pkt.Dst = gw, client
 			}
-			udp.SrcPort, udp.DstPort = 4500, 4500
+			pkt.SrcPort, pkt.DstPort = 4500, 4500
 			esp[dir]++
 			data = make([]byte, 8, 8+96)
 			binary.BigEndian.PutUint32(data, 0xc0ffee01+uint32(dir))
@@ -93,35 +89,34 @@ func writeLargeCapture(tb testing.TB, path string, n int, outside bool) {
 			data = append(data, payload[:32]...)
 		default:
 			flow := i % 2000
-			host := net.IP{10, 1, byte(flow >> 8), byte(flow)}
-			dns := net.IP{192, 0, 2, byte(flow % 7)}
+			host := netip.AddrFrom4([4]byte{10, 1, byte(flow >> 8), byte(flow)})
+			dns := netip.AddrFrom4([4]byte{192, 0, 2, byte(flow % 7)})
 			if i%2 == 0 {
-				ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = host, dns, layers.UDPPort(30000+flow), 53
+				pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = host, dns, uint16(30000+flow), 53
 			} else {
-				ip.SrcIP, ip.DstIP, udp.SrcPort, udp.DstPort = dns, host, 53, layers.UDPPort(30000+flow)
+				pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort = dns, host, 53, uint16(30000+flow)
 			}
 			binary.BigEndian.PutUint32(payload, uint32(i))
 			data = payload
 		}
+		p := pkt
 		if outside {
-			nat := net.IP{203, 0, 113, 5}
+			nat := netip.AddrFrom4([4]byte{203, 0, 113, 5})
 			switch {
-			case ip.SrcIP[0] == 10:
-				ip.SrcIP, udp.SrcPort = nat, natPort(ip.SrcIP, udp.SrcPort)
-			case ip.DstIP[0] == 10:
-				ip.DstIP, udp.DstPort = nat, natPort(ip.DstIP, udp.DstPort)
+			case p.Src.As4()[0] == 10:
+				p.Src, p.SrcPort = nat, natPort(p.Src, p.SrcPort)
+			case p.Dst.As4()[0] == 10:
+				p.Dst, p.DstPort = nat, natPort(p.Dst, p.DstPort)
 			}
 			ts = ts.Add(5 * time.Second)
 		}
-		ip.Id = uint16(i)
-		if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		p.ID = uint32(uint16(i))
+		p.Payload = data
+		frames, err := p.Frames(1500)
+		if err != nil {
 			tb.Fatal(err)
 		}
-		if err := gopacket.SerializeLayers(buf, opts, eth, ip, udp, gopacket.Payload(data)); err != nil {
-			tb.Fatal(err)
-		}
-		b := buf.Bytes()
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(b), Length: len(b)}, b); err != nil {
+		if err := w.WritePacket(ts, frames[0]); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -129,11 +124,12 @@ func writeLargeCapture(tb testing.TB, path string, n int, outside bool) {
 
 // natPort is the port the NAT of writeLargeCapture gives an inside
 // endpoint: 500 stays, the rest move above 40000.
-func natPort(ip net.IP, port layers.UDPPort) layers.UDPPort {
+func natPort(a netip.Addr, port uint16) uint16 {
 	if port == 500 {
 		return 500
 	}
-	return layers.UDPPort(40000 + (int(ip[2])<<8|int(ip[3]))%20000)
+	b := a.As4()
+	return uint16(40000 + (int(b[2])<<8|int(b[3]))%20000)
 }
 
 // TestLargeCaptureResponsive measures, on two generated captures of a

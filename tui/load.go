@@ -24,7 +24,7 @@ type packetLoad struct {
 	two   bool
 	lists [2][]decode.Packet
 	// frames holds the bytes of the listed frames, by side and frame.
-	frames    [2]map[int]frameData
+	frames    [2]map[int]decode.Record
 	rows      []pktRow
 	truncated bool
 	dropped   int
@@ -52,7 +52,7 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 			continue
 		}
 		s := sd.index
-		ld.frames[s] = map[int]frameData{}
+		ld.frames[s] = map[int]decode.Record{}
 		// A side whose list is full stops reading: sideCtx ends its scan.
 		sideCtx, stop := context.WithCancel(ctx)
 		full := false
@@ -77,7 +77,7 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 			if kept && rec != nil && budget >= len(rec.Data) {
 				if _, ok := ld.frames[s][rec.Frame]; !ok {
 					budget -= len(rec.Data)
-					ld.frames[s][rec.Frame] = newFrameData(rec)
+					ld.frames[s][rec.Frame] = ownRecord(rec)
 				}
 			}
 		})

@@ -10,7 +10,6 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -220,7 +219,7 @@ func (m *model) buildRows() {
 			r.ports = []uint16{f.Key.A.Port(), f.Key.B.Port()}
 			if f.Key.Proto == flows.ProtoESP || f.Key.Proto == flows.ProtoAH {
 				r.spis = []uint64{uint64(f.Key.ID)}
-				r.spiText = report.SPI(f.Key.ID)
+				r.spiText = decode.SPI(f.Key.ID).String()
 			} else if f.Key.Proto == flows.ProtoGRE {
 				r.spiText = "key " + strconv.FormatUint(uint64(f.Key.ID), 10)
 			}
@@ -464,14 +463,14 @@ func flowKinds(f *flows.Flow) string {
 		name := k.k.String()
 		switch k.k {
 		case decode.KindOther:
-			name = flows.ProtoName(f.Key.Proto)
+			name = decode.ProtoName(f.Key.Proto)
 		case decode.KindNATKeepalive:
 			name = "keepalive"
 		}
 		names = append(names, name)
 	}
 	if len(names) == 0 {
-		return flows.ProtoName(f.Key.Proto)
+		return decode.ProtoName(f.Key.Proto)
 	}
 	return strings.Join(names, "+")
 }

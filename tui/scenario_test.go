@@ -35,7 +35,9 @@ func ikeInit(spi, spir uint64, response bool, natd []decode.NATD) decode.IKEMess
 	} else {
 		m.Flags = decode.IKEv2FlagInitiator
 	}
-	m.Payloads = []decode.PayloadSummary{{Type: decode.PayloadTypeSA, Length: 48}, {Type: decode.PayloadTypeKE, Length: 264}, {Type: decode.PayloadTypeNonce, Length: 36}}
+	m.Payloads = []decode.PayloadSummary{{Type: decode.PayloadTypeSA, Length: 48, Offset: 28}, {Type: decode.PayloadTypeKE, Length: 264, Offset: 76},
+		{Type: decode.PayloadTypeNonce, Length: 36, Offset: 340}}
+	off := 376
 	m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDIKE, Transforms: []decode.Transform{
 		{Type: decode.TransformTypeENCR, ID: 12, Attributes: []decode.Attribute{{Type: 0x800e, Value: 256}}},
 		{Type: decode.TransformTypePRF, ID: 5},
@@ -49,12 +51,13 @@ func ikeInit(spi, spir uint64, response bool, natd []decode.NATD) decode.IKEMess
 		if n.Kind == decode.NATDDestination {
 			typ = decode.NotifyTypeNATDetectionDestinationIP
 		}
-		m.Payloads = append(m.Payloads, decode.PayloadSummary{Type: decode.PayloadTypeNotify, Length: 28})
+		m.Payloads = append(m.Payloads, decode.PayloadSummary{Type: decode.PayloadTypeNotify, Length: 28, Offset: off, Entry: len(m.Notifies)})
+		off += 28
 		m.Notifies = append(m.Notifies, decode.Notify{Type: typ, Data: make([]byte, 20)})
 		n.Hash = make([]byte, 20)
 		m.NATD = append(m.NATD, n)
 	}
-	m.Payloads = append(m.Payloads, decode.PayloadSummary{Type: decode.PayloadTypeVendorID, Length: 20})
+	m.Payloads = append(m.Payloads, decode.PayloadSummary{Type: decode.PayloadTypeVendorID, Length: 20, Offset: off})
 	m.VendorIDs = []decode.VendorID{{Data: []byte{0x4a, 0x13, 0x1c, 0x81}, Name: "RFC 3947"}}
 	return m
 }
@@ -63,7 +66,7 @@ func ikeInit(spi, spir uint64, response bool, natd []decode.NATD) decode.IKEMess
 func ikeAuth(spi, spir uint64, response bool) decode.IKEMessage {
 	m := decode.IKEMessage{Version: 2, SPIi: spi, SPIr: spir, Exchange: decode.ExchangeTypeIKEAuth, MessageID: 1,
 		NextPayload: decode.PayloadTypeSK, Encrypted: true, EncryptedFirst: decode.PayloadTypeIDi,
-		Payloads: []decode.PayloadSummary{{Type: decode.PayloadTypeSK, Length: 300}}}
+		Payloads: []decode.PayloadSummary{{Type: decode.PayloadTypeSK, Length: 300, Offset: 28, Entry: -1}}}
 	m.Flags = decode.IKEv2FlagInitiator
 	if response {
 		m.Flags = decode.IKEv2FlagResponse

@@ -7,8 +7,6 @@ import (
 	"io"
 	"sync/atomic"
 
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -104,55 +102,41 @@ func (c *capture) source(ctx context.Context) flows.Source {
 	}}
 }
 
-// frameData is one frame's captured bytes and what is needed to write or
-// dissect them.
-type frameData struct {
-	frame    int
-	data     []byte
-	linkType layers.LinkType
-	length   int // on the wire
-	fcsLen   int
-}
-
 // readFrame reads one frame's bytes from the capture file by frame number,
 // reading the file from the start: captures are streams (and may be
 // compressed), so there is nothing to seek by.
-func (c *capture) readFrame(ctx context.Context, frame int) (frameData, error) {
+func (c *capture) readFrame(ctx context.Context, frame int) (decode.Record, error) {
 	if !c.isFile() {
-		return frameData{}, errNoBytes
+		return decode.Record{}, errNoBytes
 	}
 	r, err := decode.Open(c.path)
 	if err != nil {
-		return frameData{}, err
+		return decode.Record{}, err
 	}
 	defer r.Close()
 	var rec decode.Record
 	for n := 0; ; n++ {
 		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
-			return frameData{}, ctx.Err()
+			return decode.Record{}, ctx.Err()
 		}
 		if err := r.Next(&rec); err != nil {
 			if errors.Is(err, io.EOF) {
-				return frameData{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
+				return decode.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
 			}
-			return frameData{}, err
+			return decode.Record{}, err
 		}
 		if rec.Frame == frame {
-			return newFrameData(&rec), nil
+			return ownRecord(&rec), nil
 		}
 		if rec.Frame > frame {
-			return frameData{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
+			return decode.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
 		}
 	}
 }
 
-// newFrameData copies a record's bytes.
-func newFrameData(rec *decode.Record) frameData {
-	return frameData{
-		frame:    rec.Frame,
-		data:     append([]byte(nil), rec.Data...),
-		linkType: rec.LinkType,
-		length:   rec.Length,
-		fcsLen:   rec.FCSLen,
-	}
+// ownRecord copies a record with its bytes, which the reader reuses.
+func ownRecord(rec *decode.Record) decode.Record {
+	own := *rec
+	own.Data = append([]byte(nil), rec.Data...)
+	return own
 }

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/rivo/tview"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/dissect"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
+)
+
+// decodedFrame is one packet of a capture with its frame.
+type decodedFrame struct {
+	p   decode.Packet
+	rec decode.Record
+}
+
+// readFrames decodes a capture file and keeps every packet with its frame.
+func readFrames(t *testing.T, path string) []decodedFrame {
+	t.Helper()
+	r, err := decode.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	d := decode.NewDecoder(decode.Options{KeepOther: true})
+	var out []decodedFrame
+	var rec decode.Record
+	for {
+		if err := r.Next(&rec); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			break
+		}
+		own := ownRecord(&rec)
+		for _, p := range d.Decode(&rec) {
+			out = append(out, decodedFrame{p, own})
+		}
+	}
+	return out
+}
+
+// TestDecodePane shows the tree of a NAT-D notify from its frame: the first
+// line names the capture, a field's notes are dim lines under it before
+// its children, its tone colours it, and selecting a field or its note
+// highlights the field's bytes.
+func TestDecodePane(t *testing.T) {
+	in, _ := samplePair(t, "natt-ok")
+	var f *decodedFrame
+	for _, df := range readFrames(t, in) {
+		if df.p.Kind == decode.KindIKE && len(df.p.IKE.NATD) > 0 {
+			f = &df
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("natt-ok has no IKE message with NAT-D")
+	}
+	a := &App{st: newStyles(false)}
+	a.hex = newHexView(a)
+	a.hex.setData(f.rec.Data, "")
+	d := newDetailView(a)
+	root := decodeTree(&f.p, &f.rec, "inside.pcap")
+	d.setTree(root)
+	if got := d.GetRoot().GetText(); got != "Frame 3 of inside.pcap: "+root.Value {
+		t.Errorf("first line %q", got)
+	}
+	var natd *tview.TreeNode
+	d.GetRoot().Walk(func(n, _ *tview.TreeNode) bool {
+		if f := fieldOf(n); natd == nil && f != nil && f.Text() == n.GetText() && len(f.Notes) > 0 && f.Tone != dissect.Plain {
+			natd = n
+		}
+		return true
+	})
+	if natd == nil {
+		t.Fatal("no NAT-D field with a note and a tone")
+	}
+	field := fieldOf(natd)
+	want := a.st.good
+	if field.Tone == dissect.Bad {
+		want = a.st.bad
+	}
+	if natd.GetTextStyle() != want {
+		t.Errorf("%q: style %v, want the tone's %v", natd.GetText(), natd.GetTextStyle(), want)
+	}
+	kids := natd.GetChildren()
+	if len(kids) != len(field.Notes)+len(field.Children) || kids[0].GetText() != field.Notes[0] || kids[0].GetTextStyle() != a.st.dim {
+		t.Fatalf("%q: children %d, want its note (dim) then its %d fields", natd.GetText(), len(kids), len(field.Children))
+	}
+	d.SetCurrentNode(kids[0])
+	a.fieldSelected(fieldOf(kids[0]))
+	if a.hex.mark != [2]int{field.Start, field.End} || !field.HasBytes() {
+		t.Errorf("selecting the note marks %v, want the field's bytes [%d,%d)", a.hex.mark, field.Start, field.End)
+	}
+}
+
+// TestICMPErrorsInTunnel checks that a tunnel's packets include the ICMP
+// errors that quote them, with a summary line: in the lab's natt-rebind
+// outside capture, the NAT's port unreachable for the gateway's ESP to a
+// stale port (frames 23 and 26, TRUTH.md).
+func TestICMPErrorsInTunnel(t *testing.T) {
+	dir := filepath.Join(corpus.LabDir(t), "natt-rebind")
+	out := filepath.Join(dir, "outside.pcap")
+	m := fileModel(t, filepath.Join(dir, "inside.pcap"), out)
+	member := subject{view: m.rc.Tunnels[0]}.member(m, flows.SideOutside)
+	var frames []int
+	for _, df := range readFrames(t, out) {
+		if df.p.Kind == decode.KindICMPError {
+			if !member(&df.p) {
+				t.Errorf("frame %d: the ICMP error is not among the tunnel's packets", df.p.Frame)
+			}
+			frames = append(frames, df.p.Frame)
+			want := "Port unreachable for udp-esp 198.51.100.2:4500 → 198.51.100.1:1042 spi 0x7aa865d2"
+			if got := dissect.Summary(&df.p); got != want {
+				t.Errorf("summary = %q, want %q", got, want)
+			}
+		}
+	}
+	if len(frames) != 2 || frames[0] != 23 || frames[1] != 26 {
+		t.Errorf("ICMP errors at %v, want 23 and 26", frames)
+	}
+}
