@@ -107,6 +107,9 @@ type pptpTracker struct {
 	// byControl maps the control connection (client, server) to its
 	// latest session.
 	byControl map[[2]netip.AddrPort]*PPTPSession
+	// byPair holds the sessions between two addresses, oldest first: a GRE
+	// packet looks only at those, not at every call of the capture.
+	byPair map[addrPair][]*PPTPSession
 	// Unmatched GRE packets: no control session between the addresses.
 	OrphanGRE       int
 	OrphanGREFrames Frames
@@ -117,7 +120,10 @@ type pptpTracker struct {
 }
 
 func newPPTPTracker() *pptpTracker {
-	return &pptpTracker{byControl: make(map[[2]netip.AddrPort]*PPTPSession)}
+	return &pptpTracker{
+		byControl: make(map[[2]netip.AddrPort]*PPTPSession),
+		byPair:    make(map[addrPair][]*PPTPSession),
+	}
 }
 
 func (t *pptpTracker) add(p *decode.Packet) {
@@ -155,8 +161,9 @@ func (t *pptpTracker) fits(src, dst netip.Addr, callID uint16) (owners []*PPTPSe
 	// The sessions between these addresses whose call ID the key carries,
 	// newest first.
 	fits, out := t.fitBuf[:0], t.fitOutBuf[:0]
-	for i := len(t.sessions) - 1; i >= 0; i-- {
-		s := t.sessions[i]
+	between := t.byPair[newAddrPair(src, dst)]
+	for i := len(between) - 1; i >= 0; i-- {
+		s := between[i]
 		toServer := s.Client.Addr() == src && s.Server.Addr() == dst
 		toClient := s.Server.Addr() == src && s.Client.Addr() == dst
 		if !toServer && !toClient {
@@ -281,6 +288,8 @@ func (t *pptpTracker) addControl(p *decode.Packet) {
 		}
 		t.sessions = append(t.sessions, s)
 		t.byControl[key] = s
+		pair := newAddrPair(client.Addr(), server.Addr())
+		t.byPair[pair] = append(t.byPair[pair], s)
 	}
 	s.Messages++
 	s.ControlFrames.Add(p.Frame)
