@@ -75,6 +75,8 @@ type Correlation struct {
 	CallIDChanges []Rewrite
 	// Fragments counts IP fragments by side and fate.
 	Fragments [2]Fate
+
+	mappingIndex mappingIndex
 }
 
 // Side is a capture's side of the NAT.
@@ -552,10 +554,8 @@ func (c *Correlation) markFakedNATD() {
 // untranslated reports whether an inside endpoint was seen crossing the
 // device unchanged.
 func (c *Correlation) untranslated(ep netip.AddrPort) bool {
-	for _, m := range c.Mappings {
-		if m.Protocol == ProtoUDP && m.Inside == ep {
-			return !m.Translated()
-		}
+	if ms := c.MappingsOf(ProtoUDP, ep); len(ms) > 0 {
+		return !ms[0].Translated()
 	}
 	return false
 }

@@ -352,14 +352,3 @@ func (c *Correlation) setICMPOrigins() {
 	}
 }
 
-// NATOutsideAddr reports whether a is an address the device between the
-// captures translated inside hosts to, as the mappings show: one of the
-// NAT's outside addresses.
-func (c *Correlation) NATOutsideAddr(a netip.Addr) bool {
-	for _, m := range c.Mappings {
-		if m.Translated() && m.Outside.Addr() == a {
-			return true
-		}
-	}
-	return false
-}

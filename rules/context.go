@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -27,6 +28,12 @@ type Context struct {
 	viewOf  map[*flows.Tunnel]*TunnelView
 	groupOf map[*flows.ESPSA]int
 	Config  *Config
+
+	// hosts and dataPlane index the captures' addresses and ESP SAs for
+	// the data-plane rules and the verdicts; built once, on first use.
+	hostsOnce, dataPlaneOnce sync.Once
+	hosts                    *dpHosts
+	dataPlane                *dpView
 }
 
 // TunnelView is one tunnel as the report shows it: the same IKE SA as seen

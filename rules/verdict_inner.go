@@ -48,7 +48,7 @@ func innerTraffic(c *Context, v *TunnelView) (dirs [2]innerSum, ok bool) {
 	var per [2][2]innerSum // by side, by direction
 	var beyond [2]flows.Side
 	var known [2]bool
-	hosts := newDPHosts(c)
+	hosts := c.dpHosts()
 	for s, t := range v.Sides {
 		if t == nil {
 			continue

@@ -92,13 +92,7 @@ func (r natStaticPort500) Check(c *Context, report func(Finding)) {
 
 // udpMappingsTo returns the UDP mappings onto an outside endpoint.
 func udpMappingsTo(c *Context, outside netip.AddrPort) []*flows.Mapping {
-	var out []*flows.Mapping
-	for _, m := range c.Correlation.Mappings {
-		if m.Protocol == flows.ProtoUDP && m.Outside == outside {
-			out = append(out, m)
-		}
-	}
-	return out
+	return c.Correlation.MappingsOnto(flows.ProtoUDP, outside)
 }
 
 // pair uses both captures for the inside client of one tunnel.
@@ -109,11 +103,8 @@ func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
 	}
 	client := in.InitiatorFirst
 	var own *flows.Mapping
-	for _, m := range c.Correlation.Mappings {
-		if m.Protocol == flows.ProtoUDP && m.Inside == client {
-			own = m
-			break
-		}
+	if ms := c.Correlation.MappingsOf(flows.ProtoUDP, client); len(ms) > 0 {
+		own = ms[0]
 	}
 	var b strings.Builder
 	var inFrames, outFrames []int

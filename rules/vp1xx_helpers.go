@@ -305,10 +305,5 @@ func natOutsideAddress(c *Context, a netip.Addr) bool {
 	if !c.Two() {
 		return false
 	}
-	for _, m := range c.Correlation.Mappings {
-		if m.Outside.Addr() == a && m.Translated() {
-			return true
-		}
-	}
-	return false
+	return c.Correlation.NATOutsideAddr(a)
 }

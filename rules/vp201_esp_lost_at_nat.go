@@ -70,7 +70,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	if !c.Two() {
 		return
 	}
-	v := newDPView(c)
+	v := c.dpView()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
 	for _, side := range dpSides(c) {
 		other := 1 - side

@@ -52,7 +52,7 @@ func (espSequenceGaps) Meta() Meta {
 }
 
 func (espSequenceGaps) Check(c *Context, report func(Finding)) {
-	v := newDPView(c)
+	v := c.dpView()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
 	for _, side := range dpSides(c) {
 		for _, sa := range c.Captures[side].SAs {

@@ -51,7 +51,7 @@ func (espSequenceRepeated) Meta() Meta {
 }
 
 func (espSequenceRepeated) Check(c *Context, report func(Finding)) {
-	v := newDPView(c)
+	v := c.dpView()
 	min := max(c.Config.Thresholds.ESPRepeatedPackets, 1)
 	for _, side := range dpSides(c) {
 		for _, sa := range c.Captures[side].SAs {

@@ -168,7 +168,7 @@ func (ch *espChannel) ends(d int) (netip.Addr, netip.Addr) {
 
 func (espOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
-	v := newDPView(c)
+	v := c.dpView()
 	reported := map[uint32]bool{} // SPIs of the present direction already reported
 	for _, side := range dpSides(c) {
 		if looksOneSided(c.Captures[side]) {

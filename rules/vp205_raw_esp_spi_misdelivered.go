@@ -101,7 +101,7 @@ type rawESPGroup struct {
 // gateways were first seen, and with two captures the problems of each.
 func rawESPGroups(c *Context) []*rawESPGroup {
 	in := c.Captures[flows.SideInside]
-	v := newDPView(c)
+	v := c.dpView()
 	type key struct{ gw, pub netip.Addr }
 	idx := map[key]*rawESPGroup{}
 	var groups []*rawESPGroup

@@ -52,7 +52,7 @@ func (ahAcrossNAT) Meta() Meta {
 }
 
 func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
-	v := newDPView(c)
+	v := c.dpView()
 	covered := map[uint32]bool{} // SPIs reported from the inside capture
 	for _, side := range dpSides(c) {
 		for _, sa := range c.Captures[side].SAs {

@@ -45,6 +45,18 @@ type dpHosts struct {
 	insideOnly, outsideOnly map[netip.Addr]bool
 }
 
+// dpHosts returns the context's dpHosts, built on first use.
+func (c *Context) dpHosts() *dpHosts {
+	c.hostsOnce.Do(func() { c.hosts = newDPHosts(c) })
+	return c.hosts
+}
+
+// dpView returns the context's dpView, built on first use.
+func (c *Context) dpView() *dpView {
+	c.dataPlaneOnce.Do(func() { c.dataPlane = newDPView(c) })
+	return c.dataPlane
+}
+
 func newDPHosts(c *Context) *dpHosts {
 	h := &dpHosts{}
 	if !c.Two() {
@@ -155,7 +167,7 @@ type espSPIKey struct {
 }
 
 func newDPView(c *Context) *dpView {
-	v := &dpView{c: c, hosts: newDPHosts(c)}
+	v := &dpView{c: c, hosts: c.dpHosts()}
 	for i, a := range c.Captures {
 		if i > 1 {
 			break

@@ -114,8 +114,8 @@ func (nattPassthroughMixedMappings) finding(c *Context, v *TunnelView, in *flows
 func ntOthersOn(c *Context, m *flows.Mapping) []string {
 	var out []string
 	seen := map[netip.AddrPort]bool{m.Inside: true}
-	for _, x := range c.Correlation.Mappings {
-		if x.Protocol == m.Protocol && x.Outside == m.Outside && !seen[x.Inside] {
+	for _, x := range c.Correlation.MappingsOnto(m.Protocol, m.Outside) {
+		if !seen[x.Inside] {
 			seen[x.Inside] = true
 			out = append(out, x.Inside.String())
 		}

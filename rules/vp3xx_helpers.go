@@ -227,13 +227,7 @@ func ntMappings(c *Context, proto uint8, inside netip.AddrPort) []*flows.Mapping
 	if !c.Two() {
 		return nil
 	}
-	var out []*flows.Mapping
-	for _, m := range c.Correlation.Mappings {
-		if m.Protocol == proto && m.Inside == inside {
-			out = append(out, m)
-		}
-	}
-	return out
+	return c.Correlation.MappingsOf(proto, inside)
 }
 
 // ntCovered reports whether a time span of one capture lies within the

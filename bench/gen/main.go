@@ -8,6 +8,13 @@
 // same link (by default 60% of the packets): HTTPS over TCP, QUIC, DNS, on
 // IPv4 and IPv6, in flows that start and end through the capture.
 //
+// With -inside, gen also writes what a capture on the LAN side of the
+// clients' NAT sees at the same time: every packet once more, those of
+// clients behind the NAT with their private address and ports (500 and
+// 4500) instead of the NAT's, sent a quarter of a packet interval earlier
+// (to the concentrator) or received one later (from it). The two files are
+// the inside/outside pair of a NAT, for timing analyze on two captures.
+//
 // The output is deterministic: the same flags give the same bytes. Frames
 // are built in one reused buffer and written through a buffered writer, so
 // the default 2,000,000 packets (about 1.3 GB) take seconds to write.
@@ -29,6 +36,7 @@ import (
 func main() {
 	var o options
 	flag.StringVar(&o.out, "o", "concentrator.pcap", "output file")
+	flag.StringVar(&o.inside, "inside", "", "also write the capture of the NAT's inside to this file")
 	flag.IntVar(&o.packets, "packets", 2_000_000, "packets to write")
 	flag.IntVar(&o.tunnels, "tunnels", 2000, "VPN clients")
 	flag.IntVar(&o.flows, "flows", 40_000, "background flows over the whole capture")
@@ -44,7 +52,7 @@ func main() {
 }
 
 type options struct {
-	out              string
+	out, inside      string
 	packets, tunnels int
 	flows, window    int
 	background       float64
@@ -56,32 +64,137 @@ func run(o options) error {
 	if o.packets < 1 || o.tunnels < 1 || o.flows < 1 || o.window < 1 || o.window > o.flows || o.background < 0 || o.background >= 1 {
 		return fmt.Errorf("bad options: need packets, tunnels, flows ≥ 1, 1 ≤ window ≤ flows, 0 ≤ background < 1")
 	}
-	f, err := os.Create(o.out)
+	out, err := newCaptureFile(o.out)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w, err := pcaptest.NewWriter(bw, pcaptest.DefaultSnapLen)
-	if err != nil {
-		f.Close()
-		return err
+	defer out.close()
+	var in *captureFile
+	if o.inside != "" {
+		if in, err = newCaptureFile(o.inside); err != nil {
+			return err
+		}
+		defer in.close()
 	}
 	g := newGen(o)
 	t0 := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	step := o.span / time.Duration(o.packets)
 	for i := 0; i < o.packets; i++ {
-		ts := t0.Add(time.Duration(i)*step + time.Duration(g.r.Int64N(int64(step)+1)))
-		frame := g.next(i)
-		if err := w.WritePacket(ts, frame); err != nil {
-			f.Close()
+		// Less than half an interval of jitter keeps time in order, in
+		// both files.
+		ts := t0.Add(time.Duration(i)*step + time.Duration(g.r.Int64N(int64(step/2)+1)))
+		p := g.next(i)
+		if err := out.w.WritePacket(ts, p.frame(g.fr)); err != nil {
+			return err
+		}
+		if in == nil {
+			continue
+		}
+		toGateway := p.dst == g.gw
+		if g.translate(&p) {
+			if toGateway {
+				ts = ts.Add(-step / 4)
+			} else {
+				ts = ts.Add(step / 4)
+			}
+		}
+		if err := in.w.WritePacket(ts, p.frame(g.frIn)); err != nil {
 			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if in != nil {
+		if err := in.finish(); err != nil {
+			return err
+		}
+	}
+	return out.finish()
+}
+
+// captureFile is a pcap file being written.
+type captureFile struct {
+	f  *os.File
+	bw *bufio.Writer
+	w  *pcaptest.Writer
+}
+
+func newCaptureFile(path string) (*captureFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := pcaptest.NewWriter(bw, pcaptest.DefaultSnapLen)
+	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	return &captureFile{f: f, bw: bw, w: w}, nil
+}
+
+func (c *captureFile) finish() error {
+	if err := c.bw.Flush(); err != nil {
 		return err
 	}
-	return f.Close()
+	err := c.f.Close()
+	c.f = nil
+	return err
+}
+
+// close closes the file if finish did not (after an error).
+func (c *captureFile) close() {
+	if c.f != nil {
+		c.f.Close()
+	}
+}
+
+// packet is one packet to write, before it is framed: the inside capture
+// frames it again with other addresses.
+type packet struct {
+	proto    uint8 // 6, 17, or 50 for raw ESP
+	src, dst netip.Addr
+	sport    uint16
+	dport    uint16
+	seq      uint32 // TCP
+	payload  []byte
+}
+
+func (p *packet) frame(fr *pcaptest.Framer) []byte {
+	switch p.proto {
+	case 17:
+		return fr.UDP(p.src, p.dst, p.sport, p.dport, p.payload)
+	case 6:
+		return fr.TCP(p.src, p.dst, p.sport, p.dport, p.seq, p.payload)
+	}
+	return fr.Frame(p.src, p.dst, p.proto, 0, nil, p.payload)
+}
+
+func udp(src, dst netip.Addr, sport, dport uint16, payload []byte) packet {
+	return packet{proto: 17, src: src, dst: dst, sport: sport, dport: dport, payload: payload}
+}
+
+// translate undoes the NAT for a packet of a client behind it, as the
+// inside capture sees it, and reports whether it did.
+func (g *gen) translate(p *packet) bool {
+	if t := g.byPublic[p.src]; t != nil {
+		p.src, p.sport = t.private, t.privatePort(p.sport)
+		return true
+	}
+	if t := g.byPublic[p.dst]; t != nil {
+		p.dst, p.dport = t.private, t.privatePort(p.dport)
+		return true
+	}
+	return false
+}
+
+// privatePort is the client's own port for one of the NAT's ports.
+func (t *tunnel) privatePort(port uint16) uint16 {
+	switch port {
+	case t.port500:
+		return 500
+	case t.port4500:
+		return 4500
+	}
+	return port
 }
 
 // tunnel is one remote-access client and its IKE SA.
@@ -111,6 +224,10 @@ type gen struct {
 	pool    []byte // random bytes that stand for ciphertext and payloads
 	scratch []byte // the ESP packet being built
 	fr      *pcaptest.Framer
+	// frIn frames the inside capture's packets; byPublic finds a client
+	// behind the NAT by the NAT's address.
+	frIn     *pcaptest.Framer
+	byPublic map[netip.Addr]*tunnel
 }
 
 func newGen(o options) *gen {
@@ -124,6 +241,8 @@ func newGen(o options) *gen {
 		scratch: make([]byte, 2048),
 	}
 	g.fr = pcaptest.NewFramer(g.gw, g.gwMAC, g.peerMAC)
+	g.frIn = pcaptest.NewFramer(g.gw, []byte{0x02, 0, 0, 0, 0, 0x01}, []byte{0x02, 0, 0, 0, 0, 0x02})
+	g.byPublic = make(map[netip.Addr]*tunnel)
 	for i := 0; i < len(g.pool); i += 8 {
 		binary.LittleEndian.PutUint64(g.pool[i:], g.r.Uint64())
 	}
@@ -135,7 +254,8 @@ func newGen(o options) *gen {
 		t.public = netip.AddrFrom4([4]byte{198, 18 + byte((i+1)>>16)&1, byte((i + 1) >> 8), byte(i + 1)})
 		if t.natted {
 			t.public = netip.AddrFrom4([4]byte{100, 64 + byte(i>>16), byte(i >> 8), byte(i)})
-			t.private = netip.AddrFrom4([4]byte{192, 168, byte(i % 250), byte(2 + i%200)})
+			t.private = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+			g.byPublic[t.public] = t
 			t.port500 = uint16(1024 + g.r.IntN(60000))
 			t.port4500 = uint16(1024 + g.r.IntN(60000))
 		} else {
@@ -152,7 +272,7 @@ func newGen(o options) *gen {
 
 // next returns the i-th frame. Tunnels come up through the first half of
 // the capture; background flows slide through a window of active flows.
-func (g *gen) next(i int) []byte {
+func (g *gen) next(i int) packet {
 	if g.r.Float64() < g.o.background {
 		return g.background(i)
 	}
@@ -160,7 +280,7 @@ func (g *gen) next(i int) []byte {
 	return g.vpn(&g.tunnels[g.r.IntN(active)])
 }
 
-func (g *gen) vpn(t *tunnel) []byte {
+func (g *gen) vpn(t *tunnel) packet {
 	switch {
 	case t.step < 4:
 		return g.negotiate(t)
@@ -169,18 +289,18 @@ func (g *gen) vpn(t *tunnel) []byte {
 		m := pcaptest.Message{SPIi: t.spiI, SPIr: t.spiR, Version: 2, Exchange: pcaptest.V2Informational,
 			Flags: pcaptest.V2FlagResponse, MessageID: t.msgID, Payloads: []pcaptest.Payload{pcaptest.SKv2(g.r, 0, 0)}}
 		t.msgID++
-		return g.ike(g.gw, t.public, 4500, t.port4500, m.Marshal(), true)
+		return g.ike(g.gw, t.public, 4500, t.port4500, m.Marshal(), t.natted)
 	}
 	x := g.r.IntN(1000)
 	switch {
 	case x < 4 && t.natted:
 		// RFC 3948 §2.3 keepalive, client to concentrator.
-		return g.fr.UDP(t.public, g.gw, t.port4500, 4500, []byte{0xff})
+		return udp(t.public, g.gw, t.port4500, 4500, []byte{0xff})
 	case x < 5:
 		t.dpdPending = true
 		m := pcaptest.Message{SPIi: t.spiI, SPIr: t.spiR, Version: 2, Exchange: pcaptest.V2Informational,
 			Flags: pcaptest.V2FlagInitiator, MessageID: t.msgID, Payloads: []pcaptest.Payload{pcaptest.SKv2(g.r, 0, 0)}}
-		return g.ike(t.public, g.gw, t.port4500, 4500, m.Marshal(), true)
+		return g.ike(t.public, g.gw, t.port4500, 4500, m.Marshal(), t.natted)
 	}
 	// ESP: downloads dominate, so inbound packets are larger.
 	out := g.r.IntN(100) < 45
@@ -195,9 +315,9 @@ func (g *gen) vpn(t *tunnel) []byte {
 		src, dst, sport, dport = t.public, g.gw, t.port4500, 4500
 	}
 	if !t.natted {
-		return g.fr.Frame(src, dst, 50, 0, nil, esp)
+		return packet{proto: 50, src: src, dst: dst, payload: esp}
 	}
-	return g.fr.UDP(src, dst, sport, dport, esp)
+	return udp(src, dst, sport, dport, esp)
 }
 
 // esp returns an ESP packet of the tunnel (RFC 4303 §2) in the reused
@@ -219,7 +339,7 @@ func (g *gen) esp(t *tunnel, out bool, inner int) []byte {
 }
 
 // negotiate returns the tunnel's next IKE_SA_INIT or IKE_AUTH message.
-func (g *gen) negotiate(t *tunnel) []byte {
+func (g *gen) negotiate(t *tunnel) packet {
 	gw := netip.AddrPortFrom(g.gw, 500)
 	step := t.step
 	t.step++
@@ -249,9 +369,9 @@ func (g *gen) negotiate(t *tunnel) []byte {
 			pcaptest.NotifyV2(0, nil, pcaptest.NotifyNATDetectionDestIP, pcaptest.NATDv2(t.spiI, m.SPIr, dst)),
 		}
 		if step == 0 {
-			return g.fr.UDP(t.public, g.gw, t.port500, 500, m.Marshal())
+			return udp(t.public, g.gw, t.port500, 500, m.Marshal())
 		}
-		return g.fr.UDP(g.gw, t.public, 500, t.port500, m.Marshal())
+		return udp(g.gw, t.public, 500, t.port500, m.Marshal())
 	default:
 		m := pcaptest.Message{SPIi: t.spiI, SPIr: t.spiR, Version: 2, Exchange: pcaptest.V2IKEAuth, MessageID: 1,
 			Payloads: []pcaptest.Payload{pcaptest.SKv2(g.r, pcaptest.V2IDi, 380)}}
@@ -267,17 +387,17 @@ func (g *gen) negotiate(t *tunnel) []byte {
 
 // ike sends an IKE message after the float: on UDP 4500 behind the non-ESP
 // marker when NAT-T is in use, else on UDP 500.
-func (g *gen) ike(src, dst netip.Addr, sport, dport uint16, msg []byte, natt bool) []byte {
+func (g *gen) ike(src, dst netip.Addr, sport, dport uint16, msg []byte, natt bool) packet {
 	if !natt {
 		// A client without a NAT stays on port 500 (RFC 7296 §2.23).
-		return g.fr.UDP(src, dst, 500, 500, msg)
+		return udp(src, dst, 500, 500, msg)
 	}
-	return g.fr.UDP(src, dst, sport, dport, pcaptest.WithMarker(msg))
+	return udp(src, dst, sport, dport, pcaptest.WithMarker(msg))
 }
 
 // background returns a packet of background flow number f, chosen from a
 // window of active flows that slides through the capture.
-func (g *gen) background(i int) []byte {
+func (g *gen) background(i int) packet {
 	base := i * (g.o.flows - g.o.window) / g.o.packets
 	f := base + g.r.IntN(g.o.window)
 	h := mix(uint64(f) + g.o.seed)
@@ -310,7 +430,7 @@ func (g *gen) background(i int) []byte {
 		if toClient {
 			sport, dport = 443, cport
 		}
-		return g.fr.TCP(src, dst, sport, dport, uint32(h)+uint32(i), g.payload(n))
+		return packet{proto: 6, src: src, dst: dst, sport: sport, dport: dport, seq: uint32(h) + uint32(i), payload: g.payload(n)}
 	case kind < 85: // QUIC
 		n := 40 + g.r.IntN(80)
 		if toClient && g.r.IntN(100) < 70 {
@@ -320,13 +440,13 @@ func (g *gen) background(i int) []byte {
 		if toClient {
 			sport, dport = 443, cport
 		}
-		return g.fr.UDP(src, dst, sport, dport, g.payload(n))
+		return udp(src, dst, sport, dport, g.payload(n))
 	default: // DNS
 		sport, dport := cport, uint16(53)
 		if toClient {
 			sport, dport = 53, cport
 		}
-		return g.fr.UDP(src, dst, sport, dport, g.payload(30+g.r.IntN(150)))
+		return udp(src, dst, sport, dport, g.payload(30+g.r.IntN(150)))
 	}
 }
 
