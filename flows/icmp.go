@@ -351,4 +351,3 @@ func (c *Correlation) setICMPOrigins() {
 		}
 	}
 }
-
