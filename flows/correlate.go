@@ -53,6 +53,10 @@ type Correlation struct {
 	// Overlap is the time span (inside clock) both captures cover.
 	OverlapStart, OverlapEnd time.Time
 	Overlaps                 bool
+	// Window is the matching window used: how far apart two sightings of
+	// a packet may be, and how far beyond the overlap packets are still
+	// compared.
+	Window time.Duration
 	// Compared counts the packets of each capture inside the overlap,
 	// Matched the pairs found, Modified the pairs whose bytes differ
 	// beyond what a NAT rewrites.
@@ -173,7 +177,7 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 		}
 	}
 
-	c := &Correlation{}
+	c := &Correlation{Window: opts.Window}
 	inside, outside := 0, 1
 	if opts.RolesGiven {
 		c.Roles = "as given: " + a[0].Capture.Path + " is inside"
@@ -420,6 +424,7 @@ var CGNAT = netip.MustParsePrefix("100.64.0.0/10")
 // internet as is: RFC 1918 and ULA, RFC 6598 shared space, loopback and
 // link-local. Such a source talking to a public address implies a NAT.
 func IsPrivate(a netip.Addr) bool {
+	a = a.Unmap()
 	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || CGNAT.Contains(a)
 }
 

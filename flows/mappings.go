@@ -22,8 +22,9 @@ type mappingIndex struct {
 	once    sync.Once
 	inside  map[endpointKey][]*Mapping
 	outside map[endpointKey][]*Mapping
-	// natAddrs are the outside addresses of translated mappings.
-	natAddrs map[netip.Addr]bool
+	// natAddrs are the outside addresses of translated mappings,
+	// translatedHosts their inside addresses.
+	natAddrs, translatedHosts map[netip.Addr]bool
 }
 
 func (c *Correlation) index() *mappingIndex {
@@ -32,12 +33,14 @@ func (c *Correlation) index() *mappingIndex {
 		x.inside = make(map[endpointKey][]*Mapping, len(c.Mappings))
 		x.outside = make(map[endpointKey][]*Mapping, len(c.Mappings))
 		x.natAddrs = make(map[netip.Addr]bool)
+		x.translatedHosts = make(map[netip.Addr]bool)
 		for _, m := range c.Mappings {
 			in, out := endpointKey{m.Protocol, m.Inside}, endpointKey{m.Protocol, m.Outside}
 			x.inside[in] = append(x.inside[in], m)
 			x.outside[out] = append(x.outside[out], m)
 			if m.Translated() {
 				x.natAddrs[m.Outside.Addr()] = true
+				x.translatedHosts[m.Inside.Addr()] = true
 			}
 		}
 	})

@@ -220,8 +220,7 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
 		return
 	}
 	a := m.analysis(side)
-	inOvl := m.c.Overlaps && !t.Before(m.c.OverlapStart.Add(-m.window)) && !t.After(m.c.OverlapEnd.Add(m.window))
-	if !inOvl {
+	if !m.c.covers(t, t) {
 		m.outsideOverlap(a, p)
 		return
 	}

@@ -75,7 +75,7 @@ func (c *Correlation) Pair(inside, outside []decode.Packet, window time.Duration
 		// A packet with no signature (a malformed one, a datagram given up
 		// in reassembly) cannot be looked for in the other capture.
 		sig, ok := signatureOf(p)
-		row := PacketPair{Inside: -1, Outside: -1, Time: e.t, Compared: ok && c.compared(e.t, window)}
+		row := PacketPair{Inside: -1, Outside: -1, Time: e.t, Compared: ok && c.covers(e.t, e.t)}
 		if e.side == SideInside {
 			row.Inside = e.idx
 		} else {
@@ -115,10 +115,13 @@ func (c *Correlation) Pair(inside, outside []decode.Packet, window time.Duration
 	return rows
 }
 
-// compared reports whether a packet at t (inside clock) fell where both
-// captures were running, with the tolerance the matcher allows.
-func (c *Correlation) compared(t time.Time, window time.Duration) bool {
-	return c.Anchors > 0 && c.Overlaps && !t.Before(c.OverlapStart.Add(-window)) && !t.After(c.OverlapEnd.Add(window))
+// covers reports whether both captures were running from a to b (inside
+// clock), so that the matcher compared what passed then: the span lies
+// within the overlap, widened by the matching window. This is the one
+// answer to "were both captures running?" that the matcher, the rules
+// (Joined.BothCaptured) and the packet pairing all give.
+func (c *Correlation) covers(a, b time.Time) bool {
+	return c.Anchors > 0 && c.Overlaps && !a.Before(c.OverlapStart.Add(-c.Window)) && !b.After(c.OverlapEnd.Add(c.Window))
 }
 
 // packetsDiffer reports whether two sightings of one packet differ beyond

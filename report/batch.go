@@ -389,7 +389,7 @@ func NewUnreadableCheck(name string, paths, reasons []string) *Check {
 	return ch
 }
 
-func checkTunnel(v *rules.TunnelView, vd *rules.Verdict) CheckTunnel {
+func checkTunnel(v *flows.TunnelView, vd *rules.Verdict) CheckTunnel {
 	t := v.Any()
 	ct := CheckTunnel{
 		ID:             v.ID,

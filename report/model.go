@@ -460,7 +460,7 @@ func fateJSON(f flows.Fate) *FateJSON {
 	return &FateJSON{Forwarded: f.Forwarded, Dropped: f.Dropped, Modified: f.Modified, NoOrigin: f.NoOrigin, NotCompared: f.Outside}
 }
 
-func tunnelJSON(c *rules.Context, v *rules.TunnelView, vd *rules.Verdict) TunnelJSON {
+func tunnelJSON(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) TunnelJSON {
 	t := v.Any()
 	j := TunnelJSON{
 		ID:             v.ID,
@@ -623,7 +623,7 @@ func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJS
 	return j
 }
 
-func sessionJSON(c *rules.Context, v *rules.SessionView, vd *rules.Verdict) PPTPSessionJSON {
+func sessionJSON(c *rules.Context, v *flows.SessionView, vd *rules.Verdict) PPTPSessionJSON {
 	s := v.Any()
 	j := PPTPSessionJSON{
 		ID:                 v.ID,

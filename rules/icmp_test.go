@@ -43,8 +43,8 @@ func TestICMPAnswered(t *testing.T) {
 		return &decode.ICMPError{IPv6: ipv6, Type: typ, Code: code, MTU: mtu, Quote: quote}
 	}
 	port := msg(false, 3, 3, 0)
-	one := &Context{Captures: []*flows.Analysis{{}}}
-	two := &Context{Captures: []*flows.Analysis{{}, {}}, Correlation: &flows.Correlation{}}
+	one := &Context{Joined: &flows.Joined{Captures: []*flows.Analysis{{}}}}
+	two := &Context{Joined: &flows.Joined{Captures: []*flows.Analysis{{}, {}}, Correlation: &flows.Correlation{}}}
 	tests := []struct {
 		name   string
 		c      *Context

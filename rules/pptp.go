@@ -2,146 +2,28 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
-// SessionView is one PPTP call as the report shows it: the same call seen
-// in each capture. Sides is indexed by flows.Side.
-type SessionView struct {
-	ID    int
-	Sides [2]*flows.PPTPSession
-}
-
-// Any returns the session as seen inside if there, else outside.
-func (v *SessionView) Any() *flows.PPTPSession {
-	if v.Sides[0] != nil {
-		return v.Sides[0]
-	}
-	return v.Sides[1]
-}
-
-// joinSessions lists the PPTP calls of the context, joining a call seen in
-// both captures: same server, and the inside client's control connection
-// translated to the outside one (or, without a mapping, the same client
-// call ID starting within the matching window).
-func joinSessions(c *Context) []*SessionView {
-	var views []*SessionView
-	if !c.Two() {
-		for _, s := range c.Captures[0].Sessions {
-			views = append(views, &SessionView{ID: len(views) + 1, Sides: [2]*flows.PPTPSession{s, nil}})
-		}
-		return views
-	}
-	cor := c.Correlation
-	outside := map[netip.AddrPort]netip.AddrPort{}
-	for _, m := range cor.Mappings {
-		if m.Protocol == flows.ProtoTCP {
-			outside[m.Inside] = m.Outside
-		}
-	}
-	used := map[*flows.PPTPSession]bool{}
-	for _, in := range cor.Inside.Sessions {
-		v := &SessionView{Sides: [2]*flows.PPTPSession{in, nil}}
-		for _, out := range cor.Outside.Sessions {
-			if used[out] || out.Server.Addr() != in.Server.Addr() && out.Server != in.Server {
-				continue
-			}
-			mapped, ok := outside[in.Client]
-			d := cor.ToInside(out.First).Sub(in.First)
-			if ok && mapped == out.Client || !ok && out.ClientCallID == in.ClientCallID && d < flows.DefaultWindow && d > -flows.DefaultWindow {
-				v.Sides[1] = out
-				used[out] = true
-				break
-			}
-		}
-		views = append(views, v)
-	}
-	for _, out := range cor.Outside.Sessions {
-		if !used[out] {
-			views = append(views, &SessionView{Sides: [2]*flows.PPTPSession{nil, out}})
-		}
-	}
-	for i, v := range views {
-		v.ID = i + 1
-	}
-	return views
-}
-
 // sessionID returns the report's ID of the PPTP call that one side's
 // capture saw as s, or 0.
 func (c *Context) sessionID(side flows.Side, s *flows.PPTPSession) int {
-	for _, v := range c.Sessions {
-		if v.Sides[side] == s {
-			return v.ID
-		}
+	if v := c.SessionOf(side, s); v != nil {
+		return v.ID
 	}
 	return 0
-}
-
-// NAT says where a NAT sits for the call: with two captures, whether the
-// control connection's endpoints differ between them; with one, a client at
-// a private address calling a server at a public one must be behind a NAT.
-func (v *SessionView) NAT() flows.NATPosition {
-	in, out := v.Sides[0], v.Sides[1]
-	if in != nil && out != nil {
-		ini := in.Client != out.Client
-		resp := in.Server != out.Server
-		switch {
-		case ini && resp:
-			return flows.NATBoth
-		case ini:
-			return flows.NATInitiator
-		case resp:
-			return flows.NATResponder
-		}
-		return flows.NATNone
-	}
-	s := v.Any()
-	if ntPrivate(s.Client.Addr()) && !ntPrivate(s.Server.Addr()) {
-		return flows.NATInitiator
-	}
-	return flows.NATUnknown
-}
-
-// clientSide returns the session as the client's side of the NAT saw it:
-// inside when there, else the only capture.
-func (v *SessionView) clientSide() *flows.PPTPSession { return v.Any() }
-
-// CallIDs returns the call's client and server call IDs as one side's
-// capture saw them, and whether that capture saw each (the
-// Outgoing-Call-Request, the reply).
-func (v *SessionView) CallIDs(side flows.Side) (client, server uint16, haveClient, haveServer bool) {
-	s := v.Sides[side]
-	if s == nil {
-		return 0, 0, false, false
-	}
-	return s.ClientCallID, s.ServerCallID, s.CallRequested, s.CallReplied
-}
-
-// Translated reports whether the NAT changed the client's and the server's
-// call ID between the captures: known only when both captures saw the
-// message that carries it.
-func (v *SessionView) Translated() (client, server bool) {
-	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
-	if in == nil || out == nil {
-		return false, false
-	}
-	client = in.CallRequested && out.CallRequested && in.ClientCallID != out.ClientCallID
-	server = in.CallReplied && out.CallReplied && in.ServerCallID != out.ServerCallID
-	return client, server
 }
 
 // sessionVerdict decides a PPTP call's verdict: it fails when an error
 // finding about it says so, or when the server refused it in a control
 // message the capture holds; otherwise the summary says what the captures
 // cannot tell.
-func sessionVerdict(pv *pptpView, v *SessionView, findings []Finding) Verdict {
+func sessionVerdict(pv *pptpView, v *flows.SessionView, findings []Finding) Verdict {
 	c := pv.c
-	s := v.clientSide()
+	s := v.Any()
 	vd := Verdict{Session: v.ID, NAT: v.NAT(), Encapsulation: flows.EncapGRE, Works: true}
 	var worst *Finding
 	for i := range findings {
@@ -197,7 +79,7 @@ func sessionVerdict(pv *pptpView, v *SessionView, findings []Finding) Verdict {
 }
 
 // pptpGRESeen reports whether either capture holds GRE of the call.
-func pptpGRESeen(v *SessionView) bool {
+func pptpGRESeen(v *flows.SessionView) bool {
 	for _, s := range v.Sides {
 		if s != nil && s.GREOut+s.GREIn+s.GREOutShared+s.GREInShared > 0 {
 			return true
@@ -208,7 +90,7 @@ func pptpGRESeen(v *SessionView) bool {
 
 // pptpPassthrough says whether a call depends on PPTP passthrough, and why,
 // from what the captures show the NAT did with its call IDs and its GRE.
-func pptpPassthrough(v *pptpView, sv *SessionView, nat flows.NATPosition) (string, string) {
+func pptpPassthrough(v *pptpView, sv *flows.SessionView, nat flows.NATPosition) (string, string) {
 	switch nat {
 	case flows.NATNone:
 		return DependsNo, "no NAT sits between client and server (the control connection's addresses are the same in both captures)"
@@ -278,8 +160,8 @@ func pptpForwarded(delivered, arrived int, shared bool) string {
 
 // pptpUntold says what the captures cannot tell of a call that no finding
 // or control message shows failing, or "".
-func pptpUntold(c *Context, v *SessionView) string {
-	s := v.clientSide()
+func pptpUntold(c *Context, v *flows.SessionView) string {
+	s := v.Any()
 	switch {
 	case !s.ControlReplied:
 		return "The capture holds no Start-Control-Connection-Reply for its control connection (it may have begun after it), so whether the control connection came up cannot be told."

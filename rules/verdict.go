@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -58,68 +57,6 @@ type Verdict struct {
 	Summary string `json:"summary"`
 }
 
-// NATTNegotiated reports whether the peers agreed on NAT traversal: both
-// announced it (in either capture) and a NAT was detected, or they floated
-// to 4500, or one faked the detection. An initiator that announced NAT-T
-// and floated did so on the responder's NAT detection (RFC 7296 §2.23, RFC
-// 3947 §4), which a capture seeing one direction only may not show.
-func (v *TunnelView) NATTNegotiated() bool {
-	if v.Predecessor != nil {
-		return v.Predecessor.NATTNegotiated()
-	}
-	announced, float, faked := false, false, false
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		announced = announced || t.NATTAnnounced()
-		float = float || t.Float
-	}
-	faked = len(v.NAT.NATDFakedRoles()) > 0
-	if !announced && !(float && initiatorAnnouncedNATT(v) && !responderSpoke(v)) {
-		return false
-	}
-	if v.NAT.Present() {
-		return true
-	}
-	return float || faked
-}
-
-// Encapsulation returns how the tunnel's ESP travelled, combining both
-// captures; "ah" for a tunnel that carried AH and no ESP.
-func (v *TunnelView) Encapsulation() flows.Encapsulation {
-	var c flows.ESPCount
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		for _, sa := range t.ESPSAs {
-			c.Add(sa)
-		}
-	}
-	return c.Encapsulation()
-}
-
-// ESPCounts returns the tunnel's ESP packets by how they travelled, from the
-// capture that saw most of them.
-func (v *TunnelView) ESPCounts() (raw, udp, tcp, ah int) {
-	best := flows.ESPCount{}
-	seen := false
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		var c flows.ESPCount
-		for _, sa := range t.ESPSAs {
-			c.Add(sa)
-		}
-		if !seen || c.ESP()+c.AH > best.ESP()+best.AH {
-			best, seen = c, true
-		}
-	}
-	return best.Raw, best.UDP, best.TCP, best.AH
-}
-
 // Verdicts decides each tunnel's verdict, given the findings, then each
 // PPTP call's.
 func Verdicts(c *Context, findings []Finding) []Verdict {
@@ -145,7 +82,7 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	return out
 }
 
-func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
+func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 	t := v.Any()
 	vd := Verdict{
 		Tunnel:         v.ID,
@@ -228,10 +165,10 @@ func verdict(c *Context, v *TunnelView, findings []Finding) Verdict {
 	case vd.NATTNegotiated && natPresent:
 		vd.DependsOnPassthrough = DependsNo
 		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
-	case natPresent && !responderSpoke(v):
+	case natPresent && !v.ResponderSpoke():
 		vd.DependsOnPassthrough = DependsUnknown
 		vd.Reason = "no ESP was captured and " + responderSilence(v) + ", so whether the peers would agree on NAT traversal cannot be told"
-		if initiatorAnnouncedNATT(v) {
+		if v.InitiatorAnnouncedNATT() {
 			vd.Reason += " (the initiator offered it: if the responder accepts, ESP goes inside UDP 4500 and needs no Passthrough)"
 		}
 	case natPresent:
@@ -266,7 +203,7 @@ func encapWords(udp, tcp int) string {
 	return "UDP 4500"
 }
 
-func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
+func summary(v *flows.TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	var b strings.Builder
 	if p := v.Predecessor; p != nil {
 		t := v.Any()
@@ -280,7 +217,7 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	fmt.Fprintf(&b, "Tunnel %d ", v.ID)
 	switch {
 	case raw+udp+tcp > 0 && raw == 0:
-		switch lost := v.espLost(); {
+		switch lost := v.ESPLost(); {
 		case v.NAT.Position == flows.NATNone:
 			fmt.Fprintf(&b, "encapsulates ESP although no NAT is in the path: all %d ESP packets travelled inside %s", udp+tcp, encapWords(udp, tcp))
 			if len(v.NAT.NATDFakedRoles()) > 0 {
@@ -331,75 +268,9 @@ func summary(v *TunnelView, vd Verdict, raw, udp, tcp, ah int) string {
 	return b.String()
 }
 
-// initiatorAnnouncedNATT reports whether the initiator announced NAT
-// traversal in either capture: IKEv2 NAT_DETECTION notifies, IKEv1 NAT-T
-// vendor IDs.
-func initiatorAnnouncedNATT(v *TunnelView) bool {
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		if t.Version == 2 && t.NATD[flows.RoleInitiator].Sent || t.Version == 1 && len(t.NATTVendorIDs[flows.RoleInitiator]) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// responderSpoke reports whether the responder said anything in either
-// capture that shows how it stands on NAT traversal: NAT-D or NAT-T vendor
-// IDs, or any answer other than a refusal.
-//
-// A responder that only refused the negotiation in cleartext — an
-// IKE_SA_INIT answered with NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD and
-// nothing else, an IKEv1 Informational with NO-PROPOSAL-CHOSEN — stopped
-// before NAT detection (RFC 7296 §2.23 puts the NAT-D notifies in the
-// successful IKE_SA_INIT response), so it said nothing about NAT
-// traversal and does not count.
-func responderSpoke(v *TunnelView) bool {
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		if t.NATD[flows.RoleResponder].Sent || len(t.NATTVendorIDs[flows.RoleResponder]) > 0 {
-			return true
-		}
-		refusals := map[int]bool{}
-		for _, n := range t.ErrorNotifies {
-			if n.From == flows.RoleResponder {
-				refusals[n.Frame] = true
-			}
-		}
-		// A COOKIE request sends the initiator back before NAT
-		// detection too (RFC 7296 §2.6).
-		for _, n := range t.StatusNotifies {
-			if n.From == flows.RoleResponder && n.Type == decode.NotifyTypeCookie {
-				refusals[n.Frame] = true
-			}
-		}
-		for _, e := range t.Exchanges {
-			frames := e.ResponseFrames
-			if e.From == flows.RoleResponder {
-				frames = e.RequestFrames
-			}
-			if frames.Count() == 0 {
-				continue
-			}
-			refused := true
-			for _, f := range frames.List() {
-				refused = refused && refusals[f]
-			}
-			if !refused {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // responderSilence says how far the responder got: not at all in the
 // captures, or only as far as refusing or sending the initiator back.
-func responderSilence(v *TunnelView) string {
+func responderSilence(v *flows.TunnelView) string {
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
@@ -411,21 +282,6 @@ func responderSilence(v *TunnelView) string {
 		}
 	}
 	return "no answer from the responder is in the capture"
-}
-
-// espLost counts the tunnel's ESP packets that one capture saw and the
-// other, while both were running, did not: lost at the device between them.
-func (v *TunnelView) espLost() int {
-	n := 0
-	for _, t := range v.Sides {
-		if t == nil {
-			continue
-		}
-		for _, sa := range t.ESPSAs {
-			n += sa.Fate.Dropped
-		}
-	}
-	return n
 }
 
 // symptom reports whether a rule describes a failure's symptom rather than
@@ -444,7 +300,7 @@ var recoverable = map[string]bool{"VP201": true, "VP204": true, "VP305": true, "
 // on SAs that began after the last SA that lost packets ended, and lost
 // none of them: the data path works again. It returns the first frame of
 // the later of the two directions' new SAs, in the capture that shows it.
-func espRecovered(c *Context, v *TunnelView) (frame int, side flows.Side, ok bool) {
+func espRecovered(c *Context, v *flows.TunnelView) (frame int, side flows.Side, ok bool) {
 	var lostEnd time.Time
 	for s, t := range v.Sides {
 		if t == nil {
@@ -500,7 +356,7 @@ func espRecovered(c *Context, v *TunnelView) (frame int, side flows.Side, ok boo
 // outcome, and what the retry shows decides whether it depends on
 // Passthrough and works. tunnels holds the tunnels' verdicts, in view
 // order.
-func retriedAs(c *Context, v *TunnelView, tunnels []Verdict, vd *Verdict) {
+func retriedAs(c *Context, v *flows.TunnelView, tunnels []Verdict, vd *Verdict) {
 	for s, t := range v.Sides {
 		if t == nil || t.RetriedAs == 0 {
 			continue

@@ -44,7 +44,7 @@ func (s *innerSum) add(sa *flows.ESPSA) {
 // crossed; when the direction across the NAT cannot be told, or with one
 // capture, in the capture that decrypted most. ok is false when nothing
 // was decrypted or failed to.
-func innerTraffic(c *Context, v *TunnelView) (dirs [2]innerSum, ok bool) {
+func innerTraffic(c *Context, v *flows.TunnelView) (dirs [2]innerSum, ok bool) {
 	var per [2][2]innerSum // by side, by direction
 	var beyond [2]flows.Side
 	var known [2]bool
@@ -92,7 +92,7 @@ func innerTraffic(c *Context, v *TunnelView) (dirs [2]innerSum, ok bool) {
 // addresses, and whether the pings of each side were answered. A request
 // "reached" its target only when a reply shows it, and "crossed the NAT"
 // only when counted beyond it; nothing is said without decrypted ESP.
-func innerTrafficSentence(c *Context, v *TunnelView) string {
+func innerTrafficSentence(c *Context, v *flows.TunnelView) string {
 	dirs, ok := innerTraffic(c, v)
 	if !ok {
 		return ""
@@ -196,7 +196,7 @@ func echoWords(requests, replies int) string {
 // acceptance from outside. ESP, or any later exchange of the IKE SA, shows
 // that it came up; keys that opened its messages show what the answer
 // said. It returns "" when the outcome can be told.
-func authUnread(v *TunnelView) string {
+func authUnread(v *flows.TunnelView) string {
 	auth := false
 	for _, t := range v.Sides {
 		if t == nil {
@@ -233,7 +233,7 @@ func authUnread(v *TunnelView) string {
 // its ESP SAs are tied to it: all by the SPIs its exchanges negotiated
 // (exact), or some by addresses and timing only, which keys did not
 // confirm. Nothing without decrypted SA payloads.
-func espExactSentence(v *TunnelView) string {
+func espExactSentence(v *flows.TunnelView) string {
 	negotiated := false
 	var exact, inferred []string
 	for _, t := range v.Sides {
@@ -265,7 +265,7 @@ func espExactSentence(v *TunnelView) string {
 // endSentence says who ended the tunnel, when a Delete payload read
 // decrypted deleted its IKE SA (RFC 7296 §1.4.1): the tunnel was closed,
 // not lost.
-func endSentence(c *Context, v *TunnelView) string {
+func endSentence(c *Context, v *flows.TunnelView) string {
 	for s, t := range v.Sides {
 		if t == nil || t.Decryption.IKEDeletedFrame == 0 {
 			continue

@@ -109,7 +109,7 @@ func exchangeStalled(t *flows.Tunnel, e *flows.Exchange) bool {
 	return !e.Complete && e.Type != decode.ExchangeTypeInformationalV1
 }
 
-func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
+func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
 	s := &e.Sends
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s %s sent %s", s.From, s.Src, messageLabel(t, e))
@@ -137,7 +137,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 	// host on the outside network): only one of the NAT's clients can be
 	// missing from the inside capture.
 	crosses := side == flows.SideInside || c.Two() && (natOutsideAddress(c, t.InitiatorFirst.Addr()) || natOutsideAddress(c, t.ResponderFirst.Addr()))
-	if other := c.twinTunnel(v, side); crosses && c.Two() && c.bothCaptured(side, s.Times[0], s.Last) {
+	if other := c.Twin(v, side); crosses && c.Two() && c.BothCaptured(side, s.Times[0], s.Last) {
 		located = true
 		o := otherSideOf(side)
 		oe := (*flows.Exchange)(nil)
@@ -151,7 +151,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 			fmt.Fprintf(&b, "; %d of the %d appear in the %s capture, with no answer there either", oe.Sends.N, s.N, o)
 			// The capture that saw the message first is on the sender's
 			// side of the NAT.
-			first, otherFirst := c.onInsideClock(side, s.Times[0]), c.onInsideClock(o, oe.Sends.Times[0])
+			first, otherFirst := c.OnInsideClock(side, s.Times[0]), c.OnInsideClock(o, oe.Sends.Times[0])
 			if (side == flows.SideInside) == !first.After(otherFirst) {
 				b.WriteString(": they crossed the NAT outbound, and the peer did not answer or something beyond the outside capture point lost the exchange")
 			} else {
@@ -199,7 +199,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *TunnelView, t *flows.Tunnel
 // initiator's QM3), as a peer does while it waits for an answer it never
 // gets (RFC 2408 §5.1, RFC 2409 §5.5). The final message, sent in
 // response each time, did not reach that peer or was not accepted by it.
-func (ikeRequestUnanswered) finalLost(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
+func (ikeRequestUnanswered) finalLost(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange) Finding {
 	final := &e.Sends
 	waiting := 1 - e.FinalFrom()
 	repeated := e.Messages - 1

@@ -96,7 +96,7 @@ type notifySightings struct {
 
 // collectNotifies gathers the notifies of a tunnel view that keep says
 // yes to, by sender and type, from both captures.
-func collectNotifies(v *TunnelView, list func(*flows.Tunnel) []flows.NotifySeen, keep func(version uint8, n flows.NotifySeen) bool) (map[notifyKey]*notifySightings, []notifyKey) {
+func collectNotifies(v *flows.TunnelView, list func(*flows.Tunnel) []flows.NotifySeen, keep func(version uint8, n flows.NotifySeen) bool) (map[notifyKey]*notifySightings, []notifyKey) {
 	out := map[notifyKey]*notifySightings{}
 	var order []notifyKey
 	for s, t := range v.Sides {
@@ -277,7 +277,7 @@ func notifyRemedy(version uint8, typ decode.NotifyType) string {
 // recoveredAfter reports whether the tunnel became established after the
 // last of the given notify frames, in the capture that saw them, and at
 // which frame.
-func recoveredAfter(v *TunnelView, frames [2][]int) (bool, int) {
+func recoveredAfter(v *flows.TunnelView, frames [2][]int) (bool, int) {
 	for side, fs := range frames {
 		t := v.Sides[side]
 		if t == nil || len(fs) == 0 || !t.Established() {
@@ -295,7 +295,7 @@ func recoveredAfter(v *TunnelView, frames [2][]int) (bool, int) {
 // the tunnel's longest silence, when it began at the refusal (an
 // unauthenticated notify that the other peer ignores leaves both waiting
 // for a retransmission).
-func stallAfter(v *TunnelView, frames [2][]int) (string, flows.Side, int) {
+func stallAfter(v *flows.TunnelView, frames [2][]int) (string, flows.Side, int) {
 	for side, fs := range frames {
 		t := v.Sides[side]
 		if t == nil || len(fs) == 0 || t.LargestGap < time.Second || !slices.Contains(fs, t.GapBefore) {

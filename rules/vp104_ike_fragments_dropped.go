@@ -84,13 +84,13 @@ func (r ikeFragmentsDropped) Check(c *Context, report func(Finding)) {
 
 // located compares the fragmented IKE messages of a tunnel seen whole in
 // each capture.
-func (r ikeFragmentsDropped) located(c *Context, v *TunnelView) (Finding, bool) {
+func (r ikeFragmentsDropped) located(c *Context, v *flows.TunnelView) (Finding, bool) {
 	in := v.Sides[flows.SideInside]
 	if !c.Two() || in == nil {
 		return Finding{}, false
 	}
-	out := c.twinTunnel(v, flows.SideInside)
-	if out == nil || !c.bothCaptured(flows.SideInside, in.First, in.Last) {
+	out := c.Twin(v, flows.SideInside)
+	if out == nil || !c.BothCaptured(flows.SideInside, in.First, in.Last) {
 		return Finding{}, false
 	}
 	sides := [2]*flows.Tunnel{in, out}
@@ -155,7 +155,7 @@ func wholeCount(n int) string {
 
 // single looks at one capture: datagrams that arrived with fragments
 // missing, and fragmented requests retransmitted without an answer.
-func (ikeFragmentsDropped) single(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
+func (ikeFragmentsDropped) single(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
 	fr := &t.IKEFragments
 	incomplete := fr.Incomplete - fr.IncompleteAtEnd
 	var stalled *flows.Exchange
@@ -217,7 +217,7 @@ func answeredBefore(t *flows.Tunnel, e *flows.Exchange) bool {
 // SA, where IKE fragmentation is announced, and which peers announced it
 // (IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT, RFC 7383 §2.3; the
 // fragmentation vendor ID in IKEv1 Main or Aggressive Mode).
-func fragmentationSupport(v *TunnelView) (known bool, ok [2]bool) {
+func fragmentationSupport(v *flows.TunnelView) (known bool, ok [2]bool) {
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
@@ -240,7 +240,7 @@ func fragmentationSupport(v *TunnelView) (known bool, ok [2]bool) {
 // startSide returns a tunnel of the view whose capture saw the start of the
 // IKE SA (the exchange that announces capabilities), preferring the inside
 // capture, and its side.
-func startSide(v *TunnelView) (*flows.Tunnel, flows.Side) {
+func startSide(v *flows.TunnelView) (*flows.Tunnel, flows.Side) {
 	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
 		if t := v.Sides[s]; t != nil && !t.Midstream && len(t.Exchanges) > 0 {
 			return t, s
@@ -258,7 +258,7 @@ func fragmentationName(version uint8) string {
 }
 
 // supportClause says which peers announced IKE fragmentation.
-func supportClause(v *TunnelView) string {
+func supportClause(v *flows.TunnelView) string {
 	known, ok := fragmentationSupport(v)
 	if !known {
 		return ""

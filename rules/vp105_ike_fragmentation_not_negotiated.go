@@ -126,7 +126,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 // IP-fragmented IKE messages complete, the same number on each side, and
 // no IKE message of the tunnel lost between them: the fragments crossed
 // the NAT here.
-func fragmentsCrossed(v *TunnelView) bool {
+func fragmentsCrossed(v *flows.TunnelView) bool {
 	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
 	if in == nil || out == nil {
 		return false

@@ -67,7 +67,7 @@ func (natStaticPort500) Meta() Meta {
 }
 
 func (r natStaticPort500) Check(c *Context, report func(Finding)) {
-	reported := map[*TunnelView]bool{}
+	reported := map[*flows.TunnelView]bool{}
 	if c.Two() {
 		for _, v := range c.Tunnels {
 			if f, ok := r.pair(c, v); ok {
@@ -96,7 +96,7 @@ func udpMappingsTo(c *Context, outside netip.AddrPort) []*flows.Mapping {
 }
 
 // pair uses both captures for the inside client of one tunnel.
-func (r natStaticPort500) pair(c *Context, v *TunnelView) (Finding, bool) {
+func (r natStaticPort500) pair(c *Context, v *flows.TunnelView) (Finding, bool) {
 	in := v.Sides[flows.SideInside]
 	if in == nil || in.InitiatorFirst.Port() != 500 {
 		return Finding{}, false
@@ -183,7 +183,7 @@ func (natStaticPort500) holder(c *Context, client netip.AddrPort, at time.Time) 
 // that was active when the client started: the NAT had already given that
 // port to someone else (matching may fail for it when an ALG also changed
 // its messages).
-func (natStaticPort500) holderIKE(c *Context, v *TunnelView, in *flows.Tunnel) *flows.Tunnel {
+func (natStaticPort500) holderIKE(c *Context, v *flows.TunnelView, in *flows.Tunnel) *flows.Tunnel {
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
 	for _, u := range c.Captures[flows.SideOutside].Tunnels {
 		if u.InitiatorFirst.Port() != 500 || u.ResponderFirst.Addr() != in.ResponderFirst.Addr() || v.Sides[flows.SideOutside] == u {
@@ -192,7 +192,7 @@ func (natStaticPort500) holderIKE(c *Context, v *TunnelView, in *flows.Tunnel) *
 		if !natOutsideAddress(c, u.InitiatorFirst.Addr()) {
 			continue
 		}
-		first, last := c.onInsideClock(flows.SideOutside, u.First), c.onInsideClock(flows.SideOutside, u.Last)
+		first, last := c.OnInsideClock(flows.SideOutside, u.First), c.OnInsideClock(flows.SideOutside, u.Last)
 		if !in.First.Before(first) && !in.First.After(last.Add(timeout)) {
 			return u
 		}
@@ -214,7 +214,7 @@ func strayText(t *flows.Tunnel) string {
 
 // strays reports, from the inside capture alone, responses delivered to a
 // host that never spoke in the IKE SA.
-func (natStaticPort500) strays(c *Context, v *TunnelView) (Finding, bool) {
+func (natStaticPort500) strays(c *Context, v *flows.TunnelView) (Finding, bool) {
 	in := v.Sides[flows.SideInside]
 	if in == nil || len(in.Strays) == 0 {
 		return Finding{}, false

@@ -79,7 +79,7 @@ func (r ikeALGRewrite) Check(c *Context, report func(Finding)) {
 }
 
 // rewritten reports SPI rewrites of an IKE SA's messages.
-func (ikeALGRewrite) rewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Finding, bool) {
+func (ikeALGRewrite) rewritten(c *Context, v *flows.TunnelView, in *flows.Tunnel) (Finding, bool) {
 	var rw []flows.Rewrite
 	for _, x := range c.Correlation.IKERewrites {
 		if x.Field == "spi_i" && x.Inside == in.SPIi || x.Field == "spi_r" && in.SPIr != 0 && x.Inside == in.SPIr {
@@ -128,7 +128,7 @@ func (ikeALGRewrite) rewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Fin
 // initiator SPI, or the other way round. SPIs are random 64-bit values, so
 // a shared one means the same IKE SA. It catches rewrites whose messages the
 // correlation could not pair.
-func (ikeALGRewrite) halfRewritten(c *Context, v *TunnelView, in *flows.Tunnel) (Finding, bool) {
+func (ikeALGRewrite) halfRewritten(c *Context, v *flows.TunnelView, in *flows.Tunnel) (Finding, bool) {
 	if in.SPIr == 0 {
 		return Finding{}, false
 	}
@@ -147,7 +147,7 @@ func (ikeALGRewrite) halfRewritten(c *Context, v *TunnelView, in *flows.Tunnel) 
 			continue
 		}
 		// The two sightings must be of the same time.
-		first, last := c.onInsideClock(flows.SideOutside, u.First), c.onInsideClock(flows.SideOutside, u.Last)
+		first, last := c.OnInsideClock(flows.SideOutside, u.First), c.OnInsideClock(flows.SideOutside, u.Last)
 		if first.After(in.Last.Add(flows.DefaultWindow)) || last.Before(in.First.Add(-flows.DefaultWindow)) {
 			continue
 		}
@@ -162,9 +162,9 @@ func (ikeALGRewrite) halfRewritten(c *Context, v *TunnelView, in *flows.Tunnel) 
 
 // altered reports IKE messages of one IKE SA that crossed in equal numbers
 // but did not match: their content changed on the way.
-func (ikeALGRewrite) altered(c *Context, v *TunnelView, in *flows.Tunnel) (Finding, bool) {
-	out := c.twinTunnel(v, flows.SideInside)
-	if out == nil || out.Messages != in.Messages || !c.bothCaptured(flows.SideInside, in.First, in.Last) {
+func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) (Finding, bool) {
+	out := c.Twin(v, flows.SideInside)
+	if out == nil || out.Messages != in.Messages || !c.BothCaptured(flows.SideInside, in.First, in.Last) {
 		return Finding{}, false
 	}
 	// An altered outbound message is lost inside and unexplained outside;

@@ -61,35 +61,11 @@ func otherSideOf(s flows.Side) flows.Side { return 1 - s }
 // primarySide returns the tunnel a rule reads first and its side: the inside
 // capture's when there is one, which is nearest to the initiator in the
 // usual set-up, else the outside capture's.
-func primarySide(v *TunnelView) (*flows.Tunnel, flows.Side) {
+func primarySide(v *flows.TunnelView) (*flows.Tunnel, flows.Side) {
 	if v.Sides[flows.SideInside] != nil {
 		return v.Sides[flows.SideInside], flows.SideInside
 	}
 	return v.Sides[flows.SideOutside], flows.SideOutside
-}
-
-// twinTunnel returns the tunnel of the view on the other side, or — when the
-// correlation paired none because no packet of it matched — the tunnel of
-// the other capture with the same IKE version and initiator SPI, which
-// survives NAT. It returns nil with one capture.
-func (c *Context) twinTunnel(v *TunnelView, s flows.Side) *flows.Tunnel {
-	if !c.Two() {
-		return nil
-	}
-	o := otherSideOf(s)
-	if t := v.Sides[o]; t != nil {
-		return t
-	}
-	t := v.Sides[s]
-	if t == nil {
-		return nil
-	}
-	for _, u := range c.Captures[o].Tunnels {
-		if u.Version == t.Version && u.SPIi == t.SPIi {
-			return u
-		}
-	}
-	return nil
 }
 
 // sameExchange returns the exchange of t with the same message ID, requester
@@ -104,27 +80,6 @@ func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
 		}
 	}
 	return nil
-}
-
-// onInsideClock converts a time of one side's capture to the inside clock.
-func (c *Context) onInsideClock(s flows.Side, t time.Time) time.Time {
-	if s == flows.SideOutside && c.Two() && c.Correlation.Anchors > 0 {
-		return c.Correlation.ToInside(t)
-	}
-	return t
-}
-
-// bothCaptured reports whether both captures were running from a to b
-// (times of side s), so that a packet missing from one of them was really
-// not there.
-func (c *Context) bothCaptured(s flows.Side, a, b time.Time) bool {
-	if !c.Two() || !c.Correlation.Overlaps {
-		return false
-	}
-	a, b = c.onInsideClock(s, a), c.onInsideClock(s, b)
-	// The matcher compares packets up to one window beyond the overlap.
-	slack := flows.DefaultWindow
-	return !a.Before(c.Correlation.OverlapStart.Add(-slack)) && !b.After(c.Correlation.OverlapEnd.Add(slack))
 }
 
 // exchangeLabel names an exchange for a message: "IKE_AUTH" or "Main Mode".
@@ -183,7 +138,7 @@ func isWindowsVendorID(name string) bool {
 
 // windowsVendorID returns the first Windows vendor ID a peer sent, on
 // either side, or "".
-func windowsVendorID(v *TunnelView, r flows.Role) string {
+func windowsVendorID(v *flows.TunnelView, r flows.Role) string {
 	for _, t := range v.Sides {
 		if t == nil {
 			continue

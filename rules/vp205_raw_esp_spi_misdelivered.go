@@ -128,7 +128,7 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 				}
 				continue
 			}
-		} else if !dpPrivate(host) || dpPrivate(gw) {
+		} else if !flows.IsPrivate(host) || flows.IsPrivate(gw) {
 			continue
 		}
 		k := key{gw, pub}

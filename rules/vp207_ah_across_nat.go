@@ -116,7 +116,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 			}, true
 		}
 	}
-	if dpPrivate(sa.Src) != dpPrivate(sa.Dst) {
+	if flows.IsPrivate(sa.Src) != flows.IsPrivate(sa.Dst) {
 		return Finding{
 			Confidence: Medium,
 			Message: fmt.Sprintf("AH %s (%s) runs between a private and a public address, so an address translation sits on its path: AH cannot pass it",
@@ -129,7 +129,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 
 // ahInsideHost guesses the inside end of an inside-capture SA.
 func ahInsideHost(sa *flows.ESPSA) netip.Addr {
-	if dpPrivate(sa.Dst) && !dpPrivate(sa.Src) {
+	if flows.IsPrivate(sa.Dst) && !flows.IsPrivate(sa.Src) {
 		return sa.Dst
 	}
 	return sa.Src

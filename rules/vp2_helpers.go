@@ -102,7 +102,7 @@ func (h *dpHosts) dir(side flows.Side, src, dst netip.Addr) dpDir {
 			return dpInbound
 		}
 	}
-	switch ps, pd := dpPrivate(src), dpPrivate(dst); {
+	switch ps, pd := flows.IsPrivate(src), flows.IsPrivate(dst); {
 	case ps && !pd:
 		return dpOutbound
 	case pd && !ps:
@@ -132,14 +132,6 @@ func towardOther(side flows.Side, d dpDir) bool {
 		return side == flows.SideOutside
 	}
 	return true
-}
-
-var dpCGNAT = netip.MustParsePrefix("100.64.0.0/10")
-
-// dpPrivate reports whether an address is one a NAT hides: RFC 1918 and
-// RFC 4193, shared address space (RFC 6598), link-local and loopback.
-func dpPrivate(a netip.Addr) bool {
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || dpCGNAT.Contains(a.Unmap())
 }
 
 // dpView is what the data-plane rules look SAs up in: which way addresses

@@ -125,7 +125,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 	}, true
 }
 
-func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Finding {
+func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw int) Finding {
 	t, _ := ntPrimary(v)
 	nated := n.natedRole()
 	var b strings.Builder
@@ -178,7 +178,7 @@ func (rawESPThroughNAT) finding(c *Context, v *TunnelView, n ntNAT, raw int) Fin
 
 // ntEstablished reports whether the tunnel was established in either
 // capture, so that what the peers agreed on is settled.
-func ntEstablished(v *TunnelView) bool {
+func ntEstablished(v *flows.TunnelView) bool {
 	for _, t := range v.Sides {
 		if t != nil && t.Established() {
 			return true
@@ -189,7 +189,7 @@ func ntEstablished(v *TunnelView) bool {
 
 // ntWhyNoNATT says why a tunnel's ESP is not UDP-encapsulated, from what
 // the peers announced.
-func ntWhyNoNATT(v *TunnelView, t *flows.Tunnel) string {
+func ntWhyNoNATT(v *flows.TunnelView, t *flows.Tunnel) string {
 	if v.NATTNegotiated() {
 		return "the peers negotiated NAT traversal, yet neither encapsulates its ESP in UDP"
 	}
@@ -220,7 +220,7 @@ func ntWhyNoNATT(v *TunnelView, t *flows.Tunnel) string {
 // ntRawESPFate says what the NAT did with a tunnel's raw ESP, from the
 // correlation: outbound from the NATed peer as seen inside, inbound to it as
 // seen outside.
-func ntRawESPFate(c *Context, v *TunnelView, nated flows.Role) string {
+func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
 	if in == nil {
 		return ""

@@ -82,7 +82,7 @@ func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func (nattNotUsed) finding(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side, n ntNAT, stayed []int, allRaw bool, raw int) Finding {
+func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, n ntNAT, stayed []int, allRaw bool, raw int) Finding {
 	var b strings.Builder
 	how := "both sent NAT_DETECTION notifies"
 	if t.Version == 1 {

@@ -65,7 +65,7 @@ func (r mixedEncapsulation) Check(c *Context, report func(Finding)) {
 
 // ntMixedSide returns a side (the inside first) whose capture shows the
 // tunnel's ESP both raw and encapsulated.
-func ntMixedSide(v *TunnelView) (flows.Side, bool) {
+func ntMixedSide(v *flows.TunnelView) (flows.Side, bool) {
 	for _, s := range ntViewSides(v) {
 		var raw, enc int
 		for _, sa := range v.Sides[s].ESPSAs {
@@ -82,7 +82,7 @@ func ntMixedSide(v *TunnelView) (flows.Side, bool) {
 	return 0, false
 }
 
-func (mixedEncapsulation) finding(c *Context, v *TunnelView, side flows.Side, n ntNAT) Finding {
+func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Side, n ntNAT) Finding {
 	t := v.Sides[side]
 	var parts []string
 	for _, sa := range t.ESPSAs {

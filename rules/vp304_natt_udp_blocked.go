@@ -89,7 +89,7 @@ func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func (nattUDPBlocked) afterFloat(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
+func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
 	ini := ntSum(t, flows.RoleInitiator, flows.PathIKEMarker)
 	if ini.packets == 0 || ini.retrans < c.Config.Thresholds.MinRetransmissions {
 		return Finding{}, false
@@ -102,7 +102,7 @@ func (nattUDPBlocked) afterFloat(c *Context, v *TunnelView, t *flows.Tunnel, sid
 		return Finding{}, false
 	}
 	if o := v.Sides[1-side]; c.Two() && side == flows.SideInside && o != nil &&
-		ntSum(o, flows.RoleResponder, flows.PathIKE).packets == 0 && ntCovered(c, side, ans.first, ans.last) {
+		ntSum(o, flows.RoleResponder, flows.PathIKE).packets == 0 && c.BothCaptured(side, ans.first, ans.last) {
 		// Outside, the responder never answered this IKE SA on 500: it
 		// negotiated under other SPIs (an ALG rewrote them) and cannot
 		// know the messages on 4500, whatever the port.
@@ -133,7 +133,7 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 		return "", nil
 	}
 	if o == nil {
-		if ntCovered(c, side, ini.first, ini.last) {
+		if c.BothCaptured(side, ini.first, ini.last) {
 			return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), nil
 		}
 		return "", nil
@@ -145,7 +145,7 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 	case oResp.packets > 0:
 		return fmt.Sprintf("the responder answered %s on %s in the outside capture (%s), but none of it reached the inside: the NAT drops inbound %s",
 			ntTimes(oResp.packets), port, ntFrameList(ntHead(oResp.frames, 6)), port), frames
-	case oIni.packets == 0 && ntCovered(c, side, ini.first, ini.last):
+	case oIni.packets == 0 && c.BothCaptured(side, ini.first, ini.last):
 		return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), frames
 	case oIni.packets == 0:
 		return "", nil
@@ -156,7 +156,7 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 
 // ntMarkerOn500 reports whether either capture shows IKE of the tunnel
 // with the non-ESP marker on UDP port 500.
-func ntMarkerOn500(v *TunnelView) bool {
+func ntMarkerOn500(v *flows.TunnelView) bool {
 	for _, t := range v.Sides {
 		if t != nil && t.MarkerOn500.Count() > 0 {
 			return true
@@ -167,7 +167,7 @@ func ntMarkerOn500(v *TunnelView) bool {
 
 // ntIKEFragmented reports whether a peer's IKE messages travelled in IP
 // fragments, or arrived incomplete, in either capture.
-func ntIKEFragmented(v *TunnelView, r flows.Role) bool {
+func ntIKEFragmented(v *flows.TunnelView, r flows.Role) bool {
 	for _, t := range v.Sides {
 		if t != nil && (t.IKEFragments.ByRole[r] > 0 || t.IKEFragments.IncompleteByRole[r] > 0) {
 			return true
@@ -198,7 +198,7 @@ func ntFirstExchangeAt(t *flows.Tunnel, frame int) string {
 	return ""
 }
 
-func (nattUDPBlocked) tcpFallback(c *Context, v *TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
+func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
 	var e *flows.Exchange
 	for _, x := range t.Exchanges {
 		if !x.Answered && !x.TCP && x.From == flows.RoleInitiator && x.Retransmissions >= c.Config.Thresholds.MinRetransmissions {

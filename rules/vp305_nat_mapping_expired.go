@@ -82,7 +82,7 @@ type ntSilence struct {
 // ntExpiry looks for the signs of an expired mapping of a tunnel's NATed
 // initiator: a rebinding after a long gap (outside capture first) and
 // traffic after a long gap that got no answer (inside capture first).
-func ntExpiry(c *Context, v *TunnelView) (*ntRebind, *ntSilence) {
+func ntExpiry(c *Context, v *flows.TunnelView) (*ntRebind, *ntSilence) {
 	n := ntNATOf(c, v)
 	if !n.behind(flows.RoleInitiator) || !ntUsesNATT(v) {
 		return nil, nil
@@ -215,7 +215,7 @@ func ntSideLabel(c *Context, s flows.Side, frames []int) string {
 }
 
 // ntKeepaliveWords describes the keepalives a peer sent.
-func ntKeepaliveWords(v *TunnelView, r flows.Role) string {
+func ntKeepaliveWords(v *flows.TunnelView, r flows.Role) string {
 	t, _ := ntPrimary(v)
 	k := t.Keepalives
 	who := ntFirstEndpoint(t, r).Addr().String()
@@ -228,7 +228,7 @@ func ntKeepaliveWords(v *TunnelView, r flows.Role) string {
 	return fmt.Sprintf("%s sent %d NAT-T keepalives, up to %s apart", who, k.From[r], ntSeconds(k.MaxInterval))
 }
 
-func (natMappingExpired) finding(c *Context, v *TunnelView, rb *ntRebind, si *ntSilence) Finding {
+func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, si *ntSilence) Finding {
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
 	g := flows.IdleGap{}
 	gs := flows.SideInside

@@ -176,7 +176,7 @@ func ntFindSplit(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duratio
 	return nil
 }
 
-func (ikeESPSplitMapping) finding(c *Context, v *TunnelView, sp *ntSplit) Finding {
+func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) Finding {
 	t := sp.t
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s's IKE and ESP-in-UDP of one IKE SA leave from different ports at the same time: IKE from %s (%s), ESP",

@@ -97,7 +97,7 @@ func (r replyToStalePort) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func (replyToStalePort) finding(c *Context, v *TunnelView, all []ntStale) Finding {
+func (replyToStalePort) finding(c *Context, v *flows.TunnelView, all []ntStale) Finding {
 	x := all[0]
 	st, t := x.st, x.t
 	mover := 1 - st.From
@@ -156,9 +156,9 @@ func ntStaleICMP(c *Context, s flows.Side, all []ntStale) []*flows.ICMPError {
 }
 
 // ntStaleInside says what became of outside stale packets inside the NAT.
-func ntStaleInside(c *Context, v *TunnelView, x ntStale) string {
+func ntStaleInside(c *Context, v *flows.TunnelView, x ntStale) string {
 	in := v.Sides[flows.SideInside]
-	if in == nil || !ntCovered(c, flows.SideOutside, x.st.First, x.st.Last) {
+	if in == nil || !c.BothCaptured(flows.SideOutside, x.st.First, x.st.Last) {
 		return ""
 	}
 	for _, y := range in.NATTrace.Stale {

@@ -89,7 +89,7 @@ type ntMarkerless struct {
 func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 	// IKE the decoder recognised on 4500 without the marker, whatever its
 	// SPIs: its header and length say it is IKE.
-	flagged := map[*TunnelView]bool{}
+	flagged := map[*flows.TunnelView]bool{}
 	for _, v := range c.Tunnels {
 		var in, out []int
 		total := 0
@@ -119,8 +119,8 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			src, dst, first.SPIi, decode.SPI(uint32(first.SPIi>>32)).String())
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}
-	byView := map[*TunnelView]*[2]ntMarkerless{}
-	var order []*TunnelView
+	byView := map[*flows.TunnelView]*[2]ntMarkerless{}
+	var order []*flows.TunnelView
 	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
 		a := c.Capture(s)
 		if a == nil {

@@ -112,7 +112,7 @@ func containsRole(rs []flows.Role, r flows.Role) bool {
 
 // ntFakeHow says how a peer's NAT-D hash is known, or very likely, to be
 // faked.
-func ntFakeHow(v *TunnelView, role flows.Role) string {
+func ntFakeHow(v *flows.TunnelView, role flows.Role) string {
 	t, _ := ntPrimary(v)
 	p := &v.NAT.Peers[role]
 	switch p.Faked {

@@ -75,7 +75,7 @@ func (r nattPassthroughMixedMappings) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func (nattPassthroughMixedMappings) finding(c *Context, v *TunnelView, in *flows.Tunnel, role flows.Role, a, b *flows.Mapping) (Finding, bool) {
+func (nattPassthroughMixedMappings) finding(c *Context, v *flows.TunnelView, in *flows.Tunnel, role flows.Role, a, b *flows.Mapping) (Finding, bool) {
 	static500 := a.Outside.Port() == a.Inside.Port()
 	random4500 := b.Outside.Port() != b.Inside.Port()
 	addrs := a.Outside.Addr() != b.Outside.Addr()

@@ -70,7 +70,7 @@ func ntPosition(ini, resp bool) flows.NATPosition {
 // ntNATOf returns where the NAT sits for a tunnel, as flows decided it
 // once for all readers (flows.AssessNAT), in the words rules use: how it
 // is known says, for each peer behind a NAT, what shows it.
-func ntNATOf(_ *Context, v *TunnelView) ntNAT {
+func ntNATOf(_ *Context, v *flows.TunnelView) ntNAT {
 	a := &v.NAT
 	n := ntNAT{pos: a.Position, conf: Low}
 	switch a.Certainty {
@@ -122,7 +122,7 @@ func ntFirstEndpoint(t *flows.Tunnel, r flows.Role) netip.AddrPort {
 
 // ntPrimary returns the tunnel a rule reads first, and its side: the inside
 // capture's when there is one.
-func ntPrimary(v *TunnelView) (*flows.Tunnel, flows.Side) {
+func ntPrimary(v *flows.TunnelView) (*flows.Tunnel, flows.Side) {
 	if v.Sides[flows.SideInside] != nil {
 		return v.Sides[flows.SideInside], flows.SideInside
 	}
@@ -131,7 +131,7 @@ func ntPrimary(v *TunnelView) (*flows.Tunnel, flows.Side) {
 
 // ntUsesTCP reports whether the tunnel's IKE ran over TCP (RFC 9329) on
 // either side: then everything is encapsulated in the stream.
-func ntUsesTCP(v *TunnelView) bool {
+func ntUsesTCP(v *flows.TunnelView) bool {
 	for _, t := range v.Sides {
 		if t != nil && t.TCP {
 			return true
@@ -182,7 +182,7 @@ func ntSum(t *flows.Tunnel, from flows.Role, kinds ...flows.PathKind) ntAgg {
 
 // ntUsesNATT reports whether the tunnel used NAT traversal on either side:
 // IKE floated to 4500, ESP went in UDP, or keepalives were sent.
-func ntUsesNATT(v *TunnelView) bool {
+func ntUsesNATT(v *flows.TunnelView) bool {
 	for _, t := range v.Sides {
 		if t == nil {
 			continue
@@ -228,19 +228,6 @@ func ntMappings(c *Context, proto uint8, inside netip.AddrPort) []*flows.Mapping
 		return nil
 	}
 	return c.Correlation.MappingsOf(proto, inside)
-}
-
-// ntCovered reports whether a time span of one capture lies within the
-// time both captures cover, so that a packet's absence from the other
-// capture means something.
-func ntCovered(c *Context, s flows.Side, from, to time.Time) bool {
-	if !c.Two() || !c.Correlation.Overlaps {
-		return false
-	}
-	if s == flows.SideOutside {
-		from, to = c.Correlation.ToInside(from), c.Correlation.ToInside(to)
-	}
-	return !from.Before(c.Correlation.OverlapStart) && !to.After(c.Correlation.OverlapEnd)
 }
 
 // ntEvidence builds the evidence of a finding from frames of each side.
@@ -351,7 +338,7 @@ func ntIKEHead(t *flows.Tunnel, n int) []int {
 }
 
 // ntViewSides returns the sides a view has, inside first.
-func ntViewSides(v *TunnelView) []flows.Side {
+func ntViewSides(v *flows.TunnelView) []flows.Side {
 	var out []flows.Side
 	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
 		if v.Sides[s] != nil {

@@ -94,7 +94,7 @@ func pptpCollisions(sessions []*flows.PPTPSession, private bool) [][]*flows.PPTP
 		}
 		k := key{server: s.Server, call: s.ClientCallID, client: s.Client.Addr()}
 		if private {
-			if !dpPrivate(s.Client.Addr()) {
+			if !flows.IsPrivate(s.Client.Addr()) {
 				continue
 			}
 			k.client = netip.Addr{}

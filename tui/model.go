@@ -58,14 +58,14 @@ const (
 type row struct {
 	kind  rowKind
 	order int // position in the default order
-	view  *rules.TunnelView
+	view  *flows.TunnelView
 	// tunnel is the tunnel view ID of the row (a tunnel) or of the tunnel
 	// the flow carries; 0 for none.
 	tunnel int
 	// call is the PPTP call of the row (a call) or of the call whose
 	// control connection or GRE the flow is; session is its ID, 0 for
 	// none.
-	call    *rules.SessionView
+	call    *flows.SessionView
 	session int
 	side    flows.Side // flow rows
 	both    bool       // tunnel and call rows seen in both captures
@@ -153,7 +153,7 @@ func (m *model) worstOf(r *row) (rules.Severity, bool) {
 func (m *model) two() bool { return len(m.sides) == 2 }
 
 // sessionByID returns a PPTP call's view, or nil.
-func (m *model) sessionByID(id int) *rules.SessionView {
+func (m *model) sessionByID(id int) *flows.SessionView {
 	if id <= 0 || id > len(m.rc.Sessions) {
 		return nil
 	}
@@ -161,7 +161,7 @@ func (m *model) sessionByID(id int) *rules.SessionView {
 }
 
 // viewByID returns a tunnel view, or nil.
-func (m *model) viewByID(id int) *rules.TunnelView {
+func (m *model) viewByID(id int) *flows.TunnelView {
 	if id <= 0 || id > len(m.rc.Tunnels) {
 		return nil
 	}
@@ -266,7 +266,7 @@ func (m *model) buildRows() {
 }
 
 // tunnelRow builds the row of a tunnel view.
-func (m *model) tunnelRow(v *rules.TunnelView) *row {
+func (m *model) tunnelRow(v *flows.TunnelView) *row {
 	t := v.Any()
 	r := &row{kind: rowTunnel, view: v, tunnel: v.ID, both: v.Sides[0] != nil && v.Sides[1] != nil}
 	var counts []string
@@ -328,8 +328,8 @@ func (m *model) tunnelRow(v *rules.TunnelView) *row {
 // sessionFlows maps the keys of one capture's flows that belong to a PPTP
 // call to the call: its control connection and its GRE both ways, whose
 // call ID is the receiver's (RFC 2637 §4.1).
-func (m *model) sessionFlows(sd flows.Side) map[flows.Key]*rules.SessionView {
-	out := map[flows.Key]*rules.SessionView{}
+func (m *model) sessionFlows(sd flows.Side) map[flows.Key]*flows.SessionView {
+	out := map[flows.Key]*flows.SessionView{}
 	for _, v := range m.rc.Sessions {
 		s := v.Sides[sd]
 		if s == nil {
@@ -351,7 +351,7 @@ func (m *model) sessionFlows(sd flows.Side) map[flows.Key]*rules.SessionView {
 }
 
 // sessionRow builds the row of a PPTP call.
-func (m *model) sessionRow(v *rules.SessionView) *row {
+func (m *model) sessionRow(v *flows.SessionView) *row {
 	s := v.Any()
 	r := &row{kind: rowSession, call: v, session: v.ID, both: v.Sides[0] != nil && v.Sides[1] != nil}
 	r.kinds[decode.KindPPTP] = true
@@ -396,7 +396,7 @@ func (m *model) sessionRow(v *rules.SessionView) *row {
 // sessionCallIDs shows a call's client and server call IDs, per capture
 // when the NAT translated them: "16384 (0x4000) / 32769 (0x8001)", or
 // "in 16384 (0x4000) / 32769 (0x8001), out 40000 (0x9c40) / 32769 (0x8001)".
-func sessionCallIDs(v *rules.SessionView) string {
+func sessionCallIDs(v *flows.SessionView) string {
 	ids := func(s *flows.PPTPSession) string {
 		return decode.CallIDString(s.ClientCallID) + " / " + decode.CallIDString(s.ServerCallID)
 	}
@@ -513,8 +513,8 @@ func (m *model) findingCounts(r *row) string {
 // subject is what the packet list shows: a tunnel or a PPTP call (both
 // captures), a flow (one capture), or the evidence frames of a finding.
 type subject struct {
-	view     *rules.TunnelView
-	call     *rules.SessionView
+	view     *flows.TunnelView
+	call     *flows.SessionView
 	flow     *flows.Flow
 	side     flows.Side // of the flow
 	number   int        // flow number in its capture
@@ -686,7 +686,7 @@ func callMember(c *flows.PPTPSession, p *decode.Packet) bool {
 // one IKE SA into two tunnels on its far side (each SPI is a tunnel), and
 // the packet list must show both halves against the near side's messages
 // to mark the rewritten ones as modified rather than lost.
-func (m *model) tunnelsOf(v *rules.TunnelView, sd flows.Side) []*flows.Tunnel {
+func (m *model) tunnelsOf(v *flows.TunnelView, sd flows.Side) []*flows.Tunnel {
 	var out []*flows.Tunnel
 	if t := v.Sides[sd]; t != nil {
 		out = append(out, t)
