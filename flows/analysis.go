@@ -397,6 +397,10 @@ func inTimeOrder(a *Analysis, w orderWatch, src Source, dopts decode.Options, op
 		a.Capture.TimeOrder = OrderFileUnsorted
 		return a
 	}
+	if src.Once {
+		a.Capture.TimeOrder = OrderFileStream
+		return a
+	}
 	a, _ = analyzeOnce(timeOrdered(src), dopts, opts, newTap)
 	a.Capture.TimeOrder = OrderTime
 	return a

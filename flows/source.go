@@ -12,6 +12,10 @@ type Source struct {
 	// Read delivers every packet, as decode.ReadFile does, and returns the
 	// decoder's stats and the read error, if any.
 	Read func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error)
+	// Once says the source can be read only once (a stream that is not
+	// kept): a capture whose time runs backwards is then analysed in file
+	// order (OrderFileStream), not read again to sort it.
+	Once bool
 }
 
 // File returns the source of a capture file.

@@ -37,6 +37,10 @@ const (
 	// packets than Options.MaxReorder allows to sort: the analysis follows
 	// file order, and what depends on order may be wrong.
 	OrderFileUnsorted
+	// OrderFileStream: time runs backwards, but the capture was read from
+	// a stream that cannot be read again to sort it: the analysis follows
+	// file order, and what depends on order may be wrong.
+	OrderFileStream
 )
 
 // orderWatch notes whether the packets delivered run backwards in time.

@@ -231,3 +231,25 @@ func TestAnalyzeTooManyToSort(t *testing.T) {
 		t.Errorf("at the limit: TimeOrder = %v, want OrderTime", a.Capture.TimeOrder)
 	}
 }
+
+// TestAnalyzeStreamReadOnce: a source that can be read once is analysed in
+// file order when its time runs backwards, and says why; read twice, it
+// would fail.
+func TestAnalyzeStreamReadOnce(t *testing.T) {
+	file, _ := mergedOutOfOrder()
+	src := Packets("-", file)
+	reads := 0
+	read := src.Read
+	src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		reads++
+		return read(opts, fn)
+	}
+	src.Once = true
+	for _, summarize := range []bool{false, true} {
+		reads = 0
+		a := Analyze(src, decode.Options{}, Options{SummarizeOther: summarize})
+		if a.Capture.TimeOrder != OrderFileStream || reads != 1 {
+			t.Errorf("summarize %v: TimeOrder = %v after %d reads, want OrderFileStream after 1", summarize, a.Capture.TimeOrder, reads)
+		}
+	}
+}

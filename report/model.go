@@ -69,7 +69,8 @@ type CaptureJSON struct {
 	// Duplicates counts VPN frames that are copies of one captured just
 	// before (VP911); TimeOrder is "time" when the capture's time runs
 	// backwards and its packets were analysed sorted by time stamp,
-	// "file-unsorted" when there were too many to sort, and empty when
+	// "file-unsorted" when there were too many to sort, "file-stream"
+	// when the capture came from a stream read once, and empty when
 	// file order is time order; SameTime is set when every frame carries
 	// the same time stamp (VP910).
 	Duplicates int    `json:"duplicates,omitempty"`
@@ -376,6 +377,8 @@ func captureJSON(a *flows.Analysis, role string) CaptureJSON {
 		j.TimeOrder = "time"
 	case flows.OrderFileUnsorted:
 		j.TimeOrder = "file-unsorted"
+	case flows.OrderFileStream:
+		j.TimeOrder = "file-stream"
 	}
 	j.SameTime = c.Stats.Clock.Unusable()
 	if a.OverflowFlows+a.OverflowTunnels > 0 {

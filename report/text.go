@@ -206,6 +206,8 @@ func (t *textWriter) captures(r *Report) {
 			t.printf("           time runs backwards in the file: packets analysed in time order (VP909)\n")
 		case "file-unsorted":
 			t.printf("           time runs backwards in the file, and the packets are too many to sort: analysed in file order (VP909)\n")
+		case "file-stream":
+			t.printf("           time runs backwards in the stream, which cannot be read again to sort it: analysed in file order (VP909)\n")
 		}
 		if c.SameTime {
 			t.printf("           every frame has the same time stamp: nothing can be timed (VP910)\n")

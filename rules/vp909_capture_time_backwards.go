@@ -68,6 +68,8 @@ func (captureTimeBackwards) Check(c *Context, report func(Finding)) {
 			msg += "; the packets were analysed in time order, under the file's frame numbers, and findings that rest on order or timing carry lower confidence"
 		case flows.OrderFileUnsorted:
 			msg += "; the capture holds too many packets to sort them in memory, so the analysis follows file order and what depends on order may be wrong"
+		case flows.OrderFileStream:
+			msg += "; the capture was read from a stream, which cannot be read again to sort it, so the analysis follows file order and what depends on order may be wrong (save it to a file to have it analysed in time order)"
 		default:
 			msg += "; the packets decoded from them are in time order all the same, so the analysis is unaffected"
 		}

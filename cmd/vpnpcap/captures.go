@@ -283,7 +283,11 @@ func (c *captureFlags) analysis(e *env, plan *capturePlan, opts pipeline.Options
 	opts.Window = secondsDuration(c.window)
 	opts.RolesGiven = plan.rolesGiven
 	var srcs []flows.Source
-	for _, in := range plan.captures() {
+	ins := plan.captures()
+	if len(ins) == 1 {
+		ins[0].readOnce()
+	}
+	for _, in := range ins {
 		srcs = append(srcs, in.source(e.ctx))
 	}
 	res, err := pipeline.Run(e.ctx, srcs, opts)

@@ -341,6 +341,9 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 	}()
 	counters := []*atomic.Int64{&read, prog.counter()}
 	var srcs []flows.Source
+	if len(readable) == 1 {
+		ins.input(readable[0]).readOnce()
+	}
 	for _, p := range readable {
 		srcs = append(srcs, ins.input(p).source(ctx, counters...))
 	}

@@ -31,6 +31,9 @@ type checkUnit struct {
 	// checked as that side alone, and reported as the pair.
 	problems []string
 	size     int64 // bytes of the readable captures, for the progress bar
+	// streamed is set when a capture is a stream, whose size is known
+	// only once it is read.
+	streamed bool
 }
 
 // pair reports whether the unit is an inside/outside pair to correlate.
@@ -466,7 +469,9 @@ func (c *collector) units() []checkUnit {
 		u := &units[i]
 		u.name = report.SafeText(u.name)
 		for _, p := range u.readable() {
-			u.size += c.ins.input(p).size
+			in := c.ins.input(p)
+			u.size += in.size()
+			u.streamed = u.streamed || in.spool != nil
 		}
 	}
 	slices.SortStableFunc(units, func(a, b checkUnit) int {

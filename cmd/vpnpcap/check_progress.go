@@ -18,6 +18,9 @@ type progress struct {
 	w      io.Writer
 	checks int
 	total  int64 // bytes to read, pairs counted twice (see unitBytes)
+	// streamed is set when a capture is a stream: the bytes to read are
+	// not known, and the bar shows what was read only.
+	streamed bool
 	read   atomic.Int64
 	done   atomic.Int64
 	start  time.Time
@@ -36,6 +39,7 @@ func newProgress(w io.Writer, units []checkUnit) *progress {
 	p := &progress{w: w, checks: len(units), start: time.Now(), stop: make(chan struct{})}
 	for i := range units {
 		p.total += unitBytes(&units[i])
+		p.streamed = p.streamed || units[i].streamed
 	}
 	p.wg.Add(1)
 	go func() {
@@ -89,11 +93,16 @@ func (p *progress) unitDone(u *checkUnit, read int64) {
 // draw writes the bar; the caller holds mu.
 func (p *progress) draw() {
 	const width = 30
+	el := time.Since(p.start).Truncate(time.Second)
+	if p.streamed {
+		fmt.Fprintf(p.w, "\r\x1b[Kchecking %d/%d, %s read %s", p.done.Load(), p.checks, humanBytes(p.read.Load()), el)
+		p.shown = true
+		return
+	}
 	total := max(p.total, 1)
 	read := min(p.read.Load(), total)
 	fill := int(read * width / total)
 	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-	el := time.Since(p.start).Truncate(time.Second)
 	fmt.Fprintf(p.w, "\r\x1b[Kchecking %d/%d [%s] %3d%% %s/%s %s",
 		p.done.Load(), p.checks, bar, read*100/total, humanBytes(read), humanBytes(total), el)
 	p.shown = true

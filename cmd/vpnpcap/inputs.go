@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"io/fs"
 	"os"
@@ -23,21 +22,23 @@ import (
 // streams — standard input ("-"), pipes, FIFOs, process substitution
 // (<(...), a /dev/fd path).
 //
-// A stream can be read only once, and analysing a capture reads it more
-// than once: flows.Correlate analyses both captures, then reads both again
-// to match their packets, and every command sniffs a capture before it
-// analyses it. So analyze, flows and check spool the bytes of a stream,
-// once, into a private temporary file (os.CreateTemp: mode 0600, in
-// $TMPDIR), unlinked as soon as it is made where the system allows, so
-// that nothing is left behind even if the process is killed. Every read
-// after that reads the spool through the same decode.Reader as a file: the
-// same sniffing, the same frames, the same report as the file given by
-// path. Keeping the bytes in memory instead would cost the capture's size
-// in RAM; analysing in one pass would need the correlation rebuilt around
-// it. dump reads each capture once, in order, so it streams instead
-// (openStreamFile), and prints packets as they arrive from
-// `tcpdump -U -w - | vpnpcap dump -`. tui takes files only: it reads them
-// again as one browses.
+// A stream can be read only once, and a capture may be read more than
+// once: flows.Correlate analyses both captures, then reads both again to
+// match their packets, a capture whose time runs backwards is analysed
+// again in time order, and every command sniffs a capture before it
+// analyses it. So analyze, flows and check keep the bytes of a stream, as
+// they read them, in a spool: a private temporary file (os.CreateTemp:
+// mode 0600, in $TMPDIR), unlinked as soon as it is made where the system
+// allows, so that nothing is left behind even if the process is killed.
+// The first pass reads the stream itself and appends to the spool on the
+// way (see spool), so one capture piped in is analysed as it arrives, in
+// one pass; any later read reads the spool through the same decode.Reader
+// as a file: the same sniffing, the same frames, the same report as the
+// file given by path. Keeping the bytes in memory instead would cost the
+// capture's size in RAM. dump reads each capture once, in order, so it
+// streams without a spool (openStreamFile), and prints packets as they
+// arrive from `tcpdump -U -w - | vpnpcap dump -`. tui takes files only:
+// it reads them again as one browses.
 
 // defaultFIFOTimeout is how long opening a FIFO waits for a writer by
 // default (--fifo-timeout).
@@ -47,19 +48,29 @@ const defaultFIFOTimeout = 30 * time.Second
 type captureInput struct {
 	arg  string // as given: a path, or "-" for standard input
 	name string // as reports and messages show it: report.SafeText(arg)
-	// spool holds the bytes of a stream, read once; nil for a regular
-	// file, which is read from arg each time.
-	spool *os.File
+	// spool holds the bytes of a stream as they are read; nil for a
+	// regular file, which is read from arg each time.
+	spool     *spool
+	spoolFile *os.File
 	// spoolPath is the spool's name while it still has one (where it
 	// could not be unlinked at once).
 	spoolPath string
-	size      int64  // bytes of the file or the spool
-	sum       uint64 // CRC-64 of a spool's bytes, to tell identical streams
+	fileSize  int64 // bytes of a regular file
+}
+
+// size returns the capture's size in bytes: for a stream, what has been
+// read of it so far.
+func (in *captureInput) size() int64 {
+	if in.spool != nil {
+		n, _ := in.spool.size()
+		return n
+	}
+	return in.fileSize
 }
 
 // regularInput is the input of a regular file at path.
 func regularInput(path string, size int64) *captureInput {
-	return &captureInput{arg: path, name: report.SafeText(path), size: size}
+	return &captureInput{arg: path, name: report.SafeText(path), fileSize: size}
 }
 
 // exactName returns the bytes of the name as given when the reports show
@@ -77,7 +88,7 @@ func (in *captureInput) exactName() []byte {
 // a spool while sniffing another).
 func (in *captureInput) open() (io.Reader, func(), error) {
 	if in.spool != nil {
-		return io.NewSectionReader(in.spool, 0, in.size), func() {}, nil
+		return in.spool.reader(), func() {}, nil
 	}
 	f, err := os.Open(in.arg)
 	if err != nil {
@@ -123,7 +134,8 @@ func (in *captureInput) sniff() error {
 // source is the input as flows reads it. Reads stop once ctx is done, and
 // add the bytes they read to the counters that are not nil.
 func (in *captureInput) source(ctx context.Context, counters ...*atomic.Int64) flows.Source {
-	return flows.Source{Path: in.name, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+	once := in.spool != nil && in.spool.readsOnce()
+	return flows.Source{Path: in.name, Once: once, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		r, release, err := in.reader(func(r io.Reader) io.Reader {
 			return &countingReader{ctx: ctx, r: r, counters: counters}
 		})
@@ -135,11 +147,26 @@ func (in *captureInput) source(ctx context.Context, counters ...*atomic.Int64) f
 	}}
 }
 
+// readOnce says the capture is to be read once, alone: a stream is then
+// analysed as it arrives and not kept on disk (see spool).
+func (in *captureInput) readOnce() {
+	if in.spool != nil {
+		in.spool.once()
+	}
+}
+
 // sameAs reports whether two inputs are certainly the same capture: one
 // file named twice, or two streams with the same bytes.
 func (in *captureInput) sameAs(other *captureInput) bool {
 	if in.spool != nil || other.spool != nil {
-		return in.spool != nil && other.spool != nil && in.size == other.size && in.sum == other.sum
+		if in.spool == nil || other.spool == nil {
+			return false
+		}
+		// Both streams are read to their ends: a pair is read whole
+		// twice anyway.
+		a, an, errA := in.spool.sum()
+		b, bn, errB := other.spool.sum()
+		return errA == nil && errB == nil && an == bn && a == b
 	}
 	a, errA := os.Stat(in.arg)
 	b, errB := os.Stat(other.arg)
@@ -278,37 +305,30 @@ func notTerminal(r io.Reader, name string) error {
 	return nil
 }
 
-// spoolFrom copies r into a spool, whole, and returns the input reading
-// it.
+// spoolFrom starts the spool of a stream and returns the input reading
+// it. The stream's first bytes are read at once, to refuse what is not a
+// capture before anything else is done; the rest is read as the capture
+// is analysed.
 func (s *inputs) spoolFrom(arg string, r io.Reader) (*captureInput, error) {
 	in := &captureInput{arg: arg, name: report.SafeText(arg)}
 	f, err := os.CreateTemp("", "vpnpcap-*.spool")
 	if err != nil {
 		return nil, &inputError{name: in.name, reason: "cannot spool it: " + err.Error(), err: err}
 	}
-	in.spool = f
+	in.spoolFile = f
 	if err := os.Remove(f.Name()); err != nil {
 		in.spoolPath = f.Name() // removed by close
 	}
 	s.spools[arg] = in
-	h := crc64.New(crc64.MakeTable(crc64.ECMA))
-	dst, src := io.MultiWriter(f, h), &countingReader{ctx: s.ctx, r: r}
+	in.spool = newSpool(f, &countingReader{ctx: s.ctx, r: r})
 	// What is not a capture is refused once its first bytes are in, not
-	// spooled to its end: a device such as /dev/zero has none.
-	n, err := io.CopyN(dst, src, sniffPrefix)
-	if err == nil {
-		in.size = n
-		if err := in.sniff(); errors.Is(err, decode.ErrNotCapture) {
-			return nil, &inputError{name: in.name, reason: problem(err), err: err}
-		}
-		var rest int64
-		rest, err = io.Copy(dst, src)
-		n += rest
-	}
-	if err != nil && err != io.EOF {
+	// read to its end: a device such as /dev/zero has none.
+	if err := in.spool.fill(sniffPrefix); err != nil {
 		return nil, &inputError{name: in.name, reason: "reading it: " + problem(err), err: err}
 	}
-	in.size, in.sum = n, h.Sum64()
+	if err := in.sniff(); errors.Is(err, decode.ErrNotCapture) {
+		return nil, &inputError{name: in.name, reason: problem(err), err: err}
+	}
 	return in, nil
 }
 
@@ -320,7 +340,7 @@ const sniffPrefix = 64 << 10
 // close removes the spools.
 func (s *inputs) close() {
 	for _, in := range s.spools {
-		in.spool.Close()
+		in.spoolFile.Close()
 		if in.spoolPath != "" {
 			os.Remove(in.spoolPath)
 		}

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -446,6 +448,44 @@ func TestEndlessDevice(t *testing.T) {
 			if code != exitUsage || !strings.Contains(stderr, dev+": not a capture file: unknown magic number") {
 				t.Errorf("%s %s: exit %d, stderr %q", cmd, dev, code, stderr)
 			}
+		}
+	}
+}
+
+// swapFirstRecords returns a classic pcap file with its first two records
+// swapped: time runs backwards once.
+func swapFirstRecords(t *testing.T, b []byte) []byte {
+	t.Helper()
+	if len(b) < 24 || binary.LittleEndian.Uint32(b) != 0xa1b2c3d4 {
+		t.Fatal("want a little-endian classic pcap file")
+	}
+	rec := func(off int) int { return 16 + int(binary.LittleEndian.Uint32(b[off+8:])) }
+	first := rec(24)
+	second := rec(24 + first)
+	out := slices.Clone(b[:24])
+	out = append(out, b[24+first:24+first+second]...)
+	out = append(out, b[24:24+first]...)
+	return append(out, b[24+first+second:]...)
+}
+
+// TestStdinReadOnce: one capture on standard input is read once, as it
+// arrives; when its time runs backwards it cannot be read again to sort
+// it, and the report says so where the file's says it was sorted.
+func TestStdinReadOnce(t *testing.T) {
+	in, _ := samplePair(t, "natt-port-blocked")
+	backwards := swapFirstRecords(t, in)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "back.pcap"), backwards, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"analyze", "check"} {
+		fileOut, _, _ := runIn(t, dir, nil, cmd, "--format", "json", "back.pcap")
+		streamOut, _, _ := runIn(t, dir, backwards, cmd, "--format", "json", "-")
+		if !strings.Contains(fileOut, `"time_order": "time"`) {
+			t.Errorf("%s of the file: no time_order \"time\"", cmd)
+		}
+		if !strings.Contains(streamOut, `"time_order": "file-stream"`) || !strings.Contains(streamOut, "cannot be read again to sort it") {
+			t.Errorf("%s of standard input: want time_order \"file-stream\" and VP909 saying why:\n%s", cmd, streamOut)
 		}
 	}
 }
