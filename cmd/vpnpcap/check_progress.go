@@ -21,9 +21,9 @@ type progress struct {
 	// streamed is set when a capture is a stream: the bytes to read are
 	// not known, and the bar shows what was read only.
 	streamed bool
-	read   atomic.Int64
-	done   atomic.Int64
-	start  time.Time
+	read     atomic.Int64
+	done     atomic.Int64
+	start    time.Time
 
 	mu    sync.Mutex // guards w and shown
 	shown bool
