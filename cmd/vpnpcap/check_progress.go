@@ -36,11 +36,7 @@ type progress struct {
 const progressInterval = 200 * time.Millisecond
 
 func newProgress(w io.Writer, units []checkUnit) *progress {
-	p := &progress{w: w, checks: len(units), start: time.Now(), stop: make(chan struct{})}
-	for i := range units {
-		p.total += unitBytes(&units[i])
-		p.streamed = p.streamed || units[i].streamed
-	}
+	p := progressOf(w, units)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -57,6 +53,16 @@ func newProgress(w io.Writer, units []checkUnit) *progress {
 			}
 		}
 	}()
+	return p
+}
+
+// progressOf returns the progress of checking units, not yet drawn.
+func progressOf(w io.Writer, units []checkUnit) *progress {
+	p := &progress{w: w, checks: len(units), start: time.Now(), stop: make(chan struct{})}
+	for i := range units {
+		p.total += unitBytes(&units[i])
+		p.streamed = p.streamed || units[i].streamed
+	}
 	return p
 }
 
