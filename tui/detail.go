@@ -196,7 +196,7 @@ func (d *detailView) frameTitle() string {
 	}
 	if d.both() {
 		if d.paired {
-			return d.Title() + ": inside │ outside (≠ differs; o: bytes of the " + (1 - d.primary).String() + ")"
+			return d.Title() + ": inside │ outside, ≠ where they differ"
 		}
 		return d.Title() + " of the " + d.primary.String() + " copy (o: the " + (1 - d.primary).String() + " copy)"
 	}

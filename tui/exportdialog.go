@@ -91,7 +91,7 @@ func (a *App) openExport() {
 	d.SetTitle(" " + tview.Escape("Export the packets of "+s.name()) + " ")
 	what := "the packets of " + s.name()
 	if a.model.two() && len(s.sides(a.model)) == 2 {
-		what += " from both captures, merged in time"
+		what += ", from both captures merged in time,"
 	}
 	d.about.SetText("Writes " + what + " to a pcapng file. Each packet's comment gives its capture and original frame number.")
 	d.input.SetText(filepath.Join(dir, defaultExportName(a.model, s)))
@@ -226,7 +226,7 @@ func (d *exportDialog) write(path string, overwrite bool) {
 				d.fail("Could not write " + path + ": " + err.Error())
 			default:
 				d.close()
-				a.setMessage("wrote " + res.summary(m.two()) + " to " + res.path)
+				a.setMessage("wrote " + res.path + ": " + res.summary(m.two()))
 			}
 		}
 	})

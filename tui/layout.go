@@ -121,8 +121,14 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 	if tall {
 		verdictH = 2
 	}
+	// The status line takes two lines for a message longer than one,
+	// such as the path an export wrote.
+	statusH := 1
+	if runewidth.StringWidth(a.message) > w && h >= 12 {
+		statusH = 2
+	}
 	bars := a.barsShown()
-	bottom := 1 + verdictH + len(bars)
+	bottom := statusH + verdictH + len(bars)
 	focus := a.focused()
 	if h < 1+bottom+3 {
 		// Too small for panes: show the focused one alone.
@@ -131,8 +137,8 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 		}
 		return out
 	}
-	put(a.status, x, y+h-1, w, 1)
-	put(a.verdict, x, y+h-1-verdictH, w, verdictH)
+	put(a.status, x, y+h-statusH, w, statusH)
+	put(a.verdict, x, y+h-statusH-verdictH, w, verdictH)
 	for i, b := range bars {
 		put(b, x, y+h-bottom+i, w, 1)
 	}
