@@ -42,6 +42,8 @@ type detailView struct {
 	// trees were side by side, and the widest line.
 	shown, innerW, lineWidth int
 	paired                   bool
+	// rowLines are the lines of the rows drawn, for the mouse.
+	rowLines []*pnode
 	// reveal scrolls, at the next draw, as much of the current node's
 	// subtree into view as fits.
 	reveal bool
@@ -352,10 +354,13 @@ func (d *detailView) visibleKids(p *pnode) []*pnode {
 type tline struct {
 	p      *pnode
 	prefix string
+	// cont is the graphics of the rows a wrapped note goes on to.
+	cont string
 }
 
 // lines flattens the open part of the tree. A node with children shows ▾
-// when open and ▸ when closed; a leaf shows the tree's line.
+// when open and ▸ when closed; a leaf shows the tree's line. Notes are
+// sentences: they wrap, and go on under their first word.
 func (d *detailView) lines() []tline {
 	if d.root == nil {
 		return nil
@@ -371,15 +376,15 @@ func (d *detailView) lines() []tline {
 				mark = "▾"
 			}
 		}
-		prefix := mark + " "
+		prefix, cont := mark+" ", "  "
 		if !root {
-			branch := "├─"
+			branch, down := "├─", "│   "
 			if last {
-				branch = "└─"
+				branch, down = "└─", "    "
 			}
-			prefix = indent + branch + prefix
+			prefix, cont = indent+branch+prefix, indent+down
 		}
-		out = append(out, tline{p, prefix})
+		out = append(out, tline{p, prefix, cont})
 		if !p.open {
 			return
 		}
@@ -409,15 +414,14 @@ func (d *detailView) index(ls []tline) int {
 	return 0
 }
 
-// textLine lays out one capture's side of a line.
-func (d *detailView) textLine(l tline, s flows.Side, selected bool) line {
+// textRows lays out one capture's side of a line in a width: one row, or
+// for a note, as many as its words need.
+func (d *detailView) textRows(l tline, s flows.Side, width int, selected bool) []line {
 	st := d.a.st
 	t := l.p.side[s]
-	var out line
 	if t == nil {
-		return out.add(strings.Repeat(" ", len([]rune(l.prefix))), st.normal)
+		return nil
 	}
-	out = out.add(l.prefix, st.dim)
 	style := st.normal
 	switch {
 	case t.note:
@@ -432,7 +436,27 @@ func (d *detailView) textLine(l tline, s flows.Side, selected bool) line {
 	if selected {
 		style = st.selected
 	}
-	return out.add(t.text, style)
+	prefixW := len([]rune(l.prefix))
+	if !t.note || width-prefixW < 20 {
+		return []line{line(nil).add(l.prefix, st.dim).add(t.text, style)}
+	}
+	var rows []line
+	for i, part := range wrapWords(t.text, width-prefixW) {
+		graphics := l.cont
+		if i == 0 {
+			graphics = l.prefix
+		}
+		rows = append(rows, line(nil).add(graphics, st.dim).add(part, style))
+	}
+	return rows
+}
+
+// textLine is a line's first row, for tests.
+func (d *detailView) textLine(l tline, s flows.Side, selected bool) line {
+	if rows := d.textRows(l, s, 1<<16, selected); len(rows) > 0 {
+		return rows[0]
+	}
+	return nil
 }
 
 // Draw draws the tree, or the two trees side by side.
@@ -458,54 +482,99 @@ func (d *detailView) Draw(screen tcell.Screen) {
 	}
 	ls := d.lines()
 	d.shown = h
+	half := w
+	if d.paired {
+		half = (w - 1) / 2
+	}
+	// Each line's rows: one, or a wrapped note's.
+	rows := make([][2][]line, len(ls))
+	heights := make([]int, len(ls))
+	d.lineWidth = 0
+	for i, l := range ls {
+		sel := l.p == d.cur
+		if d.paired {
+			rows[i][0] = d.textRows(l, flows.SideInside, half, sel)
+			rows[i][1] = d.textRows(l, flows.SideOutside, w-half-1, sel)
+		} else {
+			rows[i][0] = d.textRows(l, d.primary, w, sel)
+		}
+		heights[i] = max(1, len(rows[i][0]), len(rows[i][1]))
+		for _, side := range rows[i] {
+			if len(side) == 1 {
+				d.lineWidth = max(d.lineWidth, side[0].width())
+			}
+		}
+	}
+	d.top = d.scrollTop(ls, heights, h)
+	d.hoff = max(0, min(d.hoff, d.lineWidth-half))
+	d.rowLines = d.rowLines[:0]
+	for i, row := d.top, 0; i < len(ls) && row < h; i++ {
+		l := ls[i]
+		for r := 0; r < heights[i] && row < h; r, row = r+1, row+1 {
+			d.rowLines = append(d.rowLines, l.p)
+			if !d.paired {
+				rowOf(rows[i][0], r).draw(screen, x, y+row, w, d.hoff, st.normal)
+				continue
+			}
+			rowOf(rows[i][0], r).draw(screen, x, y+row, half, d.hoff, st.normal)
+			mark, style := ' ', st.normal
+			switch {
+			case r > 0:
+			case l.p.differs:
+				mark, style = '≠', st.modified.Bold(true)
+			case l.p.below && !l.p.open:
+				mark, style = '≠', st.dim
+			}
+			screen.SetContent(x+half, y+row, mark, nil, style)
+			rowOf(rows[i][1], r).draw(screen, x+half+1, y+row, w-half-1, d.hoff, st.normal)
+		}
+	}
+}
+
+// rowOf returns a line's row r, or an empty row.
+func rowOf(rows []line, r int) line {
+	if r < len(rows) {
+		return rows[r]
+	}
+	return nil
+}
+
+// scrollTop returns the first line to draw so that the current line shows
+// in h rows, given each line's height: after a new tree, the current node
+// with as much as fits of what is under it and then above it.
+func (d *detailView) scrollTop(ls []tline, heights []int, h int) int {
 	cur := d.index(ls)
+	sum := func(from, to int) int { // rows of lines [from, to)
+		n := 0
+		for i := from; i < to; i++ {
+			n += heights[i]
+		}
+		return n
+	}
+	top := d.top
 	if d.reveal {
-		// The current node and as many of the lines under it as fit.
 		d.reveal = false
 		end := cur + 1
 		for end < len(ls) && d.under(ls[end].p, d.cur) {
 			end++
 		}
-		d.top = max(0, min(cur, end-h))
-	}
-	if cur < d.top {
-		d.top = cur
-	}
-	if cur >= d.top+h {
-		d.top = cur - h + 1
-	}
-	d.top = max(0, min(d.top, len(ls)-h))
-	half := w
-	if d.paired {
-		half = (w - 1) / 2
-	}
-	d.lineWidth = 0
-	for _, l := range ls {
-		for s := range flows.Side(2) {
-			if l.p.side[s] != nil {
-				d.lineWidth = max(d.lineWidth, len([]rune(l.prefix))+len([]rune(l.p.side[s].text)))
-			}
+		top = cur
+		for top > 0 && sum(top-1, end) <= h {
+			top--
 		}
 	}
-	d.hoff = max(0, min(d.hoff, d.lineWidth-half))
-	for i := 0; i < h && d.top+i < len(ls); i++ {
-		l := ls[d.top+i]
-		sel := l.p == d.cur
-		if !d.paired {
-			d.textLine(l, d.primary, sel).draw(screen, x, y+i, w, d.hoff, st.normal)
-			continue
-		}
-		d.textLine(l, flows.SideInside, sel).draw(screen, x, y+i, half, d.hoff, st.normal)
-		mark, style := ' ', st.normal
-		switch {
-		case l.p.differs:
-			mark, style = '≠', st.modified.Bold(true)
-		case l.p.below && !l.p.open:
-			mark, style = '≠', st.dim
-		}
-		screen.SetContent(x+half, y+i, mark, nil, style)
-		d.textLine(l, flows.SideOutside, sel).draw(screen, x+half+1, y+i, w-half-1, d.hoff, st.normal)
+	top = max(0, min(top, len(ls)-1))
+	if cur < top {
+		top = cur
 	}
+	for top < cur && sum(top, cur+1) > h {
+		top++
+	}
+	// No empty rows at the bottom while there are lines above.
+	for top > 0 && sum(top-1, len(ls)) <= h {
+		top--
+	}
+	return top
 }
 
 // under reports whether p is below q in the tree.
@@ -598,8 +667,8 @@ func (d *detailView) MouseHandler() func(action tview.MouseAction, event *tcell.
 			setFocus(d)
 			_, y, _, _ := d.GetInnerRect()
 			_, my := event.Position()
-			if ls := d.lines(); my >= y && d.top+my-y < len(ls) {
-				if p := ls[d.top+my-y].p; p == d.cur {
+			if my >= y && my-y < len(d.rowLines) {
+				if p := d.rowLines[my-y]; p == d.cur {
 					d.Do(actEnter)
 				} else {
 					d.cur = p

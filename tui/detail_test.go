@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gdamore/tcell/v2"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
@@ -133,5 +136,84 @@ func TestICMPErrorsInTunnel(t *testing.T) {
 	}
 	if len(frames) != 2 || frames[0] != 23 || frames[1] != 26 {
 		t.Errorf("ICMP errors at %v, want 23 and 26", frames)
+	}
+}
+
+// TestNotesWrap draws a NAT-D field's note, a sentence, in a narrow pane:
+// it wraps under its first word rather than being cut.
+func TestNotesWrap(t *testing.T) {
+	in, _ := samplePair(t, "natt-ok")
+	var f *decodedFrame
+	for _, df := range readFrames(t, in) {
+		if df.p.Kind == decode.KindIKE && len(df.p.IKE.NATD) > 0 {
+			f = &df
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("natt-ok has no IKE message with NAT-D")
+	}
+	a := &App{st: newStyles(false)}
+	a.hex = newHexView(a)
+	d := newDetailView(a)
+	d.setTrees([2]*dissect.Node{decodeTree(&f.p, &f.rec, "inside.pcap"), nil}, [2]string{"frame 3"}, flows.SideInside, false)
+	// Select the first note, whose line is the longest of the tree.
+	var note *pnode
+	var walk func(p *pnode)
+	walk = func(p *pnode) {
+		if note == nil && p.side[0].note {
+			note = p
+		}
+		for _, k := range p.kids {
+			walk(k)
+		}
+	}
+	walk(d.root)
+	if note == nil {
+		t.Fatal("no note in the tree")
+	}
+	for p := note.parent; p != nil; p = p.parent {
+		p.open = true
+	}
+	d.cur = note
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Fini()
+	s.SetSize(50, 30)
+	d.SetRect(0, 0, 50, 30)
+	d.Draw(s)
+	s.Show()
+	cells, w, _ := s.GetContents()
+	var words []string
+	_, top, _, _ := d.GetInnerRect()
+	for i, p := range d.rowLines {
+		if p != note {
+			continue
+		}
+		y := top + i
+		var b strings.Builder
+		for x := 0; x < w; x++ {
+			b.WriteString(string(cells[y*w+x].Runes))
+		}
+		row := strings.TrimRight(b.String(), " ")
+		if strings.Contains(row, "…") {
+			t.Errorf("row %d is cut: %q", y, row)
+		}
+		words = append(words, strings.Fields(strings.Trim(row, "│║ "))...)
+	}
+	n := 0
+	for _, p := range d.rowLines {
+		if p == note {
+			n++
+		}
+	}
+	if n < 2 {
+		t.Errorf("the note takes %d rows of a 50-column pane, want it wrapped", n)
+	}
+	text := strings.Join(words, " ")
+	if len(words) == 0 || !strings.Contains(text, note.side[0].text) || !strings.Contains(strings.Join(strings.Fields(note.side[0].text), " "), strings.Join(words[1:], " ")) {
+		t.Errorf("the note %q is not on the screen whole:\n%s", note.side[0].text, text)
 	}
 }
