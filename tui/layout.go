@@ -198,6 +198,27 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 	for i, f := range fixed {
 		heights[i] += f
 	}
+	// A list shorter than its band gives the rest to the packets, then
+	// to the decode tree.
+	need := []int{-1, -1, chrome + 1 + max(1, a.packets.content.rowCount()), -1}
+	if !wide {
+		need[0] = chrome + 1 + max(1, a.tunnels.content.rowCount())
+	}
+	surplus := 0
+	for i, n := range need {
+		if n >= 0 && heights[i] > n {
+			surplus += heights[i] - n
+			heights[i] = n
+		}
+	}
+	for _, i := range []int{2, 3} {
+		room := surplus
+		if need[i] >= 0 {
+			room = min(surplus, need[i]-heights[i])
+		}
+		heights[i] += room
+		surplus -= room
+	}
 	yy := top
 	if wide {
 		left := w * 3 / 5
