@@ -656,3 +656,17 @@ func TestNewRejectsCaptureCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsListKeys checks that docs/tui.md lists the keys as the keymap
+// has them.
+func TestDocsListKeys(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "tui.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range helpLines(defaultKeymap()) {
+		if !strings.Contains(string(doc), "\n"+l+"\n") {
+			t.Errorf("docs/tui.md lacks the key line %q", l)
+		}
+	}
+}
