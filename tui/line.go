@@ -50,13 +50,6 @@ func (l line) width() int {
 	return n
 }
 
-// restyle sets the style of every character.
-func (l line) restyle(st tcell.Style) {
-	for i := range l {
-		l[i].st = st
-	}
-}
-
 // draw draws the cells [hoff, hoff+width) of the line at (x, y), filling
 // what the line leaves with fill. Where the line goes on beyond the right
 // edge the last cell shows "…", and where it was scrolled past at the left
