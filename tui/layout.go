@@ -199,8 +199,12 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 		heights[i] += f
 	}
 	// A list shorter than its band gives the rest to the packets, then
-	// to the decode tree.
-	need := []int{-1, -1, chrome + 1 + max(1, a.packets.content.rowCount()), -1}
+	// to the decode tree; the packets only once they are read, so that
+	// the bands do not jump while a selection's packets load.
+	need := []int{-1, -1, -1, -1}
+	if a.packets.load != nil && a.packets.loading == "" {
+		need[2] = chrome + 1 + max(1, a.packets.content.rowCount())
+	}
 	if !wide {
 		need[0] = chrome + 1 + max(1, a.tunnels.content.rowCount())
 	}
