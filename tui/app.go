@@ -295,8 +295,18 @@ func (o *overlay) HasFocus() bool                         { return o.p.HasFocus(
 func (o *overlay) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return o.p.InputHandler()
 }
+
+// MouseHandler gives the overlay the events over it, and swallows the
+// others: what is below does not take the focus while the overlay shows.
 func (o *overlay) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
-	return o.p.MouseHandler()
+	return func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(tview.Primitive)) (bool, tview.Primitive) {
+		if h := o.p.MouseHandler(); h != nil {
+			if consumed, capture := h(action, event, setFocus); consumed {
+				return true, capture
+			}
+		}
+		return true, nil
+	}
 }
 
 // helpText is the help overlay: the keymap, the filter and search

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -112,5 +113,30 @@ func TestExportDialogNextToCaptures(t *testing.T) {
 	want := filepath.Join(other, "inside+outside-tunnel1.pcapng")
 	if m := h.message(); !strings.HasPrefix(m, "wrote "+want+": ") {
 		t.Errorf("a directory as the path: message %q, want %s written", m, want)
+	}
+}
+
+// TestExportDialogModal clicks beside the dialog: the panes below do not
+// take the focus, and what is typed still goes into the path.
+func TestExportDialogModal(t *testing.T) {
+	in, out := samplePair(t, "natt-ok")
+	cfg := sampleConfig(in, out)
+	cfg.OutDir = t.TempDir()
+	h := startApp(t, cfg, 120, 34, nil)
+	h.settle()
+	h.key(tcell.KeyRune, 'w')
+	h.s.InjectMouse(3, 4, tcell.Button1, tcell.ModNone)
+	h.s.InjectMouse(3, 4, tcell.ButtonNone, tcell.ModNone)
+	time.Sleep(50 * time.Millisecond)
+	h.settle()
+	h.typeText("x")
+	var text string
+	h.onUI(func() { text = h.a.export.input.GetText() })
+	if !strings.HasSuffix(text, ".pcapngx") {
+		t.Errorf("after a click beside the dialog, typing gave the path %q", text)
+	}
+	h.key(tcell.KeyEscape, 0)
+	if s := h.selection(); s.focus != "Tunnels & flows" {
+		t.Errorf("Esc: focus %q, want the tunnels, where it was", s.focus)
 	}
 }
