@@ -2,10 +2,10 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,8 +50,8 @@ type Config struct {
 	Rules *rules.Config
 	// Mono draws without colour (NO_COLOR): attributes only.
 	Mono bool
-	// OutDir is where `w` writes when it cannot write next to the
-	// capture; "" means the working directory.
+	// OutDir is the directory the export dialog (w) proposes; "" means
+	// the working directory.
 	OutDir string
 }
 
@@ -87,13 +87,23 @@ type App struct {
 	verdict  *lineView
 	status   *lineView
 	filter   *filterBar
+	search   *searchBar
+	export   *exportDialog
 	help     *tview.TextView
 	helpOn   bool
+	// titles are the panes' title lines, drawn instead of their frames
+	// on a low screen.
+	titles map[View]*paneTitle
 	// beforeHelp is the pane to give the focus back to.
 	beforeHelp View
-	// band1 and band3 are the panes the narrow layout shows in its top
-	// and bottom bands: the one of each pair used last.
-	band1, band3 View
+	// band3 is the pane the narrow layout shows in its bottom band: the
+	// decode tree or the bytes, whichever was used last.
+	band3 View
+	// zoomed shows the pane with the focus alone (+).
+	zoomed bool
+	// history holds the places Esc and Backspace go back to, the last
+	// one last.
+	history []navState
 
 	// current is the subject of the packet list; load the packets shown
 	// (with the frames' bytes); loadCancel stops the load in progress and
@@ -102,12 +112,13 @@ type App struct {
 	load       *packetLoad
 	loadCancel context.CancelFunc
 	loadFrames *atomic.Int64
-	// jump is the evidence frame to select once the packets it belongs
-	// to are listed.
-	jump     *rules.Evidence
-	jumpRule string
-	// detailSide is the capture whose copy of the selected packet the
-	// decode tree shows; otherSide is set by `o`.
+	// pending is the frame to select once the packets it belongs to are
+	// listed.
+	pending *pendingFrame
+	// shown are the selected packet's copies, by capture (nil for a
+	// capture that did not see it); otherSide is set by o, which shows
+	// the outside copy rather than the inside one.
+	shown       [2]*decode.Packet
 	otherSide   bool
 	frameCancel context.CancelFunc
 	message     string
@@ -123,6 +134,15 @@ type App struct {
 
 	mu       sync.Mutex
 	panicked *workerPanic
+}
+
+// pendingFrame is a frame to select when the packets are listed, and what
+// to say then: why it was selected (say, "evidence of VP201"), and the
+// subject's name for when it is not among them.
+type pendingFrame struct {
+	side  flows.Side
+	frame int
+	why   string
 }
 
 // workerPanic is a panic of a background goroutine, re-raised by Run on
@@ -219,15 +239,21 @@ func (a *App) build() {
 	a.hex = newHexView(a)
 	a.verdict = newLineView(a.st.normal)
 	a.status = newLineView(a.st.normal)
-	a.status.right = "? help  / filter  Tab panes  q quit"
+	a.status.right = "? help  / filter  Esc back  q quit"
 	a.status.rightStyle = a.st.key
 	a.filter = newFilterBar(a)
-	a.band1, a.band3 = a.tunnels, a.detail
+	a.search = newSearchBar(a)
+	a.export = newExportDialog(a)
+	a.band3 = a.detail
 	a.root = &layout{Box: tview.NewBox(), a: a}
+	a.titles = map[View]*paneTitle{}
+	for _, v := range a.panes() {
+		a.titles[v] = &paneTitle{Box: tview.NewBox(), a: a, v: v}
+	}
 
 	a.help = tview.NewTextView()
 	a.st.text(a.help)
-	a.st.box(a.help.Box, "Keys (j/k scroll, Esc or ? closes)")
+	a.st.box(a.help.Box, "Keys (j/k scroll; Esc, ? or q closes)")
 	a.help.SetText(a.helpText())
 	a.help.SetScrollable(true)
 
@@ -235,6 +261,7 @@ func (a *App) build() {
 	a.pages.SetBackgroundColor(tcell.ColorDefault)
 	a.pages.AddPage("main", a.root, true, true)
 	a.pages.AddPage("help", &overlay{Box: tview.NewBox(), p: a.help, w: 100, h: strings.Count(a.help.GetText(false), "\n") + 3}, true, false)
+	a.pages.AddPage("export", &overlay{Box: tview.NewBox(), p: a.export, w: 90, h: 9}, true, false)
 
 	a.tv.SetRoot(a.pages, true)
 	a.tv.SetFocus(a.tunnels)
@@ -268,26 +295,48 @@ func (o *overlay) HasFocus() bool                         { return o.p.HasFocus(
 func (o *overlay) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return o.p.InputHandler()
 }
+
+// MouseHandler gives the overlay the events over it, and swallows the
+// others: what is below does not take the focus while the overlay shows.
 func (o *overlay) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
-	return o.p.MouseHandler()
+	return func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(tview.Primitive)) (bool, tview.Primitive) {
+		if h := o.p.MouseHandler(); h != nil {
+			if consumed, capture := h(action, event, setFocus); consumed {
+				return true, capture
+			}
+		}
+		return true, nil
+	}
 }
 
-// helpText is the help overlay: the keymap, then the filter syntax.
+// helpText is the help overlay: the keymap, the filter and search
+// syntax, and what the marks and colours mean.
 func (a *App) helpText() string {
 	var b strings.Builder
 	for _, l := range helpLines(a.keys) {
 		b.WriteString(l + "\n")
 	}
-	b.WriteString("\nFilter terms (all must match; ! negates one):\n")
+	b.WriteString("\nFilter terms of the tunnels and flows (/; all must match; ! negates one):\n")
 	b.WriteString("  esp ike udp-esp gre ah pptp nat-keepalive   rows that carried that kind of packet\n")
 	b.WriteString("  udp tcp tunnels flows                       transport, or row type\n")
 	b.WriteString("  10.0.0.2  10.0.0.0/8                        an address on either side\n")
 	b.WriteString("  port 4500   spi=0xc0ffee01   tunnel=2       a port, an ESP or IKE SPI, a tunnel\n")
 	b.WriteString("  severity>=warning   side=outside   state=failed\n")
-	b.WriteString("\nRows are coloured by the worst finding of their tunnel. With two captures the\n")
-	b.WriteString("packet list shows each packet's inside and outside sightings on one row, outside\n")
-	b.WriteString("times on the inside clock; LOST marks a packet one capture saw and the other\n")
-	b.WriteString("did not while both were running, MODIFIED one changed beyond address translation.\n")
+	b.WriteString("\nPacket search (/ in the packets pane, or Ctrl-F), as vpnpcap dump --filter:\n")
+	b.WriteString("  host 10.0.0.2   net 10.0.0.0/8   port 4500   src port 500   spi c0ffee01\n")
+	b.WriteString("  kind udp-esp (or ike, esp, gre, …)   frame 27   frame 20-30   and or not ( )\n")
+	b.WriteString("\nTunnel and PPTP call rows are coloured by their worst finding; flow rows by\n")
+	b.WriteString("their own fate: red when packets were lost at the NAT, yellow when modified.\n")
+	b.WriteString("With two captures the packet list shows each packet's inside and outside\n")
+	b.WriteString("sightings on one row, outside times on the inside clock. Fate says:\n")
+	b.WriteString("  crossed    both captures saw it\n")
+	b.WriteString("  LOST →     the inside saw it and the outside did not, while both were running\n")
+	b.WriteString("  ← LOST     the outside saw it and the inside did not, while both were running\n")
+	b.WriteString("  MODIFIED   both saw it, changed beyond what address translation rewrites\n")
+	b.WriteString("  n/c        not compared: it was captured while the other capture was not running\n")
+	b.WriteString("● marks the packets a finding gives as evidence. The decode tree shows ▾ on an\n")
+	b.WriteString("open node and ▸ on a closed one; side by side, ≠ marks the lines that differ.\n")
+	b.WriteString("Text that does not fit ends in …: scroll sideways (h l, H L) or zoom (+).\n")
 	return b.String()
 }
 
@@ -306,22 +355,12 @@ func (a *App) focused() View {
 	return nil
 }
 
-// band tells which band of the layout a pane is in.
-func (a *App) band(v View) int {
-	switch v {
-	case View(a.packets):
-		return 1
-	case View(a.detail), View(a.hex):
-		return 2
-	}
-	return 0
-}
-
 // focusPane gives a pane the focus and shows it in its band.
 func (a *App) focusPane(v View) {
+	if v == nil {
+		v = a.tunnels
+	}
 	switch v {
-	case View(a.tunnels), View(a.findings):
-		a.band1 = v
 	case View(a.detail), View(a.hex):
 		a.band3 = v
 	}
@@ -329,33 +368,38 @@ func (a *App) focusPane(v View) {
 }
 
 // capture is the input capture: every key goes through the keymap, except
-// what is typed into the filter bar.
+// what is typed into a bar or the export dialog.
 func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
 	defer a.handled.Add(1)
-	if a.filter.HasFocus() {
+	if ev.Key() == tcell.KeyCtrlC {
+		a.quit()
+		return nil
+	}
+	if a.export.open {
+		return a.export.key(ev)
+	}
+	for _, bar := range []struct {
+		focused bool
+		close   func(apply bool)
+	}{{a.filter.HasFocus(), a.filter.close}, {a.search.HasFocus(), a.search.close}} {
+		if !bar.focused {
+			continue
+		}
 		switch ev.Key() {
 		case tcell.KeyEscape:
-			a.filter.close(false)
+			bar.close(false)
 			return nil
 		case tcell.KeyEnter:
-			a.filter.close(true)
-			return nil
-		case tcell.KeyCtrlC:
-			a.quit()
+			bar.close(true)
 			return nil
 		}
 		return ev
 	}
 	act := lookup(a.keys, ev)
-	if ev.Key() == tcell.KeyCtrlC {
-		act = actQuit
-	}
 	if a.helpOn {
 		switch act {
-		case actHelp, actEscape:
+		case actHelp, actEscape, actBack, actQuit:
 			a.toggleHelp()
-		case actQuit:
-			a.quit()
 		default:
 			forward(a.help, act)
 		}
@@ -374,10 +418,28 @@ func (a *App) do(act action) {
 	case actHelp:
 		a.toggleHelp()
 	case actFilter:
-		a.filter.open()
+		if a.focused() == View(a.packets) {
+			a.search.open()
+		} else {
+			a.filter.open()
+		}
+	case actSearch:
+		a.focusPane(a.packets)
+		a.search.open()
 	case actEscape:
-		if a.filter.applied() {
+		switch {
+		case a.back():
+		case a.filter.applied():
 			a.filter.clear()
+			a.setMessage("filter cleared")
+		case a.packets.search != nil:
+			a.packets.setSearch(nil)
+		default:
+			a.setMessage("nothing to go back to")
+		}
+	case actBack:
+		if !a.back() {
+			a.setMessage("nothing to go back to")
 		}
 	case actNextPane, actPrevPane:
 		ps := a.panes()
@@ -402,15 +464,29 @@ func (a *App) do(act action) {
 		a.focusPane(a.detail)
 	case actPaneHex:
 		a.focusPane(a.hex)
+	case actZoom:
+		a.zoomed = !a.zoomed
+		if a.zoomed {
+			a.setMessage(a.focused().Title() + " zoomed: + restores the panes")
+		} else {
+			a.setMessage("")
+		}
 	case actSort, actReverse:
 		a.tunnels.Do(act)
-	case actNextMark, actPrevMark:
+	case actNextMatch, actPrevMatch:
 		a.packets.Do(act)
+	case actNextEvidence, actPrevEvidence:
+		step := 1
+		if act == actPrevEvidence {
+			step = -1
+		}
+		a.nextEvidence(step)
+	case actTextDown, actTextUp:
+		a.findings.Do(act)
 	case actOtherSide:
-		a.otherSide = !a.otherSide
-		a.packetSelected()
+		a.switchSide()
 	case actWrite:
-		a.writeSubject()
+		a.openExport()
 	default:
 		if f := a.focused(); f != nil {
 			f.Do(act)
@@ -435,11 +511,7 @@ func (a *App) toggleHelp() {
 		return
 	}
 	a.pages.HidePage("help")
-	if a.beforeHelp != nil {
-		a.focusPane(a.beforeHelp)
-		return
-	}
-	a.focusPane(a.tunnels)
+	a.focusPane(a.beforeHelp)
 }
 
 // setMessage shows a message in the status line until the next one.
@@ -773,16 +845,24 @@ func (a *App) show(s subject) {
 			if ld.readErr != nil {
 				a.setError(ld.readErr.Error())
 			}
-			if j := a.jump; j != nil {
-				a.jump = nil
-				if a.packets.selectFrame(j.Side, j.Frame) {
-					a.setMessage("frame " + strconv.Itoa(j.Frame) + " of " + a.sideName(j.Side) + ", evidence of " + a.jumpRule)
-				} else {
-					a.setError("frame " + strconv.Itoa(j.Frame) + " of " + a.sideName(j.Side) + " is not among the packets of " + s.name())
-				}
+			if pf := a.pending; pf != nil {
+				a.pending = nil
+				a.selectPending(pf, s.name())
 			}
 		}
 	})
+}
+
+// selectPending selects a pending frame among the packets listed, and
+// says why, or that the subject (named name) has no such frame.
+func (a *App) selectPending(pf *pendingFrame, name string) {
+	where := "frame " + strconv.Itoa(pf.frame) + " of " + a.sideName(pf.side)
+	switch {
+	case !a.packets.selectFrame(pf.side, pf.frame):
+		a.setError(where + " is not among the packets of " + name)
+	case pf.why != "":
+		a.setMessage(where + ", " + pf.why)
+	}
 }
 
 // sideName names a capture for messages.
@@ -798,15 +878,16 @@ func (a *App) sideName(s flows.Side) string {
 
 // jumpTo shows a finding's evidence: its tunnel's or PPTP call's packets
 // with the first evidence frame selected, or the evidence frames alone for
-// a finding about neither.
+// a finding about neither. Esc comes back to the finding.
 func (a *App) jumpTo(f *rules.Finding) {
 	if a.model == nil {
 		return
 	}
-	var ev *rules.Evidence
+	a.push()
+	var pf *pendingFrame
 	if len(f.Evidence) > 0 {
 		e := f.Evidence[0]
-		ev = &e
+		pf = &pendingFrame{side: e.Side, frame: e.Frame, why: "evidence of " + f.RuleID}
 	}
 	// The row to select: the finding's tunnel, else its PPTP call.
 	var selectRow func() bool
@@ -829,31 +910,32 @@ func (a *App) jumpTo(f *rules.Finding) {
 			a.setMessage("filter cleared to show " + name)
 		}
 		a.focusPane(a.packets)
-		if ev == nil {
+		if pf == nil {
 			return
 		}
 		if a.load != nil && shown() && a.loadCancel == nil {
-			if a.packets.selectFrame(ev.Side, ev.Frame) {
-				a.setMessage("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + ", evidence of " + f.RuleID)
-			} else {
-				a.setError("frame " + strconv.Itoa(ev.Frame) + " of " + a.sideName(ev.Side) + " is not among the packets of " + name)
-			}
+			a.selectPending(pf, name)
 			return
 		}
-		a.jump, a.jumpRule = ev, f.RuleID
+		a.pending = pf
 		return
 	}
-	if ev == nil {
+	if pf == nil {
 		a.setError("the finding names no packet")
 		return
 	}
-	a.jump, a.jumpRule = ev, f.RuleID
+	a.pending = pf
 	a.focusPane(a.packets)
 	a.show(subject{evidence: f.Evidence})
 }
 
+// notComparedHint explains n/c when such a packet is selected.
+const notComparedHint = "n/c: not compared — this packet was captured while the other capture was not running"
+
 // packetSelected shows the selected packet in the decode tree and the hex
-// view.
+// view: both captures' copies of it when both saw it, the inside's first
+// unless o asked for the outside's. Bytes not cached are read in the
+// background.
 func (a *App) packetSelected() {
 	if a.frameCancel != nil {
 		a.frameCancel()
@@ -861,63 +943,138 @@ func (a *App) packetSelected() {
 	}
 	r, ok := a.packets.selectedRow()
 	if !ok || a.load == nil {
+		a.shown = [2]*decode.Packet{}
 		a.detail.setEmpty("No packet selected.")
-		a.hex.setData(nil, "No packet selected.")
+		a.hex.setData(nil, "No packet selected.", "")
 		return
+	}
+	switch {
+	case r.fate == fateNotCompared:
+		a.setMessage(notComparedHint)
+	case a.message == notComparedHint:
+		a.setMessage("")
 	}
 	ld := a.load
-	p, s := ld.first(r)
-	if a.otherSide {
-		other := 1 - s
-		if q := ld.packet(r, other); q != nil {
-			p, s = q, other
+	for s := range flows.Side(2) {
+		a.shown[s] = ld.packet(r, s)
+	}
+	_, primary := ld.first(r)
+	if a.otherSide && a.shown[1-primary] != nil {
+		primary = 1 - primary
+	}
+	a.showPackets(ld, primary, false)
+	var missing []flows.Side
+	for s, p := range a.shown {
+		if p == nil || int(s) >= len(a.model.sides) {
+			continue
+		}
+		if _, ok := ld.frames[s][p.Frame]; ok {
+			continue
+		}
+		if c := a.model.sides[s].src; c != nil && c.isFile() {
+			missing = append(missing, flows.Side(s))
 		}
 	}
-	if p == nil {
+	if len(missing) == 0 {
 		return
 	}
-	where := ""
-	if int(s) < len(a.model.sides) {
-		where = a.model.sides[s].analysis.Capture.Path
-	}
-	rec, ok := ld.frames[s][p.Frame]
-	if ok {
-		a.hex.setData(rec.Data, "")
-		a.detail.setTree(decodeTree(p, &rec, where))
-		return
-	}
-	a.detail.setTree(decodeTree(p, nil, where))
-	var c *capture
-	if int(s) < len(a.model.sides) {
-		c = a.model.sides[s].src
-	}
-	if c == nil || !c.isFile() {
-		a.hex.setData(nil, "No bytes: the capture was given as decoded packets.")
-		return
-	}
-	a.hex.setData(nil, "Reading frame "+strconv.Itoa(p.Frame)+"…")
 	ctx, cancel := context.WithCancel(a.ctx)
 	a.frameCancel = cancel
-	pkt := *p
+	pkts := a.shown
+	m := a.model
 	a.goWorkCtx(ctx, func(ctx context.Context) func() {
-		rec, err := c.readFrame(ctx, pkt.Frame)
+		var recs [2]decode.Record
+		var errs [2]error
+		for _, s := range missing {
+			recs[s], errs[s] = m.sides[s].src.readFrame(ctx, pkts[s].Frame)
+		}
 		return func() {
 			if ctx.Err() != nil {
 				return
 			}
 			a.frameCancel = nil
 			cancel()
-			if err != nil {
-				a.hex.setData(nil, err.Error())
-				return
+			for _, s := range missing {
+				if errs[s] == nil && ld.frames[s] != nil {
+					ld.frames[s][pkts[s].Frame] = recs[s]
+				}
 			}
-			if ld.frames[s] != nil {
-				ld.frames[s][pkt.Frame] = rec
+			a.showPackets(ld, a.detail.primary, true)
+			if err := errs[a.detail.primary]; err != nil {
+				a.hex.setData(nil, err.Error(), "")
 			}
-			a.hex.setData(rec.Data, "")
-			a.detail.setTree(decodeTree(&pkt, &rec, where))
 		}
 	})
+}
+
+// showPackets shows the selected packet's copies in the decode tree, and
+// the primary capture's bytes; keep keeps the tree's current line.
+func (a *App) showPackets(ld *packetLoad, primary flows.Side, keep bool) {
+	var trees [2]*dissect.Node
+	var names [2]string
+	for s, p := range a.shown {
+		if p == nil {
+			continue
+		}
+		where := ""
+		if s < len(a.model.sides) {
+			where = a.model.sides[s].analysis.Capture.Path
+		}
+		names[s] = "frame " + strconv.Itoa(p.Frame) + " of " + shortPath(where)
+		var rp *decode.Record
+		if rec, ok := ld.frames[s][p.Frame]; ok {
+			rp = &rec
+		}
+		trees[s] = decodeTree(p, rp, where)
+	}
+	if a.shown[primary] == nil {
+		primary = 1 - primary
+	}
+	a.showBytes(ld, primary, names[primary])
+	a.detail.setTrees(trees, names, primary, keep)
+}
+
+// showBytes shows the bytes of one capture's copy of the selected packet.
+func (a *App) showBytes(ld *packetLoad, s flows.Side, name string) {
+	p := a.shown[s]
+	if p == nil {
+		a.hex.setData(nil, "No packet selected.", "")
+		return
+	}
+	if rec, ok := ld.frames[s][p.Frame]; ok {
+		a.hex.setData(rec.Data, "", name)
+		return
+	}
+	if c := a.model.sides[s].src; c == nil || !c.isFile() {
+		a.hex.setData(nil, "No bytes: the capture was given as decoded packets.", "")
+		return
+	}
+	a.hex.setData(nil, "Reading frame "+strconv.Itoa(p.Frame)+"…", "")
+}
+
+// switchSide shows the other capture's copy of the selected packet: in the
+// decode tree when it shows one copy, in the bytes when it shows both side
+// by side. The status line names the copy shown.
+func (a *App) switchSide() {
+	if a.load == nil || a.shown[0] == nil && a.shown[1] == nil {
+		a.setError("select a packet first")
+		return
+	}
+	if a.shown[0] == nil || a.shown[1] == nil {
+		a.setMessage("the " + a.detail.primary.String() + " capture alone saw this packet: there is no other copy")
+		return
+	}
+	a.otherSide = !a.otherSide
+	s := 1 - a.detail.primary
+	a.detail.setPrimary(s)
+	name := a.detail.names[s]
+	a.showBytes(a.load, s, name)
+	a.fieldSelected(a.detail.selectedField())
+	if a.detail.paired {
+		a.setMessage("bytes of the " + s.String() + " copy: " + name + " (the tree shows both; ≠ marks what differs)")
+		return
+	}
+	a.setMessage("decode of the " + s.String() + " copy: " + name)
 }
 
 // fieldSelected highlights a decode tree field's bytes.
@@ -929,34 +1086,50 @@ func (a *App) fieldSelected(f *dissect.Node) {
 	a.hex.setMark(f.Start, f.End)
 }
 
-// errWriteNothing reports `w` with nothing selected.
-var errWriteNothing = errors.New("select a tunnel or a flow first")
-
-// writeSubject writes the selected subject's packets, from each capture
-// file, to new pcap files.
-func (a *App) writeSubject() {
-	if a.model == nil {
-		a.setError("the analysis is still running")
-		return
+// evidenceOf returns the findings (indexes into the model's) that give a
+// row's packets as evidence.
+func (a *App) evidenceOf(ld *packetLoad, r pktRow) []int {
+	if a.model == nil || ld == nil {
+		return nil
 	}
-	s := a.current
-	if !s.valid() || len(s.evidence) > 0 {
-		a.setError(errWriteNothing.Error())
-		return
-	}
-	m := a.model
-	dopts, outDir := a.cfg.Decode, a.cfg.OutDir
-	a.setMessage("writing the packets of " + s.name() + "…")
-	a.goWork(func(ctx context.Context) func() {
-		res, err := exportSubject(ctx, m, s, dopts, outDir)
-		return func() {
-			if err != nil {
-				a.setError("writing " + s.name() + ": " + err.Error())
-				return
+	var out []int
+	for s := range flows.Side(2) {
+		if p := ld.packet(r, s); p != nil {
+			for _, i := range a.model.evidenceOf(s, p) {
+				if !slices.Contains(out, i) {
+					out = append(out, i)
+				}
 			}
-			a.setMessage(res)
 		}
-	})
+	}
+	return out
+}
+
+// nextEvidence selects the next (step 1) or previous (step -1) packet a
+// finding gives as evidence, and names the findings.
+func (a *App) nextEvidence(step int) {
+	l := a.packets
+	if l.load == nil {
+		a.setError("select a tunnel, a PPTP call or a flow first")
+		return
+	}
+	if !l.next(step, func(r pktRow) bool { return len(a.evidenceOf(l.load, r)) > 0 }) {
+		way := "after"
+		if step < 0 {
+			way = "before"
+		}
+		a.setMessage("no evidence " + way + " this packet among the packets of " + l.load.subj.name())
+		return
+	}
+	r, _ := l.selectedRow()
+	var ids []string
+	for _, i := range a.evidenceOf(l.load, r) {
+		if id := a.model.findings[i].RuleID; !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	p, s := l.load.first(r)
+	a.setMessage("frame " + strconv.Itoa(p.Frame) + " of " + a.sideName(s) + ": evidence of " + strings.Join(ids, ", "))
 }
 
 // plural is "s" unless n is one.

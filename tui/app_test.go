@@ -260,12 +260,18 @@ func TestScreenResize(t *testing.T) {
 	h.settle()
 	h.resize(80, 24)
 	golden(t, "start_80x24", h.text())
-	// In the narrow layout the findings share a band with the tunnels:
-	// going to them shows them in its place.
-	h.key(tcell.KeyRune, '2')
+	// At 80×24 the findings show under the tunnels, the two most severe
+	// of them; going to them gives them room for the explanation.
 	got := h.text()
-	if !strings.Contains(got, "Findings (3)") || strings.Contains(got, "Tunnels & flows (") {
-		t.Errorf("80×24 after 2: want the findings pane in place of the tunnels:\n%s", got)
+	for _, want := range []string{"[2] Findings (3)", "error   VP201", "warning VP304", "[1] Tunnels & flows (", "[3] Packets of tunnel 1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("80×24: the screen lacks %q:\n%s", want, got)
+		}
+	}
+	h.key(tcell.KeyRune, '2')
+	got = h.text()
+	if !strings.Contains(got, "Why: The NAT forwarded the IKE exchange") || !strings.Contains(got, "[1] Tunnels & flows (") {
+		t.Errorf("80×24 after 2: want the finding's explanation, and the tunnels still there:\n%s", got)
 	}
 	h.resize(140, 40)
 	got = h.text()
@@ -372,8 +378,8 @@ func TestFilter(t *testing.T) {
 	h.key(tcell.KeyRune, '/')
 	h.typeText("esp")
 	got := h.text()
-	if !strings.Contains(got, "/ esp") || !strings.Contains(got, "T2") || strings.Contains(got, "T1 ") {
-		t.Errorf("filter esp: want tunnel 2 (raw ESP) only:\n%s", got)
+	if ids := h.rowIDs(); !strings.Contains(got, "/ esp") || strings.Join(ids, " ") != "T2 F4 F5 F4 F5" {
+		t.Errorf("filter esp: rows %v, want tunnel 2 (raw ESP) and its ESP flows only:\n%s", ids, got)
 	}
 	h.key(tcell.KeyEnter, 0)
 	golden(t, "filter_esp", h.text())
@@ -421,16 +427,21 @@ func TestFilter(t *testing.T) {
 		h.key(tcell.KeyRune, '/')
 		h.typeText(tc.expr)
 		h.key(tcell.KeyEnter, 0)
-		var ids []string
-		h.onUI(func() {
-			for _, r := range h.a.tunnels.content.rows {
-				ids = append(ids, r.id)
-			}
-		})
-		if strings.Join(ids, " ") != strings.Join(tc.rows, " ") {
+		if ids := h.rowIDs(); strings.Join(ids, " ") != strings.Join(tc.rows, " ") {
 			t.Errorf("filter %q: rows %v, want %v", tc.expr, ids, tc.rows)
 		}
 	}
+}
+
+// rowIDs returns the rows of the tunnels pane.
+func (h *harness) rowIDs() []string {
+	var ids []string
+	h.onUI(func() {
+		for _, r := range h.a.tunnels.content.rows {
+			ids = append(ids, r.id)
+		}
+	})
+	return ids
 }
 
 func TestSort(t *testing.T) {
@@ -483,6 +494,33 @@ func TestHelpOverlay(t *testing.T) {
 	if s := h.selection(); s.focus != "Tunnels & flows" {
 		t.Errorf("focus after the help: %q, want the tunnels", s.focus)
 	}
+	// q closes the help, as in htop, and leaves the UI running.
+	h.key(tcell.KeyRune, '3')
+	h.key(tcell.KeyRune, '?')
+	h.key(tcell.KeyRune, 'q')
+	select {
+	case v := <-h.done:
+		h.done <- v
+		t.Fatal("q in the help quit the UI")
+	default:
+	}
+	if got := h.text(); strings.Contains(got, "Keys (j/k scroll") {
+		t.Error("q did not close the help")
+	}
+	if s := h.selection(); s.focus != "Packets" {
+		t.Errorf("focus after the help: %q, want the packets, where it was", s.focus)
+	}
+}
+
+// TestHelpExplains checks that the help says what the marks of the panes
+// mean: n/c, LOST, ●, ▸ and ≠.
+func TestHelpExplains(t *testing.T) {
+	text := (&App{keys: defaultKeymap()}).helpText()
+	for _, want := range []string{"n/c        not compared", "LOST →", "● marks the packets a finding gives as evidence", "▸ on a closed one", "≠ marks the lines that differ", "frame 20-30"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the help does not explain %q", want)
+		}
+	}
 }
 
 func TestMouse(t *testing.T) {
@@ -501,7 +539,11 @@ func TestMouse(t *testing.T) {
 		t.Errorf("click on the tunnels pane: row %q, want F2", s.row)
 	}
 	// A click in the packet list focuses it.
-	click(10, 13)
+	click(10, 15)
+	deadline := time.Now().Add(5 * time.Second)
+	for h.selection().focus != "Packets" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if s := h.selection(); s.focus != "Packets" {
 		t.Errorf("click on the packets pane: focus %q, want Packets", s.focus)
 	}
@@ -611,6 +653,20 @@ func TestNewRejectsCaptureCounts(t *testing.T) {
 	for _, n := range []int{0, 3} {
 		if _, err := New(Config{Captures: make([]Capture, n)}); err == nil {
 			t.Errorf("New with %d captures: no error", n)
+		}
+	}
+}
+
+// TestDocsListKeys checks that docs/tui.md lists the keys as the keymap
+// has them.
+func TestDocsListKeys(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "tui.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range helpLines(defaultKeymap()) {
+		if !strings.Contains(string(doc), "\n"+l+"\n") {
+			t.Errorf("docs/tui.md lacks the key line %q", l)
 		}
 	}
 }

@@ -5,13 +5,16 @@
 //
 // # Toolkit
 //
-// The UI is built on github.com/gdamore/tcell/v2 with the widgets of
-// github.com/rivo/tview, which is built on tcell v2: tables with virtual
-// content (tview.TableContent pulls the rows it draws by index, so a
-// capture with a million packets never becomes a million widgets), a tree
-// view for the decode tree, input fields for the filter. tcell v2's
-// SimulationScreen renders the UI to cells in tests, which compare the text
-// with golden screens (testdata/*.golden, rewritten with -update).
+// The UI is built on github.com/gdamore/tcell/v2 with github.com/rivo/tview
+// for the application, its focus and event loop, pages, text views and
+// input fields. The lists and the decode tree are drawn by the UI itself
+// (grid, detailView), because what they need tview's Table and TreeView do
+// not give: sideways scrolling with "…" wherever text is cut, marks of
+// open and closed nodes, two trees lined up side by side. A grid pulls the
+// rows it draws by index, so a capture with a million packets never
+// becomes a million widgets. tcell v2's SimulationScreen renders the UI to
+// cells in tests, which compare the text with golden screens
+// (testdata/*.golden, rewritten with -update).
 //
 // # Contracts
 //

@@ -1,74 +1,226 @@
 package tui
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
 )
 
 // maxFragmentSets bounds the IP fragment sets an export remembers while it
 // looks for the datagrams they make up.
 const maxFragmentSets = 4096
 
-// exported is one file an export wrote.
-type exported struct {
+// exportResult is what an export wrote.
+type exportResult struct {
 	path    string
-	frames  int
-	skipped int // frames of another link type, which a pcap file cannot hold
+	packets [2]int // frames written, by capture
 }
 
+// errExists reports an export to a file that exists, which is not
+// replaced without the user's word.
+var errExists = errors.New("the file exists")
+
 // exportSubject writes the frames of a subject — a tunnel's IKE, ESP and
-// keepalives, with every IP fragment of its fragmented messages — from each
-// capture file to a new pcap file for Wireshark, with the original link
-// type and time stamps: <capture>-<tunnelN|flowN>.pcap next to the capture,
-// or in outDir (the working directory when empty) when that directory
-// cannot be written. It reads each capture twice: once to find the frames,
-// once to copy them. It returns what it wrote, for the status line.
-func exportSubject(ctx context.Context, m *model, s subject, dopts decode.Options, outDir string) (string, error) {
-	var done []exported
+// keepalives, with every IP fragment of its fragmented messages, a PPTP
+// call's control and GRE, a flow's packets, a finding's evidence — from
+// each capture file to one pcapng file at path, as Wireshark's Export
+// Specified Packets does: each frame with its original bytes, link type
+// and time stamp, on an interface named after its capture, and with a
+// comment giving its capture and original frame number ("frame 27 of
+// lab/inside.pcap (inside)"), since the export numbers its frames anew.
+// The two captures' frames are merged in time order, on the inside clock.
+//
+// It does not replace a file unless overwrite is set (errExists); a
+// replaced file is written aside and renamed over the old one, so that a
+// failed export leaves it as it was. Each capture is read twice: once to
+// find the frames, once to copy them.
+func exportSubject(ctx context.Context, m *model, s subject, dopts decode.Options, path string, overwrite bool) (exportResult, error) {
+	res := exportResult{path: path}
+	var frames [2]map[int]bool
+	var caps [2]*capture
+	found := false
 	for _, sd := range m.sides {
 		member := s.member(m, sd.index)
 		if member == nil {
 			continue
 		}
 		if sd.src == nil || !sd.src.isFile() {
-			return "", fmt.Errorf("%s was given as decoded packets, not a file", sd.analysis.Capture.Path)
+			return res, fmt.Errorf("%s was given as decoded packets, not a file", sd.analysis.Capture.Path)
 		}
-		frames, err := memberFrames(ctx, sd.src, dopts, member)
+		chosen, err := memberFrames(ctx, sd.src, dopts, member)
 		if err != nil {
-			return "", err
+			return res, err
 		}
-		if len(frames) == 0 {
+		frames[sd.index], caps[sd.index] = chosen, sd.src
+		found = found || len(chosen) > 0
+	}
+	if !found {
+		return res, errors.New("no packets to write")
+	}
+	out, finish, err := createExport(path, overwrite)
+	if err != nil {
+		return res, err
+	}
+	err = writeMerged(ctx, m, caps, frames, out, &res)
+	if err2 := finish(err == nil); err == nil {
+		err = err2
+	}
+	return res, err
+}
+
+// createExport opens the file to write: path itself, created only if it
+// does not exist, or with overwrite a new file beside it. finish closes
+// it; with ok false, or when closing fails, it removes what was written,
+// and with ok and overwrite it renames it over path.
+func createExport(path string, overwrite bool) (io.Writer, func(ok bool) error, error) {
+	var f *os.File
+	var err error
+	if overwrite {
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	} else {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			return nil, nil, errExists
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	finish := func(ok bool) error {
+		err := bw.Flush()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if !ok || err != nil {
+			os.Remove(f.Name())
+			return err
+		}
+		if overwrite {
+			if err := os.Chmod(f.Name(), 0o644); err != nil {
+				os.Remove(f.Name())
+				return err
+			}
+			if err := os.Rename(f.Name(), path); err != nil {
+				os.Remove(f.Name())
+				return err
+			}
+		}
+		return nil
+	}
+	return bw, finish, nil
+}
+
+// writeMerged copies the chosen frames of both captures to a pcapng
+// writer, the earlier (on the inside clock) first.
+func writeMerged(ctx context.Context, m *model, caps [2]*capture, frames [2]map[int]bool, out io.Writer, res *exportResult) error {
+	w := decode.NewPcapngWriter(out, "vpnpcap")
+	type source struct {
+		r     *decode.Reader
+		rec   decode.Record
+		ok    bool
+		iface decode.PcapngInterface
+		where string
+	}
+	var srcs [2]*source
+	for s, c := range caps {
+		if c == nil || len(frames[s]) == 0 {
 			continue
 		}
-		ex, err := writeFrames(ctx, sd.src.path, frames, s.fileTag(), outDir)
+		r, err := decode.Open(c.path)
 		if err != nil {
-			return "", err
+			return err
 		}
-		done = append(done, ex)
-	}
-	if len(done) == 0 {
-		return "", errors.New("no packets to write")
-	}
-	var parts []string
-	for i, ex := range done {
-		p := strconv.Itoa(ex.frames) + " frames to " + ex.path
-		if i > 0 {
-			p = strconv.Itoa(ex.frames) + " to " + ex.path
+		defer r.Close()
+		src := &source{r: r, where: shortPath(c.path)}
+		src.iface = decode.PcapngInterface{Name: captureBase(c.path), Description: c.path, Snaplen: r.Snaplen()}
+		if m.two() {
+			src.iface.Name = flows.Side(s).String()
+			src.where += " (" + flows.Side(s).String() + ")"
 		}
-		if ex.skipped > 0 {
-			p += " (" + strconv.Itoa(ex.skipped) + " of another link type left out)"
-		}
-		parts = append(parts, p)
+		srcs[s] = src
 	}
-	return "wrote " + strings.Join(parts, ", "), nil
+	// next reads a capture on to its next chosen frame.
+	read := 0
+	next := func(s int) error {
+		src := srcs[s]
+		for {
+			if read++; read%cancelCheckEvery == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err := src.r.Next(&src.rec); err != nil {
+				src.ok = false
+				return nil // the end, or a fault after which nothing more is read
+			}
+			if frames[s][src.rec.Frame] {
+				src.ok = true
+				return nil
+			}
+		}
+	}
+	for s, src := range srcs {
+		if src != nil {
+			if err := next(s); err != nil {
+				return err
+			}
+		}
+	}
+	clock := func(s int, t time.Time) time.Time {
+		if s == int(flows.SideOutside) && m.rc.Correlation != nil {
+			return m.rc.Correlation.ToInside(t)
+		}
+		return t
+	}
+	for {
+		s := -1
+		for i, src := range srcs {
+			if src == nil || !src.ok {
+				continue
+			}
+			if s < 0 || clock(i, src.rec.Time).Before(clock(s, srcs[s].rec.Time)) {
+				s = i
+			}
+		}
+		if s < 0 {
+			break
+		}
+		src := srcs[s]
+		comment := "frame " + strconv.Itoa(src.rec.Frame) + " of " + src.where
+		if err := w.Write(&src.rec, src.iface, comment); err != nil {
+			return err
+		}
+		res.packets[s]++
+		if err := next(s); err != nil {
+			return err
+		}
+	}
+	return w.Finish()
+}
+
+// defaultExportName is the file name the export dialog proposes: the
+// captures' names and the subject, "inside+outside-tunnel1.pcapng". It
+// never ends in -inside or -outside, which `vpnpcap check` would take for
+// a capture of a pair.
+func defaultExportName(m *model, s subject) string {
+	var names []string
+	for _, sd := range m.sides {
+		if sd.src != nil {
+			names = append(names, captureBase(sd.src.path))
+		}
+	}
+	return strings.Join(names, "+") + "-" + s.fileTag() + ".pcapng"
 }
 
 // fragKey identifies an IP datagram's fragments.
@@ -115,56 +267,6 @@ func memberFrames(ctx context.Context, c *capture, dopts decode.Options, member 
 	return frames, nil
 }
 
-// writeFrames copies the given frames of a capture file to a new pcap
-// file and returns where it went.
-func writeFrames(ctx context.Context, path string, frames map[int]bool, tag, outDir string) (exported, error) {
-	name := captureBase(path) + "-" + tag + ".pcap"
-	out, f, err := createBeside(path, name, outDir)
-	if err != nil {
-		return exported{}, err
-	}
-	ex := exported{path: out}
-	fail := func(err error) (exported, error) {
-		f.Close()
-		os.Remove(out)
-		return exported{}, err
-	}
-	r, err := decode.Open(path)
-	if err != nil {
-		return fail(err)
-	}
-	defer r.Close()
-	w := decode.NewPcapWriter(f, r.Snaplen())
-	var rec decode.Record
-	for n := 0; ; n++ {
-		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
-			return fail(ctx.Err())
-		}
-		if err := r.Next(&rec); err != nil {
-			break // the end, or a fault after which nothing more is read
-		}
-		if !frames[rec.Frame] {
-			continue
-		}
-		switch err := w.Write(&rec); {
-		case errors.Is(err, decode.ErrLinkType):
-			ex.skipped++
-			continue
-		case err != nil:
-			return fail(err)
-		}
-		ex.frames++
-	}
-	if err := w.Finish(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(out)
-		return exported{}, err
-	}
-	return ex, nil
-}
-
 // captureBase is a capture's file name without its directory and its
 // capture extensions: "inside" for "samples/x/inside.pcap.gz".
 func captureBase(path string) string {
@@ -176,23 +278,4 @@ func captureBase(path string) string {
 		}
 	}
 	return base
-}
-
-// createBeside creates name in the capture's directory, or in outDir (the
-// working directory when empty) when that fails. It replaces a file of
-// that name from an earlier export.
-func createBeside(capturePath, name, outDir string) (string, *os.File, error) {
-	first := filepath.Join(filepath.Dir(capturePath), name)
-	if f, err := os.Create(first); err == nil {
-		return first, f, nil
-	}
-	if outDir == "" {
-		outDir = "."
-	}
-	second := filepath.Join(outDir, name)
-	f, err := os.Create(second)
-	if err != nil {
-		return "", nil, fmt.Errorf("tui: cannot write %s nor %s: %w", first, second, err)
-	}
-	return second, f, nil
 }

@@ -1,10 +1,18 @@
 package tui
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -37,6 +45,38 @@ func fileModel(t *testing.T, in, out string) *model {
 	return newModel(rc, nil, nil, caps)
 }
 
+// exportFile exports a subject to a new file in a temporary directory.
+func exportFile(t *testing.T, m *model, s subject) (string, exportResult) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), defaultExportName(m, s))
+	res, err := exportSubject(context.Background(), m, s, decode.Options{KeepOther: true}, path, false)
+	if err != nil {
+		t.Fatalf("exportSubject: %v", err)
+	}
+	return path, res
+}
+
+// readRecords reads every record of a capture file, with its bytes.
+func readRecords(t *testing.T, path string) []decode.Record {
+	t.Helper()
+	r, err := decode.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []decode.Record
+	var rec decode.Record
+	for {
+		if err := r.Next(&rec); err != nil {
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			return out
+		}
+		out = append(out, ownRecord(&rec))
+	}
+}
+
 // TestExportFragments writes a tunnel whose IKE_AUTH was IP-fragmented:
 // the file must hold every fragment, so that Wireshark can reassemble the
 // message, with the original link type and time stamps.
@@ -44,11 +84,7 @@ func TestExportFragments(t *testing.T) {
 	in, out := samplePair(t, "ike-fragments-dropped")
 	m := fileModel(t, in, out)
 	s := subject{view: m.rc.Tunnels[0]}
-	msg, err := exportSubject(context.Background(), m, s, decode.Options{KeepOther: true}, t.TempDir())
-	if err != nil {
-		t.Fatalf("exportSubject: %v", err)
-	}
-	t.Log(msg)
+	path, res := exportFile(t, m, s)
 	member := s.member(m, flows.SideInside)
 	want := map[int]bool{}
 	for _, df := range readFrames(t, in) {
@@ -56,14 +92,8 @@ func TestExportFragments(t *testing.T) {
 			want[df.p.Frame] = true
 		}
 	}
-	r, err := decode.Open(filepath.Join(filepath.Dir(in), "inside-tunnel1.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	frags, n := 0, 0
-	var rec decode.Record
-	for r.Next(&rec) == nil {
+	for _, rec := range readRecords(t, path) {
 		n++
 		if rec.LinkType != pcaptest.LinkTypeEthernet {
 			t.Errorf("record %d: link type %v, want Ethernet", n, rec.LinkType)
@@ -82,37 +112,143 @@ func TestExportFragments(t *testing.T) {
 	if frags < 2 {
 		t.Errorf("export holds %d IP fragments, want the fragmented IKE_AUTH's pieces", frags)
 	}
-	if n < len(want) {
-		t.Errorf("export holds %d frames, want at least the %d frames of the tunnel's packets", n, len(want))
+	if res.packets[flows.SideInside] < len(want) || n != res.packets[0]+res.packets[1] {
+		t.Errorf("export holds %d frames (%v), want at least the %d inside frames of the tunnel's packets", n, res.packets, len(want))
 	}
 }
 
-// TestExportFallsBack writes into the fallback directory when the file
-// cannot be created beside the capture (here a directory has its name,
-// which defeats even root).
-func TestExportFallsBack(t *testing.T) {
+// TestExportMergesCaptures exports a tunnel of a pair: one file holds the
+// frames of both captures, each byte for byte as in its capture, in time
+// order on the inside clock.
+func TestExportMergesCaptures(t *testing.T) {
+	in, out := samplePair(t, "natt-port-blocked")
+	m := fileModel(t, in, out)
+	s := subject{view: m.rc.Tunnels[0]}
+	path, res := exportFile(t, m, s)
+	got := readRecords(t, path)
+	if res.packets[0] == 0 || res.packets[1] == 0 || len(got) != res.packets[0]+res.packets[1] {
+		t.Fatalf("wrote %v, read back %d frames; want frames of both captures", res.packets, len(got))
+	}
+	// Every frame written is a frame of one capture, and the inside's
+	// come in their order.
+	origin := map[string]flows.Side{}
+	for sd, p := range []string{in, out} {
+		for _, rec := range readRecords(t, p) {
+			origin[rec.Time.String()+string(rec.Data)] = flows.Side(sd)
+		}
+	}
+	var last time.Time
+	for i, rec := range got {
+		sd, ok := origin[rec.Time.String()+string(rec.Data)]
+		if !ok {
+			t.Fatalf("frame %d of the export is no frame of either capture", i+1)
+		}
+		at := rec.Time
+		if sd == flows.SideOutside {
+			at = m.rc.Correlation.ToInside(at)
+		}
+		if at.Before(last) {
+			t.Errorf("frame %d of the export (%v) comes before the one ahead of it (%v) on the inside clock", i+1, at, last)
+		}
+		last = at
+	}
+}
+
+// TestExportNoOverwrite refuses to replace a file unless told to, and
+// then replaces it whole, leaving nothing beside it.
+func TestExportNoOverwrite(t *testing.T) {
 	in, out := samplePair(t, "natt-ok")
 	m := fileModel(t, in, out)
-	if err := os.Mkdir(filepath.Join(filepath.Dir(in), "inside-tunnel1.pcap"), 0o755); err != nil {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.pcapng")
+	writeTestFile(t, path, "precious")
+	s := subject{view: m.rc.Tunnels[0]}
+	if _, err := exportSubject(context.Background(), m, s, decode.Options{KeepOther: true}, path, false); !errors.Is(err, errExists) {
+		t.Fatalf("export over a file: %v, want errExists", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "precious" {
+		t.Fatalf("the file was changed: %q", b)
+	}
+	res, err := exportSubject(context.Background(), m, s, decode.Options{KeepOther: true}, path, true)
+	if err != nil {
+		t.Fatalf("export with overwrite: %v", err)
+	}
+	if n := len(readRecords(t, path)); n != res.packets[0]+res.packets[1] || n == 0 {
+		t.Errorf("the replaced file holds %d frames, want %v", n, res.packets)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the directory holds %d files after the export, want 1", len(entries))
+	}
+}
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fallback := t.TempDir()
-	msg, err := exportSubject(context.Background(), m, subject{view: m.rc.Tunnels[0]}, decode.Options{KeepOther: true}, fallback)
+}
+
+// TestExportComments has tshark read an export: each frame's comment gives
+// its capture and original frame number, and the frame is that frame of
+// that capture, byte for byte. Skipped without tshark, except under CI.
+func TestExportComments(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		t.Fatalf("exportSubject: %v", err)
+		if os.Getenv("CI") != "" {
+			t.Fatalf("tshark not found under CI: %v", err)
+		}
+		t.Skip("tshark not installed")
 	}
-	if _, err := os.Stat(filepath.Join(fallback, "inside-tunnel1.pcap")); err != nil {
-		t.Errorf("no export in the fallback directory (%s): %v", msg, err)
+	in, out := samplePair(t, "natt-port-blocked")
+	m := fileModel(t, in, out)
+	path, res := exportFile(t, m, subject{view: m.rc.Tunnels[0]})
+	cmd := exec.Command(tshark, "-r", path, "-T", "fields", "-E", "separator=|", "-e", "frame.comment", "-e", "frame.interface_name")
+	cmd.Env = append(os.Environ(), "WIRESHARK_CONFIG_DIR="+t.TempDir())
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(out), "outside-tunnel1.pcap")); err != nil {
-		t.Errorf("the outside export did not go beside its capture (%s): %v", msg, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	exported := readRecords(t, path)
+	originals := [2][]decode.Record{readRecords(t, in), readRecords(t, out)}
+	comment := regexp.MustCompile(`^frame (\d+) of (\S+) \((inside|outside)\)\|(inside|outside)$`)
+	if len(lines) != len(exported) || len(lines) != res.packets[0]+res.packets[1] {
+		t.Fatalf("tshark reads %d frames, the export has %d", len(lines), len(exported))
+	}
+	for i, l := range lines {
+		mm := comment.FindStringSubmatch(l)
+		if mm == nil || mm[3] != mm[4] {
+			t.Fatalf("frame %d: tshark reads %q, want \"frame N of DIR/CAPTURE (side)\" on the side's interface", i+1, l)
+		}
+		sd := flows.SideInside
+		if mm[3] == "outside" {
+			sd = flows.SideOutside
+		}
+		if want := shortPath([]string{in, out}[sd]); mm[2] != want {
+			t.Errorf("frame %d: comment names %s, want %s", i+1, mm[2], want)
+		}
+		n, _ := strconv.Atoi(mm[1])
+		if n < 1 || n > len(originals[sd]) || !bytes.Equal(originals[sd][n-1].Data, exported[i].Data) || !originals[sd][n-1].Time.Equal(exported[i].Time) {
+			t.Errorf("frame %d: its comment says frame %d of the %s capture, which is not it", i+1, n, mm[3])
+		}
+	}
+}
+
+// TestDefaultExportName names exports after the captures and the subject,
+// never as `vpnpcap check` would take a capture of a pair.
+func TestDefaultExportName(t *testing.T) {
+	in, out := samplePair(t, "natt-ok")
+	m := fileModel(t, in, out)
+	if got := defaultExportName(m, subject{view: m.rc.Tunnels[0]}); got != "inside+outside-tunnel1.pcapng" {
+		t.Errorf("defaultExportName = %q", got)
 	}
 }
 
 // TestExportPacketsOnly refuses a capture given as decoded packets.
 func TestExportPacketsOnly(t *testing.T) {
 	m := scenarioModel(t)
-	if _, err := exportSubject(context.Background(), m, subject{view: m.rc.Tunnels[0]}, decode.Options{KeepOther: true}, t.TempDir()); err == nil {
+	if _, err := exportSubject(context.Background(), m, subject{view: m.rc.Tunnels[0]}, decode.Options{KeepOther: true}, filepath.Join(t.TempDir(), "x.pcapng"), false); err == nil {
 		t.Error("exportSubject of decoded packets: no error")
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-// filter is a parsed filter expression: terms separated by spaces, all of
+// rowFilter is a parsed filter expression of the tunnels-and-flows pane: terms separated by spaces, all of
 // which a row must match. The terms are
 //
 //	esp ike udp-esp gre …   a packet kind the row carried (decode.Kind names)
@@ -29,7 +29,7 @@ import (
 //	state=failed            the tunnel's state
 //
 // and any term may be negated with a leading "!".
-type filter struct {
+type rowFilter struct {
 	text  string
 	terms []term
 }
@@ -45,8 +45,8 @@ const filterHelp = "try esp, ike, gre, udp-esp, 10.0.0.2, port 4500, spi=0xc0ffe
 
 // parseFilter parses a filter expression. The empty expression matches
 // everything. Errors name the term at fault; they never panic.
-func parseFilter(s string) (*filter, error) {
-	f := &filter{text: strings.TrimSpace(s)}
+func parseFilter(s string) (*rowFilter, error) {
+	f := &rowFilter{text: strings.TrimSpace(s)}
 	fields := strings.Fields(s)
 	for i := 0; i < len(fields); i++ {
 		tok := fields[i]
@@ -74,7 +74,7 @@ func parseFilter(s string) (*filter, error) {
 }
 
 // matches reports whether a row passes the filter.
-func (f *filter) matches(m *model, r *row) bool {
+func (f *rowFilter) matches(m *model, r *row) bool {
 	if f == nil {
 		return true
 	}

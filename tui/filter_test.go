@@ -20,7 +20,7 @@ func scenarioModel(t testing.TB) *model {
 
 // matching returns the IDs of the rows a filter keeps, with their side
 // for flows ("F2/out").
-func matching(m *model, f *filter) string {
+func matching(m *model, f *rowFilter) string {
 	var ids []string
 	for _, r := range m.rows {
 		if !f.matches(m, r) {

@@ -22,6 +22,9 @@ type filterBar struct {
 	before  string // the filter text when editing began
 	valid   string // the last text that parsed
 	bad     bool
+	// from is where the user was when editing began: a new filter
+	// leaves it in the history.
+	from navState
 }
 
 func newFilterBar(a *App) *filterBar {
@@ -43,6 +46,7 @@ func newFilterBar(a *App) *filterBar {
 func (f *filterBar) open() {
 	f.editing = true
 	f.before = f.valid
+	f.from = f.a.state()
 	f.input.SetText(f.valid)
 	f.bad = false
 	f.errText.set("", f.a.st.errorMsg)
@@ -60,7 +64,17 @@ func (f *filterBar) close(apply bool) {
 		f.input.SetText(f.before) // runs changed, which applies it
 	}
 	f.editing = false
+	if apply && f.valid != f.before {
+		f.a.pushState(f.from)
+	}
 	f.a.focusPane(f.a.tunnels)
+	f.describe()
+}
+
+// set applies a filter without editing it (going back to an earlier one).
+func (f *filterBar) set(text string) {
+	f.input.SetText(text)
+	f.editing = false
 	f.describe()
 }
 
@@ -114,3 +128,17 @@ func (f *filterBar) count() string {
 
 // filterShown reports whether the layout shows the filter bar.
 func (a *App) filterShown() bool { return a.filter.editing || a.filter.applied() || a.filter.bad }
+
+// barsShown returns the bars the layout shows above the verdict: the
+// filter bar while a filter is edited or in force, the search bar while a
+// search is typed.
+func (a *App) barsShown() []tview.Primitive {
+	var bars []tview.Primitive
+	if a.filterShown() {
+		bars = append(bars, a.filter)
+	}
+	if a.search.editing {
+		bars = append(bars, a.search)
+	}
+	return bars
+}

@@ -12,26 +12,24 @@ import (
 )
 
 // findingsView is the findings pane: the findings, most severe first,
-// coloured by severity, and under them the selected finding's message,
-// explanation, remedy and evidence. Enter jumps to the evidence: it selects
+// coloured by severity, and under them, when the pane has room, the
+// selected finding's message, explanation (why), remedy (fix) and
+// evidence, which J and K scroll. Enter jumps to the evidence: it selects
 // the finding's tunnel and its first evidence frame in the packet list.
 type findingsView struct {
-	*tview.Flex
+	*tview.Box
 	a       *App
-	table   *tview.Table
+	list    *grid
 	content *findingRows
 	text    *tview.TextView
+	// textShown says whether the last draw had room for the text.
+	textShown bool
 }
 
 var _ View = (*findingsView)(nil)
 
-// findingRows is the table's virtual content.
-type findingRows struct {
-	tview.TableContentReadOnly
-	v *findingsView
-}
-
-var findingColumns = []string{"Sev", "Rule", "Tun", "Message"}
+// findingRows is the list's content.
+type findingRows struct{ v *findingsView }
 
 func (c *findingRows) findings() []rules.Finding {
 	if c.v.a.model == nil {
@@ -40,22 +38,25 @@ func (c *findingRows) findings() []rules.Finding {
 	return c.v.a.model.findings
 }
 
-func (c *findingRows) GetRowCount() int    { return len(c.findings()) + 1 }
-func (c *findingRows) GetColumnCount() int { return len(findingColumns) }
+func (c *findingRows) rowCount() int { return len(c.findings()) }
 
-func (c *findingRows) GetCell(r, col int) *tview.TableCell {
-	st := c.v.a.st
-	if col < 0 || col >= len(findingColumns) {
-		return nil
+func (c *findingRows) empty() string {
+	if c.v.a.model == nil {
+		return "The analysis is running."
 	}
-	if r == 0 {
-		return tview.NewTableCell(findingColumns[col]).SetStyle(st.header).SetSelectable(false)
-	}
+	return "No findings."
+}
+
+func (c *findingRows) columns(int) []gridCol {
+	return []gridCol{{name: "Sev"}, {name: "Rule"}, {name: "Tun"}, {name: "Message", expand: true}}
+}
+
+func (c *findingRows) cell(r, col int) (string, tcell.Style) {
 	fs := c.findings()
-	if r-1 >= len(fs) {
-		return nil
+	if r < 0 || r >= len(fs) {
+		return "", c.v.a.st.normal
 	}
-	f := &fs[r-1]
+	f := &fs[r]
 	var text string
 	switch col {
 	case 0:
@@ -72,29 +73,21 @@ func (c *findingRows) GetCell(r, col int) *tview.TableCell {
 	case 3:
 		text = f.Message
 	}
-	cell := tview.NewTableCell(tview.Escape(text)).SetStyle(st.sev(f.Severity))
-	if col == 3 {
-		cell.SetExpansion(1)
-	}
-	return cell
+	return text, c.v.a.st.sev(f.Severity)
 }
 
 // newFindingsView builds the pane.
 func newFindingsView(a *App) *findingsView {
-	v := &findingsView{Flex: tview.NewFlex().SetDirection(tview.FlexRow), a: a, table: tview.NewTable(), text: tview.NewTextView()}
+	v := &findingsView{Box: tview.NewBox(), a: a, text: tview.NewTextView()}
 	v.content = &findingRows{v: v}
-	v.table.SetContent(v.content)
-	v.table.SetFixed(1, 0)
-	v.table.SetSelectable(true, false)
-	v.table.SetBackgroundColor(tcell.ColorDefault)
-	a.st.table(v.table)
+	v.list = newGrid(a.st, v.content)
+	v.list.owner = v
+	v.list.SetBackgroundColor(tcell.ColorDefault)
 	a.st.text(v.text)
 	v.text.SetWordWrap(true)
 	v.text.SetScrollable(true)
 	a.st.box(v.Box, v.Title())
-	v.AddItem(v.table, 0, 1, true)
-	v.AddItem(v.text, 0, 1, false)
-	v.table.SetSelectionChangedFunc(func(int, int) { v.showSelected() })
+	v.list.changed = func(int) { v.showSelected() }
 	v.showSelected()
 	return v
 }
@@ -102,28 +95,55 @@ func newFindingsView(a *App) *findingsView {
 // Title names the pane.
 func (v *findingsView) Title() string { return "Findings" }
 
-// Draw keeps the selected finding in view, then draws the pane.
+// frameTitle is the pane's title, with the number of findings.
+func (v *findingsView) frameTitle() string {
+	if v.a.model == nil {
+		return v.Title()
+	}
+	return v.Title() + " (" + strconv.Itoa(len(v.a.model.findings)) + ")"
+}
+
+// listHeight is the height of the list within an inner height: all the
+// findings when they fit in half the pane, else half of it.
+func (v *findingsView) listHeight(inner int) int {
+	return max(2, min(v.content.rowCount()+1, inner/2))
+}
+
+// Draw draws the list and, when there are three lines left under it, the
+// selected finding's text.
 func (v *findingsView) Draw(screen tcell.Screen) {
-	keepSelectionVisible(v.table)
-	v.Flex.Draw(screen)
+	v.DrawForSubclass(screen, v)
+	x, y, w, h := v.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return
+	}
+	lh := v.listHeight(h)
+	v.textShown = h-lh >= 3
+	if !v.textShown {
+		lh = h
+	}
+	v.list.SetRect(x, y, w, lh)
+	v.list.Draw(screen)
+	if v.textShown {
+		v.text.SetRect(x, y+lh, w, h-lh)
+		v.text.Draw(screen)
+	}
 }
 
 // setModel shows a new model's findings.
 func (v *findingsView) setModel(m *model) {
-	v.SetTitle(" " + tview.Escape(v.Title()+" ("+strconv.Itoa(len(m.findings))+")") + " ")
-	v.table.Select(1, 0)
-	v.table.ScrollToBeginning()
+	v.list.reset()
 	v.showSelected()
 }
 
 // selected returns the selected finding, or nil.
 func (v *findingsView) selected() *rules.Finding {
 	fs := v.content.findings()
-	r, _ := v.table.GetSelection()
-	if r < 1 || r-1 >= len(fs) {
+	r := v.list.selected()
+	if r < 0 || r >= len(fs) {
 		return nil
 	}
-	return &fs[r-1]
+	return &fs[r]
 }
 
 // showSelected writes the selected finding's explanation.
@@ -147,7 +167,7 @@ func (v *findingsView) showSelected() {
 		b.WriteString("\nFix: " + f.Remedy + "\n")
 	}
 	if len(f.Evidence) > 0 {
-		b.WriteString("\nEvidence: " + evidenceText(v.a.model, f.Evidence) + " (Enter to show)\n")
+		b.WriteString("\nEvidence: " + evidenceText(v.a.model, f.Evidence) + " (Enter shows it, e and E go through it)\n")
 	}
 	v.text.SetText(b.String())
 	v.text.ScrollToBeginning()
@@ -175,13 +195,50 @@ func evidenceText(m *model, ev []rules.Evidence) string {
 	return strings.Join(parts, "; ")
 }
 
+// scrollText scrolls the finding's text by lines.
+func (v *findingsView) scrollText(lines int) {
+	row, _ := v.text.GetScrollOffset()
+	v.text.ScrollTo(max(0, row+lines), 0)
+}
+
 // Do handles the keymap's actions for the pane.
 func (v *findingsView) Do(act action) bool {
-	if act == actEnter {
+	switch act {
+	case actEnter:
 		if f := v.selected(); f != nil {
 			v.a.jumpTo(f)
 		}
 		return true
+	case actTextDown:
+		v.scrollText(1)
+		return true
+	case actTextUp:
+		v.scrollText(-1)
+		return true
 	}
-	return forward(v.table, act)
+	return v.list.Do(act)
+}
+
+// MouseHandler selects a finding clicked on and scrolls the text under
+// the wheel.
+func (v *findingsView) MouseHandler() func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(p tview.Primitive)) (consumed bool, capture tview.Primitive) {
+	return v.WrapMouseHandler(func(action tview.MouseAction, event *tcell.EventMouse, setFocus func(p tview.Primitive)) (bool, tview.Primitive) {
+		if !v.InRect(event.Position()) {
+			return false, nil
+		}
+		if v.list.InRect(event.Position()) {
+			return v.list.MouseHandler()(action, event, setFocus)
+		}
+		switch action {
+		case tview.MouseLeftDown, tview.MouseLeftClick:
+			setFocus(v)
+		case tview.MouseScrollUp:
+			v.scrollText(-1)
+		case tview.MouseScrollDown:
+			v.scrollText(1)
+		default:
+			return false, nil
+		}
+		return true, nil
+	})
 }

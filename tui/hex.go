@@ -21,6 +21,8 @@ type hexView struct {
 	reveal bool   // scroll the mark into view at the next draw
 	lines  int    // lines of the dump at the last draw's width
 	height int    // inner height at the last draw
+	// of names the frame shown, for the title: "frame 27 of inside.pcap".
+	of string
 }
 
 var _ View = (*hexView)(nil)
@@ -35,9 +37,18 @@ func newHexView(a *App) *hexView {
 // Title names the pane.
 func (h *hexView) Title() string { return "Bytes" }
 
-// setData shows a frame's bytes, or a message when there are none.
-func (h *hexView) setData(data []byte, msg string) {
-	h.data, h.msg = data, msg
+// frameTitle is the pane's title: the frame whose bytes it shows.
+func (h *hexView) frameTitle() string {
+	if h.of == "" || len(h.data) == 0 {
+		return h.Title()
+	}
+	return h.Title() + " of " + h.of
+}
+
+// setData shows a frame's bytes, or a message when there are none; of
+// names the frame.
+func (h *hexView) setData(data []byte, msg, of string) {
+	h.data, h.msg, h.of = data, msg, of
 	h.mark = [2]int{}
 	h.top = 0
 }
@@ -81,9 +92,9 @@ func (h *hexView) Draw(screen tcell.Screen) {
 	st := h.a.st
 	h.height = ht
 	if len(h.data) == 0 {
-		for i, line := range wrapWords(h.msg, w) {
+		for i, l := range wrapWords(h.msg, w) {
 			if i < ht {
-				printCut(screen, line, x, y+i, w, st.dim)
+				line(nil).add(l, st.dim).draw(screen, x, y+i, w, 0, st.normal)
 			}
 		}
 		h.lines = 0
@@ -186,7 +197,7 @@ func (h *hexView) MouseHandler() func(action tview.MouseAction, event *tcell.Eve
 			return false, nil
 		}
 		switch action {
-		case tview.MouseLeftClick:
+		case tview.MouseLeftDown, tview.MouseLeftClick:
 			setFocus(h)
 			return true, nil
 		case tview.MouseScrollUp:

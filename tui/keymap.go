@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
@@ -18,11 +19,15 @@ const (
 	actDown
 	actLeft
 	actRight
+	actScrollLeft
+	actScrollRight
 	actTop
 	actBottom
 	actPageUp
 	actPageDown
 	actEnter
+	actEscape
+	actBack
 	actNextPane
 	actPrevPane
 	actPaneTunnels
@@ -30,12 +35,17 @@ const (
 	actPanePackets
 	actPaneDetail
 	actPaneHex
+	actZoom
 	actFilter
-	actEscape
+	actSearch
+	actNextMatch
+	actPrevMatch
+	actNextEvidence
+	actPrevEvidence
+	actTextDown
+	actTextUp
 	actSort
 	actReverse
-	actNextMark
-	actPrevMark
 	actOtherSide
 	actWrite
 	actHelp
@@ -67,10 +77,12 @@ func defaultKeymap() []binding {
 		r('k', actUp, "move up"),
 		k(tcell.KeyDown, actDown, "move down"),
 		r('j', actDown, "move down"),
-		k(tcell.KeyLeft, actLeft, "scroll left; in the tree, close a node"),
-		r('h', actLeft, "scroll left; in the tree, close a node"),
-		k(tcell.KeyRight, actRight, "scroll right; in the tree, open a node"),
-		r('l', actRight, "scroll right; in the tree, open a node"),
+		k(tcell.KeyLeft, actLeft, "scroll left; in the decode tree, close a node"),
+		r('h', actLeft, "scroll left; in the decode tree, close a node"),
+		k(tcell.KeyRight, actRight, "scroll right; in the decode tree, open a node"),
+		r('l', actRight, "scroll right; in the decode tree, open a node"),
+		r('H', actScrollLeft, "scroll left by half a pane (the decode tree too)"),
+		r('L', actScrollRight, "scroll right by half a pane (the decode tree too)"),
 		k(tcell.KeyHome, actTop, "go to the first row"),
 		r('g', actTop, "go to the first row"),
 		k(tcell.KeyEnd, actBottom, "go to the last row"),
@@ -78,26 +90,33 @@ func defaultKeymap() []binding {
 		k(tcell.KeyPgUp, actPageUp, "page up"),
 		k(tcell.KeyCtrlB, actPageUp, "page up"),
 		k(tcell.KeyPgDn, actPageDown, "page down"),
-		k(tcell.KeyCtrlF, actPageDown, "page down"),
 		r(' ', actPageDown, "page down"),
 		k(tcell.KeyEnter, actEnter, "open: packets of a tunnel, evidence of a finding, a tree node"),
+		k(tcell.KeyEscape, actEscape, "go back (after Enter, a jump or a filter); first closes help, a bar or a dialog"),
+		k(tcell.KeyBackspace2, actBack, "go back, as a browser does"),
+		k(tcell.KeyBackspace, actBack, "go back, as a browser does"),
 		k(tcell.KeyTab, actNextPane, "next pane"),
 		k(tcell.KeyBacktab, actPrevPane, "previous pane"),
-		r('1', actPaneTunnels, "go to tunnels and flows"),
-		r('2', actPaneFindings, "go to findings"),
-		r('3', actPanePackets, "go to packets"),
-		r('4', actPaneDetail, "go to the decode tree"),
-		r('5', actPaneHex, "go to the bytes"),
-		r('/', actFilter, "filter tunnels and flows (esp, ike, spi=0x…, 10.0.0.2, port 4500, severity>=warning, tunnel=2, pptp, session=1)"),
-		k(tcell.KeyEscape, actEscape, "close help or the filter bar; clear the filter"),
+		r('1', actPaneTunnels, "go to [1] tunnels and flows"),
+		r('2', actPaneFindings, "go to [2] findings"),
+		r('3', actPanePackets, "go to [3] packets"),
+		r('4', actPaneDetail, "go to [4] the decode tree"),
+		r('5', actPaneHex, "go to [5] the bytes"),
+		r('+', actZoom, "zoom the pane to the whole screen; + again restores"),
+		r('/', actFilter, "filter tunnels and flows; in the packets pane, search the packets"),
+		k(tcell.KeyCtrlF, actSearch, "search the packets (host, port, spi, kind, frame: as dump --filter)"),
+		r('n', actNextMatch, "next packet the search matches; without a search, next lost or modified one"),
+		r('N', actPrevMatch, "previous packet the search matches (or lost or modified one)"),
+		r('e', actNextEvidence, "next evidence packet (marked ●: a finding names it)"),
+		r('E', actPrevEvidence, "previous evidence packet"),
+		r('J', actTextDown, "scroll the finding's explanation down"),
+		r('K', actTextUp, "scroll the finding's explanation up"),
 		r('s', actSort, "sort tunnels and flows by the next column"),
 		r('S', actReverse, "reverse the sort order"),
-		r('n', actNextMark, "next dropped or modified packet"),
-		r('N', actPrevMark, "previous dropped or modified packet"),
-		r('o', actOtherSide, "show the other capture's copy of a matched packet"),
-		r('w', actWrite, "write the selected tunnel's packets to pcap files for Wireshark"),
+		r('o', actOtherSide, "decode of the other capture's copy; side by side when wide enough"),
+		r('w', actWrite, "export the packets of the tunnel, call or flow to a pcapng file"),
 		r('?', actHelp, "show or hide this help"),
-		r('q', actQuit, "quit"),
+		r('q', actQuit, "quit (in the help: close it)"),
 	}
 }
 
@@ -151,6 +170,8 @@ func keyName(b binding) string {
 		return "PgUp"
 	case tcell.KeyPgDn:
 		return "PgDn"
+	case tcell.KeyBackspace, tcell.KeyBackspace2:
+		return "Backspace"
 	}
 	if name, ok := tcell.KeyNames[b.key]; ok {
 		return name
@@ -174,7 +195,9 @@ func helpLines(km []binding) []string {
 			entries[b.act] = e
 			order = append(order, b.act)
 		}
-		e.keys = append(e.keys, keyName(b))
+		if name := keyName(b); !slices.Contains(e.keys, name) {
+			e.keys = append(e.keys, name)
+		}
 	}
 	width := 0
 	for _, a := range order {

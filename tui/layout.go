@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
@@ -13,18 +14,20 @@ import (
 // redraw:
 //
 //	title bar
-//	tunnels & flows | findings        (wide: side by side)
-//	packets
-//	decode tree     | bytes
-//	filter bar (while editing or filtering)
+//	[1] tunnels & flows | [2] findings   (wide: side by side; narrow: one above the other)
+//	[3] packets
+//	[4] decode tree     | [5] bytes      (narrow: the one of the two used last)
+//	filter or search bar (while editing or filtering)
 //	verdict of the selected tunnel
 //	status line and key hints
 //
-// A band shows its two panes side by side when the screen is wide enough
-// for both (splitTopWidth for the tables, splitBottomWidth for the tree and
-// the bytes); otherwise it shows one — the one of its pair used last. On a
-// screen lower than tallHeight (an 80×24 terminal) the band with the focus
-// gets half the height and the verdict one line.
+// The findings stay in view at every size: on a narrow screen they take
+// the lines their list needs (at most three findings) unless they have the
+// focus, and their explanation shows when there is room. On a screen lower
+// than tallHeight (an 80×24 terminal) the panes have a title line instead
+// of a frame, the pane with the focus gets more of the height and the
+// verdict one line. Zoomed (+), the pane with the focus takes the
+// whole screen between the title bar and the verdict.
 type layout struct {
 	*tview.Box
 	a *App
@@ -37,6 +40,55 @@ const (
 	tallHeight       = 28
 )
 
+// framed is what the layout needs of a pane to give it a frame or a title
+// line: every pane is a tview.Box underneath.
+type framed interface {
+	View
+	SetBorder(bool) *tview.Box
+	SetTitle(string) *tview.Box
+	frameTitle() string
+}
+
+// paneTitle is the title line of a pane without a frame.
+type paneTitle struct {
+	*tview.Box
+	a *App
+	v View
+}
+
+// Draw draws "─ [1] Tunnels & flows (…) ───", with ═ for the pane with the
+// focus.
+func (t *paneTitle) Draw(screen tcell.Screen) {
+	x, y, w, _ := t.GetRect()
+	st := t.a.st
+	rule, style := "─", st.border
+	text := st.normal
+	if t.v.HasFocus() {
+		rule, text = "═", st.normal.Bold(true)
+	}
+	var l line
+	l = l.add(rule+" ", style).add(cut(t.a.paneLabel(t.v), max(1, w-4)), text).add(" ", style)
+	for l.width() < w {
+		l = l.add(rule, style)
+	}
+	l.draw(screen, x, y, w, 0, st.normal)
+}
+
+// paneLabel is a pane's title with its number key: "[1] Tunnels & flows
+// (14 of 14, default order)".
+func (a *App) paneLabel(v View) string {
+	title := v.Title()
+	if f, ok := v.(framed); ok {
+		title = f.frameTitle()
+	}
+	for i, p := range a.panes() {
+		if p == v {
+			return "[" + strconv.Itoa(i+1) + "] " + title
+		}
+	}
+	return title
+}
+
 // arrange returns the primitives to draw and where, for a root of the
 // given rectangle.
 func (l *layout) arrange(x, y, w, h int) []placed {
@@ -47,49 +99,143 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 	}
 	put := func(p tview.Primitive, px, py, pw, ph int) {
 		if pw > 0 && ph > 0 {
-			out = append(out, placed{p, px, py, pw, ph})
+			out = append(out, placed{p, px, py, pw, ph, false})
 		}
 	}
-	put(a.titleBar, x, y, w, 1)
 	tall := h >= tallHeight
+	// pane puts a pane with its frame, or with a title line on a low
+	// screen.
+	pane := func(v View, px, py, pw, ph int) {
+		if pw <= 0 || ph <= 0 {
+			return
+		}
+		if tall || ph < 2 {
+			out = append(out, placed{v, px, py, pw, ph, true})
+			return
+		}
+		put(a.titles[v], px, py, pw, 1)
+		out = append(out, placed{v, px, py + 1, pw, ph - 1, false})
+	}
+	put(a.titleBar, x, y, w, 1)
 	verdictH := 1
 	if tall {
 		verdictH = 2
 	}
-	bottom := 1 + verdictH
-	if a.filterShown() {
-		bottom++
+	// The status line takes two lines for a message longer than one,
+	// such as the path an export wrote.
+	statusH := 1
+	if runewidth.StringWidth(a.message) > w && h >= 12 {
+		statusH = 2
 	}
+	bars := a.barsShown()
+	bottom := statusH + verdictH + len(bars)
+	focus := a.focused()
 	if h < 1+bottom+3 {
 		// Too small for panes: show the focused one alone.
-		if f := a.focused(); f != nil && h > 1 {
-			put(f, x, y+1, w, h-1)
+		if focus != nil && h > 1 {
+			pane(focus, x, y+1, w, h-1)
 		}
 		return out
 	}
-	put(a.status, x, y+h-1, w, 1)
-	put(a.verdict, x, y+h-1-verdictH, w, verdictH)
-	if a.filterShown() {
-		put(a.filter, x, y+h-bottom, w, 1)
+	put(a.status, x, y+h-statusH, w, statusH)
+	put(a.verdict, x, y+h-statusH-verdictH, w, verdictH)
+	for i, b := range bars {
+		put(b, x, y+h-bottom+i, w, 1)
 	}
 	top, avail := y+1, h-1-bottom
-	var weights [3]int
+	if a.zoomed && focus != nil {
+		pane(focus, x, top, w, avail)
+		return out
+	}
+	chrome := 1 // a title line
 	if tall {
-		weights = [3]int{3, 4, 4}
-	} else {
-		weights = [3]int{1, 1, 1}
-		weights[a.band(a.focused())] = 2
+		chrome = 2 // a frame
 	}
-	heights := split(avail, weights[:])
-	y1, y2 := top+heights[0], top+heights[0]+heights[1]
-	if w >= splitTopWidth {
+	// The bands from the top: tunnels (and the findings beside them when
+	// wide), the findings when narrow, the packets, the tree and bytes.
+	wide := w >= splitTopWidth
+	weights := []int{2, 0, 3, 2}
+	if tall {
+		weights = []int{3, 0, 4, 4}
+	}
+	fixed := []int{0, 0, 0, 0}
+	if !wide {
+		if focus == View(a.findings) {
+			weights[1] = weights[0]
+		} else {
+			// The findings take the lines their list needs: at most three
+			// findings, two on a low screen.
+			most := 3
+			if !tall {
+				most = 2
+			}
+			fixed[1] = chrome + 1 + max(1, min(most, a.findings.content.rowCount()))
+		}
+	}
+	if !tall {
+		// The pane with the focus gets more.
+		bonus := 2
+		switch focus {
+		case View(a.tunnels):
+			weights[0] += bonus
+		case View(a.findings):
+			if wide {
+				weights[0] += bonus
+			} else {
+				weights[1] += bonus
+			}
+		case View(a.packets):
+			weights[2] += bonus
+		case View(a.detail), View(a.hex):
+			weights[3] += bonus
+		}
+	}
+	flexible := avail
+	for _, f := range fixed {
+		flexible -= f
+	}
+	heights := split(max(0, flexible), weights)
+	for i, f := range fixed {
+		heights[i] += f
+	}
+	// A list shorter than its band gives the rest to the packets, then
+	// to the decode tree; the packets only once they are read, so that
+	// the bands do not jump while a selection's packets load.
+	need := []int{-1, -1, -1, -1}
+	if a.packets.load != nil && a.packets.loading == "" {
+		need[2] = chrome + 1 + max(1, a.packets.content.rowCount())
+	}
+	if !wide {
+		need[0] = chrome + 1 + max(1, a.tunnels.content.rowCount())
+	}
+	surplus := 0
+	for i, n := range need {
+		if n >= 0 && heights[i] > n {
+			surplus += heights[i] - n
+			heights[i] = n
+		}
+	}
+	for _, i := range []int{2, 3} {
+		room := surplus
+		if need[i] >= 0 {
+			room = min(surplus, need[i]-heights[i])
+		}
+		heights[i] += room
+		surplus -= room
+	}
+	yy := top
+	if wide {
 		left := w * 3 / 5
-		put(a.tunnels, x, top, left, heights[0])
-		put(a.findings, x+left, top, w-left, heights[0])
+		pane(a.tunnels, x, yy, left, heights[0])
+		pane(a.findings, x+left, yy, w-left, heights[0])
+		yy += heights[0]
 	} else {
-		put(a.band1, x, top, w, heights[0])
+		pane(a.tunnels, x, yy, w, heights[0])
+		pane(a.findings, x, yy+heights[0], w, heights[1])
+		yy += heights[0] + heights[1]
 	}
-	put(a.packets, x, y1, w, heights[1])
+	pane(a.packets, x, yy, w, heights[2])
+	yy += heights[2]
 	if w >= splitBottomWidth {
 		// The bytes pane takes what a dump of 8 (16 when there is room)
 		// bytes a line needs; the decode tree, whose lines are long, the
@@ -98,36 +244,43 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 		if w >= 150 {
 			hexW = 75
 		}
-		put(a.detail, x, y2, w-hexW, heights[2])
-		put(a.hex, x+w-hexW, y2, hexW, heights[2])
+		pane(a.detail, x, yy, w-hexW, heights[3])
+		pane(a.hex, x+w-hexW, yy, hexW, heights[3])
 	} else {
-		put(a.band3, x, y2, w, heights[2])
+		pane(a.band3, x, yy, w, heights[3])
 	}
 	return out
 }
 
-// placed is a primitive and its rectangle.
+// placed is a primitive and its rectangle; framed says whether a pane
+// draws its frame.
 type placed struct {
 	p          tview.Primitive
 	x, y, w, h int
+	framed     bool
 }
 
 // split divides n rows by weights, giving the remainder to the first
-// bands.
+// bands that have a weight.
 func split(n int, weights []int) []int {
 	total := 0
 	for _, w := range weights {
 		total += w
 	}
 	out := make([]int, len(weights))
+	if total == 0 {
+		return out
+	}
 	used := 0
 	for i, w := range weights {
 		out[i] = n * w / total
 		used += out[i]
 	}
 	for i := 0; used < n; i = (i + 1) % len(out) {
-		out[i]++
-		used++
+		if weights[i] > 0 {
+			out[i]++
+			used++
+		}
 	}
 	return out
 }
@@ -136,6 +289,10 @@ func split(n int, weights []int) []int {
 func (l *layout) Draw(screen tcell.Screen) {
 	x, y, w, h := l.GetRect()
 	for _, pl := range l.arrange(x, y, w, h) {
+		if f, ok := pl.p.(framed); ok {
+			f.SetBorder(pl.framed)
+			f.SetTitle(" " + tview.Escape(l.a.paneLabel(f)) + " ")
+		}
 		pl.p.SetRect(pl.x, pl.y, pl.w, pl.h)
 		pl.p.Draw(screen)
 	}
@@ -150,25 +307,27 @@ func (l *layout) Focus(delegate func(p tview.Primitive)) {
 	delegate(l.a.tunnels)
 }
 
-// HasFocus reports whether a pane or the filter bar has the focus.
+// HasFocus reports whether a pane or a bar has the focus.
 func (l *layout) HasFocus() bool {
 	for _, p := range l.a.panes() {
 		if p.HasFocus() {
 			return true
 		}
 	}
-	return l.a.filter.HasFocus()
+	return l.a.filter.HasFocus() || l.a.search.HasFocus()
 }
 
 // InputHandler passes keys to the primitive with the focus: the App's
-// input capture has handled every key but what the filter bar types.
+// input capture has handled every key but what the bars type.
 func (l *layout) InputHandler() func(event *tcell.EventKey, setFocus func(p tview.Primitive)) {
 	return l.WrapInputHandler(func(event *tcell.EventKey, setFocus func(p tview.Primitive)) {
-		if l.a.filter.HasFocus() {
-			if h := l.a.filter.InputHandler(); h != nil {
-				h(event, setFocus)
+		for _, bar := range []tview.Primitive{l.a.filter, l.a.search} {
+			if bar.HasFocus() {
+				if h := bar.InputHandler(); h != nil {
+					h(event, setFocus)
+				}
+				return
 			}
-			return
 		}
 		if f := l.a.focused(); f != nil {
 			if h := f.InputHandler(); h != nil {

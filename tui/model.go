@@ -34,6 +34,9 @@ type model struct {
 	rows []*row
 	// sides are the captures, indexed by flows.Side (inside first).
 	sides []*side
+	// evidence maps each capture's evidence frames to the findings that
+	// give them (indexes into findings).
+	evidence [2]map[int][]int
 }
 
 // side is one capture as the UI uses it: its analysis and how to read it
@@ -104,7 +107,18 @@ func newModel(rc *rules.Context, findings []rules.Finding, verdicts []rules.Verd
 		}
 		m.verdicts[verdicts[i].Tunnel] = &verdicts[i]
 	}
-	for _, f := range findings {
+	for i, f := range findings {
+		for _, e := range f.Evidence {
+			if e.Side != flows.SideInside && e.Side != flows.SideOutside {
+				continue
+			}
+			if m.evidence[e.Side] == nil {
+				m.evidence[e.Side] = map[int][]int{}
+			}
+			if fs := m.evidence[e.Side][e.Frame]; !slices.Contains(fs, i) {
+				m.evidence[e.Side][e.Frame] = append(fs, i)
+			}
+		}
 		switch {
 		case f.Tunnel > 0:
 			tally(m.worst, m.counts, f.Tunnel, f.Severity)
@@ -147,6 +161,25 @@ func (m *model) worstOf(r *row) (rules.Severity, bool) {
 		return w, ok
 	}
 	return 0, false
+}
+
+// evidenceOf returns the findings (indexes into findings) that give a
+// packet of a capture as evidence, by its frame or, for a message
+// reassembled from several frames, by the frame it began in.
+func (m *model) evidenceOf(s flows.Side, p *decode.Packet) []int {
+	ev := m.evidence[s]
+	if ev == nil {
+		return nil
+	}
+	fs := ev[p.Frame]
+	if p.FirstFrame != 0 && p.FirstFrame != p.Frame {
+		for _, i := range ev[p.FirstFrame] {
+			if !slices.Contains(fs, i) {
+				fs = append(slices.Clip(fs), i)
+			}
+		}
+	}
+	return fs
 }
 
 // two reports whether the model has both captures.

@@ -6,11 +6,10 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
-	"github.com/mattn/go-runewidth"
-	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
+	"github.com/vpnpcap/vpnpcap/filter"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -20,11 +19,17 @@ import (
 // correlation matches), marks the packets that one capture saw and the
 // other did not, and shows outside times on the inside clock.
 type packetList struct {
-	*tview.Table
+	*grid
 	a       *App
 	content *packetRows
 	load    *packetLoad // the packets shown; nil before the first load
 	loading string      // what is being loaded, for the title
+	// search is the packet search of / and Ctrl-F, nil when there is
+	// none; n and N go to the packets it matches.
+	search *filter.Filter
+	// marks says whether a finding gives any of the packets listed as
+	// evidence: then the first column marks them.
+	marks bool
 }
 
 var _ View = (*packetList)(nil)
@@ -68,8 +73,9 @@ type packetColumn struct {
 	name   string
 	text   func(ld *packetLoad, r pktRow) string
 	right  bool
-	expand int
-	max    int
+	expand bool
+	// style, when set, gives the cell a style of its own.
+	style func(ld *packetLoad, r pktRow) (tcell.Style, bool)
 }
 
 // packetColumns returns the columns for the pane's width: single capture,
@@ -89,9 +95,14 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 	if two {
 		timeFmt = "15:04:05.000"
 	}
-	cols := []packetColumn{frameCol("Frame", flows.SideInside)}
+	var cols []packetColumn
+	if l.marks {
+		cols = append(cols, l.markColumn())
+	}
+	first := len(cols)
+	cols = append(cols, frameCol("Frame", flows.SideInside))
 	if two {
-		cols[0].name = "In#"
+		cols[first].name = "In#"
 	}
 	cols = append(cols,
 		packetColumn{name: "Time", text: func(ld *packetLoad, r pktRow) string {
@@ -113,7 +124,7 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 			}
 			return ""
 		}},
-		packetColumn{name: "Summary", expand: 1, text: func(ld *packetLoad, r pktRow) string {
+		packetColumn{name: "Summary", expand: true, text: func(ld *packetLoad, r pktRow) string {
 			if p, _ := ld.first(r); p != nil {
 				return dissect.Summary(p)
 			}
@@ -123,8 +134,8 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 	if !two {
 		if ld == nil || len(ld.lists[0]) == 0 && len(ld.lists[1]) > 0 {
 			// An outside-only subject: the single column set reads side 1.
-			cols[0] = frameCol("Frame", flows.SideOutside)
-			cols[1].text = func(ld *packetLoad, r pktRow) string {
+			cols[first] = frameCol("Frame", flows.SideOutside)
+			cols[first+1].text = func(ld *packetLoad, r pktRow) string {
 				if p := ld.packet(r, flows.SideOutside); p != nil {
 					return p.Time.UTC().Format(timeFmt)
 				}
@@ -188,124 +199,122 @@ func formatDelay(d time.Duration) string {
 	return sign + strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
 }
 
-// packetRows is the pane's virtual table content.
+// markColumn is the first column: ● on the packets a finding gives as
+// evidence, in the colour of the worst of them.
+func (l *packetList) markColumn() packetColumn {
+	return packetColumn{name: " ", text: func(ld *packetLoad, r pktRow) string {
+		if len(l.a.evidenceOf(ld, r)) > 0 {
+			return "●"
+		}
+		return ""
+	}, style: func(ld *packetLoad, r pktRow) (tcell.Style, bool) {
+		fs := l.a.evidenceOf(ld, r)
+		if len(fs) == 0 {
+			return tcell.Style{}, false
+		}
+		worst := l.a.model.findings[fs[0]].Severity
+		for _, i := range fs[1:] {
+			worst = max(worst, l.a.model.findings[i].Severity)
+		}
+		return l.a.st.sev(worst).Bold(true), true
+	}}
+}
+
+// packetRows is the pane's content.
 type packetRows struct {
-	tview.TableContentReadOnly
 	l    *packetList
 	cols []packetColumn
 }
 
-func (c *packetRows) GetRowCount() int {
+func (c *packetRows) rowCount() int {
 	if c.l.load == nil {
-		return 1
+		return 0
 	}
-	return len(c.l.load.rows) + 1
+	return len(c.l.load.rows)
 }
 
-func (c *packetRows) GetColumnCount() int { return len(c.cols) }
+func (c *packetRows) empty() string {
+	switch {
+	case c.l.loading != "":
+		return "Reading the packets…"
+	case c.l.a.model == nil:
+		return "The analysis is running."
+	case c.l.load == nil || !c.l.load.subj.valid():
+		return "Select a tunnel, a PPTP call or a flow for its packets."
+	}
+	return "No packets."
+}
 
-func (c *packetRows) GetCell(r, col int) *tview.TableCell {
-	if col < 0 || col >= len(c.cols) {
-		return nil
+func (c *packetRows) columns(width int) []gridCol {
+	c.cols = c.l.packetColumns(width)
+	out := make([]gridCol, len(c.cols))
+	for i, col := range c.cols {
+		out[i] = gridCol{name: col.name, right: col.right, expand: col.expand}
 	}
+	return out
+}
+
+func (c *packetRows) cell(r, col int) (string, tcell.Style) {
 	st := c.l.a.st
+	ld := c.l.load
+	if ld == nil || r < 0 || r >= len(ld.rows) || col < 0 || col >= len(c.cols) {
+		return "", st.normal
+	}
+	row := ld.rows[r]
 	def := c.cols[col]
-	var cell *tview.TableCell
-	if r == 0 {
-		cell = tview.NewTableCell(tview.Escape(def.name)).SetStyle(st.header).SetSelectable(false)
-	} else {
-		ld := c.l.load
-		if ld == nil || r-1 >= len(ld.rows) {
-			return nil
-		}
-		row := ld.rows[r-1]
-		style := st.normal
-		switch row.fate {
-		case fateDropped:
-			style = st.bad
-		case fateModified:
-			style = st.modified
-		case fateNotCompared:
-			style = st.dim
-		}
-		cell = tview.NewTableCell(tview.Escape(def.text(ld, row))).SetStyle(style)
-		if def.max > 0 {
-			cell.SetMaxWidth(def.max)
+	if def.style != nil {
+		if s, ok := def.style(ld, row); ok {
+			return def.text(ld, row), s
 		}
 	}
-	cell.SetExpansion(def.expand)
-	if def.right {
-		cell.SetAlign(tview.AlignRight)
+	style := st.normal
+	switch row.fate {
+	case fateDropped:
+		style = st.bad
+	case fateModified:
+		style = st.modified
+	case fateNotCompared:
+		style = st.dim
 	}
-	return cell
+	return def.text(ld, row), style
 }
 
 // newPacketList builds the pane.
 func newPacketList(a *App) *packetList {
-	l := &packetList{Table: tview.NewTable(), a: a}
+	l := &packetList{a: a}
 	l.content = &packetRows{l: l}
-	l.content.cols = l.packetColumns(100)
-	l.SetContent(l.content)
-	l.SetFixed(1, 0)
-	l.SetSelectable(true, false)
+	l.grid = newGrid(a.st, l.content)
+	l.owner = l
 	a.st.box(l.Box, l.Title())
-	a.st.table(l.Table)
-	l.SetSelectionChangedFunc(func(r, _ int) { a.packetSelected() })
+	l.changed = func(int) { a.packetSelected() }
 	return l
 }
 
 // Title names the pane.
 func (l *packetList) Title() string { return "Packets" }
 
-// Draw chooses the columns for the width, then draws the table. Summary
-// may take what the other columns leave, measured on the rows in view, so
-// that the Fate and outside columns always show.
-func (l *packetList) Draw(screen tcell.Screen) {
-	_, _, w, h := l.GetInnerRect()
-	cols := l.packetColumns(w)
-	used := 0
-	for _, c := range cols {
-		if c.name == "Summary" {
-			continue
-		}
-		cw := runewidth.StringWidth(c.name)
-		if ld := l.load; ld != nil {
-			off, _ := l.GetOffset()
-			for i := off; i < off+h && i < len(ld.rows); i++ {
-				cw = max(cw, runewidth.StringWidth(c.text(ld, ld.rows[i])))
-			}
-		}
-		used += cw + 1
-	}
-	for i := range cols {
-		if cols[i].name == "Summary" {
-			cols[i].max = max(16, w-used)
-		}
-	}
-	l.content.cols = cols
-	keepSelectionVisible(l.Table)
-	l.Table.Draw(screen)
-}
-
 // setLoading shows that the packets of a subject are being read.
 func (l *packetList) setLoading(what string) {
 	l.loading = what
-	l.updateTitle()
 }
 
 // setLoad shows loaded packets.
 func (l *packetList) setLoad(ld *packetLoad) {
 	l.load = ld
 	l.loading = ""
-	l.updateTitle()
-	l.Select(1, 0)
-	l.ScrollToBeginning()
-	l.a.packetSelected()
+	l.marks = false
+	for _, r := range ld.rows {
+		if len(l.a.evidenceOf(ld, r)) > 0 {
+			l.marks = true
+			break
+		}
+	}
+	l.reset()
 }
 
-// updateTitle writes the subject, the counts and any load in progress in
-// the frame.
-func (l *packetList) updateTitle() {
+// frameTitle is the pane's title: the subject, the counts and any load in
+// progress.
+func (l *packetList) frameTitle() string {
 	var b strings.Builder
 	b.WriteString(l.Title())
 	if ld := l.load; ld != nil && ld.subj.valid() {
@@ -328,19 +337,22 @@ func (l *packetList) updateTitle() {
 			b.WriteString(" (first " + strconv.Itoa(maxListPackets) + " per capture)")
 		}
 	}
+	if l.search != nil {
+		b.WriteString(" — search: " + l.search.String())
+	}
 	if l.loading != "" {
 		b.WriteString(" — " + l.loading)
 	}
-	l.SetTitle(" " + tview.Escape(b.String()) + " ")
+	return b.String()
 }
 
 // selectedRow returns the selected row.
 func (l *packetList) selectedRow() (pktRow, bool) {
-	r, _ := l.GetSelection()
-	if l.load == nil || r < 1 || r-1 >= len(l.load.rows) {
+	r := l.grid.selected()
+	if l.load == nil || r < 0 || r >= len(l.load.rows) {
 		return pktRow{}, false
 	}
-	return l.load.rows[r-1], true
+	return l.load.rows[r], true
 }
 
 // selectFrame selects the row of a frame of one capture and reports
@@ -351,43 +363,120 @@ func (l *packetList) selectFrame(s flows.Side, frame int) bool {
 	}
 	for i, r := range l.load.rows {
 		if p := l.load.packet(r, s); p != nil && (p.Frame == frame || p.FirstFrame == frame) {
-			l.Select(i+1, 0)
+			l.selectRow(i)
 			return true
 		}
 	}
 	return false
 }
 
-// nextMark moves to the next (or previous) dropped or modified packet.
-func (l *packetList) nextMark(step int) bool {
-	if l.load == nil || len(l.load.rows) == 0 {
+// next moves to the next (step 1) or previous (step -1) row that ok
+// accepts, and reports whether there is one.
+func (l *packetList) next(step int, ok func(pktRow) bool) bool {
+	if l.load == nil {
 		return false
 	}
-	r, _ := l.GetSelection()
-	for i := r - 1 + step; i >= 0 && i < len(l.load.rows); i += step {
-		if f := l.load.rows[i].fate; f == fateDropped || f == fateModified {
-			l.Select(i+1, 0)
+	for i := l.grid.selected() + step; i >= 0 && i < len(l.load.rows); i += step {
+		if ok(l.load.rows[i]) {
+			l.selectRow(i)
 			return true
 		}
 	}
 	return false
+}
+
+// matches reports whether the search matches a row: either capture's
+// packet of it.
+func (l *packetList) matches(r pktRow) bool {
+	for s := range flows.Side(2) {
+		if p := l.load.packet(r, s); p != nil && l.search.Match(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// countMatches counts the rows the search matches, and the position of
+// the selected row among them (0 when it is not one).
+func (l *packetList) countMatches() (n, at int) {
+	if l.load == nil || l.search == nil {
+		return 0, 0
+	}
+	sel := l.grid.selected()
+	for i, r := range l.load.rows {
+		if l.matches(r) {
+			n++
+			if i == sel {
+				at = n
+			}
+		}
+	}
+	return n, at
+}
+
+// findNext goes to the next (or previous) packet the search matches, or
+// without a search, the next lost or modified one.
+func (l *packetList) findNext(step int) {
+	if l.search == nil {
+		if !l.next(step, func(r pktRow) bool { return r.fate == fateDropped || r.fate == fateModified }) {
+			l.a.setMessage("no further lost or modified packet (/ searches for others)")
+		}
+		return
+	}
+	if !l.next(step, l.matches) {
+		way := "after"
+		if step < 0 {
+			way = "before"
+		}
+		l.a.setMessage("no packet " + way + " this one matches " + l.search.String())
+		return
+	}
+	n, at := l.countMatches()
+	l.a.setMessage("match " + strconv.Itoa(at) + " of " + strconv.Itoa(n) + " for " + l.search.String())
+}
+
+// setSearch starts a search: it selects the first packet it matches from
+// the selected one on (wrapping round), and says how many it matches.
+func (l *packetList) setSearch(f *filter.Filter) {
+	if f == nil || f.String() == "" {
+		l.search = nil
+		l.a.setMessage("search cleared: n and N go to lost or modified packets")
+		return
+	}
+	l.search = f
+	if l.load == nil || !l.load.subj.valid() {
+		l.a.setMessage("searching for " + f.String() + " in the packets listed next")
+		return
+	}
+	n, _ := l.countMatches()
+	if n == 0 {
+		l.a.setError("no packet of " + l.load.subj.name() + " matches " + f.String())
+		return
+	}
+	if r, ok := l.selectedRow(); !ok || !l.matches(r) {
+		if !l.next(1, l.matches) {
+			l.sel = -1
+			l.next(1, l.matches)
+		}
+	}
+	_, at := l.countMatches()
+	l.a.setMessage("match " + strconv.Itoa(at) + " of " + strconv.Itoa(n) + " for " + f.String() + " (n next, N previous)")
 }
 
 // Do handles the keymap's actions for the pane.
 func (l *packetList) Do(act action) bool {
 	switch act {
 	case actEnter:
+		l.a.push()
 		l.a.focusPane(l.a.detail)
 		return true
-	case actNextMark, actPrevMark:
+	case actNextMatch, actPrevMatch:
 		step := 1
-		if act == actPrevMark {
+		if act == actPrevMatch {
 			step = -1
 		}
-		if !l.nextMark(step) {
-			l.a.setMessage("no further dropped or modified packet")
-		}
+		l.findNext(step)
 		return true
 	}
-	return forward(l.Table, act)
+	return l.grid.Do(act)
 }

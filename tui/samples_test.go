@@ -87,22 +87,6 @@ func TestSamplePair(t *testing.T) {
 		t.Errorf("hex view: %d bytes, mark %v; want the selected IKE message highlighted", n, mark)
 	}
 
-	h.key(tcell.KeyRune, 'w')
-	got = h.text()
-	if !strings.Contains(got, "wrote ") {
-		t.Fatalf("w: no report in the status line:\n%s", got)
-	}
-	for _, f := range []string{"inside-tunnel1.pcap", "outside-tunnel1.pcap"} {
-		path := filepath.Join(filepath.Dir(in), f)
-		st, err := decode.ReadFile(path, decode.Options{}, func(*decode.Packet) {})
-		if err != nil {
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		if st.Frames == 0 || st.Kinds[decode.KindIKE] == 0 {
-			t.Errorf("%s: %d frames, %d IKE; want the tunnel's IKE messages", f, st.Frames, st.Kinds[decode.KindIKE])
-		}
-	}
 }
 
 // hexMark returns the highlighted bytes (on the UI goroutine).

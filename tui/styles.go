@@ -90,13 +90,6 @@ func (s *styles) box(b *tview.Box, title string) {
 	b.SetTitle(" " + tview.Escape(title) + " ")
 }
 
-// table sets a table's selection and separator looks.
-func (s *styles) table(t *tview.Table) {
-	t.SetSelectedStyle(s.selected)
-	t.SetBordersColor(tcell.ColorDefault)
-	t.SetSeparator(' ')
-}
-
 // text sets a text view's looks.
 func (s *styles) text(t *tview.TextView) {
 	t.SetTextStyle(s.normal)

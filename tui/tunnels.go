@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
-	"github.com/mattn/go-runewidth"
-	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -16,15 +14,16 @@ import (
 // tunnelList is the tunnels-and-flows pane: one row per tunnel (the same
 // IKE SA in both captures) followed by the flows that carry it, one row per
 // PPTP call followed by its control and GRE flows, then the other flows.
-// Rows are coloured by the worst finding of their tunnel or call, can be
-// sorted by any column and filtered by an expression.
+// Tunnel and call rows are coloured by their worst finding, flow rows by
+// their own fate across the NAT; rows can be sorted by any column and
+// filtered by an expression.
 type tunnelList struct {
-	*tview.Table
+	*grid
 	a       *App
 	content *tunnelRows
 	sortKey string // the column sorted by; "#" is the default order
 	desc    bool   // reverse order
-	flt     *filter
+	flt     *rowFilter
 }
 
 var _ View = (*tunnelList)(nil)
@@ -108,144 +107,119 @@ func worstRank(m *model, r *row) int {
 	return 0
 }
 
-// shortColumn is the most the Kind and State columns take; longer texts
-// are cut, the Endpoints column matters more.
+// shortColumn is the most the Kind and State columns take while the pane
+// fits its width; longer texts are cut, the Endpoints column matters more.
 const shortColumn = 14
 
-// tunnelRows is the pane's virtual table content: it builds the cells of
-// the rows tview draws, when it draws them.
+// tunnelRows is the pane's content: the filtered, sorted rows.
 type tunnelRows struct {
-	tview.TableContentReadOnly
 	l    *tunnelList
-	cols []tunnelColumn // the columns shown
-	rows []*row         // the filtered, sorted rows
-	// endpointsWidth is the most the Endpoints column may take.
-	endpointsWidth int
+	cols []tunnelColumn // the columns shown, as of the last call of columns
+	rows []*row
 }
 
-func (c *tunnelRows) GetRowCount() int    { return len(c.rows) + 1 }
-func (c *tunnelRows) GetColumnCount() int { return len(c.cols) }
+func (c *tunnelRows) rowCount() int { return len(c.rows) }
 
-func (c *tunnelRows) GetCell(r, col int) *tview.TableCell {
-	st := c.l.a.st
-	if col < 0 || col >= len(c.cols) {
-		return nil
+func (c *tunnelRows) empty() string {
+	if c.l.a.model == nil {
+		return "The analysis is running."
 	}
-	def := c.cols[col]
-	if r == 0 {
-		name := def.name
-		if def.name == c.l.sortKey && (def.name != "#" || c.l.desc) {
+	if c.l.flt != nil {
+		return "No tunnel or flow matches the filter (Esc clears it)."
+	}
+	return "No tunnels and no flows."
+}
+
+// columns chooses the columns for an inner width: SPI/key and Tun only
+// when there is room.
+func (c *tunnelRows) columns(width int) []gridCol {
+	two := c.l.a.model != nil && c.l.a.model.two()
+	c.cols = c.cols[:0]
+	var out []gridCol
+	for _, col := range tunnelColumns(two) {
+		if col.hidden || width < 110 && (col.name == "SPI/key" || col.name == "Tun") {
+			continue
+		}
+		c.cols = append(c.cols, col)
+		name := col.name
+		if col.name == c.l.sortKey && (col.name != "#" || c.l.desc) {
 			if c.l.desc {
 				name += " ▼"
 			} else {
 				name += " ▲"
 			}
 		}
-		cell := tview.NewTableCell(tview.Escape(name)).SetStyle(st.header).SetSelectable(false).SetExpansion(def.expand)
-		if def.right {
-			cell.SetAlign(tview.AlignRight)
+		gc := gridCol{name: name, right: col.right, expand: col.expand > 0}
+		if col.name == "Kind" || col.name == "State" {
+			gc.max = shortColumn
 		}
-		return cell
+		out = append(out, gc)
 	}
-	m := c.l.a.model
-	if r-1 >= len(c.rows) || m == nil {
-		return nil
-	}
-	rw := c.rows[r-1]
-	style := st.normal
-	if w, ok := m.worstOf(rw); ok {
-		style = st.sev(w)
-	}
-	if rw.kind != rowFlow {
-		style = style.Bold(true)
-	}
-	cell := tview.NewTableCell(tview.Escape(def.text(m, rw))).SetStyle(style).SetExpansion(def.expand).SetReference(rw)
-	if def.right {
-		cell.SetAlign(tview.AlignRight)
-	}
-	switch def.name {
-	case "Endpoints":
-		cell.SetMaxWidth(c.endpointsWidth)
-	case "Kind", "State":
-		cell.SetMaxWidth(shortColumn)
-	}
-	return cell
+	return out
 }
 
-// fit chooses the columns for an inner width and how wide Endpoints may
-// be, so that every column shows: Endpoints gets what the others leave
-// (tview cuts it with an ellipsis) and the expansion gives it any rest.
-// The others are measured on the rows in view only, as tview measures.
-func (c *tunnelRows) fit(width, offset, height int) {
+func (c *tunnelRows) cell(r, col int) (string, tcell.Style) {
 	m := c.l.a.model
-	c.cols = c.cols[:0]
-	for _, col := range tunnelColumns(m.two()) {
-		if col.hidden || width < 110 && (col.name == "SPI/key" || col.name == "Tun") {
-			continue
-		}
-		c.cols = append(c.cols, col)
+	if m == nil || r < 0 || r >= len(c.rows) || col < 0 || col >= len(c.cols) {
+		return "", c.l.a.st.normal
 	}
-	used := 0
-	for _, col := range c.cols {
-		if col.name == "Endpoints" {
-			continue
+	rw := c.rows[r]
+	return c.cols[col].text(m, rw), c.l.a.rowStyle(rw)
+}
+
+// rowStyle colours what failed: a tunnel or PPTP call by its worst
+// finding (bold, as a heading of its flows), a flow by its own fate across
+// the NAT — lost packets red, modified ones yellow — and not by its
+// tunnel's findings, so that the flows that crossed read as such.
+func (a *App) rowStyle(r *row) tcell.Style {
+	st := a.st
+	if r.kind != rowFlow {
+		style := st.normal
+		if w, ok := a.model.worstOf(r); ok {
+			style = st.sev(w)
 		}
-		w := runewidth.StringWidth(col.name)
-		if col.name == c.l.sortKey {
-			w += 2 // the sort mark
-		}
-		for i := offset; i < offset+height && i < len(c.rows); i++ {
-			w = max(w, runewidth.StringWidth(col.text(m, c.rows[i])))
-		}
-		if col.name == "Kind" || col.name == "State" {
-			w = min(w, shortColumn)
-		}
-		used += w + 1
+		return style.Bold(true)
 	}
-	c.endpointsWidth = max(12, width-used)
+	switch fa := r.flow.Fate; {
+	case fa.Dropped > 0:
+		return st.bad
+	case fa.Modified > 0:
+		return st.modified
+	}
+	return st.normal
 }
 
 // newTunnelList builds the pane.
 func newTunnelList(a *App) *tunnelList {
-	l := &tunnelList{Table: tview.NewTable(), a: a, sortKey: "#"}
+	l := &tunnelList{a: a, sortKey: "#"}
 	l.content = &tunnelRows{l: l}
-	for _, c := range tunnelColumns(false) {
-		if !c.hidden {
-			l.content.cols = append(l.content.cols, c)
-		}
-	}
-	l.SetContent(l.content)
-	l.SetFixed(1, 0)
-	l.SetSelectable(true, false)
+	l.grid = newGrid(a.st, l.content)
+	l.owner = l
 	a.st.box(l.Box, l.Title())
-	a.st.table(l.Table)
-	l.SetSelectionChangedFunc(func(r, _ int) { a.rowSelected(l.selected()) })
+	l.changed = func(int) { a.rowSelected(l.selected()) }
 	return l
 }
 
 // Title names the pane.
 func (l *tunnelList) Title() string { return "Tunnels & flows" }
 
-// Draw fits the columns to the width, then draws the table.
-func (l *tunnelList) Draw(screen tcell.Screen) {
-	if l.a.model != nil {
-		_, _, w, h := l.GetInnerRect()
-		off, _ := l.GetOffset()
-		l.content.fit(w, off, h)
+// frameTitle is the pane's title: the rows shown and the order.
+func (l *tunnelList) frameTitle() string {
+	m := l.a.model
+	if m == nil {
+		return l.Title()
 	}
-	keepSelectionVisible(l.Table)
-	l.Table.Draw(screen)
+	return l.Title() + " (" + strconv.Itoa(len(l.content.rows)) + " of " + strconv.Itoa(len(m.rows)) + ", " + l.sortName() + ")"
 }
 
 // setModel fills the pane from a new model.
 func (l *tunnelList) setModel(m *model) {
 	l.sortKey, l.desc = "#", false
-	l.content.fit(200, 0, 0)
 	l.refresh(nil)
 }
 
 // setFilter applies a filter, keeping the selection when it still shows.
-func (l *tunnelList) setFilter(f *filter) {
+func (l *tunnelList) setFilter(f *rowFilter) {
 	l.flt = f
 	l.refresh(l.selected())
 }
@@ -307,35 +281,36 @@ func (l *tunnelList) refresh(keep *row) {
 			return v
 		})
 	}
+	if len(l.content.cols) == 0 {
+		l.content.columns(200)
+	}
 	l.content.rows = rows
-	l.SetTitle(" " + tview.Escape(l.Title()+" ("+strconv.Itoa(len(rows))+" of "+strconv.Itoa(len(m.rows))+", "+l.sortName()+")") + " ")
 	idx := 0
 	if keep != nil {
 		if i := slices.Index(rows, keep); i >= 0 {
 			idx = i
 		}
 	}
-	// tview keeps a table scrolled to its end once it was shorter than
-	// its frame (as it was before the model came): start from the top,
-	// and let Select scroll to the selection.
-	l.ScrollToBeginning()
-	if len(rows) == 0 {
-		l.Select(0, 0)
-		l.a.rowSelected(nil)
-		return
-	}
-	l.Select(idx+1, 0)
-	// Select does not report a selection that did not change row.
-	l.a.rowSelected(l.selected())
+	l.sel = -2 // report the selection even when its index did not change
+	l.selectRow(idx)
 }
 
 // selected returns the selected row, or nil.
 func (l *tunnelList) selected() *row {
-	r, _ := l.GetSelection()
-	if r < 1 || r-1 >= len(l.content.rows) {
+	r := l.grid.selected()
+	if r < 0 || r >= len(l.content.rows) {
 		return nil
 	}
-	return l.content.rows[r-1]
+	return l.content.rows[r]
+}
+
+// selectRowOf selects a row and reports whether it is shown.
+func (l *tunnelList) selectRowOf(r *row) bool {
+	if i := slices.Index(l.content.rows, r); i >= 0 {
+		l.selectRow(i)
+		return true
+	}
+	return false
 }
 
 // selectSession selects a PPTP call's row and reports whether it is
@@ -343,7 +318,7 @@ func (l *tunnelList) selected() *row {
 func (l *tunnelList) selectSession(id int) bool {
 	for i, r := range l.content.rows {
 		if r.kind == rowSession && r.session == id {
-			l.Select(i+1, 0)
+			l.selectRow(i)
 			return true
 		}
 	}
@@ -354,7 +329,7 @@ func (l *tunnelList) selectSession(id int) bool {
 func (l *tunnelList) selectTunnel(id int) bool {
 	for i, r := range l.content.rows {
 		if r.kind == rowTunnel && r.tunnel == id {
-			l.Select(i+1, 0)
+			l.selectRow(i)
 			return true
 		}
 	}
@@ -365,6 +340,7 @@ func (l *tunnelList) selectTunnel(id int) bool {
 func (l *tunnelList) Do(act action) bool {
 	switch act {
 	case actEnter:
+		l.a.push()
 		l.a.focusPane(l.a.packets)
 		return true
 	case actSort, actReverse:
@@ -372,5 +348,5 @@ func (l *tunnelList) Do(act action) bool {
 		l.a.setMessage("tunnels and flows sorted " + l.sortName())
 		return true
 	}
-	return forward(l.Table, act)
+	return l.grid.Do(act)
 }

@@ -12,8 +12,8 @@ import (
 // goroutine — plus what the App needs to drive a pane from the keymap.
 //
 // A View reads the model the App gives it and pulls the rows it draws by
-// index (tables are virtual: see tview.TableContent), so a capture of a
-// million packets never becomes a million widgets. Views never start
+// index (lists are virtual: see gridSource), so a capture of a million
+// packets never becomes a million widgets. Views never start
 // goroutines and never touch the screen outside Draw; they ask the App for
 // background work.
 type View interface {
@@ -26,8 +26,8 @@ type View interface {
 }
 
 // navKey turns a navigation action into the key event tview's widgets
-// understand, so that tables and trees move as they would for the arrow
-// keys.
+// understand, so that the help's text view scrolls as it would for the
+// arrow keys.
 func navKey(act action) (*tcell.EventKey, bool) {
 	var k tcell.Key
 	switch act {
@@ -59,33 +59,8 @@ func forward(p tview.Primitive, act action) bool {
 	if !ok {
 		return false
 	}
-	if t, ok := p.(*tview.Table); ok && (t.GetRowCount() <= 1 || t.GetColumnCount() == 0) {
-		// Nothing to move to (the header row is not selectable), and
-		// tview's search for a selectable cell never ends on a table
-		// without columns.
-		return true
-	}
 	if h := p.InputHandler(); h != nil {
 		h(ev, func(tview.Primitive) {})
 	}
 	return true
-}
-
-// keepSelectionVisible scrolls a table with one fixed header row so that
-// its selected row shows: tview scrolls to the selection when it moves,
-// not when the layout makes the table lower.
-func keepSelectionVisible(t *tview.Table) {
-	_, _, _, h := t.GetInnerRect()
-	visible := h - 1
-	sel, _ := t.GetSelection()
-	off, col := t.GetOffset()
-	if visible <= 0 || sel < 1 {
-		return
-	}
-	switch {
-	case sel-1 < off:
-		t.SetOffset(sel-1, col)
-	case sel-1 >= off+visible:
-		t.SetOffset(sel-visible, col)
-	}
 }
