@@ -193,6 +193,7 @@ func sessionVerdict(pv *pptpView, v *SessionView, findings []Finding) Verdict {
 		vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, note
 	}
 	vd.Summary = b.String()
+	sessionHeadline(c, v, &vd, worst)
 	return vd
 }
 
