@@ -130,7 +130,7 @@ type BatchSummary struct {
 type Check struct {
 	// Name is the pair's directory or NAME prefix, or the capture's path.
 	Name     string        `json:"name"`
-	Captures []CaptureJSON `json:"captures"`
+	Captures []Capture     `json:"captures"`
 	Roles    string        `json:"roles,omitempty"`
 	Tunnels  []CheckTunnel `json:"tunnels"`
 	// Others are the verdicts of what is not an IKE tunnel: PPTP calls
@@ -320,7 +320,7 @@ func (b *Batch) ExitCode() int {
 func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict) *Check {
 	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Others: []CheckVerdict{}, Findings: []CheckFinding{}, analysed: true}
 	for i, a := range c.Captures {
-		ch.Captures = append(ch.Captures, captureJSON(a, roleName(c, flows.Side(i))))
+		ch.Captures = append(ch.Captures, newCapture(a, roleName(c, flows.Side(i))))
 	}
 	if c.Correlation != nil {
 		ch.Roles = c.Correlation.Roles
@@ -384,7 +384,7 @@ func NewUnreadableCheck(name string, paths, reasons []string) *Check {
 		if len(paths) == 2 {
 			role = flows.Side(i).String()
 		}
-		ch.Captures = append(ch.Captures, CaptureJSON{Path: p, Role: role, Kinds: map[string]int{}, ReadError: reasons[i]})
+		ch.Captures = append(ch.Captures, Capture{Path: p, Role: role, Kinds: map[string]int{}, ReadError: reasons[i]})
 	}
 	return ch
 }

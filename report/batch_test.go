@@ -84,7 +84,7 @@ func TestWriteBatchJSON(t *testing.T) {
 			Status   Status            `json:"status"`
 			Counts   SeverityCounts    `json:"counts"`
 			Failing  int               `json:"failing"`
-			Captures []CaptureJSON     `json:"captures"`
+			Captures []Capture         `json:"captures"`
 			Findings []json.RawMessage `json:"findings"`
 		} `json:"checks"`
 	}

@@ -303,7 +303,7 @@ func (t *textWriter) tunnels(r *Report) {
 		if s := fragmentationWords(tn.Fragmentation); s != "" {
 			t.wrap("     ", "fragmentation: ", s)
 		}
-		for i, p := range []PeerNATJSON{tn.NATBasis.Initiator, tn.NATBasis.Responder} {
+		for i, p := range []PeerNAT{tn.NATBasis.Initiator, tn.NATBasis.Responder} {
 			if p.NATDFaked != "" {
 				t.wrap("     ", "NAT-D: ", fmt.Sprintf("the %s's source hash is no evidence of a NAT: %s", flows.Role(i), p.NATDFakedReason))
 			}
@@ -313,7 +313,7 @@ func (t *textWriter) tunnels(r *Report) {
 
 // fragmentationWords says how large IKE messages travelled, when any was
 // fragmented.
-func fragmentationWords(f FragmentationJSON) string {
+func fragmentationWords(f Fragmentation) string {
 	if f.IKEFragments == 0 && f.IPFragmented == 0 {
 		return ""
 	}
@@ -340,13 +340,13 @@ func fragmentationWords(f FragmentationJSON) string {
 }
 
 // natBasisWords names, in a few words, what shows the NAT position.
-func natBasisWords(n NATJSON) string {
+func natBasisWords(n NAT) string {
 	want := "yes"
 	if n.Initiator.Behind != "yes" && n.Responder.Behind != "yes" {
 		want = "no"
 	}
 	var words []string
-	for _, p := range []PeerNATJSON{n.Initiator, n.Responder} {
+	for _, p := range []PeerNAT{n.Initiator, n.Responder} {
 		if p.Behind != want {
 			continue
 		}
@@ -376,7 +376,7 @@ func basisWord(b string) string {
 
 // espWords counts a tunnel's distinct SAs and their packets, each SA
 // counted once however many captures saw it (with the larger count).
-func espWords(sas []ESPSAJSON) string {
+func espWords(sas []ESPSA) string {
 	type key struct{ spi, proto string }
 	packets := map[key]int{}
 	var order []key
@@ -473,7 +473,7 @@ func roleCallIDs(sides map[string]string, ids map[string]uint16) string {
 
 // callIDNote says what the NAT did with a call's IDs, when both captures
 // saw them, and which GRE counts as shared.
-func callIDNote(s PPTPSessionJSON) string {
+func callIDNote(s PPTPSession) string {
 	var notes []string
 	in, inOK := s.ClientCallIDs["inside"]
 	out, outOK := s.ClientCallIDs["outside"]
@@ -665,7 +665,7 @@ func evidenceText(ev []rules.Evidence) string {
 
 // frameCounts says how many frames a capture has and how many of them
 // carry VPN traffic: "35 frames, 27 with VPN traffic".
-func frameCounts(c CaptureJSON) string {
+func frameCounts(c Capture) string {
 	return fmt.Sprintf("%s, %d with VPN traffic", words.Count(c.Frames, "frame"), c.VPNFrames)
 }
 

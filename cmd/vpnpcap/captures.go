@@ -304,7 +304,7 @@ func secondsDuration(s float64) time.Duration { return time.Duration(s * float64
 
 // exactNames fills in the exact bytes of the captures' names where the
 // report shows them escaped.
-func (p *capturePlan) exactNames(cs []report.CaptureJSON) {
+func (p *capturePlan) exactNames(cs []report.Capture) {
 	for i := range cs {
 		for _, in := range p.captures() {
 			if cs[i].Path == in.name {

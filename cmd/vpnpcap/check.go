@@ -388,6 +388,6 @@ func withUnreadablePartner(c *report.Check, names, problems []string) {
 			c.Captures = append(c.Captures, analysed)
 			continue
 		}
-		c.Captures = append(c.Captures, report.CaptureJSON{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
+		c.Captures = append(c.Captures, report.Capture{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
 	}
 }

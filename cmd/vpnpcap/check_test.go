@@ -81,9 +81,9 @@ func samplesDir(t *testing.T) string {
 type checkJSON struct {
 	Summary report.BatchSummary `json:"summary"`
 	Checks  []struct {
-		Name     string               `json:"name"`
-		Status   report.Status        `json:"status"`
-		Captures []report.CaptureJSON `json:"captures"`
+		Name     string           `json:"name"`
+		Status   report.Status    `json:"status"`
+		Captures []report.Capture `json:"captures"`
 		Findings []struct {
 			Rule      string `json:"rule"`
 			Severity  string `json:"severity"`
