@@ -46,6 +46,7 @@ func build(c *rules.Context, s Subject, self int, src *source, pairs []flows.Pac
 	l := &Ladder{Name: s.Name(), Kind: s.Kind(), ID: s.ID(), Two: c.Two(), Truncated: !until.IsZero(), Until: until}
 	b := &builder{c: c, l: l, src: src, self: self, pkts: src.pkts, runs: map[runKey]int{}, last: -1}
 	b.endpoints(s)
+	l.NAT = l.Two && b.natBetween()
 	for _, pp := range pairs {
 		for side, i := range [2]int{pp.Inside, pp.Outside} {
 			if src.owns(flows.Side(side), i, self) {
@@ -155,6 +156,23 @@ func (b *builder) endpoints(s Subject) {
 	}
 }
 
+// natBetween reports whether the device between the captures translated
+// the ends' addresses, or other traffic of their inside addresses.
+func (b *builder) natBetween() bool {
+	l := b.l
+	for _, e := range []Endpoint{l.Host, l.Peer} {
+		if in, out := e.Addr[flows.SideInside], e.Addr[flows.SideOutside]; in.IsValid() && out.IsValid() && in != out {
+			return true
+		}
+	}
+	for _, m := range b.c.Correlation.Mappings {
+		if a := m.Inside.Addr(); m.Translated() && (a == l.Host.Addr[flows.SideInside] || a == l.Peer.Addr[flows.SideInside]) {
+			return true
+		}
+	}
+	return false
+}
+
 // dir tells which way a packet of one capture went: from the host when it
 // came from one of the host's addresses or went to one of the peer's. An
 // ICMP error goes where it is sent.
@@ -230,10 +248,10 @@ func (b *builder) fate(r *Row, pp flows.PacketPair, p *decode.Packet, side flows
 		r.Crossed++
 		in, out := &b.pkts[0][pp.Inside], &b.pkts[1][pp.Outside]
 		switch {
-		case pp.Modified:
+		case pp.Modified && !callIDsTranslated(in, out):
 			r.Modified++
 			b.l.Modified++
-			r.note(changed(in, out))
+			r.note(changed(in, out, b.l.Between()))
 		case dir == In && len(b.host[0]) > 0 && !slices.Contains(b.host[0], in.Dst):
 			// Translated back to another host than this subject's.
 			r.Modified++

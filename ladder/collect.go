@@ -15,7 +15,7 @@ import (
 // a bounded amount of memory; a ladder says where its packets stopped.
 const (
 	MaxPackets   = 50_000
-	maxCollected = 400_000
+	maxCollected = 100_000
 )
 
 // limitPackets is MaxPackets, lowered by tests.

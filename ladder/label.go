@@ -93,25 +93,37 @@ func ikeLabel(p *decode.Packet) string {
 }
 
 // changed says what differs between a packet's two sightings beyond what
-// a NAT rewrites (flows' comparison found they do).
-func changed(in, out *decode.Packet) string {
-	switch {
-	case in.IKE != nil && out.IKE != nil && (in.IKE.SPIi != out.IKE.SPIi || in.IKE.SPIr != out.IKE.SPIr):
-		return "the NAT rewrote the IKE SPIs: " + decode.IKESPI(in.IKE.SPIi).String() + " inside, " + decode.IKESPI(out.IKE.SPIi).String() + " outside"
-	case in.Kind == decode.KindPPTP:
-		return "the NAT changed the control message beyond its call ID"
+// a NAT rewrites (flows' comparison found they do); device names who did
+// it.
+func changed(in, out *decode.Packet, device string) string {
+	if in.IKE != nil && out.IKE != nil && (in.IKE.SPIi != out.IKE.SPIi || in.IKE.SPIr != out.IKE.SPIr) {
+		return device + " rewrote the IKE SPIs: " + decode.IKESPI(in.IKE.SPIi).String() + " inside, " + decode.IKESPI(out.IKE.SPIi).String() + " outside"
 	}
-	return "the NAT changed the packet's bytes"
+	return device + " changed the packet's bytes"
+}
+
+// callIDsTranslated reports whether the NAT rewrote a call ID in a PPTP
+// control message: a PPTP-aware NAT translates the client's call ID in the
+// messages that carry it (Call ID or Peer's Call ID), which changes the
+// message's bytes, and is translation, not modification.
+func callIDsTranslated(in, out *decode.Packet) bool {
+	return in.Kind == decode.KindPPTP && out.Kind == decode.KindPPTP &&
+		(in.PPTP.CallID != out.PPTP.CallID || in.PPTP.PeerCallID != out.PPTP.PeerCallID)
 }
 
 // translatedCallID says how the NAT translated the call ID of a GRE packet
 // or PPTP control message that crossed it, or "" when it did not.
 func translatedCallID(in, out *decode.Packet) string {
+	say := func(what string, a, b uint16) string {
+		return "the NAT translated the " + what + ": " + decode.CallIDString(a) + " inside, " + decode.CallIDString(b) + " outside"
+	}
 	switch {
 	case in.Kind == decode.KindGRE && in.GRE.Version == 1 && in.GRE.CallID != out.GRE.CallID:
-		return "call ID " + decode.CallIDString(in.GRE.CallID) + " inside, " + decode.CallIDString(out.GRE.CallID) + " outside"
+		return say("call ID", in.GRE.CallID, out.GRE.CallID)
 	case in.Kind == decode.KindPPTP && in.PPTP.HasCallID && in.PPTP.CallID != out.PPTP.CallID:
-		return "call ID " + decode.CallIDString(in.PPTP.CallID) + " inside, " + decode.CallIDString(out.PPTP.CallID) + " outside"
+		return say("call ID", in.PPTP.CallID, out.PPTP.CallID)
+	case in.Kind == decode.KindPPTP && in.PPTP.HasPeerCall && in.PPTP.PeerCallID != out.PPTP.PeerCallID:
+		return say("peer's call ID", in.PPTP.PeerCallID, out.PPTP.PeerCallID)
 	}
 	return ""
 }

@@ -18,6 +18,10 @@ type Ladder struct {
 	// With one capture the row's packets were all seen at the capture
 	// point, and where they went from there cannot be told.
 	Two bool
+	// NAT is set when the device between the captures is a NAT: it
+	// translated the subject's addresses, or other traffic of its host.
+	// Otherwise the ladder speaks of the device between the captures.
+	NAT bool
 	// Host is the peer on the NAT's inside (the initiator or client, or
 	// the responder when the NAT is in front of it), Peer the other.
 	Host, Peer Endpoint
@@ -134,6 +138,24 @@ func (f *Frames) add(frame int) {
 	}
 	f.Last = frame
 	f.N++
+}
+
+// Between names the device between the captures, for text: "the NAT",
+// or "the device between the captures" when nothing shows it translates.
+func (l *Ladder) Between() string {
+	if l.NAT {
+		return "the NAT"
+	}
+	return "the device between the captures"
+}
+
+// at says where packets were lost: "at the NAT", or "between the
+// captures".
+func (l *Ladder) at() string {
+	if l.NAT {
+		return "at the NAT"
+	}
+	return "between the captures"
 }
 
 // Fate is what a row shows happened to its packets at the NAT, as one

@@ -164,7 +164,7 @@ func TestLadderRuns(t *testing.T) {
 	if in.Count != 6 || in.Crossed != 6 || in.Dir != In || in.Fate(true) != FateCrossed {
 		t.Errorf("inbound run: %d packets, %d crossed, fate %d", in.Count, in.Crossed, in.Fate(true))
 	}
-	if text := rowText(out, true, UTF8); !strings.Contains(text, "✗ 2 lost at the NAT (inside 9, 13)") {
+	if text := rowText(out, l, UTF8); !strings.Contains(text, "✗ 2 lost at the NAT (inside 9, 13)") {
 		t.Errorf("the row does not call out the lost packets: %s", text)
 	}
 }
@@ -206,13 +206,13 @@ func TestLadderOneCapture(t *testing.T) {
 
 func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
 
-// TestLinesFit: no line is wider than asked, down to 60 columns, and the
+// TestLinesFit: no line is wider than asked, down to 50 columns, and the
 // ASCII glyphs draw ASCII alone.
 func TestLinesFit(t *testing.T) {
 	ls := collect(t, blocked4500)
 	ls = append(ls, collect(t, rawESP)...)
 	for _, l := range ls {
-		for _, width := range []int{60, 72, 80, 100, 132} {
+		for _, width := range []int{50, 60, 72, 80, 100, 132} {
 			for _, g := range []Glyphs{UTF8, ASCII} {
 				for _, line := range l.Lines(width, g) {
 					if w := runewidth.StringWidth(line); w > width {

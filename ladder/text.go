@@ -4,9 +4,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-runewidth"
-
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/textwidth"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
@@ -47,18 +46,19 @@ func (g Glyphs) text(s string) string {
 // Columns of the text ladder.
 const (
 	timeWidth     = 12 // 15:04:05.000
+	minWidth      = 50 // the narrowest a ladder is drawn
 	minLabelWidth = 36
 	minSegment    = 4
 	maxSegment    = 10
 )
 
-// Lines draws the ladder as text at most width columns wide (at least 60
+// Lines draws the ladder as text at most width columns wide (at least 50
 // are used), with the glyphs given: a header naming the ends, a line per
 // row with its frames in each capture and an arrow that crosses the NAT
 // or stops at it, what the row is (wrapped under it), and a legend of the
 // marks used.
 func (l *Ladder) Lines(width int, g Glyphs) []string {
-	width = max(width, 60)
+	width = max(width, minWidth)
 	d := newDrawing(l, width, g)
 	d.header()
 	for i := range l.Rows {
@@ -76,11 +76,10 @@ type drawing struct {
 	frameWidth int
 	seg        int // arrow length between a lifeline and the NAT
 	lines      []string
-	used       map[string]bool // marks drawn, for the legend
 }
 
 func newDrawing(l *Ladder, width int, g Glyphs) *drawing {
-	d := &drawing{l: l, g: g, width: width, frameWidth: 3, used: map[string]bool{}}
+	d := &drawing{l: l, g: g, width: width, frameWidth: 3}
 	for _, r := range l.Rows {
 		for _, f := range r.Frames {
 			if len(f.First) > 0 {
@@ -116,15 +115,18 @@ func (d *drawing) header() {
 		when = ", " + t.UTC().Format("2006-01-02")
 	}
 	if l.Two {
-		d.lines = append(d.lines, d.wrap("", l.Name+": what crossed the NAT; times on the inside clock (UTC"+when+")")...)
+		d.lines = append(d.lines, d.wrap("", l.Name+": what crossed "+l.Between()+"; times on the inside clock (UTC"+when+")")...)
 	} else {
 		d.lines = append(d.lines, d.wrap("", l.Name+": one capture, taken at "+d.g.Point+"; where the NAT lies is not drawn; times UTC"+when)...)
 	}
 	d.lines = append(d.lines, d.wrap("  host  ", endpointText(l.Host, l.Two, true))...)
 	d.lines = append(d.lines, d.wrap("  peer  ", endpointText(l.Peer, l.Two, false))...)
 	mid := "NAT"
-	if !l.Two {
+	switch {
+	case !l.Two:
 		mid = "cap"
+	case !l.NAT:
+		mid = "mid"
 	}
 	diagram := []rune(strings.Repeat(" ", d.diagramWidth()))
 	put := func(at int, s string) {
@@ -137,11 +139,11 @@ func (d *drawing) header() {
 	put(0, "host")
 	put(d.seg+1-1, mid)
 	put(d.diagramWidth()-4, "peer")
-	head := pad("time", timeWidth) + "  " + padLeft("in#", d.frameWidth) + " " + string(diagram)
+	head := textwidth.Pad("time", timeWidth) + "  " + textwidth.PadLeft("in#", d.frameWidth) + " " + string(diagram)
 	if l.Two {
-		head += " " + padLeft("out#", d.frameWidth)
+		head += " " + textwidth.PadLeft("out#", d.frameWidth)
 	} else {
-		head = pad("time", timeWidth) + "  " + padLeft("#", d.frameWidth) + " " + string(diagram)
+		head = textwidth.Pad("time", timeWidth) + "  " + textwidth.PadLeft("#", d.frameWidth) + " " + string(diagram)
 	}
 	d.lines = append(d.lines, strings.TrimRight(head, " "))
 }
@@ -175,12 +177,12 @@ func firstTime(l *Ladder) time.Time {
 // row draws one row: its first line with the time, frames and arrow, and
 // under it the rest of its text beside idle lifelines.
 func (d *drawing) row(r *Row) {
-	text := d.g.text(rowText(r, d.l.Two, d.g))
-	lines := wrapWords(text, d.labelWidth())
+	text := d.g.text(rowText(r, d.l, d.g))
+	lines := textwidth.Wrap(text, d.labelWidth())
 	inFrame, outFrame := firstFrame(r.Frames[flows.SideInside]), firstFrame(r.Frames[flows.SideOutside])
-	prefix := pad(r.Time.UTC().Format("15:04:05.000"), timeWidth) + "  " + padLeft(inFrame, d.frameWidth) + " " + d.arrow(r)
+	prefix := textwidth.Pad(r.Time.UTC().Format("15:04:05.000"), timeWidth) + "  " + textwidth.PadLeft(inFrame, d.frameWidth) + " " + d.arrow(r)
 	if d.l.Two {
-		prefix += " " + padLeft(outFrame, d.frameWidth)
+		prefix += " " + textwidth.PadLeft(outFrame, d.frameWidth)
 	}
 	idle := strings.Repeat(" ", timeWidth) + "  " + strings.Repeat(" ", d.frameWidth) + " " + d.idle()
 	if d.l.Two {
@@ -233,10 +235,7 @@ func (d *drawing) arrow(r *Row) string {
 			c[i] = g.Shaft
 		}
 	}
-	mark := func(s string) {
-		c[nat] = s
-		d.used[s] = true
-	}
+	mark := func(s string) { c[nat] = s }
 	fate := r.Fate(d.l.Two)
 	if r.Dir == Out {
 		switch fate {
@@ -288,7 +287,8 @@ func (d *drawing) natCell() string {
 // rowText is what a row says beside its arrow: its label, the packets it
 // stands for, and the frames and fates a reader checks against the
 // captures.
-func rowText(r *Row, two bool, g Glyphs) string {
+func rowText(r *Row, l *Ladder, g Glyphs) string {
+	two := l.Two
 	var b strings.Builder
 	b.WriteString(r.Label)
 	switch {
@@ -313,15 +313,15 @@ func rowText(r *Row, two bool, g Glyphs) string {
 	}
 	switch {
 	case r.Lost > 0 && r.Lost == r.Count && r.Count > 1:
-		more = append(more, g.Lost+" all lost at the NAT")
+		more = append(more, g.Lost+" all lost "+l.at())
 	case r.Lost > 0 && r.Count == 1:
-		more = append(more, g.Lost+" lost at the NAT")
+		more = append(more, g.Lost+" lost "+l.at())
 	case r.Lost > 0:
 		side := "inside"
 		if r.Dir == In {
 			side = "outside"
 		}
-		s := g.Lost + " " + words.Thousands(r.Lost) + " lost at the NAT (" + side + " " + numbers(r.LostFrames, g)
+		s := g.Lost + " " + words.Thousands(r.Lost) + " lost " + l.at() + " (" + side + " " + numbers(r.LostFrames, g)
 		if r.Lost > len(r.LostFrames) {
 			s += ", …"
 		}
@@ -383,39 +383,59 @@ func numbers(ns []int, g Glyphs) string {
 }
 
 func (d *drawing) footer() {
-	l := d.l
+	for _, n := range d.l.Notes(d.g) {
+		d.lines = append(d.lines, d.wrap("  ", n)...)
+	}
+}
+
+// RowText is what row i says beside its arrow: its label, the packets it
+// stands for, their frames and fates, as the text drawing writes it.
+func (l *Ladder) RowText(i int, g Glyphs) string {
+	return g.text(rowText(&l.Rows[i], l, g))
+}
+
+// Notes are what a ladder says under its rows: the rows it left out, where
+// it was cut, and the meaning of the marks its rows carry.
+func (l *Ladder) Notes(g Glyphs) []string {
+	var out []string
 	if l.OmittedRows > 0 {
-		d.lines = append(d.lines, d.wrap("  ", "… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows")...)
+		out = append(out, g.text("… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows"))
 	}
 	if l.Truncated {
-		d.lines = append(d.lines, d.wrap("  ", "the ladder ends at "+l.Until.UTC().Format("15:04:05.000")+": a capture holds more than "+words.Thousands(limitPackets)+" packets of "+l.Name)...)
+		out = append(out, "the ladder ends at "+l.Until.UTC().Format("15:04:05.000")+": a capture holds more than "+words.Thousands(limitPackets)+" packets of "+l.Name)
+	}
+	used := map[Fate]bool{}
+	resent := false
+	for i := range l.Rows {
+		used[l.Rows[i].Fate(l.Two)] = true
+		resent = resent || l.Rows[i].Resent > 0
 	}
 	var legend []string
-	for _, m := range []struct{ glyph, meaning string }{
-		{d.g.Lost, "lost at the NAT"},
-		{d.g.Modified, "changed beyond translation"},
-		{d.g.Unknown, "not compared"},
-		{d.g.FromNAT, "sent by the NAT"},
-	} {
-		if d.used[m.glyph] {
-			legend = append(legend, m.glyph+" "+m.meaning)
-		}
+	if used[FateLost] || used[FatePartlyLost] {
+		legend = append(legend, g.Lost+" lost "+l.at())
 	}
-	for _, r := range l.Rows {
-		if r.Resent > 0 {
-			legend = append(legend, d.g.Resent+"N: sent again N times")
-			break
-		}
+	if used[FateModified] {
+		legend = append(legend, g.Modified+" changed beyond translation")
+	}
+	if used[FateNotCompared] || used[FateNoOrigin] {
+		legend = append(legend, g.Unknown+" not compared")
+	}
+	if used[FateFromNAT] {
+		legend = append(legend, g.FromNAT+" sent by the NAT")
+	}
+	if resent {
+		legend = append(legend, g.Resent+"N: sent again N times")
 	}
 	if len(legend) > 0 {
-		d.lines = append(d.lines, d.wrap("  ", strings.Join(legend, ", "))...)
+		out = append(out, strings.Join(legend, ", "))
 	}
+	return out
 }
 
 // wrap wraps text under a label, the continuation lines indented as far.
 func (d *drawing) wrap(label, text string) []string {
-	w := runewidth.StringWidth(label)
-	lines := wrapWords(d.g.text(text), max(d.width-w, 20))
+	w := textwidth.Width(label)
+	lines := textwidth.Wrap(d.g.text(text), max(d.width-w, 20))
 	for i := range lines {
 		if i == 0 {
 			lines[i] = label + lines[i]
@@ -424,49 +444,4 @@ func (d *drawing) wrap(label, text string) []string {
 		}
 	}
 	return lines
-}
-
-// wrapWords breaks text into lines of at most width columns at spaces; a
-// word longer than a line is broken where the line ends.
-func wrapWords(text string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		for runewidth.StringWidth(w) > width {
-			if line != "" {
-				lines = append(lines, line)
-				line = ""
-			}
-			cut := runewidth.Truncate(w, width, "")
-			lines = append(lines, cut)
-			w = w[len(cut):]
-		}
-		switch {
-		case line == "":
-			line = w
-		case runewidth.StringWidth(line)+1+runewidth.StringWidth(w) <= width:
-			line += " " + w
-		default:
-			lines = append(lines, line)
-			line = w
-		}
-	}
-	if line != "" || len(lines) == 0 {
-		lines = append(lines, line)
-	}
-	return lines
-}
-
-func pad(s string, n int) string {
-	if w := runewidth.StringWidth(s); w < n {
-		return s + strings.Repeat(" ", n-w)
-	}
-	return s
-}
-
-func padLeft(s string, n int) string {
-	if w := runewidth.StringWidth(s); w < n {
-		return strings.Repeat(" ", n-w) + s
-	}
-	return s
 }
