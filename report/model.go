@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -29,6 +30,9 @@ type Report struct {
 	PPTP        []PPTPSession   `json:"pptp_sessions"`
 	ESPGroups   []ESPGroup      `json:"esp_groups"`
 	Findings    []rules.Finding `json:"findings"`
+	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
+	// groups: the text, Markdown and HTML reports show them.
+	Ladders []*ladder.Ladder `json:"-"`
 }
 
 // ESPGroup is a group of ESP or AH SAs between two peers that belong
@@ -266,76 +270,11 @@ type PPTPSession struct {
 	Verdict                *rules.Verdict    `json:"verdict,omitempty"`
 }
 
-// Options say what a report includes.
-type Options struct {
-	// Flows lists every flow (the `flows` command).
-	Flows bool
-	// Findings and verdicts (the `analyze` command).
-	Findings []rules.Finding
-	Verdicts []rules.Verdict
-	// WithVerdicts includes the verdicts even when there are no findings.
-	WithVerdicts bool
-}
-
 func roleName(c *rules.Context, s flows.Side) string {
 	if !c.Two() {
 		return "capture"
 	}
 	return s.String()
-}
-
-// Build assembles the report of a rules context.
-func Build(c *rules.Context, opts Options) *Report {
-	r := &Report{Schema: Schema, Tunnels: []Tunnel{}, Mappings: []Mapping{}, PPTP: []PPTPSession{}, Findings: opts.Findings}
-	if r.Findings == nil {
-		r.Findings = []rules.Finding{}
-	}
-	for i, a := range c.Captures {
-		r.Captures = append(r.Captures, newCapture(a, roleName(c, flows.Side(i))))
-	}
-	if cor := c.Correlation; cor != nil {
-		r.Correlation = newCorrelation(cor)
-		for _, m := range cor.Mappings {
-			r.Mappings = append(r.Mappings, newMapping(m))
-		}
-	}
-	verdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Tunnel != 0 {
-			verdicts[opts.Verdicts[i].Tunnel] = &opts.Verdicts[i]
-		}
-	}
-	for _, v := range c.Tunnels {
-		r.Tunnels = append(r.Tunnels, newTunnel(c, v, verdicts[v.ID]))
-	}
-	if opts.Flows {
-		for i, a := range c.Captures {
-			role := roleName(c, flows.Side(i))
-			for _, f := range a.Flows {
-				r.Flows = append(r.Flows, newFlow(c, flows.Side(i), role, f))
-			}
-		}
-	}
-	groupVerdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Group != 0 {
-			groupVerdicts[opts.Verdicts[i].Group] = &opts.Verdicts[i]
-		}
-	}
-	r.ESPGroups = []ESPGroup{}
-	for _, g := range c.Groups {
-		r.ESPGroups = append(r.ESPGroups, newESPGroup(c, g, groupVerdicts[g.ID]))
-	}
-	sessionVerdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Session != 0 {
-			sessionVerdicts[opts.Verdicts[i].Session] = &opts.Verdicts[i]
-		}
-	}
-	for _, v := range c.Sessions {
-		r.PPTP = append(r.PPTP, newPPTPSession(c, v, sessionVerdicts[v.ID]))
-	}
-	return r
 }
 
 func timeOrEmpty(t time.Time) string {

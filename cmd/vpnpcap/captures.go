@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -301,6 +302,22 @@ func (c *captureFlags) analysis(e *env, plan *capturePlan, opts pipeline.Options
 }
 
 func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// name names the analysis in reports, as check names its checks: the
+// directory the pair was found in, the directory both captures are in, or
+// the capture's path.
+func (p *capturePlan) name() string {
+	switch {
+	case p.fromDir != "":
+		return report.SafeText(filepath.Clean(p.fromDir))
+	case p.second == nil:
+		return p.first.name
+	}
+	if d := filepath.Dir(p.first.arg); d == filepath.Dir(p.second.arg) && d != "." && p.first.spool == nil && p.second.spool == nil {
+		return report.SafeText(d)
+	}
+	return p.first.name + " + " + p.second.name
+}
 
 // exactNames fills in the exact bytes of the captures' names where the
 // report shows them escaped.
