@@ -44,6 +44,7 @@ type svgLadder struct {
 	MidLabel                string
 	TimeX, InX, OutX, TextX int
 	HeadY, LifeTop          int
+	LifeEnd                 int
 	Rows                    []svgRow
 	Footer                  []svgText
 }
@@ -97,6 +98,7 @@ func layoutLadder(l *ladder.Ladder, n int) svgLadder {
 		s.Rows = append(s.Rows, row)
 		y += height
 	}
+	s.LifeEnd = y
 	for _, note := range ladderFooter(l) {
 		for _, line := range textwidth.Wrap(note, 140) {
 			y += svgLine
