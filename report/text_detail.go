@@ -2,7 +2,9 @@ package report
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -95,6 +97,9 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
+// endpoints shows an endpoint by capture role, inside first, and where it
+// moved (the float, a rebinding): "ins 10.0.0.2:500 → :4500" when only
+// the port changed.
 func endpoints(m map[string]string) string {
 	var parts []string
 	for _, role := range []string{"capture", "inside", "outside"} {
@@ -103,7 +108,7 @@ func endpoints(m map[string]string) string {
 			continue
 		}
 		if latest, ok := m[role+"_latest"]; ok {
-			v += "\n  → " + latest
+			v += " → " + movedTo(v, latest)
 		}
 		if role != "capture" {
 			v = role[:3] + " " + v
@@ -111,6 +116,17 @@ func endpoints(m map[string]string) string {
 		parts = append(parts, v)
 	}
 	return strings.Join(parts, "\n")
+}
+
+// movedTo shows where an endpoint moved: its port alone when the address
+// stayed.
+func movedTo(from, to string) string {
+	f, errF := netip.ParseAddrPort(from)
+	t, errT := netip.ParseAddrPort(to)
+	if errF == nil && errT == nil && f.Addr() == t.Addr() {
+		return ":" + strconv.Itoa(int(t.Port()))
+	}
+	return to
 }
 
 func (t *textWriter) tunnels(r *Report) {
@@ -122,9 +138,15 @@ func (t *textWriter) tunnels(r *Report) {
 	shown := r.Tunnels[:min(len(r.Tunnels), MaxListed)]
 	t.table(tunnelTable(shown))
 	t.omitted(len(r.Tunnels)-len(shown), "tunnel", "tunnels")
+	reasons := map[string]int{}
 	for _, tn := range shown {
 		t.wrap("  ", fmt.Sprintf("%d: ", tn.ID), fmt.Sprintf("SPIs %s/%s; %s", tn.SPIi, tn.SPIr, tn.StateReason))
-		if tn.NATBasis.Reason != "" {
+		switch first, ok := reasons[tn.NATBasis.Reason]; {
+		case tn.NATBasis.Reason == "":
+		case ok:
+			t.wrap("     ", "NAT: ", fmt.Sprintf("as for tunnel %d", first))
+		default:
+			reasons[tn.NATBasis.Reason] = tn.ID
 			t.wrap("     ", "NAT: ", tn.NATBasis.Reason)
 		}
 		if s := fragmentationWords(tn.Fragmentation); s != "" {
@@ -160,7 +182,19 @@ func tunnelTable(tunnels []Tunnel) table {
 			nat, natt, tn.Encapsulation, espWords(tn.ESPSAs), tn.State,
 		})
 	}
-	return table{header: []string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows: rows, record: "tunnel"}
+	narrow := table{header: []string{"#", "PEERS", "NAT", "ESP", "STATE"}, record: "tunnel", keep: 1}
+	for i, tn := range tunnels {
+		r := rows[i]
+		peers := prefixLines(r[2], "ini ") + "\n" + prefixLines(r[3], "res ")
+		narrow.rows = append(narrow.rows, []string{r[0] + "\n" + r[1], peers, r[4] + "\nNAT-T " + r[5], tn.Encapsulation + "\n" + r[7], r[8]})
+	}
+	return table{header: []string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows: rows, record: "tunnel", narrow: &narrow}
+}
+
+// prefixLines puts a prefix before a cell's first line and indents the
+// others as far.
+func prefixLines(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", len(prefix)))
 }
 
 // fragmentationWords says how large IKE messages travelled, when any was
@@ -452,7 +486,7 @@ func mappingTable(ms []Mapping) table {
 		rows = append(rows, []string{m.Protocol, m.Inside + "\n→ " + out, fmt.Sprintf("%d out\n%d in", m.PacketsOut, m.PacketsIn),
 			shortTime(m.First) + "\n" + shortTime(m.Last), ids})
 	}
-	return table{header: []string{"PROTO", "INSIDE → OUTSIDE", "PACKETS", "FIRST, LAST", "INBOUND SPI/CALL"}, rows: rows}
+	return table{header: []string{"PROTO", "INSIDE → OUTSIDE", "PACKETS", "FIRST, LAST", "INBOUND SPI/CALL"}, rows: rows, keep: 1}
 }
 
 // shortTime keeps the time of day of an RFC 3339 timestamp, to the

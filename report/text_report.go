@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/ladder"
+	"github.com/vpnpcap/vpnpcap/rules"
 )
 
 // report writes the report of one analysis: the verdict of each tunnel,
@@ -51,19 +52,28 @@ func (t *textWriter) report(c *Check) {
 	}
 }
 
-// summaries writes each verdict in full: what the tunnel carried, whether
-// and why it depends on Passthrough, and why it fails.
+// summaries writes in full the verdicts their lines do not say all of:
+// those of what fails or cannot be told, and of what depends, or may, on
+// Passthrough (why it does); a tunnel that works without Passthrough is
+// said by its line.
 func (t *textWriter) summaries(c *Check) {
 	all := outcomes(c)
-	if len(all) == 0 {
+	all = all[:min(len(all), MaxListed)]
+	var said []outcome
+	for _, o := range all {
+		if o.Outcome != rules.OutcomeWorks || o.Depends != rules.DependsNo {
+			said = append(said, o)
+		}
+	}
+	if len(said) == 0 {
 		return
 	}
 	t.heading("VERDICTS")
-	for _, o := range all[:min(len(all), MaxListed)] {
+	for _, o := range said {
 		t.wrap("  ", "", o.Summary)
 	}
-	if len(all) > MaxListed {
-		t.wrap("  ", "", "… and "+words.Thousands(len(all)-MaxListed)+" more verdicts, not listed here (the JSON report lists every one).")
+	if n := len(all) - len(said); n > 0 {
+		t.wrap("  ", "", fmt.Sprintf("The other %s work without Passthrough: their lines above say all.", words.Count(n, "verdict")))
 	}
 }
 
