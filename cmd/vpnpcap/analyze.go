@@ -16,6 +16,12 @@ import (
 const analyzeAbout = `Analyse one capture, or two taken on both sides of a NAT, and explain why
 each VPN tunnel works or fails, and whether it depends on IPsec Passthrough.
 
+The report opens with a verdict line per tunnel, PPTP call and ESP group and
+the totals, then draws what crossed the NAT (a ladder of each one's messages,
+their frames in each capture, and which stopped at the NAT), then the
+findings, each rule's explanation once, and the facts. --format html writes
+it as one page to send to a customer; --format markdown for a ticket.
+
 With two captures vpnpcap tells which is inside from the traffic; --inside
 and --outside say it instead (a warning says when the captures contradict
 them). A directory given alone is searched for its capture, or its pair of

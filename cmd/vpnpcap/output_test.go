@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"strings"
 	"testing"
 
@@ -101,6 +103,54 @@ func TestBrief(t *testing.T) {
 	for _, absent := range []string{"why:", "EXPLANATIONS", "CAPTURES", "WHAT CROSSED", "│"} {
 		if strings.Contains(text, absent) {
 			t.Errorf("--brief has %q:\n%s", absent, text)
+		}
+	}
+}
+
+// TestFormats: analyze and check write every format, and each parses as
+// what it claims to be: SARIF and JSON as JSON, JUnit as XML, HTML with a
+// ladder drawn in SVG, Markdown with a ladder in a code block; check's
+// Markdown and HTML have an index and a section per check.
+func TestFormats(t *testing.T) {
+	pair := "../../samples/natt-port-blocked"
+	for _, cmd := range [][]string{{"analyze", pair}, {"check", "-j", "1", pair, "../../samples/natt-ok"}} {
+		for _, format := range reportFormats {
+			var out, errb bytes.Buffer
+			args := append([]string{cmd[0], "--format", format}, cmd[1:]...)
+			if code := run(context.Background(), args, strings.NewReader(""), &out, &errb); code != exitFindings {
+				t.Errorf("%v: exit %d, want %d: %s", args, code, exitFindings, errb.String())
+				continue
+			}
+			got := out.String()
+			switch format {
+			case "json", "sarif":
+				if !json.Valid(out.Bytes()) {
+					t.Errorf("%v: not JSON:\n%.300s", args, got)
+				}
+			case "junit":
+				if err := xml.Unmarshal(out.Bytes(), new(struct{ XMLName xml.Name })); err != nil {
+					t.Errorf("%v: not XML: %v", args, err)
+				}
+			case "html":
+				if !strings.HasPrefix(got, "<!DOCTYPE html>") || !strings.Contains(got, "<svg class=\"ladder\"") || strings.Contains(got, "http://") && !strings.Contains(got, "http://www.w3.org/2000/svg") {
+					t.Errorf("%v: not a self-contained page with a ladder:\n%.300s", args, got)
+				}
+			case "markdown":
+				if !strings.Contains(got, "```text\ntunnel 1: what crossed the NAT") {
+					t.Errorf("%v: no ladder in a code block:\n%.600s", args, got)
+				}
+			case "text":
+				if !strings.Contains(got, "FAILS  tunnel 1 (IKEv2) 192.168.1.23 → 203.0.113.10") {
+					t.Errorf("%v: no verdict line:\n%.600s", args, got)
+				}
+			}
+			if cmd[0] == "check" && (format == "html" || format == "markdown") {
+				for _, want := range []string{"check-1", "check-2", "samples/natt-ok", "samples/natt-port-blocked"} {
+					if !strings.Contains(got, want) {
+						t.Errorf("%v: lacks %q", args, want)
+					}
+				}
+			}
 		}
 	}
 }
