@@ -9,30 +9,37 @@ import (
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
-// Bounds of what Collect keeps: MaxPackets of one subject from each
-// capture, and maxCollected in all from each, so that a tunnel with
-// millions of ESP packets, or a capture with thousands of tunnels, costs
-// a bounded amount of memory; a ladder says where its packets stopped.
+// Bounds of what Collect keeps, so that a tunnel with millions of ESP
+// packets, or a capture with thousands of tunnels, costs a bounded amount
+// of memory: MaxPackets of each subject drawn from each capture, and
+// maxOthers of the subjects not drawn, which are kept to show where a
+// drawn subject's packet went when the other capture files it under
+// another subject. A ladder says where its own packets stopped, and from
+// when it cannot tell a packet lost from one filed elsewhere.
 const (
-	MaxPackets   = 50_000
-	maxCollected = 100_000
+	MaxPackets = 10_000
+	maxOthers  = 50_000
 )
 
-// limitPackets is MaxPackets, lowered by tests.
-var limitPackets = MaxPackets
+// limitPackets and limitOthers are MaxPackets and maxOthers, lowered by
+// tests.
+var (
+	limitPackets = MaxPackets
+	limitOthers  = maxOthers
+)
 
 // Collect reads the captures of a context again (srcs in the context's
 // order: inside, then outside) and draws the ladders of the subjects
-// given. It keeps the packets of every subject, not only of those drawn,
-// and pairs the two captures' packets all at once, as the correlation
-// did: a packet the NAT delivered to another host, or that the captures
-// file under two tunnels, then shows where it went rather than pass for
-// lost. opts must decode as the analysis did (the same IKE ports and
-// keys); payload hashes are computed whatever opts say, since they tell
-// retransmissions from new messages and pair the captures' packets.
-// window is the correlation's matching window (0: flows.DefaultWindow).
-// It returns ctx's error when ctx ends first, and a capture's read error
-// with the ladders of what came before it.
+// given. It keeps the packets of the other subjects too, and pairs the two
+// captures' packets all at once, as the correlation did: a packet the NAT
+// delivered to another host, or that the captures file under two tunnels,
+// then shows where it went rather than pass for lost. opts must decode as
+// the analysis did (the same IKE ports and keys); payload hashes are
+// computed whatever opts say, since they tell retransmissions from new
+// messages and pair the captures' packets. window is the correlation's
+// matching window (0: flows.DefaultWindow). It returns ctx's error when
+// ctx ends first, and a capture's read error with the ladders of what came
+// before it.
 func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subjects []Subject, opts decode.Options, window time.Duration) ([]*Ladder, error) {
 	if len(subjects) == 0 {
 		return nil, nil
@@ -42,9 +49,12 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 	}
 	opts.SkipPayloadHash = false
 	all := Subjects(c)
-	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all))}
+	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
 	for i, s := range all {
 		src.names[i] = s.Name()
+	}
+	for _, s := range subjects {
+		src.drawn[int32(position(all, s))] = true
 	}
 	var readErr error
 	for s := range srcs {
@@ -74,6 +84,7 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 			pairs[i] = flows.PacketPair{Inside: i, Outside: -1, Time: src.pkts[0][i].Time}
 		}
 	}
+	blind := src.blind()
 	out := make([]*Ladder, len(subjects))
 	for i, s := range subjects {
 		self := position(all, s)
@@ -83,18 +94,18 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 			if !src.owns(flows.SideInside, pp.Inside, self) && !src.owns(flows.SideOutside, pp.Outside, self) {
 				continue
 			}
-			if !until.IsZero() {
-				if !pp.Time.Before(until) {
-					continue
-				}
-				if !pp.Matched() && pp.Time.After(until.Add(-window)) {
-					// Near the cut its counterpart may lie past it.
-					pp.Compared = false
-				}
+			if !until.IsZero() && !pp.Time.Before(until) {
+				continue
+			}
+			if !pp.Matched() && (!until.IsZero() && pp.Time.After(until.Add(-window)) || !blind.IsZero() && pp.Time.After(blind.Add(-window))) {
+				// Its counterpart may lie past the cut, or among the
+				// other subjects' packets not kept.
+				pp.Compared = false
 			}
 			mine = append(mine, pp)
 		}
 		out[i] = build(c, s, self, src, mine, until)
+		out[i].Blind = blind
 	}
 	return out, readErr
 }
@@ -110,10 +121,16 @@ type source struct {
 	owner [2][]int32
 	extra [2]map[int][]int32
 	names []string
-	// kept counts each subject's packets kept from each capture; cut is
-	// when the first of them was not kept (inside clock).
-	kept [][2]int
-	cut  [][2]time.Time
+	// drawn holds the positions of the subjects drawn. kept counts each
+	// subject's packets kept from each capture, and cut is when the first
+	// of a drawn subject's was not (inside clock); othersKept counts the
+	// other subjects' packets kept, and othersCut is when the first of
+	// them was not.
+	drawn      map[int32]bool
+	kept       [][2]int
+	cut        [][2]time.Time
+	othersKept [2]int
+	othersCut  [2]time.Time
 }
 
 // keep files one packet of a capture under its subjects, within the
@@ -124,18 +141,29 @@ func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.P
 	if len(owners) == 0 {
 		return
 	}
-	full := len(src.pkts[side]) >= maxCollected
+	drawn, full := false, false
 	for _, o := range owners {
-		full = full || src.kept[o][side] >= limitPackets
+		if src.drawn[o] {
+			drawn = true
+			full = full || src.kept[o][side] >= limitPackets
+		}
 	}
-	if full {
+	switch {
+	case drawn && full:
 		t := insideClock(c, side, p.Time)
 		for _, o := range owners {
-			if src.cut[o][side].IsZero() {
+			if src.drawn[o] && src.cut[o][side].IsZero() {
 				src.cut[o][side] = t
 			}
 		}
 		return
+	case !drawn && src.othersKept[side] >= limitOthers:
+		if src.othersCut[side].IsZero() {
+			src.othersCut[side] = insideClock(c, side, p.Time)
+		}
+		return
+	case !drawn:
+		src.othersKept[side]++
 	}
 	for _, o := range owners {
 		src.kept[o][side]++
@@ -149,6 +177,20 @@ func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.P
 		}
 		src.extra[side][n] = owners[1:]
 	}
+}
+
+// blind is when the other subjects' packets stopped being kept in either
+// capture (zero when they all were): from then on a packet seen in one
+// capture only may be one the other capture filed under a subject whose
+// packets were not kept.
+func (src *source) blind() time.Time {
+	var t time.Time
+	for _, c := range src.othersCut {
+		if !c.IsZero() && (t.IsZero() || c.Before(t)) {
+			t = c
+		}
+	}
+	return t
 }
 
 // owns reports whether packet i of a capture belongs to subject self.

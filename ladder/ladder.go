@@ -36,6 +36,11 @@ type Ladder struct {
 	// the first capture's list filled.
 	Truncated bool
 	Until     time.Time
+	// Blind, when set, is when the packets of the subjects not drawn
+	// stopped being kept (Collect's bound): from then on a packet seen in
+	// one capture only is not compared, since the other capture may hold
+	// it under another subject.
+	Blind time.Time
 	// OmittedRows and OmittedPackets count what came after the first
 	// MaxRows rows.
 	OmittedRows, OmittedPackets int

@@ -287,3 +287,57 @@ func golden(t *testing.T, name string, lines []string) {
 		t.Errorf("%s differs from the golden file (run go test ./ladder -update and review the diff)\ngot:\n%s", name, got)
 	}
 }
+
+// TestBlind: once the packets of the tunnels not drawn are too many to
+// keep, a packet of a drawn tunnel seen in one capture only is not called
+// lost: its counterpart may be among them.
+func TestBlind(t *testing.T) {
+	defer func(n int) { limitOthers = n }(limitOthers)
+	limitOthers = 1
+	s := pt.New()
+	// Client B's IKE_SA_INIT, both ways, first: the other tunnel.
+	s.IKE("10.0.0.3:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: 0x33, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator}, 30)
+	s.IKE("198.51.100.7:500", "10.0.0.3:500", decode.IKEMessage{Version: 2, SPIi: 0x33, SPIr: 0x44, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagResponse}, 31)
+	inside, _ := rawESP()
+	for _, p := range inside {
+		p.Time = p.Time.Add(time.Second)
+		s.Add(p)
+	}
+	nat := pt.NAT{
+		Map:    map[string]string{"10.0.0.2:500": "203.0.113.5:500", "10.0.0.2": "203.0.113.5", "10.0.0.3:500": "203.0.113.5:4000"},
+		Offset: 2 * time.Second, Delay: time.Millisecond,
+		Drop: func(i int, p *decode.Packet) bool {
+			return p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01 && (p.ESP.Seq == 3 || p.ESP.Seq == 5)
+		},
+	}
+	outside := nat.Translate(s.Packets)
+	c := pairContext(s.Packets, outside)
+	srcs := []flows.Source{flows.Packets("inside.pcap", s.Packets), flows.Packets("outside.pcap", outside)}
+	var a Subject
+	for _, sub := range Subjects(c) {
+		if sub.Tunnel.Any().SPIi == spiI {
+			a = sub
+		}
+	}
+	ls, err := Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	if l.Blind.IsZero() || l.Lost != 0 {
+		t.Fatalf("blind at %v, %d lost; want blind, and nothing called lost", l.Blind, l.Lost)
+	}
+	row := l.Rows[len(l.Rows)-2]
+	if row.Label != "ESP 0xc0ffee01 seq 1–6" || row.NotCompared != 2 || row.Crossed != 4 {
+		t.Errorf("outbound ESP %q: %d crossed, %d not compared; want the 2 dropped not compared", row.Label, row.Crossed, row.NotCompared)
+	}
+	if notes := strings.Join(l.Notes(UTF8), "\n"); !strings.Contains(notes, "packets seen in one capture only are not compared") {
+		t.Errorf("the notes do not say why:\n%s", notes)
+	}
+	// With room for the others, the same packets are lost.
+	limitOthers = maxOthers
+	ls, _ = Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	if ls[0].Lost != 2 || !ls[0].Blind.IsZero() {
+		t.Errorf("with the others kept: %d lost, blind at %v; want 2 lost", ls[0].Lost, ls[0].Blind)
+	}
+}

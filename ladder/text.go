@@ -404,6 +404,9 @@ func (l *Ladder) Notes(g Glyphs) []string {
 	if l.Truncated {
 		out = append(out, "the ladder ends at "+l.Until.UTC().Format("15:04:05.000")+": a capture holds more than "+words.Thousands(limitPackets)+" packets of "+l.Name)
 	}
+	if !l.Blind.IsZero() && l.Two && (len(l.Rows) == 0 || l.Rows[len(l.Rows)-1].End.After(l.Blind)) {
+		out = append(out, "from "+l.Blind.UTC().Format("15:04:05.000")+" packets seen in one capture only are not compared: the captures hold too many packets of other tunnels and calls to keep, among which their counterparts may be")
+	}
 	used := map[Fate]bool{}
 	resent := false
 	for i := range l.Rows {
