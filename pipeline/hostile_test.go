@@ -12,6 +12,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/hostile"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -41,15 +42,20 @@ func hostileCapture(tb testing.TB, dir string, kind hostile.Kind, n int) string 
 // capture with 100,000 subjects sharing one pair of addresses: a rule or
 // stage that compares all pairs would not finish within the test's time.
 // Each keeps its state within the memory bound, lists each rule's findings
-// within MaxFindingsPerRule plus one that sums up the rest, and writes a
-// text report of a few kilobytes.
+// within MaxFindingsPerRule plus one that sums up the rest, draws the
+// ladders of its first tunnels, and writes a text report of a few
+// kilobytes.
 func TestHostileBounded(t *testing.T) {
 	const n = 100_000
 	dir := t.TempDir()
 	for _, kind := range hostile.Kinds {
 		t.Run(string(kind), func(t *testing.T) {
 			path := hostileCapture(t, dir, kind, n)
-			opts := pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: true, Flows: flows.Options{MaxMemory: 64 << 20}}
+			opts := pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: true, Flows: flows.Options{MaxMemory: 64 << 20},
+				Ladders: func(c *rules.Context) []ladder.Subject {
+					all := ladder.Subjects(c)
+					return all[:min(len(all), report.MaxLadders)]
+				}}
 			res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(path)}, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -68,8 +74,8 @@ func TestHostileBounded(t *testing.T) {
 				}
 			}
 			var text bytes.Buffer
-			r := report.Build(res.Context, report.Options{Findings: res.Findings, Verdicts: res.Verdicts})
-			if err := report.WriteText(&text, r, res.Verdicts, report.TextOptions{}); err != nil {
+			c := report.NewCheck(path, res.Context, res.Findings, res.Verdicts, report.Options{Detail: true, Ladders: res.Ladders})
+			if err := report.WriteText(&text, report.NewSingle(report.FailOn{None: true}, c), report.TextOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if text.Len() > 256<<10 {

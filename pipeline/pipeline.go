@@ -17,6 +17,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -43,6 +44,10 @@ type Options struct {
 	// FactsOnly stops before the rules: the flows command lists what the
 	// captures hold and judges nothing.
 	FactsOnly bool
+	// Ladders, when set, chooses the subjects whose ladder diagrams the
+	// run draws (ladder.Subjects lists them all): Run then reads the
+	// captures once more for their packets.
+	Ladders func(*rules.Context) []ladder.Subject
 }
 
 // Result is what a run found.
@@ -52,6 +57,8 @@ type Result struct {
 	Context  *rules.Context
 	Findings []rules.Finding
 	Verdicts []rules.Verdict
+	// Ladders are the ladder diagrams Options.Ladders chose, in its order.
+	Ladders []*ladder.Ladder
 }
 
 // Two reports whether the run compared two captures.
@@ -108,7 +115,21 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 	// Verdicts weigh every finding; the report lists a rule's first ones
 	// and sums up the rest.
 	verdicts := rules.Verdicts(rc, findings)
-	return &Result{Context: rc, Findings: rules.Aggregate(findings, rules.MaxFindingsPerRule), Verdicts: verdicts}, nil
+	res := &Result{Context: rc, Findings: rules.Aggregate(findings, rules.MaxFindingsPerRule), Verdicts: verdicts}
+	if opts.Ladders != nil {
+		// A capture's read error was reported by the analysis; the
+		// ladders draw what came before it, as the analysis did.
+		inOrder := srcs
+		if cor := rc.Correlation; cor != nil && cor.Swapped {
+			inOrder = []flows.Source{srcs[1], srcs[0]}
+		}
+		var err error
+		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc), opts.Decode, opts.Window)
+		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // summarized returns the options for analysing a capture alone. Its other

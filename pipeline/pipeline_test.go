@@ -37,12 +37,12 @@ func TestSummarizedAsFullFlows(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := report.NewBatch(report.FailOn{None: true}, nil)
-		b.Add(report.NewCheck(f, res.Context, res.Findings, res.Verdicts))
+		b.Add(report.NewCheck(f, res.Context, res.Findings, res.Verdicts, report.Options{}))
 		var buf bytes.Buffer
 		if err := report.WriteBatchJSON(&buf, b); err != nil {
 			t.Fatal(err)
 		}
-		r := report.Build(res.Context, report.Options{Findings: res.Findings, Verdicts: res.Verdicts})
+		r := report.Build(res.Context, res.Findings, res.Verdicts, report.Options{})
 		if err := report.WriteJSON(&buf, r); err != nil {
 			t.Fatal(err)
 		}

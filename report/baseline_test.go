@@ -16,7 +16,7 @@ func pairBatch(t *testing.T, base *Baseline) *Batch {
 	b.Rules = testRules
 	c := fixture()
 	f := batchFindings(c)
-	b.Add(NewCheck("site", c, f, rules.Verdicts(c, f)))
+	b.Add(NewCheck("site", c, f, rules.Verdicts(c, f), Options{}))
 	return b
 }
 
@@ -64,7 +64,7 @@ func TestBaselineRoundTrip(t *testing.T) {
 func TestBaselineCounts(t *testing.T) {
 	c := fixture()
 	f := batchFindings(c)
-	k := NewCheck("site", c, f, nil).Findings[0].Key
+	k := NewCheck("site", c, f, nil, Options{}).Findings[0].Key
 	doc := BaselineFile{Schema: BaselineSchema, Findings: []BaselineEntry{{BaselineKey: k, Count: 3}}}
 	raw, _ := json.Marshal(doc)
 	base, err := ReadBaseline(bytes.NewReader(raw), "b.json")
@@ -73,7 +73,7 @@ func TestBaselineCounts(t *testing.T) {
 	}
 	b := NewBatch(FailOn{Severity: rules.Error}, base)
 	dup := append(append([]rules.Finding(nil), f[0]), f[0]) // the same finding twice
-	b.Add(NewCheck("site", c, dup, nil))
+	b.Add(NewCheck("site", c, dup, nil, Options{}))
 	ch := b.Checks[0]
 	if ch.Baselined != 2 || b.Baseline.Unmatched != 1 {
 		t.Errorf("count 3, 2 findings: %d baselined, %d unmatched; want 2 and 1", ch.Baselined, b.Baseline.Unmatched)

@@ -86,6 +86,10 @@ func (c SeverityCounts) Total() int { return c.Error + c.Warning + c.Info }
 
 // Batch is the report of `vpnpcap check`: one Check per capture or pair of
 // captures, in a fixed order (see docs/ci.md), whatever the parallelism.
+//
+// `vpnpcap analyze` makes a batch of one (NewSingle): every writer renders
+// it as the report of its one check, without the status and summary of a
+// batch.
 type Batch struct {
 	Schema   string       `json:"schema"`
 	FailOn   string       `json:"fail_on"`
@@ -95,6 +99,7 @@ type Batch struct {
 	Rules    []rules.Meta `json:"-"` // the rule catalogue, for SARIF and JUnit
 	failOn   FailOn
 	baseline *Baseline // the accepted findings, or nil
+	single   bool
 }
 
 // BaselineUse says which baseline the batch was compared with and how it
@@ -130,7 +135,7 @@ type BatchSummary struct {
 type Check struct {
 	// Name is the pair's directory or NAME prefix, or the capture's path.
 	Name     string        `json:"name"`
-	Captures []CaptureJSON `json:"captures"`
+	Captures []Capture     `json:"captures"`
 	Roles    string        `json:"roles,omitempty"`
 	Tunnels  []CheckTunnel `json:"tunnels"`
 	// Others are the verdicts of what is not an IKE tunnel: PPTP calls
@@ -146,22 +151,45 @@ type Check struct {
 	Failing   int            `json:"failing"`
 	Baselined int            `json:"baselined"`
 	Status    Status         `json:"status"`
+	// Detail is the whole report of the captures, when Options.Detail
+	// asked for it: what analyze shows, and what the Markdown and HTML
+	// reports show of each check.
+	Detail *Report `json:"-"`
 	// analysed is set when the captures were analysed, whole or in part;
 	// not for captures that could not be opened as captures at all.
-	analysed bool
+	// judged is set when the rules ran and verdicts were decided.
+	analysed, judged bool
 }
 
 // CheckVerdict is the verdict of a PPTP call or of ESP without a tunnel,
 // in brief.
 type CheckVerdict struct {
 	// Kind is "pptp" or "esp"; ID the call's or the ESP group's number.
-	Kind                 string `json:"kind"`
-	ID                   int    `json:"id"`
+	Kind string `json:"kind"`
+	ID   int    `json:"id"`
+	// Host is the client, or the host of ESP on the NAT's inside, and
+	// Peer the server or the other peer: addresses as first seen, in the
+	// inside capture when it saw them.
+	Host                 string `json:"host"`
+	Peer                 string `json:"peer"`
 	NAT                  string `json:"nat"`
 	Encapsulation        string `json:"encapsulation"`
 	Outcome              string `json:"outcome"`
 	DependsOnPassthrough string `json:"depends_on_passthrough"`
-	Summary              string `json:"summary"`
+	Headline
+	Summary string `json:"summary"`
+}
+
+// Headline is a verdict's reason in a short phrase, with the rule that
+// decided it and the first frames that show it (rules.Verdict's).
+type Headline struct {
+	Headline string           `json:"headline"`
+	Rule     string           `json:"rule,omitempty"`
+	Evidence []rules.Evidence `json:"evidence,omitempty"`
+}
+
+func headlineOf(vd *rules.Verdict) Headline {
+	return Headline{Headline: vd.Headline, Rule: vd.Rule, Evidence: vd.Evidence}
 }
 
 // CheckTunnel is one tunnel of a check, in brief.
@@ -181,7 +209,8 @@ type CheckTunnel struct {
 	Works                bool   `json:"works"`
 	Outcome              string `json:"outcome"`
 	DependsOnPassthrough string `json:"depends_on_passthrough"`
-	Summary              string `json:"summary"`
+	Headline
+	Summary string `json:"summary"`
 }
 
 // CheckFinding is a finding with what identifies it across runs.
@@ -207,6 +236,19 @@ const (
 	SkipDisabled  = "disabled in the configuration"
 	SkipNeedsBoth = "needs captures from both sides of the NAT"
 )
+
+// NewSingle returns the batch of one check that `vpnpcap analyze` writes:
+// its writers render the check's report alone. The check is judged
+// against failOn, with no baseline.
+func NewSingle(failOn FailOn, c *Check) *Batch {
+	b := NewBatch(failOn, nil)
+	b.single = true
+	b.Add(c)
+	return b
+}
+
+// Single reports whether the batch is one analysis (NewSingle).
+func (b *Batch) Single() bool { return b.single }
 
 // NewBatch returns an empty batch that judges findings against failOn and
 // accepts those in baseline (nil for none).
@@ -317,10 +359,11 @@ func (b *Batch) ExitCode() int {
 
 // NewCheck builds the check of an analysed capture or pair from its rules
 // context, findings and verdicts. Name names it in reports.
-func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict) *Check {
-	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Others: []CheckVerdict{}, Findings: []CheckFinding{}, analysed: true}
+func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict, opts Options) *Check {
+	findings, verdicts = opts.Only.only(findings, verdicts)
+	ch := &Check{Name: name, Tunnels: []CheckTunnel{}, Others: []CheckVerdict{}, Findings: []CheckFinding{}, analysed: true, judged: !opts.Facts}
 	for i, a := range c.Captures {
-		ch.Captures = append(ch.Captures, captureJSON(a, roleName(c, flows.Side(i))))
+		ch.Captures = append(ch.Captures, newCapture(a, roleName(c, flows.Side(i))))
 	}
 	if c.Correlation != nil {
 		ch.Roles = c.Correlation.Roles
@@ -330,18 +373,14 @@ func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts 
 		byTunnel[verdicts[i].Tunnel] = &verdicts[i]
 	}
 	for _, v := range c.Tunnels {
-		ch.Tunnels = append(ch.Tunnels, checkTunnel(v, byTunnel[v.ID]))
+		if opts.Only.about(v.ID, 0, 0) {
+			ch.Tunnels = append(ch.Tunnels, checkTunnel(v, byTunnel[v.ID]))
+		}
 	}
-	for _, vd := range verdicts {
-		kind, id := "pptp", vd.Session
-		if vd.Group != 0 {
-			kind, id = "esp", vd.Group
+	for i := range verdicts {
+		if o, ok := checkVerdict(c, &verdicts[i]); ok {
+			ch.Others = append(ch.Others, o)
 		}
-		if id == 0 {
-			continue
-		}
-		ch.Others = append(ch.Others, CheckVerdict{Kind: kind, ID: id, NAT: string(vd.NAT), Encapsulation: string(vd.Encapsulation),
-			Outcome: vd.Outcome, DependsOnPassthrough: vd.DependsOnPassthrough, Summary: vd.Summary})
 	}
 	paths := ch.paths()
 	for _, f := range findings {
@@ -357,7 +396,34 @@ func NewCheck(name string, c *rules.Context, findings []rules.Finding, verdicts 
 			ch.Skipped = append(ch.Skipped, SkippedRule{Rule: m.ID, Reason: SkipNeedsBoth})
 		}
 	}
+	if opts.Detail {
+		ch.Detail = Build(c, findings, verdicts, opts)
+	}
 	return ch
+}
+
+// checkVerdict is the brief verdict of a PPTP call or an ESP group; false
+// for a tunnel's.
+func checkVerdict(c *rules.Context, vd *rules.Verdict) (CheckVerdict, bool) {
+	o := CheckVerdict{NAT: string(vd.NAT), Encapsulation: string(vd.Encapsulation), Outcome: vd.Outcome,
+		DependsOnPassthrough: vd.DependsOnPassthrough, Headline: headlineOf(vd), Summary: vd.Summary}
+	switch {
+	case vd.Session != 0 && vd.Session <= len(c.Sessions):
+		o.Kind, o.ID = "pptp", vd.Session
+		s := c.Sessions[vd.Session-1].Any()
+		o.Host, o.Peer = s.Client.Addr().String(), s.Server.Addr().String()
+	case vd.Group != 0 && vd.Group <= len(c.Groups):
+		o.Kind, o.ID = "esp", vd.Group
+		g := c.Groups[vd.Group-1]
+		side := flows.SideInside
+		if !g.Host[side].IsValid() {
+			side = flows.SideOutside
+		}
+		o.Host, o.Peer = g.Host[side].String(), g.Peer[side].String()
+	default:
+		return o, false
+	}
+	return o, true
 }
 
 // disabled mirrors the configuration's rule selection: a rule is off when
@@ -384,7 +450,7 @@ func NewUnreadableCheck(name string, paths, reasons []string) *Check {
 		if len(paths) == 2 {
 			role = flows.Side(i).String()
 		}
-		ch.Captures = append(ch.Captures, CaptureJSON{Path: p, Role: role, Kinds: map[string]int{}, ReadError: reasons[i]})
+		ch.Captures = append(ch.Captures, Capture{Path: p, Role: role, Kinds: map[string]int{}, ReadError: reasons[i]})
 	}
 	return ch
 }
@@ -408,6 +474,7 @@ func checkTunnel(v *flows.TunnelView, vd *rules.Verdict) CheckTunnel {
 		ct.Works = vd.Works
 		ct.Outcome = vd.Outcome
 		ct.DependsOnPassthrough = vd.DependsOnPassthrough
+		ct.Headline = headlineOf(vd)
 		ct.Summary = vd.Summary
 	}
 	return ct

@@ -45,14 +45,14 @@ func testBatch(t *testing.T, failOn string, base *Baseline) *Batch {
 	b.Rules = testRules
 	c := fixture()
 	f := batchFindings(c)
-	b.Add(NewCheck("site", c, f, rules.Verdicts(c, f)))
+	b.Add(NewCheck("site", c, f, rules.Verdicts(c, f), Options{}))
 	b.Add(NewUnreadableCheck("notes.pcap", []string{"notes.pcap"}, []string{"not a capture file: no pcap, pcapng or gzip magic number"}))
 	return b
 }
 
 func TestWriteBatchText(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteBatchText(&buf, testBatch(t, "error", nil), TextOptions{}); err != nil {
+	if err := WriteText(&buf, testBatch(t, "error", nil), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "check.txt", buf.Bytes())
@@ -60,10 +60,10 @@ func TestWriteBatchText(t *testing.T) {
 
 func TestWriteBatchTextColor(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteBatchText(&buf, testBatch(t, "error", nil), TextOptions{Color: true}); err != nil {
+	if err := WriteText(&buf, testBatch(t, "error", nil), TextOptions{Color: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{ansiRed + "FAIL ", ansiRed + "ERROR  "} {
+	for _, want := range []string{ansiRed + "FAIL ", ansiRed + "ERROR" + ansiReset} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("coloured check report lacks %q", want)
 		}
@@ -84,7 +84,7 @@ func TestWriteBatchJSON(t *testing.T) {
 			Status   Status            `json:"status"`
 			Counts   SeverityCounts    `json:"counts"`
 			Failing  int               `json:"failing"`
-			Captures []CaptureJSON     `json:"captures"`
+			Captures []Capture         `json:"captures"`
 			Findings []json.RawMessage `json:"findings"`
 		} `json:"checks"`
 	}
@@ -164,7 +164,7 @@ func TestBatchExitCode(t *testing.T) {
 		b := NewBatch(fo, nil)
 		c := fixture()
 		f := batchFindings(c)
-		b.Add(NewCheck("site", c, f, rules.Verdicts(c, f)))
+		b.Add(NewCheck("site", c, f, rules.Verdicts(c, f), Options{}))
 		if tc.unreadable {
 			b.Add(NewUnreadableCheck("x.pcap", []string{"x.pcap"}, []string{"empty"}))
 		}
@@ -181,9 +181,29 @@ func TestBatchExitCode(t *testing.T) {
 		b := NewBatch(fo, nil)
 		c := fixture()
 		f := batchFindings(c)[1:]
-		b.Add(NewCheck("site", c, f, rules.Verdicts(c, f)))
+		b.Add(NewCheck("site", c, f, rules.Verdicts(c, f), Options{}))
 		if got := b.ExitCode(); got != tc.want {
 			t.Errorf("info finding, fail on %s: ExitCode() = %d, want %d", tc.failOn, got, tc.want)
+		}
+	}
+}
+
+// TestWriteBatchMarkdownHTML: a batch of checks is an index, then a
+// section per check, the unreadable one included, in Markdown and HTML.
+func TestWriteBatchMarkdownHTML(t *testing.T) {
+	var md, html bytes.Buffer
+	b := testBatch(t, "error", nil)
+	if err := WriteMarkdown(&md, b); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "check.md", md.Bytes())
+	if err := WriteHTML(&html, b); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "check.html", html.Bytes())
+	for _, want := range []string{`<a href="#check-1">site</a>`, `<section id="check-2">`, "not a capture file"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("HTML lacks %q", want)
 		}
 	}
 }

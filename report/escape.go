@@ -18,7 +18,7 @@ import (
 // vpnpcap names a capture by SafeText of its path in every report, message
 // and table, so that a file name can neither move the cursor, recolour the
 // terminal, forge a line of the report nor hide text. The JSON reports keep
-// the exact bytes too (CaptureJSON.PathBytes).
+// the exact bytes too (Capture.PathBytes).
 func SafeText(s string) string {
 	i := unsafeIndex(s)
 	if i < 0 {
@@ -81,7 +81,7 @@ func unsafeRune(r rune) bool {
 
 // File returns the capture's file name exactly as given: PathBytes when
 // set, else Path.
-func (c *CaptureJSON) File() string {
+func (c *Capture) File() string {
 	if c.PathBytes != nil {
 		return string(c.PathBytes)
 	}

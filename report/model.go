@@ -9,6 +9,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -20,20 +21,23 @@ const Schema = "vpnpcap.report/v1"
 // every output format renders. Field names are the JSON schema, documented
 // in docs/report-schema.md.
 type Report struct {
-	Schema      string            `json:"schema"`
-	Captures    []CaptureJSON     `json:"captures"`
-	Correlation *CorrelationJSON  `json:"correlation,omitempty"`
-	Tunnels     []TunnelJSON      `json:"tunnels"`
-	Mappings    []MappingJSON     `json:"mappings"`
-	Flows       []FlowJSON        `json:"flows,omitempty"`
-	PPTP        []PPTPSessionJSON `json:"pptp_sessions"`
-	ESPGroups   []ESPGroupJSON    `json:"esp_groups"`
-	Findings    []rules.Finding   `json:"findings"`
+	Schema      string          `json:"schema"`
+	Captures    []Capture       `json:"captures"`
+	Correlation *Correlation    `json:"correlation,omitempty"`
+	Tunnels     []Tunnel        `json:"tunnels"`
+	Mappings    []Mapping       `json:"mappings"`
+	Flows       []Flow          `json:"flows,omitempty"`
+	PPTP        []PPTPSession   `json:"pptp_sessions"`
+	ESPGroups   []ESPGroup      `json:"esp_groups"`
+	Findings    []rules.Finding `json:"findings"`
+	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
+	// groups: the text, Markdown and HTML reports show them.
+	Ladders []*ladder.Ladder `json:"-"`
 }
 
-// ESPGroupJSON is a group of ESP or AH SAs between two peers that belong
+// ESPGroup is a group of ESP or AH SAs between two peers that belong
 // to no IKE tunnel of the captures.
-type ESPGroupJSON struct {
+type ESPGroup struct {
 	ID int `json:"id"`
 	// Host is the peer on the NAT's inside, Peer the other, keyed by
 	// capture role.
@@ -42,13 +46,13 @@ type ESPGroupJSON struct {
 	SPIs     []string          `json:"spis"`
 	Packets  map[string]int    `json:"packets"`
 	NAT      string            `json:"nat"`
-	NATBasis NATJSON           `json:"nat_basis"`
-	ESPSAs   []ESPSAJSON       `json:"esp_sas"`
+	NATBasis NAT               `json:"nat_basis"`
+	ESPSAs   []ESPSA           `json:"esp_sas"`
 	Verdict  *rules.Verdict    `json:"verdict,omitempty"`
 }
 
-// CaptureJSON describes one capture file.
-type CaptureJSON struct {
+// Capture describes one capture file.
+type Capture struct {
 	// Path names the capture as given, escaped by SafeText; PathBytes holds
 	// the exact bytes of the name when they differ from Path (a name with
 	// control characters, or not UTF-8), which JSON shows in base64.
@@ -65,7 +69,7 @@ type CaptureJSON struct {
 	Malformed   int            `json:"malformed"`
 	Undecodable map[string]int `json:"undecodable,omitempty"`
 	ReadError   string         `json:"read_error,omitempty"`
-	Overflow    *OverflowJSON  `json:"overflow,omitempty"`
+	Overflow    *Overflow      `json:"overflow,omitempty"`
 	// Duplicates counts VPN frames that are copies of one captured just
 	// before (VP911); TimeOrder is "time" when the capture's time runs
 	// backwards and its packets were analysed sorted by time stamp,
@@ -78,15 +82,15 @@ type CaptureJSON struct {
 	SameTime   bool   `json:"same_time,omitempty"`
 }
 
-// OverflowJSON reports what the flow table could not keep.
-type OverflowJSON struct {
+// Overflow reports what the flow table could not keep.
+type Overflow struct {
 	Flows   int `json:"flows"`
 	Packets int `json:"packets"`
 	Tunnels int `json:"tunnels"`
 }
 
-// CorrelationJSON summarises the correlation of two captures.
-type CorrelationJSON struct {
+// Correlation summarises the correlation of two captures.
+type Correlation struct {
 	Roles            string  `json:"roles"`
 	OffsetSeconds    float64 `json:"clock_offset_seconds"`
 	DriftPPM         float64 `json:"clock_drift_ppm"`
@@ -103,9 +107,9 @@ type CorrelationJSON struct {
 	OutsideUnmatched int     `json:"outside_unmatched"`
 }
 
-// TunnelJSON is one tunnel. Endpoints are keyed by capture role ("inside",
+// Tunnel is one tunnel. Endpoints are keyed by capture role ("inside",
 // "outside", or "capture" for a single capture).
-type TunnelJSON struct {
+type Tunnel struct {
 	ID                int               `json:"id"`
 	IKEVersion        uint8             `json:"ike_version"`
 	SPIi              string            `json:"spi_i"`
@@ -114,13 +118,13 @@ type TunnelJSON struct {
 	Initiator         map[string]string `json:"initiator"`
 	Responder         map[string]string `json:"responder"`
 	NAT               string            `json:"nat"`
-	NATBasis          NATJSON           `json:"nat_basis"`
+	NATBasis          NAT               `json:"nat_basis"`
 	NATDFaked         []string          `json:"natd_faked"`
 	NATTNegotiated    bool              `json:"natt_negotiated"`
 	NATTVendorIDs     []string          `json:"natt_vendor_ids,omitempty"`
 	Float             bool              `json:"float"`
 	Encapsulation     string            `json:"encapsulation"`
-	ESPSAs            []ESPSAJSON       `json:"esp_sas"`
+	ESPSAs            []ESPSA           `json:"esp_sas"`
 	State             string            `json:"state"`
 	StateReason       string            `json:"state_reason"`
 	Exchanges         int               `json:"exchanges"`
@@ -128,35 +132,35 @@ type TunnelJSON struct {
 	Keepalives        int               `json:"keepalives"`
 	KeepaliveInterval float64           `json:"keepalive_interval_seconds,omitempty"`
 	LargestGap        float64           `json:"largest_gap_seconds"`
-	Fragmentation     FragmentationJSON `json:"ike_fragmentation"`
-	IKEFate           *FateJSON         `json:"ike_fate,omitempty"`
+	Fragmentation     Fragmentation     `json:"ike_fragmentation"`
+	IKEFate           *Fate             `json:"ike_fate,omitempty"`
 	Verdict           *rules.Verdict    `json:"verdict,omitempty"`
 }
 
-// FragmentationJSON says how the tunnel's large IKE messages travelled:
+// Fragmentation says how the tunnel's large IKE messages travelled:
 // IKE fragmentation announced by each peer (RFC 7383's
 // IKEV2_FRAGMENTATION_SUPPORTED, or the IKEv1 fragmentation vendor ID),
 // messages sent in IKE's own fragments, and messages the IP layer split.
-type FragmentationJSON struct {
+type Fragmentation struct {
 	Announced     map[string]bool `json:"announced"`
 	IKEFragments  int             `json:"ike_fragments"`
 	IPFragmented  int             `json:"ip_fragmented_messages"`
 	LargestOctets int             `json:"largest_message_octets"`
 }
 
-// NATJSON says how the tunnel's NAT position is known, peer by peer.
-type NATJSON struct {
+// NAT says how the tunnel's NAT position is known, peer by peer.
+type NAT struct {
 	// Certainty is "proven" (a translation seen between the captures, or
 	// a NAT-D hash), "inferred" (address ranges only) or "unknown".
-	Certainty string      `json:"certainty"`
-	Reason    string      `json:"reason"`
-	NATDVoid  string      `json:"natd_void,omitempty"`
-	Initiator PeerNATJSON `json:"initiator"`
-	Responder PeerNATJSON `json:"responder"`
+	Certainty string  `json:"certainty"`
+	Reason    string  `json:"reason"`
+	NATDVoid  string  `json:"natd_void,omitempty"`
+	Initiator PeerNAT `json:"initiator"`
+	Responder PeerNAT `json:"responder"`
 }
 
-// PeerNATJSON is what the captures say about one peer's NAT.
-type PeerNATJSON struct {
+// PeerNAT is what the captures say about one peer's NAT.
+type PeerNAT struct {
 	Behind          string   `json:"behind_nat"` // yes, no or unknown
 	Basis           []string `json:"basis"`
 	Reason          string   `json:"reason,omitempty"`
@@ -164,16 +168,16 @@ type PeerNATJSON struct {
 	NATDFakedReason string   `json:"natd_faked_reason,omitempty"`
 }
 
-func natJSON(a *flows.NATAssessment) NATJSON {
-	j := NATJSON{Certainty: "unknown", Reason: a.Reason, NATDVoid: a.NATDVoid}
+func newNAT(a *flows.NATAssessment) NAT {
+	j := NAT{Certainty: "unknown", Reason: a.Reason, NATDVoid: a.NATDVoid}
 	switch a.Certainty {
 	case flows.NATProven:
 		j.Certainty = "proven"
 	case flows.NATInferred:
 		j.Certainty = "inferred"
 	}
-	peer := func(p flows.PeerNAT) PeerNATJSON {
-		pj := PeerNATJSON{Behind: string(p.Behind), Basis: []string{}, Reason: p.Reason,
+	peer := func(p flows.PeerNAT) PeerNAT {
+		pj := PeerNAT{Behind: string(p.Behind), Basis: []string{}, Reason: p.Reason,
 			NATDFaked: string(p.Faked), NATDFakedReason: p.FakedReason}
 		for _, b := range p.Basis {
 			pj.Basis = append(pj.Basis, string(b))
@@ -185,23 +189,23 @@ func natJSON(a *flows.NATAssessment) NATJSON {
 	return j
 }
 
-// ESPSAJSON is one ESP or AH SA of a tunnel.
-type ESPSAJSON struct {
-	SPI           string    `json:"spi"`
-	Protocol      string    `json:"protocol"` // esp or ah
-	Capture       string    `json:"capture"`  // role of the capture it was seen in
-	Src           string    `json:"src"`
-	Dst           string    `json:"dst"`
-	Packets       int       `json:"packets"`
-	Encapsulation string    `json:"encapsulation"`
-	Inferred      bool      `json:"inferred"`
-	Missing       int       `json:"missing_seq"`
-	Repeated      int       `json:"repeated_seq"`
-	Fate          *FateJSON `json:"fate,omitempty"`
+// ESPSA is one ESP or AH SA of a tunnel.
+type ESPSA struct {
+	SPI           string `json:"spi"`
+	Protocol      string `json:"protocol"` // esp or ah
+	Capture       string `json:"capture"`  // role of the capture it was seen in
+	Src           string `json:"src"`
+	Dst           string `json:"dst"`
+	Packets       int    `json:"packets"`
+	Encapsulation string `json:"encapsulation"`
+	Inferred      bool   `json:"inferred"`
+	Missing       int    `json:"missing_seq"`
+	Repeated      int    `json:"repeated_seq"`
+	Fate          *Fate  `json:"fate,omitempty"`
 }
 
-// FateJSON counts what happened to packets across the NAT.
-type FateJSON struct {
+// Fate counts what happened to packets across the NAT.
+type Fate struct {
 	Forwarded   int `json:"forwarded"`
 	Dropped     int `json:"dropped"`
 	Modified    int `json:"modified"`
@@ -209,8 +213,8 @@ type FateJSON struct {
 	NotCompared int `json:"not_compared"`
 }
 
-// MappingJSON is one NAT mapping.
-type MappingJSON struct {
+// Mapping is one NAT mapping.
+type Mapping struct {
 	Protocol   string   `json:"protocol"`
 	Inside     string   `json:"inside"`
 	Outside    string   `json:"outside"`
@@ -222,8 +226,8 @@ type MappingJSON struct {
 	InboundIDs []string `json:"inbound_ids,omitempty"`
 }
 
-// FlowJSON is one flow of one capture.
-type FlowJSON struct {
+// Flow is one flow of one capture.
+type Flow struct {
 	Capture   string `json:"capture"`
 	Key       string `json:"key"`
 	Protocol  string `json:"protocol"`
@@ -242,9 +246,9 @@ type FlowJSON struct {
 	NoOrigin  int    `json:"no_origin"`
 }
 
-// PPTPSessionJSON is one PPTP call, joined across the captures. Endpoints,
+// PPTPSession is one PPTP call, joined across the captures. Endpoints,
 // call IDs and counts are keyed by capture role.
-type PPTPSessionJSON struct {
+type PPTPSession struct {
 	ID                 int               `json:"id"`
 	Client             map[string]string `json:"client"`
 	Server             map[string]string `json:"server"`
@@ -267,76 +271,11 @@ type PPTPSessionJSON struct {
 	Verdict                *rules.Verdict    `json:"verdict,omitempty"`
 }
 
-// Options say what a report includes.
-type Options struct {
-	// Flows lists every flow (the `flows` command).
-	Flows bool
-	// Findings and verdicts (the `analyze` command).
-	Findings []rules.Finding
-	Verdicts []rules.Verdict
-	// WithVerdicts includes the verdicts even when there are no findings.
-	WithVerdicts bool
-}
-
 func roleName(c *rules.Context, s flows.Side) string {
 	if !c.Two() {
 		return "capture"
 	}
 	return s.String()
-}
-
-// Build assembles the report of a rules context.
-func Build(c *rules.Context, opts Options) *Report {
-	r := &Report{Schema: Schema, Tunnels: []TunnelJSON{}, Mappings: []MappingJSON{}, PPTP: []PPTPSessionJSON{}, Findings: opts.Findings}
-	if r.Findings == nil {
-		r.Findings = []rules.Finding{}
-	}
-	for i, a := range c.Captures {
-		r.Captures = append(r.Captures, captureJSON(a, roleName(c, flows.Side(i))))
-	}
-	if cor := c.Correlation; cor != nil {
-		r.Correlation = correlationJSON(cor)
-		for _, m := range cor.Mappings {
-			r.Mappings = append(r.Mappings, mappingJSON(m))
-		}
-	}
-	verdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Tunnel != 0 {
-			verdicts[opts.Verdicts[i].Tunnel] = &opts.Verdicts[i]
-		}
-	}
-	for _, v := range c.Tunnels {
-		r.Tunnels = append(r.Tunnels, tunnelJSON(c, v, verdicts[v.ID]))
-	}
-	if opts.Flows {
-		for i, a := range c.Captures {
-			role := roleName(c, flows.Side(i))
-			for _, f := range a.Flows {
-				r.Flows = append(r.Flows, flowJSON(c, flows.Side(i), role, f))
-			}
-		}
-	}
-	groupVerdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Group != 0 {
-			groupVerdicts[opts.Verdicts[i].Group] = &opts.Verdicts[i]
-		}
-	}
-	r.ESPGroups = []ESPGroupJSON{}
-	for _, g := range c.Groups {
-		r.ESPGroups = append(r.ESPGroups, groupJSON(c, g, groupVerdicts[g.ID]))
-	}
-	sessionVerdicts := map[int]*rules.Verdict{}
-	for i := range opts.Verdicts {
-		if opts.Verdicts[i].Session != 0 {
-			sessionVerdicts[opts.Verdicts[i].Session] = &opts.Verdicts[i]
-		}
-	}
-	for _, v := range c.Sessions {
-		r.PPTP = append(r.PPTP, sessionJSON(c, v, sessionVerdicts[v.ID]))
-	}
-	return r
 }
 
 func timeOrEmpty(t time.Time) string {
@@ -346,9 +285,9 @@ func timeOrEmpty(t time.Time) string {
 	return Time(t)
 }
 
-func captureJSON(a *flows.Analysis, role string) CaptureJSON {
+func newCapture(a *flows.Analysis, role string) Capture {
 	c := a.Capture
-	j := CaptureJSON{
+	j := Capture{
 		Path:      c.Path,
 		Role:      role,
 		Frames:    c.Frames,
@@ -382,7 +321,7 @@ func captureJSON(a *flows.Analysis, role string) CaptureJSON {
 	}
 	j.SameTime = c.Stats.Clock.Unusable()
 	if a.OverflowFlows+a.OverflowTunnels > 0 {
-		j.Overflow = &OverflowJSON{Flows: a.OverflowFlows, Packets: a.OverflowPackets, Tunnels: a.OverflowTunnels}
+		j.Overflow = &Overflow{Flows: a.OverflowFlows, Packets: a.OverflowPackets, Tunnels: a.OverflowTunnels}
 	}
 	return j
 }
@@ -402,8 +341,8 @@ func round3(f float64) float64 {
 	return float64(int64(f*1000+0.5)) / 1000
 }
 
-func correlationJSON(c *flows.Correlation) *CorrelationJSON {
-	j := &CorrelationJSON{
+func newCorrelation(c *flows.Correlation) *Correlation {
+	j := &Correlation{
 		Roles:            c.Roles,
 		OffsetSeconds:    round6(c.Offset.Seconds()),
 		DriftPPM:         round3(c.Drift),
@@ -430,8 +369,8 @@ func round6(f float64) float64 {
 	return float64(int64(f*1e6+0.5)) / 1e6
 }
 
-func mappingJSON(m *flows.Mapping) MappingJSON {
-	j := MappingJSON{
+func newMapping(m *flows.Mapping) Mapping {
+	j := Mapping{
 		Protocol:   decode.ProtoName(m.Protocol),
 		Inside:     endpointString(m.Protocol, m.Inside),
 		Outside:    endpointString(m.Protocol, m.Outside),
@@ -459,13 +398,13 @@ func endpointString(proto uint8, ap netip.AddrPort) string {
 	return ap.Addr().String()
 }
 
-func fateJSON(f flows.Fate) *FateJSON {
-	return &FateJSON{Forwarded: f.Forwarded, Dropped: f.Dropped, Modified: f.Modified, NoOrigin: f.NoOrigin, NotCompared: f.Outside}
+func newFate(f flows.Fate) *Fate {
+	return &Fate{Forwarded: f.Forwarded, Dropped: f.Dropped, Modified: f.Modified, NoOrigin: f.NoOrigin, NotCompared: f.Outside}
 }
 
-func tunnelJSON(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) TunnelJSON {
+func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel {
 	t := v.Any()
-	j := TunnelJSON{
+	j := Tunnel{
 		ID:             v.ID,
 		IKEVersion:     t.Version,
 		SPIi:           decode.IKESPI(t.SPIi).String(),
@@ -473,11 +412,11 @@ func tunnelJSON(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel
 		Initiator:      map[string]string{},
 		Responder:      map[string]string{},
 		NAT:            string(v.NAT.Position),
-		NATBasis:       natJSON(&v.NAT),
+		NATBasis:       newNAT(&v.NAT),
 		NATDFaked:      v.NAT.NATDFakedRoles(),
 		NATTNegotiated: v.NATTNegotiated(),
 		Encapsulation:  string(v.Encapsulation()),
-		ESPSAs:         []ESPSAJSON{},
+		ESPSAs:         []ESPSA{},
 		State:          string(t.State),
 		StateReason:    t.StateReason,
 		Verdict:        vd,
@@ -530,10 +469,10 @@ func tunnelJSON(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel
 		j.Fragmentation.IPFragmented = max(j.Fragmentation.IPFragmented, fr.Messages)
 		j.Fragmentation.LargestOctets = max(j.Fragmentation.LargestOctets, fr.Largest)
 		for _, sa := range side.ESPSAs {
-			j.ESPSAs = append(j.ESPSAs, saJSON(c, role, sa))
+			j.ESPSAs = append(j.ESPSAs, newESPSA(c, role, sa))
 		}
 		if c.Two() && s == int(flows.SideInside) {
-			j.IKEFate = fateJSON(side.Fate)
+			j.IKEFate = newFate(side.Fate)
 		}
 	}
 	for i, also := range v.Also {
@@ -550,12 +489,12 @@ func tunnelJSON(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel
 	return j
 }
 
-func groupJSON(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroupJSON {
-	j := ESPGroupJSON{ID: g.ID, Host: map[string]string{}, Peer: map[string]string{}, Packets: map[string]int{},
-		SPIs: []string{}, NAT: string(g.NAT.Position), NATBasis: natJSON(&g.NAT), ESPSAs: []ESPSAJSON{}, Verdict: vd}
+func newESPGroup(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroup {
+	j := ESPGroup{ID: g.ID, Host: map[string]string{}, Peer: map[string]string{}, Packets: map[string]int{},
+		SPIs: []string{}, NAT: string(g.NAT.Position), NATBasis: newNAT(&g.NAT), ESPSAs: []ESPSA{}, Verdict: vd}
 	// A group has no initiator: its host is the peer the assessment
 	// calls so, and nothing is asked of the other.
-	j.NATBasis.Responder = PeerNATJSON{Behind: string(flows.NATUnsure), Basis: []string{}}
+	j.NATBasis.Responder = PeerNAT{Behind: string(flows.NATUnsure), Basis: []string{}}
 	for _, spi := range g.SPIs() {
 		j.SPIs = append(j.SPIs, decode.SPI(spi).String())
 	}
@@ -568,14 +507,14 @@ func groupJSON(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroupJ
 		j.Peer[role] = g.Peer[s].String()
 		j.Packets[role] = g.Packets(flows.Side(s))
 		for _, sa := range g.SAs[s] {
-			j.ESPSAs = append(j.ESPSAs, saJSON(c, role, sa))
+			j.ESPSAs = append(j.ESPSAs, newESPSA(c, role, sa))
 		}
 	}
 	return j
 }
 
-func saJSON(c *rules.Context, role string, sa *flows.ESPSA) ESPSAJSON {
-	sj := ESPSAJSON{
+func newESPSA(c *rules.Context, role string, sa *flows.ESPSA) ESPSA {
+	sj := ESPSA{
 		SPI: decode.SPI(sa.SPI).String(), Protocol: "esp", Capture: role,
 		Src: sa.Src.String(), Dst: sa.Dst.String(),
 		Packets: sa.Packets(), Encapsulation: string(saEncap(sa)),
@@ -585,7 +524,7 @@ func saJSON(c *rules.Context, role string, sa *flows.ESPSA) ESPSAJSON {
 		sj.Protocol = "ah"
 	}
 	if c.Two() {
-		sj.Fate = fateJSON(sa.Fate)
+		sj.Fate = newFate(sa.Fate)
 	}
 	return sj
 }
@@ -595,8 +534,8 @@ func saEncap(sa *flows.ESPSA) flows.Encapsulation {
 	return flows.ESPCount{Raw: sa.Raw, UDP: sa.UDP, TCP: sa.TCP}.Encapsulation()
 }
 
-func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJSON {
-	j := FlowJSON{
+func newFlow(c *rules.Context, s flows.Side, role string, f *flows.Flow) Flow {
+	j := Flow{
 		Capture:   role,
 		Key:       f.Key.String(),
 		Protocol:  decode.ProtoName(f.Key.Proto),
@@ -626,9 +565,9 @@ func flowJSON(c *rules.Context, s flows.Side, role string, f *flows.Flow) FlowJS
 	return j
 }
 
-func sessionJSON(c *rules.Context, v *flows.SessionView, vd *rules.Verdict) PPTPSessionJSON {
+func newPPTPSession(c *rules.Context, v *flows.SessionView, vd *rules.Verdict) PPTPSession {
 	s := v.Any()
-	j := PPTPSessionJSON{
+	j := PPTPSession{
 		ID:                 v.ID,
 		Client:             map[string]string{},
 		Server:             map[string]string{},

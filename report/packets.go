@@ -13,45 +13,45 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
-// PacketJSON is the JSON form of one decoded packet, one object per line in
+// Packet is the JSON form of one decoded packet, one object per line in
 // `vpnpcap dump --format json`. Field names are stable.
-type PacketJSON struct {
-	Capture    string           `json:"capture,omitempty"`
-	Frame      int              `json:"frame"`
-	FirstFrame int              `json:"first_frame,omitempty"`
-	Time       string           `json:"time"`
-	Src        string           `json:"src"`
-	Dst        string           `json:"dst"`
-	Sport      uint16           `json:"sport"`
-	Dport      uint16           `json:"dport"`
-	Proto      uint8            `json:"proto"`
-	Kind       string           `json:"kind"`
-	Length     int              `json:"length"`
-	IPID       uint32           `json:"ip_id"`
-	TTL        uint8            `json:"ttl"`
-	Fragment   *FragmentJSON    `json:"fragment,omitempty"`
-	Fragments  int              `json:"fragments,omitempty"`
-	Marker     bool             `json:"non_esp_marker,omitempty"`
-	NoMarker   bool             `json:"missing_non_esp_marker,omitempty"`
-	CopyOf     int              `json:"duplicate_of,omitempty"`
-	TCPEncap   bool             `json:"tcp_encap,omitempty"`
-	IKE        *IKEJSON         `json:"ike,omitempty"`
-	ESP        *SPIJSON         `json:"esp,omitempty"`
-	UDPESP     *SPIJSON         `json:"udp-esp,omitempty"`
-	TCPESP     *SPIJSON         `json:"tcp-esp,omitempty"`
-	AH         *SPIJSON         `json:"ah,omitempty"`
-	GRE        *GREJSON         `json:"gre,omitempty"`
-	PPTP       *PPTPMessageJSON `json:"pptp,omitempty"`
-	ICMP       *ICMPErrorJSON   `json:"icmp,omitempty"`
+type Packet struct {
+	Capture    string       `json:"capture,omitempty"`
+	Frame      int          `json:"frame"`
+	FirstFrame int          `json:"first_frame,omitempty"`
+	Time       string       `json:"time"`
+	Src        string       `json:"src"`
+	Dst        string       `json:"dst"`
+	Sport      uint16       `json:"sport"`
+	Dport      uint16       `json:"dport"`
+	Proto      uint8        `json:"proto"`
+	Kind       string       `json:"kind"`
+	Length     int          `json:"length"`
+	IPID       uint32       `json:"ip_id"`
+	TTL        uint8        `json:"ttl"`
+	Fragment   *Fragment    `json:"fragment,omitempty"`
+	Fragments  int          `json:"fragments,omitempty"`
+	Marker     bool         `json:"non_esp_marker,omitempty"`
+	NoMarker   bool         `json:"missing_non_esp_marker,omitempty"`
+	CopyOf     int          `json:"duplicate_of,omitempty"`
+	TCPEncap   bool         `json:"tcp_encap,omitempty"`
+	IKE        *IKEMessage  `json:"ike,omitempty"`
+	ESP        *ESPHeader   `json:"esp,omitempty"`
+	UDPESP     *ESPHeader   `json:"udp-esp,omitempty"`
+	TCPESP     *ESPHeader   `json:"tcp-esp,omitempty"`
+	AH         *ESPHeader   `json:"ah,omitempty"`
+	GRE        *GREHeader   `json:"gre,omitempty"`
+	PPTP       *PPTPMessage `json:"pptp,omitempty"`
+	ICMP       *ICMPError   `json:"icmp,omitempty"`
 
 	// Decrypted is what the keys (--keys) made of an ESP packet.
-	Decrypted *ESPDecryptionJSON `json:"decrypted,omitempty"`
-	Error     string             `json:"error,omitempty"`
+	Decrypted *ESPDecryption `json:"decrypted,omitempty"`
+	Error     string         `json:"error,omitempty"`
 }
 
-// DecryptionJSON is what the keys made of an IKE message's encrypted part.
+// IKEDecryption is what the keys made of an IKE message's encrypted part.
 // Key names the key file and line, never the key.
-type DecryptionJSON struct {
+type IKEDecryption struct {
 	Status    string   `json:"status"`
 	Key       string   `json:"key,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
@@ -59,9 +59,9 @@ type DecryptionJSON struct {
 	Fragments int      `json:"fragments,omitempty"`
 }
 
-// ESPDecryptionJSON is what the keys made of an ESP packet, and what it
+// ESPDecryption is what the keys made of an ESP packet, and what it
 // carried.
-type ESPDecryptionJSON struct {
+type ESPDecryption struct {
 	Status     string `json:"status"`
 	Key        string `json:"key,omitempty"`
 	Reason     string `json:"reason,omitempty"`
@@ -74,15 +74,15 @@ type ESPDecryptionJSON struct {
 	ICMPType   *uint8 `json:"inner_icmp_type,omitempty"`
 }
 
-// FragmentJSON describes an IP fragment.
-type FragmentJSON struct {
+// Fragment describes an IP fragment.
+type Fragment struct {
 	ID     uint32 `json:"id"`
 	Offset int    `json:"offset"`
 	More   bool   `json:"more"`
 }
 
-// IKEJSON is an IKE message.
-type IKEJSON struct {
+// IKEMessage is an IKE message.
+type IKEMessage struct {
 	Version   uint8      `json:"version"`
 	Exchange  string     `json:"exchange"`
 	SPIi      string     `json:"spi_i"`
@@ -92,27 +92,27 @@ type IKEJSON struct {
 	Encrypted bool       `json:"encrypted,omitempty"`
 	Payloads  []string   `json:"payloads"`
 	Notifies  []string   `json:"notifies,omitempty"`
-	NATD      []NATDJSON `json:"natd"`
+	NATD      []NATDHash `json:"natd"`
 	VendorIDs []string   `json:"vendor_ids"`
 	Fragment  string     `json:"fragment,omitempty"`
 	// Decryption is set when keys were given and the message is encrypted.
-	Decryption *DecryptionJSON `json:"decryption,omitempty"`
+	Decryption *IKEDecryption `json:"decryption,omitempty"`
 }
 
-// NATDJSON is one NAT-D hash and whether it matches the captured tuple.
-type NATDJSON struct {
+// NATDHash is one NAT-D hash and whether it matches the captured tuple.
+type NATDHash struct {
 	Kind  string `json:"kind"`
 	Match string `json:"match"`
 }
 
-// SPIJSON is an ESP or AH header.
-type SPIJSON struct {
+// ESPHeader is an ESP or AH header.
+type ESPHeader struct {
 	SPI string `json:"spi"`
 	Seq uint32 `json:"seq"`
 }
 
-// GREJSON is a GRE header.
-type GREJSON struct {
+// GREHeader is a GRE header.
+type GREHeader struct {
 	Version  uint8   `json:"version"`
 	Protocol string  `json:"protocol"`
 	CallID   *uint16 `json:"call_id,omitempty"`
@@ -121,8 +121,8 @@ type GREJSON struct {
 	Ack      *uint32 `json:"ack,omitempty"`
 }
 
-// PPTPMessageJSON is a PPTP control message.
-type PPTPMessageJSON struct {
+// PPTPMessage is a PPTP control message.
+type PPTPMessage struct {
 	Type       string  `json:"type"`
 	CallID     *uint16 `json:"call_id,omitempty"`
 	PeerCallID *uint16 `json:"peer_call_id,omitempty"`
@@ -130,45 +130,45 @@ type PPTPMessageJSON struct {
 	Error      uint8   `json:"error_code,omitempty"`
 }
 
-// ICMPErrorJSON is an ICMP or ICMPv6 error that quotes a VPN packet (kind
+// ICMPError is an ICMP or ICMPv6 error that quotes a VPN packet (kind
 // icmp-error): its type and code with their names, the next-hop MTU of
 // fragmentation needed and packet too big, the pointer of a parameter
 // problem, and the quoted packet.
-type ICMPErrorJSON struct {
-	Version  uint8         `json:"icmp_version"` // 4 (ICMP) or 6 (ICMPv6)
-	Type     uint8         `json:"type"`
-	Code     uint8         `json:"code"`
-	TypeName string        `json:"type_name"`
-	CodeName string        `json:"code_name"`
-	MTU      *uint32       `json:"mtu,omitempty"`
-	Pointer  *uint32       `json:"pointer,omitempty"`
-	Quote    ICMPQuoteJSON `json:"quote"`
+type ICMPError struct {
+	Version  uint8     `json:"icmp_version"` // 4 (ICMP) or 6 (ICMPv6)
+	Type     uint8     `json:"type"`
+	Code     uint8     `json:"code"`
+	TypeName string    `json:"type_name"`
+	CodeName string    `json:"code_name"`
+	MTU      *uint32   `json:"mtu,omitempty"`
+	Pointer  *uint32   `json:"pointer,omitempty"`
+	Quote    ICMPQuote `json:"quote"`
 }
 
-// ICMPQuoteJSON is what an ICMP error quotes of the packet that caused it.
+// ICMPQuote is what an ICMP error quotes of the packet that caused it.
 // Fields the quote cut off are left out (Cut names the first that matters);
 // Kind is left out when the quote ends before what tells IKE, ESP and
 // keepalives apart on UDP 4500.
-type ICMPQuoteJSON struct {
-	Src      string             `json:"src"`
-	Dst      string             `json:"dst"`
-	Proto    uint8              `json:"proto"`
-	Kind     string             `json:"kind,omitempty"`
-	Length   int                `json:"length"`
-	Quoted   int                `json:"quoted"`
-	Cut      string             `json:"cut,omitempty"`
-	Fragment *FragmentJSON      `json:"fragment,omitempty"`
-	Sport    *uint16            `json:"sport,omitempty"`
-	Dport    *uint16            `json:"dport,omitempty"`
-	Marker   bool               `json:"non_esp_marker,omitempty"`
-	SPI      string             `json:"spi,omitempty"`
-	Seq      *uint32            `json:"seq,omitempty"`
-	IKE      *ICMPQuotedIKEJSON `json:"ike,omitempty"`
-	GRE      *GREJSON           `json:"gre,omitempty"`
+type ICMPQuote struct {
+	Src      string         `json:"src"`
+	Dst      string         `json:"dst"`
+	Proto    uint8          `json:"proto"`
+	Kind     string         `json:"kind,omitempty"`
+	Length   int            `json:"length"`
+	Quoted   int            `json:"quoted"`
+	Cut      string         `json:"cut,omitempty"`
+	Fragment *Fragment      `json:"fragment,omitempty"`
+	Sport    *uint16        `json:"sport,omitempty"`
+	Dport    *uint16        `json:"dport,omitempty"`
+	Marker   bool           `json:"non_esp_marker,omitempty"`
+	SPI      string         `json:"spi,omitempty"`
+	Seq      *uint32        `json:"seq,omitempty"`
+	IKE      *ICMPQuotedIKE `json:"ike,omitempty"`
+	GRE      *GREHeader     `json:"gre,omitempty"`
 }
 
-// ICMPQuotedIKEJSON is a quoted IKE header, as far as the quote holds it.
-type ICMPQuotedIKEJSON struct {
+// ICMPQuotedIKE is a quoted IKE header, as far as the quote holds it.
+type ICMPQuotedIKE struct {
 	SPIi     string  `json:"spi_i"`
 	SPIr     string  `json:"spi_r,omitempty"`
 	Version  uint8   `json:"version,omitempty"`
@@ -219,10 +219,10 @@ func addrString(a netip.Addr) string {
 	return a.String()
 }
 
-// NewPacketJSON converts a packet. capture names the file when several are
+// NewPacket converts a packet. capture names the file when several are
 // dumped together, or is empty.
-func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
-	j := PacketJSON{
+func NewPacket(capture string, p *decode.Packet) Packet {
+	j := Packet{
 		Capture:   capture,
 		Frame:     p.Frame,
 		Time:      Time(p.Time),
@@ -246,15 +246,15 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 		j.FirstFrame = p.FirstFrame
 	}
 	if p.Fragment.IsFragment() {
-		j.Fragment = &FragmentJSON{ID: p.Fragment.ID, Offset: p.Fragment.Offset, More: p.Fragment.More}
+		j.Fragment = &Fragment{ID: p.Fragment.ID, Offset: p.Fragment.Offset, More: p.Fragment.More}
 	}
 	if p.IKE != nil {
-		j.IKE = newIKEJSON(p.IKE)
+		j.IKE = newIKEMessage(p.IKE)
 	}
 	if p.Decrypted != nil {
-		j.Decrypted = newESPDecryptionJSON(p.Decrypted)
+		j.Decrypted = newESPDecryption(p.Decrypted)
 	}
-	spi := &SPIJSON{SPI: decode.SPI(p.ESP.SPI).String(), Seq: p.ESP.Seq}
+	spi := &ESPHeader{SPI: decode.SPI(p.ESP.SPI).String(), Seq: p.ESP.Seq}
 	switch p.Kind {
 	case decode.KindESP:
 		j.ESP = spi
@@ -263,10 +263,10 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 	case decode.KindTCPESP:
 		j.TCPESP = spi
 	case decode.KindAH:
-		j.AH = &SPIJSON{SPI: decode.SPI(p.AH.SPI).String(), Seq: p.AH.Seq}
+		j.AH = &ESPHeader{SPI: decode.SPI(p.AH.SPI).String(), Seq: p.AH.Seq}
 	case decode.KindGRE:
 		g := p.GRE
-		gj := &GREJSON{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
+		gj := &GREHeader{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
 		if g.KeyPresent {
 			if g.Version == 1 {
 				gj.CallID = &g.CallID
@@ -283,11 +283,11 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 		j.GRE = gj
 	case decode.KindICMPError:
 		if p.ICMP != nil {
-			j.ICMP = newICMPErrorJSON(p.ICMP)
+			j.ICMP = newICMPError(p.ICMP)
 		}
 	case decode.KindPPTP:
 		pp := p.PPTP
-		pj := &PPTPMessageJSON{Type: pp.Type.String(), Result: pp.ResultCode, Error: pp.ErrorCode}
+		pj := &PPTPMessage{Type: pp.Type.String(), Result: pp.ResultCode, Error: pp.ErrorCode}
 		if pp.HasCallID {
 			pj.CallID = &pp.CallID
 		}
@@ -299,9 +299,9 @@ func NewPacketJSON(capture string, p *decode.Packet) PacketJSON {
 	return j
 }
 
-func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
+func newICMPError(e *decode.ICMPError) *ICMPError {
 	q := &e.Quote
-	j := &ICMPErrorJSON{Version: 4, Type: uint8(e.Type), Code: uint8(e.Code), TypeName: e.TypeName(), CodeName: e.CodeName()}
+	j := &ICMPError{Version: 4, Type: uint8(e.Type), Code: uint8(e.Code), TypeName: e.TypeName(), CodeName: e.CodeName()}
 	if e.IPv6 {
 		j.Version = 6
 	}
@@ -312,13 +312,13 @@ func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
 		j.Pointer = &e.Pointer
 	}
 	qj := &j.Quote
-	*qj = ICMPQuoteJSON{Src: addrString(q.Src), Dst: addrString(q.Dst), Proto: q.Proto, Length: q.Length, Quoted: q.Quoted,
+	*qj = ICMPQuote{Src: addrString(q.Src), Dst: addrString(q.Dst), Proto: q.Proto, Length: q.Length, Quoted: q.Quoted,
 		Cut: q.Cut(), Marker: q.NonESPMarker}
 	if q.Kind != decode.KindOther {
 		qj.Kind = q.Kind.String()
 	}
 	if q.Fragment.IsFragment() {
-		qj.Fragment = &FragmentJSON{ID: q.Fragment.ID, Offset: q.Fragment.Offset, More: q.Fragment.More}
+		qj.Fragment = &Fragment{ID: q.Fragment.ID, Offset: q.Fragment.Offset, More: q.Fragment.More}
 	}
 	if q.Have.Has(decode.QuotePorts) {
 		qj.Sport, qj.Dport = &q.SrcPort, &q.DstPort
@@ -330,7 +330,7 @@ func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
 		qj.Seq = &q.ESP.Seq
 	}
 	if q.Have.Has(decode.QuoteIKESPIi) {
-		ij := &ICMPQuotedIKEJSON{SPIi: decode.IKESPI(q.IKE.SPIi).String()}
+		ij := &ICMPQuotedIKE{SPIi: decode.IKESPI(q.IKE.SPIi).String()}
 		if q.Have.Has(decode.QuoteIKESPIr) {
 			ij.SPIr = decode.IKESPI(q.IKE.SPIr).String()
 		}
@@ -341,7 +341,7 @@ func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
 	}
 	if q.Have.Has(decode.QuoteGRE) {
 		g := q.GRE
-		gj := &GREJSON{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
+		gj := &GREHeader{Version: g.Version, Protocol: fmt.Sprintf("0x%04x", g.Protocol)}
 		if q.Have.Has(decode.QuoteGREKey) {
 			if g.Version == 1 {
 				gj.CallID = &q.GRE.CallID
@@ -360,8 +360,8 @@ func newICMPErrorJSON(e *decode.ICMPError) *ICMPErrorJSON {
 	return j
 }
 
-func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
-	j := &IKEJSON{
+func newIKEMessage(m *decode.IKEMessage) *IKEMessage {
+	j := &IKEMessage{
 		Version:   m.Version,
 		Exchange:  m.Exchange.String(),
 		SPIi:      decode.IKESPI(m.SPIi).String(),
@@ -370,7 +370,7 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 		Flags:     m.FlagNames(),
 		Encrypted: m.Encrypted,
 		Payloads:  make([]string, 0, len(m.Payloads)),
-		NATD:      make([]NATDJSON, 0, len(m.NATD)),
+		NATD:      make([]NATDHash, 0, len(m.NATD)),
 		VendorIDs: make([]string, 0, len(m.VendorIDs)),
 	}
 	for _, p := range m.Payloads {
@@ -380,7 +380,7 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 		j.Notifies = append(j.Notifies, n.Type.Name(m.Version))
 	}
 	for _, n := range m.NATD {
-		j.NATD = append(j.NATD, NATDJSON{Kind: NATDKind(n.Kind), Match: NATDMatch(n.Match, n.PortZero)})
+		j.NATD = append(j.NATD, NATDHash{Kind: NATDKind(n.Kind), Match: NATDMatch(n.Match, n.PortZero)})
 	}
 	for _, v := range m.VendorIDs {
 		j.VendorIDs = append(j.VendorIDs, VendorIDName(v))
@@ -389,7 +389,7 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 		j.Fragment = fmt.Sprintf("%d/%d", m.Fragment.Number, m.Fragment.Total)
 	}
 	if d := m.Decryption; d != nil {
-		dj := &DecryptionJSON{Status: d.Status.String(), Reason: d.Reason, Fragments: d.Fragments}
+		dj := &IKEDecryption{Status: d.Status.String(), Reason: d.Reason, Fragments: d.Fragments}
 		if d.Key.File != "" {
 			dj.Key = d.Key.String()
 		}
@@ -401,8 +401,8 @@ func newIKEJSON(m *decode.IKEMessage) *IKEJSON {
 	return j
 }
 
-func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
-	j := &ESPDecryptionJSON{Status: d.Status.String(), Key: d.Key.String(), Reason: d.Reason, NextHeader: d.NextHeader}
+func newESPDecryption(d *decode.ESPDecryption) *ESPDecryption {
+	j := &ESPDecryption{Status: d.Status.String(), Key: d.Key.String(), Reason: d.Reason, NextHeader: d.NextHeader}
 	if d.Status != decode.Decrypted {
 		return j
 	}
@@ -417,7 +417,7 @@ func newESPDecryptionJSON(d *decode.ESPDecryption) *ESPDecryptionJSON {
 
 // WritePacketJSON writes one packet as a JSON line.
 func WritePacketJSON(w io.Writer, capture string, p *decode.Packet) error {
-	b, err := json.Marshal(NewPacketJSON(capture, p))
+	b, err := json.Marshal(NewPacket(capture, p))
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func TestPacketMarksCopiesAndMissingMarker(t *testing.T) {
 	if line := PacketLine(&p); !strings.HasSuffix(line, " no-non-esp-marker copy-of=1") {
 		t.Errorf("PacketLine = %q, want it to end in no-non-esp-marker copy-of=1", line)
 	}
-	j := NewPacketJSON("", &p)
+	j := NewPacket("", &p)
 	if !j.NoMarker || j.CopyOf != 1 {
 		t.Errorf("JSON missing_non_esp_marker %v, duplicate_of %d; want true, 1", j.NoMarker, j.CopyOf)
 	}

@@ -78,12 +78,17 @@ func fixtureFindings(c *rules.Context) []rules.Finding {
 	}}
 }
 
+// single is the report analyze writes of the fixture.
+func single(c *rules.Context, f []rules.Finding, opts Options) *Batch {
+	opts.Detail = true
+	return NewSingle(FailOn{Severity: rules.Error}, NewCheck("site", c, f, rules.Verdicts(c, f), opts))
+}
+
 func TestWriteText(t *testing.T) {
 	c := fixture()
 	f := fixtureFindings(c)
-	v := rules.Verdicts(c, f)
 	var b bytes.Buffer
-	if err := WriteText(&b, Build(c, Options{Findings: f, Verdicts: v}), v, TextOptions{}); err != nil {
+	if err := WriteText(&b, single(c, f, Options{}), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "natt-blocked.txt", b.Bytes())
@@ -93,14 +98,16 @@ func TestWriteTextColor(t *testing.T) {
 	c := fixture()
 	f := fixtureFindings(c)
 	var b bytes.Buffer
-	if err := WriteText(&b, Build(c, Options{Findings: f}), nil, TextOptions{Color: true}); err != nil {
+	if err := WriteText(&b, single(c, f, Options{}), TextOptions{Color: true}); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(b.Bytes(), []byte(ansiRed+"ERROR")) {
-		t.Errorf("coloured report has no red ERROR")
+	for _, want := range []string{ansiRed + "ERROR", ansiRed + "FAILS"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("coloured report has no red %q", want[len(ansiRed):])
+		}
 	}
 	b.Reset()
-	if err := WriteText(&b, Build(c, Options{Findings: f}), nil, TextOptions{}); err != nil {
+	if err := WriteText(&b, single(c, f, Options{}), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(b.Bytes(), []byte("\x1b[")) {
@@ -113,7 +120,7 @@ func TestWriteJSON(t *testing.T) {
 	f := fixtureFindings(c)
 	v := rules.Verdicts(c, f)
 	var b bytes.Buffer
-	if err := WriteJSON(&b, Build(c, Options{Findings: f, Verdicts: v})); err != nil {
+	if err := WriteJSON(&b, Build(c, f, v, Options{})); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "natt-blocked.json", b.Bytes())
@@ -139,7 +146,7 @@ func TestBuildDeterministic(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		c := fixture()
 		var b bytes.Buffer
-		if err := WriteJSON(&b, Build(c, Options{Flows: true, Findings: fixtureFindings(c)})); err != nil {
+		if err := WriteJSON(&b, Build(c, fixtureFindings(c), nil, Options{Flows: true})); err != nil {
 			t.Fatal(err)
 		}
 		if first == nil {

@@ -175,3 +175,14 @@ func WriteSARIF(w io.Writer, b *Batch) error {
 	_, err := io.WriteString(w, "\n")
 	return err
 }
+
+// severityLevel maps a severity to its SARIF level (SARIF 2.1.0 §3.27.10).
+func severityLevel(s rules.Severity) string {
+	switch s {
+	case rules.Error:
+		return "error"
+	case rules.Warning:
+		return "warning"
+	}
+	return "note"
+}

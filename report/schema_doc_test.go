@@ -45,5 +45,5 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Report{}))
 	walk(reflect.TypeOf(rules.Verdict{}))
-	walk(reflect.TypeOf(PacketJSON{}))
+	walk(reflect.TypeOf(Packet{}))
 }

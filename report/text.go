@@ -3,17 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
-	"github.com/vpnpcap/vpnpcap/internal/words"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/vpnpcap/vpnpcap/decode"
-	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/textwidth"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -21,15 +14,44 @@ import (
 type TextOptions struct {
 	// Color uses ANSI colours (on a terminal, unless NO_COLOR is set).
 	Color bool
-	// Width is the width to wrap prose at; 0 means 100.
+	// Width is the width of the terminal: prose wraps and tables fit in
+	// it. 0 means DefaultWidth.
 	Width int
+	// ASCII draws the ladder diagrams with ASCII alone (a terminal that is
+	// not UTF-8, or NO_COLOR).
+	ASCII bool
+	// Brief prints the verdicts and the findings, without the rules'
+	// explanations or the details.
+	Brief bool
 }
 
+// DefaultWidth is the width of the text report when the output is not a
+// terminal.
+const DefaultWidth = 80
+
+// minWidth is the narrowest the text report lays itself out for.
+const minWidth = 60
+
+// textWriter writes the text report: the one writer of both analyze's
+// report and check's, which differ in how much of each check they show.
 type textWriter struct {
-	w     io.Writer
-	opts  TextOptions
-	err   error
-	width int
+	w      io.Writer
+	opts   TextOptions
+	err    error
+	width  int
+	glyphs ladder.Glyphs
+}
+
+func newTextWriter(w io.Writer, opts TextOptions) *textWriter {
+	t := &textWriter{w: w, opts: opts, width: opts.Width, glyphs: ladder.UTF8}
+	if t.width <= 0 {
+		t.width = DefaultWidth
+	}
+	t.width = max(t.width, minWidth)
+	if opts.ASCII {
+		t.glyphs = ladder.ASCII
+	}
+	return t
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -59,7 +81,7 @@ func (t *textWriter) heading(s string) {
 	t.printf("\n%s\n", t.style(ansiBold, s))
 }
 
-// SeverityColor returns the ANSI colour of a severity.
+// severityColor returns the ANSI colour of a severity.
 func severityColor(s rules.Severity) string {
 	switch s {
 	case rules.Error:
@@ -70,629 +92,46 @@ func severityColor(s rules.Severity) string {
 	return ansiCyan
 }
 
-// table renders rows with pinned ASCII symbols, so that output does not
-// depend on the library's defaults or the terminal.
-func (t *textWriter) table(header []string, rows [][]string) {
-	if t.err != nil {
-		return
-	}
-	tb := tablewriter.NewTable(t.w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-	)
-	tb.Header(toAny(header)...)
-	for _, r := range rows {
-		if err := tb.Append(toAny(r)...); err != nil {
-			t.err = err
-			return
-		}
-	}
-	t.err = tb.Render()
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
-// wrap writes prose wrapped at the width, each line indented.
+// wrap writes prose wrapped at the width, after indent and label; the
+// lines after the first are indented as far as the label reaches. styled,
+// when not empty, is the label as printed (coloured), which must take the
+// label's columns.
 func (t *textWriter) wrap(indent, label, text string) {
-	width := t.width - len(indent)
-	words := strings.Fields(text)
-	line := label
-	first := true
-	flush := func() {
-		t.printf("%s%s\n", indent, line)
-		line = strings.Repeat(" ", len(label))
-		first = false
-	}
-	for _, w := range words {
-		if len(line)+1+len(w) > width && len(strings.TrimSpace(line)) > 0 && !(first && line == label) {
-			flush()
-		}
-		if strings.TrimSpace(line) == "" || (first && line == label) {
-			line += w
-		} else {
-			line += " " + w
-		}
-	}
-	if strings.TrimSpace(line) != "" {
-		flush()
-	}
+	t.wrapStyled(indent, label, label, text)
 }
 
-// WriteText writes the report as text for people.
-func WriteText(w io.Writer, r *Report, verdicts []rules.Verdict, opts TextOptions) error {
-	t := &textWriter{w: w, opts: opts, width: opts.Width}
-	if t.width <= 0 {
-		t.width = 100
-	}
-	t.captures(r)
-	t.tunnels(r)
-	t.sessions(r)
-	t.espGroups(r)
-	t.mappings(r)
-	if r.Flows != nil {
-		t.flows(r)
-	}
-	t.findings(r)
-	if len(verdicts) > 0 {
-		t.heading("VERDICTS")
-		t.verdicts(verdicts)
-	}
-	return t.err
-}
-
-// MaxListed is how many tunnels, calls, ESP groups, mappings and
-// verdicts the text report lists; the rest are counted. The JSON report
-// lists them all.
-const MaxListed = 100
-
-// omitted says how many rows a list left out.
-func (t *textWriter) omitted(n int, one, many string) {
-	switch {
-	case n == 1:
-		t.printf("  … and 1 more %s, not listed here (the JSON report lists every one)\n", one)
-	case n > 1:
-		t.printf("  … and %s more %s, not listed here (the JSON report lists every one)\n", words.Thousands(n), many)
-	}
-}
-
-// verdicts writes the verdicts, the first MaxListed one by one and the
-// rest counted by outcome.
-func (t *textWriter) verdicts(vds []rules.Verdict) {
-	for _, v := range vds[:min(len(vds), MaxListed)] {
-		t.wrap("  ", "", v.Summary)
-	}
-	if len(vds) <= MaxListed {
-		return
-	}
-	counts := map[string]int{}
-	for _, v := range vds[MaxListed:] {
-		counts[v.Outcome]++
-	}
-	var parts []string
-	for _, o := range []string{rules.OutcomeFails, rules.OutcomeUnknown, rules.OutcomeWorks} {
-		if n := counts[o]; n > 0 {
-			word := map[string]string{rules.OutcomeFails: "fail", rules.OutcomeUnknown: "cannot be told", rules.OutcomeWorks: "work"}[o]
-			parts = append(parts, words.Thousands(n)+" "+word)
-		}
-	}
-	t.wrap("  ", "", fmt.Sprintf("… and %s more verdicts, not listed here: %s (the JSON report lists every one).", words.Thousands(len(vds)-MaxListed), strings.Join(parts, ", ")))
-}
-
-func (t *textWriter) captures(r *Report) {
-	t.heading("CAPTURES")
-	for _, c := range r.Captures {
-		span := ""
-		if c.First != "" {
-			span = fmt.Sprintf(", %s to %s (%.1f s)", c.First, c.Last, c.Span)
-		}
-		t.printf("  %-8s %s: %s%s\n", c.Role, c.Path, frameCounts(c), span)
-		if c.Packets != c.VPNFrames {
-			t.printf("           decoded into %s: %s (one frame can carry several)\n", words.Count(c.Packets, "VPN packet"), kindCounts(c.Kinds))
-		}
-		if c.Duplicates > 0 {
-			t.printf("           %s captured twice: copies left out of the analysis (VP911)\n", words.Count(c.Duplicates, "VPN frame"))
-		}
-		switch c.TimeOrder {
-		case "time":
-			t.printf("           time runs backwards in the file: packets analysed in time order (VP909)\n")
-		case "file-unsorted":
-			t.printf("           time runs backwards in the file, and the packets are too many to sort: analysed in file order (VP909)\n")
-		case "file-stream":
-			t.printf("           time runs backwards in the stream, which cannot be read again to sort it: analysed in file order (VP909)\n")
-		}
-		if c.SameTime {
-			t.printf("           every frame has the same time stamp: nothing can be timed (VP910)\n")
-		}
-		if c.Malformed > 0 {
-			t.printf("           %s\n", words.Count(c.Malformed, "malformed VPN packet"))
-		}
-		for _, reason := range sortedKeys(c.Undecodable) {
-			t.printf("           %s not decoded: %s\n", words.Count(c.Undecodable[reason], "frame"), reason)
-		}
-		if c.ReadError != "" {
-			t.printf("           %s: %s (everything before it was analysed)\n", t.style(ansiRed, "read error"), c.ReadError)
-		}
-		if c.Overflow != nil {
-			t.printf("           flow table full: %d flows (%d packets) and %d tunnels not tracked\n", c.Overflow.Flows, c.Overflow.Packets, c.Overflow.Tunnels)
-		}
-	}
-	if cor := r.Correlation; cor != nil {
-		t.wrap("  ", "roles: ", cor.Roles)
-		if cor.Anchors == 0 {
-			t.printf("  correlation: the captures share no packet; they cannot be compared\n")
-			return
-		}
-		t.printf("  clock: outside = inside %+.6f s (drift %.1f ppm, from %d packet pairs)\n", cor.OffsetSeconds, cor.DriftPPM, cor.Anchors)
-		if cor.Overlaps {
-			t.printf("  overlap: %.1f s; compared %d inside and %d outside packets: %d matched, %d modified; unmatched: %d inside, %d outside\n",
-				cor.OverlapSeconds, cor.InsideCompared, cor.OutsideCompared, cor.Matched, cor.Modified, cor.InsideUnmatched, cor.OutsideUnmatched)
-		} else {
-			t.printf("  overlap: none: the captures do not cover the same time\n")
-		}
-	}
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	return keys
-}
-
-func endpoints(m map[string]string) string {
-	var parts []string
-	for _, role := range []string{"capture", "inside", "outside"} {
-		v, ok := m[role]
-		if !ok {
+func (t *textWriter) wrapStyled(indent, label, styled, text string) {
+	hang := textwidth.Width(indent) + textwidth.Width(label)
+	lines := textwidth.Wrap(text, t.width-hang)
+	for i, line := range lines {
+		if i == 0 {
+			t.printf("%s%s%s\n", indent, styled, line)
 			continue
 		}
-		if latest, ok := m[role+"_latest"]; ok {
-			v += " → " + latest
-		}
-		if role != "capture" {
-			v = role[:3] + " " + v
-		}
-		parts = append(parts, v)
-	}
-	return strings.Join(parts, "\n")
-}
-
-func (t *textWriter) tunnels(r *Report) {
-	t.heading("TUNNELS")
-	if len(r.Tunnels) == 0 {
-		t.printf("  none (no IKE seen)\n")
-		return
-	}
-	shown := r.Tunnels[:min(len(r.Tunnels), MaxListed)]
-	rows := make([][]string, 0, len(shown))
-	for _, tn := range shown {
-		natt := "no"
-		if tn.NATTNegotiated {
-			natt = "yes"
-			if tn.Float {
-				natt += ", floated"
-			}
-		}
-		nat := tn.NAT
-		if basis := natBasisWords(tn.NATBasis); basis != "" {
-			nat += "\n(" + basis + ")"
-		}
-		esp := espWords(tn.ESPSAs)
-		rows = append(rows, []string{
-			fmt.Sprint(tn.ID), fmt.Sprintf("v%d", tn.IKEVersion),
-			endpoints(tn.Initiator), endpoints(tn.Responder),
-			nat, natt, tn.Encapsulation, esp, tn.State,
-		})
-	}
-	t.table([]string{"#", "IKE", "INITIATOR", "RESPONDER", "NAT", "NAT-T", "ESP ENCAP", "ESP", "STATE"}, rows)
-	t.omitted(len(r.Tunnels)-len(shown), "tunnel", "tunnels")
-	for _, tn := range shown {
-		t.wrap("  ", fmt.Sprintf("%d: SPIs %s/%s; ", tn.ID, tn.SPIi, tn.SPIr), tn.StateReason)
-		if tn.NATBasis.Reason != "" {
-			t.wrap("     ", "NAT: ", tn.NATBasis.Reason)
-		}
-		if s := fragmentationWords(tn.Fragmentation); s != "" {
-			t.wrap("     ", "fragmentation: ", s)
-		}
-		for i, p := range []PeerNATJSON{tn.NATBasis.Initiator, tn.NATBasis.Responder} {
-			if p.NATDFaked != "" {
-				t.wrap("     ", "NAT-D: ", fmt.Sprintf("the %s's source hash is no evidence of a NAT: %s", flows.Role(i), p.NATDFakedReason))
-			}
-		}
+		t.printf("%s%s\n", strings.Repeat(" ", hang), line)
 	}
 }
 
-// fragmentationWords says how large IKE messages travelled, when any was
-// fragmented.
-func fragmentationWords(f FragmentationJSON) string {
-	if f.IKEFragments == 0 && f.IPFragmented == 0 {
-		return ""
-	}
-	var parts []string
-	switch {
-	case f.Announced["initiator"] && f.Announced["responder"]:
-		parts = append(parts, "IKE fragmentation announced by both peers")
-	case f.Announced["initiator"]:
-		parts = append(parts, "IKE fragmentation announced by the initiator only")
-	case f.Announced["responder"]:
-		parts = append(parts, "IKE fragmentation announced by the responder only")
-	default:
-		parts = append(parts, "IKE fragmentation announced by neither peer")
-	}
-	if f.IKEFragments > 0 {
-		parts = append(parts, fmt.Sprintf("%d IKE fragments (RFC 7383) carried the large messages", f.IKEFragments))
-	}
-	if f.IPFragmented > 0 {
-		parts = append(parts, fmt.Sprintf("%d IKE messages travelled as IP fragments (the largest %d octets)", f.IPFragmented, f.LargestOctets))
-	} else {
-		parts = append(parts, "no IKE message was IP-fragmented")
-	}
-	return strings.Join(parts, "; ")
-}
-
-// natBasisWords names, in a few words, what shows the NAT position.
-func natBasisWords(n NATJSON) string {
-	want := "yes"
-	if n.Initiator.Behind != "yes" && n.Responder.Behind != "yes" {
-		want = "no"
-	}
-	var words []string
-	for _, p := range []PeerNATJSON{n.Initiator, n.Responder} {
-		if p.Behind != want {
-			continue
-		}
-		for _, b := range p.Basis {
-			w := basisWord(b)
-			if !slices.Contains(words, w) {
-				words = append(words, w)
-			}
-		}
-	}
-	return strings.Join(words, ", ")
-}
-
-func basisWord(b string) string {
-	switch b {
-	case string(flows.BasisTranslation), string(flows.BasisOtherTraffic):
-		return "translation seen"
-	case string(flows.BasisSameAddress):
-		return "same address"
-	case string(flows.BasisNATDDestination), string(flows.BasisNATDSource):
-		return "NAT-D"
-	case string(flows.BasisPrivateAddress):
-		return "private address"
-	}
-	return b
-}
-
-// espWords counts a tunnel's distinct SAs and their packets, each SA
-// counted once however many captures saw it (with the larger count).
-func espWords(sas []ESPSAJSON) string {
-	type key struct{ spi, proto string }
-	packets := map[key]int{}
-	var order []key
-	for _, sa := range sas {
-		k := key{sa.SPI, sa.Protocol}
-		if _, ok := packets[k]; !ok {
-			order = append(order, k)
-		}
-		packets[k] = max(packets[k], sa.Packets)
-	}
-	n := 0
-	for _, k := range order {
-		n += packets[k]
-	}
-	out := fmt.Sprintf("%d SAs", len(order))
-	if len(order) == 1 {
-		out = "1 SA"
-	}
-	if len(order) > 0 {
-		out += fmt.Sprintf(", %d pkts", n)
-	}
-	return out
-}
-
-func (t *textWriter) sessions(r *Report) {
-	if len(r.PPTP) == 0 {
-		return
-	}
-	t.heading("PPTP CALLS")
-	shown := r.PPTP[:min(len(r.PPTP), MaxListed)]
-	rows := make([][]string, 0, len(shown))
-	for _, s := range shown {
-		state := "control refused"
-		switch {
-		case s.ControlEstablished && s.CallResult == 1:
-			state = "connected"
-		case s.ControlEstablished:
-			state = fmt.Sprintf("call result %d", s.CallResult)
-		}
-		rows = append(rows, []string{fmt.Sprint(s.ID), endpoints(s.Client), endpoints(s.Server),
-			roleCallIDs(s.Client, s.ClientCallIDs), roleCallIDs(s.Client, s.ServerCallIDs), state,
-			roleGRECounts(s.GREOut, s.GREOutShared), roleGRECounts(s.GREIn, s.GREInShared)})
-	}
-	t.table([]string{"#", "CLIENT", "SERVER", "CLIENT CALL ID", "SERVER CALL ID", "STATE", "GRE OUT", "GRE IN"}, rows)
-	t.omitted(len(r.PPTP)-len(shown), "PPTP call", "PPTP calls")
-	for _, s := range shown {
-		if note := callIDNote(s); note != "" {
-			t.wrap("  ", fmt.Sprintf("%d: ", s.ID), note)
-		}
+// lines writes lines as they are, indented.
+func (t *textWriter) lines(indent string, lines []string) {
+	for _, l := range lines {
+		t.printf("%s%s\n", indent, l)
 	}
 }
 
-// roleGRECounts shows a call's GRE counts per capture role, inside first,
-// with those shared with a colliding call.
-func roleGRECounts(m, shared map[string]int) string {
-	var parts []string
-	for _, role := range []string{"capture", "inside", "outside"} {
-		n, ok := m[role]
-		if !ok {
-			continue
-		}
-		v := fmt.Sprint(n)
-		if sh := shared[role]; sh > 0 {
-			v += fmt.Sprintf(" +%d shared", sh)
-		}
-		if role != "capture" {
-			v = role[:3] + " " + v
-		}
-		parts = append(parts, v)
+// WriteText writes the batch as text for people. A batch of one analysis
+// (NewSingle) is its report: the verdicts first, then, unless Brief, the
+// details; a batch of checks is each check in brief, then the summary.
+func WriteText(w io.Writer, b *Batch, opts TextOptions) error {
+	if b.single {
+		t := newTextWriter(w, opts)
+		t.report(b.Checks[0])
+		return t.err
 	}
-	return strings.Join(parts, "\n")
-}
-
-// roleCallIDs shows a call ID per capture role that saw the call, inside
-// first; "-" where that capture saw the call but not the message with the
-// ID.
-func roleCallIDs(sides map[string]string, ids map[string]uint16) string {
-	var parts []string
-	for _, role := range []string{"capture", "inside", "outside"} {
-		if _, ok := sides[role]; !ok {
-			continue
-		}
-		v := "-"
-		if id, ok := ids[role]; ok {
-			v = decode.CallIDString(id)
-		}
-		if role != "capture" {
-			v = role[:3] + " " + v
-		}
-		parts = append(parts, v)
-	}
-	return strings.Join(parts, "\n")
-}
-
-// callIDNote says what the NAT did with a call's IDs, when both captures
-// saw them, and which GRE counts as shared.
-func callIDNote(s PPTPSessionJSON) string {
-	var notes []string
-	in, inOK := s.ClientCallIDs["inside"]
-	out, outOK := s.ClientCallIDs["outside"]
-	sin, sinOK := s.ServerCallIDs["inside"]
-	sout, soutOK := s.ServerCallIDs["outside"]
-	switch {
-	case s.ClientCallIDTranslated && s.ServerCallIDTranslated:
-		notes = append(notes, fmt.Sprintf("the NAT translated both call IDs: the client's %s inside is %s outside, the server's %s outside is %s inside",
-			decode.CallIDString(in), decode.CallIDString(out), decode.CallIDString(sout), decode.CallIDString(sin)))
-	case s.ClientCallIDTranslated:
-		n := fmt.Sprintf("the NAT translated the client's call ID, %s inside, %s outside (PPTP passthrough with call-ID translation)",
-			decode.CallIDString(in), decode.CallIDString(out))
-		if sinOK && soutOK {
-			n += fmt.Sprintf("; the server's, %s, is the same on both sides", decode.CallIDString(sin))
-		}
-		notes = append(notes, n)
-	case s.ServerCallIDTranslated:
-		notes = append(notes, fmt.Sprintf("the NAT translated the server's call ID, %s outside, %s inside; the client's is the same on both sides",
-			decode.CallIDString(sout), decode.CallIDString(sin)))
-	case inOK && outOK:
-		notes = append(notes, "the call IDs are the same on both sides: the NAT did not translate them")
-	}
-	for _, role := range []string{"capture", "inside", "outside"} {
-		if n := s.GREInShared[role] + s.GREOutShared[role]; n > 0 {
-			where := "in the capture"
-			if role != "capture" {
-				where = role
-			}
-			notes = append(notes, fmt.Sprintf("%s, %s fit both this call and another one up at the same time with the same call ID: shared, counted for neither alone",
-				where, words.Count(n, "GRE packet")))
+	for _, c := range b.Checks {
+		if err := WriteCheckText(w, c, opts); err != nil {
+			return err
 		}
 	}
-	return strings.Join(notes, "; ")
-}
-
-// espGroups lists the ESP without a tunnel, by pair of peers.
-func (t *textWriter) espGroups(r *Report) {
-	if len(r.ESPGroups) == 0 {
-		return
-	}
-	t.heading("ESP WITHOUT IKE")
-	shown := r.ESPGroups[:min(len(r.ESPGroups), MaxListed)]
-	rows := make([][]string, 0, len(shown))
-	for _, g := range shown {
-		nat := g.NAT
-		if basis := natBasisWords(g.NATBasis); basis != "" {
-			nat += "\n(" + basis + ")"
-		}
-		encap := ""
-		if g.Verdict != nil {
-			encap = string(g.Verdict.Encapsulation)
-		}
-		rows = append(rows, []string{fmt.Sprint(g.ID), endpoints(g.Host), endpoints(g.Peer), nat, encap,
-			spiCell(g.SPIs), roleCounts(g.Packets)})
-	}
-	t.table([]string{"#", "HOST", "PEER", "NAT", "ENCAP", "SPIS", "PACKETS"}, rows)
-	t.omitted(len(r.ESPGroups)-len(shown), "group of ESP without IKE", "groups of ESP without IKE")
-}
-
-// spiCell lists SPIs one per line, the first few and a count of the rest.
-func spiCell(spis []string) string {
-	const n = 6
-	if len(spis) <= n {
-		return strings.Join(spis, "\n")
-	}
-	return strings.Join(spis[:n], "\n") + "\n… " + words.Thousands(len(spis)-n) + " more"
-}
-
-// roleCounts shows counts per capture role, inside first.
-func roleCounts(m map[string]int) string {
-	var parts []string
-	for _, role := range []string{"capture", "inside", "outside"} {
-		if n, ok := m[role]; ok {
-			if role == "capture" {
-				parts = append(parts, fmt.Sprint(n))
-			} else {
-				parts = append(parts, fmt.Sprintf("%s %d", role[:3], n))
-			}
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
-func (t *textWriter) mappings(r *Report) {
-	if r.Correlation == nil {
-		return
-	}
-	t.heading("NAT MAPPINGS")
-	if len(r.Mappings) == 0 {
-		t.printf("  none seen\n")
-		return
-	}
-	shown := r.Mappings[:min(len(r.Mappings), MaxListed)]
-	rows := make([][]string, 0, len(shown))
-	for _, m := range shown {
-		out := m.Outside
-		if !m.Translated {
-			out += " (unchanged)"
-		}
-		ids := ""
-		if len(m.InboundIDs) > 0 {
-			sep := " "
-			if m.Protocol == "gre" {
-				sep = ", " // a call ID prints with a space: "16384 (0x4000)"
-			}
-			ids = strings.Join(m.InboundIDs, sep)
-		}
-		rows = append(rows, []string{m.Protocol, m.Inside, out, fmt.Sprint(m.PacketsOut), fmt.Sprint(m.PacketsIn), shortTime(m.First), shortTime(m.Last), ids})
-	}
-	t.table([]string{"PROTO", "INSIDE", "OUTSIDE", "OUT", "IN", "FIRST", "LAST", "INBOUND SPI/CALL"}, rows)
-	t.omitted(len(r.Mappings)-len(shown), "NAT mapping", "NAT mappings")
-}
-
-// shortTime keeps the time of day of an RFC 3339 timestamp, to the
-// millisecond.
-func shortTime(s string) string {
-	if i := strings.IndexByte(s, 'T'); i >= 0 && len(s) >= i+13 {
-		return s[i+1 : i+13]
-	}
-	return s
-}
-
-func (t *textWriter) flows(r *Report) {
-	t.heading("FLOWS")
-	rows := make([][]string, 0, len(r.Flows))
-	two := r.Correlation != nil
-	for _, f := range r.Flows {
-		row := []string{f.Capture, f.Key, fmt.Sprint(f.PacketsAB), fmt.Sprint(f.PacketsBA)}
-		tun := ""
-		if f.Tunnel != 0 {
-			tun = fmt.Sprint(f.Tunnel)
-		}
-		row = append(row, tun)
-		if two {
-			row = append(row, fmt.Sprint(f.Forwarded), fmt.Sprint(f.Dropped), fmt.Sprint(f.Modified))
-		}
-		rows = append(rows, row)
-	}
-	header := []string{"CAPTURE", "FLOW", "A→B", "B→A", "TUNNEL"}
-	if two {
-		header = append(header, "FORWARDED", "DROPPED", "MODIFIED")
-	}
-	t.table(header, rows)
-}
-
-func (t *textWriter) findings(r *Report) {
-	t.heading("FINDINGS")
-	if len(r.Findings) == 0 {
-		t.printf("  none\n")
-		return
-	}
-	for _, f := range r.Findings {
-		subject := f.Subject
-		if f.Tunnel != 0 {
-			subject = fmt.Sprintf("tunnel %d", f.Tunnel)
-		}
-		sev := t.style(severityColor(f.Severity), fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String())))
-		t.printf("\n  %s %s %s — %s [%s, %s confidence]\n", sev, f.RuleID, f.Title, subject, f.Slug, f.Confidence)
-		t.wrap("    ", "", f.Message)
-		if ev := evidenceText(f.Evidence); ev != "" {
-			t.wrap("    ", "evidence: ", ev)
-		}
-		t.wrap("    ", "why: ", f.Explanation)
-		t.wrap("    ", "fix: ", f.Remedy)
-	}
-}
-
-// evidenceText lists evidence frames by capture: "inside.pcap frames 3, 5;
-// outside.pcap frame 2".
-func evidenceText(ev []rules.Evidence) string {
-	var order []string
-	frames := map[string][]string{}
-	for _, e := range ev {
-		if _, ok := frames[e.Capture]; !ok {
-			order = append(order, e.Capture)
-		}
-		frames[e.Capture] = append(frames[e.Capture], fmt.Sprint(e.Frame))
-	}
-	parts := make([]string, 0, len(order))
-	for _, c := range order {
-		word := "frame"
-		if len(frames[c]) > 1 {
-			word = "frames"
-		}
-		parts = append(parts, fmt.Sprintf("%s %s %s", c, word, strings.Join(frames[c], ", ")))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// frameCounts says how many frames a capture has and how many of them
-// carry VPN traffic: "35 frames, 27 with VPN traffic".
-func frameCounts(c CaptureJSON) string {
-	return fmt.Sprintf("%s, %d with VPN traffic", words.Count(c.Frames, "frame"), c.VPNFrames)
-}
-
-// kindNouns names the packet kinds for people, in the order listed.
-var kindNouns = []struct{ kind, noun string }{
-	{"ike", "IKE message"},
-	{"esp", "ESP packet"},
-	{"udp-esp", "UDP-encapsulated ESP packet"},
-	{"tcp-esp", "TCP-encapsulated ESP packet"},
-	{"nat-keepalive", "NAT-T keepalive"},
-	{"ah", "AH packet"},
-	{"gre", "GRE packet"},
-	{"pptp", "PPTP message"},
-	{"ip-fragment", "IP fragment"},
-	{"malformed", "malformed packet"},
-}
-
-// kindCounts lists the VPN packets by kind: "5 IKE messages, 9 IP
-// fragments".
-func kindCounts(kinds map[string]int) string {
-	var parts []string
-	for _, k := range kindNouns {
-		if n := kinds[k.kind]; n > 0 {
-			parts = append(parts, words.Count(n, k.noun))
-		}
-	}
-	return strings.Join(parts, ", ")
+	return WriteBatchSummary(w, b, opts)
 }

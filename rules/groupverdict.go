@@ -48,11 +48,13 @@ func groupVerdict(c *Context, g *flows.ESPGroup, findings []Finding) Verdict {
 		vd.DependsOnPassthrough = DependsUnknown
 		vd.Reason = "its ESP travels raw, but the capture does not show whether a NAT is in the path (no IKE to tell; add a capture from the other side)"
 	}
-	if f := worstError(findings, func(f *Finding) bool { return f.Group == g.ID }); f != nil {
+	worst := worstError(findings, func(f *Finding) bool { return f.Group == g.ID })
+	if worst != nil {
 		vd.Works = false
-		vd.Failure = f.Title + ": " + f.Message
+		vd.Failure = worst.Title + ": " + worst.Message
 	}
 	vd.Summary = groupSummary(g, vd, count, side)
+	groupHeadline(&vd, worst, count)
 	return vd
 }
 

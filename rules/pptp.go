@@ -75,6 +75,7 @@ func sessionVerdict(pv *pptpView, v *flows.SessionView, findings []Finding) Verd
 		vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, note
 	}
 	vd.Summary = b.String()
+	sessionHeadline(c, v, &vd, worst)
 	return vd
 }
 

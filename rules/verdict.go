@@ -53,6 +53,14 @@ type Verdict struct {
 	// responder sent it back (INVALID_KE_PAYLOAD, COOKIE): its verdict is
 	// this one's.
 	RetriedAs int `json:"retried_as,omitempty"`
+	// Headline is the outcome's reason in a short phrase, for the line a
+	// report opens with: the title of the finding that decided a failure
+	// (Rule names it), the state the negotiation was left in, or how the
+	// ESP of a tunnel that works travelled. Evidence holds the first
+	// frames that show it.
+	Headline string     `json:"headline"`
+	Rule     string     `json:"rule,omitempty"`
+	Evidence []Evidence `json:"evidence,omitempty"`
 	// Summary is one plain sentence a customer can read.
 	Summary string `json:"summary"`
 }
@@ -185,6 +193,7 @@ func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 		vd.Reason = "no ESP was captured and NAT detection did not complete"
 	}
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
+	tunnelHeadline(c, v, &vd, worst, raw, udp, tcp, ah)
 	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
 		if s != "" {
 			vd.Summary += " " + s
@@ -382,6 +391,8 @@ func retriedAs(c *Context, v *flows.TunnelView, tunnels []Verdict, vd *Verdict) 
 		vd.Works, vd.Failure, vd.Outcome, vd.Undecided = rv.Works, rv.Failure, rv.Outcome, rv.Undecided
 		vd.Summary = fmt.Sprintf("Tunnel %d was sent back with %s (%sframe %d) and retried as tunnel %d from the same address and port; see tunnel %d, whose outcome is this negotiation's.",
 			v.ID, t.RetryRefusal.Name(2), where, t.RetryRefusalFrame, retry.ID, retry.ID)
+		vd.Headline = fmt.Sprintf("sent back with %s and retried as tunnel %d, whose outcome is this one's", t.RetryRefusal.Name(2), retry.ID)
+		vd.Rule, vd.Evidence = "", c.Evidence(flows.Side(s), t.RetryRefusalFrame)
 		return
 	}
 }

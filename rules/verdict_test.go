@@ -24,11 +24,16 @@ func TestVerdictPrefersCause(t *testing.T) {
 		if vd.Works || !strings.HasPrefix(vd.Failure, "cause: 4500 blocked") {
 			t.Errorf("findings %v: works %v, failure %q; want the cause", ruleIDs(fs), vd.Works, vd.Failure)
 		}
+		if vd.Headline != "cause" || vd.Rule != "VP304" {
+			t.Errorf("findings %v: headline %q of rule %q, want the cause's title and rule", ruleIDs(fs), vd.Headline, vd.Rule)
+		}
 	}
 	// A lone IKE_SA_INIT request, not yet unanswered long enough to fail:
 	// a low-confidence error leaves the outcome open.
 	if vd := Verdicts(c, []Finding{guess})[0]; vd.Outcome != OutcomeUnknown || vd.Failure != "" {
 		t.Errorf("a low-confidence error alone decided the outcome: %s, %q", vd.Outcome, vd.Failure)
+	} else if vd.Headline != "the capture ends before the negotiation completed" || vd.Rule != "" {
+		t.Errorf("undecided verdict: headline %q of rule %q, want what is missing and no rule", vd.Headline, vd.Rule)
 	}
 }
 
@@ -38,4 +43,19 @@ func ruleIDs(fs []Finding) []string {
 		ids = append(ids, f.RuleID)
 	}
 	return ids
+}
+
+func TestLowerFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"The capture holds no reply": "the capture holds no reply",
+		"IKE over UDP 4500":          "IKE over UDP 4500",
+		"ESP packets lost":           "ESP packets lost",
+		"its GRE":                    "its GRE",
+		"":                           "",
+		"A":                          "a",
+	} {
+		if got := lowerFirst(in); got != want {
+			t.Errorf("lowerFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

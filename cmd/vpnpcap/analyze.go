@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -14,6 +15,12 @@ import (
 
 const analyzeAbout = `Analyse one capture, or two taken on both sides of a NAT, and explain why
 each VPN tunnel works or fails, and whether it depends on IPsec Passthrough.
+
+The report opens with a verdict line per tunnel, PPTP call and ESP group and
+the totals, then draws what crossed the NAT (a ladder of each one's messages,
+their frames in each capture, and which stopped at the NAT), then the
+findings, each rule's explanation once, and the facts. --format html writes
+it as one page to send to a customer; --format markdown for a ticket.
 
 With two captures vpnpcap tells which is inside from the traffic; --inside
 and --outside say it instead (a warning says when the captures contradict
@@ -39,24 +46,37 @@ type analyzeOptions struct {
 	output string
 	quiet  bool
 	failOn string
-	color  string
+	text   textFlags
+	brief  bool
+	only   subjectFlags
 }
 
 func setupAnalyze(fs *pflag.FlagSet) func(*env) int {
 	var o analyzeOptions
 	o.cf.register(fs, true)
 	o.cf.registerRules(fs)
-	enumFlag(fs, &o.format, "format", "", "text", "write the report in `format`: text or json", "text", "json")
+	enumFlag(fs, &o.format, "format", "", "text", "write the report in `format`: text, json, markdown, html, sarif or junit", reportFormats...)
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `file` instead of stdout")
 	fileFlag(fs, "output")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print no report on stdout (the exit code tells the outcome; errors and warnings still go to stderr)")
 	enumFlag(fs, &o.failOn, "fail-on", "", "error", "exit 1 when a finding is at or above `severity`: info, warning, error or none", "info", "warning", "error", "none")
-	enumFlag(fs, &o.color, "color", "", "auto", "colour the text report `when`: auto, always or never (NO_COLOR is honoured)", "auto", "always", "never")
+	o.text.register(fs)
+	fs.BoolVar(&o.brief, "brief", false, "print the verdicts and the findings only, without the rules' explanations, the ladder diagrams and the details")
+	o.only.register(fs)
 	return func(e *env) int { return runAnalyze(e, &o) }
 }
 
 func runAnalyze(e *env, o *analyzeOptions) int {
 	cfg, err := o.cf.rulesConfig()
+	if err != nil {
+		e.errorf("%v", err)
+		return exitUsage
+	}
+	only, code := o.only.subject(e)
+	if code >= 0 {
+		return code
+	}
+	failOn, err := report.ParseFailOn(o.failOn)
 	if err != nil {
 		e.errorf("%v", err)
 		return exitUsage
@@ -72,20 +92,25 @@ func runAnalyze(e *env, o *analyzeOptions) int {
 		e.errorf("%v", err)
 		return exitUsage
 	}
-	res, err := o.cf.analysis(e, plan, pipeline.Options{Summarize: true, Rules: cfg})
+	opts := pipeline.Options{Summarize: true, Rules: cfg}
+	if drawsLadders(o.format, o.brief) {
+		opts.Ladders = chooseLadders(only)
+	}
+	res, err := o.cf.analysis(e, plan, opts)
 	if err != nil {
 		e.errorf("%v", err)
 		return exitUsage
 	}
-	rc, findings, verdicts := res.Context, res.Findings, res.Verdicts
-	r := report.Build(rc, report.Options{Findings: findings, Verdicts: verdicts})
-	plan.exactNames(r.Captures)
-	switch o.format {
-	case "json":
-		err = report.WriteJSON(out, r)
-	default:
-		err = report.WriteText(out, r, verdicts, report.TextOptions{Color: useColor(o.color, out)})
+	rc := res.Context
+	if !only.IsZero() && !only.Exists(rc) {
+		closeOut()
+		return e.usageError("%s: the captures hold no %s %d", o.only.flag(), o.only.noun(), only.ID)
 	}
+	c := report.NewCheck(plan.name(), rc, res.Findings, res.Verdicts, report.Options{Detail: true, Only: only, Ladders: res.Ladders})
+	plan.exactNames(c.Captures)
+	plan.exactNames(c.Detail.Captures)
+	b := report.NewSingle(failOn, c)
+	err = writeReport(out, b, o.format, o.text.options(out, o.brief))
 	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
@@ -96,7 +121,85 @@ func runAnalyze(e *env, o *analyzeOptions) int {
 	if plan.readErrors(e, rc) {
 		return exitUsage
 	}
-	return exitCode(findings, o.failOn)
+	if c.Failing > 0 {
+		return exitFindings
+	}
+	return exitOK
+}
+
+// drawsLadders reports whether a report in format draws ladder diagrams,
+// which cost one more read of the captures.
+func drawsLadders(format string, brief bool) bool {
+	switch format {
+	case "markdown", "html":
+		return true
+	case "text":
+		return !brief
+	}
+	return false
+}
+
+// chooseLadders picks the subjects whose ladders a report draws: the one
+// named, else the first report.MaxLadders tunnels, calls and ESP groups.
+func chooseLadders(only report.Subject) func(*rules.Context) []ladder.Subject {
+	return func(c *rules.Context) []ladder.Subject {
+		var out []ladder.Subject
+		for _, s := range ladder.Subjects(c) {
+			if only.IsZero() || s.Kind() == only.Kind && s.ID() == only.ID {
+				out = append(out, s)
+			}
+		}
+		return out[:min(len(out), report.MaxLadders)]
+	}
+}
+
+// subjectFlags are --tunnel, --call and --esp-group, which limit a report
+// to one of them.
+type subjectFlags struct {
+	tunnel, call, group int
+}
+
+func (f *subjectFlags) register(fs *pflag.FlagSet) {
+	intFlag(fs, &f.tunnel, "tunnel", "", 0, "limit the report to tunnel `n`: its verdict, ladder, findings and NAT mappings", 0, 1<<30)
+	intFlag(fs, &f.call, "call", "", 0, "limit the report to PPTP call `n`", 0, 1<<30)
+	intFlag(fs, &f.group, "esp-group", "", 0, "limit the report to ESP group `n` (ESP without IKE)", 0, 1<<30)
+}
+
+// subject returns the subject the flags name, or the exit code of a usage
+// error (-1 means go on).
+func (f *subjectFlags) subject(e *env) (report.Subject, int) {
+	var s report.Subject
+	n := 0
+	for _, x := range []report.Subject{{Kind: ladder.SubjectTunnel, ID: f.tunnel}, {Kind: ladder.SubjectCall, ID: f.call}, {Kind: ladder.SubjectGroup, ID: f.group}} {
+		if x.ID != 0 {
+			s = x
+			n++
+		}
+	}
+	if n > 1 {
+		return s, e.usageError("--tunnel, --call and --esp-group each name what the report is limited to: give one")
+	}
+	return s, -1
+}
+
+func (f *subjectFlags) flag() string {
+	switch {
+	case f.call != 0:
+		return "--call"
+	case f.group != 0:
+		return "--esp-group"
+	}
+	return "--tunnel"
+}
+
+func (f *subjectFlags) noun() string {
+	switch {
+	case f.call != 0:
+		return "PPTP call"
+	case f.group != 0:
+		return "ESP group"
+	}
+	return "tunnel"
 }
 
 // openOutput returns where the report goes: the file named by --output
@@ -125,18 +228,4 @@ func openOutput(path string, quiet bool, stdout io.Writer, plan *capturePlan) (i
 		return nil, nil, err
 	}
 	return f, f.Close, nil
-}
-
-// exitCode is 1 when a finding fails the threshold (report.FailOn.Fails).
-func exitCode(findings []rules.Finding, failOn string) int {
-	threshold, err := report.ParseFailOn(failOn)
-	if err != nil {
-		return exitUsage
-	}
-	for _, f := range findings {
-		if threshold.Fails(f) {
-			return exitFindings
-		}
-	}
-	return exitOK
 }

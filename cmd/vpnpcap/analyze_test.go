@@ -70,7 +70,7 @@ func TestExactNamesInJSON(t *testing.T) {
 			if code == exitUsage {
 				t.Fatalf("%q: exit 2: %s", args, stderr)
 			}
-			var caps []report.CaptureJSON
+			var caps []report.Capture
 			if args[0] == "check" {
 				r := parseCheckJSON(t, stdout)
 				caps = r.Checks[0].Captures

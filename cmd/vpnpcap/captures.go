@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -284,7 +285,8 @@ func (c *captureFlags) analysis(e *env, plan *capturePlan, opts pipeline.Options
 	opts.RolesGiven = plan.rolesGiven
 	var srcs []flows.Source
 	ins := plan.captures()
-	if len(ins) == 1 {
+	if len(ins) == 1 && opts.Ladders == nil {
+		// Nothing reads it again: a stream need not be kept.
 		ins[0].readOnce()
 	}
 	for _, in := range ins {
@@ -306,9 +308,25 @@ func (c *captureFlags) analysis(e *env, plan *capturePlan, opts pipeline.Options
 
 func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
+// name names the analysis in reports, as check names its checks: the
+// directory the pair was found in, the directory both captures are in, or
+// the capture's path.
+func (p *capturePlan) name() string {
+	switch {
+	case p.fromDir != "":
+		return report.SafeText(filepath.Clean(p.fromDir))
+	case p.second == nil:
+		return p.first.name
+	}
+	if d := filepath.Dir(p.first.arg); d == filepath.Dir(p.second.arg) && d != "." && p.first.spool == nil && p.second.spool == nil {
+		return report.SafeText(d)
+	}
+	return p.first.name + " + " + p.second.name
+}
+
 // exactNames fills in the exact bytes of the captures' names where the
 // report shows them escaped.
-func (p *capturePlan) exactNames(cs []report.CaptureJSON) {
+func (p *capturePlan) exactNames(cs []report.Capture) {
 	for i := range cs {
 		for _, in := range p.captures() {
 			if cs[i].Path == in.name {

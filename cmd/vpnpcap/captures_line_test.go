@@ -42,8 +42,10 @@ func TestCapturesLineCounts(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			run(context.Background(), []string{"analyze", "--color", "never", "--fail-on", "none", filepath.Join(dir, tc.file)}, strings.NewReader(""), &out, &errOut)
-			head, _, _ := strings.Cut(out.String(), "\nTUNNELS")
+			// Wide enough that no line wraps.
+			run(context.Background(), []string{"analyze", "--color", "never", "--width", "1000", "--fail-on", "none", filepath.Join(dir, tc.file)}, strings.NewReader(""), &out, &errOut)
+			_, head, _ := strings.Cut(out.String(), "\nCAPTURES\n")
+			head, _, _ = strings.Cut(head, "\nTUNNELS")
 			for _, w := range tc.want {
 				if !strings.Contains(head, w) {
 					t.Errorf("CAPTURES lacks %q:\n%s", w, head)

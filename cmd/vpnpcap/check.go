@@ -48,7 +48,7 @@ type checkOptions struct {
 	writeBaseline string
 	pairs         []string
 	progress      string
-	color         string
+	text          textFlags
 }
 
 func setupCheck(fs *pflag.FlagSet) func(*env) int {
@@ -57,7 +57,7 @@ func setupCheck(fs *pflag.FlagSet) func(*env) int {
 	o.cf.register(fs, false)
 	o.cf.registerRules(fs)
 	intFlag(fs, &o.jobs, "jobs", "j", min(runtime.NumCPU(), maxJobs), "run `n` checks at once", 1, maxJobs)
-	enumFlag(fs, &o.format, "format", "", "text", "write the report in `format`: text, json, sarif or junit", "text", "json", "sarif", "junit")
+	enumFlag(fs, &o.format, "format", "", "text", "write the report in `format`: text, json, markdown, html, sarif or junit", reportFormats...)
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `file` (whatever the exit code); stdout then gets the text summary")
 	fileFlag(fs, "output")
 	enumFlag(fs, &o.failOn, "fail-on", "", "error", "exit 1 when a finding outside the baseline is at or above `severity`: info, warning, error or none", "info", "warning", "error", "none")
@@ -68,7 +68,7 @@ func setupCheck(fs *pflag.FlagSet) func(*env) int {
 	fs.StringArrayVar(&o.pairs, "pairs", nil, "read inside/outside pairs from the manifest `file` (repeatable; vpnpcap-pairs.json files in walked directories are read too)")
 	fileFlag(fs, "pairs", ".json")
 	enumFlag(fs, &o.progress, "progress", "", "auto", "show a progress bar on stderr `when`: auto (stderr is a terminal), always or never", "auto", "always", "never")
-	enumFlag(fs, &o.color, "color", "", "auto", "colour the text report `when`: auto, always or never (NO_COLOR is honoured)", "auto", "always", "never")
+	o.text.register(fs)
 	return func(e *env) int { return runCheck(e, &o) }
 }
 
@@ -141,13 +141,15 @@ func runCheck(e *env, o *checkOptions) int {
 
 	var prog *progress
 	if o.progress == "always" || o.progress == "auto" && isTerminal(e.stderr) {
-		prog = newProgress(e.stderr, units)
+		prog = newProgress(e.stderr, units, drawsLadders(o.format, true))
 	}
-	textOpts := report.TextOptions{Color: o.output == "" && useColor(o.color, e.stdout)}
+	textOpts := o.text.options(out, false)
+	textOpts.Color = o.output == "" && textOpts.Color
 	batch := report.NewBatch(failOn, base)
 	var writeErr error
 	streamText := o.format == "text"
-	runChecks(e.ctx, units, o.jobs, &o.cf, cfg, dopts, ins, prog, func(c *report.Check) {
+	detail := drawsLadders(o.format, true)
+	runChecks(e.ctx, units, o.jobs, &o.cf, cfg, dopts, ins, prog, detail, func(c *report.Check) {
 		batch.Add(c)
 		prog.pause(func() {
 			for _, cp := range c.Captures {
@@ -163,15 +165,10 @@ func runCheck(e *env, o *checkOptions) int {
 	prog.finish()
 
 	if writeErr == nil {
-		switch o.format {
-		case "text":
+		if streamText {
 			writeErr = report.WriteBatchSummary(out, batch, textOpts)
-		case "json":
-			writeErr = report.WriteBatchJSON(out, batch)
-		case "sarif":
-			writeErr = report.WriteSARIF(out, batch)
-		case "junit":
-			writeErr = report.WriteJUnit(out, batch)
+		} else {
+			writeErr = writeReport(out, batch, o.format, textOpts)
 		}
 	}
 	if outFile != nil {
@@ -184,7 +181,7 @@ func runCheck(e *env, o *checkOptions) int {
 		return exitUsage
 	}
 	if outFile != nil {
-		if err := report.WriteBatchSummary(e.stdout, batch, report.TextOptions{Color: useColor(o.color, e.stdout)}); err != nil {
+		if err := report.WriteBatchSummary(e.stdout, batch, o.text.options(e.stdout, false)); err != nil {
 			e.errorf("%v", err)
 			return exitUsage
 		}
@@ -273,7 +270,7 @@ func cgroupMemoryLimit() (int64, bool) {
 // runChecks runs the checks on jobs goroutines and calls emit for each, in
 // the order of units, from the calling goroutine, whatever order they end
 // in: the report is the same for any number of jobs.
-func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress, emit func(*report.Check)) {
+func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress, detail bool, emit func(*report.Check)) {
 	type result struct {
 		i int
 		c *report.Check
@@ -286,7 +283,7 @@ func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlag
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results <- result{i, checkOne(ctx, &units[i], cf, cfg, dopts, ins, prog)}
+				results <- result{i, checkOne(ctx, &units[i], cf, cfg, dopts, ins, prog, detail)}
 			}
 		}()
 	}
@@ -317,8 +314,10 @@ func runChecks(ctx context.Context, units []checkUnit, jobs int, cf *captureFlag
 // unreadable capture is checked as its other capture alone, and reported
 // as the pair. A panic in the analysis is a bug; it is reported as an
 // error of this check, with the stack on stderr of the process, so that
-// the other checks still run and report.
-func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress) (c *report.Check) {
+// the other checks still run and report. With detail the check keeps the
+// whole report of its captures, and the ladders of their first tunnels,
+// for the Markdown and HTML reports.
+func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Config, dopts decode.Options, ins *inputs, prog *progress, detail bool) (c *report.Check) {
 	var read atomic.Int64
 	defer func() { prog.unitDone(u, read.Load()) }()
 	names := make([]string, len(u.paths))
@@ -341,20 +340,26 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 	}()
 	counters := []*atomic.Int64{&read, prog.counter()}
 	var srcs []flows.Source
-	if len(readable) == 1 {
+	if len(readable) == 1 && !detail {
+		// Nothing reads it again (ladders would): a stream need not be
+		// kept.
 		ins.input(readable[0]).readOnce()
 	}
 	for _, p := range readable {
 		srcs = append(srcs, ins.input(p).source(ctx, counters...))
 	}
-	res, err := pipeline.Run(ctx, srcs, pipeline.Options{
+	opts := pipeline.Options{
 		Decode:     dopts,
 		Flows:      cf.flowOptions(),
 		Window:     secondsDuration(cf.window),
 		RolesGiven: true,
 		Summarize:  true,
 		Rules:      cfg,
-	})
+	}
+	if detail {
+		opts.Ladders = chooseLadders(report.Subject{})
+	}
+	res, err := pipeline.Run(ctx, srcs, opts)
 	if err != nil {
 		reasons := make([]string, len(u.paths))
 		for i := range reasons {
@@ -363,7 +368,7 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 		return report.NewUnreadableCheck(u.name, names, reasons)
 	}
 	rc, findings, verdicts := res.Context, res.Findings, res.Verdicts
-	c = report.NewCheck(u.name, rc, findings, verdicts)
+	c = report.NewCheck(u.name, rc, findings, verdicts, report.Options{Detail: detail, Ladders: res.Ladders})
 	if len(readable) < len(u.paths) {
 		withUnreadablePartner(c, names, u.problems)
 	}
@@ -372,6 +377,9 @@ func checkOne(ctx context.Context, u *checkUnit, cf *captureFlags, cfg *rules.Co
 			in := ins.input(p)
 			if c.Captures[i].Path == in.name {
 				c.Captures[i].PathBytes = in.exactName()
+			}
+			if c.Detail != nil && i < len(c.Detail.Captures) && c.Detail.Captures[i].Path == in.name {
+				c.Detail.Captures[i].PathBytes = in.exactName()
 			}
 		}
 	}
@@ -391,6 +399,6 @@ func withUnreadablePartner(c *report.Check, names, problems []string) {
 			c.Captures = append(c.Captures, analysed)
 			continue
 		}
-		c.Captures = append(c.Captures, report.CaptureJSON{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
+		c.Captures = append(c.Captures, report.Capture{Path: name, Role: role, Kinds: map[string]int{}, ReadError: problems[i]})
 	}
 }

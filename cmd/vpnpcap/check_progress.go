@@ -21,9 +21,12 @@ type progress struct {
 	// streamed is set when a capture is a stream: the bytes to read are
 	// not known, and the bar shows what was read only.
 	streamed bool
-	read     atomic.Int64
-	done     atomic.Int64
-	start    time.Time
+	// ladders is set when each check reads its captures once more, to
+	// draw ladders.
+	ladders bool
+	read    atomic.Int64
+	done    atomic.Int64
+	start   time.Time
 
 	mu    sync.Mutex // guards w and shown
 	shown bool
@@ -35,8 +38,8 @@ type progress struct {
 // alive, rarely enough to cost nothing.
 const progressInterval = 200 * time.Millisecond
 
-func newProgress(w io.Writer, units []checkUnit) *progress {
-	p := progressOf(w, units)
+func newProgress(w io.Writer, units []checkUnit, ladders bool) *progress {
+	p := progressOf(w, units, ladders)
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -57,22 +60,27 @@ func newProgress(w io.Writer, units []checkUnit) *progress {
 }
 
 // progressOf returns the progress of checking units, not yet drawn.
-func progressOf(w io.Writer, units []checkUnit) *progress {
-	p := &progress{w: w, checks: len(units), start: time.Now(), stop: make(chan struct{})}
+func progressOf(w io.Writer, units []checkUnit, ladders bool) *progress {
+	p := &progress{w: w, checks: len(units), start: time.Now(), stop: make(chan struct{}), ladders: ladders}
 	for i := range units {
-		p.total += unitBytes(&units[i])
+		p.total += p.unitBytes(&units[i])
 		p.streamed = p.streamed || units[i].streamed
 	}
 	return p
 }
 
 // unitBytes is what a check reads: a pair is read twice, once to analyse
-// each capture and once to match their packets.
-func unitBytes(u *checkUnit) int64 {
+// each capture and once to match their packets; and once more to draw
+// ladders.
+func (p *progress) unitBytes(u *checkUnit) int64 {
+	n := u.size
 	if u.pair() {
-		return 2 * u.size
+		n = 2 * u.size
 	}
-	return u.size
+	if p.ladders {
+		n += u.size
+	}
+	return n
 }
 
 // counter returns the counter a check's reads add to, or nil.
@@ -90,7 +98,7 @@ func (p *progress) unitDone(u *checkUnit, read int64) {
 	if p == nil {
 		return
 	}
-	if rest := unitBytes(u) - read; rest > 0 {
+	if rest := p.unitBytes(u) - read; rest > 0 {
 		p.read.Add(rest)
 	}
 	p.done.Add(1)

@@ -22,7 +22,7 @@ func TestProgressDraw(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			p := progressOf(&out, tc.units)
+			p := progressOf(&out, tc.units, false)
 			p.read.Store(tc.read)
 			p.draw()
 			for _, w := range tc.want {

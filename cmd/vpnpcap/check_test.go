@@ -81,9 +81,9 @@ func samplesDir(t *testing.T) string {
 type checkJSON struct {
 	Summary report.BatchSummary `json:"summary"`
 	Checks  []struct {
-		Name     string               `json:"name"`
-		Status   report.Status        `json:"status"`
-		Captures []report.CaptureJSON `json:"captures"`
+		Name     string           `json:"name"`
+		Status   report.Status    `json:"status"`
+		Captures []report.Capture `json:"captures"`
 		Findings []struct {
 			Rule      string `json:"rule"`
 			Severity  string `json:"severity"`
@@ -444,7 +444,7 @@ func TestCheckUsageErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"no-paths", nil, "Usage: vpnpcap check"},
-		{"unknown-format", []string{"--format", "xml", sample}, `invalid argument "xml" for "--format" flag: want text, json, sarif, junit`},
+		{"unknown-format", []string{"--format", "xml", sample}, `invalid argument "xml" for "--format" flag: want text, json, markdown, html, sarif, junit`},
 		{"unknown-fail-on", []string{"--fail-on", "fatal", sample}, `invalid argument "fatal" for "--fail-on" flag: want info, warning, error, none`},
 		{"jobs-zero", []string{"-j", "0", sample}, `invalid argument "0" for "-j, --jobs" flag: want a whole number from 1 to 1024`},
 		{"jobs-absurd", []string{"-j", "100000", sample}, `for "-j, --jobs" flag`},

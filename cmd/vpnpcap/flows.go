@@ -18,12 +18,14 @@ Try it on a sample:
 func setupFlows(fs *pflag.FlagSet) func(*env) int {
 	var cf captureFlags
 	var format string
+	var text textFlags
 	cf.register(fs, true)
 	enumFlag(fs, &format, "format", "", "text", "write the report in `format`: text or json", "text", "json")
-	return func(e *env) int { return runFlows(e, &cf, format) }
+	text.register(fs)
+	return func(e *env) int { return runFlows(e, &cf, format, &text) }
 }
 
-func runFlows(e *env, cf *captureFlags, format string) int {
+func runFlows(e *env, cf *captureFlags, format string, text *textFlags) int {
 	ins := newInputs(e, cf.fifoTimeout.d)
 	defer ins.close()
 	plan, code := cf.plan(e, ins)
@@ -36,14 +38,9 @@ func runFlows(e *env, cf *captureFlags, format string) int {
 		return exitUsage
 	}
 	rc := res.Context
-	r := report.Build(rc, report.Options{Flows: true})
-	plan.exactNames(r.Captures)
-	if format == "json" {
-		err = report.WriteJSON(e.stdout, r)
-	} else {
-		err = report.WriteText(e.stdout, r, nil, report.TextOptions{Color: useColor("auto", e.stdout)})
-	}
-	if err != nil {
+	c := report.NewCheck(plan.name(), rc, nil, nil, report.Options{Detail: true, Flows: true, Facts: true})
+	plan.exactNames(c.Detail.Captures)
+	if err := writeReport(e.stdout, report.NewSingle(report.FailOn{None: true}, c), format, text.options(e.stdout, false)); err != nil {
 		e.errorf("writing the report: %v", err)
 		return exitUsage
 	}

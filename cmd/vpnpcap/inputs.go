@@ -74,7 +74,7 @@ func regularInput(path string, size int64) *captureInput {
 }
 
 // exactName returns the bytes of the name as given when the reports show
-// it escaped, for CaptureJSON.PathBytes; nil when the name shows as is.
+// it escaped, for Capture.PathBytes; nil when the name shows as is.
 func (in *captureInput) exactName() []byte {
 	if in.name == in.arg {
 		return nil

@@ -189,7 +189,7 @@ func TestCompletionBash(t *testing.T) {
 		{"vpnpcap an", []string{"analyze"}},
 		{"vpnpcap --ver", []string{"--version"}},
 		{"vpnpcap analyze --form", []string{"--format"}},
-		{"vpnpcap analyze --format ", []string{"text", "json"}},
+		{"vpnpcap analyze --format ", []string{"text", "json", "markdown", "html", "sarif", "junit"}},
 		{"vpnpcap check --format s", []string{"sarif"}},
 		{"vpnpcap analyze --min-confidence ", []string{"low", "medium", "high"}},
 		{"vpnpcap analyze site/", []string{"site/inside.pcap"}},

@@ -42,7 +42,8 @@ type pptpReport struct {
 func analyzeBoth(t *testing.T, captures ...string) (string, pptpReport, int) {
 	t.Helper()
 	var text, js, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"analyze", "--color", "never"}, captures...), strings.NewReader(""), &text, &errb)
+	// Wide enough for the PPTP CALLS table to be a table.
+	code := run(context.Background(), append([]string{"analyze", "--color", "never", "--width", "200"}, captures...), strings.NewReader(""), &text, &errb)
 	jcode := run(context.Background(), append([]string{"analyze", "--format", "json"}, captures...), strings.NewReader(""), &js, &errb)
 	if code != jcode {
 		t.Errorf("exit %d as text, %d as JSON", code, jcode)

@@ -271,7 +271,8 @@ func analyzeReal(t *testing.T, exp realExpect, paths []string) (realReport, int,
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("analyze: exit %d, JSON report does not parse: %v\n%s", code, err, errb.String())
 	}
-	args = append(append([]string{"analyze", "--color", "never"}, exp.Args...), abs...)
+	// Wide enough that the phrases looked for are not wrapped apart.
+	args = append(append([]string{"analyze", "--color", "never", "--width", "1000"}, exp.Args...), abs...)
 	out.Reset()
 	errb.Reset()
 	if c := run(context.Background(), args, strings.NewReader(""), &out, &errb); c != code {

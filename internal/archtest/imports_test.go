@@ -7,7 +7,7 @@ import (
 )
 
 // TestImportBoundaries keeps the data flowing one way: decode → flows →
-// rules → pipeline → report/tui → cmd. A lower package never imports a higher one, the
+// rules → ladder → pipeline → report/tui → cmd. A lower package never imports a higher one, the
 // analysis packages never import terminal or table libraries, and only
 // decode parses packets.
 func TestImportBoundaries(t *testing.T) {
@@ -18,6 +18,7 @@ func TestImportBoundaries(t *testing.T) {
 		"filter":         {mod + "flows", mod + "rules", mod + "pipeline", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"pipeline":       {mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"flows":          {mod + "rules", mod + "pipeline", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
+		"ladder":         {mod + "pipeline", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"rules":          {mod + "pipeline", mod + "report", mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/olekukonko/tablewriter", "github.com/spf13/pflag"},
 		"report":         {mod + "tui", mod + "cmd", "github.com/gdamore/tcell", "github.com/rivo/tview", "github.com/spf13/pflag"},
 		"tui":            {mod + "cmd", "github.com/spf13/pflag"},

@@ -1,0 +1,255 @@
+package ladder
+
+import (
+	"context"
+	"time"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// Bounds of what Collect keeps, so that a tunnel with millions of ESP
+// packets, or a capture with thousands of tunnels, costs a bounded amount
+// of memory: MaxPackets of each subject drawn from each capture, and
+// maxOthers of the subjects not drawn, which are kept to show where a
+// drawn subject's packet went when the other capture files it under
+// another subject. A ladder says where its own packets stopped, and from
+// when it cannot tell a packet lost from one filed elsewhere.
+const (
+	MaxPackets = 10_000
+	maxOthers  = 50_000
+)
+
+// limitPackets and limitOthers are MaxPackets and maxOthers, lowered by
+// tests.
+var (
+	limitPackets = MaxPackets
+	limitOthers  = maxOthers
+)
+
+// Collect reads the captures of a context again (srcs in the context's
+// order: inside, then outside) and draws the ladders of the subjects
+// given. It keeps the packets of the other subjects too, and pairs the two
+// captures' packets all at once, as the correlation did: a packet the NAT
+// delivered to another host, or that the captures file under two tunnels,
+// then shows where it went rather than pass for lost. opts must decode as
+// the analysis did (the same IKE ports and keys); payload hashes are
+// computed whatever opts say, since they tell retransmissions from new
+// messages and pair the captures' packets. window is the correlation's
+// matching window (0: flows.DefaultWindow). It returns ctx's error when
+// ctx ends first, and a capture's read error with the ladders of what came
+// before it.
+func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subjects []Subject, opts decode.Options, window time.Duration) ([]*Ladder, error) {
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	if window <= 0 {
+		window = flows.DefaultWindow
+	}
+	opts.SkipPayloadHash = false
+	all := Subjects(c)
+	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
+	for i, s := range all {
+		src.names[i] = s.Name()
+	}
+	for _, s := range subjects {
+		src.drawn[int32(position(all, s))] = true
+	}
+	var readErr error
+	for s := range srcs {
+		side := flows.Side(s)
+		if s >= 2 || c.Capture(side) == nil {
+			break
+		}
+		x := newIndex(c, side, all)
+		_, err := srcs[s].Read(opts, func(p *decode.Packet) {
+			if ctx.Err() == nil {
+				src.keep(c, side, x, p)
+			}
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err != nil && readErr == nil {
+			readErr = err
+		}
+	}
+	var pairs []flows.PacketPair
+	if c.Two() {
+		pairs = c.Correlation.Pair(src.pkts[0], src.pkts[1], window)
+	} else {
+		pairs = make([]flows.PacketPair, len(src.pkts[0]))
+		for i := range src.pkts[0] {
+			pairs[i] = flows.PacketPair{Inside: i, Outside: -1, Time: src.pkts[0][i].Time}
+		}
+	}
+	blind := src.blind()
+	out := make([]*Ladder, len(subjects))
+	for i, s := range subjects {
+		self := position(all, s)
+		until := src.until(self)
+		var mine []flows.PacketPair
+		for _, pp := range pairs {
+			if !src.owns(flows.SideInside, pp.Inside, self) && !src.owns(flows.SideOutside, pp.Outside, self) {
+				continue
+			}
+			if !until.IsZero() && !pp.Time.Before(until) {
+				continue
+			}
+			if !pp.Matched() && (!until.IsZero() && pp.Time.After(until.Add(-window)) || !blind.IsZero() && pp.Time.After(blind.Add(-window))) {
+				// Its counterpart may lie past the cut, or among the
+				// other subjects' packets not kept.
+				pp.Compared = false
+			}
+			mine = append(mine, pp)
+		}
+		out[i] = build(c, s, self, src, mine, until)
+		out[i].Blind = blind
+	}
+	return out, readErr
+}
+
+// source is the packets a ladder is drawn from: those of both captures
+// (by flows.Side), each with the subjects it belongs to.
+type source struct {
+	pkts [2][]decode.Packet
+	// owner is the position of the subject each packet belongs to (-1:
+	// none); extra lists further ones, by packet, for the few packets
+	// that fit several (GRE of two calls with one call ID, IP fragments
+	// between peers with two tunnels).
+	owner [2][]int32
+	extra [2]map[int][]int32
+	names []string
+	// drawn holds the positions of the subjects drawn. kept counts each
+	// subject's packets kept from each capture, and cut is when the first
+	// of a drawn subject's was not (inside clock); othersKept counts the
+	// other subjects' packets kept, and othersCut is when the first of
+	// them was not.
+	drawn      map[int32]bool
+	kept       [][2]int
+	cut        [][2]time.Time
+	othersKept [2]int
+	othersCut  [2]time.Time
+}
+
+// keep files one packet of a capture under its subjects, within the
+// bounds.
+func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.Packet) {
+	var owners []int32
+	x.each(p, func(i int) { owners = append(owners, int32(i)) })
+	if len(owners) == 0 {
+		return
+	}
+	drawn, full := false, false
+	for _, o := range owners {
+		if src.drawn[o] {
+			drawn = true
+			full = full || src.kept[o][side] >= limitPackets
+		}
+	}
+	switch {
+	case drawn && full:
+		t := insideClock(c, side, p.Time)
+		for _, o := range owners {
+			if src.drawn[o] && src.cut[o][side].IsZero() {
+				src.cut[o][side] = t
+			}
+		}
+		return
+	case !drawn && src.othersKept[side] >= limitOthers:
+		if src.othersCut[side].IsZero() {
+			src.othersCut[side] = insideClock(c, side, p.Time)
+		}
+		return
+	case !drawn:
+		src.othersKept[side]++
+	}
+	for _, o := range owners {
+		src.kept[o][side]++
+	}
+	n := len(src.pkts[side])
+	src.pkts[side] = append(src.pkts[side], *p)
+	src.owner[side] = append(src.owner[side], owners[0])
+	if len(owners) > 1 {
+		if src.extra[side] == nil {
+			src.extra[side] = map[int][]int32{}
+		}
+		src.extra[side][n] = owners[1:]
+	}
+}
+
+// blind is when the other subjects' packets stopped being kept in either
+// capture (zero when they all were): from then on a packet seen in one
+// capture only may be one the other capture filed under a subject whose
+// packets were not kept.
+func (src *source) blind() time.Time {
+	var t time.Time
+	for _, c := range src.othersCut {
+		if !c.IsZero() && (t.IsZero() || c.Before(t)) {
+			t = c
+		}
+	}
+	return t
+}
+
+// owns reports whether packet i of a capture belongs to subject self.
+func (src *source) owns(side flows.Side, i, self int) bool {
+	if i < 0 || i >= len(src.owner[side]) {
+		return false
+	}
+	if int(src.owner[side][i]) == self {
+		return true
+	}
+	for _, o := range src.extra[side][i] {
+		if int(o) == self {
+			return true
+		}
+	}
+	return false
+}
+
+// others names the subjects other than self that packet i of a capture
+// belongs to.
+func (src *source) others(side flows.Side, i, self int) []string {
+	if i < 0 || i >= len(src.owner[side]) {
+		return nil
+	}
+	var out []string
+	for _, o := range append([]int32{src.owner[side][i]}, src.extra[side][i]...) {
+		if int(o) != self && o >= 0 {
+			out = append(out, src.names[o])
+		}
+	}
+	return out
+}
+
+// until is when a subject's ladder must end because a capture's list of
+// its packets filled (zero when none did).
+func (src *source) until(self int) time.Time {
+	var until time.Time
+	for _, t := range src.cut[self] {
+		if !t.IsZero() && (until.IsZero() || t.Before(until)) {
+			until = t
+		}
+	}
+	return until
+}
+
+// position returns the index of s among all.
+func position(all []Subject, s Subject) int {
+	for i, a := range all {
+		if a.Kind() == s.Kind() && a.ID() == s.ID() {
+			return i
+		}
+	}
+	return -1
+}
+
+// insideClock converts a time of one side's capture to the inside clock.
+func insideClock(c *rules.Context, s flows.Side, t time.Time) time.Time {
+	if s == flows.SideOutside && c.Correlation != nil {
+		return c.Correlation.ToInside(t)
+	}
+	return t
+}

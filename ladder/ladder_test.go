@@ -1,0 +1,343 @@
+package ladder
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/flows"
+	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	spiI = 0x1111111111111111
+	spiR = 0x2222222222222222
+)
+
+// blocked4500 is a client behind a NAT whose IKE_AUTH on UDP 4500 never
+// crosses: IKE_SA_INIT both ways, then three IKE_AUTH requests dropped at
+// the NAT, and a keepalive dropped too.
+func blocked4500() (inside, outside []decode.Packet) {
+	s := pt.New()
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: spiI, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator,
+		NATD: []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMatched)}}, 1)
+	s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagResponse,
+		NATD: []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMismatch)}}, 2)
+	auth := decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: decode.ExchangeTypeIKEAuth, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}
+	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	s.After(2*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	s.After(3*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
+	s.Keepalive("10.0.0.2:4500", "198.51.100.7:4500")
+	s.Other(17, "10.0.0.2:53000", "192.0.2.53:53", 77)
+	s.After(time.Second).Other(17, "192.0.2.53:53", "10.0.0.2:53000", 78)
+	nat := pt.NAT{
+		Map:    map[string]string{"10.0.0.2:500": "203.0.113.5:500", "10.0.0.2:4500": "203.0.113.5:4500", "10.0.0.2:53000": "203.0.113.5:41000"},
+		Offset: 7300 * time.Millisecond, Delay: time.Millisecond,
+		Drop: func(i int, p *decode.Packet) bool { return p.DstPort == 4500 },
+	}
+	return s.Packets, nat.Translate(s.Packets)
+}
+
+// rawESP is a client behind a NAT with Passthrough: IKE, then raw ESP both
+// ways, two of the outbound packets lost at the NAT.
+func rawESP() (inside, outside []decode.Packet) {
+	s := pt.New()
+	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
+	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: spiI, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator}, 1)
+	s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagResponse}, 2)
+	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: decode.ExchangeTypeIKEAuth, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}, 3)
+	s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: decode.ExchangeTypeIKEAuth, MessageID: 1, Flags: decode.IKEv2FlagResponse, Encrypted: true}, 4)
+	for seq := uint32(1); seq <= 6; seq++ {
+		s.ESP("10.0.0.2", "198.51.100.7", 0xc0ffee01, seq)
+		s.ESP("198.51.100.7", "10.0.0.2", 0xc0ffee02, seq)
+	}
+	nat := pt.NAT{
+		Map:    map[string]string{"10.0.0.2:500": "203.0.113.5:500", "10.0.0.2": "203.0.113.5"},
+		Offset: 2 * time.Second, Delay: time.Millisecond,
+		Drop: func(i int, p *decode.Packet) bool {
+			return p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01 && (p.ESP.Seq == 3 || p.ESP.Seq == 5)
+		},
+	}
+	return s.Packets, nat.Translate(s.Packets)
+}
+
+func pairContext(inside, outside []decode.Packet) *rules.Context {
+	cor := flows.Correlate(flows.Packets("inside.pcap", inside), flows.Packets("outside.pcap", outside),
+		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	return rules.NewCorrelatedContext(cor, nil)
+}
+
+// collect draws the ladders of every subject of a pair of captures given
+// as packets.
+func collect(t *testing.T, scenario func() (inside, outside []decode.Packet)) []*Ladder {
+	t.Helper()
+	inside, outside := scenario()
+	c := pairContext(inside, outside)
+	srcs := []flows.Source{flows.Packets("inside.pcap", inside), flows.Packets("outside.pcap", outside)}
+	ls, err := Collect(context.Background(), srcs, c, Subjects(c), decode.Options{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ls
+}
+
+func TestLadderBlocked(t *testing.T) {
+	ls := collect(t, blocked4500)
+	if len(ls) != 1 {
+		t.Fatalf("%d ladders, want 1", len(ls))
+	}
+	l := ls[0]
+	if l.Name != "tunnel 1" || !l.Two || l.Host.Role != "initiator" || l.Host.Addr[0].String() != "10.0.0.2" || l.Host.Addr[1].String() != "203.0.113.5" {
+		t.Errorf("ladder %q, two %v, host %+v", l.Name, l.Two, l.Host)
+	}
+	want := []struct {
+		label          string
+		dir            Dir
+		count, resent  int
+		crossed, lost  int
+		fate           Fate
+		inside, outOne int // first frames; -1: none
+	}{
+		{"IKE_SA_INIT request #0", Out, 1, 0, 1, 0, FateCrossed, 1, 1},
+		{"IKE_SA_INIT response #0", In, 1, 0, 1, 0, FateCrossed, 2, 2},
+		{"IKE_AUTH request #1 on 4500", Out, 3, 2, 0, 3, FateLost, 3, -1},
+		{"NAT-T keepalive", Out, 1, 0, 0, 1, FateLost, 6, -1},
+	}
+	if len(l.Rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %+v", len(l.Rows), len(want), l.Rows)
+	}
+	for i, w := range want {
+		r := l.Rows[i]
+		first := func(f Frames) int {
+			if f.N == 0 {
+				return -1
+			}
+			return f.First[0]
+		}
+		if r.Label != w.label || r.Dir != w.dir || r.Count != w.count || r.Resent != w.resent || r.Crossed != w.crossed || r.Lost != w.lost ||
+			r.Fate(true) != w.fate || first(r.Frames[0]) != w.inside || first(r.Frames[1]) != w.outOne {
+			t.Errorf("row %d = %q dir %d, %d packets, resent %d, crossed %d, lost %d, fate %d, frames %d/%d;\nwant %+v",
+				i, r.Label, r.Dir, r.Count, r.Resent, r.Crossed, r.Lost, r.Fate(true), first(r.Frames[0]), first(r.Frames[1]), w)
+		}
+	}
+	if l.Lost != 4 {
+		t.Errorf("%d packets lost in all, want 4", l.Lost)
+	}
+	golden(t, "blocked4500.txt", l.Lines(80, UTF8))
+	golden(t, "blocked4500-ascii.txt", l.Lines(80, ASCII))
+}
+
+func TestLadderRuns(t *testing.T) {
+	ls := collect(t, rawESP)
+	l := ls[0]
+	var out, in *Row
+	for i := range l.Rows {
+		switch l.Rows[i].Label {
+		case "ESP 0xc0ffee01 seq 1–6":
+			out = &l.Rows[i]
+		case "ESP 0xc0ffee02 seq 1–6":
+			in = &l.Rows[i]
+		}
+	}
+	if out == nil || in == nil || len(l.Rows) != 6 {
+		t.Fatalf("rows %+v: want 4 IKE rows and one ESP run each way", l.Rows)
+	}
+	if out.Count != 6 || out.Crossed != 4 || out.Lost != 2 || out.Fate(true) != FatePartlyLost || out.Dir != Out {
+		t.Errorf("outbound run: %d packets, %d crossed, %d lost, fate %d", out.Count, out.Crossed, out.Lost, out.Fate(true))
+	}
+	// Frames 5, 7, 9… are the outbound ESP; seq 3 and 5 are frames 9 and 13.
+	if got := out.LostFrames; len(got) != 2 || got[0] != 9 || got[1] != 13 {
+		t.Errorf("lost frames %v, want [9 13]", got)
+	}
+	if in.Count != 6 || in.Crossed != 6 || in.Dir != In || in.Fate(true) != FateCrossed {
+		t.Errorf("inbound run: %d packets, %d crossed, fate %d", in.Count, in.Crossed, in.Fate(true))
+	}
+	if text := rowText(out, l, UTF8); !strings.Contains(text, "✗ 2 lost at the NAT (inside 9, 13)") {
+		t.Errorf("the row does not call out the lost packets: %s", text)
+	}
+}
+
+// TestLadderOneCapture: with one capture the ladder marks the capture
+// point and says nothing of fates.
+func TestLadderOneCapture(t *testing.T) {
+	inside, _ := blocked4500()
+	c := rules.NewContext(flows.Analyze(flows.Packets("c.pcap", inside), decode.Options{KeepOther: true}, flows.Options{}), nil)
+	ls, err := Collect(context.Background(), []flows.Source{flows.Packets("c.pcap", inside)}, c, Subjects(c), decode.Options{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	if l.Two || l.Lost != 0 || len(l.Rows) != 4 {
+		t.Fatalf("two %v, lost %d, %d rows", l.Two, l.Lost, len(l.Rows))
+	}
+	for _, r := range l.Rows {
+		if r.Fate(false) != FateSeen {
+			t.Errorf("row %q has fate %d with one capture", r.Label, r.Fate(false))
+		}
+	}
+	text := strings.Join(l.Lines(80, UTF8), "\n")
+	if !strings.Contains(text, "─◉─") || !strings.Contains(text, "►│") || strings.Contains(text, "✗") {
+		t.Errorf("one-capture ladder:\n%s", text)
+	}
+	// Build, from the packets the TUI holds, draws the same ladder.
+	var pkts [2][]decode.Packet
+	member := Member(c, Subjects(c)[0], flows.SideInside)
+	for _, p := range inside {
+		if member(&p) {
+			pkts[0] = append(pkts[0], p)
+		}
+	}
+	if got := Build(c, Subjects(c)[0], pkts, 0); !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
+		t.Errorf("Build and Collect differ:\n%s\n---\n%s", strings.Join(got.Lines(80, UTF8), "\n"), text)
+	}
+}
+
+func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+// TestLinesFit: no line is wider than asked, down to 50 columns, and the
+// ASCII glyphs draw ASCII alone.
+func TestLinesFit(t *testing.T) {
+	ls := collect(t, blocked4500)
+	ls = append(ls, collect(t, rawESP)...)
+	for _, l := range ls {
+		for _, width := range []int{50, 60, 72, 80, 100, 132} {
+			for _, g := range []Glyphs{UTF8, ASCII} {
+				for _, line := range l.Lines(width, g) {
+					if w := runewidth.StringWidth(line); w > width {
+						t.Errorf("%s at %d: line of %d columns: %q", l.Name, width, w, line)
+					}
+					if g.ascii && strings.ContainsFunc(line, func(r rune) bool { return r > 126 }) {
+						t.Errorf("%s: ASCII line holds more: %q", l.Name, line)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTruncated: past the bound a ladder ends where the first capture's
+// list filled, and does not call the other capture's later packets lost.
+func TestTruncated(t *testing.T) {
+	defer func(n int) { limitPackets = n }(limitPackets)
+	limitPackets = 8
+	ls := collect(t, rawESP)
+	l := ls[0]
+	if !l.Truncated || l.Until.IsZero() {
+		t.Fatalf("not truncated at %d packets", limitPackets)
+	}
+	if l.Packets[0] > limitPackets || l.Packets[1] > limitPackets {
+		t.Errorf("kept %v packets, bound %d", l.Packets, limitPackets)
+	}
+	for _, r := range l.Rows {
+		if !r.Time.Before(l.Until) {
+			t.Errorf("row %q at %v, after the cut at %v", r.Label, r.Time, l.Until)
+		}
+	}
+	text := strings.Join(l.Lines(80, UTF8), "\n")
+	if !strings.Contains(text, "the ladder ends at") {
+		t.Errorf("the text does not say where it stopped:\n%s", text)
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int
+		want string
+	}{
+		{[]int{5, 6, 7, 9, 27, 30}, "5–7, 9, 27, 30"},
+		{[]int{1, 2}, "1, 2"},
+		{[]int{4}, "4"},
+		{nil, ""},
+	} {
+		if got := numbers(tc.in, UTF8); got != tc.want {
+			t.Errorf("numbers(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func golden(t *testing.T, name string, lines []string) {
+	t.Helper()
+	got := []byte(strings.Join(lines, "\n") + "\n")
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ladder -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./ladder -update and review the diff)\ngot:\n%s", name, got)
+	}
+}
+
+// TestBlind: once the packets of the tunnels not drawn are too many to
+// keep, a packet of a drawn tunnel seen in one capture only is not called
+// lost: its counterpart may be among them.
+func TestBlind(t *testing.T) {
+	defer func(n int) { limitOthers = n }(limitOthers)
+	limitOthers = 1
+	s := pt.New()
+	// Client B's IKE_SA_INIT, both ways, first: the other tunnel.
+	s.IKE("10.0.0.3:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: 0x33, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator}, 30)
+	s.IKE("198.51.100.7:500", "10.0.0.3:500", decode.IKEMessage{Version: 2, SPIi: 0x33, SPIr: 0x44, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagResponse}, 31)
+	inside, _ := rawESP()
+	for _, p := range inside {
+		p.Time = p.Time.Add(time.Second)
+		s.Add(p)
+	}
+	nat := pt.NAT{
+		Map:    map[string]string{"10.0.0.2:500": "203.0.113.5:500", "10.0.0.2": "203.0.113.5", "10.0.0.3:500": "203.0.113.5:4000"},
+		Offset: 2 * time.Second, Delay: time.Millisecond,
+		Drop: func(i int, p *decode.Packet) bool {
+			return p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01 && (p.ESP.Seq == 3 || p.ESP.Seq == 5)
+		},
+	}
+	outside := nat.Translate(s.Packets)
+	c := pairContext(s.Packets, outside)
+	srcs := []flows.Source{flows.Packets("inside.pcap", s.Packets), flows.Packets("outside.pcap", outside)}
+	var a Subject
+	for _, sub := range Subjects(c) {
+		if sub.Tunnel.Any().SPIi == spiI {
+			a = sub
+		}
+	}
+	ls, err := Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	if l.Blind.IsZero() || l.Lost != 0 {
+		t.Fatalf("blind at %v, %d lost; want blind, and nothing called lost", l.Blind, l.Lost)
+	}
+	row := l.Rows[len(l.Rows)-2]
+	if row.Label != "ESP 0xc0ffee01 seq 1–6" || row.NotCompared != 2 || row.Crossed != 4 {
+		t.Errorf("outbound ESP %q: %d crossed, %d not compared; want the 2 dropped not compared", row.Label, row.Crossed, row.NotCompared)
+	}
+	if notes := strings.Join(l.Notes(UTF8), "\n"); !strings.Contains(notes, "packets seen in one capture only are not compared") {
+		t.Errorf("the notes do not say why:\n%s", notes)
+	}
+	// With room for the others, the same packets are lost.
+	limitOthers = maxOthers
+	ls, _ = Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	if ls[0].Lost != 2 || !ls[0].Blind.IsZero() {
+		t.Errorf("with the others kept: %d lost, blind at %v; want 2 lost", ls[0].Lost, ls[0].Blind)
+	}
+}
