@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -482,9 +481,4 @@ func checkTunnel(v *flows.TunnelView, vd *rules.Verdict) CheckTunnel {
 
 // WriteBatchJSON writes the batch as indented JSON (schema BatchSchema,
 // documented in docs/ci.md).
-func WriteBatchJSON(w io.Writer, b *Batch) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(b)
-}
+func WriteBatchJSON(w io.Writer, b *Batch) error { return writeJSONStream(w, b, false) }

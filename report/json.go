@@ -1,17 +1,12 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"sort"
 )
 
-// WriteJSON writes the report as indented JSON.
-func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
+// WriteJSON writes the report as indented JSON, as it goes (see
+// writeJSONStream).
+func WriteJSON(w io.Writer, r *Report) error { return writeJSONStream(w, r, false) }
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -167,13 +167,19 @@ func ruleProperties(m rules.Meta) *sarif.PropertyBag {
 	return p
 }
 
-// WriteSARIF writes the batch as a SARIF 2.1.0 log, indented.
+// WriteSARIF writes the batch as a SARIF 2.1.0 log, indented, as it goes
+// (see writeJSONStream): the bytes the library's PrettyWrite would give.
 func WriteSARIF(w io.Writer, b *Batch) error {
-	if err := SARIF(b).PrettyWrite(w); err != nil {
+	log := SARIF(b)
+	for _, run := range log.Runs {
+		if err := run.DedupeArtifacts(); err != nil {
+			return fmt.Errorf("report: sarif: %w", err)
+		}
+	}
+	if err := writeJSONStream(w, log, true); err != nil {
 		return fmt.Errorf("report: sarif: %w", err)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return nil
 }
 
 // severityLevel maps a severity to its SARIF level (SARIF 2.1.0 §3.27.10).
