@@ -1,59 +1,19 @@
 package rules
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the IKE negotiation (VP1xx) and capture quality
 // (VP9xx) rules share: wording of durations, exchanges and frame lists,
 // finding a tunnel and an exchange in the other capture, and the captures'
 // spans.
-
-// fmtDuration formats a duration for a message: "350ms", "4.0s", "2m05s".
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "-" + fmtDuration(-d)
-	case d < time.Second:
-		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
-	case d < time.Minute:
-		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
-	case d < time.Hour:
-		d = d.Round(time.Second)
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-// fmtDurations formats a list of durations: "2.0s, 4.0s, 8.0s".
-func fmtDurations(ds []time.Duration) string {
-	parts := make([]string, len(ds))
-	for i, d := range ds {
-		parts[i] = fmtDuration(d)
-	}
-	return words.List(parts, 0)
-}
-
-// howOften says how often something was sent: "once", "twice", "4 times".
-func howOften(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return strconv.Itoa(n) + " times"
-}
 
 // otherSideOf returns the other capture's side.
 func otherSideOf(s flows.Side) flows.Side { return 1 - s }

@@ -219,7 +219,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	if c.Two() {
 		where = " in the " + side.String() + " capture"
 	}
-	over := " over " + dpSeconds(ch.last[d].Sub(ch.first[d]))
+	over := " over " + fmtDuration(ch.last[d].Sub(ch.first[d]))
 	if c.Captures[side].Capture.Stats.Clock.Unusable() {
 		over = ", over a time the capture does not tell"
 	}

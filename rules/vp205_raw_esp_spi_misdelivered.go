@@ -349,7 +349,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 			conf = High
 		case ownerOK && owner.host != h && len(delivered) == 1:
 			problems = append(problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
-				dpSeconds(arrival.Sub(owner.t)), owner.host, owner.frame, h))
+				fmtDuration(arrival.Sub(owner.t)), owner.host, owner.frame, h))
 			insideFrames = append(insideFrames, owner.frame)
 		}
 	}

@@ -125,7 +125,7 @@ func TestVP205TimingNamesOwner(t *testing.T) {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	dpWantMessage(t, f, "SPI 0xa0000002", "it first arrived 0.0s after 10.0.0.2's CHILD SA was created (frame "+strconv.Itoa(authFrame)+"), but went to 10.0.0.3")
+	dpWantMessage(t, f, "SPI 0xa0000002", "it first arrived 19ms after 10.0.0.2's CHILD SA was created (frame "+strconv.Itoa(authFrame)+"), but went to 10.0.0.3")
 	if f.Confidence != Medium || f.Tunnel != 2 {
 		t.Errorf("confidence %v tunnel %d, want medium and A's tunnel 2", f.Confidence, f.Tunnel)
 	}

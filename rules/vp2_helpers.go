@@ -289,9 +289,6 @@ func espLabel(sa *flows.ESPSA) string {
 	return fmt.Sprintf("SPI %s (%s → %s)", decode.SPI(sa.SPI).String(), sa.Src, sa.Dst)
 }
 
-// dpSeconds formats a duration as seconds with one decimal: "28.2s".
-func dpSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
-
 // dpFirst returns at most n frames from the front of a list.
 func dpFirst(frames []int, n int) []int {
 	if len(frames) > n {

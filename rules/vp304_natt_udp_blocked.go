@@ -112,7 +112,7 @@ func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunne
 	fmt.Fprintf(&b, "the %s answered on UDP %d (%s), then the %s moved to UDP 4500 and sent %s to %s (%s%s) over %s with no reply on UDP 4500",
 		ntPeerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), ntFrameList([]int{ans.lastFrame}),
 		ntPeerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), ntEndpoints(ini.dsts),
-		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), ntSeconds(ini.last.Sub(ini.first)))
+		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), fmtDuration(ini.last.Sub(ini.first)))
 	in, out := []int{}, []int{}
 	ntSideFrames(side, append([]int{ans.lastFrame}, ntHead(ini.frames, 8)...), &in, &out)
 	if c.Two() {
@@ -144,7 +144,7 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 	switch {
 	case oResp.packets > 0:
 		return fmt.Sprintf("the responder answered %s on %s in the outside capture (%s), but none of it reached the inside: the NAT drops inbound %s",
-			ntTimes(oResp.packets), port, ntFrameList(ntHead(oResp.frames, 6)), port), frames
+			howOften(oResp.packets), port, ntFrameList(ntHead(oResp.frames, 6)), port), frames
 	case oIni.packets == 0 && c.BothCaptured(side, ini.first, ini.last):
 		return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), frames
 	case oIni.packets == 0:
@@ -174,17 +174,6 @@ func ntIKEFragmented(v *flows.TunnelView, r flows.Role) bool {
 		}
 	}
 	return false
-}
-
-// ntTimes says how often: "once", "twice", "4 times".
-func ntTimes(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
 }
 
 // ntFirstExchangeAt names the exchange whose request was sent at a frame,
@@ -228,8 +217,8 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s sent %s %s over UDP to %s over %s and got no reply; %s later it reached the same responder over TCP port %d (RFC 9329, tunnel %d, frame %d), which the responder answered: UDP between the peers is blocked",
-		ntPeerAddr(t, flows.RoleInitiator), e.Type, ntTimes(e.Requests), t.ResponderFirst, ntSeconds(e.Last.Sub(e.First)),
-		ntSeconds(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
+		ntPeerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
+		fmtDuration(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
 	in, out := []int{}, []int{}
 	ntSideFrames(side, append(ntHead(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
 	if c.Two() {

@@ -225,7 +225,7 @@ func ntKeepaliveWords(v *flows.TunnelView, r flows.Role) string {
 	case k.From[r] == 1:
 		return who + " sent a single NAT-T keepalive"
 	}
-	return fmt.Sprintf("%s sent %d NAT-T keepalives, up to %s apart", who, k.From[r], ntSeconds(k.MaxInterval))
+	return fmt.Sprintf("%s sent %d NAT-T keepalives, up to %s apart", who, k.From[r], fmtDuration(k.MaxInterval))
 }
 
 func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, si *ntSilence) Finding {
@@ -239,7 +239,7 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the tunnel was idle for %s (%s), longer than the NAT UDP timeout of %s, and %s",
-		ntSeconds(g.Duration()), ntBetween(c, gs, g.BeforeFrame, g.AfterFrame), ntSeconds(timeout),
+		fmtDuration(g.Duration()), ntBetween(c, gs, g.BeforeFrame, g.AfterFrame), fmtDuration(timeout),
 		ntKeepaliveWords(v, flows.RoleInitiator))
 	var in, out []int
 	conf := Medium

@@ -112,7 +112,7 @@ func (replyToStalePort) finding(c *Context, v *flows.TunnelView, all []ntStale) 
 	fmt.Fprintf(&b, "the %s kept sending to %s after the %s had moved to %s (%s; its last packet from %s was %s): %s (%s) over %s (%s)",
 		ntPeerAddr(t, st.From), st.To, ntRoleName(mover), st.Current, ntSideLabel(c, x.side, []int{st.MovedFrame}),
 		st.To, ntSideLabel(c, x.side, []int{st.LeftFrame}), words.Count(st.Packets, "packet"), strings.Join(kinds, ", "),
-		ntSeconds(st.Last.Sub(st.First)), ntSideLabel(c, x.side, ntHead(st.Frames.List(), 6)))
+		fmtDuration(st.Last.Sub(st.First)), ntSideLabel(c, x.side, ntHead(st.Frames.List(), 6)))
 	var in, out []int
 	ntSideFrames(x.side, append([]int{st.LeftFrame, st.MovedFrame}, st.Frames.List()...), &in, &out)
 	for _, y := range all[1:] {

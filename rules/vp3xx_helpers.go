@@ -257,11 +257,6 @@ func ntHead(frames []int, n int) []int {
 	return frames
 }
 
-// ntSeconds formats a duration in seconds with one decimal: "46.3s".
-func ntSeconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
-}
-
 // ntFrameList formats frames for a message: "frame 7" or "frames 3, 7, 12".
 func ntFrameList(frames []int) string {
 	var parts []string
