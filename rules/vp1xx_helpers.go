@@ -3,10 +3,8 @@ package rules
 import (
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -40,44 +38,6 @@ func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
 		}
 	}
 	return nil
-}
-
-// exchangeLabel names an exchange for a message: "IKE_AUTH" or "Main Mode".
-func exchangeLabel(t *flows.Tunnel, e *flows.Exchange) string {
-	if t.Version == 1 {
-		switch e.Type {
-		case decode.ExchangeTypeMain:
-			return "Main Mode"
-		case decode.ExchangeTypeAggressive:
-			return "Aggressive Mode"
-		case decode.ExchangeTypeQuick:
-			return "Quick Mode"
-		case decode.ExchangeTypeTransaction:
-			return "Mode Config/XAUTH transaction"
-		}
-	}
-	return e.Type.String()
-}
-
-// messageLabel names the latest message of an exchange: "IKE_AUTH request",
-// "MM5", "QM1".
-func messageLabel(t *flows.Tunnel, e *flows.Exchange) string {
-	if t.Version == 2 {
-		if e.Sends.From == e.From {
-			return e.Type.String() + " request"
-		}
-		return e.Type.String() + " response"
-	}
-	n := e.Messages
-	switch e.Type {
-	case decode.ExchangeTypeMain:
-		return "MM" + strconv.Itoa(n)
-	case decode.ExchangeTypeAggressive:
-		return "AM" + strconv.Itoa(n)
-	case decode.ExchangeTypeQuick:
-		return "QM" + strconv.Itoa(n)
-	}
-	return "message " + strconv.Itoa(n) + " of " + exchangeLabel(t, e)
 }
 
 // firstEndpoint returns a peer's first endpoint.

@@ -439,7 +439,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		}
 		if n > 0 {
 			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
-				cps[0].Dst, n, words.List(spis, 0), dpJoinAddrs(dpSorted(hosts)))
+				cps[0].Dst, n, words.List(spis, 0), listOf(dpSorted(hosts), netip.Addr.String))
 			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 			f.Confidence = High
 			return

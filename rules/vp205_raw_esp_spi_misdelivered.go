@@ -361,7 +361,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
 	msg += ": " + strings.Join(problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
-		dpJoinAddrs(dpSorted(g.hosts)), g.public, g.gateway)
+		listOf(dpSorted(g.hosts), netip.Addr.String), g.public, g.gateway)
 	msg += rawESPBlockedWords(g)
 	tunnel := 0
 	if ownerOK {
@@ -479,7 +479,7 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 		outSPIs = append(outSPIs, decode.SPI(x.SPI).String())
 	}
 	return fmt.Sprintf("%s already receives SPI %s and sends on %s only, so a further inbound SPI is another host's; %s, which sends raw ESP to %s too, received nothing",
-		h, decode.SPI(ins[0].SPI).String(), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", dpJoinAddrs(silent), g.gateway), owner, true
+		h, decode.SPI(ins[0].SPI).String(), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", listOf(silent, netip.Addr.String), g.gateway), owner, true
 }
 
 // rawESPBlockedFrames returns the first frames of the group's hosts whose

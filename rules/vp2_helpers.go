@@ -1,15 +1,11 @@
 package rules
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the ESP/AH (VP2xx) and GRE/PPTP (VP4xx) rules share:
@@ -271,24 +267,6 @@ func espTunnel(c *Context, side flows.Side, id int) *flows.Tunnel {
 	return a.Tunnels[id-1]
 }
 
-// espProto names an SA's protocol.
-func espProto(sa *flows.ESPSA) string {
-	if sa.AH {
-		return "AH"
-	}
-	return "ESP"
-}
-
-// espSubject names an SA as flows.Key does: "esp 10.0.0.2 -> 198.51.100.7 spi 0xc0ffee01".
-func espSubject(sa *flows.ESPSA) string {
-	return fmt.Sprintf("%s %s -> %s spi %s", strings.ToLower(espProto(sa)), sa.Src, sa.Dst, decode.SPI(sa.SPI).String())
-}
-
-// espLabel is the short form used inside messages: "SPI 0xc0ffee01 (10.0.0.2 → 198.51.100.7)".
-func espLabel(sa *flows.ESPSA) string {
-	return fmt.Sprintf("SPI %s (%s → %s)", decode.SPI(sa.SPI).String(), sa.Src, sa.Dst)
-}
-
 // dpFirst returns at most n frames from the front of a list.
 func dpFirst(frames []int, n int) []int {
 	if len(frames) > n {
@@ -302,15 +280,6 @@ func dpSorted(as []netip.Addr) []netip.Addr {
 	out := slices.Clone(as)
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return slices.Compact(out)
-}
-
-// dpJoinAddrs lists addresses as "10.0.0.2, 10.0.0.3".
-func dpJoinAddrs(as []netip.Addr) string {
-	parts := make([]string, len(as))
-	for i, a := range as {
-		parts[i] = a.String()
-	}
-	return words.List(parts, 0)
 }
 
 // dpSides lists the sides a context has, inside first.

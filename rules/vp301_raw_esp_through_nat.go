@@ -129,7 +129,7 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw in
 	t, _ := ntPrimary(v)
 	nated := n.natedRole()
 	var b strings.Builder
-	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", ntPeerAddr(t, nated), n.how)
+	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", peerAddr(t, nated), n.how)
 	b.WriteString(ntWhyNoNATT(v, t))
 	conf := n.conf
 	if raw > 0 {
@@ -254,7 +254,7 @@ func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 	if sentIn > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d inbound", fwdIn, sentIn))
 	}
-	s := "the NAT forwarded " + ntJoin(parts) + " raw ESP packets"
+	s := "the NAT forwarded " + joinWithAnd(parts) + " raw ESP packets"
 	switch {
 	case fwdOut+fwdIn == 0:
 		s += ": IPsec Passthrough is off or does not track this SA"

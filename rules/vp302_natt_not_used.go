@@ -98,7 +98,7 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 	var problems []string
 	if len(stayed) > 0 {
 		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
-			words.Count(len(stayed), "message"), t.Responder.Port(), ntFrameList(stayed)))
+			words.Count(len(stayed), "message"), t.Responder.Port(), frameList(stayed)))
 	}
 	if allRaw {
 		var senders []string
@@ -113,9 +113,9 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 			}
 		}
 		problems = append(problems, fmt.Sprintf("all %s travel as raw IP protocol 50 (SPIs %s, sent by %s)",
-			words.Count(raw, "ESP packet"), words.List(spis, 0), ntJoin(senders)))
+			words.Count(raw, "ESP packet"), words.List(spis, 0), joinWithAnd(senders)))
 	}
-	b.WriteString(ntJoin(problems))
+	b.WriteString(joinWithAnd(problems))
 	b.WriteString("; the tunnel now depends on IPsec Passthrough and on the peers accepting unencapsulated traffic")
 	var in, out []int
 	for _, s := range ntViewSides(v) {
@@ -137,11 +137,11 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 func ntNATedPeers(t *flows.Tunnel, n ntNAT) string {
 	switch n.pos {
 	case flows.NATBoth:
-		return ntPeerAddr(t, flows.RoleInitiator) + " and the " + ntPeerAddr(t, flows.RoleResponder)
+		return peerAddr(t, flows.RoleInitiator) + " and the " + peerAddr(t, flows.RoleResponder)
 	case flows.NATResponder:
-		return ntPeerAddr(t, flows.RoleResponder)
+		return peerAddr(t, flows.RoleResponder)
 	}
-	return ntPeerAddr(t, flows.RoleInitiator)
+	return peerAddr(t, flows.RoleInitiator)
 }
 
 // ntSender names the peer that sent an SA's packets.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -110,8 +111,8 @@ func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunne
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s answered on UDP %d (%s), then the %s moved to UDP 4500 and sent %s to %s (%s%s) over %s with no reply on UDP 4500",
-		ntPeerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), ntFrameList([]int{ans.lastFrame}),
-		ntPeerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), ntEndpoints(ini.dsts),
+		peerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), frameList([]int{ans.lastFrame}),
+		peerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), listOf(ini.dsts, netip.AddrPort.String),
 		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), fmtDuration(ini.last.Sub(ini.first)))
 	in, out := []int{}, []int{}
 	ntSideFrames(side, append([]int{ans.lastFrame}, ntHead(ini.frames, 8)...), &in, &out)
@@ -144,14 +145,14 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 	switch {
 	case oResp.packets > 0:
 		return fmt.Sprintf("the responder answered %s on %s in the outside capture (%s), but none of it reached the inside: the NAT drops inbound %s",
-			howOften(oResp.packets), port, ntFrameList(ntHead(oResp.frames, 6)), port), frames
+			howOften(oResp.packets), port, frameList(ntHead(oResp.frames, 6)), port), frames
 	case oIni.packets == 0 && c.BothCaptured(side, ini.first, ini.last):
 		return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), frames
 	case oIni.packets == 0:
 		return "", nil
 	}
 	return fmt.Sprintf("%d of %d left the NAT as %s to %s (outside %s) and got no reply: %s is dropped beyond the NAT, or the responder does not accept it",
-		oIni.packets, ini.packets, ntEndpoints(oIni.srcs), ntEndpoints(oIni.dsts), ntFrameList(ntHead(oIni.frames, 6)), port), frames
+		oIni.packets, ini.packets, listOf(oIni.srcs, netip.AddrPort.String), listOf(oIni.dsts, netip.AddrPort.String), frameList(ntHead(oIni.frames, 6)), port), frames
 }
 
 // ntMarkerOn500 reports whether either capture shows IKE of the tunnel
@@ -217,7 +218,7 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s sent %s %s over UDP to %s over %s and got no reply; %s later it reached the same responder over TCP port %d (RFC 9329, tunnel %d, frame %d), which the responder answered: UDP between the peers is blocked",
-		ntPeerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
+		peerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
 		fmtDuration(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
 	in, out := []int{}, []int{}
 	ntSideFrames(side, append(ntHead(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)

@@ -205,15 +205,6 @@ func ntGapKey(rb *ntRebind, si *ntSilence) string {
 	return fmt.Sprintf("%d %p %d", si.side, si.t.NATTrace.Peers, si.gap.Start.UnixNano())
 }
 
-// ntSideLabel prefixes frames of one side in a message when there are two
-// captures: "outside frame 41".
-func ntSideLabel(c *Context, s flows.Side, frames []int) string {
-	if c.Two() {
-		return s.String() + " " + ntFrameList(frames)
-	}
-	return ntFrameList(frames)
-}
-
 // ntKeepaliveWords describes the keepalives a peer sent.
 func ntKeepaliveWords(v *flows.TunnelView, r flows.Role) string {
 	t, _ := ntPrimary(v)
@@ -239,18 +230,18 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the tunnel was idle for %s (%s), longer than the NAT UDP timeout of %s, and %s",
-		fmtDuration(g.Duration()), ntBetween(c, gs, g.BeforeFrame, g.AfterFrame), fmtDuration(timeout),
+		fmtDuration(g.Duration()), betweenFrames(c, gs, g.BeforeFrame, g.AfterFrame), fmtDuration(timeout),
 		ntKeepaliveWords(v, flows.RoleInitiator))
 	var in, out []int
 	conf := Medium
 	if rb != nil {
 		conf = High
 		fmt.Fprintf(&b, "; afterwards the initiator's traffic of the same IKE SA left from %s instead of %s (%s): the NAT had dropped the mapping and made a new one",
-			rb.new, rb.old, ntSideLabel(c, rb.side, []int{rb.newFrame}))
+			rb.new, rb.old, sideFrameList(c, rb.side, []int{rb.newFrame}))
 		frames := []int{g.BeforeFrame, g.AfterFrame, rb.oldFrame, rb.newFrame}
 		if st := rb.stale; st != nil {
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
-				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), ntSideLabel(c, rb.side, ntHead(st.Frames.List(), 6)))
+				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, ntHead(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
 			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
 				b.WriteString("; " + txt)
@@ -262,7 +253,7 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 	if si != nil {
 		sent := si.sent.List()
 		fmt.Fprintf(&b, "; after the gap the initiator sent %s (%s) and the responder sent nothing back",
-			words.Count(si.sent.Count(), "packet"), ntSideLabel(c, si.side, ntHead(sent, 6)))
+			words.Count(si.sent.Count(), "packet"), sideFrameList(c, si.side, ntHead(sent, 6)))
 		ntSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
 	}
 	if in := v.Sides[flows.SideInside]; in != nil && c.Two() {
@@ -275,7 +266,7 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 			for _, m := range ms {
 				outs = append(outs, m.Outside.String())
 			}
-			fmt.Fprintf(&b, "; the NAT mapped %s to %s in turn", src.ep, ntJoin(outs))
+			fmt.Fprintf(&b, "; the NAT mapped %s to %s in turn", src.ep, joinWithAnd(outs))
 			break
 		}
 	}

@@ -84,7 +84,7 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("the tunnel between the initiator %s, behind the NAT, and %s was idle for %s (%s%s), longer than the NAT UDP timeout of %s, and %s; "+
 			"%s, but a NAT with a shorter UDP timeout would have dropped it",
-			t.InitiatorFirst.Addr(), t.ResponderFirst.Addr(), fmtDuration(g.Duration()), ntBetween(c, side, g.BeforeFrame, g.AfterFrame),
+			t.InitiatorFirst.Addr(), t.ResponderFirst.Addr(), fmtDuration(g.Duration()), betweenFrames(c, side, g.BeforeFrame, g.AfterFrame),
 			ntMoreGaps(len(gaps)), fmtDuration(timeout), ntKeepaliveWords(v, flows.RoleInitiator), after)
 		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
 	}

@@ -180,11 +180,11 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 	t := sp.t
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s's IKE and ESP-in-UDP of one IKE SA leave from different ports at the same time: IKE from %s (%s), ESP",
-		ntRoleName(sp.role), sp.ike.ep, ntSideLabel(c, sp.side, ntHead(sp.ikeFr, 4)))
+		ntRoleName(sp.role), sp.ike.ep, sideFrameList(c, sp.side, ntHead(sp.ikeFr, 4)))
 	if len(sp.espSPIs) > 0 {
 		fmt.Fprintf(&b, " (SPI %s)", words.List(sp.espSPIs, 0))
 	}
-	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, ntSideLabel(c, sp.side, ntHead(sp.espFr, 4)))
+	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, sideFrameList(c, sp.side, ntHead(sp.espFr, 4)))
 	var in, out []int
 	ntSideFrames(sp.side, append(ntHead(sp.ikeFr, 4), ntHead(sp.espFr, 4)...), &in, &out)
 	conf := Medium
@@ -207,14 +207,14 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 		}
 	}
 	if sp.peerToIKE > 0 {
-		fmt.Fprintf(&b, "; the %s sends its ESP to the IKE mapping %s (%s)", ntPeerAddr(t, 1-sp.role), sp.ike.ep,
+		fmt.Fprintf(&b, "; the %s sends its ESP to the IKE mapping %s (%s)", peerAddr(t, 1-sp.role), sp.ike.ep,
 			words.Count(sp.peerToIKE, "packet"))
 		if sp.peerToESP > 0 {
 			fmt.Fprintf(&b, " as well as to %s (%s)", sp.esp.ep, words.Count(sp.peerToESP, "packet"))
 		}
 		ntSideFrames(sp.side, ntHead(sp.peerToIKEFr, 4), &in, &out)
 	} else if sp.peerToESP > 0 {
-		fmt.Fprintf(&b, "; the %s sends its ESP to %s and its IKE to %s", ntPeerAddr(t, 1-sp.role), sp.esp.ep, sp.ike.ep)
+		fmt.Fprintf(&b, "; the %s sends its ESP to %s and its IKE to %s", peerAddr(t, 1-sp.role), sp.esp.ep, sp.ike.ep)
 	}
 	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
 }

@@ -60,14 +60,14 @@ func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 		var frames []int
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			if n := back[role].Count(); n > 0 {
-				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), ntRoleName(role), ntSideLabel(c, side, ntHead(back[role].List(), 6))))
+				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), ntRoleName(role), sideFrameList(c, side, ntHead(back[role].List(), 6))))
 				frames = append(frames, back[role].List()...)
 			}
 		}
 		slices.Sort(frames)
 		var b strings.Builder
 		fmt.Fprintf(&b, "after the float to UDP 4500 (%s), IKE of this SA went over UDP 500 again without the non-ESP marker: %s",
-			ntSideLabel(c, side, []int{t.FloatFrame}), ntJoin(who))
+			sideFrameList(c, side, []int{t.FloatFrame}), joinWithAnd(who))
 		if ex := ntExchangesAt(t, frames); len(ex) > 0 {
 			fmt.Fprintf(&b, "; exchanges: %s", strings.Join(ex, ", "))
 		}

@@ -106,7 +106,7 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 				for _, pt := range t.NATD[role].PayloadTypes {
 					if pt != want && (pt == decode.PayloadTypeV1NATD || pt == decode.PayloadTypeV1NATDDraft) {
 						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", ntRoleName(role), pt,
-							ntSideLabel(c, side, ntHead(t.NATD[role].Frames.List(), 4))))
+							sideFrameList(c, side, ntHead(t.NATD[role].Frames.List(), 4))))
 						natdFrames = append(natdFrames, t.NATD[role].Frames.List()...)
 					}
 				}
@@ -115,7 +115,7 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 				continue
 			}
 			fmt.Fprintf(&b, "the peers agreed on NAT traversal as %s, whose NAT-D payload type is %d, but %s: a peer that follows the "+
-				"agreed method ignores it, so NAT detection fails and the peers do not float to UDP 4500", common, want, ntJoin(wrong))
+				"agreed method ignores it, so NAT detection fails and the peers do not float to UDP 4500", common, want, joinWithAnd(wrong))
 		}
 		var in, out []int
 		for _, s := range ntViewSides(v) {

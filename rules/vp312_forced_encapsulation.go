@@ -124,10 +124,10 @@ func ntFakeHow(v *flows.TunnelView, role flows.Role) string {
 				break
 			}
 		}
-		return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s (%s)", ntPeerAddr(t, role), p.FakedReason, ntFrameList(frames))
+		return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s (%s)", peerAddr(t, role), p.FakedReason, frameList(frames))
 	case flows.FakedLikely:
-		return fmt.Sprintf("the %s very likely does the same: %s", ntPeerAddr(t, role), p.FakedReason)
+		return fmt.Sprintf("the %s very likely does the same: %s", peerAddr(t, role), p.FakedReason)
 	}
 	return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s, a random hash as strongSwan sends with encap=yes or kernel-libipsec",
-		ntPeerAddr(t, role), p.FakedReason)
+		peerAddr(t, role), p.FakedReason)
 }

@@ -85,18 +85,18 @@ func (nattPassthroughMixedMappings) finding(c *Context, v *flows.TunnelView, in 
 	var parts []string
 	if static500 && random4500 {
 		parts = append(parts, fmt.Sprintf("the NAT kept the source port of the %s's IKE: %s left as %s (port preserved, as an IPsec Passthrough helper does for UDP 500), "+
-			"but it translated the NAT-T endpoint %s to %s like any other UDP flow", ntPeerAddr(in, role), a.Inside, a.Outside, b.Inside, b.Outside))
+			"but it translated the NAT-T endpoint %s to %s like any other UDP flow", peerAddr(in, role), a.Inside, a.Outside, b.Inside, b.Outside))
 	}
 	if addrs {
 		parts = append(parts, fmt.Sprintf("the NAT gave the %s's UDP 500 the outside address %s and its UDP 4500 the address %s, so the responder sees the IKE SA move to another address at the float",
-			ntPeerAddr(in, role), a.Outside.Addr(), b.Outside.Addr()))
+			peerAddr(in, role), a.Outside.Addr(), b.Outside.Addr()))
 	}
 	var s strings.Builder
 	s.WriteString(strings.Join(parts, "; "))
 	s.WriteString(": two mechanisms handle one IKE SA")
 	if static500 && random4500 {
 		if others := ntOthersOn(c, a); len(others) > 0 {
-			fmt.Fprintf(&s, "; %s also use the static outside endpoint %s", ntJoin(others), a.Outside)
+			fmt.Fprintf(&s, "; %s also use the static outside endpoint %s", joinWithAnd(others), a.Outside)
 		} else {
 			s.WriteString("; a second client behind this NAT cannot hold port 500 at the same time")
 		}

@@ -58,7 +58,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		var in, out []int
 		conf := Medium
 		if n.pos == flows.NATBoth {
-			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", ntPeerAddr(t, flows.RoleInitiator), ntPeerAddr(t, flows.RoleResponder), n.how))
+			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", peerAddr(t, flows.RoleInitiator), peerAddr(t, flows.RoleResponder), n.how))
 			conf = n.conf
 			for _, s := range ntViewSides(v) {
 				st := v.Sides[s]
@@ -71,7 +71,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 				if to.NATD[flows.RoleResponder].DestMismatch && n.pos != flows.NATBoth {
 					parts = append(parts, fmt.Sprintf("the NAT between the captures translates the initiator %s to %s, and a second one beyond the outside capture translates it again: "+
 						"the responder's NAT-D hash of the initiator does not match %s (outside %s)",
-						ini.Addr(), iniOut.Addr(), iniOut, ntFrameList(ntHead(to.NATD[flows.RoleResponder].Frames.List(), 2))))
+						ini.Addr(), iniOut.Addr(), iniOut, frameList(ntHead(to.NATD[flows.RoleResponder].Frames.List(), 2))))
 					ntSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
 					conf = High
 				}
@@ -81,7 +81,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 						what = "an RFC 6598 shared address, used by carrier-grade NATs"
 					}
 					parts = append(parts, fmt.Sprintf("outside the first NAT the initiator still has %s, %s (outside %s): another NAT follows",
-						what, iniOut.Addr(), ntFrameList([]int{to.Frames.First()})))
+						what, iniOut.Addr(), frameList([]int{to.Frames.First()})))
 					ntSideFrames(flows.SideOutside, []int{to.Frames.First()}, &in, &out)
 					ntSideFrames(flows.SideInside, []int{ti.Frames.First()}, &in, &out)
 				}

@@ -1,15 +1,11 @@
 package rules
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the NAT traversal and IPsec Passthrough rules
@@ -255,59 +251,6 @@ func ntHead(frames []int, n int) []int {
 		return frames[:n]
 	}
 	return frames
-}
-
-// ntFrameList formats frames for a message: "frame 7" or "frames 3, 7, 12".
-func ntFrameList(frames []int) string {
-	var parts []string
-	for _, f := range frames {
-		if f > 0 {
-			parts = append(parts, strconv.Itoa(f))
-		}
-	}
-	switch len(parts) {
-	case 0:
-		return "no frames"
-	case 1:
-		return "frame " + parts[0]
-	}
-	return "frames " + strings.Join(parts, ", ")
-}
-
-// ntBetween names the two frames around a gap: "between frames 10 and
-// 11", with the side when there are two captures.
-func ntBetween(c *Context, s flows.Side, before, after int) string {
-	side := ""
-	if c.Two() {
-		side = s.String() + " "
-	}
-	return fmt.Sprintf("between %sframes %d and %d", side, before, after)
-}
-
-// ntJoin joins phrases as "a, b and c".
-func ntJoin(parts []string) string {
-	switch len(parts) {
-	case 0:
-		return ""
-	case 1:
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// ntEndpoints formats endpoints: "203.0.113.5:62001, 203.0.113.5:62007".
-func ntEndpoints(eps []netip.AddrPort) string {
-	parts := make([]string, len(eps))
-	for i, e := range eps {
-		parts[i] = e.String()
-	}
-	return words.List(parts, 0)
-}
-
-// ntPeerAddr names a peer by role and its first address: "initiator
-// 10.0.0.2".
-func ntPeerAddr(t *flows.Tunnel, r flows.Role) string {
-	return ntRoleName(r) + " " + ntFirstEndpoint(t, r).Addr().String()
 }
 
 // ntSAFrames returns the first frames of a tunnel's SAs that match keep.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -144,7 +145,7 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 		frames = append(frames, dpFirst(s.ControlFrames.List(), 4)...)
 		clients = append(clients, s.Client.String())
 	}
-	id := pptpID(s0.ClientCallID)
+	id := decode.CallIDString(s0.ClientCallID)
 	f := Finding{Confidence: High, Subject: fmt.Sprintf("pptp %s -> %s call %s", s0.Client.Addr(), s0.Server, id)}
 	if !slices.ContainsFunc(g, func(s *flows.PPTPSession) bool { return s.Client.Addr() != s0.Client.Addr() }) {
 		ports := make([]string, 0, len(g))
@@ -188,7 +189,7 @@ func pptpCollisionInside(v *pptpView, side flows.Side, g []*flows.PPTPSession, a
 		if o == nil {
 			continue
 		}
-		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, pptpID(o.ClientCallID)))
+		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, decode.CallIDString(o.ClientCallID)))
 		*frames = append(*frames, dpFirst(o.ControlFrames.List(), 4)...)
 		if n := v.greCount(1-side, o.Server.Addr(), o.Client.Addr(), o.ClientCallID); n > 0 {
 			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), words.Count(n, "packet")))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -89,7 +90,7 @@ func greOrphanFlows(a *flows.Analysis, frames []int) []string {
 			continue
 		}
 		if slices.ContainsFunc(f.Frames.List(), func(fr int) bool { return slices.Contains(frames, fr) }) {
-			out = append(out, fmt.Sprintf("%s → %s call ID %s", f.Key.A.Addr(), f.Key.B.Addr(), pptpID(uint16(f.Key.ID))))
+			out = append(out, fmt.Sprintf("%s → %s call ID %s", f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(uint16(f.Key.ID))))
 		}
 	}
 	return out

@@ -2,14 +2,12 @@ package rules
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // This file holds what the GRE/PPTP (VP4xx) rules share: naming a call,
@@ -20,20 +18,6 @@ import (
 // (Outgoing-Call-Reply, result 1 "Connected"; RFC 2637 §2.2, §2.8).
 func pptpConnected(s *flows.PPTPSession) bool {
 	return s.ControlEstablished && s.CallReplied && s.CallResult == 1
-}
-
-// pptpID prints a call ID the one way vpnpcap does: "16384 (0x4000)".
-func pptpID(id uint16) string { return decode.CallIDString(id) }
-
-// pptpSubject names a call: "pptp 10.0.0.2:40000 -> 198.51.100.9:1723
-// call 100 (0x0064) / 200 (0x00c8)".
-func pptpSubject(s *flows.PPTPSession) string {
-	return fmt.Sprintf("pptp %s -> %s call %s / %s", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
-}
-
-// pptpLabel is the form used in messages.
-func pptpLabel(s *flows.PPTPSession) string {
-	return fmt.Sprintf("PPTP call %s → %s (client call ID %s, server call ID %s)", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
 }
 
 // pptpView is what the PPTP rules look calls up in, built once per Check
@@ -139,15 +123,6 @@ func (v *pptpView) callIDs(side flows.Side, client, server netip.Addr) (toClient
 // greFlows returns one capture's GRE flows from src to dst.
 func (v *pptpView) greFlows(side flows.Side, src, dst netip.Addr) []*flows.Flow {
 	return v.gre[side][[2]netip.Addr{src, dst}]
-}
-
-// pptpIDList lists call IDs as "4711 (0x1267), 4712 (0x1268)".
-func pptpIDList(ids []uint16) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = pptpID(id)
-	}
-	return words.List(parts, 0)
 }
 
 // greKeyed returns one capture's GRE flows from src, to any destination,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func TestVP909TimeBackwards(t *testing.T) {
 	c := vp1Single(pkts)
 	f := vp1Want(t, vp1Check(t, captureTimeBackwards{}, c), 1)[0]
 	back := len(pkts) - len(pkts)/2 + 1 // the first frame of the earlier half
-	vp1Contains(t, f.Message, "in.pcap: time runs backwards once", "at frame "+itoa(back),
+	vp1Contains(t, f.Message, "in.pcap: time runs backwards once", "at frame "+strconv.Itoa(back),
 		"the packets were analysed in time order, under the file's frame numbers")
 	vp1FramesEqual(t, f, flows.SideInside, back-1, back)
 	// The tunnel is what it is in time order: no address change.
@@ -74,7 +75,7 @@ func TestVP910TimeUnusable(t *testing.T) {
 		unstamped[i].Time = time.Time{}
 	}
 	f = vp1Want(t, vp1Check(t, captureTimeUnusable{}, vp1Single(unstamped)), 1)[0]
-	vp1Contains(t, f.Message, "in.pcap: 0 of the "+itoa(len(unstamped))+" frames carry a time stamp (pcapng simple packet blocks have none);")
+	vp1Contains(t, f.Message, "in.pcap: 0 of the "+strconv.Itoa(len(unstamped))+" frames carry a time stamp (pcapng simple packet blocks have none);")
 	// One frame has nothing to time.
 	vp1Want(t, vp1Check(t, captureTimeUnusable{}, vp1Single(vp91Epoch(vp9Healthy(5))[:1])), 0)
 }
@@ -160,6 +161,18 @@ func TestVP101FinalMessageLost(t *testing.T) {
 
 	// Resent once only: below the threshold of two retransmissions.
 	vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(vp91QuickLost()[:5])), 0)
+
+	// QM3 sent once and QM2 resent after it without another QM3: one
+	// frame is named as one.
+	var once []decode.Packet
+	for _, p := range vp91QuickLost() {
+		if p.Frame <= 3 || p.SrcPort == 4500 && p.Src.String() == "192.1.2.23" {
+			once = append(once, p)
+		}
+	}
+	f = vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(once)), 1)[0]
+	vp1Contains(t, f.Message, "again 3 times after the initiator had sent the final QM3 (frames 4, 6, 8)",
+		"the initiator sent QM3 once in all (frame 3)")
 }
 
 // TestVP204Untimed checks that ESP one way is judged by counts in a
