@@ -62,7 +62,7 @@ func icmpAnswered(c *Context, s flows.Side, es []*flows.ICMPError) (string, []in
 		if len(g) == 1 {
 			n = "one of them"
 		}
-		clauses = append(clauses, fmt.Sprintf("%s answered %s with %s (%s)", who, n, icmpKinds(g), sideFrameList(c, s, ntHead(fs, 6))))
+		clauses = append(clauses, fmt.Sprintf("%s answered %s with %s (%s)", who, n, icmpKinds(g), sideFrameList(c, s, firstFrames(fs, 6))))
 	}
 	return strings.Join(clauses, "; "), frames
 }

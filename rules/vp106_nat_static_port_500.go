@@ -158,9 +158,7 @@ func (r natStaticPort500) pair(c *Context, v *flows.TunnelView) (Finding, bool) 
 		}
 		conf = High
 	}
-	ev := c.Evidence(flows.SideInside, inFrames...)
-	ev = append(ev, c.Evidence(flows.SideOutside, outFrames...)...)
-	return Finding{Tunnel: v.ID, Confidence: conf, Message: b.String(), Evidence: ev}, true
+	return Finding{Tunnel: v.ID, Confidence: conf, Message: b.String(), Evidence: evidenceFromBoth(c, inFrames, outFrames)}, true
 }
 
 // holder returns the mapping of another inside host onto an outside port

@@ -206,7 +206,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	var frames []int
 	for _, sa := range present {
 		spis = append(spis, decode.SPI(sa.SPI).String())
-		frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+		frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	who := func(a netip.Addr, role string) string {
 		if ch.tun == nil {
@@ -387,7 +387,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 			n += sa.Packets()
 			dropped += sa.Fate.Dropped
 			spis = append(spis, decode.SPI(sa.SPI).String())
-			frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+			frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 		}
 		lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
 		if dropped == 0 {
@@ -434,7 +434,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 				n += sa.Packets()
 				spis = append(spis, decode.SPI(sa.SPI).String())
 				hosts = append(hosts, elsewhere...)
-				frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+				frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 			}
 		}
 		if n > 0 {
@@ -451,7 +451,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 	}
 	var frames []int
 	for _, cp := range cps {
-		frames = append(frames, dpFirst(cp.Frames.List(), 3)...)
+		frames = append(frames, firstFrames(cp.Frames.List(), 3)...)
 	}
 	f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 	f.Message += fmt.Sprintf(". The %s capture shows the same: %d of these packets crossed the NAT and nothing comes back from %s there either",

@@ -301,12 +301,12 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	var problems []string
 	conf := Medium
 	var insideFrames []int
-	outsideFrames := append(dpFirst(x.Frames.List(), 3), dpFirst(x.Fate.DroppedFrames.List(), 3)...)
+	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate.DroppedFrames.List(), 3)...)
 
 	parts := make([]string, 0, len(delivered))
 	for _, sa := range delivered {
 		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, words.Count(sa.Packets(), "packet"), sa.Frames.First()))
-		insideFrames = append(insideFrames, dpFirst(sa.Frames.List(), 3)...)
+		insideFrames = append(insideFrames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	switch {
 	case len(delivered) == 0 && x.Fate.Dropped > 0:
@@ -369,7 +369,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	} else if len(delivered) == 1 && delivered[0].Tunnel != 0 {
 		tunnel = v.tunnelID(flows.SideInside, delivered[0].Tunnel)
 	}
-	ev := append(c.Evidence(flows.SideInside, insideFrames...), c.Evidence(flows.SideOutside, outsideFrames...)...)
+	ev := evidenceFromBoth(c, insideFrames, outsideFrames)
 	group := 0
 	switch {
 	case tunnel != 0:
@@ -487,7 +487,7 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 func rawESPBlockedFrames(g *rawESPGroup) []int {
 	var out []int
 	for _, b := range g.blocked {
-		out = append(out, dpFirst(b.Frames.List(), 3)...)
+		out = append(out, firstFrames(b.Frames.List(), 3)...)
 	}
 	return out
 }

@@ -75,7 +75,7 @@ func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
 
 func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 	c := v.c
-	ev := c.Evidence(side, dpFirst(sa.Frames.List(), 3)...)
+	ev := c.Evidence(side, firstFrames(sa.Frames.List(), 3)...)
 	if c.Two() {
 		if cp := v.counterpart(side, sa); cp != nil {
 			if cp.Src == sa.Src && cp.Dst == sa.Dst {
@@ -90,7 +90,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 				Confidence: High,
 				Message: fmt.Sprintf("AH SPI %s is %s → %s inside and %s → %s outside (%s): the translated address invalidates the integrity check, so the receiver drops every packet",
 					decode.SPI(sa.SPI).String(), in.Src, in.Dst, out.Src, out.Dst, words.Count(sa.Packets(), "packet")),
-				Evidence: append(ev, c.Evidence(1-side, dpFirst(cp.Frames.List(), 3)...)...),
+				Evidence: append(ev, c.Evidence(1-side, firstFrames(cp.Frames.List(), 3)...)...),
 			}, true
 		}
 		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.translatedHost(ahInsideHost(sa)) {
@@ -111,7 +111,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s (%s) belongs to a tunnel whose NAT-D payloads detected a NAT (%s): AH cannot pass it",
 					espLabel(sa), words.Count(sa.Packets(), "packet"), ahNATWords(pos)),
-				Evidence: c.Evidence(side, append(dpFirst(sa.Frames.List(), 3),
+				Evidence: c.Evidence(side, append(firstFrames(sa.Frames.List(), 3),
 					t.NATD[flows.RoleInitiator].Frames.First(), t.NATD[flows.RoleResponder].Frames.First())...),
 			}, true
 		}

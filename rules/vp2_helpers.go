@@ -267,14 +267,6 @@ func espTunnel(c *Context, side flows.Side, id int) *flows.Tunnel {
 	return a.Tunnels[id-1]
 }
 
-// dpFirst returns at most n frames from the front of a list.
-func dpFirst(frames []int, n int) []int {
-	if len(frames) > n {
-		return frames[:n]
-	}
-	return frames
-}
-
 // dpSorted returns a sorted copy of addresses without repeats.
 func dpSorted(as []netip.Addr) []netip.Addr {
 	out := slices.Clone(as)

@@ -97,7 +97,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 			if !slices.Contains(spis, decode.SPI(sa.SPI).String()) {
 				spis = append(spis, decode.SPI(sa.SPI).String())
 			}
-			frames[s] = append(frames[s], dpFirst(sa.Frames.List(), 2)...)
+			frames[s] = append(frames[s], firstFrames(sa.Frames.List(), 2)...)
 		}
 	}
 	side := flows.SideInside
@@ -121,7 +121,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 		Group:      g.ID,
 		Subject:    fmt.Sprintf("esp %s <-> %s", g.Host[side], g.Peer[side]),
 		Message:    b.String(),
-		Evidence:   ntEvidence(c, frames[flows.SideInside], frames[flows.SideOutside]),
+		Evidence:   evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside]),
 	}, true
 }
 
@@ -165,14 +165,14 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw in
 	var in, out []int
 	for _, s := range ntViewSides(v) {
 		st := v.Sides[s]
-		frames := append(ntIKEHead(st, 2), ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
 	return Finding{
 		Confidence: conf,
 		Tunnel:     v.ID,
 		Message:    b.String(),
-		Evidence:   ntEvidence(c, in, out),
+		Evidence:   evidenceFromBoth(c, in, out),
 	}
 }
 

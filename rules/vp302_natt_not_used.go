@@ -126,10 +126,10 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 		} else if !st.Float {
 			frames = append(frames, ntIKEAfterNATD(st)...)
 		}
-		frames = append(frames, ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames = append(frames, firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
-	return Finding{Confidence: n.conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: n.conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntNATedPeers names the peers behind the NAT: "initiator 10.0.0.2",

@@ -125,10 +125,10 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 	var in, out []int
 	for _, s := range ntViewSides(v) {
 		st := v.Sides[s]
-		frames := append(ntIKEHead(st, 2), ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntEncapName names how an SA's encapsulated packets travelled.

@@ -115,15 +115,15 @@ func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunne
 		peerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), listOf(ini.dsts, netip.AddrPort.String),
 		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), fmtDuration(ini.last.Sub(ini.first)))
 	in, out := []int{}, []int{}
-	ntSideFrames(side, append([]int{ans.lastFrame}, ntHead(ini.frames, 8)...), &in, &out)
+	addSideFrames(side, append([]int{ans.lastFrame}, firstFrames(ini.frames, 8)...), &in, &out)
 	if c.Two() {
 		o := v.Sides[1-side]
 		if s, frames := ntLocate(c, side, o, ini, flows.PathIKEMarker, "UDP 4500"); s != "" {
 			b.WriteString("; " + s)
-			ntSideFrames(1-side, frames, &in, &out)
+			addSideFrames(1-side, frames, &in, &out)
 		}
 	}
-	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}, true
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}, true
 }
 
 // ntLocate says where the initiator's unanswered packets of one kind were
@@ -141,18 +141,18 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 	}
 	oIni := ntSum(o, flows.RoleInitiator, kind)
 	oResp := ntSum(o, flows.RoleResponder, kind, flows.PathESPInUDP)
-	frames := append(ntHead(oIni.frames, 8), ntHead(oResp.frames, 8)...)
+	frames := append(firstFrames(oIni.frames, 8), firstFrames(oResp.frames, 8)...)
 	switch {
 	case oResp.packets > 0:
 		return fmt.Sprintf("the responder answered %s on %s in the outside capture (%s), but none of it reached the inside: the NAT drops inbound %s",
-			howOften(oResp.packets), port, frameList(ntHead(oResp.frames, 6)), port), frames
+			howOften(oResp.packets), port, frameList(firstFrames(oResp.frames, 6)), port), frames
 	case oIni.packets == 0 && c.BothCaptured(side, ini.first, ini.last):
 		return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), frames
 	case oIni.packets == 0:
 		return "", nil
 	}
 	return fmt.Sprintf("%d of %d left the NAT as %s to %s (outside %s) and got no reply: %s is dropped beyond the NAT, or the responder does not accept it",
-		oIni.packets, ini.packets, listOf(oIni.srcs, netip.AddrPort.String), listOf(oIni.dsts, netip.AddrPort.String), frameList(ntHead(oIni.frames, 6)), port), frames
+		oIni.packets, ini.packets, listOf(oIni.srcs, netip.AddrPort.String), listOf(oIni.dsts, netip.AddrPort.String), frameList(firstFrames(oIni.frames, 6)), port), frames
 }
 
 // ntMarkerOn500 reports whether either capture shows IKE of the tunnel
@@ -221,12 +221,12 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 		peerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
 		fmtDuration(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
 	in, out := []int{}, []int{}
-	ntSideFrames(side, append(ntHead(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
+	addSideFrames(side, append(firstFrames(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
 	if c.Two() {
 		if s, frames := ntLocate(c, side, v.Sides[1-side], ini, flows.PathIKE, "UDP"); s != "" {
 			b.WriteString("; " + s)
-			ntSideFrames(1-side, frames, &in, &out)
+			addSideFrames(1-side, frames, &in, &out)
 		}
 	}
-	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}, true
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}, true
 }

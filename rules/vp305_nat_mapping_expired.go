@@ -241,20 +241,20 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 		frames := []int{g.BeforeFrame, g.AfterFrame, rb.oldFrame, rb.newFrame}
 		if st := rb.stale; st != nil {
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
-				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, ntHead(st.Frames.List(), 6)))
+				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, firstFrames(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
 			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
 				b.WriteString("; " + txt)
 				frames = append(frames, fs...)
 			}
 		}
-		ntSideFrames(rb.side, frames, &in, &out)
+		addSideFrames(rb.side, frames, &in, &out)
 	}
 	if si != nil {
 		sent := si.sent.List()
 		fmt.Fprintf(&b, "; after the gap the initiator sent %s (%s) and the responder sent nothing back",
-			words.Count(si.sent.Count(), "packet"), sideFrameList(c, si.side, ntHead(sent, 6)))
-		ntSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
+			words.Count(si.sent.Count(), "packet"), sideFrameList(c, si.side, firstFrames(sent, 6)))
+		addSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
 	}
 	if in := v.Sides[flows.SideInside]; in != nil && c.Two() {
 		for _, src := range ntEncapSources(in, flows.RoleInitiator) {
@@ -270,5 +270,5 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 			break
 		}
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }

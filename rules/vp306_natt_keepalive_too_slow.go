@@ -71,11 +71,11 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 		}
 		seen[key] = true
 		var in, out []int
-		ntSideFrames(side, []int{g.BeforeFrame, g.AfterFrame}, &in, &out)
+		addSideFrames(side, []int{g.BeforeFrame, g.AfterFrame}, &in, &out)
 		if o := v.Sides[1-side]; o != nil && c.Two() {
 			if og := o.NATTrace.Peers.GapsOver(timeout, o.First, o.Last); len(og) > 0 {
 				x := slices.MaxFunc(og, func(a, b flows.IdleGap) int { return cmp.Compare(a.Duration(), b.Duration()) })
-				ntSideFrames(1-side, []int{x.BeforeFrame, x.AfterFrame}, &in, &out)
+				addSideFrames(1-side, []int{x.BeforeFrame, x.AfterFrame}, &in, &out)
 			}
 		}
 		after := "traffic resumed afterwards"
@@ -86,7 +86,7 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 			"%s, but a NAT with a shorter UDP timeout would have dropped it",
 			t.InitiatorFirst.Addr(), t.ResponderFirst.Addr(), fmtDuration(g.Duration()), betweenFrames(c, side, g.BeforeFrame, g.AfterFrame),
 			ntMoreGaps(len(gaps)), fmtDuration(timeout), ntKeepaliveWords(v, flows.RoleInitiator), after)
-		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
 }
 

@@ -180,13 +180,13 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 	t := sp.t
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s's IKE and ESP-in-UDP of one IKE SA leave from different ports at the same time: IKE from %s (%s), ESP",
-		ntRoleName(sp.role), sp.ike.ep, sideFrameList(c, sp.side, ntHead(sp.ikeFr, 4)))
+		ntRoleName(sp.role), sp.ike.ep, sideFrameList(c, sp.side, firstFrames(sp.ikeFr, 4)))
 	if len(sp.espSPIs) > 0 {
 		fmt.Fprintf(&b, " (SPI %s)", words.List(sp.espSPIs, 0))
 	}
-	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, sideFrameList(c, sp.side, ntHead(sp.espFr, 4)))
+	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, sideFrameList(c, sp.side, firstFrames(sp.espFr, 4)))
 	var in, out []int
-	ntSideFrames(sp.side, append(ntHead(sp.ikeFr, 4), ntHead(sp.espFr, 4)...), &in, &out)
+	addSideFrames(sp.side, append(firstFrames(sp.ikeFr, 4), firstFrames(sp.espFr, 4)...), &in, &out)
 	conf := Medium
 	if o := v.Sides[flows.SideInside]; c.Two() && sp.side == flows.SideOutside && o != nil {
 		ik := ntSourcesOf(o, sp.role, flows.PathIKEMarker)
@@ -196,7 +196,7 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 				if x.ep == y.ep {
 					fmt.Fprintf(&b, "; inside the NAT both leave from %s (inside frames %d and %d): the NAT made two mappings for one endpoint",
 						x.ep, x.firstFrame, y.firstFrame)
-					ntSideFrames(flows.SideInside, []int{x.firstFrame, y.firstFrame}, &in, &out)
+					addSideFrames(flows.SideInside, []int{x.firstFrame, y.firstFrame}, &in, &out)
 					conf = High
 					break
 				}
@@ -212,9 +212,9 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 		if sp.peerToESP > 0 {
 			fmt.Fprintf(&b, " as well as to %s (%s)", sp.esp.ep, words.Count(sp.peerToESP, "packet"))
 		}
-		ntSideFrames(sp.side, ntHead(sp.peerToIKEFr, 4), &in, &out)
+		addSideFrames(sp.side, firstFrames(sp.peerToIKEFr, 4), &in, &out)
 	} else if sp.peerToESP > 0 {
 		fmt.Fprintf(&b, "; the %s sends its ESP to %s and its IKE to %s", peerAddr(t, 1-sp.role), sp.esp.ep, sp.ike.ep)
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }

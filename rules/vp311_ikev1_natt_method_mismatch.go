@@ -106,7 +106,7 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 				for _, pt := range t.NATD[role].PayloadTypes {
 					if pt != want && (pt == decode.PayloadTypeV1NATD || pt == decode.PayloadTypeV1NATDDraft) {
 						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", ntRoleName(role), pt,
-							sideFrameList(c, side, ntHead(t.NATD[role].Frames.List(), 4))))
+							sideFrameList(c, side, firstFrames(t.NATD[role].Frames.List(), 4))))
 						natdFrames = append(natdFrames, t.NATD[role].Frames.List()...)
 					}
 				}
@@ -120,12 +120,12 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 		var in, out []int
 		for _, s := range ntViewSides(v) {
 			st := v.Sides[s]
-			frames := ntIKEHead(st, 2)
+			frames := firstIKEFrames(st, 2)
 			if s == side {
 				frames = append(frames, natdFrames...)
 			}
-			ntSideFrames(s, frames, &in, &out)
+			addSideFrames(s, frames, &in, &out)
 		}
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

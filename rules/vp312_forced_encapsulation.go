@@ -94,10 +94,10 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 			for _, role := range faked {
 				frames = append(frames, st.NATD[role].Frames.List()...)
 			}
-			frames = append(frames, ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.UDP > 0 })...)
-			ntSideFrames(s, frames, &in, &out)
+			frames = append(frames, firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.UDP > 0 })...)
+			addSideFrames(s, frames, &in, &out)
 		}
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }
 
@@ -120,7 +120,7 @@ func ntFakeHow(v *flows.TunnelView, role flows.Role) string {
 		var frames []int
 		for _, st := range v.Sides {
 			if st != nil && st.NATD[role].PortZero {
-				frames = ntHead(st.NATD[role].Frames.List(), 2)
+				frames = firstFrames(st.NATD[role].Frames.List(), 2)
 				break
 			}
 		}

@@ -103,10 +103,10 @@ func (nattPassthroughMixedMappings) finding(c *Context, v *flows.TunnelView, in 
 	}
 	var inF, outF []int
 	for _, m := range []*flows.Mapping{a, b} {
-		inF = append(inF, ntHead(m.InsideFrames.List(), 3)...)
-		outF = append(outF, ntHead(m.OutsideFrames.List(), 3)...)
+		inF = append(inF, firstFrames(m.InsideFrames.List(), 3)...)
+		outF = append(outF, firstFrames(m.OutsideFrames.List(), 3)...)
 	}
-	return Finding{Confidence: Medium, Tunnel: v.ID, Message: s.String(), Evidence: ntEvidence(c, inF, outF)}, true
+	return Finding{Confidence: Medium, Tunnel: v.ID, Message: s.String(), Evidence: evidenceFromBoth(c, inF, outF)}, true
 }
 
 // ntOthersOn lists other inside endpoints the correlation saw mapped to

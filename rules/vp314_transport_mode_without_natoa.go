@@ -57,7 +57,7 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 			tr := &v.Sides[s].NATTrace
 			natoa += tr.NATOA.Count()
 			if n := tr.TransportMode.Count(); n > 0 {
-				ntSideFrames(s, tr.TransportMode.List(), &in, &out)
+				addSideFrames(s, tr.TransportMode.List(), &in, &out)
 				if s == flows.SideInside {
 					tmIn = n
 				} else {
@@ -85,12 +85,12 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 			}
 			fmt.Fprintf(&b, "Quick Mode proposes transport mode (%s) across the NAT in front of the %s (%s), but no NAT-OA payload was sent: "+
 				"the receiver cannot correct the inner TCP/UDP checksums, which cover the original addresses, and drops or corrupts the packets",
-				sideFrameList(c, side, ntHead(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), ntNATedPeers(t, n), n.how)
 		} else {
 			fmt.Fprintf(&b, "the peers set up transport mode (USE_TRANSPORT_MODE, %s) across the NAT in front of the %s (%s): IKEv2 has no NAT-OA, "+
 				"so the receiver must restore the original addresses from the traffic selectors to correct inner TCP/UDP checksums, which not every implementation does",
-				sideFrameList(c, side, ntHead(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), ntNATedPeers(t, n), n.how)
 		}
-		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

@@ -62,7 +62,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 			conf = n.conf
 			for _, s := range ntViewSides(v) {
 				st := v.Sides[s]
-				ntSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
+				addSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
 			}
 		}
 		if ti, to := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; ti != nil && to != nil {
@@ -71,8 +71,8 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 				if to.NATD[flows.RoleResponder].DestMismatch && n.pos != flows.NATBoth {
 					parts = append(parts, fmt.Sprintf("the NAT between the captures translates the initiator %s to %s, and a second one beyond the outside capture translates it again: "+
 						"the responder's NAT-D hash of the initiator does not match %s (outside %s)",
-						ini.Addr(), iniOut.Addr(), iniOut, frameList(ntHead(to.NATD[flows.RoleResponder].Frames.List(), 2))))
-					ntSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
+						ini.Addr(), iniOut.Addr(), iniOut, frameList(firstFrames(to.NATD[flows.RoleResponder].Frames.List(), 2))))
+					addSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
 					conf = High
 				}
 				if ntPrivate(iniOut.Addr()) {
@@ -82,8 +82,8 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 					}
 					parts = append(parts, fmt.Sprintf("outside the first NAT the initiator still has %s, %s (outside %s): another NAT follows",
 						what, iniOut.Addr(), frameList([]int{to.Frames.First()})))
-					ntSideFrames(flows.SideOutside, []int{to.Frames.First()}, &in, &out)
-					ntSideFrames(flows.SideInside, []int{ti.Frames.First()}, &in, &out)
+					addSideFrames(flows.SideOutside, []int{to.Frames.First()}, &in, &out)
+					addSideFrames(flows.SideInside, []int{ti.Frames.First()}, &in, &out)
 				}
 			}
 		}
@@ -98,6 +98,6 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		if n.pos == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
 			b.WriteString(", though the responder is behind a NAT too")
 		}
-		report(Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

@@ -226,55 +226,6 @@ func ntMappings(c *Context, proto uint8, inside netip.AddrPort) []*flows.Mapping
 	return c.Correlation.MappingsOf(proto, inside)
 }
 
-// ntEvidence builds the evidence of a finding from frames of each side.
-func ntEvidence(c *Context, in, out []int) []Evidence {
-	ev := c.Evidence(flows.SideInside, in...)
-	if c.Two() {
-		ev = append(ev, c.Evidence(flows.SideOutside, out...)...)
-	}
-	return ev
-}
-
-// ntSideFrames puts frames of one side into the (inside, outside) pair
-// ntEvidence takes.
-func ntSideFrames(s flows.Side, frames []int, in, out *[]int) {
-	if s == flows.SideInside {
-		*in = append(*in, frames...)
-	} else {
-		*out = append(*out, frames...)
-	}
-}
-
-// ntHead returns at most n of the frames.
-func ntHead(frames []int, n int) []int {
-	if len(frames) > n {
-		return frames[:n]
-	}
-	return frames
-}
-
-// ntSAFrames returns the first frames of a tunnel's SAs that match keep.
-func ntSAFrames(t *flows.Tunnel, n int, keep func(*flows.ESPSA) bool) []int {
-	var out []int
-	if t == nil {
-		return nil
-	}
-	for _, sa := range t.ESPSAs {
-		if keep(sa) {
-			out = append(out, ntHead(sa.Frames.List(), n)...)
-		}
-	}
-	return out
-}
-
-// ntIKEHead returns a tunnel's first IKE frames (IKE_SA_INIT or MM1/MM2).
-func ntIKEHead(t *flows.Tunnel, n int) []int {
-	if t == nil {
-		return nil
-	}
-	return ntHead(t.Frames.List(), n)
-}
-
 // ntViewSides returns the sides a view has, inside first.
 func ntViewSides(v *flows.TunnelView) []flows.Side {
 	var out []flows.Side

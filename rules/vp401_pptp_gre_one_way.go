@@ -103,15 +103,15 @@ func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bo
 		where = " in the " + side.String() + " capture"
 	}
 	var msg string
-	frames := dpFirst(s.ControlFrames.List(), 6)
+	frames := firstFrames(s.ControlFrames.List(), 6)
 	if out {
 		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %s) and none came back",
 			pptpLabel(s), words.Count(s.GREOut, "GRE packet"), where, decode.CallIDString(s.ServerCallID))
-		frames = append(frames, dpFirst(s.GREOutFrames.List(), 3)...)
+		frames = append(frames, firstFrames(s.GREOutFrames.List(), 3)...)
 	} else {
 		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %s) and the client sent none",
 			pptpLabel(s), words.Count(s.GREIn, "GRE packet"), where, decode.CallIDString(s.ClientCallID))
-		frames = append(frames, dpFirst(s.GREInFrames.List(), 3)...)
+		frames = append(frames, firstFrames(s.GREInFrames.List(), 3)...)
 	}
 	if s.GREOther > 0 {
 		msg += fmt.Sprintf("; %s between the two carried call IDs %s that match neither call ID (see VP403)",
@@ -182,8 +182,8 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 		}
 	}
 	f.Message += ". " + strings.ToUpper(msg[:1]) + msg[1:]
-	f.Evidence = append(f.Evidence, c.Evidence(side, dpFirst(sideFrames, 3)...)...)
-	f.Evidence = append(f.Evidence, c.Evidence(other, dpFirst(frames, 3)...)...)
+	f.Evidence = append(f.Evidence, c.Evidence(side, firstFrames(sideFrames, 3)...)...)
+	f.Evidence = append(f.Evidence, c.Evidence(other, firstFrames(frames, 3)...)...)
 }
 
 // pptpInboundStops says where the server's GRE for an inside call s that
@@ -209,7 +209,7 @@ func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []in
 	for _, f := range v.greKeyed(flows.SideInside, s.Server.Addr(), s.ClientCallID) {
 		if f.Key.B.Addr() != s.Client.Addr() {
 			elsewhere = append(elsewhere, fmt.Sprintf("%s (%s)", f.Key.B.Addr(), words.Count(f.Total(), "packet")))
-			inFrames = append(inFrames, dpFirst(f.Frames.List(), 3)...)
+			inFrames = append(inFrames, firstFrames(f.Frames.List(), 3)...)
 		}
 	}
 	switch {

@@ -142,7 +142,7 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 	var frames, insideFrames []int
 	clients := make([]string, 0, len(g))
 	for _, s := range g {
-		frames = append(frames, dpFirst(s.ControlFrames.List(), 4)...)
+		frames = append(frames, firstFrames(s.ControlFrames.List(), 4)...)
 		clients = append(clients, s.Client.String())
 	}
 	id := decode.CallIDString(s0.ClientCallID)
@@ -160,7 +160,7 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), words.Count(n, "GRE packet"))
 			for _, fl := range v.greFlows(side, s0.Server.Addr(), s0.Client.Addr()) {
 				if uint16(fl.Key.ID) == s0.ClientCallID {
-					frames = append(frames, dpFirst(fl.Frames.List(), 3)...)
+					frames = append(frames, firstFrames(fl.Frames.List(), 3)...)
 				}
 			}
 		}
@@ -190,7 +190,7 @@ func pptpCollisionInside(v *pptpView, side flows.Side, g []*flows.PPTPSession, a
 			continue
 		}
 		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, decode.CallIDString(o.ClientCallID)))
-		*frames = append(*frames, dpFirst(o.ControlFrames.List(), 4)...)
+		*frames = append(*frames, firstFrames(o.ControlFrames.List(), 4)...)
 		if n := v.greCount(1-side, o.Server.Addr(), o.Client.Addr(), o.ClientCallID); n > 0 {
 			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), words.Count(n, "packet")))
 		} else {

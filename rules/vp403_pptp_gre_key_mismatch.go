@@ -151,7 +151,7 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), decode.CallIDString(s.ServerCallID))
 	}
 	var frames [2][]int
-	frames[side] = append(dpFirst(s.ControlFrames.List(), 4), dpFirst(f.Frames.List(), 3)...)
+	frames[side] = append(firstFrames(s.ControlFrames.List(), 4), firstFrames(f.Frames.List(), 3)...)
 	if c.Two() {
 		what, inFrames, outFrames := pptpRewrites(c.Correlation)
 		if what != "" {
@@ -162,10 +162,7 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 			msg += fmt.Sprintf("; in the %s capture the call IDs match (client %s, server %s)", 1-side, decode.CallIDString(o.ClientCallID), decode.CallIDString(o.ServerCallID))
 		}
 	}
-	ev := c.Evidence(flows.SideInside, frames[flows.SideInside]...)
-	if c.Two() {
-		ev = append(ev, c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...)
-	}
+	ev := evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside])
 	return Finding{
 		Confidence: High,
 		Session:    c.sessionID(side, s),

@@ -181,6 +181,6 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 		Session:    c.sessionID(side, s),
 		Subject:    fmt.Sprintf("%s gre %s", pptpSubject(sides[flows.SideInside]), decode.CallIDString(call)),
 		Message:    msg,
-		Evidence:   append(c.Evidence(flows.SideInside, frames[flows.SideInside]...), c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...),
+		Evidence:   evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside]),
 	}, true
 }
