@@ -135,7 +135,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 	// Seen only outside, a tunnel may not cross the NAT at all (another
 	// host on the outside network): only one of the NAT's clients can be
 	// missing from the inside capture.
-	crosses := side == flows.SideInside || c.Two() && (natOutsideAddress(c, t.InitiatorFirst.Addr()) || natOutsideAddress(c, t.ResponderFirst.Addr()))
+	crosses := side == flows.SideInside || c.Two() && (c.Correlation.NATOutsideAddr(t.InitiatorFirst.Addr()) || c.Correlation.NATOutsideAddr(t.ResponderFirst.Addr()))
 	if other := c.Twin(v, side); crosses && c.Two() && c.BothCaptured(side, s.Times[0], s.Last) {
 		located = true
 		o := otherSideOf(side)
@@ -217,4 +217,18 @@ func (ikeRequestUnanswered) finalLost(c *Context, v *flows.TunnelView, t *flows.
 	}
 	frames := append(e.ResentAfterEndFrames.List(), final.FrameList()...)
 	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: c.Evidence(side, frames...)}
+}
+
+// sameExchange returns the exchange of t with the same message ID, requester
+// and type as e, or nil.
+func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
+	if t == nil {
+		return nil
+	}
+	for _, x := range t.Exchanges {
+		if x.MessageID == e.MessageID && x.From == e.From && x.Type == e.Type {
+			return x
+		}
+	}
+	return nil
 }

@@ -187,7 +187,7 @@ func (natStaticPort500) holderIKE(c *Context, v *flows.TunnelView, in *flows.Tun
 		if u.InitiatorFirst.Port() != 500 || u.ResponderFirst.Addr() != in.ResponderFirst.Addr() || v.Sides[flows.SideOutside] == u {
 			continue
 		}
-		if !natOutsideAddress(c, u.InitiatorFirst.Addr()) {
+		if !c.Correlation.NATOutsideAddr(u.InitiatorFirst.Addr()) {
 			continue
 		}
 		first, last := c.OnInsideClock(flows.SideOutside, u.First), c.OnInsideClock(flows.SideOutside, u.Last)

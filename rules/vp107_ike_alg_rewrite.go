@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -102,7 +104,7 @@ func (ikeALGRewrite) rewritten(c *Context, v *flows.TunnelView, in *flows.Tunnel
 		outFrames = append(outFrames, x.OutsideFrame)
 	}
 	fmt.Fprintf(&b, "the IKE SPIs of %s changed between the captures", words.Count(max(len(messages), 1), "message"))
-	for _, name := range sortedNames(fields) {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		x := fields[name]
 		label := "initiator SPI"
 		if name == "spi_r" {

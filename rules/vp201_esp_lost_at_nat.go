@@ -72,7 +72,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	}
 	v := c.dpView()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		other := 1 - side
 		for _, sa := range c.Captures[side].SAs {
 			fate := &sa.Fate

@@ -170,7 +170,7 @@ func (espOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
 	v := c.dpView()
 	reported := map[uint32]bool{} // SPIs of the present direction already reported
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		if looksOneSided(c.Captures[side]) {
 			continue
 		}
@@ -419,7 +419,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		for _, cp := range cps {
 			for _, sa := range v.between(other, cp.Dst, cp.Src) {
 				if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
-					dpInsideTime(c, other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
+					c.OnInsideClock(other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
 					continue
 				}
 				var elsewhere []netip.Addr
@@ -439,7 +439,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		}
 		if n > 0 {
 			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
-				cps[0].Dst, n, words.List(spis, 0), listOf(dpSorted(hosts), netip.Addr.String))
+				cps[0].Dst, n, words.List(spis, 0), listOf(sortedAddrs(hosts), netip.Addr.String))
 			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 			f.Confidence = High
 			return

@@ -361,7 +361,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
 	msg += ": " + strings.Join(problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
-		listOf(dpSorted(g.hosts), netip.Addr.String), g.public, g.gateway)
+		listOf(sortedAddrs(g.hosts), netip.Addr.String), g.public, g.gateway)
 	msg += rawESPBlockedWords(g)
 	tunnel := 0
 	if ownerOK {

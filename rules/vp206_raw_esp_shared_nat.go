@@ -55,7 +55,7 @@ func (rawESPSharedNAT) Check(c *Context, report func(Finding)) {
 			// of its message.
 			continue
 		}
-		hosts := listOf(dpSorted(g.hosts), netip.Addr.String)
+		hosts := listOf(sortedAddrs(g.hosts), netip.Addr.String)
 		f := Finding{
 			Confidence: High,
 			Evidence:   c.Evidence(flows.SideInside, g.frames...),

@@ -54,7 +54,7 @@ func (ahAcrossNAT) Meta() Meta {
 func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
 	v := c.dpView()
 	covered := map[uint32]bool{} // SPIs reported from the inside capture
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {
 			if !sa.AH || (side == flows.SideOutside && covered[sa.SPI]) {
 				continue
@@ -104,7 +104,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 	}
 	// One capture's view: a tunnel whose NAT-D saw a NAT, or an AH SA
 	// between a private and a public address.
-	if t := espTunnel(c, side, sa.Tunnel); t != nil {
+	if t := captureTunnel(c, side, sa.Tunnel); t != nil {
 		switch pos := t.NAT(); pos {
 		case flows.NATInitiator, flows.NATResponder, flows.NATBoth:
 			return Finding{

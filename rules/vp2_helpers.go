@@ -2,8 +2,6 @@ package rules
 
 import (
 	"net/netip"
-	"slices"
-	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -253,40 +251,8 @@ func (v *dpView) tunnelID(side flows.Side, id int) int {
 			}
 		}
 	}
-	if t := espTunnel(v.c, side, id); t != nil {
+	if t := captureTunnel(v.c, side, id); t != nil {
 		return v.views[t]
 	}
 	return 0
-}
-
-func espTunnel(c *Context, side flows.Side, id int) *flows.Tunnel {
-	a := c.Capture(side)
-	if a == nil || id <= 0 || id > len(a.Tunnels) {
-		return nil
-	}
-	return a.Tunnels[id-1]
-}
-
-// dpSorted returns a sorted copy of addresses without repeats.
-func dpSorted(as []netip.Addr) []netip.Addr {
-	out := slices.Clone(as)
-	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
-	return slices.Compact(out)
-}
-
-// dpSides lists the sides a context has, inside first.
-func dpSides(c *Context) []flows.Side {
-	if c.Two() {
-		return []flows.Side{flows.SideInside, flows.SideOutside}
-	}
-	return []flows.Side{flows.SideInside}
-}
-
-// dpInsideTime converts a timestamp of one side's capture to the inside
-// clock, so that times from both captures compare.
-func dpInsideTime(c *Context, side flows.Side, t time.Time) time.Time {
-	if side == flows.SideOutside && c.Two() {
-		return c.Correlation.ToInside(t)
-	}
-	return t
 }

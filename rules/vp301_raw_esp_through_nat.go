@@ -59,7 +59,7 @@ func (rawESPThroughNAT) Meta() Meta {
 func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
 		n := ntNATOf(c, v)
-		if !n.present() || ntUsesTCP(v) {
+		if !n.present() || ikeOverTCP(v) {
 			continue
 		}
 		raw, udp, tcp, ah := v.ESPCounts()
@@ -126,7 +126,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 }
 
 func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw int) Finding {
-	t, _ := ntPrimary(v)
+	t, _ := primarySide(v)
 	nated := n.natedRole()
 	var b strings.Builder
 	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", peerAddr(t, nated), n.how)
@@ -155,7 +155,7 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw in
 			words.Count(raw, "ESP packet"), verb, spiWord, words.List(spis, 0))
 	} else {
 		b.WriteString("; no ESP was captured, but it would travel as raw IP protocol 50 and need IPsec Passthrough on the NAT")
-		conf = ntMinConf(conf, Medium)
+		conf = min(conf, Medium)
 	}
 	if c.Two() {
 		if s := ntRawESPFate(c, v, nated); s != "" {
@@ -163,7 +163,7 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw in
 		}
 	}
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
 		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
 		addSideFrames(s, frames, &in, &out)
@@ -225,7 +225,7 @@ func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 	if in == nil {
 		return ""
 	}
-	natedIn := ntFirstEndpoint(in, nated).Addr()
+	natedIn := firstEndpoint(in, nated).Addr()
 	var sentOut, fwdOut, sentIn, fwdIn int
 	for _, sa := range in.ESPSAs {
 		if sa.Raw == 0 || sa.AH || sa.Src != natedIn {
@@ -235,7 +235,7 @@ func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 		fwdOut += sa.Fate.Forwarded
 	}
 	if out != nil {
-		natedOut := ntFirstEndpoint(out, nated).Addr()
+		natedOut := firstEndpoint(out, nated).Addr()
 		for _, sa := range out.ESPSAs {
 			if sa.Raw == 0 || sa.AH || sa.Dst != natedOut {
 				continue
@@ -259,7 +259,11 @@ func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 	case fwdOut+fwdIn == 0:
 		s += ": IPsec Passthrough is off or does not track this SA"
 	case fwdOut == sentOut && fwdIn == sentIn:
-		if ms := ntMappings(c, flows.ProtoESP, netip.AddrPortFrom(ntFirstEndpoint(in, nated).Addr(), 0)); len(ms) > 0 {
+		var ms []*flows.Mapping
+		if c.Two() {
+			ms = c.Correlation.MappingsOf(flows.ProtoESP, netip.AddrPortFrom(natedIn, 0))
+		}
+		if len(ms) > 0 {
 			s += fmt.Sprintf(" (as %s): IPsec Passthrough is on", ms[0].Outside.Addr())
 		} else {
 			s += ": IPsec Passthrough is on"

@@ -55,14 +55,14 @@ func (nattNotUsed) Meta() Meta {
 
 func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		if ntUsesTCP(v) || !v.NATTNegotiated() {
+		if ikeOverTCP(v) || !v.NATTNegotiated() {
 			continue
 		}
 		n := ntNATOf(c, v)
 		if !n.natd || !n.present() {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		floated := false
 		for _, s := range v.Sides {
 			if s != nil && s.Float {
@@ -118,7 +118,7 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 	b.WriteString(joinWithAnd(problems))
 	b.WriteString("; the tunnel now depends on IPsec Passthrough and on the peers accepting unencapsulated traffic")
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
 		frames := append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...)
 		if s == side {
@@ -148,7 +148,7 @@ func ntNATedPeers(t *flows.Tunnel, n ntNAT) string {
 func ntSender(t *flows.Tunnel, sa *flows.ESPSA) string {
 	for _, p := range t.NATTrace.Paths {
 		if p.Src.Addr() == sa.Src && p.Dst.Addr() == sa.Dst {
-			return ntRoleName(p.From)
+			return p.From.String()
 		}
 	}
 	if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {

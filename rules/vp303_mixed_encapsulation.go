@@ -66,7 +66,7 @@ func (r mixedEncapsulation) Check(c *Context, report func(Finding)) {
 // ntMixedSide returns a side (the inside first) whose capture shows the
 // tunnel's ESP both raw and encapsulated.
 func ntMixedSide(v *flows.TunnelView) (flows.Side, bool) {
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		var raw, enc int
 		for _, sa := range v.Sides[s].ESPSAs {
 			if sa.AH {
@@ -123,7 +123,7 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 		b.WriteString("; if a NAT sits between the peers, the raw part needs IPsec Passthrough to cross it")
 	}
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
 		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return !sa.AH })...)
 		addSideFrames(s, frames, &in, &out)

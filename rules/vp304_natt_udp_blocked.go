@@ -65,13 +65,13 @@ func (nattUDPBlocked) Meta() Meta {
 
 func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		if ntUsesTCP(v) || v.SPIRewritten {
+		if ikeOverTCP(v) || v.SPIRewritten {
 			// Over TCP nothing depends on UDP; with the SPIs rewritten
 			// by an ALG the responder ignores the messages whatever the
 			// port (VP107's case).
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if ntIKEFragmented(v, flows.RoleInitiator) {
 			// Fragmented IKE lost at a NAT that drops fragments looks
 			// the same from here; VP104 tells that case.
@@ -91,19 +91,19 @@ func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 }
 
 func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
-	ini := ntSum(t, flows.RoleInitiator, flows.PathIKEMarker)
+	ini := sumPathsOf(t, flows.RoleInitiator, flows.PathIKEMarker)
 	if ini.packets == 0 || ini.retrans < c.Config.Thresholds.MinRetransmissions {
 		return Finding{}, false
 	}
-	if ntSum(t, flows.RoleResponder, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
+	if sumPathsOf(t, flows.RoleResponder, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
 		return Finding{}, false
 	}
-	ans := ntSum(t, flows.RoleResponder, flows.PathIKE)
+	ans := sumPathsOf(t, flows.RoleResponder, flows.PathIKE)
 	if ans.packets == 0 {
 		return Finding{}, false
 	}
 	if o := v.Sides[1-side]; c.Two() && side == flows.SideInside && o != nil &&
-		ntSum(o, flows.RoleResponder, flows.PathIKE).packets == 0 && c.BothCaptured(side, ans.first, ans.last) {
+		sumPathsOf(o, flows.RoleResponder, flows.PathIKE).packets == 0 && c.BothCaptured(side, ans.first, ans.last) {
 		// Outside, the responder never answered this IKE SA on 500: it
 		// negotiated under other SPIs (an ALG rewrote them) and cannot
 		// know the messages on 4500, whatever the port.
@@ -129,7 +129,7 @@ func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunne
 // ntLocate says where the initiator's unanswered packets of one kind were
 // lost, from the other capture's view of the same tunnel, and returns the
 // other side's frames to show.
-func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flows.PathKind, port string) (string, []int) {
+func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini pathSum, kind flows.PathKind, port string) (string, []int) {
 	if side != flows.SideInside {
 		return "", nil
 	}
@@ -139,8 +139,8 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 		}
 		return "", nil
 	}
-	oIni := ntSum(o, flows.RoleInitiator, kind)
-	oResp := ntSum(o, flows.RoleResponder, kind, flows.PathESPInUDP)
+	oIni := sumPathsOf(o, flows.RoleInitiator, kind)
+	oResp := sumPathsOf(o, flows.RoleResponder, kind, flows.PathESPInUDP)
 	frames := append(firstFrames(oIni.frames, 8), firstFrames(oResp.frames, 8)...)
 	switch {
 	case oResp.packets > 0:
@@ -196,14 +196,14 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 			break
 		}
 	}
-	if e == nil || ntSum(t, flows.RoleResponder, flows.PathIKE, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
+	if e == nil || sumPathsOf(t, flows.RoleResponder, flows.PathIKE, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
 		return Finding{}, false
 	}
 	var fb *flows.Tunnel
 	for _, o := range c.Capture(side).Tunnels {
 		if o != t && o.TCP && o.First.After(t.First) &&
 			o.InitiatorFirst.Addr() == t.InitiatorFirst.Addr() && o.ResponderFirst.Addr() == t.ResponderFirst.Addr() &&
-			ntSum(o, flows.RoleResponder, flows.PathTCP).packets > 0 {
+			sumPathsOf(o, flows.RoleResponder, flows.PathTCP).packets > 0 {
 			fb = o
 			break
 		}
@@ -211,7 +211,7 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 	if fb == nil {
 		return Finding{}, false
 	}
-	ini := ntSum(t, flows.RoleInitiator, flows.PathIKE, flows.PathIKEMarker)
+	ini := sumPathsOf(t, flows.RoleInitiator, flows.PathIKE, flows.PathIKEMarker)
 	fbID := fb.ID
 	if fv := c.ViewOf(side, fb); fv != nil {
 		fbID = fv.ID

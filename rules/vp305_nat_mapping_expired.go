@@ -84,7 +84,7 @@ type ntSilence struct {
 // traffic after a long gap that got no answer (inside capture first).
 func ntExpiry(c *Context, v *flows.TunnelView) (*ntRebind, *ntSilence) {
 	n := ntNATOf(c, v)
-	if !n.behind(flows.RoleInitiator) || !ntUsesNATT(v) {
+	if !n.behind(flows.RoleInitiator) || !usesNATT(v) {
 		return nil, nil
 	}
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
@@ -139,7 +139,7 @@ func ntFindRebind(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Durati
 	a := c.Capture(s)
 	for i, x := range srcs {
 		for _, y := range srcs[i+1:] {
-			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || ntOtherTunnelUses(a, t, y.ep) || ntOtherTunnelUses(a, t, x.ep) {
+			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || otherTunnelSendsIKEFrom(a, t, y.ep) || otherTunnelSendsIKEFrom(a, t, x.ep) {
 				continue
 			}
 			for _, g := range t.NATTrace.Peers.GapsOver(timeout, x.last, y.first) {
@@ -166,12 +166,12 @@ func ntFindSilence(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Durat
 		return nil
 	}
 	end := c.Capture(s).Capture.Last
-	answeredBefore := ntSum(t, flows.RoleResponder, flows.PathESPInUDP, flows.PathIKEMarker).packets > 0
+	answeredBefore := sumPathsOf(t, flows.RoleResponder, flows.PathESPInUDP, flows.PathIKEMarker).packets > 0
 	for _, g := range pt.GapsOver(timeout, t.First, t.Last) {
 		if g.Resumed[ri].Count() < 2 || g.Resumed[oi].Count() > 0 || end.Sub(g.End) < 2*time.Second {
 			continue
 		}
-		ikeAfter := ntSum(t, flows.RoleInitiator, flows.PathIKEMarker).last.After(g.End)
+		ikeAfter := sumPathsOf(t, flows.RoleInitiator, flows.PathIKEMarker).last.After(g.End)
 		if !answeredBefore && !ikeAfter {
 			continue
 		}
@@ -207,9 +207,9 @@ func ntGapKey(rb *ntRebind, si *ntSilence) string {
 
 // ntKeepaliveWords describes the keepalives a peer sent.
 func ntKeepaliveWords(v *flows.TunnelView, r flows.Role) string {
-	t, _ := ntPrimary(v)
+	t, _ := primarySide(v)
 	k := t.Keepalives
-	who := ntFirstEndpoint(t, r).Addr().String()
+	who := firstEndpoint(t, r).Addr().String()
 	switch {
 	case k.From[r] == 0:
 		return who + " sent no NAT-T keepalives"
@@ -241,7 +241,7 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 		frames := []int{g.BeforeFrame, g.AfterFrame, rb.oldFrame, rb.newFrame}
 		if st := rb.stale; st != nil {
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
-				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, firstFrames(st.Frames.List(), 6)))
+				firstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, firstFrames(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
 			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
 				b.WriteString("; " + txt)
@@ -258,7 +258,7 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 	}
 	if in := v.Sides[flows.SideInside]; in != nil && c.Two() {
 		for _, src := range ntEncapSources(in, flows.RoleInitiator) {
-			ms := ntMappings(c, flows.ProtoUDP, src.ep)
+			ms := c.Correlation.MappingsOf(flows.ProtoUDP, src.ep)
 			if len(ms) < 2 {
 				continue
 			}

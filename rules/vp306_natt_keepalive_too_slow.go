@@ -53,13 +53,13 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 	seen := map[string]bool{}
 	for _, v := range c.Tunnels {
 		n := ntNATOf(c, v)
-		if !n.behind(flows.RoleInitiator) || !ntUsesNATT(v) {
+		if !n.behind(flows.RoleInitiator) || !usesNATT(v) {
 			continue
 		}
 		if rb, si := ntExpiry(c, v); rb != nil || si != nil {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		gaps := t.NATTrace.Peers.GapsOver(timeout, t.First, t.Last)
 		if len(gaps) == 0 {
 			continue

@@ -48,7 +48,7 @@ func (ikeBackToPort500) Meta() Meta {
 
 func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if !t.Float {
 			continue
 		}
@@ -60,7 +60,7 @@ func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 		var frames []int
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			if n := back[role].Count(); n > 0 {
-				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), ntRoleName(role), sideFrameList(c, side, firstFrames(back[role].List(), 6))))
+				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), role.String(), sideFrameList(c, side, firstFrames(back[role].List(), 6))))
 				frames = append(frames, back[role].List()...)
 			}
 		}

@@ -57,7 +57,7 @@ func (r nonESPMarkerViolation) Check(c *Context, report func(Finding)) {
 		var in, out []int
 		total := 0
 		var sides []flows.Side
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			if n := v.Sides[s].MarkerOn500.Count(); n > 0 {
 				addSideFrames(s, v.Sides[s].MarkerOn500.List(), &in, &out)
 				if total == 0 {
@@ -95,7 +95,7 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		total := 0
 		var first *flows.Tunnel
 		var side flows.Side
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			t := v.Sides[s]
 			if n := t.MarkerMissing.Count(); n > 0 {
 				addSideFrames(s, t.MarkerMissing.List(), &in, &out)

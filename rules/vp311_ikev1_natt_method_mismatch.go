@@ -72,7 +72,7 @@ func ntNATDTypeOf(method string) decode.PayloadType {
 
 func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if t.Version != 1 {
 			continue
 		}
@@ -105,7 +105,7 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 			for _, role := range []flows.Role{ini, resp} {
 				for _, pt := range t.NATD[role].PayloadTypes {
 					if pt != want && (pt == decode.PayloadTypeV1NATD || pt == decode.PayloadTypeV1NATDDraft) {
-						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", ntRoleName(role), pt,
+						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", role.String(), pt,
 							sideFrameList(c, side, firstFrames(t.NATD[role].Frames.List(), 4))))
 						natdFrames = append(natdFrames, t.NATD[role].Frames.List()...)
 					}
@@ -118,7 +118,7 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 				"agreed method ignores it, so NAT detection fails and the peers do not float to UDP 4500", common, want, joinWithAnd(wrong))
 		}
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			st := v.Sides[s]
 			frames := firstIKEFrames(st, 2)
 			if s == side {

@@ -68,7 +68,7 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		if !proven {
 			continue
 		}
-		t, _ := ntPrimary(v)
+		t, _ := primarySide(v)
 		var parts []string
 		for _, role := range faked {
 			parts = append(parts, ntFakeHow(v, role))
@@ -88,7 +88,7 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 			b.WriteString(", without any NAT in the path")
 		}
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			st := v.Sides[s]
 			frames := []int{st.FloatFrame}
 			for _, role := range faked {
@@ -113,7 +113,7 @@ func containsRole(rs []flows.Role, r flows.Role) bool {
 // ntFakeHow says how a peer's NAT-D hash is known, or very likely, to be
 // faked.
 func ntFakeHow(v *flows.TunnelView, role flows.Role) string {
-	t, _ := ntPrimary(v)
+	t, _ := primarySide(v)
 	p := &v.NAT.Peers[role]
 	switch p.Faked {
 	case flows.FakedPortZero:

@@ -59,11 +59,11 @@ func (r nattPassthroughMixedMappings) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
-			ike, nt := ntSum(in, role, flows.PathIKE), ntSum(in, role, flows.PathIKEMarker)
+			ike, nt := sumPathsOf(in, role, flows.PathIKE), sumPathsOf(in, role, flows.PathIKEMarker)
 			if len(ike.srcs) == 0 || len(nt.srcs) == 0 {
 				continue
 			}
-			m500, m4500 := ntMappings(c, flows.ProtoUDP, ike.srcs[0]), ntMappings(c, flows.ProtoUDP, nt.srcs[0])
+			m500, m4500 := c.Correlation.MappingsOf(flows.ProtoUDP, ike.srcs[0]), c.Correlation.MappingsOf(flows.ProtoUDP, nt.srcs[0])
 			if len(m500) == 0 || len(m4500) == 0 {
 				continue
 			}

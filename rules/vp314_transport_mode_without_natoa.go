@@ -53,7 +53,7 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
 		var tmIn, tmOut, natoa int
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			tr := &v.Sides[s].NATTrace
 			natoa += tr.NATOA.Count()
 			if n := tr.TransportMode.Count(); n > 0 {
@@ -72,7 +72,7 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 		if !n.present() {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if t.NATTrace.TransportMode.Count() == 0 {
 			side = 1 - side
 			t = v.Sides[side]

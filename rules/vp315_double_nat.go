@@ -52,7 +52,7 @@ func (doubleNAT) Meta() Meta {
 
 func (r doubleNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, _ := ntPrimary(v)
+		t, _ := primarySide(v)
 		n := ntNATOf(c, v)
 		var parts []string
 		var in, out []int
@@ -60,7 +60,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		if n.pos == flows.NATBoth {
 			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", peerAddr(t, flows.RoleInitiator), peerAddr(t, flows.RoleResponder), n.how))
 			conf = n.conf
-			for _, s := range ntViewSides(v) {
+			for _, s := range viewSides(v) {
 				st := v.Sides[s]
 				addSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
 			}
@@ -75,7 +75,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 					addSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
 					conf = High
 				}
-				if ntPrivate(iniOut.Addr()) {
+				if flows.IsPrivate(iniOut.Addr()) {
 					what := "a private address"
 					if flows.CGNAT.Contains(iniOut.Addr()) {
 						what = "an RFC 6598 shared address, used by carrier-grade NATs"

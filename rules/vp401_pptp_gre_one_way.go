@@ -68,7 +68,7 @@ func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
 	v := newPPTPView(c)
 	done := map[*flows.PPTPSession]bool{}
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, s := range c.Captures[side].Sessions {
 			if done[s] || !pptpConnected(s) {
 				continue

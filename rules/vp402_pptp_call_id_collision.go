@@ -59,7 +59,7 @@ func (pptpCallIDCollision) Meta() Meta {
 
 func (pptpCallIDCollision) Check(c *Context, report func(Finding)) {
 	v := newPPTPView(c)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		if c.Two() && side == flows.SideInside {
 			// The outside capture shows what the server sees; an
 			// inside collision an ALG resolved is no collision.

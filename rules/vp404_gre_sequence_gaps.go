@@ -62,7 +62,7 @@ func (greSequenceGaps) Check(c *Context, report func(Finding)) {
 	v := newPPTPView(c)
 	collided := greCollided(c, v)
 	done := map[*flows.PPTPSession]bool{}
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, s := range c.Captures[side].Sessions {
 			if done[s] {
 				continue

@@ -48,7 +48,7 @@ func (greWithoutPPTPControl) Meta() Meta {
 }
 
 func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		a := c.Captures[side]
 		if a.OrphanGRE == 0 {
 			continue

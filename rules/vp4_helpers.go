@@ -92,11 +92,11 @@ func (v *pptpView) counterpart(side flows.Side, s *flows.PPTPSession) *flows.PPT
 	if t, ok := m[server]; ok {
 		server = t
 	}
-	at := dpInsideTime(c, side, s.First)
+	at := c.OnInsideClock(side, s.First)
 	var best *flows.PPTPSession
 	var bestGap time.Duration
 	for _, o := range v.byConn[1-side][[2]netip.AddrPort{client, server}] {
-		gap := dpInsideTime(c, 1-side, o.First).Sub(at).Abs()
+		gap := c.OnInsideClock(1-side, o.First).Sub(at).Abs()
 		if best == nil || gap < bestGap {
 			best, bestGap = o, gap
 		}
