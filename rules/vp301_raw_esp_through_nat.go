@@ -58,8 +58,7 @@ func (rawESPThroughNAT) Meta() Meta {
 
 func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if !n.present() || ikeOverTCP(v) {
+		if !v.NAT.Present() || ikeOverTCP(v) {
 			continue
 		}
 		raw, udp, tcp, ah := v.ESPCounts()
@@ -68,7 +67,7 @@ func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 			// how the peers would carry ESP.
 			continue
 		}
-		report(r.finding(c, v, n, raw))
+		report(r.finding(c, v, raw))
 	}
 	for _, g := range c.Groups {
 		if f, ok := r.groupFinding(c, g); ok {
@@ -125,13 +124,13 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 	}, true
 }
 
-func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw int) Finding {
+func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, raw int) Finding {
 	t, _ := primarySide(v)
-	nated := n.natedRole()
+	nated := natedRole(&v.NAT)
 	var b strings.Builder
-	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", peerAddr(t, nated), n.how)
+	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", peerAddr(t, nated), howNATIsKnown(&v.NAT))
 	b.WriteString(ntWhyNoNATT(v, t))
-	conf := n.conf
+	conf := natConfidence(&v.NAT)
 	if raw > 0 {
 		var spis []string
 		for _, st := range v.Sides {

@@ -58,8 +58,7 @@ func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 		if ikeOverTCP(v) || !v.NATTNegotiated() {
 			continue
 		}
-		n := ntNATOf(c, v)
-		if !n.natd || !n.present() {
+		if !natShownByNATD(&v.NAT) || !v.NAT.Present() {
 			continue
 		}
 		t, side := primarySide(v)
@@ -78,11 +77,11 @@ func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 		if len(stayed) == 0 && !allRaw {
 			continue
 		}
-		report(r.finding(c, v, t, side, n, stayed, allRaw, raw))
+		report(r.finding(c, v, t, side, stayed, allRaw, raw))
 	}
 }
 
-func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, n ntNAT, stayed []int, allRaw bool, raw int) Finding {
+func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, stayed []int, allRaw bool, raw int) Finding {
 	var b strings.Builder
 	how := "both sent NAT_DETECTION notifies"
 	if t.Version == 1 {
@@ -94,7 +93,7 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 			}
 		}
 	}
-	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", ntNATedPeers(t, n), how)
+	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", natedPeers(t, &v.NAT), how)
 	var problems []string
 	if len(stayed) > 0 {
 		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
@@ -129,19 +128,7 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 		frames = append(frames, firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
 		addSideFrames(s, frames, &in, &out)
 	}
-	return Finding{Confidence: n.conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
-}
-
-// ntNATedPeers names the peers behind the NAT: "initiator 10.0.0.2",
-// "initiator 10.0.0.2 and the responder 198.51.100.7".
-func ntNATedPeers(t *flows.Tunnel, n ntNAT) string {
-	switch n.pos {
-	case flows.NATBoth:
-		return peerAddr(t, flows.RoleInitiator) + " and the " + peerAddr(t, flows.RoleResponder)
-	case flows.NATResponder:
-		return peerAddr(t, flows.RoleResponder)
-	}
-	return peerAddr(t, flows.RoleInitiator)
+	return Finding{Confidence: natConfidence(&v.NAT), Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntSender names the peer that sent an SA's packets.

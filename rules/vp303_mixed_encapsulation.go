@@ -51,15 +51,14 @@ func (mixedEncapsulation) Meta() Meta {
 
 func (r mixedEncapsulation) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if n.pos == flows.NATNone {
+		if v.NAT.Position == flows.NATNone {
 			continue
 		}
 		side, ok := ntMixedSide(v)
 		if !ok {
 			continue
 		}
-		report(r.finding(c, v, side, n))
+		report(r.finding(c, v, side))
 	}
 }
 
@@ -82,7 +81,7 @@ func ntMixedSide(v *flows.TunnelView) (flows.Side, bool) {
 	return 0, false
 }
 
-func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Side, n ntNAT) Finding {
+func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Side) Finding {
 	t := v.Sides[side]
 	var parts []string
 	for _, sa := range t.ESPSAs {
@@ -107,15 +106,15 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 	conf := Medium
 	if v.NATTNegotiated() {
 		b.WriteString("; NAT traversal was negotiated, so the receiver of the raw ESP expects it inside UDP and drops it")
-		if n.present() {
-			conf = n.conf
+		if v.NAT.Present() {
+			conf = natConfidence(&v.NAT)
 		}
 	}
 	switch {
-	case n.present():
-		fmt.Fprintf(&b, "; the raw part crosses the NAT in front of the %s (%s) only through IPsec Passthrough", ntNATedPeers(t, n), n.how)
+	case v.NAT.Present():
+		fmt.Fprintf(&b, "; the raw part crosses the NAT in front of the %s (%s) only through IPsec Passthrough", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		if c.Two() {
-			if s := ntRawESPFate(c, v, n.natedRole()); s != "" {
+			if s := ntRawESPFate(c, v, natedRole(&v.NAT)); s != "" {
 				b.WriteString("; " + s)
 			}
 		}

@@ -83,8 +83,7 @@ type ntSilence struct {
 // initiator: a rebinding after a long gap (outside capture first) and
 // traffic after a long gap that got no answer (inside capture first).
 func ntExpiry(c *Context, v *flows.TunnelView) (*ntRebind, *ntSilence) {
-	n := ntNATOf(c, v)
-	if !n.behind(flows.RoleInitiator) || !usesNATT(v) {
+	if !v.NAT.Behind(flows.RoleInitiator) || !usesNATT(v) {
 		return nil, nil
 	}
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)

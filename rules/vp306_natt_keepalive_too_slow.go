@@ -52,8 +52,7 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
 	seen := map[string]bool{}
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if !n.behind(flows.RoleInitiator) || !usesNATT(v) {
+		if !v.NAT.Behind(flows.RoleInitiator) || !usesNATT(v) {
 			continue
 		}
 		if rb, si := ntExpiry(c, v); rb != nil || si != nil {

@@ -93,8 +93,8 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 		if common == "" {
 			fmt.Fprintf(&b, "the initiator offered NAT traversal as %s and the responder as %s: no method in common, so neither peer floats to UDP 4500 or encapsulates ESP",
 				strings.Join(vi, ", "), strings.Join(vr, ", "))
-			if n := ntNATOf(c, v); n.present() {
-				fmt.Fprintf(&b, "; with the NAT in front of the %s (%s), ESP travels raw and depends on IPsec Passthrough", ntNATedPeers(t, n), n.how)
+			if v.NAT.Present() {
+				fmt.Fprintf(&b, "; with the NAT in front of the %s (%s), ESP travels raw and depends on IPsec Passthrough", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 			}
 		} else {
 			want := ntNATDTypeOf(common)

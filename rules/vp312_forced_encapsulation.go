@@ -82,8 +82,8 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		case t.Float:
 			b.WriteString("; the peers floated to UDP 4500")
 		}
-		if n := ntNATOf(c, v); n.present() {
-			fmt.Fprintf(&b, "; a real NAT remains in front of the %s (%s)", ntNATedPeers(t, n), n.how)
+		if v.NAT.Present() {
+			fmt.Fprintf(&b, "; a real NAT remains in front of the %s (%s)", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		} else if v.NAT.Position == flows.NATNone {
 			b.WriteString(", without any NAT in the path")
 		}

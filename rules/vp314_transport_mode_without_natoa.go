@@ -68,8 +68,7 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 		if tmIn+tmOut == 0 {
 			continue
 		}
-		n := ntNATOf(c, v)
-		if !n.present() {
+		if !v.NAT.Present() {
 			continue
 		}
 		t, side := primarySide(v)
@@ -85,11 +84,11 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 			}
 			fmt.Fprintf(&b, "Quick Mode proposes transport mode (%s) across the NAT in front of the %s (%s), but no NAT-OA payload was sent: "+
 				"the receiver cannot correct the inner TCP/UDP checksums, which cover the original addresses, and drops or corrupts the packets",
-				sideFrameList(c, side, firstFrames(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		} else {
 			fmt.Fprintf(&b, "the peers set up transport mode (USE_TRANSPORT_MODE, %s) across the NAT in front of the %s (%s): IKEv2 has no NAT-OA, "+
 				"so the receiver must restore the original addresses from the traffic selectors to correct inner TCP/UDP checksums, which not every implementation does",
-				sideFrameList(c, side, firstFrames(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		}
 		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}

@@ -53,13 +53,12 @@ func (doubleNAT) Meta() Meta {
 func (r doubleNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
 		t, _ := primarySide(v)
-		n := ntNATOf(c, v)
 		var parts []string
 		var in, out []int
 		conf := Medium
-		if n.pos == flows.NATBoth {
-			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", peerAddr(t, flows.RoleInitiator), peerAddr(t, flows.RoleResponder), n.how))
-			conf = n.conf
+		if v.NAT.Position == flows.NATBoth {
+			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", peerAddr(t, flows.RoleInitiator), peerAddr(t, flows.RoleResponder), howNATIsKnown(&v.NAT)))
+			conf = natConfidence(&v.NAT)
 			for _, s := range viewSides(v) {
 				st := v.Sides[s]
 				addSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
@@ -68,7 +67,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		if ti, to := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; ti != nil && to != nil {
 			ini, iniOut := ti.InitiatorFirst, to.InitiatorFirst
 			if ini.Addr() != iniOut.Addr() {
-				if to.NATD[flows.RoleResponder].DestMismatch && n.pos != flows.NATBoth {
+				if to.NATD[flows.RoleResponder].DestMismatch && v.NAT.Position != flows.NATBoth {
 					parts = append(parts, fmt.Sprintf("the NAT between the captures translates the initiator %s to %s, and a second one beyond the outside capture translates it again: "+
 						"the responder's NAT-D hash of the initiator does not match %s (outside %s)",
 						ini.Addr(), iniOut.Addr(), iniOut, frameList(firstFrames(to.NATD[flows.RoleResponder].Frames.List(), 2))))
@@ -95,7 +94,7 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		k := t.Keepalives
 		fmt.Fprintf(&b, "; every NAT keeps its own UDP mapping and timeout: the initiator sent %s, the responder %s",
 			words.Count(k.From[flows.RoleInitiator], "keepalive"), words.Count(k.From[flows.RoleResponder], "keepalive"))
-		if n.pos == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
+		if v.NAT.Position == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
 			b.WriteString(", though the responder is behind a NAT too")
 		}
 		report(Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
