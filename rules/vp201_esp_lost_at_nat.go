@@ -70,7 +70,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	if !c.Two() {
 		return
 	}
-	v := c.dpView()
+	v := c.dataPlane()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
 	for _, side := range c.captureSides() {
 		other := 1 - side

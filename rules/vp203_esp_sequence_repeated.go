@@ -51,7 +51,7 @@ func (espSequenceRepeated) Meta() Meta {
 }
 
 func (espSequenceRepeated) Check(c *Context, report func(Finding)) {
-	v := c.dpView()
+	v := c.dataPlane()
 	min := max(c.Config.Thresholds.ESPRepeatedPackets, 1)
 	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {

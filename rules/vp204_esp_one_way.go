@@ -168,7 +168,7 @@ func (ch *espChannel) ends(d int) (netip.Addr, netip.Addr) {
 
 func (espOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
-	v := c.dpView()
+	v := c.dataPlane()
 	reported := map[uint32]bool{} // SPIs of the present direction already reported
 	for _, side := range c.captureSides() {
 		if looksOneSided(c.Captures[side]) {
@@ -198,7 +198,7 @@ func (espOneWay) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding {
+func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Finding {
 	c := v.c
 	src, dst := ch.ends(d)
 	present := ch.sas[d]
@@ -333,7 +333,7 @@ func espEncap(sas []*flows.ESPSA) (raw, udp int) {
 // espLocateOtherDirection uses the other capture to say where the missing
 // direction stops, and marks the SAs the finding covers there so that the
 // other capture's view of the same one-way tunnel is not reported again.
-func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, f *Finding, reported map[uint32]bool) {
+func espLocateOtherDirection(v *dataPlane, side flows.Side, ch *espChannel, d int, f *Finding, reported map[uint32]bool) {
 	c := v.c
 	other := 1 - side
 	present := ch.sas[d]
@@ -360,7 +360,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 			f.Message += fmt.Sprintf(". None of it appears in the %s capture: it does not come through the NAT", other)
 		default:
 			f.Message += fmt.Sprintf(". None of it appears in the %s capture (%d packets dropped while both captures ran): the device between the captures drops this ESP", other, dropped)
-			if dir == dpOutbound {
+			if dir == dirOutbound {
 				f.Message += ", so the peer never receives anything to answer"
 			}
 			f.Confidence = High
@@ -457,9 +457,9 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 	f.Message += fmt.Sprintf(". The %s capture shows the same: %d of these packets crossed the NAT and nothing comes back from %s there either",
 		other, crossed, cps[0].Dst)
 	switch dir {
-	case dpOutbound:
+	case dirOutbound:
 		f.Message += ": the peer does not send, or its ESP is lost beyond the outside capture"
-	case dpInbound:
+	case dirInbound:
 		f.Message += ": the inside host does not send the other direction"
 	default:
 		f.Message += ": the other direction is never sent, or lost beyond both capture points"

@@ -101,7 +101,7 @@ type rawESPGroup struct {
 // gateways were first seen, and with two captures the problems of each.
 func rawESPGroups(c *Context) []*rawESPGroup {
 	in := c.Captures[flows.SideInside]
-	v := c.dpView()
+	v := c.dataPlane()
 	type key struct{ gw, pub netip.Addr }
 	idx := map[key]*rawESPGroup{}
 	var groups []*rawESPGroup
@@ -112,9 +112,9 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 		}
 		var host, gw netip.Addr
 		switch v.dir(flows.SideInside, sa.Src, sa.Dst) {
-		case dpOutbound:
+		case dirOutbound:
 			host, gw = sa.Src, sa.Dst
-		case dpInbound:
+		case dirInbound:
 			host, gw = sa.Dst, sa.Src
 		default:
 			continue
@@ -184,7 +184,7 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 // rawESPPublic returns the outside address a host's raw ESP SA crossed
 // the NAT with: from the same SPI outside, else from the NAT's protocol 50
 // mappings.
-func rawESPPublic(v *dpView, sa *flows.ESPSA, host netip.Addr) netip.Addr {
+func rawESPPublic(v *dataPlane, sa *flows.ESPSA, host netip.Addr) netip.Addr {
 	if cp := v.counterpart(flows.SideInside, sa); cp != nil {
 		if sa.Src == host {
 			return cp.Src
@@ -260,7 +260,7 @@ func rawESPTunnelHost(t *flows.Tunnel, g *rawESPGroup) (netip.Addr, bool) {
 }
 
 // rawESPProblems checks every inbound raw SPI of a group.
-func rawESPProblems(v *dpView, g *rawESPGroup) []Finding {
+func rawESPProblems(v *dataPlane, g *rawESPGroup) []Finding {
 	c := v.c
 	in, out := c.Captures[flows.SideInside], c.Captures[flows.SideOutside]
 	creations, midstream := rawESPCreations(in, g)
@@ -283,7 +283,7 @@ func rawESPProblems(v *dpView, g *rawESPGroup) []Finding {
 	return fs
 }
 
-func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
+func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
 	c := v.c
 	in := c.Captures[flows.SideInside]
 	// Without any IKE of the group's hosts in the capture, nothing says
@@ -440,7 +440,7 @@ func rawESPOwner(creations []espChildAt, arrival time.Time) (espChildAt, bool) {
 // host receives more inbound SPIs from the gateway than it sends outbound
 // ones, this one is not the first it received, and a host of the group
 // whose ESP never left the NAT received nothing at all.
-func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flows.ESPSA, bool) {
+func rawESPForeignSPI(v *dataPlane, g *rawESPGroup, sa *flows.ESPSA) (string, *flows.ESPSA, bool) {
 	h := sa.Dst
 	var ins, outs []*flows.ESPSA
 	for _, x := range v.between(flows.SideInside, g.gateway, h) {

@@ -52,7 +52,7 @@ func (ahAcrossNAT) Meta() Meta {
 }
 
 func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
-	v := c.dpView()
+	v := c.dataPlane()
 	covered := map[uint32]bool{} // SPIs reported from the inside capture
 	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {
@@ -73,7 +73,7 @@ func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
+func ahFinding(v *dataPlane, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 	c := v.c
 	ev := c.Evidence(side, firstFrames(sa.Frames.List(), 3)...)
 	if c.Two() {
@@ -93,7 +93,7 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 				Evidence: append(ev, c.Evidence(1-side, firstFrames(cp.Frames.List(), 3)...)...),
 			}, true
 		}
-		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.translatedHost(ahInsideHost(sa)) {
+		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.c.Two() && v.c.Correlation.TranslatedHost(ahInsideHost(sa)) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s: %d of %d packets never appeared outside; the NAT, which translates %s, does not forward AH",
