@@ -10,8 +10,10 @@ import (
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
-// This file holds what the GRE/PPTP (VP4xx) rules share: naming a call,
-// finding it in the other capture, and finding its GRE flows.
+// This file holds the view the GRE/PPTP rules and the calls' verdicts look
+// calls up in: a call's other sighting, the call IDs advertised between
+// two addresses, and the GRE flows that carry a call. pptpSubject and
+// pptpLabel, which name a call, are in wording.go.
 
 // pptpConnected reports whether a call came up: the control connection was
 // accepted (Start-Control-Connection-Reply, result 1) and the call too
@@ -30,8 +32,6 @@ type pptpView struct {
 	byConn [2]map[[2]netip.AddrPort][]*flows.PPTPSession
 	byPair [2]map[[2]netip.Addr][]*flows.PPTPSession
 	gre    [2]map[[2]netip.Addr][]*flows.Flow
-	// The NAT's TCP mappings, both ways.
-	tcpOut, tcpIn map[netip.AddrPort]netip.AddrPort
 }
 
 func newPPTPView(c *Context) *pptpView {
@@ -59,16 +59,6 @@ func newPPTPView(c *Context) *pptpView {
 			}
 		}
 	}
-	if c.Two() {
-		v.tcpOut = map[netip.AddrPort]netip.AddrPort{}
-		v.tcpIn = map[netip.AddrPort]netip.AddrPort{}
-		for _, m := range c.Correlation.Mappings {
-			if m.Protocol == flows.ProtoTCP {
-				v.tcpOut[m.Inside] = m.Outside
-				v.tcpIn[m.Outside] = m.Inside
-			}
-		}
-	}
 	return v
 }
 
@@ -81,17 +71,7 @@ func (v *pptpView) counterpart(side flows.Side, s *flows.PPTPSession) *flows.PPT
 	if !c.Two() {
 		return nil
 	}
-	m := v.tcpOut
-	if side == flows.SideOutside {
-		m = v.tcpIn
-	}
-	client, server := s.Client, s.Server
-	if t, ok := m[client]; ok {
-		client = t
-	}
-	if t, ok := m[server]; ok {
-		server = t
-	}
+	client, server := throughNAT(c.Correlation, side, s.Client), throughNAT(c.Correlation, side, s.Server)
 	at := c.OnInsideClock(side, s.First)
 	var best *flows.PPTPSession
 	var bestGap time.Duration
@@ -102,6 +82,22 @@ func (v *pptpView) counterpart(side flows.Side, s *flows.PPTPSession) *flows.PPT
 		}
 	}
 	return best
+}
+
+// throughNAT returns what a TCP endpoint seen in one side's capture is in
+// the other capture, by the NAT's latest mapping of it; an endpoint without
+// a mapping is taken as untranslated.
+func throughNAT(cor *flows.Correlation, side flows.Side, ep netip.AddrPort) netip.AddrPort {
+	if side == flows.SideInside {
+		if ms := cor.MappingsOf(flows.ProtoTCP, ep); len(ms) > 0 {
+			return ms[len(ms)-1].Outside
+		}
+		return ep
+	}
+	if ms := cor.MappingsOnto(flows.ProtoTCP, ep); len(ms) > 0 {
+		return ms[len(ms)-1].Inside
+	}
+	return ep
 }
 
 // callIDs lists the call IDs the control connections between two
