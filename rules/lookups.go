@@ -57,6 +57,30 @@ func startSide(v *flows.TunnelView) (*flows.Tunnel, flows.Side) {
 	return primarySide(v)
 }
 
+// establishedInEither reports whether the tunnel was established in either
+// capture, so that what the peers agreed on is settled.
+func establishedInEither(v *flows.TunnelView) bool {
+	for _, t := range v.Sides {
+		if t != nil && t.Established() {
+			return true
+		}
+	}
+	return false
+}
+
+// saSender names the role of the peer that sent an SA's packets.
+func saSender(t *flows.Tunnel, sa *flows.ESPSA) string {
+	for _, p := range t.NATTrace.Paths {
+		if p.Src.Addr() == sa.Src && p.Dst.Addr() == sa.Dst {
+			return p.From.String()
+		}
+	}
+	if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {
+		return "responder"
+	}
+	return "initiator"
+}
+
 // captureTunnel returns the tunnel with a capture-local ID (as ESP SAs
 // refer to it) in one side's capture, or nil.
 func captureTunnel(c *Context, side flows.Side, id int) *flows.Tunnel {

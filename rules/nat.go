@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 
@@ -107,4 +108,59 @@ func floatedInitiator(t *flows.Tunnel) (netip.AddrPort, bool) {
 		}
 	}
 	return netip.AddrPort{}, false
+}
+
+// rawESPFate says what the NAT did with a tunnel's raw ESP, from the
+// correlation: outbound from the NATed peer as seen inside, inbound to it as
+// seen outside.
+func rawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
+	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
+	if in == nil {
+		return ""
+	}
+	natedIn := firstEndpoint(in, nated).Addr()
+	var sentOut, fwdOut, sentIn, fwdIn int
+	for _, sa := range in.ESPSAs {
+		if sa.Raw == 0 || sa.AH || sa.Src != natedIn {
+			continue
+		}
+		sentOut += sa.Fate.Forwarded + sa.Fate.Dropped
+		fwdOut += sa.Fate.Forwarded
+	}
+	if out != nil {
+		natedOut := firstEndpoint(out, nated).Addr()
+		for _, sa := range out.ESPSAs {
+			if sa.Raw == 0 || sa.AH || sa.Dst != natedOut {
+				continue
+			}
+			sentIn += sa.Fate.Forwarded + sa.Fate.Dropped
+			fwdIn += sa.Fate.Forwarded
+		}
+	}
+	if sentOut+sentIn == 0 {
+		return ""
+	}
+	var parts []string
+	if sentOut > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d outbound", fwdOut, sentOut))
+	}
+	if sentIn > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d inbound", fwdIn, sentIn))
+	}
+	s := "the NAT forwarded " + joinWithAnd(parts) + " raw ESP packets"
+	switch {
+	case fwdOut+fwdIn == 0:
+		s += ": IPsec Passthrough is off or does not track this SA"
+	case fwdOut == sentOut && fwdIn == sentIn:
+		var ms []*flows.Mapping
+		if c.Two() {
+			ms = c.Correlation.MappingsOf(flows.ProtoESP, netip.AddrPortFrom(natedIn, 0))
+		}
+		if len(ms) > 0 {
+			s += fmt.Sprintf(" (as %s): IPsec Passthrough is on", ms[0].Outside.Addr())
+		} else {
+			s += ": IPsec Passthrough is on"
+		}
+	}
+	return s
 }

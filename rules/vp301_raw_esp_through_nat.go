@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -62,7 +61,7 @@ func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		raw, udp, tcp, ah := v.ESPCounts()
-		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !ntEstablished(v)) {
+		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !establishedInEither(v)) {
 			// Without ESP and before the IKE SA is up, nothing says yet
 			// how the peers would carry ESP.
 			continue
@@ -157,7 +156,7 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, raw int) Findin
 		conf = min(conf, Medium)
 	}
 	if c.Two() {
-		if s := ntRawESPFate(c, v, nated); s != "" {
+		if s := rawESPFate(c, v, nated); s != "" {
 			b.WriteString("; " + s)
 		}
 	}
@@ -173,17 +172,6 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, raw int) Findin
 		Message:    b.String(),
 		Evidence:   evidenceFromBoth(c, in, out),
 	}
-}
-
-// ntEstablished reports whether the tunnel was established in either
-// capture, so that what the peers agreed on is settled.
-func ntEstablished(v *flows.TunnelView) bool {
-	for _, t := range v.Sides {
-		if t != nil && t.Established() {
-			return true
-		}
-	}
-	return false
 }
 
 // ntWhyNoNATT says why a tunnel's ESP is not UDP-encapsulated, from what
@@ -214,59 +202,4 @@ func ntWhyNoNATT(v *flows.TunnelView, t *flows.Tunnel) string {
 	}
 	return fmt.Sprintf("the peers' NAT-T vendor IDs have no method in common (initiator: %s; responder: %s), so NAT traversal is off",
 		strings.Join(vi, ", "), strings.Join(vr, ", "))
-}
-
-// ntRawESPFate says what the NAT did with a tunnel's raw ESP, from the
-// correlation: outbound from the NATed peer as seen inside, inbound to it as
-// seen outside.
-func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
-	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
-	if in == nil {
-		return ""
-	}
-	natedIn := firstEndpoint(in, nated).Addr()
-	var sentOut, fwdOut, sentIn, fwdIn int
-	for _, sa := range in.ESPSAs {
-		if sa.Raw == 0 || sa.AH || sa.Src != natedIn {
-			continue
-		}
-		sentOut += sa.Fate.Forwarded + sa.Fate.Dropped
-		fwdOut += sa.Fate.Forwarded
-	}
-	if out != nil {
-		natedOut := firstEndpoint(out, nated).Addr()
-		for _, sa := range out.ESPSAs {
-			if sa.Raw == 0 || sa.AH || sa.Dst != natedOut {
-				continue
-			}
-			sentIn += sa.Fate.Forwarded + sa.Fate.Dropped
-			fwdIn += sa.Fate.Forwarded
-		}
-	}
-	if sentOut+sentIn == 0 {
-		return ""
-	}
-	var parts []string
-	if sentOut > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d outbound", fwdOut, sentOut))
-	}
-	if sentIn > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d inbound", fwdIn, sentIn))
-	}
-	s := "the NAT forwarded " + joinWithAnd(parts) + " raw ESP packets"
-	switch {
-	case fwdOut+fwdIn == 0:
-		s += ": IPsec Passthrough is off or does not track this SA"
-	case fwdOut == sentOut && fwdIn == sentIn:
-		var ms []*flows.Mapping
-		if c.Two() {
-			ms = c.Correlation.MappingsOf(flows.ProtoESP, netip.AddrPortFrom(natedIn, 0))
-		}
-		if len(ms) > 0 {
-			s += fmt.Sprintf(" (as %s): IPsec Passthrough is on", ms[0].Outside.Addr())
-		} else {
-			s += ": IPsec Passthrough is on"
-		}
-	}
-	return s
 }

@@ -107,7 +107,7 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 				continue
 			}
 			spis = append(spis, decode.SPI(sa.SPI).String())
-			if who := "the " + ntSender(t, sa); !slices.Contains(senders, who) {
+			if who := "the " + saSender(t, sa); !slices.Contains(senders, who) {
 				senders = append(senders, who)
 			}
 		}
@@ -131,26 +131,6 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 	return Finding{Confidence: natConfidence(&v.NAT), Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
-// ntSender names the peer that sent an SA's packets.
-func ntSender(t *flows.Tunnel, sa *flows.ESPSA) string {
-	for _, p := range t.NATTrace.Paths {
-		if p.Src.Addr() == sa.Src && p.Dst.Addr() == sa.Dst {
-			return p.From.String()
-		}
-	}
-	if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {
-		return "responder"
-	}
-	return "initiator"
-}
-
-// Exchange types the float follows (RFC 7296 §1.2, RFC 2409 §5).
-const (
-	ntExchangeIKESAInit  = decode.ExchangeType(34)
-	ntExchangeMain       = decode.ExchangeType(2)
-	ntExchangeAggressive = decode.ExchangeType(4)
-)
-
 // ntIKEAfterNATD returns the frames of IKE messages sent over UDP after the
 // exchange that carried NAT-D: IKEv2 exchanges after IKE_SA_INIT, IKEv1
 // Main Mode messages 5 and 6 and every later exchange. After NAT detection
@@ -162,9 +142,9 @@ func ntIKEAfterNATD(t *flows.Tunnel) []int {
 			continue
 		}
 		switch {
-		case t.Version == 2 && e.Type == ntExchangeIKESAInit:
-		case t.Version == 1 && e.Type == ntExchangeAggressive:
-		case t.Version == 1 && e.Type == ntExchangeMain:
+		case t.Version == 2 && e.Type == decode.ExchangeTypeIKESAInit:
+		case t.Version == 1 && e.Type == decode.ExchangeTypeAggressive:
+		case t.Version == 1 && e.Type == decode.ExchangeTypeMain:
 			if e.Messages >= 5 {
 				out = append(out, e.RequestFrames.Last())
 				if e.Messages >= 6 {

@@ -88,7 +88,7 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 		if sa.AH || sa.Packets() == 0 {
 			continue
 		}
-		who := ntSender(t, sa) + " " + sa.Src.String()
+		who := saSender(t, sa) + " " + sa.Src.String()
 		var how string
 		switch {
 		case sa.Raw > 0 && sa.UDP+sa.TCP > 0:
@@ -114,7 +114,7 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 	case v.NAT.Present():
 		fmt.Fprintf(&b, "; the raw part crosses the NAT in front of the %s (%s) only through IPsec Passthrough", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		if c.Two() {
-			if s := ntRawESPFate(c, v, natedRole(&v.NAT)); s != "" {
+			if s := rawESPFate(c, v, natedRole(&v.NAT)); s != "" {
 				b.WriteString("; " + s)
 			}
 		}

@@ -101,15 +101,6 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func containsRole(rs []flows.Role, r flows.Role) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
 // ntFakeHow says how a peer's NAT-D hash is known, or very likely, to be
 // faked.
 func ntFakeHow(v *flows.TunnelView, role flows.Role) string {

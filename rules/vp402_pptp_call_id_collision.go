@@ -157,7 +157,7 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 			len(g), s0.Client.Addr(), words.List(ports, 0), s0.Server, id)
 		n := v.greCount(side, s0.Server.Addr(), s0.Client.Addr(), s0.ClientCallID)
 		if n > 0 {
-			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), words.Count(n, "GRE packet"))
+			f.Message += fmt.Sprintf("; %s shows %s from the server with that key", captureName(c, side), words.Count(n, "GRE packet"))
 			for _, fl := range v.greFlows(side, s0.Server.Addr(), s0.Client.Addr()) {
 				if uint16(fl.Key.ID) == s0.ClientCallID {
 					frames = append(frames, firstFrames(fl.Frames.List(), 3)...)

@@ -145,10 +145,10 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	var msg string
 	if m.toClient {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the client's call ID as %s (Outgoing-Call-Request): the client discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), decode.CallIDString(s.ClientCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), "in "+captureName(c, side), decode.CallIDString(s.ClientCallID))
 	} else {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the server's call ID as %s (Outgoing-Call-Reply): the server discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), decode.CallIDString(s.ServerCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), "in "+captureName(c, side), decode.CallIDString(s.ServerCallID))
 	}
 	var frames [2][]int
 	frames[side] = append(firstFrames(s.ControlFrames.List(), 4), firstFrames(f.Frames.List(), 3)...)
@@ -170,13 +170,6 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 		Message:    msg,
 		Evidence:   ev,
 	}
-}
-
-func pptpWhere(c *Context, side flows.Side) string {
-	if c.Two() {
-		return "in the " + side.String() + " capture"
-	}
-	return "in this capture"
 }
 
 // pptpRewrites describes the call IDs the NAT rewrote, from the

@@ -54,8 +54,8 @@ func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		frames := a.OrphanGREFrames.List()
-		msg := fmt.Sprintf("%s of enhanced GRE (PPTP data) match no PPTP control connection in the %s",
-			words.Count(a.OrphanGRE, "packet"), greCaptureName(c, side))
+		msg := fmt.Sprintf("%s of enhanced GRE (PPTP data) match no PPTP control connection in %s",
+			words.Count(a.OrphanGRE, "packet"), captureName(c, side))
 		if keys := greOrphanFlows(a, frames); len(keys) > 0 {
 			msg += " (" + strings.Join(keys, "; ") + ")"
 		}
@@ -72,13 +72,6 @@ func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
 			Evidence:   c.Evidence(side, frames...),
 		})
 	}
-}
-
-func greCaptureName(c *Context, side flows.Side) string {
-	if c.Two() {
-		return side.String() + " capture"
-	}
-	return "capture"
 }
 
 // greOrphanFlows names the GRE flows that hold the sampled orphan frames,

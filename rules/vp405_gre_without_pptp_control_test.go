@@ -29,7 +29,7 @@ func TestVP405OneCapture(t *testing.T) {
 	if f.RuleID != "VP405" || f.Severity != Info || f.Confidence != Medium || f.Subject != "capture in.pcap" {
 		t.Errorf("finding = %+v", f)
 	}
-	wantMessage(t, f.Message, "8 packets of enhanced GRE (PPTP data) match no PPTP control connection in the capture (10.0.0.2 → 198.51.100.9 call ID 200 (0x00c8); 198.51.100.9 → 10.0.0.2 call ID 100 (0x0064))")
+	wantMessage(t, f.Message, "8 packets of enhanced GRE (PPTP data) match no PPTP control connection in this capture (10.0.0.2 → 198.51.100.9 call ID 200 (0x00c8); 198.51.100.9 → 10.0.0.2 call ID 100 (0x0064))")
 	wantFrames(t, f, flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8}...)
 }
 

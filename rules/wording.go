@@ -70,6 +70,15 @@ func joinWithAnd(parts []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
+// captureName names the capture of one side: "the inside capture", or
+// "this capture" when there is one.
+func captureName(c *Context, s flows.Side) string {
+	if c.Two() {
+		return "the " + s.String() + " capture"
+	}
+	return "this capture"
+}
+
 // frameList formats frames for a message: "frame 7" or "frames 3, 7, 12".
 func frameList(frames []int) string {
 	var parts []string
