@@ -93,7 +93,7 @@ func JoinPair(cor *Correlation) *Joined {
 		// peers' other traffic?
 		var hostTranslated [2]bool
 		if t := v.Sides[SideInside]; t != nil && v.Sides[SideOutside] == nil {
-			hostTranslated = [2]bool{cor.translatedHost(t.InitiatorFirst.Addr()), cor.translatedHost(t.ResponderFirst.Addr())}
+			hostTranslated = [2]bool{cor.TranslatedHost(t.InitiatorFirst.Addr()), cor.TranslatedHost(t.ResponderFirst.Addr())}
 		}
 		v.NAT = AssessNAT(NATInput{Sides: v.Sides, Pair: true, SPIRewritten: v.SPIRewritten, OtherTrafficTranslated: hostTranslated})
 	}
@@ -329,8 +329,8 @@ func (j *Joined) BothCaptured(s Side, a, b time.Time) bool {
 	return j.Correlation.covers(j.OnInsideClock(s, a), j.OnInsideClock(s, b))
 }
 
-// translatedHost reports whether the device between the captures
+// TranslatedHost reports whether the device between the captures
 // translated any traffic of an inside address.
-func (c *Correlation) translatedHost(a netip.Addr) bool {
+func (c *Correlation) TranslatedHost(a netip.Addr) bool {
 	return c.index().translatedHosts[a]
 }

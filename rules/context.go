@@ -14,11 +14,12 @@ type Context struct {
 	*flows.Joined
 	Config *Config
 
-	// hosts and dataPlane index the captures' addresses and ESP SAs for
-	// the data-plane rules and the verdicts; built once, on first use.
-	hostsOnce, dataPlaneOnce sync.Once
-	hosts                    *dpHosts
-	dataPlane                *dpView
+	// hosts and plane index the captures' addresses and ESP SAs for the
+	// data-plane rules and the verdicts; built once, on first use
+	// (hostSides, dataPlane).
+	hostsOnce, planeOnce sync.Once
+	hosts                *hostSides
+	plane                *dataPlane
 }
 
 // Evidence returns evidence for frames of one side's capture, leaving out

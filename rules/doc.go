@@ -10,4 +10,12 @@
 // and AH data plane, VP3xx NAT traversal and passthrough, VP4xx GRE and
 // PPTP, VP9xx capture quality. The registry in registry.go lists them in
 // order.
+//
+// What rules share lives in files named for what it is, not for a range of
+// rules: wording.go (how messages word durations, lists, frames, exchanges,
+// peers, SAs and calls), evidence.go (picking evidence frames), lookups.go
+// (finding things in tunnels, paths and captures), nat.go (what rules say
+// about where the NAT sits, read from flows' NATAssessment), dataplane.go
+// (the ESP/AH view built once per context) and pptpview.go (the PPTP call
+// view).
 package rules

@@ -62,7 +62,7 @@ func icmpAnswered(c *Context, s flows.Side, es []*flows.ICMPError) (string, []in
 		if len(g) == 1 {
 			n = "one of them"
 		}
-		clauses = append(clauses, fmt.Sprintf("%s answered %s with %s (%s)", who, n, icmpKinds(g), ntSideLabel(c, s, ntHead(fs, 6))))
+		clauses = append(clauses, fmt.Sprintf("%s answered %s with %s (%s)", who, n, icmpKinds(g), sideFrameList(c, s, firstFrames(fs, 6))))
 	}
 	return strings.Join(clauses, "; "), frames
 }
@@ -95,7 +95,7 @@ func icmpKinds(es []*flows.ICMPError) string {
 	for i, k := range kinds {
 		parts[i] = fmt.Sprintf("%s (%d)", k.name, k.n)
 	}
-	return family + " " + ntJoin(parts)
+	return family + " " + joinWithAnd(parts)
 }
 
 // icmpName names one error in running text: its code's name ("port

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -108,7 +109,7 @@ func pptpPassthrough(v *pptpView, sv *flows.SessionView, nat flows.NATPosition) 
 	clientX, _ := sv.Translated()
 	translation := ""
 	if clientX {
-		translation = fmt.Sprintf("the NAT translated the client's call ID (%s inside, %s outside)", pptpID(in.ClientCallID), pptpID(out.ClientCallID))
+		translation = fmt.Sprintf("the NAT translated the client's call ID (%s inside, %s outside)", decode.CallIDString(in.ClientCallID), decode.CallIDString(out.ClientCallID))
 	}
 	// The server's GRE that reached the NAT: all of it with the call's
 	// outside key, which calls colliding on that key share.

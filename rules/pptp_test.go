@@ -36,12 +36,12 @@ func wantVerdictText(t *testing.T, name, got string, want ...string) {
 // names the control message's frame; no GRE is expected after it.
 func TestPPTPVerdictRefused(t *testing.T) {
 	srv := dpPPTPServer + ":1723"
-	client := dpHost + ":40000"
+	client := testClient + ":40000"
 
 	s := pt.New()
 	s.PPTP(client, srv, dpSCCRQ, 0, 0, 0)
 	s.PPTP(srv, client, dpSCCRP, 0, 0, 2)
-	vd := pptpVerdictOf(t, dpSingle(t, s.Packets), 1)
+	vd := pptpVerdictOf(t, oneCapture(t, s.Packets), 1)
 	if vd.Works {
 		t.Errorf("control refused: works")
 	}
@@ -52,7 +52,7 @@ func TestPPTPVerdictRefused(t *testing.T) {
 	s.PPTP(srv, client, dpSCCRP, 0, 0, 1)
 	s.PPTP(client, srv, dpOCRQ, dpClientCall, 0, 0)
 	s.PPTP(srv, client, dpOCRP, dpServerCall, dpClientCall, 3)
-	vd = pptpVerdictOf(t, dpSingle(t, s.Packets), 1)
+	vd = pptpVerdictOf(t, oneCapture(t, s.Packets), 1)
 	if vd.Works {
 		t.Errorf("call refused: works")
 	}
@@ -63,7 +63,7 @@ func TestPPTPVerdictRefused(t *testing.T) {
 // taken for a failure.
 func TestPPTPVerdictCannotTell(t *testing.T) {
 	srv := dpPPTPServer + ":1723"
-	client := dpHost + ":40000"
+	client := testClient + ":40000"
 	cases := []struct {
 		name string
 		pkts func() []decode.Packet
@@ -89,7 +89,7 @@ func TestPPTPVerdictCannotTell(t *testing.T) {
 		{"other GRE only", func() []decode.Packet {
 			s := pt.New()
 			dpPPTPControl(s, client, dpClientCall, dpServerCall)
-			s.GRE(dpHost2, "192.0.2.80", 7, 0)
+			s.GRE(testClient2, "192.0.2.80", 7, 0)
 			return s.Packets
 		}, "No GRE of the call was captured in either direction, though other GRE was"},
 		{"few one way", func() []decode.Packet {
@@ -99,7 +99,7 @@ func TestPPTPVerdictCannotTell(t *testing.T) {
 		}, "2 GRE packets went from the client to the server and none came back in the capture: too few to tell"},
 	}
 	for _, tc := range cases {
-		vd := pptpVerdictOf(t, dpSingle(t, tc.pkts()), 1)
+		vd := pptpVerdictOf(t, oneCapture(t, tc.pkts()), 1)
 		if vd.Outcome != OutcomeUnknown || strings.Contains(vd.Summary, "It fails") {
 			t.Errorf("%s: %s, want unknown: %q", tc.name, vd.Outcome, vd.Summary)
 		}
@@ -112,7 +112,7 @@ func TestPPTPVerdictCannotTell(t *testing.T) {
 func TestPPTPVerdictPassthrough(t *testing.T) {
 	inside := dpPPTPInside(10, true, true)
 	nat := dpPassthroughNAT()
-	vd := pptpVerdictOf(t, dpPair(t, inside, nat.Translate(inside)), 1)
+	vd := pptpVerdictOf(t, twoCaptures(t, inside, nat.Translate(inside)), 1)
 	if !vd.Works || vd.DependsOnPassthrough != DependsYes || vd.NAT != flows.NATInitiator {
 		t.Errorf("forwarded: %+v", vd)
 	}
@@ -121,7 +121,7 @@ func TestPPTPVerdictPassthrough(t *testing.T) {
 	// An ALG that translates the call ID in the control connection and
 	// the GRE key alike.
 	nat.Rewrite = dpALG(map[uint16]uint16{dpClientCall: 4711}, map[uint16]uint16{dpClientCall: 4711})
-	c := dpPair(t, inside, nat.Translate(inside))
+	c := twoCaptures(t, inside, nat.Translate(inside))
 	vd = pptpVerdictOf(t, c, 1)
 	if !vd.Works {
 		t.Errorf("translated: fails: %q", vd.Summary)
@@ -134,14 +134,14 @@ func TestPPTPVerdictPassthrough(t *testing.T) {
 	// The outside capture was taken with a filter that left GRE out.
 	nat = dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindGRE }
-	vd = pptpVerdictOf(t, dpPair(t, inside, nat.Translate(inside)), 1)
+	vd = pptpVerdictOf(t, twoCaptures(t, inside, nat.Translate(inside)), 1)
 	if !vd.Works {
 		t.Errorf("outside without GRE: fails: %q", vd.Summary)
 	}
 	wantVerdictText(t, "outside without GRE", vd.Reason, "the server's GRE came through the NAT to the client (10 packets inside); the outside capture holds no GRE at all")
 
 	// One capture, a private client calling a public server.
-	vd = pptpVerdictOf(t, dpSingle(t, dpPPTPInside(10, true, true)), 1)
+	vd = pptpVerdictOf(t, oneCapture(t, dpPPTPInside(10, true, true)), 1)
 	wantVerdictText(t, "one capture", vd.Reason, "the client at 10.0.0.2, a private address, reaches the server at 198.51.100.9, a public one, so a NAT sits between them")
 }
 
@@ -149,14 +149,14 @@ func TestPPTPVerdictPassthrough(t *testing.T) {
 // be shared, and counted for neither.
 func TestPPTPVerdictSharedGRE(t *testing.T) {
 	s := pt.New()
-	dpPPTPControl(s, dpPublic+":40000", dpClientCall, 300)
-	dpPPTPControl(s, dpPublic+":40001", dpClientCall, 301)
+	dpPPTPControl(s, testPublic+":40000", dpClientCall, 300)
+	dpPPTPControl(s, testPublic+":40001", dpClientCall, 301)
 	for i := uint32(0); i < 3; i++ {
-		s.GRE(dpPublic, dpPPTPServer, 301, i)
-		s.GRE(dpPPTPServer, dpPublic, dpClientCall, i)
+		s.GRE(testPublic, dpPPTPServer, 301, i)
+		s.GRE(dpPPTPServer, testPublic, dpClientCall, i)
 		s.After(time.Second)
 	}
-	c := dpSingle(t, s.Packets)
+	c := oneCapture(t, s.Packets)
 	second := c.Sessions[1].Any()
 	if second.GREIn != 0 || second.GREInShared != 3 || c.Sessions[0].Any().GREInShared != 3 {
 		t.Fatalf("GRE in %d, shared %d and %d; want 0, 3 and 3", second.GREIn, second.GREInShared, c.Sessions[0].Any().GREInShared)

@@ -136,7 +136,7 @@ func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 			vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, why
 		}
 	}
-	if vd.Works && !ntEstablished(v) && raw+udp+tcp+ah == 0 {
+	if vd.Works && !establishedInEither(v) && raw+udp+tcp+ah == 0 {
 		// Neither failed nor shown to work: the negotiation is cut
 		// short, or the answer that decides it is not in the capture.
 		vd.Works, vd.Outcome = false, OutcomeUnknown

@@ -48,7 +48,7 @@ func innerTraffic(c *Context, v *flows.TunnelView) (dirs [2]innerSum, ok bool) {
 	var per [2][2]innerSum // by side, by direction
 	var beyond [2]flows.Side
 	var known [2]bool
-	hosts := c.dpHosts()
+	hosts := c.hostSides()
 	for s, t := range v.Sides {
 		if t == nil {
 			continue
@@ -65,9 +65,9 @@ func innerTraffic(c *Context, v *flows.TunnelView) (dirs [2]innerSum, ok bool) {
 			per[s][d].add(sa)
 			if c.Two() && !known[d] {
 				switch hosts.dir(flows.Side(s), sa.Src, sa.Dst) {
-				case dpOutbound:
+				case dirOutbound:
 					beyond[d], known[d] = flows.SideOutside, true
-				case dpInbound:
+				case dirInbound:
 					beyond[d], known[d] = flows.SideInside, true
 				}
 			}

@@ -95,9 +95,9 @@ func TestVerdictInnerTraffic(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := innerScript(tc.requests, tc.replies, tc.back, tc.ko)
-			c := vp1Single(in)
+			c := oneCapture(t, in)
 			if tc.two {
-				c = vp1Pair(in, nat.Translate(in))
+				c = twoCaptures(t, in, nat.Translate(in))
 			}
 			vd := Verdicts(c, nil)[0]
 			for _, w := range tc.want {
@@ -117,7 +117,7 @@ func TestVerdictInnerTraffic(t *testing.T) {
 	for i := range plain {
 		plain[i].Decrypted = nil
 	}
-	if vd := Verdicts(vp1Single(plain), nil)[0]; strings.Contains(vd.Summary, "Decrypted") || strings.Contains(vd.Summary, "pings") {
+	if vd := Verdicts(oneCapture(t, plain), nil)[0]; strings.Contains(vd.Summary, "Decrypted") || strings.Contains(vd.Summary, "pings") {
 		t.Errorf("summary without keys: %s", vd.Summary)
 	}
 }
@@ -157,7 +157,7 @@ func TestVerdictAuthUnread(t *testing.T) {
 		{true, false, OutcomeWorks},
 		{false, true, OutcomeWorks},
 	} {
-		vd := Verdicts(vp1Single(build(tc.later, tc.decrypted)), nil)[0]
+		vd := Verdicts(oneCapture(t, build(tc.later, tc.decrypted)), nil)[0]
 		if vd.Outcome != tc.outcome {
 			t.Errorf("later exchange %v, decrypted %v: outcome %s (%s), want %s", tc.later, tc.decrypted, vd.Outcome, vd.Summary, tc.outcome)
 		}
@@ -189,18 +189,18 @@ func keyedAuth(pkts []decode.Packet) {
 // did not negotiate; without them it says neither.
 func TestVerdictESPExact(t *testing.T) {
 	pkts := innerScript(3, 3, 0, 0)
-	if vd := Verdicts(vp1Single(pkts), nil)[0]; strings.Contains(vd.Summary, "exactly") || strings.Contains(vd.Summary, "timing") {
+	if vd := Verdicts(oneCapture(t, pkts), nil)[0]; strings.Contains(vd.Summary, "exactly") || strings.Contains(vd.Summary, "timing") {
 		t.Errorf("without SA payloads: %s", vd.Summary)
 	}
 	keyedAuth(pkts)
-	if vd := Verdicts(vp1Single(pkts), nil)[0]; !strings.Contains(vd.Summary, "Its 2 ESP SAs are tied to it exactly: its decrypted exchanges negotiated their SPIs.") {
+	if vd := Verdicts(oneCapture(t, pkts), nil)[0]; !strings.Contains(vd.Summary, "Its 2 ESP SAs are tied to it exactly: its decrypted exchanges negotiated their SPIs.") {
 		t.Errorf("keyed: %s", vd.Summary)
 	}
 	s := pt.New()
 	s.Packets = pkts
 	s.Now = pkts[len(pkts)-1].Time.Add(time.Second)
 	s.ESP("198.51.100.7:4500", "10.0.0.2:4500", 0xc3000003, 1)
-	if vd := Verdicts(vp1Single(s.Packets), nil)[0]; !strings.Contains(vd.Summary, "1 of its 3 ESP SAs (SPI 0xc3000003) was negotiated in none of its decrypted exchanges: it is tied to it by addresses and timing only, and may belong to another IKE SA.") {
+	if vd := Verdicts(oneCapture(t, s.Packets), nil)[0]; !strings.Contains(vd.Summary, "1 of its 3 ESP SAs (SPI 0xc3000003) was negotiated in none of its decrypted exchanges: it is tied to it by addresses and timing only, and may belong to another IKE SA.") {
 		t.Errorf("an SA no exchange negotiated: %s", vd.Summary)
 	}
 }
@@ -217,10 +217,10 @@ func TestVerdictEnd(t *testing.T) {
 	del.Deletes = []decode.Delete{{Protocol: decode.ProtocolIDIKE}}
 	frame := s.IKE("10.0.0.2:4500", "198.51.100.7:4500", del, 90).Frame
 	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeInformational, 2, true), 91)
-	if vd := Verdicts(vp1Single(pkts), nil)[0]; strings.Contains(vd.Summary, "closed") {
+	if vd := Verdicts(oneCapture(t, pkts), nil)[0]; strings.Contains(vd.Summary, "closed") {
 		t.Errorf("without the Delete: %s", vd.Summary)
 	}
-	vd := Verdicts(vp1Single(s.Packets), nil)[0]
+	vd := Verdicts(oneCapture(t, s.Packets), nil)[0]
 	if want := "The initiator closed the tunnel: it deleted the IKE SA with a Delete payload (read decrypted, frame " + strconv.Itoa(frame) + ")."; !strings.Contains(vd.Summary, want) {
 		t.Errorf("summary lacks %q: %s", want, vd.Summary)
 	}

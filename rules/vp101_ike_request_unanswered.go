@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -120,7 +119,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 	if timed {
 		fmt.Fprintf(&b, " %s over %s to %s", howOften(s.N), fmtDuration(s.Span()), s.Dst)
 		if iv := s.Intervals(); len(iv) > 0 {
-			fmt.Fprintf(&b, " (intervals %s)", fmtDurations(iv))
+			fmt.Fprintf(&b, " (intervals %s)", listOf(iv, fmtDuration))
 		}
 	} else {
 		fmt.Fprintf(&b, " %s to %s, identical each time", howOften(s.N), s.Dst)
@@ -136,7 +135,7 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 	// Seen only outside, a tunnel may not cross the NAT at all (another
 	// host on the outside network): only one of the NAT's clients can be
 	// missing from the inside capture.
-	crosses := side == flows.SideInside || c.Two() && (natOutsideAddress(c, t.InitiatorFirst.Addr()) || natOutsideAddress(c, t.ResponderFirst.Addr()))
+	crosses := side == flows.SideInside || c.Two() && (c.Correlation.NATOutsideAddr(t.InitiatorFirst.Addr()) || c.Correlation.NATOutsideAddr(t.ResponderFirst.Addr()))
 	if other := c.Twin(v, side); crosses && c.Two() && c.BothCaptured(side, s.Times[0], s.Last) {
 		located = true
 		o := otherSideOf(side)
@@ -203,23 +202,13 @@ func (ikeRequestUnanswered) finalLost(c *Context, v *flows.TunnelView, t *flows.
 	final := &e.Sends
 	waiting := 1 - e.FinalFrom()
 	repeated := e.Messages - 1
-	label := func(n int) string {
-		switch e.Type {
-		case decode.ExchangeTypeMain:
-			return "MM" + itoa(n)
-		case decode.ExchangeTypeAggressive:
-			return "AM" + itoa(n)
-		case decode.ExchangeTypeQuick:
-			return "QM" + itoa(n)
-		}
-		return "message " + itoa(n) + " of " + exchangeLabel(t, e)
-	}
+	label := func(n int) string { return ikev1MessageLabel(t, e, n) }
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s %s sent %s", waiting, final.Dst, label(repeated))
 	if e.MessageID != 0 {
 		fmt.Fprintf(&b, " (message ID %#08x)", e.MessageID)
 	}
-	fmt.Fprintf(&b, " again %s after the %s had sent the final %s (frames %s), identical each time; the %s sent %s %s in all (frames %s): "+
+	fmt.Fprintf(&b, " again %s after the %s had sent the final %s (%s), identical each time; the %s sent %s %s in all (%s): "+
 		"the final message did not reach the %s, or the %s did not accept it, so the %s still waits for it",
 		howOften(e.ResentAfterEnd), e.FinalFrom(), label(e.Messages), frameList(e.ResentAfterEndFrames.List()),
 		e.FinalFrom(), label(e.Messages), howOften(final.N), frameList(final.FrameList()), waiting, waiting, waiting)
@@ -230,13 +219,16 @@ func (ikeRequestUnanswered) finalLost(c *Context, v *flows.TunnelView, t *flows.
 	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: c.Evidence(side, frames...)}
 }
 
-// frameList formats frame numbers: "11, 16, 21".
-func frameList(frames []int) string {
-	parts := make([]string, len(frames))
-	for i, f := range frames {
-		parts[i] = itoa(f)
+// sameExchange returns the exchange of t with the same message ID, requester
+// and type as e, or nil.
+func sameExchange(t *flows.Tunnel, e *flows.Exchange) *flows.Exchange {
+	if t == nil {
+		return nil
 	}
-	return strings.Join(parts, ", ")
+	for _, x := range t.Exchanges {
+		if x.MessageID == e.MessageID && x.From == e.From && x.Type == e.Type {
+			return x
+		}
+	}
+	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

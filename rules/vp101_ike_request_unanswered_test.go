@@ -28,15 +28,15 @@ func vp101Inside(tail time.Duration) []decode.Packet {
 }
 
 func TestVP101Trigger(t *testing.T) {
-	c := vp1Single(vp101Inside(30 * time.Second))
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, c), 1)[0]
+	c := oneCapture(t, vp101Inside(30*time.Second))
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, c), 1)[0]
 	if f.RuleID != "VP101" || f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("finding %s tunnel %d confidence %s; want VP101, 1, high", f.RuleID, f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message,
+	wantMessage(t, f.Message,
 		"initiator 10.0.0.2:4500 sent IKE_AUTH request (message ID 1) 4 times over 24.2s to 198.51.100.7:4500",
 		"(intervals 4.0s, 7.2s, 13.0s)", "the responder never answered")
-	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
+	wantFrames(t, f, flows.SideInside, 3, 4, 5, 6)
 }
 
 func TestVP101Clean(t *testing.T) {
@@ -52,16 +52,16 @@ func TestVP101Clean(t *testing.T) {
 	s.After(30*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", dpd, 5)
 	s.After(2*time.Second).IKE("10.0.0.2:4500", "198.51.100.7:4500", dpd, 5)
 	vp1Background(s, 30*time.Second)
-	vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeRequestUnanswered{}, oneCapture(t, s.Packets)), 0)
 }
 
 func TestVP101CaptureEndsEarly(t *testing.T) {
 	pkts := vp101Inside(0)
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(pkts)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, oneCapture(t, pkts)), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence = %s, want medium (the capture ends with the last retransmission)", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the capture ends 0ms after the last one")
+	wantMessage(t, f.Message, "the capture ends 0ms after the last one")
 }
 
 func TestVP101OneWayCapture(t *testing.T) {
@@ -74,34 +74,34 @@ func TestVP101OneWayCapture(t *testing.T) {
 		s.Other(17, "10.0.0.2:53000", "192.0.2.53:53", uint64(100+i))
 	}
 	s.After(20*time.Second).Other(17, "10.0.0.2:53000", "192.0.2.53:53", 200)
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, oneCapture(t, s.Packets)), 1)[0]
 	if f.Confidence != Low {
 		t.Errorf("confidence = %s, want low", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "IKE_SA_INIT request (message ID 0) 4 times over 7.1s", "may see one direction only")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 3, 5, 7)
+	wantMessage(t, f.Message, "IKE_SA_INIT request (message ID 0) 4 times over 7.1s", "may see one direction only")
+	wantFrames(t, f, flows.SideInside, 1, 3, 5, 7)
 }
 
 func TestVP101IKEv1MainMode(t *testing.T) {
 	// MM1–MM4 complete, the NAT-T float, then MM5 on 4500 resent twice.
 	s := pt.New()
 	v1 := func(spir uint64) decode.IKEMessage {
-		return decode.IKEMessage{Version: 1, SPIi: vp1SPIi, SPIr: spir, Exchange: decode.ExchangeTypeMain, Length: 200}
+		return decode.IKEMessage{Version: 1, SPIi: testSPIi, SPIr: spir, Exchange: decode.ExchangeTypeMain, Length: 200}
 	}
 	ini, resp := "10.0.0.2:500", "198.51.100.7:500"
 	s.IKE(ini, resp, v1(0), 1)
-	s.IKE(resp, ini, v1(vp1SPIr), 2)
-	s.IKE(ini, resp, v1(vp1SPIr), 3)
-	s.IKE(resp, ini, v1(vp1SPIr), 4)
-	mm5 := v1(vp1SPIr)
+	s.IKE(resp, ini, v1(testSPIr), 2)
+	s.IKE(ini, resp, v1(testSPIr), 3)
+	s.IKE(resp, ini, v1(testSPIr), 4)
+	mm5 := v1(testSPIr)
 	mm5.Flags = decode.IKEv1FlagEncryption
 	for _, gap := range []time.Duration{0, 10 * time.Second, 10 * time.Second} {
 		s.After(gap).IKE("10.0.0.2:4500", "198.51.100.7:4500", mm5, 5)
 	}
 	vp1Background(s, 30*time.Second)
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
-	vp1Contains(t, f.Message, "initiator 10.0.0.2:4500 sent MM5 3 times over 20.0s to 198.51.100.7:4500 (intervals 10.0s, 10.0s)")
-	vp1FramesEqual(t, f, flows.SideInside, 5, 6, 7)
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, oneCapture(t, s.Packets)), 1)[0]
+	wantMessage(t, f.Message, "initiator 10.0.0.2:4500 sent MM5 3 times over 20.0s to 198.51.100.7:4500 (intervals 10.0s, 10.0s)")
+	wantFrames(t, f, flows.SideInside, 5, 6, 7)
 }
 
 func TestVP101RequestsDroppedByNAT(t *testing.T) {
@@ -109,24 +109,24 @@ func TestVP101RequestsDroppedByNAT(t *testing.T) {
 	nat := vp1NAT()
 	nat.Drop = func(i int, p *decode.Packet) bool { return p.DstPort == 4500 }
 	out := nat.Translate(in)
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, twoCaptures(t, in, out)), 1)[0]
 	if f.Confidence != High {
 		t.Errorf("confidence = %s, want high", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "none of the 4 appears in the outside capture: the device between the captures dropped them")
-	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
-	vp1FramesEqual(t, f, flows.SideOutside)
+	wantMessage(t, f.Message, "none of the 4 appears in the outside capture: the device between the captures dropped them")
+	wantFrames(t, f, flows.SideInside, 3, 4, 5, 6)
+	wantFrames(t, f, flows.SideOutside)
 }
 
 func TestVP101RequestsCrossedNoAnswer(t *testing.T) {
 	in := vp101Inside(30 * time.Second)
 	nat := vp1NAT()
 	out := nat.Translate(in)
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
-	vp1Contains(t, f.Message, "4 of the 4 appear in the outside capture, with no answer there either",
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, twoCaptures(t, in, out)), 1)[0]
+	wantMessage(t, f.Message, "4 of the 4 appear in the outside capture, with no answer there either",
 		"they crossed the NAT outbound")
-	vp1FramesEqual(t, f, flows.SideInside, 3, 4, 5, 6)
-	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
+	wantFrames(t, f, flows.SideInside, 3, 4, 5, 6)
+	if got := evidenceFrames(f, flows.SideOutside); len(got) != 4 {
 		t.Errorf("outside evidence = %v, want the 4 requests", got)
 	}
 }
@@ -153,9 +153,9 @@ func TestVP101ResponseDroppedInbound(t *testing.T) {
 		}
 		in = append(in, p)
 	}
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
-	vp1Contains(t, f.Message, "the outside capture shows the responder's answer (IKE_AUTH response) that never appears in the inside capture")
-	if got := vp1Frames(f, flows.SideOutside); len(got) != 3 {
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, twoCaptures(t, in, out)), 1)[0]
+	wantMessage(t, f.Message, "the outside capture shows the responder's answer (IKE_AUTH response) that never appears in the inside capture")
+	if got := evidenceFrames(f, flows.SideOutside); len(got) != 3 {
 		t.Errorf("outside evidence = %v, want the 3 responses", got)
 	}
 }
@@ -178,12 +178,12 @@ func TestVP101OutsideHostNotBehindNAT(t *testing.T) {
 	for i := range out {
 		out[i].Frame, out[i].FirstFrame = i+1, i+1
 	}
-	f := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Pair(in, out)), 1)[0]
-	vp1Contains(t, f.Message, "initiator 192.0.2.77:500 sent IKE_SA_INIT request (message ID 0) 3 times")
+	f := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, twoCaptures(t, in, out)), 1)[0]
+	wantMessage(t, f.Message, "initiator 192.0.2.77:500 sent IKE_SA_INIT request (message ID 0) 3 times")
 	if strings.Contains(f.Message, "inside capture") {
 		t.Errorf("message %q locates a loss at a NAT the tunnel never crossed", f.Message)
 	}
-	if len(vp1Frames(f, flows.SideOutside)) != 3 || len(vp1Frames(f, flows.SideInside)) != 0 {
+	if len(evidenceFrames(f, flows.SideOutside)) != 3 || len(evidenceFrames(f, flows.SideInside)) != 0 {
 		t.Errorf("evidence %v, want the 3 outside requests", f.Evidence)
 	}
 }

@@ -30,24 +30,24 @@ func vp103Retry(typ decode.NotifyType, retry bool) []decode.Packet {
 }
 
 func TestVP103InvalidKERetried(t *testing.T) {
-	c := vp1Single(vp103Retry(decode.NotifyTypeInvalidKEPayload, true))
-	f := vp1Want(t, vp1Check(t, ikeSAInitRetry{}, c), 1)[0]
+	c := oneCapture(t, vp103Retry(decode.NotifyTypeInvalidKEPayload, true))
+	f := wantFindings(t, checkRule(t, ikeSAInitRetry{}, c), 1)[0]
 	if f.Severity != Info || f.Confidence != High || f.Tunnel != 1 {
 		t.Errorf("severity %s confidence %s tunnel %d; want info, high, 1", f.Severity, f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "answered IKE_SA_INIT with INVALID_KE_PAYLOAD (17) at frame 2",
+	wantMessage(t, f.Message, "answered IKE_SA_INIT with INVALID_KE_PAYLOAD (17) at frame 2",
 		"another Diffie-Hellman group", "the initiator retried at frame 3")
-	vp1FramesEqual(t, f, flows.SideInside, 2, 3)
+	wantFrames(t, f, flows.SideInside, 2, 3)
 }
 
 func TestVP103CookieNotRetried(t *testing.T) {
-	c := vp1Single(vp103Retry(decode.NotifyTypeCookie, false))
-	f := vp1Want(t, vp1Check(t, ikeSAInitRetry{}, c), 1)[0]
+	c := oneCapture(t, vp103Retry(decode.NotifyTypeCookie, false))
+	f := wantFindings(t, checkRule(t, ikeSAInitRetry{}, c), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "COOKIE (16390)", "did not retry")
-	vp1FramesEqual(t, f, flows.SideInside, 2)
+	wantMessage(t, f.Message, "COOKIE (16390)", "did not retry")
+	wantFrames(t, f, flows.SideInside, 2)
 }
 
 func TestVP103RetryWithNewSPI(t *testing.T) {
@@ -61,15 +61,15 @@ func TestVP103RetryWithNewSPI(t *testing.T) {
 	again := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
 	again.SPIi = 0x3333333333333333
 	s.After(time.Second).IKE(ini, resp, again, 3)
-	f := vp1Want(t, vp1Check(t, ikeSAInitRetry{}, vp1Single(s.Packets)), 1)[0]
-	vp1Contains(t, f.Message, "retried at frame 3")
+	f := wantFindings(t, checkRule(t, ikeSAInitRetry{}, oneCapture(t, s.Packets)), 1)[0]
+	wantMessage(t, f.Message, "retried at frame 3")
 }
 
 func TestVP103Clean(t *testing.T) {
 	s := pt.New()
 	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
-	vp1Want(t, vp1Check(t, ikeSAInitRetry{}, vp1Single(s.Packets)), 0)
-	vp1Want(t, vp1Check(t, ikeSAInitRetry{}, vp1Single(vp103Retry(decode.NotifyTypeNoProposalChosen, false))), 0)
+	wantFindings(t, checkRule(t, ikeSAInitRetry{}, oneCapture(t, s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeSAInitRetry{}, oneCapture(t, vp103Retry(decode.NotifyTypeNoProposalChosen, false))), 0)
 }
 
 func TestVP103OneFindingPerResponder(t *testing.T) {
@@ -91,11 +91,11 @@ func TestVP103OneFindingPerResponder(t *testing.T) {
 		s.IKE(ini, "198.51.100.7:500", again, h+2)
 		s.After(time.Second)
 	}
-	f := vp1Want(t, vp1Check(t, ikeSAInitRetry{}, vp1Single(s.Packets)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeSAInitRetry{}, oneCapture(t, s.Packets)), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "answered IKE_SA_INIT with COOKIE (16390) in 3 IKE SAs (the first at frame 2)",
+	wantMessage(t, f.Message, "answered IKE_SA_INIT with COOKIE (16390) in 3 IKE SAs (the first at frame 2)",
 		"the initiators retried in 3 of them")
-	vp1FramesEqual(t, f, flows.SideInside, 2, 3, 5, 6, 8, 9)
+	wantFrames(t, f, flows.SideInside, 2, 3, 5, 6, 8, 9)
 }

@@ -237,18 +237,6 @@ func fragmentationSupport(v *flows.TunnelView) (known bool, ok [2]bool) {
 	return known, ok
 }
 
-// startSide returns a tunnel of the view whose capture saw the start of the
-// IKE SA (the exchange that announces capabilities), preferring the inside
-// capture, and its side.
-func startSide(v *flows.TunnelView) (*flows.Tunnel, flows.Side) {
-	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
-		if t := v.Sides[s]; t != nil && !t.Midstream && len(t.Exchanges) > 0 {
-			return t, s
-		}
-	}
-	return primarySide(v)
-}
-
 // fragmentationName names what announces IKE fragmentation.
 func fragmentationName(version uint8) string {
 	if version == 1 {

@@ -50,12 +50,12 @@ func vp104Outside(in []decode.Packet) []decode.Packet {
 func TestVP104Located(t *testing.T) {
 	in, frags := vp104Inside(false)
 	out := vp104Outside(in)
-	c := vp1Pair(in, out)
-	f := vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, c), 1)[0]
+	c := twoCaptures(t, in, out)
+	f := wantFindings(t, checkRule(t, ikeFragmentsDropped{}, c), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message,
+	wantMessage(t, f.Message,
 		"the initiator 10.0.0.2 sent 4 IKE_AUTH messages as IP fragments (8 fragments in all, the largest 2800 octets)",
 		"the outside capture has none of them",
 		"4 datagrams arrived with fragments missing (4 of their fragments arrived)",
@@ -65,8 +65,8 @@ func TestVP104Located(t *testing.T) {
 	for _, fr := range frags {
 		want = append(want, fr...)
 	}
-	vp1FramesEqual(t, f, flows.SideInside, want...)
-	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
+	wantFrames(t, f, flows.SideInside, want...)
+	if got := evidenceFrames(f, flows.SideOutside); len(got) != 4 {
 		t.Errorf("outside evidence %v, want the 4 first fragments", got)
 	}
 }
@@ -74,43 +74,43 @@ func TestVP104Located(t *testing.T) {
 func TestVP104OutsideOnly(t *testing.T) {
 	in, _ := vp104Inside(false)
 	out := vp104Outside(in)
-	f := vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(out)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeFragmentsDropped{}, oneCapture(t, out)), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "4 IKE datagrams from the initiator 203.0.113.5 arrived at this capture point with fragments missing")
+	wantMessage(t, f.Message, "4 IKE datagrams from the initiator 203.0.113.5 arrived at this capture point with fragments missing")
 }
 
 func TestVP104InsideOnly(t *testing.T) {
 	in, frags := vp104Inside(false)
-	f := vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(in)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeFragmentsDropped{}, oneCapture(t, in)), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the initiator sent IKE_AUTH request (2800 octets, in 2 IP fragments) 4 times over",
+	wantMessage(t, f.Message, "the initiator sent IKE_AUTH request (2800 octets, in 2 IP fragments) 4 times over",
 		"while the smaller messages before it were answered")
 	// The evidence is the frames of the reassembled requests: each
 	// transmission's last fragment.
-	vp1FramesEqual(t, f, flows.SideInside, frags[0][1], frags[1][1], frags[2][1], frags[3][1])
+	wantFrames(t, f, flows.SideInside, frags[0][1], frags[1][1], frags[2][1], frags[3][1])
 }
 
 func TestVP104Clean(t *testing.T) {
 	in, _ := vp104Inside(true)
 	nat := vp1NAT()
 	out := nat.Translate(in)
-	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(in)), 0)
-	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Pair(in, out)), 0)
+	wantFindings(t, checkRule(t, ikeFragmentsDropped{}, oneCapture(t, in)), 0)
+	wantFindings(t, checkRule(t, ikeFragmentsDropped{}, twoCaptures(t, in, out)), 0)
 }
 
 func TestVP105FragmentedWithoutSupport(t *testing.T) {
 	in, _ := vp104Inside(true)
-	f := vp1Want(t, vp1Check(t, ikeFragmentationNotNegotiated{}, vp1Single(in)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeFragmentationNotNegotiated{}, oneCapture(t, in)), 1)[0]
 	if f.Severity != Warning || f.Tunnel != 1 {
 		t.Errorf("severity %s tunnel %d; want warning, 1", f.Severity, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "only the initiator announced IKEV2_FRAGMENTATION_SUPPORTED; the responder 198.51.100.7 did not",
+	wantMessage(t, f.Message, "only the initiator announced IKEV2_FRAGMENTATION_SUPPORTED; the responder 198.51.100.7 did not",
 		"1 IKE message travelled as IP fragments (the largest IKE message is 2800 octets)")
-	if got := vp1Frames(f, flows.SideInside); len(got) != 3 || got[0] != 1 || got[1] != 2 {
+	if got := evidenceFrames(f, flows.SideInside); len(got) != 3 || got[0] != 1 || got[1] != 2 {
 		t.Errorf("evidence %v, want IKE_SA_INIT request, response and the large message", got)
 	}
 }
@@ -122,8 +122,8 @@ func TestVP105LargeUnfragmented(t *testing.T) {
 	auth.Length = 1400
 	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", auth, 3)
 	s.IKE("198.51.100.7:4500", "10.0.0.2:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, true), 4)
-	f := vp1Want(t, vp1Check(t, ikeFragmentationNotNegotiated{}, vp1Single(s.Packets)), 1)[0]
-	vp1Contains(t, f.Message, "neither the initiator 10.0.0.2 nor the responder 198.51.100.7 announced",
+	f := wantFindings(t, checkRule(t, ikeFragmentationNotNegotiated{}, oneCapture(t, s.Packets)), 1)[0]
+	wantMessage(t, f.Message, "neither the initiator 10.0.0.2 nor the responder 198.51.100.7 announced",
 		"1400 octets (frame 3), above the 1280 octets")
 }
 
@@ -139,11 +139,11 @@ func TestVP105Clean(t *testing.T) {
 	big := vp1Msg(decode.ExchangeTypeIKEAuth, 1, false)
 	big.Length = 4000
 	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", big, 3)
-	vp1Want(t, vp1Check(t, ikeFragmentationNotNegotiated{}, vp1Single(s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeFragmentationNotNegotiated{}, oneCapture(t, s.Packets)), 0)
 
 	// Neither does, but every message is small.
 	s = pt.New()
 	vp1SAInit(s, "10.0.0.2:500", "198.51.100.7:500")
 	s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 3)
-	vp1Want(t, vp1Check(t, ikeFragmentationNotNegotiated{}, vp1Single(s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeFragmentationNotNegotiated{}, oneCapture(t, s.Packets)), 0)
 }

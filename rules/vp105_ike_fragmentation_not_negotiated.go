@@ -116,8 +116,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 		if crossed {
 			b.WriteString("; here every fragment crossed the NAT, but a path that drops non-first fragments will break the negotiation")
 		}
-		ev := c.Evidence(flows.SideInside, frames[flows.SideInside]...)
-		ev = append(ev, c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...)
+		ev := evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside])
 		report(Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev, Milder: crossed})
 	}
 }

@@ -158,9 +158,7 @@ func (r natStaticPort500) pair(c *Context, v *flows.TunnelView) (Finding, bool) 
 		}
 		conf = High
 	}
-	ev := c.Evidence(flows.SideInside, inFrames...)
-	ev = append(ev, c.Evidence(flows.SideOutside, outFrames...)...)
-	return Finding{Tunnel: v.ID, Confidence: conf, Message: b.String(), Evidence: ev}, true
+	return Finding{Tunnel: v.ID, Confidence: conf, Message: b.String(), Evidence: evidenceFromBoth(c, inFrames, outFrames)}, true
 }
 
 // holder returns the mapping of another inside host onto an outside port
@@ -189,7 +187,7 @@ func (natStaticPort500) holderIKE(c *Context, v *flows.TunnelView, in *flows.Tun
 		if u.InitiatorFirst.Port() != 500 || u.ResponderFirst.Addr() != in.ResponderFirst.Addr() || v.Sides[flows.SideOutside] == u {
 			continue
 		}
-		if !natOutsideAddress(c, u.InitiatorFirst.Addr()) {
+		if !c.Correlation.NATOutsideAddr(u.InitiatorFirst.Addr()) {
 			continue
 		}
 		first, last := c.OnInsideClock(flows.SideOutside, u.First), c.OnInsideClock(flows.SideOutside, u.Last)

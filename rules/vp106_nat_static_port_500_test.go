@@ -45,17 +45,17 @@ func TestVP106SharedMapping(t *testing.T) {
 		"10.0.0.2:53000": "203.0.113.5:41000",
 	}, Offset: time.Second, Delay: time.Millisecond}
 	out := nat.Translate(in)
-	c := vp1Pair(in, out)
-	f := vp1Want(t, vp1Check(t, natStaticPort500{}, c), 1)[0]
+	c := twoCaptures(t, in, out)
+	f := wantFindings(t, checkRule(t, natStaticPort500{}, c), 1)[0]
 	if f.Confidence != High || f.Tunnel != 2 {
 		t.Errorf("confidence %s tunnel %d; want high, 2 (client B's)", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "the NAT mapped 10.0.0.2:500 and 10.0.0.3:500 both to 203.0.113.5:500",
+	wantMessage(t, f.Message, "the NAT mapped 10.0.0.2:500 and 10.0.0.3:500 both to 203.0.113.5:500",
 		"1 message of the responder 198.51.100.7 for 10.0.0.3:500's IKE SA (SPIi 0x3333333333333333) went to 10.0.0.2:500 instead")
-	if got := vp1Frames(f, flows.SideInside); len(got) < 3 || !slices.Contains(got, stray) {
+	if got := evidenceFrames(f, flows.SideInside); len(got) < 3 || !slices.Contains(got, stray) {
 		t.Errorf("inside evidence %v lacks the misdelivered answer %d", got, stray)
 	}
-	if len(vp1Frames(f, flows.SideOutside)) == 0 {
+	if len(evidenceFrames(f, flows.SideOutside)) == 0 {
 		t.Errorf("no outside evidence")
 	}
 }
@@ -68,21 +68,21 @@ func TestVP106DroppedWhileHeld(t *testing.T) {
 	}, Offset: time.Second, Delay: time.Millisecond,
 		Drop: func(i int, p *decode.Packet) bool { return p.Src.String() == "10.0.0.3" }}
 	out := nat.Translate(in)
-	f := vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Pair(in, out)), 1)[0]
+	f := wantFindings(t, checkRule(t, natStaticPort500{}, twoCaptures(t, in, out)), 1)[0]
 	if f.Confidence != Medium || f.Tunnel != 2 {
 		t.Errorf("confidence %s tunnel %d; want medium, 2", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while 10.0.0.2:500 held 203.0.113.5:500")
+	wantMessage(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while 10.0.0.2:500 held 203.0.113.5:500")
 }
 
 func TestVP106InsideOnlyStray(t *testing.T) {
 	in, stray := vp106Inside(true)
-	f := vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Single(in)), 1)[0]
+	f := wantFindings(t, checkRule(t, natStaticPort500{}, oneCapture(t, in)), 1)[0]
 	if f.Confidence != Medium || f.Tunnel != 2 {
 		t.Errorf("confidence %s tunnel %d; want medium, 2", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "went to 10.0.0.2:500 instead", "delivered them to the wrong client")
-	vp1FramesEqual(t, f, flows.SideInside, stray)
+	wantMessage(t, f.Message, "went to 10.0.0.2:500 instead", "delivered them to the wrong client")
+	wantFrames(t, f, flows.SideInside, stray)
 }
 
 // vp106Outside scripts the outside view of two IKE SAs from one public
@@ -110,19 +110,19 @@ func vp106Outside(portA, portB string) []decode.Packet {
 }
 
 func TestVP106OutsideOverlap(t *testing.T) {
-	c := vp1Single(vp106Outside("62001", "62002"))
-	f := vp1Want(t, vp1Check(t, natStaticPort500{}, c), 1)[0]
+	c := oneCapture(t, vp106Outside("62001", "62002"))
+	f := wantFindings(t, checkRule(t, natStaticPort500{}, c), 1)[0]
 	if f.Confidence != Low || f.Tunnel != 2 {
 		t.Errorf("confidence %s tunnel %d; want low, 2", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "two IKE SAs from 203.0.113.5:500 to 198.51.100.7 overlap in time",
+	wantMessage(t, f.Message, "two IKE SAs from 203.0.113.5:500 to 198.51.100.7 overlap in time",
 		"different ports (62001 and 62002)")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 4)
+	wantFrames(t, f, flows.SideInside, 1, 4)
 }
 
 func TestVP106Clean(t *testing.T) {
 	// One host with two IKE SAs from the same socket: same float port.
-	vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Single(vp106Outside("62001", "62001"))), 0)
+	wantFindings(t, checkRule(t, natStaticPort500{}, oneCapture(t, vp106Outside("62001", "62001"))), 0)
 	// Two clients, each with its own translated port.
 	in, _ := vp106Inside(false)
 	nat := pt.NAT{Map: map[string]string{
@@ -130,6 +130,6 @@ func TestVP106Clean(t *testing.T) {
 		"10.0.0.3:500":   "203.0.113.5:1024",
 		"10.0.0.2:53000": "203.0.113.5:41000",
 	}, Offset: time.Second, Delay: time.Millisecond}
-	vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Pair(in, nat.Translate(in))), 0)
-	vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Single(in)), 0)
+	wantFindings(t, checkRule(t, natStaticPort500{}, twoCaptures(t, in, nat.Translate(in))), 0)
+	wantFindings(t, checkRule(t, natStaticPort500{}, oneCapture(t, in)), 0)
 }

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -102,7 +104,7 @@ func (ikeALGRewrite) rewritten(c *Context, v *flows.TunnelView, in *flows.Tunnel
 		outFrames = append(outFrames, x.OutsideFrame)
 	}
 	fmt.Fprintf(&b, "the IKE SPIs of %s changed between the captures", words.Count(max(len(messages), 1), "message"))
-	for _, name := range sortedNames(fields) {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		x := fields[name]
 		label := "initiator SPI"
 		if name == "spi_r" {
@@ -118,9 +120,7 @@ func (ikeALGRewrite) rewritten(c *Context, v *flows.TunnelView, in *flows.Tunnel
 		}
 	}
 	b.WriteString(": an ALG rewrites IKE headers, which breaks NAT detection and authentication")
-	ev := c.Evidence(flows.SideInside, inFrames...)
-	ev = append(ev, c.Evidence(flows.SideOutside, outFrames...)...)
-	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: ev}, true
+	return Finding{Tunnel: v.ID, Confidence: High, Message: b.String(), Evidence: evidenceFromBoth(c, inFrames, outFrames)}, true
 }
 
 // halfRewritten finds the IKE SA in the outside capture under one SPI
@@ -153,8 +153,7 @@ func (ikeALGRewrite) halfRewritten(c *Context, v *flows.TunnelView, in *flows.Tu
 		}
 		msg := fmt.Sprintf("the same IKE SA has %s 0x%016x inside and 0x%016x outside (the other SPI is the same on both sides; frame %d inside, %d outside): an ALG rewrites IKE headers, which breaks NAT detection and authentication",
 			label, a, b, in.Frames.First(), u.Frames.First())
-		ev := c.Evidence(flows.SideInside, in.Frames.First())
-		ev = append(ev, c.Evidence(flows.SideOutside, u.Frames.First())...)
+		ev := evidenceFromBoth(c, []int{in.Frames.First()}, []int{u.Frames.First()})
 		return Finding{Tunnel: v.ID, Confidence: High, Message: msg, Evidence: ev}, true
 	}
 	return Finding{}, false
@@ -177,7 +176,7 @@ func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) 
 	}
 	msg := fmt.Sprintf("%s of the IKE SA (SPIi 0x%016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
 		words.Count(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
-	ev := c.Evidence(flows.SideInside, append(in.Fate.DroppedFrames.List(), in.Fate.NoOriginFrames.List()...)...)
-	ev = append(ev, c.Evidence(flows.SideOutside, append(out.Fate.NoOriginFrames.List(), out.Fate.DroppedFrames.List()...)...)...)
+	ev := evidenceFromBoth(c, append(in.Fate.DroppedFrames.List(), in.Fate.NoOriginFrames.List()...),
+		append(out.Fate.NoOriginFrames.List(), out.Fate.DroppedFrames.List()...))
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: ev}, true
 }

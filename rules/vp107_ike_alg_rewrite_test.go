@@ -24,21 +24,21 @@ func TestVP107SPIRewritten(t *testing.T) {
 	in := vp107Inside()
 	nat := vp1NAT()
 	nat.Rewrite = func(p *decode.Packet) {
-		if p.IKE != nil && p.IKE.SPIi == vp1SPIi {
+		if p.IKE != nil && p.IKE.SPIi == testSPIi {
 			p.IKE.SPIi = 0x9999999999999999
 		}
 	}
 	out := nat.Translate(in)
-	c := vp1Pair(in, out)
-	f := vp1Want(t, vp1Check(t, ikeALGRewrite{}, c), 1)[0]
+	c := twoCaptures(t, in, out)
+	f := wantFindings(t, checkRule(t, ikeALGRewrite{}, c), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the IKE SPIs of 4 messages changed between the captures",
+	wantMessage(t, f.Message, "the IKE SPIs of 4 messages changed between the captures",
 		"initiator SPI 0x1111111111111111 inside became 0x9999999999999999 outside (frame 1 inside, 1 outside)",
 		"an ALG rewrites IKE headers")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 2, 3, 4)
-	if got := vp1Frames(f, flows.SideOutside); len(got) != 4 {
+	wantFrames(t, f, flows.SideInside, 1, 2, 3, 4)
+	if got := evidenceFrames(f, flows.SideOutside); len(got) != 4 {
 		t.Errorf("outside evidence %v, want 4 frames", got)
 	}
 }
@@ -52,23 +52,23 @@ func TestVP107ContentAltered(t *testing.T) {
 		}
 	}
 	out := nat.Translate(in)
-	f := vp1Want(t, vp1Check(t, ikeALGRewrite{}, vp1Pair(in, out)), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeALGRewrite{}, twoCaptures(t, in, out)), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "1 message of the IKE SA (SPIi 0x1111111111111111) crossed between the captures with changed content",
+	wantMessage(t, f.Message, "1 message of the IKE SA (SPIi 0x1111111111111111) crossed between the captures with changed content",
 		"(1 outbound, 0 inbound)")
-	vp1FramesEqual(t, f, flows.SideInside, 3)
-	vp1FramesEqual(t, f, flows.SideOutside, 3)
+	wantFrames(t, f, flows.SideInside, 3)
+	wantFrames(t, f, flows.SideOutside, 3)
 }
 
 func TestVP107Clean(t *testing.T) {
 	in := vp107Inside()
 	nat := vp1NAT()
-	c := vp1Pair(in, nat.Translate(in))
-	vp1Want(t, vp1Check(t, ikeALGRewrite{}, c), 0)
+	c := twoCaptures(t, in, nat.Translate(in))
+	wantFindings(t, checkRule(t, ikeALGRewrite{}, c), 0)
 	// With one capture the rule does not run.
-	vp1Want(t, vp1Check(t, ikeALGRewrite{}, vp1Single(in)), 0)
+	wantFindings(t, checkRule(t, ikeALGRewrite{}, oneCapture(t, in)), 0)
 }
 
 // vp107ALG scripts the two clients of an IKE ALG that keeps port 500
@@ -95,7 +95,7 @@ func vp107ALG() (in, out []decode.Packet) {
 	nat := vp1NAT()
 	nat.Drop = func(i int, p *decode.Packet) bool { return p.Src.String() == "10.0.0.3" }
 	nat.Rewrite = func(p *decode.Packet) {
-		if p.IKE != nil && (p.SrcPort == 500 || p.DstPort == 500) && p.IKE.SPIi == vp1SPIi {
+		if p.IKE != nil && (p.SrcPort == 500 || p.DstPort == 500) && p.IKE.SPIi == testSPIi {
 			p.IKE.SPIi = 0x9999999999999999
 			p.PayloadHash ^= 0xabc
 		}
@@ -105,22 +105,22 @@ func vp107ALG() (in, out []decode.Packet) {
 
 func TestVP107UnpairedRewrite(t *testing.T) {
 	in, out := vp107ALG()
-	c := vp1Pair(in, out)
-	f := vp1Want(t, vp1Check(t, ikeALGRewrite{}, c), 1)[0]
+	c := twoCaptures(t, in, out)
+	f := wantFindings(t, checkRule(t, ikeALGRewrite{}, c), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the same IKE SA has initiator SPI 0x1111111111111111 inside and 0x9999999999999999 outside")
-	if len(vp1Frames(f, flows.SideInside)) != 1 || len(vp1Frames(f, flows.SideOutside)) != 1 {
+	wantMessage(t, f.Message, "the same IKE SA has initiator SPI 0x1111111111111111 inside and 0x9999999999999999 outside")
+	if len(evidenceFrames(f, flows.SideInside)) != 1 || len(evidenceFrames(f, flows.SideOutside)) != 1 {
 		t.Errorf("evidence %v, want the first message on each side", f.Evidence)
 	}
 }
 
 func TestVP106HeldByUnpairedIKE(t *testing.T) {
 	in, out := vp107ALG()
-	f := vp1Want(t, vp1Check(t, natStaticPort500{}, vp1Pair(in, out)), 1)[0]
+	f := wantFindings(t, checkRule(t, natStaticPort500{}, twoCaptures(t, in, out)), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while another client's IKE SA (SPIi 0x9999999999999999) used 203.0.113.5:500 towards 198.51.100.7")
+	wantMessage(t, f.Message, "the NAT dropped all 3 IKE messages of 10.0.0.3:500 (from port 500) while another client's IKE SA (SPIi 0x9999999999999999) used 203.0.113.5:500 towards 198.51.100.7")
 }

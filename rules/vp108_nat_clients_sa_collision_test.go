@@ -67,11 +67,11 @@ func vp108Script(a500, a4500, b500, b4500 string, mode vp108Mode) []decode.Packe
 
 func TestVP108StopsOutsideOnly(t *testing.T) {
 	pkts := vp108Script("203.0.113.5:500", "203.0.113.5:62001", "203.0.113.5:1024", "203.0.113.5:62002", vp108Stops)
-	f := vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 1)[0]
+	f := wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != Medium {
 		t.Errorf("tunnel %d confidence %s; want 1 (the first client's), medium", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "two IKE SAs from 203.0.113.5 to 198.51.100.7 come from different hosts (NAT-T ports 62001 and 62002)",
+	wantMessage(t, f.Message, "two IKE SAs from 203.0.113.5 to 198.51.100.7 come from different hosts (NAT-T ports 62001 and 62002)",
 		"the server's ESP for the first client (SPI 0x000000a2) stops", "the first client keeps sending (SPI 0x000000a1")
 	if len(f.Evidence) != 3 {
 		t.Errorf("evidence %v, want the last ESP of each SA and the second SA's establishment", f.Evidence)
@@ -80,8 +80,8 @@ func TestVP108StopsOutsideOnly(t *testing.T) {
 
 func TestVP108MovesOutsideOnly(t *testing.T) {
 	pkts := vp108Script("203.0.113.5:500", "203.0.113.5:62001", "203.0.113.5:1024", "203.0.113.5:62002", vp108Moves)
-	f := vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 1)[0]
-	vp1Contains(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002")
+	f := wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 1)[0]
+	wantMessage(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002")
 }
 
 func TestVP108BothCaptures(t *testing.T) {
@@ -93,22 +93,22 @@ func TestVP108BothCaptures(t *testing.T) {
 		"10.0.0.3:4500": "203.0.113.5:62002",
 	}, Offset: 3 * time.Second, Delay: time.Millisecond}
 	out := nat.Translate(in)
-	f := vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Pair(in, out)), 1)[0]
+	f := wantFindings(t, checkRule(t, natClientsSACollision{}, twoCaptures(t, in, out)), 1)[0]
 	if f.Confidence != High || f.Tunnel != 1 {
 		t.Errorf("confidence %s tunnel %d; want high, 1", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "come from inside hosts 10.0.0.2 and 10.0.0.3 behind one NAT", "stops")
-	if len(vp1Frames(f, flows.SideInside)) == 0 || len(vp1Frames(f, flows.SideOutside)) == 0 {
+	wantMessage(t, f.Message, "come from inside hosts 10.0.0.2 and 10.0.0.3 behind one NAT", "stops")
+	if len(evidenceFrames(f, flows.SideInside)) == 0 || len(evidenceFrames(f, flows.SideOutside)) == 0 {
 		t.Errorf("evidence %v, want frames of both captures", f.Evidence)
 	}
 }
 
 func TestVP108Clean(t *testing.T) {
 	pkts := vp108Script("203.0.113.5:500", "203.0.113.5:62001", "203.0.113.5:1024", "203.0.113.5:62002", vp108Keeps)
-	vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 0)
 	// One host rekeying from the same NAT-T port is not two clients.
 	pkts = vp108Script("203.0.113.5:500", "203.0.113.5:62001", "203.0.113.5:500", "203.0.113.5:62001", vp108Stops)
-	vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 0)
 }
 
 func TestVP108InsideOnlyClean(t *testing.T) {
@@ -116,7 +116,7 @@ func TestVP108InsideOnlyClean(t *testing.T) {
 	// collides there, and a capture on one host with two NAT-T ports is
 	// not two clients.
 	pkts := vp108Script("10.0.0.2:500", "10.0.0.2:4500", "10.0.0.2:1500", "10.0.0.2:14500", vp108Stops)
-	vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 0)
 }
 
 // TestVP108Keyed: with keys the first client's IKE_AUTH announced SPI
@@ -130,16 +130,16 @@ func TestVP108Keyed(t *testing.T) {
 		if m == nil || m.Exchange != decode.ExchangeTypeIKEAuth {
 			continue
 		}
-		spi := map[uint64][2]byte{vp1SPIi: {0xa2, 0xa1}, vp106SPIb: {0xb2, 0xb1}}[m.SPIi]
+		spi := map[uint64][2]byte{testSPIi: {0xa2, 0xa1}, vp106SPIb: {0xb2, 0xb1}}[m.SPIi]
 		b := spi[0]
 		if m.IsResponse() {
 			b = spi[1]
-		} else if m.SPIi == vp1SPIi {
+		} else if m.SPIi == testSPIi {
 			auth = pkts[i].Frame
 		}
 		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
 		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP, SPI: []byte{0, 0, 0, b}}}
 	}
-	f := vp1Want(t, vp1Check(t, natClientsSACollision{}, vp1Single(pkts)), 1)[0]
-	vp1Contains(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002 — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame "+strconv.Itoa(auth)+")")
+	f := wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 1)[0]
+	wantMessage(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002 — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame "+strconv.Itoa(auth)+")")
 }

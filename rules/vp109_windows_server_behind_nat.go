@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -113,4 +114,28 @@ func (windowsServerBehindNAT) stopPoint(t *flows.Tunnel) (name string, frame int
 		return "the IKE_SA_INIT response", e.ResponseFrames.First(), e.Last, true
 	}
 	return "", 0, time.Time{}, false
+}
+
+// isWindowsVendorID reports whether a vendor ID name is one Windows sends
+// (MS-IKEE §2.2.3: "MS NT5 ISAKMPOAKLEY" with a version, and the Microsoft
+// and Windows capability VIDs).
+func isWindowsVendorID(name string) bool {
+	return strings.HasPrefix(name, "MS NT5 ISAKMPOAKLEY") || strings.HasPrefix(name, "Microsoft") ||
+		strings.HasPrefix(name, "Windows") || strings.HasPrefix(name, "MS-")
+}
+
+// windowsVendorID returns the first Windows vendor ID a peer sent, on
+// either side, or "".
+func windowsVendorID(v *flows.TunnelView, r flows.Role) string {
+	for _, t := range v.Sides {
+		if t == nil {
+			continue
+		}
+		for _, n := range t.VendorIDs[r] {
+			if isWindowsVendorID(n) {
+				return n
+			}
+		}
+	}
+	return ""
 }

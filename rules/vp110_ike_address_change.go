@@ -141,9 +141,7 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 		if len(parts) == 0 {
 			continue
 		}
-		ev := c.Evidence(flows.SideInside, frames[0]...)
-		ev = append(ev, c.Evidence(flows.SideOutside, frames[1]...)...)
-		report(Finding{Tunnel: v.ID, Confidence: High, Message: strings.Join(parts, "; "), Evidence: ev})
+		report(Finding{Tunnel: v.ID, Confidence: High, Message: strings.Join(parts, "; "), Evidence: evidenceFromBoth(c, frames[0], frames[1])})
 	}
 }
 

@@ -31,12 +31,12 @@ func vp110Outside(rebind bool) []decode.Packet {
 }
 
 func TestVP110Rebinding(t *testing.T) {
-	f := vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(vp110Outside(true))), 1)[0]
+	f := wantFindings(t, checkRule(t, ikeAddressChange{}, oneCapture(t, vp110Outside(true))), 1)[0]
 	if f.Severity != Info || f.Tunnel != 1 {
 		t.Errorf("severity %s tunnel %d; want info, 1", f.Severity, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "1 address or port change of the IKE SA's peers: the initiator from 203.0.113.5:62001 to 203.0.113.5:1033 at frame 5")
-	vp1FramesEqual(t, f, flows.SideInside, 5)
+	wantMessage(t, f.Message, "1 address or port change of the IKE SA's peers: the initiator from 203.0.113.5:62001 to 203.0.113.5:1033 at frame 5")
+	wantFrames(t, f, flows.SideInside, 5)
 }
 
 func TestVP110Notify(t *testing.T) {
@@ -47,21 +47,21 @@ func TestVP110Notify(t *testing.T) {
 	rsp := vp1Msg(decode.ExchangeTypeIKESAInit, 0, true)
 	rsp.Notifies = []decode.Notify{{Type: decode.NotifyTypeUnexpectedNATDetected}}
 	s.IKE("198.51.100.7:500", "10.0.0.2:500", rsp, 2)
-	f := vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(s.Packets)), 1)[0]
-	vp1Contains(t, f.Message, "the initiator sent NO_NATS_ALLOWED (frame 1)", "the responder sent UNEXPECTED_NAT_DETECTED (frame 2)")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 2)
+	f := wantFindings(t, checkRule(t, ikeAddressChange{}, oneCapture(t, s.Packets)), 1)[0]
+	wantMessage(t, f.Message, "the initiator sent NO_NATS_ALLOWED (frame 1)", "the responder sent UNEXPECTED_NAT_DETECTED (frame 2)")
+	wantFrames(t, f, flows.SideInside, 1, 2)
 }
 
 func TestVP110Clean(t *testing.T) {
 	// The float alone is not a change worth reporting, on either side.
 	out := vp110Outside(false)
-	vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(out)), 0)
+	wantFindings(t, checkRule(t, ikeAddressChange{}, oneCapture(t, out)), 0)
 	// Nor is a MOBIKE announcement without any change.
 	s := pt.New()
 	req := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
 	req.Notifies = []decode.Notify{{Type: decode.NotifyTypeMOBIKESupported}}
 	s.IKE("10.0.0.2:500", "198.51.100.7:500", req, 1)
-	vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeAddressChange{}, oneCapture(t, s.Packets)), 0)
 }
 
 func TestVP110OutsideOfPair(t *testing.T) {
@@ -88,11 +88,11 @@ func TestVP110OutsideOfPair(t *testing.T) {
 			}
 		}
 	}
-	c := vp1Pair(in, nat.Translate(in))
-	f := vp1Want(t, vp1Check(t, ikeAddressChange{}, c), 1)[0]
-	vp1Contains(t, f.Message, "(outside capture): the initiator from 203.0.113.5:62001 to 203.0.113.5:1033")
-	vp1FramesEqual(t, f, flows.SideInside)
-	if len(vp1Frames(f, flows.SideOutside)) != 1 {
+	c := twoCaptures(t, in, nat.Translate(in))
+	f := wantFindings(t, checkRule(t, ikeAddressChange{}, c), 1)[0]
+	wantMessage(t, f.Message, "(outside capture): the initiator from 203.0.113.5:62001 to 203.0.113.5:1033")
+	wantFrames(t, f, flows.SideInside)
+	if len(evidenceFrames(f, flows.SideOutside)) != 1 {
 		t.Errorf("evidence %v, want the outside frame of the change", f.Evidence)
 	}
 }
@@ -121,5 +121,5 @@ func TestVP110BackAndForth(t *testing.T) {
 	s.After(time.Second)
 	s.IKE("203.0.113.5:62001", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeInformational, 2, false), 7)
 	s.IKE("198.51.100.7:4500", "203.0.113.5:62001", vp1Msg(decode.ExchangeTypeInformational, 2, true), 8)
-	vp1Want(t, vp1Check(t, ikeAddressChange{}, vp1Single(s.Packets)), 0)
+	wantFindings(t, checkRule(t, ikeAddressChange{}, oneCapture(t, s.Packets)), 0)
 }

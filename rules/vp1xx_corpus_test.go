@@ -38,7 +38,7 @@ func TestVP1VP9Corpus(t *testing.T) {
 		c := NewContext(a, nil)
 		got := map[string]bool{}
 		for _, r := range mine {
-			for _, fd := range vp1Check(t, r, c) {
+			for _, fd := range checkRule(t, r, c) {
 				got[fd.RuleID] = true
 				for _, e := range fd.Evidence {
 					if e.Frame > a.Capture.Frames {

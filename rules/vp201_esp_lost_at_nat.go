@@ -70,9 +70,9 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	if !c.Two() {
 		return
 	}
-	v := c.dpView()
+	v := c.dataPlane()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		other := 1 - side
 		for _, sa := range c.Captures[side].SAs {
 			fate := &sa.Fate

@@ -52,9 +52,9 @@ func (espSequenceGaps) Meta() Meta {
 }
 
 func (espSequenceGaps) Check(c *Context, report func(Finding)) {
-	v := c.dpView()
+	v := c.dataPlane()
 	min := max(c.Config.Thresholds.ESPGapPackets, 1)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {
 			if sa.Missing < min {
 				continue

@@ -10,7 +10,7 @@ import (
 func TestVP202ESPSequenceGapsOneCapture(t *testing.T) {
 	// Inbound sequence numbers 20-24 never reached the capture point.
 	inside := dpWithout(dpNATTInside(60).Packets, dpESPSeq(dpSPIIn, 20, 24))
-	fs := dpFindings(t, dpSingle(t, inside), espSequenceGaps{})
+	fs := checkRule(t, espSequenceGaps{}, oneCapture(t, inside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -18,8 +18,8 @@ func TestVP202ESPSequenceGapsOneCapture(t *testing.T) {
 	if f.RuleID != "VP202" || f.Tunnel != 1 || f.Confidence != Medium || f.Subject != "esp 198.51.100.7 -> 10.0.0.2 spi 0xc0ffee02" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "SPI 0xc0ffee02 (198.51.100.7 → 10.0.0.2), inbound", "5 sequence numbers missing in 1 gap among 55 packets (sequence 1 to 60)", "lost before the capture point")
-	dpWantFrames(t, f, flows.SideInside, dpFrames(inside, dpESPSeq(dpSPIIn, 25, 25)))
+	wantMessage(t, f.Message, "SPI 0xc0ffee02 (198.51.100.7 → 10.0.0.2), inbound", "5 sequence numbers missing in 1 gap among 55 packets (sequence 1 to 60)", "lost before the capture point")
+	wantFrames(t, f, flows.SideInside, dpFrames(inside, dpESPSeq(dpSPIIn, 25, 25))...)
 }
 
 func TestVP202ESPSequenceGapsTwoCaptures(t *testing.T) {
@@ -29,7 +29,7 @@ func TestVP202ESPSequenceGapsTwoCaptures(t *testing.T) {
 	nat := dpNATT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return dpESPSeq(dpSPIOut, 31, 42)(p) }
 	outside := nat.Translate(inside)
-	fs := dpFindings(t, dpPair(t, inside, outside), espSequenceGaps{})
+	fs := checkRule(t, espSequenceGaps{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1 (the upstream gap): %+v", len(fs), fs)
 	}
@@ -37,25 +37,25 @@ func TestVP202ESPSequenceGapsTwoCaptures(t *testing.T) {
 	if f.Subject != "esp 198.51.100.7 -> 203.0.113.5 spi 0xc0ffee02" || f.Tunnel != 1 {
 		t.Errorf("subject %q tunnel %d, want the inbound SA outside, tunnel 1", f.Subject, f.Tunnel)
 	}
-	dpWantMessage(t, f, "5 sequence numbers missing in 1 gap", "already missing in the outside capture, before the NAT")
-	dpWantFrames(t, f, flows.SideOutside, dpFrames(outside, dpESPSeq(dpSPIIn, 25, 25)))
+	wantMessage(t, f.Message, "5 sequence numbers missing in 1 gap", "already missing in the outside capture, before the NAT")
+	wantFrames(t, f, flows.SideOutside, dpFrames(outside, dpESPSeq(dpSPIIn, 25, 25))...)
 }
 
 func TestVP202Clean(t *testing.T) {
 	inside := dpNATTInside(60).Packets
-	if fs := dpFindings(t, dpSingle(t, inside), espSequenceGaps{}); len(fs) != 0 {
+	if fs := checkRule(t, espSequenceGaps{}, oneCapture(t, inside)); len(fs) != 0 {
 		t.Errorf("one capture: got %+v, want none", fs)
 	}
 	nat := dpNATT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espSequenceGaps{}); len(fs) != 0 {
+	if fs := checkRule(t, espSequenceGaps{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("two captures: got %+v, want none", fs)
 	}
 }
 
 func TestVP202ImplausibleJumpLowConfidence(t *testing.T) {
 	s := dpNATTInside(5)
-	s.ESP(dpGW+":4500", dpHost+":4500", dpSPIIn, 1<<30)
-	fs := dpFindings(t, dpSingle(t, s.Packets), espSequenceGaps{})
+	s.ESP(testGateway+":4500", testClient+":4500", dpSPIIn, 1<<30)
+	fs := checkRule(t, espSequenceGaps{}, oneCapture(t, s.Packets))
 	if len(fs) != 1 || fs[0].Confidence != Low {
 		t.Fatalf("got %+v, want one finding of low confidence", fs)
 	}

@@ -51,9 +51,9 @@ func (espSequenceRepeated) Meta() Meta {
 }
 
 func (espSequenceRepeated) Check(c *Context, report func(Finding)) {
-	v := c.dpView()
+	v := c.dataPlane()
 	min := max(c.Config.Thresholds.ESPRepeatedPackets, 1)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {
 			if sa.Repeated < min {
 				continue

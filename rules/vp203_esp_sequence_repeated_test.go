@@ -13,8 +13,8 @@ import (
 // arriving swapped, 10 ms apart.
 func dpReorderedInside() *pt.Script {
 	s := pt.New()
-	dpIKEv2(s, dpHost, dpGW, dpSPIi, dpSPIr, true)
-	c, g := dpHost+":4500", dpGW+":4500"
+	dpIKEv2(s, testClient, testGateway, testSPIi, testSPIr, true)
+	c, g := testClient+":4500", testGateway+":4500"
 	for i := uint32(1); i <= 30; i++ {
 		s.ESP(c, g, dpSPIOut, i)
 		switch i {
@@ -34,7 +34,7 @@ func dpReorderedInside() *pt.Script {
 
 func TestVP203ReorderedOneCapture(t *testing.T) {
 	inside := dpReorderedInside().Packets
-	fs := dpFindings(t, dpSingle(t, inside), espSequenceRepeated{})
+	fs := checkRule(t, espSequenceRepeated{}, oneCapture(t, inside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -42,9 +42,9 @@ func TestVP203ReorderedOneCapture(t *testing.T) {
 	if f.RuleID != "VP203" || f.Tunnel != 1 || f.Confidence != Medium {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "SPI 0xc0ffee02 (198.51.100.7 → 10.0.0.2), inbound: 1 of 30 packets carried a sequence number at or below the highest already seen")
+	wantMessage(t, f.Message, "SPI 0xc0ffee02 (198.51.100.7 → 10.0.0.2), inbound: 1 of 30 packets carried a sequence number at or below the highest already seen")
 	want := dpFrames(inside, func(p *decode.Packet) bool { return dpESPSeq(dpSPIIn, 11, 11)(p) })
-	dpWantFrames(t, f, flows.SideInside, want)
+	wantFrames(t, f, flows.SideInside, want...)
 }
 
 func TestVP203ReorderedByNAT(t *testing.T) {
@@ -58,12 +58,12 @@ func TestVP203ReorderedByNAT(t *testing.T) {
 			p.PayloadHash = uint64(p.ESP.SPI)<<32 | uint64(p.ESP.Seq)
 		}
 	}
-	fs := dpFindings(t, dpPair(t, inside, outside), espSequenceRepeated{})
+	fs := checkRule(t, espSequenceRepeated{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "1 more than the outside capture shows (0): introduced between the captures")
-	if len(dpEvidenceFrames(fs[0], flows.SideInside)) != 1 {
+	wantMessage(t, fs[0].Message, "1 more than the outside capture shows (0): introduced between the captures")
+	if len(evidenceFrames(fs[0], flows.SideInside)) != 1 {
 		t.Errorf("evidence = %+v, want the reordered inside frame", fs[0].Evidence)
 	}
 }
@@ -73,34 +73,34 @@ func TestVP203ReorderedBeforeNAT(t *testing.T) {
 	// one, where it first appears, is reported.
 	inside := dpReorderedInside().Packets
 	nat := dpNATT()
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espSequenceRepeated{})
+	fs := checkRule(t, espSequenceRepeated{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "SPI 0xc0ffee02 (198.51.100.7 → 203.0.113.5)", "already in the outside capture, before the NAT")
+	wantMessage(t, fs[0].Message, "SPI 0xc0ffee02 (198.51.100.7 → 203.0.113.5)", "already in the outside capture, before the NAT")
 }
 
 func TestVP203DoubledCapture(t *testing.T) {
 	s := pt.New()
 	for i := uint32(1); i <= 10; i++ {
-		s.ESP(dpHost, dpGW, dpSPIOut, i)
-		s.ESP(dpHost, dpGW, dpSPIOut, i)
+		s.ESP(testClient, testGateway, dpSPIOut, i)
+		s.ESP(testClient, testGateway, dpSPIOut, i)
 		s.After(time.Second)
 	}
-	fs := dpFindings(t, dpSingle(t, s.Packets), espSequenceRepeated{})
+	fs := checkRule(t, espSequenceRepeated{}, oneCapture(t, s.Packets))
 	if len(fs) != 1 || fs[0].Confidence != Low {
 		t.Fatalf("got %+v, want one finding of low confidence", fs)
 	}
-	dpWantMessage(t, fs[0], "10 of 20 packets", "nearly every packet appears twice")
+	wantMessage(t, fs[0].Message, "10 of 20 packets", "nearly every packet appears twice")
 }
 
 func TestVP203Clean(t *testing.T) {
 	inside := dpNATTInside(30).Packets
-	if fs := dpFindings(t, dpSingle(t, inside), espSequenceRepeated{}); len(fs) != 0 {
+	if fs := checkRule(t, espSequenceRepeated{}, oneCapture(t, inside)); len(fs) != 0 {
 		t.Errorf("got %+v, want none", fs)
 	}
 	nat := dpNATT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espSequenceRepeated{}); len(fs) != 0 {
+	if fs := checkRule(t, espSequenceRepeated{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("two captures: got %+v, want none", fs)
 	}
 }

@@ -168,9 +168,9 @@ func (ch *espChannel) ends(d int) (netip.Addr, netip.Addr) {
 
 func (espOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
-	v := c.dpView()
+	v := c.dataPlane()
 	reported := map[uint32]bool{} // SPIs of the present direction already reported
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		if looksOneSided(c.Captures[side]) {
 			continue
 		}
@@ -198,7 +198,7 @@ func (espOneWay) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding {
+func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Finding {
 	c := v.c
 	src, dst := ch.ends(d)
 	present := ch.sas[d]
@@ -206,7 +206,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	var frames []int
 	for _, sa := range present {
 		spis = append(spis, decode.SPI(sa.SPI).String())
-		frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+		frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	who := func(a netip.Addr, role string) string {
 		if ch.tun == nil {
@@ -219,7 +219,7 @@ func espOneWayFinding(v *dpView, side flows.Side, ch *espChannel, d int) Finding
 	if c.Two() {
 		where = " in the " + side.String() + " capture"
 	}
-	over := " over " + dpSeconds(ch.last[d].Sub(ch.first[d]))
+	over := " over " + fmtDuration(ch.last[d].Sub(ch.first[d]))
 	if c.Captures[side].Capture.Stats.Clock.Unusable() {
 		over = ", over a time the capture does not tell"
 	}
@@ -333,7 +333,7 @@ func espEncap(sas []*flows.ESPSA) (raw, udp int) {
 // espLocateOtherDirection uses the other capture to say where the missing
 // direction stops, and marks the SAs the finding covers there so that the
 // other capture's view of the same one-way tunnel is not reported again.
-func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, f *Finding, reported map[uint32]bool) {
+func espLocateOtherDirection(v *dataPlane, side flows.Side, ch *espChannel, d int, f *Finding, reported map[uint32]bool) {
 	c := v.c
 	other := 1 - side
 	present := ch.sas[d]
@@ -360,7 +360,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 			f.Message += fmt.Sprintf(". None of it appears in the %s capture: it does not come through the NAT", other)
 		default:
 			f.Message += fmt.Sprintf(". None of it appears in the %s capture (%d packets dropped while both captures ran): the device between the captures drops this ESP", other, dropped)
-			if dir == dpOutbound {
+			if dir == dirOutbound {
 				f.Message += ", so the peer never receives anything to answer"
 			}
 			f.Confidence = High
@@ -387,7 +387,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 			n += sa.Packets()
 			dropped += sa.Fate.Dropped
 			spis = append(spis, decode.SPI(sa.SPI).String())
-			frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+			frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 		}
 		lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
 		if dropped == 0 {
@@ -419,7 +419,7 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 		for _, cp := range cps {
 			for _, sa := range v.between(other, cp.Dst, cp.Src) {
 				if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
-					dpInsideTime(c, other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
+					c.OnInsideClock(other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
 					continue
 				}
 				var elsewhere []netip.Addr
@@ -434,12 +434,12 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 				n += sa.Packets()
 				spis = append(spis, decode.SPI(sa.SPI).String())
 				hosts = append(hosts, elsewhere...)
-				frames = append(frames, dpFirst(sa.Frames.List(), 3)...)
+				frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 			}
 		}
 		if n > 0 {
 			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
-				cps[0].Dst, n, words.List(spis, 0), dpJoinAddrs(dpSorted(hosts)))
+				cps[0].Dst, n, words.List(spis, 0), listOf(sortedAddrs(hosts), netip.Addr.String))
 			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 			f.Confidence = High
 			return
@@ -451,15 +451,15 @@ func espLocateOtherDirection(v *dpView, side flows.Side, ch *espChannel, d int, 
 	}
 	var frames []int
 	for _, cp := range cps {
-		frames = append(frames, dpFirst(cp.Frames.List(), 3)...)
+		frames = append(frames, firstFrames(cp.Frames.List(), 3)...)
 	}
 	f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
 	f.Message += fmt.Sprintf(". The %s capture shows the same: %d of these packets crossed the NAT and nothing comes back from %s there either",
 		other, crossed, cps[0].Dst)
 	switch dir {
-	case dpOutbound:
+	case dirOutbound:
 		f.Message += ": the peer does not send, or its ESP is lost beyond the outside capture"
-	case dpInbound:
+	case dirInbound:
 		f.Message += ": the inside host does not send the other direction"
 	default:
 		f.Message += ": the other direction is never sent, or lost beyond both capture points"

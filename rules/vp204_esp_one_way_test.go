@@ -16,15 +16,15 @@ import (
 // asked.
 func dpRawInside(n int, out, in bool) *pt.Script {
 	s := pt.New()
-	dpIKEv2(s, dpHost, dpGW, dpSPIi, dpSPIr, false)
+	dpIKEv2(s, testClient, testGateway, testSPIi, testSPIr, false)
 	for i := 1; i <= n; i++ {
 		if out {
-			s.ESP(dpHost, dpGW, dpSPIOut, uint32(i))
+			s.ESP(testClient, testGateway, dpSPIOut, uint32(i))
 		}
 		if in {
-			s.ESP(dpGW, dpHost, dpSPIIn, uint32(i))
+			s.ESP(testGateway, testClient, dpSPIIn, uint32(i))
 		}
-		s.Other(17, dpHost+":53000", "192.0.2.53:53", uint64(i))
+		s.Other(17, testClient+":53000", "192.0.2.53:53", uint64(i))
 		s.After(time.Second)
 	}
 	return s
@@ -38,7 +38,7 @@ func dpIsSPI(spi uint32) func(p *decode.Packet) bool {
 
 func TestVP204OneCapture(t *testing.T) {
 	inside := dpRawInside(20, true, false).Packets
-	fs := dpFindings(t, dpSingle(t, inside), espOneWay{})
+	fs := checkRule(t, espOneWay{}, oneCapture(t, inside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -46,14 +46,14 @@ func TestVP204OneCapture(t *testing.T) {
 	if f.RuleID != "VP204" || f.Tunnel != 1 || f.Confidence != High || f.Subject != "esp 10.0.0.2 -> 198.51.100.7" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder): 20 packets on SPI 0xc0ffee01 over 19.4s; none from 198.51.100.7 back",
+	wantMessage(t, f.Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder): 20 packets on SPI 0xc0ffee01 over 19.4s; none from 198.51.100.7 back",
 		"IKE between them works both ways here (answer in frame 2)")
 	// No NAT-D, but a private address talks to a public one: a NAT must
 	// translate between them, and the message may say so.
 	if !strings.Contains(f.Message, "the ESP is raw (IP protocol 50) across a NAT") {
 		t.Errorf("message %q does not explain the raw ESP across the NAT that the addresses imply", f.Message)
 	}
-	ev := dpEvidenceFrames(f, flows.SideInside)
+	ev := evidenceFrames(f, flows.SideInside)
 	want := append([]int{2}, dpFrames(inside, dpIsSPI(dpSPIOut))[:3]...)
 	if len(ev) != 4 || ev[0] != want[0] || ev[1] != want[1] || ev[3] != want[3] {
 		t.Errorf("evidence = %v, want %v", ev, want)
@@ -67,18 +67,18 @@ func TestVP204InboundNotForwarded(t *testing.T) {
 	nat := dpPassthroughNAT()
 	outside := nat.Translate(full)
 	inside := dpWithout(full, dpIsSPI(dpSPIIn))
-	fs := dpFindings(t, dpPair(t, inside, outside), espOneWay{})
+	fs := checkRule(t, espOneWay{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	dpWantMessage(t, f, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder) in the inside capture",
+	wantMessage(t, f.Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder) in the inside capture",
 		"the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back",
 		"The answer does reach the outside capture — 20 packets from 198.51.100.7 on SPI 0xc0ffee02 — and the NAT does not forward them inside (20 dropped")
 	if f.Confidence != High || f.Tunnel != 1 {
 		t.Errorf("confidence %v tunnel %d, want high, 1", f.Confidence, f.Tunnel)
 	}
-	if got := dpEvidenceFrames(f, flows.SideOutside); len(got) != 3 {
+	if got := evidenceFrames(f, flows.SideOutside); len(got) != 3 {
 		t.Errorf("outside evidence = %v, want the first 3 inbound frames", got)
 	}
 }
@@ -87,23 +87,23 @@ func TestVP204OutboundDroppedAtNAT(t *testing.T) {
 	inside := dpRawInside(20, true, false).Packets
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindESP }
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	fs := checkRule(t, espOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "None of it appears in the outside capture (20 packets dropped while both captures ran)", "the peer never receives anything to answer")
+	wantMessage(t, fs[0].Message, "None of it appears in the outside capture (20 packets dropped while both captures ran)", "the peer never receives anything to answer")
 }
 
 func TestVP204PeerSilent(t *testing.T) {
 	// Both captures one-way: reported once, from the inside.
 	inside := dpRawInside(20, true, false).Packets
 	nat := dpPassthroughNAT()
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	fs := checkRule(t, espOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "in the inside capture", "The outside capture shows the same: 20 of these packets crossed the NAT and nothing comes back from 198.51.100.7 there either: the peer does not send")
-	if len(dpEvidenceFrames(fs[0], flows.SideOutside)) != 3 {
+	wantMessage(t, fs[0].Message, "in the inside capture", "The outside capture shows the same: 20 of these packets crossed the NAT and nothing comes back from 198.51.100.7 there either: the peer does not send")
+	if len(evidenceFrames(fs[0], flows.SideOutside)) != 3 {
 		t.Errorf("evidence = %+v, want 3 outside frames", fs[0].Evidence)
 	}
 }
@@ -114,30 +114,30 @@ func TestVP204OutboundOnlyInsideCapture(t *testing.T) {
 	inside := dpRawInside(20, true, true).Packets
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return dpIsSPI(dpSPIOut)(p) }
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{})
+	fs := checkRule(t, espOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	dpWantMessage(t, f, "ESP flows only from 198.51.100.7 (responder) to 203.0.113.5 (initiator) in the outside capture",
+	wantMessage(t, f.Message, "ESP flows only from 198.51.100.7 (responder) to 203.0.113.5 (initiator) in the outside capture",
 		"The inside capture shows 10.0.0.2 sending the other direction — 20 packets on SPI 0xc0ffee01 — and none of it leaves the NAT (20 dropped")
-	if f.Tunnel != 1 || len(dpEvidenceFrames(f, flows.SideInside)) != 3 {
+	if f.Tunnel != 1 || len(evidenceFrames(f, flows.SideInside)) != 3 {
 		t.Errorf("tunnel %d evidence %+v; want tunnel 1 and 3 inside frames", f.Tunnel, f.Evidence)
 	}
 }
 
 func TestVP204Clean(t *testing.T) {
 	inside := dpRawInside(20, true, true).Packets
-	if fs := dpFindings(t, dpSingle(t, inside), espOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, espOneWay{}, oneCapture(t, inside)); len(fs) != 0 {
 		t.Errorf("both directions: got %+v, want none", fs)
 	}
 	nat := dpPassthroughNAT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), espOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, espOneWay{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("both directions, two captures: got %+v, want none", fs)
 	}
 	// Below the threshold: the answer may still come.
 	short := dpRawInside(3, true, false).Packets
-	if fs := dpFindings(t, dpSingle(t, short), espOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, espOneWay{}, oneCapture(t, short)); len(fs) != 0 {
 		t.Errorf("3 packets: got %+v, want none", fs)
 	}
 }
@@ -145,23 +145,23 @@ func TestVP204Clean(t *testing.T) {
 func TestVP204NoIKE(t *testing.T) {
 	s := pt.New()
 	for i := uint32(1); i <= 10; i++ {
-		s.ESP(dpHost, dpGW, dpSPIOut, i)
+		s.ESP(testClient, testGateway, dpSPIOut, i)
 		// Another host's GRE lets the two captures be correlated.
 		s.GRE("192.0.2.80", "192.0.2.99", 7, i)
 		s.After(time.Second)
 	}
 	// One capture: the capture point may see one direction only.
-	if fs := dpFindings(t, dpSingle(t, s.Packets), espOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, espOneWay{}, oneCapture(t, s.Packets)); len(fs) != 0 {
 		t.Errorf("one capture: got %+v, want none", fs)
 	}
 	// Two captures place it: the NAT drops it.
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindESP }
-	fs := dpFindings(t, dpPair(t, s.Packets, nat.Translate(s.Packets)), espOneWay{})
+	fs := checkRule(t, espOneWay{}, twoCaptures(t, s.Packets, nat.Translate(s.Packets)))
 	if len(fs) != 1 || fs[0].Tunnel != 0 || fs[0].Confidence != High {
 		t.Fatalf("two captures: got %+v, want one high-confidence finding about no tunnel", fs)
 	}
-	dpWantMessage(t, fs[0], "ESP flows only from 10.0.0.2 to 198.51.100.7 in the inside capture: 10 packets", "None of it appears in the outside capture")
+	wantMessage(t, fs[0].Message, "ESP flows only from 10.0.0.2 to 198.51.100.7 in the inside capture: 10 packets", "None of it appears in the outside capture")
 }
 
 // TestVP204AnswerDeliveredToAnotherHost checks that a second passthrough
@@ -169,24 +169,24 @@ func TestVP204NoIKE(t *testing.T) {
 // so, instead of "nothing comes back".
 func TestVP204AnswerDeliveredToAnotherHost(t *testing.T) {
 	s := pt.New()
-	dpIKEv2(s, dpHost, dpGW, dpSPIiA, dpSPIrA, false)
+	dpIKEv2(s, testClient, testGateway, dpSPIiA, dpSPIrA, false)
 	for i := uint32(1); i <= 5; i++ {
-		s.ESP(dpHost, dpGW, dpAOut, i)
-		s.ESP(dpGW, dpHost, dpAIn, i)
+		s.ESP(testClient, testGateway, dpAOut, i)
+		s.ESP(testGateway, testClient, dpAIn, i)
 		s.After(time.Second)
 	}
-	dpIKEv2(s, dpHost2, dpGW, dpSPIiB, dpSPIrB, false)
+	dpIKEv2(s, testClient2, testGateway, dpSPIiB, dpSPIrB, false)
 	for i := uint32(1); i <= 6; i++ {
-		s.ESP(dpHost2, dpGW, dpBOut, i)
+		s.ESP(testClient2, testGateway, dpBOut, i)
 		// B's inbound SA, delivered to A.
-		s.ESP(dpGW, dpHost, dpBIn, i)
-		s.ESP(dpHost, dpGW, dpAOut, 5+i)
-		s.ESP(dpGW, dpHost, dpAIn, 5+i)
+		s.ESP(testGateway, testClient, dpBIn, i)
+		s.ESP(testClient, testGateway, dpAOut, 5+i)
+		s.ESP(testGateway, testClient, dpAIn, 5+i)
 		s.After(time.Second)
 	}
 	nat := dpPassthroughNAT()
-	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
-	fs := dpFindings(t, c, espOneWay{})
+	c := twoCaptures(t, s.Packets, nat.Translate(s.Packets))
+	fs := checkRule(t, espOneWay{}, c)
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -194,7 +194,7 @@ func TestVP204AnswerDeliveredToAnotherHost(t *testing.T) {
 	if f.Tunnel != 2 || f.Confidence != High {
 		t.Errorf("finding = %+v, want tunnel 2, high confidence", f)
 	}
-	dpWantMessage(t, f, "ESP flows only from 10.0.0.3 (initiator)",
+	wantMessage(t, f.Message, "ESP flows only from 10.0.0.3 (initiator)",
 		"The outside capture shows ESP coming back from 198.51.100.7 — 6 packets on SPI 0xb0000002 — and the NAT delivers it to 10.0.0.2 instead (see VP205)")
 }
 
@@ -216,8 +216,8 @@ func TestVP204Keyed(t *testing.T) {
 		m.Decryption = &decode.Decryption{Status: decode.Decrypted}
 		m.Proposals = []decode.Proposal{{Number: 1, Protocol: decode.ProtocolIDESP, SPI: []byte{byte(spi >> 24), byte(spi >> 16), byte(spi >> 8), byte(spi)}}}
 	}
-	c := vp1Single(pkts)
-	fs := vp1Check(t, espOneWay{}, c)
+	c := oneCapture(t, pkts)
+	fs := checkRule(t, espOneWay{}, c)
 	if len(fs) != 1 {
 		t.Fatalf("%d findings, want 1: %+v", len(fs), fs)
 	}
@@ -227,7 +227,7 @@ func TestVP204Keyed(t *testing.T) {
 			auth = p.Frame
 		}
 	}
-	vp1Contains(t, fs[0].Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder)",
+	wantMessage(t, fs[0].Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder)",
 		"the tunnel negotiated SPI 0xc2000002 for the other direction (SA payload read decrypted, frame "+strconv.Itoa(auth)+"), and no packet on it was captured",
 		"decrypted, 6 packets of it are ICMP echo requests, none answered through the tunnel here (from 192.0.2.17 to 203.0.113.1)")
 }

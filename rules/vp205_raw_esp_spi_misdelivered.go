@@ -101,7 +101,7 @@ type rawESPGroup struct {
 // gateways were first seen, and with two captures the problems of each.
 func rawESPGroups(c *Context) []*rawESPGroup {
 	in := c.Captures[flows.SideInside]
-	v := c.dpView()
+	v := c.dataPlane()
 	type key struct{ gw, pub netip.Addr }
 	idx := map[key]*rawESPGroup{}
 	var groups []*rawESPGroup
@@ -112,9 +112,9 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 		}
 		var host, gw netip.Addr
 		switch v.dir(flows.SideInside, sa.Src, sa.Dst) {
-		case dpOutbound:
+		case dirOutbound:
 			host, gw = sa.Src, sa.Dst
-		case dpInbound:
+		case dirInbound:
 			host, gw = sa.Dst, sa.Src
 		default:
 			continue
@@ -184,7 +184,7 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 // rawESPPublic returns the outside address a host's raw ESP SA crossed
 // the NAT with: from the same SPI outside, else from the NAT's protocol 50
 // mappings.
-func rawESPPublic(v *dpView, sa *flows.ESPSA, host netip.Addr) netip.Addr {
+func rawESPPublic(v *dataPlane, sa *flows.ESPSA, host netip.Addr) netip.Addr {
 	if cp := v.counterpart(flows.SideInside, sa); cp != nil {
 		if sa.Src == host {
 			return cp.Src
@@ -260,7 +260,7 @@ func rawESPTunnelHost(t *flows.Tunnel, g *rawESPGroup) (netip.Addr, bool) {
 }
 
 // rawESPProblems checks every inbound raw SPI of a group.
-func rawESPProblems(v *dpView, g *rawESPGroup) []Finding {
+func rawESPProblems(v *dataPlane, g *rawESPGroup) []Finding {
 	c := v.c
 	in, out := c.Captures[flows.SideInside], c.Captures[flows.SideOutside]
 	creations, midstream := rawESPCreations(in, g)
@@ -283,7 +283,7 @@ func rawESPProblems(v *dpView, g *rawESPGroup) []Finding {
 	return fs
 }
 
-func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
+func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
 	c := v.c
 	in := c.Captures[flows.SideInside]
 	// Without any IKE of the group's hosts in the capture, nothing says
@@ -301,12 +301,12 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	var problems []string
 	conf := Medium
 	var insideFrames []int
-	outsideFrames := append(dpFirst(x.Frames.List(), 3), dpFirst(x.Fate.DroppedFrames.List(), 3)...)
+	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate.DroppedFrames.List(), 3)...)
 
 	parts := make([]string, 0, len(delivered))
 	for _, sa := range delivered {
 		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, words.Count(sa.Packets(), "packet"), sa.Frames.First()))
-		insideFrames = append(insideFrames, dpFirst(sa.Frames.List(), 3)...)
+		insideFrames = append(insideFrames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	switch {
 	case len(delivered) == 0 && x.Fate.Dropped > 0:
@@ -349,7 +349,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 			conf = High
 		case ownerOK && owner.host != h && len(delivered) == 1:
 			problems = append(problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
-				dpSeconds(arrival.Sub(owner.t)), owner.host, owner.frame, h))
+				fmtDuration(arrival.Sub(owner.t)), owner.host, owner.frame, h))
 			insideFrames = append(insideFrames, owner.frame)
 		}
 	}
@@ -361,7 +361,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
 	msg += ": " + strings.Join(problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
-		dpJoinAddrs(dpSorted(g.hosts)), g.public, g.gateway)
+		listOf(sortedAddrs(g.hosts), netip.Addr.String), g.public, g.gateway)
 	msg += rawESPBlockedWords(g)
 	tunnel := 0
 	if ownerOK {
@@ -369,7 +369,7 @@ func rawESPCheckSPI(v *dpView, g *rawESPGroup, x *flows.ESPSA, delivered []*flow
 	} else if len(delivered) == 1 && delivered[0].Tunnel != 0 {
 		tunnel = v.tunnelID(flows.SideInside, delivered[0].Tunnel)
 	}
-	ev := append(c.Evidence(flows.SideInside, insideFrames...), c.Evidence(flows.SideOutside, outsideFrames...)...)
+	ev := evidenceFromBoth(c, insideFrames, outsideFrames)
 	group := 0
 	switch {
 	case tunnel != 0:
@@ -440,7 +440,7 @@ func rawESPOwner(creations []espChildAt, arrival time.Time) (espChildAt, bool) {
 // host receives more inbound SPIs from the gateway than it sends outbound
 // ones, this one is not the first it received, and a host of the group
 // whose ESP never left the NAT received nothing at all.
-func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flows.ESPSA, bool) {
+func rawESPForeignSPI(v *dataPlane, g *rawESPGroup, sa *flows.ESPSA) (string, *flows.ESPSA, bool) {
 	h := sa.Dst
 	var ins, outs []*flows.ESPSA
 	for _, x := range v.between(flows.SideInside, g.gateway, h) {
@@ -479,7 +479,7 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 		outSPIs = append(outSPIs, decode.SPI(x.SPI).String())
 	}
 	return fmt.Sprintf("%s already receives SPI %s and sends on %s only, so a further inbound SPI is another host's; %s, which sends raw ESP to %s too, received nothing",
-		h, decode.SPI(ins[0].SPI).String(), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", dpJoinAddrs(silent), g.gateway), owner, true
+		h, decode.SPI(ins[0].SPI).String(), words.Count(len(outs), "SPI")+" ("+words.List(outSPIs, 0)+")", listOf(silent, netip.Addr.String), g.gateway), owner, true
 }
 
 // rawESPBlockedFrames returns the first frames of the group's hosts whose
@@ -487,7 +487,7 @@ func rawESPForeignSPI(v *dpView, g *rawESPGroup, sa *flows.ESPSA) (string, *flow
 func rawESPBlockedFrames(g *rawESPGroup) []int {
 	var out []int
 	for _, b := range g.blocked {
-		out = append(out, dpFirst(b.Frames.List(), 3)...)
+		out = append(out, firstFrames(b.Frames.List(), 3)...)
 	}
 	return out
 }

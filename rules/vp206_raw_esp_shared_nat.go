@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -54,7 +55,7 @@ func (rawESPSharedNAT) Check(c *Context, report func(Finding)) {
 			// of its message.
 			continue
 		}
-		hosts := dpJoinAddrs(dpSorted(g.hosts))
+		hosts := listOf(sortedAddrs(g.hosts), netip.Addr.String)
 		f := Finding{
 			Confidence: High,
 			Evidence:   c.Evidence(flows.SideInside, g.frames...),

@@ -52,9 +52,9 @@ func (ahAcrossNAT) Meta() Meta {
 }
 
 func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
-	v := c.dpView()
+	v := c.dataPlane()
 	covered := map[uint32]bool{} // SPIs reported from the inside capture
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, sa := range c.Captures[side].SAs {
 			if !sa.AH || (side == flows.SideOutside && covered[sa.SPI]) {
 				continue
@@ -73,9 +73,9 @@ func (ahAcrossNAT) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
+func ahFinding(v *dataPlane, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 	c := v.c
-	ev := c.Evidence(side, dpFirst(sa.Frames.List(), 3)...)
+	ev := c.Evidence(side, firstFrames(sa.Frames.List(), 3)...)
 	if c.Two() {
 		if cp := v.counterpart(side, sa); cp != nil {
 			if cp.Src == sa.Src && cp.Dst == sa.Dst {
@@ -90,10 +90,10 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 				Confidence: High,
 				Message: fmt.Sprintf("AH SPI %s is %s → %s inside and %s → %s outside (%s): the translated address invalidates the integrity check, so the receiver drops every packet",
 					decode.SPI(sa.SPI).String(), in.Src, in.Dst, out.Src, out.Dst, words.Count(sa.Packets(), "packet")),
-				Evidence: append(ev, c.Evidence(1-side, dpFirst(cp.Frames.List(), 3)...)...),
+				Evidence: append(ev, c.Evidence(1-side, firstFrames(cp.Frames.List(), 3)...)...),
 			}, true
 		}
-		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.translatedHost(ahInsideHost(sa)) {
+		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.c.Two() && v.c.Correlation.TranslatedHost(ahInsideHost(sa)) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s: %d of %d packets never appeared outside; the NAT, which translates %s, does not forward AH",
@@ -104,14 +104,14 @@ func ahFinding(v *dpView, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 	}
 	// One capture's view: a tunnel whose NAT-D saw a NAT, or an AH SA
 	// between a private and a public address.
-	if t := espTunnel(c, side, sa.Tunnel); t != nil {
+	if t := captureTunnel(c, side, sa.Tunnel); t != nil {
 		switch pos := t.NAT(); pos {
 		case flows.NATInitiator, flows.NATResponder, flows.NATBoth:
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s (%s) belongs to a tunnel whose NAT-D payloads detected a NAT (%s): AH cannot pass it",
 					espLabel(sa), words.Count(sa.Packets(), "packet"), ahNATWords(pos)),
-				Evidence: c.Evidence(side, append(dpFirst(sa.Frames.List(), 3),
+				Evidence: c.Evidence(side, append(firstFrames(sa.Frames.List(), 3),
 					t.NATD[flows.RoleInitiator].Frames.First(), t.NATD[flows.RoleResponder].Frames.First())...),
 			}, true
 		}

@@ -61,7 +61,7 @@ func (espWithoutTunnel) Check(c *Context, report func(Finding)) {
 		}
 	}
 	listed := map[uint32]bool{}
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		type pair struct{ a, b netip.Addr }
 		idx := map[pair]int{}
 		var groups [][]*flows.ESPSA

@@ -17,10 +17,10 @@ func BenchmarkDataPlaneRules(b *testing.B) {
 	s := pt.New()
 	for i := range 2000 {
 		host := fmt.Sprintf("10.1.%d.%d", i>>8&255, i&255)
-		dpIKEv2(s, host, dpGW, uint64(i+1)<<20|uint64(i+1), uint64(i+1)<<24, false)
+		dpIKEv2(s, host, testGateway, uint64(i+1)<<20|uint64(i+1), uint64(i+1)<<24, false)
 		for seq := uint32(1); seq <= 8; seq++ {
-			s.ESP(host, dpGW, 0x10000000+uint32(i), seq*2)
-			s.ESP(host, dpGW, 0x10000000+uint32(i), seq)
+			s.ESP(host, testGateway, 0x10000000+uint32(i), seq*2)
+			s.ESP(host, testGateway, 0x10000000+uint32(i), seq)
 		}
 		s.After(10 * time.Millisecond)
 	}
@@ -28,7 +28,7 @@ func BenchmarkDataPlaneRules(b *testing.B) {
 		client := fmt.Sprintf("10.200.%d.%d:40000", i>>8&255, i&255)
 		dpPPTPCall(s, client, uint16(i+1), uint16(i+1000), 6, true, false)
 	}
-	c := dpSingle(b, s.Packets)
+	c := oneCapture(b, s.Packets)
 	var rules []Rule
 	for _, r := range All() {
 		if id := r.Meta().ID; strings.HasPrefix(id, "VP2") || strings.HasPrefix(id, "VP4") {

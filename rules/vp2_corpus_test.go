@@ -45,7 +45,7 @@ func TestDataPlaneRulesOnCorpus(t *testing.T) {
 				if !strings.HasPrefix(id, "VP2") && !strings.HasPrefix(id, "VP4") {
 					continue
 				}
-				for _, f := range dpFindings(t, c, r) {
+				for _, f := range checkRule(t, r, c) {
 					for _, e := range f.Evidence {
 						if e.Frame > a.Capture.Frames || e.Capture != a.Capture.Path {
 							t.Errorf("%s: evidence %+v outside the capture (%d frames)", id, e, a.Capture.Frames)
@@ -64,7 +64,7 @@ func TestDataPlaneRulesOnCorpus(t *testing.T) {
 					t.Errorf("%s: no finding, want one", id)
 					continue
 				}
-				if ev := dpEvidenceFrames(fs[0], flows.SideInside); frames != nil && !slices.Equal(ev, frames) {
+				if ev := evidenceFrames(fs[0], flows.SideInside); frames != nil && !slices.Equal(ev, frames) {
 					t.Errorf("%s evidence = %v, want %v (%s)", id, ev, frames, fs[0].Message)
 				}
 			}

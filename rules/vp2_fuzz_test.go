@@ -16,7 +16,7 @@ import (
 // which packets the NAT drops: the fuzzer explores orderings, repeats,
 // gaps and one-way flows that no hand-written case covers.
 func dpScript(data []byte) (inside []decode.Packet, drop map[int]bool) {
-	hosts := []string{dpHost, dpHost2, dpGW, dpPPTPServer}
+	hosts := []string{testClient, testClient2, testGateway, dpPPTPServer}
 	s := pt.New()
 	drop = map[int]bool{}
 	for i := 0; i+4 <= len(data) && i < 4*400; i += 4 {
@@ -65,7 +65,7 @@ func dpCheckAll(t *testing.T, c *Context) {
 		if !strings.HasPrefix(id, "VP2") && !strings.HasPrefix(id, "VP4") {
 			continue
 		}
-		for _, f := range dpFindings(t, c, r) {
+		for _, f := range checkRule(t, r, c) {
 			for _, e := range f.Evidence {
 				a := c.Capture(e.Side)
 				if a == nil || e.Capture != a.Capture.Path || e.Frame > a.Capture.Frames {
@@ -84,7 +84,7 @@ func dpFuzzOne(t *testing.T, data []byte) {
 	if len(inside) == 0 {
 		return
 	}
-	dpCheckAll(t, dpSingle(t, inside))
+	dpCheckAll(t, oneCapture(t, inside))
 	nat := dpPassthroughNAT()
 	nat.Drop = func(i int, _ *decode.Packet) bool { return drop[i] }
 	outside := nat.Translate(inside)

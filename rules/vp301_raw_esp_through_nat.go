@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -58,17 +57,16 @@ func (rawESPThroughNAT) Meta() Meta {
 
 func (r rawESPThroughNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if !n.present() || ntUsesTCP(v) {
+		if !v.NAT.Present() || ikeOverTCP(v) {
 			continue
 		}
 		raw, udp, tcp, ah := v.ESPCounts()
-		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !ntEstablished(v)) {
+		if udp+tcp > 0 || raw == 0 && (v.NATTNegotiated() || ah > 0 || !establishedInEither(v)) {
 			// Without ESP and before the IKE SA is up, nothing says yet
 			// how the peers would carry ESP.
 			continue
 		}
-		report(r.finding(c, v, n, raw))
+		report(r.finding(c, v, raw))
 	}
 	for _, g := range c.Groups {
 		if f, ok := r.groupFinding(c, g); ok {
@@ -97,7 +95,7 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 			if !slices.Contains(spis, decode.SPI(sa.SPI).String()) {
 				spis = append(spis, decode.SPI(sa.SPI).String())
 			}
-			frames[s] = append(frames[s], dpFirst(sa.Frames.List(), 2)...)
+			frames[s] = append(frames[s], firstFrames(sa.Frames.List(), 2)...)
 		}
 	}
 	side := flows.SideInside
@@ -121,17 +119,17 @@ func (rawESPThroughNAT) groupFinding(c *Context, g *flows.ESPGroup) (Finding, bo
 		Group:      g.ID,
 		Subject:    fmt.Sprintf("esp %s <-> %s", g.Host[side], g.Peer[side]),
 		Message:    b.String(),
-		Evidence:   ntEvidence(c, frames[flows.SideInside], frames[flows.SideOutside]),
+		Evidence:   evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside]),
 	}, true
 }
 
-func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw int) Finding {
-	t, _ := ntPrimary(v)
-	nated := n.natedRole()
+func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, raw int) Finding {
+	t, _ := primarySide(v)
+	nated := natedRole(&v.NAT)
 	var b strings.Builder
-	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", ntPeerAddr(t, nated), n.how)
+	fmt.Fprintf(&b, "a NAT sits in front of the %s (%s); ", peerAddr(t, nated), howNATIsKnown(&v.NAT))
 	b.WriteString(ntWhyNoNATT(v, t))
-	conf := n.conf
+	conf := natConfidence(&v.NAT)
 	if raw > 0 {
 		var spis []string
 		for _, st := range v.Sides {
@@ -155,36 +153,25 @@ func (rawESPThroughNAT) finding(c *Context, v *flows.TunnelView, n ntNAT, raw in
 			words.Count(raw, "ESP packet"), verb, spiWord, words.List(spis, 0))
 	} else {
 		b.WriteString("; no ESP was captured, but it would travel as raw IP protocol 50 and need IPsec Passthrough on the NAT")
-		conf = ntMinConf(conf, Medium)
+		conf = min(conf, Medium)
 	}
 	if c.Two() {
-		if s := ntRawESPFate(c, v, nated); s != "" {
+		if s := rawESPFate(c, v, nated); s != "" {
 			b.WriteString("; " + s)
 		}
 	}
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
-		frames := append(ntIKEHead(st, 2), ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
 	return Finding{
 		Confidence: conf,
 		Tunnel:     v.ID,
 		Message:    b.String(),
-		Evidence:   ntEvidence(c, in, out),
+		Evidence:   evidenceFromBoth(c, in, out),
 	}
-}
-
-// ntEstablished reports whether the tunnel was established in either
-// capture, so that what the peers agreed on is settled.
-func ntEstablished(v *flows.TunnelView) bool {
-	for _, t := range v.Sides {
-		if t != nil && t.Established() {
-			return true
-		}
-	}
-	return false
 }
 
 // ntWhyNoNATT says why a tunnel's ESP is not UDP-encapsulated, from what
@@ -215,55 +202,4 @@ func ntWhyNoNATT(v *flows.TunnelView, t *flows.Tunnel) string {
 	}
 	return fmt.Sprintf("the peers' NAT-T vendor IDs have no method in common (initiator: %s; responder: %s), so NAT traversal is off",
 		strings.Join(vi, ", "), strings.Join(vr, ", "))
-}
-
-// ntRawESPFate says what the NAT did with a tunnel's raw ESP, from the
-// correlation: outbound from the NATed peer as seen inside, inbound to it as
-// seen outside.
-func ntRawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
-	in, out := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]
-	if in == nil {
-		return ""
-	}
-	natedIn := ntFirstEndpoint(in, nated).Addr()
-	var sentOut, fwdOut, sentIn, fwdIn int
-	for _, sa := range in.ESPSAs {
-		if sa.Raw == 0 || sa.AH || sa.Src != natedIn {
-			continue
-		}
-		sentOut += sa.Fate.Forwarded + sa.Fate.Dropped
-		fwdOut += sa.Fate.Forwarded
-	}
-	if out != nil {
-		natedOut := ntFirstEndpoint(out, nated).Addr()
-		for _, sa := range out.ESPSAs {
-			if sa.Raw == 0 || sa.AH || sa.Dst != natedOut {
-				continue
-			}
-			sentIn += sa.Fate.Forwarded + sa.Fate.Dropped
-			fwdIn += sa.Fate.Forwarded
-		}
-	}
-	if sentOut+sentIn == 0 {
-		return ""
-	}
-	var parts []string
-	if sentOut > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d outbound", fwdOut, sentOut))
-	}
-	if sentIn > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d inbound", fwdIn, sentIn))
-	}
-	s := "the NAT forwarded " + ntJoin(parts) + " raw ESP packets"
-	switch {
-	case fwdOut+fwdIn == 0:
-		s += ": IPsec Passthrough is off or does not track this SA"
-	case fwdOut == sentOut && fwdIn == sentIn:
-		if ms := ntMappings(c, flows.ProtoESP, netip.AddrPortFrom(ntFirstEndpoint(in, nated).Addr(), 0)); len(ms) > 0 {
-			s += fmt.Sprintf(" (as %s): IPsec Passthrough is on", ms[0].Outside.Addr())
-		} else {
-			s += ": IPsec Passthrough is on"
-		}
-	}
-	return s
 }

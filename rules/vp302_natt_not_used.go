@@ -55,14 +55,13 @@ func (nattNotUsed) Meta() Meta {
 
 func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		if ntUsesTCP(v) || !v.NATTNegotiated() {
+		if ikeOverTCP(v) || !v.NATTNegotiated() {
 			continue
 		}
-		n := ntNATOf(c, v)
-		if !n.natd || !n.present() {
+		if !natShownByNATD(&v.NAT) || !v.NAT.Present() {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		floated := false
 		for _, s := range v.Sides {
 			if s != nil && s.Float {
@@ -78,11 +77,11 @@ func (r nattNotUsed) Check(c *Context, report func(Finding)) {
 		if len(stayed) == 0 && !allRaw {
 			continue
 		}
-		report(r.finding(c, v, t, side, n, stayed, allRaw, raw))
+		report(r.finding(c, v, t, side, stayed, allRaw, raw))
 	}
 }
 
-func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, n ntNAT, stayed []int, allRaw bool, raw int) Finding {
+func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, stayed []int, allRaw bool, raw int) Finding {
 	var b strings.Builder
 	how := "both sent NAT_DETECTION notifies"
 	if t.Version == 1 {
@@ -94,11 +93,11 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 			}
 		}
 	}
-	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", ntNATedPeers(t, n), how)
+	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", natedPeers(t, &v.NAT), how)
 	var problems []string
 	if len(stayed) > 0 {
 		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
-			words.Count(len(stayed), "message"), t.Responder.Port(), ntFrameList(stayed)))
+			words.Count(len(stayed), "message"), t.Responder.Port(), frameList(stayed)))
 	}
 	if allRaw {
 		var senders []string
@@ -108,17 +107,17 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 				continue
 			}
 			spis = append(spis, decode.SPI(sa.SPI).String())
-			if who := "the " + ntSender(t, sa); !slices.Contains(senders, who) {
+			if who := "the " + saSender(t, sa); !slices.Contains(senders, who) {
 				senders = append(senders, who)
 			}
 		}
 		problems = append(problems, fmt.Sprintf("all %s travel as raw IP protocol 50 (SPIs %s, sent by %s)",
-			words.Count(raw, "ESP packet"), words.List(spis, 0), ntJoin(senders)))
+			words.Count(raw, "ESP packet"), words.List(spis, 0), joinWithAnd(senders)))
 	}
-	b.WriteString(ntJoin(problems))
+	b.WriteString(joinWithAnd(problems))
 	b.WriteString("; the tunnel now depends on IPsec Passthrough and on the peers accepting unencapsulated traffic")
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
 		frames := append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...)
 		if s == side {
@@ -126,43 +125,11 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 		} else if !st.Float {
 			frames = append(frames, ntIKEAfterNATD(st)...)
 		}
-		frames = append(frames, ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames = append(frames, firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.Raw > 0 && !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
-	return Finding{Confidence: n.conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: natConfidence(&v.NAT), Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
-
-// ntNATedPeers names the peers behind the NAT: "initiator 10.0.0.2",
-// "initiator 10.0.0.2 and the responder 198.51.100.7".
-func ntNATedPeers(t *flows.Tunnel, n ntNAT) string {
-	switch n.pos {
-	case flows.NATBoth:
-		return ntPeerAddr(t, flows.RoleInitiator) + " and the " + ntPeerAddr(t, flows.RoleResponder)
-	case flows.NATResponder:
-		return ntPeerAddr(t, flows.RoleResponder)
-	}
-	return ntPeerAddr(t, flows.RoleInitiator)
-}
-
-// ntSender names the peer that sent an SA's packets.
-func ntSender(t *flows.Tunnel, sa *flows.ESPSA) string {
-	for _, p := range t.NATTrace.Paths {
-		if p.Src.Addr() == sa.Src && p.Dst.Addr() == sa.Dst {
-			return ntRoleName(p.From)
-		}
-	}
-	if sa.Src == t.Responder.Addr() || sa.Src == t.ResponderFirst.Addr() {
-		return "responder"
-	}
-	return "initiator"
-}
-
-// Exchange types the float follows (RFC 7296 §1.2, RFC 2409 §5).
-const (
-	ntExchangeIKESAInit  = decode.ExchangeType(34)
-	ntExchangeMain       = decode.ExchangeType(2)
-	ntExchangeAggressive = decode.ExchangeType(4)
-)
 
 // ntIKEAfterNATD returns the frames of IKE messages sent over UDP after the
 // exchange that carried NAT-D: IKEv2 exchanges after IKE_SA_INIT, IKEv1
@@ -175,9 +142,9 @@ func ntIKEAfterNATD(t *flows.Tunnel) []int {
 			continue
 		}
 		switch {
-		case t.Version == 2 && e.Type == ntExchangeIKESAInit:
-		case t.Version == 1 && e.Type == ntExchangeAggressive:
-		case t.Version == 1 && e.Type == ntExchangeMain:
+		case t.Version == 2 && e.Type == decode.ExchangeTypeIKESAInit:
+		case t.Version == 1 && e.Type == decode.ExchangeTypeAggressive:
+		case t.Version == 1 && e.Type == decode.ExchangeTypeMain:
 			if e.Messages >= 5 {
 				out = append(out, e.RequestFrames.Last())
 				if e.Messages >= 6 {

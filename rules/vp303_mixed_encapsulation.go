@@ -51,22 +51,21 @@ func (mixedEncapsulation) Meta() Meta {
 
 func (r mixedEncapsulation) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if n.pos == flows.NATNone {
+		if v.NAT.Position == flows.NATNone {
 			continue
 		}
 		side, ok := ntMixedSide(v)
 		if !ok {
 			continue
 		}
-		report(r.finding(c, v, side, n))
+		report(r.finding(c, v, side))
 	}
 }
 
 // ntMixedSide returns a side (the inside first) whose capture shows the
 // tunnel's ESP both raw and encapsulated.
 func ntMixedSide(v *flows.TunnelView) (flows.Side, bool) {
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		var raw, enc int
 		for _, sa := range v.Sides[s].ESPSAs {
 			if sa.AH {
@@ -82,14 +81,14 @@ func ntMixedSide(v *flows.TunnelView) (flows.Side, bool) {
 	return 0, false
 }
 
-func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Side, n ntNAT) Finding {
+func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Side) Finding {
 	t := v.Sides[side]
 	var parts []string
 	for _, sa := range t.ESPSAs {
 		if sa.AH || sa.Packets() == 0 {
 			continue
 		}
-		who := ntSender(t, sa) + " " + sa.Src.String()
+		who := saSender(t, sa) + " " + sa.Src.String()
 		var how string
 		switch {
 		case sa.Raw > 0 && sa.UDP+sa.TCP > 0:
@@ -107,15 +106,15 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 	conf := Medium
 	if v.NATTNegotiated() {
 		b.WriteString("; NAT traversal was negotiated, so the receiver of the raw ESP expects it inside UDP and drops it")
-		if n.present() {
-			conf = n.conf
+		if v.NAT.Present() {
+			conf = natConfidence(&v.NAT)
 		}
 	}
 	switch {
-	case n.present():
-		fmt.Fprintf(&b, "; the raw part crosses the NAT in front of the %s (%s) only through IPsec Passthrough", ntNATedPeers(t, n), n.how)
+	case v.NAT.Present():
+		fmt.Fprintf(&b, "; the raw part crosses the NAT in front of the %s (%s) only through IPsec Passthrough", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		if c.Two() {
-			if s := ntRawESPFate(c, v, n.natedRole()); s != "" {
+			if s := rawESPFate(c, v, natedRole(&v.NAT)); s != "" {
 				b.WriteString("; " + s)
 			}
 		}
@@ -123,12 +122,12 @@ func (mixedEncapsulation) finding(c *Context, v *flows.TunnelView, side flows.Si
 		b.WriteString("; if a NAT sits between the peers, the raw part needs IPsec Passthrough to cross it")
 	}
 	var in, out []int
-	for _, s := range ntViewSides(v) {
+	for _, s := range viewSides(v) {
 		st := v.Sides[s]
-		frames := append(ntIKEHead(st, 2), ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return !sa.AH })...)
-		ntSideFrames(s, frames, &in, &out)
+		frames := append(firstIKEFrames(st, 2), firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return !sa.AH })...)
+		addSideFrames(s, frames, &in, &out)
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntEncapName names how an SA's encapsulated packets travelled.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -64,13 +65,13 @@ func (nattUDPBlocked) Meta() Meta {
 
 func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		if ntUsesTCP(v) || v.SPIRewritten {
+		if ikeOverTCP(v) || v.SPIRewritten {
 			// Over TCP nothing depends on UDP; with the SPIs rewritten
 			// by an ALG the responder ignores the messages whatever the
 			// port (VP107's case).
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if ntIKEFragmented(v, flows.RoleInitiator) {
 			// Fragmented IKE lost at a NAT that drops fragments looks
 			// the same from here; VP104 tells that case.
@@ -90,19 +91,19 @@ func (r nattUDPBlocked) Check(c *Context, report func(Finding)) {
 }
 
 func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
-	ini := ntSum(t, flows.RoleInitiator, flows.PathIKEMarker)
+	ini := sumPathsOf(t, flows.RoleInitiator, flows.PathIKEMarker)
 	if ini.packets == 0 || ini.retrans < c.Config.Thresholds.MinRetransmissions {
 		return Finding{}, false
 	}
-	if ntSum(t, flows.RoleResponder, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
+	if sumPathsOf(t, flows.RoleResponder, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
 		return Finding{}, false
 	}
-	ans := ntSum(t, flows.RoleResponder, flows.PathIKE)
+	ans := sumPathsOf(t, flows.RoleResponder, flows.PathIKE)
 	if ans.packets == 0 {
 		return Finding{}, false
 	}
 	if o := v.Sides[1-side]; c.Two() && side == flows.SideInside && o != nil &&
-		ntSum(o, flows.RoleResponder, flows.PathIKE).packets == 0 && c.BothCaptured(side, ans.first, ans.last) {
+		sumPathsOf(o, flows.RoleResponder, flows.PathIKE).packets == 0 && c.BothCaptured(side, ans.first, ans.last) {
 		// Outside, the responder never answered this IKE SA on 500: it
 		// negotiated under other SPIs (an ALG rewrote them) and cannot
 		// know the messages on 4500, whatever the port.
@@ -110,25 +111,25 @@ func (nattUDPBlocked) afterFloat(c *Context, v *flows.TunnelView, t *flows.Tunne
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s answered on UDP %d (%s), then the %s moved to UDP 4500 and sent %s to %s (%s%s) over %s with no reply on UDP 4500",
-		ntPeerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), ntFrameList([]int{ans.lastFrame}),
-		ntPeerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), ntEndpoints(ini.dsts),
-		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), ntSeconds(ini.last.Sub(ini.first)))
+		peerAddr(t, flows.RoleResponder), ans.srcs[0].Port(), frameList([]int{ans.lastFrame}),
+		peerAddr(t, flows.RoleInitiator), words.Count(ini.packets, "IKE message"), listOf(ini.dsts, netip.AddrPort.String),
+		ntFirstExchangeAt(t, ini.firstFrame), words.Count(ini.retrans, "retransmission"), fmtDuration(ini.last.Sub(ini.first)))
 	in, out := []int{}, []int{}
-	ntSideFrames(side, append([]int{ans.lastFrame}, ntHead(ini.frames, 8)...), &in, &out)
+	addSideFrames(side, append([]int{ans.lastFrame}, firstFrames(ini.frames, 8)...), &in, &out)
 	if c.Two() {
 		o := v.Sides[1-side]
 		if s, frames := ntLocate(c, side, o, ini, flows.PathIKEMarker, "UDP 4500"); s != "" {
 			b.WriteString("; " + s)
-			ntSideFrames(1-side, frames, &in, &out)
+			addSideFrames(1-side, frames, &in, &out)
 		}
 	}
-	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}, true
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}, true
 }
 
 // ntLocate says where the initiator's unanswered packets of one kind were
 // lost, from the other capture's view of the same tunnel, and returns the
 // other side's frames to show.
-func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flows.PathKind, port string) (string, []int) {
+func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini pathSum, kind flows.PathKind, port string) (string, []int) {
 	if side != flows.SideInside {
 		return "", nil
 	}
@@ -138,20 +139,20 @@ func ntLocate(c *Context, side flows.Side, o *flows.Tunnel, ini ntAgg, kind flow
 		}
 		return "", nil
 	}
-	oIni := ntSum(o, flows.RoleInitiator, kind)
-	oResp := ntSum(o, flows.RoleResponder, kind, flows.PathESPInUDP)
-	frames := append(ntHead(oIni.frames, 8), ntHead(oResp.frames, 8)...)
+	oIni := sumPathsOf(o, flows.RoleInitiator, kind)
+	oResp := sumPathsOf(o, flows.RoleResponder, kind, flows.PathESPInUDP)
+	frames := append(firstFrames(oIni.frames, 8), firstFrames(oResp.frames, 8)...)
 	switch {
 	case oResp.packets > 0:
 		return fmt.Sprintf("the responder answered %s on %s in the outside capture (%s), but none of it reached the inside: the NAT drops inbound %s",
-			ntTimes(oResp.packets), port, ntFrameList(ntHead(oResp.frames, 6)), port), frames
+			howOften(oResp.packets), port, frameList(firstFrames(oResp.frames, 6)), port), frames
 	case oIni.packets == 0 && c.BothCaptured(side, ini.first, ini.last):
 		return fmt.Sprintf("none of the %d appear in the outside capture: the NAT or its firewall dropped them", ini.packets), frames
 	case oIni.packets == 0:
 		return "", nil
 	}
 	return fmt.Sprintf("%d of %d left the NAT as %s to %s (outside %s) and got no reply: %s is dropped beyond the NAT, or the responder does not accept it",
-		oIni.packets, ini.packets, ntEndpoints(oIni.srcs), ntEndpoints(oIni.dsts), ntFrameList(ntHead(oIni.frames, 6)), port), frames
+		oIni.packets, ini.packets, listOf(oIni.srcs, netip.AddrPort.String), listOf(oIni.dsts, netip.AddrPort.String), frameList(firstFrames(oIni.frames, 6)), port), frames
 }
 
 // ntMarkerOn500 reports whether either capture shows IKE of the tunnel
@@ -176,17 +177,6 @@ func ntIKEFragmented(v *flows.TunnelView, r flows.Role) bool {
 	return false
 }
 
-// ntTimes says how often: "once", "twice", "4 times".
-func ntTimes(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
-}
-
 // ntFirstExchangeAt names the exchange whose request was sent at a frame,
 // as "IKE_AUTH first, ", or "" when none is known.
 func ntFirstExchangeAt(t *flows.Tunnel, frame int) string {
@@ -206,14 +196,14 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 			break
 		}
 	}
-	if e == nil || ntSum(t, flows.RoleResponder, flows.PathIKE, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
+	if e == nil || sumPathsOf(t, flows.RoleResponder, flows.PathIKE, flows.PathIKEMarker, flows.PathESPInUDP).packets > 0 {
 		return Finding{}, false
 	}
 	var fb *flows.Tunnel
 	for _, o := range c.Capture(side).Tunnels {
 		if o != t && o.TCP && o.First.After(t.First) &&
 			o.InitiatorFirst.Addr() == t.InitiatorFirst.Addr() && o.ResponderFirst.Addr() == t.ResponderFirst.Addr() &&
-			ntSum(o, flows.RoleResponder, flows.PathTCP).packets > 0 {
+			sumPathsOf(o, flows.RoleResponder, flows.PathTCP).packets > 0 {
 			fb = o
 			break
 		}
@@ -221,22 +211,22 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 	if fb == nil {
 		return Finding{}, false
 	}
-	ini := ntSum(t, flows.RoleInitiator, flows.PathIKE, flows.PathIKEMarker)
+	ini := sumPathsOf(t, flows.RoleInitiator, flows.PathIKE, flows.PathIKEMarker)
 	fbID := fb.ID
 	if fv := c.ViewOf(side, fb); fv != nil {
 		fbID = fv.ID
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s sent %s %s over UDP to %s over %s and got no reply; %s later it reached the same responder over TCP port %d (RFC 9329, tunnel %d, frame %d), which the responder answered: UDP between the peers is blocked",
-		ntPeerAddr(t, flows.RoleInitiator), e.Type, ntTimes(e.Requests), t.ResponderFirst, ntSeconds(e.Last.Sub(e.First)),
-		ntSeconds(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
+		peerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
+		fmtDuration(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
 	in, out := []int{}, []int{}
-	ntSideFrames(side, append(ntHead(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
+	addSideFrames(side, append(firstFrames(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
 	if c.Two() {
 		if s, frames := ntLocate(c, side, v.Sides[1-side], ini, flows.PathIKE, "UDP"); s != "" {
 			b.WriteString("; " + s)
-			ntSideFrames(1-side, frames, &in, &out)
+			addSideFrames(1-side, frames, &in, &out)
 		}
 	}
-	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}, true
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}, true
 }

@@ -83,8 +83,7 @@ type ntSilence struct {
 // initiator: a rebinding after a long gap (outside capture first) and
 // traffic after a long gap that got no answer (inside capture first).
 func ntExpiry(c *Context, v *flows.TunnelView) (*ntRebind, *ntSilence) {
-	n := ntNATOf(c, v)
-	if !n.behind(flows.RoleInitiator) || !ntUsesNATT(v) {
+	if !v.NAT.Behind(flows.RoleInitiator) || !usesNATT(v) {
 		return nil, nil
 	}
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
@@ -139,7 +138,7 @@ func ntFindRebind(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Durati
 	a := c.Capture(s)
 	for i, x := range srcs {
 		for _, y := range srcs[i+1:] {
-			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || ntOtherTunnelUses(a, t, y.ep) || ntOtherTunnelUses(a, t, x.ep) {
+			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || otherTunnelSendsIKEFrom(a, t, y.ep) || otherTunnelSendsIKEFrom(a, t, x.ep) {
 				continue
 			}
 			for _, g := range t.NATTrace.Peers.GapsOver(timeout, x.last, y.first) {
@@ -166,12 +165,12 @@ func ntFindSilence(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Durat
 		return nil
 	}
 	end := c.Capture(s).Capture.Last
-	answeredBefore := ntSum(t, flows.RoleResponder, flows.PathESPInUDP, flows.PathIKEMarker).packets > 0
+	answeredBefore := sumPathsOf(t, flows.RoleResponder, flows.PathESPInUDP, flows.PathIKEMarker).packets > 0
 	for _, g := range pt.GapsOver(timeout, t.First, t.Last) {
 		if g.Resumed[ri].Count() < 2 || g.Resumed[oi].Count() > 0 || end.Sub(g.End) < 2*time.Second {
 			continue
 		}
-		ikeAfter := ntSum(t, flows.RoleInitiator, flows.PathIKEMarker).last.After(g.End)
+		ikeAfter := sumPathsOf(t, flows.RoleInitiator, flows.PathIKEMarker).last.After(g.End)
 		if !answeredBefore && !ikeAfter {
 			continue
 		}
@@ -205,27 +204,18 @@ func ntGapKey(rb *ntRebind, si *ntSilence) string {
 	return fmt.Sprintf("%d %p %d", si.side, si.t.NATTrace.Peers, si.gap.Start.UnixNano())
 }
 
-// ntSideLabel prefixes frames of one side in a message when there are two
-// captures: "outside frame 41".
-func ntSideLabel(c *Context, s flows.Side, frames []int) string {
-	if c.Two() {
-		return s.String() + " " + ntFrameList(frames)
-	}
-	return ntFrameList(frames)
-}
-
 // ntKeepaliveWords describes the keepalives a peer sent.
 func ntKeepaliveWords(v *flows.TunnelView, r flows.Role) string {
-	t, _ := ntPrimary(v)
+	t, _ := primarySide(v)
 	k := t.Keepalives
-	who := ntFirstEndpoint(t, r).Addr().String()
+	who := firstEndpoint(t, r).Addr().String()
 	switch {
 	case k.From[r] == 0:
 		return who + " sent no NAT-T keepalives"
 	case k.From[r] == 1:
 		return who + " sent a single NAT-T keepalive"
 	}
-	return fmt.Sprintf("%s sent %d NAT-T keepalives, up to %s apart", who, k.From[r], ntSeconds(k.MaxInterval))
+	return fmt.Sprintf("%s sent %d NAT-T keepalives, up to %s apart", who, k.From[r], fmtDuration(k.MaxInterval))
 }
 
 func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, si *ntSilence) Finding {
@@ -239,35 +229,35 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the tunnel was idle for %s (%s), longer than the NAT UDP timeout of %s, and %s",
-		ntSeconds(g.Duration()), ntBetween(c, gs, g.BeforeFrame, g.AfterFrame), ntSeconds(timeout),
+		fmtDuration(g.Duration()), betweenFrames(c, gs, g.BeforeFrame, g.AfterFrame), fmtDuration(timeout),
 		ntKeepaliveWords(v, flows.RoleInitiator))
 	var in, out []int
 	conf := Medium
 	if rb != nil {
 		conf = High
 		fmt.Fprintf(&b, "; afterwards the initiator's traffic of the same IKE SA left from %s instead of %s (%s): the NAT had dropped the mapping and made a new one",
-			rb.new, rb.old, ntSideLabel(c, rb.side, []int{rb.newFrame}))
+			rb.new, rb.old, sideFrameList(c, rb.side, []int{rb.newFrame}))
 		frames := []int{g.BeforeFrame, g.AfterFrame, rb.oldFrame, rb.newFrame}
 		if st := rb.stale; st != nil {
 			fmt.Fprintf(&b, "; the responder %s kept sending %s to the old port %d (%s), which the NAT no longer maps",
-				ntFirstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), ntSideLabel(c, rb.side, ntHead(st.Frames.List(), 6)))
+				firstEndpoint(rb.t, flows.RoleResponder).Addr(), words.Count(st.Packets, "packet"), rb.old.Port(), sideFrameList(c, rb.side, firstFrames(st.Frames.List(), 6)))
 			frames = append(frames, st.Frames.List()...)
 			if txt, fs := icmpAnswered(c, rb.side, ntStaleICMP(c, rb.side, []ntStale{{side: rb.side, t: rb.t, st: st}})); txt != "" {
 				b.WriteString("; " + txt)
 				frames = append(frames, fs...)
 			}
 		}
-		ntSideFrames(rb.side, frames, &in, &out)
+		addSideFrames(rb.side, frames, &in, &out)
 	}
 	if si != nil {
 		sent := si.sent.List()
 		fmt.Fprintf(&b, "; after the gap the initiator sent %s (%s) and the responder sent nothing back",
-			words.Count(si.sent.Count(), "packet"), ntSideLabel(c, si.side, ntHead(sent, 6)))
-		ntSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
+			words.Count(si.sent.Count(), "packet"), sideFrameList(c, si.side, firstFrames(sent, 6)))
+		addSideFrames(si.side, append([]int{si.gap.BeforeFrame, si.gap.AfterFrame}, sent...), &in, &out)
 	}
 	if in := v.Sides[flows.SideInside]; in != nil && c.Two() {
 		for _, src := range ntEncapSources(in, flows.RoleInitiator) {
-			ms := ntMappings(c, flows.ProtoUDP, src.ep)
+			ms := c.Correlation.MappingsOf(flows.ProtoUDP, src.ep)
 			if len(ms) < 2 {
 				continue
 			}
@@ -275,9 +265,9 @@ func (natMappingExpired) finding(c *Context, v *flows.TunnelView, rb *ntRebind, 
 			for _, m := range ms {
 				outs = append(outs, m.Outside.String())
 			}
-			fmt.Fprintf(&b, "; the NAT mapped %s to %s in turn", src.ep, ntJoin(outs))
+			fmt.Fprintf(&b, "; the NAT mapped %s to %s in turn", src.ep, joinWithAnd(outs))
 			break
 		}
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }

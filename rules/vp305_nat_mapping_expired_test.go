@@ -26,12 +26,12 @@ func rebindInside(idle time.Duration) (*pt.Script, time.Time) {
 		s.ESP(ntCli4500, ntGW4500, 0xc0ffee01, seq)
 		s.After(time.Second)
 	}
-	info := decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 37, MessageID: 2, Flags: decode.IKEv2FlagInitiator, Encrypted: true}
+	info := decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 37, MessageID: 2, Flags: decode.IKEv2FlagInitiator, Encrypted: true}
 	for k := 0; k < 3; k++ {
 		s.IKE(ntCli4500, ntGW4500, info, 50)
 		s.After(2 * time.Second)
 	}
-	s.Other(17, ntCli+":53000", "192.0.2.53:53", 99)
+	s.Other(17, testClient+":53000", "192.0.2.53:53", 99)
 	return s, resume
 }
 
@@ -46,7 +46,7 @@ func rebindOutside(inside []decode.Packet, resume time.Time) []decode.Packet {
 		}
 	}}
 	out := nat.Translate(inside)
-	old := netip.MustParseAddrPort(ntPub + ":62001")
+	old := netip.MustParseAddrPort(testPublic + ":62001")
 	var extra []decode.Packet
 	for _, p := range out {
 		if p.SrcPort != newPort {
@@ -85,28 +85,28 @@ func TestNATMappingExpired(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: Medium,
 			facts: []string{"idle for 47.0s", "longer than the NAT UDP timeout of 30.0s", "10.0.0.2 sent no NAT-T keepalives",
 				"after the gap the initiator sent 7 packets", "the responder sent nothing back"},
-			inside: []int{gapAfterIn - 1, gapAfterIn}}.check(t, r, ntCheck(t, r, ntOne(t, inside)))
+			inside: []int{gapAfterIn - 1, gapAfterIn}}.check(t, r, checkRule(t, r, oneCapture(t, inside)))
 	})
 	t.Run("outside capture", func(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts: []string{"left from 203.0.113.5:62007 instead of 203.0.113.5:62001", "the NAT had dropped the mapping",
 				"the responder 198.51.100.7 kept sending 7 packets to the old port 62001"},
-			inside: []int{newOut, staleOut}}.check(t, r, ntCheck(t, r, ntOne(t, outside)))
+			inside: []int{newOut, staleOut}}.check(t, r, checkRule(t, r, oneCapture(t, outside)))
 	})
 	t.Run("two captures", func(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts: []string{"(between outside frames", "(outside frame", "the NAT mapped 10.0.0.2:4500 to 203.0.113.5:62001 and 203.0.113.5:62007 in turn",
 				"after the gap the initiator sent 7 packets (inside frames"},
 			inside:  []int{gapAfterIn},
-			outside: []int{newOut, staleOut}}.check(t, r, ntCheck(t, r, ntTwoPkts(t, inside, outside)))
+			outside: []int{newOut, staleOut}}.check(t, r, checkRule(t, r, ntTwoPkts(t, inside, outside)))
 	})
 	t.Run("two captures, the NAT refuses the stale packets", func(t *testing.T) {
-		refused, icmp := withICMPErrors(outside, ntPub, decode.ICMPTypeDestinationUnreachable, decode.ICMPCodePortUnreachable,
+		refused, icmp := withICMPErrors(outside, testPublic, decode.ICMPTypeDestinationUnreachable, decode.ICMPCodePortUnreachable,
 			func(p *decode.Packet) bool { return p.DstPort == 62001 && !p.Time.Before(resume) })
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts: []string{"kept sending 7 packets to the old port 62001",
 				"which the NAT no longer maps; the NAT itself (203.0.113.5) answered 7 of them with ICMP port unreachable (outside frames"},
-			outside: icmp}.check(t, r, ntCheck(t, r, ntTwoPkts(t, inside, refused)))
+			outside: icmp}.check(t, r, checkRule(t, r, ntTwoPkts(t, inside, refused)))
 	})
 	t.Run("keepalives keep it", func(t *testing.T) {
 		s := pt.New()
@@ -119,8 +119,8 @@ func TestNATMappingExpired(t *testing.T) {
 		s.After(10 * time.Second)
 		ntESPBoth(s, ntCli4500, ntGW4500, 3, seq)
 		c := ntTwo(t, s.Packets, pt.NAT{Map: ntNAPT})
-		ntExpect{count: 0}.check(t, r, ntCheck(t, r, c))
-		ntExpect{count: 0}.check(t, nattKeepaliveTooSlow{}, ntCheck(t, nattKeepaliveTooSlow{}, c))
+		ntExpect{count: 0}.check(t, r, checkRule(t, r, c))
+		ntExpect{count: 0}.check(t, nattKeepaliveTooSlow{}, checkRule(t, nattKeepaliveTooSlow{}, c))
 	})
 	t.Run("no NAT", func(t *testing.T) {
 		// NAT-D matches; the peers float anyway (MOBIKE does).
@@ -130,6 +130,6 @@ func TestNATMappingExpired(t *testing.T) {
 				m.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMatched)}
 			}
 		}
-		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntTwo(t, s.Packets, pt.NAT{Map: map[string]string{}})))
+		ntExpect{count: 0}.check(t, r, checkRule(t, r, ntTwo(t, s.Packets, pt.NAT{Map: map[string]string{}})))
 	})
 }

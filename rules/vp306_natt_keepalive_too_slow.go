@@ -52,14 +52,13 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 	timeout := time.Duration(c.Config.Thresholds.NATUDPTimeout)
 	seen := map[string]bool{}
 	for _, v := range c.Tunnels {
-		n := ntNATOf(c, v)
-		if !n.behind(flows.RoleInitiator) || !ntUsesNATT(v) {
+		if !v.NAT.Behind(flows.RoleInitiator) || !usesNATT(v) {
 			continue
 		}
 		if rb, si := ntExpiry(c, v); rb != nil || si != nil {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		gaps := t.NATTrace.Peers.GapsOver(timeout, t.First, t.Last)
 		if len(gaps) == 0 {
 			continue
@@ -71,11 +70,11 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 		}
 		seen[key] = true
 		var in, out []int
-		ntSideFrames(side, []int{g.BeforeFrame, g.AfterFrame}, &in, &out)
+		addSideFrames(side, []int{g.BeforeFrame, g.AfterFrame}, &in, &out)
 		if o := v.Sides[1-side]; o != nil && c.Two() {
 			if og := o.NATTrace.Peers.GapsOver(timeout, o.First, o.Last); len(og) > 0 {
 				x := slices.MaxFunc(og, func(a, b flows.IdleGap) int { return cmp.Compare(a.Duration(), b.Duration()) })
-				ntSideFrames(1-side, []int{x.BeforeFrame, x.AfterFrame}, &in, &out)
+				addSideFrames(1-side, []int{x.BeforeFrame, x.AfterFrame}, &in, &out)
 			}
 		}
 		after := "traffic resumed afterwards"
@@ -84,9 +83,9 @@ func (r nattKeepaliveTooSlow) Check(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("the tunnel between the initiator %s, behind the NAT, and %s was idle for %s (%s%s), longer than the NAT UDP timeout of %s, and %s; "+
 			"%s, but a NAT with a shorter UDP timeout would have dropped it",
-			t.InitiatorFirst.Addr(), t.ResponderFirst.Addr(), ntSeconds(g.Duration()), ntBetween(c, side, g.BeforeFrame, g.AfterFrame),
-			ntMoreGaps(len(gaps)), ntSeconds(timeout), ntKeepaliveWords(v, flows.RoleInitiator), after)
-		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+			t.InitiatorFirst.Addr(), t.ResponderFirst.Addr(), fmtDuration(g.Duration()), betweenFrames(c, side, g.BeforeFrame, g.AfterFrame),
+			ntMoreGaps(len(gaps)), fmtDuration(timeout), ntKeepaliveWords(v, flows.RoleInitiator), after)
+		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
 }
 

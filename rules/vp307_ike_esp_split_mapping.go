@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -88,7 +87,7 @@ func (r ikeESPSplitMapping) Check(c *Context, report func(Finding)) {
 func ntSourcesOf(t *flows.Tunnel, r flows.Role, kind flows.PathKind) []ntSrcUse {
 	var out []ntSrcUse
 	for _, u := range ntEncapSources(t, r) {
-		g := ntSumFrom(t, r, u.ep, kind)
+		g := sumPathsFrom(t, r, u.ep, kind)
 		if g.packets > 0 {
 			out = append(out, ntSrcUse{ep: u.ep, first: g.first, last: g.last, firstFrame: g.firstFrame, lastFrame: g.lastFrame})
 		}
@@ -96,37 +95,15 @@ func ntSourcesOf(t *flows.Tunnel, r flows.Role, kind flows.PathKind) []ntSrcUse 
 	return out
 }
 
-// ntSumFrom sums the paths of one sender, kind and source endpoint.
-func ntSumFrom(t *flows.Tunnel, r flows.Role, src netip.AddrPort, kind flows.PathKind) ntAgg {
-	var g ntAgg
-	for _, p := range t.NATTrace.Paths {
-		if p.From != r || p.Kind != kind || p.Src != src {
-			continue
-		}
-		if g.packets == 0 || p.First.Before(g.first) {
-			g.first, g.firstFrame = p.First, p.FirstFrame
-		}
-		if g.packets == 0 || p.Last.After(g.last) {
-			g.last, g.lastFrame = p.Last, p.LastFrame
-		}
-		g.packets += p.Packets
-		g.frames = append(g.frames, p.Frames.List()...)
-	}
-	slices.Sort(g.frames)
-	return g
+// sumPathsFrom sums the paths of one sender and kind from one source
+// endpoint.
+func sumPathsFrom(t *flows.Tunnel, r flows.Role, src netip.AddrPort, kind flows.PathKind) pathSum {
+	return sumPaths(t, func(p *flows.Path) bool { return p.From == r && p.Kind == kind && p.Src == src })
 }
 
-// ntSumTo sums the paths of one sender and kind to one destination.
-func ntSumTo(t *flows.Tunnel, r flows.Role, dst netip.AddrPort, kind flows.PathKind) ntAgg {
-	var g ntAgg
-	for _, p := range t.NATTrace.Paths {
-		if p.From == r && p.Kind == kind && p.Dst == dst {
-			g.packets += p.Packets
-			g.frames = append(g.frames, p.Frames.List()...)
-		}
-	}
-	slices.Sort(g.frames)
-	return g
+// sumPathsTo sums the paths of one sender and kind to one destination.
+func sumPathsTo(t *flows.Tunnel, r flows.Role, dst netip.AddrPort, kind flows.PathKind) pathSum {
+	return sumPaths(t, func(p *flows.Path) bool { return p.From == r && p.Kind == kind && p.Dst == dst })
 }
 
 // ntNear reports whether two uses of endpoints overlap in time or follow
@@ -148,25 +125,25 @@ func ntFindSplit(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duratio
 		for _, ike := range ntSourcesOf(t, role, flows.PathIKEMarker) {
 			for _, esp := range ntSourcesOf(t, role, flows.PathESPInUDP) {
 				if ike.ep.Addr() != esp.ep.Addr() || ike.ep == esp.ep || !ntNear(ike, esp, timeout) ||
-					ntOtherTunnelUses(a, t, esp.ep) {
+					otherTunnelSendsIKEFrom(a, t, esp.ep) {
 					continue
 				}
 				// A port that carried both IKE and ESP is no split: after a
 				// NAT rebinding the peer's whole traffic moves from one
 				// mapping to the next (VP110, VP308), each carrying both.
-				if ntSumFrom(t, role, ike.ep, flows.PathESPInUDP).packets > 0 || ntSumFrom(t, role, esp.ep, flows.PathIKEMarker).packets > 0 {
+				if sumPathsFrom(t, role, ike.ep, flows.PathESPInUDP).packets > 0 || sumPathsFrom(t, role, esp.ep, flows.PathIKEMarker).packets > 0 {
 					continue
 				}
 				sp := &ntSplit{side: s, t: t, role: role, ike: ike, esp: esp,
-					ikeFr: ntSumFrom(t, role, ike.ep, flows.PathIKEMarker).frames,
-					espFr: ntSumFrom(t, role, esp.ep, flows.PathESPInUDP).frames}
+					ikeFr: sumPathsFrom(t, role, ike.ep, flows.PathIKEMarker).frames,
+					espFr: sumPathsFrom(t, role, esp.ep, flows.PathESPInUDP).frames}
 				for _, sa := range t.ESPSAs {
 					if sa.Src == esp.ep.Addr() && sa.UDP > 0 {
 						sp.espSPIs = append(sp.espSPIs, decode.SPI(sa.SPI).String())
 					}
 				}
-				toIKE := ntSumTo(t, 1-role, ike.ep, flows.PathESPInUDP)
-				toESP := ntSumTo(t, 1-role, esp.ep, flows.PathESPInUDP)
+				toIKE := sumPathsTo(t, 1-role, ike.ep, flows.PathESPInUDP)
+				toESP := sumPathsTo(t, 1-role, esp.ep, flows.PathESPInUDP)
 				sp.peerToIKE, sp.peerToIKEFr = toIKE.packets, toIKE.frames
 				sp.peerToESP, sp.peerToESPFr = toESP.packets, toESP.frames
 				return sp
@@ -180,13 +157,13 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 	t := sp.t
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s's IKE and ESP-in-UDP of one IKE SA leave from different ports at the same time: IKE from %s (%s), ESP",
-		ntRoleName(sp.role), sp.ike.ep, ntSideLabel(c, sp.side, ntHead(sp.ikeFr, 4)))
+		sp.role.String(), sp.ike.ep, sideFrameList(c, sp.side, firstFrames(sp.ikeFr, 4)))
 	if len(sp.espSPIs) > 0 {
 		fmt.Fprintf(&b, " (SPI %s)", words.List(sp.espSPIs, 0))
 	}
-	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, ntSideLabel(c, sp.side, ntHead(sp.espFr, 4)))
+	fmt.Fprintf(&b, " from %s (%s)", sp.esp.ep, sideFrameList(c, sp.side, firstFrames(sp.espFr, 4)))
 	var in, out []int
-	ntSideFrames(sp.side, append(ntHead(sp.ikeFr, 4), ntHead(sp.espFr, 4)...), &in, &out)
+	addSideFrames(sp.side, append(firstFrames(sp.ikeFr, 4), firstFrames(sp.espFr, 4)...), &in, &out)
 	conf := Medium
 	if o := v.Sides[flows.SideInside]; c.Two() && sp.side == flows.SideOutside && o != nil {
 		ik := ntSourcesOf(o, sp.role, flows.PathIKEMarker)
@@ -196,7 +173,7 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 				if x.ep == y.ep {
 					fmt.Fprintf(&b, "; inside the NAT both leave from %s (inside frames %d and %d): the NAT made two mappings for one endpoint",
 						x.ep, x.firstFrame, y.firstFrame)
-					ntSideFrames(flows.SideInside, []int{x.firstFrame, y.firstFrame}, &in, &out)
+					addSideFrames(flows.SideInside, []int{x.firstFrame, y.firstFrame}, &in, &out)
 					conf = High
 					break
 				}
@@ -207,14 +184,14 @@ func (ikeESPSplitMapping) finding(c *Context, v *flows.TunnelView, sp *ntSplit) 
 		}
 	}
 	if sp.peerToIKE > 0 {
-		fmt.Fprintf(&b, "; the %s sends its ESP to the IKE mapping %s (%s)", ntPeerAddr(t, 1-sp.role), sp.ike.ep,
+		fmt.Fprintf(&b, "; the %s sends its ESP to the IKE mapping %s (%s)", peerAddr(t, 1-sp.role), sp.ike.ep,
 			words.Count(sp.peerToIKE, "packet"))
 		if sp.peerToESP > 0 {
 			fmt.Fprintf(&b, " as well as to %s (%s)", sp.esp.ep, words.Count(sp.peerToESP, "packet"))
 		}
-		ntSideFrames(sp.side, ntHead(sp.peerToIKEFr, 4), &in, &out)
+		addSideFrames(sp.side, firstFrames(sp.peerToIKEFr, 4), &in, &out)
 	} else if sp.peerToESP > 0 {
-		fmt.Fprintf(&b, "; the %s sends its ESP to %s and its IKE to %s", ntPeerAddr(t, 1-sp.role), sp.esp.ep, sp.ike.ep)
+		fmt.Fprintf(&b, "; the %s sends its ESP to %s and its IKE to %s", peerAddr(t, 1-sp.role), sp.esp.ep, sp.ike.ep)
 	}
-	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }

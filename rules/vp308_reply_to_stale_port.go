@@ -74,7 +74,7 @@ func ntStales(c *Context, s flows.Side, t *flows.Tunnel) []ntStale {
 		if last, _, ok := t.NATTrace.LastFrom(other, st.To); ok && last.After(st.First) {
 			continue
 		}
-		if st.Last.Sub(st.Moved) < time.Second || ntOtherTunnelUses(c.Capture(s), t, st.To) {
+		if st.Last.Sub(st.Moved) < time.Second || otherTunnelSendsIKEFrom(c.Capture(s), t, st.To) {
 			continue
 		}
 		out = append(out, ntStale{side: s, t: t, st: st})
@@ -110,17 +110,17 @@ func (replyToStalePort) finding(c *Context, v *flows.TunnelView, all []ntStale) 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s kept sending to %s after the %s had moved to %s (%s; its last packet from %s was %s): %s (%s) over %s (%s)",
-		ntPeerAddr(t, st.From), st.To, ntRoleName(mover), st.Current, ntSideLabel(c, x.side, []int{st.MovedFrame}),
-		st.To, ntSideLabel(c, x.side, []int{st.LeftFrame}), words.Count(st.Packets, "packet"), strings.Join(kinds, ", "),
-		ntSeconds(st.Last.Sub(st.First)), ntSideLabel(c, x.side, ntHead(st.Frames.List(), 6)))
+		peerAddr(t, st.From), st.To, mover.String(), st.Current, sideFrameList(c, x.side, []int{st.MovedFrame}),
+		st.To, sideFrameList(c, x.side, []int{st.LeftFrame}), words.Count(st.Packets, "packet"), strings.Join(kinds, ", "),
+		fmtDuration(st.Last.Sub(st.First)), sideFrameList(c, x.side, firstFrames(st.Frames.List(), 6)))
 	var in, out []int
-	ntSideFrames(x.side, append([]int{st.LeftFrame, st.MovedFrame}, st.Frames.List()...), &in, &out)
+	addSideFrames(x.side, append([]int{st.LeftFrame, st.MovedFrame}, st.Frames.List()...), &in, &out)
 	for _, y := range all[1:] {
-		ntSideFrames(y.side, append([]int{y.st.MovedFrame}, y.st.Frames.List()...), &in, &out)
+		addSideFrames(y.side, append([]int{y.st.MovedFrame}, y.st.Frames.List()...), &in, &out)
 		if y.side != x.side {
 			continue // told below, as what the NAT did with them
 		}
-		fmt.Fprintf(&b, "; also %s to %s (%s)", words.Count(y.st.Packets, "packet"), y.st.To, ntSideLabel(c, y.side, ntHead(y.st.Frames.List(), 4)))
+		fmt.Fprintf(&b, "; also %s to %s (%s)", words.Count(y.st.Packets, "packet"), y.st.To, sideFrameList(c, y.side, firstFrames(y.st.Frames.List(), 4)))
 	}
 	if c.Two() && x.side == flows.SideOutside {
 		if s := ntStaleInside(c, v, x); s != "" {
@@ -132,10 +132,10 @@ func (replyToStalePort) finding(c *Context, v *flows.TunnelView, all []ntStale) 
 	for _, s := range []flows.Side{x.side, 1 - x.side} {
 		if txt, frames := icmpAnswered(c, s, ntStaleICMP(c, s, all)); txt != "" {
 			b.WriteString("; " + txt)
-			ntSideFrames(s, frames, &in, &out)
+			addSideFrames(s, frames, &in, &out)
 		}
 	}
-	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)}
+	return Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntStaleICMP returns the ICMP errors of one side's capture that answered
@@ -164,11 +164,11 @@ func ntStaleInside(c *Context, v *flows.TunnelView, x ntStale) string {
 	for _, y := range in.NATTrace.Stale {
 		if y.From == x.st.From {
 			return fmt.Sprintf("the NAT delivered %d of them to %s inside (inside %s), an endpoint the %s no longer uses",
-				y.Packets, y.To, ntFrameList(ntHead(y.Frames.List(), 4)), ntRoleName(1-x.st.From))
+				y.Packets, y.To, frameList(firstFrames(y.Frames.List(), 4)), (1 - x.st.From).String())
 		}
 	}
 	from := c.Correlation.ToInside(x.st.First)
-	if g := ntSum(in, x.st.From, flows.PathIKEMarker, flows.PathESPInUDP); g.packets == 0 || !g.last.After(from) {
+	if g := sumPathsOf(in, x.st.From, flows.PathIKEMarker, flows.PathESPInUDP); g.packets == 0 || !g.last.After(from) {
 		return fmt.Sprintf("none of them reached the inside capture: the NAT no longer maps %s", x.st.To)
 	}
 	return ""

@@ -48,7 +48,7 @@ func (ikeBackToPort500) Meta() Meta {
 
 func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if !t.Float {
 			continue
 		}
@@ -60,30 +60,30 @@ func (r ikeBackToPort500) Check(c *Context, report func(Finding)) {
 		var frames []int
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			if n := back[role].Count(); n > 0 {
-				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), ntRoleName(role), ntSideLabel(c, side, ntHead(back[role].List(), 6))))
+				who = append(who, fmt.Sprintf("%s from the %s (%s)", words.Count(n, "message"), role.String(), sideFrameList(c, side, firstFrames(back[role].List(), 6))))
 				frames = append(frames, back[role].List()...)
 			}
 		}
 		slices.Sort(frames)
 		var b strings.Builder
 		fmt.Fprintf(&b, "after the float to UDP 4500 (%s), IKE of this SA went over UDP 500 again without the non-ESP marker: %s",
-			ntSideLabel(c, side, []int{t.FloatFrame}), ntJoin(who))
+			sideFrameList(c, side, []int{t.FloatFrame}), joinWithAnd(who))
 		if ex := ntExchangesAt(t, frames); len(ex) > 0 {
 			fmt.Fprintf(&b, "; exchanges: %s", strings.Join(ex, ", "))
 		}
 		var in, out []int
-		ntSideFrames(side, append([]int{t.FloatFrame}, frames...), &in, &out)
+		addSideFrames(side, append([]int{t.FloatFrame}, frames...), &in, &out)
 		if o := v.Sides[1-side]; o != nil && c.Two() {
 			ob := o.NATTrace.ReturnTo500
 			on := ob[0].Count() + ob[1].Count()
 			if on > 0 {
-				ntSideFrames(1-side, append([]int{o.FloatFrame}, append(ob[0].List(), ob[1].List()...)...), &in, &out)
+				addSideFrames(1-side, append([]int{o.FloatFrame}, append(ob[0].List(), ob[1].List()...)...), &in, &out)
 			}
 			if side == flows.SideInside && back[flows.RoleInitiator].Count() > 0 && ob[flows.RoleInitiator].Count() == 0 {
 				fmt.Fprintf(&b, "; none of the initiator's appear in the outside capture: the NAT dropped them")
 			}
 		}
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }
 

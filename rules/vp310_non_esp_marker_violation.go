@@ -57,9 +57,9 @@ func (r nonESPMarkerViolation) Check(c *Context, report func(Finding)) {
 		var in, out []int
 		total := 0
 		var sides []flows.Side
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			if n := v.Sides[s].MarkerOn500.Count(); n > 0 {
-				ntSideFrames(s, v.Sides[s].MarkerOn500.List(), &in, &out)
+				addSideFrames(s, v.Sides[s].MarkerOn500.List(), &in, &out)
 				if total == 0 {
 					total = n
 				}
@@ -73,8 +73,8 @@ func (r nonESPMarkerViolation) Check(c *Context, report func(Finding)) {
 		t := v.Sides[s]
 		msg := fmt.Sprintf("%s of this IKE SA %s the non-ESP marker on UDP port 500 (%s): the marker belongs on the NAT-T port only, "+
 			"and a receiver on port 500 reads the four zero bytes as the IKE header and rejects the message",
-			words.Count(total, "IKE message"), words.Pick(total, "carries", "carry"), ntSideLabel(c, s, ntHead(t.MarkerOn500.List(), 6)))
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+			words.Count(total, "IKE message"), words.Pick(total, "carries", "carry"), sideFrameList(c, s, firstFrames(t.MarkerOn500.List(), 6)))
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
 	r.missingMarker(c, report)
 }
@@ -95,10 +95,10 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		total := 0
 		var first *flows.Tunnel
 		var side flows.Side
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			t := v.Sides[s]
 			if n := t.MarkerMissing.Count(); n > 0 {
-				ntSideFrames(s, t.MarkerMissing.List(), &in, &out)
+				addSideFrames(s, t.MarkerMissing.List(), &in, &out)
 				if first == nil {
 					first, side, total = t, s, n
 				}
@@ -115,9 +115,9 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
 			"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
-			words.Count(total, "IKE message"), words.Pick(total, "travels", "travel"), port, ntSideLabel(c, side, ntHead(first.MarkerMissing.List(), 6)),
+			words.Count(total, "IKE message"), words.Pick(total, "travels", "travel"), port, sideFrameList(c, side, firstFrames(first.MarkerMissing.List(), 6)),
 			src, dst, first.SPIi, decode.SPI(uint32(first.SPIi>>32)).String())
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
 	byView := map[*flows.TunnelView]*[2]ntMarkerless{}
 	var order []*flows.TunnelView
@@ -169,7 +169,7 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		var in, out []int
 		for _, side := range []flows.Side{flows.SideInside, flows.SideOutside} {
 			for _, sa := range m[side].sas {
-				ntSideFrames(side, sa.Frames.List(), &in, &out)
+				addSideFrames(side, sa.Frames.List(), &in, &out)
 			}
 		}
 		var frames []int
@@ -178,10 +178,10 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 		}
 		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
 			"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
-			words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, ntSideLabel(c, s, ntHead(frames, 6)),
+			words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, sideFrameList(c, s, firstFrames(frames, 6)),
 			netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
 			v.Sides[s].SPIi, decode.SPI(first.SPI).String())
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
 }
 
@@ -190,8 +190,8 @@ func ntReservedSPI(c *Context, s flows.Side, sa *flows.ESPSA) Finding {
 	src, dst := netip.AddrPortFrom(sa.Src, sa.SrcPort), netip.AddrPortFrom(sa.Dst, sa.DstPort)
 	msg := fmt.Sprintf("%s from %s to %s on UDP port %d %s SPI %d (%s), which RFC 4303 reserves and no SA can have: this is not ESP, and a "+
 		"receiver in UDP-encapsulation mode drops it; another application shares the port, or a sender omits the non-ESP marker",
-		words.Count(sa.UDP, "packet"), src, dst, sa.DstPort, words.Pick(sa.UDP, "carries", "carry"), sa.SPI, ntSideLabel(c, s, ntHead(sa.Frames.List(), 6)))
+		words.Count(sa.UDP, "packet"), src, dst, sa.DstPort, words.Pick(sa.UDP, "carries", "carry"), sa.SPI, sideFrameList(c, s, firstFrames(sa.Frames.List(), 6)))
 	var in, out []int
-	ntSideFrames(s, sa.Frames.List(), &in, &out)
-	return Finding{Confidence: Medium, Subject: fmt.Sprintf("udp %s -> %s spi %d", src, dst, sa.SPI), Message: msg, Evidence: ntEvidence(c, in, out)}
+	addSideFrames(s, sa.Frames.List(), &in, &out)
+	return Finding{Confidence: Medium, Subject: fmt.Sprintf("udp %s -> %s spi %d", src, dst, sa.SPI), Message: msg, Evidence: evidenceFromBoth(c, in, out)}
 }

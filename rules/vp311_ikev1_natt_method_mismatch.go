@@ -72,7 +72,7 @@ func ntNATDTypeOf(method string) decode.PayloadType {
 
 func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if t.Version != 1 {
 			continue
 		}
@@ -93,8 +93,8 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 		if common == "" {
 			fmt.Fprintf(&b, "the initiator offered NAT traversal as %s and the responder as %s: no method in common, so neither peer floats to UDP 4500 or encapsulates ESP",
 				strings.Join(vi, ", "), strings.Join(vr, ", "))
-			if n := ntNATOf(c, v); n.present() {
-				fmt.Fprintf(&b, "; with the NAT in front of the %s (%s), ESP travels raw and depends on IPsec Passthrough", ntNATedPeers(t, n), n.how)
+			if v.NAT.Present() {
+				fmt.Fprintf(&b, "; with the NAT in front of the %s (%s), ESP travels raw and depends on IPsec Passthrough", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 			}
 		} else {
 			want := ntNATDTypeOf(common)
@@ -105,8 +105,8 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 			for _, role := range []flows.Role{ini, resp} {
 				for _, pt := range t.NATD[role].PayloadTypes {
 					if pt != want && (pt == decode.PayloadTypeV1NATD || pt == decode.PayloadTypeV1NATDDraft) {
-						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", ntRoleName(role), pt,
-							ntSideLabel(c, side, ntHead(t.NATD[role].Frames.List(), 4))))
+						wrong = append(wrong, fmt.Sprintf("the %s sent NAT-D as payload type %d (%s)", role.String(), pt,
+							sideFrameList(c, side, firstFrames(t.NATD[role].Frames.List(), 4))))
 						natdFrames = append(natdFrames, t.NATD[role].Frames.List()...)
 					}
 				}
@@ -115,17 +115,17 @@ func (r ikev1NATTMethodMismatch) Check(c *Context, report func(Finding)) {
 				continue
 			}
 			fmt.Fprintf(&b, "the peers agreed on NAT traversal as %s, whose NAT-D payload type is %d, but %s: a peer that follows the "+
-				"agreed method ignores it, so NAT detection fails and the peers do not float to UDP 4500", common, want, ntJoin(wrong))
+				"agreed method ignores it, so NAT detection fails and the peers do not float to UDP 4500", common, want, joinWithAnd(wrong))
 		}
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			st := v.Sides[s]
-			frames := ntIKEHead(st, 2)
+			frames := firstIKEFrames(st, 2)
 			if s == side {
 				frames = append(frames, natdFrames...)
 			}
-			ntSideFrames(s, frames, &in, &out)
+			addSideFrames(s, frames, &in, &out)
 		}
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

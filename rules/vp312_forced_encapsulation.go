@@ -68,7 +68,7 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		if !proven {
 			continue
 		}
-		t, _ := ntPrimary(v)
+		t, _ := primarySide(v)
 		var parts []string
 		for _, role := range faked {
 			parts = append(parts, ntFakeHow(v, role))
@@ -82,52 +82,43 @@ func (r forcedEncapsulation) Check(c *Context, report func(Finding)) {
 		case t.Float:
 			b.WriteString("; the peers floated to UDP 4500")
 		}
-		if n := ntNATOf(c, v); n.present() {
-			fmt.Fprintf(&b, "; a real NAT remains in front of the %s (%s)", ntNATedPeers(t, n), n.how)
+		if v.NAT.Present() {
+			fmt.Fprintf(&b, "; a real NAT remains in front of the %s (%s)", natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		} else if v.NAT.Position == flows.NATNone {
 			b.WriteString(", without any NAT in the path")
 		}
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			st := v.Sides[s]
 			frames := []int{st.FloatFrame}
 			for _, role := range faked {
 				frames = append(frames, st.NATD[role].Frames.List()...)
 			}
-			frames = append(frames, ntSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.UDP > 0 })...)
-			ntSideFrames(s, frames, &in, &out)
+			frames = append(frames, firstSAFrames(st, 2, func(sa *flows.ESPSA) bool { return sa.UDP > 0 })...)
+			addSideFrames(s, frames, &in, &out)
 		}
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: High, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
-}
-
-func containsRole(rs []flows.Role, r flows.Role) bool {
-	for _, x := range rs {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // ntFakeHow says how a peer's NAT-D hash is known, or very likely, to be
 // faked.
 func ntFakeHow(v *flows.TunnelView, role flows.Role) string {
-	t, _ := ntPrimary(v)
+	t, _ := primarySide(v)
 	p := &v.NAT.Peers[role]
 	switch p.Faked {
 	case flows.FakedPortZero:
 		var frames []int
 		for _, st := range v.Sides {
 			if st != nil && st.NATD[role].PortZero {
-				frames = ntHead(st.NATD[role].Frames.List(), 2)
+				frames = firstFrames(st.NATD[role].Frames.List(), 2)
 				break
 			}
 		}
-		return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s (%s)", ntPeerAddr(t, role), p.FakedReason, ntFrameList(frames))
+		return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s (%s)", peerAddr(t, role), p.FakedReason, frameList(frames))
 	case flows.FakedLikely:
-		return fmt.Sprintf("the %s very likely does the same: %s", ntPeerAddr(t, role), p.FakedReason)
+		return fmt.Sprintf("the %s very likely does the same: %s", peerAddr(t, role), p.FakedReason)
 	}
 	return fmt.Sprintf("the %s fakes NAT detection to force UDP encapsulation: %s, a random hash as strongSwan sends with encap=yes or kernel-libipsec",
-		ntPeerAddr(t, role), p.FakedReason)
+		peerAddr(t, role), p.FakedReason)
 }

@@ -15,9 +15,9 @@ func forcedScript(portZero bool) *pt.Script {
 	src := pt.NATD(decode.NATDSource, decode.NATDMismatch)
 	src.PortZero = portZero
 	match := []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMatched)}
-	s.IKE(ntCli500, ntGW500, decode.IKEMessage{Version: 2, SPIi: ntSPIi, Exchange: 34, Flags: decode.IKEv2FlagInitiator,
+	s.IKE(ntCli500, ntGW500, decode.IKEMessage{Version: 2, SPIi: testSPIi, Exchange: 34, Flags: decode.IKEv2FlagInitiator,
 		NATD: []decode.NATD{src, pt.NATD(decode.NATDDestination, decode.NATDMatched)}}, 1)
-	s.IKE(ntGW500, ntCli500, decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 34, Flags: decode.IKEv2FlagResponse, NATD: match}, 2)
+	s.IKE(ntGW500, ntCli500, decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 34, Flags: decode.IKEv2FlagResponse, NATD: match}, 2)
 	ntV2Auth(s, ntCli4500, ntGW4500)
 	ntESPBoth(s, ntCli4500, ntGW4500, 2, 0)
 	return s
@@ -29,19 +29,19 @@ func TestForcedEncapsulation(t *testing.T) {
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts: []string{"the initiator 10.0.0.2 fakes NAT detection", "matches only with port 0, as libreswan's encapsulation=yes computes it (frame 1)",
 				"4 ESP packets travelled in UDP", "without any NAT in the path"},
-			inside: []int{1, 3, 5}}.check(t, r, ntCheck(t, r, ntOne(t, forcedScript(true).Packets)))
+			inside: []int{1, 3, 5}}.check(t, r, checkRule(t, r, oneCapture(t, forcedScript(true).Packets)))
 	})
 	t.Run("strongSwan, two captures", func(t *testing.T) {
 		c := ntTwo(t, forcedScript(false).Packets, pt.NAT{Map: map[string]string{}})
 		ntExpect{count: 1, tunnel: 1, conf: High,
 			facts:  []string{"does not match 10.0.0.2:500, yet the device between the captures did not translate that address and port"},
-			inside: []int{1}, outside: []int{1}}.check(t, r, ntCheck(t, r, c))
+			inside: []int{1}, outside: []int{1}}.check(t, r, checkRule(t, r, c))
 	})
 	t.Run("strongSwan, one capture", func(t *testing.T) {
 		// Without the other capture the fake looks like a NAT.
-		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntOne(t, forcedScript(false).Packets)))
+		ntExpect{count: 0}.check(t, r, checkRule(t, r, oneCapture(t, forcedScript(false).Packets)))
 	})
 	t.Run("real NAT", func(t *testing.T) {
-		ntExpect{count: 0}.check(t, r, ntCheck(t, r, ntTwo(t, ntNATTInside(3).Packets, pt.NAT{Map: ntNAPT})))
+		ntExpect{count: 0}.check(t, r, checkRule(t, r, ntTwo(t, ntNATTInside(3).Packets, pt.NAT{Map: ntNAPT})))
 	})
 }

@@ -59,11 +59,11 @@ func (r nattPassthroughMixedMappings) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
-			ike, nt := ntSum(in, role, flows.PathIKE), ntSum(in, role, flows.PathIKEMarker)
+			ike, nt := sumPathsOf(in, role, flows.PathIKE), sumPathsOf(in, role, flows.PathIKEMarker)
 			if len(ike.srcs) == 0 || len(nt.srcs) == 0 {
 				continue
 			}
-			m500, m4500 := ntMappings(c, flows.ProtoUDP, ike.srcs[0]), ntMappings(c, flows.ProtoUDP, nt.srcs[0])
+			m500, m4500 := c.Correlation.MappingsOf(flows.ProtoUDP, ike.srcs[0]), c.Correlation.MappingsOf(flows.ProtoUDP, nt.srcs[0])
 			if len(m500) == 0 || len(m4500) == 0 {
 				continue
 			}
@@ -85,28 +85,28 @@ func (nattPassthroughMixedMappings) finding(c *Context, v *flows.TunnelView, in 
 	var parts []string
 	if static500 && random4500 {
 		parts = append(parts, fmt.Sprintf("the NAT kept the source port of the %s's IKE: %s left as %s (port preserved, as an IPsec Passthrough helper does for UDP 500), "+
-			"but it translated the NAT-T endpoint %s to %s like any other UDP flow", ntPeerAddr(in, role), a.Inside, a.Outside, b.Inside, b.Outside))
+			"but it translated the NAT-T endpoint %s to %s like any other UDP flow", peerAddr(in, role), a.Inside, a.Outside, b.Inside, b.Outside))
 	}
 	if addrs {
 		parts = append(parts, fmt.Sprintf("the NAT gave the %s's UDP 500 the outside address %s and its UDP 4500 the address %s, so the responder sees the IKE SA move to another address at the float",
-			ntPeerAddr(in, role), a.Outside.Addr(), b.Outside.Addr()))
+			peerAddr(in, role), a.Outside.Addr(), b.Outside.Addr()))
 	}
 	var s strings.Builder
 	s.WriteString(strings.Join(parts, "; "))
 	s.WriteString(": two mechanisms handle one IKE SA")
 	if static500 && random4500 {
 		if others := ntOthersOn(c, a); len(others) > 0 {
-			fmt.Fprintf(&s, "; %s also use the static outside endpoint %s", ntJoin(others), a.Outside)
+			fmt.Fprintf(&s, "; %s also use the static outside endpoint %s", joinWithAnd(others), a.Outside)
 		} else {
 			s.WriteString("; a second client behind this NAT cannot hold port 500 at the same time")
 		}
 	}
 	var inF, outF []int
 	for _, m := range []*flows.Mapping{a, b} {
-		inF = append(inF, ntHead(m.InsideFrames.List(), 3)...)
-		outF = append(outF, ntHead(m.OutsideFrames.List(), 3)...)
+		inF = append(inF, firstFrames(m.InsideFrames.List(), 3)...)
+		outF = append(outF, firstFrames(m.OutsideFrames.List(), 3)...)
 	}
-	return Finding{Confidence: Medium, Tunnel: v.ID, Message: s.String(), Evidence: ntEvidence(c, inF, outF)}, true
+	return Finding{Confidence: Medium, Tunnel: v.ID, Message: s.String(), Evidence: evidenceFromBoth(c, inF, outF)}, true
 }
 
 // ntOthersOn lists other inside endpoints the correlation saw mapped to

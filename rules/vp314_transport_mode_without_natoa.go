@@ -53,11 +53,11 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
 		var tmIn, tmOut, natoa int
 		var in, out []int
-		for _, s := range ntViewSides(v) {
+		for _, s := range viewSides(v) {
 			tr := &v.Sides[s].NATTrace
 			natoa += tr.NATOA.Count()
 			if n := tr.TransportMode.Count(); n > 0 {
-				ntSideFrames(s, tr.TransportMode.List(), &in, &out)
+				addSideFrames(s, tr.TransportMode.List(), &in, &out)
 				if s == flows.SideInside {
 					tmIn = n
 				} else {
@@ -68,11 +68,10 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 		if tmIn+tmOut == 0 {
 			continue
 		}
-		n := ntNATOf(c, v)
-		if !n.present() {
+		if !v.NAT.Present() {
 			continue
 		}
-		t, side := ntPrimary(v)
+		t, side := primarySide(v)
 		if t.NATTrace.TransportMode.Count() == 0 {
 			side = 1 - side
 			t = v.Sides[side]
@@ -85,12 +84,12 @@ func (r transportModeWithoutNATOA) Check(c *Context, report func(Finding)) {
 			}
 			fmt.Fprintf(&b, "Quick Mode proposes transport mode (%s) across the NAT in front of the %s (%s), but no NAT-OA payload was sent: "+
 				"the receiver cannot correct the inner TCP/UDP checksums, which cover the original addresses, and drops or corrupts the packets",
-				ntSideLabel(c, side, ntHead(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		} else {
 			fmt.Fprintf(&b, "the peers set up transport mode (USE_TRANSPORT_MODE, %s) across the NAT in front of the %s (%s): IKEv2 has no NAT-OA, "+
 				"so the receiver must restore the original addresses from the traffic selectors to correct inner TCP/UDP checksums, which not every implementation does",
-				ntSideLabel(c, side, ntHead(frames, 4)), ntNATedPeers(t, n), n.how)
+				sideFrameList(c, side, firstFrames(frames, 4)), natedPeers(t, &v.NAT), howNATIsKnown(&v.NAT))
 		}
-		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: Medium, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

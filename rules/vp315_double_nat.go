@@ -52,38 +52,37 @@ func (doubleNAT) Meta() Meta {
 
 func (r doubleNAT) Check(c *Context, report func(Finding)) {
 	for _, v := range c.Tunnels {
-		t, _ := ntPrimary(v)
-		n := ntNATOf(c, v)
+		t, _ := primarySide(v)
 		var parts []string
 		var in, out []int
 		conf := Medium
-		if n.pos == flows.NATBoth {
-			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", ntPeerAddr(t, flows.RoleInitiator), ntPeerAddr(t, flows.RoleResponder), n.how))
-			conf = n.conf
-			for _, s := range ntViewSides(v) {
+		if v.NAT.Position == flows.NATBoth {
+			parts = append(parts, fmt.Sprintf("both the %s and the %s are behind NATs (%s)", peerAddr(t, flows.RoleInitiator), peerAddr(t, flows.RoleResponder), howNATIsKnown(&v.NAT)))
+			conf = natConfidence(&v.NAT)
+			for _, s := range viewSides(v) {
 				st := v.Sides[s]
-				ntSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
+				addSideFrames(s, append(st.NATD[flows.RoleInitiator].Frames.List(), st.NATD[flows.RoleResponder].Frames.List()...), &in, &out)
 			}
 		}
 		if ti, to := v.Sides[flows.SideInside], v.Sides[flows.SideOutside]; ti != nil && to != nil {
 			ini, iniOut := ti.InitiatorFirst, to.InitiatorFirst
 			if ini.Addr() != iniOut.Addr() {
-				if to.NATD[flows.RoleResponder].DestMismatch && n.pos != flows.NATBoth {
+				if to.NATD[flows.RoleResponder].DestMismatch && v.NAT.Position != flows.NATBoth {
 					parts = append(parts, fmt.Sprintf("the NAT between the captures translates the initiator %s to %s, and a second one beyond the outside capture translates it again: "+
 						"the responder's NAT-D hash of the initiator does not match %s (outside %s)",
-						ini.Addr(), iniOut.Addr(), iniOut, ntFrameList(ntHead(to.NATD[flows.RoleResponder].Frames.List(), 2))))
-					ntSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
+						ini.Addr(), iniOut.Addr(), iniOut, frameList(firstFrames(to.NATD[flows.RoleResponder].Frames.List(), 2))))
+					addSideFrames(flows.SideOutside, to.NATD[flows.RoleResponder].Frames.List(), &in, &out)
 					conf = High
 				}
-				if ntPrivate(iniOut.Addr()) {
+				if flows.IsPrivate(iniOut.Addr()) {
 					what := "a private address"
 					if flows.CGNAT.Contains(iniOut.Addr()) {
 						what = "an RFC 6598 shared address, used by carrier-grade NATs"
 					}
 					parts = append(parts, fmt.Sprintf("outside the first NAT the initiator still has %s, %s (outside %s): another NAT follows",
-						what, iniOut.Addr(), ntFrameList([]int{to.Frames.First()})))
-					ntSideFrames(flows.SideOutside, []int{to.Frames.First()}, &in, &out)
-					ntSideFrames(flows.SideInside, []int{ti.Frames.First()}, &in, &out)
+						what, iniOut.Addr(), frameList([]int{to.Frames.First()})))
+					addSideFrames(flows.SideOutside, []int{to.Frames.First()}, &in, &out)
+					addSideFrames(flows.SideInside, []int{ti.Frames.First()}, &in, &out)
 				}
 			}
 		}
@@ -95,9 +94,9 @@ func (r doubleNAT) Check(c *Context, report func(Finding)) {
 		k := t.Keepalives
 		fmt.Fprintf(&b, "; every NAT keeps its own UDP mapping and timeout: the initiator sent %s, the responder %s",
 			words.Count(k.From[flows.RoleInitiator], "keepalive"), words.Count(k.From[flows.RoleResponder], "keepalive"))
-		if n.pos == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
+		if v.NAT.Position == flows.NATBoth && k.From[flows.RoleResponder] == 0 {
 			b.WriteString(", though the responder is behind a NAT too")
 		}
-		report(Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: ntEvidence(c, in, out)})
+		report(Finding{Confidence: conf, Tunnel: v.ID, Message: b.String(), Evidence: evidenceFromBoth(c, in, out)})
 	}
 }

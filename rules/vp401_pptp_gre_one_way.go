@@ -68,7 +68,7 @@ func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
 	v := newPPTPView(c)
 	done := map[*flows.PPTPSession]bool{}
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, s := range c.Captures[side].Sessions {
 			if done[s] || !pptpConnected(s) {
 				continue
@@ -103,19 +103,19 @@ func pptpOneWayFinding(c *Context, side flows.Side, s *flows.PPTPSession, out bo
 		where = " in the " + side.String() + " capture"
 	}
 	var msg string
-	frames := dpFirst(s.ControlFrames.List(), 6)
+	frames := firstFrames(s.ControlFrames.List(), 6)
 	if out {
 		msg = fmt.Sprintf("%s connected, then %s went from the client to the server%s (call ID %s) and none came back",
-			pptpLabel(s), words.Count(s.GREOut, "GRE packet"), where, pptpID(s.ServerCallID))
-		frames = append(frames, dpFirst(s.GREOutFrames.List(), 3)...)
+			pptpLabel(s), words.Count(s.GREOut, "GRE packet"), where, decode.CallIDString(s.ServerCallID))
+		frames = append(frames, firstFrames(s.GREOutFrames.List(), 3)...)
 	} else {
 		msg = fmt.Sprintf("%s connected, then %s went from the server to the client%s (call ID %s) and the client sent none",
-			pptpLabel(s), words.Count(s.GREIn, "GRE packet"), where, pptpID(s.ClientCallID))
-		frames = append(frames, dpFirst(s.GREInFrames.List(), 3)...)
+			pptpLabel(s), words.Count(s.GREIn, "GRE packet"), where, decode.CallIDString(s.ClientCallID))
+		frames = append(frames, firstFrames(s.GREInFrames.List(), 3)...)
 	}
 	if s.GREOther > 0 {
 		msg += fmt.Sprintf("; %s between the two carried call IDs %s that match neither call ID (see VP403)",
-			words.Count(s.GREOther, "other GRE packet"), pptpIDList(s.GREOtherIDs))
+			words.Count(s.GREOther, "other GRE packet"), listOf(s.GREOtherIDs, decode.CallIDString))
 	}
 	return Finding{
 		Confidence: High,
@@ -151,7 +151,7 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 	switch {
 	case side == flows.SideInside && out && serverGRE > 0 && slices.Contains(s.GREOtherIDs, o.ClientCallID):
 		msg = fmt.Sprintf("the server's GRE reaches the outside capture (%s, call ID %s) and the NAT forwards it inside with that key, which is not the client's call ID %s: it translated the call ID in the control connection only (see VP403)",
-			words.Count(o.GREIn, "packet"), pptpID(o.ClientCallID), pptpID(s.ClientCallID))
+			words.Count(o.GREIn, "packet"), decode.CallIDString(o.ClientCallID), decode.CallIDString(s.ClientCallID))
 		frames = o.GREInFrames.List()
 	case side == flows.SideInside && out && serverGRE > 0:
 		msg, frames, sideFrames = pptpInboundStops(v, s, o)
@@ -160,7 +160,7 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 	case side == flows.SideInside && out && o.GREOut == 0:
 		msg = "none of the client's GRE appears in the outside capture: the NAT drops outbound GRE"
 	case side == flows.SideInside && out && o.GREOther > 0:
-		msg = fmt.Sprintf("outside, the server answers with call IDs %s that match no call there (see VP403)", pptpIDList(o.GREOtherIDs))
+		msg = fmt.Sprintf("outside, the server answers with call IDs %s that match no call there (see VP403)", listOf(o.GREOtherIDs, decode.CallIDString))
 		frames = o.GREOtherFrames.List()
 	case side == flows.SideInside && out:
 		msg = fmt.Sprintf("the client's GRE leaves the NAT (%s in the outside capture) and the server does not answer there either: GRE is blocked beyond the NAT, or the server does not answer",
@@ -168,7 +168,7 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && !out && o.GREOut > 0:
 		msg = fmt.Sprintf("the client does send GRE inside (%s, call ID %s) and none of it leaves the NAT",
-			words.Count(o.GREOut, "packet"), pptpID(o.ServerCallID))
+			words.Count(o.GREOut, "packet"), decode.CallIDString(o.ServerCallID))
 		frames = o.GREOutFrames.List()
 	case side == flows.SideOutside && out && o.GREIn > 0:
 		msg = fmt.Sprintf("yet the inside capture shows %s from the server: they did not cross the outside capture point", words.Count(o.GREIn, "GRE packet"))
@@ -182,8 +182,8 @@ func pptpLocate(v *pptpView, side flows.Side, s, o *flows.PPTPSession, out bool,
 		}
 	}
 	f.Message += ". " + strings.ToUpper(msg[:1]) + msg[1:]
-	f.Evidence = append(f.Evidence, c.Evidence(side, dpFirst(sideFrames, 3)...)...)
-	f.Evidence = append(f.Evidence, c.Evidence(other, dpFirst(frames, 3)...)...)
+	f.Evidence = append(f.Evidence, c.Evidence(side, firstFrames(sideFrames, 3)...)...)
+	f.Evidence = append(f.Evidence, c.Evidence(other, firstFrames(frames, 3)...)...)
 }
 
 // pptpInboundStops says where the server's GRE for an inside call s that
@@ -199,9 +199,9 @@ func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []in
 	var b strings.Builder
 	if rival := pptpRival(c.Captures[flows.SideOutside].Sessions, o); rival != nil {
 		fmt.Fprintf(&b, "outside, another call from %s, TCP port %d, to the same server uses the same call ID %s, so the server's GRE to both carries that key (see VP402): the outside capture shows %s with it and cannot tell which call each is for",
-			o.Client.Addr(), rival.Client.Port(), pptpID(o.ClientCallID), words.Count(v.greCount(flows.SideOutside, o.Server.Addr(), o.Client.Addr(), o.ClientCallID), "packet"))
+			o.Client.Addr(), rival.Client.Port(), decode.CallIDString(o.ClientCallID), words.Count(v.greCount(flows.SideOutside, o.Server.Addr(), o.Client.Addr(), o.ClientCallID), "packet"))
 	} else {
-		fmt.Fprintf(&b, "the server's GRE does reach the outside capture (%s, call ID %s)", words.Count(o.GREIn+o.GREInShared, "packet"), pptpID(o.ClientCallID))
+		fmt.Fprintf(&b, "the server's GRE does reach the outside capture (%s, call ID %s)", words.Count(o.GREIn+o.GREInShared, "packet"), decode.CallIDString(o.ClientCallID))
 	}
 	// The server's GRE inside, under the inside call ID, to other hosts.
 	var inFrames []int
@@ -209,14 +209,14 @@ func pptpInboundStops(v *pptpView, s, o *flows.PPTPSession) (string, []int, []in
 	for _, f := range v.greKeyed(flows.SideInside, s.Server.Addr(), s.ClientCallID) {
 		if f.Key.B.Addr() != s.Client.Addr() {
 			elsewhere = append(elsewhere, fmt.Sprintf("%s (%s)", f.Key.B.Addr(), words.Count(f.Total(), "packet")))
-			inFrames = append(inFrames, dpFirst(f.Frames.List(), 3)...)
+			inFrames = append(inFrames, firstFrames(f.Frames.List(), 3)...)
 		}
 	}
 	switch {
 	case len(elsewhere) > 0:
-		fmt.Fprintf(&b, "; inside, the NAT delivers the server's GRE with key %s to %s and none to this client", pptpID(s.ClientCallID), strings.Join(elsewhere, " and "))
+		fmt.Fprintf(&b, "; inside, the NAT delivers the server's GRE with key %s to %s and none to this client", decode.CallIDString(s.ClientCallID), strings.Join(elsewhere, " and "))
 	case s.ClientCallID != o.ClientCallID:
-		fmt.Fprintf(&b, "; the NAT translated the client's call ID in the control connection (%s inside, %s outside) yet forwards none of the server's GRE inside", pptpID(s.ClientCallID), pptpID(o.ClientCallID))
+		fmt.Fprintf(&b, "; the NAT translated the client's call ID in the control connection (%s inside, %s outside) yet forwards none of the server's GRE inside", decode.CallIDString(s.ClientCallID), decode.CallIDString(o.ClientCallID))
 	default:
 		b.WriteString("; it stops at the NAT: none of it reaches the inside capture, for this client or any other, and the NAT did not translate the call IDs, so it shows no PPTP helper bound to this call")
 	}

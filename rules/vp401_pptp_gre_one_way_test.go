@@ -51,7 +51,7 @@ func dpPPTPControl(s *pt.Script, client string, clientCall, serverCall uint16) {
 
 func dpPPTPInside(n int, out, in bool) []decode.Packet {
 	s := pt.New()
-	dpPPTPCall(s, dpHost+":40000", dpClientCall, dpServerCall, n, out, in)
+	dpPPTPCall(s, testClient+":40000", dpClientCall, dpServerCall, n, out, in)
 	return s.Packets
 }
 
@@ -61,7 +61,7 @@ func isGRE(call uint16) func(p *decode.Packet) bool {
 
 func TestVP401OneCapture(t *testing.T) {
 	inside := dpPPTPInside(10, true, false)
-	fs := dpFindings(t, dpSingle(t, inside), pptpGREOneWay{})
+	fs := checkRule(t, pptpGREOneWay{}, oneCapture(t, inside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -69,9 +69,9 @@ func TestVP401OneCapture(t *testing.T) {
 	if f.RuleID != "VP401" || f.Confidence != High || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8)" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)) connected, then 10 GRE packets went from the client to the server (call ID 200 (0x00c8)) and none came back")
+	wantMessage(t, f.Message, "PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)) connected, then 10 GRE packets went from the client to the server (call ID 200 (0x00c8)) and none came back")
 	want := append([]int{1, 2, 3, 4}, dpFrames(inside, isGRE(dpServerCall))[:3]...)
-	dpWantFrames(t, f, flows.SideInside, want)
+	wantFrames(t, f, flows.SideInside, want...)
 }
 
 func TestVP401InboundNotForwarded(t *testing.T) {
@@ -79,53 +79,53 @@ func TestVP401InboundNotForwarded(t *testing.T) {
 	nat := dpPassthroughNAT()
 	outside := nat.Translate(full)
 	inside := dpWithout(full, isGRE(dpClientCall))
-	fs := dpFindings(t, dpPair(t, inside, outside), pptpGREOneWay{})
+	fs := checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "went from the client to the server in the inside capture",
+	wantMessage(t, fs[0].Message, "went from the client to the server in the inside capture",
 		"The server's GRE does reach the outside capture (10 packets, call ID 100 (0x0064)); it stops at the NAT: none of it reaches the inside capture, for this client or any other, and the NAT did not translate the call IDs")
-	dpWantFrames(t, fs[0], flows.SideOutside, dpFrames(outside, isGRE(dpClientCall))[:3])
+	wantFrames(t, fs[0], flows.SideOutside, dpFrames(outside, isGRE(dpClientCall))[:3]...)
 }
 
 func TestVP401OutboundDropped(t *testing.T) {
 	inside := dpPPTPInside(10, true, false)
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return p.Kind == decode.KindGRE }
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	fs := checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	// The outside capture holds no GRE at all: it may have been taken
 	// with a filter that leaves GRE out.
-	dpWantMessage(t, fs[0], "The outside capture holds no GRE at all: the NAT drops outbound GRE, or the outside capture left GRE (IP protocol 47) out")
+	wantMessage(t, fs[0].Message, "The outside capture holds no GRE at all: the NAT drops outbound GRE, or the outside capture left GRE (IP protocol 47) out")
 
 	// Another host's GRE does cross: the capture holds GRE, none of the
 	// call's.
 	s := pt.New()
 	for i := uint32(0); i < 3; i++ {
-		s.GRE(dpHost2, "192.0.2.80", 7, i)
+		s.GRE(testClient2, "192.0.2.80", 7, i)
 	}
 	inside = append(s.Packets, dpPPTPInside(10, true, false)...)
 	for i := range inside {
 		inside[i].Frame = i + 1
 	}
 	nat.Drop = func(_ int, p *decode.Packet) bool { return isGRE(dpServerCall)(p) }
-	fs = dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	fs = checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("with other GRE: got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], ". None of the client's GRE appears in the outside capture: the NAT drops outbound GRE")
+	wantMessage(t, fs[0].Message, ". None of the client's GRE appears in the outside capture: the NAT drops outbound GRE")
 }
 
 func TestVP401ServerSilent(t *testing.T) {
 	inside := dpPPTPInside(10, true, false)
 	nat := dpPassthroughNAT()
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	fs := checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1 (both captures one-way, reported once): %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], ". The client's GRE leaves the NAT (10 packets in the outside capture) and the server does not answer there either")
+	wantMessage(t, fs[0].Message, ". The client's GRE leaves the NAT (10 packets in the outside capture) and the server does not answer there either")
 }
 
 func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
@@ -133,13 +133,13 @@ func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
 	inside := dpPPTPInside(10, true, true)
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return isGRE(dpServerCall)(p) }
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{})
+	fs := checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "PPTP call 203.0.113.5:40000 → 198.51.100.9:1723", "went from the server to the client in the outside capture",
+	wantMessage(t, fs[0].Message, "PPTP call 203.0.113.5:40000 → 198.51.100.9:1723", "went from the server to the client in the outside capture",
 		". The client does send GRE inside (10 packets, call ID 200 (0x00c8)) and none of it leaves the NAT")
-	if len(dpEvidenceFrames(fs[0], flows.SideInside)) != 3 {
+	if len(evidenceFrames(fs[0], flows.SideInside)) != 3 {
 		t.Errorf("evidence = %+v, want 3 inside GRE frames", fs[0].Evidence)
 	}
 }
@@ -147,23 +147,23 @@ func TestVP401ClientGREBlockedInsideTwoWay(t *testing.T) {
 func TestVP401Clean(t *testing.T) {
 	inside := dpPPTPInside(10, true, true)
 	nat := dpPassthroughNAT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREOneWay{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("both ways: got %+v, want none", fs)
 	}
-	if fs := dpFindings(t, dpSingle(t, dpPPTPInside(3, true, false)), pptpGREOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREOneWay{}, oneCapture(t, dpPPTPInside(3, true, false))); len(fs) != 0 {
 		t.Errorf("3 packets: got %+v, want none", fs)
 	}
 	// The server refused the call: GRE is not expected back.
 	s := pt.New()
 	srv := dpPPTPServer + ":1723"
-	s.PPTP(dpHost+":40000", srv, dpSCCRQ, 0, 0, 0)
-	s.PPTP(srv, dpHost+":40000", dpSCCRP, 0, 0, 1)
-	s.PPTP(dpHost+":40000", srv, dpOCRQ, dpClientCall, 0, 0)
-	s.PPTP(srv, dpHost+":40000", dpOCRP, dpServerCall, dpClientCall, 3)
+	s.PPTP(testClient+":40000", srv, dpSCCRQ, 0, 0, 0)
+	s.PPTP(srv, testClient+":40000", dpSCCRP, 0, 0, 1)
+	s.PPTP(testClient+":40000", srv, dpOCRQ, dpClientCall, 0, 0)
+	s.PPTP(srv, testClient+":40000", dpOCRP, dpServerCall, dpClientCall, 3)
 	for i := uint32(0); i < 10; i++ {
-		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
+		s.GRE(testClient, dpPPTPServer, dpServerCall, i)
 	}
-	if fs := dpFindings(t, dpSingle(t, s.Packets), pptpGREOneWay{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREOneWay{}, oneCapture(t, s.Packets)); len(fs) != 0 {
 		t.Errorf("call refused: got %+v, want none", fs)
 	}
 }
@@ -173,26 +173,26 @@ func TestVP401Clean(t *testing.T) {
 // blamed on a missing PPTP helper.
 func TestVP401CollidingCall(t *testing.T) {
 	s := pt.New()
-	dpPPTPControl(s, dpHost+":40000", dpClientCall, 300)
-	dpPPTPControl(s, dpHost2+":40001", dpClientCall, 301)
+	dpPPTPControl(s, testClient+":40000", dpClientCall, 300)
+	dpPPTPControl(s, testClient2+":40001", dpClientCall, 301)
 	for i := uint32(0); i < 6; i++ {
-		s.GRE(dpHost, dpPPTPServer, 300, i)
-		s.GRE(dpPPTPServer, dpHost, dpClientCall, 10+i)
-		s.GRE(dpHost2, dpPPTPServer, 301, i)
+		s.GRE(testClient, dpPPTPServer, 300, i)
+		s.GRE(dpPPTPServer, testClient, dpClientCall, 10+i)
+		s.GRE(testClient2, dpPPTPServer, 301, i)
 		// The server's GRE for the second call, delivered to the first.
-		s.GRE(dpPPTPServer, dpHost, dpClientCall, i)
+		s.GRE(dpPPTPServer, testClient, dpClientCall, i)
 		s.After(3 * time.Second)
 	}
 	nat := dpPassthroughNAT()
-	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
-	fs := dpFindings(t, c, pptpGREOneWay{})
+	c := twoCaptures(t, s.Packets, nat.Translate(s.Packets))
+	fs := checkRule(t, pptpGREOneWay{}, c)
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	if fs[0].Session != 2 {
 		t.Errorf("session = %d, want 2 (the second call)", fs[0].Session)
 	}
-	dpWantMessage(t, fs[0], "then 6 GRE packets went from the client to the server in the inside capture",
+	wantMessage(t, fs[0].Message, "then 6 GRE packets went from the client to the server in the inside capture",
 		". Outside, another call from 203.0.113.5, TCP port 40000, to the same server uses the same call ID 100 (0x0064), so the server's GRE to both carries that key (see VP402): the outside capture shows 12 packets with it",
 		"inside, the NAT delivers the server's GRE with key 100 (0x0064) to 10.0.0.2 (12 packets) and none to this client")
 }
@@ -202,19 +202,19 @@ func TestVP401CollidingCall(t *testing.T) {
 // forward the server's GRE, with a key the client does not know.
 func TestVP401KeyNotTranslated(t *testing.T) {
 	s := pt.New()
-	dpPPTPControl(s, dpHost+":40000", dpClientCall, dpServerCall)
+	dpPPTPControl(s, testClient+":40000", dpClientCall, dpServerCall)
 	for i := uint32(0); i < 6; i++ {
-		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
-		s.GRE(dpPPTPServer, dpHost, 4711, i)
+		s.GRE(testClient, dpPPTPServer, dpServerCall, i)
+		s.GRE(dpPPTPServer, testClient, 4711, i)
 		s.After(3 * time.Second)
 	}
 	nat := dpPassthroughNAT()
 	nat.Rewrite = dpALG(map[uint16]uint16{dpClientCall: 4711}, nil)
-	c := dpPair(t, s.Packets, nat.Translate(s.Packets))
-	fs := dpFindings(t, c, pptpGREOneWay{})
+	c := twoCaptures(t, s.Packets, nat.Translate(s.Packets))
+	fs := checkRule(t, pptpGREOneWay{}, c)
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "6 other GRE packets between the two carried call IDs 4711 (0x1267) that match neither call ID (see VP403)",
+	wantMessage(t, fs[0].Message, "6 other GRE packets between the two carried call IDs 4711 (0x1267) that match neither call ID (see VP403)",
 		"the NAT forwards it inside with that key, which is not the client's call ID 100 (0x0064): it translated the call ID in the control connection only")
 }

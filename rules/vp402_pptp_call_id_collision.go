@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -58,7 +59,7 @@ func (pptpCallIDCollision) Meta() Meta {
 
 func (pptpCallIDCollision) Check(c *Context, report func(Finding)) {
 	v := newPPTPView(c)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		if c.Two() && side == flows.SideInside {
 			// The outside capture shows what the server sees; an
 			// inside collision an ALG resolved is no collision.
@@ -141,10 +142,10 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 	var frames, insideFrames []int
 	clients := make([]string, 0, len(g))
 	for _, s := range g {
-		frames = append(frames, dpFirst(s.ControlFrames.List(), 4)...)
+		frames = append(frames, firstFrames(s.ControlFrames.List(), 4)...)
 		clients = append(clients, s.Client.String())
 	}
-	id := pptpID(s0.ClientCallID)
+	id := decode.CallIDString(s0.ClientCallID)
 	f := Finding{Confidence: High, Subject: fmt.Sprintf("pptp %s -> %s call %s", s0.Client.Addr(), s0.Server, id)}
 	if !slices.ContainsFunc(g, func(s *flows.PPTPSession) bool { return s.Client.Addr() != s0.Client.Addr() }) {
 		ports := make([]string, 0, len(g))
@@ -156,10 +157,10 @@ func pptpCollisionFinding(v *pptpView, side flows.Side, g []*flows.PPTPSession) 
 			len(g), s0.Client.Addr(), words.List(ports, 0), s0.Server, id)
 		n := v.greCount(side, s0.Server.Addr(), s0.Client.Addr(), s0.ClientCallID)
 		if n > 0 {
-			f.Message += fmt.Sprintf("; the %s shows %s from the server with that key", greCaptureName(c, side), words.Count(n, "GRE packet"))
+			f.Message += fmt.Sprintf("; %s shows %s from the server with that key", captureName(c, side), words.Count(n, "GRE packet"))
 			for _, fl := range v.greFlows(side, s0.Server.Addr(), s0.Client.Addr()) {
 				if uint16(fl.Key.ID) == s0.ClientCallID {
-					frames = append(frames, dpFirst(fl.Frames.List(), 3)...)
+					frames = append(frames, firstFrames(fl.Frames.List(), 3)...)
 				}
 			}
 		}
@@ -188,8 +189,8 @@ func pptpCollisionInside(v *pptpView, side flows.Side, g []*flows.PPTPSession, a
 		if o == nil {
 			continue
 		}
-		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, pptpID(o.ClientCallID)))
-		*frames = append(*frames, dpFirst(o.ControlFrames.List(), 4)...)
+		who = append(who, fmt.Sprintf("%s with call ID %s", o.Client, decode.CallIDString(o.ClientCallID)))
+		*frames = append(*frames, firstFrames(o.ControlFrames.List(), 4)...)
 		if n := v.greCount(1-side, o.Server.Addr(), o.Client.Addr(), o.ClientCallID); n > 0 {
 			got = append(got, fmt.Sprintf("%s (%s)", o.Client.Addr(), words.Count(n, "packet")))
 		} else {

@@ -37,8 +37,8 @@ func dpTwoPPTPClients(clientA, clientB string, callA, callB uint16, overlap bool
 }
 
 func TestVP402OneAddressOneCapture(t *testing.T) {
-	pkts := dpTwoPPTPClients(dpPublic+":40000", dpPublic+":40001", dpClientCall, dpClientCall, true)
-	fs := dpFindings(t, dpSingle(t, pkts), pptpCallIDCollision{})
+	pkts := dpTwoPPTPClients(testPublic+":40000", testPublic+":40001", dpClientCall, dpClientCall, true)
+	fs := checkRule(t, pptpCallIDCollision{}, oneCapture(t, pkts))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -46,23 +46,23 @@ func TestVP402OneAddressOneCapture(t *testing.T) {
 	if f.RuleID != "VP402" || f.Confidence != High || f.Subject != "pptp 203.0.113.5 -> 198.51.100.9:1723 call 100 (0x0064)" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "2 PPTP calls from 203.0.113.5 (TCP ports 40000, 40001) to 198.51.100.9:1723 use the same client call ID 100 (0x0064) at the same time")
-	dpWantFrames(t, f, flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8})
+	wantMessage(t, f.Message, "2 PPTP calls from 203.0.113.5 (TCP ports 40000, 40001) to 198.51.100.9:1723 use the same client call ID 100 (0x0064) at the same time")
+	wantFrames(t, f, flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8}...)
 }
 
 func TestVP402TwoCaptures(t *testing.T) {
-	inside := dpTwoPPTPClients(dpHost+":40000", dpHost2+":40001", dpClientCall, dpClientCall, true)
+	inside := dpTwoPPTPClients(testClient+":40000", testClient2+":40001", dpClientCall, dpClientCall, true)
 	nat := dpPassthroughNAT()
-	c := dpPair(t, inside, nat.Translate(inside))
-	fs := dpFindings(t, c, pptpCallIDCollision{})
+	c := twoCaptures(t, inside, nat.Translate(inside))
+	fs := checkRule(t, pptpCallIDCollision{}, c)
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "2 PPTP calls from 203.0.113.5", "inside they are 10.0.0.2:40000 with call ID 100 (0x0064) and 10.0.0.3:40001 with call ID 100 (0x0064): the NAT did not translate the call IDs apart")
+	wantMessage(t, fs[0].Message, "2 PPTP calls from 203.0.113.5", "inside they are 10.0.0.2:40000 with call ID 100 (0x0064) and 10.0.0.3:40001 with call ID 100 (0x0064): the NAT did not translate the call IDs apart")
 	if strings.Contains(fs[0].Message, "stops at the NAT") || strings.Contains(fs[0].Message, "capture shows") {
 		t.Errorf("VP402 message %q speaks of server GRE that no capture holds", fs[0].Message)
 	}
-	dpWantFrames(t, fs[0], flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8})
+	wantFrames(t, fs[0], flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8}...)
 
 	// An ALG that gives the second client another call ID outside
 	// resolves the collision.
@@ -74,7 +74,7 @@ func TestVP402TwoCaptures(t *testing.T) {
 			p.PPTP.PeerCallID = dpClientCall + 1
 		}
 	}
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpCallIDCollision{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpCallIDCollision{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("with a translating ALG: got %+v, want none", fs)
 	}
 }
@@ -84,53 +84,53 @@ func TestVP402TwoCaptures(t *testing.T) {
 // inside client got it, or that none did.
 func TestVP402WhereServerGREGoes(t *testing.T) {
 	s := pt.New()
-	dpPPTPControl(s, dpHost+":40000", dpClientCall, 300)
-	dpPPTPControl(s, dpHost2+":40001", dpClientCall, 301)
+	dpPPTPControl(s, testClient+":40000", dpClientCall, 300)
+	dpPPTPControl(s, testClient2+":40001", dpClientCall, 301)
 	for i := uint32(0); i < 4; i++ {
-		s.GRE(dpHost, dpPPTPServer, 300, i)
-		s.GRE(dpHost2, dpPPTPServer, 301, i)
+		s.GRE(testClient, dpPPTPServer, 300, i)
+		s.GRE(testClient2, dpPPTPServer, 301, i)
 		// Both calls' GRE from the server, which the NAT can only send
 		// to the first client.
-		s.GRE(dpPPTPServer, dpHost, dpClientCall, i)
-		s.GRE(dpPPTPServer, dpHost, dpClientCall, 10+i)
+		s.GRE(dpPPTPServer, testClient, dpClientCall, i)
+		s.GRE(dpPPTPServer, testClient, dpClientCall, 10+i)
 		s.After(time.Second)
 	}
 	nat := dpPassthroughNAT()
 	outside := nat.Translate(s.Packets)
 
-	fs := dpFindings(t, dpPair(t, s.Packets, outside), pptpCallIDCollision{})
+	fs := checkRule(t, pptpCallIDCollision{}, twoCaptures(t, s.Packets, outside))
 	if len(fs) != 1 {
 		t.Fatalf("delivered: got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "the outside capture shows 8 GRE packets from the server with that key",
+	wantMessage(t, fs[0].Message, "the outside capture shows 8 GRE packets from the server with that key",
 		"inside, the server's GRE with that key reaches 10.0.0.2 (8 packets); none reaches 10.0.0.3")
 
 	inside := dpWithout(s.Packets, isGRE(dpClientCall))
-	fs = dpFindings(t, dpPair(t, inside, outside), pptpCallIDCollision{})
+	fs = checkRule(t, pptpCallIDCollision{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("dropped: got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "the outside capture shows 8 GRE packets from the server with that key",
+	wantMessage(t, fs[0].Message, "the outside capture shows 8 GRE packets from the server with that key",
 		"inside, none of the server's GRE with that key reaches 10.0.0.2 or 10.0.0.3: it stops at the NAT")
 }
 
 func TestVP402PrivateHostsOneCapture(t *testing.T) {
-	inside := dpTwoPPTPClients(dpHost+":40000", dpHost2+":40001", dpClientCall, dpClientCall, true)
-	fs := dpFindings(t, dpSingle(t, inside), pptpCallIDCollision{})
+	inside := dpTwoPPTPClients(testClient+":40000", testClient2+":40001", dpClientCall, dpClientCall, true)
+	fs := checkRule(t, pptpCallIDCollision{}, oneCapture(t, inside))
 	if len(fs) != 1 || fs[0].Confidence != Medium {
 		t.Fatalf("got %+v, want one finding of medium confidence", fs)
 	}
-	dpWantMessage(t, fs[0], "2 PPTP calls from different hosts (10.0.0.2:40000, 10.0.0.3:40001) to 198.51.100.9:1723 use the same client call ID 100 (0x0064)")
+	wantMessage(t, fs[0].Message, "2 PPTP calls from different hosts (10.0.0.2:40000, 10.0.0.3:40001) to 198.51.100.9:1723 use the same client call ID 100 (0x0064)")
 }
 
 func TestVP402Clean(t *testing.T) {
 	cases := map[string][]decode.Packet{
-		"different call IDs":  dpTwoPPTPClients(dpPublic+":40000", dpPublic+":40001", 100, 101, true),
-		"one after the other": dpTwoPPTPClients(dpPublic+":40000", dpPublic+":40001", 100, 100, false),
-		"different addresses": dpTwoPPTPClients(dpPublic+":40000", "192.0.2.77:40001", 100, 100, true),
+		"different call IDs":  dpTwoPPTPClients(testPublic+":40000", testPublic+":40001", 100, 101, true),
+		"one after the other": dpTwoPPTPClients(testPublic+":40000", testPublic+":40001", 100, 100, false),
+		"different addresses": dpTwoPPTPClients(testPublic+":40000", "192.0.2.77:40001", 100, 100, true),
 	}
 	for name, pkts := range cases {
-		if fs := dpFindings(t, dpSingle(t, pkts), pptpCallIDCollision{}); len(fs) != 0 {
+		if fs := checkRule(t, pptpCallIDCollision{}, oneCapture(t, pkts)); len(fs) != 0 {
 			t.Errorf("%s: got %+v, want none", name, fs)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -96,7 +97,7 @@ func (v *pptpView) mismatches(side flows.Side, client, server netip.Addr) []greM
 func (pptpGREKeyMismatch) Check(c *Context, report func(Finding)) {
 	type pair struct{ client, server netip.Addr }
 	v := newPPTPView(c)
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		a := c.Captures[side]
 		seen := map[pair]bool{}
 		for _, s := range a.Sessions {
@@ -144,13 +145,13 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	var msg string
 	if m.toClient {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the client's call ID as %s (Outgoing-Call-Request): the client discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ClientCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), "in "+captureName(c, side), decode.CallIDString(s.ClientCallID))
 	} else {
 		msg = fmt.Sprintf("GRE from %s to %s carries call ID %s (%s from frame %d), but the control connection %s gave the server's call ID as %s (Outgoing-Call-Reply): the server discards GRE for a call it does not know",
-			f.Key.A.Addr(), f.Key.B.Addr(), pptpID(id), words.Count(f.Total(), "packet"), f.Frames.First(), pptpWhere(c, side), pptpID(s.ServerCallID))
+			f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(id), words.Count(f.Total(), "packet"), f.Frames.First(), "in "+captureName(c, side), decode.CallIDString(s.ServerCallID))
 	}
 	var frames [2][]int
-	frames[side] = append(dpFirst(s.ControlFrames.List(), 4), dpFirst(f.Frames.List(), 3)...)
+	frames[side] = append(firstFrames(s.ControlFrames.List(), 4), firstFrames(f.Frames.List(), 3)...)
 	if c.Two() {
 		what, inFrames, outFrames := pptpRewrites(c.Correlation)
 		if what != "" {
@@ -158,13 +159,10 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 			frames[flows.SideInside] = append(frames[flows.SideInside], inFrames...)
 			frames[flows.SideOutside] = append(frames[flows.SideOutside], outFrames...)
 		} else if o != nil {
-			msg += fmt.Sprintf("; in the %s capture the call IDs match (client %s, server %s)", 1-side, pptpID(o.ClientCallID), pptpID(o.ServerCallID))
+			msg += fmt.Sprintf("; in the %s capture the call IDs match (client %s, server %s)", 1-side, decode.CallIDString(o.ClientCallID), decode.CallIDString(o.ServerCallID))
 		}
 	}
-	ev := c.Evidence(flows.SideInside, frames[flows.SideInside]...)
-	if c.Two() {
-		ev = append(ev, c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...)
-	}
+	ev := evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside])
 	return Finding{
 		Confidence: High,
 		Session:    c.sessionID(side, s),
@@ -174,20 +172,13 @@ func pptpMismatchFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, m
 	}
 }
 
-func pptpWhere(c *Context, side flows.Side) string {
-	if c.Two() {
-		return "in the " + side.String() + " capture"
-	}
-	return "in this capture"
-}
-
 // pptpRewrites describes the call IDs the NAT rewrote, from the
 // correlation: in control messages, in GRE keys, or both.
 func pptpRewrites(cor *flows.Correlation) (string, []int, []int) {
 	var ctl, gre []string
 	var inFrames, outFrames []int
 	for _, r := range cor.CallIDChanges {
-		desc := fmt.Sprintf("%s inside → %s outside, frames %d/%d", pptpID(uint16(r.Inside)), pptpID(uint16(r.Outside)), r.InsideFrame, r.OutsideFrame)
+		desc := fmt.Sprintf("%s inside → %s outside, frames %d/%d", decode.CallIDString(uint16(r.Inside)), decode.CallIDString(uint16(r.Outside)), r.InsideFrame, r.OutsideFrame)
 		switch r.Field {
 		case "pptp_call_id":
 			if len(ctl) < 3 {

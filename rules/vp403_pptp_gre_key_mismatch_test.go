@@ -14,10 +14,10 @@ import (
 // with key inKey (the client's call ID is 100).
 func dpPPTPKeyed(inKey uint16) []decode.Packet {
 	s := pt.New()
-	dpPPTPControl(s, dpHost+":40000", dpClientCall, dpServerCall)
+	dpPPTPControl(s, testClient+":40000", dpClientCall, dpServerCall)
 	for i := uint32(0); i < 10; i++ {
-		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
-		s.GRE(dpPPTPServer, dpHost, inKey, i)
+		s.GRE(testClient, dpPPTPServer, dpServerCall, i)
+		s.GRE(dpPPTPServer, testClient, inKey, i)
 		s.After(3 * time.Second)
 	}
 	return s.Packets
@@ -51,7 +51,7 @@ func TestVP403ControlTranslatedNotGRE(t *testing.T) {
 	nat := dpPassthroughNAT()
 	nat.Rewrite = dpALG(map[uint16]uint16{dpClientCall: 4711}, nil)
 	outside := nat.Translate(inside)
-	fs := dpFindings(t, dpPair(t, inside, outside), pptpGREKeyMismatch{})
+	fs := checkRule(t, pptpGREKeyMismatch{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -60,10 +60,10 @@ func TestVP403ControlTranslatedNotGRE(t *testing.T) {
 		t.Errorf("finding = %+v", f)
 	}
 	greIn := dpFrames(inside, isGRE(4711))
-	dpWantMessage(t, f, "GRE from 198.51.100.9 to 10.0.0.2 carries call ID 4711 (0x1267) (10 packets from frame "+strconv.Itoa(greIn[0])+"), but the control connection in the inside capture gave the client's call ID as 100 (0x0064) (Outgoing-Call-Request)",
+	wantMessage(t, f.Message, "GRE from 198.51.100.9 to 10.0.0.2 carries call ID 4711 (0x1267) (10 packets from frame "+strconv.Itoa(greIn[0])+"), but the control connection in the inside capture gave the client's call ID as 100 (0x0064) (Outgoing-Call-Request)",
 		"the NAT rewrote the call ID in the control messages (100 (0x0064) inside → 4711 (0x1267) outside, frames 3/3) but not in the GRE keys")
-	dpWantFrames(t, f, flows.SideInside, append([]int{1, 2, 3, 4}, greIn[:3]...))
-	dpWantFrames(t, f, flows.SideOutside, []int{3})
+	wantFrames(t, f, flows.SideInside, append([]int{1, 2, 3, 4}, greIn[:3]...)...)
+	wantFrames(t, f, flows.SideOutside, []int{3}...)
 }
 
 func TestVP403GRETranslatedNotControl(t *testing.T) {
@@ -72,22 +72,22 @@ func TestVP403GRETranslatedNotControl(t *testing.T) {
 	inside := dpPPTPKeyed(555)
 	nat := dpPassthroughNAT()
 	nat.Rewrite = dpALG(nil, map[uint16]uint16{555: dpClientCall})
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREKeyMismatch{})
+	fs := checkRule(t, pptpGREKeyMismatch{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "carries call ID 555 (0x022b)", "the NAT rewrote GRE keys (555 (0x022b) inside → 100 (0x0064) outside, frames ")
-	if len(dpEvidenceFrames(fs[0], flows.SideOutside)) != 3 {
-		t.Errorf("outside evidence = %v, want the three rewritten GRE frames", dpEvidenceFrames(fs[0], flows.SideOutside))
+	wantMessage(t, fs[0].Message, "carries call ID 555 (0x022b)", "the NAT rewrote GRE keys (555 (0x022b) inside → 100 (0x0064) outside, frames ")
+	if len(evidenceFrames(fs[0], flows.SideOutside)) != 3 {
+		t.Errorf("outside evidence = %v, want the three rewritten GRE frames", evidenceFrames(fs[0], flows.SideOutside))
 	}
 }
 
 func TestVP403OneCapture(t *testing.T) {
-	fs := dpFindings(t, dpSingle(t, dpPPTPKeyed(4711)), pptpGREKeyMismatch{})
+	fs := checkRule(t, pptpGREKeyMismatch{}, oneCapture(t, dpPPTPKeyed(4711)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "carries call ID 4711 (0x1267)", "the control connection in this capture gave the client's call ID as 100")
+	wantMessage(t, fs[0].Message, "carries call ID 4711 (0x1267)", "the control connection in this capture gave the client's call ID as 100")
 }
 
 func TestVP403ServerUsesWrongKey(t *testing.T) {
@@ -95,26 +95,26 @@ func TestVP403ServerUsesWrongKey(t *testing.T) {
 	// the outside where the GRE enters.
 	inside := dpPPTPKeyed(999)
 	nat := dpPassthroughNAT()
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREKeyMismatch{})
+	fs := checkRule(t, pptpGREKeyMismatch{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "GRE from 198.51.100.9 to 203.0.113.5 carries call ID 999 (0x03e7)", "in the outside capture gave the client's call ID as 100")
+	wantMessage(t, fs[0].Message, "GRE from 198.51.100.9 to 203.0.113.5 carries call ID 999 (0x03e7)", "in the outside capture gave the client's call ID as 100")
 }
 
 func TestVP403Clean(t *testing.T) {
 	// No ALG, keys match.
 	inside := dpPPTPKeyed(dpClientCall)
 	nat := dpPassthroughNAT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREKeyMismatch{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREKeyMismatch{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("no ALG: got %+v, want none", fs)
 	}
-	if fs := dpFindings(t, dpSingle(t, inside), pptpGREKeyMismatch{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREKeyMismatch{}, oneCapture(t, inside)); len(fs) != 0 {
 		t.Errorf("one capture: got %+v, want none", fs)
 	}
 	// A consistent ALG: 100 becomes 4711 in control and back in GRE.
 	nat.Rewrite = dpALG(map[uint16]uint16{dpClientCall: 4711}, map[uint16]uint16{dpClientCall: 4711})
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), pptpGREKeyMismatch{}); len(fs) != 0 {
+	if fs := checkRule(t, pptpGREKeyMismatch{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("consistent ALG: got %+v, want none", fs)
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -61,7 +62,7 @@ func (greSequenceGaps) Check(c *Context, report func(Finding)) {
 	v := newPPTPView(c)
 	collided := greCollided(c, v)
 	done := map[*flows.PPTPSession]bool{}
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		for _, s := range c.Captures[side].Sessions {
 			if done[s] {
 				continue
@@ -131,7 +132,7 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 		return Finding{
 			Confidence: Medium,
 			Session:    c.sessionID(side, s),
-			Subject:    fmt.Sprintf("%s gre %s", pptpSubject(s), pptpID(call)),
+			Subject:    fmt.Sprintf("%s gre %s", pptpSubject(s), decode.CallIDString(call)),
 			Message:    msg,
 			Evidence:   c.Evidence(side, append(tr.GapFrames.List(), tr.DupFrames.List()...)...),
 		}, true
@@ -178,8 +179,8 @@ func greGapFinding(c *Context, side flows.Side, s, o *flows.PPTPSession, out boo
 	return Finding{
 		Confidence: conf,
 		Session:    c.sessionID(side, s),
-		Subject:    fmt.Sprintf("%s gre %s", pptpSubject(sides[flows.SideInside]), pptpID(call)),
+		Subject:    fmt.Sprintf("%s gre %s", pptpSubject(sides[flows.SideInside]), decode.CallIDString(call)),
 		Message:    msg,
-		Evidence:   append(c.Evidence(flows.SideInside, frames[flows.SideInside]...), c.Evidence(flows.SideOutside, frames[flows.SideOutside]...)...),
+		Evidence:   evidenceFromBoth(c, frames[flows.SideInside], frames[flows.SideOutside]),
 	}, true
 }

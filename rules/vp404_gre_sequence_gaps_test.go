@@ -17,7 +17,7 @@ func greSeq(call uint16, lo, hi uint32) func(p *decode.Packet) bool {
 
 func TestVP404OneCapture(t *testing.T) {
 	inside := dpWithout(dpPPTPInside(20, true, true), greSeq(dpServerCall, 5, 7))
-	fs := dpFindings(t, dpSingle(t, inside), greSequenceGaps{})
+	fs := checkRule(t, greSequenceGaps{}, oneCapture(t, inside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -25,8 +25,8 @@ func TestVP404OneCapture(t *testing.T) {
 	if f.RuleID != "VP404" || f.Confidence != Medium || f.Session != 1 || f.Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8) gre 200 (0x00c8)" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "GRE from the client to the server of PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)): 3 sequence numbers missing in 1 gap and 0 repeated among 17 packets")
-	dpWantFrames(t, f, flows.SideInside, dpFrames(inside, greSeq(dpServerCall, 8, 8)))
+	wantMessage(t, f.Message, "GRE from the client to the server of PPTP call 10.0.0.2:40000 → 198.51.100.9:1723 (client call ID 100 (0x0064), server call ID 200 (0x00c8)): 3 sequence numbers missing in 1 gap and 0 repeated among 17 packets")
+	wantFrames(t, f, flows.SideInside, dpFrames(inside, greSeq(dpServerCall, 8, 8))...)
 }
 
 func TestVP404LostAtNAT(t *testing.T) {
@@ -34,27 +34,27 @@ func TestVP404LostAtNAT(t *testing.T) {
 	nat := dpPassthroughNAT()
 	nat.Drop = func(_ int, p *decode.Packet) bool { return greSeq(dpServerCall, 5, 7)(p) }
 	outside := nat.Translate(inside)
-	fs := dpFindings(t, dpPair(t, inside, outside), greSequenceGaps{})
+	fs := checkRule(t, greSequenceGaps{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	dpWantMessage(t, f, "the inside capture, before the NAT, has 0 missing and 0 repeated among 20 packets; the outside capture, after it, 3 missing and 0 repeated among 17: 3 lost at the NAT")
+	wantMessage(t, f.Message, "the inside capture, before the NAT, has 0 missing and 0 repeated among 20 packets; the outside capture, after it, 3 missing and 0 repeated among 17: 3 lost at the NAT")
 	if f.Confidence != High {
 		t.Errorf("confidence = %v, want high", f.Confidence)
 	}
-	dpWantFrames(t, f, flows.SideOutside, dpFrames(outside, greSeq(dpServerCall, 8, 8)))
+	wantFrames(t, f, flows.SideOutside, dpFrames(outside, greSeq(dpServerCall, 8, 8))...)
 }
 
 func TestVP404LostBeforeNAT(t *testing.T) {
 	// Inbound 10-11 lost on the Internet: missing in both captures.
 	inside := dpWithout(dpPPTPInside(20, true, true), greSeq(dpClientCall, 10, 11))
 	nat := dpPassthroughNAT()
-	fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), greSequenceGaps{})
+	fs := checkRule(t, greSequenceGaps{}, twoCaptures(t, inside, nat.Translate(inside)))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "GRE from the server to the client", "the outside capture, before the NAT, has 2 missing", ": lost before the NAT, not at it")
+	wantMessage(t, fs[0].Message, "GRE from the server to the client", "the outside capture, before the NAT, has 2 missing", ": lost before the NAT, not at it")
 	if fs[0].Confidence != Medium || fs[0].Subject != "pptp 10.0.0.2:40000 -> 198.51.100.9:1723 call 100 (0x0064) / 200 (0x00c8) gre 100 (0x0064)" {
 		t.Errorf("finding = %+v", fs[0])
 	}
@@ -62,11 +62,11 @@ func TestVP404LostBeforeNAT(t *testing.T) {
 
 func TestVP404Clean(t *testing.T) {
 	inside := dpPPTPInside(20, true, true)
-	if fs := dpFindings(t, dpSingle(t, inside), greSequenceGaps{}); len(fs) != 0 {
+	if fs := checkRule(t, greSequenceGaps{}, oneCapture(t, inside)); len(fs) != 0 {
 		t.Errorf("got %+v, want none", fs)
 	}
 	nat := dpPassthroughNAT()
-	if fs := dpFindings(t, dpPair(t, inside, nat.Translate(inside)), greSequenceGaps{}); len(fs) != 0 {
+	if fs := checkRule(t, greSequenceGaps{}, twoCaptures(t, inside, nat.Translate(inside))); len(fs) != 0 {
 		t.Errorf("two captures: got %+v, want none", fs)
 	}
 }
@@ -76,29 +76,29 @@ func TestVP404Clean(t *testing.T) {
 // reported as gaps: the server's GRE of both carries the same key.
 func TestVP404CollidingCalls(t *testing.T) {
 	s := pt.New()
-	dpPPTPControl(s, dpPublic+":40000", dpClientCall, 300)
-	dpPPTPControl(s, dpPublic+":40001", dpClientCall, 301)
+	dpPPTPControl(s, testPublic+":40000", dpClientCall, 300)
+	dpPPTPControl(s, testPublic+":40001", dpClientCall, 301)
 	for i := uint32(0); i < 5; i++ {
-		s.GRE(dpPublic, dpPPTPServer, 300, i)
-		s.GRE(dpPPTPServer, dpPublic, dpClientCall, 10+i)
-		s.GRE(dpPublic, dpPPTPServer, 301, i)
-		s.GRE(dpPPTPServer, dpPublic, dpClientCall, i)
+		s.GRE(testPublic, dpPPTPServer, 300, i)
+		s.GRE(dpPPTPServer, testPublic, dpClientCall, 10+i)
+		s.GRE(testPublic, dpPPTPServer, 301, i)
+		s.GRE(dpPPTPServer, testPublic, dpClientCall, i)
 		s.After(time.Second)
 	}
-	c := dpSingle(t, s.Packets)
-	if fs := dpFindings(t, c, pptpCallIDCollision{}); len(fs) != 1 {
+	c := oneCapture(t, s.Packets)
+	if fs := checkRule(t, pptpCallIDCollision{}, c); len(fs) != 1 {
 		t.Fatalf("VP402: got %+v, want the collision", fs)
 	}
-	if fs := dpFindings(t, c, greSequenceGaps{}); len(fs) != 0 {
+	if fs := checkRule(t, greSequenceGaps{}, c); len(fs) != 0 {
 		t.Errorf("got %+v, want none: the two calls' GRE cannot be told apart", fs)
 	}
 	// One call alone with the same numbers does have repeats.
 	alone := dpWithout(s.Packets, func(p *decode.Packet) bool {
 		return p.Kind == decode.KindPPTP && (p.SrcPort == 40001 || p.DstPort == 40001) || p.Kind == decode.KindGRE && p.GRE.CallID == 301
 	})
-	fs := dpFindings(t, dpSingle(t, alone), greSequenceGaps{})
+	fs := checkRule(t, greSequenceGaps{}, oneCapture(t, alone))
 	if len(fs) != 1 || fs[0].Session != 1 {
 		t.Fatalf("one call: got %+v, want one finding on call 1", fs)
 	}
-	dpWantMessage(t, fs[0], "GRE from the server to the client", "5 repeated among 10 packets")
+	wantMessage(t, fs[0].Message, "GRE from the server to the client", "5 repeated among 10 packets")
 }

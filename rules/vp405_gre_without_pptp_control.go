@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -47,14 +48,14 @@ func (greWithoutPPTPControl) Meta() Meta {
 }
 
 func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
-	for _, side := range dpSides(c) {
+	for _, side := range c.captureSides() {
 		a := c.Captures[side]
 		if a.OrphanGRE == 0 {
 			continue
 		}
 		frames := a.OrphanGREFrames.List()
-		msg := fmt.Sprintf("%s of enhanced GRE (PPTP data) match no PPTP control connection in the %s",
-			words.Count(a.OrphanGRE, "packet"), greCaptureName(c, side))
+		msg := fmt.Sprintf("%s of enhanced GRE (PPTP data) match no PPTP control connection in %s",
+			words.Count(a.OrphanGRE, "packet"), captureName(c, side))
 		if keys := greOrphanFlows(a, frames); len(keys) > 0 {
 			msg += " (" + strings.Join(keys, "; ") + ")"
 		}
@@ -73,13 +74,6 @@ func (greWithoutPPTPControl) Check(c *Context, report func(Finding)) {
 	}
 }
 
-func greCaptureName(c *Context, side flows.Side) string {
-	if c.Two() {
-		return side.String() + " capture"
-	}
-	return "capture"
-}
-
 // greOrphanFlows names the GRE flows that hold the sampled orphan frames,
 // at most three.
 func greOrphanFlows(a *flows.Analysis, frames []int) []string {
@@ -89,7 +83,7 @@ func greOrphanFlows(a *flows.Analysis, frames []int) []string {
 			continue
 		}
 		if slices.ContainsFunc(f.Frames.List(), func(fr int) bool { return slices.Contains(frames, fr) }) {
-			out = append(out, fmt.Sprintf("%s → %s call ID %s", f.Key.A.Addr(), f.Key.B.Addr(), pptpID(uint16(f.Key.ID))))
+			out = append(out, fmt.Sprintf("%s → %s call ID %s", f.Key.A.Addr(), f.Key.B.Addr(), decode.CallIDString(uint16(f.Key.ID))))
 		}
 	}
 	return out

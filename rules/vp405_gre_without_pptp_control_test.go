@@ -13,15 +13,15 @@ import (
 func dpOrphanGRE() []decode.Packet {
 	s := pt.New()
 	for i := uint32(0); i < 4; i++ {
-		s.GRE(dpHost, dpPPTPServer, dpServerCall, i)
-		s.GRE(dpPPTPServer, dpHost, dpClientCall, i)
+		s.GRE(testClient, dpPPTPServer, dpServerCall, i)
+		s.GRE(dpPPTPServer, testClient, dpClientCall, i)
 		s.After(time.Second)
 	}
 	return s.Packets
 }
 
 func TestVP405OneCapture(t *testing.T) {
-	fs := dpFindings(t, dpSingle(t, dpOrphanGRE()), greWithoutPPTPControl{})
+	fs := checkRule(t, greWithoutPPTPControl{}, oneCapture(t, dpOrphanGRE()))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
@@ -29,8 +29,8 @@ func TestVP405OneCapture(t *testing.T) {
 	if f.RuleID != "VP405" || f.Severity != Info || f.Confidence != Medium || f.Subject != "capture in.pcap" {
 		t.Errorf("finding = %+v", f)
 	}
-	dpWantMessage(t, f, "8 packets of enhanced GRE (PPTP data) match no PPTP control connection in the capture (10.0.0.2 → 198.51.100.9 call ID 200 (0x00c8); 198.51.100.9 → 10.0.0.2 call ID 100 (0x0064))")
-	dpWantFrames(t, f, flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8})
+	wantMessage(t, f.Message, "8 packets of enhanced GRE (PPTP data) match no PPTP control connection in this capture (10.0.0.2 → 198.51.100.9 call ID 200 (0x00c8); 198.51.100.9 → 10.0.0.2 call ID 100 (0x0064))")
+	wantFrames(t, f, flows.SideInside, []int{1, 2, 3, 4, 5, 6, 7, 8}...)
 }
 
 func TestVP405ControlOnlyOtherSide(t *testing.T) {
@@ -39,18 +39,18 @@ func TestVP405ControlOnlyOtherSide(t *testing.T) {
 	inside := dpPPTPInside(5, true, true)
 	nat := dpPassthroughNAT()
 	outside := dpWithout(nat.Translate(inside), func(p *decode.Packet) bool { return p.Kind == decode.KindPPTP })
-	fs := dpFindings(t, dpPair(t, inside, outside), greWithoutPPTPControl{})
+	fs := checkRule(t, greWithoutPPTPControl{}, twoCaptures(t, inside, outside))
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	dpWantMessage(t, fs[0], "10 packets of enhanced GRE (PPTP data) match no PPTP control connection in the outside capture", "the inside capture does hold 1 PPTP call")
-	if fs[0].Subject != "capture out.pcap" || len(dpEvidenceFrames(fs[0], flows.SideOutside)) == 0 {
+	wantMessage(t, fs[0].Message, "10 packets of enhanced GRE (PPTP data) match no PPTP control connection in the outside capture", "the inside capture does hold 1 PPTP call")
+	if fs[0].Subject != "capture out.pcap" || len(evidenceFrames(fs[0], flows.SideOutside)) == 0 {
 		t.Errorf("finding = %+v", fs[0])
 	}
 }
 
 func TestVP405Clean(t *testing.T) {
-	if fs := dpFindings(t, dpSingle(t, dpPPTPInside(5, true, true)), greWithoutPPTPControl{}); len(fs) != 0 {
+	if fs := checkRule(t, greWithoutPPTPControl{}, oneCapture(t, dpPPTPInside(5, true, true))); len(fs) != 0 {
 		t.Errorf("got %+v, want none", fs)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // captureSnaplenTruncated reports VPN packets captured shorter than they
@@ -47,14 +46,6 @@ func (captureSnaplenTruncated) Meta() Meta {
 			"RFC 4303 §2 (SPI and sequence number in the first 8 octets of ESP)",
 		},
 	}
-}
-
-// wasWere returns "1 IKE message was" or "3 IKE messages were".
-func wasWere(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun + " was"
-	}
-	return words.Count(n, noun) + " were"
 }
 
 func (captureSnaplenTruncated) Check(c *Context, report func(Finding)) {

@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-
-	"github.com/vpnpcap/vpnpcap/flows"
 )
 
 // capturesPartialOverlap reports two captures whose packets span different
@@ -67,7 +65,5 @@ func (capturesPartialOverlap) Check(c *Context, report func(Finding)) {
 		"A capture file holds no start or stop time: either one capture was not running then, or nothing crossed the device in that time",
 		in.Path, spanText(in.First, in.Last), out.Path, spanText(cor.ToInside(out.First), cor.ToInside(out.Last)),
 		outside[0], outside[1], spanText(cor.OverlapStart, cor.OverlapEnd))
-	ev := c.Evidence(flows.SideInside, frames[0]...)
-	ev = append(ev, c.Evidence(flows.SideOutside, frames[1]...)...)
-	report(Finding{Subject: in.Path + " / " + out.Path, Confidence: High, Message: msg, Evidence: ev})
+	report(Finding{Subject: in.Path + " / " + out.Path, Confidence: High, Message: msg, Evidence: evidenceFromBoth(c, frames[0], frames[1])})
 }

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -67,7 +69,7 @@ func (captureMalformedPackets) Check(c *Context, report func(Finding)) {
 		var frames []int
 		if q.Malformed > 0 {
 			var by []string
-			for _, comp := range sortedNames(q.MalformedBy) {
+			for _, comp := range slices.Sorted(maps.Keys(q.MalformedBy)) {
 				by = append(by, fmt.Sprintf("%s %d", comp, q.MalformedBy[comp]))
 			}
 			parts = append(parts, fmt.Sprintf("%s could not be decoded (%s); the first, frame %d: %s",

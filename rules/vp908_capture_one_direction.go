@@ -87,7 +87,7 @@ func (captureOneDirection) Check(c *Context, report func(Finding)) {
 		if !oneWay || messages < 2 {
 			continue
 		}
-		twoWay, total := countTwoWayFlows(a)
+		twoWay, total := a.Conversations()
 		if twoWay > 0 {
 			// Other traffic went both ways here: the IKE silence is real,
 			// and VP101 reports it.

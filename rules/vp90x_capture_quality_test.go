@@ -47,20 +47,20 @@ func TestVP901ReadError(t *testing.T) {
 	err := &decode.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", decode.ErrTruncated)}
 	a := flows.Analyze(vp9Source(pkts, err), decode.Options{KeepOther: true}, flows.Options{})
 	c := NewContext(a, nil)
-	f := vp1Want(t, vp1Check(t, captureReadError{}, c), 1)[0]
+	f := wantFindings(t, checkRule(t, captureReadError{}, c), 1)[0]
 	if f.Subject != "cut.pcap" || f.Tunnel != 0 {
 		t.Errorf("subject %q tunnel %d; want cut.pcap, 0", f.Subject, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "cut.pcap: the file ends in the middle of a record at byte offset 4242",
+	wantMessage(t, f.Message, "cut.pcap: the file ends in the middle of a record at byte offset 4242",
 		fmt.Sprintf("the %d frames before the fault were analysed", len(pkts)))
-	vp1FramesEqual(t, f, flows.SideInside, len(pkts))
+	wantFrames(t, f, flows.SideInside, len(pkts))
 
-	vp1Want(t, vp1Check(t, captureReadError{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, captureReadError{}, oneCapture(t, pkts)), 0)
 }
 
 func TestVP902Snaplen(t *testing.T) {
 	s := pt.New()
-	for i, spi := range []uint64{vp1SPIi, 0x4444444444444444} {
+	for i, spi := range []uint64{testSPIi, 0x4444444444444444} {
 		m := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
 		m.SPIi = spi
 		p := s.IKE("10.0.0.2:500", "198.51.100.7:500", m, uint64(i+1))
@@ -69,14 +69,14 @@ func TestVP902Snaplen(t *testing.T) {
 	}
 	e := s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 1)
 	e.CapLen, e.Length = 96, 1400
-	c := vp1Single(s.Packets)
-	f := vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, c), 1)[0]
+	c := oneCapture(t, s.Packets)
+	f := wantFindings(t, checkRule(t, captureSnaplenTruncated{}, c), 1)[0]
 	if f.Confidence != High {
 		t.Errorf("confidence %s, want high", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "in.pcap: 2 IKE messages were captured shorter than on the wire",
+	wantMessage(t, f.Message, "in.pcap: 2 IKE messages were captured shorter than on the wire",
 		"1 other VPN packet was cut too", "the snap length appears to be 96 bytes")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 2)
+	wantFrames(t, f, flows.SideInside, 1, 2)
 }
 
 func TestVP902ESPOnly(t *testing.T) {
@@ -86,11 +86,11 @@ func TestVP902ESPOnly(t *testing.T) {
 			pkts[i].CapLen, pkts[i].Length = 128, 1400
 		}
 	}
-	f := vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, vp1Single(pkts)), 1)[0]
+	f := wantFindings(t, checkRule(t, captureSnaplenTruncated{}, oneCapture(t, pkts)), 1)[0]
 	if f.Confidence != Low {
 		t.Errorf("confidence %s, want low", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "no IKE message was cut, but 6 VPN packets were captured shorter than on the wire")
+	wantMessage(t, f.Message, "no IKE message was cut, but 6 VPN packets were captured shorter than on the wire")
 }
 
 func TestVP902Clean(t *testing.T) {
@@ -101,7 +101,7 @@ func TestVP902Clean(t *testing.T) {
 			pkts[i].CapLen, pkts[i].Length = 60, 400
 		}
 	}
-	vp1Want(t, vp1Check(t, captureSnaplenTruncated{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, captureSnaplenTruncated{}, oneCapture(t, pkts)), 0)
 }
 
 func TestVP903NothingInCommon(t *testing.T) {
@@ -110,23 +110,25 @@ func TestVP903NothingInCommon(t *testing.T) {
 	m := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
 	m.SPIi = 0x5555555555555555
 	s.IKE("203.0.113.9:500", "192.0.2.99:500", m, 77)
-	c := vp1Pair(in, s.Packets)
-	f := vp1Want(t, vp1Check(t, capturesNotComparable{}, c), 1)[0]
-	vp1Contains(t, f.Message, "no packet of in.pcap (", "appears in out.pcap (1 VPN packet, 09:00:00.000–09:00:00.000 UTC)",
+	cor := flows.Correlate(flows.Packets("in.pcap", in), flows.Packets("out.pcap", s.Packets),
+		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
+	c := NewCorrelatedContext(cor, nil)
+	f := wantFindings(t, checkRule(t, capturesNotComparable{}, c), 1)[0]
+	wantMessage(t, f.Message, "no packet of in.pcap (", "appears in out.pcap (1 VPN packet, 09:00:00.000–09:00:00.000 UTC)",
 		"the captures share no traffic")
-	vp1FramesEqual(t, f, flows.SideInside, 1)
-	vp1FramesEqual(t, f, flows.SideOutside, 1)
+	wantFrames(t, f, flows.SideInside, 1)
+	wantFrames(t, f, flows.SideOutside, 1)
 	// One capture: the rule does not run.
-	vp1Want(t, vp1Check(t, capturesNotComparable{}, vp1Single(in)), 0)
+	wantFindings(t, checkRule(t, capturesNotComparable{}, oneCapture(t, in)), 0)
 }
 
 func TestVP903And904Clean(t *testing.T) {
 	in := vp9Healthy(30)
 	nat := vp1NAT()
-	c := vp1Pair(in, nat.Translate(in))
-	vp1Want(t, vp1Check(t, capturesNotComparable{}, c), 0)
-	vp1Want(t, vp1Check(t, capturesPartialOverlap{}, c), 0)
-	vp1Want(t, vp1Check(t, captureClockDrift{}, c), 0)
+	c := twoCaptures(t, in, nat.Translate(in))
+	wantFindings(t, checkRule(t, capturesNotComparable{}, c), 0)
+	wantFindings(t, checkRule(t, capturesPartialOverlap{}, c), 0)
+	wantFindings(t, checkRule(t, captureClockDrift{}, c), 0)
 }
 
 func TestVP904PartialOverlap(t *testing.T) {
@@ -135,10 +137,10 @@ func TestVP904PartialOverlap(t *testing.T) {
 	// The outside capture starts 20 s late.
 	start := in[0].Time.Add(20 * time.Second)
 	nat.Drop = func(i int, p *decode.Packet) bool { return p.Time.Before(start) }
-	c := vp1Pair(in, nat.Translate(in))
-	f := vp1Want(t, vp1Check(t, capturesPartialOverlap{}, c), 1)[0]
-	vp1Contains(t, f.Message, "the packets of in.pcap span 09:00:00.000–", "outside the common span 09:00:2", "were not compared", "either one capture was not running then, or nothing crossed the device")
-	if len(vp1Frames(f, flows.SideInside)) == 0 {
+	c := twoCaptures(t, in, nat.Translate(in))
+	f := wantFindings(t, checkRule(t, capturesPartialOverlap{}, c), 1)[0]
+	wantMessage(t, f.Message, "the packets of in.pcap span 09:00:00.000–", "outside the common span 09:00:2", "were not compared", "either one capture was not running then, or nothing crossed the device")
+	if len(evidenceFrames(f, flows.SideInside)) == 0 {
 		t.Errorf("no inside evidence: %v", f.Evidence)
 	}
 }
@@ -147,12 +149,12 @@ func TestVP905Drift(t *testing.T) {
 	in := vp9Healthy(300)
 	nat := vp1NAT()
 	nat.Drift = 2000
-	c := vp1Pair(in, nat.Translate(in))
-	f := vp1Want(t, vp1Check(t, captureClockDrift{}, c), 1)[0]
+	c := twoCaptures(t, in, nat.Translate(in))
+	f := wantFindings(t, checkRule(t, captureClockDrift{}, c), 1)[0]
 	if f.Confidence != Medium {
 		t.Errorf("confidence %s, want medium", f.Confidence)
 	}
-	vp1Contains(t, f.Message, "the clock of out.pcap runs 2000 ppm faster than that of in.pcap", "clocks drift by far less than 500 ppm")
+	wantMessage(t, f.Message, "the clock of out.pcap runs 2000 ppm faster than that of in.pcap", "clocks drift by far less than 500 ppm")
 }
 
 func TestVP906Malformed(t *testing.T) {
@@ -174,11 +176,11 @@ func TestVP906Malformed(t *testing.T) {
 		Err: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"})
 	badFrame, espFrame, lostFrame, endFrame := bad.Frame, esp.Frame, lost.Frame, end.Frame
 	all := append(pkts, s.Packets...)
-	f := vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(all)), 1)[0]
-	vp1Contains(t, f.Message,
+	f := wantFindings(t, checkRule(t, captureMalformedPackets{}, oneCapture(t, all)), 1)[0]
+	wantMessage(t, f.Message,
 		fmt.Sprintf(`2 VPN packets could not be decoded (esp 1, ike 1); the first, frame %d: ike: payload "Notify"`, badFrame),
 		"2 IP datagrams were given up with fragments missing (1 of them still incomplete when the capture ended)")
-	vp1FramesEqual(t, f, flows.SideInside, badFrame, espFrame, lostFrame, endFrame)
+	wantFrames(t, f, flows.SideInside, badFrame, espFrame, lostFrame, endFrame)
 }
 
 func TestVP906Clean(t *testing.T) {
@@ -187,19 +189,19 @@ func TestVP906Clean(t *testing.T) {
 	pkts = append(pkts, decode.Packet{Frame: len(pkts) + 1, Time: pkts[len(pkts)-1].Time, Kind: decode.KindMalformed, Proto: 17, Fragments: 1,
 		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(),
 		Err: "ipv4: capture ended before reassembly: 1 fragments, 1480 octets, final fragment missing"})
-	vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(pkts)), 0)
+	wantFindings(t, checkRule(t, captureMalformedPackets{}, oneCapture(t, pkts)), 0)
 }
 
 func TestVP907Overflow(t *testing.T) {
 	pkts := vp9Healthy(10)
 	a := flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxFlows: 2})
-	f := vp1Want(t, vp1Check(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
-	vp1Contains(t, f.Message, "big.pcap: the flow or tunnel table was full: not tracked: 1 flow (", "the analysis is incomplete")
-	vp1Want(t, vp1Check(t, captureTableOverflow{}, vp1Single(pkts)), 0)
+	f := wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
+	wantMessage(t, f.Message, "big.pcap: the flow or tunnel table was full: not tracked: 1 flow (", "the analysis is incomplete")
+	wantFindings(t, checkRule(t, captureTableOverflow{}, oneCapture(t, pkts)), 0)
 	// The memory bound, not a count: it says how much and from which frame.
 	a = flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxMemory: 2000})
-	f = vp1Want(t, vp1Check(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
-	vp1Contains(t, f.Message, "big.pcap: the memory bound of 2000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
+	f = wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
+	wantMessage(t, f.Message, "big.pcap: the memory bound of 2000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
 }
 
 func TestVP908ESPBothWays(t *testing.T) {
@@ -212,21 +214,21 @@ func TestVP908ESPBothWays(t *testing.T) {
 		s.ESP("10.0.0.2", "198.51.100.7", 0xc1, i)
 		s.ESP("198.51.100.7", "10.0.0.2", 0xc2, i)
 	}
-	f := vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(s.Packets)), 1)[0]
+	f := wantFindings(t, checkRule(t, captureOneDirection{}, oneCapture(t, s.Packets)), 1)[0]
 	if f.Tunnel != 1 || f.Confidence != High {
 		t.Errorf("tunnel %d confidence %s; want 1, high", f.Tunnel, f.Confidence)
 	}
-	vp1Contains(t, f.Message, "shows 2 IKE messages from the initiator 10.0.0.2 and none back, yet its 6 ESP packets flow both ways")
-	vp1FramesEqual(t, f, flows.SideInside, 1, 3, 4)
+	wantMessage(t, f.Message, "shows 2 IKE messages from the initiator 10.0.0.2 and none back, yet its 6 ESP packets flow both ways")
+	wantFrames(t, f, flows.SideInside, 1, 3, 4)
 	// VP101 lowers its confidence for such a tunnel.
 	s.After(3*time.Second).IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 2)
 	s.After(6*time.Second).IKE("10.0.0.2:500", "198.51.100.7:500", vp1Msg(decode.ExchangeTypeIKEAuth, 1, false), 2)
 	s.After(20*time.Second).ESP("10.0.0.2", "198.51.100.7", 0xc1, 9)
-	u := vp1Want(t, vp1Check(t, ikeRequestUnanswered{}, vp1Single(s.Packets)), 1)[0]
+	u := wantFindings(t, checkRule(t, ikeRequestUnanswered{}, oneCapture(t, s.Packets)), 1)[0]
 	if u.Confidence != Low {
 		t.Errorf("VP101 confidence %s, want low", u.Confidence)
 	}
-	vp1Contains(t, u.Message, "the capture missed them")
+	wantMessage(t, u.Message, "the capture missed them")
 }
 
 func TestVP908OneWayMirror(t *testing.T) {
@@ -237,26 +239,26 @@ func TestVP908OneWayMirror(t *testing.T) {
 		s.Other(17, fmt.Sprintf("10.0.0.2:%d", 53000+i), "192.0.2.53:53", uint64(100+i))
 		s.Other(6, fmt.Sprintf("10.0.0.2:%d", 40000+i), "192.0.2.80:443", uint64(200+i))
 	}
-	f := vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(s.Packets)), 1)[0]
+	f := wantFindings(t, checkRule(t, captureOneDirection{}, oneCapture(t, s.Packets)), 1)[0]
 	if f.Confidence != High || f.Tunnel != 0 {
 		t.Errorf("confidence %s tunnel %d; want high, 0", f.Confidence, f.Tunnel)
 	}
-	vp1Contains(t, f.Message, "4 IKE messages of 1 IKE SA and not one response, and none of the 8 other conversations has packets in both directions")
-	vp1FramesEqual(t, f, flows.SideInside, 1)
+	wantMessage(t, f.Message, "4 IKE messages of 1 IKE SA and not one response, and none of the 8 other conversations has packets in both directions")
+	wantFrames(t, f, flows.SideInside, 1)
 }
 
 func TestVP908Clean(t *testing.T) {
-	vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(vp9Healthy(5))), 0)
+	wantFindings(t, checkRule(t, captureOneDirection{}, oneCapture(t, vp9Healthy(5))), 0)
 	// Unanswered IKE in a capture that sees both directions: a real
 	// failure, not a capture artefact.
-	vp1Want(t, vp1Check(t, captureOneDirection{}, vp1Single(vp101Inside(30*time.Second))), 0)
+	wantFindings(t, checkRule(t, captureOneDirection{}, oneCapture(t, vp101Inside(30*time.Second))), 0)
 }
 
 func TestVP906LeavesIKEFragmentsToVP104(t *testing.T) {
 	in, _ := vp104Inside(false)
 	out := vp104Outside(in)
-	vp1Want(t, vp1Check(t, captureMalformedPackets{}, vp1Single(out)), 0)
-	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, vp1Single(out)), 1)
+	wantFindings(t, checkRule(t, captureMalformedPackets{}, oneCapture(t, out)), 0)
+	wantFindings(t, checkRule(t, ikeFragmentsDropped{}, oneCapture(t, out)), 1)
 }
 
 // TestVP906ESPFragments checks that ESP in UDP 4500 given up with
@@ -273,8 +275,8 @@ func TestVP906ESPFragments(t *testing.T) {
 			Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
 	}
 	vp1Background(s, 40*time.Second)
-	c := vp1Single(s.Packets)
-	f := vp1Want(t, vp1Check(t, captureMalformedPackets{}, c), 1)[0]
-	vp1Contains(t, f.Message, "3 IP datagrams were given up with fragments missing")
-	vp1Want(t, vp1Check(t, ikeFragmentsDropped{}, c), 0)
+	c := oneCapture(t, s.Packets)
+	f := wantFindings(t, checkRule(t, captureMalformedPackets{}, c), 1)[0]
+	wantMessage(t, f.Message, "3 IP datagrams were given up with fragments missing")
+	wantFindings(t, checkRule(t, ikeFragmentsDropped{}, c), 0)
 }

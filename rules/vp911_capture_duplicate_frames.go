@@ -69,19 +69,11 @@ func (captureDuplicateFrames) Check(c *Context, report func(Finding)) {
 		vpn := a.Capture.Stats.VPNFrames
 		msg := fmt.Sprintf("%s: %s of %d %s the same packet captured a second time, within %s of the first (%s); "+
 			"they are left out of retransmission counts, ESP sequence checks and every other finding",
-			a.Capture.Path, words.Count(q.Duplicates, "VPN frame"), vpn, verbFor(q.Duplicates, "is", "are"),
+			a.Capture.Path, words.Count(q.Duplicates, "VPN frame"), vpn, words.Pick(q.Duplicates, "is", "are"),
 			fmtDuration(decode.DuplicateWindow), words.List(pairs, 0))
 		if q.Duplicates*2 == vpn {
 			msg += "; every VPN packet was captured twice"
 		}
 		report(Finding{Subject: a.Capture.Path, Confidence: High, Message: msg, Evidence: c.Evidence(flows.Side(s), frames...)})
 	}
-}
-
-// verbFor picks the singular or plural verb for a count.
-func verbFor(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

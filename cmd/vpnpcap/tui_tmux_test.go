@@ -180,9 +180,9 @@ func TestTUIInTmux(t *testing.T) {
 func TestStdinTerminalInTmux(t *testing.T) {
 	bin := buildBinary(t)
 	s := &tmuxSession{t: t, socket: "vpnpcap-test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
-	s.tmux("new-session", "-d", "-s", "vpnpcap", "-x", "250", "-y", "30", bin+" analyze -; echo EXIT=$?; "+bin+" dump -; echo EXIT=$?; sleep 30")
+	s.tmux("new-session", "-d", "-s", "vpnpcap", "-x", "250", "-y", "30", bin+" analyze -; echo EXIT=$?; "+bin+" dump -; echo EXIT=$?; echo DONE; sleep 30")
 	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	scr := s.waitFor("EXIT=2\n", "vpnpcap dump: -: is a terminal")
+	scr := s.waitFor("DONE\n", "vpnpcap dump: -: is a terminal")
 	if !strings.Contains(scr, "vpnpcap analyze: -: is a terminal, not a capture: pipe a capture into vpnpcap") || strings.Count(scr, "EXIT=2") != 2 {
 		t.Errorf("screen:\n%s", scr)
 	}

@@ -1,29 +1,19 @@
 package rules
 
 import (
-	"slices"
-	"strings"
-	"testing"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
-	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
-// Shared scaffolding of the VP2xx and VP4xx tests: scripted captures, the
-// NAT that turns an inside capture into an outside one, and a runner that
-// checks one rule.
+// Scripted ESP, AH and PPTP traffic that the tests of the data-plane
+// (VP2xx) and GRE/PPTP (VP4xx) rules share, and the NATs that turn an
+// inside capture into an outside one.
 
 const (
-	dpSPIi   = 0x1111111111111111
-	dpSPIr   = 0x2222222222222222
 	dpSPIOut = 0xc0ffee01 // client → gateway
 	dpSPIIn  = 0xc0ffee02 // gateway → client
-	dpHost   = "10.0.0.2"
-	dpHost2  = "10.0.0.3"
-	dpPublic = "203.0.113.5"
-	dpGW     = "198.51.100.7"
 )
 
 // dpIKEv2 scripts an IKEv2 IKE_SA_INIT and IKE_AUTH between a client and a
@@ -64,8 +54,8 @@ func dpESPBoth(s *pt.Script, client, gw string, out, in uint32, n int) {
 // 198.51.100.7, with n seconds of UDP-encapsulated ESP both ways.
 func dpNATTInside(n int) *pt.Script {
 	s := pt.New()
-	dpIKEv2(s, dpHost, dpGW, dpSPIi, dpSPIr, true)
-	dpESPBoth(s, dpHost+":4500", dpGW+":4500", dpSPIOut, dpSPIIn, n)
+	dpIKEv2(s, testClient, testGateway, testSPIi, testSPIr, true)
+	dpESPBoth(s, testClient+":4500", testGateway+":4500", dpSPIOut, dpSPIIn, n)
 	return s
 }
 
@@ -77,8 +67,8 @@ func dpNATTInside(n int) *pt.Script {
 func dpNATT() pt.NAT {
 	return pt.NAT{
 		Map: map[string]string{
-			dpHost + ":500":  dpPublic + ":500",
-			dpHost + ":4500": dpPublic + ":62001",
+			testClient + ":500":  testPublic + ":500",
+			testClient + ":4500": testPublic + ":62001",
 		},
 		Offset: 2500 * time.Millisecond,
 		Delay:  time.Millisecond,
@@ -90,55 +80,12 @@ func dpNATT() pt.NAT {
 func dpPassthroughNAT() pt.NAT {
 	return pt.NAT{
 		Map: map[string]string{
-			dpHost:  dpPublic,
-			dpHost2: dpPublic,
+			testClient:  testPublic,
+			testClient2: testPublic,
 		},
 		Offset: 2500 * time.Millisecond,
 		Delay:  time.Millisecond,
 	}
-}
-
-// dpSingle analyses one capture.
-func dpSingle(t testing.TB, pkts []decode.Packet) *Context {
-	t.Helper()
-	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{})
-	return NewContext(a, nil)
-}
-
-// dpPair correlates an inside capture with the outside one.
-func dpPair(t *testing.T, inside, outside []decode.Packet) *Context {
-	t.Helper()
-	cor := flows.Correlate(flows.Packets("in.pcap", inside), flows.Packets("out.pcap", outside),
-		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
-	if cor.Anchors == 0 {
-		t.Fatalf("the test captures do not correlate")
-	}
-	return NewCorrelatedContext(cor, nil)
-}
-
-// dpFindings runs one rule as the engine does and returns its findings,
-// sorted.
-func dpFindings(t *testing.T, c *Context, r Rule) []Finding {
-	t.Helper()
-	m := r.Meta()
-	if m.NeedsBoth && !c.Two() {
-		return nil
-	}
-	var out []Finding
-	r.Check(c, func(f Finding) {
-		f.RuleID, f.Slug, f.Title, f.Severity = m.ID, m.Slug, m.Title, m.Severity
-		if f.Message == "" {
-			t.Errorf("%s: finding without message", m.ID)
-		}
-		for _, e := range f.Evidence {
-			if e.Frame <= 0 || e.Capture == "" {
-				t.Errorf("%s: bad evidence %+v", m.ID, e)
-			}
-		}
-		out = append(out, f)
-	})
-	SortFindings(out)
-	return out
 }
 
 // dpWithout removes packets from a capture and renumbers the rest, as if
@@ -172,34 +119,5 @@ func dpFrames(pkts []decode.Packet, match func(p *decode.Packet) bool) []int {
 func dpESPSeq(spi, lo, hi uint32) func(p *decode.Packet) bool {
 	return func(p *decode.Packet) bool {
 		return (p.Kind == decode.KindESP || p.Kind == decode.KindUDPESP) && p.ESP.SPI == spi && p.ESP.Seq >= lo && p.ESP.Seq <= hi
-	}
-}
-
-// dpEvidenceFrames returns the frames of one side's evidence.
-func dpEvidenceFrames(f Finding, side flows.Side) []int {
-	var out []int
-	for _, e := range f.Evidence {
-		if e.Side == side {
-			out = append(out, e.Frame)
-		}
-	}
-	return out
-}
-
-// dpWantMessage checks that a message states every fact.
-func dpWantMessage(t *testing.T, f Finding, facts ...string) {
-	t.Helper()
-	for _, s := range facts {
-		if !strings.Contains(f.Message, s) {
-			t.Errorf("%s message %q lacks %q", f.RuleID, f.Message, s)
-		}
-	}
-}
-
-// dpWantFrames checks one side's evidence frames.
-func dpWantFrames(t *testing.T, f Finding, side flows.Side, want []int) {
-	t.Helper()
-	if got := dpEvidenceFrames(f, side); !slices.Equal(got, want) {
-		t.Errorf("%s %s evidence = %v, want %v", f.RuleID, side, got, want)
 	}
 }

@@ -11,83 +11,41 @@ import (
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
-// The VP3xx tests script a client 10.0.0.2 behind a NAT (outside address
-// 203.0.113.5) and a gateway 198.51.100.7, as the inside capture sees them;
-// packettest.NAT turns that into the outside capture.
-
-const (
-	ntCli  = "10.0.0.2"
-	ntGW   = "198.51.100.7"
-	ntPub  = "203.0.113.5"
-	ntSPIi = 0x1111111111111111
-	ntSPIr = 0x2222222222222222
-)
+// The NAT traversal (VP3xx) tests script testClient behind a NAT (outside
+// address testPublic) and testGateway, as the inside capture sees them;
+// packettest.NAT turns that into the outside capture. ntExpect checks a
+// rule's findings against what a test expects.
 
 var (
-	ntCli500  = ntCli + ":500"
-	ntCli4500 = ntCli + ":4500"
-	ntGW500   = ntGW + ":500"
-	ntGW4500  = ntGW + ":4500"
+	ntCli500  = testClient + ":500"
+	ntCli4500 = testClient + ":4500"
+	ntGW500   = testGateway + ":500"
+	ntGW4500  = testGateway + ":4500"
 )
 
 // ntNAPT randomises ports: 500 and 4500 get ports of their own.
 var ntNAPT = map[string]string{
-	ntCli500:  ntPub + ":41500",
-	ntCli4500: ntPub + ":62001",
+	ntCli500:  testPublic + ":41500",
+	ntCli4500: testPublic + ":62001",
 }
 
 // ntKeepPorts translates the address only (Linux keeps source ports when
 // it can); it also carries raw ESP.
-var ntKeepPorts = map[string]string{ntCli: ntPub}
-
-// ntCheck runs one rule the way the engine does and returns its findings.
-func ntCheck(t *testing.T, r Rule, c *Context) []Finding {
-	t.Helper()
-	m := r.Meta()
-	var out []Finding
-	if m.NeedsBoth && !c.Two() {
-		return nil
-	}
-	r.Check(c, func(f Finding) {
-		f.RuleID, f.Slug, f.Title, f.Severity = m.ID, m.Slug, m.Title, m.Severity
-		if f.Evidence == nil {
-			f.Evidence = []Evidence{}
-		}
-		out = append(out, f)
-	})
-	SortFindings(out)
-	return out
-}
-
-// ntOne analyses one capture.
-func ntOne(t *testing.T, pkts []decode.Packet) *Context {
-	t.Helper()
-	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{})
-	return NewContext(a, nil)
-}
+var ntKeepPorts = map[string]string{testClient: testPublic}
 
 // ntTwo analyses the inside capture and the outside one the NAT makes of
 // it, correlated.
 func ntTwo(t *testing.T, inside []decode.Packet, nat pt.NAT) *Context {
 	t.Helper()
-	if nat.Delay == 0 {
-		nat.Delay = time.Millisecond
-	}
-	outside := nat.Translate(inside)
-	cor := flows.Correlate(flows.Packets("in.pcap", inside), flows.Packets("out.pcap", outside),
-		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
-	if cor.Anchors == 0 {
-		t.Fatalf("correlation found no anchors")
-	}
-	return NewCorrelatedContext(cor, nil)
+	return twoCaptures(t, inside, ntOutside(inside, nat))
 }
 
 // ntV2Init adds an IKEv2 IKE_SA_INIT exchange on port 500 as the inside
 // capture sees it. With natd both peers send NAT-D; the gateway saw the
 // client's outside address, so its destination hash mismatches inside.
 func ntV2Init(s *pt.Script, natd bool) {
-	req := decode.IKEMessage{Version: 2, SPIi: ntSPIi, Exchange: 34, Flags: decode.IKEv2FlagInitiator}
-	resp := decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 34, Flags: decode.IKEv2FlagResponse}
+	req := decode.IKEMessage{Version: 2, SPIi: testSPIi, Exchange: 34, Flags: decode.IKEv2FlagInitiator}
+	resp := decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 34, Flags: decode.IKEv2FlagResponse}
 	if natd {
 		req.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMatched)}
 		resp.NATD = []decode.NATD{pt.NATD(decode.NATDSource, decode.NATDMatched), pt.NATD(decode.NATDDestination, decode.NATDMismatch)}
@@ -98,16 +56,16 @@ func ntV2Init(s *pt.Script, natd bool) {
 
 // ntV2Auth adds an IKE_AUTH exchange between the given endpoints.
 func ntV2Auth(s *pt.Script, ini, resp string) {
-	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}, 3)
-	s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagResponse, Encrypted: true}, 4)
+	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagInitiator, Encrypted: true}, 3)
+	s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 35, MessageID: 1, Flags: decode.IKEv2FlagResponse, Encrypted: true}, 4)
 }
 
 // ntV2Info adds an INFORMATIONAL exchange (a liveness check) with the given
 // message ID; answered adds the response.
 func ntV2Info(s *pt.Script, ini, resp string, msgID uint32, answered bool) {
-	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 37, MessageID: msgID, Flags: decode.IKEv2FlagInitiator, Encrypted: true}, 100+uint64(msgID))
+	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 37, MessageID: msgID, Flags: decode.IKEv2FlagInitiator, Encrypted: true}, 100+uint64(msgID))
 	if answered {
-		s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: ntSPIi, SPIr: ntSPIr, Exchange: 37, MessageID: msgID, Flags: decode.IKEv2FlagResponse, Encrypted: true}, 200+uint64(msgID))
+		s.IKE(resp, ini, decode.IKEMessage{Version: 2, SPIi: testSPIi, SPIr: testSPIr, Exchange: 37, MessageID: msgID, Flags: decode.IKEv2FlagResponse, Encrypted: true}, 200+uint64(msgID))
 	}
 }
 
@@ -139,17 +97,6 @@ func ntNATTInside(n int) *pt.Script {
 		s.After(time.Second)
 	}
 	return s
-}
-
-// ntFramesOf returns the evidence frames of one side.
-func ntFramesOf(f Finding, s flows.Side) []int {
-	var out []int
-	for _, e := range f.Evidence {
-		if e.Side == s {
-			out = append(out, e.Frame)
-		}
-	}
-	return out
 }
 
 // ntExpect checks a rule's findings: count, ID, tunnel, message facts and
@@ -192,7 +139,7 @@ func (e ntExpect) check(t *testing.T, r Rule, fs []Finding) {
 	}
 	for _, want := range [][2]any{{flows.SideInside, e.inside}, {flows.SideOutside, e.outside}} {
 		side, frames := want[0].(flows.Side), want[1].([]int)
-		got := ntFramesOf(f, side)
+		got := evidenceFrames(f, side)
 		for _, fr := range frames {
 			if !slices.Contains(got, fr) {
 				t.Errorf("%v evidence %v lacks frame %d", side, got, fr)

@@ -1,114 +1,25 @@
 package rules
 
 import (
-	"slices"
-	"strings"
-	"testing"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
-	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
-// Test helpers shared by the VP1xx and VP9xx rule tests.
-
-// vp1Single builds the context of one capture of scripted packets.
-func vp1Single(pkts []decode.Packet) *Context {
-	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{})
-	return NewContext(a, nil)
-}
-
-// vp1Pair builds the context of an inside and an outside capture.
-func vp1Pair(in, out []decode.Packet) *Context {
-	cor := flows.Correlate(flows.Packets("in.pcap", in), flows.Packets("out.pcap", out),
-		flows.CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
-	return NewCorrelatedContext(cor, nil)
-}
-
-// vp1Check runs one rule as the engine does and returns its findings.
-func vp1Check(t *testing.T, r Rule, c *Context) []Finding {
-	t.Helper()
-	m := r.Meta()
-	if m.NeedsBoth && !c.Two() {
-		return nil
-	}
-	var out []Finding
-	r.Check(c, func(f Finding) {
-		f.RuleID, f.Slug, f.Title, f.Severity = m.ID, m.Slug, m.Title, m.Severity
-		for _, e := range f.Evidence {
-			if e.Frame <= 0 {
-				t.Errorf("%s: evidence frame %d is not a frame", m.ID, e.Frame)
-			}
-			if e.Capture != c.Path(e.Side) {
-				t.Errorf("%s: evidence capture %q for side %v, want %q", m.ID, e.Capture, e.Side, c.Path(e.Side))
-			}
-		}
-		if f.Message == "" {
-			t.Errorf("%s: empty message", m.ID)
-		}
-		out = append(out, f)
-	})
-	SortFindings(out)
-	return out
-}
-
-// vp1Want checks the number of findings and returns them.
-func vp1Want(t *testing.T, fs []Finding, n int) []Finding {
-	t.Helper()
-	if len(fs) != n {
-		for _, f := range fs {
-			t.Logf("finding: %s tunnel %d %s: %s", f.RuleID, f.Tunnel, f.Confidence, f.Message)
-		}
-		t.Fatalf("got %d findings, want %d", len(fs), n)
-	}
-	return fs
-}
-
-// vp1Contains checks that a message holds every fragment.
-func vp1Contains(t *testing.T, msg string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(msg, p) {
-			t.Errorf("message %q\n  lacks %q", msg, p)
-		}
-	}
-}
-
-// vp1Frames returns the evidence frames of one side.
-func vp1Frames(f Finding, s flows.Side) []int {
-	var out []int
-	for _, e := range f.Evidence {
-		if e.Side == s {
-			out = append(out, e.Frame)
-		}
-	}
-	return out
-}
-
-// vp1FramesEqual checks the evidence frames of one side.
-func vp1FramesEqual(t *testing.T, f Finding, s flows.Side, want ...int) {
-	t.Helper()
-	if got := vp1Frames(f, s); !slices.Equal(got, want) {
-		t.Errorf("%s evidence frames = %v, want %v", s, got, want)
-	}
-}
-
-const (
-	vp1SPIi = 0x1111111111111111
-	vp1SPIr = 0x2222222222222222
-)
+// Scripted IKE negotiations, and the traffic around them, that the tests of
+// the IKE negotiation (VP1xx) and capture quality (VP9xx) rules share.
 
 // vp1Msg builds an IKEv2 message of the test tunnel.
 func vp1Msg(ex decode.ExchangeType, msgID uint32, response bool) decode.IKEMessage {
-	m := decode.IKEMessage{Version: 2, SPIi: vp1SPIi, Exchange: ex, MessageID: msgID, Length: 300}
+	m := decode.IKEMessage{Version: 2, SPIi: testSPIi, Exchange: ex, MessageID: msgID, Length: 300}
 	if response {
-		m.SPIr = vp1SPIr
+		m.SPIr = testSPIr
 		m.Flags = decode.IKEv2FlagResponse
 	} else {
 		m.Flags = decode.IKEv2FlagInitiator
 		if ex != decode.ExchangeTypeIKESAInit {
-			m.SPIr = vp1SPIr
+			m.SPIr = testSPIr
 		}
 	}
 	if ex != decode.ExchangeTypeIKESAInit {

@@ -2,38 +2,24 @@ package rules
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
-	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
-// This file holds what the GRE/PPTP (VP4xx) rules share: naming a call,
-// finding it in the other capture, and finding its GRE flows.
+// This file holds the view the GRE/PPTP rules and the calls' verdicts look
+// calls up in: a call's other sighting, the call IDs advertised between
+// two addresses, and the GRE flows that carry a call. pptpSubject and
+// pptpLabel, which name a call, are in wording.go.
 
 // pptpConnected reports whether a call came up: the control connection was
 // accepted (Start-Control-Connection-Reply, result 1) and the call too
 // (Outgoing-Call-Reply, result 1 "Connected"; RFC 2637 §2.2, §2.8).
 func pptpConnected(s *flows.PPTPSession) bool {
 	return s.ControlEstablished && s.CallReplied && s.CallResult == 1
-}
-
-// pptpID prints a call ID the one way vpnpcap does: "16384 (0x4000)".
-func pptpID(id uint16) string { return decode.CallIDString(id) }
-
-// pptpSubject names a call: "pptp 10.0.0.2:40000 -> 198.51.100.9:1723
-// call 100 (0x0064) / 200 (0x00c8)".
-func pptpSubject(s *flows.PPTPSession) string {
-	return fmt.Sprintf("pptp %s -> %s call %s / %s", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
-}
-
-// pptpLabel is the form used in messages.
-func pptpLabel(s *flows.PPTPSession) string {
-	return fmt.Sprintf("PPTP call %s → %s (client call ID %s, server call ID %s)", s.Client, s.Server, pptpID(s.ClientCallID), pptpID(s.ServerCallID))
 }
 
 // pptpView is what the PPTP rules look calls up in, built once per Check
@@ -46,8 +32,6 @@ type pptpView struct {
 	byConn [2]map[[2]netip.AddrPort][]*flows.PPTPSession
 	byPair [2]map[[2]netip.Addr][]*flows.PPTPSession
 	gre    [2]map[[2]netip.Addr][]*flows.Flow
-	// The NAT's TCP mappings, both ways.
-	tcpOut, tcpIn map[netip.AddrPort]netip.AddrPort
 }
 
 func newPPTPView(c *Context) *pptpView {
@@ -75,16 +59,6 @@ func newPPTPView(c *Context) *pptpView {
 			}
 		}
 	}
-	if c.Two() {
-		v.tcpOut = map[netip.AddrPort]netip.AddrPort{}
-		v.tcpIn = map[netip.AddrPort]netip.AddrPort{}
-		for _, m := range c.Correlation.Mappings {
-			if m.Protocol == flows.ProtoTCP {
-				v.tcpOut[m.Inside] = m.Outside
-				v.tcpIn[m.Outside] = m.Inside
-			}
-		}
-	}
 	return v
 }
 
@@ -97,27 +71,33 @@ func (v *pptpView) counterpart(side flows.Side, s *flows.PPTPSession) *flows.PPT
 	if !c.Two() {
 		return nil
 	}
-	m := v.tcpOut
-	if side == flows.SideOutside {
-		m = v.tcpIn
-	}
-	client, server := s.Client, s.Server
-	if t, ok := m[client]; ok {
-		client = t
-	}
-	if t, ok := m[server]; ok {
-		server = t
-	}
-	at := dpInsideTime(c, side, s.First)
+	client, server := throughNAT(c.Correlation, side, s.Client), throughNAT(c.Correlation, side, s.Server)
+	at := c.OnInsideClock(side, s.First)
 	var best *flows.PPTPSession
 	var bestGap time.Duration
 	for _, o := range v.byConn[1-side][[2]netip.AddrPort{client, server}] {
-		gap := dpInsideTime(c, 1-side, o.First).Sub(at).Abs()
+		gap := c.OnInsideClock(1-side, o.First).Sub(at).Abs()
 		if best == nil || gap < bestGap {
 			best, bestGap = o, gap
 		}
 	}
 	return best
+}
+
+// throughNAT returns what a TCP endpoint seen in one side's capture is in
+// the other capture, by the NAT's latest mapping of it; an endpoint without
+// a mapping is taken as untranslated.
+func throughNAT(cor *flows.Correlation, side flows.Side, ep netip.AddrPort) netip.AddrPort {
+	if side == flows.SideInside {
+		if ms := cor.MappingsOf(flows.ProtoTCP, ep); len(ms) > 0 {
+			return ms[len(ms)-1].Outside
+		}
+		return ep
+	}
+	if ms := cor.MappingsOnto(flows.ProtoTCP, ep); len(ms) > 0 {
+		return ms[len(ms)-1].Inside
+	}
+	return ep
 }
 
 // callIDs lists the call IDs the control connections between two
@@ -139,15 +119,6 @@ func (v *pptpView) callIDs(side flows.Side, client, server netip.Addr) (toClient
 // greFlows returns one capture's GRE flows from src to dst.
 func (v *pptpView) greFlows(side flows.Side, src, dst netip.Addr) []*flows.Flow {
 	return v.gre[side][[2]netip.Addr{src, dst}]
-}
-
-// pptpIDList lists call IDs as "4711 (0x1267), 4712 (0x1268)".
-func pptpIDList(ids []uint16) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = pptpID(id)
-	}
-	return words.List(parts, 0)
 }
 
 // greKeyed returns one capture's GRE flows from src, to any destination,
