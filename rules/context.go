@@ -14,12 +14,13 @@ type Context struct {
 	*flows.Joined
 	Config *Config
 
-	// hosts and plane index the captures' addresses and ESP SAs for the
-	// data-plane rules and the verdicts; built once, on first use
-	// (hostSides, dataPlane).
-	hostsOnce, planeOnce sync.Once
-	hosts                *hostSides
-	plane                *dataPlane
+	// hosts, plane and calls index the captures' addresses, ESP SAs and
+	// PPTP calls for the rules and the verdicts; built once, on first use
+	// (hostSides, dataPlane, pptpCalls).
+	hostsOnce, planeOnce, callsOnce sync.Once
+	hosts                           *hostSides
+	plane                           *dataPlane
+	calls                           *pptpView
 }
 
 // Evidence returns evidence for frames of one side's capture, leaving out

@@ -205,7 +205,7 @@ func dpUpper(s string) string {
 // SessionVerdicts decides each PPTP call's verdict, given the findings.
 func SessionVerdicts(c *Context, findings []Finding) []Verdict {
 	out := make([]Verdict, 0, len(c.Sessions))
-	pv := newPPTPView(c)
+	pv := c.pptpCalls()
 	for _, v := range c.Sessions {
 		out = append(out, sessionVerdict(pv, v, findings))
 	}

@@ -34,6 +34,12 @@ type pptpView struct {
 	gre    [2]map[[2]netip.Addr][]*flows.Flow
 }
 
+// pptpCalls returns the context's pptpView, built on first use.
+func (c *Context) pptpCalls() *pptpView {
+	c.callsOnce.Do(func() { c.calls = newPPTPView(c) })
+	return c.calls
+}
+
 func newPPTPView(c *Context) *pptpView {
 	v := &pptpView{c: c}
 	for i, a := range c.Captures {

@@ -66,7 +66,7 @@ func (pptpGREOneWay) Meta() Meta {
 
 func (pptpGREOneWay) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.OneWayPackets, 1)
-	v := newPPTPView(c)
+	v := c.pptpCalls()
 	done := map[*flows.PPTPSession]bool{}
 	for _, side := range c.captureSides() {
 		for _, s := range c.Captures[side].Sessions {

@@ -58,7 +58,7 @@ func (pptpCallIDCollision) Meta() Meta {
 }
 
 func (pptpCallIDCollision) Check(c *Context, report func(Finding)) {
-	v := newPPTPView(c)
+	v := c.pptpCalls()
 	for _, side := range c.captureSides() {
 		if c.Two() && side == flows.SideInside {
 			// The outside capture shows what the server sees; an

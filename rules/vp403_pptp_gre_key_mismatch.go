@@ -96,7 +96,7 @@ func (v *pptpView) mismatches(side flows.Side, client, server netip.Addr) []greM
 
 func (pptpGREKeyMismatch) Check(c *Context, report func(Finding)) {
 	type pair struct{ client, server netip.Addr }
-	v := newPPTPView(c)
+	v := c.pptpCalls()
 	for _, side := range c.captureSides() {
 		a := c.Captures[side]
 		seen := map[pair]bool{}

@@ -59,7 +59,7 @@ func (greSequenceGaps) Meta() Meta {
 
 func (greSequenceGaps) Check(c *Context, report func(Finding)) {
 	min := max(c.Config.Thresholds.GREGapPackets, 1)
-	v := newPPTPView(c)
+	v := c.pptpCalls()
 	collided := greCollided(c, v)
 	done := map[*flows.PPTPSession]bool{}
 	for _, side := range c.captureSides() {
