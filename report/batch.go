@@ -481,4 +481,4 @@ func checkTunnel(v *flows.TunnelView, vd *rules.Verdict) CheckTunnel {
 
 // WriteBatchJSON writes the batch as indented JSON (schema BatchSchema,
 // documented in docs/ci.md).
-func WriteBatchJSON(w io.Writer, b *Batch) error { return writeJSONStream(w, b, false) }
+func WriteBatchJSON(w io.Writer, b *Batch) error { return writeJSONStream(w, b, false, reportTypes...) }

@@ -14,22 +14,35 @@ import (
 // JSON. encoding/json builds the whole document in memory before it writes
 // a byte, which at that size costs more than the analysis. writeJSONStream
 // writes the same bytes as a json.Encoder with SetIndent("", "  ") — the
-// tests compare them — but walks structs and slices itself and hands
-// encoding/json one leaf value or one slice element at a time, so that
-// what is held at once is the largest element, not the document.
+// tests compare them — but walks the containers of a document itself (the
+// types of streamed: a batch, a check, a report, a SARIF log and run) and
+// hands encoding/json one field or one list element at a time, so that
+// what is held at once is the largest element — a tunnel, a finding —
+// not the document.
 
-// writeJSONStream writes v as indented JSON followed by a newline.
-func writeJSONStream(w io.Writer, v any, escapeHTML bool) error {
+// writeJSONStream writes v as indented JSON followed by a newline. streamed
+// lists the struct types it walks; others are written whole.
+func writeJSONStream(w io.Writer, v any, escapeHTML bool, streamed ...reflect.Type) error {
+	_, err := streamJSON(w, v, escapeHTML, streamed...)
+	return err
+}
+
+// streamJSON is writeJSONStream, returning the stream for tests to see
+// how much it held at once.
+func streamJSON(w io.Writer, v any, escapeHTML bool, streamed ...reflect.Type) (*jsonStream, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	s := &jsonStream{w: bw, escapeHTML: escapeHTML}
+	s := &jsonStream{w: bw, escapeHTML: escapeHTML, streamed: map[reflect.Type]bool{}}
+	for _, t := range streamed {
+		s.streamed[t] = true
+	}
 	s.value(reflect.ValueOf(v), "")
 	if s.err == nil {
 		s.write("\n")
 	}
 	if s.err != nil {
-		return s.err
+		return s, s.err
 	}
-	return bw.Flush()
+	return s, bw.Flush()
 }
 
 type jsonStream struct {
@@ -37,6 +50,10 @@ type jsonStream struct {
 	escapeHTML bool
 	err        error
 	buf        bytes.Buffer
+	// encoders write leaves into buf, one per indentation: an encoder
+	// reuses its buffers from value to value.
+	encoders map[string]*json.Encoder
+	streamed map[reflect.Type]bool
 }
 
 func (s *jsonStream) write(text string) {
@@ -50,58 +67,84 @@ var (
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
-// leaf reports whether encoding/json should write the value whole: it
-// marshals itself, or it is not a struct or a slice of something that
-// could be large.
-func leaf(t reflect.Type) bool {
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
-		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+// marshals reports whether encoding/json writes v by its own MarshalJSON
+// or MarshalText (a pointer receiver's only when v is addressable, as
+// encoding/json does).
+func marshals(v reflect.Value) bool {
+	t := v.Type()
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
 		return true
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		return false
-	case reflect.Slice:
-		return t.Elem().Kind() == reflect.Uint8 // []byte is base64
-	}
-	return true
+	return v.CanAddr() && (reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler))
 }
 
-// value writes v, whose first line is already indented to indent.
+// value writes v, whose first line is already indented to indent: a
+// struct of a streamed type field by field, a slice of structs element by
+// element, anything else whole, by encoding/json.
 func (s *jsonStream) value(v reflect.Value, indent string) {
 	if s.err != nil {
 		return
 	}
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+	for (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !marshals(v) {
 		if v.IsNil() {
 			s.write("null")
 			return
 		}
-		if v.Kind() == reflect.Pointer && leaf(v.Type()) {
-			break
-		}
 		v = v.Elem()
 	}
 	switch {
-	case leaf(v.Type()):
+	case marshals(v):
 		s.leafValue(v, indent)
-	case v.Kind() == reflect.Slice:
+	case v.Kind() == reflect.Struct && s.streamed[v.Type()]:
+		s.object(v, indent)
+	case v.Kind() == reflect.Slice && s.listOfStructs(v.Type()):
 		s.slice(v, indent)
 	default:
-		s.object(v, indent)
+		s.leafValue(v, indent)
 	}
 }
 
+// listOfStructs reports whether t is a slice of structs or of pointers to
+// them: a list that may be long.
+func (s *jsonStream) listOfStructs(t reflect.Type) bool {
+	e := t.Elem()
+	if e.Kind() == reflect.Pointer {
+		e = e.Elem()
+	}
+	return e.Kind() == reflect.Struct
+}
+
 func (s *jsonStream) leafValue(v reflect.Value, indent string) {
+	switch v.Kind() {
+	case reflect.Map, reflect.Array, reflect.Slice, reflect.Struct, reflect.Interface, reflect.Pointer:
+	default:
+		indent = "" // a scalar spans one line: no indentation to apply
+	}
+	enc := s.encoders[indent]
+	if enc == nil {
+		if s.encoders == nil {
+			s.encoders = map[string]*json.Encoder{}
+		}
+		enc = json.NewEncoder(&s.buf)
+		enc.SetEscapeHTML(s.escapeHTML)
+		if indent != "" {
+			enc.SetIndent(indent, "  ")
+		}
+		s.encoders[indent] = enc
+	}
 	s.buf.Reset()
-	enc := json.NewEncoder(&s.buf)
-	enc.SetEscapeHTML(s.escapeHTML)
-	enc.SetIndent(indent, "  ")
-	if err := enc.Encode(v.Interface()); err != nil {
+	x := v.Interface()
+	if v.CanAddr() && v.Kind() != reflect.Pointer {
+		x = v.Addr().Interface() // as encoding/json sees an addressable value
+	}
+	if err := enc.Encode(x); err != nil {
 		s.err = err
 		return
 	}
-	s.write(strings.TrimSuffix(s.buf.String(), "\n"))
+	b := s.buf.Bytes()
+	if s.err == nil {
+		_, s.err = s.w.Write(b[:len(b)-1]) // without Encode's newline
+	}
 }
 
 func (s *jsonStream) slice(v reflect.Value, indent string) {
@@ -169,10 +212,10 @@ func jsonFields(t reflect.Type) []jsonField {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		ft := sf.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
 		if sf.Anonymous && name == "" {
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
 			if ft.Kind() == reflect.Struct {
 				for _, f := range jsonFields(ft) {
 					f.index = append([]int{i}, f.index...)
@@ -181,7 +224,7 @@ func jsonFields(t reflect.Type) []jsonField {
 				continue
 			}
 		}
-		if !sf.IsExported() {
+		if !sf.IsExported() && !(sf.Anonymous && ft.Kind() == reflect.Struct) {
 			continue
 		}
 		if name == "" {

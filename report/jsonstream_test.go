@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -76,7 +77,7 @@ func TestJSONStreamAsEncodingJSON(t *testing.T) {
 	}
 	for _, escape := range []bool{false, true} {
 		var got bytes.Buffer
-		if err := writeJSONStream(&got, v, escape); err != nil {
+		if err := writeJSONStream(&got, v, escape, reflect.TypeFor[streamOuter](), reflect.TypeFor[streamInner]()); err != nil {
 			t.Fatal(err)
 		}
 		if want := encodingJSON(t, v, escape); !bytes.Equal(got.Bytes(), want) {
@@ -84,7 +85,7 @@ func TestJSONStreamAsEncodingJSON(t *testing.T) {
 		}
 	}
 	var got bytes.Buffer
-	if err := writeJSONStream(&got, (*streamOuter)(nil), false); err != nil || got.String() != "null\n" {
+	if err := writeJSONStream(&got, (*streamOuter)(nil), false, reflect.TypeFor[streamOuter]()); err != nil || got.String() != "null\n" {
 		t.Errorf("nil: %q, %v", got.String(), err)
 	}
 }
@@ -96,11 +97,33 @@ func TestJSONStreamReports(t *testing.T) {
 	b := single(c, fixtureFindings(c), Options{Detail: true})
 	for name, v := range map[string]any{"batch": b, "report": b.Checks[0].Detail} {
 		var got bytes.Buffer
-		if err := writeJSONStream(&got, v, false); err != nil {
+		if err := writeJSONStream(&got, v, false, reportTypes...); err != nil {
 			t.Fatal(err)
 		}
 		if want := encodingJSON(t, v, false); !bytes.Equal(got.Bytes(), want) {
 			t.Errorf("%s: the stream differs from encoding/json", name)
 		}
+	}
+}
+
+// TestJSONStreamHoldsOneElement: a report of many tunnels is written
+// without ever holding more than a tunnel's JSON.
+func TestJSONStreamHoldsOneElement(t *testing.T) {
+	c := fixture()
+	r := single(c, fixtureFindings(c), Options{Detail: true}).Checks[0].Detail
+	one := r.Tunnels[0]
+	for len(r.Tunnels) < 20_000 {
+		r.Tunnels = append(r.Tunnels, one)
+	}
+	var out bytes.Buffer
+	s, err := streamJSON(&out, r, false, reportTypes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), encodingJSON(t, r, false)) {
+		t.Fatal("the stream differs from encoding/json")
+	}
+	if held := s.buf.Cap(); held > out.Len()/1000 {
+		t.Errorf("held %d bytes at once for a %d-byte document", held, out.Len())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -176,7 +177,7 @@ func WriteSARIF(w io.Writer, b *Batch) error {
 			return fmt.Errorf("report: sarif: %w", err)
 		}
 	}
-	if err := writeJSONStream(w, log, true); err != nil {
+	if err := writeJSONStream(w, log, true, reflect.TypeFor[sarif.Report](), reflect.TypeFor[sarif.Run]()); err != nil {
 		return fmt.Errorf("report: sarif: %w", err)
 	}
 	return nil
