@@ -37,11 +37,11 @@ func TestCorpusReadFile(t *testing.T) {
 			if p.Frame < 1 || p.FirstFrame < 1 || p.FirstFrame > p.Frame {
 				t.Errorf("%s: packet frames %d..%d", f, p.FirstFrame, p.Frame)
 			}
-			if p.Kind == KindMalformed && p.Err == "" {
+			if p.Kind == KindMalformed && (p.Fault.Kind == FaultNone || p.Fault.Layer == "" || p.Fault.Message == "") {
 				t.Errorf("%s: frame %d: malformed packet without a reason", f, p.Frame)
 			}
-			if p.Kind != KindMalformed && p.Err != "" && p.IKE == nil {
-				t.Errorf("%s: frame %d: %v packet with error %q", f, p.Frame, p.Kind, p.Err)
+			if p.Kind != KindMalformed && p.Fault != (Fault{}) {
+				t.Errorf("%s: frame %d: %v packet with fault %+v", f, p.Frame, p.Kind, p.Fault)
 			}
 			maxFrame = max(maxFrame, p.Frame)
 		})

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -78,11 +77,12 @@ type Stats struct {
 	// that Decode did not return, reassembled datagrams and TCP messages
 	// (a frame can yield several packets, or none).
 	Kinds [NumKinds]int
-	// Undecodable counts frames that yielded no packet, by reason, such as
-	// "unknown link type 147" or "truncated ipv4 header".
+	// Undecodable counts frames that yielded no packet, by the message of
+	// their fault, such as "unknown link type 147" or "truncated ipv4
+	// header": a count for people to read, keyed by what they read.
 	Undecodable map[string]int
-	// Malformed counts KindMalformed packets by the component that
-	// rejected them ("ike", "udp", "esp", "pptp", "ipv4"…).
+	// Malformed counts KindMalformed packets by the layer of their fault
+	// ("ike", "udp", "esp", "pptp", "ipv4"…).
 	Malformed map[string]int
 	// FramesWithPackets is the number of frames that yielded at least one
 	// packet.
@@ -133,9 +133,10 @@ type Decoder struct {
 
 	out   []Packet
 	stats Stats
-	// reasons caches "unknown link type N", so that a capture of an
-	// unsupported link type does not format a string per frame.
-	reasons map[layers.LinkType]string
+	// unknownLinks caches the fault "unknown link type N", so that a
+	// capture of an unsupported link type does not format a string per
+	// frame.
+	unknownLinks map[layers.LinkType]Fault
 
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
@@ -191,7 +192,7 @@ func NewDecoder(opts Options) *Decoder {
 			Undecodable: map[string]int{},
 			Malformed:   map[string]int{},
 		},
-		reasons: map[layers.LinkType]string{},
+		unknownLinks: map[layers.LinkType]Fault{},
 	}
 	if !opts.Keys.Empty() {
 		d.dec = newDecrypter(opts.Keys)
@@ -287,8 +288,8 @@ func (d *Decoder) decode(rec *Record) {
 	}
 	d.ipBytes = nil
 	switch {
-	case undecodable != "":
-		d.stats.Undecodable[undecodable]++
+	case undecodable.Kind != FaultNone:
+		d.stats.Undecodable[undecodable.Message]++
 	case d.curPackets > 0:
 		d.stats.FramesWithPackets++
 	case d.curStream:
@@ -308,7 +309,7 @@ func (d *Decoder) decode(rec *Record) {
 // next call to Decode or Flush.
 func (d *Decoder) Flush() []Packet {
 	d.out = d.out[:0]
-	d.frags.flush(d, "capture ended")
+	d.frags.flush(d)
 	if d.streams != nil {
 		d.streams.flushAll()
 	}
@@ -340,11 +341,7 @@ func (d *Decoder) expire() {
 func (d *Decoder) emit(p *Packet) {
 	d.stats.Kinds[p.Kind]++
 	if p.Kind == KindMalformed {
-		comp := p.Err
-		if i := strings.IndexByte(comp, ':'); i >= 0 {
-			comp = comp[:i]
-		}
-		d.stats.Malformed[comp]++
+		d.stats.Malformed[p.Fault.Layer]++
 	}
 	if d.inFrame {
 		d.curPackets++
@@ -363,9 +360,9 @@ func (d *Decoder) emitCur(k Kind) {
 	d.emit(&d.cur)
 }
 
-// malformed emits the current packet as KindMalformed with reason err.
-func (d *Decoder) malformed(err string) {
-	d.cur.Err = err
+// malformed emits the current packet as KindMalformed with fault f.
+func (d *Decoder) malformed(f Fault) {
+	d.cur.Fault = f
 	d.emitCur(KindMalformed)
 }
 
@@ -405,14 +402,14 @@ func (d *Decoder) setOpaquePayload(b []byte, n int) {
 
 // decodeLink decodes the link layer and what it carries. It returns the
 // reason when the frame cannot be decoded at all.
-func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
+func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) Fault {
 	if len(data) == 0 {
-		return "empty frame"
+		return newFault(FaultTruncated, "frame", 0, "empty frame")
 	}
 	switch lt {
 	case layers.LinkTypeEthernet:
 		if len(data) < 14 {
-			return "truncated ethernet header"
+			return newFault(FaultTruncated, "ethernet", 0, "truncated ethernet header")
 		}
 		// An EtherType (≥ 0x0600, IEEE 802.3 §3.2.6) is read in place, as
 		// gopacket's Ethernet layer reads it, without filling in the
@@ -422,23 +419,23 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
 			return d.decodeEtherType(et, data[14:])
 		}
 		if err := d.eth.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
-			return "truncated ethernet header"
+			return newFault(FaultTruncated, "ethernet", 0, "truncated ethernet header")
 		}
 		return d.decodeEtherType(d.eth.EthernetType, d.eth.Payload)
 	case layers.LinkTypeLinuxSLL:
 		if err := d.sll.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			if len(data) < 16 {
-				return "truncated linux sll header"
+				return newFault(FaultTruncated, "linux sll", 0, "truncated linux sll header")
 			}
-			return "linux sll: bad address length"
+			return newFault(FaultInvalid, "linux sll", 4, "linux sll: bad address length")
 		}
 		return d.decodeEtherType(d.sll.EthernetType, d.sll.Payload)
 	case linkTypeLinuxSLL2:
 		if err := d.sll2.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			if len(data) < 20 {
-				return "truncated linux sll2 header"
+				return newFault(FaultTruncated, "linux sll2", 0, "truncated linux sll2 header")
 			}
-			return "linux sll2: bad address length"
+			return newFault(FaultInvalid, "linux sll2", 11, "linux sll2: bad address length")
 		}
 		return d.decodeEtherType(d.sll2.ProtocolType, d.sll2.Payload)
 	case layers.LinkTypeRaw, linkTypeRawDLT12, linkTypeRawDLT14:
@@ -448,7 +445,7 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
 		case 6:
 			return d.decodeIPv6(data, 0)
 		}
-		return "raw ip: version is not 4 or 6"
+		return newFault(FaultInvalid, "raw ip", 0, "raw ip: version is not 4 or 6")
 	case linkTypeIPv4:
 		return d.decodeIPv4(data, 0)
 	case linkTypeIPv6:
@@ -456,9 +453,9 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
 		if err := d.loop.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			if len(data) < 4 {
-				return "truncated null/loopback header"
+				return newFault(FaultTruncated, "null/loopback", 0, "truncated null/loopback header")
 			}
-			return "null/loopback: bad address family"
+			return newFault(FaultUnsupported, "null/loopback", 0, "null/loopback: bad address family")
 		}
 		switch d.loop.Family {
 		case 2:
@@ -467,16 +464,16 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) string {
 			return d.decodeIPv6(d.loop.Payload, 0)
 		}
 		d.other(nil, 0)
-		return ""
+		return Fault{}
 	case layers.LinkTypePPP, linkTypePPPHDLC:
 		return d.decodePPP(data)
 	}
-	if r, ok := d.reasons[lt]; ok {
-		return r
+	if f, ok := d.unknownLinks[lt]; ok {
+		return f
 	}
-	r := "unknown link type " + itoa(int(lt))
-	d.reasons[lt] = r
-	return r
+	f := newFault(FaultUnsupported, "link", -1, "unknown link type "+itoa(int(lt)))
+	d.unknownLinks[lt] = f
+	return f
 }
 
 // Link types that gopacket does not name (LINKTYPE_ values of
@@ -495,13 +492,13 @@ const (
 // decodeEtherType decodes what an EtherType says follows: VLAN tags
 // (802.1Q, 802.1ad QinQ and the older 0x9100), IPv4, IPv6 or a PPPoE
 // session. Anything else is not IP and is KindOther.
-func (d *Decoder) decodeEtherType(et layers.EthernetType, b []byte) string {
+func (d *Decoder) decodeEtherType(et layers.EthernetType, b []byte) Fault {
 	for tags := 0; et == layers.EthernetTypeDot1Q || et == layers.EthernetTypeQinQ || et == etherTypeVLAN9100; tags++ {
 		if tags == maxVLANTags {
-			return "more than 8 vlan tags"
+			return newFault(FaultLimit, "802.1q", -1, "more than 8 vlan tags")
 		}
 		if err := d.vlan.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-			return "truncated 802.1q tag"
+			return newFault(FaultTruncated, "802.1q", 0, "truncated 802.1q tag")
 		}
 		et, b = d.vlan.Type, d.vlan.Payload
 	}
@@ -513,17 +510,17 @@ func (d *Decoder) decodeEtherType(et layers.EthernetType, b []byte) string {
 	case etherTypePPPoESess:
 		// RFC 2516 §4: version/type, code, session ID, length, then PPP.
 		if len(b) < 6 {
-			return "truncated pppoe header"
+			return newFault(FaultTruncated, "pppoe", 0, "truncated pppoe header")
 		}
 		return d.decodePPPProto(b[6:])
 	}
 	d.other(nil, 0)
-	return ""
+	return Fault{}
 }
 
 // decodePPP decodes a PPP frame in HDLC-like framing (RFC 1662): an
 // optional address and control field, then the protocol.
-func (d *Decoder) decodePPP(b []byte) string {
+func (d *Decoder) decodePPP(b []byte) Fault {
 	if len(b) >= 2 && b[0] == 0xFF && b[1] == 0x03 {
 		b = b[2:]
 	}
@@ -532,16 +529,16 @@ func (d *Decoder) decodePPP(b []byte) string {
 
 // decodePPPProto decodes a PPP protocol field (one octet when compressed,
 // RFC 1661 §6.5) and IPv4 or IPv6 after it.
-func (d *Decoder) decodePPPProto(b []byte) string {
+func (d *Decoder) decodePPPProto(b []byte) Fault {
 	if len(b) == 0 {
-		return "truncated ppp header"
+		return newFault(FaultTruncated, "ppp", 0, "truncated ppp header")
 	}
 	var proto uint16
 	if b[0]&1 == 1 {
 		proto, b = uint16(b[0]), b[1:]
 	} else {
 		if len(b) < 2 {
-			return "truncated ppp header"
+			return newFault(FaultTruncated, "ppp", 0, "truncated ppp header")
 		}
 		proto, b = binary.BigEndian.Uint16(b), b[2:]
 	}
@@ -552,7 +549,7 @@ func (d *Decoder) decodePPPProto(b []byte) string {
 		return d.decodeIPv6(b, 0)
 	}
 	d.other(nil, 0)
-	return ""
+	return Fault{}
 }
 
 // decodeIPv4 decodes an IPv4 header (RFC 791 §3.1) and what it carries,
@@ -560,16 +557,16 @@ func (d *Decoder) decodePPPProto(b []byte) string {
 // gopacket's IPv4 layer, which rejects the whole datagram for a malformed
 // option: options matter to no VPN protocol, and Wireshark decodes such a
 // datagram (tcpdump/isakmpv1-attr-oobr.pcap of the public corpus).
-func (d *Decoder) decodeIPv4(b []byte, depth int) string {
+func (d *Decoder) decodeIPv4(b []byte, depth int) Fault {
 	if len(b) < 20 {
-		return "truncated ipv4 header"
+		return newFault(FaultTruncated, "ipv4", 0, "truncated ipv4 header")
 	}
 	if b[0]>>4 != 4 {
-		return "ipv4: version is not 4"
+		return newFault(FaultInvalid, "ipv4", 0, "ipv4: version is not 4")
 	}
 	ihl := int(b[0]&0x0F) * 4
 	if ihl < 20 {
-		return "ipv4: header length < 20"
+		return newFault(FaultInvalid, "ipv4", 0, "ipv4: header length < 20")
 	}
 	total := int(binary.BigEndian.Uint16(b[2:]))
 	if total == 0 {
@@ -578,10 +575,10 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) string {
 		total = len(b)
 	}
 	if total < ihl {
-		return "ipv4: total length < header length"
+		return newFault(FaultInvalid, "ipv4", 2, "ipv4: total length < header length")
 	}
 	if len(b) < ihl {
-		return "truncated ipv4 header"
+		return newFault(FaultTruncated, "ipv4", 0, "truncated ipv4 header")
 	}
 	if d.ipBytes == nil {
 		d.ipBytes = b[:min(total, len(b))]
@@ -600,7 +597,7 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) string {
 	if more || off != 0 {
 		d.fragment(fragKey{src: d.cur.Src, dst: d.cur.Dst, id: uint32(id), proto: proto},
 			proto, payload, total-ihl, off, more, depth)
-		return ""
+		return Fault{}
 	}
 	return d.decodeTransport(proto, payload, total-ihl, depth)
 }
@@ -609,12 +606,12 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) string {
 // read here rather than with gopacket's IPv6 layer because that layer
 // decodes Hop-by-Hop options into heap-allocated values, and the per-packet
 // path must not allocate; extension headers are walked by walkIPv6.
-func (d *Decoder) decodeIPv6(b []byte, depth int) string {
+func (d *Decoder) decodeIPv6(b []byte, depth int) Fault {
 	if len(b) < 40 {
-		return "truncated ipv6 header"
+		return newFault(FaultTruncated, "ipv6", 0, "truncated ipv6 header")
 	}
 	if b[0]>>4 != 6 {
-		return "ipv6: version is not 6"
+		return newFault(FaultInvalid, "ipv6", 0, "ipv6: version is not 6")
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:]))
 	if d.ipBytes == nil {
@@ -644,24 +641,24 @@ func (d *Decoder) decodeIPv6(b []byte, depth int) string {
 // §4): Hop-by-Hop, Routing, Destination Options, Mobility, HIP and Shim6
 // are skipped by their length field, a Fragment header starts reassembly,
 // and the first other header is the transport.
-func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) string {
+func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) Fault {
 	for i := 0; ; i++ {
 		switch nh {
 		case 0, 43, 60, 135, 139, 140:
 			if i == maxIPv6ExtHdrs {
-				return "ipv6: more than 16 extension headers"
+				return newFault(FaultLimit, "ipv6", -1, "ipv6: more than 16 extension headers")
 			}
 			if len(b) < 2 {
-				return "truncated ipv6 extension header"
+				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 extension header")
 			}
 			n := (int(b[1]) + 1) * 8
 			if len(b) < n {
-				return "truncated ipv6 extension header"
+				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 extension header")
 			}
 			nh, b, wire = b[0], b[n:], wire-n
 		case 44:
 			if err := d.ip6frg.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-				return "truncated ipv6 fragment header"
+				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 fragment header")
 			}
 			f := &d.ip6frg
 			d.cur.IPID = f.Identification
@@ -674,7 +671,7 @@ func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) string {
 			d.cur.Proto = uint8(f.NextHeader)
 			d.fragment(fragKey{src: d.cur.Src, dst: d.cur.Dst, id: f.Identification, v6: true},
 				uint8(f.NextHeader), f.Payload, wire-8, offset, more, depth)
-			return ""
+			return Fault{}
 		default:
 			return d.decodeTransport(nh, b, wire, depth)
 		}
@@ -683,7 +680,7 @@ func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) string {
 
 // decodeTransport decodes the payload b of IP protocol proto; wire is its
 // length on the wire (b may be shorter when the capture was truncated).
-func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string {
+func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) Fault {
 	d.cur.Proto = proto
 	switch proto {
 	case 6:
@@ -700,7 +697,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 		return d.decodeAH(b, wire, depth)
 	case 4, 41:
 		if depth+1 >= maxIPDepth {
-			return "ip: tunnels nested more than 4 deep"
+			return newFault(FaultLimit, "ip", -1, "ip: tunnels nested more than 4 deep")
 		}
 		if proto == 4 {
 			return d.decodeIPv4(b, depth+1)
@@ -709,7 +706,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 	default:
 		d.other(b, wire)
 	}
-	return ""
+	return Fault{}
 }
 
 // decodeUDP decodes a UDP header (RFC 768) and dispatches on the ports:
@@ -719,7 +716,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) string
 // packet from 4500 to 500 is read as port 500 reads it.
 func (d *Decoder) decodeUDP(b []byte, wire int) {
 	if len(b) < 8 {
-		d.malformed("udp: truncated header")
+		d.malformed(newFault(FaultTruncated, "udp", 0, "udp: truncated header"))
 		return
 	}
 	ulen := int(binary.BigEndian.Uint16(b[4:]))
@@ -728,14 +725,14 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 	}
 	switch {
 	case ulen < 8:
-		d.malformed("udp: length " + itoa(ulen) + " < 8")
+		d.malformed(newFault(FaultInvalid, "udp", 4, "udp: length "+itoa(ulen)+" < 8"))
 		return
 	case ulen > wire:
-		d.malformed("udp: length " + itoa(ulen) + " exceeds ip payload " + itoa(wire))
+		d.malformed(newFault(FaultInvalid, "udp", 4, "udp: length "+itoa(ulen)+" exceeds ip payload "+itoa(wire)))
 		return
 	}
 	if err := d.udp.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-		d.malformed("udp: truncated header")
+		d.malformed(newFault(FaultTruncated, "udp", 0, "udp: truncated header"))
 		return
 	}
 	sp, dp := uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
@@ -871,7 +868,7 @@ func (d *Decoder) ike(b []byte) {
 		d.natd.Verify(m, netip.AddrPortFrom(d.cur.Src, d.cur.SrcPort), netip.AddrPortFrom(d.cur.Dst, d.cur.DstPort))
 	}
 	if err != nil {
-		d.malformed(err.Error())
+		d.malformed(faultOf("ike", err))
 		return
 	}
 	d.emitCur(KindIKE)
@@ -886,7 +883,7 @@ func (d *Decoder) decodeESP(b []byte, wire int, k Kind) {
 // espBody decodes an ESP header whose payload length and hash are set.
 func (d *Decoder) espBody(b []byte, k Kind) {
 	if err := d.esp.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-		d.malformed(err.Error())
+		d.malformed(faultOf("esp", err))
 		return
 	}
 	d.cur.ESP = ESPInfo{SPI: d.esp.SPI, Seq: d.esp.Seq}
@@ -902,34 +899,33 @@ func (d *Decoder) espBody(b []byte, k Kind) {
 // it cannot cross a NAT (RFC 3715 §2.1), the ESP SPI and sequence number to
 // follow the SA. What AH protects that is not VPN traffic is not reported
 // separately.
-func (d *Decoder) decodeAH(b []byte, wire, depth int) string {
+func (d *Decoder) decodeAH(b []byte, wire, depth int) Fault {
 	d.setOpaquePayload(b, wire)
 	if err := d.ah.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-		d.malformed(err.Error())
-		return ""
+		d.malformed(faultOf("ah", err))
+		return Fault{}
 	}
 	d.cur.AH = ESPInfo{SPI: d.ah.SPI, Seq: d.ah.Seq}
 	d.emitCur(KindAH)
 	if d.afterAH {
-		return "" // AH behind AH: report the outer one only
+		return Fault{} // AH behind AH: report the outer one only
 	}
 	next, inner, hl := uint8(d.ah.NextHeader), d.ah.Payload, d.ah.HeaderLen
 	d.cur.AH, d.cur.PayloadLen, d.cur.PayloadHash = ESPInfo{}, 0, 0
 	d.afterAH = true
-	var r string
+	var r Fault
 	if d.cur.IPv6 {
 		r = d.walkIPv6(next, inner, wire-hl, depth)
 	} else {
 		r = d.decodeTransport(next, inner, wire-hl, depth)
 	}
 	d.afterAH = false
-	if r != "" {
+	if r.Kind != FaultNone {
 		// The AH packet was reported; what it protects could not be
 		// decoded, and the frame is accounted for by the AH packet.
-		d.cur.Err = ""
 		d.malformed(r)
 	}
-	return ""
+	return Fault{}
 }
 
 // decodeICMP decodes an ICMP (RFC 792) or ICMPv6 (RFC 4443) message. An
@@ -958,7 +954,7 @@ func (d *Decoder) decodeICMP(b []byte, wire int, v6 bool) {
 func (d *Decoder) decodeGRE(b []byte, wire int) {
 	if err := d.gre.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		d.setOpaquePayload(b, wire)
-		d.malformed(err.Error())
+		d.malformed(faultOf("gre", err))
 		return
 	}
 	d.setOpaquePayload(d.gre.Payload, wire-len(d.gre.Contents))
@@ -973,11 +969,11 @@ func (d *Decoder) decodeTCP(b []byte, wire int) {
 	if err := d.tcp.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		switch {
 		case len(b) < 20:
-			d.malformed("tcp: truncated header")
+			d.malformed(newFault(FaultTruncated, "tcp", 0, "tcp: truncated header"))
 		case b[12]>>4 < 5:
-			d.malformed("tcp: data offset < 5")
+			d.malformed(newFault(FaultInvalid, "tcp", 12, "tcp: data offset < 5"))
 		default:
-			d.malformed("tcp: header longer than the segment")
+			d.malformed(newFault(FaultTruncated, "tcp", 0, "tcp: header longer than the segment"))
 		}
 		return
 	}
@@ -1000,7 +996,7 @@ func (d *Decoder) tcpStream(kind streamKind) {
 		d.streams = newTCPStreams(d)
 	}
 	if !d.streams.assemble(kind) {
-		d.malformed("tcp: stream limit reached, segment not reassembled")
+		d.malformed(newFault(FaultLimit, "tcp", -1, "tcp: stream limit reached, segment not reassembled"))
 		return
 	}
 	d.curStream = true
@@ -1054,14 +1050,14 @@ func (d *Decoder) fragment(key fragKey, proto uint8, b []byte, wire, off int, mo
 	d.cur.FirstFrame = st.firstFrame
 	d.cur.Fragments = st.count
 	data := st.data[:st.total]
-	var r string
+	var r Fault
 	if key.v6 {
 		r = d.walkIPv6(st.proto, data, len(data), depth)
 	} else {
 		r = d.decodeTransport(proto, data, len(data), depth)
 	}
-	if r != "" {
-		d.malformed("ip: reassembled datagram: " + r)
+	if r.Kind != FaultNone {
+		d.malformed(newFault(r.Kind, "ip", -1, "ip: reassembled datagram: "+r.Message))
 	}
 	d.frags.release(st)
 }

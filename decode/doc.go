@@ -30,5 +30,6 @@
 // checked and decrypted, and the plaintext payloads are decoded by the same
 // decoders as cleartext ones ([IKEMessage.Decryption], [Packet.Decrypted]).
 // Bad input never panics: it yields an error value or a packet of kind
-// [KindMalformed] with the reason.
+// [KindMalformed] with its [Fault]: a kind to count and branch on, the
+// layer and offset, and a message for people.
 package decode

@@ -12,7 +12,8 @@ var ErrTruncated = errors.New("truncated")
 // ("ike", "esp", "gre"…), Field the structure that failed (for example
 // `payload "Notify"`), Offset the byte offset of that structure from the start
 // of the layer's data, and Err the reason, which may wrap a sentinel such as
-// [ErrTruncated].
+// [ErrTruncated]. Kind, when set, says what kind of fault the error is; see
+// [Error.FaultKind].
 //
 // Its message reads `ike: payload "Notify" at offset 48: length 3 < 4`.
 type Error struct {
@@ -20,6 +21,7 @@ type Error struct {
 	Field  string
 	Offset int // negative when no position applies
 	Err    error
+	Kind   FaultKind
 }
 
 // Error formats the error as "layer: field at offset N: reason", leaving out
@@ -46,3 +48,16 @@ func (e *Error) Error() string {
 // Unwrap returns the reason, so that [errors.Is] finds sentinels such as
 // [ErrTruncated].
 func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind returns the kind of fault the error is: Kind when set, else
+// [FaultTruncated] for an error that wraps [ErrTruncated] and
+// [FaultInvalid] for any other.
+func (e *Error) FaultKind() FaultKind {
+	switch {
+	case e.Kind != FaultNone:
+		return e.Kind
+	case errors.Is(e.Err, ErrTruncated):
+		return FaultTruncated
+	}
+	return FaultInvalid
+}

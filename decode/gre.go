@@ -79,7 +79,7 @@ func (g *GRE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	g.Version = f1 & 0x07
 	g.Protocol = layers.EthernetType(binary.BigEndian.Uint16(data[2:]))
 	if g.Version > 1 {
-		return &Error{Layer: "gre", Field: "version", Offset: 1, Err: errors.New(errGREVersion.Error() + " " + itoa(int(g.Version)))}
+		return &Error{Layer: "gre", Field: "version", Offset: 1, Kind: FaultUnsupported, Err: errors.New(errGREVersion.Error() + " " + itoa(int(g.Version)))}
 	}
 	off := 4
 	field := func(name string) (uint32, error) {

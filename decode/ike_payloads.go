@@ -200,7 +200,7 @@ func ParseIKEMessage(data []byte) (*IKEMessage, error) {
 	if h.Clipped() {
 		// A chain cut by the capture ends in a walk error that says nothing
 		// about the message: report the truncation, which explains it.
-		return m, &Error{Layer: "ike", Field: "message", Offset: IKEHeaderLen + len(h.Payload),
+		return m, &Error{Layer: "ike", Field: "message", Offset: IKEHeaderLen + len(h.Payload), Kind: FaultNotCaptured,
 			Err: fmt.Errorf("%w: %d of %d bytes captured", ErrTruncated, IKEHeaderLen+len(h.Payload), h.Length)}
 	}
 	return m, err

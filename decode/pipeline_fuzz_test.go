@@ -110,8 +110,8 @@ func checkPackets(t *testing.T, ps []Packet, st Stats, frames int) {
 		if p.Frame < 1 || p.Frame > frames || p.FirstFrame < 1 || p.FirstFrame > p.Frame {
 			t.Fatalf("packet frames %d..%d outside 1..%d", p.FirstFrame, p.Frame, frames)
 		}
-		if (p.Kind == KindMalformed) != (p.Err != "") {
-			t.Fatalf("kind %v with error %q", p.Kind, p.Err)
+		if (p.Kind == KindMalformed) != (p.Fault.Kind != FaultNone) || (p.Kind == KindMalformed) != (p.Fault.Message != "") {
+			t.Fatalf("kind %v with fault %+v", p.Kind, p.Fault)
 		}
 	}
 	if st.Frames != frames || st.Accounted() != frames {
@@ -182,7 +182,7 @@ func FuzzUDP4500(f *testing.F) {
 				}
 			case KindMalformed:
 				if len(payload) >= 8 && binary.BigEndian.Uint32(payload) != 0 {
-					t.Fatalf("valid ESP header reported malformed: %s", p.Err)
+					t.Fatalf("valid ESP header reported malformed: %s", p.Fault.Message)
 				}
 			default:
 				t.Fatalf("ESP payload decoded as %v", p.Kind)

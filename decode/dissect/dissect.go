@@ -148,7 +148,7 @@ func Packet(p *decode.Packet, rec *decode.Record) *Node {
 		root.field("Copy of frame", strconv.Itoa(int(p.DuplicateOf))+" (the same packet captured twice)")
 	}
 	if p.Kind == decode.KindMalformed {
-		root.field("Malformed", p.Err).Tone = Bad
+		root.field("Malformed", p.Fault.Message).Tone = Bad
 	}
 	if rec != nil && rec.Frame == p.Frame && len(rec.Data) > 0 {
 		b := &builder{p: p, data: rec.Data}
