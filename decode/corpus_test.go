@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
 
@@ -47,8 +48,8 @@ func TestCorpusReadFile(t *testing.T) {
 		})
 		if err != nil {
 			// A corrupt file is reported with the valid part decoded.
-			if _, ok := err.(*FormatError); !ok {
-				t.Errorf("%s: ReadFile error %v is not a *FormatError", f, err)
+			if _, ok := err.(*capture.FormatError); !ok {
+				t.Errorf("%s: ReadFile error %v is not a *capture.FormatError", f, err)
 			}
 		}
 		if st.Accounted() != st.Frames {

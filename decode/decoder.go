@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 )
 
@@ -235,14 +236,14 @@ func (d *Decoder) Stats() Stats {
 //
 // The returned slice is reused by the next call to Decode or Flush; the
 // packets in it are values that own everything they hold.
-func (d *Decoder) Decode(rec *Record) []Packet {
+func (d *Decoder) Decode(rec *capture.Record) []Packet {
 	d.out = d.out[:0]
 	d.decode(rec)
 	return d.out
 }
 
 // decode decodes one record, appending its packets to d.out.
-func (d *Decoder) decode(rec *Record) {
+func (d *Decoder) decode(rec *capture.Record) {
 	d.stats.Frames++
 	frame := rec.Frame
 	if frame <= 0 {

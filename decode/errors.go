@@ -1,12 +1,18 @@
 package decode
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
+)
 
 // ErrTruncated reports that the input ended before a structure it announced:
 // a header cut short, or a length field pointing past the captured bytes
 // (typically a capture taken with a small snap length). Test for it with
-// [errors.Is]; the [*Error] that carries it says where.
-var ErrTruncated = errors.New("truncated")
+// [errors.Is]; the [*Error] that carries it says where. It is the value of
+// capture.ErrTruncated, with which the capture reader reports a file that
+// ends inside a record, so that either name finds either.
+var ErrTruncated = capture.ErrTruncated
 
 // Error is a decoding error with its position. Layer names the protocol unit
 // ("ike", "esp", "gre"…), Field the structure that failed (for example

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
@@ -44,7 +45,7 @@ func vp9Source(pkts []decode.Packet, err error) flows.Source {
 
 func TestVP901ReadError(t *testing.T) {
 	pkts := vp9Healthy(5)
-	err := &decode.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", decode.ErrTruncated)}
+	err := &capture.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", capture.ErrTruncated)}
 	a := flows.Analyze(vp9Source(pkts, err), decode.Options{KeepOther: true}, flows.Options{})
 	c := NewContext(a, nil)
 	f := wantFindings(t, checkRule(t, captureReadError{}, c), 1)[0]

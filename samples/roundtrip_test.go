@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/samples"
 )
 
@@ -36,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 					byFrame[p.Frame] = append(byFrame[p.Frame], *p)
 				})
 				switch {
-				case c.Truncated && !errors.Is(err, decode.ErrTruncated):
+				case c.Truncated && !errors.Is(err, capture.ErrTruncated):
 					t.Fatalf("ReadFile: %v, want the file reported truncated", err)
 				case !c.Truncated && err != nil:
 					t.Fatalf("ReadFile: %v", err)

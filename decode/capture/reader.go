@@ -1,4 +1,4 @@
-package decode
+package capture
 
 import (
 	"compress/gzip"
@@ -73,6 +73,12 @@ type Record struct {
 // a gzip-compressed one. It is wrapped in a [*FormatError]; test for it with
 // [errors.Is]. (A file cut short is reported with [ErrTruncated] instead.)
 var ErrNotCapture = errors.New("not a capture file")
+
+// ErrTruncated reports a file that ends inside a record or block, or a
+// compressed stream that ends early. It is wrapped in a [*FormatError];
+// test for it with [errors.Is]. Package decode reports packets shorter
+// than their headers with the same value, as decode.ErrTruncated.
+var ErrTruncated = errors.New("truncated")
 
 // FormatError reports a file that is not a capture or that is damaged. It
 // names the file and the byte offset of the fault: the start of the record or
