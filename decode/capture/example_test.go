@@ -73,3 +73,23 @@ func ExampleFormatError() {
 	// capture: cut.pcap: offset 56: truncated: record has 21 of 24 bytes
 	// truncated: true
 }
+
+// ExampleSniff tells captures from other files by their first bytes, as
+// the reader recognises them, without reading them through.
+func ExampleSniff() {
+	for _, name := range []string{"testdata/pcapng-le-2if.pcapng.gz", "testdata/pcap-be-nsec.pcap", "testdata/README.md"} {
+		f, compressed, err := capture.SniffFile(name)
+		switch {
+		case errors.Is(err, capture.ErrNotCapture):
+			fmt.Println(name, "is not a capture")
+		case err != nil:
+			fmt.Println(err)
+		default:
+			fmt.Println(name, "is", f, "compressed:", compressed)
+		}
+	}
+	// Output:
+	// testdata/pcapng-le-2if.pcapng.gz is pcapng compressed: true
+	// testdata/pcap-be-nsec.pcap is pcap compressed: false
+	// testdata/README.md is not a capture
+}

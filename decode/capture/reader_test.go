@@ -718,7 +718,7 @@ func TestReaderLargeRecords(t *testing.T) {
 	t.Run("pcapng options beyond the buffer", func(t *testing.T) {
 		payload := bytes.Repeat([]byte{0xcd}, 1000)
 		var opts []byte
-		for len(opts) < 2*captureBufMax {
+		for len(opts) < 2*bufMax {
 			opt := make([]byte, 4+65532)
 			littleEndian.putU32(opt, 1|65532<<16) // opt_comment
 			opts = append(opts, opt...)
