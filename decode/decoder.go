@@ -134,7 +134,7 @@ type Decoder struct {
 	// unknownLinks caches the fault "unknown link type N", so that a
 	// capture of an unsupported link type does not format a string per
 	// frame.
-	unknownLinks map[layers.LinkType]Fault
+	unknownLinks map[layers.LinkType]*Fault
 
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
@@ -190,7 +190,7 @@ func NewDecoder(opts Options) *Decoder {
 			Undecodable: map[string]int{},
 			Malformed:   map[string]int{},
 		},
-		unknownLinks: map[layers.LinkType]Fault{},
+		unknownLinks: map[layers.LinkType]*Fault{},
 	}
 	if !opts.Keys.Empty() {
 		d.dec = newDecrypter(opts.Keys)
@@ -286,7 +286,7 @@ func (d *Decoder) decode(rec *capture.Record) {
 	}
 	d.ipBytes = nil
 	switch {
-	case undecodable.Kind != FaultNone:
+	case undecodable != nil:
 		d.stats.Undecodable[undecodable.Message]++
 	case d.curPackets > 0:
 		d.stats.FramesWithPackets++

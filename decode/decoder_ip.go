@@ -11,21 +11,37 @@ import (
 // chain, AH, IP-in-IP nesting and IP fragments, and dispatches on the
 // transport protocol.
 
+// The faults of frames whose IP layer cannot be decoded. The decoding
+// functions return pointers to them, so that a frame that decodes passes
+// a nil pointer up the chain; nothing changes them.
+var (
+	faultShortIPv4         = &Fault{Kind: FaultTruncated, Layer: "ipv4", Offset: 0, Message: "truncated ipv4 header"}
+	faultIPv4Version       = &Fault{Kind: FaultInvalid, Layer: "ipv4", Offset: 0, Message: "ipv4: version is not 4"}
+	faultIPv4HeaderLen     = &Fault{Kind: FaultInvalid, Layer: "ipv4", Offset: 0, Message: "ipv4: header length < 20"}
+	faultIPv4TotalLen      = &Fault{Kind: FaultInvalid, Layer: "ipv4", Offset: 2, Message: "ipv4: total length < header length"}
+	faultShortIPv6         = &Fault{Kind: FaultTruncated, Layer: "ipv6", Offset: 0, Message: "truncated ipv6 header"}
+	faultIPv6Version       = &Fault{Kind: FaultInvalid, Layer: "ipv6", Offset: 0, Message: "ipv6: version is not 6"}
+	faultIPv6ExtHeaders    = &Fault{Kind: FaultLimit, Layer: "ipv6", Offset: -1, Message: "ipv6: more than 16 extension headers"}
+	faultShortIPv6Ext      = &Fault{Kind: FaultTruncated, Layer: "ipv6", Offset: -1, Message: "truncated ipv6 extension header"}
+	faultShortIPv6Fragment = &Fault{Kind: FaultTruncated, Layer: "ipv6", Offset: -1, Message: "truncated ipv6 fragment header"}
+	faultIPNesting         = &Fault{Kind: FaultLimit, Layer: "ip", Offset: -1, Message: "ip: tunnels nested more than 4 deep"}
+)
+
 // decodeIPv4 decodes an IPv4 header (RFC 791 §3.1) and what it carries,
 // reassembling fragments. The header is read here rather than with
 // gopacket's IPv4 layer, which rejects the whole datagram for a malformed
 // option: options matter to no VPN protocol, and Wireshark decodes such a
 // datagram (tcpdump/isakmpv1-attr-oobr.pcap of the public corpus).
-func (d *Decoder) decodeIPv4(b []byte, depth int) Fault {
+func (d *Decoder) decodeIPv4(b []byte, depth int) *Fault {
 	if len(b) < 20 {
-		return newFault(FaultTruncated, "ipv4", 0, "truncated ipv4 header")
+		return faultShortIPv4
 	}
 	if b[0]>>4 != 4 {
-		return newFault(FaultInvalid, "ipv4", 0, "ipv4: version is not 4")
+		return faultIPv4Version
 	}
 	ihl := int(b[0]&0x0F) * 4
 	if ihl < 20 {
-		return newFault(FaultInvalid, "ipv4", 0, "ipv4: header length < 20")
+		return faultIPv4HeaderLen
 	}
 	total := int(binary.BigEndian.Uint16(b[2:]))
 	if total == 0 {
@@ -34,10 +50,10 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) Fault {
 		total = len(b)
 	}
 	if total < ihl {
-		return newFault(FaultInvalid, "ipv4", 2, "ipv4: total length < header length")
+		return faultIPv4TotalLen
 	}
 	if len(b) < ihl {
-		return newFault(FaultTruncated, "ipv4", 0, "truncated ipv4 header")
+		return faultShortIPv4
 	}
 	if d.ipBytes == nil {
 		d.ipBytes = b[:min(total, len(b))]
@@ -56,7 +72,7 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) Fault {
 	if more || off != 0 {
 		d.fragment(fragKey{src: d.cur.Src, dst: d.cur.Dst, id: uint32(id), proto: proto},
 			proto, payload, total-ihl, off, more, depth)
-		return Fault{}
+		return nil
 	}
 	return d.decodeTransport(proto, payload, total-ihl, depth)
 }
@@ -65,12 +81,12 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) Fault {
 // read here rather than with gopacket's IPv6 layer because that layer
 // decodes Hop-by-Hop options into heap-allocated values, and the per-packet
 // path must not allocate; extension headers are walked by walkIPv6.
-func (d *Decoder) decodeIPv6(b []byte, depth int) Fault {
+func (d *Decoder) decodeIPv6(b []byte, depth int) *Fault {
 	if len(b) < 40 {
-		return newFault(FaultTruncated, "ipv6", 0, "truncated ipv6 header")
+		return faultShortIPv6
 	}
 	if b[0]>>4 != 6 {
-		return newFault(FaultInvalid, "ipv6", 0, "ipv6: version is not 6")
+		return faultIPv6Version
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:]))
 	if d.ipBytes == nil {
@@ -100,24 +116,24 @@ func (d *Decoder) decodeIPv6(b []byte, depth int) Fault {
 // §4): Hop-by-Hop, Routing, Destination Options, Mobility, HIP and Shim6
 // are skipped by their length field, a Fragment header starts reassembly,
 // and the first other header is the transport.
-func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) Fault {
+func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) *Fault {
 	for i := 0; ; i++ {
 		switch nh {
 		case 0, 43, 60, 135, 139, 140:
 			if i == maxIPv6ExtHdrs {
-				return newFault(FaultLimit, "ipv6", -1, "ipv6: more than 16 extension headers")
+				return faultIPv6ExtHeaders
 			}
 			if len(b) < 2 {
-				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 extension header")
+				return faultShortIPv6Ext
 			}
 			n := (int(b[1]) + 1) * 8
 			if len(b) < n {
-				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 extension header")
+				return faultShortIPv6Ext
 			}
 			nh, b, wire = b[0], b[n:], wire-n
 		case 44:
 			if err := d.ip6frg.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
-				return newFault(FaultTruncated, "ipv6", -1, "truncated ipv6 fragment header")
+				return faultShortIPv6Fragment
 			}
 			f := &d.ip6frg
 			d.cur.IPID = f.Identification
@@ -130,7 +146,7 @@ func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) Fault {
 			d.cur.Proto = uint8(f.NextHeader)
 			d.fragment(fragKey{src: d.cur.Src, dst: d.cur.Dst, id: f.Identification, v6: true},
 				uint8(f.NextHeader), f.Payload, wire-8, offset, more, depth)
-			return Fault{}
+			return nil
 		default:
 			return d.decodeTransport(nh, b, wire, depth)
 		}
@@ -139,7 +155,7 @@ func (d *Decoder) walkIPv6(nh uint8, b []byte, wire, depth int) Fault {
 
 // decodeTransport decodes the payload b of IP protocol proto; wire is its
 // length on the wire (b may be shorter when the capture was truncated).
-func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) Fault {
+func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) *Fault {
 	d.cur.Proto = proto
 	switch proto {
 	case 6:
@@ -156,7 +172,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) Fault 
 		return d.decodeAH(b, wire, depth)
 	case 4, 41:
 		if depth+1 >= maxIPDepth {
-			return newFault(FaultLimit, "ip", -1, "ip: tunnels nested more than 4 deep")
+			return faultIPNesting
 		}
 		if proto == 4 {
 			return d.decodeIPv4(b, depth+1)
@@ -165,7 +181,7 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) Fault 
 	default:
 		d.other(b, wire)
 	}
-	return Fault{}
+	return nil
 }
 
 // decodeAH decodes an AH header and reports it; then it decodes what AH
@@ -174,33 +190,33 @@ func (d *Decoder) decodeTransport(proto uint8, b []byte, wire, depth int) Fault 
 // it cannot cross a NAT (RFC 3715 §2.1), the ESP SPI and sequence number to
 // follow the SA. What AH protects that is not VPN traffic is not reported
 // separately.
-func (d *Decoder) decodeAH(b []byte, wire, depth int) Fault {
+func (d *Decoder) decodeAH(b []byte, wire, depth int) *Fault {
 	d.setOpaquePayload(b, wire)
 	if err := d.ah.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		d.malformed(faultOf("ah", err))
-		return Fault{}
+		return nil
 	}
 	d.cur.AH = ESPInfo{SPI: d.ah.SPI, Seq: d.ah.Seq}
 	d.emitCur(KindAH)
 	if d.afterAH {
-		return Fault{} // AH behind AH: report the outer one only
+		return nil // AH behind AH: report the outer one only
 	}
 	next, inner, hl := uint8(d.ah.NextHeader), d.ah.Payload, d.ah.HeaderLen
 	d.cur.AH, d.cur.PayloadLen, d.cur.PayloadHash = ESPInfo{}, 0, 0
 	d.afterAH = true
-	var r Fault
+	var r *Fault
 	if d.cur.IPv6 {
 		r = d.walkIPv6(next, inner, wire-hl, depth)
 	} else {
 		r = d.decodeTransport(next, inner, wire-hl, depth)
 	}
 	d.afterAH = false
-	if r.Kind != FaultNone {
+	if r != nil {
 		// The AH packet was reported; what it protects could not be
 		// decoded, and the frame is accounted for by the AH packet.
-		d.malformed(r)
+		d.malformed(*r)
 	}
-	return Fault{}
+	return nil
 }
 
 // fragment reports an IP fragment as KindIPFragment and adds it to
@@ -251,13 +267,13 @@ func (d *Decoder) fragment(key fragKey, proto uint8, b []byte, wire, off int, mo
 	d.cur.FirstFrame = st.firstFrame
 	d.cur.Fragments = st.count
 	data := st.data[:st.total]
-	var r Fault
+	var r *Fault
 	if key.v6 {
 		r = d.walkIPv6(st.proto, data, len(data), depth)
 	} else {
 		r = d.decodeTransport(proto, data, len(data), depth)
 	}
-	if r.Kind != FaultNone {
+	if r != nil {
 		d.malformed(newFault(r.Kind, "ip", -1, "ip: reassembled datagram: "+r.Message))
 	}
 	d.frags.release(st)

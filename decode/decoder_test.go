@@ -369,7 +369,7 @@ func TestDecodeMalformed(t *testing.T) {
 				if len(ps) != 0 || st.Undecodable[tc.undecod] != 1 {
 					t.Errorf("Decode = %v, undecodable %v; want no packet and reason %q", summarize(ps), st.Undecodable, tc.undecod)
 				}
-				if f := NewDecoder(Options{}).decodeLink(tc.frame, tc.lt); f.Kind != tc.fault || f.Layer != tc.layer || f.Message != tc.undecod {
+				if f := NewDecoder(Options{}).decodeLink(tc.frame, tc.lt); f == nil || f.Kind != tc.fault || f.Layer != tc.layer || f.Message != tc.undecod {
 					t.Errorf("decodeLink fault = %+v, want %v of %q: %q", f, tc.fault, tc.layer, tc.undecod)
 				}
 				return
