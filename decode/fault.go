@@ -92,16 +92,17 @@ type Fault struct {
 	// Offset is the byte offset of the failing structure from the start of
 	// the layer's data, or -1 when no position applies.
 	Offset int
-	// Message says it for people, naming the layer first, such as
-	// `ike: payload "Notify" at offset 48: length 3 < 4`.
+	// Message says what went wrong, for people, such as
+	// `ike: payload "Notify" at offset 48: length 3 < 4` or "truncated
+	// ipv4 header". Nothing counts or branches on it.
 	Message string
 }
 
 // String returns the message.
 func (f Fault) String() string { return f.Message }
 
-// newFault returns a fault; it keeps the literal fault tables of the
-// decoders on one line each.
+// newFault returns a fault of the given kind, layer, offset and message; it
+// keeps the decoders' calls on one line.
 func newFault(kind FaultKind, layer string, offset int, message string) Fault {
 	return Fault{Kind: kind, Layer: layer, Offset: offset, Message: message}
 }
