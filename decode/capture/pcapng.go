@@ -278,125 +278,72 @@ func (r *Reader) readIDB(off int64, length uint64) error {
 }
 
 // readPacketBlock reads an enhanced packet block (§4.3), a simple packet
-// block (§4.4) or an obsolete packet block (appendix A) into rec.
+// block (§4.4) or an obsolete packet block (appendix A) into rec. It runs
+// once per record and stays one function: split into the fixed part, the
+// data and the options, reading a pcapng file took a sixth longer
+// (BenchmarkReader/pcapng).
 func (r *Reader) readPacketBlock(rec *Record, off int64, typ uint32, length uint64) error {
-	pb, err := r.readPacketHeader(off, typ, length)
-	if err != nil {
-		return err
-	}
-	data, err := r.readPacketData(off, length, &pb)
-	if err != nil {
-		return err
-	}
-	fcsLen := pb.iface.fcsLen
-	if typ == blockSPB {
-		// Wireshark reads the trailing length right after an SPB's data
-		// and goes on from there, whatever the block length says.
-		if err := r.readTrailer(off, length); err != nil {
-			return err
-		}
-	} else {
-		if fcsLen, err = r.readPacketOptions(off, length-pb.fixed-pb.padded-4, fcsLen); err != nil {
-			return err
-		}
-		if err := r.readTrailer(off, length); err != nil {
-			return err
-		}
-	}
-	r.frame++
-	*rec = Record{
-		Frame:     r.frame,
-		LinkType:  pb.iface.linkType,
-		Data:      data,
-		Length:    int(pb.origlen),
-		Offset:    off,
-		Interface: int(pb.ifid),
-		FCSLen:    fcsLen,
-	}
-	if typ != blockSPB {
-		rec.Time = pb.iface.timestamp(pb.ts)
-	}
-	return nil
-}
-
-// packetHeader is what the fixed part of a packet block says.
-type packetHeader struct {
-	name            string // of the block type, for messages
-	fixed           uint64 // length of the fixed part, from the block's start to the packet data
-	padded          uint64 // length of the packet data with its padding
-	iface           *pcapngIface
-	ifid            uint32
-	ts              uint64 // time stamp in the interface's units; an SPB has none
-	caplen, origlen uint32
-}
-
-// readPacketHeader reads and checks the fixed part of a packet block of
-// type typ at off, without consuming it.
-func (r *Reader) readPacketHeader(off int64, typ uint32, length uint64) (packetHeader, error) {
-	var pb packetHeader
+	// fixed is the length of the block's fixed part, from its start to the
+	// packet data.
+	var fixed uint64
+	var name string
 	switch typ {
 	case blockEPB:
-		pb.fixed, pb.name = minEPBLen-4, "enhanced packet block"
+		fixed, name = minEPBLen-4, "enhanced packet block"
 	case blockPB:
-		pb.fixed, pb.name = minPBLen-4, "packet block"
+		fixed, name = minPBLen-4, "packet block"
 	default:
-		pb.fixed, pb.name = minSPBLen-4, "simple packet block"
+		fixed, name = minSPBLen-4, "simple packet block"
 	}
-	if length < pb.fixed+4 {
-		return pb, r.failf(off, "%s length %d is less than the minimum %d", pb.name, length, pb.fixed+4)
+	if length < fixed+4 {
+		return r.failf(off, "%s length %d is less than the minimum %d", name, length, fixed+4)
 	}
-	h := r.src.peek(int(pb.fixed))
-	if uint64(len(h)) < pb.fixed {
-		return pb, r.truncated(off, pb.name, uint64(len(h)), length)
+	h := r.src.peek(int(fixed))
+	if uint64(len(h)) < fixed {
+		return r.truncated(off, name, uint64(len(h)), length)
 	}
+	var ifid, tsHigh, tsLow, caplen, origlen uint32
+	var iface *pcapngIface
 	switch typ {
 	case blockEPB:
-		pb.ifid, pb.ts = r.order.u32(h[8:]), uint64(r.order.u32(h[12:]))<<32|uint64(r.order.u32(h[16:]))
-		pb.caplen, pb.origlen = r.order.u32(h[20:]), r.order.u32(h[24:])
+		ifid, tsHigh, tsLow = r.order.u32(h[8:]), r.order.u32(h[12:]), r.order.u32(h[16:])
+		caplen, origlen = r.order.u32(h[20:]), r.order.u32(h[24:])
 	case blockPB:
-		pb.ifid = uint32(r.order.u16(h[8:])) // then a 16-bit drops count
-		pb.ts = uint64(r.order.u32(h[12:]))<<32 | uint64(r.order.u32(h[16:]))
-		pb.caplen, pb.origlen = r.order.u32(h[20:]), r.order.u32(h[24:])
+		ifid = uint32(r.order.u16(h[8:])) // then a 16-bit drops count
+		tsHigh, tsLow = r.order.u32(h[12:]), r.order.u32(h[16:])
+		caplen, origlen = r.order.u32(h[20:]), r.order.u32(h[24:])
 	default:
 		// An SPB belongs to the section's first interface and holds
 		// min(original length, snap length) bytes (§4.4).
 		if len(r.ifaces) == 0 {
-			return pb, r.failf(off, "simple packet block before any interface description block")
+			return r.failf(off, "simple packet block before any interface description block")
 		}
-		pb.iface = &r.ifaces[0]
-		pb.origlen = r.order.u32(h[8:])
-		pb.caplen = pb.origlen
-		if pb.iface.snaplen != 0 && pb.caplen > pb.iface.snaplen {
-			pb.caplen = pb.iface.snaplen
+		iface = &r.ifaces[0]
+		origlen = r.order.u32(h[8:])
+		caplen = origlen
+		if iface.snaplen != 0 && caplen > iface.snaplen {
+			caplen = iface.snaplen
 		}
 	}
-	pb.padded = roundUp4(uint64(pb.caplen))
-	if length < pb.fixed+4+pb.padded {
-		return pb, r.failf(off, "%s length %d is too small for %d bytes of packet data", pb.name, length, pb.caplen)
+	padded := roundUp4(uint64(caplen))
+	if length < fixed+4+padded {
+		return r.failf(off, "%s length %d is too small for %d bytes of packet data", name, length, caplen)
 	}
-	if pb.iface == nil {
-		if uint64(pb.ifid) >= uint64(len(r.ifaces)) {
-			return pb, r.failf(off, "%s refers to interface %d, but the section defines %d", pb.name, pb.ifid, len(r.ifaces))
+	if iface == nil {
+		if uint64(ifid) >= uint64(len(r.ifaces)) {
+			return r.failf(off, "%s refers to interface %d, but the section defines %d", name, ifid, len(r.ifaces))
 		}
-		pb.iface = &r.ifaces[pb.ifid]
+		iface = &r.ifaces[ifid]
 	}
-	if pb.caplen > maxCaptureLen {
-		return pb, r.failf(off, "record length %d exceeds maximum %d", pb.caplen, maxCaptureLen)
+	if caplen > maxCaptureLen {
+		return r.failf(off, "record length %d exceeds maximum %d", caplen, maxCaptureLen)
 	}
-	return pb, nil
-}
-
-// readPacketData returns the packet data of the block at off and consumes
-// the block up to the end of the data's padding. The data aliases the read
-// buffer, or the scratch buffer when the block is too large for the read
-// buffer.
-func (r *Reader) readPacketData(off int64, length uint64, pb *packetHeader) ([]byte, error) {
-	end := int(pb.fixed) + int(pb.caplen)
+	end := int(fixed) + int(caplen)
 	p := r.src.peek(end)
 	if len(p) < end {
-		return nil, r.truncated(off, pb.name, uint64(len(p)), length)
+		return r.truncated(off, name, uint64(len(p)), length)
 	}
-	data := p[pb.fixed:end:end]
+	data := p[fixed:end:end]
 	if length > bufMax {
 		// The options that follow do not fit in the buffer: keep the
 		// data before reading them moves it.
@@ -405,10 +352,51 @@ func (r *Reader) readPacketData(off int64, length uint64, pb *packetHeader) ([]b
 		}
 		data = r.scratch[:copy(r.scratch[:len(data)], data):len(data)]
 	}
-	if n := r.src.discard(pb.fixed + pb.padded); n < pb.fixed+pb.padded {
-		return nil, r.truncated(off, pb.name, n, length)
+	if n := r.src.discard(fixed + padded); n < fixed+padded {
+		return r.truncated(off, name, n, length)
 	}
-	return data, nil
+	fcsLen := iface.fcsLen
+	if typ == blockSPB {
+		// Wireshark reads the trailing length right after an SPB's data
+		// and goes on from there, whatever the block length says.
+		if err := r.readTrailer(off, length); err != nil {
+			return err
+		}
+	} else {
+		var opts optionWalker
+		opts.left = length - fixed - padded - 4
+		for {
+			code, val, ok, err := r.nextOption(off, &opts)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			if fcs, err := packetOption(code, val, r.order); err != nil {
+				return r.fail(off, err)
+			} else if fcs > 0 {
+				fcsLen = fcs
+			}
+		}
+		if err := r.readTrailer(off, length); err != nil {
+			return err
+		}
+	}
+	r.frame++
+	*rec = Record{
+		Frame:     r.frame,
+		LinkType:  iface.linkType,
+		Data:      data,
+		Length:    int(origlen),
+		Offset:    off,
+		Interface: int(ifid),
+		FCSLen:    fcsLen,
+	}
+	if typ != blockSPB {
+		rec.Time = iface.timestamp(uint64(tsHigh)<<32 | uint64(tsLow))
+	}
+	return nil
 }
 
 // timestamp converts a pcapng time stamp in the interface's units to UTC.

@@ -25,27 +25,6 @@ const (
 	optCustomBinNoCopy = 19373
 )
 
-// readPacketOptions reads the options area of a packet block at off, of
-// left bytes, checking each as Wireshark does. It returns the FCS length:
-// fcsLen, the interface's, unless an epb_flags option declares another.
-func (r *Reader) readPacketOptions(off int64, left uint64, fcsLen int) (int, error) {
-	opts := optionWalker{left: left}
-	for {
-		code, val, ok, err := r.nextOption(off, &opts)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return fcsLen, nil
-		}
-		if fcs, err := packetOption(code, val, r.order); err != nil {
-			return 0, r.fail(off, err)
-		} else if fcs > 0 {
-			fcsLen = fcs
-		}
-	}
-}
-
 // packetOption checks an option of a packet block as Wireshark does, and
 // returns the FCS length in bytes that an epb_flags option declares (§4.3.1:
 // bits 5 to 8, in octets).
