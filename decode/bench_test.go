@@ -11,6 +11,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // benchCapture builds, in memory, a pcap of a mixed capture: per 100 frames
@@ -79,12 +81,12 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		r, err := NewReader(bytes.NewReader(data), "bench")
+		r, err := capture.NewReader(bytes.NewReader(data), "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
 		d := NewDecoder(Options{})
-		var rec Record
+		var rec capture.Record
 		for {
 			if err := r.Next(&rec); err != nil {
 				if err != io.EOF {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // Builders of synthetic frames for the pipeline tests, fuzz seeds and
@@ -196,12 +198,12 @@ func pptpMessage(t PPTPMessageType, callID, peerID uint16, result uint8) []byte 
 }
 
 // rec makes a record of an Ethernet frame.
-func rec(frame int, data []byte) *Record {
+func rec(frame int, data []byte) *capture.Record {
 	return recAt(frame, testT0.Add(time.Duration(frame)*time.Millisecond), layers.LinkTypeEthernet, data)
 }
 
-func recAt(frame int, ts time.Time, lt layers.LinkType, data []byte) *Record {
-	return &Record{Frame: frame, Time: ts, LinkType: lt, Data: data, Length: len(data)}
+func recAt(frame int, ts time.Time, lt layers.LinkType, data []byte) *capture.Record {
+	return &capture.Record{Frame: frame, Time: ts, LinkType: lt, Data: data, Length: len(data)}
 }
 
 // decodeFrames runs frames (Ethernet) through a fresh Decoder and Flush and

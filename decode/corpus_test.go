@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
 
@@ -37,18 +38,18 @@ func TestCorpusReadFile(t *testing.T) {
 			if p.Frame < 1 || p.FirstFrame < 1 || p.FirstFrame > p.Frame {
 				t.Errorf("%s: packet frames %d..%d", f, p.FirstFrame, p.Frame)
 			}
-			if p.Kind == KindMalformed && p.Err == "" {
+			if p.Kind == KindMalformed && (p.Fault.Kind == FaultNone || p.Fault.Layer == "" || p.Fault.Message == "") {
 				t.Errorf("%s: frame %d: malformed packet without a reason", f, p.Frame)
 			}
-			if p.Kind != KindMalformed && p.Err != "" && p.IKE == nil {
-				t.Errorf("%s: frame %d: %v packet with error %q", f, p.Frame, p.Kind, p.Err)
+			if p.Kind != KindMalformed && p.Fault != (Fault{}) {
+				t.Errorf("%s: frame %d: %v packet with fault %+v", f, p.Frame, p.Kind, p.Fault)
 			}
 			maxFrame = max(maxFrame, p.Frame)
 		})
 		if err != nil {
 			// A corrupt file is reported with the valid part decoded.
-			if _, ok := err.(*FormatError); !ok {
-				t.Errorf("%s: ReadFile error %v is not a *FormatError", f, err)
+			if _, ok := err.(*capture.FormatError); !ok {
+				t.Errorf("%s: ReadFile error %v is not a *capture.FormatError", f, err)
 			}
 		}
 		if st.Accounted() != st.Frames {

@@ -32,7 +32,12 @@ type summary struct {
 	Fragments         int
 	Fragment          Fragment
 	PayloadLen        int
-	Err               string
+	Fault             Fault
+}
+
+// hasFault reports whether f is of kind k with a message containing sub.
+func hasFault(f Fault, k FaultKind, sub string) bool {
+	return f.Kind == k && strings.Contains(f.Message, sub)
 }
 
 func summarize(ps []Packet) []summary {
@@ -43,7 +48,7 @@ func summarize(ps []Packet) []summary {
 			SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto,
 			ESP: p.ESP, AH: p.AH, GRE: p.GRE, PPTP: p.PPTP,
 			NonESPMarker: p.NonESPMarker, MissingMarker: p.MissingMarker, TCPEncap: p.TCPEncap,
-			Fragments: p.Fragments, Fragment: p.Fragment, PayloadLen: p.PayloadLen, Err: p.Err,
+			Fragments: p.Fragments, Fragment: p.Fragment, PayloadLen: p.PayloadLen, Fault: p.Fault,
 		}
 		if p.Src.IsValid() {
 			s.Src, s.Dst = p.Src.String(), p.Dst.String()
@@ -308,47 +313,49 @@ func TestDecodeMalformed(t *testing.T) {
 		undecod    string // the Stats.Undecodable reason, or
 		wantKind   Kind   // the kind of the one packet (KindMalformed)
 		wantErrSub string
+		fault      FaultKind // the kind and layer of the fault
+		layer      string
 	}{
-		{name: "empty", lt: layers.LinkTypeEthernet, frame: nil, undecod: "empty frame"},
-		{name: "short ethernet", lt: layers.LinkTypeEthernet, frame: []byte{1, 2, 3}, undecod: "truncated ethernet header"},
-		{name: "truncated vlan", lt: layers.LinkTypeEthernet, frame: []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0x00, 0}, undecod: "truncated 802.1q tag"},
-		{name: "vlan loop", lt: layers.LinkTypeEthernet, frame: append(make([]byte, 12), bytes.Repeat([]byte{0x81, 0x00, 0, 1}, 12)...), undecod: "more than 8 vlan tags"},
-		{name: "short ipv4", lt: layers.LinkTypeRaw, frame: good[:12], undecod: "truncated ipv4 header"},
-		{name: "ihl below 5", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0] = 0x44; return b }), undecod: "ipv4: header length < 20"},
-		{name: "total length below ihl", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[2], b[3] = 0, 12; return b }), undecod: "ipv4: total length < header length"},
-		{name: "ihl beyond capture", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0], b[2], b[3] = 0x4f, 0, 100; return b[:40] }), undecod: "truncated ipv4 header"},
-		{name: "ethertype ipv4 version 6", lt: layers.LinkTypeEthernet, frame: append(serialize(t, ethernet(layers.EthernetTypeIPv4)), mut(func(b []byte) []byte { b[0] = 0x65; return b })...), undecod: "ipv4: version is not 4"},
-		{name: "raw version 5", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0] = 0x55; return b }), undecod: "raw ip: version is not 4 or 6"},
-		{name: "short ipv6", lt: linkTypeIPv6, frame: make([]byte, 39), undecod: "truncated ipv6 header"},
-		{name: "ipv6 ext header truncated", lt: linkTypeIPv6, frame: append([]byte{0x60, 0, 0, 0, 0, 8, 0, 64}, append(make([]byte, 32), 60, 4, 0, 0, 0, 0, 0, 0)...), undecod: "truncated ipv6 extension header"},
-		{name: "ipv6 ext header loop", lt: linkTypeIPv6, frame: append([]byte{0x60, 0, 0, 0, 0, 0, 60, 64}, append(make([]byte, 32), bytes.Repeat([]byte{60, 0, 0, 0, 0, 0, 0, 0}, 20)...)...), undecod: "ipv6: more than 16 extension headers"},
-		{name: "null bad family", lt: layers.LinkTypeNull, frame: []byte{0, 0, 1, 0, 0x45}, undecod: "null/loopback: bad address family"},
-		{name: "sll short", lt: layers.LinkTypeLinuxSLL, frame: make([]byte, 10), undecod: "truncated linux sll header"},
-		{name: "sll2 short", lt: linkTypeLinuxSLL2, frame: make([]byte, 10), undecod: "truncated linux sll2 header"},
-		{name: "ppp short", lt: layers.LinkTypePPP, frame: []byte{0xff, 0x03, 0x00}, undecod: "truncated ppp header"},
-		{name: "udp length below 8", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[24], b[25] = 0, 4; return b }), wantKind: KindMalformed, wantErrSub: "udp: length 4 < 8"},
-		{name: "udp length beyond ip", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[24], b[25] = 1, 0; return b }), wantKind: KindMalformed, wantErrSub: "udp: length 256 exceeds ip payload 24"},
-		{name: "udp header cut", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[2], b[3] = 0, 24; return b[:24] }), wantKind: KindMalformed, wantErrSub: "udp: truncated header"},
-		{name: "esp spi 0", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolESP, nil, espBytes(0, 1, 8)), wantKind: KindMalformed, wantErrSub: "esp: spi at offset 0: spi 0 is reserved"},
+		{name: "empty", lt: layers.LinkTypeEthernet, frame: nil, undecod: "empty frame", fault: FaultTruncated, layer: "frame"},
+		{name: "short ethernet", lt: layers.LinkTypeEthernet, frame: []byte{1, 2, 3}, undecod: "truncated ethernet header", fault: FaultTruncated, layer: "ethernet"},
+		{name: "truncated vlan", lt: layers.LinkTypeEthernet, frame: []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0x00, 0}, undecod: "truncated 802.1q tag", fault: FaultTruncated, layer: "802.1q"},
+		{name: "vlan loop", lt: layers.LinkTypeEthernet, frame: append(make([]byte, 12), bytes.Repeat([]byte{0x81, 0x00, 0, 1}, 12)...), undecod: "more than 8 vlan tags", fault: FaultLimit, layer: "802.1q"},
+		{name: "short ipv4", lt: layers.LinkTypeRaw, frame: good[:12], undecod: "truncated ipv4 header", fault: FaultTruncated, layer: "ipv4"},
+		{name: "ihl below 5", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0] = 0x44; return b }), undecod: "ipv4: header length < 20", fault: FaultInvalid, layer: "ipv4"},
+		{name: "total length below ihl", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[2], b[3] = 0, 12; return b }), undecod: "ipv4: total length < header length", fault: FaultInvalid, layer: "ipv4"},
+		{name: "ihl beyond capture", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0], b[2], b[3] = 0x4f, 0, 100; return b[:40] }), undecod: "truncated ipv4 header", fault: FaultTruncated, layer: "ipv4"},
+		{name: "ethertype ipv4 version 6", lt: layers.LinkTypeEthernet, frame: append(serialize(t, ethernet(layers.EthernetTypeIPv4)), mut(func(b []byte) []byte { b[0] = 0x65; return b })...), undecod: "ipv4: version is not 4", fault: FaultInvalid, layer: "ipv4"},
+		{name: "raw version 5", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[0] = 0x55; return b }), undecod: "raw ip: version is not 4 or 6", fault: FaultInvalid, layer: "raw ip"},
+		{name: "short ipv6", lt: linkTypeIPv6, frame: make([]byte, 39), undecod: "truncated ipv6 header", fault: FaultTruncated, layer: "ipv6"},
+		{name: "ipv6 ext header truncated", lt: linkTypeIPv6, frame: append([]byte{0x60, 0, 0, 0, 0, 8, 0, 64}, append(make([]byte, 32), 60, 4, 0, 0, 0, 0, 0, 0)...), undecod: "truncated ipv6 extension header", fault: FaultTruncated, layer: "ipv6"},
+		{name: "ipv6 ext header loop", lt: linkTypeIPv6, frame: append([]byte{0x60, 0, 0, 0, 0, 0, 60, 64}, append(make([]byte, 32), bytes.Repeat([]byte{60, 0, 0, 0, 0, 0, 0, 0}, 20)...)...), undecod: "ipv6: more than 16 extension headers", fault: FaultLimit, layer: "ipv6"},
+		{name: "null bad family", lt: layers.LinkTypeNull, frame: []byte{0, 0, 1, 0, 0x45}, undecod: "null/loopback: bad address family", fault: FaultUnsupported, layer: "null/loopback"},
+		{name: "sll short", lt: layers.LinkTypeLinuxSLL, frame: make([]byte, 10), undecod: "truncated linux sll header", fault: FaultTruncated, layer: "linux sll"},
+		{name: "sll2 short", lt: linkTypeLinuxSLL2, frame: make([]byte, 10), undecod: "truncated linux sll2 header", fault: FaultTruncated, layer: "linux sll2"},
+		{name: "ppp short", lt: layers.LinkTypePPP, frame: []byte{0xff, 0x03, 0x00}, undecod: "truncated ppp header", fault: FaultTruncated, layer: "ppp"},
+		{name: "udp length below 8", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[24], b[25] = 0, 4; return b }), wantKind: KindMalformed, wantErrSub: "udp: length 4 < 8", fault: FaultInvalid, layer: "udp"},
+		{name: "udp length beyond ip", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[24], b[25] = 1, 0; return b }), wantKind: KindMalformed, wantErrSub: "udp: length 256 exceeds ip payload 24", fault: FaultInvalid, layer: "udp"},
+		{name: "udp header cut", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[2], b[3] = 0, 24; return b[:24] }), wantKind: KindMalformed, wantErrSub: "udp: truncated header", fault: FaultTruncated, layer: "udp"},
+		{name: "esp spi 0", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolESP, nil, espBytes(0, 1, 8)), wantKind: KindMalformed, wantErrSub: "esp: spi at offset 0: spi 0 is reserved", fault: FaultInvalid, layer: "esp"},
 		// Four zero octets on 4500 are a non-ESP marker, never an SPI.
-		{name: "udp-4500 marker then garbage", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[28], b[29], b[30], b[31] = 0, 0, 0, 0; return b }), wantKind: KindMalformed, wantErrSub: "ike:"},
-		{name: "udp-esp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 4500, DstPort: 4500}, []byte{1, 2, 3}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated"},
-		{name: "keepalive wrong octet", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 4500, DstPort: 4500}, []byte{0xfe}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated"},
-		{name: "ike bad header", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 500, DstPort: 500}, make([]byte, 20)), wantKind: KindMalformed, wantErrSub: "ike:"},
-		{name: "esp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolESP, nil, []byte{1, 2}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated"},
-		{name: "ah short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolAH, nil, make([]byte, 8)), wantKind: KindMalformed, wantErrSub: "ah: header at offset 0: truncated"},
-		{name: "ah length beyond", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolAH, nil, []byte{50, 9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1}), wantKind: KindMalformed, wantErrSub: "ah: icv at offset 12: truncated"},
-		{name: "gre short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolGRE, nil, []byte{0x20, 0}), wantKind: KindMalformed, wantErrSub: "gre: header at offset 0: truncated"},
-		{name: "gre version 2", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolGRE, nil, []byte{0, 2, 8, 0}), wantKind: KindMalformed, wantErrSub: "gre: version at offset 1: unsupported version 2"},
-		{name: "tcp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolTCP, nil, make([]byte, 10)), wantKind: KindMalformed, wantErrSub: "tcp: truncated header"},
-		{name: "tcp offset below 5", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolTCP, nil, make([]byte, 20)), wantKind: KindMalformed, wantErrSub: "tcp: data offset < 5"},
+		{name: "udp-4500 marker then garbage", lt: layers.LinkTypeRaw, frame: mut(func(b []byte) []byte { b[28], b[29], b[30], b[31] = 0, 0, 0, 0; return b }), wantKind: KindMalformed, wantErrSub: "ike:", fault: FaultTruncated, layer: "ike"},
+		{name: "udp-esp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 4500, DstPort: 4500}, []byte{1, 2, 3}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated", fault: FaultTruncated, layer: "esp"},
+		{name: "keepalive wrong octet", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 4500, DstPort: 4500}, []byte{0xfe}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated", fault: FaultTruncated, layer: "esp"},
+		{name: "ike bad header", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolUDP, &layers.UDP{SrcPort: 500, DstPort: 500}, make([]byte, 20)), wantKind: KindMalformed, wantErrSub: "ike:", fault: FaultTruncated, layer: "ike"},
+		{name: "esp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolESP, nil, []byte{1, 2}), wantKind: KindMalformed, wantErrSub: "esp: header at offset 0: truncated", fault: FaultTruncated, layer: "esp"},
+		{name: "ah short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolAH, nil, make([]byte, 8)), wantKind: KindMalformed, wantErrSub: "ah: header at offset 0: truncated", fault: FaultTruncated, layer: "ah"},
+		{name: "ah length beyond", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolAH, nil, []byte{50, 9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1}), wantKind: KindMalformed, wantErrSub: "ah: icv at offset 12: truncated", fault: FaultTruncated, layer: "ah"},
+		{name: "gre short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolGRE, nil, []byte{0x20, 0}), wantKind: KindMalformed, wantErrSub: "gre: header at offset 0: truncated", fault: FaultTruncated, layer: "gre"},
+		{name: "gre version 2", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolGRE, nil, []byte{0, 2, 8, 0}), wantKind: KindMalformed, wantErrSub: "gre: version at offset 1: unsupported version 2", fault: FaultUnsupported, layer: "gre"},
+		{name: "tcp short", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolTCP, nil, make([]byte, 10)), wantKind: KindMalformed, wantErrSub: "tcp: truncated header", fault: FaultTruncated, layer: "tcp"},
+		{name: "tcp offset below 5", lt: layers.LinkTypeRaw, frame: ipPacket(t, testIPA, testIPB, layers.IPProtocolTCP, nil, make([]byte, 20)), wantKind: KindMalformed, wantErrSub: "tcp: data offset < 5", fault: FaultInvalid, layer: "tcp"},
 		{name: "tunnels too deep", lt: layers.LinkTypeRaw, frame: func() []byte {
 			p := ipPacket(t, testIPA, testIPB, layers.IPProtocolESP, nil, espBytes(1, 1, 4))
 			for range 4 {
 				p = ipPacket(t, testIPA, testIPB, layers.IPProtocolIPv4, nil, p)
 			}
 			return p
-		}(), undecod: "ip: tunnels nested more than 4 deep"},
+		}(), undecod: "ip: tunnels nested more than 4 deep", fault: FaultLimit, layer: "ip"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -362,10 +369,16 @@ func TestDecodeMalformed(t *testing.T) {
 				if len(ps) != 0 || st.Undecodable[tc.undecod] != 1 {
 					t.Errorf("Decode = %v, undecodable %v; want no packet and reason %q", summarize(ps), st.Undecodable, tc.undecod)
 				}
+				if f := NewDecoder(Options{}).decodeLink(tc.frame, tc.lt); f == nil || f.Kind != tc.fault || f.Layer != tc.layer || f.Message != tc.undecod {
+					t.Errorf("decodeLink fault = %+v, want %v of %q: %q", f, tc.fault, tc.layer, tc.undecod)
+				}
 				return
 			}
-			if len(ps) != 1 || ps[0].Kind != tc.wantKind || !strings.Contains(ps[0].Err, tc.wantErrSub) {
+			if len(ps) != 1 || ps[0].Kind != tc.wantKind || !strings.Contains(ps[0].Fault.Message, tc.wantErrSub) {
 				t.Fatalf("Decode = %+v, want one %v packet with error containing %q", summarize(ps), tc.wantKind, tc.wantErrSub)
+			}
+			if f := ps[0].Fault; f.Kind != tc.fault || f.Layer != tc.layer || st.Malformed[tc.layer] != 1 {
+				t.Errorf("fault %v of %q, malformed by layer %v; want %v of %q, counted once", f.Kind, f.Layer, st.Malformed, tc.fault, tc.layer)
 			}
 			if ps[0].Frame != 1 || !ps[0].Src.IsValid() {
 				t.Errorf("malformed packet lacks frame or addresses: %+v", summarize(ps))

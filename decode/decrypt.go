@@ -296,47 +296,15 @@ const (
 	ikev1AttrKeyLength  = 14
 )
 
+// ikev1 follows the messages of an ISAKMP SA: from the Phase 1 cleartext
+// it learns what the IVs derive from, and it decrypts the encrypted
+// messages with the key of the SA.
 func (dc *decrypter) ikev1(m *IKEMessage, b []byte, payloadHash uint64) {
-	st := dc.v1[m.SPIi]
 	if !m.Encrypted {
-		// Learn the transform and the DH values from phase 1 cleartext.
-		if m.Exchange != ExchangeTypeIdentityProtection && m.Exchange != ExchangeTypeAggressive {
-			return
-		}
-		if st == nil {
-			if dc.store.IKEv1For(m.SPIi) == nil {
-				return
-			}
-			if len(dc.v1) >= maxDecryptState {
-				clear(dc.v1)
-			}
-			st = &ikev1State{mids: map[uint32][]byte{}, seen: map[uint64][]byte{}}
-			dc.v1[m.SPIi] = st
-		}
-		if len(m.Proposals) > 0 && len(m.Proposals[0].Transforms) > 0 {
-			// The responder's SA (MM2) comes after the initiator's and
-			// holds the chosen transform alone.
-			for _, a := range m.Proposals[0].Transforms[0].Attributes {
-				switch a.Type {
-				case ikev1AttrEncryption:
-					st.encAlg = uint16(a.Value)
-				case ikev1AttrHash:
-					st.hashAlg = uint16(a.Value)
-				case ikev1AttrKeyLength:
-					st.keyLen = int(a.Value / 8)
-				}
-			}
-		}
-		if ke := rawPayload(b, m.NextPayload, PayloadTypeV1KE); ke != nil {
-			switch {
-			case st.gxi == nil:
-				st.gxi = ke
-			case string(ke) != string(st.gxi) && st.gxr == nil:
-				st.gxr = ke
-			}
-		}
+		dc.learnV1(m, b)
 		return
 	}
+	st := dc.v1[m.SPIi]
 	k := dc.store.IKEv1For(m.SPIi)
 	if k == nil {
 		m.Decryption = &Decryption{Status: DecryptNoKey, Reason: "no key for ISAKMP SA with initiator cookie " + hex16(m.SPIi)}
@@ -404,6 +372,48 @@ func (dc *decrypter) ikev1(m *IKEMessage, b []byte, payloadHash uint64) {
 	st.seen[payloadHash] = plain
 	m.Decryption = &Decryption{Status: Decrypted, Key: k.Source}
 	decodeDecrypted(m, plain, m.NextPayload)
+}
+
+// learnV1 learns the transform and the Diffie-Hellman values of an ISAKMP
+// SA from the cleartext of its Main or Aggressive Mode: the Phase 1 IV is
+// derived from them (RFC 2409 Appendix B).
+func (dc *decrypter) learnV1(m *IKEMessage, b []byte) {
+	if m.Exchange != ExchangeTypeIdentityProtection && m.Exchange != ExchangeTypeAggressive {
+		return
+	}
+	st := dc.v1[m.SPIi]
+	if st == nil {
+		if dc.store.IKEv1For(m.SPIi) == nil {
+			return
+		}
+		if len(dc.v1) >= maxDecryptState {
+			clear(dc.v1)
+		}
+		st = &ikev1State{mids: map[uint32][]byte{}, seen: map[uint64][]byte{}}
+		dc.v1[m.SPIi] = st
+	}
+	if len(m.Proposals) > 0 && len(m.Proposals[0].Transforms) > 0 {
+		// The responder's SA (MM2) comes after the initiator's and
+		// holds the chosen transform alone.
+		for _, a := range m.Proposals[0].Transforms[0].Attributes {
+			switch a.Type {
+			case ikev1AttrEncryption:
+				st.encAlg = uint16(a.Value)
+			case ikev1AttrHash:
+				st.hashAlg = uint16(a.Value)
+			case ikev1AttrKeyLength:
+				st.keyLen = int(a.Value / 8)
+			}
+		}
+	}
+	if ke := rawPayload(b, m.NextPayload, PayloadTypeV1KE); ke != nil {
+		switch {
+		case st.gxi == nil:
+			st.gxi = ke
+		case string(ke) != string(st.gxi) && st.gxr == nil:
+			st.gxr = ke
+		}
+	}
 }
 
 func ikev1Hash(alg uint16) func() hash.Hash {

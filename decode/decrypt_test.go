@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
@@ -229,11 +230,11 @@ func TestDecryptWrongKey(t *testing.T) {
 func FuzzDecrypt(f *testing.F) {
 	var seeds [][]byte
 	for _, scenario := range []string{"natt-ok-keys", "ikev1-natt-keys"} {
-		r, err := Open(filepath.Join(corpus.RepoRoot(), "testdata", "lab", scenario, "inside.pcap"))
+		r, err := capture.Open(filepath.Join(corpus.RepoRoot(), "testdata", "lab", scenario, "inside.pcap"))
 		if err != nil {
 			f.Fatal(err)
 		}
-		var rec Record
+		var rec capture.Record
 		for r.Next(&rec) == nil {
 			if len(rec.Data) > 42 {
 				b := rec.Data[42:]

@@ -106,38 +106,34 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 		st.proto = proto
 		st.srcPort, st.dstPort = d.cur.SrcPort, d.cur.DstPort
 	}
-	ipName := "ipv4"
-	if key.v6 {
-		ipName = "ipv6"
-	}
 	end := off + wire
 	switch {
 	case len(b) < wire:
-		f.fail(d, st, ipName+": fragment truncated in capture")
+		f.fail(d, st, FaultNotCaptured, "fragment truncated in capture")
 		return nil
 	case end > maxDatagram:
-		f.fail(d, st, ipName+": fragment ends beyond 65535 octets")
+		f.fail(d, st, FaultInvalid, "fragment ends beyond 65535 octets")
 		return nil
 	case more && wire%8 != 0:
-		f.fail(d, st, ipName+": non-final fragment length not a multiple of 8")
+		f.fail(d, st, FaultInvalid, "non-final fragment length not a multiple of 8")
 		return nil
 	case st.count > maxFragmentsPerDatagram:
-		f.fail(d, st, ipName+": more than 8192 fragments")
+		f.fail(d, st, FaultLimit, "more than 8192 fragments")
 		return nil
 	}
 	if !more {
 		if st.total >= 0 && st.total != end {
-			f.fail(d, st, ipName+": two final fragments with different ends")
+			f.fail(d, st, FaultInvalid, "two final fragments with different ends")
 			return nil
 		}
 		st.total = end
 	}
 	if st.total >= 0 && (end > st.total || len(st.ranges) > 0 && st.ranges[len(st.ranges)-1].end > st.total) {
-		f.fail(d, st, ipName+": fragment beyond the final fragment")
+		f.fail(d, st, FaultInvalid, "fragment beyond the final fragment")
 		return nil
 	}
 	if !st.insert(off, b[:wire]) {
-		f.fail(d, st, ipName+": overlapping fragments differ")
+		f.fail(d, st, FaultInvalid, "overlapping fragments differ")
 		return nil
 	}
 	if st.total >= 0 && len(st.ranges) == 1 && st.ranges[0].start == 0 && st.ranges[0].end == st.total {
@@ -192,17 +188,26 @@ func (st *fragSet) insert(off int, b []byte) bool {
 	return true
 }
 
-// fail reports a datagram that cannot be reassembled and keeps it as failed
-// until its deadline.
-func (f *defragmenter) fail(d *Decoder, st *fragSet, reason string) {
+// fail reports a datagram that cannot be reassembled, with a fault of kind
+// k saying why, and keeps it as failed until its deadline.
+func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string) {
 	st.failed = true
 	st.data, st.ranges = nil, nil
-	f.report(d, st, reason)
+	f.report(d, st, k, why)
+}
+
+// giveUp reports a datagram given up with fragments missing, with a fault
+// of kind k (FaultFragmentsTimedOut, FaultFragmentsEvicted or
+// FaultFragmentsAtEnd) saying why and how far it got.
+func (f *defragmenter) giveUp(d *Decoder, st *fragSet, k FaultKind, why string) {
+	f.report(d, st, k, why+": "+st.describe())
 }
 
 // report emits a KindMalformed packet for a datagram that was given up, at
-// the frame of its latest fragment.
-func (f *defragmenter) report(d *Decoder, st *fragSet, reason string) {
+// the frame of its latest fragment, with a fault of kind k whose message
+// is the IP version and why.
+func (f *defragmenter) report(d *Decoder, st *fragSet, k FaultKind, why string) {
+	layer := f.ipName(st)
 	d.stats.FragmentSetsDropped++
 	p := Packet{
 		Frame:      st.lastFrame,
@@ -217,7 +222,7 @@ func (f *defragmenter) report(d *Decoder, st *fragSet, reason string) {
 		IPv6:       st.key.v6,
 		Fragments:  st.count,
 		Kind:       KindMalformed,
-		Err:        reason,
+		Fault:      newFault(k, layer, -1, layer+": "+why),
 	}
 	if !st.key.v6 {
 		p.Proto = st.key.proto
@@ -267,7 +272,7 @@ func (f *defragmenter) evictOldest(d *Decoder) {
 		}
 		f.remove(st)
 		if !st.failed {
-			f.report(d, st, f.ipName(st)+": reassembly table full, datagram dropped: "+st.describe())
+			f.giveUp(d, st, FaultFragmentsEvicted, "reassembly table full, datagram dropped")
 		}
 		break
 	}
@@ -295,21 +300,21 @@ func (f *defragmenter) expire(d *Decoder, now time.Time) {
 		}
 		f.remove(st)
 		if !st.failed {
-			f.report(d, st, f.ipName(st)+": reassembly timed out: "+st.describe())
+			f.giveUp(d, st, FaultFragmentsTimedOut, "reassembly timed out")
 		}
 	}
 	f.compact()
 }
 
 // flush gives up every datagram, at the end of the capture.
-func (f *defragmenter) flush(d *Decoder, why string) {
+func (f *defragmenter) flush(d *Decoder) {
 	for _, st := range f.queue[f.head:] {
 		if st.gone {
 			continue
 		}
 		f.remove(st)
 		if !st.failed {
-			f.report(d, st, f.ipName(st)+": "+why+" before reassembly: "+st.describe())
+			f.giveUp(d, st, FaultFragmentsAtEnd, "capture ended before reassembly")
 		}
 	}
 	f.queue, f.head = f.queue[:0], 0

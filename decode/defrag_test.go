@@ -2,7 +2,6 @@ package decode
 
 import (
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -124,7 +123,7 @@ func TestFragmentsIPv4(t *testing.T) {
 			kinds = append(kinds, p.Kind)
 		}
 		want := []Kind{KindIPFragment, KindIPFragment, KindIPFragment, KindMalformed, KindIPFragment}
-		if len(kinds) != len(want) || kinds[3] != KindMalformed || !strings.Contains(got[3].Err, "ipv4: overlapping fragments differ") {
+		if len(kinds) != len(want) || kinds[3] != KindMalformed || !hasFault(got[3].Fault, FaultInvalid, "ipv4: overlapping fragments differ") {
 			t.Fatalf("got %+v, want fragments and one malformed datagram", summarize(got))
 		}
 		if st.FragmentSetsDropped != 1 || st.Reassembled != 0 {
@@ -135,7 +134,7 @@ func TestFragmentsIPv4(t *testing.T) {
 		got, st := decodeFrames(t, Options{}, frames[0], frames[2])
 		s := summarize(got)
 		if len(s) != 3 || s[2].Kind != KindMalformed || s[2].Frame != 2 || s[2].FirstFrame != 1 || s[2].Fragments != 2 ||
-			!strings.Contains(s[2].Err, "ipv4: capture ended before reassembly: 2 fragments") || s[2].SrcPort != 4500 {
+			!hasFault(s[2].Fault, FaultFragmentsAtEnd, "ipv4: capture ended before reassembly: 2 fragments") || s[2].SrcPort != 4500 {
 			t.Errorf("got %+v, want two fragments and the datagram reported at flush", s)
 		}
 		if st.FragmentSetsDropped != 1 {
@@ -170,7 +169,7 @@ func TestFragmentsIPv4(t *testing.T) {
 		later := udpFrame(t, testIPA, testIPB, 4500, 4500, []byte{0xff})
 		ps := d.Decode(recAt(3, testT0.Add(31*time.Second), layers.LinkTypeEthernet, later))
 		s := summarize(ps)
-		if len(s) != 2 || s[0].Kind != KindMalformed || s[0].Frame != 2 || !strings.Contains(s[0].Err, "reassembly timed out: 2 fragments, 192 octets, final fragment missing") || s[1].Kind != KindNATKeepalive {
+		if len(s) != 2 || s[0].Kind != KindMalformed || s[0].Frame != 2 || !hasFault(s[0].Fault, FaultFragmentsTimedOut, "reassembly timed out: 2 fragments, 192 octets, final fragment missing") || s[1].Kind != KindNATKeepalive {
 			t.Fatalf("got %+v, want the expired datagram, then the keepalive", s)
 		}
 		// The last fragment now starts a new datagram, which never
@@ -192,7 +191,7 @@ func TestFragmentsIPv4(t *testing.T) {
 		s := summarize(got)
 		// Fragments 1, 2 and 3, the eviction of datagram 1 as fragment 3
 		// enters reassembly, then datagrams 2 and 3 at flush.
-		if len(s) != 6 || s[3].Kind != KindMalformed || s[3].Frame != 1 || !strings.Contains(s[3].Err, "reassembly table full") {
+		if len(s) != 6 || s[3].Kind != KindMalformed || s[3].Frame != 1 || !hasFault(s[3].Fault, FaultFragmentsEvicted, "reassembly table full") {
 			t.Fatalf("got %+v, want datagram 1 evicted", s)
 		}
 		if st.FragmentSetsDropped != 3 {
@@ -202,14 +201,14 @@ func TestFragmentsIPv4(t *testing.T) {
 	t.Run("beyond 65535", func(t *testing.T) {
 		f := ipv4Fragment(t, testIPA, testIPB, 9, layers.IPProtocolUDP, make([]byte, 65600), fragment{65528, 16, false})
 		got, _ := decodeFrames(t, Options{}, f)
-		if len(got) != 2 || got[1].Kind != KindMalformed || !strings.Contains(got[1].Err, "beyond 65535") {
+		if len(got) != 2 || got[1].Kind != KindMalformed || !hasFault(got[1].Fault, FaultInvalid, "beyond 65535") {
 			t.Fatalf("got %+v, want a fragment and a malformed datagram", summarize(got))
 		}
 	})
 	t.Run("odd non-final length", func(t *testing.T) {
 		f := ipv4Fragment(t, testIPA, testIPB, 9, layers.IPProtocolUDP, dgram, fragment{0, 13, true})
 		got, _ := decodeFrames(t, Options{}, f)
-		if len(got) != 2 || got[1].Kind != KindMalformed || !strings.Contains(got[1].Err, "not a multiple of 8") {
+		if len(got) != 2 || got[1].Kind != KindMalformed || !hasFault(got[1].Fault, FaultInvalid, "not a multiple of 8") {
 			t.Fatalf("got %+v, want a fragment and a malformed datagram", summarize(got))
 		}
 	})

@@ -6,12 +6,13 @@
 // that quote such packets: a device that refuses a VPN packet often says
 // so, and why.
 //
-// The package has three layers:
+// It works in three layers:
 //
-//   - [Reader] walks a pcap or pcapng file (optionally gzip-compressed) and
-//     yields [Record]s numbered as Wireshark numbers frames. It reports a
-//     corrupt or truncated file as a [*FormatError] naming the file and the
-//     byte offset of the fault; every record before it is still returned.
+//   - Package [github.com/vpnpcap/vpnpcap/decode/capture] walks a pcap or
+//     pcapng file (optionally gzip-compressed) and yields records numbered
+//     as Wireshark numbers frames. It reports a corrupt or truncated file
+//     as an error naming the file and the byte offset of the fault; every
+//     record before it is still returned.
 //   - [Decoder] turns records into [Packet]s: small values holding addresses,
 //     ports, the packet's [Kind] and the kind's fields. It reassembles IP
 //     fragments and TCP streams (PPTP control, IKE over TCP) and keeps what it
@@ -20,7 +21,7 @@
 //     bytes and can be used alone.
 //
 // Contract. The per-packet path allocates nothing for traffic that is not VPN
-// traffic. Slices in [Record] and in the gopacket-style decoding layers alias
+// traffic. Slices in records and in the gopacket-style decoding layers alias
 // the input and are valid until the next call; everything in a [Packet]
 // (including its [IKEMessage]) is owned and may be kept. Without keys nothing is
 // decrypted: encrypted IKE payloads (IKEv1 with the E flag, IKEv2 SK and SKF)
@@ -30,5 +31,6 @@
 // checked and decrypted, and the plaintext payloads are decoded by the same
 // decoders as cleartext ones ([IKEMessage.Decryption], [Packet.Decrypted]).
 // Bad input never panics: it yields an error value or a packet of kind
-// [KindMalformed] with the reason.
+// [KindMalformed] with its [Fault]: a kind to count and branch on, the
+// layer and offset, and a message for people.
 package decode

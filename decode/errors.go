@@ -1,18 +1,25 @@
 package decode
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
+)
 
 // ErrTruncated reports that the input ended before a structure it announced:
 // a header cut short, or a length field pointing past the captured bytes
 // (typically a capture taken with a small snap length). Test for it with
-// [errors.Is]; the [*Error] that carries it says where.
-var ErrTruncated = errors.New("truncated")
+// [errors.Is]; the [*Error] that carries it says where. It is the value of
+// capture.ErrTruncated, with which the capture reader reports a file that
+// ends inside a record, so that either name finds either.
+var ErrTruncated = capture.ErrTruncated
 
 // Error is a decoding error with its position. Layer names the protocol unit
 // ("ike", "esp", "gre"…), Field the structure that failed (for example
 // `payload "Notify"`), Offset the byte offset of that structure from the start
 // of the layer's data, and Err the reason, which may wrap a sentinel such as
-// [ErrTruncated].
+// [ErrTruncated]. Kind, when set, says what kind of fault the error is; see
+// [Error.FaultKind].
 //
 // Its message reads `ike: payload "Notify" at offset 48: length 3 < 4`.
 type Error struct {
@@ -20,6 +27,7 @@ type Error struct {
 	Field  string
 	Offset int // negative when no position applies
 	Err    error
+	Kind   FaultKind
 }
 
 // Error formats the error as "layer: field at offset N: reason", leaving out
@@ -46,3 +54,16 @@ func (e *Error) Error() string {
 // Unwrap returns the reason, so that [errors.Is] finds sentinels such as
 // [ErrTruncated].
 func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind returns the kind of fault the error is: Kind when set, else
+// [FaultTruncated] for an error that wraps [ErrTruncated] and
+// [FaultInvalid] for any other.
+func (e *Error) FaultKind() FaultKind {
+	switch {
+	case e.Kind != FaultNone:
+		return e.Kind
+	case errors.Is(e.Err, ErrTruncated):
+		return FaultTruncated
+	}
+	return FaultInvalid
+}

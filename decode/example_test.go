@@ -8,6 +8,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // quickModeOn4500 is frame 11 of tcpdump's isakmp4500.pcap (public capture
@@ -61,7 +62,7 @@ func ExampleUDPEncap() {
 // addresses, the kind and the decoded IKE message.
 func ExampleDecoder() {
 	d := decode.NewDecoder(decode.Options{})
-	rec := &decode.Record{Frame: 11, LinkType: layers.LinkTypeEthernet, Data: mustHex(quickModeOn4500)}
+	rec := &capture.Record{Frame: 11, LinkType: layers.LinkTypeEthernet, Data: mustHex(quickModeOn4500)}
 	for _, p := range d.Decode(rec) {
 		fmt.Printf("frame %d: %s %v:%d -> %v:%d marker=%v\n", p.Frame, p.Kind, p.Src, p.SrcPort, p.Dst, p.DstPort, p.NonESPMarker)
 		fmt.Printf("IKEv%d exchange %d, encrypted %v\n", p.IKE.Version, p.IKE.Exchange, p.IKE.Encrypted)

@@ -3,6 +3,8 @@ package decode
 import (
 	"errors"
 	"io"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // ReadFile decodes the capture at path (pcap or pcapng, optionally
@@ -11,12 +13,12 @@ import (
 // Packet value it points to may be copied and kept.
 //
 // It returns the Decoder's stats and, when the file is corrupt or
-// truncated, the reader's error (a [*FormatError] naming the file and
-// offset): every packet before the fault has still been delivered, and
+// truncated, the reader's error (a [*capture.FormatError] naming the file
+// and offset): every packet before the fault has still been delivered, and
 // the pending state was flushed. An error opening the file is returned
 // as is, with empty stats.
 func ReadFile(path string, opts Options, fn func(*Packet)) (Stats, error) {
-	r, err := Open(path)
+	r, err := capture.Open(path)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -24,13 +26,13 @@ func ReadFile(path string, opts Options, fn func(*Packet)) (Stats, error) {
 	return ReadPackets(r, opts, fn)
 }
 
-// ReadPackets is [ReadFile] for a capture opened with [NewReader], such as
-// one read through a reader that counts bytes or can be cancelled: it
-// decodes every record of r and calls fn for each packet, then for those
-// that Flush reports. It does not close r.
-func ReadPackets(r *Reader, opts Options, fn func(*Packet)) (Stats, error) {
+// ReadPackets is [ReadFile] for a capture opened with [capture.NewReader],
+// such as one read through a reader that counts bytes or can be cancelled:
+// it decodes every record of r and calls fn for each packet, then for
+// those that Flush reports. It does not close r.
+func ReadPackets(r *capture.Reader, opts Options, fn func(*Packet)) (Stats, error) {
 	d := NewDecoder(opts)
-	var rec Record
+	var rec capture.Record
 	var readErr error
 	for {
 		if err := r.Next(&rec); err != nil {

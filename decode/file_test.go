@@ -11,6 +11,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // writePcap writes Ethernet frames to a pcap file in a temporary directory.
@@ -61,16 +63,16 @@ func TestReadFile(t *testing.T) {
 	}
 
 	// Cut the file inside the last record: everything before it is still
-	// delivered, and the fault comes back as a *FormatError.
+	// delivered, and the fault comes back as a *capture.FormatError.
 	cut := filepath.Join(t.TempDir(), "cut.pcap")
 	if err := os.WriteFile(cut, data[:len(data)-10], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	kinds = kinds[:0]
 	st, err = ReadFile(cut, Options{}, func(p *Packet) { kinds = append(kinds, p.Kind) })
-	var fe *FormatError
+	var fe *capture.FormatError
 	if !errors.As(err, &fe) {
-		t.Fatalf("ReadFile(cut) error = %v, want a *FormatError", err)
+		t.Fatalf("ReadFile(cut) error = %v, want a *capture.FormatError", err)
 	}
 	if len(kinds) != 2 || st.Frames != 3 {
 		t.Errorf("ReadFile(cut) delivered %v over %d frames, want the keepalive and the ESP of 3 frames", kinds, st.Frames)

@@ -79,8 +79,26 @@ func (g *GRE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	g.Version = f1 & 0x07
 	g.Protocol = layers.EthernetType(binary.BigEndian.Uint16(data[2:]))
 	if g.Version > 1 {
-		return &Error{Layer: "gre", Field: "version", Offset: 1, Err: errors.New(errGREVersion.Error() + " " + itoa(int(g.Version)))}
+		return &Error{Layer: "gre", Field: "version", Offset: 1, Kind: FaultUnsupported, Err: errors.New(errGREVersion.Error() + " " + itoa(int(g.Version)))}
 	}
+	off, err := g.decodeFields(data, df)
+	if err != nil {
+		return err
+	}
+	if g.RoutingPresent {
+		if off, err = g.decodeRouting(data, off, df); err != nil {
+			return err
+		}
+	}
+	g.Contents = data[:off]
+	g.Payload = data[off:]
+	return nil
+}
+
+// decodeFields decodes the optional 32-bit fields that the flags announce
+// (checksum and offset, key, sequence and acknowledgment numbers) from
+// offset 4, and returns the offset after them.
+func (g *GRE) decodeFields(data []byte, df gopacket.DecodeFeedback) (int, error) {
 	off := 4
 	field := func(name string) (uint32, error) {
 		if len(data) < off+4 {
@@ -94,14 +112,14 @@ func (g *GRE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if g.ChecksumPresent || g.RoutingPresent {
 		v, err := field("checksum")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		g.Checksum, g.Offset = uint16(v>>16), uint16(v)
 	}
 	if g.KeyPresent {
 		v, err := field("key")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		g.Key = v
 		if g.Version == 1 {
@@ -111,7 +129,7 @@ func (g *GRE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if g.SeqPresent {
 		v, err := field("sequence number")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		g.Seq = v
 	}
@@ -120,35 +138,36 @@ func (g *GRE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if g.AckPresent && g.Version == 1 {
 		v, err := field("acknowledgment number")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		g.Ack = v
 	}
-	if g.RoutingPresent {
-		// RFC 1701 §2.1: entries of address family, SRE offset and SRE
-		// length, then the routing data, until an entry with family 0 and
-		// length 0. Each entry is at least four octets, so the walk ends.
-		start := off
-		for {
-			if len(data) < off+4 {
-				df.SetTruncated()
-				return &Error{Layer: "gre", Field: "routing", Offset: off, Err: ErrTruncated}
-			}
-			family := binary.BigEndian.Uint16(data[off:])
-			n := int(data[off+3])
-			if len(data) < off+4+n {
-				return &Error{Layer: "gre", Field: "routing", Offset: off, Err: errGRESRE}
-			}
-			off += 4 + n
-			if family == 0 && n == 0 {
-				break
-			}
+	return off, nil
+}
+
+// decodeRouting walks the routing field at off (RFC 1701 §2.1): entries of
+// address family, SRE offset and SRE length, then the routing data, until
+// an entry with family 0 and length 0. Each entry is at least four octets,
+// so the walk ends. It returns the offset after the field.
+func (g *GRE) decodeRouting(data []byte, off int, df gopacket.DecodeFeedback) (int, error) {
+	start := off
+	for {
+		if len(data) < off+4 {
+			df.SetTruncated()
+			return 0, &Error{Layer: "gre", Field: "routing", Offset: off, Err: ErrTruncated}
 		}
-		g.Routing = data[start:off]
+		family := binary.BigEndian.Uint16(data[off:])
+		n := int(data[off+3])
+		if len(data) < off+4+n {
+			return 0, &Error{Layer: "gre", Field: "routing", Offset: off, Err: errGRESRE}
+		}
+		off += 4 + n
+		if family == 0 && n == 0 {
+			break
+		}
 	}
-	g.Contents = data[:off]
-	g.Payload = data[off:]
-	return nil
+	g.Routing = data[start:off]
+	return off, nil
 }
 
 // Info returns the header as the [GREInfo] value of a [Packet].

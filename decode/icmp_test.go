@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // icmpBytes builds an ICMP or ICMPv6 message: type, code, a zero checksum
@@ -503,7 +505,7 @@ func FuzzICMPError(f *testing.F) {
 		if ipv6 {
 			frame, proto = rawIPv6(58, data), 58
 		}
-		ps, st := decodeTwice(t, Options{KeepOther: true}, []*Record{recAt(1, testT0, layers.LinkTypeRaw, frame)})
+		ps, st := decodeTwice(t, Options{KeepOther: true}, []*capture.Record{recAt(1, testT0, layers.LinkTypeRaw, frame)})
 		checkPackets(t, ps, st, 1)
 		if len(ps) != 1 || ps[0].Proto != proto {
 			t.Fatalf("%d packets (%+v), want one of protocol %d", len(ps), summarize(ps), proto)

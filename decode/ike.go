@@ -57,7 +57,7 @@ func (i *IKE) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	}
 	major := data[17] >> 4
 	if major != 1 && major != 2 {
-		return &Error{Layer: "ike", Field: "version", Offset: 17,
+		return &Error{Layer: "ike", Field: "version", Offset: 17, Kind: FaultUnsupported,
 			Err: fmt.Errorf("unsupported major version %d", major)}
 	}
 	length := binary.BigEndian.Uint32(data[24:28])

@@ -21,7 +21,7 @@ const (
 	KindGRE                      // GRE version 0 or 1 (protocol 47)
 	KindPPTP                     // a PPTP control message on TCP 1723
 	KindIPFragment               // an IP fragment that is not (yet) a whole datagram
-	KindMalformed                // something that should have decoded and did not; see Packet.Err
+	KindMalformed                // something that should have decoded and did not; see Packet.Fault
 	KindICMPError                // an ICMP or ICMPv6 error quoting VPN traffic; see Packet.ICMP
 	numKinds
 )
@@ -128,9 +128,11 @@ type Packet struct {
 	// [Options.Keys]: the outcome, and what the packet carried.
 	Decrypted *ESPDecryption
 
-	// Err is the reason a packet is KindMalformed, such as
-	// `ike: payload "Notify" at offset 48: length 3 < 4`.
-	Err string
+	// Fault says why a packet is KindMalformed: its kind, the layer that
+	// failed and where, and a message such as
+	// `ike: payload "Notify" at offset 48: length 3 < 4`. It is the zero
+	// Fault for every other kind.
+	Fault Fault
 }
 
 // Fragment describes an IP fragment.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
 
@@ -63,12 +64,12 @@ func fuzzCorpusFrames(n int) (frames [][]byte, lts []layers.LinkType) {
 		default:
 			return nil
 		}
-		r, err := Open(path)
+		r, err := capture.Open(path)
 		if err != nil {
 			return nil
 		}
 		defer r.Close()
-		var rec Record
+		var rec capture.Record
 		for i := 0; i < n && r.Next(&rec) == nil; i++ {
 			frames = append(frames, append([]byte(nil), rec.Data...))
 			lts = append(lts, rec.LinkType)
@@ -81,7 +82,7 @@ func fuzzCorpusFrames(n int) (frames [][]byte, lts []layers.LinkType) {
 // decodeTwice decodes the records on two fresh decoders, fails unless the
 // results are equal (decoding is a function of the input), and returns
 // them.
-func decodeTwice(t *testing.T, opts Options, recs []*Record) ([]Packet, Stats) {
+func decodeTwice(t *testing.T, opts Options, recs []*capture.Record) ([]Packet, Stats) {
 	t.Helper()
 	run := func() ([]Packet, Stats) {
 		d := NewDecoder(opts)
@@ -110,8 +111,8 @@ func checkPackets(t *testing.T, ps []Packet, st Stats, frames int) {
 		if p.Frame < 1 || p.Frame > frames || p.FirstFrame < 1 || p.FirstFrame > p.Frame {
 			t.Fatalf("packet frames %d..%d outside 1..%d", p.FirstFrame, p.Frame, frames)
 		}
-		if (p.Kind == KindMalformed) != (p.Err != "") {
-			t.Fatalf("kind %v with error %q", p.Kind, p.Err)
+		if (p.Kind == KindMalformed) != (p.Fault.Kind != FaultNone) || (p.Kind == KindMalformed) != (p.Fault.Message != "") {
+			t.Fatalf("kind %v with fault %+v", p.Kind, p.Fault)
 		}
 	}
 	if st.Frames != frames || st.Accounted() != frames {
@@ -136,7 +137,7 @@ func FuzzUDP4500(f *testing.F) {
 			return
 		}
 		frame := rawIPv4(17, rawUDP(4500, 4500, payload))
-		ps, st := decodeTwice(t, Options{}, []*Record{recAt(1, testT0, layers.LinkTypeRaw, frame)})
+		ps, st := decodeTwice(t, Options{}, []*capture.Record{recAt(1, testT0, layers.LinkTypeRaw, frame)})
 		checkPackets(t, ps, st, 1)
 		if len(ps) != 1 {
 			t.Fatalf("%d packets, want 1", len(ps))
@@ -182,7 +183,7 @@ func FuzzUDP4500(f *testing.F) {
 				}
 			case KindMalformed:
 				if len(payload) >= 8 && binary.BigEndian.Uint32(payload) != 0 {
-					t.Fatalf("valid ESP header reported malformed: %s", p.Err)
+					t.Fatalf("valid ESP header reported malformed: %s", p.Fault.Message)
 				}
 			default:
 				t.Fatalf("ESP payload decoded as %v", p.Kind)
@@ -232,7 +233,7 @@ func FuzzGRE(f *testing.F) {
 				t.Fatalf("error %v is not a *decode.Error of layer gre", err)
 			}
 		}
-		ps, st := decodeTwice(t, Options{}, []*Record{recAt(1, testT0, layers.LinkTypeRaw, rawIPv4(47, data))})
+		ps, st := decodeTwice(t, Options{}, []*capture.Record{recAt(1, testT0, layers.LinkTypeRaw, rawIPv4(47, data))})
 		checkPackets(t, ps, st, 1)
 		if len(ps) != 1 {
 			t.Fatalf("%d packets, want 1", len(ps))
@@ -262,10 +263,10 @@ func FuzzPPTP(f *testing.F) {
 		s := min(int(split), len(data))
 		// One client-to-server stream in two segments, then a server
 		// segment carrying the same octets.
-		seg := func(n int, sp, dp uint16, seq uint32, b []byte) *Record {
+		seg := func(n int, sp, dp uint16, seq uint32, b []byte) *capture.Record {
 			return recAt(n, testT0.Add(time.Duration(n)*time.Second), layers.LinkTypeRaw, rawIPv4(6, rawTCP(sp, dp, seq, b)))
 		}
-		recs := []*Record{
+		recs := []*capture.Record{
 			seg(1, 40000, 1723, 100, data[:s]),
 			seg(2, 40000, 1723, 100+uint32(s), data[s:]),
 			seg(3, 1723, 40000, 9000, data),
@@ -350,7 +351,7 @@ func FuzzDecoder(f *testing.F) {
 		if len(mutated) > 0 {
 			mutated[len(mutated)-1] ^= 0x5a
 		}
-		recs := []*Record{
+		recs := []*capture.Record{
 			recAt(1, testT0, l, frame),
 			recAt(2, testT0.Add(time.Hour), l, frame),
 			recAt(3, testT0.Add(time.Hour), l, mutated),
@@ -366,7 +367,7 @@ func FuzzDecoder(f *testing.F) {
 func TestFuzzSeedsDecode(t *testing.T) {
 	frames, lts := fuzzCorpusFrames(2)
 	for i, fr := range frames {
-		ps, st := decodeTwice(t, Options{KeepOther: true}, []*Record{recAt(1, testT0, lts[i], fr)})
+		ps, st := decodeTwice(t, Options{KeepOther: true}, []*capture.Record{recAt(1, testT0, lts[i], fr)})
 		checkPackets(t, ps, st, 1)
 	}
 }

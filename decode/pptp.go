@@ -170,10 +170,10 @@ func (p *PPTP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	p.Contents = data[:n]
 	p.Payload = data[n:]
 	if p.MessageType != 1 {
-		return &Error{Layer: "pptp", Field: "message type", Offset: 2, Err: errors.New("message type " + itoa(int(p.MessageType)) + " is not control (1)")}
+		return &Error{Layer: "pptp", Field: "message type", Offset: 2, Kind: FaultUnsupported, Err: errors.New("message type " + itoa(int(p.MessageType)) + " is not control (1)")}
 	}
 	if int(p.ControlType) >= len(pptpLayouts) || pptpLayouts[p.ControlType].name == "" {
-		return &Error{Layer: "pptp", Field: "control message type", Offset: 8, Err: errors.New("unknown type " + itoa(int(p.ControlType)))}
+		return &Error{Layer: "pptp", Field: "control message type", Offset: 8, Kind: FaultUnsupported, Err: errors.New("unknown type " + itoa(int(p.ControlType)))}
 	}
 	lay := &pptpLayouts[p.ControlType]
 	if n < lay.length {

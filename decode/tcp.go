@@ -219,7 +219,7 @@ func (t *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 // message is lost with them, and the framing must be found again.
 func (t *tcpStream) gap(h *streamHalf, sg reassembly.ScatterGather, skip, saved int) {
 	if h.pending > 0 && saved < h.pending && !h.resync && !h.lost {
-		t.reportPartial(h, itoa(skip)+" octets missing from the stream inside a message")
+		t.reportPartial(h, FaultStreamGap, itoa(skip)+" octets missing from the stream inside a message")
 	}
 	h.pending = 0
 	if t.kind == streamPPTP {
@@ -230,7 +230,8 @@ func (t *tcpStream) gap(h *streamHalf, sg reassembly.ScatterGather, skip, saved 
 		h.lost = true
 		p := t.packet(h, sg, 0, 0)
 		t.s.d.emitAs(&p, func(d *Decoder) {
-			d.malformed("ike-tcp: " + itoa(skip) + " octets missing from the stream; the rest of this direction is not decoded")
+			d.malformed(newFault(FaultStreamGap, "ike-tcp", -1,
+				"ike-tcp: "+itoa(skip)+" octets missing from the stream; the rest of this direction is not decoded"))
 		})
 	}
 }
@@ -241,7 +242,7 @@ func (t *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	for i := range t.half {
 		h := &t.half[i]
 		if h.pending > 0 && !h.resync && !h.lost {
-			t.reportPartial(h, "stream ended inside a message ("+itoa(h.pending)+" octets)")
+			t.reportPartial(h, FaultStreamEnded, "stream ended inside a message ("+itoa(h.pending)+" octets)")
 		}
 		h.pending = 0
 	}
@@ -249,15 +250,16 @@ func (t *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	return true
 }
 
-// reportPartial reports an unfinished message kept in the assembler.
-func (t *tcpStream) reportPartial(h *streamHalf, why string) {
+// reportPartial reports an unfinished message kept in the assembler, with
+// a fault of kind k saying why.
+func (t *tcpStream) reportPartial(h *streamHalf, k FaultKind, why string) {
 	name := "pptp"
 	if t.kind == streamIKE {
 		name = "ike-tcp"
 	}
 	p := t.packetFrom(h, h.first, h.last, h.last)
 	p.PayloadLen = h.pending
-	t.s.d.emitAs(&p, func(d *Decoder) { d.malformed(name + ": " + why) })
+	t.s.d.emitAs(&p, func(d *Decoder) { d.malformed(newFault(k, name, -1, name+": "+why)) })
 }
 
 // ctxAt returns the context of the segment holding octet off of sg.
@@ -373,7 +375,7 @@ func (t *tcpStream) framePPTP(h *streamHalf, sg reassembly.ScatterGather, data [
 			err := d.pptpMsg.DecodeFromBytes(rest, gopacket.NilDecodeFeedback)
 			p := t.packet(h, sg, off, off+pptpHeaderLen)
 			p.PayloadLen = len(rest)
-			d.emitAs(&p, func(d *Decoder) { d.malformed(errOr(err, "pptp: stream out of step")) })
+			d.emitAs(&p, func(d *Decoder) { d.malformed(pptpOutOfStep(err)) })
 			h.resync = true
 			off++
 			continue
@@ -386,7 +388,7 @@ func (t *tcpStream) framePPTP(h *streamHalf, sg reassembly.ScatterGather, data [
 		p.PayloadLen, p.PayloadHash = n, PayloadHash(msg)
 		d.emitAs(&p, func(d *Decoder) {
 			if err := d.pptpMsg.DecodeFromBytes(msg, gopacket.NilDecodeFeedback); err != nil {
-				d.malformed(err.Error())
+				d.malformed(faultOf("pptp", err))
 				return
 			}
 			d.cur.PPTP = d.pptpMsg.Info()
@@ -399,12 +401,14 @@ func (t *tcpStream) framePPTP(h *streamHalf, sg reassembly.ScatterGather, data [
 
 var pptpCookieBytes = []byte{0x1A, 0x2B, 0x3C, 0x4D}
 
-// errOr returns err's message, or def when err is nil.
-func errOr(err error, def string) string {
+// pptpOutOfStep is the fault of a PPTP stream out of step: the decoder's
+// error for the octets where a message should start, or, when they decode
+// as a header all the same, the loss of step itself.
+func pptpOutOfStep(err error) Fault {
 	if err == nil {
-		return def
+		return newFault(FaultInvalid, "pptp", -1, "pptp: stream out of step")
 	}
-	return err.Error()
+	return faultOf("pptp", err)
 }
 
 // frameIKE frames an RFC 9329 stream (§3): the initiator's direction starts
@@ -436,7 +440,8 @@ func (t *tcpStream) frameIKE(h *streamHalf, sg reassembly.ScatterGather, data []
 		if n < 6 {
 			p := t.packet(h, sg, off, off+2)
 			d.emitAs(&p, func(d *Decoder) {
-				d.malformed("ike-tcp: record length " + itoa(n) + " < 6; the rest of this direction is not decoded")
+				d.malformed(newFault(FaultInvalid, "ike-tcp", 0,
+					"ike-tcp: record length "+itoa(n)+" < 6; the rest of this direction is not decoded"))
 			})
 			h.lost = true
 			return len(data)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +108,7 @@ func TestPPTPStream(t *testing.T) {
 		bad := append([]byte(nil), echo...)
 		bad[5] = 0
 		got, _ := decodeFrames(t, Options{}, c.c2s(append(append(bad, 0xaa, 0xbb), ocrq...)))
-		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !strings.Contains(got[0].Err, "pptp: magic cookie at offset 4: bad magic cookie") ||
+		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !hasFault(got[0].Fault, FaultInvalid, "pptp: magic cookie at offset 4: bad magic cookie") ||
 			k[1] != KindPPTP || got[1].PPTP.Type != PPTPMessageTypeOutgoingCallRequest {
 			t.Fatalf("got %+v, want one malformed message, then the Outgoing-Call-Request found again", summarize(got))
 		}
@@ -120,7 +119,7 @@ func TestPPTPStream(t *testing.T) {
 		short := append([]byte(nil), ocrp[:20]...)
 		binary.BigEndian.PutUint16(short, 20)
 		got, _ := decodeFrames(t, Options{}, c.s2c(append(short, echo...)))
-		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !strings.Contains(got[0].Err, `pptp: Outgoing-Call-Reply at offset 0: length 20 < 32`) || k[1] != KindPPTP {
+		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !hasFault(got[0].Fault, FaultInvalid, `pptp: Outgoing-Call-Reply at offset 0: length 20 < 32`) || k[1] != KindPPTP {
 			t.Fatalf("got %+v, want a malformed Outgoing-Call-Reply, then the Echo-Request", summarize(got))
 		}
 	})
@@ -128,7 +127,7 @@ func TestPPTPStream(t *testing.T) {
 	t.Run("ends inside a message", func(t *testing.T) {
 		c := newTCPConn(t, client, server)
 		got, st := decodeFrames(t, Options{}, c.c2s(sccrq[:50]))
-		if len(got) != 1 || got[0].Kind != KindMalformed || got[0].Frame != 1 || !strings.Contains(got[0].Err, "pptp: stream ended inside a message (50 octets)") {
+		if len(got) != 1 || got[0].Kind != KindMalformed || got[0].Frame != 1 || !hasFault(got[0].Fault, FaultStreamEnded, "pptp: stream ended inside a message (50 octets)") {
 			t.Fatalf("got %+v, want the unfinished message reported at flush", summarize(got))
 		}
 		if st.StreamSegments != 1 || st.Accounted() != 1 {
@@ -142,7 +141,7 @@ func TestPPTPStream(t *testing.T) {
 		c.c2s(sccrq[50:]) // lost
 		f3 := c.c2s(echo)
 		got, _ := decodeFrames(t, Options{}, f1, f3)
-		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !strings.Contains(got[0].Err, "106 octets missing from the stream inside a message") ||
+		if k := kindsOf(got); len(k) != 2 || k[0] != KindMalformed || !hasFault(got[0].Fault, FaultStreamGap, "106 octets missing from the stream inside a message") ||
 			k[1] != KindPPTP || got[1].PPTP.Type != PPTPMessageTypeEchoRequest {
 			t.Fatalf("got %+v, want the lost message reported and the Echo-Request after the gap", summarize(got))
 		}
@@ -181,7 +180,7 @@ func TestPPTPStream(t *testing.T) {
 		c1 := newTCPConn(t, client, server)
 		c2 := newTCPConn(t, netip.AddrPortFrom(testIPA, 41367), server)
 		got, st := decodeFrames(t, Options{MaxStreams: 1}, c1.c2s(echo), c2.c2s(echo))
-		if k := kindsOf(got); len(k) != 2 || k[0] != KindPPTP || k[1] != KindMalformed || !strings.Contains(got[1].Err, "stream limit") {
+		if k := kindsOf(got); len(k) != 2 || k[0] != KindPPTP || k[1] != KindMalformed || !hasFault(got[1].Fault, FaultLimit, "stream limit") {
 			t.Fatalf("got %+v, want the first stream decoded and the second refused", summarize(got))
 		}
 		if st.Accounted() != 2 {
@@ -238,7 +237,7 @@ func TestIKETCPStream(t *testing.T) {
 	t.Run("bad record length", func(t *testing.T) {
 		c := newTCPConn(t, client, server)
 		got, _ := decodeFrames(t, Options{}, c.c2s([]byte{0, 3, 1, 2, 3}), c.c2s(espRec))
-		if len(got) != 1 || got[0].Kind != KindMalformed || !strings.Contains(got[0].Err, "ike-tcp: record length 3 < 6") {
+		if len(got) != 1 || got[0].Kind != KindMalformed || !hasFault(got[0].Fault, FaultInvalid, "ike-tcp: record length 3 < 6") {
 			t.Fatalf("got %+v, want one malformed record and nothing after it", summarize(got))
 		}
 	})
@@ -249,7 +248,7 @@ func TestIKETCPStream(t *testing.T) {
 		c.c2s(espRec) // lost
 		f3 := c.c2s(espRec)
 		got, _ := decodeFrames(t, Options{}, f1, f3)
-		if k := kindsOf(got); len(k) != 2 || k[0] != KindTCPESP || k[1] != KindMalformed || !strings.Contains(got[1].Err, "50 octets missing") {
+		if k := kindsOf(got); len(k) != 2 || k[0] != KindTCPESP || k[1] != KindMalformed || !hasFault(got[1].Fault, FaultStreamGap, "50 octets missing") {
 			t.Fatalf("got %+v, want an ESP record and then the gap reported", summarize(got))
 		}
 	})
@@ -271,7 +270,7 @@ func TestStreamIdleFlush(t *testing.T) {
 		t.Fatalf("got %+v, want three unfinished messages then the keepalive", summarize(ps))
 	}
 	for i := range 3 {
-		if ps[i].Kind != KindMalformed || ps[i].Frame != i+1 || !strings.Contains(ps[i].Err, "stream ended inside a message") {
+		if ps[i].Kind != KindMalformed || ps[i].Frame != i+1 || !hasFault(ps[i].Fault, FaultStreamEnded, "stream ended inside a message") {
 			t.Errorf("packet %d = %+v", i, summarize(ps[i:i+1]))
 		}
 	}

@@ -643,7 +643,7 @@ func packetVPNFacts(f *vpnFacts, p *Packet) {
 	case KindIKE:
 		f.add("isakmp", packetISAKMPFacts(p))
 	case KindMalformed:
-		f.notes = append(f.notes, "vpnpcap: malformed: "+p.Err)
+		f.notes = append(f.notes, "vpnpcap: malformed: "+p.Fault.Message)
 		if p.IKE != nil {
 			f.add("isakmp", packetISAKMPFacts(p))
 		}

@@ -216,81 +216,110 @@ func (a *Analysis) summarize(others *otherSet, flows map[flowKey]*Flow) {
 // seconds, and answer within a second when they answer.
 const unansweredAfter = 10 * time.Second
 
+// finish decides the tunnel's state at the end of the capture from its
+// exchanges and notifies.
 func (tun *Tunnel) finish(end time.Time) {
-	var evidence []int
-	failed := ""
+	n := tun.negotiation(end)
+	tun.established = n.established
+	tun.establishedAt, tun.establishedFrame = n.estAt, n.estFrame
+	tun.childCreations = n.children
+	tun.setState(&n)
+}
+
+// negotiation is what a tunnel's exchanges and notifies tell of how its
+// negotiation went.
+type negotiation struct {
+	established bool      // IKE_AUTH answered, or IKEv1 Phase 1 completed
+	estAt       time.Time // when
+	estFrame    int       // the frame that completed it
+	children    int       // CREATE_CHILD_SA or Quick Mode exchanges completed
+	failed      string    // why the negotiation failed, or ""
+	evidence    []int     // frames that show it
+	authFailed  bool      // an AUTHENTICATION_FAILED notify was read decrypted
+}
+
+// negotiation reads the tunnel's exchanges and notifies, up to the end of
+// the capture at end.
+func (tun *Tunnel) negotiation(end time.Time) negotiation {
+	var n negotiation
 	// A peer that cannot verify the other's AUTH payload says so with
 	// AUTHENTICATION_FAILED, inside the encryption: the responder in its
 	// IKE_AUTH response, the initiator in an INFORMATIONAL request after
 	// it (RFC 7296 §2.21.2). Either way no IKE SA came up, although
 	// IKE_AUTH was answered.
-	authFailed := tun.authFailed()
-	if authFailed != nil {
-		failed = "the " + authFailed.From.String() + " refused the authentication with AUTHENTICATION_FAILED (read decrypted, frame " + itoa(authFailed.Frame) + ")"
-		evidence = append(evidence, authFailed.Frame)
+	if af := tun.authFailed(); af != nil {
+		n.authFailed = true
+		n.failed = "the " + af.From.String() + " refused the authentication with AUTHENTICATION_FAILED (read decrypted, frame " + itoa(af.Frame) + ")"
+		n.evidence = append(n.evidence, af.Frame)
 	}
-	established := false
-	var estAt time.Time
-	estFrame := 0
-	children := 0
 	for _, e := range tun.Exchanges {
-		if tun.Version == 1 && e.Complete {
-			e.Answered = true
-		}
-		unanswered := !e.Answered || (tun.Version == 1 && e.waiting && !e.Complete && e.Messages > 1 && e.lastFrom == e.From)
-		if tun.Version == 1 && e.Type == decode.ExchangeTypeInformationalV1 {
-			unanswered = false
-		}
-		answered := e.Answered
-		if !answered && tun.Version == 2 && tun.answeredImplicitly(e) {
-			// The requester went on with a higher message ID, which an
-			// IKEv2 peer does only once it has the response (RFC 7296
-			// §2.3, a window of one): the capture missed the answer.
-			answered, unanswered = true, false
-		}
-		switch {
-		case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && answered && authFailed == nil,
-			tun.Version == 1 && (e.Type == decode.ExchangeTypeIdentityProtection || e.Type == decode.ExchangeTypeAggressive) && e.Complete:
-			if !established {
-				established = true
-				estAt, estFrame = e.Last, e.ResponseFrames.Last()
-				if estFrame == 0 {
-					estFrame = e.RequestFrames.Last()
-				}
-			}
-		case tun.Version == 2 && e.Type == decode.ExchangeTypeCreateChildSA && answered,
-			tun.Version == 1 && e.Type == decode.ExchangeTypeQuickMode && e.Complete:
-			children++
-		}
-		if tun.Version == 2 && e.Answered {
-			for _, n := range e.ResponseNotifies {
-				if n.IsError() && n != decode.NotifyTypeInvalidKEPayload && e.Type == decode.ExchangeTypeIKESAInit {
-					failed = "the responder answered " + e.Type.String() + " with " + n.Name(2)
-					evidence = append(evidence, e.ResponseFrames.Last())
-				}
-			}
-		}
-		if unanswered && (e.Retransmissions > 0 || end.Sub(e.First) >= unansweredAfter) {
-			if failed == "" {
-				failed = e.Type.String() + " request unanswered"
-				if e.Retransmissions > 0 {
-					failed += " after " + itoa(e.Retransmissions) + " retransmissions"
-				}
-			}
-			evidence = append(evidence, e.RequestFrames.List()...)
-		}
+		n.addExchange(tun, e, end)
 	}
-	for _, n := range tun.ErrorNotifies {
+	for _, nt := range tun.ErrorNotifies {
 		if tun.Version == 1 {
-			if failed == "" {
-				failed = n.From.String() + " sent " + n.Name
+			if n.failed == "" {
+				n.failed = nt.From.String() + " sent " + nt.Name
 			}
-			evidence = append(evidence, n.Frame)
+			n.evidence = append(n.evidence, nt.Frame)
 		}
 	}
-	tun.established = established
-	tun.establishedAt, tun.establishedFrame = estAt, estFrame
-	tun.childCreations = children
+	return n
+}
+
+// addExchange accounts one exchange of tun: whether it established the
+// IKE SA or a child SA, or failed it.
+func (n *negotiation) addExchange(tun *Tunnel, e *Exchange, end time.Time) {
+	if tun.Version == 1 && e.Complete {
+		e.Answered = true
+	}
+	unanswered := !e.Answered || (tun.Version == 1 && e.waiting && !e.Complete && e.Messages > 1 && e.lastFrom == e.From)
+	if tun.Version == 1 && e.Type == decode.ExchangeTypeInformationalV1 {
+		unanswered = false
+	}
+	answered := e.Answered
+	if !answered && tun.Version == 2 && tun.answeredImplicitly(e) {
+		// The requester went on with a higher message ID, which an IKEv2
+		// peer does only once it has the response (RFC 7296 §2.3, a
+		// window of one): the capture missed the answer.
+		answered, unanswered = true, false
+	}
+	switch {
+	case tun.Version == 2 && e.Type == decode.ExchangeTypeIKEAuth && answered && !n.authFailed,
+		tun.Version == 1 && (e.Type == decode.ExchangeTypeIdentityProtection || e.Type == decode.ExchangeTypeAggressive) && e.Complete:
+		if !n.established {
+			n.established = true
+			n.estAt, n.estFrame = e.Last, e.ResponseFrames.Last()
+			if n.estFrame == 0 {
+				n.estFrame = e.RequestFrames.Last()
+			}
+		}
+	case tun.Version == 2 && e.Type == decode.ExchangeTypeCreateChildSA && answered,
+		tun.Version == 1 && e.Type == decode.ExchangeTypeQuickMode && e.Complete:
+		n.children++
+	}
+	if tun.Version == 2 && e.Answered {
+		for _, nt := range e.ResponseNotifies {
+			if nt.IsError() && nt != decode.NotifyTypeInvalidKEPayload && e.Type == decode.ExchangeTypeIKESAInit {
+				n.failed = "the responder answered " + e.Type.String() + " with " + nt.Name(2)
+				n.evidence = append(n.evidence, e.ResponseFrames.Last())
+			}
+		}
+	}
+	if unanswered && (e.Retransmissions > 0 || end.Sub(e.First) >= unansweredAfter) {
+		if n.failed == "" {
+			n.failed = e.Type.String() + " request unanswered"
+			if e.Retransmissions > 0 {
+				n.failed += " after " + itoa(e.Retransmissions) + " retransmissions"
+			}
+		}
+		n.evidence = append(n.evidence, e.RequestFrames.List()...)
+	}
+}
+
+// setState sets the tunnel's state, its reason and its evidence from what
+// its negotiation tells, and from the Deletes seen.
+func (tun *Tunnel) setState(n *negotiation) {
+	evidence, failed := n.evidence, n.failed
 	switch {
 	case tun.Deletes > 0:
 		tun.State = StateDeleted
@@ -300,24 +329,24 @@ func (tun *Tunnel) finish(end time.Time) {
 		tun.StateReason = "the " + tun.Decryption.IKEDeletedBy.String() + " deleted the IKE SA (Delete payload read decrypted, frame " +
 			itoa(tun.Decryption.IKEDeletedFrame) + ")"
 		evidence = []int{tun.Decryption.IKEDeletedFrame}
-	case established && failed != "" && tun.Version == 2:
+	case n.established && failed != "" && tun.Version == 2:
 		// A later exchange failing does not undo the IKE SA; report it
 		// as established and let rules look at the exchanges.
 		tun.State = StateEstablished
 		tun.StateReason = "IKE_AUTH completed; later: " + failed
-		evidence = append([]int{estFrame}, evidence...)
-	case established && (children > 1 && tun.Version == 1 || children > 0 && tun.Version == 2):
+		evidence = append([]int{n.estFrame}, evidence...)
+	case n.established && (n.children > 1 && tun.Version == 1 || n.children > 0 && tun.Version == 2):
 		tun.State = StateRekeyed
 		tun.StateReason = "established, then new SAs were created"
-		evidence = []int{estFrame}
-	case established:
+		evidence = []int{n.estFrame}
+	case n.established:
 		tun.State = StateEstablished
 		if tun.Version == 2 {
 			tun.StateReason = "IKE_AUTH answered"
 		} else {
 			tun.StateReason = "Phase 1 completed"
 		}
-		evidence = []int{estFrame}
+		evidence = []int{n.estFrame}
 	case failed != "":
 		tun.State = StateFailed
 		tun.StateReason = failed

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
 
@@ -208,7 +209,7 @@ func TestCorrelateCutInside(t *testing.T) {
 	read := src.Read
 	src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		st, _ := read(opts, fn)
-		return st, &decode.FormatError{File: "in.pcap", Offset: 9999, Err: decode.ErrTruncated}
+		return st, &capture.FormatError{File: "in.pcap", Offset: 9999, Err: capture.ErrTruncated}
 	}
 	c := Correlate(src, Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	for _, sa := range c.Outside.SAs {

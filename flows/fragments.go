@@ -141,7 +141,7 @@ func (t *Table) noteIncomplete(p *decode.Packet) {
 	f.IncompleteFragments += p.Fragments
 	f.IncompleteFrames.Add(p.Frame)
 	f.IncompleteFirst.Add(p.FirstFrame)
-	if isEndOfCapture(p.Err) {
+	if p.Fault.Kind == decode.FaultFragmentsAtEnd {
 		f.IncompleteAtEnd++
 	}
 }

@@ -1,15 +1,13 @@
 package flows
 
 import (
-	"strings"
-
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
-// maxMalformedComponents bounds the per-component malformed counts; the
-// decoder names a handful of components, so the bound only guards against
-// reasons it may add.
-const maxMalformedComponents = 32
+// maxMalformedLayers bounds the per-layer malformed counts; the decoder
+// names a handful of layers, so the bound only guards against ones it may
+// add.
+const maxMalformedLayers = 32
 
 // Quality records what in a capture limits the analysis: VPN packets cut
 // short by the capture's snap length, packets that should have decoded and
@@ -28,14 +26,14 @@ type Quality struct {
 
 	// Malformed counts malformed packets that are neither truncated by the
 	// snap length nor IP datagrams with fragments missing; MalformedBy by
-	// the decoder component that rejected them ("ike", "esp", "udp"…),
-	// MalformedFrames samples their frames and FirstError is the reason
-	// given for the first.
+	// the layer of their fault ("ike", "esp", "udp"…), MalformedFrames
+	// samples their frames and FirstFault is the fault of the first, at
+	// frame FirstFaultFrame.
 	Malformed       int
 	MalformedBy     map[string]int
 	MalformedFrames Frames
-	FirstError      string
-	FirstErrorFrame int
+	FirstFault      decode.Fault
+	FirstFaultFrame int
 
 	// Incomplete counts IP datagrams given up with fragments missing,
 	// IncompleteAtEnd those of them that were still incomplete when the
@@ -73,27 +71,6 @@ func (q *Quality) noteDuplicate(p *decode.Packet) {
 // Truncated returns the VPN packets captured shorter than on the wire.
 func (q *Quality) Truncated() int { return q.TruncatedIKE + q.TruncatedESP + q.TruncatedOther }
 
-// isEndOfCapture reports whether a reassembly failure reason is the end of
-// the capture rather than a fragment that never came in time.
-func isEndOfCapture(reason string) bool { return strings.Contains(reason, "capture ended") }
-
-// isIncomplete reports whether a malformed packet stands for an IP datagram
-// given up with fragments missing: timed out, evicted from a full table, or
-// still open when the capture ended. The decoder's reasons for those, and
-// only those, speak of "reassembly" ("reassembled datagram" is a whole
-// datagram whose content is malformed).
-func isIncomplete(p *decode.Packet) bool {
-	return p.Fragments > 0 && p.IKE == nil && strings.Contains(p.Err, "reassembly")
-}
-
-// isSnapTruncated reports whether a malformed packet is the capture's
-// fault: an IKE message or fragment cut short by the snap length. The
-// decoder says so with "captured" (ike: "300 of 1400 bytes captured") or
-// "in capture" (ipv4: "fragment truncated in capture").
-func isSnapTruncated(p *decode.Packet) bool {
-	return strings.Contains(p.Err, "bytes captured") || strings.Contains(p.Err, "in capture")
-}
-
 // noteQuality accounts what limits the analysis. It does nothing for a
 // whole, well-formed packet, so the common path costs two comparisons.
 func (t *Table) noteQuality(p *decode.Packet) {
@@ -101,7 +78,10 @@ func (t *Table) noteQuality(p *decode.Packet) {
 	if !truncated && p.Kind != decode.KindMalformed {
 		return
 	}
-	if !truncated && isSnapTruncated(p) {
+	if p.Fault.Kind == decode.FaultNotCaptured {
+		// The packet's own lengths say the capture cut it, whatever the
+		// frame's original length claims: an IKE message or an IP
+		// fragment.
 		truncated = true
 	}
 	q := &t.quality
@@ -122,31 +102,28 @@ func (t *Table) noteQuality(p *decode.Packet) {
 		}
 		q.TruncatedFrames.Add(p.Frame)
 		q.SnapLen = max(q.SnapLen, p.CapLen)
-	case isIncomplete(p):
+	case p.Fault.Kind.FragmentsMissing():
 		q.Incomplete++
 		q.IncompleteFrames.Add(p.Frame)
-		if isEndOfCapture(p.Err) {
+		if p.Fault.Kind == decode.FaultFragmentsAtEnd {
 			q.IncompleteAtEnd++
 		}
 		t.noteIncomplete(p)
 	default:
 		q.Malformed++
 		q.MalformedFrames.Add(p.Frame)
-		if q.FirstError == "" {
-			q.FirstError, q.FirstErrorFrame = p.Err, p.Frame
+		if q.FirstFault.Kind == decode.FaultNone {
+			q.FirstFault, q.FirstFaultFrame = p.Fault, p.Frame
 		}
-		comp := p.Err
-		if i := strings.IndexByte(comp, ':'); i >= 0 {
-			comp = comp[:i]
-		}
-		if comp == "" {
-			comp = "unknown"
+		layer := p.Fault.Layer
+		if layer == "" {
+			layer = "unknown"
 		}
 		if q.MalformedBy == nil {
 			q.MalformedBy = make(map[string]int)
 		}
-		if _, ok := q.MalformedBy[comp]; ok || len(q.MalformedBy) < maxMalformedComponents {
-			q.MalformedBy[comp]++
+		if _, ok := q.MalformedBy[layer]; ok || len(q.MalformedBy) < maxMalformedLayers {
+			q.MalformedBy[layer]++
 		}
 	}
 }

@@ -2,17 +2,24 @@ package flows
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
-func TestQualityTruncated(t *testing.T) {
-	s := newScript()
+// qualityTruncatedScript scripts VPN packets cut by the snap length, an
+// ICMP error and a non-VPN packet cut too, and an IP fragment whose own
+// length says the capture cut it; it returns the frames of the IKE message
+// and of the fragment.
+func qualityTruncatedScript() (s *script, ikeFrame, fragFrame int) {
+	s = newScript()
 	ike := s.ike("10.0.0.2:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: spiI, Exchange: 34, Flags: decode.IKEv2FlagInitiator, Length: 300}, 1)
-	ike.Kind, ike.Err = decode.KindMalformed, "ike: message at offset 96: truncated: 96 of 300 bytes captured"
+	ike.Kind = decode.KindMalformed
+	ike.Fault = decode.Fault{Kind: decode.FaultNotCaptured, Layer: "ike", Offset: 96, Message: "ike: message at offset 96: truncated: 96 of 300 bytes captured"}
 	ike.CapLen, ike.Length = 138, 342
+	ikeFrame = ike.Frame
 	esp := s.esp("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 1)
 	esp.CapLen, esp.Length = 128, 1400
 	other := s.add(udp("10.0.0.2:53000", "192.0.2.53:53"))
@@ -23,7 +30,13 @@ func TestQualityTruncated(t *testing.T) {
 		ICMP: &decode.ICMPError{Type: 3, Code: 4, MTU: 1400}})
 	icmp.CapLen, icmp.Length = 60, 590
 	frag := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
-		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), Err: "ipv4: fragment truncated in capture"})
+		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(),
+		Fault: decode.Fault{Kind: decode.FaultNotCaptured, Layer: "ipv4", Offset: -1, Message: "ipv4: fragment truncated in capture"}})
+	return s, ikeFrame, frag.Frame
+}
+
+func TestQualityTruncated(t *testing.T) {
+	s, ikeFrame, fragFrame := qualityTruncatedScript()
 	q := s.run().Quality
 	checks := []struct {
 		name      string
@@ -34,7 +47,7 @@ func TestQualityTruncated(t *testing.T) {
 		{"truncated other", q.TruncatedOther, 1},
 		{"truncated", q.Truncated(), 3},
 		{"snaplen", q.SnapLen, 138},
-		{"ike frames", q.TruncatedIKEFrames.List(), []int{ike.Frame}},
+		{"ike frames", q.TruncatedIKEFrames.List(), []int{ikeFrame}},
 		{"malformed", q.Malformed, 0},
 		{"incomplete", q.Incomplete, 0},
 	}
@@ -43,43 +56,67 @@ func TestQualityTruncated(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if got := q.TruncatedFrames.List(); len(got) != 3 || got[2] != frag.Frame {
+	if got := q.TruncatedFrames.List(); len(got) != 3 || got[2] != fragFrame {
 		t.Errorf("truncated frames = %v, want the IKE, ESP and fragment frames", got)
 	}
 }
 
-func TestQualityMalformedAndIncomplete(t *testing.T) {
+// malformedFrames are the frames of qualityMalformedScript's packets.
+type malformedFrames struct {
+	bad, reasm, lost, espLost, end, other int
+	badFault                              decode.Fault
+}
+
+// qualityMalformedScript scripts an IKEv2 tunnel with a malformed IKE
+// message, a malformed ESP packet, a reassembled datagram whose content is
+// malformed, and IP datagrams given up with fragments missing: of IKE on
+// the NAT-T port, of ESP in UDP, of IKE at the end of the capture, and of
+// DNS.
+func qualityMalformedScript() (*script, malformedFrames) {
+	var f malformedFrames
 	s := newScript()
 	s.ike("10.0.0.2:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: spiI, Exchange: 34, Flags: decode.IKEv2FlagInitiator, Length: 300}, 1)
 	s.ike("198.51.100.7:500", "10.0.0.2:500", decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 34, Flags: decode.IKEv2FlagResponse, Length: 300}, 2)
 	bad := s.ike("10.0.0.2:500", "198.51.100.7:500", decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 37, MessageID: 2, Flags: decode.IKEv2FlagInitiator}, 3)
-	bad.Kind, bad.Err = decode.KindMalformed, `ike: payload "Notify" at offset 48: length 3 < 4`
+	bad.Kind = decode.KindMalformed
+	bad.Fault = decode.Fault{Kind: decode.FaultInvalid, Layer: "ike", Offset: 48, Message: `ike: payload "Notify" at offset 48: length 3 < 4`}
+	f.bad, f.badFault = bad.Frame, bad.Fault
 	espBad := s.esp("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 1)
-	espBad.Kind, espBad.Err = decode.KindMalformed, "esp: truncated header"
-	reasm := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2, FirstFrame: 1,
-		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), Err: "ip: reassembled datagram: udp: length 9000 exceeds ip payload 2960"})
-	lost := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
+	espBad.Kind = decode.KindMalformed
+	espBad.Fault = decode.Fault{Kind: decode.FaultTruncated, Layer: "esp", Offset: 0, Message: "esp: header at offset 0: truncated"}
+	timedOut := decode.Fault{Kind: decode.FaultFragmentsTimedOut, Layer: "ipv4", Offset: -1,
+		Message: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"}
+	f.reasm = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2, FirstFrame: 1,
+		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(),
+		Fault: decode.Fault{Kind: decode.FaultInvalid, Layer: "ip", Offset: -1, Message: "ip: reassembled datagram: udp: length 9000 exceeds ip payload 2960"}}).Frame
+	f.lost = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
 		Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), SrcPort: 4500, DstPort: 4500, NonESPMarker: true,
-		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+		Fault: timedOut}).Frame
 	// The same on the NAT-T port without the marker: ESP in UDP, not IKE.
-	espLost := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
+	f.espLost = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
 		Src: ap("198.51.100.7:0").Addr(), Dst: ap("10.0.0.2:0").Addr(), SrcPort: 4500, DstPort: 4500,
-		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
-	end := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2,
+		Fault: timedOut}).Frame
+	f.end = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 2,
 		Src: ap("198.51.100.7:0").Addr(), Dst: ap("10.0.0.2:0").Addr(),
-		Err: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"})
-	other := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
+		Fault: decode.Fault{Kind: decode.FaultFragmentsAtEnd, Layer: "ipv4", Offset: -1,
+			Message: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"}}).Frame
+	f.other = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
 		Src: ap("10.0.0.2:0").Addr(), Dst: ap("192.0.2.53:0").Addr(), SrcPort: 53000, DstPort: 53,
-		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+		Fault: timedOut}).Frame
+	return s, f
+}
+
+func TestQualityMalformedAndIncomplete(t *testing.T) {
+	s, f := qualityMalformedScript()
 	a := s.run()
 	q := a.Quality
 	if q.Malformed != 3 || q.MalformedBy["ike"] != 1 || q.MalformedBy["esp"] != 1 || q.MalformedBy["ip"] != 1 {
 		t.Errorf("malformed %d by %v; want 3: ike 1, esp 1, ip 1", q.Malformed, q.MalformedBy)
 	}
-	if q.FirstErrorFrame != bad.Frame || q.FirstError != bad.Err {
-		t.Errorf("first error %d %q, want %d %q", q.FirstErrorFrame, q.FirstError, bad.Frame, bad.Err)
+	if q.FirstFaultFrame != f.bad || q.FirstFault != f.badFault {
+		t.Errorf("first fault %d %+v, want %d %+v", q.FirstFaultFrame, q.FirstFault, f.bad, f.badFault)
 	}
-	if got := q.MalformedFrames.List(); len(got) != 3 || got[2] != reasm.Frame {
+	if got := q.MalformedFrames.List(); len(got) != 3 || got[2] != f.reasm {
 		t.Errorf("malformed frames = %v", got)
 	}
 	if q.Incomplete != 4 || q.IncompleteAtEnd != 1 {
@@ -88,10 +125,45 @@ func TestQualityMalformedAndIncomplete(t *testing.T) {
 	fr := a.Tunnels[0].IKEFragments
 	if fr.Incomplete != 2 || fr.IncompleteByRole != [2]int{1, 1} || fr.IncompleteAtEnd != 1 || fr.IncompleteFragments != 3 {
 		t.Errorf("tunnel incomplete %d by role %v at end %d fragments %d; want 2, [1 1], 1, 3 (the ESP datagram %d and the DNS datagram %d are not IKE)",
-			fr.Incomplete, fr.IncompleteByRole, fr.IncompleteAtEnd, fr.IncompleteFragments, espLost.Frame, other.Frame)
+			fr.Incomplete, fr.IncompleteByRole, fr.IncompleteAtEnd, fr.IncompleteFragments, f.espLost, f.other)
 	}
-	if got := fr.IncompleteFrames.List(); len(got) != 2 || got[0] != lost.Frame || got[1] != end.Frame {
-		t.Errorf("tunnel incomplete frames = %v, want [%d %d]", got, lost.Frame, end.Frame)
+	if got := fr.IncompleteFrames.List(); len(got) != 2 || got[0] != f.lost || got[1] != f.end {
+		t.Errorf("tunnel incomplete frames = %v, want [%d %d]", got, f.lost, f.end)
+	}
+}
+
+// TestQualityIgnoresWording checks that what the quality counts rests on
+// the faults' kinds and layers, not on their words: the same packets with
+// every message reworded give the same counts, frames and tunnel
+// fragment accounting; only the first fault's message differs.
+func TestQualityIgnoresWording(t *testing.T) {
+	truncated, _, _ := qualityTruncatedScript()
+	malformed, _ := qualityMalformedScript()
+	for name, s := range map[string]*script{"truncated": truncated, "malformed": malformed} {
+		t.Run(name, func(t *testing.T) {
+			want := s.run()
+			for i := range s.pkts {
+				if f := &s.pkts[i].Fault; f.Message != "" {
+					f.Message = "reworded: the capture ended, bytes captured in capture, reassembly " + strconv.Itoa(i)
+				}
+			}
+			got := s.run()
+			if got.Quality.Malformed > 0 && got.Quality.FirstFault.Message == want.Quality.FirstFault.Message {
+				t.Fatal("the messages were not reworded")
+			}
+			got.Quality.FirstFault.Message = want.Quality.FirstFault.Message
+			if !reflect.DeepEqual(got.Quality, want.Quality) {
+				t.Errorf("reworded: quality %+v\nwant %+v", got.Quality, want.Quality)
+			}
+			if len(got.Tunnels) != len(want.Tunnels) {
+				t.Fatalf("reworded: %d tunnels, want %d", len(got.Tunnels), len(want.Tunnels))
+			}
+			for i := range got.Tunnels {
+				if !reflect.DeepEqual(got.Tunnels[i].IKEFragments, want.Tunnels[i].IKEFragments) {
+					t.Errorf("reworded: tunnel %d fragments %+v, want %+v", i, got.Tunnels[i].IKEFragments, want.Tunnels[i].IKEFragments)
+				}
+			}
+		})
 	}
 }
 

@@ -240,7 +240,7 @@ func NewPacket(capture string, p *decode.Packet) Packet {
 		NoMarker:  p.MissingMarker,
 		CopyOf:    int(p.DuplicateOf),
 		TCPEncap:  p.TCPEncap,
-		Error:     p.Err,
+		Error:     p.Fault.Message,
 	}
 	if p.FirstFrame != 0 && p.FirstFrame != p.Frame {
 		j.FirstFrame = p.FirstFrame
@@ -496,7 +496,7 @@ func PacketLine(p *decode.Packet) string {
 		if p.IKE != nil {
 			writeIKE(&b, p.IKE)
 		}
-		fmt.Fprintf(&b, " error=%q", p.Err)
+		fmt.Fprintf(&b, " error=%q", p.Fault.Message)
 	}
 	if p.Fragments > 0 {
 		fmt.Fprintf(&b, " reassembled=%d", p.Fragments)

@@ -124,7 +124,7 @@ func vp1Incomplete(pkts []decode.Packet) []decode.Packet {
 			m := p
 			m.Kind, m.Fragments, m.Fragment = decode.KindMalformed, 1, decode.Fragment{}
 			m.NonESPMarker = m.SrcPort != 500 && m.DstPort != 500
-			m.Err = "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"
+			m.Fault = decode.Fault{Kind: decode.FaultFragmentsTimedOut, Layer: "ipv4", Offset: -1, Message: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"}
 			out = append(out, m)
 		}
 	}

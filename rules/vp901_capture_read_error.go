@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
 )
@@ -54,10 +54,10 @@ func (captureReadError) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		what := "the file is corrupt"
-		if errors.Is(err, decode.ErrTruncated) {
+		if errors.Is(err, capture.ErrTruncated) {
 			what = "the file ends in the middle of a record"
 		}
-		var fe *decode.FormatError
+		var fe *capture.FormatError
 		if errors.As(err, &fe) {
 			what += fmt.Sprintf(" at byte offset %d", fe.Offset)
 		}

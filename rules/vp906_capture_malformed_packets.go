@@ -73,7 +73,7 @@ func (captureMalformedPackets) Check(c *Context, report func(Finding)) {
 				by = append(by, fmt.Sprintf("%s %d", comp, q.MalformedBy[comp]))
 			}
 			parts = append(parts, fmt.Sprintf("%s could not be decoded (%s); the first, frame %d: %s",
-				words.Count(q.Malformed, "VPN packet"), words.List(by, 0), q.FirstErrorFrame, q.FirstError))
+				words.Count(q.Malformed, "VPN packet"), words.List(by, 0), q.FirstFaultFrame, q.FirstFault.Message))
 			frames = append(frames, q.MalformedFrames.List()...)
 		}
 		if q.Incomplete > 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
 )
@@ -44,7 +45,7 @@ func vp9Source(pkts []decode.Packet, err error) flows.Source {
 
 func TestVP901ReadError(t *testing.T) {
 	pkts := vp9Healthy(5)
-	err := &decode.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", decode.ErrTruncated)}
+	err := &capture.FormatError{File: "cut.pcap", Offset: 4242, Err: fmt.Errorf("%w: record needs 1514 bytes, 700 left", capture.ErrTruncated)}
 	a := flows.Analyze(vp9Source(pkts, err), decode.Options{KeepOther: true}, flows.Options{})
 	c := NewContext(a, nil)
 	f := wantFindings(t, checkRule(t, captureReadError{}, c), 1)[0]
@@ -64,7 +65,7 @@ func TestVP902Snaplen(t *testing.T) {
 		m := vp1Msg(decode.ExchangeTypeIKESAInit, 0, false)
 		m.SPIi = spi
 		p := s.IKE("10.0.0.2:500", "198.51.100.7:500", m, uint64(i+1))
-		p.Kind, p.Err = decode.KindMalformed, "ike: message at offset 54: truncated: 54 of 300 bytes captured"
+		p.Kind, p.Fault = decode.KindMalformed, decode.Fault{Kind: decode.FaultNotCaptured, Layer: "ike", Offset: 54, Message: "ike: message at offset 54: truncated: 54 of 300 bytes captured"}
 		p.CapLen, p.Length = 96, 342
 	}
 	e := s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 1)
@@ -165,15 +166,15 @@ func TestVP906Malformed(t *testing.T) {
 	}
 	s.Packets = nil
 	bad := s.IKE("10.0.0.2:4500", "198.51.100.7:4500", vp1Msg(decode.ExchangeTypeInformational, 2, false), 9)
-	bad.Kind, bad.Err = decode.KindMalformed, `ike: payload "Notify" at offset 48: length 3 < 4`
+	bad.Kind, bad.Fault = decode.KindMalformed, decode.Fault{Kind: decode.FaultInvalid, Layer: "ike", Offset: 48, Message: `ike: payload "Notify" at offset 48: length 3 < 4`}
 	esp := s.ESP("10.0.0.2:4500", "198.51.100.7:4500", 0xc1, 99)
-	esp.Kind, esp.Err = decode.KindMalformed, "esp: truncated header"
+	esp.Kind, esp.Fault = decode.KindMalformed, decode.Fault{Kind: decode.FaultTruncated, Layer: "esp", Offset: 0, Message: "esp: truncated header"}
 	lost := s.Add(decode.Packet{Kind: decode.KindMalformed, Proto: 17, Fragments: 1,
 		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(), SrcPort: 4500, DstPort: 4500,
-		Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+		Fault: decode.Fault{Kind: decode.FaultFragmentsTimedOut, Layer: "ipv4", Offset: -1, Message: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"}})
 	end := s.Add(decode.Packet{Kind: decode.KindMalformed, Proto: 17, Fragments: 2,
 		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(),
-		Err: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"})
+		Fault: decode.Fault{Kind: decode.FaultFragmentsAtEnd, Layer: "ipv4", Offset: -1, Message: "ipv4: capture ended before reassembly: 2 fragments, 2960 octets, final fragment missing"}})
 	badFrame, espFrame, lostFrame, endFrame := bad.Frame, esp.Frame, lost.Frame, end.Frame
 	all := append(pkts, s.Packets...)
 	f := wantFindings(t, checkRule(t, captureMalformedPackets{}, oneCapture(t, all)), 1)[0]
@@ -188,7 +189,7 @@ func TestVP906Clean(t *testing.T) {
 	// A datagram cut off by the end of the capture alone is no finding.
 	pkts = append(pkts, decode.Packet{Frame: len(pkts) + 1, Time: pkts[len(pkts)-1].Time, Kind: decode.KindMalformed, Proto: 17, Fragments: 1,
 		Src: pt.AddrPort("10.0.0.2").Addr(), Dst: pt.AddrPort("198.51.100.7").Addr(),
-		Err: "ipv4: capture ended before reassembly: 1 fragments, 1480 octets, final fragment missing"})
+		Fault: decode.Fault{Kind: decode.FaultFragmentsAtEnd, Layer: "ipv4", Offset: -1, Message: "ipv4: capture ended before reassembly: 1 fragments, 1480 octets, final fragment missing"}})
 	wantFindings(t, checkRule(t, captureMalformedPackets{}, oneCapture(t, pkts)), 0)
 }
 
@@ -272,7 +273,7 @@ func TestVP906ESPFragments(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		s.After(time.Second).Add(decode.Packet{Src: pt.AddrPort("198.51.100.7").Addr(), Dst: pt.AddrPort("10.0.0.2").Addr(), Proto: 17,
 			SrcPort: 4500, DstPort: 4500, Kind: decode.KindMalformed, Fragments: 1,
-			Err: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"})
+			Fault: decode.Fault{Kind: decode.FaultFragmentsTimedOut, Layer: "ipv4", Offset: -1, Message: "ipv4: reassembly timed out: 1 fragments, 1480 octets, final fragment missing"}})
 	}
 	vp1Background(s, 40*time.Second)
 	c := oneCapture(t, s.Packets)

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/samples"
 )
 
@@ -37,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 					byFrame[p.Frame] = append(byFrame[p.Frame], *p)
 				})
 				switch {
-				case c.Truncated && !errors.Is(err, decode.ErrTruncated):
+				case c.Truncated && !errors.Is(err, capture.ErrTruncated):
 					t.Fatalf("ReadFile: %v, want the file reported truncated", err)
 				case !c.Truncated && err != nil:
 					t.Fatalf("ReadFile: %v", err)
@@ -91,7 +91,7 @@ func checkFrame(t *testing.T, f *samples.Frame, ps []decode.Packet) {
 	if snapCutIKE(f) {
 		// The message is reported malformed, with its header.
 		if len(ps) != 1 || ps[0].Kind != decode.KindMalformed || ps[0].IKE == nil || ps[0].IKE.SPIi != f.IKE.SPIi ||
-			!strings.Contains(ps[0].Err, "captured") {
+			ps[0].Fault.Kind != decode.FaultNotCaptured {
 			t.Errorf("frame %d (%s, %d of %d octets captured): got %+v, want one malformed IKE message with its header", f.Number, f.Note, f.CapLen, f.Length, ps)
 		}
 		return
@@ -104,11 +104,11 @@ func checkFrame(t *testing.T, f *samples.Frame, ps []decode.Packet) {
 		// A datagram the NAT cut short is reported, at its first
 		// fragment, once reassembly gives up; anything else malformed is
 		// a decoding error.
-		if f.Incomplete {
+		if f.Incomplete && p.Fault.Kind.FragmentsMissing() {
 			reported = true
 			continue
 		}
-		t.Errorf("frame %d (%s): malformed: %s", f.Number, f.Note, p.Err)
+		t.Errorf("frame %d (%s): malformed: %s", f.Number, f.Note, p.Fault.Message)
 	}
 	if f.Incomplete && !reported {
 		t.Errorf("frame %d (%s): incomplete datagram not reported", f.Number, f.Note)

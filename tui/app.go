@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/pipeline"
@@ -983,7 +984,7 @@ func (a *App) packetSelected() {
 	pkts := a.shown
 	m := a.model
 	a.goWorkCtx(ctx, func(ctx context.Context) func() {
-		var recs [2]decode.Record
+		var recs [2]pcapfile.Record
 		var errs [2]error
 		for _, s := range missing {
 			recs[s], errs[s] = m.sides[s].src.readFrame(ctx, pkts[s].Frame)
@@ -1021,7 +1022,7 @@ func (a *App) showPackets(ld *packetLoad, primary flows.Side, keep bool) {
 			where = a.model.sides[s].analysis.Capture.Path
 		}
 		names[s] = "frame " + strconv.Itoa(p.Frame) + " of " + shortPath(where)
-		var rp *decode.Record
+		var rp *pcapfile.Record
 		if rec, ok := ld.frames[s][p.Frame]; ok {
 			rp = &rec
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
@@ -216,7 +217,7 @@ func (d *detailView) setEmpty(msg string) {
 
 // decodeTree is the dissection of a packet, whose first line names the
 // capture (where) it comes from. rec holds the frame's bytes, or is nil.
-func decodeTree(p *decode.Packet, rec *decode.Record, where string) *dissect.Node {
+func decodeTree(p *decode.Packet, rec *pcapfile.Record, where string) *dissect.Node {
 	root := dissect.Packet(p, rec)
 	if where != "" {
 		root.Label += " of " + where

@@ -10,6 +10,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
@@ -18,20 +19,20 @@ import (
 // decodedFrame is one packet of a capture with its frame.
 type decodedFrame struct {
 	p   decode.Packet
-	rec decode.Record
+	rec pcapfile.Record
 }
 
 // readFrames decodes a capture file and keeps every packet with its frame.
 func readFrames(t *testing.T, path string) []decodedFrame {
 	t.Helper()
-	r, err := decode.Open(path)
+	r, err := pcapfile.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	d := decode.NewDecoder(decode.Options{KeepOther: true})
 	var out []decodedFrame
-	var rec decode.Record
+	var rec pcapfile.Record
 	for {
 		if err := r.Next(&rec); err != nil {
 			if !errors.Is(err, io.EOF) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -126,12 +127,12 @@ func createExport(path string, overwrite bool) (io.Writer, func(ok bool) error, 
 // writeMerged copies the chosen frames of both captures to a pcapng
 // writer, the earlier (on the inside clock) first.
 func writeMerged(ctx context.Context, m *model, caps [2]*capture, frames [2]map[int]bool, out io.Writer, res *exportResult) error {
-	w := decode.NewPcapngWriter(out, "vpnpcap")
+	w := pcapfile.NewPcapngWriter(out, "vpnpcap")
 	type source struct {
-		r     *decode.Reader
-		rec   decode.Record
+		r     *pcapfile.Reader
+		rec   pcapfile.Record
 		ok    bool
-		iface decode.PcapngInterface
+		iface pcapfile.PcapngInterface
 		where string
 	}
 	var srcs [2]*source
@@ -139,13 +140,13 @@ func writeMerged(ctx context.Context, m *model, caps [2]*capture, frames [2]map[
 		if c == nil || len(frames[s]) == 0 {
 			continue
 		}
-		r, err := decode.Open(c.path)
+		r, err := pcapfile.Open(c.path)
 		if err != nil {
 			return err
 		}
 		defer r.Close()
 		src := &source{r: r, where: shortPath(c.path)}
-		src.iface = decode.PcapngInterface{Name: captureBase(c.path), Description: c.path, Snaplen: r.Snaplen()}
+		src.iface = pcapfile.PcapngInterface{Name: captureBase(c.path), Description: c.path, Snaplen: r.Snaplen()}
 		if m.two() {
 			src.iface.Name = flows.Side(s).String()
 			src.where += " (" + flows.Side(s).String() + ")"
@@ -235,7 +236,7 @@ type fragKey struct {
 func memberFrames(ctx context.Context, c *capture, dopts decode.Options, member func(*decode.Packet) bool) (map[int]bool, error) {
 	frames := map[int]bool{}
 	frags := map[fragKey][]int{}
-	_, err := c.scan(ctx, dopts, nil, func(_ *decode.Record, pkts []decode.Packet) {
+	_, err := c.scan(ctx, dopts, nil, func(_ *pcapfile.Record, pkts []decode.Packet) {
 		for i := range pkts {
 			p := &pkts[i]
 			if p.Kind == decode.KindIPFragment {

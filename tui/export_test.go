@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -57,15 +58,15 @@ func exportFile(t *testing.T, m *model, s subject) (string, exportResult) {
 }
 
 // readRecords reads every record of a capture file, with its bytes.
-func readRecords(t *testing.T, path string) []decode.Record {
+func readRecords(t *testing.T, path string) []pcapfile.Record {
 	t.Helper()
-	r, err := decode.Open(path)
+	r, err := pcapfile.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var out []decode.Record
-	var rec decode.Record
+	var out []pcapfile.Record
+	var rec pcapfile.Record
 	for {
 		if err := r.Next(&rec); err != nil {
 			if err != io.EOF {
@@ -211,7 +212,7 @@ func TestExportComments(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	exported := readRecords(t, path)
-	originals := [2][]decode.Record{readRecords(t, in), readRecords(t, out)}
+	originals := [2][]pcapfile.Record{readRecords(t, in), readRecords(t, out)}
 	comment := regexp.MustCompile(`^frame (\d+) of (\S+) \((inside|outside)\)\|(inside|outside)$`)
 	if len(lines) != len(exported) || len(lines) != res.packets[0]+res.packets[1] {
 		t.Fatalf("tshark reads %d frames, the export has %d", len(lines), len(exported))

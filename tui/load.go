@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // Bounds of what one packet list holds, so that selecting the tunnel of a
@@ -24,7 +25,7 @@ type packetLoad struct {
 	two   bool
 	lists [2][]decode.Packet
 	// frames holds the bytes of the listed frames, by side and frame.
-	frames    [2]map[int]decode.Record
+	frames    [2]map[int]pcapfile.Record
 	rows      []pktRow
 	truncated bool
 	dropped   int
@@ -52,11 +53,11 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 			continue
 		}
 		s := sd.index
-		ld.frames[s] = map[int]decode.Record{}
+		ld.frames[s] = map[int]pcapfile.Record{}
 		// A side whose list is full stops reading: sideCtx ends its scan.
 		sideCtx, stop := context.WithCancel(ctx)
 		full := false
-		_, err := sd.src.scan(sideCtx, dopts, counter, func(rec *decode.Record, pkts []decode.Packet) {
+		_, err := sd.src.scan(sideCtx, dopts, counter, func(rec *pcapfile.Record, pkts []decode.Packet) {
 			if full {
 				return
 			}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 )
 
@@ -42,7 +43,7 @@ var errNoBytes = errors.New("tui: the capture was given as decoded packets and h
 // for the packets the decoder reports when the capture ends). It stops
 // early, returning ctx's error, when ctx is done, and counts records in
 // counter when it is not nil.
-func (c *capture) scan(ctx context.Context, opts decode.Options, counter *atomic.Int64, fn func(rec *decode.Record, pkts []decode.Packet)) (decode.Stats, error) {
+func (c *capture) scan(ctx context.Context, opts decode.Options, counter *atomic.Int64, fn func(rec *pcapfile.Record, pkts []decode.Packet)) (decode.Stats, error) {
 	if c.src != nil {
 		var one [1]decode.Packet
 		st, err := c.src.Read(opts, func(p *decode.Packet) {
@@ -60,13 +61,13 @@ func (c *capture) scan(ctx context.Context, opts decode.Options, counter *atomic
 		}
 		return st, err
 	}
-	r, err := decode.Open(c.path)
+	r, err := pcapfile.Open(c.path)
 	if err != nil {
 		return decode.Stats{}, err
 	}
 	defer r.Close()
 	d := decode.NewDecoder(opts)
-	var rec decode.Record
+	var rec pcapfile.Record
 	var readErr error
 	for n := 0; ; n++ {
 		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
@@ -94,7 +95,7 @@ func (c *capture) source(ctx context.Context) flows.Source {
 	return flows.Source{Path: c.path, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		c.pass.Add(1)
 		c.frames.Store(0)
-		return c.scan(ctx, opts, &c.frames, func(_ *decode.Record, pkts []decode.Packet) {
+		return c.scan(ctx, opts, &c.frames, func(_ *pcapfile.Record, pkts []decode.Packet) {
 			for i := range pkts {
 				fn(&pkts[i])
 			}
@@ -105,37 +106,37 @@ func (c *capture) source(ctx context.Context) flows.Source {
 // readFrame reads one frame's bytes from the capture file by frame number,
 // reading the file from the start: captures are streams (and may be
 // compressed), so there is nothing to seek by.
-func (c *capture) readFrame(ctx context.Context, frame int) (decode.Record, error) {
+func (c *capture) readFrame(ctx context.Context, frame int) (pcapfile.Record, error) {
 	if !c.isFile() {
-		return decode.Record{}, errNoBytes
+		return pcapfile.Record{}, errNoBytes
 	}
-	r, err := decode.Open(c.path)
+	r, err := pcapfile.Open(c.path)
 	if err != nil {
-		return decode.Record{}, err
+		return pcapfile.Record{}, err
 	}
 	defer r.Close()
-	var rec decode.Record
+	var rec pcapfile.Record
 	for n := 0; ; n++ {
 		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
-			return decode.Record{}, ctx.Err()
+			return pcapfile.Record{}, ctx.Err()
 		}
 		if err := r.Next(&rec); err != nil {
 			if errors.Is(err, io.EOF) {
-				return decode.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
+				return pcapfile.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
 			}
-			return decode.Record{}, err
+			return pcapfile.Record{}, err
 		}
 		if rec.Frame == frame {
 			return ownRecord(&rec), nil
 		}
 		if rec.Frame > frame {
-			return decode.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
+			return pcapfile.Record{}, fmt.Errorf("tui: %s has no frame %d", c.path, frame)
 		}
 	}
 }
 
 // ownRecord copies a record with its bytes, which the reader reuses.
-func ownRecord(rec *decode.Record) decode.Record {
+func ownRecord(rec *pcapfile.Record) pcapfile.Record {
 	own := *rec
 	own.Data = append([]byte(nil), rec.Data...)
 	return own

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/report"
 )
 
@@ -130,7 +130,7 @@ func captureLikeName(path string) bool {
 // capture's), rather than a capture that cannot be read.
 func sniff(in *captureInput) (reason string, notCapture bool) {
 	if err := in.sniff(); err != nil {
-		return problem(err), errors.Is(err, decode.ErrNotCapture)
+		return problem(err), errors.Is(err, capture.ErrNotCapture)
 	}
 	return "", false
 }

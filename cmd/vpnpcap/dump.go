@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/filter"
 	"github.com/vpnpcap/vpnpcap/report"
 )
@@ -106,7 +107,7 @@ func dumpOne(e *env, arg string, o *dumpOptions, flt *filter.Filter, opts decode
 		return decode.Stats{}, err, nil
 	}
 	defer release()
-	dr, err := decode.NewReader(&flushingReader{r: &countingReader{ctx: e.ctx, r: r}, w: out}, report.SafeText(arg))
+	dr, err := pcapfile.NewReader(&flushingReader{r: &countingReader{ctx: e.ctx, r: r}, w: out}, report.SafeText(arg))
 	if err != nil {
 		return decode.Stats{}, err, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/report"
 )
@@ -32,7 +33,7 @@ import (
 // allows, so that nothing is left behind even if the process is killed.
 // The first pass reads the stream itself and appends to the spool on the
 // way (see spool), so one capture piped in is analysed as it arrives, in
-// one pass; any later read reads the spool through the same decode.Reader
+// one pass; any later read reads the spool through the same capture.Reader
 // as a file: the same sniffing, the same frames, the same report as the
 // file given by path. Keeping the bytes in memory instead would cost the
 // capture's size in RAM. dump reads each capture once, in order, so it
@@ -103,7 +104,7 @@ func (in *captureInput) open() (io.Reader, func(), error) {
 }
 
 // reader opens the capture for decode, through wrap when it is not nil.
-func (in *captureInput) reader(wrap func(io.Reader) io.Reader) (*decode.Reader, func(), error) {
+func (in *captureInput) reader(wrap func(io.Reader) io.Reader) (*capture.Reader, func(), error) {
 	r, release, err := in.open()
 	if err != nil {
 		return nil, nil, err
@@ -111,7 +112,7 @@ func (in *captureInput) reader(wrap func(io.Reader) io.Reader) (*decode.Reader, 
 	if wrap != nil {
 		r = wrap(r)
 	}
-	dr, err := decode.NewReader(r, in.name)
+	dr, err := capture.NewReader(r, in.name)
 	if err != nil {
 		release()
 		return nil, nil, err
@@ -210,14 +211,14 @@ var errIsDir = errors.New("is a directory")
 
 // problem returns why err keeps a capture from being read, without the
 // capture's name, which the caller shows next to it: the reason of a
-// decode.FormatError (with its offset when past the file header), of a
+// capture.FormatError (with its offset when past the file header), of a
 // file system error, or of an inputError.
 func problem(err error) string {
 	var ie *inputError
 	if errors.As(err, &ie) {
 		return ie.reason
 	}
-	var fe *decode.FormatError
+	var fe *capture.FormatError
 	if errors.As(err, &fe) {
 		if fe.Offset > 0 {
 			return fmt.Sprintf("%v at byte offset %d", fe.Err, fe.Offset)
@@ -326,7 +327,7 @@ func (s *inputs) spoolFrom(arg string, r io.Reader) (*captureInput, error) {
 	if err := in.spool.fill(sniffPrefix); err != nil {
 		return nil, &inputError{name: in.name, reason: "reading it: " + problem(err), err: err}
 	}
-	if err := in.sniff(); errors.Is(err, decode.ErrNotCapture) {
+	if err := in.sniff(); errors.Is(err, capture.ErrNotCapture) {
 		return nil, &inputError{name: in.name, reason: problem(err), err: err}
 	}
 	return in, nil

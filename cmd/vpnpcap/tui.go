@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/tui"
 )
@@ -133,7 +133,7 @@ func runTUI(e *env, o *tuiOptions) int {
 	}
 	if errs := app.ReadErrors(); len(errs) > 0 {
 		for _, err := range errs {
-			var fe *decode.FormatError
+			var fe *capture.FormatError
 			if errors.As(err, &fe) {
 				e.errorf("%s: %s", fe.File, problem(err))
 			} else {

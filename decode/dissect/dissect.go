@@ -23,6 +23,7 @@ import (
 	"strconv"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // Tone says how a field reads: plainly, as good news (a NAT-D hash that
@@ -130,7 +131,7 @@ func (n *Node) note(s string) { n.Notes = append(n.Notes, s) }
 // number, a frame cut short) never make it panic or place a field outside
 // its parent: fields are placed on the bytes only where they agree with p,
 // and shown without bytes otherwise.
-func Packet(p *decode.Packet, rec *decode.Record) *Node {
+func Packet(p *decode.Packet, rec *capture.Record) *Node {
 	root := &Node{Label: "Frame " + strconv.Itoa(p.Frame), Open: true}
 	root.Value = strconv.Itoa(p.Length) + " bytes on the wire"
 	if p.CapLen > 0 {
@@ -148,7 +149,7 @@ func Packet(p *decode.Packet, rec *decode.Record) *Node {
 		root.field("Copy of frame", strconv.Itoa(int(p.DuplicateOf))+" (the same packet captured twice)")
 	}
 	if p.Kind == decode.KindMalformed {
-		root.field("Malformed", p.Err).Tone = Bad
+		root.field("Malformed", p.Fault.Message).Tone = Bad
 	}
 	if rec != nil && rec.Frame == p.Frame && len(rec.Data) > 0 {
 		b := &builder{p: p, data: rec.Data}

@@ -13,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
@@ -22,13 +23,13 @@ import (
 // bytes.
 type frame struct {
 	p   decode.Packet
-	rec decode.Record
+	rec capture.Record
 }
 
 // readFrames decodes a capture file and keeps every packet with its frame.
 func readFrames(t testing.TB, path string, opts decode.Options) []frame {
 	t.Helper()
-	r, err := decode.Open(path)
+	r, err := capture.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +37,8 @@ func readFrames(t testing.TB, path string, opts decode.Options) []frame {
 	opts.KeepOther = true
 	d := decode.NewDecoder(opts)
 	var out []frame
-	byFrame := map[int]decode.Record{}
-	var rec decode.Record
+	byFrame := map[int]capture.Record{}
+	var rec capture.Record
 	for {
 		if err := r.Next(&rec); err != nil {
 			if !errors.Is(err, io.EOF) {
@@ -472,7 +473,7 @@ func TestLinkTypes(t *testing.T) {
 	}
 	cases = append(cases, linkCase{"ethernet with FCS", layers.LinkTypeEthernet, eth(0x0800, v4, []byte{0xde, 0xad, 0xbe, 0xef}), "Type: IPv4 (0x0800)"})
 	for _, tc := range cases {
-		rec := decode.Record{Frame: 1, LinkType: tc.link, Data: tc.data, Length: len(tc.data)}
+		rec := capture.Record{Frame: 1, LinkType: tc.link, Data: tc.data, Length: len(tc.data)}
 		if strings.HasSuffix(tc.name, "FCS") {
 			rec.FCSLen = 4
 		}

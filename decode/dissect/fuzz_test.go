@@ -9,6 +9,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
 
@@ -48,7 +49,7 @@ func FuzzPacket(f *testing.F) {
 	}
 	reference := readFrames(f, sample("natt-ok", "inside"), decode.Options{})
 	f.Fuzz(func(t *testing.T, link uint16, data []byte) {
-		rec := decode.Record{Frame: 1, LinkType: layers.LinkType(link), Data: data, Length: len(data)}
+		rec := capture.Record{Frame: 1, LinkType: layers.LinkType(link), Data: data, Length: len(data)}
 		d := decode.NewDecoder(decode.Options{KeepOther: true})
 		ps := append(d.Decode(&rec), d.Flush()...)
 		for i := range ps {

@@ -10,6 +10,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/internal/pcaptest"
 )
 
@@ -62,7 +63,7 @@ func icmpFrames(t *testing.T) []frame {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := decode.Record{Frame: i + 1, LinkType: layers.LinkTypeEthernet, Data: fs[0], Length: len(fs[0])}
+		rec := capture.Record{Frame: i + 1, LinkType: layers.LinkTypeEthernet, Data: fs[0], Length: len(fs[0])}
 		ps := d.Decode(&rec)
 		if len(ps) != 1 || ps[0].Kind != decode.KindICMPError {
 			t.Fatalf("frame %d decodes as %v, want one icmp-error", i+1, ps)

@@ -49,7 +49,7 @@ func Summary(p *decode.Packet) string {
 			ikeSummary(&b, p.IKE)
 			b.WriteString(": ")
 		}
-		b.WriteString(p.Err)
+		b.WriteString(p.Fault.Message)
 	default:
 		b.WriteString(decode.ProtoName(p.Proto))
 		if p.SrcPort != 0 || p.DstPort != 0 {

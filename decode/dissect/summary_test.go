@@ -46,7 +46,7 @@ func TestSummary(t *testing.T) {
 		{decode.Packet{Kind: decode.KindICMPError, ICMP: icmp}, "Port unreachable for udp-esp 198.51.100.2:4500 → 198.51.100.1:1042 spi 0x7aa865d2"},
 		{decode.Packet{Kind: decode.KindICMPError, ICMP: greQuote}, "Protocol unreachable for gre 198.51.100.2 → 198.51.100.1 call 16384 (0x4000)"},
 		{decode.Packet{Kind: decode.KindIPFragment, Fragment: decode.Fragment{ID: 9, Offset: 1480, More: true}}, "id 9 offset 1480 more"},
-		{decode.Packet{Kind: decode.KindMalformed, IKE: auth, Err: "ike: truncated"}, "IKE_AUTH response #1: SK: ike: truncated"},
+		{decode.Packet{Kind: decode.KindMalformed, IKE: auth, Fault: decode.Fault{Kind: decode.FaultTruncated, Layer: "ike", Offset: 0, Message: "ike: truncated"}}, "IKE_AUTH response #1: SK: ike: truncated"},
 		{decode.Packet{Kind: decode.KindOther, Proto: 17, SrcPort: 53, DstPort: 1024, Length: 90}, "udp 53 → 1024, 90 bytes"},
 		{decode.Packet{Kind: decode.KindUDPESP, ESP: decode.ESPInfo{SPI: 1, Seq: 2}, Fragments: 2}, "spi 0x00000001 seq 2 (2 fragments)"},
 	}

@@ -58,3 +58,19 @@ func TestImportBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureStandsAlone keeps the capture file reader below everything
+// else: it reads pcap and pcapng records and knows no protocol, so it
+// imports no other package of the module.
+func TestCaptureStandsAlone(t *testing.T) {
+	const pkg = "github.com/vpnpcap/vpnpcap/decode/capture"
+	out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/vpnpcap/vpnpcap/") && dep != pkg {
+			t.Errorf("%s imports %s (directly or not): it must stand alone below decode", pkg, dep)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package decode
+package capture
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 )
 
 var updateCaptureFixtures = flag.Bool("update-capture-fixtures", false,
-	"rewrite testdata/capture from the fixtures in capture_test.go")
+	"rewrite testdata from the fixtures in reader_test.go")
 
 // captureHex decodes a hex fixture: whitespace is ignored, and so is
 // everything from a '#' to the end of its line.
@@ -58,7 +58,7 @@ var (
 // fixturePcapLEMicro is a little-endian, microsecond pcap file with two
 // Ethernet records, the second cut to 8 of 60 bytes. Hand-assembled per
 // draft-ietf-opsawg-pcap §4-5; tshark reads it as 2 frames (file
-// testdata/capture/pcap-le-usec.pcap).
+// testdata/pcap-le-usec.pcap).
 var fixturePcapLEMicro = captureHex(`
 d4c3b2a1 02000400 00000000 00000000 ffff0000 01000000  # magic a1b2c3d4 (LE, µs), v2.4, thiszone 0, sigfigs 0, snaplen 65535, LINKTYPE_ETHERNET
 00f15365 40e20100 10000000 10000000                    # record 1 @24: 1700000000 s 123456 µs, caplen 16, len 16
@@ -69,7 +69,7 @@ ffffffff ffff0200
 
 // fixturePcapBENano is a big-endian, nanosecond pcap file of raw IP
 // (LINKTYPE_RAW) with two records. Hand-assembled; tshark reads 2 frames
-// (testdata/capture/pcap-be-nsec.pcap).
+// (testdata/pcap-be-nsec.pcap).
 var fixturePcapBENano = captureHex(`
 a1b23c4d 00020004 00000000 00000000 00000060 00000065  # magic a1b23c4d (BE, ns), v2.4, snaplen 96, LINKTYPE_RAW
 6553f100 075bcd15 00000014 00000014                    # record 1 @24: 1700000000 s 123456789 ns, caplen 20, len 20
@@ -81,7 +81,7 @@ a1b23c4d 00020004 00000000 00000000 00000060 00000065  # magic a1b23c4d (BE, ns)
 // fixturePcapFCSBits has the link type field 0x30000001 that tcpdump's
 // test captures (isakmp-rfc3948-oobr.pcap and others) carry: LINKTYPE_ETHERNET
 // with FCS-length bits but no FCS-present bit, which Wireshark reads as
-// Ethernet of unknown FCS (testdata/capture/pcap-fcs-bits.pcap).
+// Ethernet of unknown FCS (testdata/pcap-fcs-bits.pcap).
 var fixturePcapFCSBits = captureHex(`
 d4c3b2a1 02000400 00000000 00000000 ffff0000 01000030  # link type field 0x30000001: Ethernet, FCS length bits without the present bit
 00000000 00000000 10000000 10000000                    # record 1 @24: time 0, caplen 16, len 16
@@ -90,7 +90,7 @@ ffffffff ffff0200 000000aa 08004500
 
 // fixturePcapFCSPresent declares a 4-byte FCS in its link type field
 // (0x04000000 present bit, length 2 in 16-bit words): Data keeps the FCS, as
-// Wireshark's frame does, and FCSLen is 4 (testdata/capture/pcap-fcs-present.pcap).
+// Wireshark's frame does, and FCSLen is 4 (testdata/pcap-fcs-present.pcap).
 var fixturePcapFCSPresent = captureHex(`
 d4c3b2a1 02000400 00000000 00000000 ffff0000 01000024  # link type field 0x24000001: Ethernet, FCS present, 2 16-bit words
 00f15365 00000000 14000000 14000000                    # record 1 @24: caplen 20, len 20, the last 4 bytes the FCS
@@ -102,7 +102,7 @@ ffffffff ffff0200 000000aa 08004500 deadbeef
 // interface at nanosecond resolution with an if_tsoffset, packets of both
 // interleaved, and a name resolution and a statistics block to skip.
 // Hand-assembled per draft-ietf-opsawg-pcapng §4; tshark reads 4 frames
-// (testdata/capture/pcapng-le-2if.pcapng).
+// (testdata/pcapng-le-2if.pcapng).
 var fixturePcapngTwoInterfaces = captureHex(`
 0a0d0d0a 2c000000                             # SHB @0, length 44
 4d3c2b1a 01000000 ffffffff ffffffff           # byte-order magic (LE), version 1.0, section length -1
@@ -151,7 +151,7 @@ ffffffff ffff0200 000000aa 08004500
 // 32-bit FCS (if_fcslen), holding a simple packet block (no time stamp, caplen
 // from the snaplen), an obsolete packet block, and an EPB whose epb_flags
 // declare a 2-octet FCS. Hand-assembled; tshark reads 3 frames
-// (testdata/capture/pcapng-be-spb.pcapng).
+// (testdata/pcapng-be-spb.pcapng).
 var fixturePcapngBigEndianSPB = captureHex(`
 0a0d0d0a 0000001c                             # SHB @0, length 28
 1a2b3c4d 00010000 ffffffff ffffffff           # byte-order magic (BE), version 1.0, section length -1
@@ -182,7 +182,7 @@ ffffffff ffff0200 000000aa 08004500 deadbeef
 // Ethernet interface, two packets and a custom block between them (which
 // Wireshark numbers as frame 2), and a big-endian version 1.2 one that defines
 // its own interfaces 0 (raw IP) and 1 (Ethernet, millisecond resolution).
-// Hand-assembled; tshark reads 5 frames (testdata/capture/pcapng-sections.pcapng).
+// Hand-assembled; tshark reads 5 frames (testdata/pcapng-sections.pcapng).
 var fixturePcapngSections = captureHex(`
 0a0d0d0a 1c000000                             # SHB section 1 @0, length 28
 4d3c2b1a 01000000 ffffffff ffffffff           # byte-order magic (LE), version 1.0
@@ -225,7 +225,7 @@ ffffffff ffff0200 000000aa 08004500
 // fixturePcapngUnpadded has an EPB whose block length fields leave out
 // the padding after its 17 bytes of data, as some writers do. Wireshark rounds
 // block lengths up to a multiple of four and reads it; so does the reader
-// (testdata/capture/pcapng-unpadded.pcapng).
+// (testdata/pcapng-unpadded.pcapng).
 var fixturePcapngUnpadded = captureHex(`
 0a0d0d0a 1c000000                             # SHB @0, length 28
 4d3c2b1a 01000000 ffffffff ffffffff           # byte-order magic (LE), version 1.0
@@ -245,7 +245,7 @@ ffffffff ffff0200 000000aa 08004500
 
 // captureFixture is a fixture with the records the reader must return.
 type captureFixture struct {
-	file   string // its copy under testdata/capture
+	file   string // its copy under testdata
 	data   []byte
 	format string
 	// snaplen is Snaplen after NewReader and at the end, which differ
@@ -406,11 +406,11 @@ func TestReaderFixtures(t *testing.T) {
 	}
 }
 
-// TestCaptureFixtureFiles checks that testdata/capture holds the fixtures of
+// TestCaptureFixtureFiles checks that testdata holds the fixtures of
 // this file; -update-capture-fixtures rewrites them. Each fixture is there
 // plain and, for two of them, gzip-compressed.
 func TestCaptureFixtureFiles(t *testing.T) {
-	dir := filepath.Join("testdata", "capture")
+	dir := "testdata"
 	gzipped := map[string]bool{"pcap-le-usec.pcap": true, "pcapng-le-2if.pcapng": true}
 	if *updateCaptureFixtures {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -430,10 +430,10 @@ func TestCaptureFixtureFiles(t *testing.T) {
 	for _, fx := range captureFixtures {
 		got, err := os.ReadFile(filepath.Join(dir, fx.file))
 		if err != nil {
-			t.Fatalf("%v (regenerate with go test ./decode -run TestCaptureFixtureFiles -update-capture-fixtures)", err)
+			t.Fatalf("%v (regenerate with go test ./decode/capture -run TestCaptureFixtureFiles -update-capture-fixtures)", err)
 		}
 		if !bytes.Equal(got, fx.data) {
-			t.Errorf("%s differs from its fixture in capture_test.go", fx.file)
+			t.Errorf("%s differs from its fixture in reader_test.go", fx.file)
 		}
 		if !gzipped[fx.file] {
 			continue
@@ -718,7 +718,7 @@ func TestReaderLargeRecords(t *testing.T) {
 	t.Run("pcapng options beyond the buffer", func(t *testing.T) {
 		payload := bytes.Repeat([]byte{0xcd}, 1000)
 		var opts []byte
-		for len(opts) < 2*captureBufMax {
+		for len(opts) < 2*bufMax {
 			opt := make([]byte, 4+65532)
 			littleEndian.putU32(opt, 1|65532<<16) // opt_comment
 			opts = append(opts, opt...)
@@ -838,10 +838,10 @@ func TestReaderReadError(t *testing.T) {
 }
 
 // captureTestFiles returns the capture files to compare with other readers:
-// the fixtures under testdata/capture and the public corpus.
+// the fixtures under testdata and the public corpus.
 func captureTestFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "capture", "*"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.pcap*"))
 	if err != nil {
 		t.Fatal(err)
 	}

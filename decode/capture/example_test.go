@@ -1,4 +1,4 @@
-package decode_test
+package capture_test
 
 import (
 	"bytes"
@@ -8,28 +8,28 @@ import (
 	"os"
 	"time"
 
-	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/capture"
 )
 
 // ExampleReader reads a pcapng file with two interfaces of different link
 // types and time stamp resolutions. The reader knows the format from the
 // content, not the name, and numbers frames as Wireshark does.
 func ExampleReader() {
-	r, err := decode.Open("testdata/capture/pcapng-le-2if.pcapng")
+	r, err := capture.Open("testdata/pcapng-le-2if.pcapng")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer r.Close()
 	fmt.Println(r.Format(), "compressed:", r.Compressed())
-	var rec decode.Record
+	var rec capture.Record
 	for {
 		err := r.Next(&rec)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			// A *decode.FormatError naming the file and offset; the
+			// A *capture.FormatError naming the file and offset; the
 			// records before it have been returned.
 			fmt.Println(err)
 			return
@@ -49,21 +49,21 @@ func ExampleReader() {
 // come back, then an error wrapping ErrTruncated that names the offset of the
 // record that is cut.
 func ExampleFormatError() {
-	data, err := os.ReadFile("testdata/capture/pcap-le-usec.pcap")
+	data, err := os.ReadFile("testdata/pcap-le-usec.pcap")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	r, err := decode.NewReader(bytes.NewReader(data[:len(data)-3]), "cut.pcap")
+	r, err := capture.NewReader(bytes.NewReader(data[:len(data)-3]), "cut.pcap")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	var rec decode.Record
+	var rec capture.Record
 	for {
 		if err := r.Next(&rec); err != nil {
 			fmt.Println(err)
-			fmt.Println("truncated:", errors.Is(err, decode.ErrTruncated))
+			fmt.Println("truncated:", errors.Is(err, capture.ErrTruncated))
 			break
 		}
 		fmt.Println("frame", rec.Frame, "at offset", rec.Offset)
@@ -72,4 +72,24 @@ func ExampleFormatError() {
 	// frame 1 at offset 24
 	// capture: cut.pcap: offset 56: truncated: record has 21 of 24 bytes
 	// truncated: true
+}
+
+// ExampleSniff tells captures from other files by their first bytes, as
+// the reader recognises them, without reading them through.
+func ExampleSniff() {
+	for _, name := range []string{"testdata/pcapng-le-2if.pcapng.gz", "testdata/pcap-be-nsec.pcap", "testdata/README.md"} {
+		f, compressed, err := capture.SniffFile(name)
+		switch {
+		case errors.Is(err, capture.ErrNotCapture):
+			fmt.Println(name, "is not a capture")
+		case err != nil:
+			fmt.Println(err)
+		default:
+			fmt.Println(name, "is", f, "compressed:", compressed)
+		}
+	}
+	// Output:
+	// testdata/pcapng-le-2if.pcapng.gz is pcapng compressed: true
+	// testdata/pcap-be-nsec.pcap is pcap compressed: false
+	// testdata/README.md is not a capture
 }

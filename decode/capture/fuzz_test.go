@@ -1,4 +1,4 @@
-package decode
+package capture
 
 import (
 	"bytes"
@@ -14,7 +14,9 @@ import (
 )
 
 // FuzzReader reads arbitrary input as a capture file and checks properties
-// that hold for any input: no panic; an end (every record consumes input);
+// that hold for any input: no panic; Sniff refuses what NewReader refuses,
+// with the same error, and names the format NewReader reads; an end (every
+// record consumes input);
 // every error a *FormatError at an offset inside the input; frames numbered
 // one after another, counting the blocks Wireshark numbers without a packet;
 // records at strictly increasing offsets, each holding exactly the bytes of
@@ -79,7 +81,14 @@ func captureCheckProperties(t *testing.T, data []byte) captureReading {
 		}
 		out.err = err.Error()
 	}
+	format, compressed, sniffErr := Sniff(bytes.NewReader(data), "fuzz")
 	r, err := NewReader(bytes.NewReader(data), "fuzz")
+	switch {
+	case sniffErr != nil && (err == nil || err.Error() != sniffErr.Error()):
+		t.Fatalf("Sniff refused the input (%v), NewReader said %v", sniffErr, err)
+	case err == nil && (r.Format() != format.String() || r.Compressed() != compressed):
+		t.Fatalf("Sniff said %v (compressed %v), NewReader read %s (compressed %v)", format, compressed, r.Format(), r.Compressed())
+	}
 	if err != nil {
 		checkErr(err, 0)
 		return out
@@ -132,7 +141,7 @@ func captureCheckProperties(t *testing.T, data []byte) captureReading {
 // captureDataOffset returns where the packet data of the record or block at
 // the start of b begins.
 func captureDataOffset(r *Reader, b []byte) int {
-	if r.format == formatPcap {
+	if r.format == FormatPcap {
 		return pcapRecordHeaderLen
 	}
 	if r.order.u32(b) == blockSPB {
