@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,25 @@ func TestTruncated(t *testing.T) {
 	if !strings.Contains(text, "the ladder ends at") {
 		t.Errorf("the text does not say where it stopped:\n%s", text)
 	}
+	// Build, given every packet of the tunnel as the terminal UI holds
+	// them, keeps as many and ends where Collect does.
+	inside, outside := rawESP()
+	c := pairContext(inside, outside)
+	var pkts [2][]decode.Packet
+	for side, list := range [2][]decode.Packet{inside, outside} {
+		member := Member(c, Subjects(c)[0], flows.Side(side))
+		for _, p := range list {
+			if member(&p) {
+				pkts[side] = append(pkts[side], p)
+			}
+		}
+	}
+	if len(pkts[0]) <= limitPackets {
+		t.Fatalf("%d inside packets: the test needs more than %d", len(pkts[0]), limitPackets)
+	}
+	if got := Build(c, Subjects(c)[0], pkts, 0); !got.Truncated || !got.Until.Equal(l.Until) || !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
+		t.Errorf("Build: truncated %v at %v; Collect at %v\n%s\n---\n%s", got.Truncated, got.Until, l.Until, strings.Join(got.Lines(80, UTF8), "\n"), text)
+	}
 }
 
 func TestNumbers(t *testing.T) {
@@ -340,4 +360,63 @@ func TestBlind(t *testing.T) {
 	if ls[0].Lost != 2 || !ls[0].Blind.IsZero() {
 		t.Errorf("with the others kept: %d lost, blind at %v; want 2 lost", ls[0].Lost, ls[0].Blind)
 	}
+}
+
+// TestLayout: each line of the drawing says what it draws: the header,
+// one line of the columns' heading, each row's lines in order (the first
+// with the row's time), then the notes.
+func TestLayout(t *testing.T) {
+	l := collect(t, blocked4500)[0]
+	for _, width := range []int{50, 80, 400} {
+		laid := l.Layout(width, UTF8)
+		var parts []Part
+		next := 0
+		for i, line := range laid {
+			if n := len(parts); n == 0 || parts[n-1] != line.Part {
+				parts = append(parts, line.Part)
+			}
+			if line.Part != PartRow {
+				if line.Row != -1 {
+					t.Errorf("width %d, line %d (%q): part %d names row %d", width, i, line.Text, line.Part, line.Row)
+				}
+				continue
+			}
+			switch {
+			case line.Row == next:
+				if want := l.Rows[next].Time.UTC().Format("15:04:05.000"); !strings.HasPrefix(line.Text, want) {
+					t.Errorf("width %d: row %d starts %q, want its time %s", width, next, line.Text, want)
+				}
+				next++
+			case line.Row != next-1:
+				t.Errorf("width %d, line %d: row %d after row %d", width, i, line.Row, next-1)
+			}
+		}
+		if want := []Part{PartHeader, PartColumns, PartRow, PartNote}; !slices.Equal(parts, want) {
+			t.Errorf("width %d: parts %v, want %v", width, parts, want)
+		}
+		if next != len(l.Rows) {
+			t.Errorf("width %d: %d rows drawn of %d", width, next, len(l.Rows))
+		}
+		if !sameLines(l.Lines(width, UTF8), texts(laid)) {
+			t.Errorf("width %d: Layout and Lines differ", width)
+		}
+	}
+	// Wide enough, each row takes one line.
+	rows := 0
+	for _, line := range l.Layout(400, UTF8) {
+		if line.Part == PartRow {
+			rows++
+		}
+	}
+	if rows != len(l.Rows) {
+		t.Errorf("at 400 columns %d row lines for %d rows", rows, len(l.Rows))
+	}
+}
+
+func texts(ls []Line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Text
+	}
+	return out
 }

@@ -58,11 +58,42 @@ const (
 // or stops at it, what the row is (wrapped under it), and a legend of the
 // marks used.
 func (l *Ladder) Lines(width int, g Glyphs) []string {
+	laid := l.Layout(width, g)
+	out := make([]string, len(laid))
+	for i, line := range laid {
+		out[i] = line.Text
+	}
+	return out
+}
+
+// Line is one line of a ladder drawn as text, with what it draws, so that
+// a viewer can select rows and keep the columns' heading in view.
+type Line struct {
+	Text string
+	Part Part
+	// Row is the row a PartRow line draws: its first line, or one its
+	// text wraps onto.
+	Row int
+}
+
+// Part is what a line of the text ladder draws.
+type Part uint8
+
+// Parts of the text ladder, from the top.
+const (
+	PartHeader  Part = iota // the subject and its ends
+	PartColumns             // the columns' heading
+	PartRow                 // a row
+	PartNote                // what the ladder says under its rows
+)
+
+// Layout draws the ladder as Lines does, each line with what it draws.
+func (l *Ladder) Layout(width int, g Glyphs) []Line {
 	width = max(width, minWidth)
 	d := newDrawing(l, width, g)
 	d.header()
 	for i := range l.Rows {
-		d.row(&l.Rows[i])
+		d.row(i)
 	}
 	d.footer()
 	return d.lines
@@ -75,7 +106,14 @@ type drawing struct {
 	width      int
 	frameWidth int
 	seg        int // arrow length between a lifeline and the NAT
-	lines      []string
+	lines      []Line
+}
+
+// add appends lines of one part (of row, for PartRow).
+func (d *drawing) add(part Part, row int, texts ...string) {
+	for _, t := range texts {
+		d.lines = append(d.lines, Line{Text: t, Part: part, Row: row})
+	}
 }
 
 func newDrawing(l *Ladder, width int, g Glyphs) *drawing {
@@ -115,12 +153,12 @@ func (d *drawing) header() {
 		when = ", " + t.UTC().Format("2006-01-02")
 	}
 	if l.Two {
-		d.lines = append(d.lines, d.wrap("", l.Name+": what crossed "+l.Between()+"; times on the inside clock (UTC"+when+")")...)
+		d.add(PartHeader, -1, d.wrap("", l.Name+": what crossed "+l.Between()+"; times on the inside clock (UTC"+when+")")...)
 	} else {
-		d.lines = append(d.lines, d.wrap("", l.Name+": one capture, taken at "+d.g.Point+"; where the NAT lies is not drawn; times UTC"+when)...)
+		d.add(PartHeader, -1, d.wrap("", l.Name+": one capture, taken at "+d.g.Point+"; where the NAT lies is not drawn; times UTC"+when)...)
 	}
-	d.lines = append(d.lines, d.wrap("  host  ", endpointText(l.Host, l.Two, true))...)
-	d.lines = append(d.lines, d.wrap("  peer  ", endpointText(l.Peer, l.Two, false))...)
+	d.add(PartHeader, -1, d.wrap("  host  ", endpointText(l.Host, l.Two, true))...)
+	d.add(PartHeader, -1, d.wrap("  peer  ", endpointText(l.Peer, l.Two, false))...)
 	mid := "NAT"
 	switch {
 	case !l.Two:
@@ -145,7 +183,7 @@ func (d *drawing) header() {
 	} else {
 		head = textwidth.Pad("time", timeWidth) + "  " + textwidth.PadLeft("#", d.frameWidth) + " " + string(diagram)
 	}
-	d.lines = append(d.lines, strings.TrimRight(head, " "))
+	d.add(PartColumns, -1, strings.TrimRight(head, " "))
 }
 
 // endpointText describes one end: its address inside, its role, and its
@@ -174,9 +212,10 @@ func firstTime(l *Ladder) time.Time {
 	return time.Time{}
 }
 
-// row draws one row: its first line with the time, frames and arrow, and
+// row draws row i: its first line with the time, frames and arrow, and
 // under it the rest of its text beside idle lifelines.
-func (d *drawing) row(r *Row) {
+func (d *drawing) row(i int) {
+	r := &d.l.Rows[i]
 	text := d.g.text(rowText(r, d.l, d.g))
 	lines := textwidth.Wrap(text, d.labelWidth())
 	inFrame, outFrame := firstFrame(r.Frames[flows.SideInside]), firstFrame(r.Frames[flows.SideOutside])
@@ -188,12 +227,12 @@ func (d *drawing) row(r *Row) {
 	if d.l.Two {
 		idle += " " + strings.Repeat(" ", d.frameWidth)
 	}
-	for i, line := range lines {
+	for j, line := range lines {
 		p := idle
-		if i == 0 {
+		if j == 0 {
 			p = prefix
 		}
-		d.lines = append(d.lines, strings.TrimRight(p+"  "+line, " "))
+		d.add(PartRow, i, strings.TrimRight(p+"  "+line, " "))
 	}
 }
 
@@ -384,7 +423,7 @@ func numbers(ns []int, g Glyphs) string {
 
 func (d *drawing) footer() {
 	for _, n := range d.l.Notes(d.g) {
-		d.lines = append(d.lines, d.wrap("  ", n)...)
+		d.add(PartNote, -1, d.wrap("  ", n)...)
 	}
 }
 
