@@ -656,6 +656,13 @@ func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 	return nil
 }
 
+// hasLadder reports whether the subject has a ladder: a tunnel or a PPTP
+// call.
+func (s subject) hasLadder() bool {
+	_, ok := s.ladderSubject()
+	return ok
+}
+
 // ladderSubject returns the ladder's name for the subject, and false for
 // a subject that has no ladder (a flow, evidence).
 func (s subject) ladderSubject() (ladder.Subject, bool) {
