@@ -113,6 +113,8 @@ type builder struct {
 	ike map[int]*ikeRow
 	// seq holds an ESP or AH run's lowest and highest sequence numbers.
 	seq map[int]*[2]uint32
+	// dec holds what the keys made of a row's packets, by row.
+	dec map[int]*decryption
 }
 
 type runKey struct {
@@ -261,6 +263,7 @@ func (b *builder) add(pp flows.PacketPair) {
 	}
 	b.fate(r, pp, p, side, dir)
 	b.shared(r, side, idx)
+	b.decrypted(row, p)
 	if sq := b.seq[row]; sq != nil {
 		if seq, ok := espSeq(p); ok {
 			if r.Count == 1 || seq < sq[0] {
@@ -470,6 +473,9 @@ func (b *builder) finish() {
 				r.Label += " in IKE fragments (" + itoa(n) + " of " + itoa(int(ir.group.total)) + ")"
 			}
 		}
+	}
+	for row, d := range b.dec {
+		b.l.Rows[row].Decrypted, b.l.Rows[row].NotDecrypted = d.text()
 	}
 	if b.l.OmittedRows > 0 {
 		// Rows opened past the bound took none of their packets.

@@ -218,6 +218,14 @@ func (d *drawing) row(i int) {
 	r := &d.l.Rows[i]
 	text := d.g.text(rowText(r, d.l, d.g))
 	lines := textwidth.Wrap(text, d.labelWidth())
+	// What decryption revealed starts a line of its own, marked, so that
+	// it is never read as what the capture showed in cleartext.
+	if r.Decrypted != "" {
+		lines = append(lines, textwidth.Wrap(d.g.text("decrypted: "+r.Decrypted), d.labelWidth())...)
+	}
+	if r.NotDecrypted != "" {
+		lines = append(lines, textwidth.Wrap(d.g.text("not decrypted: "+r.NotDecrypted), d.labelWidth())...)
+	}
 	inFrame, outFrame := firstFrame(r.Frames[flows.SideInside]), firstFrame(r.Frames[flows.SideOutside])
 	prefix := textwidth.Pad(r.Time.UTC().Format("15:04:05.000"), timeWidth) + "  " + textwidth.PadLeft(inFrame, d.frameWidth) + " " + d.arrow(r)
 	if d.l.Two {
@@ -428,7 +436,9 @@ func (d *drawing) footer() {
 }
 
 // RowText is what row i says beside its arrow: its label, the packets it
-// stands for, their frames and fates, as the text drawing writes it.
+// stands for, their frames and fates, as the text drawing writes it; not
+// what decryption revealed (Row.Decrypted), which the drawing writes on
+// lines of its own.
 func (l *Ladder) RowText(i int, g Glyphs) string {
 	return g.text(rowText(&l.Rows[i], l, g))
 }
@@ -447,10 +457,11 @@ func (l *Ladder) Notes(g Glyphs) []string {
 		out = append(out, "from "+l.Blind.UTC().Format("15:04:05.000")+" packets seen in one capture only are not compared: the captures hold too many packets of other tunnels and calls to keep, among which their counterparts may be")
 	}
 	used := map[Fate]bool{}
-	resent := false
+	resent, decrypted := false, false
 	for i := range l.Rows {
 		used[l.Rows[i].Fate(l.Two)] = true
 		resent = resent || l.Rows[i].Resent > 0
+		decrypted = decrypted || l.Rows[i].Decrypted != ""
 	}
 	var legend []string
 	if used[FateLost] || used[FatePartlyLost] {
@@ -470,6 +481,9 @@ func (l *Ladder) Notes(g Glyphs) []string {
 	}
 	if len(legend) > 0 {
 		out = append(out, strings.Join(legend, ", "))
+	}
+	if decrypted {
+		out = append(out, DecryptedNote)
 	}
 	return out
 }
