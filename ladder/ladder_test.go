@@ -498,6 +498,20 @@ func TestLadderDecrypted(t *testing.T) {
 			t.Errorf("no row line starts %q:\n%s", want, text)
 		}
 	}
+	// The lines that say what decryption revealed are flagged, and no
+	// other: the IKE_AUTH response's one, two for each ESP run.
+	flagged := 0
+	for _, line := range l.Layout(80, UTF8) {
+		if line.Decrypted {
+			flagged++
+			if strings.Contains(line.Text, "not decrypted") || line.Part != PartRow {
+				t.Errorf("line %q is flagged decrypted", line.Text)
+			}
+		}
+	}
+	if flagged != 5 {
+		t.Errorf("%d lines flagged decrypted, want 5", flagged)
+	}
 	if !strings.Contains(text, "\n  decrypted: what the keys given revealed inside the encryption") {
 		t.Errorf("the notes do not say what decrypted means:\n%s", text)
 	}

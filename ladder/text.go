@@ -74,6 +74,9 @@ type Line struct {
 	// Row is the row a PartRow line draws: its first line, or one its
 	// text wraps onto.
 	Row int
+	// Decrypted is set on the lines of a row that say what decryption
+	// revealed (Row.Decrypted).
+	Decrypted bool
 }
 
 // Part is what a line of the text ladder draws.
@@ -220,9 +223,11 @@ func (d *drawing) row(i int) {
 	lines := textwidth.Wrap(text, d.labelWidth())
 	// What decryption revealed starts a line of its own, marked, so that
 	// it is never read as what the capture showed in cleartext.
+	clear := len(lines)
 	if r.Decrypted != "" {
 		lines = append(lines, textwidth.Wrap(d.g.text("decrypted: "+r.Decrypted), d.labelWidth())...)
 	}
+	decrypted := len(lines)
 	if r.NotDecrypted != "" {
 		lines = append(lines, textwidth.Wrap(d.g.text("not decrypted: "+r.NotDecrypted), d.labelWidth())...)
 	}
@@ -241,6 +246,7 @@ func (d *drawing) row(i int) {
 			p = prefix
 		}
 		d.add(PartRow, i, strings.TrimRight(p+"  "+line, " "))
+		d.lines[len(d.lines)-1].Decrypted = j >= clear && j < decrypted
 	}
 }
 

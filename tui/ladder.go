@@ -210,8 +210,9 @@ func (v *ladderView) Draw(screen tcell.Screen) {
 	}
 }
 
-// lineStyle is the style of a line: the selected row's reversed, a row
-// coloured by what became of its packets at the NAT, the notes dim.
+// lineStyle is the style of a line: the selected row's reversed, what
+// keys revealed in a style of its own, a row coloured by what became of
+// its packets at the NAT, the notes dim.
 func (v *ladderView) lineStyle(l ladder.Line) tcell.Style {
 	st := v.a.st
 	switch {
@@ -221,6 +222,8 @@ func (v *ladderView) lineStyle(l ladder.Line) tcell.Style {
 		return st.normal
 	case l.Row == v.sel:
 		return st.selected
+	case l.Decrypted:
+		return st.decrypted
 	}
 	switch v.l.Rows[l.Row].Fate(v.l.Two) {
 	case ladder.FateLost, ladder.FatePartlyLost:
