@@ -35,8 +35,9 @@ var ASCII = Glyphs{Life: "|", NAT: "#", Point: "o", Shaft: "-", Right: ">", Left
 // asciiText replaces what labels and notes hold beyond ASCII.
 var asciiText = strings.NewReplacer("–", "-", "×", "x", "…", "...", "→", "->", "←", "<-", "✗", "X", "⟲", "")
 
-// text adapts a label or note to the glyphs.
-func (g Glyphs) text(s string) string {
+// Text adapts a label or note to the glyphs: with ASCII, it replaces
+// dashes, arrows, marks and ellipses by ASCII.
+func (g Glyphs) Text(s string) string {
 	if g.ascii {
 		return asciiText.Replace(s)
 	}
@@ -219,17 +220,17 @@ func firstTime(l *Ladder) time.Time {
 // under it the rest of its text beside idle lifelines.
 func (d *drawing) row(i int) {
 	r := &d.l.Rows[i]
-	text := d.g.text(rowText(r, d.l, d.g))
+	text := d.g.Text(rowText(r, d.l, d.g))
 	lines := textwidth.Wrap(text, d.labelWidth())
 	// What decryption revealed starts a line of its own, marked, so that
 	// it is never read as what the capture showed in cleartext.
 	clear := len(lines)
 	if r.Decrypted != "" {
-		lines = append(lines, textwidth.Wrap(d.g.text("decrypted: "+r.Decrypted), d.labelWidth())...)
+		lines = append(lines, textwidth.Wrap(d.g.Text("decrypted: "+r.Decrypted), d.labelWidth())...)
 	}
 	decrypted := len(lines)
 	if r.NotDecrypted != "" {
-		lines = append(lines, textwidth.Wrap(d.g.text("not decrypted: "+r.NotDecrypted), d.labelWidth())...)
+		lines = append(lines, textwidth.Wrap(d.g.Text("not decrypted: "+r.NotDecrypted), d.labelWidth())...)
 	}
 	inFrame, outFrame := firstFrame(r.Frames[flows.SideInside]), firstFrame(r.Frames[flows.SideOutside])
 	prefix := textwidth.Pad(r.Time.UTC().Format("15:04:05.000"), timeWidth) + "  " + textwidth.PadLeft(inFrame, d.frameWidth) + " " + d.arrow(r)
@@ -446,7 +447,7 @@ func (d *drawing) footer() {
 // what decryption revealed (Row.Decrypted), which the drawing writes on
 // lines of its own.
 func (l *Ladder) RowText(i int, g Glyphs) string {
-	return g.text(rowText(&l.Rows[i], l, g))
+	return g.Text(rowText(&l.Rows[i], l, g))
 }
 
 // Notes are what a ladder says under its rows: the rows it left out, where
@@ -454,7 +455,7 @@ func (l *Ladder) RowText(i int, g Glyphs) string {
 func (l *Ladder) Notes(g Glyphs) []string {
 	var out []string
 	if l.OmittedRows > 0 {
-		out = append(out, g.text("… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows"))
+		out = append(out, g.Text("… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows"))
 	}
 	if l.Truncated {
 		out = append(out, "the ladder ends at "+l.Until.UTC().Format("15:04:05.000")+": a capture holds more than "+words.Thousands(limitPackets)+" packets of "+l.Name)
@@ -497,7 +498,7 @@ func (l *Ladder) Notes(g Glyphs) []string {
 // wrap wraps text under a label, the continuation lines indented as far.
 func (d *drawing) wrap(label, text string) []string {
 	w := textwidth.Width(label)
-	lines := textwidth.Wrap(d.g.text(text), max(d.width-w, 20))
+	lines := textwidth.Wrap(d.g.Text(text), max(d.width-w, 20))
 	for i := range lines {
 		if i == 0 {
 			lines[i] = label + lines[i]
