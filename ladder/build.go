@@ -18,12 +18,26 @@ const MaxRows = 100
 // Build draws the ladder of a subject from its packets in each capture
 // (by flows.Side; each in capture order, as Member selects them), pairing
 // the two captures' packets as the correlation does (within window; 0
-// means flows.DefaultWindow). Collect draws ladders from all the
-// subjects' packets at once and so also shows a packet whose other
-// sighting belongs to another subject; Build, given one subject's, cannot.
+// means flows.DefaultWindow). It keeps MaxPackets of each capture's
+// packets, as Collect does, and ends the ladder where the first list
+// filled. Collect draws ladders from all the subjects' packets at once and
+// so also shows a packet whose other sighting belongs to another subject;
+// Build, given one subject's, cannot.
 func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet, window time.Duration) *Ladder {
 	if window <= 0 {
 		window = flows.DefaultWindow
+	}
+	var until time.Time
+	for side := range pkts {
+		if len(pkts[side]) > limitPackets {
+			// The first packet past the bound is where Collect would
+			// have stopped keeping them.
+			t := insideClock(c, flows.Side(side), pkts[side][limitPackets].Time)
+			if until.IsZero() || t.Before(until) {
+				until = t
+			}
+			pkts[side] = pkts[side][:limitPackets]
+		}
 	}
 	src := &source{pkts: pkts, names: []string{s.Name()}}
 	for side := range pkts {
@@ -37,7 +51,30 @@ func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet, window time.Dur
 			pairs = append(pairs, flows.PacketPair{Inside: i, Outside: -1, Time: pkts[0][i].Time})
 		}
 	}
-	return build(c, s, 0, src, pairs, time.Time{})
+	if !until.IsZero() {
+		kept := pairs[:0]
+		for _, pp := range pairs {
+			if pp, ok := bounded(pp, until, time.Time{}, window); ok {
+				kept = append(kept, pp)
+			}
+		}
+		pairs = kept
+	}
+	return build(c, s, 0, src, pairs, until)
+}
+
+// bounded returns a pair as a ladder cut at until (zero: not cut) draws
+// it, and false when it lies past the cut. A packet seen in one capture
+// only is not compared when its counterpart may lie past the cut, or,
+// from blind on, among the packets of other subjects that were not kept.
+func bounded(pp flows.PacketPair, until, blind time.Time, window time.Duration) (flows.PacketPair, bool) {
+	if !until.IsZero() && !pp.Time.Before(until) {
+		return pp, false
+	}
+	if !pp.Matched() && (!until.IsZero() && pp.Time.After(until.Add(-window)) || !blind.IsZero() && pp.Time.After(blind.Add(-window))) {
+		pp.Compared = false
+	}
+	return pp, true
 }
 
 // build draws the ladder of subject s, at position self among the
@@ -76,6 +113,8 @@ type builder struct {
 	ike map[int]*ikeRow
 	// seq holds an ESP or AH run's lowest and highest sequence numbers.
 	seq map[int]*[2]uint32
+	// dec holds what the keys made of a row's packets, by row.
+	dec map[int]*decryption
 }
 
 type runKey struct {
@@ -224,6 +263,7 @@ func (b *builder) add(pp flows.PacketPair) {
 	}
 	b.fate(r, pp, p, side, dir)
 	b.shared(r, side, idx)
+	b.decrypted(row, p)
 	if sq := b.seq[row]; sq != nil {
 		if seq, ok := espSeq(p); ok {
 			if r.Count == 1 || seq < sq[0] {
@@ -433,6 +473,9 @@ func (b *builder) finish() {
 				r.Label += " in IKE fragments (" + itoa(n) + " of " + itoa(int(ir.group.total)) + ")"
 			}
 		}
+	}
+	for row, d := range b.dec {
+		b.l.Rows[row].Decrypted, b.l.Rows[row].NotDecrypted = d.text()
 	}
 	if b.l.OmittedRows > 0 {
 		// Rows opened past the bound took none of their packets.

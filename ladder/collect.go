@@ -94,15 +94,9 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 			if !src.owns(flows.SideInside, pp.Inside, self) && !src.owns(flows.SideOutside, pp.Outside, self) {
 				continue
 			}
-			if !until.IsZero() && !pp.Time.Before(until) {
-				continue
+			if pp, ok := bounded(pp, until, blind, window); ok {
+				mine = append(mine, pp)
 			}
-			if !pp.Matched() && (!until.IsZero() && pp.Time.After(until.Add(-window)) || !blind.IsZero() && pp.Time.After(blind.Add(-window))) {
-				// Its counterpart may lie past the cut, or among the
-				// other subjects' packets not kept.
-				pp.Compared = false
-			}
-			mine = append(mine, pp)
 		}
 		out[i] = build(c, s, self, src, mine, until)
 		out[i].Blind = blind

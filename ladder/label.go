@@ -74,7 +74,7 @@ func ikeLabel(p *decode.Packet) string {
 		}
 		s += " #" + strconv.FormatUint(uint64(m.MessageID), 10)
 	}
-	for _, n := range m.Notifies {
+	for _, n := range clearNotifies(m) {
 		if n.Type.IsError() {
 			s += ": " + n.Type.Name(m.Version)
 			break
@@ -90,6 +90,28 @@ func ikeLabel(p *decode.Packet) string {
 		s += " (" + itoa(p.Fragments) + " IP fragments)"
 	}
 	return s
+}
+
+// clearNotifies returns the notifies a message carries in cleartext: not
+// those read inside its encryption, which the row says apart, as
+// decrypted.
+func clearNotifies(m *decode.IKEMessage) []decode.Notify {
+	if m.Decryption == nil {
+		return m.Notifies
+	}
+	inside := map[int]bool{}
+	for _, s := range m.Decryption.Payloads {
+		if s.Type == decode.PayloadTypeNotify || s.Type == decode.PayloadTypeV1Notification {
+			inside[s.Entry] = true
+		}
+	}
+	var out []decode.Notify
+	for i, n := range m.Notifies {
+		if !inside[i] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // changed says what differs between a packet's two sightings beyond what

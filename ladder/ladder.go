@@ -123,6 +123,14 @@ type Row struct {
 	// FromNAT is set for an ICMP error the NAT itself sent: the row starts
 	// at the NAT.
 	FromNAT bool
+	// Decrypted says what the keys given to the decoder revealed inside
+	// the encryption, which the capture shows encrypted: an IKE message's
+	// decrypted payloads (`IDr("gw.example.org") AUTH(…) SA(ESP
+	// 0x11b08b5f) TSi(192.0.2.17)`), the inner packets of a run of ESP
+	// (`192.0.2.17 > 203.0.113.1 icmp echo-request ×5`); empty when
+	// nothing was decrypted. NotDecrypted says why the keys given did not
+	// open the row's packets, or how many of them.
+	Decrypted, NotDecrypted string
 }
 
 // Frames are a row's frames in one capture: the first few, the last, and

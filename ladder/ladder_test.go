@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +213,7 @@ func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Joi
 func TestLinesFit(t *testing.T) {
 	ls := collect(t, blocked4500)
 	ls = append(ls, collect(t, rawESP)...)
+	ls = append(ls, collect(t, keyedESP)...)
 	for _, l := range ls {
 		for _, width := range []int{50, 60, 72, 80, 100, 132} {
 			for _, g := range []Glyphs{UTF8, ASCII} {
@@ -248,6 +251,25 @@ func TestTruncated(t *testing.T) {
 	text := strings.Join(l.Lines(80, UTF8), "\n")
 	if !strings.Contains(text, "the ladder ends at") {
 		t.Errorf("the text does not say where it stopped:\n%s", text)
+	}
+	// Build, given every packet of the tunnel as the terminal UI holds
+	// them, keeps as many and ends where Collect does.
+	inside, outside := rawESP()
+	c := pairContext(inside, outside)
+	var pkts [2][]decode.Packet
+	for side, list := range [2][]decode.Packet{inside, outside} {
+		member := Member(c, Subjects(c)[0], flows.Side(side))
+		for _, p := range list {
+			if member(&p) {
+				pkts[side] = append(pkts[side], p)
+			}
+		}
+	}
+	if len(pkts[0]) <= limitPackets {
+		t.Fatalf("%d inside packets: the test needs more than %d", len(pkts[0]), limitPackets)
+	}
+	if got := Build(c, Subjects(c)[0], pkts, 0); !got.Truncated || !got.Until.Equal(l.Until) || !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
+		t.Errorf("Build: truncated %v at %v; Collect at %v\n%s\n---\n%s", got.Truncated, got.Until, l.Until, strings.Join(got.Lines(80, UTF8), "\n"), text)
 	}
 }
 
@@ -339,5 +361,184 @@ func TestBlind(t *testing.T) {
 	ls, _ = Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
 	if ls[0].Lost != 2 || !ls[0].Blind.IsZero() {
 		t.Errorf("with the others kept: %d lost, blind at %v; want 2 lost", ls[0].Lost, ls[0].Blind)
+	}
+}
+
+// TestLayout: each line of the drawing says what it draws: the header,
+// one line of the columns' heading, each row's lines in order (the first
+// with the row's time), then the notes.
+func TestLayout(t *testing.T) {
+	l := collect(t, blocked4500)[0]
+	for _, width := range []int{50, 80, 400} {
+		laid := l.Layout(width, UTF8)
+		var parts []Part
+		next := 0
+		for i, line := range laid {
+			if n := len(parts); n == 0 || parts[n-1] != line.Part {
+				parts = append(parts, line.Part)
+			}
+			if line.Part != PartRow {
+				if line.Row != -1 {
+					t.Errorf("width %d, line %d (%q): part %d names row %d", width, i, line.Text, line.Part, line.Row)
+				}
+				continue
+			}
+			switch {
+			case line.Row == next:
+				if want := l.Rows[next].Time.UTC().Format("15:04:05.000"); !strings.HasPrefix(line.Text, want) {
+					t.Errorf("width %d: row %d starts %q, want its time %s", width, next, line.Text, want)
+				}
+				next++
+			case line.Row != next-1:
+				t.Errorf("width %d, line %d: row %d after row %d", width, i, line.Row, next-1)
+			}
+		}
+		if want := []Part{PartHeader, PartColumns, PartRow, PartNote}; !slices.Equal(parts, want) {
+			t.Errorf("width %d: parts %v, want %v", width, parts, want)
+		}
+		if next != len(l.Rows) {
+			t.Errorf("width %d: %d rows drawn of %d", width, next, len(l.Rows))
+		}
+		if !sameLines(l.Lines(width, UTF8), texts(laid)) {
+			t.Errorf("width %d: Layout and Lines differ", width)
+		}
+	}
+	// Wide enough, each row takes one line.
+	rows := 0
+	for _, line := range l.Layout(400, UTF8) {
+		if line.Part == PartRow {
+			rows++
+		}
+	}
+	if rows != len(l.Rows) {
+		t.Errorf("at 400 columns %d row lines for %d rows", rows, len(l.Rows))
+	}
+}
+
+func texts(ls []Line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Text
+	}
+	return out
+}
+
+// keyedESP is rawESP as decoded with keys: each ESP packet carries a
+// ping, the gateway's answers, but the client's sixth fails its integrity
+// check; and the IKE_AUTH response, decrypted, refuses the
+// authentication.
+func keyedESP() (inside, outside []decode.Packet) {
+	inside, _ = rawESP()
+	client, gw := netip.MustParseAddr("192.0.2.17"), netip.MustParseAddr("203.0.113.1")
+	for i := range inside {
+		p := &inside[i]
+		switch {
+		case p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01 && p.ESP.Seq == 6:
+			p.Decrypted = &decode.ESPDecryption{Status: decode.DecryptFailed, Reason: "integrity check failed with the key of esp_sa:1"}
+		case p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01:
+			p.Decrypted = &decode.ESPDecryption{Status: decode.Decrypted, NextHeader: 4,
+				Inner: decode.InnerPacket{Tunnel: true, Src: client, Dst: gw, Proto: 1, Transport: true, ICMPType: 8}}
+		case p.Kind == decode.KindESP:
+			p.Decrypted = &decode.ESPDecryption{Status: decode.Decrypted, NextHeader: 4,
+				Inner: decode.InnerPacket{Tunnel: true, Src: gw, Dst: client, Proto: 1, Transport: true}}
+		case p.IKE != nil && p.IKE.Exchange == decode.ExchangeTypeIKEAuth && p.IKE.IsResponse():
+			m := *p.IKE
+			m.Notifies = []decode.Notify{{Type: decode.NotifyTypeAuthenticationFailed}}
+			m.Decryption = &decode.Decryption{Status: decode.Decrypted, Payloads: []decode.PayloadSummary{{Type: decode.PayloadTypeNotify, Entry: 0}}}
+			p.IKE = &m
+		}
+	}
+	nat := pt.NAT{
+		Map:    map[string]string{"10.0.0.2:500": "203.0.113.5:500", "10.0.0.2": "203.0.113.5"},
+		Offset: 2 * time.Second, Delay: time.Millisecond,
+		Drop: func(i int, p *decode.Packet) bool {
+			return p.Kind == decode.KindESP && p.ESP.SPI == 0xc0ffee01 && (p.ESP.Seq == 3 || p.ESP.Seq == 5)
+		},
+	}
+	return inside, nat.Translate(inside)
+}
+
+// TestLadderDecrypted: what keys revealed is said apart from what the
+// capture shows in cleartext, marked "decrypted:" on lines of its own: an
+// error notify read inside the encryption is not in the row's label; a
+// run of ESP names what its packets carried, and those that did not
+// decrypt.
+func TestLadderDecrypted(t *testing.T) {
+	l := collect(t, keyedESP)[0]
+	byLabel := map[string]*Row{}
+	for i := range l.Rows {
+		byLabel[l.Rows[i].Label] = &l.Rows[i]
+	}
+	auth := byLabel["IKE_AUTH response #1"]
+	if auth == nil || auth.Decrypted != "N(AUTHENTICATION_FAILED)" || auth.NotDecrypted != "" {
+		t.Fatalf("the IKE_AUTH response: %+v; want its label without the notify read decrypted, and the notify as decrypted", l.Rows)
+	}
+	if req := byLabel["IKE_AUTH request #1"]; req == nil || req.Decrypted != "" {
+		t.Errorf("the IKE_AUTH request, which was not decrypted: %+v", req)
+	}
+	out := byLabel["ESP 0xc0ffee01 seq 1–6"]
+	if out == nil || out.Decrypted != "192.0.2.17 > 203.0.113.1 icmp echo-request ×5" || out.NotDecrypted != "1 packet: integrity check failed with the key of esp_sa:1" {
+		t.Errorf("the client's ESP: decrypted %q, not %q", out.Decrypted, out.NotDecrypted)
+	}
+	in := byLabel["ESP 0xc0ffee02 seq 1–6"]
+	if in == nil || in.Decrypted != "203.0.113.1 > 192.0.2.17 icmp echo-reply ×6" || in.NotDecrypted != "" {
+		t.Errorf("the gateway's ESP: decrypted %q, not %q", in.Decrypted, in.NotDecrypted)
+	}
+	lines := l.Lines(80, UTF8)
+	text := strings.Join(lines, "\n")
+	// Each starts a line of its own, beside the lifelines.
+	for _, want := range []string{"decrypted: N(AUTHENTICATION_FAILED)", "not decrypted: 1 packet: integrity"} {
+		found := false
+		for _, line := range lines {
+			if i := strings.LastIndex(line, "│"); i >= 0 && strings.HasPrefix(strings.TrimSpace(line[i+len("│"):]), want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no row line starts %q:\n%s", want, text)
+		}
+	}
+	// The lines that say what decryption revealed are flagged, and no
+	// other: the IKE_AUTH response's one, two for each ESP run.
+	flagged := 0
+	for _, line := range l.Layout(80, UTF8) {
+		if line.Decrypted {
+			flagged++
+			if strings.Contains(line.Text, "not decrypted") || line.Part != PartRow {
+				t.Errorf("line %q is flagged decrypted", line.Text)
+			}
+		}
+	}
+	if flagged != 5 {
+		t.Errorf("%d lines flagged decrypted, want 5", flagged)
+	}
+	if !strings.Contains(text, "\n  decrypted: what the keys given revealed inside the encryption") {
+		t.Errorf("the notes do not say what decrypted means:\n%s", text)
+	}
+	golden(t, "keyed.txt", lines)
+	// Without keys, none of it.
+	plain := collect(t, rawESP)[0]
+	for _, r := range plain.Rows {
+		if r.Decrypted != "" || r.NotDecrypted != "" {
+			t.Errorf("row %q without keys: decrypted %q, not %q", r.Label, r.Decrypted, r.NotDecrypted)
+		}
+	}
+	if notes := strings.Join(plain.Notes(UTF8), "\n"); strings.Contains(notes, "decrypted") {
+		t.Errorf("notes without keys: %s", notes)
+	}
+}
+
+// TestLabelNotifies: an error notify in cleartext names the row; read
+// decrypted, it does not (the row says it as decrypted).
+func TestLabelNotifies(t *testing.T) {
+	m := decode.IKEMessage{Version: 2, Exchange: decode.ExchangeTypeIKEAuth, MessageID: 1, Flags: decode.IKEv2FlagResponse,
+		Notifies: []decode.Notify{{Type: decode.NotifyTypeAuthenticationFailed}}}
+	p := &decode.Packet{Kind: decode.KindIKE, IKE: &m}
+	if got := label(p, KindIKE); got != "IKE_AUTH response #1: AUTHENTICATION_FAILED" {
+		t.Errorf("cleartext: %q", got)
+	}
+	m.Decryption = &decode.Decryption{Status: decode.Decrypted, Payloads: []decode.PayloadSummary{{Type: decode.PayloadTypeNotify, Entry: 0}}}
+	if got := label(p, KindIKE); got != "IKE_AUTH response #1" {
+		t.Errorf("decrypted: %q", got)
 	}
 }

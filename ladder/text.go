@@ -35,8 +35,9 @@ var ASCII = Glyphs{Life: "|", NAT: "#", Point: "o", Shaft: "-", Right: ">", Left
 // asciiText replaces what labels and notes hold beyond ASCII.
 var asciiText = strings.NewReplacer("–", "-", "×", "x", "…", "...", "→", "->", "←", "<-", "✗", "X", "⟲", "")
 
-// text adapts a label or note to the glyphs.
-func (g Glyphs) text(s string) string {
+// Text adapts a label or note to the glyphs: with ASCII, it replaces
+// dashes, arrows, marks and ellipses by ASCII.
+func (g Glyphs) Text(s string) string {
 	if g.ascii {
 		return asciiText.Replace(s)
 	}
@@ -58,11 +59,45 @@ const (
 // or stops at it, what the row is (wrapped under it), and a legend of the
 // marks used.
 func (l *Ladder) Lines(width int, g Glyphs) []string {
+	laid := l.Layout(width, g)
+	out := make([]string, len(laid))
+	for i, line := range laid {
+		out[i] = line.Text
+	}
+	return out
+}
+
+// Line is one line of a ladder drawn as text, with what it draws, so that
+// a viewer can select rows and keep the columns' heading in view.
+type Line struct {
+	Text string
+	Part Part
+	// Row is the row a PartRow line draws: its first line, or one its
+	// text wraps onto.
+	Row int
+	// Decrypted is set on the lines of a row that say what decryption
+	// revealed (Row.Decrypted).
+	Decrypted bool
+}
+
+// Part is what a line of the text ladder draws.
+type Part uint8
+
+// Parts of the text ladder, from the top.
+const (
+	PartHeader  Part = iota // the subject and its ends
+	PartColumns             // the columns' heading
+	PartRow                 // a row
+	PartNote                // what the ladder says under its rows
+)
+
+// Layout draws the ladder as Lines does, each line with what it draws.
+func (l *Ladder) Layout(width int, g Glyphs) []Line {
 	width = max(width, minWidth)
 	d := newDrawing(l, width, g)
 	d.header()
 	for i := range l.Rows {
-		d.row(&l.Rows[i])
+		d.row(i)
 	}
 	d.footer()
 	return d.lines
@@ -75,7 +110,14 @@ type drawing struct {
 	width      int
 	frameWidth int
 	seg        int // arrow length between a lifeline and the NAT
-	lines      []string
+	lines      []Line
+}
+
+// add appends lines of one part (of row, for PartRow).
+func (d *drawing) add(part Part, row int, texts ...string) {
+	for _, t := range texts {
+		d.lines = append(d.lines, Line{Text: t, Part: part, Row: row})
+	}
 }
 
 func newDrawing(l *Ladder, width int, g Glyphs) *drawing {
@@ -115,12 +157,12 @@ func (d *drawing) header() {
 		when = ", " + t.UTC().Format("2006-01-02")
 	}
 	if l.Two {
-		d.lines = append(d.lines, d.wrap("", l.Name+": what crossed "+l.Between()+"; times on the inside clock (UTC"+when+")")...)
+		d.add(PartHeader, -1, d.wrap("", l.Name+": what crossed "+l.Between()+"; times on the inside clock (UTC"+when+")")...)
 	} else {
-		d.lines = append(d.lines, d.wrap("", l.Name+": one capture, taken at "+d.g.Point+"; where the NAT lies is not drawn; times UTC"+when)...)
+		d.add(PartHeader, -1, d.wrap("", l.Name+": one capture, taken at "+d.g.Point+"; where the NAT lies is not drawn; times UTC"+when)...)
 	}
-	d.lines = append(d.lines, d.wrap("  host  ", endpointText(l.Host, l.Two, true))...)
-	d.lines = append(d.lines, d.wrap("  peer  ", endpointText(l.Peer, l.Two, false))...)
+	d.add(PartHeader, -1, d.wrap("  host  ", endpointText(l.Host, l.Two, true))...)
+	d.add(PartHeader, -1, d.wrap("  peer  ", endpointText(l.Peer, l.Two, false))...)
 	mid := "NAT"
 	switch {
 	case !l.Two:
@@ -145,7 +187,7 @@ func (d *drawing) header() {
 	} else {
 		head = textwidth.Pad("time", timeWidth) + "  " + textwidth.PadLeft("#", d.frameWidth) + " " + string(diagram)
 	}
-	d.lines = append(d.lines, strings.TrimRight(head, " "))
+	d.add(PartColumns, -1, strings.TrimRight(head, " "))
 }
 
 // endpointText describes one end: its address inside, its role, and its
@@ -174,11 +216,22 @@ func firstTime(l *Ladder) time.Time {
 	return time.Time{}
 }
 
-// row draws one row: its first line with the time, frames and arrow, and
+// row draws row i: its first line with the time, frames and arrow, and
 // under it the rest of its text beside idle lifelines.
-func (d *drawing) row(r *Row) {
-	text := d.g.text(rowText(r, d.l, d.g))
+func (d *drawing) row(i int) {
+	r := &d.l.Rows[i]
+	text := d.g.Text(rowText(r, d.l, d.g))
 	lines := textwidth.Wrap(text, d.labelWidth())
+	// What decryption revealed starts a line of its own, marked, so that
+	// it is never read as what the capture showed in cleartext.
+	clear := len(lines)
+	if r.Decrypted != "" {
+		lines = append(lines, textwidth.Wrap(d.g.Text("decrypted: "+r.Decrypted), d.labelWidth())...)
+	}
+	decrypted := len(lines)
+	if r.NotDecrypted != "" {
+		lines = append(lines, textwidth.Wrap(d.g.Text("not decrypted: "+r.NotDecrypted), d.labelWidth())...)
+	}
 	inFrame, outFrame := firstFrame(r.Frames[flows.SideInside]), firstFrame(r.Frames[flows.SideOutside])
 	prefix := textwidth.Pad(r.Time.UTC().Format("15:04:05.000"), timeWidth) + "  " + textwidth.PadLeft(inFrame, d.frameWidth) + " " + d.arrow(r)
 	if d.l.Two {
@@ -188,12 +241,13 @@ func (d *drawing) row(r *Row) {
 	if d.l.Two {
 		idle += " " + strings.Repeat(" ", d.frameWidth)
 	}
-	for i, line := range lines {
+	for j, line := range lines {
 		p := idle
-		if i == 0 {
+		if j == 0 {
 			p = prefix
 		}
-		d.lines = append(d.lines, strings.TrimRight(p+"  "+line, " "))
+		d.add(PartRow, i, strings.TrimRight(p+"  "+line, " "))
+		d.lines[len(d.lines)-1].Decrypted = j >= clear && j < decrypted
 	}
 }
 
@@ -384,14 +438,16 @@ func numbers(ns []int, g Glyphs) string {
 
 func (d *drawing) footer() {
 	for _, n := range d.l.Notes(d.g) {
-		d.lines = append(d.lines, d.wrap("  ", n)...)
+		d.add(PartNote, -1, d.wrap("  ", n)...)
 	}
 }
 
 // RowText is what row i says beside its arrow: its label, the packets it
-// stands for, their frames and fates, as the text drawing writes it.
+// stands for, their frames and fates, as the text drawing writes it; not
+// what decryption revealed (Row.Decrypted), which the drawing writes on
+// lines of its own.
 func (l *Ladder) RowText(i int, g Glyphs) string {
-	return g.text(rowText(&l.Rows[i], l, g))
+	return g.Text(rowText(&l.Rows[i], l, g))
 }
 
 // Notes are what a ladder says under its rows: the rows it left out, where
@@ -399,7 +455,7 @@ func (l *Ladder) RowText(i int, g Glyphs) string {
 func (l *Ladder) Notes(g Glyphs) []string {
 	var out []string
 	if l.OmittedRows > 0 {
-		out = append(out, g.text("… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows"))
+		out = append(out, g.Text("… and "+words.Count(l.OmittedRows, "more row")+" ("+words.Count(l.OmittedPackets, "packet")+") not drawn: a ladder draws its first "+itoa(MaxRows)+" rows"))
 	}
 	if l.Truncated {
 		out = append(out, "the ladder ends at "+l.Until.UTC().Format("15:04:05.000")+": a capture holds more than "+words.Thousands(limitPackets)+" packets of "+l.Name)
@@ -408,10 +464,11 @@ func (l *Ladder) Notes(g Glyphs) []string {
 		out = append(out, "from "+l.Blind.UTC().Format("15:04:05.000")+" packets seen in one capture only are not compared: the captures hold too many packets of other tunnels and calls to keep, among which their counterparts may be")
 	}
 	used := map[Fate]bool{}
-	resent := false
+	resent, decrypted := false, false
 	for i := range l.Rows {
 		used[l.Rows[i].Fate(l.Two)] = true
 		resent = resent || l.Rows[i].Resent > 0
+		decrypted = decrypted || l.Rows[i].Decrypted != ""
 	}
 	var legend []string
 	if used[FateLost] || used[FatePartlyLost] {
@@ -432,13 +489,16 @@ func (l *Ladder) Notes(g Glyphs) []string {
 	if len(legend) > 0 {
 		out = append(out, strings.Join(legend, ", "))
 	}
+	if decrypted {
+		out = append(out, DecryptedNote)
+	}
 	return out
 }
 
 // wrap wraps text under a label, the continuation lines indented as far.
 func (d *drawing) wrap(label, text string) []string {
 	w := textwidth.Width(label)
-	lines := textwidth.Wrap(d.g.text(text), max(d.width-w, 20))
+	lines := textwidth.Wrap(d.g.Text(text), max(d.width-w, 20))
 	for i := range lines {
 		if i == 0 {
 			lines[i] = label + lines[i]

@@ -229,3 +229,88 @@ func pixels(img image.Image) (colours int, ink float64, red int) {
 	}
 	return len(seen), float64(dark) / float64(max(n, 1)), red
 }
+
+// decryptedProbe measures what a page shows as decrypted: the SVG lines
+// in the mark's class and how far right they reach within their ladder,
+// the bars beside them, and the findings' decrypted paragraphs with the
+// colour of their bar.
+const decryptedProbe = `<script>
+window.addEventListener('load', function () {
+  var out = {lines: 0, overflow: 0, bars: 0, paragraphs: [], labels: 0};
+  Array.prototype.forEach.call(document.querySelectorAll('svg.ladder'), function (s) {
+    var right = s.getBoundingClientRect().right;
+    Array.prototype.forEach.call(s.querySelectorAll('text.decrypted'), function (t) {
+      out.lines++;
+      out.overflow = Math.max(out.overflow, Math.round(t.getBoundingClientRect().right - right));
+    });
+    Array.prototype.forEach.call(s.querySelectorAll('rect.decbar'), function (r) {
+      if (r.getBoundingClientRect().height > 0) { out.bars++; }
+    });
+  });
+  out.labels = document.querySelectorAll('.declabel').length;
+  Array.prototype.forEach.call(document.querySelectorAll('p.decrypted'), function (p) {
+    out.paragraphs.push({text: p.textContent, border: getComputedStyle(p).borderLeftColor});
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'vpnpcap-decrypted';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>`
+
+var decryptedOut = regexp.MustCompile(`<pre id="vpnpcap-decrypted">(.*?)</pre>`)
+
+// TestDecryptedHTMLInChromium opens the HTML report of the lab's
+// ikev2-auth-failed-keys, analysed with the keys its daemons logged, in
+// headless Chromium: what decryption revealed (TRUTH.md: the IKE_AUTH
+// response holds one Notify, AUTHENTICATION_FAILED) is drawn in the
+// ladder in the mark's colour beside a bar, within the ladder's width, and
+// the finding that rests on it says it after the same mark, whose legend
+// the page gives.
+func TestDecryptedHTMLInChromium(t *testing.T) {
+	bin := chromium(t)
+	dir := filepath.Join(corpus.RepoRoot(), "testdata", "lab", "ikev2-auth-failed-keys")
+	b := analyseKeyed(t, dir, "ikev2-auth-failed-keys", "logs/charon-client.log")
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page, b); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "report.html")
+	withProbe := bytes.Replace(page.Bytes(), []byte("<head>"), []byte("<head>\n"+probe+"\n"+decryptedProbe), 1)
+	if err := os.WriteFile(path, withProbe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, console := runChromium(t, bin, path, "--window-size=1100,900", "--virtual-time-budget=5000", "--dump-dom")
+	if len(console) > 0 {
+		t.Errorf("the page logged to the console:\n%s", strings.Join(console, "\n"))
+	}
+	m := decryptedOut.FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the probe did not run; the DOM:\n%.2000s", dom)
+	}
+	var got struct {
+		Lines, Overflow, Bars, Labels int
+		Paragraphs                    []struct{ Text, Border string }
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
+		t.Fatalf("probe: %v: %s", err, m[1])
+	}
+	// The IKE_AUTH request's payloads and the response's notify, and the
+	// legend under the ladder; a bar beside each of the three.
+	if got.Lines < 3 || got.Bars != 3 || got.Overflow > 0 {
+		t.Errorf("the ladder draws %d decrypted lines and %d bars, reaching %dpx past its right edge; want the request's, the response's and the legend, each beside a bar, within the ladder", got.Lines, got.Bars, got.Overflow)
+	}
+	var finding bool
+	for _, p := range got.Paragraphs {
+		if p.Border != "rgb(14, 124, 134)" {
+			t.Errorf("paragraph %q: border %q, want the mark's colour", p.Text, p.Border)
+		}
+		finding = finding || strings.HasPrefix(p.Text, "decrypted: IKE_AUTH response #1 on 4500 (inside frame 6; outside frame 6): N(AUTHENTICATION_FAILED)")
+	}
+	if !finding || len(got.Paragraphs) != 2 {
+		t.Errorf("decrypted paragraphs %+v; want the legend and the VP102 finding's", got.Paragraphs)
+	}
+	if p := probeOut.FindStringSubmatch(dom); p == nil || strings.Contains(p[1], `errors":["`) {
+		t.Errorf("the page raised errors: %v", p)
+	}
+}

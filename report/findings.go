@@ -94,6 +94,9 @@ func (t *textWriter) findings(indent string, c *Check, refs []string) {
 		if ev := evidenceFrames(f.Evidence, c.Captures, t.glyphs.Dash); ev != "" {
 			t.wrap(body, "evidence: ", ev)
 		}
+		for _, d := range decryptedEvidence(f.Finding, c, t.glyphs.Dash) {
+			t.wrap(body, "decrypted: ", t.glyphs.Text(d))
+		}
 		if refs != nil {
 			t.wrap(body, "", "why and how to fix it: "+refs[i]+" under EXPLANATIONS")
 		}

@@ -20,6 +20,8 @@ var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
 	"lower": strings.ToLower,
 	"upper": strings.ToUpper,
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
+	"add":   func(a, b int) int { return a + b },
+	"sub":   func(a, b int) int { return a - b },
 }).Parse(htmlTemplate))
 
 // htmlView is what the template renders.
@@ -30,6 +32,9 @@ type htmlView struct {
 	Summary string
 	Index   []htmlIndexRow
 	Checks  []htmlCheck
+	// Decrypted is set when the page shows what keys revealed: it then
+	// styles the mark of decrypted text.
+	Decrypted bool
 }
 
 type htmlIndexRow struct {
@@ -42,6 +47,9 @@ type htmlCheck struct {
 	view
 	SVG        []svgLadder
 	SVGHeading string
+	// DecryptedFindings is set when a finding says what keys revealed:
+	// the findings then open with what its mark means.
+	DecryptedFindings bool
 }
 
 // WriteHTML writes the batch as one self-contained HTML page: the verdicts
@@ -54,10 +62,16 @@ func WriteHTML(w io.Writer, b *Batch) error {
 	n := 0
 	for i, cv := range batchViews(b, "–") {
 		hc := htmlCheck{view: cv, SVGHeading: laddersHeading(cv.Ladders)}
+		for _, f := range cv.Findings {
+			hc.DecryptedFindings = hc.DecryptedFindings || len(f.Decrypted) > 0
+		}
 		for _, l := range cv.Ladders {
 			n++
-			hc.SVG = append(hc.SVG, layoutLadder(l, n))
+			s := layoutLadder(l, n)
+			hc.SVG = append(hc.SVG, s)
+			v.Decrypted = v.Decrypted || s.DecryptedLegend != nil
 		}
+		v.Decrypted = v.Decrypted || hc.DecryptedFindings
 		v.Checks = append(v.Checks, hc)
 		c := b.Checks[i]
 		v.Index = append(v.Index, htmlIndexRow{Anchor: cv.Anchor, Name: cv.Name, Status: string(c.Status),

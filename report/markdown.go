@@ -119,6 +119,10 @@ func (m *markdown) finding(f findingView, h int) {
 		m.line("")
 		m.code("sh", f.Commands)
 	}
+	for _, d := range f.Decrypted {
+		m.line("")
+		m.line("Decrypted: %s", mdText(d))
+	}
 	m.line("")
 	if e := f.Explain; e != nil {
 		m.line("<details><summary>Why it matters and how to fix it (%s)</summary>", mdText(e.Ref))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/corpus"
 	"github.com/vpnpcap/vpnpcap/internal/textwidth"
@@ -36,6 +37,13 @@ type realCase struct {
 	// check asserts what the captures' documentation says the ladders
 	// show, whatever the golden files hold.
 	check func(t *testing.T, ls []*ladder.Ladder)
+}
+
+// keyedCase is a real case decoded with the keys of a log, relative to
+// the captures' directory (the lab's keyed scenarios).
+type keyedCase struct {
+	realCase
+	keys string
 }
 
 func sample(name string) func(*testing.T) string {
@@ -156,6 +164,81 @@ var realCases = []realCase{
 	}},
 }
 
+// keyedLab finds a keyed lab scenario of the repository, which holds its
+// captures and the daemons' key logs.
+func keyedLab(name string) func(*testing.T) string {
+	return func(*testing.T) string { return filepath.Join(corpus.RepoRoot(), "testdata", "lab", name) }
+}
+
+// keyedCases are lab scenarios whose daemons logged their keys: their
+// reports with those keys say what decryption revealed, as TRUTH.md lists
+// it, marked as decrypted.
+var keyedCases = []keyedCase{
+	{keys: "logs/charon-client.log", realCase: realCase{name: "lab-natt-ok-keys", dir: keyedLab("natt-ok-keys"), check: func(t *testing.T, ls []*ladder.Ladder) {
+		// TRUTH.md: IKE_AUTH (frames 5/6) with IDi client.example.org,
+		// IDr gw.example.org, virtual IP 192.0.2.17, CHILD_SA
+		// 192.0.2.17/32 === 203.0.113.0/24 with ESP SPIs 0x11b08b5f
+		// (client → gateway) and 0x2b6541f0 (gateway → client); 5 ICMP
+		// echo requests 192.0.2.17 → 203.0.113.1 and 5 replies; the
+		// INFORMATIONAL request (frame 21) carries a Delete payload.
+		l := one(t, ls, "tunnel 1")
+		for label, want := range map[string][]string{
+			"IKE_AUTH request #1 on 4500":       {`IDi("client.example.org")`, `IDr("gw.example.org")`, "CP(CFG_REQUEST)", "SA(ESP 0x2b6541f0)"},
+			"IKE_AUTH response #1 on 4500":      {`IDr("gw.example.org")`, "CP(CFG_REPLY 192.0.2.17)", "SA(ESP 0x11b08b5f)", "TSi(192.0.2.17)", "TSr(203.0.113.0/24)"},
+			"ESP in UDP 0x11b08b5f seq 1–5":     {"192.0.2.17 > 203.0.113.1 icmp echo-request ×5"},
+			"ESP in UDP 0x2b6541f0 seq 1–5":     {"203.0.113.1 > 192.0.2.17 icmp echo-reply ×5"},
+			"INFORMATIONAL request #2 on 4500":  {"D(IKE)"},
+			"INFORMATIONAL response #2 on 4500": {"no payload"},
+		} {
+			r := row(t, l, label)
+			for _, w := range want {
+				if !strings.Contains(r.Decrypted, w) {
+					t.Errorf("%s: decrypted %q, want %q in it", label, r.Decrypted, w)
+				}
+			}
+			if r.Crossed != r.Count || r.NotDecrypted != "" {
+				t.Errorf("%s: %d of %d crossed, not decrypted %q; want every packet crossed and decrypted", label, r.Crossed, r.Count, r.NotDecrypted)
+			}
+		}
+	}}},
+	{keys: "logs/charon-client.log", realCase: realCase{name: "lab-ikev2-auth-failed-keys", dir: keyedLab("ikev2-auth-failed-keys"), check: func(t *testing.T, ls []*ladder.Ladder) {
+		// TRUTH.md: the gateway answered IKE_AUTH (frame 6) with an
+		// encrypted payload holding one Notify, AUTHENTICATION_FAILED,
+		// which must be reported as seen decrypted, not as a cleartext
+		// notify.
+		r := row(t, one(t, ls, "tunnel 1"), "IKE_AUTH response #1 on 4500")
+		if r.Decrypted != "N(AUTHENTICATION_FAILED)" || r.Frames[0].First[0] != 6 || r.Frames[1].First[0] != 6 {
+			t.Errorf("the IKE_AUTH response: decrypted %q, frames %v/%v; want the one notify, frame 6 in both", r.Decrypted, r.Frames[0], r.Frames[1])
+		}
+	}}},
+	{keys: "logs/charon-client.log", realCase: realCase{name: "lab-ikev1-natt-keys", dir: keyedLab("ikev1-natt-keys"), check: func(t *testing.T, ls []*ladder.Ladder) {
+		// TRUTH.md: MM5 carries ID client.example.org, HASH and N; Mode
+		// Config gives the virtual IP 192.0.2.17; Quick Mode (frames
+		// 11–13) HASH, SA with SPI 0xe4f2b526 resp. 0xb3db9272, nonce,
+		// IDs 192.0.2.17 and 203.0.113.0/255.255.255.0; ESP 0xb3db9272
+		// carries the pings to 203.0.113.1, 0xe4f2b526 the replies; the
+		// Informational messages HASH and Delete.
+		l := one(t, ls, "tunnel 1")
+		byFrame := map[int]*ladder.Row{}
+		for i := range l.Rows {
+			byFrame[l.Rows[i].Frames[0].First[0]] = &l.Rows[i]
+		}
+		for frame, want := range map[int]string{
+			7:  `ID("client.example.org") HASH N(INITIAL-CONTACT`,
+			10: "HASH ATTR(CFG_REPLY 192.0.2.17)",
+			11: "HASH SA(IPSEC_ESP 0xe4f2b526) NONCE ID(192.0.2.17) ID(203.0.113.0/24)",
+			12: "HASH SA(IPSEC_ESP 0xb3db9272) NONCE ID(192.0.2.17) ID(203.0.113.0/24)",
+			14: "192.0.2.17 > 203.0.113.1 icmp echo-request ×5",
+			15: "203.0.113.1 > 192.0.2.17 icmp echo-reply ×5",
+			28: "HASH D(",
+		} {
+			if r := byFrame[frame]; r == nil || !strings.HasPrefix(r.Decrypted, want) {
+				t.Errorf("the row of inside frame %d: %+v; want it decrypted to %q", frame, r, want)
+			}
+		}
+	}}},
+}
+
 func one(t *testing.T, ls []*ladder.Ladder, name string) *ladder.Ladder {
 	t.Helper()
 	for _, l := range ls {
@@ -192,13 +275,33 @@ func hasNote(r *ladder.Row, note string) bool {
 // not depend on where the corpus lies.
 func analyse(t *testing.T, dir, name string) *report.Batch {
 	t.Helper()
+	return analyseKeyed(t, dir, name, "")
+}
+
+// analyseKeyed is analyse with the keys of a log in dir (none when
+// keyLog is empty), named by its path relative to dir as the golden files
+// show it.
+func analyseKeyed(t *testing.T, dir, name, keyLog string) *report.Batch {
+	t.Helper()
+	opts := decode.Options{KeepOther: true}
+	if keyLog != "" {
+		text, err := os.ReadFile(filepath.Join(dir, keyLog))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, _, err := keys.Parse(string(text), keyLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Keys = store
+	}
 	var srcs []flows.Source
 	for _, side := range []string{"inside", "outside"} {
 		path := filepath.Join(dir, side+".pcap")
 		srcs = append(srcs, flows.Source{Path: name + "/" + side + ".pcap", Read: flows.File(path).Read})
 	}
 	res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
-		Decode: decode.Options{KeepOther: true}, RolesGiven: true, Summarize: true,
+		Decode: opts, RolesGiven: true, Summarize: true,
 		Ladders: func(c *rules.Context) []ladder.Subject { return ladder.Subjects(c) },
 	})
 	if err != nil {
@@ -213,10 +316,14 @@ func analyse(t *testing.T, dir, name string) *report.Batch {
 // documentation tells, and that no line of the text report is wider than
 // 80 columns.
 func TestRealReports(t *testing.T) {
+	all := make([]keyedCase, 0, len(realCases)+len(keyedCases))
 	for _, tc := range realCases {
+		all = append(all, keyedCase{realCase: tc})
+	}
+	for _, tc := range append(all, keyedCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			name := strings.TrimPrefix(tc.name, "lab-")
-			b := analyse(t, tc.dir(t), name)
+			b := analyseKeyed(t, tc.dir(t), name, tc.keys)
 			tc.check(t, b.Checks[0].Detail.Ladders)
 			var text, md, html bytes.Buffer
 			if err := report.WriteText(&text, b, report.TextOptions{Width: 80}); err != nil {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/textwidth"
@@ -29,7 +30,10 @@ const (
 	svgLine       = 16 // height of a line of text
 	svgRowGap     = 12
 	svgLabelChars = 68 // characters of a label's line, at 12px
-	svgLegendGap  = 28
+	// svgDecryptedChars is the same for what keys revealed, indented, in
+	// payload names that run to capitals.
+	svgDecryptedChars = 56
+	svgLegendGap      = 28
 )
 
 // svgLadder is a ladder laid out for SVG.
@@ -47,6 +51,9 @@ type svgLadder struct {
 	LifeEnd                 int
 	Rows                    []svgRow
 	Footer                  []svgText
+	// DecryptedLegend, when set, says under the rows what the mark of
+	// decrypted text means.
+	DecryptedLegend *svgText
 }
 
 // svgRow is one row: an arrow from X1 to X2 at Y, a mark at the NAT, and
@@ -58,13 +65,19 @@ type svgRow struct {
 	Class                   string // what the arrow shows: crossed, lost, changed, unknown, nat, seen
 	Mark                    string
 	Lines                   []svgText
-	Band                    bool // shade every other row
-	BandY, BandHeight       int
+	// Decrypted are the lines that say what keys revealed, drawn apart
+	// with a bar beside them from DecY1 to DecY2; the first starts with
+	// the word "decrypted:" (its Label).
+	Decrypted         []svgText
+	DecY1, DecY2      int
+	Band              bool // shade every other row
+	BandY, BandHeight int
 }
 
 type svgText struct {
-	Y    int
-	Text string
+	Y int
+	// Label, when set, is drawn in bold before the text.
+	Label, Text string
 }
 
 // layoutLadder lays a ladder out; n numbers it in the page.
@@ -90,16 +103,43 @@ func layoutLadder(l *ladder.Ladder, n int) svgLadder {
 		row.OutFrame = frameText(r.Frames[flows.SideOutside])
 		row.X1, row.X2, row.Class, row.Mark = arrowOf(r, l.Two)
 		text := l.RowText(i, ladder.UTF8)
-		for j, line := range textwidth.Wrap(text, svgLabelChars) {
-			row.Lines = append(row.Lines, svgText{Y: y + 4 + j*svgLine, Text: line})
+		lineY := y + 4
+		for _, line := range textwidth.Wrap(text, svgLabelChars) {
+			row.Lines = append(row.Lines, svgText{Y: lineY, Text: line})
+			lineY += svgLine
 		}
-		height := max(1, len(row.Lines))*svgLine + svgRowGap
+		if r.Decrypted != "" {
+			// Its own lines, indented beside a bar: never to be read as
+			// the cleartext the capture shows.
+			row.DecY1 = lineY - svgLine + 4
+			for j, line := range textwidth.Wrap(decryptedWord+" "+r.Decrypted, svgDecryptedChars) {
+				t := svgText{Y: lineY, Text: line}
+				if j == 0 {
+					t.Label, t.Text = decryptedWord, strings.TrimPrefix(line, decryptedWord+" ")
+				}
+				row.Decrypted = append(row.Decrypted, t)
+				lineY += svgLine
+			}
+			row.DecY2 = lineY - svgLine + 6
+		}
+		if r.NotDecrypted != "" {
+			for _, line := range textwidth.Wrap("not decrypted: "+r.NotDecrypted, svgLabelChars) {
+				row.Lines = append(row.Lines, svgText{Y: lineY, Text: line})
+				lineY += svgLine
+			}
+		}
+		height := max(1, len(row.Lines)+len(row.Decrypted))*svgLine + svgRowGap
 		row.BandY, row.BandHeight = y-svgLine+2, height
 		s.Rows = append(s.Rows, row)
 		y += height
 	}
 	s.LifeEnd = y
 	for _, note := range ladderFooter(l) {
+		if note == ladder.DecryptedNote {
+			y += svgLine
+			s.DecryptedLegend = &svgText{Y: y, Label: decryptedWord, Text: strings.TrimPrefix(note, decryptedWord+" ")}
+			continue
+		}
 		for _, line := range textwidth.Wrap(note, 140) {
 			y += svgLine
 			s.Footer = append(s.Footer, svgText{Y: y, Text: line})
@@ -108,6 +148,9 @@ func layoutLadder(l *ladder.Ladder, n int) svgLadder {
 	s.Height = y + svgLegendGap
 	return s
 }
+
+// decryptedWord marks what keys revealed, in every report.
+const decryptedWord = "decrypted:"
 
 func ladderTitle(l *ladder.Ladder) string {
 	what := l.Name + ": what crossed " + l.Between() + " (times on the inside clock, UTC)"

@@ -49,6 +49,9 @@ type findingView struct {
 	// Commands are tshark commands that show the evidence frames, one per
 	// capture.
 	Commands []string
+	// Decrypted says what keys revealed in the evidence frames, for a
+	// finding that rests on it.
+	Decrypted []string
 	// Explain is the explanation, on the first finding that refers to it;
 	// Ref names it for the others.
 	Explain *explanation
@@ -90,6 +93,7 @@ func newView(c *Check, n int, dash string) view {
 			Severity: f.Severity.String(), Rule: f.RuleID, Title: f.Title, Subject: findingSubject(f.Finding),
 			Message: f.Message, Confidence: f.Confidence.String(), Evidence: evidenceFrames(f.Evidence, c.Captures, dash),
 			Baselined: f.Baselined, Commands: tsharkCommands(f.Evidence, c.Captures), Ref: refs[i],
+			Decrypted: decryptedEvidence(f.Finding, c, dash),
 		}
 		if !explained[refs[i]] {
 			explained[refs[i]] = true

@@ -19,6 +19,7 @@ import (
 	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -85,6 +86,7 @@ type App struct {
 	packets  *packetList
 	detail   *detailView
 	hex      *hexView
+	ladder   *ladderView
 	verdict  *lineView
 	status   *lineView
 	filter   *filterBar
@@ -97,9 +99,11 @@ type App struct {
 	titles map[View]*paneTitle
 	// beforeHelp is the pane to give the focus back to.
 	beforeHelp View
-	// band3 is the pane the narrow layout shows in its bottom band: the
-	// decode tree or the bytes, whichever was used last.
-	band3 View
+	// band2 is the pane the packets' band shows: the packets or the
+	// ladder, whichever was used last; band3 the pane the narrow layout
+	// shows in its bottom band: the decode tree or the bytes, whichever
+	// was used last.
+	band2, band3 View
 	// zoomed shows the pane with the focus alone (+).
 	zoomed bool
 	// history holds the places Esc and Backspace go back to, the last
@@ -238,6 +242,7 @@ func (a *App) build() {
 	a.packets = newPacketList(a)
 	a.detail = newDetailView(a)
 	a.hex = newHexView(a)
+	a.ladder = newLadderView(a)
 	a.verdict = newLineView(a.st.normal)
 	a.status = newLineView(a.st.normal)
 	a.status.right = "? help  / filter  Esc back  q quit"
@@ -245,7 +250,7 @@ func (a *App) build() {
 	a.filter = newFilterBar(a)
 	a.search = newSearchBar(a)
 	a.export = newExportDialog(a)
-	a.band3 = a.detail
+	a.band2, a.band3 = a.packets, a.detail
 	a.root = &layout{Box: tview.NewBox(), a: a}
 	a.titles = map[View]*paneTitle{}
 	for _, v := range a.panes() {
@@ -337,13 +342,16 @@ func (a *App) helpText() string {
 	b.WriteString("  n/c        not compared: it was captured while the other capture was not running\n")
 	b.WriteString("● marks the packets a finding gives as evidence. The decode tree shows ▾ on an\n")
 	b.WriteString("open node and ▸ on a closed one; side by side, ≠ marks the lines that differ.\n")
+	b.WriteString("The ladder ([6]) draws what crossed the NAT, a row per message or run of packets:\n")
+	b.WriteString("✗ lost at the NAT, ~ changed, ? not compared, ● sent by the NAT, ⟲×N sent again;\n")
+	b.WriteString("n goes to the next row lost or changed, Enter to the row's first packet.\n")
 	b.WriteString("Text that does not fit ends in …: scroll sideways (h l, H L) or zoom (+).\n")
 	return b.String()
 }
 
 // panes lists the panes in Tab order.
 func (a *App) panes() []View {
-	return []View{a.tunnels, a.findings, a.packets, a.detail, a.hex}
+	return []View{a.tunnels, a.findings, a.packets, a.detail, a.hex, a.ladder}
 }
 
 // focused returns the pane with the focus, or the last one that had it.
@@ -362,6 +370,8 @@ func (a *App) focusPane(v View) {
 		v = a.tunnels
 	}
 	switch v {
+	case View(a.packets), View(a.ladder):
+		a.band2 = v
 	case View(a.detail), View(a.hex):
 		a.band3 = v
 	}
@@ -465,6 +475,8 @@ func (a *App) do(act action) {
 		a.focusPane(a.detail)
 	case actPaneHex:
 		a.focusPane(a.hex)
+	case actPaneLadder:
+		a.focusPane(a.ladder)
 	case actZoom:
 		a.zoomed = !a.zoomed
 		if a.zoomed {
@@ -475,7 +487,11 @@ func (a *App) do(act action) {
 	case actSort, actReverse:
 		a.tunnels.Do(act)
 	case actNextMatch, actPrevMatch:
-		a.packets.Do(act)
+		if a.focused() == View(a.ladder) {
+			a.ladder.Do(act)
+		} else {
+			a.packets.Do(act)
+		}
 	case actNextEvidence, actPrevEvidence:
 		step := 1
 		if act == actPrevEvidence {
@@ -816,6 +832,7 @@ func (a *App) show(s subject) {
 		a.loadCancel()
 		a.loadCancel = nil
 	}
+	a.ladder.setLadder(nil)
 	if !s.valid() {
 		a.load = nil
 		a.packets.setLoad(&packetLoad{})
@@ -830,6 +847,9 @@ func (a *App) show(s subject) {
 	dopts, window := a.cfg.Decode, a.cfg.Window
 	a.goWorkCtx(ctx, func(ctx context.Context) func() {
 		ld, err := loadPackets(ctx, m, s, dopts, window, counter)
+		if ls, ok := s.ladderSubject(); ok && err == nil {
+			ld.ladder = ladder.Build(m.rc, ls, ld.lists, window)
+		}
 		return func() {
 			if ctx.Err() != nil || !s.same(a.current) {
 				return // superseded
@@ -843,6 +863,7 @@ func (a *App) show(s subject) {
 			}
 			a.load = ld
 			a.packets.setLoad(ld)
+			a.ladder.setLadder(ld.ladder)
 			if ld.readErr != nil {
 				a.setError(ld.readErr.Error())
 			}

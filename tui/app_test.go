@@ -311,7 +311,7 @@ func TestKeysMoveSelection(t *testing.T) {
 		}
 	}
 	// Tab and Shift-Tab go round the panes.
-	order := []string{"Findings", "Packets", "Decode", "Bytes", "Tunnels & flows"}
+	order := []string{"Findings", "Packets", "Decode", "Bytes", "Ladder", "Tunnels & flows"}
 	for _, want := range order {
 		h.key(tcell.KeyTab, 0)
 		if got := h.selection().focus; got != want {
@@ -319,8 +319,8 @@ func TestKeysMoveSelection(t *testing.T) {
 		}
 	}
 	h.key(tcell.KeyBacktab, 0)
-	if got := h.selection().focus; got != "Bytes" {
-		t.Errorf("Shift-Tab: focus %q, want Bytes", got)
+	if got := h.selection().focus; got != "Ladder" {
+		t.Errorf("Shift-Tab: focus %q, want Ladder", got)
 	}
 	// In the packet list, j moves to the next packet; n to the next lost one.
 	h.key(tcell.KeyRune, '3')
@@ -516,7 +516,7 @@ func TestHelpOverlay(t *testing.T) {
 // mean: n/c, LOST, ●, ▸ and ≠.
 func TestHelpExplains(t *testing.T) {
 	text := (&App{keys: defaultKeymap()}).helpText()
-	for _, want := range []string{"n/c        not compared", "LOST →", "● marks the packets a finding gives as evidence", "▸ on a closed one", "≠ marks the lines that differ", "frame 20-30"} {
+	for _, want := range []string{"n/c        not compared", "LOST →", "● marks the packets a finding gives as evidence", "▸ on a closed one", "≠ marks the lines that differ", "frame 20-30", "✗ lost at the NAT, ~ changed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the help does not explain %q", want)
 		}

@@ -1,7 +1,8 @@
 // Package tui is vpnpcap's terminal UI: browse the tunnels, PPTP calls and
 // flows of one capture, or of two taken on both sides of a NAT, their packets side by
-// side with what crossed and what was lost, each packet's decode tree and
-// bytes, and the findings with their evidence.
+// side with what crossed and what was lost, the ladder of what crossed the
+// NAT as the reports draw it, each packet's decode tree and bytes, and the
+// findings with their evidence.
 //
 // # Toolkit
 //

@@ -19,6 +19,8 @@ type navState struct {
 	// side and frame are the selected packet; frame is 0 for none.
 	side  flows.Side
 	frame int
+	// ladderRow is the ladder's selected row.
+	ladderRow int
 }
 
 // maxHistory bounds the steps remembered.
@@ -32,6 +34,8 @@ func (a *App) state() navState {
 		row:     a.tunnels.selected(),
 		finding: a.findings.list.selected(),
 		subject: a.current,
+
+		ladderRow: a.ladder.sel,
 	}
 	if r, ok := a.packets.selectedRow(); ok && a.load != nil {
 		if p, s := a.load.first(r); p != nil {
@@ -44,7 +48,7 @@ func (a *App) state() navState {
 // same reports whether two states are one place.
 func (s navState) same(o navState) bool {
 	return s.focus == o.focus && s.filter == o.filter && s.row == o.row && s.finding == o.finding &&
-		s.subject.same(o.subject) && s.side == o.side && s.frame == o.frame
+		s.subject.same(o.subject) && s.side == o.side && s.frame == o.frame && s.ladderRow == o.ladderRow
 }
 
 // push remembers where the user is, before a step away from it.
@@ -102,6 +106,11 @@ func (a *App) restore(st navState) {
 	a.show(st.subject)
 	if st.finding >= 0 {
 		a.findings.list.selectRow(st.finding)
+	}
+	if a.ladder.l != nil && a.loadCancel == nil && st.subject.same(a.load.subj) {
+		a.ladder.selectRow(st.ladderRow)
+	} else {
+		a.ladder.pending = st.ladderRow
 	}
 	if st.frame > 0 {
 		if a.load != nil && a.loadCancel == nil && st.subject.same(a.load.subj) {

@@ -35,6 +35,7 @@ const (
 	actPanePackets
 	actPaneDetail
 	actPaneHex
+	actPaneLadder
 	actZoom
 	actFilter
 	actSearch
@@ -91,7 +92,7 @@ func defaultKeymap() []binding {
 		k(tcell.KeyCtrlB, actPageUp, "page up"),
 		k(tcell.KeyPgDn, actPageDown, "page down"),
 		r(' ', actPageDown, "page down"),
-		k(tcell.KeyEnter, actEnter, "open: packets of a tunnel, evidence of a finding, a tree node"),
+		k(tcell.KeyEnter, actEnter, "open: packets of a tunnel, evidence of a finding, a tree node, a ladder row's frame"),
 		k(tcell.KeyEscape, actEscape, "go back (after Enter, a jump or a filter); first closes help, a bar or a dialog"),
 		k(tcell.KeyBackspace2, actBack, "go back, as a browser does"),
 		k(tcell.KeyBackspace, actBack, "go back, as a browser does"),
@@ -102,6 +103,7 @@ func defaultKeymap() []binding {
 		r('3', actPanePackets, "go to [3] packets"),
 		r('4', actPaneDetail, "go to [4] the decode tree"),
 		r('5', actPaneHex, "go to [5] the bytes"),
+		r('6', actPaneLadder, "go to [6] the ladder of what crossed the NAT (in the packets' place)"),
 		r('+', actZoom, "zoom the pane to the whole screen; + again restores"),
 		r('/', actFilter, "filter tunnels and flows; in the packets pane, search the packets"),
 		k(tcell.KeyCtrlF, actSearch, "search the packets (host, port, spi, kind, frame: as dump --filter)"),

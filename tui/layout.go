@@ -15,7 +15,7 @@ import (
 //
 //	title bar
 //	[1] tunnels & flows | [2] findings   (wide: side by side; narrow: one above the other)
-//	[3] packets
+//	[3] packets or [6] the ladder (the one of the two used last)
 //	[4] decode tree     | [5] bytes      (narrow: the one of the two used last)
 //	filter or search bar (while editing or filtering)
 //	verdict of the selected tunnel
@@ -172,6 +172,11 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 			fixed[1] = chrome + 1 + max(1, min(most, a.findings.content.rowCount()))
 		}
 	}
+	if tall && focus == View(a.ladder) {
+		// A ladder's header and heading take four lines: it gets more
+		// even on a tall screen.
+		weights[2] += 4
+	}
 	if !tall {
 		// The pane with the focus gets more.
 		bonus := 2
@@ -184,7 +189,7 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 			} else {
 				weights[1] += bonus
 			}
-		case View(a.packets):
+		case View(a.packets), View(a.ladder):
 			weights[2] += bonus
 		case View(a.detail), View(a.hex):
 			weights[3] += bonus
@@ -202,7 +207,7 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 	// to the decode tree; the packets only once they are read, so that
 	// the bands do not jump while a selection's packets load.
 	need := []int{-1, -1, -1, -1}
-	if a.packets.load != nil && a.packets.loading == "" {
+	if a.band2 == View(a.packets) && a.packets.load != nil && a.packets.loading == "" {
 		need[2] = chrome + 1 + max(1, a.packets.content.rowCount())
 	}
 	if !wide {
@@ -234,7 +239,7 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 		pane(a.findings, x, yy+heights[0], w, heights[1])
 		yy += heights[0] + heights[1]
 	}
-	pane(a.packets, x, yy, w, heights[2])
+	pane(a.band2, x, yy, w, heights[2])
 	yy += heights[2]
 	if w >= splitBottomWidth {
 		// The bytes pane takes what a dump of 8 (16 when there is room)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
+	"github.com/vpnpcap/vpnpcap/ladder"
 )
 
 // Bounds of what one packet list holds, so that selecting the tunnel of a
@@ -36,6 +37,9 @@ type packetLoad struct {
 	toInside func(time.Time) time.Time
 	// readErr is a capture's read error; the packets before it are listed.
 	readErr error
+	// ladder is the ladder of a tunnel or PPTP call, drawn from the
+	// lists; nil for other subjects.
+	ladder *ladder.Ladder
 }
 
 // loadPackets reads the captures again and keeps the packets of the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -612,57 +613,22 @@ func (s subject) sides(m *model) []flows.Side {
 }
 
 // member returns the test of whether a packet of one side's capture
-// belongs to the subject, or nil when the subject has nothing there. The
-// test looks a packet up the way the analysis filed it: IKE by its tunnel,
-// ESP and AH by their SA, an ICMP error by what it quotes, the rest by
-// their flow; IP fragments belong to a
-// tunnel when they travel between its peers, so that a fragmented IKE
-// message shows with all its pieces. A PPTP call has its control messages
-// and the GRE that its call IDs key, both ways.
+// belongs to the subject, or nil when the subject has nothing there. A
+// tunnel or PPTP call has the packets its ladder is drawn from
+// (ladder.Member: IKE by its tunnel, ESP and AH by their SA, an ICMP
+// error by what it quotes, keepalives by their flow, the IP fragments
+// between its peers; a call's control messages and the GRE its call IDs
+// key, both ways); a flow has its packets but IP fragments; evidence its
+// frames.
 func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 	if int(sd) >= len(m.sides) {
 		return nil
 	}
-	a := m.sides[sd].analysis
 	switch {
 	case s.view != nil:
-		ts := m.tunnelsOf(s.view, sd)
-		if len(ts) == 0 {
-			return nil
-		}
-		var peers []netip.Addr
-		ids := make([]int, 0, len(ts))
-		for _, t := range ts {
-			peers = append(peers, tunnelAddrs(t)...)
-			ids = append(ids, t.ID)
-		}
-		return func(p *decode.Packet) bool {
-			switch p.Kind {
-			case decode.KindIKE:
-				return p.IKE != nil && slices.Contains(ts, a.TunnelOf(p.IKE))
-			case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP, decode.KindAH:
-				sa := a.SAOf(p)
-				return sa != nil && sa.Tunnel != 0 && slices.Contains(ids, sa.Tunnel)
-			case decode.KindIPFragment:
-				return slices.Contains(peers, p.Src) && slices.Contains(peers, p.Dst)
-			case decode.KindMalformed:
-				if p.IKE != nil {
-					return slices.Contains(ts, a.TunnelOf(p.IKE))
-				}
-			case decode.KindICMPError:
-				// An ICMP error belongs where what it quotes belongs.
-				e := a.ICMPErrorAt(p.Frame)
-				return e != nil && e.Tunnel != nil && slices.Contains(ts, e.Tunnel)
-			}
-			f := a.FlowOf(p)
-			return f != nil && f.Tunnel != 0 && slices.Contains(ids, f.Tunnel)
-		}
+		return ladder.Member(m.rc, ladder.Subject{Tunnel: s.view}, sd)
 	case s.call != nil:
-		c := s.call.Sides[sd]
-		if c == nil {
-			return nil
-		}
-		return func(p *decode.Packet) bool { return callMember(c, p) }
+		return ladder.Member(m.rc, ladder.Subject{Call: s.call}, sd)
 	case s.flow != nil:
 		if s.side != sd {
 			return nil
@@ -690,91 +656,33 @@ func (s subject) member(m *model, sd flows.Side) func(p *decode.Packet) bool {
 	return nil
 }
 
-// callMember reports whether a packet belongs to a PPTP call as one
-// capture saw it: a control message between its client and server, or
-// enhanced GRE (RFC 2637 §4.1) carrying the receiver's call ID.
-func callMember(c *flows.PPTPSession, p *decode.Packet) bool {
-	switch p.Kind {
-	case decode.KindPPTP:
-		src, dst := netip.AddrPortFrom(p.Src, p.SrcPort), netip.AddrPortFrom(p.Dst, p.DstPort)
-		return src == c.Client && dst == c.Server || src == c.Server && dst == c.Client
-	case decode.KindGRE:
-		if p.GRE.Version != 1 || !p.GRE.KeyPresent {
-			return false
-		}
-		client, server := c.Client.Addr(), c.Server.Addr()
-		switch {
-		case p.Src == client && p.Dst == server:
-			return c.CallReplied && p.GRE.CallID == c.ServerCallID
-		case p.Src == server && p.Dst == client:
-			return c.CallRequested && p.GRE.CallID == c.ClientCallID
-		}
-	}
-	return false
+// hasLadder reports whether the subject has a ladder: a tunnel or a PPTP
+// call.
+func (s subject) hasLadder() bool {
+	_, ok := s.ladderSubject()
+	return ok
 }
 
-// tunnelsOf returns the tunnels of one capture that a view stands for: its
-// own, and those the correlation paired with the view's tunnel in the
-// other capture. An IKE ALG that rewrites the SPIs of some messages splits
-// one IKE SA into two tunnels on its far side (each SPI is a tunnel), and
-// the packet list must show both halves against the near side's messages
-// to mark the rewritten ones as modified rather than lost.
-func (m *model) tunnelsOf(v *flows.TunnelView, sd flows.Side) []*flows.Tunnel {
-	var out []*flows.Tunnel
-	if t := v.Sides[sd]; t != nil {
-		out = append(out, t)
+// ladderSubject returns the ladder's name for the subject, and false for
+// a subject that has no ladder (a flow, evidence).
+func (s subject) ladderSubject() (ladder.Subject, bool) {
+	switch {
+	case s.view != nil:
+		return ladder.Subject{Tunnel: s.view}, true
+	case s.call != nil:
+		return ladder.Subject{Call: s.call}, true
 	}
-	cor := m.rc.Correlation
-	other := v.Sides[1-sd]
-	if cor == nil || other == nil {
-		return out
-	}
-	a := m.sides[sd].analysis
-	for _, tp := range cor.TunnelPairs {
-		near, far := tp.Inside, tp.Outside
-		if sd == flows.SideInside {
-			near, far = tp.Outside, tp.Inside
-		}
-		if near != other.ID || far <= 0 || far > len(a.Tunnels) {
-			continue
-		}
-		if t := a.Tunnels[far-1]; !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// tunnelAddrs lists the addresses a tunnel's peers used.
-func tunnelAddrs(t *flows.Tunnel) []netip.Addr {
-	var out []netip.Addr
-	add := func(a netip.Addr) {
-		if a.IsValid() && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	for _, ap := range []netip.AddrPort{t.InitiatorFirst, t.Initiator, t.ResponderFirst, t.Responder} {
-		add(ap.Addr())
-	}
-	for _, c := range t.EndpointChanges {
-		add(c.From.Addr())
-		add(c.To.Addr())
-	}
-	return out
+	return ladder.Subject{}, false
 }
 
 // direction tells which way a packet went within the subject: "→" from
 // the tunnel's initiator (or the flow's first endpoint), "←" back.
-func (s subject) direction(m *model, sd flows.Side, p *decode.Packet) string {
+func (s subject) direction(sd flows.Side, p *decode.Packet) string {
 	switch {
 	case s.view != nil:
 		t := s.view.Sides[sd]
 		if t == nil {
-			if ts := m.tunnelsOf(s.view, sd); len(ts) > 0 {
-				t = ts[0]
-			} else {
-				return " "
-			}
+			return " "
 		}
 		switch {
 		case p.IKE != nil && t.Version == 2:

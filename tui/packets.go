@@ -116,7 +116,7 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 			if p == nil {
 				return ""
 			}
-			return ld.subj.direction(l.a.model, s, p)
+			return ld.subj.direction(s, p)
 		}},
 		packetColumn{name: "Kind", text: func(ld *packetLoad, r pktRow) string {
 			if p, _ := ld.first(r); p != nil {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +230,35 @@ func TestPPTPCallIDsLab(t *testing.T) {
 		if !greKeys[k] {
 			t.Errorf("no GRE row of a call with %q; got %v", k, greKeys)
 		}
+	}
+}
+
+// TestICMPErrorsInCall checks that a PPTP call's packets include the ICMP
+// errors that quote its GRE: in the lab's pptp-gre-nohelper outside
+// capture, the NAT answers the server's GRE, which it cannot forward, with
+// protocol unreachable (frames 15, 17, 21, 24, 37, 39, 43, 48 and 63,
+// TRUTH.md).
+func TestICMPErrorsInCall(t *testing.T) {
+	in, out := corpus.LabScenario(t, "pptp-gre-nohelper")
+	m := fileModel(t, in, out)
+	if len(m.rc.Sessions) != 2 {
+		t.Fatalf("%d PPTP calls, want 2", len(m.rc.Sessions))
+	}
+	var members []func(*decode.Packet) bool
+	for _, v := range m.rc.Sessions {
+		members = append(members, subject{call: v}.member(m, flows.SideOutside))
+	}
+	var frames []int
+	for _, df := range readFrames(t, out) {
+		if df.p.Kind != decode.KindICMPError {
+			continue
+		}
+		frames = append(frames, df.p.Frame)
+		if !members[0](&df.p) && !members[1](&df.p) {
+			t.Errorf("frame %d: the ICMP error is among the packets of neither call", df.p.Frame)
+		}
+	}
+	if want := []int{15, 17, 21, 24, 37, 39, 43, 48, 63}; !slices.Equal(frames, want) {
+		t.Errorf("ICMP errors at %v, want %v", frames, want)
 	}
 }

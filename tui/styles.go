@@ -27,6 +27,9 @@ type styles struct {
 	bad      tcell.Style // NAT-D mismatch, a failing tunnel, dropped packets
 	modified tcell.Style // packets changed across the NAT
 	hexMark  tcell.Style // the bytes of the selected field
+	// decrypted is what keys revealed inside the encryption, in the
+	// ladder.
+	decrypted tcell.Style
 
 	severity [3]tcell.Style // indexed by rules.Severity
 }
@@ -47,6 +50,7 @@ func newStyles(mono bool) *styles {
 		s.bad = base.Bold(true)
 		s.modified = base.Underline(true)
 		s.hexMark = base.Reverse(true)
+		s.decrypted = base.Italic(true)
 		s.severity = [3]tcell.Style{rules.Info: base, rules.Warning: base.Underline(true), rules.Error: base.Bold(true)}
 		return s
 	}
@@ -61,6 +65,7 @@ func newStyles(mono bool) *styles {
 	s.bad = base.Foreground(tcell.ColorRed)
 	s.modified = base.Foreground(tcell.ColorYellow)
 	s.hexMark = base.Background(tcell.ColorTeal).Foreground(tcell.ColorBlack)
+	s.decrypted = base.Foreground(tcell.ColorTeal).Italic(true)
 	s.severity = [3]tcell.Style{
 		rules.Info:    base.Foreground(tcell.ColorTeal),
 		rules.Warning: base.Foreground(tcell.ColorYellow),

@@ -172,6 +172,7 @@ func TestTUIInTmux(t *testing.T) {
 	t.Run("80x24", func(t *testing.T) { tmuxSmall(t, bin) })
 	t.Run("NO_COLOR", func(t *testing.T) { tmuxNoColor(t, bin) })
 	t.Run("truncated", func(t *testing.T) { tmuxTruncated(t, bin) })
+	t.Run("ladder", func(t *testing.T) { tmuxLadder(t, bin) })
 }
 
 // TestStdinTerminalInTmux runs `vpnpcap analyze -` and `dump -` at a
@@ -230,7 +231,7 @@ func tmuxBrowse(t *testing.T, bin string) {
 	s.waitGone("port x: not a port number")
 	// Help overlay, from the keymap; q closes it, and the UI goes on.
 	s.keys("?")
-	s.waitFor("Keys (j/k scroll", "next evidence packet")
+	s.waitFor("Keys (j/k scroll", "go to [6] the ladder of what crossed the NAT")
 	s.keys("q")
 	s.waitGone("Keys (j/k scroll")
 	if scr := s.screen(false); strings.Contains(scr, "EXIT=") {
@@ -463,4 +464,45 @@ func tmuxNoColor(t *testing.T, bin string) {
 	}
 	s.keys("q")
 	s.waitFor("EXIT=0")
+}
+
+// tmuxLadder opens the ladder of natt-port-blocked's tunnel: 6 shows it in
+// the packets' place, the IKE_AUTH request and its five retransmissions
+// stopping at the NAT (the sample's README); Enter on that row selects its
+// first frame in the packets, and Esc comes back to the row. Where the
+// locale's character set is not UTF-8 the ladder is drawn in ASCII.
+func tmuxLadder(t *testing.T, bin string) {
+	s, _ := startTUI(t, bin, "TERM=xterm-256color LC_ALL=C.UTF-8")
+	s.waitFor("Packets of tunnel 1:", "LOST →")
+	s.keys("6")
+	scr := s.waitFor("╔ [6] Ladder of tunnel 1", "IKE_AUTH request #1 on 4500 ⟲×5")
+	if l := lineWith(scr, "IKE_AUTH request #1 on 4500"); !strings.Contains(l, "│─────────►✗") {
+		t.Errorf("the IKE_AUTH row does not stop at the NAT: %q", l)
+	}
+	s.keys("j", "j", "Enter")
+	s.waitFor("╔ [3] Packets of tunnel 1", "the first of the ladder's row 3, IKE_AUTH request #1 on 4500")
+	s.keys("Escape")
+	s.waitFor("╔ [6] Ladder of tunnel 1", "back to Ladder")
+	s.keys("q")
+	s.waitFor("EXIT=0")
+
+	s, _ = startTUI(t, bin, "TERM=xterm-256color LC_ALL=C")
+	s.waitFor("Packets of tunnel 1:")
+	s.keys("6")
+	scr = s.waitFor("[6] Ladder of tunnel 1", "IKE_AUTH request #1 on 4500 resent x5")
+	if l := lineWith(scr, "IKE_AUTH request #1 on 4500"); !strings.Contains(l, "|--------->X") {
+		t.Errorf("in the C locale the IKE_AUTH row is not drawn in ASCII: %q", l)
+	}
+	s.keys("q")
+	s.waitFor("EXIT=0")
+}
+
+// lineWith returns the first line of a screen that holds text, or "".
+func lineWith(screen, text string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, text) {
+			return l
+		}
+	}
+	return ""
 }

@@ -335,7 +335,8 @@ func attributeValue(version uint8, proto decode.ProtocolID, a decode.Attribute) 
 	return decode.AttributeValueName(version, proto, a.Type&0x7fff, a.Value)
 }
 
-// idValue shows an identification's data: addresses as addresses, names as
+// idValue shows an identification's data: addresses as addresses, IKEv1's
+// subnets and ranges (RFC 2407 §4.6.2.1) as prefixes and ranges, names as
 // text.
 func idValue(id decode.Identification) string {
 	switch id.IDType {
@@ -343,8 +344,42 @@ func idValue(id decode.Identification) string {
 		if a, ok := netip.AddrFromSlice(id.Data); ok {
 			return a.String()
 		}
+	case 4, 6, 7, 8: // ID_IPV4_ADDR_SUBNET, _IPV6_, ID_IPV4_ADDR_RANGE, _IPV6_
+		if id.Type != decode.PayloadTypeV1ID || len(id.Data) != 8 && len(id.Data) != 32 {
+			break
+		}
+		a, _ := netip.AddrFromSlice(id.Data[:len(id.Data)/2])
+		b, _ := netip.AddrFromSlice(id.Data[len(id.Data)/2:])
+		if id.IDType == 7 || id.IDType == 8 {
+			return a.String() + "-" + b.String()
+		}
+		if bits, ok := maskBits(b); ok {
+			if p, err := a.Prefix(bits); err == nil && p.Addr() == a {
+				return p.String()
+			}
+		}
+		return a.String() + "/" + b.String()
 	}
 	return printable(id.Data)
+}
+
+// maskBits returns the length of a network mask, and false for an
+// address that is no mask (its ones not contiguous).
+func maskBits(mask netip.Addr) (int, bool) {
+	bits, done := 0, false
+	for _, c := range mask.AsSlice() {
+		for i := 7; i >= 0; i-- {
+			switch one := c>>i&1 == 1; {
+			case one && done:
+				return 0, false
+			case one:
+				bits++
+			default:
+				done = true
+			}
+		}
+	}
+	return bits, true
 }
 
 // trafficSelector shows a traffic selector (RFC 7296 §3.13.1).

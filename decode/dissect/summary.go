@@ -10,7 +10,9 @@ import (
 // Summary is a packet's key fields in a line, as a packet list shows them:
 // RFC 7296 message notation for IKE ("IKE_SA_INIT request #0: SA KE Ni
 // N(NAT_DETECTION_SOURCE_IP)"), SPI and sequence number for ESP and AH,
-// call ID and sequence number for GRE, what an ICMP error refused.
+// call ID and sequence number for GRE, what an ICMP error refused; and
+// after "decrypted:" what keys (decode.Options.Keys) revealed of an IKE
+// message or an ESP packet.
 func Summary(p *decode.Packet) string {
 	var b strings.Builder
 	switch p.Kind {
@@ -18,6 +20,9 @@ func Summary(p *decode.Packet) string {
 		ikeSummary(&b, p.IKE)
 	case decode.KindESP, decode.KindUDPESP, decode.KindTCPESP:
 		b.WriteString("spi " + decode.SPI(p.ESP.SPI).String() + " seq " + strconv.FormatUint(uint64(p.ESP.Seq), 10))
+		if d := p.Decrypted; d != nil && d.Status == decode.Decrypted {
+			b.WriteString("; decrypted: " + d.Inner.String())
+		}
 	case decode.KindAH:
 		b.WriteString("spi " + decode.SPI(p.AH.SPI).String() + " seq " + strconv.FormatUint(uint64(p.AH.Seq), 10))
 	case decode.KindNATKeepalive:
@@ -121,6 +126,7 @@ func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
 	b.WriteString(" #" + strconv.FormatUint(uint64(m.MessageID), 10))
 	if m.Encrypted && len(m.Payloads) == 0 {
 		b.WriteString(": encrypted")
+		decryptedSummary(b, m)
 		return
 	}
 	b.WriteString(":")
@@ -138,5 +144,14 @@ func ikeSummary(b *strings.Builder, m *decode.IKEMessage) {
 	}
 	if mismatch {
 		b.WriteString(" — NAT-D mismatch")
+	}
+	decryptedSummary(b, m)
+}
+
+// decryptedSummary writes what the keys revealed inside the encryption,
+// marked as decrypted.
+func decryptedSummary(b *strings.Builder, m *decode.IKEMessage) {
+	if d := DecryptedPayloads(m); d != "" {
+		b.WriteString("; decrypted: " + d)
 	}
 }
