@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,10 +84,14 @@ const aggregateSample = 5
 func (r *restOf) add(f Finding) {
 	r.n++
 	r.conf = max(r.conf, f.Confidence)
-	if f.Tunnel != 0 && len(r.tunnels) < aggregateSample {
-		r.tunnels = append(r.tunnels, f.Tunnel)
-	}
-	if f.Subject != "" && len(r.subjects) < aggregateSample {
+	// A tunnel's finding is named by its tunnel; its subject is often only
+	// the capture it was seen in, which every other finding shares.
+	switch {
+	case f.Tunnel != 0:
+		if len(r.tunnels) < aggregateSample {
+			r.tunnels = append(r.tunnels, f.Tunnel)
+		}
+	case f.Subject != "" && len(r.subjects) < aggregateSample && !slices.Contains(r.subjects, f.Subject):
 		r.subjects = append(r.subjects, f.Subject)
 	}
 	for _, e := range f.Evidence {

@@ -50,3 +50,29 @@ func TestAggregate(t *testing.T) {
 		t.Errorf("countWords: %s, %s", words.Thousands(1000000), words.Thousands(999))
 	}
 }
+
+// A tunnel's finding whose subject is the capture it was seen in is named by
+// its tunnel alone, and a subject shared by many findings is named once.
+func TestAggregateNamesEachSubjectOnce(t *testing.T) {
+	var fs []Finding
+	for i := 1; i <= 8; i++ {
+		fs = append(fs, Finding{RuleID: "VP908", Severity: Info, Confidence: High, Tunnel: i, Subject: "big.pcap", Message: "one direction"})
+	}
+	for i := 0; i < 4; i++ {
+		fs = append(fs, Finding{RuleID: "VP908", Severity: Info, Confidence: High, Subject: "big.pcap", Message: "one direction"})
+	}
+	SortFindings(fs)
+	got := Aggregate(fs, 2)
+	var sum Finding
+	for _, f := range got {
+		if strings.HasPrefix(f.Message, "10 more VP908") {
+			sum = f
+		}
+	}
+	if sum.RuleID == "" {
+		t.Fatalf("no finding sums up the rest: %+v", got)
+	}
+	if n := strings.Count(sum.Message, "big.pcap"); n != 1 {
+		t.Errorf("message names the capture %d times, want once: %s", n, sum.Message)
+	}
+}
