@@ -2,8 +2,7 @@ package main
 
 import (
 	"errors"
-	"hash"
-	"hash/crc64"
+	"hash/maphash"
 	"io"
 	"os"
 	"sync"
@@ -27,14 +26,23 @@ type spool struct {
 	n        int64     // bytes read from the stream
 	written  int64     // bytes in f: n, or less once readOnce
 	readOnce bool
-	crc      hash.Hash64
+	// digest sums the bytes kept, so that two streams can be told apart
+	// (captureInput.sameAs) without comparing them; maphash rather than
+	// a CRC because it keeps pace with reading.
+	digest maphash.Hash
 }
+
+// spoolSeed is the seed of every spool's digest: the digests of two
+// streams are comparable only under one seed.
+var spoolSeed = maphash.MakeSeed()
 
 // errStreamRead is the error of a second reading of a stream read once.
 var errStreamRead = errors.New("a stream can be read only once")
 
 func newSpool(f *os.File, stream io.Reader) *spool {
-	return &spool{f: f, stream: stream, crc: crc64.New(crc64.MakeTable(crc64.ECMA))}
+	s := &spool{f: f, stream: stream}
+	s.digest.SetSeed(spoolSeed)
+	return s
 }
 
 // readAt reads the stream's bytes from off, from the spool file or, past
@@ -63,8 +71,8 @@ func (s *spool) readAt(p []byte, off int64) (int, error) {
 					return 0, werr
 				}
 				s.written += int64(k)
+				s.digest.Write(p[:k])
 			}
-			s.crc.Write(p[:k])
 			s.n += int64(k)
 			return k, nil
 		}
@@ -124,14 +132,18 @@ func (s *spool) size() (int64, bool) {
 	return s.n, s.stream == nil
 }
 
-// sum returns the CRC-64 of the stream's bytes, read to the end.
+// sum returns the digest of the stream's bytes, read to the end; only a
+// stream kept whole (not read once) has one.
 func (s *spool) sum() (uint64, int64, error) {
 	if err := s.fill(-1); err != nil {
 		return 0, 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.crc.Sum64(), s.n, nil
+	if s.readOnce {
+		return 0, 0, errStreamRead
+	}
+	return s.digest.Sum64(), s.n, nil
 }
 
 // reader returns a reader of the stream's bytes from the first.
