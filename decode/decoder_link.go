@@ -60,7 +60,7 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) *Fault {
 			return faultSLLAddrLen
 		}
 		return d.decodeEtherType(d.sll.EthernetType, d.sll.Payload)
-	case linkTypeLinuxSLL2:
+	case LinkTypeLinuxSLL2:
 		if err := d.sll2.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
 			if len(data) < 20 {
 				return faultShortSLL2
@@ -68,7 +68,7 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) *Fault {
 			return faultSLL2AddrLen
 		}
 		return d.decodeEtherType(d.sll2.ProtocolType, d.sll2.Payload)
-	case layers.LinkTypeRaw, linkTypeRawDLT12, linkTypeRawDLT14:
+	case layers.LinkTypeRaw, LinkTypeRawDLT12, LinkTypeRawDLT14:
 		switch data[0] >> 4 {
 		case 4:
 			return d.decodeIPv4(data, 0)
@@ -76,9 +76,9 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) *Fault {
 			return d.decodeIPv6(data, 0)
 		}
 		return faultRawIPVersion
-	case linkTypeIPv4:
+	case LinkTypeIPv4:
 		return d.decodeIPv4(data, 0)
-	case linkTypeIPv6:
+	case LinkTypeIPv6:
 		return d.decodeIPv6(data, 0)
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
 		if err := d.loop.DecodeFromBytes(data, gopacket.NilDecodeFeedback); err != nil {
@@ -95,7 +95,7 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) *Fault {
 		}
 		d.other(nil, 0)
 		return nil
-	case layers.LinkTypePPP, linkTypePPPHDLC:
+	case layers.LinkTypePPP, LinkTypePPPHDLC:
 		return d.decodePPP(data)
 	}
 	if f, ok := d.unknownLinks[lt]; ok {
@@ -109,12 +109,12 @@ func (d *Decoder) decodeLink(data []byte, lt layers.LinkType) *Fault {
 // Link types that gopacket does not name (LINKTYPE_ values of
 // tcpdump.org/linktypes.html).
 const (
-	linkTypeRawDLT12   layers.LinkType = 12  // DLT_RAW on most BSDs
-	linkTypeRawDLT14   layers.LinkType = 14  // DLT_RAW on OpenBSD
-	linkTypePPPHDLC    layers.LinkType = 50  // PPP in HDLC-like framing
-	linkTypeIPv4       layers.LinkType = 228 // raw IPv4
-	linkTypeIPv6       layers.LinkType = 229 // raw IPv6
-	linkTypeLinuxSLL2  layers.LinkType = 276 // Linux cooked capture v2
+	LinkTypeRawDLT12   layers.LinkType = 12  // DLT_RAW on most BSDs
+	LinkTypeRawDLT14   layers.LinkType = 14  // DLT_RAW on OpenBSD
+	LinkTypePPPHDLC    layers.LinkType = 50  // PPP in HDLC-like framing
+	LinkTypeIPv4       layers.LinkType = 228 // raw IPv4
+	LinkTypeIPv6       layers.LinkType = 229 // raw IPv6
+	LinkTypeLinuxSLL2  layers.LinkType = 276 // Linux cooked capture v2
 	etherTypeVLAN9100                  = 0x9100
 	etherTypePPPoESess                 = 0x8864
 )

@@ -319,8 +319,8 @@ func FuzzPPTP(f *testing.F) {
 
 // fuzzLinkTypes are the link types FuzzDecoder chooses from.
 var fuzzLinkTypes = []layers.LinkType{
-	layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, linkTypeLinuxSLL2, layers.LinkTypeRaw, linkTypeIPv4, linkTypeIPv6,
-	layers.LinkTypeNull, layers.LinkTypeLoop, layers.LinkTypePPP, linkTypePPPHDLC, linkTypeRawDLT12, 147,
+	layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, LinkTypeLinuxSLL2, layers.LinkTypeRaw, LinkTypeIPv4, LinkTypeIPv6,
+	layers.LinkTypeNull, layers.LinkTypeLoop, layers.LinkTypePPP, LinkTypePPPHDLC, LinkTypeRawDLT12, 147,
 }
 
 func FuzzDecoder(f *testing.F) {

@@ -76,17 +76,7 @@ func joinSessions(j *Joined) []*SessionView {
 func (v *SessionView) NAT() NATPosition {
 	in, out := v.Sides[0], v.Sides[1]
 	if in != nil && out != nil {
-		ini := in.Client != out.Client
-		resp := in.Server != out.Server
-		switch {
-		case ini && resp:
-			return NATBoth
-		case ini:
-			return NATInitiator
-		case resp:
-			return NATResponder
-		}
-		return NATNone
+		return ntPosition(in.Client != out.Client, in.Server != out.Server)
 	}
 	s := v.Any()
 	if IsPrivate(s.Client.Addr()) && !IsPrivate(s.Server.Addr()) {

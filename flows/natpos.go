@@ -163,6 +163,8 @@ func AssessNAT(in NATInput) NATAssessment {
 	return a
 }
 
+// ntPosition is the NAT position that a translated initiator side (ini)
+// and responder side (resp) make.
 func ntPosition(ini, resp bool) NATPosition {
 	switch {
 	case ini && resp:

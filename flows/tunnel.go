@@ -358,14 +358,8 @@ func (t *Tunnel) NAT() NATPosition {
 	if !t.NATD[RoleInitiator].Sent && !t.NATD[RoleResponder].Sent {
 		return NATUnknown
 	}
-	ini, resp := t.NATEvidence()
-	switch {
-	case ini && resp:
-		return NATBoth
-	case ini:
-		return NATInitiator
-	case resp:
-		return NATResponder
+	if pos := ntPosition(t.NATEvidence()); pos != NATNone {
+		return pos
 	}
 	if t.NATD[RoleInitiator].Unverified || t.NATD[RoleResponder].Unverified {
 		return NATUnknown

@@ -10,17 +10,6 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
-// Link types the decoder reads that gopacket does not name (LINKTYPE_
-// values of tcpdump.org/linktypes.html).
-const (
-	linkTypeRawDLT12  layers.LinkType = 12  // DLT_RAW on most BSDs
-	linkTypeRawDLT14  layers.LinkType = 14  // DLT_RAW on OpenBSD
-	linkTypePPPHDLC   layers.LinkType = 50  // PPP in HDLC-like framing
-	linkTypeIPv4      layers.LinkType = 228 // raw IPv4
-	linkTypeIPv6      layers.LinkType = 229 // raw IPv6
-	linkTypeLinuxSLL2 layers.LinkType = 276 // Linux cooked capture v2
-)
-
 // Bounds on nesting, as the decoder has them.
 const (
 	maxVLANTags    = 8
@@ -66,7 +55,7 @@ func (b *builder) link(root *Node, lt layers.LinkType) bool {
 		}
 		n.at("Protocol", etherTypeName(be16(d[14:])), 14, 16)
 		return b.etherType(root, be16(d[14:]), 16)
-	case linkTypeLinuxSLL2:
+	case decode.LinkTypeLinuxSLL2:
 		if len(d) < 20 {
 			return false
 		}
@@ -93,9 +82,9 @@ func (b *builder) link(root *Node, lt layers.LinkType) bool {
 			return b.ip(root, 4, len(d), 0)
 		}
 		return b.notIP(root, 4, len(d))
-	case layers.LinkTypeRaw, linkTypeRawDLT12, linkTypeRawDLT14, linkTypeIPv4, linkTypeIPv6:
+	case layers.LinkTypeRaw, decode.LinkTypeRawDLT12, decode.LinkTypeRawDLT14, decode.LinkTypeIPv4, decode.LinkTypeIPv6:
 		return b.ip(root, 0, len(d), 0)
-	case layers.LinkTypePPP, linkTypePPPHDLC:
+	case layers.LinkTypePPP, decode.LinkTypePPPHDLC:
 		off := 0
 		if len(d) >= 2 && d[0] == 0xff && d[1] == 0x03 {
 			root.at("PPP address and control", "ff 03", 0, 2)
