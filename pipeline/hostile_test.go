@@ -73,13 +73,30 @@ func TestHostileBounded(t *testing.T) {
 					t.Errorf("%s: %d findings listed", r, k)
 				}
 			}
-			var text bytes.Buffer
+			var text, analyzeJSON, checkJSON bytes.Buffer
 			c := report.NewCheck(path, res.Context, res.Findings, res.Verdicts, report.Options{Detail: true, Ladders: res.Ladders})
-			if err := report.WriteText(&text, report.NewSingle(report.FailOn{None: true}, c), report.TextOptions{}); err != nil {
+			single := report.NewSingle(report.FailOn{None: true}, c)
+			single.BoundLists(report.DefaultMaxListed)
+			if err := report.WriteText(&text, single, report.TextOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if text.Len() > 256<<10 {
 				t.Errorf("text report of %d bytes", text.Len())
+			}
+			if err := report.WriteJSON(&analyzeJSON, c.Detail); err != nil {
+				t.Fatal(err)
+			}
+			batch := report.NewBatch(report.FailOn{None: true}, nil)
+			batch.BoundLists(report.DefaultMaxListed)
+			batch.Add(report.NewCheck(path, res.Context, res.Findings, res.Verdicts, report.Options{}))
+			if err := report.WriteBatchJSON(&checkJSON, batch); err != nil {
+				t.Fatal(err)
+			}
+			// A thousand tunnels of about 1.5 KB each, or SAs of 200 bytes.
+			for name, b := range map[string]*bytes.Buffer{"analyze": &analyzeJSON, "check": &checkJSON} {
+				if b.Len() > 4<<20 {
+					t.Errorf("%s JSON report of %d bytes", name, b.Len())
+				}
 			}
 		})
 	}

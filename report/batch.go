@@ -99,6 +99,25 @@ type Batch struct {
 	failOn   FailOn
 	baseline *Baseline // the accepted findings, or nil
 	single   bool
+	// maxListed bounds each list of the JSON report (BoundLists).
+	maxListed int
+}
+
+// BoundLists makes the JSON report list at most n subjects of each kind,
+// and count the rest (see DefaultMaxListed); 0 lists every one. It holds
+// for the checks added before and after.
+func (b *Batch) BoundLists(n int) {
+	b.maxListed = n
+	for _, c := range b.Checks {
+		c.boundLists(n)
+	}
+}
+
+func (c *Check) boundLists(n int) {
+	c.maxListed = n
+	if c.Detail != nil {
+		c.Detail.maxListed = n
+	}
 }
 
 // BaselineUse says which baseline the batch was compared with and how it
@@ -154,6 +173,10 @@ type Check struct {
 	// asked for it: what analyze shows, and what the Markdown and HTML
 	// reports show of each check.
 	Detail *Report `json:"-"`
+	// Omitted counts what the lists above left out, past --max-listed.
+	Omitted *Omitted `json:"omitted,omitempty"`
+	// maxListed bounds each list of the JSON report (Batch.BoundLists).
+	maxListed int
 	// analysed is set when the captures were analysed, whole or in part;
 	// not for captures that could not be opened as captures at all.
 	// judged is set when the rules ran and verdicts were decided.
@@ -267,6 +290,7 @@ func NewBatch(failOn FailOn, baseline *Baseline) *Batch {
 // when one finding matches several baseline entries, the first check to
 // claim an entry gets it.
 func (b *Batch) Add(c *Check) {
+	c.boundLists(b.maxListed)
 	for i := range c.Findings {
 		f := &c.Findings[i]
 		f.Baselined = b.baseline != nil && b.baseline.take(f.Key)
@@ -481,4 +505,11 @@ func checkTunnel(v *flows.TunnelView, vd *rules.Verdict) CheckTunnel {
 
 // WriteBatchJSON writes the batch as indented JSON (schema BatchSchema,
 // documented in docs/ci.md).
-func WriteBatchJSON(w io.Writer, b *Batch) error { return writeJSONStream(w, b, false, reportTypes...) }
+func WriteBatchJSON(w io.Writer, b *Batch) error {
+	listed := *b
+	listed.Checks = make([]*Check, len(b.Checks))
+	for i, c := range b.Checks {
+		listed.Checks[i] = c.listed()
+	}
+	return writeJSONStream(w, &listed, false, reportTypes...)
+}

@@ -8,7 +8,9 @@ import (
 
 // WriteJSON writes the report as indented JSON, as it goes (see
 // writeJSONStream).
-func WriteJSON(w io.Writer, r *Report) error { return writeJSONStream(w, r, false, reportTypes...) }
+func WriteJSON(w io.Writer, r *Report) error {
+	return writeJSONStream(w, r.listed(), false, reportTypes...)
+}
 
 // reportTypes are the containers of a report and a batch, which JSON
 // writers walk rather than marshal whole.

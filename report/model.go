@@ -30,9 +30,13 @@ type Report struct {
 	PPTP        []PPTPSession   `json:"pptp_sessions"`
 	ESPGroups   []ESPGroup      `json:"esp_groups"`
 	Findings    []rules.Finding `json:"findings"`
+	// Omitted counts what the lists above left out, past --max-listed.
+	Omitted *Omitted `json:"omitted,omitempty"`
 	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
 	// groups: the text, Markdown and HTML reports show them.
 	Ladders []*ladder.Ladder `json:"-"`
+	// maxListed bounds each list of the JSON report (Batch.BoundLists).
+	maxListed int
 }
 
 // ESPGroup is a group of ESP or AH SAs between two peers that belong

@@ -16,22 +16,22 @@ import (
 // The sections of the text report that list what the captures hold:
 // captures, tunnels, PPTP calls, ESP without IKE, NAT mappings and flows.
 
-// MaxListed is how many tunnels, calls, ESP groups, mappings and
+// MaxShown is how many tunnels, calls, ESP groups, mappings and
 // verdicts the text report lists; the rest are counted. The JSON report
-// lists them all.
-const MaxListed = 100
+// lists more (Batch.BoundLists).
+const MaxShown = 100
 
 // MaxLadders is how many ladder diagrams a report draws: the first
 // tunnels, calls and ESP groups; --tunnel and --call draw any one.
 const MaxLadders = 10
 
 // omitted says how many rows a list left out.
-func (t *textWriter) omitted(n int, one, many string) {
+func (t *textWriter) omitted(r *Report, n int, one, many string) {
 	switch {
 	case n == 1:
-		t.wrap("  ", "", "… and 1 more "+one+", not listed here (the JSON report lists every one)")
+		t.wrap("  ", "", "… and 1 more "+one+", not listed here ("+r.jsonNote()+")")
 	case n > 1:
-		t.wrap("  ", "", "… and "+words.Thousands(n)+" more "+many+", not listed here (the JSON report lists every one)")
+		t.wrap("  ", "", "… and "+words.Thousands(n)+" more "+many+", not listed here ("+r.jsonNote()+")")
 	}
 }
 
@@ -137,9 +137,9 @@ func (t *textWriter) tunnels(r *Report) {
 		t.printf("  none (no IKE seen)\n")
 		return
 	}
-	shown := r.Tunnels[:min(len(r.Tunnels), MaxListed)]
+	shown := r.Tunnels[:min(len(r.Tunnels), MaxShown)]
 	t.table(tunnelTable(shown))
-	t.omitted(len(r.Tunnels)-len(shown), "tunnel", "tunnels")
+	t.omitted(r, len(r.Tunnels)-len(shown), "tunnel", "tunnels")
 	reasons := map[string]int{}
 	for _, tn := range shown {
 		t.wrap("  ", fmt.Sprintf("%d: ", tn.ID), fmt.Sprintf("SPIs %s/%s; %s", tn.SPIi, tn.SPIr, tn.StateReason))
@@ -294,9 +294,9 @@ func (t *textWriter) sessions(r *Report) {
 		return
 	}
 	t.heading("PPTP CALLS")
-	shown := r.PPTP[:min(len(r.PPTP), MaxListed)]
+	shown := r.PPTP[:min(len(r.PPTP), MaxShown)]
 	t.table(sessionTable(shown))
-	t.omitted(len(r.PPTP)-len(shown), "PPTP call", "PPTP calls")
+	t.omitted(r, len(r.PPTP)-len(shown), "PPTP call", "PPTP calls")
 	for _, s := range shown {
 		if note := callIDNote(s); note != "" {
 			t.wrap("  ", fmt.Sprintf("%d: ", s.ID), note)
@@ -408,9 +408,9 @@ func (t *textWriter) espGroups(r *Report) {
 		return
 	}
 	t.heading("ESP WITHOUT IKE")
-	shown := r.ESPGroups[:min(len(r.ESPGroups), MaxListed)]
+	shown := r.ESPGroups[:min(len(r.ESPGroups), MaxShown)]
 	t.table(groupTable(shown))
-	t.omitted(len(r.ESPGroups)-len(shown), "group of ESP without IKE", "groups of ESP without IKE")
+	t.omitted(r, len(r.ESPGroups)-len(shown), "group of ESP without IKE", "groups of ESP without IKE")
 }
 
 // groupTable is the table of ESP without IKE, by pair of peers.
@@ -464,9 +464,9 @@ func (t *textWriter) mappings(r *Report) {
 		t.printf("  none seen\n")
 		return
 	}
-	shown := r.Mappings[:min(len(r.Mappings), MaxListed)]
+	shown := r.Mappings[:min(len(r.Mappings), MaxShown)]
 	t.table(mappingTable(shown))
-	t.omitted(len(r.Mappings)-len(shown), "NAT mapping", "NAT mappings")
+	t.omitted(r, len(r.Mappings)-len(shown), "NAT mapping", "NAT mappings")
 }
 
 // mappingTable is the table of NAT mappings.

@@ -58,7 +58,7 @@ func (t *textWriter) report(c *Check) {
 // said by its line.
 func (t *textWriter) summaries(c *Check) {
 	all := outcomes(c)
-	all = all[:min(len(all), MaxListed)]
+	all = all[:min(len(all), MaxShown)]
 	var said []outcome
 	for _, o := range all {
 		if o.Outcome != rules.OutcomeWorks || o.Depends != rules.DependsNo {

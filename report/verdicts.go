@@ -143,11 +143,11 @@ func frameRanges(fs []int, dash string) string {
 }
 
 // verdictLines writes a check's verdicts, one per tunnel, call and ESP
-// group, each a line wrapped under its outcome: the first MaxListed, then
+// group, each a line wrapped under its outcome: the first MaxShown, then
 // the others counted by outcome.
 func (t *textWriter) verdictLines(indent string, c *Check) {
 	all := outcomes(c)
-	shown := all[:min(len(all), MaxListed)]
+	shown := all[:min(len(all), MaxShown)]
 	labelWidth := 0
 	for _, o := range shown {
 		l, _ := outcomeLabel(o.Outcome)
@@ -160,7 +160,7 @@ func (t *textWriter) verdictLines(indent string, c *Check) {
 			o.Subject+" "+o.Peers+": "+o.reason(c.Captures, t.glyphs.Dash))
 	}
 	if rest := all[len(shown):]; len(rest) > 0 {
-		t.wrap(indent, "", "… and "+words.Thousands(len(rest))+" more, not listed here: "+outcomeCounts(rest)+" (the JSON report lists every one).")
+		t.wrap(indent, "", "… and "+words.Thousands(len(rest))+" more, not listed here: "+outcomeCounts(rest)+" ("+c.jsonNote()+").")
 	}
 }
 

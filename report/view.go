@@ -137,7 +137,7 @@ func correlationWords(cor *Correlation) []string {
 func detailTables(r *Report) []namedTable {
 	var out []namedTable
 	if len(r.Tunnels) > 0 {
-		shown := r.Tunnels[:min(len(r.Tunnels), MaxListed)]
+		shown := r.Tunnels[:min(len(r.Tunnels), MaxShown)]
 		nt := namedTable{Title: "Tunnels", table: tunnelTable(shown)}
 		for _, tn := range shown {
 			nt.Notes = append(nt.Notes, fmt.Sprintf("Tunnel %d: SPIs %s/%s; %s.", tn.ID, tn.SPIi, tn.SPIr, tn.StateReason))
@@ -145,33 +145,33 @@ func detailTables(r *Report) []namedTable {
 				nt.Notes = append(nt.Notes, fmt.Sprintf("Tunnel %d, NAT: %s.", tn.ID, tn.NATBasis.Reason))
 			}
 		}
-		out = append(out, nt.counted(len(r.Tunnels), "tunnels"))
+		out = append(out, nt.counted(r, len(r.Tunnels), "tunnels"))
 	}
 	if len(r.PPTP) > 0 {
-		shown := r.PPTP[:min(len(r.PPTP), MaxListed)]
+		shown := r.PPTP[:min(len(r.PPTP), MaxShown)]
 		nt := namedTable{Title: "PPTP calls", table: sessionTable(shown)}
 		for _, s := range shown {
 			if note := callIDNote(s); note != "" {
 				nt.Notes = append(nt.Notes, fmt.Sprintf("Call %d: %s.", s.ID, note))
 			}
 		}
-		out = append(out, nt.counted(len(r.PPTP), "PPTP calls"))
+		out = append(out, nt.counted(r, len(r.PPTP), "PPTP calls"))
 	}
 	if len(r.ESPGroups) > 0 {
-		shown := r.ESPGroups[:min(len(r.ESPGroups), MaxListed)]
-		out = append(out, namedTable{Title: "ESP without IKE", table: groupTable(shown)}.counted(len(r.ESPGroups), "groups"))
+		shown := r.ESPGroups[:min(len(r.ESPGroups), MaxShown)]
+		out = append(out, namedTable{Title: "ESP without IKE", table: groupTable(shown)}.counted(r, len(r.ESPGroups), "groups"))
 	}
 	if len(r.Mappings) > 0 {
-		shown := r.Mappings[:min(len(r.Mappings), MaxListed)]
-		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(len(r.Mappings), "NAT mappings"))
+		shown := r.Mappings[:min(len(r.Mappings), MaxShown)]
+		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(r, len(r.Mappings), "NAT mappings"))
 	}
 	return out
 }
 
 // counted notes the rows a table left out.
-func (nt namedTable) counted(all int, what string) namedTable {
+func (nt namedTable) counted(r *Report, all int, what string) namedTable {
 	if n := all - len(nt.rows); n > 0 {
-		nt.Notes = append(nt.Notes, fmt.Sprintf("… and %d more %s, not listed here (the JSON report lists every one).", n, what))
+		nt.Notes = append(nt.Notes, fmt.Sprintf("… and %d more %s, not listed here (%s).", n, what, r.jsonNote()))
 	}
 	return nt
 }

@@ -117,7 +117,7 @@ func (r *restOf) finding() Finding {
 	if len(about) > 0 {
 		f.Message += fmt.Sprintf(" (among them %s)", strings.Join(about, ", "))
 	}
-	f.Message += "; the JSON report lists every tunnel's verdict, and 'vpnpcap flows' every flow"
+	f.Message += "; the JSON report lists the tunnels' verdicts, and 'vpnpcap flows' the flows (every one with --max-listed 0)"
 	f.Evidence = r.evidence
 	if f.Evidence == nil {
 		f.Evidence = []Evidence{}

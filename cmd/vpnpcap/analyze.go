@@ -110,6 +110,7 @@ func runAnalyze(e *env, o *analyzeOptions) int {
 	plan.exactNames(c.Captures)
 	plan.exactNames(c.Detail.Captures)
 	b := report.NewSingle(failOn, c)
+	b.BoundLists(o.text.maxListed)
 	err = writeReport(out, b, o.format, o.text.options(out, o.brief))
 	if cerr := closeOut(); err == nil {
 		err = cerr

@@ -30,6 +30,7 @@ const (
 	maxNATTimeout  = 24 * time.Hour      // NAT UDP timeouts are seconds to minutes
 	maxFIFOTimeout = 7 * 24 * time.Hour  // a week
 	maxJobs        = 1024                // checks at once
+	maxMaxListed   = 1 << 30             // subjects of one kind in a report
 	minMaxMemory   = 16 << 20            // below it not even the samples fit
 	maxMaxMemory   = 1 << 40             // a terabyte
 	minNATTimeout  = 1 * time.Second     // below it every pause is a timeout

@@ -146,6 +146,7 @@ func runCheck(e *env, o *checkOptions) int {
 	textOpts := o.text.options(out, false)
 	textOpts.Color = o.output == "" && textOpts.Color
 	batch := report.NewBatch(failOn, base)
+	batch.BoundLists(o.text.maxListed)
 	var writeErr error
 	streamText := o.format == "text"
 	detail := drawsLadders(o.format, true)

@@ -40,7 +40,9 @@ func runFlows(e *env, cf *captureFlags, format string, text *textFlags) int {
 	rc := res.Context
 	c := report.NewCheck(plan.name(), rc, nil, nil, report.Options{Detail: true, Flows: true, Facts: true})
 	plan.exactNames(c.Detail.Captures)
-	if err := writeReport(e.stdout, report.NewSingle(report.FailOn{None: true}, c), format, text.options(e.stdout, false)); err != nil {
+	b := report.NewSingle(report.FailOn{None: true}, c)
+	b.BoundLists(text.maxListed)
+	if err := writeReport(e.stdout, b, format, text.options(e.stdout, false)); err != nil {
 		e.errorf("writing the report: %v", err)
 		return exitUsage
 	}

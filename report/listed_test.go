@@ -1,0 +1,99 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/vpnpcap/vpnpcap/rules"
+)
+
+// A report bounded to 2 of each kind lists the first two tunnels and the
+// one a finding names, counts the others, bounds an ESP group's SAs and
+// SPIs, and says so in the text report; unbounded, it lists every one.
+func TestBoundLists(t *testing.T) {
+	r := &Report{Schema: Schema, Mappings: []Mapping{}, PPTP: []PPTPSession{},
+		Findings: []rules.Finding{{RuleID: "VP101", Tunnel: 5, Evidence: []rules.Evidence{}}}}
+	for id := 1; id <= 6; id++ {
+		r.Tunnels = append(r.Tunnels, Tunnel{ID: id})
+	}
+	g := ESPGroup{ID: 1}
+	for i := 0; i < 5; i++ {
+		g.SPIs = append(g.SPIs, "0x0000000"+string(rune('1'+i)))
+		g.ESPSAs = append(g.ESPSAs, ESPSA{SPI: g.SPIs[i]})
+	}
+	r.ESPGroups = []ESPGroup{g}
+	c := &Check{Name: "x.pcap", Detail: r, Findings: []CheckFinding{{Finding: r.Findings[0]}}}
+	for _, tn := range r.Tunnels {
+		c.Tunnels = append(c.Tunnels, CheckTunnel{ID: tn.ID})
+	}
+	b := NewBatch(FailOn{None: true}, nil)
+	b.Add(c)
+	b.BoundLists(2)
+
+	var out bytes.Buffer
+	if err := WriteJSON(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Tunnels   []struct{ ID int }
+		ESPGroups []struct {
+			SPIs   []string `json:"spis"`
+			ESPSAs []any    `json:"esp_sas"`
+		} `json:"esp_groups"`
+		Omitted *Omitted
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for _, tn := range got.Tunnels {
+		ids = append(ids, tn.ID)
+	}
+	if len(ids) != 3 || ids[0] != 1 || ids[1] != 2 || ids[2] != 5 {
+		t.Errorf("tunnels listed %v, want 1, 2 and 5 (the one a finding names)", ids)
+	}
+	want := Omitted{MaxListed: 2, Tunnels: 3, ESPSAs: 3, SPIs: 3}
+	if got.Omitted == nil || *got.Omitted != want {
+		t.Errorf("omitted %+v, want %+v", got.Omitted, want)
+	}
+	if len(got.ESPGroups) != 1 || len(got.ESPGroups[0].SPIs) != 2 || len(got.ESPGroups[0].ESPSAs) != 2 {
+		t.Errorf("ESP group lists %+v, want 2 SPIs and 2 SAs", got.ESPGroups)
+	}
+	if len(r.Tunnels) != 6 || len(r.ESPGroups[0].ESPSAs) != 5 {
+		t.Error("bounding the JSON changed the report itself")
+	}
+
+	out.Reset()
+	if err := WriteBatchJSON(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	var batch struct {
+		Checks []struct {
+			Tunnels []struct{ ID int }
+			Omitted *Omitted
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &batch); err != nil {
+		t.Fatal(err)
+	}
+	if ch := batch.Checks[0]; len(ch.Tunnels) != 3 || ch.Tunnels[2].ID != 5 || ch.Omitted == nil || ch.Omitted.Tunnels != 3 {
+		t.Errorf("check lists %+v, omitted %+v; want tunnels 1, 2, 5 and 3 omitted", ch.Tunnels, ch.Omitted)
+	}
+	if note := c.jsonNote(); !strings.Contains(note, "lists 2 of each kind") || !strings.Contains(note, "--max-listed 0") {
+		t.Errorf("text note %q does not say the JSON report is bounded", note)
+	}
+
+	b.BoundLists(0)
+	out.Reset()
+	if err := WriteJSON(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), `"omitted"`) || strings.Count(out.String(), `"spi_i"`) != 6 {
+		t.Errorf("unbounded, the report still leaves some out:\n%s", out.String())
+	}
+	if note := c.jsonNote(); note != "the JSON report lists every one" {
+		t.Errorf("unbounded, the text note says %q", note)
+	}
+}
