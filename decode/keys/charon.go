@@ -3,6 +3,7 @@ package keys
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
@@ -254,8 +255,16 @@ func (p *charonParser) ikeKeys(thread string, m map[string]charonDump) {
 	if integ != "" {
 		sa.Integrity = charonIntegrity(integ)
 	}
-	if sa.Cipher == CipherUnknown || !sa.Cipher.validKeyLen(len(sa.EncI)) || len(sa.IntegI) != sa.Integrity.keyLen() {
+	if sa.Cipher == CipherUnknown {
 		p.warnings = append(p.warnings, src.String()+": IKE keys whose algorithms the log does not name in a form vpnpcap knows ("+p.ikeProposal+"); skipped")
+		return
+	}
+	// Both directions' keys must fit: a log cut short, or two threads'
+	// dumps interleaved, can leave one whole and the other not.
+	if !sa.Cipher.validKeyLen(len(sa.EncI)) || !sa.Cipher.validKeyLen(len(sa.EncR)) ||
+		len(sa.IntegI) != sa.Integrity.keyLen() || len(sa.IntegR) != sa.Integrity.keyLen() {
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: IKE keys whose lengths do not fit %s (SK_ei %d, SK_er %d, SK_ai %d, SK_ar %d bytes); skipped",
+			src, p.ikeProposal, len(sa.EncI), len(sa.EncR), len(sa.IntegI), len(sa.IntegR)))
 		return
 	}
 	rekey := strings.Contains(p.lastEN[thread], "CREATE_CHILD_SA")
