@@ -52,69 +52,16 @@ type row struct {
 	id, kindText, endpoints, spiText, state, packetText string
 }
 
+// buildRows makes the rows in their default order (see model.rows).
 func (m *model) buildRows() {
 	byTunnel := map[int][]*row{}
 	bySession := map[int][]*row{}
 	var loose []*row
 	for _, sd := range m.sides {
-		a := sd.analysis
 		callOf := m.sessionFlows(sd.index)
-		// ESP flows carry no tunnel number; their SA does.
-		saTunnel := map[flows.Key]int{}
-		saOfUDP := map[flows.Key][]uint32{}
-		for _, sa := range a.SAs {
-			proto := uint8(flows.ProtoESP)
-			if sa.AH {
-				proto = flows.ProtoAH
-			}
-			k, _ := flows.NewKey(proto, netip.AddrPortFrom(sa.Src, 0), netip.AddrPortFrom(sa.Dst, 0), sa.SPI)
-			saTunnel[k] = sa.Tunnel
-			if sa.UDP > 0 {
-				uk, _ := flows.NewKey(flows.ProtoUDP, netip.AddrPortFrom(sa.Src, sa.SrcPort), netip.AddrPortFrom(sa.Dst, sa.DstPort), 0)
-				saOfUDP[uk] = append(saOfUDP[uk], sa.SPI)
-			}
-		}
-		for i, f := range a.Flows {
-			r := &row{kind: rowFlow, side: sd.index, flow: f, number: i + 1, packets: f.Total(), packetText: strconv.Itoa(f.Total())}
-			tid := f.Tunnel
-			if tid == 0 {
-				tid = saTunnel[f.Key]
-			}
-			if tid > 0 && tid <= len(a.Tunnels) {
-				if v := m.rc.ViewOf(sd.index, a.Tunnels[tid-1]); v != nil {
-					r.tunnel = v.ID
-					r.view = v
-				}
-			}
-			for k, n := range f.Kinds {
-				r.kinds[k] = n > 0
-			}
-			r.protos = []uint8{f.Key.Proto}
-			r.addrs = []netip.Addr{f.Key.A.Addr(), f.Key.B.Addr()}
-			r.ports = []uint16{f.Key.A.Port(), f.Key.B.Port()}
-			if f.Key.Proto == flows.ProtoESP || f.Key.Proto == flows.ProtoAH {
-				r.spis = []uint64{uint64(f.Key.ID)}
-				r.spiText = decode.SPI(f.Key.ID).String()
-			} else if f.Key.Proto == flows.ProtoGRE {
-				r.spiText = "key " + strconv.FormatUint(uint64(f.Key.ID), 10)
-			}
-			for _, spi := range saOfUDP[f.Key] {
-				r.spis = append(r.spis, uint64(spi))
-			}
-			r.first = m.toInside(sd.index, f.First)
-			r.id = "F" + strconv.Itoa(i+1)
-			r.kindText = flowKinds(f)
-			r.endpoints = flowEndpoints(f.Key)
-			r.state = m.flowState(f)
-			if r.tunnel == 0 {
-				if v := callOf[f.Key]; v != nil {
-					r.call, r.session = v, v.ID
-					if f.Key.Proto == flows.ProtoGRE {
-						// The key of a PPTP call's GRE is a call ID.
-						r.spiText = "call " + decode.CallIDString(uint16(f.Key.ID))
-					}
-				}
-			}
+		links := newSALinks(sd.analysis)
+		for i, f := range sd.analysis.Flows {
+			r := m.flowRow(sd, i, f, links, callOf)
 			switch {
 			case r.tunnel > 0:
 				byTunnel[r.tunnel] = append(byTunnel[r.tunnel], r)
@@ -138,6 +85,80 @@ func (m *model) buildRows() {
 	for i, r := range m.rows {
 		r.order = i
 	}
+}
+
+// saLinks ties one capture's flows to its SAs: ESP flows carry no tunnel
+// number, their SA does; a UDP flow that encapsulates ESP is searched by
+// the SPIs of the SAs it carries.
+type saLinks struct {
+	tunnel    map[flows.Key]int
+	spisOfUDP map[flows.Key][]uint32
+}
+
+// newSALinks indexes a capture's SAs by their ESP or AH flow and by the
+// UDP flow that encapsulates them.
+func newSALinks(a *flows.Analysis) saLinks {
+	l := saLinks{tunnel: map[flows.Key]int{}, spisOfUDP: map[flows.Key][]uint32{}}
+	for _, sa := range a.SAs {
+		proto := uint8(flows.ProtoESP)
+		if sa.AH {
+			proto = flows.ProtoAH
+		}
+		k, _ := flows.NewKey(proto, netip.AddrPortFrom(sa.Src, 0), netip.AddrPortFrom(sa.Dst, 0), sa.SPI)
+		l.tunnel[k] = sa.Tunnel
+		if sa.UDP > 0 {
+			uk, _ := flows.NewKey(flows.ProtoUDP, netip.AddrPortFrom(sa.Src, sa.SrcPort), netip.AddrPortFrom(sa.Dst, sa.DstPort), 0)
+			l.spisOfUDP[uk] = append(l.spisOfUDP[uk], sa.SPI)
+		}
+	}
+	return l
+}
+
+// flowRow builds the row of a capture's flow i: what it carries, and the
+// tunnel or else the PPTP call it belongs to.
+func (m *model) flowRow(sd *side, i int, f *flows.Flow, links saLinks, callOf map[flows.Key]*flows.SessionView) *row {
+	a := sd.analysis
+	r := &row{kind: rowFlow, side: sd.index, flow: f, number: i + 1, packets: f.Total(), packetText: strconv.Itoa(f.Total())}
+	tid := f.Tunnel
+	if tid == 0 {
+		tid = links.tunnel[f.Key]
+	}
+	if tid > 0 && tid <= len(a.Tunnels) {
+		if v := m.rc.ViewOf(sd.index, a.Tunnels[tid-1]); v != nil {
+			r.tunnel = v.ID
+			r.view = v
+		}
+	}
+	for k, n := range f.Kinds {
+		r.kinds[k] = n > 0
+	}
+	r.protos = []uint8{f.Key.Proto}
+	r.addrs = []netip.Addr{f.Key.A.Addr(), f.Key.B.Addr()}
+	r.ports = []uint16{f.Key.A.Port(), f.Key.B.Port()}
+	if f.Key.Proto == flows.ProtoESP || f.Key.Proto == flows.ProtoAH {
+		r.spis = []uint64{uint64(f.Key.ID)}
+		r.spiText = decode.SPI(f.Key.ID).String()
+	} else if f.Key.Proto == flows.ProtoGRE {
+		r.spiText = "key " + strconv.FormatUint(uint64(f.Key.ID), 10)
+	}
+	for _, spi := range links.spisOfUDP[f.Key] {
+		r.spis = append(r.spis, uint64(spi))
+	}
+	r.first = m.toInside(sd.index, f.First)
+	r.id = "F" + strconv.Itoa(i+1)
+	r.kindText = flowKinds(f)
+	r.endpoints = flowEndpoints(f.Key)
+	r.state = m.flowState(f)
+	if r.tunnel == 0 {
+		if v := callOf[f.Key]; v != nil {
+			r.call, r.session = v, v.ID
+			if f.Key.Proto == flows.ProtoGRE {
+				// The key of a PPTP call's GRE is a call ID.
+				r.spiText = "call " + decode.CallIDString(uint16(f.Key.ID))
+			}
+		}
+	}
+	return r
 }
 
 // tunnelRow builds the row of a tunnel view.
