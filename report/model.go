@@ -431,20 +431,7 @@ func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel 
 			continue
 		}
 		role := roleName(c, flows.Side(s))
-		j.Initiator[role] = side.InitiatorFirst.String()
-		j.Responder[role] = side.ResponderFirst.String()
-		if side.Initiator != side.InitiatorFirst {
-			j.Initiator[role+"_latest"] = side.Initiator.String()
-		}
-		if side.Responder != side.ResponderFirst {
-			j.Responder[role+"_latest"] = side.Responder.String()
-		}
-		if v.SPIRewritten {
-			if j.SPIiByCapture == nil {
-				j.SPIiByCapture = map[string]string{}
-			}
-			j.SPIiByCapture[role] = decode.IKESPI(side.SPIi).String()
-		}
+		j.addPeers(role, side, v.SPIRewritten)
 		for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 			for _, n := range side.NATTVendorIDs[r] {
 				if !slices.Contains(natt, n) {
@@ -462,16 +449,7 @@ func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel 
 			j.KeepaliveInterval = round3(iv.Seconds())
 		}
 		j.LargestGap = max(j.LargestGap, round3(side.LargestGap.Seconds()))
-		fr := &side.IKEFragments
-		if j.Fragmentation.Announced == nil {
-			j.Fragmentation.Announced = map[string]bool{}
-		}
-		for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
-			j.Fragmentation.Announced[r.String()] = j.Fragmentation.Announced[r.String()] || side.FragmentationOK[r]
-		}
-		j.Fragmentation.IKEFragments = max(j.Fragmentation.IKEFragments, fr.OwnFragments[0]+fr.OwnFragments[1])
-		j.Fragmentation.IPFragmented = max(j.Fragmentation.IPFragmented, fr.Messages)
-		j.Fragmentation.LargestOctets = max(j.Fragmentation.LargestOctets, fr.Largest)
+		j.Fragmentation.add(side)
 		for _, sa := range side.ESPSAs {
 			j.ESPSAs = append(j.ESPSAs, newESPSA(c, role, sa))
 		}
@@ -491,6 +469,41 @@ func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel 
 		j.NATDFaked = []string{}
 	}
 	return j
+}
+
+// addPeers records the tunnel's initiator and responder as the capture
+// named role saw them, first and latest, and its initiator's SPI there
+// when the NAT rewrote it.
+func (j *Tunnel) addPeers(role string, side *flows.Tunnel, spiRewritten bool) {
+	j.Initiator[role] = side.InitiatorFirst.String()
+	j.Responder[role] = side.ResponderFirst.String()
+	if side.Initiator != side.InitiatorFirst {
+		j.Initiator[role+"_latest"] = side.Initiator.String()
+	}
+	if side.Responder != side.ResponderFirst {
+		j.Responder[role+"_latest"] = side.Responder.String()
+	}
+	if spiRewritten {
+		if j.SPIiByCapture == nil {
+			j.SPIiByCapture = map[string]string{}
+		}
+		j.SPIiByCapture[role] = decode.IKESPI(side.SPIi).String()
+	}
+}
+
+// add adds what one capture saw of a tunnel's IKE fragmentation: the roles
+// that announced support in either capture, and the most either saw.
+func (f *Fragmentation) add(side *flows.Tunnel) {
+	fr := &side.IKEFragments
+	if f.Announced == nil {
+		f.Announced = map[string]bool{}
+	}
+	for _, r := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
+		f.Announced[r.String()] = f.Announced[r.String()] || side.FragmentationOK[r]
+	}
+	f.IKEFragments = max(f.IKEFragments, fr.OwnFragments[0]+fr.OwnFragments[1])
+	f.IPFragmented = max(f.IPFragmented, fr.Messages)
+	f.LargestOctets = max(f.LargestOctets, fr.Largest)
 }
 
 func newESPGroup(c *rules.Context, g *flows.ESPGroup, vd *rules.Verdict) ESPGroup {

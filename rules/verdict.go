@@ -90,6 +90,8 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	return out
 }
 
+// verdict decides one tunnel's verdict: whether it works, whether it
+// depends on Passthrough, and the summary that says so.
 func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 	t := v.Any()
 	vd := Verdict{
@@ -102,6 +104,43 @@ func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 	// A low-confidence error (a refusal the peers recovered from, a guess
 	// from one capture) does not decide that the tunnel fails.
 	worst := worstError(findings, func(f *Finding) bool { return f.Tunnel == v.ID })
+	judgeFailure(c, v, &vd, worst)
+	raw, udp, tcp, ah := v.ESPCounts()
+	if vd.Works && raw+udp+tcp+ah == 0 {
+		if why := authUnread(v); why != "" {
+			vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, why
+		}
+	}
+	if vd.Works && !establishedInEither(v) && raw+udp+tcp+ah == 0 {
+		// Neither failed nor shown to work: the negotiation is cut
+		// short, or the answer that decides it is not in the capture.
+		vd.Works, vd.Outcome = false, OutcomeUnknown
+		vd.Undecided = t.StateReason
+		if t.RetryRefusal == 0 {
+			for _, st := range v.Sides {
+				if st != nil && st.State == flows.StateNegotiating {
+					vd.Undecided = st.StateReason
+				}
+			}
+		}
+	}
+	vd.DependsOnPassthrough, vd.Reason = tunnelPassthrough(v, vd.NAT, vd.NATTNegotiated, raw, udp, tcp, ah)
+	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
+	tunnelHeadline(c, v, &vd, worst, raw, udp, tcp, ah)
+	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
+		if s != "" {
+			vd.Summary += " " + s
+		}
+	}
+	return vd
+}
+
+// judgeFailure decides whether the tunnel failed, and why: an error
+// finding (worst, the most severe) or a side whose state is failed. An
+// outage that a recoverable rule reports is not a failure when ESP later
+// crossed both ways on new SAs.
+func judgeFailure(c *Context, v *flows.TunnelView, vd *Verdict, worst *Finding) {
+	t := v.Any()
 	failed := false
 	for _, s := range v.Sides {
 		// flows already counts a request followed by a higher message ID
@@ -130,76 +169,56 @@ func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 			}
 		}
 	}
-	raw, udp, tcp, ah := v.ESPCounts()
-	if vd.Works && raw+udp+tcp+ah == 0 {
-		if why := authUnread(v); why != "" {
-			vd.Works, vd.Outcome, vd.Undecided = false, OutcomeUnknown, why
-		}
-	}
-	if vd.Works && !establishedInEither(v) && raw+udp+tcp+ah == 0 {
-		// Neither failed nor shown to work: the negotiation is cut
-		// short, or the answer that decides it is not in the capture.
-		vd.Works, vd.Outcome = false, OutcomeUnknown
-		vd.Undecided = t.StateReason
-		if t.RetryRefusal == 0 {
-			for _, st := range v.Sides {
-				if st != nil && st.State == flows.StateNegotiating {
-					vd.Undecided = st.StateReason
-				}
-			}
-		}
-	}
-	natPresent := vd.NAT == flows.NATInitiator || vd.NAT == flows.NATResponder || vd.NAT == flows.NATBoth
+}
+
+// tunnelPassthrough says whether the tunnel depends on Passthrough, and
+// why, from its NAT position nat, whether NAT-T was negotiated, and its
+// ESP packets by encapsulation (raw, in UDP, in TCP) and its AH packets.
+func tunnelPassthrough(v *flows.TunnelView, nat flows.NATPosition, natt bool, raw, udp, tcp, ah int) (depends, reason string) {
+	natPresent := nat == flows.NATInitiator || nat == flows.NATResponder || nat == flows.NATBoth
 	switch {
 	case ah > 0 && raw+udp+tcp == 0 && natPresent:
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "it uses AH, whose integrity check covers the IP addresses: no NAT, with or without Passthrough, can forward it intact"
+		depends = DependsNo
+		reason = "it uses AH, whose integrity check covers the IP addresses: no NAT, with or without Passthrough, can forward it intact"
 	case raw+udp+tcp > 0 && raw == 0:
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = fmt.Sprintf("all %d ESP packets travelled inside %s, which a NAT translates like any other traffic", udp+tcp, encapWords(udp, tcp))
+		depends = DependsNo
+		reason = fmt.Sprintf("all %d ESP packets travelled inside %s, which a NAT translates like any other traffic", udp+tcp, encapWords(udp, tcp))
 	case raw > 0 && natPresent:
-		vd.DependsOnPassthrough = DependsYes
+		depends = DependsYes
 		if udp+tcp > 0 {
-			vd.Reason = fmt.Sprintf("%d of its %d ESP packets travelled as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw, raw+udp+tcp)
+			reason = fmt.Sprintf("%d of its %d ESP packets travelled as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw, raw+udp+tcp)
 		} else {
-			vd.Reason = fmt.Sprintf("its %d ESP packets travel as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw)
+			reason = fmt.Sprintf("its %d ESP packets travel as raw ESP (IP protocol 50) through the NAT, which only Passthrough forwards", raw)
 		}
-	case raw > 0 && vd.NAT == flows.NATNone:
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "no NAT sits between the peers, so raw ESP needs no help"
+	case raw > 0 && nat == flows.NATNone:
+		depends = DependsNo
+		reason = "no NAT sits between the peers, so raw ESP needs no help"
 	case raw > 0:
-		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "its ESP travels raw, but the capture does not show whether a NAT is in the path (no NAT-D payloads; add a capture from the other side)"
-	case vd.NATTNegotiated && natPresent:
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
+		depends = DependsUnknown
+		reason = "its ESP travels raw, but the capture does not show whether a NAT is in the path (no NAT-D payloads; add a capture from the other side)"
+	case natt && natPresent:
+		depends = DependsNo
+		reason = "no ESP was captured, but the peers negotiated NAT-T and detected the NAT, so ESP goes inside UDP 4500"
 	case natPresent && !v.ResponderSpoke():
-		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "no ESP was captured and " + responderSilence(v) + ", so whether the peers would agree on NAT traversal cannot be told"
+		depends = DependsUnknown
+		reason = "no ESP was captured and " + responderSilence(v) + ", so whether the peers would agree on NAT traversal cannot be told"
 		if v.InitiatorAnnouncedNATT() {
-			vd.Reason += " (the initiator offered it: if the responder accepts, ESP goes inside UDP 4500 and needs no Passthrough)"
+			reason += " (the initiator offered it: if the responder accepts, ESP goes inside UDP 4500 and needs no Passthrough)"
 		}
 	case natPresent:
-		vd.DependsOnPassthrough = DependsYes
-		vd.Reason = "no ESP was captured, but a NAT sits between the peers and they did not negotiate NAT-T, so their ESP would travel raw and need Passthrough"
-	case vd.NAT == flows.NATNone:
-		vd.DependsOnPassthrough = DependsNo
-		vd.Reason = "no NAT sits between the peers"
+		depends = DependsYes
+		reason = "no ESP was captured, but a NAT sits between the peers and they did not negotiate NAT-T, so their ESP would travel raw and need Passthrough"
+	case nat == flows.NATNone:
+		depends = DependsNo
+		reason = "no NAT sits between the peers"
 	case v.NAT.NATDVoid != "":
-		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "no ESP was captured and the NAT-D hashes cannot tell whether a NAT is in the path: " + v.NAT.NATDVoid
+		depends = DependsUnknown
+		reason = "no ESP was captured and the NAT-D hashes cannot tell whether a NAT is in the path: " + v.NAT.NATDVoid
 	default:
-		vd.DependsOnPassthrough = DependsUnknown
-		vd.Reason = "no ESP was captured and NAT detection did not complete"
+		depends = DependsUnknown
+		reason = "no ESP was captured and NAT detection did not complete"
 	}
-	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
-	tunnelHeadline(c, v, &vd, worst, raw, udp, tcp, ah)
-	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
-		if s != "" {
-			vd.Summary += " " + s
-		}
-	}
-	return vd
+	return depends, reason
 }
 
 func encapWords(udp, tcp int) string {

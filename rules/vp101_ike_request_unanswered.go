@@ -131,7 +131,26 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 	conf := High
 	evidence := c.Evidence(side, s.FrameList()...)
 
-	located := false
+	more, located := locateUnanswered(c, v, t, side, e, &b)
+	evidence = append(evidence, more...)
+	if !located {
+		conf = unansweredHere(c, t, side, s, timed, &b)
+	}
+	return Finding{
+		Tunnel:     v.ID,
+		Confidence: conf,
+		Message:    b.String(),
+		Evidence:   evidence,
+	}
+}
+
+// locateUnanswered says, with two captures that both ran while the
+// message was resent, where the exchange stopped: the message never crossed
+// the device between the captures, crossed with no answer, or the answer
+// did not. It returns the other capture's evidence, and false when the
+// captures cannot tell.
+func locateUnanswered(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side, e *flows.Exchange, b *strings.Builder) (evidence []Evidence, located bool) {
+	s := &e.Sends
 	// Seen only outside, a tunnel may not cross the NAT at all (another
 	// host on the outside network): only one of the NAT's clients can be
 	// missing from the inside capture.
@@ -145,9 +164,9 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 		}
 		switch {
 		case oe == nil || oe.Messages < e.Messages:
-			fmt.Fprintf(&b, "; none of the %d appears in the %s capture: the device between the captures dropped them", s.N, o)
+			fmt.Fprintf(b, "; none of the %d appears in the %s capture: the device between the captures dropped them", s.N, o)
 		case oe.Messages == e.Messages && oe.Sends.From == s.From:
-			fmt.Fprintf(&b, "; %d of the %d appear in the %s capture, with no answer there either", oe.Sends.N, s.N, o)
+			fmt.Fprintf(b, "; %d of the %d appear in the %s capture, with no answer there either", oe.Sends.N, s.N, o)
 			// The capture that saw the message first is on the sender's
 			// side of the NAT.
 			first, otherFirst := c.OnInsideClock(side, s.Times[0]), c.OnInsideClock(o, oe.Sends.Times[0])
@@ -158,38 +177,39 @@ func (r ikeRequestUnanswered) finding(c *Context, v *flows.TunnelView, t *flows.
 			}
 			evidence = append(evidence, c.Evidence(o, oe.Sends.FrameList()...)...)
 		case oe.Messages > e.Messages:
-			fmt.Fprintf(&b, "; the %s capture shows the %s's answer (%s) that never appears in the %s capture: the device between the captures dropped it",
+			fmt.Fprintf(b, "; the %s capture shows the %s's answer (%s) that never appears in the %s capture: the device between the captures dropped it",
 				o, 1-s.From, messageLabel(other, oe), side)
 			evidence = append(evidence, c.Evidence(o, oe.Sends.FrameList()...)...)
 		default:
 			located = false
 		}
 	}
-	if !located {
-		end := c.Capture(side).Capture.Last
-		wait := 2 * time.Second
-		if iv := s.Intervals(); len(iv) > 0 {
-			wait = max(wait, iv[len(iv)-1])
-		}
-		if timed && end.Sub(s.Last) < wait {
-			conf = Medium
-			fmt.Fprintf(&b, "; the capture ends %s after the last one, so a late answer may be missing", fmtDuration(end.Sub(s.Last)))
-		}
-		switch both, n := espBothWays(t); {
-		case both && tunnelIKEOneWay(t):
-			conf = Low
-			fmt.Fprintf(&b, "; yet %d ESP packets of the tunnel flow both ways, so the IKE answers exist and the capture missed them", n)
-		case looksOneSided(c.Capture(side)):
-			conf = Low
-			b.WriteString("; the capture shows no conversation in both directions, so it may see one direction only")
-		}
+	return evidence, located
+}
+
+// unansweredHere weighs what one capture alone shows of an unanswered
+// message, and returns the confidence: lower when the capture ends too soon
+// after the last send for a late answer, or when it sees one direction only.
+func unansweredHere(c *Context, t *flows.Tunnel, side flows.Side, s *flows.Sends, timed bool, b *strings.Builder) Confidence {
+	conf := High
+	end := c.Capture(side).Capture.Last
+	wait := 2 * time.Second
+	if iv := s.Intervals(); len(iv) > 0 {
+		wait = max(wait, iv[len(iv)-1])
 	}
-	return Finding{
-		Tunnel:     v.ID,
-		Confidence: conf,
-		Message:    b.String(),
-		Evidence:   evidence,
+	if timed && end.Sub(s.Last) < wait {
+		conf = Medium
+		fmt.Fprintf(b, "; the capture ends %s after the last one, so a late answer may be missing", fmtDuration(end.Sub(s.Last)))
 	}
+	switch both, n := espBothWays(t); {
+	case both && tunnelIKEOneWay(t):
+		conf = Low
+		fmt.Fprintf(b, "; yet %d ESP packets of the tunnel flow both ways, so the IKE answers exist and the capture missed them", n)
+	case looksOneSided(c.Capture(side)):
+		conf = Low
+		b.WriteString("; the capture shows no conversation in both directions, so it may see one direction only")
+	}
+	return conf
 }
 
 // finalLost reports a complete IKEv1 exchange whose final message did not

@@ -170,17 +170,46 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 	if !ta.Before(tb) {
 		return Finding{}, false
 	}
-	// Different clients?
-	var hosts string
-	conf := Medium
+	hosts, conf, ok := differentClients(c, side, a, b)
+	if !ok {
+		return Finding{}, false
+	}
+	end := c.Capture(side).Capture.Last
+	client := a.Initiator.Addr()
+	server := a.ResponderFirst.Addr()
+	firstLost, frames := firstClientLoses(a, b, tb, end)
+	if firstLost == "" {
+		return Finding{}, false
+	}
+	msg := fmt.Sprintf("two IKE SAs from %s to %s come from %s behind one NAT; the second (SPIi %s) was established at frame %d, and %s: the server does not tell clients behind one NAT apart",
+		client, server, hosts, decode.IKESPI(b.SPIi), fb, firstLost)
+	frames = append(frames, fb)
+	ev := c.Evidence(side, frames...)
+	if c.Two() {
+		ev = append(ev, r.insideEvidence(c, side, a, b)...)
+	}
+	view := c.ViewOf(side, a)
+	id := 0
+	if view != nil {
+		id = view.ID
+	}
+	return Finding{Tunnel: id, Confidence: conf, Message: msg, Evidence: ev}, true
+}
+
+// differentClients tells whether two IKE SAs to one server from one
+// address come from different clients behind the NAT, and names them: with
+// two captures by their inside addresses (confidence high), with one
+// outside the NAT by their NAT-T ports or vendor IDs (medium).
+func differentClients(c *Context, side flows.Side, a, b *flows.Tunnel) (hosts string, conf Confidence, ok bool) {
+	conf = Medium
 	if c.Two() {
 		va, vb := c.ViewOf(side, a), c.ViewOf(side, b)
 		if va == nil || vb == nil || va.Sides[flows.SideInside] == nil || vb.Sides[flows.SideInside] == nil {
-			return Finding{}, false
+			return "", 0, false
 		}
 		ia, ib := va.Sides[flows.SideInside].InitiatorFirst.Addr(), vb.Sides[flows.SideInside].InitiatorFirst.Addr()
 		if ia == ib {
-			return Finding{}, false
+			return "", 0, false
 		}
 		hosts = fmt.Sprintf("inside hosts %s and %s", ia, ib)
 		conf = High
@@ -188,7 +217,7 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 		// Only a capture outside the NAT shows several hosts as one
 		// address.
 		if !translatedHere(a) || !translatedHere(b) {
-			return Finding{}, false
+			return "", 0, false
 		}
 		fa, oka := floatedInitiator(a)
 		fb, okb := floatedInitiator(b)
@@ -198,10 +227,17 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 		case len(a.VendorIDs[flows.RoleInitiator]) > 0 && !slices.Equal(a.VendorIDs[flows.RoleInitiator], b.VendorIDs[flows.RoleInitiator]):
 			hosts = "different clients (different vendor IDs)"
 		default:
-			return Finding{}, false
+			return "", 0, false
 		}
 	}
-	end := c.Capture(side).Capture.Last
+	return hosts, conf, true
+}
+
+// firstClientLoses describes how the server's ESP for the first client (a)
+// went astray once the second (b) established its IKE SA at tb: sent to the
+// second client's port, or stopped while the capture (ending at end) goes
+// on. It returns "" when neither shows, and the frames that show it.
+func firstClientLoses(a, b *flows.Tunnel, tb, end time.Time) (string, []int) {
 	client := a.Initiator.Addr()
 	server := a.ResponderFirst.Addr()
 	var b2 strings.Builder
@@ -237,22 +273,7 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 		}
 		break
 	}
-	if b2.Len() == 0 {
-		return Finding{}, false
-	}
-	msg := fmt.Sprintf("two IKE SAs from %s to %s come from %s behind one NAT; the second (SPIi %s) was established at frame %d, and %s: the server does not tell clients behind one NAT apart",
-		client, server, hosts, decode.IKESPI(b.SPIi), fb, b2.String())
-	frames = append(frames, fb)
-	ev := c.Evidence(side, frames...)
-	if c.Two() {
-		ev = append(ev, r.insideEvidence(c, side, a, b)...)
-	}
-	view := c.ViewOf(side, a)
-	id := 0
-	if view != nil {
-		id = view.ID
-	}
-	return Finding{Tunnel: id, Confidence: conf, Message: msg, Evidence: ev}, true
+	return b2.String(), frames
 }
 
 // movedTo reports whether port is the second client's floated port and not

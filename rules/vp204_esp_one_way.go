@@ -349,101 +349,14 @@ func espLocateOtherDirection(v *dataPlane, side flows.Side, ch *espChannel, d in
 	src, dst := ch.ends(d)
 	dir := v.dir(side, src, dst)
 	if len(cps) == 0 {
-		dropped := 0
-		for _, sa := range present {
-			dropped += sa.Fate.Dropped
-		}
-		switch {
-		case dropped == 0:
-			f.Message += fmt.Sprintf(". The %s capture does not cover the time of these packets, so it cannot tell where the other direction stops", other)
-		case !towardOther(side, dir):
-			f.Message += fmt.Sprintf(". None of it appears in the %s capture: it does not come through the NAT", other)
-		default:
-			f.Message += fmt.Sprintf(". None of it appears in the %s capture (%d packets dropped while both captures ran): the device between the captures drops this ESP", other, dropped)
-			if dir == dirOutbound {
-				f.Message += ", so the peer never receives anything to answer"
-			}
-			f.Confidence = High
-		}
+		espNotCrossed(side, dir, present, f)
 		return
 	}
-	// The reverse direction in the other capture: SAs from the present
-	// direction's receiver back to its sender, with SPIs this capture
-	// never saw.
-	var reverse []*flows.ESPSA
-	for _, cp := range cps {
-		for _, sa := range v.between(other, cp.Dst, cp.Src) {
-			if sa.AH || len(v.withSPI(side, sa.SPI, false)) > 0 || slices.Contains(reverse, sa) {
-				continue
-			}
-			reverse = append(reverse, sa)
-		}
-	}
-	if len(reverse) > 0 {
-		n, dropped := 0, 0
-		spis := make([]string, 0, len(reverse))
-		var frames []int
-		for _, sa := range reverse {
-			n += sa.Packets()
-			dropped += sa.Fate.Dropped
-			spis = append(spis, decode.SPI(sa.SPI).String())
-			frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
-		}
-		lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
-		if dropped == 0 {
-			lost = "none of them while both captures ran, so this is not proven"
-		}
-		if other == flows.SideOutside {
-			f.Message += fmt.Sprintf(". The answer does reach the outside capture — %d packets from %s on SPI %s — and the NAT does not forward them inside (%s): the NAT has no state to bring this ESP back in",
-				n, reverse[0].Src, words.List(spis, 0), lost)
-		} else {
-			f.Message += fmt.Sprintf(". The inside capture shows %s sending the other direction — %d packets on SPI %s — and none of it leaves the NAT (%s)",
-				reverse[0].Src, n, words.List(spis, 0), lost)
-		}
-		f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
-		if dropped > 0 {
-			f.Confidence = High
-		}
+	if espReverseStopsAtNAT(v, side, cps, f) {
 		return
 	}
-	// The other direction in the other capture, delivered in this one to
-	// another host than the sender of the present direction: raw ESP
-	// passthrough guessed the wrong client (VP205). Only SAs that began
-	// with the present direction count: the other host's own inbound SAs,
-	// older, are its own.
-	if side == flows.SideInside && other == flows.SideOutside {
-		n := 0
-		var spis []string
-		var hosts []netip.Addr
-		var frames []int
-		for _, cp := range cps {
-			for _, sa := range v.between(other, cp.Dst, cp.Src) {
-				if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
-					c.OnInsideClock(other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
-					continue
-				}
-				var elsewhere []netip.Addr
-				for _, in := range v.withSPI(side, sa.SPI, false) {
-					if in.Dst != src {
-						elsewhere = append(elsewhere, in.Dst)
-					}
-				}
-				if len(elsewhere) == 0 {
-					continue
-				}
-				n += sa.Packets()
-				spis = append(spis, decode.SPI(sa.SPI).String())
-				hosts = append(hosts, elsewhere...)
-				frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
-			}
-		}
-		if n > 0 {
-			f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
-				cps[0].Dst, n, words.List(spis, 0), listOf(sortedAddrs(hosts), netip.Addr.String))
-			f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
-			f.Confidence = High
-			return
-		}
+	if side == flows.SideInside && espReverseMisdelivered(v, ch, d, cps, f) {
+		return
 	}
 	// Neither capture has the other direction.
 	for _, cp := range cps {
@@ -464,4 +377,119 @@ func espLocateOtherDirection(v *dataPlane, side flows.Side, ch *espChannel, d in
 	default:
 		f.Message += ": the other direction is never sent, or lost beyond both capture points"
 	}
+}
+
+// espNotCrossed says why none of the present direction, seen in side's
+// capture, appears in the other: the other capture was not running, the
+// ESP does not come through the NAT, or the device between drops it.
+func espNotCrossed(side flows.Side, dir direction, present []*flows.ESPSA, f *Finding) {
+	other := 1 - side
+	dropped := 0
+	for _, sa := range present {
+		dropped += sa.Fate.Dropped
+	}
+	switch {
+	case dropped == 0:
+		f.Message += fmt.Sprintf(". The %s capture does not cover the time of these packets, so it cannot tell where the other direction stops", other)
+	case !towardOther(side, dir):
+		f.Message += fmt.Sprintf(". None of it appears in the %s capture: it does not come through the NAT", other)
+	default:
+		f.Message += fmt.Sprintf(". None of it appears in the %s capture (%d packets dropped while both captures ran): the device between the captures drops this ESP", other, dropped)
+		if dir == dirOutbound {
+			f.Message += ", so the peer never receives anything to answer"
+		}
+		f.Confidence = High
+	}
+}
+
+// espReverseStopsAtNAT looks in the other capture for the reverse
+// direction: SAs from the present direction's receiver back to its sender
+// (cps, the present direction as the other capture saw it), with SPIs
+// side's capture never saw. When there are some, the NAT stops them: it
+// says so and reports true.
+func espReverseStopsAtNAT(v *dataPlane, side flows.Side, cps []*flows.ESPSA, f *Finding) bool {
+	c := v.c
+	other := 1 - side
+	var reverse []*flows.ESPSA
+	for _, cp := range cps {
+		for _, sa := range v.between(other, cp.Dst, cp.Src) {
+			if sa.AH || len(v.withSPI(side, sa.SPI, false)) > 0 || slices.Contains(reverse, sa) {
+				continue
+			}
+			reverse = append(reverse, sa)
+		}
+	}
+	if len(reverse) == 0 {
+		return false
+	}
+	n, dropped := 0, 0
+	spis := make([]string, 0, len(reverse))
+	var frames []int
+	for _, sa := range reverse {
+		n += sa.Packets()
+		dropped += sa.Fate.Dropped
+		spis = append(spis, decode.SPI(sa.SPI).String())
+		frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
+	}
+	lost := fmt.Sprintf("%d dropped while both captures ran", dropped)
+	if dropped == 0 {
+		lost = "none of them while both captures ran, so this is not proven"
+	}
+	if other == flows.SideOutside {
+		f.Message += fmt.Sprintf(". The answer does reach the outside capture — %d packets from %s on SPI %s — and the NAT does not forward them inside (%s): the NAT has no state to bring this ESP back in",
+			n, reverse[0].Src, words.List(spis, 0), lost)
+	} else {
+		f.Message += fmt.Sprintf(". The inside capture shows %s sending the other direction — %d packets on SPI %s — and none of it leaves the NAT (%s)",
+			reverse[0].Src, n, words.List(spis, 0), lost)
+	}
+	f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
+	if dropped > 0 {
+		f.Confidence = High
+	}
+	return true
+}
+
+// espReverseMisdelivered looks, for a direction missing inside, for the
+// other direction in the outside capture, delivered inside to another host
+// than the sender of the present direction d of ch: raw ESP passthrough
+// guessed the wrong client (VP205). Only SAs that began with the present
+// direction count: the other host's own inbound SAs, older, are its own.
+// When there are some, it says so and reports true.
+func espReverseMisdelivered(v *dataPlane, ch *espChannel, d int, cps []*flows.ESPSA, f *Finding) bool {
+	c := v.c
+	side, other := flows.SideInside, flows.SideOutside
+	src, _ := ch.ends(d)
+	n := 0
+	var spis []string
+	var hosts []netip.Addr
+	var frames []int
+	for _, cp := range cps {
+		for _, sa := range v.between(other, cp.Dst, cp.Src) {
+			if sa.AH || slices.Contains(spis, decode.SPI(sa.SPI).String()) ||
+				c.OnInsideClock(other, sa.First).Before(ch.first[d].Add(-espOwnerWindow)) {
+				continue
+			}
+			var elsewhere []netip.Addr
+			for _, in := range v.withSPI(side, sa.SPI, false) {
+				if in.Dst != src {
+					elsewhere = append(elsewhere, in.Dst)
+				}
+			}
+			if len(elsewhere) == 0 {
+				continue
+			}
+			n += sa.Packets()
+			spis = append(spis, decode.SPI(sa.SPI).String())
+			hosts = append(hosts, elsewhere...)
+			frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	f.Message += fmt.Sprintf(". The outside capture shows ESP coming back from %s — %d packets on SPI %s — and the NAT delivers it to %s instead (see VP205)",
+		cps[0].Dst, n, words.List(spis, 0), listOf(sortedAddrs(hosts), netip.Addr.String))
+	f.Evidence = append(f.Evidence, c.Evidence(other, frames...)...)
+	f.Confidence = High
+	return true
 }

@@ -143,10 +143,26 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 			g.frames = append(g.frames, sa.Frames.First())
 		}
 	}
-	// A host whose raw ESP to a gateway never left the NAT shares the
-	// NAT's one outside address for that gateway, when there is one: ESP
-	// has no ports, so the NAT could not map it apart (Linux conntrack
-	// refuses the second entry).
+	rawESPAddBlocked(groups, blocked)
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.hosts) < 2 {
+			continue
+		}
+		if c.Two() {
+			g.problems = rawESPProblems(v, g)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// rawESPAddBlocked adds each host whose raw ESP to a gateway never left
+// the NAT (blocked) to the group of the NAT's one outside address for that
+// gateway, when there is one: the host shares it, since ESP has no ports
+// and the NAT could not map it apart (Linux conntrack refuses the second
+// entry).
+func rawESPAddBlocked(groups []*rawESPGroup, blocked []*flows.ESPSA) {
 	for _, sa := range blocked {
 		var only *rawESPGroup
 		for _, g := range groups {
@@ -168,17 +184,6 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 		}
 		only.blocked = append(only.blocked, sa)
 	}
-	out := groups[:0]
-	for _, g := range groups {
-		if len(g.hosts) < 2 {
-			continue
-		}
-		if c.Two() {
-			g.problems = rawESPProblems(v, g)
-		}
-		out = append(out, g)
-	}
-	return out
 }
 
 // rawESPPublic returns the outside address a host's raw ESP SA crossed
@@ -283,6 +288,10 @@ func rawESPProblems(v *dataPlane, g *rawESPGroup) []Finding {
 	return fs
 }
 
+// rawESPCheckSPI checks one inbound raw ESP SPI the NAT's outside
+// address received from the gateway (x), against the inside SAs it was
+// delivered as: lost, switched between hosts, or delivered to a host that
+// does not own it. It reports the finding, and false when nothing is wrong.
 func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, creations []espChildAt, midstream map[netip.Addr]bool) (Finding, bool) {
 	c := v.c
 	in := c.Captures[flows.SideInside]
@@ -290,38 +299,32 @@ func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*f
 	// when a host's SAs were made: whether a host "had a tunnel" cannot
 	// be asked, and the SPIs themselves must tell.
 	noIKE := len(creations) == 0 && len(midstream) == 0
-	// foreignOwner is the SA of the host the SPI very likely belongs to.
-	var foreignOwner *flows.ESPSA
 	arrival := c.Correlation.ToInside(x.First)
 	owner, ownerOK := rawESPOwner(creations, arrival)
 	exact, child, exactOK := rawESPExactOwner(in, g, x.SPI)
 	if exactOK {
 		owner, ownerOK = exact, true
 	}
-	var problems []string
-	conf := Medium
-	var insideFrames []int
+	k := rawESPSPIProblems{conf: Medium}
 	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate.DroppedFrames.List(), 3)...)
 
-	parts := make([]string, 0, len(delivered))
 	for _, sa := range delivered {
-		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, words.Count(sa.Packets(), "packet"), sa.Frames.First()))
-		insideFrames = append(insideFrames, firstFrames(sa.Frames.List(), 3)...)
+		k.insideFrames = append(k.insideFrames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	switch {
 	case len(delivered) == 0 && x.Fate.Dropped > 0:
-		problems = append(problems, "no inside host received it")
-		conf = High
+		k.problems = append(k.problems, "no inside host received it")
+		k.conf = High
 	case len(delivered) > 1:
-		problems = append(problems, "the NAT switched it between hosts")
-		conf = High
+		k.problems = append(k.problems, "the NAT switched it between hosts")
+		k.conf = High
 	}
 	if x.Fate.Dropped > 0 && len(delivered) > 0 {
 		lost := fmt.Sprintf("%d of its packets reached no inside host", x.Fate.Dropped)
 		if s := x.Lost.String(); s != "" {
 			lost += " (sequence numbers " + s + ")"
 		}
-		problems = append(problems, lost)
+		k.problems = append(k.problems, lost)
 	}
 	for _, sa := range delivered {
 		h := sa.Dst
@@ -330,64 +333,91 @@ func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*f
 		})
 		if noIKE {
 			if p, owner, ok := rawESPForeignSPI(v, g, sa); ok {
-				problems = append(problems, p)
-				insideFrames = append(insideFrames, rawESPBlockedFrames(g)...)
-				foreignOwner = owner
+				k.problems = append(k.problems, p)
+				k.insideFrames = append(k.insideFrames, rawESPBlockedFrames(g)...)
+				k.foreignOwner = owner
 			}
 			continue
 		}
 		if !hadTunnel && sa.First.Sub(in.Capture.First) >= espOwnerWindow {
-			problems = append(problems, fmt.Sprintf("%s had no IKE SA with %s when it received it", h, g.gateway))
-			conf = High
+			k.problems = append(k.problems, fmt.Sprintf("%s had no IKE SA with %s when it received it", h, g.gateway))
+			k.conf = High
 			continue
 		}
 		switch {
 		case exactOK && owner.host != h:
-			problems = append(problems, fmt.Sprintf("%s's IKE SA negotiated it (SA payload read decrypted, frame %d), but it went to %s",
+			k.problems = append(k.problems, fmt.Sprintf("%s's IKE SA negotiated it (SA payload read decrypted, frame %d), but it went to %s",
 				owner.host, child.Frame, h))
-			insideFrames = append(insideFrames, child.Frame)
-			conf = High
+			k.insideFrames = append(k.insideFrames, child.Frame)
+			k.conf = High
 		case ownerOK && owner.host != h && len(delivered) == 1:
-			problems = append(problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
+			k.problems = append(k.problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
 				fmtDuration(arrival.Sub(owner.t)), owner.host, owner.frame, h))
-			insideFrames = append(insideFrames, owner.frame)
+			k.insideFrames = append(k.insideFrames, owner.frame)
 		}
 	}
-	if len(problems) == 0 {
+	if len(k.problems) == 0 {
 		return Finding{}, false
+	}
+	var ownerTunnel *flows.Tunnel
+	if ownerOK {
+		ownerTunnel = owner.tun
+	}
+	return rawESPSPIFinding(v, g, x, delivered, &k, ownerTunnel, outsideFrames), true
+}
+
+// rawESPSPIProblems is what is wrong with the delivery of one inbound SPI,
+// with the confidence, the inside frames that show it, and the SA of the
+// host the SPI very likely belongs to when another host received it.
+type rawESPSPIProblems struct {
+	problems     []string
+	conf         Confidence
+	insideFrames []int
+	foreignOwner *flows.ESPSA
+}
+
+// rawESPSPIFinding words the finding about one inbound SPI (x), delivered
+// as the inside SAs delivered, with its problems k: about the tunnel of the
+// SPI's owner (ownerTunnel, nil when unknown) or of its one receiver, else
+// about the ESP group that suffers.
+func rawESPSPIFinding(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*flows.ESPSA, k *rawESPSPIProblems, ownerTunnel *flows.Tunnel, outsideFrames []int) Finding {
+	c := v.c
+	parts := make([]string, 0, len(delivered))
+	for _, sa := range delivered {
+		parts = append(parts, fmt.Sprintf("%s (%s from frame %d)", sa.Dst, words.Count(sa.Packets(), "packet"), sa.Frames.First()))
 	}
 	msg := fmt.Sprintf("inbound raw ESP SPI %s from %s reached %s (%s)", decode.SPI(x.SPI).String(), g.gateway, g.public, words.Count(x.Packets(), "packet"))
 	if len(parts) > 0 {
 		msg += "; delivered to " + strings.Join(parts, " and ")
 	}
-	msg += ": " + strings.Join(problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
+	msg += ": " + strings.Join(k.problems, "; ") + fmt.Sprintf(". Inside hosts %s share %s for raw ESP to %s",
 		listOf(sortedAddrs(g.hosts), netip.Addr.String), g.public, g.gateway)
 	msg += rawESPBlockedWords(g)
 	tunnel := 0
-	if ownerOK {
-		tunnel = v.tunnelID(flows.SideInside, owner.tun.ID)
+	if ownerTunnel != nil {
+		tunnel = v.tunnelID(flows.SideInside, ownerTunnel.ID)
 	} else if len(delivered) == 1 && delivered[0].Tunnel != 0 {
 		tunnel = v.tunnelID(flows.SideInside, delivered[0].Tunnel)
 	}
-	ev := evidenceFromBoth(c, insideFrames, outsideFrames)
+	ev := evidenceFromBoth(c, k.insideFrames, outsideFrames)
 	group := 0
 	switch {
 	case tunnel != 0:
-	case foreignOwner != nil:
+	case k.foreignOwner != nil:
 		// The finding explains the silent host's failure, not the
 		// receiving host's: its own SAs work.
-		group = c.GroupOf(foreignOwner)
+		group = c.GroupOf(k.foreignOwner)
 	case len(delivered) > 0:
 		group = c.GroupOf(delivered[0])
 	}
 	return Finding{
-		Confidence: conf,
+		Confidence: k.conf,
 		Tunnel:     tunnel,
 		Group:      group,
 		Subject:    fmt.Sprintf("esp %s -> %s spi %s", g.gateway, g.public, decode.SPI(x.SPI).String()),
 		Message:    msg,
 		Evidence:   ev,
-	}, true
+	}
 }
 
 // rawESPExactOwner finds the group's host whose IKE SA negotiated an

@@ -86,9 +86,22 @@ type ntMarkerless struct {
 	packets int
 }
 
+// missingMarker reports the IKE of each tunnel that travels on a NAT-T
+// port without the non-ESP marker: messages the decoder recognised as IKE,
+// else ESP-in-UDP whose SPI and sequence number are a tunnel's initiator
+// SPI.
 func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
-	// IKE the decoder recognised on 4500 without the marker, whatever its
-	// SPIs: its header and length say it is IKE.
+	flagged := markerlessIKE(c, report)
+	byView, order := markerlessAsESP(c, flagged, report)
+	for _, v := range order {
+		report(markerlessAsESPFinding(c, v, byView[v]))
+	}
+}
+
+// markerlessIKE reports the IKE the decoder recognised on 4500 without the
+// marker, whatever its SPIs: its header and length say it is IKE. It
+// returns the tunnels it reported.
+func markerlessIKE(c *Context, report func(Finding)) map[*flows.TunnelView]bool {
 	flagged := map[*flows.TunnelView]bool{}
 	for _, v := range c.Tunnels {
 		var in, out []int
@@ -119,6 +132,15 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			src, dst, first.SPIi, decode.SPI(uint32(first.SPIi>>32)).String())
 		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
 	}
+	return flagged
+}
+
+// markerlessAsESP finds, in each capture, the ESP-in-UDP SAs that are IKE
+// of a tunnel not flagged already: the first 8 octets, SPI and sequence
+// number, are the tunnel's initiator SPI. It returns them by tunnel, in the
+// order the tunnels were met, and reports the ones with a reserved SPI
+// that is no tunnel's.
+func markerlessAsESP(c *Context, flagged map[*flows.TunnelView]bool, report func(Finding)) (map[*flows.TunnelView]*[2]ntMarkerless, []*flows.TunnelView) {
 	byView := map[*flows.TunnelView]*[2]ntMarkerless{}
 	var order []*flows.TunnelView
 	for _, s := range []flows.Side{flows.SideInside, flows.SideOutside} {
@@ -159,30 +181,33 @@ func (nonESPMarkerViolation) missingMarker(c *Context, report func(Finding)) {
 			m[s].packets += sa.UDP
 		}
 	}
-	for _, v := range order {
-		m := byView[v]
-		s := flows.SideInside
-		if m[s].packets == 0 {
-			s = flows.SideOutside
-		}
-		first := m[s].sas[0]
-		var in, out []int
-		for _, side := range []flows.Side{flows.SideInside, flows.SideOutside} {
-			for _, sa := range m[side].sas {
-				addSideFrames(side, sa.Frames.List(), &in, &out)
-			}
-		}
-		var frames []int
-		for _, sa := range m[s].sas {
-			frames = append(frames, sa.Frames.List()...)
-		}
-		msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
-			"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
-			words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, sideFrameList(c, s, firstFrames(frames, 6)),
-			netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
-			v.Sides[s].SPIi, decode.SPI(first.SPI).String())
-		report(Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)})
+	return byView, order
+}
+
+// markerlessAsESPFinding words the finding about a tunnel's IKE taken for
+// ESP, as each capture shows it (m).
+func markerlessAsESPFinding(c *Context, v *flows.TunnelView, m *[2]ntMarkerless) Finding {
+	s := flows.SideInside
+	if m[s].packets == 0 {
+		s = flows.SideOutside
 	}
+	first := m[s].sas[0]
+	var in, out []int
+	for _, side := range []flows.Side{flows.SideInside, flows.SideOutside} {
+		for _, sa := range m[side].sas {
+			addSideFrames(side, sa.Frames.List(), &in, &out)
+		}
+	}
+	var frames []int
+	for _, sa := range m[s].sas {
+		frames = append(frames, sa.Frames.List()...)
+	}
+	msg := fmt.Sprintf("%s of this IKE SA %s on UDP port %d without the non-ESP marker (%s, first %s to %s): a receiver on that port "+
+		"takes the start of the initiator SPI 0x%016x for an ESP SPI (%s) and drops it as ESP of an unknown SA",
+		words.Count(m[s].packets, "IKE message"), words.Pick(m[s].packets, "travels", "travel"), first.DstPort, sideFrameList(c, s, firstFrames(frames, 6)),
+		netip.AddrPortFrom(first.Src, first.SrcPort), netip.AddrPortFrom(first.Dst, first.DstPort),
+		v.Sides[s].SPIi, decode.SPI(first.SPI).String())
+	return Finding{Confidence: High, Tunnel: v.ID, Message: msg, Evidence: evidenceFromBoth(c, in, out)}
 }
 
 // ntReservedSPI reports ESP-in-UDP whose SPI RFC 4303 §2.1 reserves.

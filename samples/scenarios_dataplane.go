@@ -9,6 +9,8 @@ import (
 
 // espLossReorderUpstream: the gateway's ESP arrives at the NAT with gaps
 // and out of order; the NAT is not to blame.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func espLossReorderUpstream(w *world) *story {
 	w.nat.Ports = pcaptest.PortRandom
 	a := w.linuxClient("client", addrClientA)
@@ -177,6 +179,8 @@ includes UDP 500 and 4500, ESP and TCP 1723 with GRE.`,
 
 // passthroughSPIMatching: two raw-ESP clients through a passthrough that
 // tells their SAs apart by SPI; it works, for now.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func passthroughSPIMatching(w *world) *story {
 	w.nat.Ports = pcaptest.PortPreserve
 	w.nat.ESPPassthrough = true

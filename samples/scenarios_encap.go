@@ -173,6 +173,8 @@ support MOBIKE, RFC 4555; this client has MOBIKE disabled.)`,
 }
 
 // ikeOverTCP: UDP blocked upstream, fallback to RFC 9329.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func ikeOverTCP(w *world) *story {
 	w.nat.Ports = pcaptest.PortRandom
 	a := w.linuxClient("client", addrClientA)

@@ -236,6 +236,8 @@ func hexBytes(s string) []byte {
 
 // natClientsSACollision: the second client's SA takes the first client's
 // ESP on a server that keys its policies by address only.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func natClientsSACollision(w *world) *story {
 	w.nat.Ports = pcaptest.PortRandom
 	a := w.linuxClient("client A", addrClientA)

@@ -175,6 +175,8 @@ passthrough on would make this one client work, as in passthrough-ok, but not a 
 }
 
 // passthroughCollision: two clients, raw ESP, one NAT address.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func passthroughCollision(w *world) *story {
 	w.nat.Ports = pcaptest.PortPreserve
 	w.nat.ESPPassthrough = true

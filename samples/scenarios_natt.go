@@ -211,6 +211,8 @@ ike-alg-rewrite), not from passthrough as such.`,
 }
 
 // ikeALGRewrite: an IKE ALG that keeps port 500 and rewrites SPIi.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func ikeALGRewrite(w *world) *story {
 	w.nat.Ports = pcaptest.PortRandom
 	w.nat.StaticIKEPort = true
@@ -375,6 +377,8 @@ certificates (ECDSA).`,
 }
 
 // natRebinding: an idle NAT-T tunnel without keepalives.
+// It is long because it reads as one script: the packets in the order
+// they are sent, then the story told of them.
 func natRebinding(w *world) *story {
 	w.nat.Ports = pcaptest.PortRandom
 	w.nat.UDPTimeout = 30 * time.Second

@@ -461,9 +461,15 @@ func (w *world) describe(f *Frame, p pcaptest.Packet, m *meant) {
 		}
 		f.PPTP = &v
 	}
-	if m.ike == nil || len(p.Payload) < m.ikeOff+28 {
-		return
+	if m.ike != nil && len(p.Payload) >= m.ikeOff+28 {
+		f.IKE = describeIKE(p, m)
 	}
+}
+
+// describeIKE is the manifest of the IKE message a frame carries, its
+// SPIs and length as captured, its NAT-D hashes checked against the
+// addresses the frame carries.
+func describeIKE(p pcaptest.Packet, m *meant) *IKE {
 	wire := p.Payload[m.ikeOff:]
 	msg := m.ike
 	ike := &IKE{
@@ -516,7 +522,7 @@ func (w *world) describe(f *Frame, p pcaptest.Packet, m *meant) {
 			ike.Nonce = pl.Body
 		}
 	}
-	f.IKE = ike
+	return ike
 }
 
 // finish sorts each capture by its own clock, numbers the frames and

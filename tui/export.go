@@ -128,52 +128,22 @@ func createExport(path string, overwrite bool) (io.Writer, func(ok bool) error, 
 // writer, the earlier (on the inside clock) first.
 func writeMerged(ctx context.Context, m *model, caps [2]*capture, frames [2]map[int]bool, out io.Writer, res *exportResult) error {
 	w := pcapfile.NewPcapngWriter(out, "vpnpcap")
-	type source struct {
-		r     *pcapfile.Reader
-		rec   pcapfile.Record
-		ok    bool
-		iface pcapfile.PcapngInterface
-		where string
-	}
-	var srcs [2]*source
+	var srcs [2]*mergeSource
 	for s, c := range caps {
 		if c == nil || len(frames[s]) == 0 {
 			continue
 		}
-		r, err := pcapfile.Open(c.path)
+		src, err := openMergeSource(m, flows.Side(s), c, frames[s])
 		if err != nil {
 			return err
 		}
-		defer r.Close()
-		src := &source{r: r, where: shortPath(c.path)}
-		src.iface = pcapfile.PcapngInterface{Name: captureBase(c.path), Description: c.path, Snaplen: r.Snaplen()}
-		if m.two() {
-			src.iface.Name = flows.Side(s).String()
-			src.where += " (" + flows.Side(s).String() + ")"
-		}
+		defer src.r.Close()
 		srcs[s] = src
 	}
-	// next reads a capture on to its next chosen frame.
 	read := 0
-	next := func(s int) error {
-		src := srcs[s]
-		for {
-			if read++; read%cancelCheckEvery == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err := src.r.Next(&src.rec); err != nil {
-				src.ok = false
-				return nil // the end, or a fault after which nothing more is read
-			}
-			if frames[s][src.rec.Frame] {
-				src.ok = true
-				return nil
-			}
-		}
-	}
-	for s, src := range srcs {
+	for _, src := range srcs {
 		if src != nil {
-			if err := next(s); err != nil {
+			if err := src.next(ctx, &read); err != nil {
 				return err
 			}
 		}
@@ -203,11 +173,57 @@ func writeMerged(ctx context.Context, m *model, caps [2]*capture, frames [2]map[
 			return err
 		}
 		res.packets[s]++
-		if err := next(s); err != nil {
+		if err := src.next(ctx, &read); err != nil {
 			return err
 		}
 	}
 	return w.Finish()
+}
+
+// mergeSource is one capture writeMerged reads: its chosen frames, the
+// next of them (rec, when ok), and the interface and name it has in the
+// merged file.
+type mergeSource struct {
+	r      *pcapfile.Reader
+	frames map[int]bool
+	rec    pcapfile.Record
+	ok     bool
+	iface  pcapfile.PcapngInterface
+	where  string
+}
+
+// openMergeSource opens capture c, side s of the model, to copy its chosen
+// frames. The caller closes its reader.
+func openMergeSource(m *model, s flows.Side, c *capture, frames map[int]bool) (*mergeSource, error) {
+	r, err := pcapfile.Open(c.path)
+	if err != nil {
+		return nil, err
+	}
+	src := &mergeSource{r: r, frames: frames, where: shortPath(c.path)}
+	src.iface = pcapfile.PcapngInterface{Name: captureBase(c.path), Description: c.path, Snaplen: r.Snaplen()}
+	if m.two() {
+		src.iface.Name = s.String()
+		src.where += " (" + s.String() + ")"
+	}
+	return src, nil
+}
+
+// next reads the capture on to its next chosen frame; read counts the
+// frames both captures have read, to look at ctx now and then.
+func (src *mergeSource) next(ctx context.Context, read *int) error {
+	for {
+		if *read++; *read%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := src.r.Next(&src.rec); err != nil {
+			src.ok = false
+			return nil // the end, or a fault after which nothing more is read
+		}
+		if src.frames[src.rec.Frame] {
+			src.ok = true
+			return nil
+		}
+	}
 }
 
 // defaultExportName is the file name the export dialog proposes: the

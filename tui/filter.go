@@ -138,6 +138,8 @@ func parseTerm(tok string) (func(*model, *row) bool, error) {
 	return nil, fmt.Errorf("filter: unknown term %q (%s)", tok, filterHelp)
 }
 
+// parseComparison parses a term that compares a field with a value
+// (severity>=warning, spi=0xc0ffee01), its key already lowercase.
 func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 	if val == "" {
 		return nil, fmt.Errorf("filter: %s%s needs a value", key, op)
@@ -195,46 +197,12 @@ func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 		if err := eqOnly(); err != nil {
 			return nil, err
 		}
-		var s flows.Side
-		switch strings.ToLower(val) {
-		case "inside", "in":
-			s = flows.SideInside
-		case "outside", "out":
-			s = flows.SideOutside
-		default:
-			return nil, fmt.Errorf("filter: side=%s: want inside or outside", val)
-		}
-		return func(_ *model, r *row) bool {
-			switch r.kind {
-			case rowTunnel:
-				return (r.view.Sides[s] != nil) != neg
-			case rowSession:
-				return (r.call.Sides[s] != nil) != neg
-			}
-			return (r.side == s) != neg
-		}, nil
+		return parseSide(val, neg)
 	case "state":
 		if err := eqOnly(); err != nil {
 			return nil, err
 		}
-		want := strings.ToLower(val)
-		switch flows.State(want) {
-		case flows.StateNegotiating, flows.StateEstablished, flows.StateFailed, flows.StateRekeyed, flows.StateDeleted:
-		default:
-			return nil, fmt.Errorf("filter: state=%s: want negotiating, established, failed, rekeyed or deleted", val)
-		}
-		return func(_ *model, r *row) bool {
-			if r.view == nil {
-				return neg
-			}
-			has := false
-			for _, t := range r.view.Sides {
-				if t != nil && string(t.State) == want {
-					has = true
-				}
-			}
-			return has != neg
-		}, nil
+		return parseState(val, neg)
 	case "kind":
 		if err := eqOnly(); err != nil {
 			return nil, err
@@ -246,6 +214,52 @@ func parseComparison(key, op, val string) (func(*model, *row) bool, error) {
 		return func(md *model, r *row) bool { return m(md, r) != neg }, nil
 	}
 	return nil, fmt.Errorf("filter: unknown field %q (%s)", key, filterHelp)
+}
+
+// parseSide parses side=val: the rows a capture saw, tunnels and PPTP
+// calls by their sightings, flows by their capture; neg for side!=val.
+func parseSide(val string, neg bool) (func(*model, *row) bool, error) {
+	var s flows.Side
+	switch strings.ToLower(val) {
+	case "inside", "in":
+		s = flows.SideInside
+	case "outside", "out":
+		s = flows.SideOutside
+	default:
+		return nil, fmt.Errorf("filter: side=%s: want inside or outside", val)
+	}
+	return func(_ *model, r *row) bool {
+		switch r.kind {
+		case rowTunnel:
+			return (r.view.Sides[s] != nil) != neg
+		case rowSession:
+			return (r.call.Sides[s] != nil) != neg
+		}
+		return (r.side == s) != neg
+	}, nil
+}
+
+// parseState parses state=val: the tunnel rows whose tunnel is in that
+// state in a capture that saw it; neg for state!=val.
+func parseState(val string, neg bool) (func(*model, *row) bool, error) {
+	want := strings.ToLower(val)
+	switch flows.State(want) {
+	case flows.StateNegotiating, flows.StateEstablished, flows.StateFailed, flows.StateRekeyed, flows.StateDeleted:
+	default:
+		return nil, fmt.Errorf("filter: state=%s: want negotiating, established, failed, rekeyed or deleted", val)
+	}
+	return func(_ *model, r *row) bool {
+		if r.view == nil {
+			return neg
+		}
+		has := false
+		for _, t := range r.view.Sides {
+			if t != nil && string(t.State) == want {
+				has = true
+			}
+		}
+		return has != neg
+	}, nil
 }
 
 func compareInts(a int, op string, b int) bool {

@@ -93,29 +93,12 @@ func (a *App) paneLabel(v View) string {
 // given rectangle.
 func (l *layout) arrange(x, y, w, h int) []placed {
 	a := l.a
-	var out []placed
 	if w <= 0 || h <= 0 {
 		return nil
 	}
-	put := func(p tview.Primitive, px, py, pw, ph int) {
-		if pw > 0 && ph > 0 {
-			out = append(out, placed{p, px, py, pw, ph, false})
-		}
-	}
 	tall := h >= tallHeight
-	// pane puts a pane with its frame, or with a title line on a low
-	// screen.
-	pane := func(v View, px, py, pw, ph int) {
-		if pw <= 0 || ph <= 0 {
-			return
-		}
-		if tall || ph < 2 {
-			out = append(out, placed{v, px, py, pw, ph, true})
-			return
-		}
-		put(a.titles[v], px, py, pw, 1)
-		out = append(out, placed{v, px, py + 1, pw, ph - 1, false})
-	}
+	pl := &placer{tall: tall, titles: a.titles}
+	put, pane := pl.put, pl.pane
 	put(a.titleBar, x, y, w, 1)
 	verdictH := 1
 	if tall {
@@ -135,7 +118,7 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 		if focus != nil && h > 1 {
 			pane(focus, x, y+1, w, h-1)
 		}
-		return out
+		return pl.out
 	}
 	put(a.status, x, y+h-statusH, w, statusH)
 	put(a.verdict, x, y+h-statusH-verdictH, w, verdictH)
@@ -145,20 +128,98 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 	top, avail := y+1, h-1-bottom
 	if a.zoomed && focus != nil {
 		pane(focus, x, top, w, avail)
-		return out
-	}
-	chrome := 1 // a title line
-	if tall {
-		chrome = 2 // a frame
+		return pl.out
 	}
 	// The bands from the top: tunnels (and the findings beside them when
 	// wide), the findings when narrow, the packets, the tree and bytes.
 	wide := w >= splitTopWidth
-	weights := []int{2, 0, 3, 2}
+	heights := l.bandHeights(avail, wide, tall, focus)
+	yy := top
+	if wide {
+		left := w * 3 / 5
+		pane(a.tunnels, x, yy, left, heights[0])
+		pane(a.findings, x+left, yy, w-left, heights[0])
+		yy += heights[0]
+	} else {
+		pane(a.tunnels, x, yy, w, heights[0])
+		pane(a.findings, x, yy+heights[0], w, heights[1])
+		yy += heights[0] + heights[1]
+	}
+	pane(a.band2, x, yy, w, heights[2])
+	yy += heights[2]
+	if w >= splitBottomWidth {
+		// The bytes pane takes what a dump of 8 (16 when there is room)
+		// bytes a line needs; the decode tree, whose lines are long, the
+		// rest.
+		hexW := 41
+		if w >= 150 {
+			hexW = 75
+		}
+		pane(a.detail, x, yy, w-hexW, heights[3])
+		pane(a.hex, x+w-hexW, yy, hexW, heights[3])
+	} else {
+		pane(a.band3, x, yy, w, heights[3])
+	}
+	return pl.out
+}
+
+// bandHeights divides avail rows among the four bands from the top
+// (tunnels, findings when narrow, packets or ladder, decode tree and
+// bytes) by their weights, and gives what a short list does not need to
+// the bands below.
+func (l *layout) bandHeights(avail int, wide, tall bool, focus View) []int {
+	a := l.a
+	chrome := 1 // a title line
+	if tall {
+		chrome = 2 // a frame
+	}
+	weights, fixed := l.bandShares(wide, tall, chrome, focus)
+	flexible := avail
+	for _, f := range fixed {
+		flexible -= f
+	}
+	heights := split(max(0, flexible), weights)
+	for i, f := range fixed {
+		heights[i] += f
+	}
+	// A list shorter than its band gives the rest to the packets, then
+	// to the decode tree; the packets only once they are read, so that
+	// the bands do not jump while a selection's packets load.
+	need := []int{-1, -1, -1, -1}
+	if a.band2 == View(a.packets) && a.packets.load != nil && a.packets.loading == "" {
+		need[2] = chrome + 1 + max(1, a.packets.content.rowCount())
+	}
+	if !wide {
+		need[0] = chrome + 1 + max(1, a.tunnels.content.rowCount())
+	}
+	surplus := 0
+	for i, n := range need {
+		if n >= 0 && heights[i] > n {
+			surplus += heights[i] - n
+			heights[i] = n
+		}
+	}
+	for _, i := range []int{2, 3} {
+		room := surplus
+		if need[i] >= 0 {
+			room = min(surplus, need[i]-heights[i])
+		}
+		heights[i] += room
+		surplus -= room
+	}
+	return heights
+}
+
+// bandShares returns each band's weight in the rows left to share, and the
+// rows it takes before that (the findings' list when narrow); chrome is a
+// pane's frame or title line.
+func (l *layout) bandShares(wide, tall bool, chrome int, focus View) (weights, fixed []int) {
+	a := l.a
+	weights = []int{2, 0, 3, 2}
 	if tall {
 		weights = []int{3, 0, 4, 4}
 	}
-	fixed := []int{0, 0, 0, 0}
+	fixed = []int{0, 0, 0, 0}
 	if !wide {
 		if focus == View(a.findings) {
 			weights[1] = weights[0]
@@ -195,66 +256,34 @@ func (l *layout) arrange(x, y, w, h int) []placed {
 			weights[3] += bonus
 		}
 	}
-	flexible := avail
-	for _, f := range fixed {
-		flexible -= f
+	return weights, fixed
+}
+
+// placer collects what arrange places, in drawing order.
+type placer struct {
+	out    []placed
+	tall   bool
+	titles map[View]*paneTitle
+}
+
+// put places a primitive, unless its rectangle is empty.
+func (pl *placer) put(p tview.Primitive, px, py, pw, ph int) {
+	if pw > 0 && ph > 0 {
+		pl.out = append(pl.out, placed{p, px, py, pw, ph, false})
 	}
-	heights := split(max(0, flexible), weights)
-	for i, f := range fixed {
-		heights[i] += f
+}
+
+// pane puts a pane with its frame, or with a title line on a low screen.
+func (pl *placer) pane(v View, px, py, pw, ph int) {
+	if pw <= 0 || ph <= 0 {
+		return
 	}
-	// A list shorter than its band gives the rest to the packets, then
-	// to the decode tree; the packets only once they are read, so that
-	// the bands do not jump while a selection's packets load.
-	need := []int{-1, -1, -1, -1}
-	if a.band2 == View(a.packets) && a.packets.load != nil && a.packets.loading == "" {
-		need[2] = chrome + 1 + max(1, a.packets.content.rowCount())
+	if pl.tall || ph < 2 {
+		pl.out = append(pl.out, placed{v, px, py, pw, ph, true})
+		return
 	}
-	if !wide {
-		need[0] = chrome + 1 + max(1, a.tunnels.content.rowCount())
-	}
-	surplus := 0
-	for i, n := range need {
-		if n >= 0 && heights[i] > n {
-			surplus += heights[i] - n
-			heights[i] = n
-		}
-	}
-	for _, i := range []int{2, 3} {
-		room := surplus
-		if need[i] >= 0 {
-			room = min(surplus, need[i]-heights[i])
-		}
-		heights[i] += room
-		surplus -= room
-	}
-	yy := top
-	if wide {
-		left := w * 3 / 5
-		pane(a.tunnels, x, yy, left, heights[0])
-		pane(a.findings, x+left, yy, w-left, heights[0])
-		yy += heights[0]
-	} else {
-		pane(a.tunnels, x, yy, w, heights[0])
-		pane(a.findings, x, yy+heights[0], w, heights[1])
-		yy += heights[0] + heights[1]
-	}
-	pane(a.band2, x, yy, w, heights[2])
-	yy += heights[2]
-	if w >= splitBottomWidth {
-		// The bytes pane takes what a dump of 8 (16 when there is room)
-		// bytes a line needs; the decode tree, whose lines are long, the
-		// rest.
-		hexW := 41
-		if w >= 150 {
-			hexW = 75
-		}
-		pane(a.detail, x, yy, w-hexW, heights[3])
-		pane(a.hex, x+w-hexW, yy, hexW, heights[3])
-	} else {
-		pane(a.band3, x, yy, w, heights[3])
-	}
-	return out
+	pl.put(pl.titles[v], px, py, pw, 1)
+	pl.out = append(pl.out, placed{v, px, py + 1, pw, ph - 1, false})
 }
 
 // placed is a primitive and its rectangle; framed says whether a pane

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	pcapfile "github.com/vpnpcap/vpnpcap/decode/capture"
+	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/ladder"
 )
 
@@ -56,43 +57,8 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 		if member == nil || sd.src == nil {
 			continue
 		}
-		s := sd.index
-		ld.frames[s] = map[int]pcapfile.Record{}
-		// A side whose list is full stops reading: sideCtx ends its scan.
-		sideCtx, stop := context.WithCancel(ctx)
-		full := false
-		_, err := sd.src.scan(sideCtx, dopts, counter, func(rec *pcapfile.Record, pkts []decode.Packet) {
-			if full {
-				return
-			}
-			kept := false
-			for i := range pkts {
-				p := &pkts[i]
-				if !member(p) {
-					continue
-				}
-				if len(ld.lists[s]) >= maxListPackets {
-					full, ld.truncated = true, true
-					stop()
-					return
-				}
-				ld.lists[s] = append(ld.lists[s], *p)
-				kept = true
-			}
-			if kept && rec != nil && budget >= len(rec.Data) {
-				if _, ok := ld.frames[s][rec.Frame]; !ok {
-					budget -= len(rec.Data)
-					ld.frames[s][rec.Frame] = ownRecord(rec)
-				}
-			}
-		})
-		stop()
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case err != nil && !full:
-			// A damaged capture: list what came before the fault.
-			ld.readErr = err
+		if err := ld.readSide(ctx, sd, member, dopts, counter, &budget); err != nil {
+			return nil, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -109,6 +75,59 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 		}
 		return ld, nil
 	}
+	ld.pairSides(cor, window)
+	return ld, nil
+}
+
+// readSide reads one capture and lists the subject's packets in it (those
+// member accepts), up to maxListPackets, keeping their frames' bytes while
+// budget lasts. It fails only when ctx is done; a capture damaged part way
+// keeps what came before the fault, in readErr.
+func (ld *packetLoad) readSide(ctx context.Context, sd *side, member func(*decode.Packet) bool, dopts decode.Options, counter *atomic.Int64, budget *int) error {
+	s := sd.index
+	ld.frames[s] = map[int]pcapfile.Record{}
+	// A side whose list is full stops reading: sideCtx ends its scan.
+	sideCtx, stop := context.WithCancel(ctx)
+	full := false
+	_, err := sd.src.scan(sideCtx, dopts, counter, func(rec *pcapfile.Record, pkts []decode.Packet) {
+		if full {
+			return
+		}
+		kept := false
+		for i := range pkts {
+			p := &pkts[i]
+			if !member(p) {
+				continue
+			}
+			if len(ld.lists[s]) >= maxListPackets {
+				full, ld.truncated = true, true
+				stop()
+				return
+			}
+			ld.lists[s] = append(ld.lists[s], *p)
+			kept = true
+		}
+		if kept && rec != nil && *budget >= len(rec.Data) {
+			if _, ok := ld.frames[s][rec.Frame]; !ok {
+				*budget -= len(rec.Data)
+				ld.frames[s][rec.Frame] = ownRecord(rec)
+			}
+		}
+	})
+	stop()
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil && !full:
+		// A damaged capture: list what came before the fault.
+		ld.readErr = err
+	}
+	return nil
+}
+
+// pairSides makes the rows of a subject both captures saw: each packet's
+// inside and outside sightings on one row, with its fate across the NAT.
+func (ld *packetLoad) pairSides(cor *flows.Correlation, window time.Duration) {
 	ld.toInside = cor.ToInside
 	if cor.Anchors > 0 {
 		ld.offset = "shifted by " + formatOffset(-cor.Offset)
@@ -131,7 +150,6 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 		}
 		ld.rows = append(ld.rows, r)
 	}
-	return ld, nil
 }
 
 // formatOffset shows a clock offset with its sign: "+6.909427s".

@@ -83,14 +83,6 @@ type packetColumn struct {
 func (l *packetList) packetColumns(width int) []packetColumn {
 	ld := l.load
 	two := ld != nil && ld.two
-	frameCol := func(name string, s flows.Side) packetColumn {
-		return packetColumn{name: name, right: true, text: func(ld *packetLoad, r pktRow) string {
-			if p := ld.packet(r, s); p != nil {
-				return strconv.Itoa(p.Frame)
-			}
-			return ""
-		}}
-	}
 	timeFmt := "15:04:05.000000"
 	if two {
 		timeFmt = "15:04:05.000"
@@ -100,17 +92,12 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 		cols = append(cols, l.markColumn())
 	}
 	first := len(cols)
-	cols = append(cols, frameCol("Frame", flows.SideInside))
+	cols = append(cols, frameColumn("Frame", flows.SideInside))
 	if two {
 		cols[first].name = "In#"
 	}
 	cols = append(cols,
-		packetColumn{name: "Time", text: func(ld *packetLoad, r pktRow) string {
-			if p := ld.packet(r, flows.SideInside); p != nil {
-				return p.Time.UTC().Format(timeFmt)
-			}
-			return ""
-		}},
+		timeColumn(flows.SideInside, timeFmt),
 		packetColumn{name: " ", text: func(ld *packetLoad, r pktRow) string {
 			p, s := ld.first(r)
 			if p == nil {
@@ -134,26 +121,48 @@ func (l *packetList) packetColumns(width int) []packetColumn {
 	if !two {
 		if ld == nil || len(ld.lists[0]) == 0 && len(ld.lists[1]) > 0 {
 			// An outside-only subject: the single column set reads side 1.
-			cols[first] = frameCol("Frame", flows.SideOutside)
-			cols[first+1].text = func(ld *packetLoad, r pktRow) string {
-				if p := ld.packet(r, flows.SideOutside); p != nil {
-					return p.Time.UTC().Format(timeFmt)
-				}
-				return ""
-			}
+			cols[first] = frameColumn("Frame", flows.SideOutside)
+			cols[first+1] = timeColumn(flows.SideOutside, timeFmt)
 		}
 		return cols
 	}
-	cols = append(cols,
-		packetColumn{name: "Fate", text: func(_ *packetLoad, r pktRow) string { return fateText(r) }},
-		frameCol("Out#", flows.SideOutside),
-		packetColumn{name: "Out time", text: func(ld *packetLoad, r pktRow) string {
+	return append(cols, outsideColumns(width, timeFmt)...)
+}
+
+// frameColumn is the column of one capture's frame numbers.
+func frameColumn(name string, s flows.Side) packetColumn {
+	return packetColumn{name: name, right: true, text: func(ld *packetLoad, r pktRow) string {
+		if p := ld.packet(r, s); p != nil {
+			return strconv.Itoa(p.Frame)
+		}
+		return ""
+	}}
+}
+
+// timeColumn is the column of one capture's times, on its own clock.
+func timeColumn(s flows.Side, format string) packetColumn {
+	return packetColumn{name: "Time", text: func(ld *packetLoad, r pktRow) string {
+		if p := ld.packet(r, s); p != nil {
+			return p.Time.UTC().Format(format)
+		}
+		return ""
+	}}
+}
+
+// outsideColumns are the columns side by side adds after the inside's: the
+// fate, the outside's frame and time (on the inside clock), and from a
+// width of 110 the delay between the two sightings.
+func outsideColumns(width int, timeFmt string) []packetColumn {
+	cols := []packetColumn{
+		{name: "Fate", text: func(_ *packetLoad, r pktRow) string { return fateText(r) }},
+		frameColumn("Out#", flows.SideOutside),
+		{name: "Out time", text: func(ld *packetLoad, r pktRow) string {
 			if p := ld.packet(r, flows.SideOutside); p != nil && ld.toInside != nil {
 				return ld.toInside(p.Time).UTC().Format(timeFmt)
 			}
 			return ""
 		}},
-	)
+	}
 	if width >= 110 {
 		cols = append(cols, packetColumn{name: "Delay", right: true, text: func(ld *packetLoad, r pktRow) string {
 			pi, po := ld.packet(r, flows.SideInside), ld.packet(r, flows.SideOutside)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -72,6 +73,7 @@ func setupCheck(fs *pflag.FlagSet) func(*env) int {
 	return func(e *env) int { return runCheck(e, &o) }
 }
 
+// runCheck checks the captures the arguments name and reports on them.
 func runCheck(e *env, o *checkOptions) int {
 	if e.fs.NArg() == 0 && len(o.pairs) == 0 {
 		return e.missingOperands("no capture given")
@@ -105,20 +107,9 @@ func runCheck(e *env, o *checkOptions) int {
 	}
 	ins := newInputs(e, o.cf.fifoTimeout.d)
 	defer ins.close()
-	units, skipped, err := discover(e.fs.Args(), o.pairs, ins)
+	units, err := discoverUnits(e, o, ins)
 	if err != nil {
 		return usageErr(err)
-	}
-	for _, s := range skipped {
-		if s.path == "" {
-			e.errorf("skipped %s", s.reason)
-		} else {
-			e.errorf("skipped %s: %s", s.path, s.reason)
-		}
-	}
-	if len(units) == 0 {
-		// A wrong path in a CI job must not pass for a clean run.
-		return usageErr(errors.New("no capture found in the paths given"))
 	}
 
 	// Open the report file first: a path that cannot be written is a usage
@@ -126,10 +117,7 @@ func runCheck(e *env, o *checkOptions) int {
 	out := e.stdout
 	var outFile *os.File
 	if o.output != "" {
-		if in := sameFileAsInput(o.output, units); in != "" {
-			return usageErr(fmt.Errorf("--output %s is the capture %s: it would be overwritten", o.output, in))
-		}
-		if outFile, err = os.Create(o.output); err != nil {
+		if outFile, err = createReportFile(o.output, units); err != nil {
 			return usageErr(err)
 		}
 		defer outFile.Close()
@@ -164,9 +152,16 @@ func runCheck(e *env, o *checkOptions) int {
 		})
 	})
 	prog.finish()
+	return o.finishReport(e, batch, out, outFile, textOpts, writeErr)
+}
 
+// finishReport writes the rest of the report (the summary after the checks
+// streamed as text, or the whole report in the other formats), the summary
+// on stdout when the report went to a file, and the baseline asked for. It
+// returns the exit code.
+func (o *checkOptions) finishReport(e *env, batch *report.Batch, out io.Writer, outFile *os.File, textOpts report.TextOptions, writeErr error) int {
 	if writeErr == nil {
-		if streamText {
+		if o.format == "text" {
 			writeErr = report.WriteBatchSummary(out, batch, textOpts)
 		} else {
 			writeErr = writeReport(out, batch, o.format, textOpts)
@@ -194,6 +189,37 @@ func runCheck(e *env, o *checkOptions) int {
 		}
 	}
 	return batch.ExitCode()
+}
+
+// discoverUnits finds the captures to check in the arguments and the
+// pairs manifests, and lists on stderr the entries it skipped. Finding
+// none is an error.
+func discoverUnits(e *env, o *checkOptions, ins *inputs) ([]checkUnit, error) {
+	units, skipped, err := discover(e.fs.Args(), o.pairs, ins)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skipped {
+		if s.path == "" {
+			e.errorf("skipped %s", s.reason)
+		} else {
+			e.errorf("skipped %s: %s", s.path, s.reason)
+		}
+	}
+	if len(units) == 0 {
+		// A wrong path in a CI job must not pass for a clean run.
+		return nil, errors.New("no capture found in the paths given")
+	}
+	return units, nil
+}
+
+// createReportFile creates the --output file, refusing one of the
+// captures to check.
+func createReportFile(path string, units []checkUnit) (*os.File, error) {
+	if in := sameFileAsInput(path, units); in != "" {
+		return nil, fmt.Errorf("--output %s is the capture %s: it would be overwritten", path, in)
+	}
+	return os.Create(path)
 }
 
 // sameFileAsInput returns the name of the capture of units that is the

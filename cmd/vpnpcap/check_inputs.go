@@ -383,6 +383,42 @@ func (c *collector) probe(p string) string {
 // of whose captures cannot be read stays a pair, with its problem: it is
 // reported as the pair, and its readable side checked alone.
 func (c *collector) units() []checkUnit {
+	units, claimed := c.manifestUnits()
+	pairs, paired := c.namedPairs(claimed)
+	units = append(units, pairs...)
+	for _, p := range c.captures {
+		if paired[p] || claimed[filepath.Clean(p)] {
+			continue
+		}
+		units = append(units, checkUnit{name: p, paths: []string{p}})
+	}
+	for _, p := range c.probOrd {
+		if paired[p] || claimed[filepath.Clean(p)] {
+			continue
+		}
+		units = append(units, checkUnit{name: p, paths: []string{p}, problems: []string{c.problems[filepath.Clean(p)]}})
+	}
+	for i := range units {
+		u := &units[i]
+		u.name = report.SafeText(u.name)
+		for _, p := range u.readable() {
+			in := c.ins.input(p)
+			u.size += in.size()
+			u.streamed = u.streamed || in.spool != nil
+		}
+	}
+	slices.SortStableFunc(units, func(a, b checkUnit) int {
+		if d := cmp.Compare(a.name, b.name); d != 0 {
+			return d
+		}
+		return cmp.Compare(a.paths[0], b.paths[0])
+	})
+	return units
+}
+
+// manifestUnits returns the pairs the manifests list, each once, and the
+// captures they claim.
+func (c *collector) manifestUnits() ([]checkUnit, map[string]bool) {
 	var units []checkUnit
 	claimed := map[string]bool{}
 	seenPair := map[[2]string]bool{}
@@ -399,6 +435,14 @@ func (c *collector) units() []checkUnit {
 		claimed[mp.Inside], claimed[mp.Outside] = true, true
 		units = append(units, u)
 	}
+	return units, claimed
+}
+
+// namedPairs pairs the captures not claimed by a manifest by their names
+// (inside.* and outside.* in one directory, NAME-inside.* and
+// NAME-outside.*), and returns the pairs and the captures paired.
+func (c *collector) namedPairs(claimed map[string]bool) ([]checkUnit, map[string]bool) {
+	var units []checkUnit
 	type member struct{ path, problem string }
 	type group struct{ inside, outside []member }
 	groups := map[string]*group{}
@@ -453,32 +497,5 @@ func (c *collector) units() []checkUnit {
 		units = append(units, u)
 		paired[in.path], paired[out.path] = true, true
 	}
-	for _, p := range c.captures {
-		if paired[p] || claimed[filepath.Clean(p)] {
-			continue
-		}
-		units = append(units, checkUnit{name: p, paths: []string{p}})
-	}
-	for _, p := range c.probOrd {
-		if paired[p] || claimed[filepath.Clean(p)] {
-			continue
-		}
-		units = append(units, checkUnit{name: p, paths: []string{p}, problems: []string{c.problems[filepath.Clean(p)]}})
-	}
-	for i := range units {
-		u := &units[i]
-		u.name = report.SafeText(u.name)
-		for _, p := range u.readable() {
-			in := c.ins.input(p)
-			u.size += in.size()
-			u.streamed = u.streamed || in.spool != nil
-		}
-	}
-	slices.SortStableFunc(units, func(a, b checkUnit) int {
-		if d := cmp.Compare(a.name, b.name); d != 0 {
-			return d
-		}
-		return cmp.Compare(a.paths[0], b.paths[0])
-	})
-	return units
+	return units, paired
 }

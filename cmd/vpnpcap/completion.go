@@ -129,6 +129,7 @@ var captureGlobExts = extsWithoutDot(captureExts)
 
 // ---- bash
 
+// writeBash writes the bash completion script for the commands of spec.
 func writeBash(w io.Writer, spec []compCommand) {
 	var names []string
 	for _, c := range spec {
@@ -176,43 +177,49 @@ _vpnpcap() {
     case "${COMP_WORDS[1]}" in
 `, shellQuote(strings.Join(append(names, "--help", "--version"), " ")))
 	for _, c := range spec {
-		fmt.Fprintf(w, "    %s)\n        case \"$prev\" in\n", c.name)
-		var plain []string
-		for _, f := range c.flags {
-			if !f.takesValue {
-				continue
-			}
-			fmt.Fprintf(w, "        %s)\n            ", strings.Join(flagNames(f), "|"))
-			switch {
-			case f.values != nil:
-				fmt.Fprintf(w, "COMPREPLY=($(compgen -W %s -- \"$cur\"))\n", shellQuote(strings.Join(f.values, " ")))
-			case f.file:
-				fmt.Fprintf(w, "_vpnpcap_files%s\n", bashWords(f.exts))
-			default:
-				fmt.Fprint(w, "COMPREPLY=()\n")
-			}
-			fmt.Fprint(w, "            return\n            ;;\n")
-		}
-		fmt.Fprint(w, "        esac\n        if [[ $cur == -* ]]; then\n")
-		for _, f := range c.flags {
-			plain = append(plain, flagNames(f)...)
-		}
-		fmt.Fprintf(w, "            COMPREPLY=($(compgen -W %s -- \"$cur\"))\n            return\n        fi\n", shellQuote(strings.Join(plain, " ")))
-		switch c.operands {
-		case operandCaptures, operandPaths:
-			fmt.Fprintf(w, "        _vpnpcap_files%s\n", bashWords(captureGlobExts))
-		case operandNone:
-			fmt.Fprint(w, "        COMPREPLY=()\n")
-		default:
-			fmt.Fprintf(w, "        COMPREPLY=($(compgen -W %s -- \"$cur\"))\n", shellQuote(strings.Join(operandWords(c.operands), " ")))
-		}
-		fmt.Fprint(w, "        ;;\n")
+		writeBashCommand(w, c)
 	}
 	fmt.Fprint(w, `    esac
 }
 
 complete -F _vpnpcap vpnpcap
 `)
+}
+
+// writeBashCommand writes the case of one command in _vpnpcap: what
+// follows each of its flags that takes a value, its flags, its operands.
+func writeBashCommand(w io.Writer, c compCommand) {
+	fmt.Fprintf(w, "    %s)\n        case \"$prev\" in\n", c.name)
+	var plain []string
+	for _, f := range c.flags {
+		if !f.takesValue {
+			continue
+		}
+		fmt.Fprintf(w, "        %s)\n            ", strings.Join(flagNames(f), "|"))
+		switch {
+		case f.values != nil:
+			fmt.Fprintf(w, "COMPREPLY=($(compgen -W %s -- \"$cur\"))\n", shellQuote(strings.Join(f.values, " ")))
+		case f.file:
+			fmt.Fprintf(w, "_vpnpcap_files%s\n", bashWords(f.exts))
+		default:
+			fmt.Fprint(w, "COMPREPLY=()\n")
+		}
+		fmt.Fprint(w, "            return\n            ;;\n")
+	}
+	fmt.Fprint(w, "        esac\n        if [[ $cur == -* ]]; then\n")
+	for _, f := range c.flags {
+		plain = append(plain, flagNames(f)...)
+	}
+	fmt.Fprintf(w, "            COMPREPLY=($(compgen -W %s -- \"$cur\"))\n            return\n        fi\n", shellQuote(strings.Join(plain, " ")))
+	switch c.operands {
+	case operandCaptures, operandPaths:
+		fmt.Fprintf(w, "        _vpnpcap_files%s\n", bashWords(captureGlobExts))
+	case operandNone:
+		fmt.Fprint(w, "        COMPREPLY=()\n")
+	default:
+		fmt.Fprintf(w, "        COMPREPLY=($(compgen -W %s -- \"$cur\"))\n", shellQuote(strings.Join(operandWords(c.operands), " ")))
+	}
+	fmt.Fprint(w, "        ;;\n")
 }
 
 func flagNames(f compFlag) []string {

@@ -56,29 +56,7 @@ Names of files, in every report, message and table, show control characters,
 bidirectional formatting characters and bytes that are not UTF-8 as Go
 escapes (\x1b, \n, \u202e, \xff); the JSON reports also keep the exact name,
 in base64 (path_bytes).`)
-	fmt.Fprint(w, ".SH COMMANDS\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, ".SS %s\n", roffQuote("vpnpcap "+c.usageLine()))
-		roffText(w, c.about)
-		fmt.Fprint(w, ".PP\nFlags:\n")
-		c.flagSet().VisitAll(func(f *pflag.Flag) {
-			head := `\fB\-\-` + roffEscape(f.Name) + `\fR`
-			if f.Shorthand != "" {
-				head = `\fB\-` + roffEscape(f.Shorthand) + `\fR, ` + head
-			}
-			if mv := metavar(f); mv != "" {
-				head += ` \fI` + roffEscape(mv) + `\fR`
-			}
-			text := usageText(f)
-			if def := defaultText(f); def != "" {
-				text += " (default " + def + ")"
-			}
-			fmt.Fprintf(w, ".TP\n%s\n%s\n", head, roffLine(text))
-		})
-		if c.more != "" {
-			roffText(w, c.more)
-		}
-	}
+	writeManCommands(w)
 	fmt.Fprint(w, `.SH EXIT STATUS
 .TP
 .B 0
@@ -106,6 +84,34 @@ a soft memory limit; without it, check sets one at nine tenths of its container'
 .PP
 docs/ci.md, docs/configuration.md, docs/report-schema.md and docs/rules.md in vpnpcap's repository.
 `)
+}
+
+// writeManCommands writes the manual page's COMMANDS section: each
+// command's usage, what it does, its flags and what more it says.
+func writeManCommands(w io.Writer) {
+	fmt.Fprint(w, ".SH COMMANDS\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, ".SS %s\n", roffQuote("vpnpcap "+c.usageLine()))
+		roffText(w, c.about)
+		fmt.Fprint(w, ".PP\nFlags:\n")
+		c.flagSet().VisitAll(func(f *pflag.Flag) {
+			head := `\fB\-\-` + roffEscape(f.Name) + `\fR`
+			if f.Shorthand != "" {
+				head = `\fB\-` + roffEscape(f.Shorthand) + `\fR, ` + head
+			}
+			if mv := metavar(f); mv != "" {
+				head += ` \fI` + roffEscape(mv) + `\fR`
+			}
+			text := usageText(f)
+			if def := defaultText(f); def != "" {
+				text += " (default " + def + ")"
+			}
+			fmt.Fprintf(w, ".TP\n%s\n%s\n", head, roffLine(text))
+		})
+		if c.more != "" {
+			roffText(w, c.more)
+		}
+	}
 }
 
 // roffText writes plain text as roff: paragraphs apart at blank lines,
