@@ -202,12 +202,7 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder with the given options.
 func NewDecoder(opts Options) *Decoder {
-	if opts.MaxFragments <= 0 {
-		opts.MaxFragments = DefaultMaxFragments
-	}
-	if opts.MaxFragmentBytes <= 0 {
-		opts.MaxFragmentBytes = DefaultMaxFragmentBytes
-	}
+	opts.MaxFragments, opts.MaxFragmentBytes = opts.ReassemblyBounds()
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
@@ -231,6 +226,19 @@ func NewDecoder(opts Options) *Decoder {
 		}
 	}
 	return d
+}
+
+// ReassemblyBounds returns the bounds of IP reassembly the options set:
+// MaxFragments and MaxFragmentBytes, defaults applied.
+func (o Options) ReassemblyBounds() (datagrams, octets int) {
+	datagrams, octets = o.MaxFragments, o.MaxFragmentBytes
+	if datagrams <= 0 {
+		datagrams = DefaultMaxFragments
+	}
+	if octets <= 0 {
+		octets = DefaultMaxFragmentBytes
+	}
+	return datagrams, octets
 }
 
 func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts.set(p) }

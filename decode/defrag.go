@@ -88,8 +88,75 @@ type defragmenter struct {
 	sets     map[fragKey]*fragSet
 	queue    []*fragSet // in order of creation, which is deadline order
 	head     int
+	evicted  evictedKeys
 
 	peakSets, peakHeld int
+}
+
+// evictedKeys remembers the latest datagrams given up for a bound until
+// their deadline: a fragment of one of them that comes later goes into
+// nothing, rather than start a new datagram that would time out and be
+// taken for fragments lost on the network. A ring of at most as many
+// datagrams as reassembly holds, in order of eviction, which is deadline
+// order (the oldest datagrams are given up first).
+type evictedKeys struct {
+	deadline map[fragKey]time.Time
+	ring     []evictedKey
+	start, n int
+}
+
+type evictedKey struct {
+	key      fragKey
+	deadline time.Time
+}
+
+// add remembers a datagram given up, forgetting the oldest one remembered
+// when the ring is full.
+func (e *evictedKeys) add(key fragKey, deadline time.Time, size int) {
+	if e.ring == nil {
+		e.ring = make([]evictedKey, size)
+		e.deadline = make(map[fragKey]time.Time, size)
+	}
+	if e.n == len(e.ring) {
+		e.forgetOldest()
+	}
+	e.ring[(e.start+e.n)%len(e.ring)] = evictedKey{key, deadline}
+	e.n++
+	e.deadline[key] = deadline
+}
+
+func (e *evictedKeys) forgetOldest() {
+	old := e.ring[e.start]
+	if dl, ok := e.deadline[old.key]; ok && dl.Equal(old.deadline) {
+		delete(e.deadline, old.key)
+	}
+	e.ring[e.start] = evictedKey{}
+	e.start = (e.start + 1) % len(e.ring)
+	e.n--
+}
+
+// has reports whether key is a datagram given up whose deadline has not
+// passed at now.
+func (e *evictedKeys) has(key fragKey, now time.Time) bool {
+	if e.n == 0 {
+		return false
+	}
+	dl, ok := e.deadline[key]
+	return ok && !now.After(dl)
+}
+
+// expire forgets the datagrams whose deadline passed at now.
+func (e *evictedKeys) expire(now time.Time) {
+	for e.n > 0 && now.After(e.ring[e.start].deadline) {
+		e.forgetOldest()
+	}
+}
+
+// clear forgets every datagram.
+func (e *evictedKeys) clear() {
+	for e.n > 0 {
+		e.forgetOldest()
+	}
 }
 
 func (f *defragmenter) init(max, maxBytes int) {
@@ -107,6 +174,9 @@ func (f *defragmenter) stats() ReassemblyStats {
 func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire, off int, more bool) *fragSet {
 	st := f.sets[key]
 	if st == nil {
+		if f.evicted.has(key, d.cur.Time) {
+			return nil
+		}
 		if len(f.sets) >= f.max {
 			f.evictOldest(d)
 		}
@@ -285,6 +355,7 @@ func (f *defragmenter) makeRoom(d *Decoder, st *fragSet, grow, pending int) bool
 		f.remove(old)
 		if !old.failed {
 			f.giveUp(d, old, FaultFragmentsEvictedBytes, f.bytesFull(), 0)
+			f.evicted.add(old.key, old.created.Add(fragmentTimeout), f.max)
 		}
 		f.free(old)
 	}
@@ -406,6 +477,7 @@ func (f *defragmenter) evictOldest(d *Decoder) {
 		f.remove(st)
 		if !st.failed {
 			f.giveUp(d, st, FaultFragmentsEvicted, "reassembly table full ("+itoa(f.max)+" datagrams), datagram dropped", 0)
+			f.evicted.add(st.key, st.created.Add(fragmentTimeout), f.max)
 		}
 		f.free(st)
 		break
@@ -438,6 +510,7 @@ func (f *defragmenter) expire(d *Decoder, now time.Time) {
 		}
 		f.free(st)
 	}
+	f.evicted.expire(now)
 	f.compact()
 }
 
@@ -454,6 +527,7 @@ func (f *defragmenter) flush(d *Decoder) {
 		f.free(st)
 	}
 	f.queue, f.head = f.queue[:0], 0
+	f.evicted.clear()
 }
 
 // compact reclaims the consumed part of the queue, and the entries of

@@ -269,6 +269,9 @@ func TestFragmentFloodBounded(t *testing.T) {
 		if len(d.frags.queue) > 2*16+64+1 {
 			t.Fatalf("queue grew to %d", len(d.frags.queue))
 		}
+		if e := &d.frags.evicted; e.n > 16 || len(e.deadline) > 16 || len(e.ring) > 16 {
+			t.Fatalf("%d datagrams given up remembered (%d keys, ring of %d), want at most 16", e.n, len(e.deadline), len(e.ring))
+		}
 	}
 	n += len(d.Flush())
 	if st := d.Stats(); n != 4000 || st.FragmentSetsDropped != 2000 || st.Accounted() != 2000 {
@@ -365,6 +368,42 @@ func TestFragmentByteBound(t *testing.T) {
 				{1, 1, FaultFragmentsEvicted, 1, 1480},
 				{2, 2, FaultFragmentsAtEnd, 1, 1480},
 				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "a later fragment of a datagram given up goes into nothing",
+			// Not a new datagram that would time out as if the network
+			// had lost its other fragments.
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvicted, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name:  "the same for the octets",
+			opts:  Options{MaxFragmentBytes: 4000},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name:  "past the deadline of the datagram given up, a new one",
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40, secondsAt: 31}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvicted, 1, 1480},
+				{2, 2, FaultFragmentsTimedOut, 1, 1480},
+				{3, 3, FaultFragmentsTimedOut, 1, 1480},
+				{4, 4, FaultFragmentsAtEnd, 1, 40},
 			},
 			wantPeak: 2 * 1544,
 		},
