@@ -291,12 +291,26 @@ func (st *fragSet) insert(off int, b []byte) bool {
 // dataCap is the capacity to give the buffer when it must hold octets up
 // to end: the datagram's length once the final fragment told it, else
 // twice the present capacity, so that fragments arriving in order cost
-// few copies. It never reserves room beyond what a datagram can hold.
+// few copies; never room beyond what a datagram can hold. It is rounded
+// up as Go's allocator rounds what it allocates, so that the byte bound
+// counts what the buffer takes.
 func (st *fragSet) dataCap(end int) int {
 	if st.total >= end {
-		return st.total
+		return allocSize(st.total)
 	}
-	return min(max(end, 2*cap(st.data)), maxDatagram)
+	return allocSize(min(max(end, 2*cap(st.data)), maxDatagram))
+}
+
+// allocSize rounds a buffer's size up to what Go allocates for it where
+// that is more than a little: a buffer over 32 KiB takes whole pages of 8
+// KiB. Smaller ones fall into size classes that add at most an eighth,
+// which the bound leaves uncounted.
+func allocSize(n int) int {
+	const largeObject, page = 32 << 10, 8 << 10
+	if n <= largeObject {
+		return n
+	}
+	return (n + page - 1) &^ (page - 1)
 }
 
 // rangesCap is the capacity to give a full range list of capacity c.

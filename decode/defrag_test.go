@@ -361,6 +361,19 @@ func TestFragmentByteBound(t *testing.T) {
 			wantPeak: 1544,
 		},
 		{
+			name: "a buffer over 32 KiB counts whole pages of 8 KiB",
+			// A fragment ending 40,000 octets in takes 40,960: three of
+			// them pass 121,000 octets, where 40,000 each would not.
+			opts:  Options{MaxFragmentBytes: 121_000},
+			frags: []frag{{id: 1, off: 38520, n: 1480, more: true}, {id: 2, off: 38520, n: 1480, more: true}, {id: 3, off: 38520, n: 1480, more: true}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * (40960 + 64),
+		},
+		{
 			name:  "the count of datagrams is a bound of its own",
 			opts:  Options{MaxFragments: 2},
 			frags: []frag{first(1), first(2), first(3)},
@@ -421,7 +434,7 @@ func TestFragmentByteBound(t *testing.T) {
 			wantPeak: 2 * 1544,
 		},
 	}
-	data := make([]byte, 4000)
+	data := make([]byte, 40000)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := NewDecoder(tc.opts)
