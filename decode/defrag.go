@@ -200,27 +200,27 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 	end := off + wire
 	switch {
 	case len(b) < wire:
-		f.fail(d, st, FaultNotCaptured, "fragment truncated in capture")
+		f.fail(d, st, FaultNotCaptured, "fragment truncated in capture", len(b))
 		return nil
 	case end > maxDatagram:
-		f.fail(d, st, FaultInvalid, "fragment ends beyond 65535 octets")
+		f.fail(d, st, FaultInvalid, "fragment ends beyond 65535 octets", wire)
 		return nil
 	case more && wire%8 != 0:
-		f.fail(d, st, FaultInvalid, "non-final fragment length not a multiple of 8")
+		f.fail(d, st, FaultInvalid, "non-final fragment length not a multiple of 8", wire)
 		return nil
 	case st.count > maxFragmentsPerDatagram:
-		f.fail(d, st, FaultLimit, "more than 8192 fragments")
+		f.fail(d, st, FaultLimit, "more than 8192 fragments", wire)
 		return nil
 	}
 	if !more {
 		if st.total >= 0 && st.total != end {
-			f.fail(d, st, FaultInvalid, "two final fragments with different ends")
+			f.fail(d, st, FaultInvalid, "two final fragments with different ends", wire)
 			return nil
 		}
 		st.total = end
 	}
 	if st.total >= 0 && (end > st.total || len(st.ranges) > 0 && st.ranges[len(st.ranges)-1].end > st.total) {
-		f.fail(d, st, FaultInvalid, "fragment beyond the final fragment")
+		f.fail(d, st, FaultInvalid, "fragment beyond the final fragment", wire)
 		return nil
 	}
 	if grow := st.growth(end); wire > 0 && f.held+grow > f.maxBytes && !f.makeRoom(d, st, grow, wire) {
@@ -229,7 +229,7 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 	ok := st.insert(off, b[:wire])
 	f.account(st)
 	if !ok {
-		f.fail(d, st, FaultInvalid, "overlapping fragments differ")
+		f.fail(d, st, FaultInvalid, "overlapping fragments differ", wire)
 		return nil
 	}
 	if st.total >= 0 && len(st.ranges) == 1 && st.ranges[0].start == 0 && st.ranges[0].end == st.total {
@@ -355,12 +355,12 @@ func (f *defragmenter) makeRoom(d *Decoder, st *fragSet, grow, pending int) bool
 		return false
 	}
 	defer f.compact()
-	for f.held+grow > f.maxBytes && f.head < len(f.queue) {
-		old := f.queue[f.head]
-		if old == st {
+	for f.held+grow > f.maxBytes {
+		if f.head == len(f.queue) || f.queue[f.head] == st {
 			f.evictSelf(d, st, pending)
 			return false
 		}
+		old := f.queue[f.head]
 		f.queue[f.head] = nil
 		f.head++
 		if old.gone {
@@ -369,11 +369,17 @@ func (f *defragmenter) makeRoom(d *Decoder, st *fragSet, grow, pending int) bool
 		f.remove(old)
 		if !old.failed {
 			f.giveUp(d, old, FaultFragmentsEvictedBytes, f.bytesFull(), 0)
-			f.evicted.add(old.key, old.created.Add(fragmentTimeout), f.max)
 		}
-		f.free(old)
+		f.forget(old)
 	}
 	return true
+}
+
+// forget drops the buffers of a datagram removed before its deadline, and
+// remembers it until then.
+func (f *defragmenter) forget(st *fragSet) {
+	f.free(st)
+	f.evicted.add(st.key, st.created.Add(fragmentTimeout), f.max)
 }
 
 // evictSelf gives up a datagram whose fragment does not fit in the byte
@@ -393,10 +399,11 @@ func (f *defragmenter) bytesFull() string {
 
 // fail reports a datagram that cannot be reassembled, with a fault of kind
 // k saying why, and keeps it as failed, holding nothing, until its
-// deadline.
-func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string) {
+// deadline; pending is the length of the fragment that failed it, counted
+// in it but not inserted.
+func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string, pending int) {
 	st.failed = true
-	octets := st.received()
+	octets := st.received() + pending
 	f.free(st)
 	f.report(d, st, k, why, octets)
 }
@@ -491,9 +498,8 @@ func (f *defragmenter) evictOldest(d *Decoder) {
 		f.remove(st)
 		if !st.failed {
 			f.giveUp(d, st, FaultFragmentsEvicted, "reassembly table full ("+itoa(f.max)+" datagrams), datagram dropped", 0)
-			f.evicted.add(st.key, st.created.Add(fragmentTimeout), f.max)
 		}
-		f.free(st)
+		f.forget(st)
 		break
 	}
 	f.compact()

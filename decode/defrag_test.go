@@ -409,6 +409,21 @@ func TestFragmentByteBound(t *testing.T) {
 			wantPeak: 2 * 1544,
 		},
 		{
+			name: "a datagram found inconsistent and pushed out still takes its fragments",
+			// Datagram 1 fails at once (a non-final length not a
+			// multiple of 8) and goes to make room for datagram 3; its
+			// fragment of frame 4 goes into nothing, as it did while it
+			// was in reassembly, rather than push out datagram 2.
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{{id: 1, off: 0, n: 13, more: true}, first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultInvalid, 1, 13},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
 			name:  "past the deadline of the datagram given up, a new one",
 			opts:  Options{MaxFragments: 2},
 			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40, secondsAt: 31}},
