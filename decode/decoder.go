@@ -23,11 +23,15 @@ type Options struct {
 	// 9329 streams.
 	IKEPorts []uint16
 	// MaxFragments bounds the IP datagrams in reassembly at once (default
-	// DefaultMaxFragments); when full, the oldest is given up. MaxStreams
-	// bounds the TCP streams tracked for PPTP and RFC 9329 (default
-	// DefaultMaxStreams); segments of further streams are counted as
-	// undecodable.
+	// DefaultMaxFragments) and MaxFragmentBytes the octets their buffers
+	// hold (default DefaultMaxFragmentBytes); to stay within them the
+	// oldest datagrams are given up, reported as KindMalformed packets
+	// with a fault of kind FaultFragmentsEvicted or
+	// FaultFragmentsEvictedBytes. MaxStreams bounds the TCP streams
+	// tracked for PPTP and RFC 9329 (default DefaultMaxStreams); segments
+	// of further streams are counted as undecodable.
 	MaxFragments, MaxStreams int
+	MaxFragmentBytes         int
 	// HashAll computes PayloadHash and PayloadLen for packets that are not
 	// VPN traffic too, for correlating two captures of the same traffic.
 	// It costs a hash of every payload.
@@ -54,6 +58,14 @@ type Options struct {
 const (
 	DefaultMaxFragments = 1024
 	DefaultMaxStreams   = 1024
+	// DefaultMaxFragmentBytes is Linux's default ipfrag_high_thresh: what
+	// a receiver's own IP stack holds in reassembly. DefaultMaxFragments
+	// datagrams of up to 4 KiB each fit in it — those of a 1500-octet
+	// path come in two or three fragments — so on ordinary traffic the
+	// count of datagrams is reached first, and the octets bind only when
+	// the datagrams in reassembly are large: jumbo IKE messages, or a
+	// flood of fragments far into 64 KiB datagrams.
+	DefaultMaxFragmentBytes = 4 << 20
 )
 
 // Limits that keep hostile input from costing unbounded time.
@@ -93,6 +105,8 @@ type Stats struct {
 	// FragmentSetsDropped is the number of fragmented datagrams given up:
 	// incomplete at timeout or at the end, evicted, or inconsistent.
 	FragmentSetsDropped int
+	// Reassembly is what IP reassembly kept to and how much it held.
+	Reassembly ReassemblyStats
 	// Truncated is the number of frames captured shorter than they were on
 	// the wire (snap length).
 	Truncated int
@@ -108,6 +122,17 @@ type Stats struct {
 	// Clock describes the frames' time stamps: whether time runs backwards
 	// somewhere, or is the same on every frame.
 	Clock Clock
+}
+
+// ReassemblyStats describes the bounds of IP reassembly and how near the
+// capture came to them.
+type ReassemblyStats struct {
+	// MaxDatagrams and MaxBytes are the bounds kept to:
+	// Options.MaxFragments and Options.MaxFragmentBytes, defaults applied.
+	MaxDatagrams, MaxBytes int
+	// PeakDatagrams and PeakBytes are the most datagrams, and the most
+	// octets of buffers, held in reassembly at once.
+	PeakDatagrams, PeakBytes int
 }
 
 // Accounted returns the number of frames accounted for:
@@ -177,9 +202,7 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder with the given options.
 func NewDecoder(opts Options) *Decoder {
-	if opts.MaxFragments <= 0 {
-		opts.MaxFragments = DefaultMaxFragments
-	}
+	opts.MaxFragments, opts.MaxFragmentBytes = opts.ReassemblyBounds()
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
@@ -195,7 +218,7 @@ func NewDecoder(opts Options) *Decoder {
 	if !opts.Keys.Empty() {
 		d.dec = newDecrypter(opts.Keys)
 	}
-	d.frags.init(opts.MaxFragments)
+	d.frags.init(opts.MaxFragments, opts.MaxFragmentBytes)
 	d.setIKEPort(PortIKENATT)
 	for _, p := range opts.IKEPorts {
 		if p != PortIKE {
@@ -203,6 +226,19 @@ func NewDecoder(opts Options) *Decoder {
 		}
 	}
 	return d
+}
+
+// ReassemblyBounds returns the bounds of IP reassembly the options set:
+// MaxFragments and MaxFragmentBytes, defaults applied.
+func (o Options) ReassemblyBounds() (datagrams, octets int) {
+	datagrams, octets = o.MaxFragments, o.MaxFragmentBytes
+	if datagrams <= 0 {
+		datagrams = DefaultMaxFragments
+	}
+	if octets <= 0 {
+		octets = DefaultMaxFragmentBytes
+	}
+	return datagrams, octets
 }
 
 func (d *Decoder) setIKEPort(p uint16)     { d.ikePorts.set(p) }
@@ -213,6 +249,7 @@ func (d *Decoder) hashOther() bool         { return d.opts.HashAll }
 // Stats returns the counts so far. The maps are copies.
 func (d *Decoder) Stats() Stats {
 	s := d.stats
+	s.Reassembly = d.frags.stats()
 	s.Undecodable = make(map[string]int, len(d.stats.Undecodable))
 	for k, v := range d.stats.Undecodable {
 		s.Undecodable[k] = v

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket/layers"
 )
@@ -16,8 +17,10 @@ import (
 // of one datagram but not the number of datagrams in flight, keep no frame
 // numbers (a reassembled datagram must name its first and last frame), and
 // expire by a caller-driven sweep. This reassembler is bounded in datagrams
-// (Options.MaxFragments, oldest given up first), in fragments per datagram
-// and in datagram size; it expires by capture time; and it refuses
+// (Options.MaxFragments) and in the octets their buffers hold
+// (Options.MaxFragmentBytes, as Linux bounds reassembly by
+// ipfrag_high_thresh), the oldest datagrams given up first; in fragments
+// per datagram and in datagram size; it expires by capture time; and it refuses
 // overlapping fragments whose octets differ (RFC 5722 for IPv6; for IPv4
 // the same rule defeats the overlap attacks of RFC 1858 and RFC 3128),
 // while identical retransmitted fragments are accepted.
@@ -47,6 +50,9 @@ type fragKey struct {
 // fragRange is a received octet range [start, end) of a datagram.
 type fragRange struct{ start, end int }
 
+// fragRangeSize is what one fragRange holds in memory.
+const fragRangeSize = int(unsafe.Sizeof(fragRange{}))
+
 // fragSet is one datagram being reassembled.
 type fragSet struct {
 	key        fragKey
@@ -55,15 +61,20 @@ type fragSet struct {
 	lastFrame  int // frame of the latest fragment
 	lastTime   time.Time
 	count      int
-	data       []byte
-	ranges     []fragRange // sorted, disjoint, not adjacent
-	total      int         // datagram length, -1 until the last fragment arrives
-	proto      uint8       // IPv4 protocol; IPv6: next header of the first fragment
-	srcPort    uint16
-	dstPort    uint16
-	ipv6       bool
-	// failed is set once the datagram was found inconsistent and reported;
-	// it stays until its deadline so that its remaining fragments do not
+	// data holds the octets from the start of the datagram to the end of
+	// the furthest fragment received; ranges says which of them arrived.
+	// held is what both take in memory, as the byte bound counts it.
+	data    []byte
+	ranges  []fragRange // sorted, disjoint, not adjacent
+	held    int
+	total   int   // datagram length, -1 until the last fragment arrives
+	proto   uint8 // IPv4 protocol; IPv6: next header of the first fragment
+	srcPort uint16
+	dstPort uint16
+	ipv6    bool
+	// failed is set once the datagram was found inconsistent, or given up
+	// for the byte bound while it grew, and reported; it stays, holding
+	// nothing, until its deadline so that its remaining fragments do not
 	// start a new datagram that can never complete.
 	failed bool
 	gone   bool // removed from the table; its queue entry is stale
@@ -71,15 +82,91 @@ type fragSet struct {
 
 // defragmenter holds the datagrams in reassembly.
 type defragmenter struct {
-	max   int
-	sets  map[fragKey]*fragSet
-	queue []*fragSet // in order of creation, which is deadline order
-	head  int
+	max      int // datagrams in reassembly
+	maxBytes int // octets held by their buffers
+	held     int // octets held now: the sum of the sets' held
+	sets     map[fragKey]*fragSet
+	queue    []*fragSet // in order of creation, which is deadline order
+	head     int
+	evicted  evictedKeys
+
+	peakSets, peakHeld int
 }
 
-func (f *defragmenter) init(max int) {
-	f.max = max
+// evictedKeys remembers the latest datagrams given up for a bound until
+// their deadline: a fragment of one of them that comes later goes into
+// nothing, rather than start a new datagram that would time out and be
+// taken for fragments lost on the network. A ring of at most as many
+// datagrams as reassembly holds, in order of eviction, which is deadline
+// order (the oldest datagrams are given up first).
+type evictedKeys struct {
+	deadline map[fragKey]time.Time
+	ring     []evictedKey
+	start, n int
+}
+
+type evictedKey struct {
+	key      fragKey
+	deadline time.Time
+}
+
+// add remembers a datagram given up, forgetting the oldest one remembered
+// when the ring is full.
+func (e *evictedKeys) add(key fragKey, deadline time.Time, size int) {
+	if e.ring == nil {
+		e.ring = make([]evictedKey, size)
+		e.deadline = make(map[fragKey]time.Time, size)
+	}
+	if e.n == len(e.ring) {
+		e.forgetOldest()
+	}
+	e.ring[(e.start+e.n)%len(e.ring)] = evictedKey{key, deadline}
+	e.n++
+	e.deadline[key] = deadline
+}
+
+func (e *evictedKeys) forgetOldest() {
+	old := e.ring[e.start]
+	if dl, ok := e.deadline[old.key]; ok && dl.Equal(old.deadline) {
+		delete(e.deadline, old.key)
+	}
+	e.ring[e.start] = evictedKey{}
+	e.start = (e.start + 1) % len(e.ring)
+	e.n--
+}
+
+// has reports whether key is a datagram given up whose deadline has not
+// passed at now.
+func (e *evictedKeys) has(key fragKey, now time.Time) bool {
+	if e.n == 0 {
+		return false
+	}
+	dl, ok := e.deadline[key]
+	return ok && !now.After(dl)
+}
+
+// expire forgets the datagrams whose deadline passed at now.
+func (e *evictedKeys) expire(now time.Time) {
+	for e.n > 0 && now.After(e.ring[e.start].deadline) {
+		e.forgetOldest()
+	}
+}
+
+// clear forgets every datagram.
+func (e *evictedKeys) clear() {
+	for e.n > 0 {
+		e.forgetOldest()
+	}
+}
+
+func (f *defragmenter) init(max, maxBytes int) {
+	f.max, f.maxBytes = max, maxBytes
 	f.sets = map[fragKey]*fragSet{}
+}
+
+// stats returns the bounds and how near the capture came to them.
+func (f *defragmenter) stats() ReassemblyStats {
+	return ReassemblyStats{MaxDatagrams: f.max, MaxBytes: f.maxBytes, PeakDatagrams: f.peakSets, PeakBytes: f.peakHeld}
 }
 
 // add adds a fragment and returns the datagram when this fragment completes
@@ -87,12 +174,16 @@ func (f *defragmenter) init(max int) {
 func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire, off int, more bool) *fragSet {
 	st := f.sets[key]
 	if st == nil {
+		if f.evicted.has(key, d.cur.Time) {
+			return nil
+		}
 		if len(f.sets) >= f.max {
 			f.evictOldest(d)
 		}
 		st = &fragSet{key: key, created: d.cur.Time, firstFrame: d.cur.Frame, total: -1, ipv6: key.v6}
 		f.sets[key] = st
 		f.queue = append(f.queue, st)
+		f.peakSets = max(f.peakSets, len(f.sets))
 	}
 	st.count++
 	st.lastFrame, st.lastTime = d.cur.Frame, d.cur.Time
@@ -109,31 +200,36 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 	end := off + wire
 	switch {
 	case len(b) < wire:
-		f.fail(d, st, FaultNotCaptured, "fragment truncated in capture")
+		f.fail(d, st, FaultNotCaptured, "fragment truncated in capture", len(b))
 		return nil
 	case end > maxDatagram:
-		f.fail(d, st, FaultInvalid, "fragment ends beyond 65535 octets")
+		f.fail(d, st, FaultInvalid, "fragment ends beyond 65535 octets", wire)
 		return nil
 	case more && wire%8 != 0:
-		f.fail(d, st, FaultInvalid, "non-final fragment length not a multiple of 8")
+		f.fail(d, st, FaultInvalid, "non-final fragment length not a multiple of 8", wire)
 		return nil
 	case st.count > maxFragmentsPerDatagram:
-		f.fail(d, st, FaultLimit, "more than 8192 fragments")
+		f.fail(d, st, FaultLimit, "more than 8192 fragments", wire)
 		return nil
 	}
 	if !more {
 		if st.total >= 0 && st.total != end {
-			f.fail(d, st, FaultInvalid, "two final fragments with different ends")
+			f.fail(d, st, FaultInvalid, "two final fragments with different ends", wire)
 			return nil
 		}
 		st.total = end
 	}
 	if st.total >= 0 && (end > st.total || len(st.ranges) > 0 && st.ranges[len(st.ranges)-1].end > st.total) {
-		f.fail(d, st, FaultInvalid, "fragment beyond the final fragment")
+		f.fail(d, st, FaultInvalid, "fragment beyond the final fragment", wire)
 		return nil
 	}
-	if !st.insert(off, b[:wire]) {
-		f.fail(d, st, FaultInvalid, "overlapping fragments differ")
+	if grow := st.growth(end); wire > 0 && f.held+grow > f.maxBytes && !f.makeRoom(d, st, grow, wire) {
+		return nil
+	}
+	ok := st.insert(off, b[:wire])
+	f.account(st)
+	if !ok {
+		f.fail(d, st, FaultInvalid, "overlapping fragments differ", wire)
 		return nil
 	}
 	if st.total >= 0 && len(st.ranges) == 1 && st.ranges[0].start == 0 && st.ranges[0].end == st.total {
@@ -159,13 +255,12 @@ func (st *fragSet) insert(off int, b []byte) bool {
 		}
 	}
 	if len(st.data) < end {
-		if cap(st.data) >= end {
-			st.data = st.data[:end]
-		} else {
-			n := make([]byte, end, max(end, 2*cap(st.data)))
+		if cap(st.data) < end {
+			n := make([]byte, end, st.dataCap(end))
 			copy(n, st.data)
 			st.data = n
 		}
+		st.data = st.data[:end]
 	}
 	copy(st.data[off:], b)
 	// Merge [off, end) with ranges i..j-1, which overlap or touch it.
@@ -178,7 +273,12 @@ func (st *fragSet) insert(off int, b []byte) bool {
 	}
 	switch {
 	case j == i:
-		st.ranges = append(st.ranges, fragRange{})
+		if len(st.ranges) == cap(st.ranges) {
+			n := make([]fragRange, len(st.ranges), rangesCap(cap(st.ranges)))
+			copy(n, st.ranges)
+			st.ranges = n
+		}
+		st.ranges = st.ranges[:len(st.ranges)+1]
 		copy(st.ranges[i+1:], st.ranges[i:])
 		st.ranges[i] = nr
 	default:
@@ -188,41 +288,156 @@ func (st *fragSet) insert(off int, b []byte) bool {
 	return true
 }
 
-// fail reports a datagram that cannot be reassembled, with a fault of kind
-// k saying why, and keeps it as failed until its deadline.
-func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string) {
-	st.failed = true
+// dataCap is the capacity to give the buffer when it must hold octets up
+// to end: the datagram's length once the final fragment told it, else
+// twice the present capacity, so that fragments arriving in order cost
+// few copies; never room beyond what a datagram can hold. It is rounded
+// up as Go's allocator rounds what it allocates, so that the byte bound
+// counts what the buffer takes.
+func (st *fragSet) dataCap(end int) int {
+	if st.total >= end {
+		return allocSize(st.total)
+	}
+	return allocSize(min(max(end, 2*cap(st.data)), maxDatagram))
+}
+
+// allocSize rounds a buffer's size up to what Go allocates for it where
+// that is more than a little: a buffer over 32 KiB takes whole pages of 8
+// KiB. Smaller ones fall into size classes that add at most an eighth,
+// which the bound leaves uncounted.
+func allocSize(n int) int {
+	const largeObject, page = 32 << 10, 8 << 10
+	if n <= largeObject {
+		return n
+	}
+	return (n + page - 1) &^ (page - 1)
+}
+
+// rangesCap is the capacity to give a full range list of capacity c.
+func rangesCap(c int) int { return max(4, 2*c) }
+
+// growth returns by how much, at most, the octets the datagram holds grow
+// when a fragment ending at end is inserted.
+func (st *fragSet) growth(end int) int {
+	n := 0
+	if end > cap(st.data) {
+		n += st.dataCap(end) - cap(st.data)
+	}
+	if len(st.ranges) == cap(st.ranges) {
+		n += (rangesCap(cap(st.ranges)) - cap(st.ranges)) * fragRangeSize
+	}
+	return n
+}
+
+// account brings the octets held up to date after the datagram's buffers
+// changed.
+func (f *defragmenter) account(st *fragSet) {
+	n := cap(st.data) + cap(st.ranges)*fragRangeSize
+	f.held += n - st.held
+	st.held = n
+	f.peakHeld = max(f.peakHeld, f.held)
+}
+
+// free drops the datagram's buffers.
+func (f *defragmenter) free(st *fragSet) {
 	st.data, st.ranges = nil, nil
-	f.report(d, st, k, why)
+	f.account(st)
+}
+
+// makeRoom gives up the oldest datagrams until st can grow by grow octets
+// within the byte bound. It reports false when st itself was given up:
+// because it alone would pass the bound, or because it was the oldest.
+// pending is the length of the fragment st is growing for, which will not
+// be inserted then.
+func (f *defragmenter) makeRoom(d *Decoder, st *fragSet, grow, pending int) bool {
+	if st.held+grow > f.maxBytes {
+		f.evictSelf(d, st, pending)
+		return false
+	}
+	defer f.compact()
+	for f.held+grow > f.maxBytes {
+		if f.head == len(f.queue) || f.queue[f.head] == st {
+			f.evictSelf(d, st, pending)
+			return false
+		}
+		old := f.queue[f.head]
+		f.queue[f.head] = nil
+		f.head++
+		if old.gone {
+			continue
+		}
+		f.remove(old)
+		if !old.failed {
+			f.giveUp(d, old, FaultFragmentsEvictedBytes, f.bytesFull(), 0)
+		}
+		f.forget(old)
+	}
+	return true
+}
+
+// forget drops the buffers of a datagram removed before its deadline, and
+// remembers it until then.
+func (f *defragmenter) forget(st *fragSet) {
+	f.free(st)
+	f.evicted.add(st.key, st.created.Add(fragmentTimeout), f.max)
+}
+
+// evictSelf gives up a datagram whose fragment does not fit in the byte
+// bound, and keeps it as failed, holding nothing, until its deadline, so
+// that its remaining fragments do not start a new datagram that would be
+// given up in turn.
+func (f *defragmenter) evictSelf(d *Decoder, st *fragSet, pending int) {
+	st.failed = true
+	f.giveUp(d, st, FaultFragmentsEvictedBytes, f.bytesFull(), pending)
+	f.free(st)
+}
+
+// bytesFull says why a datagram was given up for the byte bound.
+func (f *defragmenter) bytesFull() string {
+	return "reassembly buffers full (" + itoa(f.maxBytes) + " octets), datagram dropped"
+}
+
+// fail reports a datagram that cannot be reassembled, with a fault of kind
+// k saying why, and keeps it as failed, holding nothing, until its
+// deadline; pending is the length of the fragment that failed it, counted
+// in it but not inserted.
+func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string, pending int) {
+	st.failed = true
+	octets := st.received() + pending
+	f.free(st)
+	f.report(d, st, k, why, octets)
 }
 
 // giveUp reports a datagram given up with fragments missing, with a fault
-// of kind k (FaultFragmentsTimedOut, FaultFragmentsEvicted or
-// FaultFragmentsAtEnd) saying why and how far it got.
-func (f *defragmenter) giveUp(d *Decoder, st *fragSet, k FaultKind, why string) {
-	f.report(d, st, k, why+": "+st.describe())
+// of kind k (FaultFragmentsTimedOut, FaultFragmentsEvicted,
+// FaultFragmentsEvictedBytes or FaultFragmentsAtEnd) saying why and how
+// far it got; pending is the length of a fragment counted in it but not
+// inserted.
+func (f *defragmenter) giveUp(d *Decoder, st *fragSet, k FaultKind, why string, pending int) {
+	f.report(d, st, k, why+": "+st.describe(pending), st.received()+pending)
 }
 
 // report emits a KindMalformed packet for a datagram that was given up, at
 // the frame of its latest fragment, with a fault of kind k whose message
-// is the IP version and why.
-func (f *defragmenter) report(d *Decoder, st *fragSet, k FaultKind, why string) {
+// is the IP version and why; octets is how much of it arrived.
+func (f *defragmenter) report(d *Decoder, st *fragSet, k FaultKind, why string, octets int) {
 	layer := f.ipName(st)
 	d.stats.FragmentSetsDropped++
 	p := Packet{
-		Frame:      st.lastFrame,
-		FirstFrame: st.firstFrame,
-		Time:       st.lastTime,
-		Src:        st.key.src,
-		Dst:        st.key.dst,
-		SrcPort:    st.srcPort,
-		DstPort:    st.dstPort,
-		Proto:      st.proto,
-		IPID:       st.key.id,
-		IPv6:       st.key.v6,
-		Fragments:  st.count,
-		Kind:       KindMalformed,
-		Fault:      newFault(k, layer, -1, layer+": "+why),
+		Frame:          st.lastFrame,
+		FirstFrame:     st.firstFrame,
+		Time:           st.lastTime,
+		Src:            st.key.src,
+		Dst:            st.key.dst,
+		SrcPort:        st.srcPort,
+		DstPort:        st.dstPort,
+		Proto:          st.proto,
+		IPID:           st.key.id,
+		IPv6:           st.key.v6,
+		Fragments:      st.count,
+		FragmentOctets: octets,
+		Kind:           KindMalformed,
+		Fault:          newFault(k, layer, -1, layer+": "+why),
 	}
 	if !st.key.v6 {
 		p.Proto = st.key.proto
@@ -237,13 +452,19 @@ func (f *defragmenter) report(d *Decoder, st *fragSet, k FaultKind, why string) 
 	d.emit(&p)
 }
 
-// describe says how far a datagram got, for the report of an incomplete one.
-func (st *fragSet) describe() string {
+// received returns the octets of the datagram received so far.
+func (st *fragSet) received() int {
 	got := 0
 	for _, r := range st.ranges {
 		got += r.end - r.start
 	}
-	s := itoa(st.count) + " fragments, " + itoa(got) + " octets"
+	return got
+}
+
+// describe says how far a datagram got, for the report of an incomplete
+// one; pending is the length of a fragment counted but not inserted.
+func (st *fragSet) describe(pending int) string {
+	s := itoa(st.count) + " fragments, " + itoa(st.received()+pending) + " octets"
 	if st.total < 0 {
 		return s + ", final fragment missing"
 	}
@@ -259,9 +480,13 @@ func (f *defragmenter) remove(st *fragSet) {
 }
 
 // release drops a completed datagram after it was decoded.
-func (f *defragmenter) release(st *fragSet) { f.remove(st) }
+func (f *defragmenter) release(st *fragSet) {
+	f.remove(st)
+	f.free(st)
+}
 
-// evictOldest gives up the oldest datagram to make room.
+// evictOldest gives up the oldest datagram to make room for a new one
+// within the count of datagrams.
 func (f *defragmenter) evictOldest(d *Decoder) {
 	for f.head < len(f.queue) {
 		st := f.queue[f.head]
@@ -272,8 +497,9 @@ func (f *defragmenter) evictOldest(d *Decoder) {
 		}
 		f.remove(st)
 		if !st.failed {
-			f.giveUp(d, st, FaultFragmentsEvicted, "reassembly table full, datagram dropped")
+			f.giveUp(d, st, FaultFragmentsEvicted, "reassembly table full ("+itoa(f.max)+" datagrams), datagram dropped", 0)
 		}
+		f.forget(st)
 		break
 	}
 	f.compact()
@@ -300,9 +526,11 @@ func (f *defragmenter) expire(d *Decoder, now time.Time) {
 		}
 		f.remove(st)
 		if !st.failed {
-			f.giveUp(d, st, FaultFragmentsTimedOut, "reassembly timed out")
+			f.giveUp(d, st, FaultFragmentsTimedOut, "reassembly timed out", 0)
 		}
+		f.free(st)
 	}
+	f.evicted.expire(now)
 	f.compact()
 }
 
@@ -314,10 +542,12 @@ func (f *defragmenter) flush(d *Decoder) {
 		}
 		f.remove(st)
 		if !st.failed {
-			f.giveUp(d, st, FaultFragmentsAtEnd, "capture ended before reassembly")
+			f.giveUp(d, st, FaultFragmentsAtEnd, "capture ended before reassembly", 0)
 		}
+		f.free(st)
 	}
 	f.queue, f.head = f.queue[:0], 0
+	f.evicted.clear()
 }
 
 // compact reclaims the consumed part of the queue, and the entries of

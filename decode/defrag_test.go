@@ -269,9 +269,242 @@ func TestFragmentFloodBounded(t *testing.T) {
 		if len(d.frags.queue) > 2*16+64+1 {
 			t.Fatalf("queue grew to %d", len(d.frags.queue))
 		}
+		if e := &d.frags.evicted; e.n > 16 || len(e.deadline) > 16 || len(e.ring) > 16 {
+			t.Fatalf("%d datagrams given up remembered (%d keys, ring of %d), want at most 16", e.n, len(e.deadline), len(e.ring))
+		}
 	}
 	n += len(d.Flush())
 	if st := d.Stats(); n != 4000 || st.FragmentSetsDropped != 2000 || st.Accounted() != 2000 {
 		t.Errorf("%d packets, stats %+v; want 2000 fragments and 2000 dropped datagrams", n, st)
+	}
+}
+
+// givenUp is what the report of a datagram given up says.
+type givenUp struct {
+	frame, first int
+	kind         FaultKind
+	fragments    int
+	octets       int
+}
+
+// TestFragmentByteBound: the octets held in reassembly stay within
+// Options.MaxFragmentBytes; the oldest datagrams are given up first, each
+// reported with the fault kind of the bound, its frames, and what arrived of
+// it. A first fragment of 1480 octets holds 1480 octets of buffer and 64 of
+// range list.
+func TestFragmentByteBound(t *testing.T) {
+	type frag struct {
+		id        uint16
+		off, n    int
+		more      bool
+		secondsAt int
+	}
+	first := func(id uint16) frag { return frag{id: id, off: 0, n: 1480, more: true} }
+	tests := []struct {
+		name      string
+		opts      Options
+		frags     []frag
+		want      []givenUp
+		wantPeak  int
+		wantDrops int
+	}{
+		{
+			name:  "the oldest is given up first",
+			opts:  Options{MaxFragmentBytes: 4000},
+			frags: []frag{first(1), first(2), first(3)},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "as many as it takes",
+			// The fourth ends at 3880 octets and needs 3944: all three
+			// others go, oldest first.
+			opts:  Options{MaxFragmentBytes: 5000},
+			frags: []frag{first(1), first(2), first(3), {id: 4, off: 2400, n: 1480, more: true}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsEvictedBytes, 1, 1480},
+				{3, 3, FaultFragmentsEvictedBytes, 1, 1480},
+				{4, 4, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 3 * 1544,
+		},
+		{
+			name: "the growing datagram is the oldest",
+			// Datagram 1 grows to 2960 octets with frame 3 and is the
+			// oldest: it goes, datagram 2 stays; its final fragment
+			// (frame 4) then goes into nothing.
+			opts:  Options{MaxFragmentBytes: 4000},
+			frags: []frag{first(1), first(2), {id: 1, off: 1480, n: 1480, more: true}, {id: 1, off: 2960, n: 40}},
+			want: []givenUp{
+				{3, 1, FaultFragmentsEvictedBytes, 2, 2960},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "a datagram alone beyond the bound",
+			// A fragment ending at 2960 octets needs 2960 of buffer: more
+			// than the bound, so its datagram is given up at once, older
+			// ones left alone, and its first fragment (frame 3) goes into
+			// nothing.
+			opts:  Options{MaxFragmentBytes: 2000},
+			frags: []frag{first(1), {id: 2, off: 1480, n: 1480, more: true}, first(2)},
+			want: []givenUp{
+				{2, 2, FaultFragmentsEvictedBytes, 1, 1480},
+				{1, 1, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 1544,
+		},
+		{
+			name: "a buffer over 32 KiB counts whole pages of 8 KiB",
+			// A fragment ending 40,000 octets in takes 40,960: three of
+			// them pass 121,000 octets, where 40,000 each would not.
+			opts:  Options{MaxFragmentBytes: 121_000},
+			frags: []frag{{id: 1, off: 38520, n: 1480, more: true}, {id: 2, off: 38520, n: 1480, more: true}, {id: 3, off: 38520, n: 1480, more: true}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * (40960 + 64),
+		},
+		{
+			name:  "the count of datagrams is a bound of its own",
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{first(1), first(2), first(3)},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvicted, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "a later fragment of a datagram given up goes into nothing",
+			// Not a new datagram that would time out as if the network
+			// had lost its other fragments.
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvicted, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name:  "the same for the octets",
+			opts:  Options{MaxFragmentBytes: 4000},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvictedBytes, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "a datagram found inconsistent and pushed out still takes its fragments",
+			// Datagram 1 fails at once (a non-final length not a
+			// multiple of 8) and goes to make room for datagram 3; its
+			// fragment of frame 4 goes into nothing, as it did while it
+			// was in reassembly, rather than push out datagram 2.
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{{id: 1, off: 0, n: 13, more: true}, first(2), first(3), {id: 1, off: 1480, n: 40}},
+			want: []givenUp{
+				{1, 1, FaultInvalid, 1, 13},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name:  "past the deadline of the datagram given up, a new one",
+			opts:  Options{MaxFragments: 2},
+			frags: []frag{first(1), first(2), first(3), {id: 1, off: 1480, n: 40, secondsAt: 31}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsEvicted, 1, 1480},
+				{2, 2, FaultFragmentsTimedOut, 1, 1480},
+				{3, 3, FaultFragmentsTimedOut, 1, 1480},
+				{4, 4, FaultFragmentsAtEnd, 1, 40},
+			},
+			wantPeak: 2 * 1544,
+		},
+		{
+			name: "timed out, then room again",
+			// Datagram 1 times out before datagram 3 arrives: nothing is
+			// evicted.
+			opts:  Options{MaxFragmentBytes: 4000},
+			frags: []frag{first(1), {id: 2, n: 1480, more: true, secondsAt: 20}, {id: 3, n: 1480, more: true, secondsAt: 40}},
+			want: []givenUp{
+				{1, 1, FaultFragmentsTimedOut, 1, 1480},
+				{2, 2, FaultFragmentsAtEnd, 1, 1480},
+				{3, 3, FaultFragmentsAtEnd, 1, 1480},
+			},
+			wantPeak: 2 * 1544,
+		},
+	}
+	data := make([]byte, 40000)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(tc.opts)
+			var got []givenUp
+			note := func(ps []Packet) {
+				for _, p := range ps {
+					if p.Kind == KindMalformed {
+						got = append(got, givenUp{p.Frame, p.FirstFrame, p.Fault.Kind, p.Fragments, p.FragmentOctets})
+					}
+				}
+			}
+			for i, f := range tc.frags {
+				frame := ipv4Fragment(t, testIPA, testIPB, f.id, layers.IPProtocolUDP, data, fragment{f.off, f.n, f.more})
+				note(d.Decode(recAt(i+1, testT0.Add(time.Duration(f.secondsAt)*time.Second), layers.LinkTypeEthernet, frame)))
+				checkHeld(t, &d.frags)
+			}
+			note(d.Flush())
+			if len(got) != len(tc.want) {
+				t.Fatalf("given up:\n got  %+v\n want %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("given up %d: got %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+			if d.frags.held != 0 || len(d.frags.sets) != 0 {
+				t.Errorf("after Flush: %d octets in %d datagrams still held", d.frags.held, len(d.frags.sets))
+			}
+			st := d.Stats()
+			wantMax := tc.opts.MaxFragmentBytes
+			if wantMax == 0 {
+				wantMax = DefaultMaxFragmentBytes
+			}
+			if r := st.Reassembly; r.PeakBytes != tc.wantPeak || r.MaxBytes != wantMax || r.PeakBytes > r.MaxBytes {
+				t.Errorf("Reassembly = %+v, want a peak of %d octets within %d", r, tc.wantPeak, wantMax)
+			}
+			if st.FragmentSetsDropped != len(tc.want) {
+				t.Errorf("FragmentSetsDropped = %d, want %d", st.FragmentSetsDropped, len(tc.want))
+			}
+		})
+	}
+}
+
+// checkHeld checks the byte accounting: what each datagram holds is the
+// capacity of its buffers, their sum is the total, within the bound.
+func checkHeld(t *testing.T, f *defragmenter) {
+	t.Helper()
+	sum := 0
+	for _, st := range f.sets {
+		if n := cap(st.data) + cap(st.ranges)*fragRangeSize; st.held != n {
+			t.Fatalf("datagram %d holds %d octets, accounted as %d", st.key.id, n, st.held)
+		}
+		sum += st.held
+	}
+	if sum != f.held || f.held > f.maxBytes {
+		t.Fatalf("%d octets held, accounted as %d, bound %d", sum, f.held, f.maxBytes)
 	}
 }

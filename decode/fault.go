@@ -34,8 +34,15 @@ const (
 	// missing when its reassembly time ran out.
 	FaultFragmentsTimedOut
 	// FaultFragmentsEvicted: an IP datagram given up with fragments
-	// missing to make room in a full reassembly table.
+	// missing to keep the datagrams in reassembly within their number
+	// (Options.MaxFragments). A bound of the decoder's, not a loss on the
+	// network: the missing fragments may still have come.
 	FaultFragmentsEvicted
+	// FaultFragmentsEvictedBytes: an IP datagram given up with fragments
+	// missing to keep the octets held in reassembly within their bound
+	// (Options.MaxFragmentBytes). A bound of the decoder's, as for
+	// FaultFragmentsEvicted.
+	FaultFragmentsEvictedBytes
 	// FaultFragmentsAtEnd: an IP datagram still missing fragments when the
 	// capture ended; they may simply have come after it stopped.
 	FaultFragmentsAtEnd
@@ -52,17 +59,18 @@ const (
 const NumFaultKinds = int(numFaultKinds)
 
 var faultKindNames = [numFaultKinds]string{
-	FaultNone:              "none",
-	FaultTruncated:         "truncated",
-	FaultNotCaptured:       "not-captured",
-	FaultInvalid:           "invalid",
-	FaultUnsupported:       "unsupported",
-	FaultLimit:             "limit",
-	FaultFragmentsTimedOut: "fragments-timed-out",
-	FaultFragmentsEvicted:  "fragments-evicted",
-	FaultFragmentsAtEnd:    "fragments-at-end",
-	FaultStreamGap:         "stream-gap",
-	FaultStreamEnded:       "stream-ended",
+	FaultNone:                  "none",
+	FaultTruncated:             "truncated",
+	FaultNotCaptured:           "not-captured",
+	FaultInvalid:               "invalid",
+	FaultUnsupported:           "unsupported",
+	FaultLimit:                 "limit",
+	FaultFragmentsTimedOut:     "fragments-timed-out",
+	FaultFragmentsEvicted:      "fragments-evicted",
+	FaultFragmentsEvictedBytes: "fragments-evicted-bytes",
+	FaultFragmentsAtEnd:        "fragments-at-end",
+	FaultStreamGap:             "stream-gap",
+	FaultStreamEnded:           "stream-ended",
 }
 
 // String returns the kind's stable name, such as "not-captured".
@@ -77,7 +85,15 @@ func (k FaultKind) String() string {
 // up with fragments missing: timed out, evicted, or still incomplete at the
 // end of the capture.
 func (k FaultKind) FragmentsMissing() bool {
-	return k == FaultFragmentsTimedOut || k == FaultFragmentsEvicted || k == FaultFragmentsAtEnd
+	return k == FaultFragmentsTimedOut || k.FragmentsEvicted() || k == FaultFragmentsAtEnd
+}
+
+// FragmentsEvicted reports whether the kind stands for an IP datagram that
+// the decoder gave up to stay within a bound of its own
+// (FaultFragmentsEvicted, FaultFragmentsEvictedBytes), rather than one the
+// network or the capture left incomplete.
+func (k FaultKind) FragmentsEvicted() bool {
+	return k == FaultFragmentsEvicted || k == FaultFragmentsEvictedBytes
 }
 
 // Fault describes why a packet is [KindMalformed], or why a frame could

@@ -21,10 +21,10 @@ func TestFaultKindNames(t *testing.T) {
 		}
 		seen[name] = k
 	}
-	if got := numFaultKinds.String(); got != "fault(11)" {
-		t.Errorf("String() of an unknown kind = %q, want fault(11)", got)
+	if got := numFaultKinds.String(); got != "fault(12)" {
+		t.Errorf("String() of an unknown kind = %q, want fault(12)", got)
 	}
-	for _, k := range []FaultKind{FaultFragmentsTimedOut, FaultFragmentsEvicted, FaultFragmentsAtEnd} {
+	for _, k := range []FaultKind{FaultFragmentsTimedOut, FaultFragmentsEvicted, FaultFragmentsEvictedBytes, FaultFragmentsAtEnd} {
 		if !k.FragmentsMissing() {
 			t.Errorf("%v.FragmentsMissing() = false, want true", k)
 		}
@@ -32,6 +32,13 @@ func TestFaultKindNames(t *testing.T) {
 	for _, k := range []FaultKind{FaultNone, FaultTruncated, FaultNotCaptured, FaultInvalid, FaultStreamGap} {
 		if k.FragmentsMissing() {
 			t.Errorf("%v.FragmentsMissing() = true, want false", k)
+		}
+	}
+	// Only the decoder's own bounds evict; the network times out.
+	for k := FaultKind(0); k < numFaultKinds; k++ {
+		want := k == FaultFragmentsEvicted || k == FaultFragmentsEvictedBytes
+		if k.FragmentsEvicted() != want {
+			t.Errorf("%v.FragmentsEvicted() = %v, want %v", k, !want, want)
 		}
 	}
 }

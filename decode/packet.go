@@ -78,8 +78,12 @@ type Packet struct {
 	// Fragment describes the frame itself when it is an IP fragment.
 	Fragment Fragment
 	// Fragments is the number of IP fragments this datagram was reassembled
-	// from; 0 when it was not fragmented.
-	Fragments int
+	// from; 0 when it was not fragmented. For a datagram given up
+	// (KindMalformed: fragments missing, or inconsistent), the fragments
+	// that arrived, and FragmentOctets the octets of the datagram they
+	// brought, which were not reassembled.
+	Fragments      int
+	FragmentOctets int
 
 	// PayloadLen is the length of the transport payload (for ESP and AH: of
 	// the ESP/AH packet) and PayloadHash a deterministic 64-bit hash of the

@@ -356,7 +356,7 @@ func FuzzDecoder(f *testing.F) {
 			recAt(2, testT0.Add(time.Hour), l, frame),
 			recAt(3, testT0.Add(time.Hour), l, mutated),
 		}
-		opts := Options{KeepOther: true, HashAll: true, IKEPorts: []uint16{1701, 10500}, MaxFragments: 2, MaxStreams: 2}
+		opts := Options{KeepOther: true, HashAll: true, IKEPorts: []uint16{1701, 10500}, MaxFragments: 2, MaxFragmentBytes: 3000, MaxStreams: 2}
 		ps, st := decodeTwice(t, opts, recs)
 		checkPackets(t, ps, st, 3)
 	})

@@ -41,7 +41,9 @@ type IKEFragmentation struct {
 	FirstFrames Frames
 	// Incomplete counts datagrams between the peers, on the IKE ports (or
 	// with the first fragment, which carries the ports, missing), that were
-	// given up with fragments missing; IncompleteByRole by sender,
+	// given up with fragments missing when their reassembly timed out or
+	// the capture ended (not those given up for reassembly's own bounds,
+	// Quality.EvictedByCount and EvictedByBytes); IncompleteByRole by sender,
 	// IncompleteFragments the fragments that did arrive, IncompleteFrames
 	// the frame of the latest fragment of each and IncompleteFirst the
 	// frame of the first.

@@ -11,7 +11,8 @@ const maxMalformedLayers = 32
 
 // Quality records what in a capture limits the analysis: VPN packets cut
 // short by the capture's snap length, packets that should have decoded and
-// did not, and IP datagrams whose fragments never all arrived.
+// did not, IP datagrams whose fragments never all arrived, and those given
+// up to keep IP reassembly within its bounds.
 type Quality struct {
 	// TruncatedIKE, TruncatedESP and TruncatedOther count VPN packets
 	// captured shorter than they were on the wire: IKE messages (whose
@@ -35,13 +36,21 @@ type Quality struct {
 	FirstFault      decode.Fault
 	FirstFaultFrame int
 
-	// Incomplete counts IP datagrams given up with fragments missing,
-	// IncompleteAtEnd those of them that were still incomplete when the
-	// capture ended; IncompleteFrames samples the frames of their latest
-	// fragments.
+	// Incomplete counts IP datagrams given up with fragments missing when
+	// their reassembly timed out or the capture ended, IncompleteAtEnd
+	// those of them that were still incomplete when the capture ended;
+	// IncompleteFrames samples the frames of their latest fragments.
 	Incomplete       int
 	IncompleteAtEnd  int
 	IncompleteFrames Frames
+
+	// EvictedByCount and EvictedByBytes count the IP datagrams given up
+	// with fragments missing to keep reassembly within its bounds: the
+	// number of datagrams in reassembly (decode.Options.MaxFragments) and
+	// the octets their buffers hold (decode.Options.MaxFragmentBytes). A
+	// limit of the analysis, not a loss on the network: their missing
+	// fragments may have come later. They are not in Incomplete.
+	EvictedByCount, EvictedByBytes Evicted
 
 	// Duplicates counts VPN packets that are copies of a frame captured
 	// just before (decode.Packet.DuplicateOf): the same packet captured
@@ -52,6 +61,35 @@ type Quality struct {
 	DuplicateFrames Frames
 	DuplicatePairs  [][2]int
 }
+
+// Evicted describes the IP datagrams given up to keep reassembly within one
+// of its bounds.
+type Evicted struct {
+	Datagrams int
+	// Fragments counts the fragments of them that arrived, and Octets the
+	// octets those brought: neither was reassembled.
+	Fragments, Octets int
+	// FirstFrame is the frame of the first fragment of the first datagram
+	// given up, and Frames samples the frames of the latest fragment of
+	// each.
+	FirstFrame int
+	Frames     Frames
+}
+
+// note accounts a datagram given up.
+func (e *Evicted) note(p *decode.Packet) {
+	if e.Datagrams == 0 {
+		e.FirstFrame = p.FirstFrame
+	}
+	e.Datagrams++
+	e.Fragments += p.Fragments
+	e.Octets += p.FragmentOctets
+	e.Frames.Add(p.Frame)
+}
+
+// Evicted returns the IP datagrams given up to keep reassembly within its
+// bounds, both bounds together.
+func (q *Quality) Evicted() int { return q.EvictedByCount.Datagrams + q.EvictedByBytes.Datagrams }
 
 // maxDuplicatePairs bounds Quality.DuplicatePairs.
 const maxDuplicatePairs = 8
@@ -102,6 +140,10 @@ func (t *Table) noteQuality(p *decode.Packet) {
 		}
 		q.TruncatedFrames.Add(p.Frame)
 		q.SnapLen = max(q.SnapLen, p.CapLen)
+	case p.Fault.Kind == decode.FaultFragmentsEvicted:
+		q.EvictedByCount.note(p)
+	case p.Fault.Kind == decode.FaultFragmentsEvictedBytes:
+		q.EvictedByBytes.note(p)
 	case p.Fault.Kind.FragmentsMissing():
 		q.Incomplete++
 		q.IncompleteFrames.Add(p.Frame)

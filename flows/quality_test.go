@@ -65,13 +65,18 @@ func TestQualityTruncated(t *testing.T) {
 type malformedFrames struct {
 	bad, reasm, lost, espLost, end, other int
 	badFault                              decode.Fault
+	// evicted are the frames of the datagrams given up for the count of
+	// datagrams and (two) for the octets held, and evictedFirst the
+	// frames of their first fragments.
+	evicted, evictedFirst [3]int
 }
 
 // qualityMalformedScript scripts an IKEv2 tunnel with a malformed IKE
 // message, a malformed ESP packet, a reassembled datagram whose content is
 // malformed, and IP datagrams given up with fragments missing: of IKE on
 // the NAT-T port, of ESP in UDP, of IKE at the end of the capture, and of
-// DNS.
+// DNS; and IKE datagrams given up for reassembly's bounds, one for the
+// count of datagrams and two for the octets held.
 func qualityMalformedScript() (*script, malformedFrames) {
 	var f malformedFrames
 	s := newScript()
@@ -103,6 +108,17 @@ func qualityMalformedScript() (*script, malformedFrames) {
 	f.other = s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: 1,
 		Src: ap("10.0.0.2:0").Addr(), Dst: ap("192.0.2.53:0").Addr(), SrcPort: 53000, DstPort: 53,
 		Fault: timedOut}).Frame
+	evicted := func(k decode.FaultKind, first, fragments, octets int) (frame int) {
+		p := s.add(decode.Packet{Kind: decode.KindMalformed, Proto: ProtoUDP, Fragments: fragments, FragmentOctets: octets,
+			Src: ap("10.0.0.2:0").Addr(), Dst: ap("198.51.100.7:0").Addr(), SrcPort: 4500, DstPort: 4500, NonESPMarker: true,
+			Fault: decode.Fault{Kind: k, Layer: "ipv4", Offset: -1, Message: "ipv4: reassembly table full, datagram dropped"}})
+		p.FirstFrame = first
+		return p.Frame
+	}
+	f.evictedFirst = [3]int{f.lost, f.espLost, f.end}
+	f.evicted[0] = evicted(decode.FaultFragmentsEvicted, f.evictedFirst[0], 1, 1480)
+	f.evicted[1] = evicted(decode.FaultFragmentsEvictedBytes, f.evictedFirst[1], 3, 4440)
+	f.evicted[2] = evicted(decode.FaultFragmentsEvictedBytes, f.evictedFirst[2], 1, 8)
 	return s, f
 }
 
@@ -121,6 +137,17 @@ func TestQualityMalformedAndIncomplete(t *testing.T) {
 	}
 	if q.Incomplete != 4 || q.IncompleteAtEnd != 1 {
 		t.Errorf("incomplete %d at end %d, want 4, 1", q.Incomplete, q.IncompleteAtEnd)
+	}
+	// Datagrams given up for reassembly's bounds are counted by bound,
+	// apart from those the network left incomplete, and are no IKE
+	// fragments a tunnel lost.
+	byCount := Evicted{Datagrams: 1, Fragments: 1, Octets: 1480, FirstFrame: f.evictedFirst[0]}
+	byCount.Frames.Add(f.evicted[0])
+	byBytes := Evicted{Datagrams: 2, Fragments: 4, Octets: 4448, FirstFrame: f.evictedFirst[1]}
+	byBytes.Frames.Add(f.evicted[1])
+	byBytes.Frames.Add(f.evicted[2])
+	if !reflect.DeepEqual(q.EvictedByCount, byCount) || !reflect.DeepEqual(q.EvictedByBytes, byBytes) || q.Evicted() != 3 {
+		t.Errorf("evicted by count %+v, by bytes %+v; want %+v, %+v", q.EvictedByCount, q.EvictedByBytes, byCount, byBytes)
 	}
 	fr := a.Tunnels[0].IKEFragments
 	if fr.Incomplete != 2 || fr.IncompleteByRole != [2]int{1, 1} || fr.IncompleteAtEnd != 1 || fr.IncompleteFragments != 3 {

@@ -29,10 +29,11 @@ func File(path string) Source {
 // that decode themselves. Packets are delivered as copies. The stats it
 // returns count frames, kinds, frames with VPN packets and copies, and
 // describe the clock, from the packets (several packets of one frame come
-// one after the other).
+// one after the other); they hold the reassembly bounds of the options.
 func Packets(name string, pkts []decode.Packet) Source {
 	return Source{Path: name, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
 		var st decode.Stats
+		st.Reassembly.MaxDatagrams, st.Reassembly.MaxBytes = opts.ReassemblyBounds()
 		lastFrame, vpnFrame := 0, 0
 		for i := range pkts {
 			p := pkts[i]

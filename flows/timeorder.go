@@ -46,6 +46,7 @@ const (
 // orderWatch notes whether the packets delivered run backwards in time.
 type orderWatch struct {
 	last      time.Time
+	lastFrame int
 	seen      bool
 	backwards bool
 	packets   int
@@ -53,6 +54,14 @@ type orderWatch struct {
 
 func (w *orderWatch) note(p *decode.Packet) {
 	w.packets++
+	if p.Frame < w.lastFrame {
+		// A packet about an earlier frame comes late by design, with
+		// that frame's time: an IP datagram given up when its
+		// reassembly timed out or a bound evicted it, at its latest
+		// fragment. Time did not run backwards.
+		return
+	}
+	w.lastFrame = p.Frame
 	if p.Time.IsZero() {
 		return
 	}

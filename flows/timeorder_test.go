@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -251,5 +252,31 @@ func TestAnalyzeStreamReadOnce(t *testing.T) {
 		if a.Capture.TimeOrder != OrderFileStream || reads != 1 {
 			t.Errorf("summarize %v: TimeOrder = %v after %d reads, want OrderFileStream after 1", summarize, a.Capture.TimeOrder, reads)
 		}
+	}
+}
+
+// TestAnalyzeLateReports: an IP datagram given up when its reassembly timed
+// out or a bound evicted it comes after later frames, with the frame and
+// time of its latest fragment. That is no time running backwards; a later
+// frame with an earlier time is.
+func TestAnalyzeLateReports(t *testing.T) {
+	t0 := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	src, dst := netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("198.51.100.7")
+	frag := decode.Packet{Frame: 1, FirstFrame: 1, Time: t0, Kind: decode.KindIPFragment, Src: src, Dst: dst, Proto: ProtoUDP,
+		Fragment: decode.Fragment{ID: 7, More: true}}
+	later := decode.Packet{Frame: 2, FirstFrame: 2, Time: t0.Add(31 * time.Second), Kind: decode.KindESP, Src: src, Dst: dst, Proto: 50,
+		ESP: decode.ESPInfo{SPI: 0xc1, Seq: 1}}
+	for _, k := range []decode.FaultKind{decode.FaultFragmentsTimedOut, decode.FaultFragmentsEvicted, decode.FaultFragmentsEvictedBytes} {
+		givenUp := decode.Packet{Frame: 1, FirstFrame: 1, Time: t0, Kind: decode.KindMalformed, Src: src, Dst: dst, Proto: ProtoUDP, Fragments: 1,
+			Fault: decode.Fault{Kind: k, Layer: "ipv4", Offset: -1}}
+		a := Analyze(Packets("late.pcap", []decode.Packet{frag, later, givenUp}), decode.Options{}, Options{})
+		if a.Capture.TimeOrder != OrderFile {
+			t.Errorf("%v reported late: TimeOrder = %v, want OrderFile", k, a.Capture.TimeOrder)
+		}
+	}
+	back := later
+	back.Frame, back.FirstFrame, back.Time = 3, 3, t0
+	if a := Analyze(Packets("back.pcap", []decode.Packet{frag, later, back}), decode.Options{}, Options{}); a.Capture.TimeOrder != OrderTime {
+		t.Errorf("frame 3 before frame 2 in time: TimeOrder = %v, want OrderTime", a.Capture.TimeOrder)
 	}
 }

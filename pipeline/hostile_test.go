@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -63,6 +64,22 @@ func TestHostileBounded(t *testing.T) {
 			a := res.Context.Captures[0]
 			if b := a.Budget; b.Used > b.Limit {
 				t.Errorf("kept %d bytes, over the bound of %d", b.Used, b.Limit)
+			}
+			if r := a.Capture.Stats.Reassembly; r.PeakBytes > r.MaxBytes || r.PeakDatagrams > r.MaxDatagrams {
+				t.Errorf("IP reassembly held %d octets in %d datagrams, over its bounds of %d and %d", r.PeakBytes, r.PeakDatagrams, r.MaxBytes, r.MaxDatagrams)
+			}
+			// Past a bound of IP reassembly, VP907 says which.
+			if bound, ok := map[hostile.Kind]string{
+				hostile.Fragments:      "its bound of 1024 datagrams in reassembly at once",
+				hostile.LargeFragments: "its bound of 4 MiB of buffers for the datagrams in reassembly",
+			}[kind]; ok {
+				said := false
+				for _, f := range res.Findings {
+					said = said || f.RuleID == "VP907" && strings.Contains(f.Message, bound)
+				}
+				if !said {
+					t.Errorf("no VP907 finding says %q", bound)
+				}
 			}
 			perRule := map[string]int{}
 			for _, f := range res.Findings {

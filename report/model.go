@@ -74,6 +74,7 @@ type Capture struct {
 	Undecodable map[string]int `json:"undecodable,omitempty"`
 	ReadError   string         `json:"read_error,omitempty"`
 	Overflow    *Overflow      `json:"overflow,omitempty"`
+	Reassembly  *Reassembly    `json:"reassembly,omitempty"`
 	// Duplicates counts VPN frames that are copies of one captured just
 	// before (VP911); TimeOrder is "time" when the capture's time runs
 	// backwards and its packets were analysed sorted by time stamp,
@@ -327,6 +328,7 @@ func newCapture(a *flows.Analysis, role string) Capture {
 	if a.OverflowFlows+a.OverflowTunnels > 0 {
 		j.Overflow = &Overflow{Flows: a.OverflowFlows, Packets: a.OverflowPackets, Tunnels: a.OverflowTunnels}
 	}
+	j.Reassembly = newReassembly(a)
 	return j
 }
 

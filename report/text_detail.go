@@ -73,6 +73,9 @@ func (t *textWriter) captures(r *Report) {
 		if c.Overflow != nil {
 			t.wrap(more, "", fmt.Sprintf("flow table full: %d flows (%d packets) and %d tunnels not tracked", c.Overflow.Flows, c.Overflow.Packets, c.Overflow.Tunnels))
 		}
+		for _, l := range c.Reassembly.lines() {
+			t.wrap(more, "", l)
+		}
 	}
 	if cor := r.Correlation; cor != nil {
 		t.wrap("  ", "roles: ", cor.Roles)

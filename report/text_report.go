@@ -129,6 +129,9 @@ func WriteCheckText(w io.Writer, c *Check, opts TextOptions) error {
 		if cp.Overflow != nil {
 			t.wrap(ind+"  ", "", fmt.Sprintf("flow table full: %d flows (%d packets) and %d tunnels not tracked", cp.Overflow.Flows, cp.Overflow.Packets, cp.Overflow.Tunnels))
 		}
+		for _, l := range cp.Reassembly.lines() {
+			t.wrap(ind+"  ", "", l)
+		}
 	}
 	t.verdictLines(ind, c)
 	t.findings(ind, c, nil)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -10,13 +11,18 @@ import (
 )
 
 // captureTableOverflow reports an analysis that hit its memory bounds: flows
-// or IKE SAs beyond the table's caps were counted but not tracked, and
-// tunnels with more exchanges than are kept lost the later ones.
+// or IKE SAs beyond the table's caps were counted but not tracked, tunnels
+// with more exchanges than are kept lost the later ones, and IP datagrams
+// were given up unreassembled to keep IP reassembly within its bounds (the
+// number of datagrams in reassembly, the octets their buffers hold).
 //
 // The bounds keep a hostile or enormous capture from exhausting memory. Past
-// them, the packets of untracked flows belong to no tunnel and no finding:
-// the analysis is incomplete, and a problem in the untracked part goes
-// unreported.
+// them, the packets of untracked flows belong to no tunnel and no finding,
+// and what the datagrams given up carried is not analysed: the analysis is
+// incomplete, and a problem in the untracked part goes unreported. Those
+// datagrams were vpnpcap's to give up, not the network's to lose: their
+// missing fragments may have come later, so they are not reported as lost
+// fragments (VP104, VP906).
 //
 // Narrow the capture to the VPN traffic of interest (a capture filter such
 // as "host 198.51.100.7 and (udp port 500 or udp port 4500 or esp)"), split
@@ -35,10 +41,13 @@ func (captureTableOverflow) Meta() Meta {
 		Explanation: "The capture holds more conversations, ESP SAs or IKE SAs than the analysis keeps in memory: its memory " +
 			"bound (--max-memory; every flow, SA, tunnel and exchange counts at an estimate of its size) or the flow and tunnel " +
 			"counts. Those beyond the bound were counted but not followed: their packets belong to no tunnel, and problems in " +
-			"them are not reported. The findings cover only the part of the capture that fitted.",
+			"them are not reported. Likewise IP reassembly holds at most " + strconv.Itoa(decode.DefaultMaxFragments) + " datagrams " +
+			"waiting for fragments, in at most " + bytesWords(decode.DefaultMaxFragmentBytes) + " of buffers (as Linux bounds its " +
+			"own, ipfrag_high_thresh); past either, the oldest are given up unreassembled, and what they carried is not " +
+			"analysed. The findings cover only the part of the capture that fitted.",
 		Remedy: "Analyse a narrower capture: filter it to the peers and protocols of interest (for example tshark or tcpdump " +
 			"with \"host 198.51.100.7 and (udp port 500 or udp port 4500 or esp)\"), split it by time with editcap -i, or raise " +
-			"the bound (--max-memory, --max-flows).",
+			"the bound (--max-memory, --max-flows; the bounds of IP reassembly are fixed).",
 		References: []string{
 			"tcpdump(1) and pcap-filter(7) capture filters",
 			"editcap(1) -i (split a capture by time)",
@@ -84,6 +93,28 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 		if len(busy) > 0 {
 			parts = append(parts, "exchanges beyond the number kept per tunnel were only counted: "+words.List(busy, 0))
 		}
+		r := a.Capture.Stats.Reassembly
+		for _, ev := range []struct {
+			e     *flows.Evicted
+			bound string
+		}{
+			{&a.Quality.EvictedByCount, reassemblyBound(r.MaxDatagrams, decode.DefaultMaxFragments, words.Count(r.MaxDatagrams, "datagram")+" in reassembly at once", "on the datagrams in reassembly at once")},
+			{&a.Quality.EvictedByBytes, reassemblyBound(r.MaxBytes, decode.DefaultMaxFragmentBytes, bytesWords(int64(r.MaxBytes))+" of buffers for the datagrams in reassembly", "on the buffers of the datagrams in reassembly")},
+		} {
+			e := ev.e
+			if e.Datagrams == 0 {
+				continue
+			}
+			first := "the first began"
+			if e.Datagrams == 1 {
+				first = "it began"
+			}
+			parts = append(parts, fmt.Sprintf("IP reassembly reached %s: %s with fragments still missing %s given up, %s %s (%s) not reassembled; %s at frame %d",
+				ev.bound, words.Count(e.Datagrams, "IP datagram"), words.Pick(e.Datagrams, "was", "were"), words.Pick(e.Datagrams, "its", "their"),
+				words.Count(e.Fragments, "fragment"), words.Count(e.Octets, "octet"), first, e.FirstFrame))
+			frames = append(frames, e.FirstFrame)
+			frames = append(frames, e.Frames.List()...)
+		}
 		if len(parts) == 0 {
 			continue
 		}
@@ -94,6 +125,18 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 			Evidence:   c.Evidence(flows.Side(s), frames...),
 		})
 	}
+}
+
+// reassemblyBound names a bound of IP reassembly: its value said by said,
+// and whether it is vpnpcap's default; unknown (zero) it is only named.
+func reassemblyBound(value, def int, said, unknown string) string {
+	switch value {
+	case 0:
+		return "its bound " + unknown
+	case def:
+		return "its bound of " + said + " (vpnpcap's default)"
+	}
+	return "its bound of " + said
 }
 
 // bytesWords says a size in MiB, or in bytes below one.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,6 +204,68 @@ func TestVP907Overflow(t *testing.T) {
 	a = flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxMemory: 2000})
 	f = wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
 	wantMessage(t, f.Message, "big.pcap: the memory bound of 2000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
+}
+
+// vp907Evicted scripts a healthy capture with an IKE tunnel, then IKE
+// datagrams between its peers given up to keep IP reassembly within its
+// bounds: one for the number of datagrams, two for the octets held. It
+// returns the frames of the first fragment of the first datagram given up
+// for each bound, and of the latest fragment of each datagram.
+func vp907Evicted() (pkts []decode.Packet, firstByCount, firstByBytes int, latest []int) {
+	pkts = vp9Healthy(10)
+	s := &pt.Script{Now: pkts[len(pkts)-1].Time.Add(time.Second)}
+	for range pkts {
+		s.Add(decode.Packet{}) // keep frame numbers running on
+	}
+	s.Packets = nil
+	client, gateway := pt.AddrPort(testClient).Addr(), pt.AddrPort(testGateway).Addr()
+	evicted := func(k decode.FaultKind, id uint32, fragments, octets int) *decode.Packet {
+		first := s.Add(decode.Packet{Kind: decode.KindIPFragment, Proto: 17, Src: client, Dst: gateway, SrcPort: 4500, DstPort: 4500,
+			Fragment: decode.Fragment{ID: id, More: true}}).Frame
+		p := s.Add(decode.Packet{Kind: decode.KindMalformed, Proto: 17, Fragments: fragments, FragmentOctets: octets,
+			Src: client, Dst: gateway, SrcPort: 4500, DstPort: 4500, NonESPMarker: true,
+			Fault: decode.Fault{Kind: k, Layer: "ipv4", Offset: -1, Message: "ipv4: reassembly table full, datagram dropped"}})
+		p.FirstFrame = first
+		latest = append(latest, p.Frame)
+		return p
+	}
+	firstByCount = evicted(decode.FaultFragmentsEvicted, 1, 1, 1480).FirstFrame
+	firstByBytes = evicted(decode.FaultFragmentsEvictedBytes, 2, 2, 2960).FirstFrame
+	evicted(decode.FaultFragmentsEvictedBytes, 3, 40, 59200)
+	return append(pkts, s.Packets...), firstByCount, firstByBytes, latest
+}
+
+// TestVP907Reassembly: datagrams given up for IP reassembly's bounds make
+// one VP907 finding per capture, which says which bound, how many
+// datagrams, fragments and octets, and from which frame; they are not
+// fragments the network lost (VP104, VP906).
+func TestVP907Reassembly(t *testing.T) {
+	pkts, firstByCount, firstByBytes, latest := vp907Evicted()
+	c := oneCapture(t, pkts)
+	f := wantFindings(t, checkRule(t, captureTableOverflow{}, c), 1)[0]
+	if f.Confidence != High || f.Subject != "in.pcap" {
+		t.Errorf("confidence %s subject %q; want high, in.pcap", f.Confidence, f.Subject)
+	}
+	wantMessage(t, f.Message,
+		"in.pcap: IP reassembly reached its bound of 1024 datagrams in reassembly at once (vpnpcap's default): "+
+			fmt.Sprintf("1 IP datagram with fragments still missing was given up, its 1 fragment (1480 octets) not reassembled; it began at frame %d", firstByCount),
+		"; IP reassembly reached its bound of 4 MiB of buffers for the datagrams in reassembly (vpnpcap's default): "+
+			fmt.Sprintf("2 IP datagrams with fragments still missing were given up, their 42 fragments (62160 octets) not reassembled; the first began at frame %d", firstByBytes),
+		"; the analysis is incomplete")
+	wantFrames(t, f, flows.SideInside, latest[0]-1, latest[0], latest[1]-1, latest[1], latest[2])
+	if m := (captureTableOverflow{}).Meta(); m.Severity != Warning || m.Confidence != High {
+		t.Errorf("VP907 is %s, %s; want a warning of high confidence: vpnpcap's own bound, counted exactly", m.Severity, m.Confidence)
+	}
+	wantFindings(t, checkRule(t, ikeFragmentsDropped{}, c), 0)
+	wantFindings(t, checkRule(t, captureMalformedPackets{}, c), 0)
+
+	// A bound set by the caller is said as it is, without "default".
+	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true, MaxFragments: 16, MaxFragmentBytes: 64 << 10}, flows.Options{})
+	f = wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
+	wantMessage(t, f.Message, "its bound of 16 datagrams in reassembly at once: ", "its bound of 65536 bytes of buffers for the datagrams in reassembly: ")
+	if strings.Contains(f.Message, "default") {
+		t.Errorf("message %q calls a bound given the default", f.Message)
+	}
 }
 
 func TestVP908ESPBothWays(t *testing.T) {

@@ -37,6 +37,11 @@ const (
 	// Fragments: n IP-fragmented UDP 4500 datagrams whose last fragment
 	// never arrives.
 	Fragments Kind = "fragments"
+	// LargeFragments: n IP-fragmented UDP datagrams of 60,000 octets of
+	// which only a fragment near the end arrives: each costs 1.5 kB of
+	// capture, and a reassembler that buffers a datagram from its start
+	// holds 60 kB for it.
+	LargeFragments Kind = "large-fragments"
 	// LongChains: n IKE payloads (vendor IDs and notifies, alternately)
 	// in IKE_SA_INIT requests whose chains hold as many as fit in 60 kB.
 	LongChains Kind = "long-chains"
@@ -46,7 +51,7 @@ const (
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{IKESPIs, ESPSPIs, UDP4500Flows, Fragments, LongChains, OneWay}
+var Kinds = []Kind{IKESPIs, ESPSPIs, UDP4500Flows, Fragments, LargeFragments, LongChains, OneWay}
 
 var (
 	client = netip.MustParseAddr("198.51.100.77")
@@ -77,6 +82,8 @@ func Write(w io.Writer, kind Kind, n int) error {
 		err = g.udp4500(n, 1)
 	case Fragments:
 		err = g.fragments(n)
+	case LargeFragments:
+		err = g.largeFragments(n)
 	case LongChains:
 		err = g.longChains(n)
 	case OneWay:
@@ -184,6 +191,20 @@ func (g *gen) fragments(n int) error {
 	for i := 0; i < n; i++ {
 		binary.BigEndian.PutUint64(first[12:], spi(i)) // an IKE header behind the marker
 		if err := g.write(g.fr.Fragment4(client, gw, 17, uint16(i), 0, true, first)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// largeFragments writes, for each datagram, the fragment of 1480 octets
+// that ends 60,000 octets into it, with more fragments announced.
+func (g *gen) largeFragments(n int) error {
+	const end, size = 60_000, 1480
+	part := make([]byte, size)
+	for i := 0; i < n; i++ {
+		binary.BigEndian.PutUint64(part, spi(i))
+		if err := g.write(g.fr.Fragment4(client, gw, 17, uint16(i), end-size, true, part)); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -40,6 +41,9 @@ func TestWriteSubjects(t *testing.T) {
 		{UDP4500Flows, func(a *flows.Analysis) int { return len(a.SAs) }},
 		{OneWay, func(a *flows.Analysis) int { return len(a.SAs) }},
 		{Fragments, func(a *flows.Analysis) int { return a.Quality.Incomplete }},
+		// The 4 MiB of reassembly hold 69 of them: the others are given
+		// up for that bound.
+		{LargeFragments, func(a *flows.Analysis) int { return a.Quality.Incomplete + a.Quality.EvictedByBytes.Datagrams }},
 		// 500 payloads fit one message: one IKE SA, nothing malformed.
 		{LongChains, func(a *flows.Analysis) int { return len(a.Tunnels) * n / (1 + a.Quality.Malformed) }},
 	} {
@@ -59,5 +63,73 @@ func TestWriteSubjects(t *testing.T) {
 		if got := tc.count(a); got != n {
 			t.Errorf("%s: %d subjects, want %d", tc.kind, got, n)
 		}
+	}
+}
+
+// TestLargeFragmentsHeld decodes 20,000 incomplete datagrams of 60 kB
+// (LargeFragments). The count of datagrams in reassembly alone (1024)
+// would let them hold 60 MiB; the byte bound holds them to 4 MiB, by
+// reassembly's own accounting and by the live heap, measured as the
+// capture is read.
+func TestLargeFragmentsHeld(t *testing.T) {
+	const n = 20_000
+	path := filepath.Join(t.TempDir(), "large-fragments.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, LargeFragments, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// heldWith decodes the capture and returns the most live heap the
+	// decoding added, sampled every 2,000 frames, and its stats.
+	heldWith := func(opts decode.Options) (heap uint64, st decode.Stats) {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		frames := 0
+		st, err := decode.ReadFile(path, opts, func(p *decode.Packet) {
+			if p.Kind != decode.KindIPFragment {
+				return
+			}
+			if frames++; frames%2000 == 0 {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > base {
+					heap = max(heap, ms.HeapAlloc-base)
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return heap, st
+	}
+
+	heap, st := heldWith(decode.Options{})
+	r := st.Reassembly
+	t.Logf("byte bound %d: peak %d octets in %d datagrams held, live heap at most %d more", r.MaxBytes, r.PeakBytes, r.PeakDatagrams, heap)
+	if r.MaxBytes != decode.DefaultMaxFragmentBytes || r.PeakBytes > r.MaxBytes || r.PeakBytes < r.MaxBytes-64<<10 {
+		t.Errorf("reassembly %+v: want a peak just under the default byte bound", r)
+	}
+	// Beyond the buffers: the decoder's own, the reader's, the datagrams'
+	// bookkeeping.
+	if slack := uint64(2 << 20); heap > uint64(r.MaxBytes)+slack {
+		t.Errorf("live heap grew by %d bytes, over the byte bound of %d and %d of slack", heap, r.MaxBytes, slack)
+	}
+	if st.FragmentSetsDropped != n {
+		t.Errorf("%d datagrams given up, want %d", st.FragmentSetsDropped, n)
+	}
+
+	// Without a byte bound worth the name, the same capture holds 1024 of
+	// them: what the bound saves, and proof that the measure sees it.
+	heap, st = heldWith(decode.Options{MaxFragmentBytes: 1 << 30})
+	t.Logf("count bound alone: peak %d octets in %d datagrams held, live heap at most %d more", st.Reassembly.PeakBytes, st.Reassembly.PeakDatagrams, heap)
+	if want := uint64(decode.DefaultMaxFragments) * 60_000; heap < want {
+		t.Errorf("with the count bound alone the live heap grew by %d bytes, want at least %d", heap, want)
 	}
 }
