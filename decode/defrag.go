@@ -89,8 +89,37 @@ type defragmenter struct {
 	queue    []*fragSet // in order of creation, which is deadline order
 	head     int
 	evicted  evictedKeys
+	// spare holds buffers of datagrams given up, for datagrams to come: a
+	// flood of datagrams that never complete reuses a few buffers rather
+	// than allocate 64 KiB for each. At most spareBuffers of them, outside
+	// the byte bound.
+	spare [][]byte
 
 	peakSets, peakHeld int
+}
+
+// spareBuffers is how many buffers of given-up datagrams are kept for
+// reuse, and spareMin the smallest kept: small ones cost little to
+// allocate.
+const (
+	spareBuffers = 4
+	spareMin     = 32 << 10
+)
+
+// buffer returns a buffer of length n and capacity c, one of the spare
+// ones when one has that capacity, so that what it holds is counted
+// exactly. A spare buffer's octets past those inserted are stale, and
+// nothing reads them: only received ranges are compared and decoded.
+func (f *defragmenter) buffer(n, c int) []byte {
+	for i, b := range f.spare {
+		if cap(b) == c {
+			last := len(f.spare) - 1
+			f.spare[i], f.spare[last] = f.spare[last], nil
+			f.spare = f.spare[:last]
+			return b[:n]
+		}
+	}
+	return make([]byte, n, c)
 }
 
 // evictedKeys remembers the latest datagrams given up for a bound until
@@ -226,7 +255,7 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 	if grow := st.growth(end); wire > 0 && f.held+grow > f.maxBytes && !f.makeRoom(d, st, grow, wire) {
 		return nil
 	}
-	ok := st.insert(off, b[:wire])
+	ok := st.insert(f, off, b[:wire])
 	f.account(st)
 	if !ok {
 		f.fail(d, st, FaultInvalid, "overlapping fragments differ", wire)
@@ -240,7 +269,7 @@ func (f *defragmenter) add(d *Decoder, key fragKey, proto uint8, b []byte, wire,
 
 // insert copies the fragment into place and merges its range. It reports
 // false when the fragment overlaps received octets with different values.
-func (st *fragSet) insert(off int, b []byte) bool {
+func (st *fragSet) insert(f *defragmenter, off int, b []byte) bool {
 	end := off + len(b)
 	if len(b) == 0 {
 		return true
@@ -256,7 +285,7 @@ func (st *fragSet) insert(off int, b []byte) bool {
 	}
 	if len(st.data) < end {
 		if cap(st.data) < end {
-			n := make([]byte, end, st.dataCap(end))
+			n := f.buffer(end, st.dataCap(end))
 			copy(n, st.data)
 			st.data = n
 		}
@@ -338,8 +367,12 @@ func (f *defragmenter) account(st *fragSet) {
 	f.peakHeld = max(f.peakHeld, f.held)
 }
 
-// free drops the datagram's buffers.
+// free drops the datagram's buffers; a large one is kept for reuse while
+// there is room among the spare ones.
 func (f *defragmenter) free(st *fragSet) {
+	if cap(st.data) >= spareMin && len(f.spare) < spareBuffers {
+		f.spare = append(f.spare, st.data[:0])
+	}
 	st.data, st.ranges = nil, nil
 	f.account(st)
 }
@@ -482,6 +515,9 @@ func (f *defragmenter) remove(st *fragSet) {
 // release drops a completed datagram after it was decoded.
 func (f *defragmenter) release(st *fragSet) {
 	f.remove(st)
+	// The packets decoded from a completed datagram may keep slices of
+	// its octets: its buffer is never reused.
+	st.data = nil
 	f.free(st)
 }
 

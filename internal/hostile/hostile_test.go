@@ -85,12 +85,14 @@ func TestLargeFragmentsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	// heldWith decodes the capture and returns the most live heap the
-	// decoding added, sampled every 2,000 frames, and its stats.
+	// decoding added, sampled every 2,000 frames, its stats, and the bytes
+	// it allocated in all.
+	var allocated uint64
 	heldWith := func(opts decode.Options) (heap uint64, st decode.Stats) {
 		var ms runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
-		base := ms.HeapAlloc
+		base, total := ms.HeapAlloc, ms.TotalAlloc
 		frames := 0
 		st, err := decode.ReadFile(path, opts, func(p *decode.Packet) {
 			if p.Kind != decode.KindIPFragment {
@@ -107,6 +109,8 @@ func TestLargeFragmentsHeld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		runtime.ReadMemStats(&ms)
+		allocated = ms.TotalAlloc - total
 		return heap, st
 	}
 
@@ -123,6 +127,11 @@ func TestLargeFragmentsHeld(t *testing.T) {
 	}
 	if st.FragmentSetsDropped != n {
 		t.Errorf("%d datagrams given up, want %d", st.FragmentSetsDropped, n)
+	}
+	// The buffers of datagrams given up are reused: a new 64 KiB buffer
+	// for each of them would allocate 1.3 GB.
+	if perDatagram := allocated / n; perDatagram > 16<<10 {
+		t.Errorf("%d bytes allocated for each datagram given up: their buffers are not reused", perDatagram)
 	}
 
 	// Without a byte bound worth the name, the same capture holds 1024 of
