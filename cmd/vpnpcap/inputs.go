@@ -321,6 +321,9 @@ func (s *inputs) spoolFrom(arg string, r io.Reader) (*captureInput, error) {
 		in.spoolPath = f.Name() // removed by close
 	}
 	s.spools[arg] = in
+	if pipe, ok := r.(*os.File); ok {
+		widenPipe(pipe)
+	}
 	in.spool = newSpool(f, &countingReader{ctx: s.ctx, r: r})
 	// What is not a capture is refused once its first bytes are in, not
 	// read to its end: a device such as /dev/zero has none.
