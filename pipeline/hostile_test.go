@@ -70,7 +70,7 @@ func TestHostileBounded(t *testing.T) {
 			}
 			// Past a bound of IP reassembly, VP907 says which.
 			if bound, ok := map[hostile.Kind]string{
-				hostile.Fragments:      "its bound of 1024 datagrams in reassembly at once",
+				hostile.Fragments:      "its bound of 1,024 datagrams in reassembly at once",
 				hostile.LargeFragments: "its bound of 4 MiB of buffers for the datagrams in reassembly",
 			}[kind]; ok {
 				said := false

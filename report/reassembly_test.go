@@ -55,7 +55,7 @@ func TestReassemblyGivenUp(t *testing.T) {
 	if err := WriteText(&b, single(c, nil, Options{}), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	line := "IP reassembly full (4 MiB of buffers): 2 datagrams (42 fragments, 62160 octets) given up unreassembled from frame 4 (VP907)"
+	line := "IP reassembly full (4 MiB of buffers): 2 datagrams (42 fragments, 62,160 octets) given up unreassembled from frame 4 (VP907)"
 	if text := strings.Join(strings.Fields(b.String()), " "); !strings.Contains(text, line) || strings.Count(text, "IP reassembly") != 1 {
 		t.Errorf("text report lacks %q, once:\n%s", line, b.Bytes())
 	}

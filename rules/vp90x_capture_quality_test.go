@@ -203,7 +203,7 @@ func TestVP907Overflow(t *testing.T) {
 	// The memory bound, not a count: it says how much and from which frame.
 	a = flows.Analyze(flows.Packets("big.pcap", pkts), decode.Options{KeepOther: true}, flows.Options{MaxMemory: 2000})
 	f = wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
-	wantMessage(t, f.Message, "big.pcap: the memory bound of 2000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
+	wantMessage(t, f.Message, "big.pcap: the memory bound of 2,000 bytes was reached at frame ", "not tracked: ", "the analysis is incomplete")
 }
 
 // vp907Evicted scripts a healthy capture with an IKE tunnel, then IKE
@@ -247,10 +247,10 @@ func TestVP907Reassembly(t *testing.T) {
 		t.Errorf("confidence %s subject %q; want high, in.pcap", f.Confidence, f.Subject)
 	}
 	wantMessage(t, f.Message,
-		"in.pcap: IP reassembly reached its bound of 1024 datagrams in reassembly at once (vpnpcap's default): "+
-			fmt.Sprintf("1 IP datagram with fragments still missing was given up, its 1 fragment (1480 octets) not reassembled; it began at frame %d", firstByCount),
+		"in.pcap: IP reassembly reached its bound of 1,024 datagrams in reassembly at once (vpnpcap's default): "+
+			fmt.Sprintf("1 IP datagram with fragments still missing was given up, its 1 fragment (1,480 octets) not reassembled; it began at frame %d", firstByCount),
 		"; IP reassembly reached its bound of 4 MiB of buffers for the datagrams in reassembly (vpnpcap's default): "+
-			fmt.Sprintf("2 IP datagrams with fragments still missing were given up, their 42 fragments (62160 octets) not reassembled; the first began at frame %d", firstByBytes),
+			fmt.Sprintf("2 IP datagrams with fragments still missing were given up, their 42 fragments (62,160 octets) not reassembled; the first began at frame %d", firstByBytes),
 		"; the analysis is incomplete")
 	wantFrames(t, f, flows.SideInside, latest[0]-1, latest[0], latest[1]-1, latest[1], latest[2])
 	if m := (captureTableOverflow{}).Meta(); m.Severity != Warning || m.Confidence != High {
@@ -262,7 +262,7 @@ func TestVP907Reassembly(t *testing.T) {
 	// A bound set by the caller is said as it is, without "default".
 	a := flows.Analyze(flows.Packets("in.pcap", pkts), decode.Options{KeepOther: true, MaxFragments: 16, MaxFragmentBytes: 64 << 10}, flows.Options{})
 	f = wantFindings(t, checkRule(t, captureTableOverflow{}, NewContext(a, nil)), 1)[0]
-	wantMessage(t, f.Message, "its bound of 16 datagrams in reassembly at once: ", "its bound of 65536 bytes of buffers for the datagrams in reassembly: ")
+	wantMessage(t, f.Message, "its bound of 16 datagrams in reassembly at once: ", "its bound of 65,536 bytes of buffers for the datagrams in reassembly: ")
 	if strings.Contains(f.Message, "default") {
 		t.Errorf("message %q calls a bound given the default", f.Message)
 	}

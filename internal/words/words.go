@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// Count says a count with its noun: "1 packet", "3 packets". The plural
-// adds an s; nouns that do otherwise take Pick.
+// Count says a count with its noun: "1 packet", "3 packets", "12,109
+// packets". The plural adds an s; nouns that do otherwise take Pick.
 func Count(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return Thousands(n) + " " + noun + "s"
 }
 
 // Pick picks the singular or plural form for a count: Pick(n, "was",
