@@ -42,12 +42,12 @@ func (captureTableOverflow) Meta() Meta {
 			"bound (--max-memory; every flow, SA, tunnel and exchange counts at an estimate of its size) or the flow and tunnel " +
 			"counts. Those beyond the bound were counted but not followed: their packets belong to no tunnel, and problems in " +
 			"them are not reported. Likewise IP reassembly holds at most " + strconv.Itoa(decode.DefaultMaxFragments) + " datagrams " +
-			"waiting for fragments, in at most " + bytesWords(decode.DefaultMaxFragmentBytes) + " of buffers (as Linux bounds its " +
+			"waiting for fragments, in buffers of at most 1/128 of --max-memory (" + bytesWords(decode.DefaultMaxFragmentBytes) + " by default, as Linux bounds its " +
 			"own, ipfrag_high_thresh); past either, the oldest are given up unreassembled, and what they carried is not " +
 			"analysed. The findings cover only the part of the capture that fitted.",
 		Remedy: "Analyse a narrower capture: filter it to the peers and protocols of interest (for example tshark or tcpdump " +
 			"with \"host 198.51.100.7 and (udp port 500 or udp port 4500 or esp)\"), split it by time with editcap -i, or raise " +
-			"the bound (--max-memory, --max-flows; the bounds of IP reassembly are fixed).",
+			"the bound (--max-memory, which IP reassembly's buffers get 1/128 of, or --max-flows; the number of datagrams in reassembly is fixed).",
 		References: []string{
 			"tcpdump(1) and pcap-filter(7) capture filters",
 			"editcap(1) -i (split a capture by time)",

@@ -133,7 +133,17 @@ func (c *captureFlags) rulesConfig() (*rules.Config, error) {
 // decodeOptions returns the decoding options of the flags; the key files
 // must have been loaded (loadKeys).
 func (c *captureFlags) decodeOptions() decode.Options {
-	return decode.Options{KeepOther: true, IKEPorts: c.ikePorts, Keys: c.keyStore}
+	return decode.Options{KeepOther: true, IKEPorts: c.ikePorts, Keys: c.keyStore, MaxFragmentBytes: reassemblyBytes(c.maxMemory)}
+}
+
+// reassemblyShare is the share of --max-memory that IP reassembly's
+// buffers may hold: 4 MiB (decode's default, Linux's ipfrag_high_thresh)
+// of the default 512 MiB.
+const reassemblyShare = defaultMaxMemory / decode.DefaultMaxFragmentBytes
+
+// reassemblyBytes is the byte bound of IP reassembly under a memory bound.
+func reassemblyBytes(maxMemory int64) int {
+	return int(maxMemory / reassemblyShare)
 }
 
 func (c *captureFlags) flowOptions() flows.Options {
