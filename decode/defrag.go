@@ -436,9 +436,10 @@ func (f *defragmenter) bytesFull() string {
 // in it but not inserted.
 func (f *defragmenter) fail(d *Decoder, st *fragSet, k FaultKind, why string, pending int) {
 	st.failed = true
-	octets := st.received() + pending
+	// Reported before its buffers go: the first fragment tells IKE from
+	// ESP on the NAT-T port.
+	f.report(d, st, k, why, st.received()+pending)
 	f.free(st)
-	f.report(d, st, k, why, octets)
 }
 
 // giveUp reports a datagram given up with fragments missing, with a fault

@@ -129,6 +129,9 @@ func TestFragmentsIPv4(t *testing.T) {
 		if st.FragmentSetsDropped != 1 || st.Reassembled != 0 {
 			t.Errorf("stats = %+v, want one dropped set", st)
 		}
+		if !got[3].NonESPMarker {
+			t.Error("inconsistent IKE datagram: NonESPMarker not set from its first fragment")
+		}
 	})
 	t.Run("incomplete at flush", func(t *testing.T) {
 		got, st := decodeFrames(t, Options{}, frames[0], frames[2])
