@@ -115,8 +115,10 @@ func (b *Batch) BoundLists(n int) {
 
 func (c *Check) boundLists(n int) {
 	c.maxListed = n
-	if c.Detail != nil {
-		c.Detail.maxListed = n
+	c.jsonOmits = c.listed().Omitted != nil
+	if d := c.Detail; d != nil {
+		d.maxListed = n
+		d.jsonOmits = d.listed().Omitted != nil
 	}
 }
 
@@ -175,8 +177,10 @@ type Check struct {
 	Detail *Report `json:"-"`
 	// Omitted counts what the lists above left out, past --max-listed.
 	Omitted *Omitted `json:"omitted,omitempty"`
-	// maxListed bounds each list of the JSON report (Batch.BoundLists).
+	// maxListed bounds each list of the JSON report (Batch.BoundLists);
+	// jsonOmits says whether that leaves something out.
 	maxListed int
+	jsonOmits bool
 	// analysed is set when the captures were analysed, whole or in part;
 	// not for captures that could not be opened as captures at all.
 	// judged is set when the rules ran and verdicts were decided.

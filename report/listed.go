@@ -16,7 +16,8 @@ import (
 const DefaultMaxListed = 1000
 
 // Omitted counts the subjects a JSON report left out of its lists, past
-// MaxListed. Every subject a finding names is listed all the same.
+// MaxListed. Every tunnel, PPTP call and ESP group a finding names is
+// listed all the same.
 type Omitted struct {
 	MaxListed     int `json:"max_listed"`
 	Tunnels       int `json:"tunnels,omitempty"`
@@ -36,12 +37,8 @@ func (o *Omitted) any() bool {
 // named are the subjects the findings name, which a bounded list keeps.
 type named struct{ tunnels, calls, groups map[int]bool }
 
-func namedBy(fs []rules.Finding) named {
-	n := named{tunnels: map[int]bool{}, calls: map[int]bool{}, groups: map[int]bool{}}
-	for i := range fs {
-		n.add(&fs[i])
-	}
-	return n
+func newNamed() named {
+	return named{tunnels: map[int]bool{}, calls: map[int]bool{}, groups: map[int]bool{}}
 }
 
 func (n named) add(f *rules.Finding) {
@@ -81,7 +78,10 @@ func (r *Report) listed() *Report {
 	}
 	max := r.maxListed
 	o := &Omitted{MaxListed: max}
-	n := namedBy(r.Findings)
+	n := newNamed()
+	for i := range r.Findings {
+		n.add(&r.Findings[i])
+	}
 	c := *r
 	c.Tunnels = bounded(r.Tunnels, max, func(t Tunnel) bool { return n.tunnels[t.ID] }, &o.Tunnels)
 	c.PPTP = bounded(r.PPTP, max, func(s PPTPSession) bool { return n.calls[s.ID] }, &o.PPTPSessions)
@@ -110,9 +110,9 @@ func (ch *Check) listed() *Check {
 	}
 	max := ch.maxListed
 	o := &Omitted{MaxListed: max}
-	n := named{tunnels: map[int]bool{}, calls: map[int]bool{}, groups: map[int]bool{}}
-	for _, f := range ch.Findings {
-		n.add(&f.Finding)
+	n := newNamed()
+	for i := range ch.Findings {
+		n.add(&ch.Findings[i].Finding)
 	}
 	c := *ch
 	c.Tunnels = bounded(ch.Tunnels, max, func(t CheckTunnel) bool { return n.tunnels[t.ID] }, &o.Tunnels)
@@ -128,7 +128,7 @@ func (ch *Check) listed() *Check {
 
 // jsonNote says what the JSON report lists of the subjects a text list
 // left out: every one, unless its own lists were bounded too.
-func (r *Report) jsonNote() string { return listedNote(r.maxListed, r.listed().Omitted != nil) }
+func (r *Report) jsonNote() string { return listedNote(r.maxListed, r.jsonOmits) }
 
 // jsonNote is Report.jsonNote for the JSON report of a check: its detail's
 // when it has one, as analyze writes it.
@@ -136,11 +136,11 @@ func (ch *Check) jsonNote() string {
 	if ch.Detail != nil {
 		return ch.Detail.jsonNote()
 	}
-	return listedNote(ch.maxListed, ch.listed().Omitted != nil)
+	return listedNote(ch.maxListed, ch.jsonOmits)
 }
 
-func listedNote(maxListed int, omitted bool) string {
-	if maxListed <= 0 || !omitted {
+func listedNote(maxListed int, omits bool) string {
+	if !omits {
 		return "the JSON report lists every one"
 	}
 	return "the JSON report lists " + words.Thousands(maxListed) + " of each kind, and every one with --max-listed 0"

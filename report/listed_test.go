@@ -97,3 +97,19 @@ func TestBoundLists(t *testing.T) {
 		t.Errorf("unbounded, the text note says %q", note)
 	}
 }
+
+// The note on rows a list left out says one in the singular and counts
+// with separators, in the text report and the Markdown and HTML ones alike.
+func TestOmittedNote(t *testing.T) {
+	r := &Report{}
+	if got := omittedNote(r, 1, "tunnel", "tunnels"); got != "… and 1 more tunnel, not listed here (the JSON report lists every one)" {
+		t.Errorf("one: %q", got)
+	}
+	if got := omittedNote(r, 999900, "tunnel", "tunnels"); !strings.HasPrefix(got, "… and 999,900 more tunnels,") {
+		t.Errorf("many: %q", got)
+	}
+	nt := namedTable{}.counted(r, 1, "group", "groups")
+	if len(nt.Notes) != 1 || !strings.Contains(nt.Notes[0], "1 more group,") {
+		t.Errorf("a table of none of 1 group notes %q", nt.Notes)
+	}
+}

@@ -35,8 +35,10 @@ type Report struct {
 	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
 	// groups: the text, Markdown and HTML reports show them.
 	Ladders []*ladder.Ladder `json:"-"`
-	// maxListed bounds each list of the JSON report (Batch.BoundLists).
+	// maxListed bounds each list of the JSON report (Batch.BoundLists);
+	// jsonOmits says whether that leaves something out.
 	maxListed int
+	jsonOmits bool
 }
 
 // ESPGroup is a group of ESP or AH SAs between two peers that belong

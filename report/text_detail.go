@@ -27,12 +27,14 @@ const MaxLadders = 10
 
 // omitted says how many rows a list left out.
 func (t *textWriter) omitted(r *Report, n int, one, many string) {
-	switch {
-	case n == 1:
-		t.wrap("  ", "", "… and 1 more "+one+", not listed here ("+r.jsonNote()+")")
-	case n > 1:
-		t.wrap("  ", "", "… and "+words.Thousands(n)+" more "+many+", not listed here ("+r.jsonNote()+")")
+	if n > 0 {
+		t.wrap("  ", "", omittedNote(r, n, one, many))
 	}
+}
+
+// omittedNote says how many rows a list left out, and where they are.
+func omittedNote(r *Report, n int, one, many string) string {
+	return "… and " + words.Thousands(n) + " more " + words.Pick(n, one, many) + ", not listed here (" + r.jsonNote() + ")"
 }
 
 func (t *textWriter) captures(r *Report) {

@@ -145,7 +145,7 @@ func detailTables(r *Report) []namedTable {
 				nt.Notes = append(nt.Notes, fmt.Sprintf("Tunnel %d, NAT: %s.", tn.ID, tn.NATBasis.Reason))
 			}
 		}
-		out = append(out, nt.counted(r, len(r.Tunnels), "tunnels"))
+		out = append(out, nt.counted(r, len(r.Tunnels), "tunnel", "tunnels"))
 	}
 	if len(r.PPTP) > 0 {
 		shown := r.PPTP[:min(len(r.PPTP), MaxShown)]
@@ -155,23 +155,23 @@ func detailTables(r *Report) []namedTable {
 				nt.Notes = append(nt.Notes, fmt.Sprintf("Call %d: %s.", s.ID, note))
 			}
 		}
-		out = append(out, nt.counted(r, len(r.PPTP), "PPTP calls"))
+		out = append(out, nt.counted(r, len(r.PPTP), "PPTP call", "PPTP calls"))
 	}
 	if len(r.ESPGroups) > 0 {
 		shown := r.ESPGroups[:min(len(r.ESPGroups), MaxShown)]
-		out = append(out, namedTable{Title: "ESP without IKE", table: groupTable(shown)}.counted(r, len(r.ESPGroups), "groups"))
+		out = append(out, namedTable{Title: "ESP without IKE", table: groupTable(shown)}.counted(r, len(r.ESPGroups), "group", "groups"))
 	}
 	if len(r.Mappings) > 0 {
 		shown := r.Mappings[:min(len(r.Mappings), MaxShown)]
-		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(r, len(r.Mappings), "NAT mappings"))
+		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(r, len(r.Mappings), "NAT mapping", "NAT mappings"))
 	}
 	return out
 }
 
 // counted notes the rows a table left out.
-func (nt namedTable) counted(r *Report, all int, what string) namedTable {
+func (nt namedTable) counted(r *Report, all int, one, many string) namedTable {
 	if n := all - len(nt.rows); n > 0 {
-		nt.Notes = append(nt.Notes, fmt.Sprintf("… and %d more %s, not listed here (%s).", n, what, r.jsonNote()))
+		nt.Notes = append(nt.Notes, omittedNote(r, n, one, many)+".")
 	}
 	return nt
 }

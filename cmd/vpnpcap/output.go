@@ -27,8 +27,8 @@ type textFlags struct {
 
 func (f *textFlags) register(fs *pflag.FlagSet) {
 	enumFlag(fs, &f.color, "color", "", "auto", "colour the text report `when`: auto, always or never (NO_COLOR is honoured)", "auto", "always", "never")
-	intFlag(fs, &f.width, "width", "", 0, "wrap the text report and fit its tables to `columns` (at least 60 are used; default: the terminal's width, else COLUMNS, else 80)", 0, maxWidth)
-	intFlag(fs, &f.maxListed, "max-listed", "", report.DefaultMaxListed, "list at most `n` tunnels, PPTP calls, ESP groups, SAs, NAT mappings and flows of each kind in the JSON report, and count the rest (those a finding names are always listed; 0: list every one)", 0, maxMaxListed)
+	intFlag(fs, &f.width, "width", "", 0, "wrap the text report and fit its tables to `columns` (at least 60 are used; default: COLUMNS, else the terminal's width, else 80)", 0, maxWidth)
+	intFlag(fs, &f.maxListed, "max-listed", "", report.DefaultMaxListed, "list at most `n` tunnels, PPTP calls, ESP groups, SAs, NAT mappings and flows of each kind in the JSON report, and count the rest (the tunnels, calls and ESP groups a finding names are always listed; 0: list every one)", 0, maxMaxListed)
 }
 
 // options returns the text options for writing to w.
