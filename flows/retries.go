@@ -133,20 +133,21 @@ func linkRekeys(tunnels []*Tunnel) {
 				break
 			}
 		}
-		for _, u := range tunnels {
-			if best != nil {
-				break
-			}
-			if u == t || u.Version != 2 || !u.established || u.RekeyedAs != 0 ||
-				newAddrPortPair(u.Initiator, u.Responder) != ends {
-				continue
-			}
-			for _, e := range u.Exchanges {
-				if e.Type != decode.ExchangeTypeCreateChildSA || !e.Answered || e.Last.After(first.First) || first.First.Sub(e.Last) > rekeyWindow {
+		// Without them, the SA between the same endpoints whose
+		// CREATE_CHILD_SA was answered last before.
+		if best == nil {
+			for _, u := range tunnels {
+				if u == t || u.Version != 2 || !u.established || u.RekeyedAs != 0 ||
+					newAddrPortPair(u.Initiator, u.Responder) != ends {
 					continue
 				}
-				if best == nil || e.Last.After(bestAt) {
-					best, bestAt, bestFrame = u, e.Last, e.ResponseFrames.Last()
+				for _, e := range u.Exchanges {
+					if e.Type != decode.ExchangeTypeCreateChildSA || !e.Answered || e.Last.After(first.First) || first.First.Sub(e.Last) > rekeyWindow {
+						continue
+					}
+					if best == nil || e.Last.After(bestAt) {
+						best, bestAt, bestFrame = u, e.Last, e.ResponseFrames.Last()
+					}
 				}
 			}
 		}
