@@ -147,7 +147,7 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	if opts.Flows.MaxMemory <= 0 {
 		opts.Flows.MaxMemory = DefaultMaxMemory
 	}
-	opts.Flows.MaxMemory /= 2
+	opts.Flows.MaxMemory = max(1, opts.Flows.MaxMemory/2) // never 0, which means the default
 	var a [2]*Analysis
 	var anchors [2]*anchorSet
 	var wg sync.WaitGroup

@@ -29,10 +29,12 @@ const (
 )
 
 // otherRec is a packet that is not VPN traffic, as the table needs it with
-// Options.SummarizeOther: its conversation and its direction in it.
+// Options.SummarizeOther: its conversation, its direction in it, and its
+// frame, which VP907 names should the memory bound refuse it.
 type otherRec struct {
-	key flowKey
-	dir Dir
+	key   flowKey
+	dir   Dir
+	frame int
 }
 
 // packetBatch is a run of packets in capture order: the VPN packets in pkts,
@@ -52,12 +54,12 @@ func (b *packetBatch) apply(t *Table) {
 	j := 0
 	for i := range b.pkts {
 		for n := int(b.before[i]); j < n; j++ {
-			t.addOtherKey(b.others[j].key, b.others[j].dir)
+			t.addOtherKey(b.others[j].key, b.others[j].dir, b.others[j].frame)
 		}
 		t.account(&b.pkts[i])
 	}
 	for ; j < len(b.others); j++ {
-		t.addOtherKey(b.others[j].key, b.others[j].dir)
+		t.addOtherKey(b.others[j].key, b.others[j].dir, b.others[j].frame)
 	}
 	// Let go of the IKE messages: the batch is reused.
 	for i := range b.pkts {
@@ -115,7 +117,7 @@ func (s *splitter) add(p *decode.Packet) {
 			return // no conversation: counted only, as Table.account does
 		}
 		k, dir := packetFlowKey(p)
-		b.others = append(b.others, otherRec{k, dir})
+		b.others = append(b.others, otherRec{k, dir, p.Frame})
 	} else {
 		b.before = append(b.before, int32(len(b.others)))
 		b.pkts = append(b.pkts, *p)

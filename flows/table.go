@@ -339,13 +339,13 @@ func (t *Table) overflow(k flowKey) {
 // conversation.
 func (t *Table) addOther(p *decode.Packet) {
 	k, dir := packetFlowKey(p)
-	t.addOtherKey(k, dir)
+	t.addOtherKey(k, dir, p.Frame)
 }
 
 // addOtherKey is addOther for a packet known by its flow key and
 // direction. A conversation that has a flow (it carried VPN packets too)
 // is summarised all the same, and counted once (Analysis.Conversations).
-func (t *Table) addOtherKey(k flowKey, dir Dir) {
+func (t *Table) addOtherKey(k flowKey, dir Dir, frame int) {
 	bit := uint8(1) << dir
 	if t.others.note(&k, bit) {
 		return
@@ -353,7 +353,7 @@ func (t *Table) addOtherKey(k flowKey, dir Dir) {
 	if _, ok := t.flows[k]; ok {
 		// Known already, from VPN packets: no new conversation.
 		t.shared++
-	} else if t.tracked() >= t.opts.MaxFlows || !t.budget.take(otherCost, 0) {
+	} else if t.tracked() >= t.opts.MaxFlows || !t.budget.take(otherCost, frame) {
 		t.overflow(k)
 		return
 	}
