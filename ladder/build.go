@@ -115,6 +115,15 @@ type builder struct {
 	seq map[int]*[2]uint32
 	// dec holds what the keys made of a row's packets, by row.
 	dec map[int]*decryption
+	// omitted is the latest message left out past MaxRows, so that its
+	// retransmissions and fragments count as packets of that row, not as
+	// rows of their own.
+	omitted struct {
+		ike  ikeGroup
+		hash uint64
+		ok   bool
+		icmp string // the label of an ICMP error left out
+	}
 }
 
 type runKey struct {
@@ -371,8 +380,10 @@ func (b *builder) rowOf(side flows.Side, p *decode.Packet, dir Dir) int {
 			return row
 		}
 		row := b.open(kind, dir, label(p, kind))
+		// A run left out past MaxRows is remembered too: its later
+		// packets are left out with it, not counted as rows.
+		b.runs[k] = row
 		if row >= 0 {
-			b.runs[k] = row
 			if kind == KindESP || kind == KindAH {
 				if b.seq == nil {
 					b.seq = map[int]*[2]uint32{}
@@ -392,8 +403,15 @@ func (b *builder) rowOf(side flows.Side, p *decode.Packet, dir Dir) int {
 			return b.last
 		}
 	}
-	row := b.open(kind, dir, label(p, kind))
+	lbl := label(p, kind)
+	if kind == KindICMP && lbl == b.omitted.icmp {
+		return -1
+	}
+	row := b.open(kind, dir, lbl)
 	b.last = row
+	if kind == KindICMP && row < 0 {
+		b.omitted.icmp = lbl
+	}
 	if kind == KindICMP && row >= 0 && !(side == flows.SideOutside && b.fromNAT(p)) {
 		b.l.Rows[row].note(icmpSender(p))
 	}
@@ -423,8 +441,14 @@ func (b *builder) ikeRowOf(p *decode.Packet, dir Dir) int {
 			return b.last
 		}
 	}
+	if o := &b.omitted; o.ok && o.ike == g && (frag != 0 || o.hash == p.PayloadHash) {
+		return -1
+	}
 	row := b.open(KindIKE, dir, label(p, KindIKE))
 	b.last = row
+	if row < 0 {
+		b.omitted.ike, b.omitted.hash, b.omitted.ok = g, p.PayloadHash, true
+	}
 	if row >= 0 {
 		ir := &ikeRow{hash: p.PayloadHash, group: g}
 		if frag != 0 {
@@ -476,10 +500,6 @@ func (b *builder) finish() {
 	}
 	for row, d := range b.dec {
 		b.l.Rows[row].Decrypted, b.l.Rows[row].NotDecrypted = d.text()
-	}
-	if b.l.OmittedRows > 0 {
-		// Rows opened past the bound took none of their packets.
-		b.l.OmittedRows = min(b.l.OmittedRows, b.l.OmittedPackets)
 	}
 }
 
