@@ -118,8 +118,13 @@ func clearNotifies(m *decode.IKEMessage) []decode.Notify {
 // a NAT rewrites (flows' comparison found they do); device names who did
 // it.
 func changed(in, out *decode.Packet, device string) string {
-	if in.IKE != nil && out.IKE != nil && (in.IKE.SPIi != out.IKE.SPIi || in.IKE.SPIr != out.IKE.SPIr) {
-		return device + " rewrote the IKE SPIs: " + decode.IKESPI(in.IKE.SPIi).String() + " inside, " + decode.IKESPI(out.IKE.SPIi).String() + " outside"
+	if in.IKE != nil && out.IKE != nil {
+		switch {
+		case in.IKE.SPIi != out.IKE.SPIi:
+			return device + " rewrote the IKE SPIs: initiator's " + decode.IKESPI(in.IKE.SPIi).String() + " inside, " + decode.IKESPI(out.IKE.SPIi).String() + " outside"
+		case in.IKE.SPIr != out.IKE.SPIr:
+			return device + " rewrote the IKE SPIs: responder's " + decode.IKESPI(in.IKE.SPIr).String() + " inside, " + decode.IKESPI(out.IKE.SPIr).String() + " outside"
+		}
 	}
 	return device + " changed the packet's bytes"
 }

@@ -42,3 +42,22 @@ func TestOmittedRowsCountRows(t *testing.T) {
 		t.Errorf("omitted %d rows, %d packets; want 4 rows, 55 packets", l.OmittedRows, l.OmittedPackets)
 	}
 }
+
+// A rewritten IKE SPI is named by its side: the initiator's, or the
+// responder's alone when only that one differs.
+func TestChangedNamesTheSPIRewritten(t *testing.T) {
+	in := &decode.Packet{IKE: &decode.IKEMessage{SPIi: 0x11, SPIr: 0x22}}
+	for _, tc := range []struct {
+		out  decode.IKEMessage
+		want string
+	}{
+		{decode.IKEMessage{SPIi: 0x33, SPIr: 0x22}, "the NAT rewrote the IKE SPIs: initiator's 0x0000000000000011 inside, 0x0000000000000033 outside"},
+		{decode.IKEMessage{SPIi: 0x11, SPIr: 0x44}, "the NAT rewrote the IKE SPIs: responder's 0x0000000000000022 inside, 0x0000000000000044 outside"},
+		{decode.IKEMessage{SPIi: 0x11, SPIr: 0x22}, "the NAT changed the packet's bytes"},
+	} {
+		out := tc.out
+		if got := changed(in, &decode.Packet{IKE: &out}, "the NAT"); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}
