@@ -94,11 +94,9 @@ func (r *restOf) add(f Finding) {
 	case f.Subject != "" && len(r.subjects) < aggregateSample && !slices.Contains(r.subjects, f.Subject):
 		r.subjects = append(r.subjects, f.Subject)
 	}
-	for _, e := range f.Evidence {
-		if len(r.evidence) < 2*aggregateSample {
-			r.evidence = append(r.evidence, e)
-		}
-		break
+	// Each finding's first frame.
+	if len(f.Evidence) > 0 && len(r.evidence) < 2*aggregateSample {
+		r.evidence = append(r.evidence, f.Evidence[0])
 	}
 }
 
@@ -112,7 +110,7 @@ func (r *restOf) finding() Finding {
 		about = append(about, "tunnel "+strconv.Itoa(t))
 	}
 	about = append(about, r.subjects...)
-	f.Subject = fmt.Sprintf("%d more", r.n)
+	f.Subject = words.Thousands(r.n) + " more"
 	f.Message = fmt.Sprintf("%s more %s findings like the %d above, not listed one by one", words.Thousands(r.n), f.RuleID, r.listed)
 	if len(about) > 0 {
 		f.Message += fmt.Sprintf(" (among them %s)", strings.Join(about, ", "))

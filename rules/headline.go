@@ -68,11 +68,11 @@ func espHeadline(v *flows.TunnelView, raw, udp, tcp, ah int) string {
 		case !v.NAT.Present():
 			return fmt.Sprintf("its %s travelled inside %s", words.Count(enc, "ESP packet"), encapWords(udp, tcp))
 		case lost > 0:
-			return fmt.Sprintf("its %s travelled inside %s; %d were lost at the NAT", words.Count(enc, "ESP packet"), encapWords(udp, tcp), lost)
+			return fmt.Sprintf("its %s travelled inside %s; %s lost at the NAT", words.Count(enc, "ESP packet"), encapWords(udp, tcp), wasWere(lost, "packet"))
 		}
 		return fmt.Sprintf("its %s crossed the NAT inside %s", words.Count(enc, "ESP packet"), encapWords(udp, tcp))
 	case raw > 0 && enc > 0:
-		return fmt.Sprintf("its ESP went raw (%d packets) and inside UDP (%d)", raw, enc)
+		return mixedHeadline(raw, udp, tcp)
 	case raw > 0:
 		return fmt.Sprintf("its %s travelled raw (IP protocol 50)", words.Count(raw, "ESP packet"))
 	case ah > 0:
@@ -105,13 +105,18 @@ func sessionHeadline(c *Context, v *flows.SessionView, vd *Verdict, worst *Findi
 	}
 }
 
+// mixedHeadline says how ESP went that went both raw and encapsulated.
+func mixedHeadline(raw, udp, tcp int) string {
+	return fmt.Sprintf("its ESP went raw (%s) and inside %s (%s)", words.Count(raw, "packet"), encapWords(udp, tcp), words.Count(udp+tcp, "packet"))
+}
+
 // groupHeadline sets the headline of the verdict of ESP without a tunnel.
 func groupHeadline(vd *Verdict, worst *Finding, count flows.ESPCount) {
 	switch {
 	case worst != nil:
 		vd.decidedBy(worst)
 	case count.Raw > 0 && count.UDP+count.TCP > 0:
-		vd.Headline = fmt.Sprintf("its ESP went raw (%d packets) and inside UDP (%d)", count.Raw, count.UDP+count.TCP)
+		vd.Headline = mixedHeadline(count.Raw, count.UDP, count.TCP)
 	case count.Raw > 0:
 		vd.Headline = fmt.Sprintf("its %s travelled raw (IP protocol 50)", words.Count(count.Raw, "ESP packet"))
 	case count.AH > 0 && count.ESP() == 0:

@@ -67,9 +67,9 @@ func (captureDuplicateFrames) Check(c *Context, report func(Finding)) {
 			frames = append(frames, p[0], p[1])
 		}
 		vpn := a.Capture.Stats.VPNFrames
-		msg := fmt.Sprintf("%s: %s of %d %s the same packet captured a second time, within %s of the first (%s); "+
+		msg := fmt.Sprintf("%s: %s of %s %s the same packet captured a second time, within %s of the first (%s); "+
 			"they are left out of retransmission counts, ESP sequence checks and every other finding",
-			a.Capture.Path, words.Count(q.Duplicates, "VPN frame"), vpn, words.Pick(q.Duplicates, "is", "are"),
+			a.Capture.Path, words.Count(q.Duplicates, "VPN frame"), words.Thousands(vpn), words.Pick(q.Duplicates, "is", "are"),
 			fmtDuration(decode.DuplicateWindow), words.List(pairs, 0))
 		if q.Duplicates*2 == vpn {
 			msg += "; every VPN packet was captured twice"

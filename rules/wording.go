@@ -40,7 +40,7 @@ func howOften(n int) string {
 	case 2:
 		return "twice"
 	}
-	return strconv.Itoa(n) + " times"
+	return words.Thousands(n) + " times"
 }
 
 // wasWere counts things with the verb that follows: "1 IKE message was",
