@@ -325,7 +325,7 @@ func (q *ICMPQuote) udp(t []byte, ports *portSet) {
 	}
 	if ike {
 		q.Kind = KindIKE
-		if isNonESPMarker(payload) && wire >= 4 && !ikeLength(payload, wire) && ikeLength(payload[4:], wire-4) {
+		if isNonESPMarker(payload) && wire >= 4 && !looksLikeIKE(payload, wire) && looksLikeIKE(payload[4:], wire-4) {
 			q.NonESPMarker = true
 			payload = payload[4:]
 		}
@@ -346,17 +346,6 @@ func (q *ICMPQuote) udp(t []byte, ports *portSet) {
 		q.Kind = KindUDPESP
 		q.espHeader(payload, 0)
 	}
-}
-
-// ikeLength reports whether b starts with an ISAKMP/IKE header of major
-// version 1 or 2 whose Length is n (looksLikeIKE for a payload known by its
-// length on the wire rather than by the octets captured).
-func ikeLength(b []byte, n int) bool {
-	if len(b) < 28 {
-		return false
-	}
-	v := b[17] >> 4
-	return (v == 1 || v == 2) && int(binary.BigEndian.Uint32(b[24:])) == n
 }
 
 // ikeHeader reads as much of an IKE header as b holds.

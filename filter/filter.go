@@ -297,9 +297,9 @@ func (p *parser) primitive(t token) (pred, error) {
 		}
 		return m, nil
 	case "udp", "tcp":
-		proto := uint8(17)
+		proto := uint8(decode.ProtoUDP)
 		if word == "tcp" {
-			proto = 6
+			proto = decode.ProtoTCP
 		}
 		return func(pk *decode.Packet) bool { return pk.Proto == proto }, nil
 	}
@@ -344,7 +344,7 @@ func valued(word, val string, sd side) (pred, error) {
 		}
 		port := uint16(n)
 		return func(pk *decode.Packet) bool {
-			if pk.Proto != 6 && pk.Proto != 17 {
+			if pk.Proto != decode.ProtoTCP && pk.Proto != decode.ProtoUDP {
 				return false
 			}
 			switch sd {

@@ -14,6 +14,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/decode/keys"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 	"github.com/vpnpcap/vpnpcap/report"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -281,7 +282,7 @@ func (e *env) captureInDir(dir string, ins *inputs) ([]string, int) {
 	}
 	alone := len(units) - pairs
 	e.errorf("%s is a directory holding %d %s of inside and outside captures and %d %s alone: name the captures to analyse, or check them all with 'vpnpcap check %s'",
-		name, pairs, plural(pairs, "pair", "pairs"), alone, plural(alone, "capture", "captures"), name)
+		name, pairs, words.Pick(pairs, "pair", "pairs"), alone, words.Pick(alone, "capture", "captures"), name)
 	return nil, exitUsage
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode/capture"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/report"
 )
 
@@ -211,16 +212,9 @@ func discover(args, manifests []string, ins *inputs) ([]checkUnit, []skippedEntr
 	}
 	skipped := c.skipped
 	if c.others > 0 {
-		skipped = append(skipped, skippedEntry{reason: fmt.Sprintf("%d other %s in the directories walked: not captures", c.others, plural(c.others, "file", "files"))})
+		skipped = append(skipped, skippedEntry{reason: fmt.Sprintf("%d other %s in the directories walked: not captures", c.others, words.Pick(c.others, "file", "files"))})
 	}
 	return c.units(), skipped, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // addPath adds a path given on the command line or matched by a glob: a
