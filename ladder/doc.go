@@ -11,6 +11,7 @@
 //
 // Rows group what a reader takes as one event: an IKE message and its
 // retransmissions, its IKE fragments; a run of ESP on one SPI in one
-// direction, of NAT-T keepalives, of GRE of one call (a run ends when an
-// IKE, PPTP or ICMP message comes between); a repeated ICMP error.
+// direction, of NAT-T keepalives, of GRE of one call (one row from its
+// first packet to its last, standing at its first, whatever comes between);
+// a repeated ICMP error.
 package ladder
