@@ -26,24 +26,31 @@ func ReadFile(path string, opts Options, fn func(*Packet)) (Stats, error) {
 	return ReadPackets(r, opts, fn)
 }
 
-// ReadPackets is [ReadFile] for a capture opened with [capture.NewReader],
-// such as one read through a reader that counts bytes or can be cancelled:
-// it decodes every record of r and calls fn for each packet, then for
-// those that Flush reports. It does not close r.
+// ReadPackets is [ReadFile] for a capture already opened, with
+// [capture.OpenFile] or [capture.NewReader] (a stream, a reader that counts
+// bytes or can be cancelled): it decodes every record of r and calls fn for
+// each packet, then for those that Flush reports. A mapped file that
+// shrinks meanwhile ends reading with r's error (see [capture.Reader.Protect]).
+// It does not close r.
 func ReadPackets(r *capture.Reader, opts Options, fn func(*Packet)) (Stats, error) {
 	d := NewDecoder(opts)
 	var rec capture.Record
 	var readErr error
-	for {
-		if err := r.Next(&rec); err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
+	fault := r.Protect(func() {
+		for {
+			if err := r.Next(&rec); err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
+				}
+				return
 			}
-			break
+			for i := range d.Decode(&rec) {
+				fn(&d.out[i])
+			}
 		}
-		for i := range d.Decode(&rec) {
-			fn(&d.out[i])
-		}
+	})
+	if fault != nil {
+		readErr = fault
 	}
 	for i := range d.Flush() {
 		fn(&d.out[i])

@@ -83,48 +83,45 @@ func (in *captureInput) exactName() []byte {
 	return []byte(in.arg)
 }
 
-// open returns a reader of the capture's bytes from the first, and the
-// function that releases it. A spool may be read by several readers at
-// once (the correlation reads both captures at once, and check may read
-// a spool while sniffing another).
-func (in *captureInput) open() (io.Reader, func(), error) {
+// reader opens the capture for decode. Reads stop once ctx is done, and
+// add the bytes they read to the counters that are not nil. A spool may
+// be read by several readers at once (the correlation reads both captures
+// at once, and check may read a spool while sniffing another); a file is
+// opened again for each (decode maps a large one rather than read it).
+func (in *captureInput) reader(ctx context.Context, counters ...*atomic.Int64) (*capture.Reader, func(), error) {
+	var dr *capture.Reader
+	var err error
 	if in.spool != nil {
-		return in.spool.reader(), func() {}, nil
+		dr, err = capture.NewReader(in.spool.reader(), in.name)
+	} else {
+		var f *os.File
+		if f, err = os.Open(in.arg); err != nil {
+			return nil, nil, err
+		}
+		dr, err = capture.OpenFile(f, in.name)
 	}
-	f, err := os.Open(in.arg)
 	if err != nil {
 		return nil, nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		// decode sizes its buffer to a reader of known size: opening
-		// many small files stays cheap.
-		return io.NewSectionReader(f, 0, st.Size()), func() { f.Close() }, nil
-	}
-	return f, func() { f.Close() }, nil
-}
-
-// reader opens the capture for decode, through wrap when it is not nil.
-func (in *captureInput) reader(wrap func(io.Reader) io.Reader) (*capture.Reader, func(), error) {
-	r, release, err := in.open()
-	if err != nil {
-		return nil, nil, err
-	}
-	if wrap != nil {
-		r = wrap(r)
-	}
-	dr, err := capture.NewReader(r, in.name)
-	if err != nil {
-		release()
-		return nil, nil, err
-	}
-	return dr, func() { dr.Close(); release() }, nil
+	dr.Watch(func(n int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, c := range counters {
+			if c != nil {
+				c.Add(int64(n))
+			}
+		}
+		return nil
+	})
+	return dr, func() { dr.Close() }, nil
 }
 
 // sniff tells whether decode reads the input as a capture: nil, or why
 // not. It reads the file header only (for pcapng, the blocks before the
 // first packet). This is the one test of what is a capture: decode's.
 func (in *captureInput) sniff() error {
-	_, release, err := in.reader(nil)
+	_, release, err := in.reader(context.Background())
 	if err != nil {
 		return err
 	}
@@ -137,9 +134,7 @@ func (in *captureInput) sniff() error {
 func (in *captureInput) source(ctx context.Context, counters ...*atomic.Int64) flows.Source {
 	once := in.spool != nil && in.spool.readsOnce()
 	return flows.Source{Path: in.name, Once: once, Read: func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
-		r, release, err := in.reader(func(r io.Reader) io.Reader {
-			return &countingReader{ctx: ctx, r: r, counters: counters}
-		})
+		r, release, err := in.reader(ctx, counters...)
 		if err != nil {
 			return decode.Stats{}, err
 		}

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/gopacket/gopacket/layers"
@@ -105,6 +106,7 @@ type Reader struct {
 	file       *os.File // opened by Open, closed by Close
 	gz         *gzip.Reader
 	src        source
+	raw        *source // the file's bytes under gz; nil when src reads them
 	format     Format
 	compressed bool
 	// err is returned by every Next once set: io.EOF after a clean end,
@@ -157,16 +159,27 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := bufSize
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = bufSizeFor(fi.Size())
+	return OpenFile(f, path)
+}
+
+// OpenFile is [Open] for a file already open, named name in errors. The
+// Reader owns f: Close closes it, and so does OpenFile when it fails. A
+// large regular file is mapped into memory rather than read (see [Reader.Protect]).
+func OpenFile(f *os.File, name string) (*Reader, error) {
+	r := &Reader{name: name, file: f}
+	if m := openMapped(f); m != nil {
+		r.src.initMapped(m)
+	} else {
+		size := bufSize
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = bufSizeFor(fi.Size())
+		}
+		r.src.init(f, size)
 	}
-	r, err := newReader(f, path, size)
-	if err != nil {
-		f.Close()
+	if err := r.open(); err != nil {
+		r.Close()
 		return nil, err
 	}
-	r.file = f
 	return r, nil
 }
 
@@ -223,14 +236,19 @@ func (r *Reader) Close() error {
 		err = r.gz.Close()
 		r.gz = nil
 	}
+	if r.err == nil {
+		r.err = r.fail(r.src.off, os.ErrClosed)
+	}
+	if m := r.src.mapped; m != nil {
+		// Nothing reads the mapping after Close: Next fails from now on.
+		unmap(m.data)
+		r.src = source{off: r.src.off, mark: math.MaxInt}
+	}
 	if r.file != nil {
 		if cerr := r.file.Close(); err == nil {
 			err = cerr
 		}
 		r.file = nil
-	}
-	if r.err == nil {
-		r.err = r.fail(r.src.off, os.ErrClosed)
 	}
 	return err
 }

@@ -85,6 +85,7 @@ func (r *Reader) sniff(gzBuf int) (Format, uint32, error) {
 			return 0, 0, r.fail(0, err)
 		}
 		r.gz = zr
+		r.raw = raw
 		r.compressed = true
 		r.src = source{}
 		r.src.init(zr, gzBuf)

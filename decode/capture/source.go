@@ -3,6 +3,7 @@ package capture
 import (
 	"errors"
 	"io"
+	"math"
 )
 
 // source is a read buffer that tracks the stream offset. Unlike
@@ -16,15 +17,27 @@ type source struct {
 	err   error // the error that stopped reading; io.EOF at the end
 	empty int   // consecutive reads that returned nothing
 	limit int   // the size the buffer may grow to
+
+	// A mapped file is buf whole (see mapping.go): advance passes a mark
+	// every mapWindow bytes (never, for a stream), where the pages behind
+	// are given back and watch hears how far reading has come.
+	mapped   *mapping
+	mark     int
+	watch    func(n int) error
+	reported int // buf[:reported] was reported to watch
 }
 
 func (s *source) init(rd io.Reader, size int) {
-	*s = source{rd: rd, buf: make([]byte, size), limit: max(size, bufMax)}
+	*s = source{rd: rd, buf: make([]byte, size), limit: max(size, bufMax), mark: math.MaxInt}
 }
 
 // fill reads until n bytes are buffered or reading stops. n must not exceed
 // s.limit.
 func (s *source) fill(n int) {
+	if s.mapped != nil {
+		s.endMapped() // the whole file is buffered
+		return
+	}
 	n = min(n, s.limit)
 	if s.r == s.w {
 		s.r, s.w = 0, 0
@@ -78,6 +91,9 @@ func (s *source) peek(n int) []byte {
 func (s *source) advance(n int) {
 	s.r += n
 	s.off += int64(n)
+	if s.r >= s.mark {
+		s.passMark()
+	}
 }
 
 // discard consumes up to n bytes, reading past the buffer as needed, and
