@@ -187,6 +187,7 @@ type mergeSource struct {
 	r      *pcapfile.Reader
 	frames map[int]bool
 	rec    pcapfile.Record
+	data   []byte // rec's bytes
 	ok     bool
 	iface  pcapfile.PcapngInterface
 	where  string
@@ -211,6 +212,16 @@ func openMergeSource(m *model, s flows.Side, c *capture, frames map[int]bool) (*
 // next reads the capture on to its next chosen frame; read counts the
 // frames both captures have read, to look at ctx now and then.
 func (src *mergeSource) next(ctx context.Context, read *int) error {
+	var err error
+	if src.r.Protect(func() { err = src.find(ctx, read) }) != nil {
+		src.ok = false // the file shrank: nothing more is read
+	}
+	return err
+}
+
+// find reads on to the next chosen frame and keeps a copy of its bytes,
+// which stay readable whatever happens to the file.
+func (src *mergeSource) find(ctx context.Context, read *int) error {
 	for {
 		if *read++; *read%cancelCheckEvery == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -220,6 +231,8 @@ func (src *mergeSource) next(ctx context.Context, read *int) error {
 			return nil // the end, or a fault after which nothing more is read
 		}
 		if src.frames[src.rec.Frame] {
+			src.data = append(src.data[:0], src.rec.Data...)
+			src.rec.Data = src.data
 			src.ok = true
 			return nil
 		}

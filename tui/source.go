@@ -69,20 +69,30 @@ func (c *capture) scan(ctx context.Context, opts decode.Options, counter *atomic
 	d := decode.NewDecoder(opts)
 	var rec pcapfile.Record
 	var readErr error
-	for n := 0; ; n++ {
-		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
-			return d.Stats(), ctx.Err()
-		}
-		if err := r.Next(&rec); err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
+	cancelled := false
+	fault := r.Protect(func() {
+		for n := 0; ; n++ {
+			if n%cancelCheckEvery == 0 && ctx.Err() != nil {
+				cancelled = true
+				return
 			}
-			break
+			if err := r.Next(&rec); err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
+				}
+				return
+			}
+			if counter != nil {
+				counter.Add(1)
+			}
+			fn(&rec, d.Decode(&rec))
 		}
-		if counter != nil {
-			counter.Add(1)
-		}
-		fn(&rec, d.Decode(&rec))
+	})
+	if cancelled {
+		return d.Stats(), ctx.Err()
+	}
+	if fault != nil {
+		readErr = fault
 	}
 	fn(nil, d.Flush())
 	return d.Stats(), readErr
@@ -115,6 +125,15 @@ func (c *capture) readFrame(ctx context.Context, frame int) (pcapfile.Record, er
 		return pcapfile.Record{}, err
 	}
 	defer r.Close()
+	var found pcapfile.Record
+	if fault := r.Protect(func() { found, err = c.findFrame(ctx, r, frame) }); fault != nil {
+		return pcapfile.Record{}, fault
+	}
+	return found, err
+}
+
+// findFrame reads r on to the frame numbered frame and returns a copy.
+func (c *capture) findFrame(ctx context.Context, r *pcapfile.Reader, frame int) (pcapfile.Record, error) {
 	var rec pcapfile.Record
 	for n := 0; ; n++ {
 		if n%cancelCheckEvery == 0 && ctx.Err() != nil {
