@@ -1,8 +1,12 @@
 package flows
 
 import (
+	"maps"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
+
+	"github.com/vpnpcap/vpnpcap/decode"
 )
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
@@ -118,5 +122,50 @@ func TestESPCountEncapsulation(t *testing.T) {
 		if got := tc.c.Encapsulation(); got != tc.want {
 			t.Errorf("%+v.Encapsulation() = %s, want %s", tc.c, got, tc.want)
 		}
+	}
+}
+
+// otherSet answers as a plain map of conversations to directions would,
+// whatever its cache of recent conversations holds: many conversations,
+// so that they collide in it, IPv4 and IPv6, looked up in bursts and at
+// random.
+func TestOtherSetMatchesMap(t *testing.T) {
+	s := newOtherSet()
+	want := map[flowKey]uint8{}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	keyOf := func(i int) flowKey {
+		var a, b netip.Addr
+		if i%10 == 0 {
+			a = netip.AddrFrom16([16]byte{0x20, 1, 0xd, 0xb8, 14: byte(i >> 8), 15: byte(i)})
+			b = netip.MustParseAddr("2001:db8::1")
+		} else {
+			a = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+			b = netip.AddrFrom4([4]byte{192, 0, 2, byte(i % 7)})
+		}
+		k, _ := packetFlowKey(&decode.Packet{Proto: 6, Src: a, Dst: b, SrcPort: uint16(1024 + i%5000), DstPort: 443})
+		return k
+	}
+	for step := range 200000 {
+		i := rnd.IntN(20000)
+		if step%3 == 0 {
+			i = step / 30 // a burst on one conversation
+		}
+		k := keyOf(i)
+		bit := uint8(1) << rnd.IntN(2)
+		_, held := want[k]
+		if got := s.note(&k, bit); got != held {
+			t.Fatalf("step %d: note says %v, the map %v", step, got, held)
+		}
+		if held {
+			want[k] |= bit
+		} else if rnd.IntN(2) == 0 {
+			s.insert(&k, bit)
+			want[k] = bit
+		}
+	}
+	got := map[flowKey]uint8{}
+	s.each(func(k flowKey, dirs uint8) { got[k] = dirs })
+	if !maps.Equal(got, want) || s.len() != len(want) {
+		t.Fatalf("the set holds %d conversations, the map %d, or their directions differ", len(got), len(want))
 	}
 }

@@ -25,12 +25,15 @@ type Sends struct {
 	Src, Dst netip.AddrPort
 	// N counts the transmissions, the first one included.
 	N int
-	// Times and Frames hold the first maxSendsKept transmissions; Last and
-	// LastFrame the latest one.
-	Times     [maxSendsKept]time.Time
-	Frames    [maxSendsKept]int
+	// First is the time of the first transmission; Last and LastFrame
+	// those of the latest one.
+	First     time.Time
 	Last      time.Time
 	LastFrame int
+	// The first maxSendsKept transmissions: the time of each after the
+	// first, and their frames, kept small because every exchange has them.
+	after  [maxSendsKept - 1]time.Duration
+	frames [maxSendsKept]uint32
 	// Fragments is the number of IP fragments the latest transmission
 	// arrived in (0: not fragmented); Length is the message's IKE length.
 	Fragments int
@@ -44,12 +47,16 @@ type Sends struct {
 // Retransmissions returns how many times the message was sent again.
 func (s *Sends) Retransmissions() int { return max(s.N-1, 0) }
 
+// FirstFrame returns the frame of the first transmission; 0 when there was
+// none.
+func (s *Sends) FirstFrame() int { return int(s.frames[0]) }
+
 // Span returns the time from the first to the latest transmission.
 func (s *Sends) Span() time.Duration {
 	if s.N == 0 {
 		return 0
 	}
-	return s.Last.Sub(s.Times[0])
+	return s.Last.Sub(s.First)
 }
 
 // Intervals returns the time between consecutive transmissions, as far as
@@ -60,13 +67,15 @@ func (s *Sends) Intervals() []time.Duration {
 		return nil
 	}
 	out := make([]time.Duration, 0, k-1)
+	prev := time.Duration(0)
 	for i := 1; i < k; i++ {
-		out = append(out, s.Times[i].Sub(s.Times[i-1]))
+		out = append(out, s.after[i-1]-prev)
+		prev = s.after[i-1]
 	}
 	if s.N > maxSendsKept {
 		// The transmissions in between were not kept: the last interval
 		// spans several.
-		out = append(out, s.Last.Sub(s.Times[k-1]))
+		out = append(out, s.Last.Sub(s.First)-prev)
 	}
 	return out
 }
@@ -75,7 +84,9 @@ func (s *Sends) Intervals() []time.Duration {
 func (s *Sends) FrameList() []int {
 	k := min(s.N, maxSendsKept)
 	out := make([]int, 0, k+1)
-	out = append(out, s.Frames[:k]...)
+	for _, f := range s.frames[:k] {
+		out = append(out, int(f))
+	}
 	if s.N > maxSendsKept {
 		out = append(out, s.LastFrame)
 	}
@@ -83,9 +94,13 @@ func (s *Sends) FrameList() []int {
 }
 
 func (s *Sends) add(p *decode.Packet) {
-	if s.N < maxSendsKept {
-		s.Times[s.N] = p.Time
-		s.Frames[s.N] = p.Frame
+	switch {
+	case s.N == 0:
+		s.First = p.Time
+		s.frames[0] = frameNumber(p.Frame)
+	case s.N < maxSendsKept:
+		s.after[s.N-1] = p.Time.Sub(s.First)
+		s.frames[s.N] = frameNumber(p.Frame)
 	}
 	s.N++
 	s.Last, s.LastFrame = p.Time, p.Frame

@@ -155,7 +155,7 @@ func locateUnanswered(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flo
 	// host on the outside network): only one of the NAT's clients can be
 	// missing from the inside capture.
 	crosses := side == flows.SideInside || c.Two() && (c.Correlation.NATOutsideAddr(t.InitiatorFirst.Addr()) || c.Correlation.NATOutsideAddr(t.ResponderFirst.Addr()))
-	if other := c.Twin(v, side); crosses && c.Two() && c.BothCaptured(side, s.Times[0], s.Last) {
+	if other := c.Twin(v, side); crosses && c.Two() && c.BothCaptured(side, s.First, s.Last) {
 		located = true
 		o := otherSideOf(side)
 		oe := (*flows.Exchange)(nil)
@@ -169,7 +169,7 @@ func locateUnanswered(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flo
 			fmt.Fprintf(b, "; %d of the %d appear in the %s capture, with no answer there either", oe.Sends.N, s.N, o)
 			// The capture that saw the message first is on the sender's
 			// side of the NAT.
-			first, otherFirst := c.OnInsideClock(side, s.Times[0]), c.OnInsideClock(o, oe.Sends.Times[0])
+			first, otherFirst := c.OnInsideClock(side, s.First), c.OnInsideClock(o, oe.Sends.First)
 			if (side == flows.SideInside) == !first.After(otherFirst) {
 				b.WriteString(": they crossed the NAT outbound, and the peer did not answer or something beyond the outside capture point lost the exchange")
 			} else {

@@ -109,7 +109,7 @@ func (windowsServerBehindNAT) stopPoint(t *flows.Tunnel) (name string, frame int
 	switch {
 	case t.Version == 1 && e.Type == decode.ExchangeTypeMain && e.Messages == 4 && !e.Complete &&
 		e.Sends.From == flows.RoleResponder && len(t.Exchanges) == 1:
-		return "Main Mode message 4", e.Sends.Frames[0], e.Sends.Times[0], true
+		return "Main Mode message 4", e.Sends.FirstFrame(), e.Sends.First, true
 	case t.Version == 2 && e.Type == decode.ExchangeTypeIKESAInit && e.Answered && len(t.Exchanges) == 1:
 		return "the IKE_SA_INIT response", e.ResponseFrames.First(), e.Last, true
 	}
