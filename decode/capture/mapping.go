@@ -16,7 +16,7 @@ import (
 // than a few windows to the resident memory however large the file.
 const (
 	mapMin    = 1 << 20
-	mapWindow = 4 << 20
+	mapWindow = 1 << 20
 )
 
 // errShrank reports a mapped file that another program truncated while it
