@@ -145,10 +145,11 @@ func summarized(dopts decode.Options, fopts flows.Options) (decode.Options, flow
 	return dopts, fopts
 }
 
-// suppressByCapture drops the findings that a suppression of the config
-// accepts for the run's captures. rules.Run already drops those whose
-// evidence lies in a matching capture; this also covers findings without
-// evidence, about a capture as a whole.
+// suppressByCapture drops the findings without evidence (about a capture
+// as a whole) that a suppression of the config accepts for one of the
+// run's captures. Findings with evidence were judged by rules.Run, by the
+// captures their evidence lies in: a suppression for the inside capture
+// does not hide a finding whose evidence is all in the outside one.
 func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []rules.Finding {
 	if len(cfg.Suppress) == 0 {
 		return fs
@@ -159,7 +160,7 @@ func suppressByCapture(fs []rules.Finding, cfg *rules.Config, paths []string) []
 	}
 	out := fs[:0]
 	for _, f := range fs {
-		if !cfg.Suppressed(rules.Finding{RuleID: f.RuleID, Slug: f.Slug, Evidence: ev}) {
+		if len(f.Evidence) > 0 || !cfg.Suppressed(rules.Finding{RuleID: f.RuleID, Slug: f.Slug, Evidence: ev}) {
 			out = append(out, f)
 		}
 	}
