@@ -124,7 +124,7 @@ func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 			}
 		}
 	}
-	vd.DependsOnPassthrough, vd.Reason = tunnelPassthrough(v, vd.NAT, vd.NATTNegotiated, raw, udp, tcp, ah)
+	vd.DependsOnPassthrough, vd.Reason = tunnelPassthrough(v, vd.NATTNegotiated, raw, udp, tcp, ah)
 	vd.Summary = summary(v, vd, raw, udp, tcp, ah)
 	tunnelHeadline(c, v, &vd, worst, raw, udp, tcp, ah)
 	for _, s := range []string{espExactSentence(v), innerTrafficSentence(c, v), endSentence(c, v)} {
@@ -172,10 +172,10 @@ func judgeFailure(c *Context, v *flows.TunnelView, vd *Verdict, worst *Finding) 
 }
 
 // tunnelPassthrough says whether the tunnel depends on Passthrough, and
-// why, from its NAT position nat, whether NAT-T was negotiated, and its
-// ESP packets by encapsulation (raw, in UDP, in TCP) and its AH packets.
-func tunnelPassthrough(v *flows.TunnelView, nat flows.NATPosition, natt bool, raw, udp, tcp, ah int) (depends, reason string) {
-	natPresent := nat == flows.NATInitiator || nat == flows.NATResponder || nat == flows.NATBoth
+// why, from its NAT assessment, whether NAT-T was negotiated, and its ESP
+// packets by encapsulation (raw, in UDP, in TCP) and its AH packets.
+func tunnelPassthrough(v *flows.TunnelView, natt bool, raw, udp, tcp, ah int) (depends, reason string) {
+	natPresent, nat := v.NAT.Present(), v.NAT.Position
 	switch {
 	case ah > 0 && raw+udp+tcp == 0 && natPresent:
 		depends = DependsNo
