@@ -2,7 +2,6 @@ package report
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/ladder"
@@ -10,14 +9,14 @@ import (
 )
 
 // decryptedEvidence says, for a finding that rests on what keys decrypted
-// (its message says it read decrypted content), what its evidence frames
+// (rules.Finding.Decrypted), what its evidence frames
 // revealed, a line per ladder row that holds some of them: "IKE_AUTH
 // response #1 on 4500 (inside frame 6, outside frame 6):
 // N(AUTHENTICATION_FAILED)". It reads the ladders the report drew, whose
 // rows keep what the keys revealed; a finding about a subject not drawn,
 // or whose evidence frames no row lists, gets nothing.
 func decryptedEvidence(f rules.Finding, c *Check, dash string) []string {
-	if c.Detail == nil || len(f.Evidence) == 0 || !strings.Contains(f.Message, "decrypt") {
+	if c.Detail == nil || len(f.Evidence) == 0 || !f.Decrypted {
 		return nil
 	}
 	var out []string

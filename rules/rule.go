@@ -160,4 +160,8 @@ type Finding struct {
 	// IP fragments, say): the finding is one severity below the rule's,
 	// unless the configuration sets the rule's severity.
 	Milder bool `json:"-"`
+	// Decrypted is set by a rule when the finding rests on what keys
+	// decrypted (an error notify read inside the encryption): the reports
+	// then say what its evidence frames revealed.
+	Decrypted bool `json:"-"`
 }

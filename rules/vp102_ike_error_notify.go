@@ -155,7 +155,7 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			if hint := notifyHint(t.Version, k.typ); hint != "" {
 				msg += "; " + hint
 			}
-			f := Finding{Tunnel: v.ID, Confidence: High, Message: msg}
+			f := Finding{Tunnel: v.ID, Confidence: High, Message: msg, Decrypted: g.decrypted > 0}
 			for s := range g.frames {
 				f.Evidence = append(f.Evidence, c.Evidence(flows.Side(s), g.frames[s]...)...)
 			}
