@@ -2,6 +2,7 @@ package ladder
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -34,9 +35,10 @@ var (
 // captures' packets all at once, as the correlation did: a packet the NAT
 // delivered to another host, or that the captures file under two tunnels,
 // then shows where it went rather than pass for lost. opts must decode as
-// the analysis did (the same IKE ports and keys); payload hashes are
-// computed whatever opts say, since they tell retransmissions from new
-// messages and pair the captures' packets. window is the correlation's
+// the analysis did (the same IKE ports and keys). Payload hashes are
+// computed whatever opts say for a pair of captures, whose packets they
+// pair; IKE's, which tell retransmissions from new messages, always are.
+// window is the correlation's
 // matching window (0: flows.DefaultWindow). It returns ctx's error when
 // ctx ends first, and a capture's read error with the ladders of what came
 // before it.
@@ -47,7 +49,7 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 	if window <= 0 {
 		window = flows.DefaultWindow
 	}
-	opts.SkipPayloadHash = false
+	opts.SkipPayloadHash = opts.SkipPayloadHash && !c.Two()
 	all := Subjects(c)
 	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
 	for i, s := range all {
@@ -125,13 +127,15 @@ type source struct {
 	cut        [][2]time.Time
 	othersKept [2]int
 	othersCut  [2]time.Time
+	owners     []int32 // keep's scratch
 }
 
 // keep files one packet of a capture under its subjects, within the
 // bounds.
 func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.Packet) {
-	var owners []int32
+	owners := src.owners[:0]
 	x.each(p, func(i int) { owners = append(owners, int32(i)) })
+	src.owners = owners
 	if len(owners) == 0 {
 		return
 	}
@@ -143,6 +147,10 @@ func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.P
 		}
 	}
 	switch {
+	case !drawn && !c.Two():
+		// The other subjects' packets show where a drawn subject's
+		// packet went in the other capture; alone, a capture needs none.
+		return
 	case drawn && full:
 		t := insideClock(c, side, p.Time)
 		for _, o := range owners {
@@ -169,7 +177,7 @@ func (src *source) keep(c *rules.Context, side flows.Side, x *index, p *decode.P
 		if src.extra[side] == nil {
 			src.extra[side] = map[int][]int32{}
 		}
-		src.extra[side][n] = owners[1:]
+		src.extra[side][n] = slices.Clone(owners[1:])
 	}
 }
 

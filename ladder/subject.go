@@ -105,17 +105,35 @@ type index struct {
 	tunnel  map[*flows.Tunnel]int // by pointer, to a subject's position
 	byID    map[int]int           // a tunnel of this capture by its ID
 	sa      map[*flows.ESPSA]int
-	call    map[*flows.PPTPSession]int
-	calls   []*flows.PPTPSession
-	callSub []int
-	frag    map[[2]netip.Addr][]int
+	call map[*flows.PPTPSession]int
+	// calls lists, by the addresses of client and server (the lower
+	// first), the calls between them with their subjects' positions: a
+	// PPTP or GRE packet is tested against the calls of its addresses
+	// alone, not every call of the capture.
+	calls map[[2]netip.Addr][]callSubject
+	frag  map[[2]netip.Addr][]int
+}
+
+// callSubject is a PPTP call as one capture saw it, and the position of
+// its subject.
+type callSubject struct {
+	sess *flows.PPTPSession
+	i    int
+}
+
+// addrsKey is the key of an unordered address pair, the lower first.
+func addrsKey(a, b netip.Addr) [2]netip.Addr {
+	if b.Less(a) {
+		a, b = b, a
+	}
+	return [2]netip.Addr{a, b}
 }
 
 // newIndex indexes the subjects' members in one side's capture.
 func newIndex(c *rules.Context, side flows.Side, subjects []Subject) *index {
 	a := c.Capture(side)
 	x := &index{a: a, tunnel: map[*flows.Tunnel]int{}, byID: map[int]int{}, sa: map[*flows.ESPSA]int{},
-		call: map[*flows.PPTPSession]int{}, frag: map[[2]netip.Addr][]int{}}
+		call: map[*flows.PPTPSession]int{}, calls: map[[2]netip.Addr][]callSubject{}, frag: map[[2]netip.Addr][]int{}}
 	if a == nil {
 		return x
 	}
@@ -140,8 +158,8 @@ func newIndex(c *rules.Context, side flows.Side, subjects []Subject) *index {
 		case s.Call != nil:
 			if sess := s.Call.Sides[side]; sess != nil {
 				x.call[sess] = i
-				x.calls = append(x.calls, sess)
-				x.callSub = append(x.callSub, i)
+				k := addrsKey(sess.Client.Addr(), sess.Server.Addr())
+				x.calls[k] = append(x.calls[k], callSubject{sess, i})
 			}
 		case s.Group != nil:
 			for _, sa := range s.Group.SAs[side] {
@@ -183,9 +201,9 @@ func (x *index) each(p *decode.Packet, fn func(int)) {
 	case decode.KindICMPError:
 		one(x.icmpOf(x.a.ICMPErrorAt(p.Frame)))
 	case decode.KindPPTP, decode.KindGRE:
-		for j, s := range x.calls {
-			if callMember(s, p) {
-				fn(x.callSub[j])
+		for _, c := range x.calls[addrsKey(p.Src, p.Dst)] {
+			if callMember(c.sess, p) {
+				fn(c.i)
 			}
 		}
 	case decode.KindNATKeepalive:

@@ -76,9 +76,11 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 		cfg = rules.DefaultConfig()
 	}
 	var rc *rules.Context
+	// The ladders decode as the analysis did.
+	dopts := opts.Decode
 	switch len(srcs) {
 	case 1:
-		dopts, fopts := opts.Decode, opts.Flows
+		fopts := opts.Flows
 		if opts.Summarize {
 			dopts, fopts = summarized(dopts, fopts)
 		}
@@ -124,7 +126,7 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 			inOrder = []flows.Source{srcs[1], srcs[0]}
 		}
 		var err error
-		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc), opts.Decode, opts.Window)
+		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc), dopts, opts.Window)
 		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
 			return nil, err
 		}
