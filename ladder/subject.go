@@ -101,11 +101,11 @@ func tunnels(v *flows.TunnelView, side flows.Side) []*flows.Tunnel {
 // control messages by its connection and its GRE by the call IDs keying
 // it.
 type index struct {
-	a       *flows.Analysis
-	tunnel  map[*flows.Tunnel]int // by pointer, to a subject's position
-	byID    map[int]int           // a tunnel of this capture by its ID
-	sa      map[*flows.ESPSA]int
-	call map[*flows.PPTPSession]int
+	a      *flows.Analysis
+	tunnel map[*flows.Tunnel]int // by pointer, to a subject's position
+	byID   map[int]int           // a tunnel of this capture by its ID
+	sa     map[*flows.ESPSA]int
+	call   map[*flows.PPTPSession]int
 	// calls lists, by the addresses of client and server (the lower
 	// first), the calls between them with their subjects' positions: a
 	// PPTP or GRE packet is tested against the calls of its addresses
