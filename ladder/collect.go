@@ -65,7 +65,7 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 			break
 		}
 		x := newIndex(c, side, all)
-		_, err := srcs[s].Read(opts, func(p *decode.Packet) {
+		err := readAside(srcs[s], opts, func(p *decode.Packet) {
 			if ctx.Err() == nil {
 				src.keep(c, side, x, p)
 			}
@@ -254,4 +254,66 @@ func insideClock(c *rules.Context, s flows.Side, t time.Time) time.Time {
 		return c.Correlation.ToInside(t)
 	}
 	return t
+}
+
+// Batches in flight between readAside's two goroutines, and the VPN
+// packets in each.
+const (
+	asideBatches  = 4
+	asideBatchLen = 512
+)
+
+// readAside reads src and calls fn with each of its VPN packets, in order,
+// on a goroutine of its own: decoding the capture again and filing its
+// packets under their subjects cost about the same, so each gets a core.
+// Packets that are not VPN traffic belong to no subject and are left out.
+// A panic in fn goes on in the caller's goroutine.
+func readAside(src flows.Source, opts decode.Options, fn func(*decode.Packet)) error {
+	full := make(chan []decode.Packet, asideBatches)
+	free := make(chan []decode.Packet, asideBatches)
+	for range asideBatches {
+		free <- make([]decode.Packet, 0, asideBatchLen)
+	}
+	done := make(chan struct{})
+	var failure any
+	go func() {
+		defer close(done)
+		defer func() {
+			if failure = recover(); failure != nil {
+				for b := range full { // let the reader finish
+					free <- b
+				}
+			}
+		}()
+		for b := range full {
+			for i := range b {
+				fn(&b[i])
+			}
+			clear(b) // let go of the IKE messages
+			free <- b[:0]
+		}
+	}()
+	var err error
+	func() {
+		defer close(full)
+		cur := <-free
+		_, err = src.Read(opts, func(p *decode.Packet) {
+			if p.Kind == decode.KindOther {
+				return
+			}
+			cur = append(cur, *p)
+			if len(cur) == cap(cur) {
+				full <- cur
+				cur = (<-free)[:0]
+			}
+		})
+		if len(cur) > 0 {
+			full <- cur
+		}
+	}()
+	<-done
+	if failure != nil {
+		panic(failure)
+	}
+	return err
 }
