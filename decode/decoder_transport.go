@@ -234,6 +234,19 @@ func (d *Decoder) decodeGRE(b []byte, wire int) {
 // connections (port 1723) and of RFC 9329 streams (port 4500 and
 // Options.IKEPorts) go to stream reassembly; no other TCP is tracked.
 func (d *Decoder) decodeTCP(b []byte, wire int) {
+	if len(b) >= 20 {
+		sp, dp := binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
+		off := int(b[12]>>4) * 4
+		if off >= 20 && off <= len(b) && sp != PortPPTP && dp != PortPPTP && !d.isIKEPort(dp) && !d.isIKEPort(sp) {
+			// Other traffic, most of a busy capture's: its ports and
+			// payload are all it needs, and gopacket's parsing of the
+			// options (allocating for some) is spared. The checks are
+			// gopacket's: a segment it refuses takes the path below.
+			d.cur.SrcPort, d.cur.DstPort = sp, dp
+			d.other(b[off:], wire-off)
+			return
+		}
+	}
 	if err := d.tcp.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		switch {
 		case len(b) < 20:
