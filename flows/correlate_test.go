@@ -81,8 +81,8 @@ func TestCorrelateNATT(t *testing.T) {
 	if in.NAT() != NATInitiator || out.NAT() != NATInitiator {
 		t.Errorf("NAT inside %v outside %v, want initiator on both", in.NAT(), out.NAT())
 	}
-	if in.Fate.Forwarded != 4 || in.Fate.Dropped != 0 {
-		t.Errorf("inside tunnel IKE fate %+v, want 4 forwarded", in.Fate)
+	if in.Fate().Forwarded != 4 || in.Fate().Dropped != 0 {
+		t.Errorf("inside tunnel IKE fate %+v, want 4 forwarded", in.Fate())
 	}
 }
 
@@ -115,15 +115,15 @@ func TestCorrelateLocatesDrops(t *testing.T) {
 	outside := nat.Translate(inside)
 	c := Correlate(Packets("in.pcap", inside), Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	tun := c.Inside.Tunnels[0]
-	if tun.Fate.Forwarded != 3 || tun.Fate.Dropped != 1 {
-		t.Errorf("tunnel fate %+v: want 3 forwarded (SA_INIT pair, AUTH response) and 1 dropped (AUTH request)", tun.Fate)
+	if tun.Fate().Forwarded != 3 || tun.Fate().Dropped != 1 {
+		t.Errorf("tunnel fate %+v: want 3 forwarded (SA_INIT pair, AUTH response) and 1 dropped (AUTH request)", tun.Fate())
 	}
 	for _, sa := range c.Inside.SAs {
-		if sa.Dst.String() == "198.51.100.7" && (sa.Fate.Dropped != 30 || sa.Fate.Forwarded != 0) {
-			t.Errorf("outbound SA fate %+v, want 30 dropped", sa.Fate)
+		if sa.Dst.String() == "198.51.100.7" && (sa.Fate().Dropped != 30 || sa.Fate().Forwarded != 0) {
+			t.Errorf("outbound SA fate %+v, want 30 dropped", sa.Fate())
 		}
 	}
-	if got := c.Inside.Tunnels[0].Fate.DroppedFrames.List(); !slices.Equal(got, []int{3}) {
+	if got := c.Inside.Tunnels[0].Fate().DroppedFrames.List(); !slices.Equal(got, []int{3}) {
 		t.Errorf("dropped IKE frames = %v, want [3]", got)
 	}
 }
@@ -213,8 +213,8 @@ func TestCorrelateCutInside(t *testing.T) {
 	}
 	c := Correlate(src, Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	for _, sa := range c.Outside.SAs {
-		if sa.Fate.Dropped != 0 {
-			t.Errorf("SA %#x: %d dropped (%v), want none: the inside file was cut", sa.SPI, sa.Fate.Dropped, sa.Fate.DroppedFrames.List())
+		if sa.Fate().Dropped != 0 {
+			t.Errorf("SA %#x: %d dropped (%v), want none: the inside file was cut", sa.SPI, sa.Fate().Dropped, sa.Fate().DroppedFrames.List())
 		}
 	}
 	// Read to its end, the same inside capture does show the loss: a
@@ -222,7 +222,7 @@ func TestCorrelateCutInside(t *testing.T) {
 	c = Correlate(Packets("in.pcap", inside[:cut]), Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	dropped := 0
 	for _, sa := range c.Outside.SAs {
-		dropped += sa.Fate.Dropped
+		dropped += sa.Fate().Dropped
 	}
 	if dropped == 0 {
 		t.Error("without the read error: no packet dropped, want the edge packets counted")

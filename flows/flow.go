@@ -109,8 +109,9 @@ type Flow struct {
 	Kinds   [decode.NumKinds]int
 	Key     Key
 	First   time.Time
-	// Fate is filled by correlation with the other capture.
-	Fate Fate
+	// fate is filled by correlation with the other capture (Fate); nil
+	// for a capture alone, which spares every flow and SA its room.
+	fate *Fate
 	// ICMP counts the ICMP errors that quote the flow's packets; nil when
 	// there are none.
 	ICMP *ICMPErrors
@@ -143,6 +144,27 @@ type Fate struct {
 	// Delay across the NAT of forwarded packets.
 	MinDelay, MaxDelay time.Duration
 	delaySum           time.Duration
+}
+
+// Fate returns what happened to the flow's packets across the NAT: all
+// zero for a capture analysed alone.
+func (f *Flow) Fate() *Fate { return fateOrZero(f.fate) }
+
+// Fate returns what happened to the SA's packets across the NAT: all zero
+// for a capture analysed alone.
+func (sa *ESPSA) Fate() *Fate { return fateOrZero(sa.fate) }
+
+// Fate returns what happened to the tunnel's IKE messages across the NAT:
+// all zero for a capture analysed alone.
+func (t *Tunnel) Fate() *Fate { return fateOrZero(t.fate) }
+
+// fateOrZero returns f, or a new zero Fate for a capture analysed alone,
+// which the caller may not share.
+func fateOrZero(f *Fate) *Fate {
+	if f == nil {
+		return new(Fate)
+	}
+	return f
 }
 
 // MeanDelay returns the mean delay across the NAT of forwarded packets.
@@ -194,8 +216,9 @@ type ESPSA struct {
 	window    uint64 // bit i: sequence number MaxSeq-i was seen
 	GapFrames Frames
 	DupFrames Frames
-	// Fate is filled by correlation with the other capture.
-	Fate Fate
+	// fate is filled by correlation with the other capture (Fate); nil
+	// for a capture alone, which spares every flow and SA its room.
+	fate *Fate
 	// Lost holds the sequence numbers of the SA's packets that the other
 	// capture did not see (Fate.Dropped), filled by correlation.
 	Lost SeqRuns

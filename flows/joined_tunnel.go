@@ -141,7 +141,7 @@ func (v *TunnelView) ESPLost() int {
 			continue
 		}
 		for _, sa := range t.ESPSAs {
-			n += sa.Fate.Dropped
+			n += sa.Fate().Dropped
 		}
 	}
 	return n

@@ -306,11 +306,11 @@ func (m *matcher) outsideOverlap(a *Analysis, p *decode.Packet) {
 	if p.Kind == decode.KindIPFragment {
 		return
 	}
-	if f := a.FlowOf(p); f != nil {
-		f.Fate.Outside++
+	if f := fateOf(a.FlowOf(p)); f != nil {
+		f.Outside++
 	}
-	if sa := a.SAOf(p); sa != nil {
-		sa.Fate.Outside++
+	if f := saFate(a.SAOf(p)); f != nil {
+		f.Outside++
 	}
 }
 
@@ -416,25 +416,36 @@ func (m *matcher) nearCutEnd(side Side, t time.Time) bool {
 	return other.Capture.ReadError != nil && t.After(last.Add(-m.window))
 }
 
+// fateOf, saFate and tunFate return the fate the matcher fills, made on
+// first use, or nil without a flow, SA or tunnel.
 func fateOf(f *Flow) *Fate {
 	if f == nil {
 		return nil
 	}
-	return &f.Fate
+	if f.fate == nil {
+		f.fate = new(Fate)
+	}
+	return f.fate
 }
 
 func saFate(s *ESPSA) *Fate {
 	if s == nil {
 		return nil
 	}
-	return &s.Fate
+	if s.fate == nil {
+		s.fate = new(Fate)
+	}
+	return s.fate
 }
 
 func tunFate(t *Tunnel) *Fate {
 	if t == nil {
 		return nil
 	}
-	return &t.Fate
+	if t.fate == nil {
+		t.fate = new(Fate)
+	}
+	return t.fate
 }
 
 // matched records a pair: the same packet seen inside and outside.

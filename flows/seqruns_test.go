@@ -76,8 +76,8 @@ func TestCorrelateLostSequenceNumbers(t *testing.T) {
 		if sa.SPI == 0xc0ffee01 {
 			want = "5, 20-24"
 		}
-		if got := sa.Lost.String(); got != want || sa.Lost.Count != sa.Fate.Dropped {
-			t.Errorf("SA %#x: Lost = %q (%d), want %q (%d dropped)", sa.SPI, got, sa.Lost.Count, want, sa.Fate.Dropped)
+		if got := sa.Lost.String(); got != want || sa.Lost.Count != sa.Fate().Dropped {
+			t.Errorf("SA %#x: Lost = %q (%d), want %q (%d dropped)", sa.SPI, got, sa.Lost.Count, want, sa.Fate().Dropped)
 		}
 	}
 	for _, sa := range c.Outside.SAs {

@@ -154,8 +154,9 @@ type Tunnel struct {
 	// Informational); those read decrypted are in Decryption and ChildSAs.
 	Deletes int
 
-	// Fate of the tunnel's IKE messages across the NAT (two captures).
-	Fate Fate
+	// fate of the tunnel's IKE messages across the NAT (two captures;
+	// Fate).
+	fate *Fate
 	// ICMP counts the ICMP errors that quote the tunnel's packets: its IKE
 	// messages, its SAs' ESP, its NAT-T keepalives.
 	ICMP ICMPErrors

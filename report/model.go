@@ -406,7 +406,7 @@ func endpointString(proto uint8, ap netip.AddrPort) string {
 	return ap.Addr().String()
 }
 
-func newFate(f flows.Fate) *Fate {
+func newFate(f *flows.Fate) *Fate {
 	return &Fate{Forwarded: f.Forwarded, Dropped: f.Dropped, Modified: f.Modified, NoOrigin: f.NoOrigin, NotCompared: f.Outside}
 }
 
@@ -458,7 +458,7 @@ func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel 
 			j.ESPSAs = append(j.ESPSAs, newESPSA(c, role, sa))
 		}
 		if c.Two() && s == int(flows.SideInside) {
-			j.IKEFate = newFate(side.Fate)
+			j.IKEFate = newFate(side.Fate())
 		}
 	}
 	for i, also := range v.Also {
@@ -545,7 +545,7 @@ func newESPSA(c *rules.Context, role string, sa *flows.ESPSA) ESPSA {
 		sj.Protocol = "ah"
 	}
 	if c.Two() {
-		sj.Fate = newFate(sa.Fate)
+		sj.Fate = newFate(sa.Fate())
 	}
 	return sj
 }
@@ -567,10 +567,10 @@ func newFlow(c *rules.Context, s flows.Side, role string, f *flows.Flow) Flow {
 		Bytes:     f.Bytes[0] + f.Bytes[1],
 		First:     Time(f.First),
 		Last:      Time(f.Last),
-		Forwarded: f.Fate.Forwarded,
-		Dropped:   f.Fate.Dropped,
-		Modified:  f.Fate.Modified,
-		NoOrigin:  f.Fate.NoOrigin,
+		Forwarded: f.Fate().Forwarded,
+		Dropped:   f.Fate().Dropped,
+		Modified:  f.Fate().Modified,
+		NoOrigin:  f.Fate().NoOrigin,
 	}
 	switch f.Key.Proto {
 	case flows.ProtoESP, flows.ProtoAH:

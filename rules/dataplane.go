@@ -207,7 +207,7 @@ func (v *dataPlane) counterpart(side flows.Side, sa *flows.ESPSA) *flows.ESPSA {
 	}
 	var best *flows.ESPSA
 	for _, o := range v.withSPI(1-side, sa.SPI, sa.AH) {
-		if best == nil || (best.Fate.Forwarded == 0 && o.Fate.Forwarded > 0) {
+		if best == nil || (best.Fate().Forwarded == 0 && o.Fate().Forwarded > 0) {
 			best = o
 		}
 	}

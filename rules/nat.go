@@ -124,8 +124,8 @@ func rawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 		if sa.Raw == 0 || sa.AH || sa.Src != natedIn {
 			continue
 		}
-		sentOut += sa.Fate.Forwarded + sa.Fate.Dropped
-		fwdOut += sa.Fate.Forwarded
+		sentOut += sa.Fate().Forwarded + sa.Fate().Dropped
+		fwdOut += sa.Fate().Forwarded
 	}
 	if out != nil {
 		natedOut := firstEndpoint(out, nated).Addr()
@@ -133,8 +133,8 @@ func rawESPFate(c *Context, v *flows.TunnelView, nated flows.Role) string {
 			if sa.Raw == 0 || sa.AH || sa.Dst != natedOut {
 				continue
 			}
-			sentIn += sa.Fate.Forwarded + sa.Fate.Dropped
-			fwdIn += sa.Fate.Forwarded
+			sentIn += sa.Fate().Forwarded + sa.Fate().Dropped
+			fwdIn += sa.Fate().Forwarded
 		}
 	}
 	if sentOut+sentIn == 0 {

@@ -335,7 +335,7 @@ func espRecovered(c *Context, v *flows.TunnelView) (frame int, side flows.Side, 
 			continue
 		}
 		for _, sa := range t.ESPSAs {
-			if sa.Fate.Dropped == 0 {
+			if sa.Fate().Dropped == 0 {
 				continue
 			}
 			end := sa.Last
@@ -361,7 +361,7 @@ func espRecovered(c *Context, v *flows.TunnelView) (frame int, side flows.Side, 
 		if side == flows.SideOutside && c.Two() {
 			start = c.Correlation.ToInside(start)
 		}
-		if !start.After(lostEnd) || sa.Fate.Dropped > 0 || sa.Packets() == 0 {
+		if !start.After(lostEnd) || sa.Fate().Dropped > 0 || sa.Packets() == 0 {
 			continue
 		}
 		d := 0

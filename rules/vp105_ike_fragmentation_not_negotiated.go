@@ -132,5 +132,5 @@ func fragmentsCrossed(v *flows.TunnelView) bool {
 	}
 	fi, fo := &in.IKEFragments, &out.IKEFragments
 	return fi.Messages > 0 && fi.Messages == fo.Messages && fi.Incomplete == 0 && fo.Incomplete == 0 &&
-		in.Fate.Dropped == 0 && out.Fate.Dropped == 0
+		in.Fate().Dropped == 0 && out.Fate().Dropped == 0
 }

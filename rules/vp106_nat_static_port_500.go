@@ -131,21 +131,21 @@ func (r natStaticPort500) pair(c *Context, v *flows.TunnelView) (Finding, bool) 
 		b.WriteString(": it keeps source port 500 for every client")
 		inFrames = append(append(inFrames, others[0].InsideFrames.List()...), own.InsideFrames.List()...)
 		outFrames = append(append(outFrames, others[0].OutsideFrames.List()...), own.OutsideFrames.List()...)
-	case own == nil && in.Fate.Forwarded == 0 && in.Fate.Dropped > 0:
+	case own == nil && in.Fate().Forwarded == 0 && in.Fate().Dropped > 0:
 		if holder := r.holder(c, client, in.First); holder != nil {
 			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while %s held %s",
-				words.Count(in.Fate.Dropped, "IKE message"), client, holder.Inside, holder.Outside)
+				words.Count(in.Fate().Dropped, "IKE message"), client, holder.Inside, holder.Outside)
 			inFrames = append(inFrames, holder.InsideFrames.Last())
 			outFrames = append(outFrames, holder.OutsideFrames.Last())
 		} else if u := r.holderIKE(c, v, in); u != nil {
 			fmt.Fprintf(&b, "the NAT dropped all %s of %s (from port 500) while another client's IKE SA (SPIi 0x%016x) used %s towards %s",
-				words.Count(in.Fate.Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
+				words.Count(in.Fate().Dropped, "IKE message"), client, u.SPIi, u.InitiatorFirst, u.ResponderFirst.Addr())
 			outFrames = append(outFrames, u.Frames.First())
 		} else {
 			break
 		}
 		b.WriteString(": it keeps source port 500 for every client and cannot map a second one")
-		inFrames = append(inFrames, in.Fate.DroppedFrames.List()...)
+		inFrames = append(inFrames, in.Fate().DroppedFrames.List()...)
 		conf = Medium
 	}
 	if b.Len() == 0 {

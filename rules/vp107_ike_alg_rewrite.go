@@ -168,15 +168,15 @@ func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) 
 	}
 	// An altered outbound message is lost inside and unexplained outside;
 	// an altered inbound one the other way round.
-	outbound := min(in.Fate.Dropped, out.Fate.NoOrigin)
-	inbound := min(out.Fate.Dropped, in.Fate.NoOrigin)
+	outbound := min(in.Fate().Dropped, out.Fate().NoOrigin)
+	inbound := min(out.Fate().Dropped, in.Fate().NoOrigin)
 	n := outbound + inbound
 	if n == 0 {
 		return Finding{}, false
 	}
 	msg := fmt.Sprintf("%s of the IKE SA (SPIi 0x%016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
 		words.Count(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
-	ev := evidenceFromBoth(c, append(in.Fate.DroppedFrames.List(), in.Fate.NoOriginFrames.List()...),
-		append(out.Fate.NoOriginFrames.List(), out.Fate.DroppedFrames.List()...))
+	ev := evidenceFromBoth(c, append(in.Fate().DroppedFrames.List(), in.Fate().NoOriginFrames.List()...),
+		append(out.Fate().NoOriginFrames.List(), out.Fate().DroppedFrames.List()...))
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: ev}, true
 }

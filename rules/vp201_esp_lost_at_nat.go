@@ -75,7 +75,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 	for _, side := range c.captureSides() {
 		other := 1 - side
 		for _, sa := range c.Captures[side].SAs {
-			fate := &sa.Fate
+			fate := sa.Fate()
 			if fate.Dropped < min || fate.Forwarded == 0 {
 				continue
 			}

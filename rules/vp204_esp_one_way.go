@@ -386,7 +386,7 @@ func espNotCrossed(side flows.Side, dir direction, present []*flows.ESPSA, f *Fi
 	other := 1 - side
 	dropped := 0
 	for _, sa := range present {
-		dropped += sa.Fate.Dropped
+		dropped += sa.Fate().Dropped
 	}
 	switch {
 	case dropped == 0:
@@ -427,7 +427,7 @@ func espReverseStopsAtNAT(v *dataPlane, side flows.Side, cps []*flows.ESPSA, f *
 	var frames []int
 	for _, sa := range reverse {
 		n += sa.Packets()
-		dropped += sa.Fate.Dropped
+		dropped += sa.Fate().Dropped
 		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
 	}

@@ -123,7 +123,7 @@ func rawESPGroups(c *Context) []*rawESPGroup {
 		if c.Two() {
 			pub = rawESPPublic(v, sa, host)
 			if !pub.IsValid() {
-				if sa.Src == host && sa.Fate.Forwarded == 0 && sa.Fate.Dropped > 0 {
+				if sa.Src == host && sa.Fate().Forwarded == 0 && sa.Fate().Dropped > 0 {
 					blocked = append(blocked, sa)
 				}
 				continue
@@ -306,21 +306,21 @@ func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*f
 		owner, ownerOK = exact, true
 	}
 	k := rawESPSPIProblems{conf: Medium}
-	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate.DroppedFrames.List(), 3)...)
+	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate().DroppedFrames.List(), 3)...)
 
 	for _, sa := range delivered {
 		k.insideFrames = append(k.insideFrames, firstFrames(sa.Frames.List(), 3)...)
 	}
 	switch {
-	case len(delivered) == 0 && x.Fate.Dropped > 0:
+	case len(delivered) == 0 && x.Fate().Dropped > 0:
 		k.problems = append(k.problems, "no inside host received it")
 		k.conf = High
 	case len(delivered) > 1:
 		k.problems = append(k.problems, "the NAT switched it between hosts")
 		k.conf = High
 	}
-	if x.Fate.Dropped > 0 && len(delivered) > 0 {
-		lost := fmt.Sprintf("%d of its packets reached no inside host", x.Fate.Dropped)
+	if x.Fate().Dropped > 0 && len(delivered) > 0 {
+		lost := fmt.Sprintf("%d of its packets reached no inside host", x.Fate().Dropped)
 		if s := x.Lost.String(); s != "" {
 			lost += " (sequence numbers " + s + ")"
 		}

@@ -93,11 +93,11 @@ func ahFinding(v *dataPlane, side flows.Side, sa *flows.ESPSA) (Finding, bool) {
 				Evidence: append(ev, c.Evidence(1-side, firstFrames(cp.Frames.List(), 3)...)...),
 			}, true
 		}
-		if side == flows.SideInside && sa.Fate.Dropped > 0 && v.c.Two() && v.c.Correlation.TranslatedHost(ahInsideHost(sa)) {
+		if side == flows.SideInside && sa.Fate().Dropped > 0 && v.c.Two() && v.c.Correlation.TranslatedHost(ahInsideHost(sa)) {
 			return Finding{
 				Confidence: High,
 				Message: fmt.Sprintf("AH %s: %d of %d packets never appeared outside; the NAT, which translates %s, does not forward AH",
-					espLabel(sa), sa.Fate.Dropped, sa.Packets(), ahInsideHost(sa)),
+					espLabel(sa), sa.Fate().Dropped, sa.Packets(), ahInsideHost(sa)),
 				Evidence: ev,
 			}, true
 		}

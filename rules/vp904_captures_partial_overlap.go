@@ -51,8 +51,8 @@ func (capturesPartialOverlap) Check(c *Context, report func(Finding)) {
 	var frames [2][]int
 	for s, a := range c.Captures {
 		for _, f := range a.Flows {
-			outside[s] += f.Fate.Outside
-			if f.Fate.Outside > 0 && len(frames[s]) < 2 {
+			outside[s] += f.Fate().Outside
+			if f.Fate().Outside > 0 && len(frames[s]) < 2 {
 				frames[s] = append(frames[s], f.Frames.First())
 			}
 		}

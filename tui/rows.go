@@ -325,7 +325,7 @@ func (m *model) flowState(f *flows.Flow) string {
 	if !m.two() {
 		return ""
 	}
-	fa := f.Fate
+	fa := f.Fate()
 	switch {
 	case fa.Dropped > 0 && fa.Modified > 0:
 		return strconv.Itoa(fa.Dropped) + " lost, " + strconv.Itoa(fa.Modified) + " mod"

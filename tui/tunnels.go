@@ -180,7 +180,7 @@ func (a *App) rowStyle(r *row) tcell.Style {
 		}
 		return style.Bold(true)
 	}
-	switch fa := r.flow.Fate; {
+	switch fa := r.flow.Fate(); {
 	case fa.Dropped > 0:
 		return st.bad
 	case fa.Modified > 0:
