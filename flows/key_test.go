@@ -169,3 +169,33 @@ func TestOtherSetMatchesMap(t *testing.T) {
 		t.Fatalf("the set holds %d conversations, the map %d, or their directions differ", len(got), len(want))
 	}
 }
+
+// A flowCache finds what its map holds, whatever it held before: many
+// flows colliding in it, looked up in bursts and at random, some keys
+// never in the map.
+func TestFlowCacheMatchesMap(t *testing.T) {
+	m := map[flowKey]*Flow{}
+	var keys []flowKey
+	for i := range 20000 {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		if i%7 == 0 {
+			a = netip.AddrFrom16([16]byte{0x20, 1, 0xd, 0xb8, 14: byte(i >> 8), 15: byte(i)})
+		}
+		k, _ := packetFlowKey(&decode.Packet{Proto: 17, Src: a, Dst: netip.MustParseAddr("192.0.2.1"), SrcPort: uint16(i), DstPort: 53})
+		keys = append(keys, k)
+		if i%5 != 0 {
+			m[k] = &Flow{}
+		}
+	}
+	var c flowCache
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for step := range 200000 {
+		k := keys[rnd.IntN(len(keys))]
+		if step%4 == 0 {
+			k = keys[step/40]
+		}
+		if got, want := c.lookup(&k, m), m[k]; got != want {
+			t.Fatalf("step %d: the cache found %p, the map holds %p", step, got, want)
+		}
+	}
+}

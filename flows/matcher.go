@@ -42,6 +42,17 @@ type matcher struct {
 	mappings                map[mappingKey]*Mapping
 	tunnelPairs             map[[2]int]*TunnelPair
 	free                    []*pending
+	recent                  [2]*flowCache // of each side's flows
+}
+
+// flowOf is Analysis.FlowOf for a packet of side, through the side's
+// cache of flows.
+func (m *matcher) flowOf(side Side, a *Analysis, p *decode.Packet) *Flow {
+	if m.recent[side] == nil {
+		m.recent[side] = new(flowCache)
+	}
+	k, _ := packetFlowKey(p)
+	return m.recent[side].lookup(&k, a.flowIndex)
 }
 
 type mappingKey struct {
@@ -221,7 +232,7 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
 	}
 	a := m.analysis(side)
 	if !m.c.covers(t, t) {
-		m.outsideOverlap(a, p)
+		m.outsideOverlap(side, a, p)
 		return
 	}
 	m.c.Compared[side]++
@@ -288,7 +299,7 @@ func (m *matcher) newPending(side Side, t time.Time, sig signature, p *decode.Pa
 	}
 	q.side, q.t, q.sig, q.p = side, t, sig, *p
 	if p.Kind != decode.KindIPFragment {
-		q.flow = a.FlowOf(p)
+		q.flow = m.flowOf(side, a, p)
 		q.sa = a.SAOf(p)
 		if p.IKE != nil {
 			q.tun = a.TunnelOf(p.IKE)
@@ -302,11 +313,11 @@ func (m *matcher) release(q *pending) {
 	m.free = append(m.free, q)
 }
 
-func (m *matcher) outsideOverlap(a *Analysis, p *decode.Packet) {
+func (m *matcher) outsideOverlap(side Side, a *Analysis, p *decode.Packet) {
 	if p.Kind == decode.KindIPFragment {
 		return
 	}
-	if f := fateOf(a.FlowOf(p)); f != nil {
+	if f := fateOf(m.flowOf(side, a, p)); f != nil {
 		f.Outside++
 	}
 	if f := saFate(a.SAOf(p)); f != nil {
@@ -358,7 +369,7 @@ func (m *matcher) unmatched(e *pending) {
 		// Its other sighting may lie in the part of the other capture
 		// that could not be read: not comparable, rather than lost.
 		c.Compared[e.side]--
-		m.outsideOverlap(m.analysis(e.side), &e.p)
+		m.outsideOverlap(e.side, m.analysis(e.side), &e.p)
 		return
 	}
 	c.Unmatched[e.side]++

@@ -55,6 +55,7 @@ type Table struct {
 	opts Options
 
 	flows     map[flowKey]*Flow
+	recent    *flowCache // of flows
 	flowOrder []*Flow
 	// others holds, with Options.SummarizeOther, the directions in which
 	// each conversation carried packets that are not VPN traffic (bit
@@ -282,7 +283,10 @@ func PacketKey(p *decode.Packet) (Key, Dir) {
 // direction in it; nil when the table is full.
 func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
 	k, dir := packetFlowKey(p)
-	f := t.flows[k]
+	if t.recent == nil {
+		t.recent = new(flowCache)
+	}
+	f := t.recent.lookup(&k, t.flows)
 	if f == nil {
 		if t.others.has(&k) {
 			// Known already, from packets that were not VPN traffic: no
@@ -296,6 +300,7 @@ func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
 		f = &Flow{Key: key, First: p.Time}
 		t.flows[k] = f
 		t.flowOrder = append(t.flowOrder, f)
+		*t.recent.slot(&k) = flowCacheEntry{k, f}
 	}
 	f.add(p, dir)
 	return f, dir
