@@ -1,8 +1,11 @@
 package report
 
 import (
+	"os/exec"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/vpnpcap/vpnpcap/rules"
 )
 
 func TestSafeText(t *testing.T) {
@@ -60,5 +63,41 @@ func TestSafeTextNoAllocs(t *testing.T) {
 	s := "samples/natt-ok/inside.pcap"
 	if n := testing.AllocsPerRun(100, func() { _ = SafeText(s) }); n != 0 {
 		t.Errorf("SafeText of a plain name allocates %v times", n)
+	}
+}
+
+// The tshark command a finding shows names the capture file exactly, in
+// printable text: bash reads the quoted word back into the very bytes.
+func TestTsharkCommandNamesTheFile(t *testing.T) {
+	names := []struct{ exact, want string }{
+		{"inside.pcap", "inside.pcap"},
+		{"site a's.pcap", `'site a'\''s.pcap'`},
+		{"two\nlines.pcap", `$'two\x0alines.pcap'`},
+		{"bad\xff\\'.pcap", `$'bad\xff\\\'.pcap'`},
+		{"bidi\u202egpj.pcap", `$'bidi\xe2\x80\xaegpj.pcap'`},
+	}
+	bash, bashErr := exec.LookPath("bash")
+	for _, n := range names {
+		c := Capture{Path: SafeText(n.exact)}
+		if c.Path != n.exact {
+			c.PathBytes = []byte(n.exact)
+		}
+		ev := []rules.Evidence{{Capture: c.Path, Frame: 5}, {Capture: c.Path, Frame: 7}}
+		got := tsharkCommands(ev, []Capture{c})
+		want := "tshark -r " + n.want + ` -Y "frame.number in {5 7}"`
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%q: %q, want %q", n.exact, got, want)
+			continue
+		}
+		if unsafeIndex(got[0]) >= 0 {
+			t.Errorf("%q: the command %q does not show as it is", n.exact, got[0])
+		}
+		if bashErr != nil {
+			continue
+		}
+		out, err := exec.Command(bash, "-c", "printf %s "+n.want).Output()
+		if err != nil || string(out) != n.exact {
+			t.Errorf("bash reads %s as %q (%v), want %q", n.want, out, err, n.exact)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
@@ -189,12 +190,23 @@ func tsharkCommands(ev []rules.Evidence, caps []Capture) []string {
 	}
 	out := make([]string, 0, len(order))
 	for _, path := range order {
-		out = append(out, "tshark -r "+shellQuote(path)+` -Y "frame.number in {`+strings.Join(frames[path], " ")+`}"`)
+		file := path
+		for i := range caps {
+			if caps[i].Path == path {
+				file = caps[i].File()
+			}
+		}
+		out = append(out, "tshark -r "+shellQuote(file)+` -Y "frame.number in {`+strings.Join(frames[path], " ")+`}"`)
 	}
 	return out
 }
 
-// shellQuote quotes a path for a POSIX shell when it needs it.
+// shellQuote quotes a file name, given exactly, for a POSIX shell when it
+// needs it: as is when it is plain, in single quotes when it shows as it
+// is, and else in bash's $'…' with what SafeText escapes (control
+// characters, bidirectional formatting characters, bytes that are not
+// UTF-8) written as \xHH bytes, so that the command both reads safely in
+// the report and opens the very file.
 func shellQuote(s string) string {
 	safe := s != ""
 	for _, r := range s {
@@ -203,10 +215,31 @@ func shellQuote(s string) string {
 			break
 		}
 	}
-	if safe {
+	switch {
+	case safe:
 		return s
+	case unsafeIndex(s) < 0:
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1, unsafeRune(r):
+			for _, c := range []byte(s[i : i+size]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		case r == '\\' || r == '\'':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteString("'")
+	return b.String()
 }
 
 // batchViews are the views of a batch's checks, numbered for the index.
