@@ -73,7 +73,7 @@ func (d *Decoder) decodeUDP(b []byte, wire int) {
 // it. An ESP packet passes for an IKE header only if its octet 17 holds
 // major version 1 or 2 and its octets 24–27 happen to equal its length.
 func (d *Decoder) udpEncap(b []byte, n int) {
-	switch udpEncapNext(b) {
+	switch udpEncapKind(b, n) {
 	case LayerTypeNonESPMarker:
 		d.setPayload(b, n)
 		d.cur.NonESPMarker = true
@@ -81,16 +81,11 @@ func (d *Decoder) udpEncap(b []byte, n int) {
 	case LayerTypeNATTKeepalive:
 		d.setOpaquePayload(b, n)
 		d.emitCur(KindNATKeepalive)
+	case LayerTypeIKE:
+		d.setPayload(b, n)
+		d.cur.MissingMarker = true
+		d.ike(b)
 	default:
-		// udpEncapNext compares the IKE length with the captured
-		// octets; a message cut by the snap length is compared with its
-		// length on the wire.
-		if looksLikeIKE(b, n) {
-			d.setPayload(b, n)
-			d.cur.MissingMarker = true
-			d.ike(b)
-			return
-		}
 		d.setOpaquePayload(b, n)
 		d.espBody(b, KindUDPESP)
 	}

@@ -47,13 +47,18 @@ func (u *UDPEncap) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) erro
 
 // udpEncapNext is the RFC 3948 §2 classification of a UDP 4500 payload,
 // with IKE that lacks the marker told apart from ESP (see NextLayerType).
-func udpEncapNext(b []byte) gopacket.LayerType {
+func udpEncapNext(b []byte) gopacket.LayerType { return udpEncapKind(b, len(b)) }
+
+// udpEncapKind is udpEncapNext for a payload of wire octets on the wire,
+// of which b was captured: an IKE message cut by the snap length is
+// compared with its length on the wire.
+func udpEncapKind(b []byte, wire int) gopacket.LayerType {
 	switch {
 	case isNonESPMarker(b):
 		return LayerTypeNonESPMarker
 	case len(b) == 1 && b[0] == 0xFF:
 		return LayerTypeNATTKeepalive
-	case looksLikeIKE(b, len(b)):
+	case looksLikeIKE(b, wire):
 		return LayerTypeIKE
 	default:
 		return LayerTypeESP
