@@ -54,9 +54,8 @@ func TestHostileBounded(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			path := hostileCapture(t, dir, kind, n)
 			opts := pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: true, Flows: flows.Options{MaxMemory: 64 << 20},
-				Ladders: func(c *rules.Context) []ladder.Subject {
-					all := ladder.Subjects(c)
-					return all[:min(len(all), report.MaxLadders)]
+				Ladders: func(c *rules.Context, vs []rules.Verdict) []ladder.Subject {
+					return report.ChooseLadders(c, vs, report.Subject{})
 				}}
 			res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(path)}, opts)
 			if err != nil {

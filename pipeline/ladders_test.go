@@ -25,7 +25,7 @@ func TestLadders(t *testing.T) {
 		res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
 			Decode:    decode.Options{KeepOther: true},
 			Summarize: true,
-			Ladders:   func(c *rules.Context) []ladder.Subject { return ladder.Subjects(c) },
+			Ladders:   func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return ladder.Subjects(c) },
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -45,9 +45,9 @@ type Options struct {
 	// captures hold and judges nothing.
 	FactsOnly bool
 	// Ladders, when set, chooses the subjects whose ladder diagrams the
-	// run draws (ladder.Subjects lists them all): Run then reads the
-	// captures once more for their packets.
-	Ladders func(*rules.Context) []ladder.Subject
+	// run draws (ladder.Subjects lists them all), knowing the verdicts:
+	// Run then reads the captures once more for their packets.
+	Ladders func(*rules.Context, []rules.Verdict) []ladder.Subject
 }
 
 // Result is what a run found.
@@ -126,7 +126,7 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 			inOrder = []flows.Source{srcs[1], srcs[0]}
 		}
 		var err error
-		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc), dopts, opts.Window)
+		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc, verdicts), dopts, opts.Window)
 		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
 			return nil, err
 		}

@@ -92,6 +92,10 @@ func Build(c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict,
 	if r.Findings == nil {
 		r.Findings = []rules.Finding{}
 	}
+	if opts.Only.IsZero() {
+		r.subjects = [3]int{len(c.Tunnels), len(c.Sessions), len(c.Groups)}
+		r.laddersOf = r.subjects[0] + r.subjects[1] + r.subjects[2]
+	}
 	for i, a := range c.Captures {
 		r.Captures = append(r.Captures, newCapture(a, roleName(c, flows.Side(i))))
 	}

@@ -75,6 +75,10 @@ func (m *markdown) check(v view, h int) {
 			m.line("")
 			m.code("text", l.Lines(markdownLadderWidth, ladder.UTF8))
 		}
+		if v.LaddersNote != "" {
+			m.line("")
+			m.line("%s", mdText(v.LaddersNote))
+		}
 	}
 	if len(v.Summaries) > 0 {
 		m.line("")

@@ -35,6 +35,11 @@ type Report struct {
 	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
 	// groups: the text, Markdown and HTML reports show them.
 	Ladders []*ladder.Ladder `json:"-"`
+	// laddersOf is the number of subjects the ladders were chosen from,
+	// and subjects counts them by kind (tunnels, PPTP calls, ESP groups):
+	// 0 for a report limited to one (Options.Only).
+	laddersOf int
+	subjects  [3]int
 	// maxListed bounds each list of the JSON report (Batch.BoundLists);
 	// jsonOmits says whether that leaves something out.
 	maxListed int

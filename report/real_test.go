@@ -302,7 +302,7 @@ func analyseKeyed(t *testing.T, dir, name, keyLog string) *report.Batch {
 	}
 	res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
 		Decode: opts, RolesGiven: true, Summarize: true,
-		Ladders: func(c *rules.Context) []ladder.Subject { return ladder.Subjects(c) },
+		Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return ladder.Subjects(c) },
 	})
 	if err != nil {
 		t.Fatal(err)

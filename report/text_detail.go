@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/internal/words"
+	"github.com/vpnpcap/vpnpcap/ladder"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -21,9 +23,81 @@ import (
 // lists more (Batch.BoundLists).
 const MaxShown = 100
 
-// MaxLadders is how many ladder diagrams a report draws: the first
-// tunnels, calls and ESP groups; --tunnel and --call draw any one.
+// MaxLadders is how many ladder diagrams a report draws (ChooseLadders);
+// --tunnel, --call and --esp-group draw any one.
 const MaxLadders = 10
+
+// ChooseLadders picks the subjects whose ladders a report draws: the one
+// named, else MaxLadders of the tunnels, PPTP calls and ESP groups, those
+// whose verdict fails first, then those whose outcome cannot be told, then
+// those that work; the ones chosen are drawn in report order. A report on
+// a busy capture thus draws the negotiations it is read for, not merely
+// the first ones.
+func ChooseLadders(c *rules.Context, verdicts []rules.Verdict, only Subject) []ladder.Subject {
+	var out []ladder.Subject
+	for _, s := range ladder.Subjects(c) {
+		if only.IsZero() || s.Kind() == only.Kind && s.ID() == only.ID {
+			out = append(out, s)
+		}
+	}
+	if len(out) <= MaxLadders {
+		return out
+	}
+	rank := map[Subject]int{}
+	for _, v := range verdicts {
+		r := 2
+		switch v.Outcome {
+		case rules.OutcomeFails:
+			r = 0
+		case rules.OutcomeUnknown:
+			r = 1
+		}
+		for _, s := range []Subject{{ladder.SubjectTunnel, v.Tunnel}, {ladder.SubjectCall, v.Session}, {ladder.SubjectGroup, v.Group}} {
+			if s.ID != 0 {
+				rank[s] = r
+			}
+		}
+	}
+	key := func(s ladder.Subject) int {
+		if r, ok := rank[Subject{s.Kind(), s.ID()}]; ok {
+			return r
+		}
+		return 3
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(key(out[a]), key(out[b])) })
+	order = order[:MaxLadders]
+	slices.Sort(order)
+	chosen := make([]ladder.Subject, len(order))
+	for i, j := range order {
+		chosen[i] = out[j]
+	}
+	return chosen
+}
+
+// laddersNote says, when the report drew the ladders of some of its
+// subjects only, how many and which; "" when it drew them all or was
+// limited to one.
+func (r *Report) laddersNote() string {
+	if len(r.Ladders) == 0 || len(r.Ladders) >= r.laddersOf {
+		return ""
+	}
+	var kinds []string
+	for i, k := range []string{"tunnels", "PPTP calls", "ESP groups"} {
+		if r.subjects[i] > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	if n := len(kinds); n > 1 {
+		kinds = append(kinds[:n-2], kinds[n-2]+" and "+kinds[n-1])
+	}
+	return fmt.Sprintf("Ladders are drawn for %s of the %s %s: those whose verdict fails first, then those whose outcome cannot be told; "+
+		"vpnpcap analyze --tunnel N, --call N or --esp-group N draws any one.",
+		words.Thousands(len(r.Ladders)), words.Thousands(r.laddersOf), strings.Join(kinds, ", "))
+}
 
 // omitted says how many rows a list left out.
 func (t *textWriter) omitted(r *Report, n int, one, many string) {

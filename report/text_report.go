@@ -89,6 +89,10 @@ func (t *textWriter) ladders(r *Report) {
 		}
 		t.lines("  ", l.Lines(t.width-2, t.glyphs))
 	}
+	if n := r.laddersNote(); n != "" {
+		t.printf("\n")
+		t.wrap("  ", "", n)
+	}
 }
 
 // laddersHeading names the section of the ladders: what crossed the NAT,

@@ -26,7 +26,9 @@ type view struct {
 	// Summaries are the verdicts in full.
 	Summaries []string
 	Ladders   []*ladder.Ladder
-	Findings  []findingView
+	// LaddersNote says which subjects the ladders are of, when not all.
+	LaddersNote string
+	Findings    []findingView
 	// Unreadable lists the captures that could not be read, with why.
 	Unreadable []string
 	// Detail holds the tables of the captures, tunnels, calls, ESP groups
@@ -107,7 +109,7 @@ func newView(c *Check, n int, dash string) view {
 		v.Findings = append(v.Findings, fv)
 	}
 	if r := c.Detail; r != nil {
-		v.Ladders = r.Ladders
+		v.Ladders, v.LaddersNote = r.Ladders, r.laddersNote()
 		v.Captures = r.Captures
 		v.Correlation = correlationWords(r.Correlation)
 		v.Tables = detailTables(r)

@@ -140,17 +140,11 @@ func drawsLadders(format string, brief bool) bool {
 	return false
 }
 
-// chooseLadders picks the subjects whose ladders a report draws: the one
-// named, else the first report.MaxLadders tunnels, calls and ESP groups.
-func chooseLadders(only report.Subject) func(*rules.Context) []ladder.Subject {
-	return func(c *rules.Context) []ladder.Subject {
-		var out []ladder.Subject
-		for _, s := range ladder.Subjects(c) {
-			if only.IsZero() || s.Kind() == only.Kind && s.ID() == only.ID {
-				out = append(out, s)
-			}
-		}
-		return out[:min(len(out), report.MaxLadders)]
+// chooseLadders picks the subjects whose ladders a report draws (see
+// report.ChooseLadders).
+func chooseLadders(only report.Subject) func(*rules.Context, []rules.Verdict) []ladder.Subject {
+	return func(c *rules.Context, verdicts []rules.Verdict) []ladder.Subject {
+		return report.ChooseLadders(c, verdicts, only)
 	}
 }
 
