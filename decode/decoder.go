@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"net/netip"
 	"sort"
 	"time"
 
@@ -52,6 +53,14 @@ type Options struct {
 	// see [IKEMessage.Decryption] and [Packet.Decrypted]. Traffic of other
 	// SAs and non-VPN traffic cost nothing more.
 	Keys *keys.Store
+	// Only, when set, limits decoding to the IP packets between two
+	// addresses it accepts (given in either order) and to ICMP messages,
+	// whose errors may quote such packets: another IP packet, outside any
+	// tunnel, yields no packet, and its frame is counted in Stats.Skipped.
+	// It is for reading a capture again for the packets of a few peers
+	// (the ladders of a report): what the filter refuses costs no decoding
+	// past its IP header.
+	Only func(a, b netip.Addr) bool
 }
 
 // Defaults for [Options] bounds.
@@ -79,7 +88,7 @@ const (
 // Every frame is accounted for exactly once: it yielded at least one packet
 // (FramesWithPackets), or its TCP segment went into a stream without
 // completing a message (StreamSegments), or it could not be decoded
-// (Undecodable, by reason).
+// (Undecodable, by reason), or Options.Only left it out (Skipped).
 type Stats struct {
 	// Frames is the number of records passed to Decode.
 	Frames int
@@ -100,6 +109,8 @@ type Stats struct {
 	// StreamSegments is the number of frames whose TCP segment was taken
 	// by PPTP or RFC 9329 stream reassembly without completing a message.
 	StreamSegments int
+	// Skipped is the number of frames that Options.Only left undecoded.
+	Skipped int
 	// Reassembled is the number of datagrams reassembled from IP fragments.
 	Reassembled int
 	// FragmentSetsDropped is the number of fragmented datagrams given up:
@@ -136,10 +147,10 @@ type ReassemblyStats struct {
 }
 
 // Accounted returns the number of frames accounted for:
-// FramesWithPackets + StreamSegments + every Undecodable count. It equals
-// Frames.
+// FramesWithPackets + StreamSegments + Skipped + every Undecodable count.
+// It equals Frames.
 func (s *Stats) Accounted() int {
-	n := s.FramesWithPackets + s.StreamSegments
+	n := s.FramesWithPackets + s.StreamSegments + s.Skipped
 	for _, c := range s.Undecodable {
 		n += c
 	}
@@ -164,6 +175,7 @@ type Decoder struct {
 	cur        Packet // the packet being built for the current frame
 	curPackets int    // packets the current frame yielded
 	curStream  bool   // the current frame went into a TCP stream
+	curSkipped bool   // Options.Only refused the current frame's IP packet
 	curVPN     bool   // the current frame yielded a VPN packet
 	// ipBytes is the outermost IP packet of the current frame, as
 	// captured; it aliases the record and is valid during decode.
@@ -311,7 +323,7 @@ func (d *Decoder) decode(rec *capture.Record) {
 		// frame, and the frame was captured whole: it is not payload.
 		data = data[:len(data)-rec.FCSLen]
 	}
-	d.curPackets, d.curStream, d.curVPN, d.inFrame, d.afterAH = 0, false, false, true, false
+	d.curPackets, d.curStream, d.curVPN, d.inFrame, d.afterAH, d.curSkipped = 0, false, false, true, false, false
 	d.ipBytes, d.frameStart, d.copyChecked = nil, len(d.out), false
 	undecodable := d.decodeLink(data, rec.LinkType)
 	d.inFrame = false
@@ -329,6 +341,8 @@ func (d *Decoder) decode(rec *capture.Record) {
 		d.stats.FramesWithPackets++
 	case d.curStream:
 		d.stats.StreamSegments++
+	case d.curSkipped:
+		d.stats.Skipped++
 	default:
 		// Every decode path ends in a packet, a stream or a reason; this
 		// keeps the accounting whole should one ever not.

@@ -68,6 +68,9 @@ func (d *Decoder) decodeIPv4(b []byte, depth int) *Fault {
 	d.cur.IPID = uint32(id)
 	d.cur.TTL = b[8]
 	d.cur.Proto = proto
+	if d.skip(depth, proto == ProtoICMP) {
+		return nil
+	}
 	more, off := flagsFrag&0x2000 != 0, int(flagsFrag&0x1FFF)*8
 	if more || off != 0 {
 		d.fragment(fragKey{src: d.cur.Src, dst: d.cur.Dst, id: uint32(id), proto: proto},
@@ -109,7 +112,23 @@ func (d *Decoder) decodeIPv6(b []byte, depth int) *Fault {
 	} else if plen < len(payload) {
 		payload = payload[:plen]
 	}
+	// ICMPv6 errors come without extension headers (RFC 4443 §2.4 lets a
+	// router's error be as short as it can).
+	if d.skip(depth, b[6] == ProtoICMPv6) {
+		return nil
+	}
 	return d.walkIPv6(b[6], payload, wire, depth)
+}
+
+// skip reports whether Options.Only refuses the current IP packet, an
+// outer one (depth 0, not inside a tunnel) between addresses it does not
+// accept and not ICMP, and notes it.
+func (d *Decoder) skip(depth int, icmp bool) bool {
+	if d.opts.Only == nil || depth > 0 || icmp || d.opts.Only(d.cur.Src, d.cur.Dst) {
+		return false
+	}
+	d.curSkipped = true
+	return true
 }
 
 // walkIPv6 walks the IPv6 extension headers from next header nh (RFC 8200

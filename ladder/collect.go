@@ -2,6 +2,7 @@ package ladder
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -50,6 +51,12 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 		window = flows.DefaultWindow
 	}
 	opts.SkipPayloadHash = opts.SkipPayloadHash && !c.Two()
+	if !c.Two() {
+		// Alone, a capture is read again for the drawn subjects' packets
+		// only: the decoder leaves the other IP packets undecoded.
+		pairs := drawnPairs(c, subjects)
+		opts.Only = func(a, b netip.Addr) bool { return pairs[addrsKey(a, b)] }
+	}
 	all := Subjects(c)
 	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
 	for i, s := range all {
@@ -316,4 +323,43 @@ func readAside(src flows.Source, opts decode.Options, fn func(*decode.Packet)) e
 		panic(failure)
 	}
 	return err
+}
+
+// drawnPairs returns the address pairs (addrsKey) between which the packets
+// of the subjects lie in a capture alone: a tunnel's IKE, keepalives and IP
+// fragments between any two addresses its peers used (the same one twice
+// included), its SAs' ESP, a
+// call's control connection and GRE, an ESP group's SAs.
+func drawnPairs(c *rules.Context, subjects []Subject) map[[2]netip.Addr]bool {
+	pairs := map[[2]netip.Addr]bool{}
+	add := func(a, b netip.Addr) {
+		if a.IsValid() && b.IsValid() {
+			pairs[addrsKey(a, b)] = true
+		}
+	}
+	for _, s := range subjects {
+		switch {
+		case s.Tunnel != nil:
+			for _, t := range tunnels(s.Tunnel, flows.SideInside) {
+				addrs := tunnelAddrs(t)
+				for i, a := range addrs {
+					for _, b := range addrs[i:] { // a peer may talk to itself (a test on loopback)
+						add(a, b)
+					}
+				}
+				for _, sa := range t.ESPSAs {
+					add(sa.Src, sa.Dst)
+				}
+			}
+		case s.Call != nil:
+			if sess := s.Call.Sides[flows.SideInside]; sess != nil {
+				add(sess.Client.Addr(), sess.Server.Addr())
+			}
+		case s.Group != nil:
+			for _, sa := range s.Group.SAs[flows.SideInside] {
+				add(sa.Src, sa.Dst)
+			}
+		}
+	}
+	return pairs
 }

@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -64,4 +66,55 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A capture alone is read again for the drawn subjects' packets only (the
+// decoder skips the other addresses): each subject's ladder, drawn alone,
+// is the one a full reading draws, on every sample, lab and public
+// capture.
+func TestLaddersOfOnlyTheDrawn(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*", "*.pcap"))
+	for _, f := range corpus.LabFiles(t) {
+		files = append(files, filepath.Join(corpus.LabDir(t), f))
+	}
+	for _, f := range corpus.Files(t) {
+		files = append(files, filepath.Join(corpus.Dir(t), f))
+	}
+	draw := func(src flows.Source, pick func([]ladder.Subject) []ladder.Subject) [][]string {
+		res, err := pipeline.Run(context.Background(), []flows.Source{src}, pipeline.Options{
+			Decode: decode.Options{KeepOther: true}, Summarize: true,
+			Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return pick(ladder.Subjects(c)) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]string
+		for _, l := range res.Ladders {
+			out = append(out, l.Lines(100, ladder.UTF8))
+		}
+		return out
+	}
+	all := func(s []ladder.Subject) []ladder.Subject { return s }
+	drawn := 0
+	for _, path := range files {
+		whole := flows.File(path)
+		read := whole.Read
+		whole.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+			opts.Only = nil
+			return read(opts, fn)
+		}
+		want := draw(whole, all)
+		for i := range want {
+			got := draw(flows.File(path), func(s []ladder.Subject) []ladder.Subject { return s[i : i+1] })
+			if len(got) != 1 || !slices.Equal(got[0], want[i]) {
+				t.Errorf("%s: ladder %d, drawn alone, differs from a full reading's:\n%s\nwant\n%s", path, i, strings.Join(slices.Concat(got...), "\n"), strings.Join(want[i], "\n"))
+			}
+		}
+		if len(want) > 0 {
+			drawn++
+		}
+	}
+	if drawn < 50 {
+		t.Errorf("only %d captures drew a ladder", drawn)
+	}
 }
