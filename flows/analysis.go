@@ -394,13 +394,7 @@ func uniqueSorted(s []int) []int {
 // runs backwards is read a second time and analysed in time order (see
 // Capture.TimeOrder).
 func Analyze(src Source, dopts decode.Options, opts Options) *Analysis {
-	var a *Analysis
-	var w orderWatch
-	if opts.SummarizeOther {
-		a, w = analyzeSplit(src, dopts, opts)
-	} else {
-		a, w = analyzeOnce(src, dopts, opts, nil)
-	}
+	a, w := analyzeSplit(src, dopts, opts)
 	return inTimeOrder(a, w, src, dopts, opts, nil)
 }
 

@@ -7,16 +7,18 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode"
 )
 
-// This file runs the table of [Analyze] with Options.SummarizeOther on two
-// goroutines. Decoding a busy capture and accounting its packets cost about
-// the same, so each gets a core: the goroutine that delivers the packets
-// (the source's, which decodes them) counts every packet and reduces each
-// packet that is not VPN traffic to its conversation's key, and a goroutine
-// of its own runs the table on batches of those keys and of the VPN
-// packets. A key is a fifth of a decode.Packet, and most packets of a busy
-// capture are other traffic: handing whole packets over cost more than
-// accounting them. The table still sees every packet in capture order, so
-// the analysis is the one Table.Add gives.
+// This file runs the table of [Analyze] on two goroutines. Decoding a busy
+// capture and accounting its packets cost about the same, so each gets a
+// core: the goroutine that delivers the packets (the source's, which
+// decodes them) counts every packet and, with Options.SummarizeOther,
+// reduces each packet that is not VPN traffic to its conversation's key,
+// and a goroutine of its own runs the table on batches of those keys and of
+// the other packets. A key is a fifth of a decode.Packet, and most packets
+// of a busy capture are other traffic: handing whole packets over cost
+// more than accounting them; without the option, a flow is kept for each
+// conversation and its packets are handed over whole. The table still sees
+// every packet in capture order, so the analysis is the one Table.Add
+// gives.
 
 // Batches in flight between the two goroutines. A batch holds
 // splitBatchLen packets, VPN packets and keys together (about 130 KiB for a capture with
@@ -74,14 +76,18 @@ type splitter struct {
 	full, free chan *packetBatch
 	done       chan struct{} // closed when the table's goroutine ends
 	closed     bool          // full is closed
+	summarize  bool          // the table summarises other traffic: otherRec
 	failure    error         // the table goroutine's panic, with its stack
 }
 
-func newSplitter(t *Table) *splitter {
+// newSplitter starts the table's goroutine; summarize says the table
+// summarises other traffic (Options.SummarizeOther).
+func newSplitter(t *Table, summarize bool) *splitter {
 	s := &splitter{
-		full: make(chan *packetBatch, splitBatches),
-		free: make(chan *packetBatch, splitBatches),
-		done: make(chan struct{}),
+		summarize: summarize,
+		full:      make(chan *packetBatch, splitBatches),
+		free:      make(chan *packetBatch, splitBatches),
+		done:      make(chan struct{}),
 	}
 	for range splitBatches {
 		s.free <- &packetBatch{
@@ -112,7 +118,7 @@ func newSplitter(t *Table) *splitter {
 // add queues a packet for the table.
 func (s *splitter) add(p *decode.Packet) {
 	b := s.cur
-	if p.Kind == decode.KindOther {
+	if p.Kind == decode.KindOther && s.summarize {
 		if !p.Src.IsValid() || !p.Dst.IsValid() {
 			return // no conversation: counted only, as Table.account does
 		}
@@ -178,8 +184,7 @@ func (s *splitter) stop() {
 	}
 }
 
-// analyzeSplit is analyzeOnce for Options.SummarizeOther, on two
-// goroutines.
+// analyzeSplit is analyzeOnce without a tap, on two goroutines.
 func analyzeSplit(src Source, dopts decode.Options, opts Options) (*Analysis, orderWatch) {
 	t := NewTable(opts)
 	var totals Table // Packets, Kinds, First and Last of every packet
@@ -187,7 +192,7 @@ func analyzeSplit(src Source, dopts decode.Options, opts Options) (*Analysis, or
 	var err error
 	var w orderWatch
 	func() {
-		s := newSplitter(t)
+		s := newSplitter(t, opts.SummarizeOther)
 		defer s.stop()
 		stats, err = src.Read(dopts, func(p *decode.Packet) {
 			w.note(p)

@@ -274,7 +274,7 @@ func TestAnalyzeSplitPanics(t *testing.T) {
 				t.Errorf("recovered %v, want the table goroutine's panic", err)
 			}
 		}()
-		s := newSplitter(nil)
+		s := newSplitter(nil, true)
 		defer s.stop()
 		for i := range 3 * splitBatchLen {
 			p := udp("10.0.0.2:53000", "192.0.2.53:53")
@@ -303,7 +303,7 @@ func TestAddOtherSummarizedNoAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("Table.Add of a summarised packet allocates %.1f times, want 0", n)
 	}
-	s := newSplitter(NewTable(Options{SummarizeOther: true}))
+	s := newSplitter(NewTable(Options{SummarizeOther: true}), true)
 	defer s.stop()
 	if n := testing.AllocsPerRun(5*splitBatchLen, func() {
 		p.Frame++

@@ -24,9 +24,10 @@ type Options struct {
 	// ones overflow either way. It is for analysing a capture alone, where
 	// rules ask of the other traffic no more than whether it went both
 	// ways; [Correlate] ignores it, because matching two captures needs
-	// the flows of all traffic. With it, [Analyze] runs the table on a
-	// goroutine of its own while the source's goroutine decodes, so that a
-	// capture uses two cores.
+	// the flows of all traffic. [Analyze] runs the table on a goroutine of
+	// its own while the source's goroutine decodes, so that a capture uses
+	// two cores, with or without it; with it, other traffic is handed over
+	// as conversation keys, a fifth of a packet.
 	SummarizeOther bool
 	// MaxMemory bounds, in bytes, what the table keeps: flows, summarised
 	// conversations, SAs, tunnels and their exchanges, each counted at an
