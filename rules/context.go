@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"net/netip"
 	"slices"
 	"sync"
 
@@ -21,6 +22,10 @@ type Context struct {
 	hosts                           *hostSides
 	plane                           *dataPlane
 	calls                           *pptpView
+	// ikeSenders indexes each capture's tunnels by the endpoints they
+	// sent IKE from (otherTunnelSendsIKEFrom); built once, on first use.
+	sendersOnce sync.Once
+	ikeSenders  [2]map[netip.AddrPort][]*flows.Tunnel
 }
 
 // Evidence returns evidence for frames of one side's capture, leaving out

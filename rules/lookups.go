@@ -175,25 +175,43 @@ func sumPathsOf(t *flows.Tunnel, from flows.Role, kinds ...flows.PathKind) pathS
 	return sumPaths(t, func(p *flows.Path) bool { return p.From == from && slices.Contains(kinds, p.Kind) })
 }
 
-// otherTunnelSendsIKEFrom reports whether another IKE SA of the same
+// otherTunnelSendsIKEFrom reports whether another IKE SA of side's
 // capture sent IKE from an endpoint: then ESP and stale traffic from or to
 // it belong to that IKE SA, whatever the address-pair attachment of ESP SAs
-// says (two clients behind one NAT share the pair).
-func otherTunnelSendsIKEFrom(a *flows.Analysis, t *flows.Tunnel, ep netip.AddrPort) bool {
-	if a == nil {
-		return false
-	}
-	for _, o := range a.Tunnels {
-		if o == t {
-			continue
-		}
-		for _, p := range o.NATTrace.Paths {
-			if p.Src == ep && (p.Kind == flows.PathIKE || p.Kind == flows.PathIKEMarker) {
-				return true
-			}
+// says (two clients behind one NAT share the pair). It looks the endpoint
+// up in an index of the capture's IKE senders, built once, rather than in
+// every tunnel's paths: a capture of many peers asks it for each of them.
+func (c *Context) otherTunnelSendsIKEFrom(side flows.Side, t *flows.Tunnel, ep netip.AddrPort) bool {
+	c.sendersOnce.Do(c.indexIKESenders)
+	for _, o := range c.ikeSenders[side][ep] {
+		if o != t {
+			return true
 		}
 	}
 	return false
+}
+
+// indexIKESenders indexes, for each capture, the tunnels by the endpoints
+// they sent IKE from (PathIKE, PathIKEMarker), each tunnel once per
+// endpoint.
+func (c *Context) indexIKESenders() {
+	for i, a := range c.Captures {
+		if a == nil || i >= len(c.ikeSenders) {
+			continue
+		}
+		idx := map[netip.AddrPort][]*flows.Tunnel{}
+		for _, t := range a.Tunnels {
+			for _, p := range t.NATTrace.Paths {
+				if p.Kind != flows.PathIKE && p.Kind != flows.PathIKEMarker {
+					continue
+				}
+				if ts := idx[p.Src]; len(ts) == 0 || ts[len(ts)-1] != t {
+					idx[p.Src] = append(ts, t)
+				}
+			}
+		}
+		c.ikeSenders[i] = idx
+	}
 }
 
 // sortedAddrs returns a sorted copy of addresses without repeats.

@@ -135,10 +135,9 @@ func ntEncapSources(t *flows.Tunnel, r flows.Role) []ntSrcUse {
 
 func ntFindRebind(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duration) *ntRebind {
 	srcs := ntEncapSources(t, flows.RoleInitiator)
-	a := c.Capture(s)
 	for i, x := range srcs {
 		for _, y := range srcs[i+1:] {
-			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || otherTunnelSendsIKEFrom(a, t, y.ep) || otherTunnelSendsIKEFrom(a, t, x.ep) {
+			if x.ep.Addr() != y.ep.Addr() || x.last.After(y.first) || c.otherTunnelSendsIKEFrom(s, t, y.ep) || c.otherTunnelSendsIKEFrom(s, t, x.ep) {
 				continue
 			}
 			for _, g := range t.NATTrace.Peers.GapsOver(timeout, x.last, y.first) {

@@ -120,12 +120,11 @@ func ntNear(a, b ntSrcUse, d time.Duration) bool {
 }
 
 func ntFindSplit(c *Context, s flows.Side, t *flows.Tunnel, timeout time.Duration) *ntSplit {
-	a := c.Capture(s)
 	for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
 		for _, ike := range ntSourcesOf(t, role, flows.PathIKEMarker) {
 			for _, esp := range ntSourcesOf(t, role, flows.PathESPInUDP) {
 				if ike.ep.Addr() != esp.ep.Addr() || ike.ep == esp.ep || !ntNear(ike, esp, timeout) ||
-					otherTunnelSendsIKEFrom(a, t, esp.ep) {
+					c.otherTunnelSendsIKEFrom(s, t, esp.ep) {
 					continue
 				}
 				// A port that carried both IKE and ESP is no split: after a

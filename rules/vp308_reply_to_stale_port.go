@@ -74,7 +74,7 @@ func ntStales(c *Context, s flows.Side, t *flows.Tunnel) []ntStale {
 		if last, _, ok := t.NATTrace.LastFrom(other, st.To); ok && last.After(st.First) {
 			continue
 		}
-		if st.Last.Sub(st.Moved) < time.Second || otherTunnelSendsIKEFrom(c.Capture(s), t, st.To) {
+		if st.Last.Sub(st.Moved) < time.Second || c.otherTunnelSendsIKEFrom(s, t, st.To) {
 			continue
 		}
 		out = append(out, ntStale{side: s, t: t, st: st})
