@@ -202,12 +202,13 @@ func dpUpper(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// SessionVerdicts decides each PPTP call's verdict, given the findings.
-func SessionVerdicts(c *Context, findings []Finding) []Verdict {
+// sessionVerdicts decides each PPTP call's verdict, given the findings
+// by subject.
+func sessionVerdicts(c *Context, by bySubject) []Verdict {
 	out := make([]Verdict, 0, len(c.Sessions))
 	pv := c.pptpCalls()
 	for _, v := range c.Sessions {
-		out = append(out, sessionVerdict(pv, v, findings))
+		out = append(out, sessionVerdict(pv, v, by.session[v.ID]))
 	}
 	return out
 }

@@ -69,15 +69,16 @@ type Verdict struct {
 // PPTP call's.
 func Verdicts(c *Context, findings []Finding) []Verdict {
 	out := make([]Verdict, 0, len(c.Tunnels)+len(c.Sessions))
+	by := findingsBySubject(findings)
 	for _, v := range c.Tunnels {
-		out = append(out, verdict(c, v, findings))
+		out = append(out, verdict(c, v, by.tunnel[v.ID]))
 	}
 	for i, v := range c.Tunnels {
 		retriedAs(c, v, out, &out[i])
 	}
-	out = append(out, SessionVerdicts(c, findings)...)
+	out = append(out, sessionVerdicts(c, by)...)
 	for _, g := range c.Groups {
-		out = append(out, groupVerdict(c, g, findings))
+		out = append(out, groupVerdict(c, g, by.group[g.ID]))
 	}
 	for i := range out {
 		if out[i].Outcome == "" {
@@ -90,8 +91,32 @@ func Verdicts(c *Context, findings []Finding) []Verdict {
 	return out
 }
 
-// verdict decides one tunnel's verdict: whether it works, whether it
-// depends on Passthrough, and the summary that says so.
+// bySubject holds findings by the tunnel, PPTP call and ESP group they are
+// about, in their order: each verdict weighs those about its subject, and
+// looking them up costs nothing however many subjects there are.
+type bySubject struct {
+	tunnel, session, group map[int][]Finding
+}
+
+func findingsBySubject(findings []Finding) bySubject {
+	by := bySubject{tunnel: map[int][]Finding{}, session: map[int][]Finding{}, group: map[int][]Finding{}}
+	for _, f := range findings {
+		if f.Tunnel != 0 {
+			by.tunnel[f.Tunnel] = append(by.tunnel[f.Tunnel], f)
+		}
+		if f.Session != 0 {
+			by.session[f.Session] = append(by.session[f.Session], f)
+		}
+		if f.Group != 0 {
+			by.group[f.Group] = append(by.group[f.Group], f)
+		}
+	}
+	return by
+}
+
+// verdict decides one tunnel's verdict, given the findings about it:
+// whether it works, whether it depends on Passthrough, and the summary
+// that says so.
 func verdict(c *Context, v *flows.TunnelView, findings []Finding) Verdict {
 	t := v.Any()
 	vd := Verdict{
