@@ -16,10 +16,11 @@ import (
 // than a few windows to the resident memory however large the file. Giving
 // pages back costs a flush of every core's address translations: 4 MiB
 // windows make that rare (every MiB cost the reading goroutine 5% more).
-const (
-	mapMin    = 1 << 20
-	mapWindow = 4 << 20
-)
+const mapWindow = 4 << 20
+
+// mapMin is the size from which a file is mapped; tests lower it to map
+// every file.
+var mapMin int64 = 1 << 20
 
 // errShrank reports a mapped file that another program truncated while it
 // was read: its pages past the new end can no longer be read.

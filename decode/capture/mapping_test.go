@@ -8,11 +8,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/vpnpcap/vpnpcap/internal/corpus"
 )
 
 // bigCapture writes a capture of n records of varied lengths, large enough
@@ -217,5 +219,61 @@ func TestMappedFileShrinks(t *testing.T) {
 	}
 	if err := r.Next(&rec); !errors.Is(err, errShrank) {
 		t.Fatalf("Next after the fault: %v", err)
+	}
+}
+
+// Every capture of the corpora, damaged ones included, reads the same
+// mapped as through a buffer: records, frame numbers, offsets, errors.
+func TestMappedCorpusReadsAsBuffered(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("files are not mapped here")
+	}
+	defer func(n int64) { mapMin = n }(mapMin)
+	mapMin = 1
+	var files []string
+	for _, f := range corpus.Files(t) {
+		files = append(files, filepath.Join(corpus.Dir(t), f))
+	}
+	for _, f := range corpus.LabFiles(t) {
+		files = append(files, filepath.Join(corpus.LabDir(t), f))
+	}
+	mapped := 0
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mr, mErr := Open(path)
+		br, bErr := NewReader(bytes.NewReader(b), path)
+		if (mErr == nil) != (bErr == nil) || mErr != nil && mErr.Error() != bErr.Error() {
+			t.Errorf("%s: opening mapped: %v; buffered: %v", path, mErr, bErr)
+			continue
+		}
+		if mErr != nil {
+			continue
+		}
+		if mr.Mapped() {
+			mapped++
+		}
+		got, gotErr := readAll(t, mr)
+		mr.Close()
+		want, wantErr := readAll(t, br)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d records mapped, %d buffered", path, len(got), len(want))
+			continue
+		}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%s: record %d differs: %+v, want %+v", path, i, got[i].Record, want[i].Record)
+				break
+			}
+		}
+		if gotErr.Error() != wantErr.Error() {
+			t.Errorf("%s: error %v, want %v", path, gotErr, wantErr)
+		}
+	}
+	t.Logf("%d of %d captures mapped", mapped, len(files))
+	if mapped < len(files)/2 {
+		t.Errorf("only %d of %d captures were mapped", mapped, len(files))
 	}
 }
