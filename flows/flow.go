@@ -118,6 +118,9 @@ type Flow struct {
 
 	// sa is the ESP or AH SA of each direction's latest packet, if any.
 	sa [2]*ESPSA
+	// mapping is the NAT mapping the matcher latest filed a packet of
+	// this (inside) flow under: the next packet's is most likely the same.
+	mapping *Mapping
 	// others holds, with Options.SummarizeOther, the directions (bit
 	// 1<<Dir) of the conversation's packets that were not VPN traffic,
 	// which the flow does not count.

@@ -535,6 +535,18 @@ func (m *matcher) compare(in, out *pending) bool {
 	return packetsDiffer(pi, po)
 }
 
+// mappingOf returns the mapping of key k, or nil: the one the inside flow
+// f was latest filed under when it is k's (most packets of a conversation
+// share one), else the one in the map.
+func (m *matcher) mappingOf(f *Flow, k mappingKey) *Mapping {
+	if f != nil {
+		if mp := f.mapping; mp != nil && mp.Protocol == k.proto && mp.Inside == k.inside && mp.Outside == k.outside {
+			return mp
+		}
+	}
+	return m.mappings[k]
+}
+
 func (m *matcher) mapping(in, out *pending) {
 	pi, po := &in.p, &out.p
 	// ARP and other frames without IP addresses cross the device but
@@ -557,7 +569,7 @@ func (m *matcher) mapping(in, out *pending) {
 	case m.insideOnly[pi.Dst] || IsPrivate(pi.Dst) && !IsPrivate(pi.Src):
 		inside, outside = dstIn, dstOut
 		outbound = false
-	case m.mappings[mappingKey{pi.Proto, dstIn, dstOut}] != nil:
+	case m.mappingOf(in.flow, mappingKey{pi.Proto, dstIn, dstOut}) != nil:
 		// Untranslated both ways (a router, not a NAT): the reply of a
 		// conversation already seen goes back through its entry.
 		inside, outside = dstIn, dstOut
@@ -567,10 +579,13 @@ func (m *matcher) mapping(in, out *pending) {
 	}
 	proto := pi.Proto
 	k := mappingKey{proto, inside, outside}
-	mp := m.mappings[k]
+	mp := m.mappingOf(in.flow, k)
 	if mp == nil {
 		mp = &Mapping{Protocol: proto, Inside: inside, Outside: outside, First: in.t}
 		m.mappings[k] = mp
+	}
+	if in.flow != nil {
+		in.flow.mapping = mp
 	}
 	mp.Last = in.t
 	if outbound {
