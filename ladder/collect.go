@@ -51,12 +51,6 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 		window = flows.DefaultWindow
 	}
 	opts.SkipPayloadHash = opts.SkipPayloadHash && !c.Two()
-	if !c.Two() {
-		// Alone, a capture is read again for the drawn subjects' packets
-		// only: the decoder leaves the other IP packets undecoded.
-		pairs := drawnPairs(c, subjects)
-		opts.Only = func(a, b netip.Addr) bool { return pairs[addrsKey(a, b)] }
-	}
 	all := Subjects(c)
 	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
 	for i, s := range all {
@@ -72,7 +66,18 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 			break
 		}
 		x := newIndex(c, side, all)
-		err := readAside(srcs[s], opts, func(p *decode.Packet) {
+		// The captures are read again for the packets of subjects only:
+		// alone, of the subjects drawn; of a pair, of every subject, where
+		// a drawn subject's packet may have gone. The decoder leaves the
+		// other IP packets undecoded.
+		of := subjects
+		if c.Two() {
+			of = all
+		}
+		pairs := subjectPairs(side, of)
+		sideOpts := opts
+		sideOpts.Only = func(a, b netip.Addr) bool { return pairs[addrsKey(a, b)] }
+		err := readAside(srcs[s], sideOpts, func(p *decode.Packet) {
 			if ctx.Err() == nil {
 				src.keep(c, side, x, p)
 			}
@@ -325,12 +330,13 @@ func readAside(src flows.Source, opts decode.Options, fn func(*decode.Packet)) e
 	return err
 }
 
-// drawnPairs returns the address pairs (addrsKey) between which the packets
-// of the subjects lie in a capture alone: a tunnel's IKE, keepalives and IP
-// fragments between any two addresses its peers used (the same one twice
-// included), its SAs' ESP, a
-// call's control connection and GRE, an ESP group's SAs.
-func drawnPairs(c *rules.Context, subjects []Subject) map[[2]netip.Addr]bool {
+// subjectPairs returns the address pairs (addrsKey) between which the
+// packets of the subjects lie in one capture: a tunnel's IKE, keepalives
+// and IP fragments between any two addresses it used (its peers', those its
+// paths and stray answers went to or came from, its SAs'; the same one
+// twice included, for a test on loopback), a call's control connection
+// and GRE, an ESP group's SAs.
+func subjectPairs(side flows.Side, subjects []Subject) map[[2]netip.Addr]bool {
 	pairs := map[[2]netip.Addr]bool{}
 	add := func(a, b netip.Addr) {
 		if a.IsValid() && b.IsValid() {
@@ -340,26 +346,39 @@ func drawnPairs(c *rules.Context, subjects []Subject) map[[2]netip.Addr]bool {
 	for _, s := range subjects {
 		switch {
 		case s.Tunnel != nil:
-			for _, t := range tunnels(s.Tunnel, flows.SideInside) {
+			for _, t := range tunnels(s.Tunnel, side) {
 				addrs := tunnelAddrs(t)
+				for _, p := range t.NATTrace.Paths {
+					addrs = append(addrs, p.Src.Addr(), p.Dst.Addr())
+				}
+				for _, st := range t.Strays {
+					addrs = append(addrs, st.To.Addr())
+				}
+				for _, sa := range t.ESPSAs {
+					addrs = append(addrs, sa.Src, sa.Dst)
+				}
+				addrs = sortedUnique(addrs)
 				for i, a := range addrs {
-					for _, b := range addrs[i:] { // a peer may talk to itself (a test on loopback)
+					for _, b := range addrs[i:] {
 						add(a, b)
 					}
 				}
-				for _, sa := range t.ESPSAs {
-					add(sa.Src, sa.Dst)
-				}
 			}
 		case s.Call != nil:
-			if sess := s.Call.Sides[flows.SideInside]; sess != nil {
+			if sess := s.Call.Sides[side]; sess != nil {
 				add(sess.Client.Addr(), sess.Server.Addr())
 			}
 		case s.Group != nil:
-			for _, sa := range s.Group.SAs[flows.SideInside] {
+			for _, sa := range s.Group.SAs[side] {
 				add(sa.Src, sa.Dst)
 			}
 		}
 	}
 	return pairs
+}
+
+// sortedUnique sorts addresses and drops repeats.
+func sortedUnique(as []netip.Addr) []netip.Addr {
+	slices.SortFunc(as, netip.Addr.Compare)
+	return slices.Compact(as)
 }

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -116,5 +117,60 @@ func TestLaddersOfOnlyTheDrawn(t *testing.T) {
 	}
 	if drawn < 50 {
 		t.Errorf("only %d captures drew a ladder", drawn)
+	}
+}
+
+// A pair of captures is read again for the packets of its subjects only
+// (of every subject: a drawn one's packet may have gone to another): each
+// subject's ladder, drawn alone, is the one a full reading draws, on every
+// sample and lab pair.
+func TestPairLaddersOfSubjectsOnly(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*"))
+	labs, _ := filepath.Glob(filepath.Join(corpus.LabDir(t), "*"))
+	whole := func(path string) flows.Source {
+		src := flows.File(path)
+		read := src.Read
+		src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+			opts.Only = nil
+			return read(opts, fn)
+		}
+		return src
+	}
+	draw := func(srcs []flows.Source, pick func([]ladder.Subject) []ladder.Subject) [][]string {
+		res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
+			Decode: decode.Options{KeepOther: true}, RolesGiven: true,
+			Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return pick(ladder.Subjects(c)) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]string
+		for _, l := range res.Ladders {
+			out = append(out, l.Lines(100, ladder.UTF8))
+		}
+		return out
+	}
+	drawn := 0
+	for _, dir := range append(dirs, labs...) {
+		in, out := filepath.Join(dir, "inside.pcap"), filepath.Join(dir, "outside.pcap")
+		if _, err := os.Stat(in); err != nil {
+			continue
+		}
+		if _, err := os.Stat(out); err != nil {
+			continue
+		}
+		want := draw([]flows.Source{whole(in), whole(out)}, func(s []ladder.Subject) []ladder.Subject { return s })
+		for i := range want {
+			got := draw([]flows.Source{flows.File(in), flows.File(out)}, func(s []ladder.Subject) []ladder.Subject { return s[i : i+1] })
+			if len(got) != 1 || !slices.Equal(got[0], want[i]) {
+				t.Errorf("%s: ladder %d, drawn alone, differs from a full reading's:\n%s\nwant\n%s", dir, i, strings.Join(slices.Concat(got...), "\n"), strings.Join(want[i], "\n"))
+			}
+		}
+		if len(want) > 0 {
+			drawn++
+		}
+	}
+	if drawn < 30 {
+		t.Errorf("only %d pairs drew a ladder", drawn)
 	}
 }
