@@ -24,7 +24,11 @@ import (
 //
 // Seeds: every fixture, plain and gzip-compressed, every malformed row, and
 // the first KiB of the public captures when the corpus is present.
+// The input written to a file reads the same, mapped as every file is here
+// (mapMin lowered), as through a buffer.
 func FuzzReader(f *testing.F) {
+	defer func(n int64) { mapMin = n }(mapMin)
+	mapMin = 1
 	for _, fx := range captureFixtures {
 		f.Add(fx.data)
 		f.Add(gzipBytes(f, fx.data))
@@ -54,7 +58,46 @@ func FuzzReader(f *testing.F) {
 		if !reflect.DeepEqual(first, second) {
 			t.Fatalf("two readings differ:\n%+v\n%+v", first, second)
 		}
+		if mapped := captureReadMapped(t, data); !reflect.DeepEqual(first, mapped) {
+			t.Fatalf("the file reads otherwise (mapped):\n%+v\n%+v", mapped, first)
+		}
 	})
+}
+
+// captureReadMapped writes data to a file and reads it with OpenFile, as
+// captureCheckProperties reads it from memory.
+func captureReadMapped(t *testing.T, data []byte) captureReading {
+	path := filepath.Join(t.TempDir(), "fuzz.pcap")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out captureReading
+	r, err := OpenFile(f, "fuzz")
+	if err != nil {
+		out.err = err.Error()
+		return out
+	}
+	defer r.Close()
+	if fault := r.Protect(func() {
+		var rec Record
+		for {
+			if err := r.Next(&rec); err != nil {
+				if err != io.EOF {
+					out.err = err.Error()
+				}
+				return
+			}
+			rec.Data = bytes.Clone(rec.Data)
+			out.records = append(out.records, rec)
+		}
+	}); fault != nil {
+		t.Fatalf("a file nobody truncates faulted: %v", fault)
+	}
+	return out
 }
 
 // captureReading is what one reading of an input yields.
