@@ -10,6 +10,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // exportDialog asks where `w` writes the packets of the tunnel, PPTP call,
@@ -236,7 +237,7 @@ func (d *exportDialog) write(path string, overwrite bool) {
 // outside)".
 func (r exportResult) summary(two bool) string {
 	n := r.packets[0] + r.packets[1]
-	s := strconv.Itoa(n) + " packet" + plural(n)
+	s := words.Count(n, "packet")
 	if two {
 		s += " (" + strconv.Itoa(r.packets[0]) + " inside, " + strconv.Itoa(r.packets[1]) + " outside)"
 	}

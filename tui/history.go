@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // navState is where the user was: what a step back returns to. Enter on a
@@ -88,7 +89,7 @@ func (a *App) back() bool {
 		msg += ", frame " + strconv.Itoa(st.frame) + " of " + st.subject.name()
 	}
 	if n > 1 {
-		msg += " (" + strconv.Itoa(n-1) + " more step" + plural(n-1) + " back)"
+		msg += " (" + words.Count(n-1, "more step") + " back)"
 	}
 	a.setMessage(msg)
 	return true

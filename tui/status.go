@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -68,8 +69,7 @@ func (a *App) updateTitle() {
 			b.WriteString(" │ clock unknown: no packet seen in both")
 		}
 	}
-	b.WriteString(" │ " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels)) +
-		", " + strconv.Itoa(len(m.findings)) + " finding" + plural(len(m.findings)))
+	b.WriteString(" │ " + words.Count(len(m.rc.Tunnels), "tunnel") + ", " + words.Count(len(m.findings), "finding"))
 	a.titleBar.set(b.String(), a.st.title)
 }
 
@@ -139,12 +139,4 @@ func groupDigits(n int64) string {
 		b.WriteString(s[i : i+3])
 	}
 	return b.String()
-}
-
-// plural is "s" unless n is one.
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/pipeline"
 )
 
@@ -152,9 +152,9 @@ func (a *App) setModel(m *model) {
 		a.setError(strings.Join(errs, "; "))
 		return
 	}
-	msg := "analysed " + strconv.Itoa(len(m.rc.Tunnels)) + " tunnel" + plural(len(m.rc.Tunnels))
+	msg := "analysed " + words.Count(len(m.rc.Tunnels), "tunnel")
 	if n := len(m.rc.Sessions); n > 0 {
-		msg += ", " + strconv.Itoa(n) + " PPTP call" + plural(n)
+		msg += ", " + words.Count(n, "PPTP call")
 	}
-	a.setMessage(msg + " and " + strconv.Itoa(len(m.rows)-len(m.rc.Tunnels)-len(m.rc.Sessions)) + " flows")
+	a.setMessage(msg + " and " + words.Count(len(m.rows)-len(m.rc.Tunnels)-len(m.rc.Sessions), "flow"))
 }
