@@ -303,7 +303,7 @@ func (p *parser) primitive(t token) (pred, error) {
 		}
 		return func(pk *decode.Packet) bool { return pk.Proto == proto }, nil
 	}
-	if k, ok := kindByName(word); ok {
+	if k, ok := KindByName(word); ok {
 		return func(pk *decode.Packet) bool { return pk.Kind == k }, nil
 	}
 	if a, err := netip.ParseAddr(t.text); err == nil {
@@ -363,7 +363,7 @@ func valued(word, val string, sd side) (pred, error) {
 		}
 		return func(pk *decode.Packet) bool { return hasSPI(pk, spi) }, nil
 	case "kind":
-		k, ok := kindByName(strings.ToLower(val))
+		k, ok := KindByName(strings.ToLower(val))
 		if !ok {
 			return nil, fmt.Errorf("kind %s: unknown kind (want %s)", val, kindList())
 		}
@@ -441,7 +441,9 @@ var kindAliases = map[string]decode.Kind{
 	"fragment":  decode.KindIPFragment,
 }
 
-func kindByName(s string) (decode.Kind, bool) {
+// KindByName returns the kind a filter names: by its name ("udp-esp") or
+// a short one ("keepalive", "fragment").
+func KindByName(s string) (decode.Kind, bool) {
 	if k, ok := kindAliases[s]; ok {
 		return k, true
 	}

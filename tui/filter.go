@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vpnpcap/vpnpcap/decode"
+	"github.com/vpnpcap/vpnpcap/filter"
 	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
@@ -109,16 +110,9 @@ func parseTerm(tok string) (func(*model, *row) bool, error) {
 		return func(_ *model, r *row) bool { return slices.Contains(r.protos, proto) }, nil
 	case "pptp":
 		return func(_ *model, r *row) bool { return r.session != 0 || r.kinds[decode.KindPPTP] }, nil
-	case "keepalive":
-		low = decode.KindNATKeepalive.String()
-	case "fragment":
-		low = decode.KindIPFragment.String()
 	}
-	for k := range decode.NumKinds {
-		if decode.Kind(k).String() == low {
-			kind := decode.Kind(k)
-			return func(_ *model, r *row) bool { return r.kinds[kind] }, nil
-		}
+	if kind, ok := filter.KindByName(low); ok {
+		return func(_ *model, r *row) bool { return r.kinds[kind] }, nil
 	}
 	if strings.Contains(tok, "/") {
 		if p, err := netip.ParsePrefix(tok); err == nil {
