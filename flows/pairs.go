@@ -26,21 +26,27 @@ type PacketPair struct {
 // Matched reports whether the packet was seen in both captures.
 func (p PacketPair) Matched() bool { return p.Inside >= 0 && p.Outside >= 0 }
 
+// MatchWindow returns the matching window the correlation used:
+// DefaultWindow when Window is not set.
+func (c *Correlation) MatchWindow() time.Duration {
+	if c.Window <= 0 {
+		return DefaultWindow
+	}
+	return c.Window
+}
+
 // Pair matches a subset of the inside capture's packets with a subset of the
 // outside capture's — typically the packets of one tunnel — the way
 // [Correlate] matched the whole captures: by the signature of what a NAT does
 // not change (SPIs and sequence numbers, IKE message bytes after the SPIs,
-// GRE payloads), within window of each other once the outside clock is
-// converted to the inside one with the correlation's offset and drift. A
-// window of zero means [DefaultWindow].
+// GRE payloads), within the correlation's Window of each other once the
+// outside clock is converted to the inside one with its offset and drift.
 //
 // Each input must be in capture order. The pairs come in the order the
 // packets were first seen (inside clock); a pair takes the position of its
 // earlier sighting. Memory is proportional to the subsets, not the captures.
-func (c *Correlation) Pair(inside, outside []decode.Packet, window time.Duration) []PacketPair {
-	if window <= 0 {
-		window = DefaultWindow
-	}
+func (c *Correlation) Pair(inside, outside []decode.Packet) []PacketPair {
+	window := c.MatchWindow()
 	// Merge both sides in inside-clock order, as the matcher does.
 	type event struct {
 		side Side

@@ -36,7 +36,7 @@ func TestPairMatchesAndLocatesDrops(t *testing.T) {
 	outside := nat.Translate(inside)
 	c := Correlate(Packets("in.pcap", inside), Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	in, out := tunnelPackets(c.Inside, inside), tunnelPackets(c.Outside, outside)
-	pairs := c.Pair(in, out, 0)
+	pairs := c.Pair(in, out)
 
 	var matched, dropped, outsideOnly int
 	for i, p := range pairs {
@@ -100,7 +100,7 @@ func TestPairMarksRewrittenSPIs(t *testing.T) {
 			out = append(out, p)
 		}
 	}
-	pairs := c.Pair(in, out, time.Second)
+	pairs := c.Pair(in, out)
 	modified := 0
 	for _, p := range pairs {
 		if !p.Matched() {
@@ -121,7 +121,7 @@ func TestPairMarksRewrittenSPIs(t *testing.T) {
 func TestPairWithoutClockComparesNothing(t *testing.T) {
 	inside := nattInside(2)
 	c := Correlate(Packets("in.pcap", inside), Packets("empty.pcap", nil), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
-	pairs := c.Pair(inside, nil, 0)
+	pairs := c.Pair(inside, nil)
 	if len(pairs) != len(inside) {
 		t.Fatalf("Pair: %d rows, want %d", len(pairs), len(inside))
 	}

@@ -17,16 +17,13 @@ const MaxRows = 100
 
 // Build draws the ladder of a subject from its packets in each capture
 // (by flows.Side; each in capture order, as Member selects them), pairing
-// the two captures' packets as the correlation does (within window; 0
-// means flows.DefaultWindow). It keeps MaxPackets of each capture's
+// the two captures' packets as the correlation does. It keeps MaxPackets of each capture's
 // packets, as Collect does, and ends the ladder where the first list
 // filled. Collect draws ladders from all the subjects' packets at once and
 // so also shows a packet whose other sighting belongs to another subject;
 // Build, given one subject's, cannot.
-func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet, window time.Duration) *Ladder {
-	if window <= 0 {
-		window = flows.DefaultWindow
-	}
+func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet) *Ladder {
+	window := matchWindow(c)
 	var until time.Time
 	for side := range pkts {
 		if len(pkts[side]) > limitPackets {
@@ -45,7 +42,7 @@ func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet, window time.Dur
 	}
 	var pairs []flows.PacketPair
 	if c.Two() {
-		pairs = c.Correlation.Pair(pkts[0], pkts[1], window)
+		pairs = c.Correlation.Pair(pkts[0], pkts[1])
 	} else {
 		for i := range pkts[0] {
 			pairs = append(pairs, flows.PacketPair{Inside: i, Outside: -1, Time: pkts[0][i].Time})
@@ -61,6 +58,15 @@ func Build(c *rules.Context, s Subject, pkts [2][]decode.Packet, window time.Dur
 		pairs = kept
 	}
 	return build(c, s, 0, src, pairs, until)
+}
+
+// matchWindow is the correlation's matching window, or DefaultWindow for
+// a capture alone.
+func matchWindow(c *rules.Context) time.Duration {
+	if c.Two() {
+		return c.Correlation.MatchWindow()
+	}
+	return flows.DefaultWindow
 }
 
 // bounded returns a pair as a ladder cut at until (zero: not cut) draws

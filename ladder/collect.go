@@ -39,17 +39,14 @@ var (
 // the analysis did (the same IKE ports and keys). Payload hashes are
 // computed whatever opts say for a pair of captures, whose packets they
 // pair; IKE's, which tell retransmissions from new messages, always are.
-// window is the correlation's
-// matching window (0: flows.DefaultWindow). It returns ctx's error when
+// It returns ctx's error when
 // ctx ends first, and a capture's read error with the ladders of what came
 // before it.
-func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subjects []Subject, opts decode.Options, window time.Duration) ([]*Ladder, error) {
+func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subjects []Subject, opts decode.Options) ([]*Ladder, error) {
 	if len(subjects) == 0 {
 		return nil, nil
 	}
-	if window <= 0 {
-		window = flows.DefaultWindow
-	}
+	window := matchWindow(c)
 	opts.SkipPayloadHash = opts.SkipPayloadHash && !c.Two()
 	all := Subjects(c)
 	src := &source{names: make([]string, len(all)), kept: make([][2]int, len(all)), cut: make([][2]time.Time, len(all)), drawn: map[int32]bool{}}
@@ -91,7 +88,7 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 	}
 	var pairs []flows.PacketPair
 	if c.Two() {
-		pairs = c.Correlation.Pair(src.pkts[0], src.pkts[1], window)
+		pairs = c.Correlation.Pair(src.pkts[0], src.pkts[1])
 	} else {
 		pairs = make([]flows.PacketPair, len(src.pkts[0]))
 		for i := range src.pkts[0] {

@@ -88,7 +88,7 @@ func collect(t *testing.T, scenario func() (inside, outside []decode.Packet)) []
 	inside, outside := scenario()
 	c := pairContext(inside, outside)
 	srcs := []flows.Source{flows.Packets("inside.pcap", inside), flows.Packets("outside.pcap", outside)}
-	ls, err := Collect(context.Background(), srcs, c, Subjects(c), decode.Options{}, 0)
+	ls, err := Collect(context.Background(), srcs, c, Subjects(c), decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestLadderRuns(t *testing.T) {
 func TestLadderOneCapture(t *testing.T) {
 	inside, _ := blocked4500()
 	c := rules.NewContext(flows.Analyze(flows.Packets("c.pcap", inside), decode.Options{KeepOther: true}, flows.Options{}), nil)
-	ls, err := Collect(context.Background(), []flows.Source{flows.Packets("c.pcap", inside)}, c, Subjects(c), decode.Options{}, 0)
+	ls, err := Collect(context.Background(), []flows.Source{flows.Packets("c.pcap", inside)}, c, Subjects(c), decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestLadderOneCapture(t *testing.T) {
 			pkts[0] = append(pkts[0], p)
 		}
 	}
-	if got := Build(c, Subjects(c)[0], pkts, 0); !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
+	if got := Build(c, Subjects(c)[0], pkts); !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
 		t.Errorf("Build and Collect differ:\n%s\n---\n%s", strings.Join(got.Lines(80, UTF8), "\n"), text)
 	}
 }
@@ -268,7 +268,7 @@ func TestTruncated(t *testing.T) {
 	if len(pkts[0]) <= limitPackets {
 		t.Fatalf("%d inside packets: the test needs more than %d", len(pkts[0]), limitPackets)
 	}
-	if got := Build(c, Subjects(c)[0], pkts, 0); !got.Truncated || !got.Until.Equal(l.Until) || !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
+	if got := Build(c, Subjects(c)[0], pkts); !got.Truncated || !got.Until.Equal(l.Until) || !sameLines(got.Lines(80, UTF8), l.Lines(80, UTF8)) {
 		t.Errorf("Build: truncated %v at %v; Collect at %v\n%s\n---\n%s", got.Truncated, got.Until, l.Until, strings.Join(got.Lines(80, UTF8), "\n"), text)
 	}
 }
@@ -341,7 +341,7 @@ func TestBlind(t *testing.T) {
 			a = sub
 		}
 	}
-	ls, err := Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	ls, err := Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestBlind(t *testing.T) {
 	}
 	// With room for the others, the same packets are lost.
 	limitOthers = maxOthers
-	ls, _ = Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{}, 0)
+	ls, _ = Collect(context.Background(), srcs, c, []Subject{a}, decode.Options{})
 	if ls[0].Lost != 2 || !ls[0].Blind.IsZero() {
 		t.Errorf("with the others kept: %d lost, blind at %v; want 2 lost", ls[0].Lost, ls[0].Blind)
 	}

@@ -126,7 +126,7 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 			inOrder = []flows.Source{srcs[1], srcs[0]}
 		}
 		var err error
-		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc, verdicts), dopts, opts.Window)
+		res.Ladders, err = ladder.Collect(ctx, inOrder, rc, opts.Ladders(rc, verdicts), dopts)
 		if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
 			return nil, err
 		}

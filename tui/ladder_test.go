@@ -271,7 +271,7 @@ func TestLadderFromHeldPackets(t *testing.T) {
 		rc := h.a.model.rc
 		cfg := scenarioConfig()
 		srcs := []flows.Source{*cfg.Captures[0].Source, *cfg.Captures[1].Source}
-		ls, err := ladder.Collect(h.a.ctx, srcs, rc, ladder.Subjects(rc)[:1], decode.Options{KeepOther: true}, 0)
+		ls, err := ladder.Collect(h.a.ctx, srcs, rc, ladder.Subjects(rc)[:1], decode.Options{KeepOther: true})
 		if err != nil {
 			t.Error(err)
 			return

@@ -47,7 +47,7 @@ type packetLoad struct {
 // subject, pairing the two captures' packets when there are two. It runs
 // off the UI goroutine and only reads the model. counter counts the frames
 // read, for the progress shown while it runs.
-func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Options, window time.Duration, counter *atomic.Int64) (*packetLoad, error) {
+func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Options, counter *atomic.Int64) (*packetLoad, error) {
 	// Side by side only for a subject seen in both captures: a flow is
 	// one capture's (its NAT-translated twin is another flow).
 	ld := &packetLoad{subj: subj, two: m.two() && len(subj.sides(m)) == 2}
@@ -75,7 +75,7 @@ func loadPackets(ctx context.Context, m *model, subj subject, dopts decode.Optio
 		}
 		return ld, nil
 	}
-	ld.pairSides(cor, window)
+	ld.pairSides(cor)
 	return ld, nil
 }
 
@@ -127,14 +127,14 @@ func (ld *packetLoad) readSide(ctx context.Context, sd *side, member func(*decod
 
 // pairSides makes the rows of a subject both captures saw: each packet's
 // inside and outside sightings on one row, with its fate across the NAT.
-func (ld *packetLoad) pairSides(cor *flows.Correlation, window time.Duration) {
+func (ld *packetLoad) pairSides(cor *flows.Correlation) {
 	ld.toInside = cor.ToInside
 	if cor.Anchors > 0 {
 		ld.offset = "shifted by " + formatOffset(-cor.Offset)
 	} else {
 		ld.offset = "not shifted (no clock estimate)"
 	}
-	for _, pp := range cor.Pair(ld.lists[0], ld.lists[1], window) {
+	for _, pp := range cor.Pair(ld.lists[0], ld.lists[1]) {
 		r := pktRow{idx: [2]int{pp.Inside, pp.Outside}, t: pp.Time}
 		switch {
 		case pp.Matched() && pp.Modified:

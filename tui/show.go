@@ -54,11 +54,11 @@ func (a *App) show(s subject) {
 	a.loadFrames = counter
 	a.packets.setLoading("reading…")
 	m := a.model
-	dopts, window := a.cfg.Decode, a.cfg.Window
+	dopts := a.cfg.Decode
 	a.goWorkCtx(ctx, func(ctx context.Context) func() {
-		ld, err := loadPackets(ctx, m, s, dopts, window, counter)
+		ld, err := loadPackets(ctx, m, s, dopts, counter)
 		if ls, ok := s.ladderSubject(); ok && err == nil {
-			ld.ladder = ladder.Build(m.rc, ls, ld.lists, window)
+			ld.ladder = ladder.Build(m.rc, ls, ld.lists)
 		}
 		return func() {
 			if ctx.Err() != nil || !s.same(a.current) {
