@@ -58,10 +58,19 @@ func (r Role) String() string {
 	return "responder"
 }
 
-// maxExchanges bounds the exchanges a tunnel keeps; more are counted only.
-// A real IKE SA has a handful plus a few per rekey and DPD; a hostile
-// capture must not grow a tunnel without bound.
-const maxExchanges = 512
+// maxExchanges bounds the exchanges a tunnel keeps. A real IKE SA has a
+// handful plus a few per rekey, and one per dead peer detection: an IKE SA
+// followed for hours reaches the bound with DPD alone, and a hostile
+// capture must not grow a tunnel without bound. Past it, the oldest
+// settled INFORMATIONAL exchanges (answered, or for IKEv1 sent, and quiet
+// for agedAfter) make room, so that what happens late in a long capture
+// is kept; the first keptFirst exchanges (the negotiation) always stay.
+// When none can go, further exchanges are counted only.
+const (
+	maxExchanges = 512
+	keptFirst    = 32
+	agedAfter    = 5 * time.Minute
+)
 
 // maxEndpointChanges bounds the recorded address and port changes.
 const maxEndpointChanges = 64
@@ -99,7 +108,11 @@ type Tunnel struct {
 	First  time.Time
 	Frames Frames // IKE messages
 
-	Exchanges         []*Exchange
+	Exchanges []*Exchange
+	// ExchangesAged counts the settled INFORMATIONAL exchanges left out
+	// to keep later ones (maxExchanges); ExchangesOverflow the exchanges
+	// not kept, for want of any to leave out or of memory.
+	ExchangesAged     int
 	ExchangesOverflow int
 	Messages          int
 	Retransmissions   int

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 )
@@ -250,6 +251,32 @@ func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 	}
 }
 
+// ageExchange leaves out the oldest settled INFORMATIONAL exchange past the
+// first keptFirst, one last seen agedAfter before now or earlier (no late
+// retransmission of it is to come, which would pass for a new exchange),
+// and reports whether there was one.
+func (tun *Tunnel) ageExchange(now time.Time) bool {
+	for i := keptFirst; i < len(tun.Exchanges); i++ {
+		e := tun.Exchanges[i]
+		settled := e.Type == decode.ExchangeTypeInformational && e.Answered ||
+			e.Type == decode.ExchangeTypeInformationalV1 && e.Complete
+		if !settled || now.Sub(e.Last) < agedAfter {
+			continue
+		}
+		key := exchangeKey{msgID: e.MessageID}
+		if tun.Version == 2 {
+			key.from = e.From
+		}
+		if tun.exchangeIndex[key] == e {
+			delete(tun.exchangeIndex, key)
+		}
+		tun.Exchanges = slices.Delete(tun.Exchanges, i, i+1)
+		tun.ExchangesAged++
+		return true
+	}
+	return false
+}
+
 // v1ExchangeLength is how many messages an IKEv1 exchange has when it
 // completes (RFC 2409 §5, §5.5; RFC 2408 §4.8).
 func v1ExchangeLength(e decode.ExchangeType) int {
@@ -385,7 +412,13 @@ func appendNotifyTypes(dst []decode.NotifyType, m *decode.IKEMessage) []decode.N
 }
 
 func (tun *Tunnel) newExchange(key exchangeKey, typ decode.ExchangeType, from Role, p *decode.Packet) *Exchange {
-	if len(tun.Exchanges) >= maxExchanges || tun.budget != nil && !tun.budget.take(exchangeCost, p.Frame) {
+	switch {
+	case len(tun.Exchanges) >= maxExchanges:
+		if !tun.ageExchange(p.Time) {
+			tun.ExchangesOverflow++
+			return nil
+		}
+	case tun.budget != nil && !tun.budget.take(exchangeCost, p.Frame):
 		tun.ExchangesOverflow++
 		return nil
 	}

@@ -451,7 +451,7 @@ func newTunnel(c *rules.Context, v *flows.TunnelView, vd *rules.Verdict) Tunnel 
 		if side.Float {
 			j.Float = true
 		}
-		j.Exchanges = max(j.Exchanges, len(side.Exchanges))
+		j.Exchanges = max(j.Exchanges, len(side.Exchanges)+side.ExchangesAged+side.ExchangesOverflow)
 		j.Retransmissions = max(j.Retransmissions, side.Retransmissions)
 		j.Keepalives = max(j.Keepalives, side.Keepalives.Count)
 		if iv := side.Keepalives.MeanInterval(); iv > 0 {
