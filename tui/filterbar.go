@@ -1,10 +1,9 @@
 package tui
 
 import (
-	"strconv"
-
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // filterBar is the line where the filter expression of the tunnels-and-
@@ -123,7 +122,7 @@ func (f *filterBar) count() string {
 	if f.a.model == nil {
 		return ""
 	}
-	return strconv.Itoa(len(f.a.tunnels.content.rows)) + " of " + strconv.Itoa(len(f.a.model.rows)) + " rows"
+	return words.Thousands(len(f.a.tunnels.content.rows)) + " of " + words.Count(len(f.a.model.rows), "row")
 }
 
 // filterShown reports whether the layout shows the filter bar.

@@ -8,6 +8,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -100,7 +101,7 @@ func (v *findingsView) frameTitle() string {
 	if v.a.model == nil {
 		return v.Title()
 	}
-	return v.Title() + " (" + strconv.Itoa(len(v.a.model.findings)) + ")"
+	return v.Title() + " (" + words.Thousands(len(v.a.model.findings)) + ")"
 }
 
 // listHeight is the height of the list within an inner height: all the

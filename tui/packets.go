@@ -11,6 +11,7 @@ import (
 	"github.com/vpnpcap/vpnpcap/decode/dissect"
 	"github.com/vpnpcap/vpnpcap/filter"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // packetList is the packets pane: the packets of the selected tunnel or
@@ -329,7 +330,7 @@ func (l *packetList) frameTitle() string {
 	if ld := l.load; ld != nil && ld.subj.valid() {
 		b.WriteString(" of " + ld.subj.name() + ": ")
 		if ld.two {
-			b.WriteString(strconv.Itoa(len(ld.lists[0])) + " inside, " + strconv.Itoa(len(ld.lists[1])) + " outside")
+			b.WriteString(words.Thousands(len(ld.lists[0])) + " inside, " + words.Thousands(len(ld.lists[1])) + " outside")
 			if ld.dropped > 0 {
 				b.WriteString(", " + strconv.Itoa(ld.dropped) + " lost")
 			}
@@ -340,7 +341,7 @@ func (l *packetList) frameTitle() string {
 				b.WriteString(", outside times " + ld.offset)
 			}
 		} else {
-			b.WriteString(strconv.Itoa(len(ld.lists[0]) + len(ld.lists[1])))
+			b.WriteString(words.Thousands(len(ld.lists[0]) + len(ld.lists[1])))
 		}
 		if ld.truncated {
 			b.WriteString(" (first " + strconv.Itoa(maxListPackets) + " per capture)")
@@ -441,7 +442,7 @@ func (l *packetList) findNext(step int) {
 		return
 	}
 	n, at := l.countMatches()
-	l.a.setMessage("match " + strconv.Itoa(at) + " of " + strconv.Itoa(n) + " for " + l.search.String())
+	l.a.setMessage("match " + words.Thousands(at) + " of " + words.Thousands(n) + " for " + l.search.String())
 }
 
 // setSearch starts a search: it selects the first packet it matches from

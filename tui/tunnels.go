@@ -9,6 +9,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/internal/words"
 )
 
 // tunnelList is the tunnels-and-flows pane: one row per tunnel (the same
@@ -209,7 +210,7 @@ func (l *tunnelList) frameTitle() string {
 	if m == nil {
 		return l.Title()
 	}
-	return l.Title() + " (" + strconv.Itoa(len(l.content.rows)) + " of " + strconv.Itoa(len(m.rows)) + ", " + l.sortName() + ")"
+	return l.Title() + " (" + words.Thousands(len(l.content.rows)) + " of " + words.Thousands(len(m.rows)) + ", " + l.sortName() + ")"
 }
 
 // setModel fills the pane from a new model.
