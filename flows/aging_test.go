@@ -2,7 +2,6 @@ package flows
 
 import (
 	"testing"
-	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
@@ -13,27 +12,8 @@ import (
 // so that the negotiation and what happens last are both kept.
 func TestLongTunnelKeepsItsLastExchanges(t *testing.T) {
 	const dpd = 1500
-	s := pt.New()
-	ini, resp := "192.0.2.10:500", "203.0.113.1:500"
-	spiR := uint64(0x2222)
-	msg := func(id uint32, x decode.ExchangeType, flags uint8) decode.IKEMessage {
-		return decode.IKEMessage{Version: 2, SPIi: 0x1111, SPIr: spiR, Exchange: x, MessageID: id, Flags: flags, Encrypted: id > 0}
-	}
-	s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: 0x1111, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator}, 1)
-	s.IKE(resp, ini, msg(0, decode.ExchangeTypeIKESAInit, decode.IKEv2FlagResponse), 2)
-	s.IKE(ini, resp, msg(1, decode.ExchangeTypeIKEAuth, decode.IKEv2FlagInitiator), 3)
-	s.IKE(resp, ini, msg(1, decode.ExchangeTypeIKEAuth, decode.IKEv2FlagResponse), 4)
-	for id := uint32(2); id < dpd+2; id++ {
-		s.After(20 * time.Second)
-		s.IKE(ini, resp, msg(id, decode.ExchangeTypeInformational, decode.IKEv2FlagInitiator), uint64(10*id))
-		s.IKE(resp, ini, msg(id, decode.ExchangeTypeInformational, decode.IKEv2FlagResponse), uint64(10*id+1))
-	}
-	last := msg(dpd+2, decode.ExchangeTypeInformational, decode.IKEv2FlagInitiator)
-	for range 4 { // the peer is gone: sent again, never answered
-		s.After(5 * time.Second)
-		s.IKE(ini, resp, last, 99)
-	}
-	a := Analyze(Packets("long.pcap", s.Packets), decode.Options{}, Options{SummarizeOther: true})
+	pkts := pt.DeadPeerAtEnd(dpd, 4)
+	a := Analyze(Packets("long.pcap", pkts), decode.Options{}, Options{SummarizeOther: true})
 	if len(a.Tunnels) != 1 {
 		t.Fatalf("%d tunnels", len(a.Tunnels))
 	}

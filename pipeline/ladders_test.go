@@ -69,6 +69,52 @@ func equal(a, b []int) bool {
 	return true
 }
 
+// wholeReading is the capture at path read without decode.Options.Only:
+// every packet decoded, as the ladders' reading was before it kept to the
+// subjects' packets.
+func wholeReading(path string) flows.Source {
+	src := flows.File(path)
+	read := src.Read
+	src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
+		opts.Only = nil
+		return read(opts, fn)
+	}
+	return src
+}
+
+// drawLadders runs the pipeline on srcs (one capture, or a pair as given)
+// and returns the lines of the ladders of the subjects pick chooses.
+func drawLadders(t *testing.T, srcs []flows.Source, pick func([]ladder.Subject) []ladder.Subject) [][]string {
+	t.Helper()
+	res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
+		Decode: decode.Options{KeepOther: true}, Summarize: len(srcs) == 1, RolesGiven: true,
+		Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return pick(ladder.Subjects(c)) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, l := range res.Ladders {
+		out = append(out, l.Lines(100, ladder.UTF8))
+	}
+	return out
+}
+
+// sameLaddersAlone checks that each subject's ladder, drawn alone from
+// srcs, is the one drawn with every subject from whole, and reports
+// whether there was any.
+func sameLaddersAlone(t *testing.T, name string, srcs, whole []flows.Source) bool {
+	t.Helper()
+	want := drawLadders(t, whole, func(s []ladder.Subject) []ladder.Subject { return s })
+	for i := range want {
+		got := drawLadders(t, srcs, func(s []ladder.Subject) []ladder.Subject { return s[i : i+1] })
+		if len(got) != 1 || !slices.Equal(got[0], want[i]) {
+			t.Errorf("%s: ladder %d, drawn alone, differs from a full reading's:\n%s\nwant\n%s", name, i, strings.Join(slices.Concat(got...), "\n"), strings.Join(want[i], "\n"))
+		}
+	}
+	return len(want) > 0
+}
+
 // A capture alone is read again for the drawn subjects' packets only (the
 // decoder skips the other addresses): each subject's ladder, drawn alone,
 // is the one a full reading draws, on every sample, lab and public
@@ -81,37 +127,9 @@ func TestLaddersOfOnlyTheDrawn(t *testing.T) {
 	for _, f := range corpus.Files(t) {
 		files = append(files, filepath.Join(corpus.Dir(t), f))
 	}
-	draw := func(src flows.Source, pick func([]ladder.Subject) []ladder.Subject) [][]string {
-		res, err := pipeline.Run(context.Background(), []flows.Source{src}, pipeline.Options{
-			Decode: decode.Options{KeepOther: true}, Summarize: true,
-			Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return pick(ladder.Subjects(c)) },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out [][]string
-		for _, l := range res.Ladders {
-			out = append(out, l.Lines(100, ladder.UTF8))
-		}
-		return out
-	}
-	all := func(s []ladder.Subject) []ladder.Subject { return s }
 	drawn := 0
 	for _, path := range files {
-		whole := flows.File(path)
-		read := whole.Read
-		whole.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
-			opts.Only = nil
-			return read(opts, fn)
-		}
-		want := draw(whole, all)
-		for i := range want {
-			got := draw(flows.File(path), func(s []ladder.Subject) []ladder.Subject { return s[i : i+1] })
-			if len(got) != 1 || !slices.Equal(got[0], want[i]) {
-				t.Errorf("%s: ladder %d, drawn alone, differs from a full reading's:\n%s\nwant\n%s", path, i, strings.Join(slices.Concat(got...), "\n"), strings.Join(want[i], "\n"))
-			}
-		}
-		if len(want) > 0 {
+		if sameLaddersAlone(t, path, []flows.Source{flows.File(path)}, []flows.Source{wholeReading(path)}) {
 			drawn++
 		}
 	}
@@ -127,29 +145,6 @@ func TestLaddersOfOnlyTheDrawn(t *testing.T) {
 func TestPairLaddersOfSubjectsOnly(t *testing.T) {
 	dirs, _ := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*"))
 	labs, _ := filepath.Glob(filepath.Join(corpus.LabDir(t), "*"))
-	whole := func(path string) flows.Source {
-		src := flows.File(path)
-		read := src.Read
-		src.Read = func(opts decode.Options, fn func(*decode.Packet)) (decode.Stats, error) {
-			opts.Only = nil
-			return read(opts, fn)
-		}
-		return src
-	}
-	draw := func(srcs []flows.Source, pick func([]ladder.Subject) []ladder.Subject) [][]string {
-		res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{
-			Decode: decode.Options{KeepOther: true}, RolesGiven: true,
-			Ladders: func(c *rules.Context, _ []rules.Verdict) []ladder.Subject { return pick(ladder.Subjects(c)) },
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out [][]string
-		for _, l := range res.Ladders {
-			out = append(out, l.Lines(100, ladder.UTF8))
-		}
-		return out
-	}
 	drawn := 0
 	for _, dir := range append(dirs, labs...) {
 		in, out := filepath.Join(dir, "inside.pcap"), filepath.Join(dir, "outside.pcap")
@@ -159,14 +154,7 @@ func TestPairLaddersOfSubjectsOnly(t *testing.T) {
 		if _, err := os.Stat(out); err != nil {
 			continue
 		}
-		want := draw([]flows.Source{whole(in), whole(out)}, func(s []ladder.Subject) []ladder.Subject { return s })
-		for i := range want {
-			got := draw([]flows.Source{flows.File(in), flows.File(out)}, func(s []ladder.Subject) []ladder.Subject { return s[i : i+1] })
-			if len(got) != 1 || !slices.Equal(got[0], want[i]) {
-				t.Errorf("%s: ladder %d, drawn alone, differs from a full reading's:\n%s\nwant\n%s", dir, i, strings.Join(slices.Concat(got...), "\n"), strings.Join(want[i], "\n"))
-			}
-		}
-		if len(want) > 0 {
+		if sameLaddersAlone(t, dir, []flows.Source{flows.File(in), flows.File(out)}, []flows.Source{wholeReading(in), wholeReading(out)}) {
 			drawn++
 		}
 	}
