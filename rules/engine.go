@@ -3,8 +3,11 @@ package rules
 import (
 	"cmp"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -13,44 +16,87 @@ import (
 // Run runs every enabled rule over the context and returns the findings,
 // most severe first, then by rule ID, tunnel and first evidence frame.
 // Severity overrides and the confidence floor of the config are applied;
-// suppressed findings are kept out (see Config.Suppress).
+// suppressed findings are kept out (see Config.Suppress). The rules run
+// side by side, one goroutine a core: each reads the context, which
+// builds what it indexes once, behind sync.Once; their findings are
+// gathered in rule order, so the result is the same as one by one. A
+// rule's panic goes on in the caller's goroutine.
 func Run(c *Context) []Finding {
+	rs := All()
+	found := make([][]Finding, len(rs))
+	var failure any
+	var mu sync.Mutex
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(rs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					if failure == nil {
+						failure = fmt.Errorf("rules: %v\n%s", p, debug.Stack())
+					}
+					mu.Unlock()
+					for range next { // let the others finish
+					}
+				}
+			}()
+			for i := range next {
+				found[i] = c.check(rs[i])
+			}
+		}()
+	}
+	for i := range rs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if failure != nil {
+		panic(failure)
+	}
 	var out []Finding
-	for _, r := range All() {
-		m := r.Meta()
-		if !c.Config.enabled(m) {
-			continue
-		}
-		if m.NeedsBoth && !c.Two() {
-			continue
-		}
-		sev, configured := c.Config.severity(m)
-		r.Check(c, func(f Finding) {
-			f.RuleID, f.Slug, f.Title = m.ID, m.Slug, m.Title
-			f.Severity = sev
-			if f.Milder && !configured && sev > Info {
-				f.Severity = sev - 1
-			}
-			if f.Explanation == "" {
-				f.Explanation = m.Explanation
-			}
-			if f.Remedy == "" {
-				f.Remedy = m.Remedy
-			}
-			if f.Evidence == nil {
-				f.Evidence = []Evidence{}
-			}
-			bound(&f)
-			if m.TimeUse != "" {
-				c.doubtTime(&f, m.OrderOnly)
-			}
-			if f.Confidence < c.Config.MinConfidence || c.Config.Suppressed(f) {
-				return
-			}
-			out = append(out, f)
-		})
+	for _, fs := range found {
+		out = append(out, fs...)
 	}
 	SortFindings(out)
+	return out
+}
+
+// check runs one rule, when enabled, and returns its findings as Run
+// keeps them.
+func (c *Context) check(r Rule) []Finding {
+	m := r.Meta()
+	if !c.Config.enabled(m) || m.NeedsBoth && !c.Two() {
+		return nil
+	}
+	var out []Finding
+	sev, configured := c.Config.severity(m)
+	r.Check(c, func(f Finding) {
+		f.RuleID, f.Slug, f.Title = m.ID, m.Slug, m.Title
+		f.Severity = sev
+		if f.Milder && !configured && sev > Info {
+			f.Severity = sev - 1
+		}
+		if f.Explanation == "" {
+			f.Explanation = m.Explanation
+		}
+		if f.Remedy == "" {
+			f.Remedy = m.Remedy
+		}
+		if f.Evidence == nil {
+			f.Evidence = []Evidence{}
+		}
+		bound(&f)
+		if m.TimeUse != "" {
+			c.doubtTime(&f, m.OrderOnly)
+		}
+		if f.Confidence < c.Config.MinConfidence || c.Config.Suppressed(f) {
+			return
+		}
+		out = append(out, f)
+	})
 	return out
 }
 
