@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/vpnpcap/vpnpcap/flows"
@@ -24,44 +25,42 @@ import (
 func Run(c *Context) []Finding {
 	rs := All()
 	found := make([][]Finding, len(rs))
-	var failure any
-	var mu sync.Mutex
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(rs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					mu.Lock()
-					if failure == nil {
-						failure = fmt.Errorf("rules: %v\n%s", p, debug.Stack())
-					}
-					mu.Unlock()
-					for range next { // let the others finish
-					}
-				}
-			}()
-			for i := range next {
-				found[i] = c.check(rs[i])
-			}
-		}()
-	}
-	for i := range rs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if failure != nil {
-		panic(failure)
-	}
+	eachParallel(len(rs), func(i int) { found[i] = c.check(rs[i]) })
 	var out []Finding
 	for _, fs := range found {
 		out = append(out, fs...)
 	}
 	SortFindings(out)
 	return out
+}
+
+// eachParallel calls fn(0) … fn(n-1) on a goroutine a core, each index
+// once, and returns when all are done; fn must write nothing another call
+// reads. A panic in fn goes on in the caller's goroutine, with the stack
+// where it happened.
+func eachParallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var failure atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					err := fmt.Errorf("rules: %v\n%s", p, debug.Stack())
+					failure.CompareAndSwap(nil, &err)
+				}
+			}()
+			for i := int(next.Add(1) - 1); i < n && failure.Load() == nil; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := failure.Load(); err != nil {
+		panic(*err)
+	}
 }
 
 // check runs one rule, when enabled, and returns its findings as Run

@@ -68,11 +68,12 @@ type Verdict struct {
 // Verdicts decides each tunnel's verdict, given the findings, then each
 // PPTP call's.
 func Verdicts(c *Context, findings []Finding) []Verdict {
-	out := make([]Verdict, 0, len(c.Tunnels)+len(c.Sessions))
+	out := make([]Verdict, len(c.Tunnels), len(c.Tunnels)+len(c.Sessions))
 	by := findingsBySubject(findings)
-	for _, v := range c.Tunnels {
-		out = append(out, verdict(c, v, by.tunnel[v.ID]))
-	}
+	eachParallel(len(c.Tunnels), func(i int) {
+		v := c.Tunnels[i]
+		out[i] = verdict(c, v, by.tunnel[v.ID])
+	})
 	for i, v := range c.Tunnels {
 		retriedAs(c, v, out, &out[i])
 	}
