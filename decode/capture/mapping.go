@@ -10,8 +10,8 @@ import (
 // A capture file is read from a mapping of it rather than through read
 // calls when it is a regular, uncompressed file of mapMin bytes or more:
 // its records are then parsed where the page cache holds them, without the
-// copy into a buffer that reading costs (about a third of the reading
-// goroutine's time on a large capture read from the cache). The pages left
+// copy into a buffer that reading costs (on a 1.35 GB capture read from the
+// cache, 0.12 s of CPU net of the faults the mapping takes). The pages left
 // behind are given back every mapWindow bytes, so the mapping adds no more
 // than a few windows to the resident memory however large the file. Giving
 // pages back costs a flush of every core's address translations: 4 MiB
