@@ -164,6 +164,7 @@ func (t *Table) Finish(c Capture) *Analysis {
 		tun.finish(t.Last)
 		tun.exchangeIndex = nil
 		tun.budget = nil
+		tun.notifyKinds = nil
 	}
 	linkRetries(t.tunnelOrder)
 	linkRekeys(t.tunnelOrder)

@@ -163,6 +163,8 @@ type Tunnel struct {
 	ErrorNotifies []NotifySeen
 	// StatusNotifies of interest (MOBIKE, NAT notifies, COOKIE…).
 	StatusNotifies []NotifySeen
+	// notifyKinds are the kinds of notify the lists hold (keepNotify).
+	notifyKinds []notifyKind
 	// Deletes counts the Delete payloads sent in cleartext (IKEv1
 	// Informational); those read decrypted are in Decryption and ChildSAs.
 	Deletes int
@@ -246,6 +248,10 @@ type NotifySeen struct {
 	// Key names the key (file and line, never its value) that decrypted
 	// the message, when Decrypted.
 	Key keyfiles.Source
+	// More counts the later sightings of the same notify from the same
+	// peer, past the first notifySample, that are not listed (on the
+	// last one listed).
+	More int
 }
 
 // EndpointChange is a change of a peer's address or port.

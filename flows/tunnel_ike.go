@@ -229,8 +229,51 @@ func hexString(b []byte) string {
 	return s.String()
 }
 
-// maxNotifiesKept bounds the notifies a tunnel records.
-const maxNotifiesKept = 64
+// Bounds of the notifies a tunnel records: the first notifySample
+// sightings of each notify from each peer, the later ones counted (More),
+// and notifyKindsKept kinds of notify in all. A peer that sends one error
+// a thousand times then crowds out neither the count of its sightings nor
+// another error sent later.
+const (
+	notifySample    = 8
+	notifyKindsKept = 32
+)
+
+// notifyKind is one kind of notify a tunnel's lists hold: its sender and
+// type, how many of its sightings are listed, and where the last is.
+type notifyKind struct {
+	from  Role
+	typ   decode.NotifyType
+	error bool
+	n     int
+	last  int // index in ErrorNotifies or StatusNotifies
+}
+
+// keepNotify lists a notify's sighting within the bounds.
+func (tun *Tunnel) keepNotify(seen NotifySeen, isError bool) {
+	list := &tun.StatusNotifies
+	if isError {
+		list = &tun.ErrorNotifies
+	}
+	for i := range tun.notifyKinds {
+		k := &tun.notifyKinds[i]
+		if k.from != seen.From || k.typ != seen.Type || k.error != isError {
+			continue
+		}
+		if k.n >= notifySample {
+			(*list)[k.last].More++
+			return
+		}
+		k.n++
+		k.last = len(*list)
+		*list = append(*list, seen)
+		return
+	}
+	if len(tun.notifyKinds) < notifyKindsKept {
+		tun.notifyKinds = append(tun.notifyKinds, notifyKind{from: seen.From, typ: seen.Type, error: isError, n: 1, last: len(*list)})
+		*list = append(*list, seen)
+	}
+}
 
 func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 	for _, n := range m.Notifies {
@@ -241,13 +284,7 @@ func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {
 		if m.Decryption != nil && m.Decryption.Status == decode.Decrypted {
 			seen.Decrypted, seen.Key = true, m.Decryption.Key
 		}
-		if n.Type.IsError() {
-			if len(tun.ErrorNotifies) < maxNotifiesKept {
-				tun.ErrorNotifies = append(tun.ErrorNotifies, seen)
-			}
-		} else if len(tun.StatusNotifies) < maxNotifiesKept {
-			tun.StatusNotifies = append(tun.StatusNotifies, seen)
-		}
+		tun.keepNotify(seen, n.Type.IsError())
 	}
 }
 

@@ -87,6 +87,9 @@ type notifyKey struct {
 
 type notifySightings struct {
 	frames [2][]int // by side
+	// more counts, by side, the sightings past those listed
+	// (flows.NotifySeen.More).
+	more [2]int
 	// decrypted and plain count the sightings read inside the
 	// encryption and in cleartext; key is the key that decrypted the
 	// first of the former.
@@ -114,15 +117,16 @@ func collectNotifies(v *flows.TunnelView, list func(*flows.Tunnel) []flows.Notif
 				out[k] = g
 				order = append(order, k)
 			}
+			g.more[s] += n.More
 			if !slices.Contains(g.frames[s], n.Frame) {
 				g.frames[s] = append(g.frames[s], n.Frame)
 				if n.Decrypted {
 					if g.decrypted == 0 {
 						g.key = n.Key
 					}
-					g.decrypted++
+					g.decrypted += 1 + n.More
 				} else {
-					g.plain++
+					g.plain += 1 + n.More
 				}
 			}
 		}
@@ -151,7 +155,7 @@ func (r ikeErrorNotify) Check(c *Context, report func(Finding)) {
 			name := k.typ.Name(t.Version)
 			sender := firstEndpoint(t, k.from)
 			msg := fmt.Sprintf("the %s %s sent %s (%d) %s%s%s", k.from, sender.Addr(), name, k.typ,
-				howOften(max(len(g.frames[0]), len(g.frames[1]))), r.context(t, k), g.seenWords())
+				howOften(max(len(g.frames[0])+g.more[0], len(g.frames[1])+g.more[1])), r.context(t, k), g.seenWords())
 			if hint := notifyHint(t.Version, k.typ); hint != "" {
 				msg += "; " + hint
 			}
