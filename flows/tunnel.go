@@ -139,7 +139,10 @@ type Tunnel struct {
 	MarkerMissingFirst [2]netip.AddrPort
 	TCP                bool // IKE seen over TCP (RFC 9329)
 
-	EndpointChanges []EndpointChange
+	// EndpointChanges lists the first maxEndpointChanges changes of a
+	// peer's address or port; EndpointChangesNotKept counts the later ones.
+	EndpointChanges        []EndpointChange
+	EndpointChangesNotKept int
 
 	ESPSAs []*ESPSA
 

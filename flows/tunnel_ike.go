@@ -159,6 +159,8 @@ func (tun *Tunnel) updateEndpoint(from Role, src netip.AddrPort, p *decode.Packe
 		tun.EndpointChanges = append(tun.EndpointChanges, EndpointChange{
 			Time: p.Time, Frame: p.Frame, Peer: from, From: *cur, To: src, Float: float,
 		})
+	} else {
+		tun.EndpointChangesNotKept++
 	}
 	*cur = src
 }

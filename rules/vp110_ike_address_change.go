@@ -95,10 +95,12 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 			if c.Two() {
 				where = " (" + flows.Side(s).String() + " capture)"
 			}
-			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", words.Count(len(changes), "address or port change"), where)
+			// Changes past the ones listed came late, long after any float.
+			total := len(changes) + t.EndpointChangesNotKept
+			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", words.Count(total, "address or port change"), where)
 			for i, ch := range changes {
 				if i == vp110MaxChanges {
-					fmt.Fprintf(&b, ", and %d more", len(changes)-i)
+					fmt.Fprintf(&b, ", and %s more", words.Thousands(total-i))
 					break
 				}
 				if i > 0 {

@@ -96,8 +96,13 @@ func (nattNotUsed) finding(c *Context, v *flows.TunnelView, t *flows.Tunnel, sid
 	fmt.Fprintf(&b, "NAT-D shows a NAT in front of the %s, and the peers negotiated NAT traversal (%s), yet ", natedPeers(t, &v.NAT), how)
 	var problems []string
 	if len(stayed) > 0 {
-		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
-			words.Count(len(stayed), "message"), t.Responder.Port(), frameList(stayed)))
+		// Exchanges left out of a long capture's tunnel stayed too.
+		atLeast := ""
+		if t.ExchangesAged+t.ExchangesOverflow > 0 {
+			atLeast = "at least "
+		}
+		problems = append(problems, fmt.Sprintf("IKE never moved to UDP 4500: %s%s after the NAT-D exchange stayed on UDP %d without the non-ESP marker (%s)",
+			atLeast, words.Count(len(stayed), "message"), t.Responder.Port(), frameList(stayed)))
 	}
 	if allRaw {
 		var senders []string

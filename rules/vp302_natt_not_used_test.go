@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	pt "github.com/vpnpcap/vpnpcap/internal/packettest"
@@ -46,6 +47,17 @@ func TestNATTNotUsed(t *testing.T) {
 		ntV2Auth(s, ntCli500, ntGW500)
 		ntESPBoth(s, testClient, testGateway, 2, 0)
 		ntExpect{count: 0}.check(t, r, checkRule(t, r, oneCapture(t, s.Packets)))
+	})
+	t.Run("long capture, exchanges left out", func(t *testing.T) {
+		s := noFloat()
+		for id := uint32(2); id < 700; id++ {
+			s.After(20 * time.Second)
+			ntV2Info(s, ntCli500, ntGW500, id, true)
+		}
+		fs := checkRule(t, r, oneCapture(t, s.Packets))
+		if len(fs) != 1 || !containsAll(fs[0].Message, "IKE never moved to UDP 4500: at least ") {
+			t.Errorf("findings %v, want the messages counted as a lower bound", fs)
+		}
 	})
 	t.Run("two captures", func(t *testing.T) {
 		c := ntTwo(t, noFloat().Packets, pt.NAT{Map: ntKeepPorts})
