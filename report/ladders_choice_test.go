@@ -50,8 +50,17 @@ func TestChooseLaddersFailingFirst(t *testing.T) {
 
 	r := Build(c, nil, verdicts, Options{Detail: true, Ladders: make([]*ladder.Ladder, MaxLadders)})
 	note := r.laddersNote()
-	if !strings.Contains(note, "Ladders are drawn for 10 of the 15 tunnels: those whose verdict fails first") || !strings.Contains(note, "--tunnel N") {
+	if want := "Ladders are drawn for 10 of the 15 tunnels: the 2 that fail, then the 2 whose outcome cannot be told, then the first 6 of the 11 that work;"; !strings.HasPrefix(note, want) || !strings.Contains(note, "--tunnel N") {
 		t.Errorf("note %q", note)
+	}
+	for i := range verdicts {
+		if verdicts[i].Outcome != rules.OutcomeFails || verdicts[i].Tunnel != 12 {
+			verdicts[i].Outcome = rules.OutcomeWorks
+		}
+	}
+	one := Build(c, nil, verdicts, Options{Detail: true, Ladders: make([]*ladder.Ladder, MaxLadders)}).laddersNote()
+	if want := "Ladders are drawn for 10 of the 15 tunnels: the one that fails, then the first 9 of the 14 that work;"; !strings.HasPrefix(one, want) {
+		t.Errorf("note %q, want it to begin %q", one, want)
 	}
 	if r := Build(c, nil, verdicts, Options{Detail: true, Only: Subject{Kind: ladder.SubjectTunnel, ID: 9}, Ladders: make([]*ladder.Ladder, 1)}); r.laddersNote() != "" {
 		t.Errorf("a report on one tunnel says %q", r.laddersNote())

@@ -40,6 +40,9 @@ type Report struct {
 	// 0 for a report limited to one (Options.Only).
 	laddersOf int
 	subjects  [3]int
+	// failing and undecided count the subjects whose verdict fails and
+	// those whose outcome cannot be told, which ChooseLadders draws first.
+	failing, undecided int
 	// maxListed bounds each list of the JSON report (Batch.BoundLists);
 	// jsonOmits says whether that leaves something out.
 	maxListed int

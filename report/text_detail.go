@@ -94,9 +94,30 @@ func (r *Report) laddersNote() string {
 	if n := len(kinds); n > 1 {
 		kinds = append(kinds[:n-2], kinds[n-2]+" and "+kinds[n-1])
 	}
-	return fmt.Sprintf("Ladders are drawn for %s of the %s %s: those whose verdict fails first, then those whose outcome cannot be told; "+
-		"vpnpcap analyze --tunnel N, --call N or --esp-group N draws any one.",
-		words.Thousands(len(r.Ladders)), words.Thousands(r.laddersOf), strings.Join(kinds, ", "))
+	n := len(r.Ladders)
+	// ChooseLadders took those that fail, then those that cannot be
+	// told, then those that work, each in report order.
+	fails := min(n, r.failing)
+	undecided := min(n-fails, r.undecided)
+	works := n - fails - undecided
+	var parts []string
+	for _, g := range []struct {
+		drawn, of int
+		one, many string
+	}{{fails, r.failing, "that fails", "that fail"}, {undecided, r.undecided, "whose outcome cannot be told", "whose outcome cannot be told"},
+		{works, r.laddersOf - r.failing - r.undecided, "that works", "that work"}} {
+		switch {
+		case g.drawn == 0:
+		case g.drawn == 1 && g.of == 1:
+			parts = append(parts, "the one "+g.one)
+		case g.drawn == g.of:
+			parts = append(parts, "the "+words.Thousands(g.drawn)+" "+g.many)
+		default:
+			parts = append(parts, "the first "+words.Thousands(g.drawn)+" of the "+words.Thousands(g.of)+" "+g.many)
+		}
+	}
+	return fmt.Sprintf("Ladders are drawn for %s of the %s %s: %s; vpnpcap analyze --tunnel N, --call N or --esp-group N draws any one.",
+		words.Thousands(n), words.Thousands(r.laddersOf), strings.Join(kinds, ", "), strings.Join(parts, ", then "))
 }
 
 // omitted says how many rows a list left out.
