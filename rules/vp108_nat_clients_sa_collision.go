@@ -177,7 +177,7 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 	end := c.Capture(side).Capture.Last
 	client := a.Initiator.Addr()
 	server := a.ResponderFirst.Addr()
-	firstLost, frames := firstClientLoses(a, b, tb, end)
+	firstLost, frames, decrypted := firstClientLoses(a, b, tb, end)
 	if firstLost == "" {
 		return Finding{}, false
 	}
@@ -193,7 +193,7 @@ func (r natClientsSACollision) collide(c *Context, side flows.Side, a, b *flows.
 	if view != nil {
 		id = view.ID
 	}
-	return Finding{Tunnel: id, Confidence: conf, Message: msg, Evidence: ev}, true
+	return Finding{Tunnel: id, Confidence: conf, Message: msg, Evidence: ev, Decrypted: decrypted}, true
 }
 
 // differentClients tells whether two IKE SAs to one server from one
@@ -237,11 +237,10 @@ func differentClients(c *Context, side flows.Side, a, b *flows.Tunnel) (hosts st
 // went astray once the second (b) established its IKE SA at tb: sent to the
 // second client's port, or stopped while the capture (ending at end) goes
 // on. It returns "" when neither shows, and the frames that show it.
-func firstClientLoses(a, b *flows.Tunnel, tb, end time.Time) (string, []int) {
+func firstClientLoses(a, b *flows.Tunnel, tb, end time.Time) (lost string, frames []int, decrypted bool) {
 	client := a.Initiator.Addr()
 	server := a.ResponderFirst.Addr()
 	var b2 strings.Builder
-	var frames []int
 	for _, sa := range a.ESPSAs {
 		if sa.Src != server || sa.Dst != client || sa.First.After(tb) {
 			continue
@@ -262,6 +261,7 @@ func firstClientLoses(a, b *flows.Tunnel, tb, end time.Time) (string, []int) {
 			// tied to it by addresses and timing.
 			fmt.Fprintf(&b2, " — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame %d)", ch.Frame)
 			frames = append(frames, ch.Frame)
+			decrypted = true
 		}
 		// The first client still sending shows it did not leave.
 		for _, o := range a.ESPSAs {
@@ -273,7 +273,7 @@ func firstClientLoses(a, b *flows.Tunnel, tb, end time.Time) (string, []int) {
 		}
 		break
 	}
-	return b2.String(), frames
+	return b2.String(), frames, decrypted
 }
 
 // movedTo reports whether port is the second client's floated port and not

@@ -142,4 +142,7 @@ func TestVP108Keyed(t *testing.T) {
 	}
 	f := wantFindings(t, checkRule(t, natClientsSACollision{}, oneCapture(t, pkts)), 1)[0]
 	wantMessage(t, f.Message, "the server's ESP for the first client (SPI 0x000000a2) now goes to the second client's port 62002 — exactly the first client's SA: its IKE SA negotiated the SPI (SA payload read decrypted, frame "+strconv.Itoa(auth)+")")
+	if !f.Decrypted {
+		t.Error("the finding rests on a decrypted SA payload but is not marked Decrypted")
+	}
 }

@@ -204,6 +204,7 @@ func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Find
 	present := ch.sas[d]
 	spis := make([]string, 0, len(present))
 	var frames []int
+	decrypted := false
 	for _, sa := range present {
 		spis = append(spis, decode.SPI(sa.SPI).String())
 		frames = append(frames, firstFrames(sa.Frames.List(), 3)...)
@@ -246,7 +247,7 @@ func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Find
 			msg += "; the ESP is raw (IP protocol 50) across a NAT, which only IPsec Passthrough can bring back"
 		}
 		var partnerFrames []int
-		msg, partnerFrames = espOneWayKeyed(msg, ch.tun, present)
+		msg, partnerFrames, decrypted = espOneWayKeyed(msg, ch.tun, present)
 		frames = append(frames, partnerFrames...)
 	}
 	group := 0
@@ -260,6 +261,7 @@ func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Find
 		Subject:    fmt.Sprintf("esp %s -> %s", src, dst),
 		Message:    msg,
 		Evidence:   c.Evidence(side, frames...),
+		Decrypted:  decrypted,
 	}
 }
 
@@ -267,8 +269,8 @@ func espOneWayFinding(v *dataPlane, side flows.Side, ch *espChannel, d int) Find
 // channel: the SPIs the tunnel negotiated for the missing direction, read
 // from its decrypted SA payloads, which no captured packet used; and what
 // the present direction carried. It returns the frames of the SA payloads
-// it cites.
-func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (string, []int) {
+// it cites, and whether it said anything of decrypted content.
+func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (string, []int, bool) {
 	var partners []string
 	var frames []int
 	var inner flows.InnerTraffic
@@ -307,7 +309,7 @@ func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (stri
 			msg += " (" + pairs[0] + ")"
 		}
 	}
-	return msg, frames
+	return msg, frames, len(partners) > 0 || inner.Decrypted > 0
 }
 
 // espAnswerFrame returns the frame of the first IKE answer of a tunnel in

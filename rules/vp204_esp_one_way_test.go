@@ -230,4 +230,7 @@ func TestVP204Keyed(t *testing.T) {
 	wantMessage(t, fs[0].Message, "ESP flows only from 10.0.0.2 (initiator) to 198.51.100.7 (responder)",
 		"the tunnel negotiated SPI 0xc2000002 for the other direction (SA payload read decrypted, frame "+strconv.Itoa(auth)+"), and no packet on it was captured",
 		"decrypted, 6 packets of it are ICMP echo requests, none answered through the tunnel here (from 192.0.2.17 to 203.0.113.1)")
+	if !fs[0].Decrypted {
+		t.Error("the finding rests on decrypted content but is not marked Decrypted")
+	}
 }

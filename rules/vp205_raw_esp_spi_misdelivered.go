@@ -350,6 +350,7 @@ func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*f
 				owner.host, child.Frame, h))
 			k.insideFrames = append(k.insideFrames, child.Frame)
 			k.conf = High
+			k.decrypted = true
 		case ownerOK && owner.host != h && len(delivered) == 1:
 			k.problems = append(k.problems, fmt.Sprintf("it first arrived %s after %s's CHILD SA was created (frame %d), but went to %s",
 				fmtDuration(arrival.Sub(owner.t)), owner.host, owner.frame, h))
@@ -374,6 +375,7 @@ type rawESPSPIProblems struct {
 	conf         Confidence
 	insideFrames []int
 	foreignOwner *flows.ESPSA
+	decrypted    bool // a problem rests on an SA payload read decrypted
 }
 
 // rawESPSPIFinding words the finding about one inbound SPI (x), delivered
@@ -417,6 +419,7 @@ func rawESPSPIFinding(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []
 		Subject:    fmt.Sprintf("esp %s -> %s spi %s", g.gateway, g.public, decode.SPI(x.SPI).String()),
 		Message:    msg,
 		Evidence:   ev,
+		Decrypted:  k.decrypted,
 	}
 }
 

@@ -209,8 +209,8 @@ func TestVP205KeysNameOwner(t *testing.T) {
 		}
 		f := fs[0]
 		wantMessage(t, f.Message, "SPI 0xa0000002", "10.0.0.2's IKE SA negotiated it (SA payload read decrypted, frame "+strconv.Itoa(authA)+"), but it went to 10.0.0.3")
-		if f.Confidence != High || f.Tunnel != 1 {
-			t.Errorf("confidence %v tunnel %d, want high and A's tunnel 1", f.Confidence, f.Tunnel)
+		if f.Confidence != High || f.Tunnel != 1 || !f.Decrypted {
+			t.Errorf("confidence %v tunnel %d decrypted %v, want high, A's tunnel 1, marked decrypted", f.Confidence, f.Tunnel, f.Decrypted)
 		}
 	}
 }
