@@ -11,7 +11,9 @@ import (
 )
 
 // A peer whose NAT gives it a new port for every message, a hundred times:
-// VP110 counts a hundred changes, not the number the tunnel lists.
+// VP110 counts the changes the tunnel recorded and says that more
+// followed, rather than a total it cannot tell (some may be returns to an
+// earlier endpoint, which it does not count).
 func TestAddressChangesCountedPastTheListed(t *testing.T) {
 	s := pt.New()
 	resp := "203.0.113.1:4500"
@@ -33,7 +35,8 @@ func TestAddressChangesCountedPastTheListed(t *testing.T) {
 			said = append(said, f.Message)
 		}
 	}
-	if len(said) == 0 || !strings.Contains(said[0], "100 address or port changes") || !strings.Contains(said[0], "and 97 more") {
-		t.Errorf("VP110 says %q, want 100 changes, 3 of them listed", said)
+	if len(said) == 0 || !strings.Contains(said[0], "64 address or port changes") || !strings.Contains(said[0], "and 61 more") ||
+		!strings.Contains(said[0], "; 36 further changes followed, past the 64 the IKE SA records") {
+		t.Errorf("VP110 says %q, want the 64 recorded, 3 of them listed, and the 36 further ones counted", said)
 	}
 }

@@ -95,12 +95,10 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 			if c.Two() {
 				where = " (" + flows.Side(s).String() + " capture)"
 			}
-			// Changes past the ones listed came late, long after any float.
-			total := len(changes) + t.EndpointChangesNotKept
-			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", words.Count(total, "address or port change"), where)
+			fmt.Fprintf(&b, "%s of the IKE SA's peers%s: ", words.Count(len(changes), "address or port change"), where)
 			for i, ch := range changes {
 				if i == vp110MaxChanges {
-					fmt.Fprintf(&b, ", and %s more", words.Thousands(total-i))
+					fmt.Fprintf(&b, ", and %s more", words.Thousands(len(changes)-i))
 					break
 				}
 				if i > 0 {
@@ -108,6 +106,12 @@ func (r ikeAddressChange) Check(c *Context, report func(Finding)) {
 				}
 				fmt.Fprintf(&b, "the %s from %s to %s at frame %d", ch.Peer, ch.From, ch.To, ch.Frame)
 				frames[s] = append(frames[s], ch.Frame)
+			}
+			if n := t.EndpointChangesNotKept; n > 0 {
+				// Past the bound, changes are counted only: which of them
+				// went to a new endpoint cannot be told.
+				fmt.Fprintf(&b, "; %s followed, past the %d the IKE SA records, not told apart from returns to earlier endpoints",
+					words.Count(n, "further change"), len(t.EndpointChanges))
 			}
 			parts = append(parts, b.String())
 		}
