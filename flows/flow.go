@@ -212,6 +212,9 @@ type ESPSA struct {
 	// (Tunnel.ChildSAs).
 	Tunnel   int
 	Inferred bool
+	// SrcMoved is set when the SA's packets came from more than one
+	// source address (a NAT that rebound it): Src is the latest.
+	SrcMoved bool
 
 	First     time.Time
 	Missing   int    // sequence numbers skipped over and not seen since (within the last 64)

@@ -415,7 +415,7 @@ func (t *Table) addSA(p *decode.Packet, info decode.ESPInfo, ah bool, f *Flow, d
 		}
 	}
 	if sa.Src != p.Src {
-		sa.Src = p.Src
+		sa.Src, sa.SrcMoved = p.Src, true
 	}
 	sa.add(p, info.Seq)
 	if sa.Tunnel != 0 {

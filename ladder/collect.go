@@ -71,9 +71,10 @@ func Collect(ctx context.Context, srcs []flows.Source, c *rules.Context, subject
 		if c.Two() {
 			of = all
 		}
-		pairs := subjectPairs(side, of)
 		sideOpts := opts
-		sideOpts.Only = func(a, b netip.Addr) bool { return pairs[addrsKey(a, b)] }
+		if pairs, complete := subjectPairs(side, of); complete {
+			sideOpts.Only = func(a, b netip.Addr) bool { return pairs[addrsKey(a, b)] }
+		}
 		err := readAside(srcs[s], sideOpts, func(p *decode.Packet) {
 			if ctx.Err() == nil {
 				src.keep(c, side, x, p)
@@ -332,18 +333,28 @@ func readAside(src flows.Source, opts decode.Options, fn func(*decode.Packet)) e
 // and IP fragments between any two addresses it used (its peers', those its
 // paths and stray answers went to or came from, its SAs'; the same one
 // twice included, for a test on loopback), a call's control connection
-// and GRE, an ESP group's SAs.
-func subjectPairs(side flows.Side, subjects []Subject) map[[2]netip.Addr]bool {
-	pairs := map[[2]netip.Addr]bool{}
+// and GRE, an ESP group's SAs. complete is false when the analysis kept
+// only some of a subject's addresses (past the bounds of its endpoint
+// changes, paths or stray answers, or an SA whose source moved): then a
+// pair cannot tell the subject's packets, and the capture is to be read
+// whole.
+func subjectPairs(side flows.Side, subjects []Subject) (pairs map[[2]netip.Addr]bool, complete bool) {
+	pairs = map[[2]netip.Addr]bool{}
 	add := func(a, b netip.Addr) {
 		if a.IsValid() && b.IsValid() {
 			pairs[addrsKey(a, b)] = true
 		}
 	}
+	moved := func(sas []*flows.ESPSA) bool {
+		return slices.ContainsFunc(sas, func(sa *flows.ESPSA) bool { return sa.SrcMoved })
+	}
 	for _, s := range subjects {
 		switch {
 		case s.Tunnel != nil:
 			for _, t := range tunnels(s.Tunnel, side) {
+				if t.EndpointChangesNotKept > 0 || t.NATTrace.PathsOverflow > 0 || t.StrayCount > len(t.Strays) || moved(t.ESPSAs) {
+					return nil, false
+				}
 				addrs := tunnelAddrs(t)
 				for _, p := range t.NATTrace.Paths {
 					addrs = append(addrs, p.Src.Addr(), p.Dst.Addr())
@@ -366,12 +377,15 @@ func subjectPairs(side flows.Side, subjects []Subject) map[[2]netip.Addr]bool {
 				add(sess.Client.Addr(), sess.Server.Addr())
 			}
 		case s.Group != nil:
+			if moved(s.Group.SAs[side]) {
+				return nil, false
+			}
 			for _, sa := range s.Group.SAs[side] {
 				add(sa.Src, sa.Dst)
 			}
 		}
 	}
-	return pairs
+	return pairs, true
 }
 
 // sortedUnique sorts addresses and drops repeats.
