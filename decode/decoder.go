@@ -358,6 +358,16 @@ func (d *Decoder) decode(rec *capture.Record) {
 // next call to Decode or Flush.
 func (d *Decoder) Flush() []Packet {
 	d.out = d.out[:0]
+	if d.inFrame {
+		// A fault reading the frame (a mapped file that shrank) cut
+		// Decode short: account for the frame as Decode would have.
+		d.inFrame = false
+		if d.curPackets > 0 {
+			d.stats.FramesWithPackets++
+		} else {
+			d.stats.Undecodable["decoding cut short by a fault"]++
+		}
+	}
 	d.frags.flush(d)
 	if d.streams != nil {
 		d.streams.flushAll()

@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,5 +81,52 @@ func TestReadFile(t *testing.T) {
 
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "missing.pcap"), Options{}, func(*Packet) {}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadFile(missing) = %v, want a not-exist error", err)
+	}
+}
+
+// A mapped capture that another program truncates while ReadFile decodes
+// it: the packets before the fault are delivered, the error names the
+// file, and every frame read is still accounted for, the one cut short
+// included.
+func TestReadFileShrinking(t *testing.T) {
+	var buf bytes.Buffer
+	w := capture.NewPcapWriter(&buf, 65535)
+	a, b := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("203.0.113.1")
+	frame := udpFrame(t, a, b, 4500, 4500, espBytes(7, 1, 1200))
+	t0 := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	for i := range 4000 { // 5 MB: mapped, not read
+		if err := w.Write(&capture.Record{Time: t0.Add(time.Duration(i) * time.Millisecond), LinkType: layers.LinkTypeEthernet, Data: frame, Length: len(frame)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Finish()
+	path := filepath.Join(t.TempDir(), "shrinking.pcap")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Cut at a page boundary inside a record's data, past its headers:
+	// the record is read, and the fault comes while decoding its payload.
+	rec := 16 + len(frame)
+	cut := 0
+	for k := 1000; cut == 0; k++ {
+		data := 24 + k*rec + 16
+		if page := (data + 100 + 4095) &^ 4095; page < data+len(frame) {
+			cut = page
+		}
+	}
+	n := 0
+	st, err := ReadFile(path, Options{}, func(p *Packet) {
+		if n++; n == 100 {
+			if err := os.Truncate(path, int64(cut)); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	var fe *capture.FormatError
+	if !errors.As(err, &fe) || fe.File != path || n < 100 || n >= 4000 {
+		t.Fatalf("after %d packets: %v", n, err)
+	}
+	if st.Accounted() != st.Frames {
+		t.Errorf("%d of %d frames accounted for", st.Accounted(), st.Frames)
 	}
 }

@@ -83,27 +83,29 @@ func (s *source) initMapped(m *mapping) {
 func (s *source) passMark() {
 	s.mapped.release(s.r - mapWindow)
 	s.mark = s.r + mapWindow
-	s.report()
+	s.report(s.r)
 }
 
-// report tells the watcher of a mapped file how far reading has come; an
-// error it returns ends reading there, as a read error ends a stream.
-func (s *source) report() {
-	if s.watch == nil || s.r == s.reported {
+// report tells the watcher of a mapped file that reading has come to
+// upTo; an error it returns ends reading there, as a read error ends a
+// stream.
+func (s *source) report(upTo int) {
+	if s.watch == nil || upTo <= s.reported {
 		return
 	}
-	n := s.r - s.reported
-	s.reported = s.r
+	n := upTo - s.reported
+	s.reported = upTo
 	if err := s.watch(n); err != nil {
 		s.err = err
 		s.w = s.r // nothing more is read
 	}
 }
 
-// endMapped is fill at the end of a mapped file.
+// endMapped is fill at the end of a mapped file: every byte of it was
+// read, a record cut short at its end included.
 func (s *source) endMapped() {
 	if s.err == nil {
-		s.report()
+		s.report(len(s.buf))
 		if s.err == nil {
 			s.err = io.EOF
 		}
