@@ -166,6 +166,9 @@ type Tunnel struct {
 	ErrorNotifies []NotifySeen
 	// StatusNotifies of interest (MOBIKE, NAT notifies, COOKIE…).
 	StatusNotifies []NotifySeen
+	// NotifiesNotKept counts the notifies of kinds past the bound of the
+	// lists (keepNotify): neither listed nor counted in More.
+	NotifiesNotKept int
 	// notifyKinds are the kinds of notify the lists hold (keepNotify).
 	notifyKinds []notifyKind
 	// Deletes counts the Delete payloads sent in cleartext (IKEv1

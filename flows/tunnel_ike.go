@@ -271,10 +271,12 @@ func (tun *Tunnel) keepNotify(seen NotifySeen, isError bool) {
 		*list = append(*list, seen)
 		return
 	}
-	if len(tun.notifyKinds) < notifyKindsKept {
-		tun.notifyKinds = append(tun.notifyKinds, notifyKind{from: seen.From, typ: seen.Type, error: isError, n: 1, last: len(*list)})
-		*list = append(*list, seen)
+	if len(tun.notifyKinds) >= notifyKindsKept {
+		tun.NotifiesNotKept++
+		return
 	}
+	tun.notifyKinds = append(tun.notifyKinds, notifyKind{from: seen.From, typ: seen.Type, error: isError, n: 1, last: len(*list)})
+	*list = append(*list, seen)
 }
 
 func (tun *Tunnel) addNotifies(from Role, m *decode.IKEMessage, frame int) {

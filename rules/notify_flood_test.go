@@ -43,3 +43,29 @@ func TestNotifyFloodCountsAndKeepsLaterErrors(t *testing.T) {
 		t.Errorf("VP102 says:\n%s\nwant INVALID_SYNTAX 100 times and NO_PROPOSAL_CHOSEN once", all)
 	}
 }
+
+// Notifies of more kinds than a tunnel lists are counted, and VP907 says
+// so: the analysis of them is incomplete.
+func TestNotifyKindsPastTheBound(t *testing.T) {
+	s := pt.New()
+	ini, resp := "192.0.2.10:500", "203.0.113.1:500"
+	for i := range 40 {
+		m := decode.IKEMessage{Version: 2, SPIi: 0x1111, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagResponse,
+			Notifies: []decode.Notify{{Type: decode.NotifyType(40000 + i)}}}
+		s.IKE(ini, resp, decode.IKEMessage{Version: 2, SPIi: 0x1111, Exchange: decode.ExchangeTypeIKESAInit, Flags: decode.IKEv2FlagInitiator}, uint64(2*i+1))
+		s.IKE(resp, ini, m, uint64(2*i+2))
+	}
+	a := flows.Analyze(flows.Packets("kinds.pcap", s.Packets), decode.Options{}, flows.Options{SummarizeOther: true})
+	if got := a.Tunnels[0].NotifiesNotKept; got != 8 {
+		t.Errorf("%d notifies not kept, want 8 (40 kinds, 32 kept)", got)
+	}
+	var said []string
+	for _, f := range Run(NewContext(a, DefaultConfig())) {
+		if f.RuleID == "VP907" {
+			said = append(said, f.Message)
+		}
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "notifies of more kinds than are kept per tunnel were only counted: IKE SA 0x0000000000001111 (8)") {
+		t.Errorf("VP907 says %q", said)
+	}
+}

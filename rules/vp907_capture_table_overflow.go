@@ -81,7 +81,7 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 			}
 			parts = append(parts, fmt.Sprintf("%s: not tracked: %s", why, strings.Join(left, ", ")))
 		}
-		var busy []string
+		var busy, noisy []string
 		for _, t := range a.Tunnels {
 			if t.ExchangesOverflow > 0 {
 				if len(busy) < 3 {
@@ -89,9 +89,15 @@ func (captureTableOverflow) Check(c *Context, report func(Finding)) {
 				}
 				frames = append(frames, t.Frames.Last())
 			}
+			if t.NotifiesNotKept > 0 && len(noisy) < 3 {
+				noisy = append(noisy, fmt.Sprintf("IKE SA %s (%d)", decode.IKESPI(t.SPIi), t.NotifiesNotKept))
+			}
 		}
 		if len(busy) > 0 {
 			parts = append(parts, "exchanges beyond the number kept per tunnel were only counted: "+words.List(busy, 0))
+		}
+		if len(noisy) > 0 {
+			parts = append(parts, "notifies of more kinds than are kept per tunnel were only counted: "+words.List(noisy, 0))
 		}
 		r := a.Capture.Stats.Reassembly
 		for _, ev := range []struct {
