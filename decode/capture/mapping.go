@@ -149,9 +149,6 @@ func (w *watchedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Mapped reports whether the reader reads a mapping of its file.
-func (r *Reader) Mapped() bool { return r.src.mapped != nil }
-
 // Protect runs fn, which reads r's records and their data, so that a file
 // that shrinks while it is mapped (another program truncates or rewrites
 // it) ends reading with a [*FormatError], which Protect returns and Next

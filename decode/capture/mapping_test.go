@@ -102,7 +102,7 @@ func TestMappedReadsAsBuffered(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !mr.Mapped() {
+			if mr.src.mapped == nil {
 				t.Fatal("a large regular file is not mapped")
 			}
 			got, gotErr := readAll(t, mr)
@@ -255,7 +255,7 @@ func TestMappedCorpusReadsAsBuffered(t *testing.T) {
 		if mErr != nil {
 			continue
 		}
-		if mr.Mapped() {
+		if mr.src.mapped != nil {
 			mapped++
 		}
 		got, gotErr := readAll(t, mr)
