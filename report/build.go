@@ -94,7 +94,6 @@ func Build(c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict,
 	}
 	if opts.Only.IsZero() {
 		r.subjects = [3]int{len(c.Tunnels), len(c.Sessions), len(c.Groups)}
-		r.laddersOf = r.subjects[0] + r.subjects[1] + r.subjects[2]
 		for _, v := range verdicts {
 			switch v.Outcome {
 			case rules.OutcomeFails:

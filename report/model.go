@@ -35,11 +35,10 @@ type Report struct {
 	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
 	// groups: the text, Markdown and HTML reports show them.
 	Ladders []*ladder.Ladder `json:"-"`
-	// laddersOf is the number of subjects the ladders were chosen from,
-	// and subjects counts them by kind (tunnels, PPTP calls, ESP groups):
-	// 0 for a report limited to one (Options.Only).
-	laddersOf int
-	subjects  [3]int
+	// subjects counts the subjects the ladders were chosen from, by kind
+	// (tunnels, PPTP calls, ESP groups): none for a report limited to one
+	// (Options.Only).
+	subjects [3]int
 	// failing and undecided count the subjects whose verdict fails and
 	// those whose outcome cannot be told, which ChooseLadders draws first.
 	failing, undecided int

@@ -82,7 +82,8 @@ func ChooseLadders(c *rules.Context, verdicts []rules.Verdict, only Subject) []l
 // subjects only, how many and which; "" when it drew them all or was
 // limited to one.
 func (r *Report) laddersNote() string {
-	if len(r.Ladders) == 0 || len(r.Ladders) >= r.laddersOf {
+	of := r.subjects[0] + r.subjects[1] + r.subjects[2]
+	if len(r.Ladders) == 0 || len(r.Ladders) >= of {
 		return ""
 	}
 	var kinds []string
@@ -105,7 +106,7 @@ func (r *Report) laddersNote() string {
 		drawn, of int
 		one, many string
 	}{{fails, r.failing, "that fails", "that fail"}, {undecided, r.undecided, "whose outcome cannot be told", "whose outcome cannot be told"},
-		{works, r.laddersOf - r.failing - r.undecided, "that works", "that work"}} {
+		{works, of - r.failing - r.undecided, "that works", "that work"}} {
 		switch {
 		case g.drawn == 0:
 		case g.drawn == 1 && g.of == 1:
@@ -117,7 +118,7 @@ func (r *Report) laddersNote() string {
 		}
 	}
 	return fmt.Sprintf("Ladders are drawn for %s of the %s %s: %s; vpnpcap analyze --tunnel N, --call N or --esp-group N draws any one.",
-		words.Thousands(n), words.Thousands(r.laddersOf), strings.Join(kinds, ", "), strings.Join(parts, ", then "))
+		words.Thousands(n), words.Thousands(of), strings.Join(kinds, ", "), strings.Join(parts, ", then "))
 }
 
 // omitted says how many rows a list left out.
