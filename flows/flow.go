@@ -20,14 +20,22 @@ const sampleSize = 6
 // The numbers are kept in 32 bits, as Wireshark numbers frames
 // (frame.number is a 32-bit field): a number beyond 4294967295, which no
 // capture Wireshark can open reaches, is kept as 4294967295. Tunnels, SAs
-// and flows hold a dozen samples each, so their size counts.
+// and flows hold a dozen samples each, so their size counts: most samples
+// of a tunnel or an exchange hold one or two frames, or none, so the first
+// two are kept inline and the rest of the sample only once a third frame
+// comes. A copy of a Frames shares that rest: copies are for reading.
 type Frames struct {
-	// The count and the ring of the latest frames come first: once the
-	// first ones are in, adding a frame touches them alone, in one cache
-	// line.
-	n     int
-	last  [sampleSize]uint32 // ring
-	first [sampleSize]uint32
+	n    int
+	head [2]uint32
+	more *frameSample
+}
+
+// frameSample is the part of a Frames past its first two frames.
+type frameSample struct {
+	// The ring of the latest frames comes first: once the first ones are
+	// in, adding a frame touches it alone.
+	last  [sampleSize]uint32
+	first [sampleSize - 2]uint32 // the third frame on
 }
 
 // frameNumber is a frame number as Frames keeps it.
@@ -43,12 +51,27 @@ func frameNumber(frame int) uint32 {
 
 // Add records a frame.
 func (f *Frames) Add(frame int) {
-	if f.n < sampleSize {
-		f.first[f.n] = frameNumber(frame)
-	} else {
-		f.last[(f.n-sampleSize)%sampleSize] = frameNumber(frame)
+	fr := frameNumber(frame)
+	switch {
+	case f.n < len(f.head):
+		f.head[f.n] = fr
+	case f.n < sampleSize:
+		if f.more == nil {
+			f.more = new(frameSample)
+		}
+		f.more.first[f.n-len(f.head)] = fr
+	default:
+		f.more.last[(f.n-sampleSize)%sampleSize] = fr
 	}
 	f.n++
+}
+
+// first returns the i-th frame added, for i < min(n, sampleSize).
+func (f *Frames) first(i int) uint32 {
+	if i < len(f.head) {
+		return f.head[i]
+	}
+	return f.more.first[i-len(f.head)]
 }
 
 // Count returns how many frames were added.
@@ -58,19 +81,18 @@ func (f *Frames) Count() int { return f.n }
 // ones then the latest ones.
 func (f *Frames) List() []int {
 	out := make([]int, 0, 2*sampleSize)
-	k := min(f.n, sampleSize)
-	for _, fr := range f.first[:k] {
-		out = append(out, int(fr))
+	for i := range min(f.n, sampleSize) {
+		out = append(out, int(f.first(i)))
 	}
 	if f.n > sampleSize {
 		tail := f.n - sampleSize
 		if tail > sampleSize {
 			start := tail % sampleSize
 			for i := 0; i < sampleSize; i++ {
-				out = append(out, int(f.last[(start+i)%sampleSize]))
+				out = append(out, int(f.more.last[(start+i)%sampleSize]))
 			}
 		} else {
-			for _, fr := range f.last[:tail] {
+			for _, fr := range f.more.last[:tail] {
 				out = append(out, int(fr))
 			}
 		}
@@ -83,7 +105,7 @@ func (f *Frames) First() int {
 	if f.n == 0 {
 		return 0
 	}
-	return int(f.first[0])
+	return int(f.head[0])
 }
 
 // Last returns the last frame added, or 0.
@@ -92,9 +114,9 @@ func (f *Frames) Last() int {
 	case f.n == 0:
 		return 0
 	case f.n <= sampleSize:
-		return int(f.first[f.n-1])
+		return int(f.first(f.n - 1))
 	}
-	return int(f.last[(f.n-sampleSize-1)%sampleSize])
+	return int(f.more.last[(f.n-sampleSize-1)%sampleSize])
 }
 
 // Flow is one conversation: a UDP or TCP 5-tuple (both directions), an ESP

@@ -75,6 +75,8 @@ func TestFramesSample(t *testing.T) {
 		want []int
 	}{
 		{0, []int{}},
+		{1, []int{1}},
+		{2, []int{1, 2}},
 		{3, []int{1, 2, 3}},
 		{6, []int{1, 2, 3, 4, 5, 6}},
 		{9, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}},

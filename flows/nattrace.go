@@ -271,9 +271,11 @@ func (pt *PeerTrace) finishResumed() {
 			}
 			// The gap's jth packet is sent's (base+j)th, which the ring
 			// keeps at last[(base+j)%sampleSize]; Frames keeps the gap's
-			// jth at last[(j-sampleSize)%sampleSize] once j ≥ sampleSize.
+			// jth at more.last[(j-sampleSize)%sampleSize] once j ≥
+			// sampleSize. Add gave it its first sampleSize frames, so
+			// more is there.
 			for j := max(sampleSize, n-sampleSize); j < n; j++ {
-				r.last[(j-sampleSize)%sampleSize] = s.last[(g.base[idx]+j)%sampleSize]
+				r.more.last[(j-sampleSize)%sampleSize] = s.last[(g.base[idx]+j)%sampleSize]
 			}
 			r.n = n
 		}
