@@ -23,9 +23,9 @@ func TestLongTunnelKeepsItsLastExchanges(t *testing.T) {
 		t.Fatalf("%d exchanges, the first %v and %v", len(ex), ex[0].Type, ex[1].Type)
 	}
 	e := ex[len(ex)-1]
-	if e.MessageID != dpd+2 || e.Answered || e.Requests != 4 || e.Retransmissions != 3 {
+	if e.MessageID != dpd+2 || e.Answered || e.Requests() != 4 || e.Retransmissions != 3 {
 		t.Errorf("last exchange: message ID %d, answered %v, %d requests, %d retransmissions; want the unanswered %d sent 4 times",
-			e.MessageID, e.Answered, e.Requests, e.Retransmissions, dpd+2)
+			e.MessageID, e.Answered, e.Requests(), e.Retransmissions, dpd+2)
 	}
 	if tun.ExchangesOverflow != 0 || tun.ExchangesAged+len(ex) != dpd+3 {
 		t.Errorf("%d kept, %d aged, %d not kept; want %d in all, none lost", len(ex), tun.ExchangesAged, tun.ExchangesOverflow, dpd+3)

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math"
 	"net/netip"
 	"time"
 
@@ -21,7 +22,11 @@ const maxSendsKept = 8
 type Sends struct {
 	// From is the peer that sent the message; Src and Dst its endpoints at
 	// the first transmission.
-	From     Role
+	From Role
+	// messages is the exchange's distinct message count when this message
+	// was first seen: a higher count means a newer message (kept in 32
+	// bits, beside From, as no exchange comes near 2³¹ messages).
+	messages int32
 	Src, Dst netip.AddrPort
 	// N counts the transmissions, the first one included.
 	N int
@@ -38,10 +43,7 @@ type Sends struct {
 	// arrived in (0: not fragmented); Length is the message's IKE length.
 	Fragments int
 	Length    int
-	// messages is the exchange's distinct message count when this message
-	// was first seen: a higher count means a newer message.
-	messages int
-	hash     uint64
+	hash      uint64
 }
 
 // Retransmissions returns how many times the message was sent again.
@@ -123,6 +125,9 @@ func (tun *Tunnel) exchangeOf(from Role, m *decode.IKEMessage) *Exchange {
 	return tun.exchangeIndex[exchangeKey{msgID: m.MessageID}]
 }
 
+// messageCount returns e.Messages as Sends.messages keeps it.
+func messageCount(e *Exchange) int32 { return int32(min(e.Messages, math.MaxInt32)) }
+
 // noteSend records a transmission of an IKE message in its exchange's
 // Sends: a new distinct message replaces the record, a retransmission of
 // the recorded one adds to it, and a late retransmission of an older
@@ -134,13 +139,13 @@ func (tun *Tunnel) noteSend(from Role, p *decode.Packet) {
 	}
 	s := &e.Sends
 	switch {
-	case s.N == 0 || e.Messages != s.messages:
+	case s.N == 0 || messageCount(e) != s.messages:
 		*s = Sends{
 			From:     from,
 			Src:      netip.AddrPortFrom(p.Src, p.SrcPort),
 			Dst:      netip.AddrPortFrom(p.Dst, p.DstPort),
 			Length:   int(p.IKE.Length),
-			messages: e.Messages,
+			messages: messageCount(e),
 			hash:     p.PayloadHash,
 		}
 		s.add(p)

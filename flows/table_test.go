@@ -170,8 +170,8 @@ func TestTunnelAuthUnanswered(t *testing.T) {
 		t.Errorf("retransmissions = %d, want 3", tun.Retransmissions)
 	}
 	auth := tun.Exchanges[1]
-	if auth.Answered || auth.Requests != 4 || auth.Retransmissions != 3 {
-		t.Errorf("IKE_AUTH exchange: answered %v, requests %d, retransmissions %d; want false, 4, 3", auth.Answered, auth.Requests, auth.Retransmissions)
+	if auth.Answered || auth.Requests() != 4 || auth.Retransmissions != 3 {
+		t.Errorf("IKE_AUTH exchange: answered %v, requests %d, retransmissions %d; want false, 4, 3", auth.Answered, auth.Requests(), auth.Retransmissions)
 	}
 	if len(tun.StateEvidence) != 4 {
 		t.Errorf("state evidence = %v, want the 4 request frames", tun.StateEvidence)

@@ -311,46 +311,56 @@ func (k *Keepalives) add(from Role, t time.Time, frame int) {
 // Exchange is one IKE exchange: a request and its response, with
 // retransmissions.
 type Exchange struct {
-	Type      decode.ExchangeType
-	MessageID uint32
+	Type decode.ExchangeType
 	// From is the role of the peer that sent the request.
-	From Role
+	From      Role
+	MessageID uint32
 	// Messages counts the distinct messages of the exchange (IKEv1 Main
 	// Mode has six in message ID 0).
 	Messages        int
-	Requests        int // request transmissions, including retransmissions
-	Responses       int
 	Retransmissions int
-	RequestFrames   Frames
-	ResponseFrames  Frames
-	First, Last     time.Time
+	// RequestFrames and ResponseFrames sample the transmissions of the
+	// requests, retransmissions included, and of the responses; their
+	// counts are Requests and Responses.
+	RequestFrames  Frames
+	ResponseFrames Frames
+	First, Last    time.Time
 	// Answered is set when the other peer answered.
 	Answered bool
+	// Complete is set for IKEv1 exchanges that reached their last message.
+	Complete bool
 	// Port is the destination port of the first request (500, 4500, or a
 	// TCP port).
 	Port uint16
 	TCP  bool
 	// Encrypted is set when the exchange's messages are encrypted.
 	Encrypted bool
+	waiting   bool // IKEv1: the last distinct message awaits the other peer
+	lastFrom  Role
 	// Notifies in the response, cleartext and (with keys) decrypted.
 	ResponseNotifies []decode.NotifyType
 	// Sends holds the exchange's latest distinct message and its
 	// transmissions: for an unanswered exchange, the request and its
 	// retransmissions.
 	Sends Sends
-	// Complete is set for IKEv1 exchanges that reached their last message.
-	Complete bool
-	// ResentAfterEnd counts, for a complete IKEv1 exchange, the
+	// ResentAfterEndFrames samples, for a complete IKEv1 exchange, the
 	// retransmissions of an earlier message by the peer that did not send
 	// the final one, after it was sent (Quick Mode message 2 sent again
 	// after message 3): the final message did not reach that peer, or it
-	// did not accept it. ResentAfterEndFrames samples them.
-	ResentAfterEnd       int
+	// did not accept it.
 	ResentAfterEndFrames Frames
 	seen                 []uint64 // payload hashes of the distinct messages
-	waiting              bool     // IKEv1: the last distinct message awaits the other peer
-	lastFrom             Role
 }
+
+// Requests returns the request transmissions, retransmissions included.
+func (e *Exchange) Requests() int { return e.RequestFrames.Count() }
+
+// Responses returns the response transmissions.
+func (e *Exchange) Responses() int { return e.ResponseFrames.Count() }
+
+// ResentAfterEnd returns how many times an earlier message was sent again
+// after the final one (ResentAfterEndFrames).
+func (e *Exchange) ResentAfterEnd() int { return e.ResentAfterEndFrames.Count() }
 
 // FinalFrom returns the peer that sent the latest distinct message of an
 // IKEv1 exchange (for a complete one, the final message).

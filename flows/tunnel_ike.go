@@ -359,14 +359,11 @@ func (tun *Tunnel) addExchange(from Role, p *decode.Packet) {
 			// The exchange's final message was sent, and the other
 			// peer sends its earlier message again: the final one did
 			// not reach it, or was not accepted.
-			e.ResentAfterEnd++
 			e.ResentAfterEndFrames.Add(p.Frame)
 		}
 		if from == e.From {
-			e.Requests++
 			e.RequestFrames.Add(p.Frame)
 		} else {
-			e.Responses++
 			e.ResponseFrames.Add(p.Frame)
 		}
 		return
@@ -376,10 +373,8 @@ func (tun *Tunnel) addExchange(from Role, p *decode.Packet) {
 	}
 	e.Messages++
 	if from == e.From {
-		e.Requests++
 		e.RequestFrames.Add(p.Frame)
 	} else {
-		e.Responses++
 		e.ResponseFrames.Add(p.Frame)
 		e.Answered = true
 		e.ResponseNotifies = appendNotifyTypes(e.ResponseNotifies, m)
@@ -421,7 +416,6 @@ func (tun *Tunnel) addExchangeV2(from Role, p *decode.Packet) {
 		e.seen = append(e.seen, p.PayloadHash)
 	}
 	if response {
-		e.Responses++
 		e.ResponseFrames.Add(p.Frame)
 		if repeated {
 			e.Retransmissions++
@@ -433,7 +427,6 @@ func (tun *Tunnel) addExchangeV2(from Role, p *decode.Packet) {
 		e.ResponseNotifies = appendNotifyTypes(e.ResponseNotifies, m)
 		return
 	}
-	e.Requests++
 	e.RequestFrames.Add(p.Frame)
 	if repeated {
 		e.Retransmissions++

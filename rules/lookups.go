@@ -255,7 +255,7 @@ func looksOneSided(a *flows.Analysis) bool {
 // responder of an exchange back to its requester.
 func tunnelIKEOneWay(t *flows.Tunnel) bool {
 	for _, e := range t.Exchanges {
-		if e.Responses > 0 || e.Sends.From != e.From {
+		if e.Responses() > 0 || e.Sends.From != e.From {
 			return false
 		}
 	}

@@ -215,7 +215,7 @@ func authUnread(v *flows.TunnelView) string {
 			return ""
 		}
 		for _, e := range t.Exchanges[last+1:] {
-			if e.Answered || e.Requests > 0 && e.From == flows.RoleResponder {
+			if e.Answered || e.Requests() > 0 && e.From == flows.RoleResponder {
 				return ""
 			}
 		}

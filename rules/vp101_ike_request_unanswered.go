@@ -69,7 +69,7 @@ func (r ikeRequestUnanswered) Check(c *Context, report func(Finding)) {
 			continue
 		}
 		for _, e := range t.Exchanges {
-			if t.Version == 1 && e.Complete && e.ResentAfterEnd >= minRetx {
+			if t.Version == 1 && e.Complete && e.ResentAfterEnd() >= minRetx {
 				report(r.finalLost(c, v, t, side, e))
 				continue
 			}
@@ -230,7 +230,7 @@ func (ikeRequestUnanswered) finalLost(c *Context, v *flows.TunnelView, t *flows.
 	}
 	fmt.Fprintf(&b, " again %s after the %s had sent the final %s (%s), identical each time; the %s sent %s %s in all (%s): "+
 		"the final message did not reach the %s, or the %s did not accept it, so the %s still waits for it",
-		howOften(e.ResentAfterEnd), e.FinalFrom(), label(e.Messages), frameList(e.ResentAfterEndFrames.List()),
+		howOften(e.ResentAfterEnd()), e.FinalFrom(), label(e.Messages), frameList(e.ResentAfterEndFrames.List()),
 		e.FinalFrom(), label(e.Messages), howOften(final.N), frameList(final.FrameList()), waiting, waiting, waiting)
 	if e.Type == decode.ExchangeTypeQuick {
 		fmt.Fprintf(&b, " and has not installed the SAs")

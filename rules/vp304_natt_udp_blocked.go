@@ -218,7 +218,7 @@ func (nattUDPBlocked) tcpFallback(c *Context, v *flows.TunnelView, t *flows.Tunn
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s sent %s %s over UDP to %s over %s and got no reply; %s later it reached the same responder over TCP port %d (RFC 9329, tunnel %d, frame %d), which the responder answered: UDP between the peers is blocked",
-		peerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
+		peerAddr(t, flows.RoleInitiator), e.Type, howOften(e.Requests()), t.ResponderFirst, fmtDuration(e.Last.Sub(e.First)),
 		fmtDuration(fb.First.Sub(e.Last)), fb.ResponderFirst.Port(), fbID, fb.Frames.First())
 	in, out := []int{}, []int{}
 	addSideFrames(side, append(firstFrames(e.RequestFrames.List(), 8), fb.Frames.First()), &in, &out)
