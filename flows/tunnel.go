@@ -220,8 +220,9 @@ type Tunnel struct {
 	// addrs are the addresses seen for each peer, for attaching ESP and
 	// keepalives.
 	addrs [2][]netip.Addr
-	// awaiting is set while the last distinct message of an IKEv1 exchange
-	// waits for the other peer.
+	// exchangeIndex finds the exchange a message belongs to: by message
+	// ID, and in IKEv2, whose peers number their own requests, by the
+	// requester too.
 	exchangeIndex map[exchangeKey]*Exchange
 }
 
