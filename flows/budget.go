@@ -7,14 +7,17 @@ import "unsafe"
 // flood does not grow past it.
 const DefaultMaxMemory = 256 << 20
 
-// What each kept object costs, as the bound counts it: the struct, and
-// its share of the map and list that hold it.
+// What each kept object costs, as the bound counts it: the struct, its
+// share of the map and list that hold it, and for a flow, an SA and a
+// tunnel, which see more than two packets, the rest of their frame sample
+// (Frames keeps two inline).
 const (
-	flowCost     = int64(unsafe.Sizeof(Flow{})) + 64
-	otherCost    = 48 // a summarised conversation: its key and direction bits in a map
-	saCost       = int64(unsafe.Sizeof(ESPSA{})) + 64
-	tunnelCost   = int64(unsafe.Sizeof(Tunnel{})) + 256
-	exchangeCost = int64(unsafe.Sizeof(Exchange{})) + 64
+	frameSampleCost = int64(unsafe.Sizeof(frameSample{}))
+	flowCost        = int64(unsafe.Sizeof(Flow{})) + 64 + frameSampleCost
+	otherCost       = 48 // a summarised conversation: its key and direction bits in a map
+	saCost          = int64(unsafe.Sizeof(ESPSA{})) + 64 + frameSampleCost
+	tunnelCost      = int64(unsafe.Sizeof(Tunnel{})) + 256 + frameSampleCost
+	exchangeCost    = int64(unsafe.Sizeof(Exchange{})) + 64
 )
 
 // Budget is the memory bound of a table: the bytes its flows,
