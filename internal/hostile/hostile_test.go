@@ -142,3 +142,43 @@ func TestLargeFragmentsHeld(t *testing.T) {
 		t.Errorf("with the count bound alone the live heap grew by %d bytes, want at least %d", heap, want)
 	}
 }
+
+// TestTableKeepsToItsBound fills the flow table's memory bound with each
+// kind of subject and weighs what the analysis holds: the live heap stays
+// within a tenth of the bound's own estimate (flows/budget.go), so that
+// --max-memory bounds the process as docs/performance.md says. A cost that
+// leaves out an object a subject always makes shows here.
+func TestTableKeepsToItsBound(t *testing.T) {
+	const n, bound = 20_000, 16 << 20
+	for _, k := range []Kind{IKESPIs, ESPSPIs, UDP4500Flows, OneWay} {
+		path := filepath.Join(t.TempDir(), string(k)+".pcap")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(f, k, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		a := flows.Analyze(flows.File(path), decode.Options{SkipPayloadHash: true}, flows.Options{SummarizeOther: true, MaxMemory: bound})
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		held := int64(ms.HeapAlloc) - int64(base)
+		b := a.Budget
+		t.Logf("%s: %d tunnels, %d SAs, %d flows kept, %d not; the bound counts %d bytes, the heap holds %d (%.2f×)",
+			k, len(a.Tunnels), len(a.SAs), len(a.Flows), b.NotKept, b.Used, held, float64(held)/float64(b.Used))
+		if b.NotKept == 0 || b.Used > b.Limit || b.Used < b.Limit*9/10 {
+			t.Errorf("%s: budget %+v: want the bound reached", k, b)
+		}
+		if held > b.Used*11/10 {
+			t.Errorf("%s: the analysis holds %d bytes of heap, more than a tenth over the %d its bound counts", k, held, b.Used)
+		}
+		runtime.KeepAlive(a)
+	}
+}
