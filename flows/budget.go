@@ -8,17 +8,18 @@ import "unsafe"
 const DefaultMaxMemory = 256 << 20
 
 // What each kept object costs, as the bound counts it: the struct, its
-// share of the maps and lists that hold it, and for a flow, an SA and a
-// tunnel, which see more than two packets, the rest of their frame sample
-// (Frames keeps two inline). A tunnel also starts a path of its traffic
-// (NATTrace.Paths) with its first message, and the list of them. The map
-// entry and list slot of a flow or an SA take about 120 bytes, as the live
-// heap measures them (internal/hostile's TestTableKeepsToItsBound).
+// share of the maps and lists that hold it, and for a tunnel, which sees
+// more than two IKE messages, the rest of their frame sample (Frames keeps
+// two inline; flows and SAs keep InlineFrames). A tunnel also starts a
+// path of its traffic (NATTrace.Paths) with its first message, and the
+// list of them. The map entry and list slot of a flow or an SA take about
+// 120 bytes, as the live heap measures them (internal/hostile's
+// TestTableKeepsToItsBound).
 const (
 	frameSampleCost = int64(unsafe.Sizeof(frameSample{}))
-	flowCost        = int64(unsafe.Sizeof(Flow{})) + 128 + frameSampleCost
+	flowCost        = int64(unsafe.Sizeof(Flow{})) + 128
 	otherCost       = 48 // a summarised conversation: its key and direction bits in a map
-	saCost          = int64(unsafe.Sizeof(ESPSA{})) + 128 + frameSampleCost
+	saCost          = int64(unsafe.Sizeof(ESPSA{})) + 128
 	pathCost        = int64(unsafe.Sizeof(Path{})) + 64
 	tunnelCost      = int64(unsafe.Sizeof(Tunnel{})) + 256 + frameSampleCost + pathCost
 	exchangeCost    = int64(unsafe.Sizeof(Exchange{})) + 64

@@ -23,7 +23,9 @@ const sampleSize = 6
 // and flows hold a dozen samples each, so their size counts: most samples
 // of a tunnel or an exchange hold one or two frames, or none, so the first
 // two are kept inline and the rest of the sample only once a third frame
-// comes. A copy of a Frames shares that rest: copies are for reading.
+// comes. A copy of a Frames shares that rest: copies are for reading. A
+// record that most of its packets add to (a flow, an SA, a path) keeps
+// InlineFrames instead.
 type Frames struct {
 	n    int
 	head [2]uint32
@@ -36,6 +38,18 @@ type frameSample struct {
 	// in, adding a frame touches it alone.
 	last  [sampleSize]uint32
 	first [sampleSize - 2]uint32 // the third frame on
+}
+
+// InlineFrames is the sample of Frames, kept whole in the record that
+// holds it: adding a frame touches no other memory, which matters for
+// records that every packet of a conversation or an SA adds to.
+type InlineFrames struct {
+	// The count and the ring of the latest frames come first: once the
+	// first ones are in, adding a frame touches them alone, in one cache
+	// line.
+	n     int
+	last  [sampleSize]uint32 // ring
+	first [sampleSize]uint32
 }
 
 // frameNumber is a frame number as Frames keeps it.
@@ -74,25 +88,70 @@ func (f *Frames) first(i int) uint32 {
 	return f.more.first[i-len(f.head)]
 }
 
+// ring returns the ring of the latest frames, which holds frames once
+// more than sampleSize were added.
+func (f *Frames) ring() *[sampleSize]uint32 {
+	if f.more == nil {
+		return nil
+	}
+	return &f.more.last
+}
+
 // Count returns how many frames were added.
 func (f *Frames) Count() int { return f.n }
 
 // List returns the sampled frames in the order they were added, the first
 // ones then the latest ones.
-func (f *Frames) List() []int {
-	out := make([]int, 0, 2*sampleSize)
-	for i := range min(f.n, sampleSize) {
-		out = append(out, int(f.first(i)))
+func (f *Frames) List() []int { return sampleList(f.n, f.first, f.ring()) }
+
+// First returns the first frame added, or 0.
+func (f *Frames) First() int { return sampleFirst(f.n, f.first) }
+
+// Last returns the last frame added, or 0.
+func (f *Frames) Last() int { return sampleLast(f.n, f.first, f.ring()) }
+
+// Add records a frame.
+func (f *InlineFrames) Add(frame int) {
+	if f.n < sampleSize {
+		f.first[f.n] = frameNumber(frame)
+	} else {
+		f.last[(f.n-sampleSize)%sampleSize] = frameNumber(frame)
 	}
-	if f.n > sampleSize {
-		tail := f.n - sampleSize
+	f.n++
+}
+
+func (f *InlineFrames) firstAt(i int) uint32 { return f.first[i] }
+
+// Count returns how many frames were added.
+func (f *InlineFrames) Count() int { return f.n }
+
+// List returns the sampled frames in the order they were added, the first
+// ones then the latest ones.
+func (f *InlineFrames) List() []int { return sampleList(f.n, f.firstAt, &f.last) }
+
+// First returns the first frame added, or 0.
+func (f *InlineFrames) First() int { return sampleFirst(f.n, f.firstAt) }
+
+// Last returns the last frame added, or 0.
+func (f *InlineFrames) Last() int { return sampleLast(f.n, f.firstAt, &f.last) }
+
+// sampleList lists a sample of n frames: the first ones, which first
+// returns, then the latest ones, which the ring last holds (from the
+// sampleSize+1-th frame on) at (i-sampleSize)%sampleSize for the i-th.
+func sampleList(n int, first func(int) uint32, last *[sampleSize]uint32) []int {
+	out := make([]int, 0, 2*sampleSize)
+	for i := range min(n, sampleSize) {
+		out = append(out, int(first(i)))
+	}
+	if n > sampleSize {
+		tail := n - sampleSize
 		if tail > sampleSize {
 			start := tail % sampleSize
 			for i := 0; i < sampleSize; i++ {
-				out = append(out, int(f.more.last[(start+i)%sampleSize]))
+				out = append(out, int(last[(start+i)%sampleSize]))
 			}
 		} else {
-			for _, fr := range f.more.last[:tail] {
+			for _, fr := range last[:tail] {
 				out = append(out, int(fr))
 			}
 		}
@@ -100,23 +159,23 @@ func (f *Frames) List() []int {
 	return out
 }
 
-// First returns the first frame added, or 0.
-func (f *Frames) First() int {
-	if f.n == 0 {
+// sampleFirst returns the first frame of a sample of n, or 0.
+func sampleFirst(n int, first func(int) uint32) int {
+	if n == 0 {
 		return 0
 	}
-	return int(f.head[0])
+	return int(first(0))
 }
 
-// Last returns the last frame added, or 0.
-func (f *Frames) Last() int {
+// sampleLast returns the last frame of a sample of n, or 0.
+func sampleLast(n int, first func(int) uint32, last *[sampleSize]uint32) int {
 	switch {
-	case f.n == 0:
+	case n == 0:
 		return 0
-	case f.n <= sampleSize:
-		return int(f.first(f.n - 1))
+	case n <= sampleSize:
+		return int(first(n - 1))
 	}
-	return int(f.more.last[(f.n-sampleSize-1)%sampleSize])
+	return int(last[(n-sampleSize-1)%sampleSize])
 }
 
 // Flow is one conversation: a UDP or TCP 5-tuple (both directions), an ESP
@@ -127,7 +186,7 @@ type Flow struct {
 	Bytes   [2]int64 // wire bytes, by Dir
 	Last    time.Time
 	Tunnel  int // the tunnel this flow carries, 0 if none
-	Frames  Frames
+	Frames  InlineFrames
 	Kinds   [decode.NumKinds]int
 	Key     Key
 	First   time.Time
@@ -226,7 +285,7 @@ type ESPSA struct {
 	MaxSeq   uint32
 	Src, Dst netip.Addr
 	Last     time.Time
-	Frames   Frames
+	Frames   InlineFrames
 	// Tunnel is the tunnel the SA was attached to (0: none). Child SA SPIs
 	// are negotiated inside encrypted messages, so without keys the link is
 	// inferred from endpoints and timing; Inferred says so. With keys the

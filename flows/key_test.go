@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/vpnpcap/vpnpcap/decode"
@@ -69,6 +70,15 @@ func TestKeyString(t *testing.T) {
 	}
 }
 
+// frameSampler is what Frames and InlineFrames share.
+type frameSampler interface {
+	Add(frame int)
+	Count() int
+	List() []int
+	First() int
+	Last() int
+}
+
 func TestFramesSample(t *testing.T) {
 	tests := []struct {
 		n    int
@@ -84,25 +94,28 @@ func TestFramesSample(t *testing.T) {
 		{20, []int{1, 2, 3, 4, 5, 6, 15, 16, 17, 18, 19, 20}},
 		{23, []int{1, 2, 3, 4, 5, 6, 18, 19, 20, 21, 22, 23}},
 	}
-	for _, tc := range tests {
-		var f Frames
-		for i := 1; i <= tc.n; i++ {
-			f.Add(i)
-		}
-		got := f.List()
-		if len(got) != len(tc.want) {
-			t.Fatalf("after %d frames: List() = %v, want %v", tc.n, got, tc.want)
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Fatalf("after %d frames: List() = %v, want %v", tc.n, got, tc.want)
+	for _, newSample := range []func() frameSampler{
+		func() frameSampler { return new(Frames) },
+		func() frameSampler { return new(InlineFrames) },
+	} {
+		for _, tc := range tests {
+			f := newSample()
+			for i := 1; i <= tc.n; i++ {
+				f.Add(i)
 			}
-		}
-		if f.Count() != tc.n {
-			t.Errorf("Count() = %d, want %d", f.Count(), tc.n)
-		}
-		if tc.n > 0 && (f.First() != 1 || f.Last() != tc.n) {
-			t.Errorf("after %d frames: First, Last = %d, %d", tc.n, f.First(), f.Last())
+			got := f.List()
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("%T after %d frames: List() = %v, want %v", f, tc.n, got, tc.want)
+			}
+			if f.Count() != tc.n {
+				t.Errorf("%T: Count() = %d, want %d", f, f.Count(), tc.n)
+			}
+			if tc.n > 0 && (f.First() != 1 || f.Last() != tc.n) {
+				t.Errorf("%T after %d frames: First, Last = %d, %d", f, tc.n, f.First(), f.Last())
+			}
+			if tc.n == 0 && (f.First() != 0 || f.Last() != 0) {
+				t.Errorf("%T empty: First, Last = %d, %d, want 0, 0", f, f.First(), f.Last())
+			}
 		}
 	}
 }

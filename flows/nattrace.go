@@ -77,7 +77,7 @@ type Path struct {
 	Packets   int
 	Last      time.Time
 	LastFrame int
-	Frames    Frames
+	Frames    InlineFrames
 	// Retransmissions counts IKE messages that repeated an earlier one.
 	Retransmissions int
 	First           time.Time

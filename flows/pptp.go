@@ -54,7 +54,7 @@ type PPTPSession struct {
 	// GRE from client to server (key = server call ID) and back (key =
 	// client call ID).
 	GREOut, GREIn             int
-	GREOutFrames, GREInFrames Frames
+	GREOutFrames, GREInFrames InlineFrames
 	GREOutSeq, GREInSeq       SeqTrack
 	// GREOutShared and GREInShared count GRE packets whose key fits this
 	// call and, as well, another call up at the same time between the same
