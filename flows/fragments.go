@@ -74,7 +74,7 @@ type Stray struct {
 // initiator never used. It runs before the destination is added to the
 // initiator's addresses.
 func (tun *Tunnel) noteStray(from Role, p *decode.Packet) {
-	if from != RoleResponder || tun.Messages <= 1 || len(tun.addrs[RoleInitiator]) == 0 {
+	if from != RoleResponder || tun.Messages() <= 1 || len(tun.addrs[RoleInitiator]) == 0 {
 		return
 	}
 	if slices.Contains(tun.addrs[RoleInitiator], p.Dst) {

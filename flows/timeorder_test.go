@@ -103,8 +103,8 @@ func TestDuplicatesLeftOut(t *testing.T) {
 	a := Analyze(Packets("dup.pcap", pkts), decode.Options{}, Options{})
 	clean := Analyze(Packets("clean.pcap", s.pkts), decode.Options{}, Options{})
 	tun, want := a.Tunnels[0], clean.Tunnels[0]
-	if tun.Retransmissions != 0 || tun.Messages != want.Messages {
-		t.Errorf("retransmissions %d, messages %d; want 0 and %d", tun.Retransmissions, tun.Messages, want.Messages)
+	if tun.Retransmissions != 0 || tun.Messages() != want.Messages() {
+		t.Errorf("retransmissions %d, messages %d; want 0 and %d", tun.Retransmissions, tun.Messages(), want.Messages())
 	}
 	for i, sa := range a.SAs {
 		if sa.Packets() != clean.SAs[i].Packets() || sa.Repeated != 0 {
@@ -176,8 +176,8 @@ func TestCorpusTimeAndCopies(t *testing.T) {
 		if a.Quality.Duplicates != 33 || a.Quality.DuplicatePairs[0] != [2]int{2, 1} {
 			t.Errorf("duplicates %d, first pair %v; want 33, (2, 1)", a.Quality.Duplicates, a.Quality.DuplicatePairs)
 		}
-		if len(a.Tunnels) != 1 || a.Tunnels[0].Retransmissions != 0 || a.Tunnels[0].Messages != 33 {
-			t.Errorf("tunnel: %d retransmissions of %d messages; want 0 of 33", a.Tunnels[0].Retransmissions, a.Tunnels[0].Messages)
+		if len(a.Tunnels) != 1 || a.Tunnels[0].Retransmissions != 0 || a.Tunnels[0].Messages() != 33 {
+			t.Errorf("tunnel: %d retransmissions of %d messages; want 0 of 33", a.Tunnels[0].Retransmissions, a.Tunnels[0].Messages())
 		}
 	})
 	t.Run("Openswan/xf88-v1certQI1/v1certN3.pcap", func(t *testing.T) {

@@ -114,7 +114,6 @@ type Tunnel struct {
 	// not kept, for want of any to leave out or of memory.
 	ExchangesAged     int
 	ExchangesOverflow int
-	Messages          int
 	Retransmissions   int
 
 	// NAT detection from NAT-D verification, per peer: what each peer's
@@ -127,9 +126,6 @@ type Tunnel struct {
 	// Float is set when IKE moved to port 4500 with the non-ESP marker.
 	Float      bool
 	FloatFrame int
-	// IKEOnPortAfterFloat counts IKE messages sent on UDP 500 after the float.
-	Port500AfterFloat      int
-	Port500AfterFloatFrame Frames
 	// MarkerOn500 counts IKE messages with a non-ESP marker on port 500,
 	// MarkerMissing IKE messages on port 4500 without it (RFC 3948 §2.2).
 	// MarkerMissingFirst holds the source and destination of the first
@@ -362,6 +358,10 @@ func (e *Exchange) Responses() int { return e.ResponseFrames.Count() }
 // ResentAfterEnd returns how many times an earlier message was sent again
 // after the final one (ResentAfterEndFrames).
 func (e *Exchange) ResentAfterEnd() int { return e.ResentAfterEndFrames.Count() }
+
+// Messages returns the number of the tunnel's IKE messages, as its frame
+// sample counts them.
+func (t *Tunnel) Messages() int { return t.Frames.Count() }
 
 // FinalFrom returns the peer that sent the latest distinct message of an
 // IKEv1 exchange (for a complete one, the final message).

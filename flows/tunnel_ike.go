@@ -41,7 +41,6 @@ func (t *Table) addIKE(p *decode.Packet) *Tunnel {
 	if tun.SPIr == 0 && m.SPIr != 0 {
 		tun.SPIr = m.SPIr
 	}
-	tun.Messages++
 	tun.Frames.Add(p.Frame)
 	tun.touch(p.Time, p.Frame)
 
@@ -118,9 +117,6 @@ func (tun *Tunnel) noteEncapsulation(p *decode.Packet, src, dst netip.AddrPort) 
 			tun.Float = true
 			tun.FloatFrame = p.Frame
 		}
-	case !tcp && tun.Float && (p.SrcPort == 500 || p.DstPort == 500):
-		tun.Port500AfterFloat++
-		tun.Port500AfterFloatFrame.Add(p.Frame)
 	}
 }
 

@@ -230,7 +230,7 @@ func ikeOneWay(a *flows.Analysis) (oneWay bool, messages int) {
 	}
 	oneWay = true
 	for _, t := range a.Tunnels {
-		messages += t.Messages
+		messages += t.Messages()
 		if !tunnelIKEOneWay(t) {
 			oneWay = false
 		}

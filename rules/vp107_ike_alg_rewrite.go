@@ -163,7 +163,7 @@ func (ikeALGRewrite) halfRewritten(c *Context, v *flows.TunnelView, in *flows.Tu
 // but did not match: their content changed on the way.
 func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) (Finding, bool) {
 	out := c.Twin(v, flows.SideInside)
-	if out == nil || out.Messages != in.Messages || !c.BothCaptured(flows.SideInside, in.First, in.Last) {
+	if out == nil || out.Messages() != in.Messages() || !c.BothCaptured(flows.SideInside, in.First, in.Last) {
 		return Finding{}, false
 	}
 	// An altered outbound message is lost inside and unexplained outside;
@@ -175,7 +175,7 @@ func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) 
 		return Finding{}, false
 	}
 	msg := fmt.Sprintf("%s of the IKE SA (SPIi 0x%016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
-		words.Count(n, "message"), in.SPIi, in.Messages, n, outbound, inbound)
+		words.Count(n, "message"), in.SPIi, in.Messages(), n, outbound, inbound)
 	ev := evidenceFromBoth(c, append(in.Fate().DroppedFrames.List(), in.Fate().NoOriginFrames.List()...),
 		append(out.Fate().NoOriginFrames.List(), out.Fate().DroppedFrames.List()...))
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: ev}, true

@@ -72,7 +72,7 @@ func (captureOneDirection) Check(c *Context, report func(Finding)) {
 				id = v.ID
 			}
 			msg := fmt.Sprintf("%s: the IKE SA 0x%016x shows %s from the %s %s and none back, yet its %d ESP packets flow both ways: IKE was answered where the capture could not see",
-				a.Capture.Path, t.SPIi, words.Count(t.Messages, "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
+				a.Capture.Path, t.SPIi, words.Count(t.Messages(), "IKE message"), flows.RoleInitiator, t.InitiatorFirst.Addr(), n)
 			var frames []int
 			for _, sa := range t.ESPSAs {
 				frames = append(frames, sa.Frames.First())

@@ -171,7 +171,7 @@ func (m *model) tunnelRow(v *flows.TunnelView) *row {
 		if st == nil {
 			continue
 		}
-		n := st.Messages + st.ESPPackets() + st.Keepalives.Count
+		n := st.Messages() + st.ESPPackets() + st.Keepalives.Count
 		r.packets += n
 		counts = append(counts, strconv.Itoa(n))
 		for _, ap := range []netip.AddrPort{st.InitiatorFirst, st.Initiator, st.ResponderFirst, st.Responder} {
