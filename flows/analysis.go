@@ -223,7 +223,6 @@ func (tun *Tunnel) finish(end time.Time) {
 	n := tun.negotiation(end)
 	tun.established = n.established
 	tun.establishedAt, tun.establishedFrame = n.estAt, n.estFrame
-	tun.childCreations = n.children
 	tun.setState(&n)
 }
 

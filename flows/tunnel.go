@@ -78,8 +78,11 @@ const maxEndpointChanges = 64
 // Tunnel is one IKE SA, identified by its initiator SPI, followed across the
 // port float from 500 to 4500 and across address or port changes.
 type Tunnel struct {
-	ID         int
-	Version    uint8
+	ID      int
+	Version uint8
+	// Midstream is set when the capture began after the IKE SA was set up,
+	// so the roles are a guess.
+	Midstream  bool
 	SPIi, SPIr uint64
 	// Initiator and Responder are the peers' latest address and port as
 	// seen in this capture; InitiatorFirst and ResponderFirst the ones of
@@ -101,9 +104,6 @@ type Tunnel struct {
 	NATTrace NATTrace
 
 	InitiatorFirst, ResponderFirst netip.AddrPort
-	// Midstream is set when the capture began after the IKE SA was set up,
-	// so the roles are a guess.
-	Midstream bool
 
 	First  time.Time
 	Frames Frames // IKE messages
@@ -120,8 +120,9 @@ type Tunnel struct {
 	// hashes say about the captured tuples.
 	NATD            [2]PeerNATD // by Role
 	NATTVendorIDs   [2][]string // NAT-T capability vendor IDs sent, by Role
-	FragmentationOK [2]bool     // IKEV2_FRAGMENTATION_SUPPORTED or IKE fragmentation VID, by Role
 	VendorIDs       [2][]string // all vendor ID names sent, by Role
+	FragmentationOK [2]bool     // IKEV2_FRAGMENTATION_SUPPORTED or IKE fragmentation VID, by Role
+	TCP             bool        // IKE seen over TCP (RFC 9329)
 
 	// Float is set when IKE moved to port 4500 with the non-ESP marker.
 	Float      bool
@@ -133,7 +134,6 @@ type Tunnel struct {
 	MarkerOn500        Frames
 	MarkerMissing      Frames
 	MarkerMissingFirst [2]netip.AddrPort
-	TCP                bool // IKE seen over TCP (RFC 9329)
 
 	// EndpointChanges lists the first maxEndpointChanges changes of a
 	// peer's address or port; EndpointChangesNotKept counts the later ones.
@@ -187,32 +187,31 @@ type Tunnel struct {
 	// COOKIE) at RetryRefusalFrame; RetryOf the ID of the tunnel this one
 	// retries (linkRetries).
 	RetriedAs, RetryOf int
-	RetryRefusal       decode.NotifyType
 	RetryRefusalFrame  int
+	RetryRefusal       decode.NotifyType
+	// RekeyExact is set when the CREATE_CHILD_SA that rekeyed an IKE SA
+	// into this one, read decrypted, named this SA's SPIs; otherwise the
+	// link (RekeyOf) is by endpoints and timing.
+	RekeyExact bool
 	// RekeyOf is the ID of the tunnel whose IKE SA was rekeyed into this
 	// one by the CREATE_CHILD_SA answered at RekeyFrame; RekeyedAs the ID
 	// of the tunnel that rekeyed this one (linkRekeys).
 	RekeyOf, RekeyedAs int
 	RekeyFrame         int
-	// RekeyExact is set when the old IKE SA's CREATE_CHILD_SA, read
-	// decrypted, named this SA's SPIs; otherwise the link is by endpoints
-	// and timing.
-	RekeyExact bool
 	// rekeySPIs are the IKE SPIs this SA's decrypted rekeys announced.
 	rekeySPIs []rekeySPI
 
 	// budget is the table's memory bound, which new exchanges draw on.
 	budget *Budget
-	// established, when the tunnel became established.
-	established      bool
-	establishedAt    time.Time
-	establishedFrame int
-	childCreations   int
 	// fakedBy marks peers whose NAT-D source hash correlation proved faked.
 	fakedBy [2]bool
 	// floated marks the peers (by Role) that sent IKE behind the non-ESP
 	// marker.
 	floated [2]bool
+	// established, when the tunnel became established.
+	established      bool
+	establishedAt    time.Time
+	establishedFrame int
 	// addrs are the addresses seen for each peer, for attaching ESP and
 	// keepalives.
 	addrs [2][]netip.Addr
