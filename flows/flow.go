@@ -309,8 +309,9 @@ type ESPSA struct {
 	// Lost holds the sequence numbers of the SA's packets that the other
 	// capture did not see (Fate.Dropped), filled by correlation.
 	Lost SeqRuns
-	// ICMP counts the ICMP errors that quote the SA's packets.
-	ICMP ICMPErrors
+	// ICMP counts the ICMP errors that quote the SA's packets; nil when
+	// there are none.
+	ICMP *ICMPErrors
 	// Inner is what the SA's packets carried, when keys decrypted them.
 	Inner InnerTraffic
 }

@@ -185,21 +185,27 @@ func (t *Table) addICMPError(p *decode.Packet) {
 func (e *ICMPError) summaries() []*ICMPErrors {
 	out := make([]*ICMPErrors, 0, 4)
 	if e.Flow != nil {
-		if e.Flow.ICMP == nil {
-			e.Flow.ICMP = &ICMPErrors{}
-		}
-		out = append(out, e.Flow.ICMP)
+		out = append(out, icmpSummary(&e.Flow.ICMP))
 	}
 	if e.SA != nil {
-		out = append(out, &e.SA.ICMP)
+		out = append(out, icmpSummary(&e.SA.ICMP))
 	}
 	if e.Tunnel != nil {
-		out = append(out, &e.Tunnel.ICMP)
+		out = append(out, icmpSummary(&e.Tunnel.ICMP))
 	}
 	if e.Session != nil {
-		out = append(out, &e.Session.ICMP)
+		out = append(out, icmpSummary(&e.Session.ICMP))
 	}
 	return out
+}
+
+// icmpSummary returns the summary *s points to, made on its first error:
+// most flows, SAs, tunnels and calls have none.
+func icmpSummary(s **ICMPErrors) *ICMPErrors {
+	if *s == nil {
+		*s = new(ICMPErrors)
+	}
+	return *s
 }
 
 // quotedFlow finds the flow of the quoted packet, when the quote holds what
@@ -310,7 +316,7 @@ func (t *Table) finishICMP() {
 			continue
 		}
 		if e.Tunnel = t.tunnelByID(e.SA.Tunnel); e.Tunnel != nil {
-			e.Tunnel.ICMP.add(e)
+			icmpSummary(&e.Tunnel.ICMP).add(e)
 		}
 	}
 }

@@ -72,17 +72,17 @@ func TestICMPErrorsLab(t *testing.T) {
 			}
 			tun := out.Tunnels[0]
 			n := len(tc.frames)
-			if tun.ICMP.Count != n || tun.ICMP.FromNAT != n || !slices.Equal(tun.ICMP.Frames(), tc.frames[:min(n, maxICMPListed)]) ||
-				!slices.Equal(tun.ICMP.Codes, []ICMPCodeCount{{Type: 3, Code: 3, Count: n}}) {
-				t.Errorf("tunnel ICMP = %+v, frames %v; want %d port unreachable from the NAT", tun.ICMP, tun.ICMP.Frames(), n)
+			if icmpOf(tun.ICMP).Count != n || icmpOf(tun.ICMP).FromNAT != n || !slices.Equal(icmpOf(tun.ICMP).Frames(), tc.frames[:min(n, maxICMPListed)]) ||
+				!slices.Equal(icmpOf(tun.ICMP).Codes, []ICMPCodeCount{{Type: 3, Code: 3, Count: n}}) {
+				t.Errorf("tunnel ICMP = %+v, frames %v; want %d port unreachable from the NAT", tun.ICMP, icmpOf(tun.ICMP).Frames(), n)
 			}
 			for _, sa := range out.SAs {
 				want := 0
 				if sa.SPI == tc.espSPI {
 					want = n
 				}
-				if sa.ICMP.Count != want || sa.ICMP.FromNAT != want {
-					t.Errorf("SA %#x: %d ICMP errors (%d from the NAT), want %d", sa.SPI, sa.ICMP.Count, sa.ICMP.FromNAT, want)
+				if icmpOf(sa.ICMP).Count != want || icmpOf(sa.ICMP).FromNAT != want {
+					t.Errorf("SA %#x: %d ICMP errors (%d from the NAT), want %d", sa.SPI, icmpOf(sa.ICMP).Count, icmpOf(sa.ICMP).FromNAT, want)
 				}
 			}
 			if out.ICMPUnmatched.Count != 0 {
@@ -112,9 +112,9 @@ func TestICMPErrorsLab(t *testing.T) {
 			}
 		}
 		for _, s := range out.Sessions {
-			total += s.ICMP.Count
-			if s.ICMP.FromNAT != s.ICMP.Count {
-				t.Errorf("session %d: %d of %d errors from the NAT", s.ID, s.ICMP.FromNAT, s.ICMP.Count)
+			total += icmpOf(s.ICMP).Count
+			if icmpOf(s.ICMP).FromNAT != icmpOf(s.ICMP).Count {
+				t.Errorf("session %d: %d of %d errors from the NAT", s.ID, icmpOf(s.ICMP).FromNAT, icmpOf(s.ICMP).Count)
 			}
 		}
 		if !slices.Equal(frames, want) || total != len(want) || out.ICMPUnmatched.Count != 0 {
@@ -246,8 +246,8 @@ func TestICMPErrorTies(t *testing.T) {
 				if got := a.ICMPUnmatched.Count; got != 0 == matched {
 					t.Errorf("%d errors tied to nothing, want matched %v", got, matched)
 				}
-				if tc.tunnel && a.Tunnels[0].ICMP.Count != 1 || tc.session && a.Sessions[0].ICMP.Count != 1 {
-					t.Errorf("tunnel counts %d, session %d", a.Tunnels[0].ICMP.Count, a.Sessions[0].ICMP.Count)
+				if tc.tunnel && icmpOf(a.Tunnels[0].ICMP).Count != 1 || tc.session && icmpOf(a.Sessions[0].ICMP).Count != 1 {
+					t.Errorf("tunnel counts %d, session %d", icmpOf(a.Tunnels[0].ICMP).Count, icmpOf(a.Sessions[0].ICMP).Count)
 				}
 				if e.Flow != nil && (e.Flow.ICMP == nil || e.Flow.ICMP.Count != 1) {
 					t.Errorf("flow counts %+v", e.Flow.ICMP)
@@ -272,7 +272,7 @@ func TestICMPErrorsBounded(t *testing.T) {
 		frames = append(frames, e.Frame)
 	}
 	a := Analyze(Packets("c.pcap", x.s.Packets), decode.Options{}, Options{})
-	s := &a.Tunnels[0].ICMP
+	s := icmpOf(a.Tunnels[0].ICMP)
 	if s.Count != 20 || !slices.Equal(s.Frames(), frames[:maxICMPListed]) {
 		t.Errorf("tunnel: %d errors, frames %v; want 20, %v", s.Count, s.Frames(), frames[:maxICMPListed])
 	}
@@ -288,8 +288,8 @@ func TestICMPErrorsBounded(t *testing.T) {
 	m.IKE("203.0.113.5:62001", "198.51.100.7:4500", decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 37, MessageID: 5, Flags: decode.IKEv2FlagInitiator}, 9)
 	a = Analyze(Packets("c.pcap", m.Packets), decode.Options{}, Options{})
 	e := a.ICMPErrors[0]
-	if e.SA == nil || e.SA.Tunnel != 1 || e.Tunnel != a.Tunnels[0] || a.Tunnels[0].ICMP.Count != 1 {
-		t.Errorf("late attachment: SA %+v, tunnel %v, tunnel count %d", e.SA, e.Tunnel, a.Tunnels[0].ICMP.Count)
+	if e.SA == nil || e.SA.Tunnel != 1 || e.Tunnel != a.Tunnels[0] || icmpOf(a.Tunnels[0].ICMP).Count != 1 {
+		t.Errorf("late attachment: SA %+v, tunnel %v, tunnel count %d", e.SA, e.Tunnel, icmpOf(a.Tunnels[0].ICMP).Count)
 	}
 }
 
@@ -352,10 +352,18 @@ func TestCorrelateICMPOrigin(t *testing.T) {
 		t.Errorf("origins %v, want %v", origins, want)
 	}
 	tun := c.Outside.Tunnels[0]
-	if tun.ICMP.Count != 3 || tun.ICMP.FromNAT != 1 {
-		t.Errorf("outside tunnel: %d errors, %d from the NAT; want 3, 1", tun.ICMP.Count, tun.ICMP.FromNAT)
+	if icmpOf(tun.ICMP).Count != 3 || icmpOf(tun.ICMP).FromNAT != 1 {
+		t.Errorf("outside tunnel: %d errors, %d from the NAT; want 3, 1", icmpOf(tun.ICMP).Count, icmpOf(tun.ICMP).FromNAT)
 	}
 	if in := c.Inside.ICMPErrors; len(in) != 1 || in[0].SA == nil || in[0].SA.SPI != 0xc0ffee01 || in[0].Tunnel == nil {
 		t.Errorf("inside error tied to %+v, want the client's SA and tunnel", in)
 	}
+}
+
+// icmpOf returns a summary of ICMP errors, empty for nil (none).
+func icmpOf(s *ICMPErrors) *ICMPErrors {
+	if s == nil {
+		return new(ICMPErrors)
+	}
+	return s
 }

@@ -69,8 +69,9 @@ type PPTPSession struct {
 	GREOtherFrames Frames
 	GREOtherIDs    []uint16
 	// ICMP counts the ICMP errors that quote the call's GRE (by call ID
-	// and addresses) or its control connection, with the first few.
-	ICMP ICMPErrors
+	// and addresses) or its control connection, with the first few; nil
+	// when there are none.
+	ICMP *ICMPErrors
 }
 
 // SeqTrack follows a sequence number stream and counts gaps and repeats.

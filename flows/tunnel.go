@@ -175,8 +175,9 @@ type Tunnel struct {
 	// Fate).
 	fate *Fate
 	// ICMP counts the ICMP errors that quote the tunnel's packets: its IKE
-	// messages, its SAs' ESP, its NAT-T keepalives.
-	ICMP ICMPErrors
+	// messages, its SAs' ESP, its NAT-T keepalives; nil when there are
+	// none.
+	ICMP *ICMPErrors
 
 	State         State
 	StateEvidence []int
