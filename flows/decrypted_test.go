@@ -196,10 +196,10 @@ func TestDecryptedRekeys(t *testing.T) {
 			// virtual IP and 14 from the gateway's side, all answered.
 			echo := map[string]int{}
 			for _, sa := range a.SAs {
-				if sa.Inner.Decrypted != sa.Packets() || sa.Inner.Failed != 0 || sa.Inner.Key.Line == 0 {
-					t.Errorf("ESP SA %#x: %d of %d packets decrypted, %d failed", sa.SPI, sa.Inner.Decrypted, sa.Packets(), sa.Inner.Failed)
+				if sa.Inner().Decrypted != sa.Packets() || sa.Inner().Failed != 0 || sa.Inner().Key.Line == 0 {
+					t.Errorf("ESP SA %#x: %d of %d packets decrypted, %d failed", sa.SPI, sa.Inner().Decrypted, sa.Packets(), sa.Inner().Failed)
 				}
-				for _, f := range sa.Inner.Flows {
+				for _, f := range sa.Inner().Flows {
 					echo[fmt.Sprintf("%v→%v requests", f.Src, f.Dst)] += f.EchoRequests
 					echo[fmt.Sprintf("%v→%v replies", f.Src, f.Dst)] += f.EchoReplies
 					if f.Proto != 1 || f.Packets != f.EchoRequests+f.EchoReplies {

@@ -307,13 +307,24 @@ type ESPSA struct {
 	// for a capture alone, which spares every flow and SA its room.
 	fate *Fate
 	// Lost holds the sequence numbers of the SA's packets that the other
-	// capture did not see (Fate.Dropped), filled by correlation.
-	Lost SeqRuns
+	// capture did not see (Fate.Dropped), filled by correlation; nil when
+	// none were lost, and for a capture alone.
+	Lost *SeqRuns
 	// ICMP counts the ICMP errors that quote the SA's packets; nil when
 	// there are none.
 	ICMP *ICMPErrors
-	// Inner is what the SA's packets carried, when keys decrypted them.
-	Inner InnerTraffic
+	// inner is what the SA's packets carried, when keys decrypted or
+	// failed to decrypt them; nil otherwise (Inner).
+	inner *InnerTraffic
+}
+
+// Inner returns what the SA's packets carried, as far as keys decrypted
+// them: empty without keys for it. The result is the SA's own, to read.
+func (s *ESPSA) Inner() *InnerTraffic {
+	if s.inner == nil {
+		return new(InnerTraffic)
+	}
+	return s.inner
 }
 
 // InnerTraffic is what an ESP SA's packets carried, as decryption
@@ -436,7 +447,10 @@ func (s *ESPSA) add(p *decode.Packet, seq uint32) {
 	s.Last = p.Time
 	s.Frames.Add(p.Frame)
 	if p.Decrypted != nil {
-		s.Inner.add(p)
+		if s.inner == nil {
+			s.inner = new(InnerTraffic)
+		}
+		s.inner.add(p)
 	}
 }
 

@@ -394,6 +394,9 @@ func (m *matcher) unmatched(e *pending) {
 	if noOrigin {
 		c.NoOrigin[e.side]++
 	} else if e.sa != nil {
+		if e.sa.Lost == nil {
+			e.sa.Lost = new(SeqRuns)
+		}
 		e.sa.Lost.Add(packetSeq(&e.p))
 	}
 	for _, f := range []*Fate{fateOf(e.flow), saFate(e.sa), tunFate(e.tun)} {

@@ -20,7 +20,7 @@ type SeqRun struct {
 // RFC 2637 §4.1) as runs of consecutive numbers, in the order they are
 // added, keeping at most a few runs so that memory does not grow with
 // packets. Count covers every number added, kept in a run or not. The zero
-// value is ready to use.
+// value is ready to use; a nil *SeqRuns reads as empty.
 type SeqRuns struct {
 	runs  [maxSeqRuns]SeqRun
 	nruns int
@@ -55,6 +55,9 @@ func (s *SeqRuns) Add(seq uint32) {
 
 // Contains reports whether seq is in one of the kept runs.
 func (s *SeqRuns) Contains(seq uint32) bool {
+	if s == nil {
+		return false
+	}
 	for _, r := range s.runs[:s.nruns] {
 		if seq >= r.First && seq <= r.Last {
 			return true
@@ -65,13 +68,16 @@ func (s *SeqRuns) Contains(seq uint32) bool {
 
 // Runs returns the kept runs, in the order they began.
 func (s *SeqRuns) Runs() []SeqRun {
+	if s == nil {
+		return nil
+	}
 	return append([]SeqRun(nil), s.runs[:s.nruns]...)
 }
 
 // String lists the runs as "31-42, 50, 77-80", followed by "and N more"
 // when numbers were left out of the kept runs; "" when empty.
 func (s *SeqRuns) String() string {
-	if s.nruns == 0 {
+	if s == nil || s.nruns == 0 {
 		return ""
 	}
 	b := make([]byte, 0, 16*s.nruns)

@@ -76,12 +76,12 @@ func TestCorrelateLostSequenceNumbers(t *testing.T) {
 		if sa.SPI == 0xc0ffee01 {
 			want = "5, 20-24"
 		}
-		if got := sa.Lost.String(); got != want || sa.Lost.Count != sa.Fate().Dropped {
-			t.Errorf("SA %#x: Lost = %q (%d), want %q (%d dropped)", sa.SPI, got, sa.Lost.Count, want, sa.Fate().Dropped)
+		if got, n := sa.Lost.String(), lostCount(sa); got != want || n != sa.Fate().Dropped {
+			t.Errorf("SA %#x: Lost = %q (%d), want %q (%d dropped)", sa.SPI, got, n, want, sa.Fate().Dropped)
 		}
 	}
 	for _, sa := range c.Outside.SAs {
-		if sa.Lost.Count != 0 {
+		if sa.Lost != nil {
 			t.Errorf("outside SA %#x: Lost = %q, want none", sa.SPI, sa.Lost.String())
 		}
 	}
@@ -107,4 +107,21 @@ func TestGRESequenceFrames(t *testing.T) {
 	if got := tr.DupFrames.List(); !slices.Equal(got, []int{7, 8}) {
 		t.Errorf("repeat frames = %v, want [7 8]", got)
 	}
+}
+
+// TestSeqRunsNil: an SA with nothing lost has no SeqRuns, which reads as
+// empty.
+func TestSeqRunsNil(t *testing.T) {
+	var s *SeqRuns
+	if s.Contains(7) || s.String() != "" || s.Runs() != nil {
+		t.Errorf("nil SeqRuns: Contains %v, String %q, Runs %v; want false, \"\", nil", s.Contains(7), s.String(), s.Runs())
+	}
+}
+
+// lostCount returns the sequence numbers an SA lost, 0 without any.
+func lostCount(sa *ESPSA) int {
+	if sa.Lost == nil {
+		return 0
+	}
+	return sa.Lost.Count
 }

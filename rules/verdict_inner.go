@@ -23,7 +23,7 @@ type innerSum struct {
 }
 
 func (s *innerSum) add(sa *flows.ESPSA) {
-	in := &sa.Inner
+	in := sa.Inner()
 	s.packets += in.Decrypted
 	if in.Failed > 0 && s.failure == "" {
 		s.failure = in.FirstFailure
@@ -54,7 +54,7 @@ func innerTraffic(c *Context, v *flows.TunnelView) (dirs [2]innerSum, ok bool) {
 			continue
 		}
 		for _, sa := range t.ESPSAs {
-			if sa.Inner.Decrypted+sa.Inner.Failed == 0 {
+			if sa.Inner().Decrypted+sa.Inner().Failed == 0 {
 				continue
 			}
 			ok = true

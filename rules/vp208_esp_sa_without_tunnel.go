@@ -98,15 +98,15 @@ func espWithoutTunnelKeys(g []*flows.ESPSA) string {
 	var key, failure string
 	for _, sa := range g {
 		switch {
-		case sa.Inner.Decrypted > 0:
+		case sa.Inner().Decrypted > 0:
 			decrypted = append(decrypted, decode.SPI(sa.SPI).String())
 			if key == "" {
-				key = sa.Inner.Key.String()
+				key = sa.Inner().Key.String()
 			}
-		case sa.Inner.Failed > 0:
+		case sa.Inner().Failed > 0:
 			failed = append(failed, decode.SPI(sa.SPI).String())
 			if failure == "" {
-				failure = sa.Inner.FirstFailure
+				failure = sa.Inner().FirstFailure
 			}
 		}
 	}
