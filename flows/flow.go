@@ -319,12 +319,12 @@ type ESPSA struct {
 }
 
 // Inner returns what the SA's packets carried, as far as keys decrypted
-// them: empty without keys for it. The result is the SA's own, to read.
-func (s *ESPSA) Inner() *InnerTraffic {
+// them: empty without keys for it.
+func (s *ESPSA) Inner() InnerTraffic {
 	if s.inner == nil {
-		return new(InnerTraffic)
+		return InnerTraffic{}
 	}
-	return s.inner
+	return *s.inner
 }
 
 // InnerTraffic is what an ESP SA's packets carried, as decryption

@@ -90,14 +90,14 @@ func (tun *Tunnel) noteStray(from Role, p *decode.Packet) {
 // exchange bookkeeping: its transmissions and its size and fragmentation.
 func (tun *Tunnel) noteIKE(from Role, p *decode.Packet) {
 	tun.noteSend(from, p)
-	f := &tun.IKEFragments
-	if n := int(p.IKE.Length); n > f.Largest {
-		f.Largest, f.LargestFrame = n, p.Frame
+	if n := int(p.IKE.Length); n > tun.largestIKE {
+		tun.largestIKE, tun.largestIKEFrame = n, p.Frame
 	}
 	if p.IKE.Fragment != nil {
-		f.OwnFragments[from]++
+		tun.fragmentation().OwnFragments[from]++
 	}
 	if p.Fragments > 0 {
+		f := tun.fragmentation()
 		f.Messages++
 		f.ByRole[from]++
 		f.Fragments += p.Fragments
@@ -137,7 +137,7 @@ func (t *Table) noteIncomplete(p *decode.Packet) {
 		return
 	}
 	from := tun.roleOfSource(p)
-	f := &tun.IKEFragments
+	f := tun.fragmentation()
 	f.Incomplete++
 	f.IncompleteByRole[from]++
 	f.IncompleteFragments += p.Fragments

@@ -149,7 +149,7 @@ func TestQualityMalformedAndIncomplete(t *testing.T) {
 	if !reflect.DeepEqual(q.EvictedByCount, byCount) || !reflect.DeepEqual(q.EvictedByBytes, byBytes) || q.Evicted() != 3 {
 		t.Errorf("evicted by count %+v, by bytes %+v; want %+v, %+v", q.EvictedByCount, q.EvictedByBytes, byCount, byBytes)
 	}
-	fr := a.Tunnels[0].IKEFragments
+	fr := a.Tunnels[0].IKEFragments()
 	if fr.Incomplete != 2 || fr.IncompleteByRole != [2]int{1, 1} || fr.IncompleteAtEnd != 1 || fr.IncompleteFragments != 3 {
 		t.Errorf("tunnel incomplete %d by role %v at end %d fragments %d; want 2, [1 1], 1, 3 (the ESP datagram %d and the DNS datagram %d are not IKE)",
 			fr.Incomplete, fr.IncompleteByRole, fr.IncompleteAtEnd, fr.IncompleteFragments, f.espLost, f.other)
@@ -186,8 +186,8 @@ func TestQualityIgnoresWording(t *testing.T) {
 				t.Fatalf("reworded: %d tunnels, want %d", len(got.Tunnels), len(want.Tunnels))
 			}
 			for i := range got.Tunnels {
-				if !reflect.DeepEqual(got.Tunnels[i].IKEFragments, want.Tunnels[i].IKEFragments) {
-					t.Errorf("reworded: tunnel %d fragments %+v, want %+v", i, got.Tunnels[i].IKEFragments, want.Tunnels[i].IKEFragments)
+				if !reflect.DeepEqual(got.Tunnels[i].IKEFragments(), want.Tunnels[i].IKEFragments()) {
+					t.Errorf("reworded: tunnel %d fragments %+v, want %+v", i, got.Tunnels[i].IKEFragments(), want.Tunnels[i].IKEFragments())
 				}
 			}
 		})
@@ -246,7 +246,7 @@ func TestIKEFragmentsAndStrays(t *testing.T) {
 	// The responder's answer goes to another inside host.
 	stray := s.ike("198.51.100.7:500", "10.0.0.3:500", decode.IKEMessage{Version: 2, SPIi: spiI, SPIr: spiR, Exchange: 34, Flags: decode.IKEv2FlagResponse, Length: 300}, 3)
 	tun := s.run().Tunnels[0]
-	fr := tun.IKEFragments
+	fr := tun.IKEFragments()
 	if fr.Largest != 2800 || fr.LargestFrame != big.Frame || fr.Messages != 1 || fr.ByRole != [2]int{1, 0} || fr.Fragments != 2 {
 		t.Errorf("fragmentation %+v", fr)
 	}

@@ -144,12 +144,16 @@ type Tunnel struct {
 
 	Keepalives Keepalives
 
-	// IKEFragments summarises the size and IP fragmentation of the IKE
-	// messages; Strays lists responder messages sent to an address the
-	// initiator never used (StrayCount counts them all).
-	IKEFragments IKEFragmentation
-	Strays       []Stray
-	StrayCount   int
+	// largestIKE is the longest IKE message (its header Length) and
+	// largestIKEFrame its frame; fragments is the rest of IKEFragments,
+	// made at the first message that came in fragments or did not come
+	// whole, which most tunnels never see.
+	largestIKE, largestIKEFrame int
+	fragments                   *IKEFragmentation
+	// Strays lists responder messages sent to an address the initiator
+	// never used (StrayCount counts them all).
+	Strays     []Stray
+	StrayCount int
 
 	// ChildSAs are the child SAs negotiated in decrypted exchanges, and
 	// Decryption counts what the keys made of the encrypted messages
@@ -358,6 +362,26 @@ func (e *Exchange) Responses() int { return e.ResponseFrames.Count() }
 // ResentAfterEnd returns how many times an earlier message was sent again
 // after the final one (ResentAfterEndFrames).
 func (e *Exchange) ResentAfterEnd() int { return e.ResentAfterEndFrames.Count() }
+
+// IKEFragments summarises the size and the fragmentation of the tunnel's
+// IKE messages.
+func (t *Tunnel) IKEFragments() IKEFragmentation {
+	var f IKEFragmentation
+	if t.fragments != nil {
+		f = *t.fragments
+	}
+	f.Largest, f.LargestFrame = t.largestIKE, t.largestIKEFrame
+	return f
+}
+
+// fragmentation returns the tunnel's record of fragmented and incomplete
+// messages, made on first use.
+func (t *Tunnel) fragmentation() *IKEFragmentation {
+	if t.fragments == nil {
+		t.fragments = new(IKEFragmentation)
+	}
+	return t.fragments
+}
 
 // Messages returns the number of the tunnel's IKE messages, as its frame
 // sample counts them.

@@ -505,7 +505,7 @@ func (j *Tunnel) addPeers(role string, side *flows.Tunnel, spiRewritten bool) {
 // add adds what one capture saw of a tunnel's IKE fragmentation: the roles
 // that announced support in either capture, and the most either saw.
 func (f *Fragmentation) add(side *flows.Tunnel) {
-	fr := &side.IKEFragments
+	fr := side.IKEFragments()
 	if f.Announced == nil {
 		f.Announced = map[string]bool{}
 	}

@@ -95,7 +95,7 @@ func (r ikeFragmentsDropped) located(c *Context, v *flows.TunnelView) (Finding, 
 	}
 	sides := [2]*flows.Tunnel{in, out}
 	for _, role := range []flows.Role{flows.RoleInitiator, flows.RoleResponder} {
-		nIn, nOut := in.IKEFragments.ByRole[role], out.IKEFragments.ByRole[role]
+		nIn, nOut := in.IKEFragments().ByRole[role], out.IKEFragments().ByRole[role]
 		if nIn == nOut {
 			continue
 		}
@@ -103,7 +103,7 @@ func (r ikeFragmentsDropped) located(c *Context, v *flows.TunnelView) (Finding, 
 		if nOut > nIn {
 			up, down = down, up
 		}
-		u, d := &sides[up].IKEFragments, &sides[down].IKEFragments
+		u, d := sides[up].IKEFragments(), sides[down].IKEFragments()
 		lost := u.ByRole[role] - d.ByRole[role]
 		var b strings.Builder
 		fmt.Fprintf(&b, "the %s %s sent %s as IP fragments (%d fragments in all, the largest %d octets); the %s capture has them whole, the %s capture %s",
@@ -156,7 +156,7 @@ func wholeCount(n int) string {
 // single looks at one capture: datagrams that arrived with fragments
 // missing, and fragmented requests retransmitted without an answer.
 func (ikeFragmentsDropped) single(c *Context, v *flows.TunnelView, t *flows.Tunnel, side flows.Side) (Finding, bool) {
-	fr := &t.IKEFragments
+	fr := t.IKEFragments()
 	incomplete := fr.Incomplete - fr.IncompleteAtEnd
 	var stalled *flows.Exchange
 	minRetx := max(c.Config.Thresholds.MinRetransmissions, 1)

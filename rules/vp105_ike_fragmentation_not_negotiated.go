@@ -67,7 +67,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 			if t == nil {
 				continue
 			}
-			fr := &t.IKEFragments
+			fr := t.IKEFragments()
 			if fr.Largest > biggest {
 				biggest, frame, bigSide = fr.Largest, fr.LargestFrame, flows.Side(s)
 			}
@@ -100,7 +100,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 		frames[side] = append(frames[side], e.RequestFrames.First(), e.ResponseFrames.First())
 		switch {
 		case fragmented > 0:
-			fr := &v.Sides[fragSide].IKEFragments
+			fr := v.Sides[fragSide].IKEFragments()
 			fmt.Fprintf(&b, "; %s travelled as IP fragments (the largest IKE message is %d octets)", words.Count(fragmented, "IKE message"), fr.Largest)
 			frames[fragSide] = append(frames[fragSide], fr.Frames.List()...)
 		case biggest >= large:
@@ -108,7 +108,7 @@ func (r ikeFragmentationNotNegotiated) Check(c *Context, report func(Finding)) {
 			frames[bigSide] = append(frames[bigSide], frame)
 		}
 		if incomplete > 0 {
-			fr := &v.Sides[incSide].IKEFragments
+			fr := v.Sides[incSide].IKEFragments()
 			fmt.Fprintf(&b, "; %s on the IKE ports arrived with fragments missing", words.Count(incomplete, "datagram"))
 			frames[incSide] = append(frames[incSide], fr.IncompleteFrames.List()...)
 		}
@@ -130,7 +130,7 @@ func fragmentsCrossed(v *flows.TunnelView) bool {
 	if in == nil || out == nil {
 		return false
 	}
-	fi, fo := &in.IKEFragments, &out.IKEFragments
+	fi, fo := in.IKEFragments(), out.IKEFragments()
 	return fi.Messages > 0 && fi.Messages == fo.Messages && fi.Incomplete == 0 && fo.Incomplete == 0 &&
 		in.Fate().Dropped == 0 && out.Fate().Dropped == 0
 }

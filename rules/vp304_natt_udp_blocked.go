@@ -170,7 +170,7 @@ func ntMarkerOn500(v *flows.TunnelView) bool {
 // fragments, or arrived incomplete, in either capture.
 func ntIKEFragmented(v *flows.TunnelView, r flows.Role) bool {
 	for _, t := range v.Sides {
-		if t != nil && (t.IKEFragments.ByRole[r] > 0 || t.IKEFragments.IncompleteByRole[r] > 0) {
+		if t != nil && (t.IKEFragments().ByRole[r] > 0 || t.IKEFragments().IncompleteByRole[r] > 0) {
 			return true
 		}
 	}
