@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vpnpcap/vpnpcap/decode"
 	"github.com/vpnpcap/vpnpcap/flows"
+	"github.com/vpnpcap/vpnpcap/pipeline"
 )
 
 // TestWriteDeterministic: the same kind and count give the same bytes.
@@ -144,10 +146,11 @@ func TestLargeFragmentsHeld(t *testing.T) {
 }
 
 // TestTableKeepsToItsBound fills the flow table's memory bound with each
-// kind of subject and weighs what the analysis holds: the live heap stays
-// within a tenth of the bound's own estimate (flows/budget.go), so that
-// --max-memory bounds the process as docs/performance.md says. A cost that
-// leaves out an object a subject always makes shows here.
+// kind of subject and weighs what the analysis then holds, its rules'
+// findings and its verdicts with it: the live heap stays within a tenth
+// over the bound's own estimate (flows/budget.go), so that --max-memory
+// bounds the process as docs/performance.md says. A cost that leaves out
+// an object a subject always makes shows here.
 func TestTableKeepsToItsBound(t *testing.T) {
 	const n, bound = 20_000, 16 << 20
 	for _, k := range []Kind{IKESPIs, ESPSPIs, UDP4500Flows, OneWay} {
@@ -166,10 +169,15 @@ func TestTableKeepsToItsBound(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		base := ms.HeapAlloc
-		a := flows.Analyze(flows.File(path), decode.Options{SkipPayloadHash: true}, flows.Options{SummarizeOther: true, MaxMemory: bound})
+		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(path)},
+			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: true, Flows: flows.Options{MaxMemory: bound}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		held := int64(ms.HeapAlloc) - int64(base)
+		a := res.Context.Captures[0]
 		b := a.Budget
 		t.Logf("%s: %d tunnels, %d SAs, %d flows kept, %d not; the bound counts %d bytes, the heap holds %d (%.2f×)",
 			k, len(a.Tunnels), len(a.SAs), len(a.Flows), b.NotKept, b.Used, held, float64(held)/float64(b.Used))
@@ -179,6 +187,6 @@ func TestTableKeepsToItsBound(t *testing.T) {
 		if held > b.Used*11/10 {
 			t.Errorf("%s: the analysis holds %d bytes of heap, more than a tenth over the %d its bound counts", k, held, b.Used)
 		}
-		runtime.KeepAlive(a)
+		runtime.KeepAlive(res)
 	}
 }
