@@ -3,7 +3,6 @@ package decode
 import (
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -17,13 +16,7 @@ import (
 // message; the frames it leaves out are counted as Skipped, and every
 // frame is still accounted for.
 func TestOnlyKeepsThePairsPackets(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*", "*.pcap"))
-	for _, f := range corpus.LabFiles(t) {
-		files = append(files, filepath.Join(corpus.LabDir(t), f))
-	}
-	if len(files) == 0 {
-		t.Fatal("no captures")
-	}
+	files := append(corpus.SamplePaths(t), corpus.LabPaths(t)...)
 	type pair [2]netip.Addr
 	key := func(a, b netip.Addr) pair {
 		if b.Less(a) {

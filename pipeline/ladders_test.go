@@ -120,13 +120,7 @@ func sameLaddersAlone(t *testing.T, name string, srcs, whole []flows.Source) boo
 // is the one a full reading draws, on every sample, lab and public
 // capture.
 func TestLaddersOfOnlyTheDrawn(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*", "*.pcap"))
-	for _, f := range corpus.LabFiles(t) {
-		files = append(files, filepath.Join(corpus.LabDir(t), f))
-	}
-	for _, f := range corpus.Files(t) {
-		files = append(files, filepath.Join(corpus.Dir(t), f))
-	}
+	files := append(append(corpus.SamplePaths(t), corpus.LabPaths(t)...), corpus.Paths(t)...)
 	drawn := 0
 	for _, path := range files {
 		if sameLaddersAlone(t, path, []flows.Source{flows.File(path)}, []flows.Source{wholeReading(path)}) {

@@ -21,15 +21,8 @@ import (
 // capture figures, byte for byte, on every sample capture and every public
 // capture.
 func TestSummarizedAsFullFlows(t *testing.T) {
-	var files []string
-	for _, f := range corpus.Files(t) {
-		files = append(files, filepath.Join(corpus.Dir(t), f))
-	}
-	samples, err := filepath.Glob(filepath.Join(corpus.RepoRoot(), "samples", "*", "*.pcap"))
-	if err != nil || len(samples) == 0 {
-		t.Fatalf("no samples: %v", err)
-	}
-	files = append(files, samples...)
+	samples := corpus.SamplePaths(t)
+	files := append(corpus.Paths(t), samples...)
 	reportOf := func(f string, summarize bool) []byte {
 		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(f)},
 			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})

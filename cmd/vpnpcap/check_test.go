@@ -644,15 +644,7 @@ func TestLoadManifestErrors(t *testing.T) {
 // cancellable) delivers exactly what decode.ReadFile does, over the samples
 // and the public captures.
 func TestSourceMatchesReadFile(t *testing.T) {
-	var files []string
-	for _, f := range corpus.Files(t) {
-		files = append(files, filepath.Join(corpus.Dir(t), f))
-	}
-	ms, err := filepath.Glob(filepath.Join(samplesDir(t), "*", "*.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, ms...)
+	files := append(corpus.Paths(t), corpus.SamplePaths(t)...)
 	opts := decode.Options{KeepOther: true}
 	for _, f := range files {
 		var want, got []decode.Packet

@@ -233,13 +233,7 @@ func TestMappedCorpusReadsAsBuffered(t *testing.T) {
 	}
 	defer func(n int64) { mapMin = n }(mapMin)
 	mapMin = 1
-	var files []string
-	for _, f := range corpus.Files(t) {
-		files = append(files, filepath.Join(corpus.Dir(t), f))
-	}
-	for _, f := range corpus.LabFiles(t) {
-		files = append(files, filepath.Join(corpus.LabDir(t), f))
-	}
+	files := append(corpus.Paths(t), corpus.LabPaths(t)...)
 	mapped := 0
 	for _, path := range files {
 		b, err := os.ReadFile(path)

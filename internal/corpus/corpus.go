@@ -60,6 +60,37 @@ func LabFiles(tb testing.TB) []string {
 	return captureFiles(tb, LabDir(tb))
 }
 
+// Paths returns the full paths of every capture of the public corpus.
+func Paths(tb testing.TB) []string {
+	tb.Helper()
+	return joined(Dir(tb), Files(tb))
+}
+
+// LabPaths returns the full paths of every capture of the lab corpus.
+func LabPaths(tb testing.TB) []string {
+	tb.Helper()
+	return joined(LabDir(tb), LabFiles(tb))
+}
+
+// SamplePaths returns the full paths of the captures shipped in samples/,
+// sorted; a checkout without them fails the test.
+func SamplePaths(tb testing.TB) []string {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(RepoRoot(), "samples", "*", "*.pcap"))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no sample captures: %v", err)
+	}
+	return files
+}
+
+func joined(dir string, files []string) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = filepath.Join(dir, f)
+	}
+	return out
+}
+
 // captureFiles returns the capture files under dir, relative to it, sorted.
 func captureFiles(tb testing.TB, dir string) []string {
 	tb.Helper()
