@@ -20,7 +20,7 @@ type SeqRun struct {
 // RFC 2637 §4.1) as runs of consecutive numbers, in the order they are
 // added, keeping at most a few runs so that memory does not grow with
 // packets. Count covers every number added, kept in a run or not. The zero
-// value is ready to use; a nil *SeqRuns reads as empty.
+// value is ready to use; its methods read a nil *SeqRuns as empty.
 type SeqRuns struct {
 	runs  [maxSeqRuns]SeqRun
 	nruns int

@@ -54,7 +54,7 @@ func innerTraffic(c *Context, v *flows.TunnelView) (dirs [2]innerSum, ok bool) {
 			continue
 		}
 		for _, sa := range t.ESPSAs {
-			if sa.Inner().Decrypted+sa.Inner().Failed == 0 {
+			if in := sa.Inner(); in.Decrypted+in.Failed == 0 {
 				continue
 			}
 			ok = true

@@ -281,8 +281,9 @@ func espOneWayKeyed(msg string, tun *flows.Tunnel, present []*flows.ESPSA) (stri
 				frames = append(frames, p.Frame)
 			}
 		}
-		inner.Decrypted += sa.Inner().Decrypted
-		inner.Flows = append(inner.Flows, sa.Inner().Flows...)
+		in := sa.Inner()
+		inner.Decrypted += in.Decrypted
+		inner.Flows = append(inner.Flows, in.Flows...)
 	}
 	if len(partners) > 0 {
 		msg += fmt.Sprintf("; the tunnel negotiated %s %s for the other direction (SA payload read decrypted, frame %d), and no packet on %s was captured",

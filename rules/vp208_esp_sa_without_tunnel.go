@@ -97,16 +97,16 @@ func espWithoutTunnelKeys(g []*flows.ESPSA) string {
 	var decrypted, failed []string
 	var key, failure string
 	for _, sa := range g {
-		switch {
-		case sa.Inner().Decrypted > 0:
+		switch in := sa.Inner(); {
+		case in.Decrypted > 0:
 			decrypted = append(decrypted, decode.SPI(sa.SPI).String())
 			if key == "" {
-				key = sa.Inner().Key.String()
+				key = in.Key.String()
 			}
-		case sa.Inner().Failed > 0:
+		case in.Failed > 0:
 			failed = append(failed, decode.SPI(sa.SPI).String())
 			if failure == "" {
-				failure = sa.Inner().FirstFailure
+				failure = in.FirstFailure
 			}
 		}
 	}

@@ -170,7 +170,10 @@ func ntMarkerOn500(v *flows.TunnelView) bool {
 // fragments, or arrived incomplete, in either capture.
 func ntIKEFragmented(v *flows.TunnelView, r flows.Role) bool {
 	for _, t := range v.Sides {
-		if t != nil && (t.IKEFragments().ByRole[r] > 0 || t.IKEFragments().IncompleteByRole[r] > 0) {
+		if t == nil {
+			continue
+		}
+		if fr := t.IKEFragments(); fr.ByRole[r] > 0 || fr.IncompleteByRole[r] > 0 {
 			return true
 		}
 	}

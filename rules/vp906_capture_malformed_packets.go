@@ -60,7 +60,8 @@ func (captureMalformedPackets) Check(c *Context, report func(Finding)) {
 		// Incomplete IKE datagrams of a tunnel are VP104's to report.
 		lost := q.Incomplete - q.IncompleteAtEnd
 		for _, t := range a.Tunnels {
-			lost -= t.IKEFragments().Incomplete - t.IKEFragments().IncompleteAtEnd
+			fr := t.IKEFragments()
+			lost -= fr.Incomplete - fr.IncompleteAtEnd
 		}
 		if q.Malformed == 0 && lost <= 0 {
 			continue
