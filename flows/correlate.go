@@ -80,7 +80,37 @@ type Correlation struct {
 	// Fragments counts IP fragments by side and fate.
 	Fragments [2]Fate
 
+	// only holds, by side, the addresses of that capture's flows that the
+	// other capture's flows lack (OnlyIn).
+	only         [2]map[netip.Addr]bool
 	mappingIndex mappingIndex
+}
+
+// OnlyIn reports whether address a appears in the flows of side's capture
+// and in none of the other's: inside, an inside host; outside, the NAT's
+// public address or a host the inside never talks to. This is how the
+// correlation, and the rules after it, tell which way a packet crosses
+// the NAT.
+func (c *Correlation) OnlyIn(side Side, a netip.Addr) bool { return c.only[side][a] }
+
+// findOneSided fills c.only from the flows of both captures.
+func (c *Correlation) findOneSided() {
+	seen := make(map[netip.Addr]uint8) // bit 1<<Side
+	for s, a := range []*Analysis{c.Inside, c.Outside} {
+		for _, f := range a.Flows {
+			seen[f.Key.A.Addr()] |= 1 << s
+			seen[f.Key.B.Addr()] |= 1 << s
+		}
+	}
+	c.only = [2]map[netip.Addr]bool{make(map[netip.Addr]bool), make(map[netip.Addr]bool)}
+	for a, sides := range seen {
+		switch sides {
+		case 1 << SideInside:
+			c.only[SideInside][a] = true
+		case 1 << SideOutside:
+			c.only[SideOutside][a] = true
+		}
+	}
 }
 
 // Side is a capture's side of the NAT.
@@ -194,6 +224,7 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 		c.Roles = why
 	}
 	c.Inside, c.Outside = a[inside], a[outside]
+	c.findOneSided()
 	c.estimateClock(anchors[inside], anchors[outside])
 	if c.Anchors == 0 {
 		return c

@@ -36,8 +36,9 @@ type matcher struct {
 	waiting [2]map[signature]*pending // oldest first, linked by next
 	queue   [2][]*pending             // by time, for expiry
 	head    [2]int
-	// Addresses seen only on one side: inside hosts and the NAT's outside
-	// addresses, to tell inbound from outbound for unmatched packets.
+	// Addresses seen only on one side (Correlation.OnlyIn): inside hosts
+	// and the NAT's outside addresses, to tell inbound from outbound for
+	// unmatched packets.
 	insideOnly, outsideOnly map[netip.Addr]bool
 	mappings                map[mappingKey]*Mapping
 	tunnelPairs             map[[2]int]*TunnelPair
@@ -70,29 +71,8 @@ func newMatcher(c *Correlation, opts CorrelateOptions) *matcher {
 	for i := range m.waiting {
 		m.waiting[i] = make(map[signature]*pending)
 	}
-	in, out := addressSet(c.Inside), addressSet(c.Outside)
-	m.insideOnly = make(map[netip.Addr]bool)
-	m.outsideOnly = make(map[netip.Addr]bool)
-	for a := range in {
-		if !out[a] {
-			m.insideOnly[a] = true
-		}
-	}
-	for a := range out {
-		if !in[a] {
-			m.outsideOnly[a] = true
-		}
-	}
+	m.insideOnly, m.outsideOnly = c.only[SideInside], c.only[SideOutside]
 	return m
-}
-
-func addressSet(a *Analysis) map[netip.Addr]bool {
-	s := make(map[netip.Addr]bool)
-	for _, f := range a.Flows {
-		s[f.Key.A.Addr()] = true
-		s[f.Key.B.Addr()] = true
-	}
-	return s
 }
 
 // stream reads one capture in a goroutine and hands over batches.

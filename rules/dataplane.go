@@ -33,16 +33,21 @@ func (d direction) String() string {
 // hostSides tells inbound from outbound by the side of the NAT each address
 // is on. With two captures, an address seen only in the inside capture is
 // an inside host and one seen only outside is the NAT's public address (or
-// a host the inside never talks to), as the correlation itself decides;
-// with one capture, private addresses are taken as inside and public ones
-// as outside.
+// a host the inside never talks to), as the correlation itself decides
+// (flows.Correlation.OnlyIn); with one capture, private addresses are taken
+// as inside and public ones as outside.
 type hostSides struct {
-	insideOnly, outsideOnly map[netip.Addr]bool
+	cor *flows.Correlation // nil with one capture
 }
 
 // hostSides returns the context's hostSides, built on first use.
 func (c *Context) hostSides() *hostSides {
-	c.hostsOnce.Do(func() { c.hosts = newHostSides(c) })
+	c.hostsOnce.Do(func() {
+		c.hosts = &hostSides{}
+		if c.Two() {
+			c.hosts.cor = c.Correlation
+		}
+	})
 	return c.hosts
 }
 
@@ -52,48 +57,14 @@ func (c *Context) dataPlane() *dataPlane {
 	return c.plane
 }
 
-func newHostSides(c *Context) *hostSides {
-	h := &hostSides{}
-	if !c.Two() {
-		return h
-	}
-	in, out := flowAddrs(c.Captures[flows.SideInside]), flowAddrs(c.Captures[flows.SideOutside])
-	h.insideOnly = make(map[netip.Addr]bool)
-	h.outsideOnly = make(map[netip.Addr]bool)
-	for a := range in {
-		if !out[a] {
-			h.insideOnly[a] = true
-		}
-	}
-	for a := range out {
-		if !in[a] {
-			h.outsideOnly[a] = true
-		}
-	}
-	return h
-}
-
-func flowAddrs(a *flows.Analysis) map[netip.Addr]bool {
-	s := make(map[netip.Addr]bool)
-	for _, f := range a.Flows {
-		s[f.Key.A.Addr()] = true
-		s[f.Key.B.Addr()] = true
-	}
-	return s
-}
-
 // dir says which way a packet from src to dst, seen in the capture of one
 // side, crosses the NAT.
 func (h *hostSides) dir(side flows.Side, src, dst netip.Addr) direction {
-	if h.insideOnly != nil {
-		only := h.insideOnly
-		if side == flows.SideOutside {
-			only = h.outsideOnly
-		}
-		switch {
-		case only[src] && !only[dst]:
+	if h.cor != nil {
+		switch os, od := h.cor.OnlyIn(side, src), h.cor.OnlyIn(side, dst); {
+		case os && !od:
 			return dirOutbound
-		case only[dst] && !only[src]:
+		case od && !os:
 			return dirInbound
 		}
 	}

@@ -47,6 +47,9 @@ func startProfiles(stderr io.Writer) (stop func()) {
 		if memPath == "" {
 			return
 		}
+		// The profile holds what the latest collection saw: without one
+		// here, what the run allocated since (the report, often) is missing.
+		runtime.GC()
 		f, err := os.Create(memPath)
 		if err == nil {
 			err = pprof.Lookup("allocs").WriteTo(f, 0)
