@@ -123,7 +123,7 @@ func TestCorrelateLocatesDrops(t *testing.T) {
 			t.Errorf("outbound SA fate %+v, want 30 dropped", sa.Fate())
 		}
 	}
-	if got := c.Inside.Tunnels[0].Fate().DroppedFrames.List(); !slices.Equal(got, []int{3}) {
+	if got := c.Inside.Tunnels[0].Fate().DroppedFrames().List(); !slices.Equal(got, []int{3}) {
 		t.Errorf("dropped IKE frames = %v, want [3]", got)
 	}
 }
@@ -214,7 +214,7 @@ func TestCorrelateCutInside(t *testing.T) {
 	c := Correlate(src, Packets("out.pcap", outside), CorrelateOptions{RolesGiven: true, Decode: decode.Options{KeepOther: true}})
 	for _, sa := range c.Outside.SAs {
 		if sa.Fate().Dropped != 0 {
-			t.Errorf("SA %#x: %d dropped (%v), want none: the inside file was cut", sa.SPI, sa.Fate().Dropped, sa.Fate().DroppedFrames.List())
+			t.Errorf("SA %#x: %d dropped (%v), want none: the inside file was cut", sa.SPI, sa.Fate().Dropped, sa.Fate().DroppedFrames().List())
 		}
 	}
 	// Read to its end, the same inside capture does show the loss: a

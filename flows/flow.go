@@ -187,9 +187,13 @@ type Flow struct {
 	Last    time.Time
 	Tunnel  int // the tunnel this flow carries, 0 if none
 	Frames  InlineFrames
-	Kinds   [decode.NumKinds]int
-	Key     Key
-	First   time.Time
+	// Kinds counts the packets by kind, up to the largest uint32: half
+	// the room of ints, which takes a flow down a size class (384 to 320
+	// bytes), and no capture this reads holds four billion packets of
+	// one conversation.
+	Kinds [decode.NumKinds]uint32
+	Key   Key
+	First time.Time
 	// fate is filled by correlation with the other capture (Fate); nil
 	// for a capture alone, which spares every flow and SA its room.
 	fate *Fate
@@ -221,13 +225,42 @@ type Fate struct {
 	// were not seen there.
 	NoOrigin int
 	Outside  int // not compared: outside the captures' common time span
-	// Sample frames of dropped, unexplained and modified packets.
-	DroppedFrames  Frames
-	NoOriginFrames Frames
-	ModifiedFrames Frames
 	// Delay across the NAT of forwarded packets.
 	MinDelay, MaxDelay time.Duration
 	delaySum           time.Duration
+	// samples holds the frames of dropped, unexplained and modified
+	// packets, made at the first of them: most conversations lose none,
+	// and a pair of captures has a Fate for each of its conversations.
+	samples *fateSamples
+}
+
+type fateSamples struct{ dropped, noOrigin, modified Frames }
+
+// DroppedFrames returns a sample of the frames of dropped packets.
+func (f *Fate) DroppedFrames() *Frames { return &f.readSamples().dropped }
+
+// NoOriginFrames returns a sample of the frames of packets that came from
+// the far side of the NAT but were not seen there.
+func (f *Fate) NoOriginFrames() *Frames { return &f.readSamples().noOrigin }
+
+// ModifiedFrames returns a sample of the frames of modified packets.
+func (f *Fate) ModifiedFrames() *Frames { return &f.readSamples().modified }
+
+// readSamples returns the samples, or new empty ones for a caller to read
+// (never added to: the correlation adds through addSamples).
+func (f *Fate) readSamples() *fateSamples {
+	if f.samples == nil {
+		return new(fateSamples)
+	}
+	return f.samples
+}
+
+// addSamples returns the samples, made on first use, to add a frame to.
+func (f *Fate) addSamples() *fateSamples {
+	if f.samples == nil {
+		f.samples = new(fateSamples)
+	}
+	return f.samples
 }
 
 // Fate returns what happened to the flow's packets across the NAT: all

@@ -367,7 +367,7 @@ func (m *matcher) unmatched(e *pending) {
 			c.Fragments[e.side].NoOrigin++
 		} else {
 			c.Fragments[e.side].Dropped++
-			c.Fragments[e.side].DroppedFrames.Add(e.p.Frame)
+			c.Fragments[e.side].addSamples().dropped.Add(e.p.Frame)
 		}
 		return
 	}
@@ -385,10 +385,10 @@ func (m *matcher) unmatched(e *pending) {
 		}
 		if noOrigin {
 			f.NoOrigin++
-			f.NoOriginFrames.Add(e.p.Frame)
+			f.addSamples().noOrigin.Add(e.p.Frame)
 		} else {
 			f.Dropped++
-			f.DroppedFrames.Add(e.p.Frame)
+			f.addSamples().dropped.Add(e.p.Frame)
 		}
 	}
 }
@@ -471,7 +471,7 @@ func (m *matcher) matched(in, out *pending) {
 			f.Forwarded++
 			if modified {
 				f.Modified++
-				f.ModifiedFrames.Add(q.p.Frame)
+				f.addSamples().modified.Add(q.p.Frame)
 			}
 			f.addDelay(out.t.Sub(in.t))
 		}

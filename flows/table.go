@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -311,7 +312,9 @@ func (t *Table) flow(p *decode.Packet) (*Flow, Dir) {
 func (f *Flow) add(p *decode.Packet, dir Dir) {
 	f.Packets[dir]++
 	f.Bytes[dir] += int64(p.Length)
-	f.Kinds[p.Kind]++
+	if f.Kinds[p.Kind] < math.MaxUint32 {
+		f.Kinds[p.Kind]++
+	}
 	if p.Time.After(f.Last) {
 		f.Last = p.Time
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math"
 	"net/netip"
 	"testing"
 	"time"
@@ -359,5 +360,22 @@ func TestTunnelAnswerImplied(t *testing.T) {
 	tun := s.run().Tunnels[0]
 	if tun.State != StateEstablished {
 		t.Errorf("state %s (%s): the INFORMATIONAL implies IKE_AUTH was answered", tun.State, tun.StateReason)
+	}
+}
+
+// A flow's count of packets by kind stops at the largest uint32 rather
+// than wrap to zero, which would tell the flow holds none of that kind.
+func TestFlowKindCountStops(t *testing.T) {
+	f := &Flow{}
+	f.Kinds[decode.KindESP] = math.MaxUint32 - 1
+	p := &decode.Packet{Kind: decode.KindESP, Frame: 1}
+	for range 3 {
+		f.add(p, DirAB)
+	}
+	if got := f.Kinds[decode.KindESP]; got != math.MaxUint32 {
+		t.Errorf("ESP count %d, want %d", got, uint32(math.MaxUint32))
+	}
+	if f.Packets[DirAB] != 3 {
+		t.Errorf("%d packets, want 3", f.Packets[DirAB])
 	}
 }

@@ -145,7 +145,7 @@ func (r natStaticPort500) pair(c *Context, v *flows.TunnelView) (Finding, bool) 
 			break
 		}
 		b.WriteString(": it keeps source port 500 for every client and cannot map a second one")
-		inFrames = append(inFrames, in.Fate().DroppedFrames.List()...)
+		inFrames = append(inFrames, in.Fate().DroppedFrames().List()...)
 		conf = Medium
 	}
 	if b.Len() == 0 {

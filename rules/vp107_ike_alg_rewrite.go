@@ -176,7 +176,7 @@ func (ikeALGRewrite) altered(c *Context, v *flows.TunnelView, in *flows.Tunnel) 
 	}
 	msg := fmt.Sprintf("%s of the IKE SA (SPIi 0x%016x) crossed between the captures with changed content: both captures have its %d messages, yet %d of them match no message on the other side (%d outbound, %d inbound): a device in between alters IKE payloads",
 		words.Count(n, "message"), in.SPIi, in.Messages(), n, outbound, inbound)
-	ev := evidenceFromBoth(c, append(in.Fate().DroppedFrames.List(), in.Fate().NoOriginFrames.List()...),
-		append(out.Fate().NoOriginFrames.List(), out.Fate().DroppedFrames.List()...))
+	ev := evidenceFromBoth(c, append(in.Fate().DroppedFrames().List(), in.Fate().NoOriginFrames().List()...),
+		append(out.Fate().NoOriginFrames().List(), out.Fate().DroppedFrames().List()...))
 	return Finding{Tunnel: v.ID, Confidence: Medium, Message: msg, Evidence: ev}, true
 }

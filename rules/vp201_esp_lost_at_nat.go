@@ -96,7 +96,7 @@ func (espLostAtNAT) Check(c *Context, report func(Finding)) {
 			}
 			msg := fmt.Sprintf("%s%s: %d of %d %s packets %s%s; the device between the captures dropped them",
 				espLabel(sa), dirPhrase(d), fate.Dropped, compared, espProto(sa), where, seqs)
-			frames := fate.DroppedFrames.List()
+			frames := fate.DroppedFrames().List()
 			if txt, icmp := icmpAnswered(c, side, espLostICMP(c, side, sa)); txt != "" {
 				msg += "; " + txt
 				frames = append(frames, icmp...)

@@ -306,7 +306,7 @@ func rawESPCheckSPI(v *dataPlane, g *rawESPGroup, x *flows.ESPSA, delivered []*f
 		owner, ownerOK = exact, true
 	}
 	k := rawESPSPIProblems{conf: Medium}
-	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate().DroppedFrames.List(), 3)...)
+	outsideFrames := append(firstFrames(x.Frames.List(), 3), firstFrames(x.Fate().DroppedFrames().List(), 3)...)
 
 	for _, sa := range delivered {
 		k.insideFrames = append(k.insideFrames, firstFrames(sa.Frames.List(), 3)...)

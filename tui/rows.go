@@ -350,7 +350,7 @@ func flowKinds(f *flows.Flow) string {
 	var ks []kc
 	for k, n := range f.Kinds {
 		if n > 0 && decode.Kind(k) != decode.KindIPFragment {
-			ks = append(ks, kc{decode.Kind(k), n})
+			ks = append(ks, kc{decode.Kind(k), int(n)})
 		}
 	}
 	slices.SortStableFunc(ks, func(a, b kc) int { return cmp.Compare(b.n, a.n) })

@@ -150,7 +150,7 @@ func scenarioFindings(rc *rules.Context) []rules.Finding {
 			var ev []rules.Evidence
 			for _, sa := range v.Sides[0].ESPSAs {
 				if sa.SPI == espA1 {
-					ev = rc.Evidence(flows.SideInside, sa.Fate().DroppedFrames.List()...)
+					ev = rc.Evidence(flows.SideInside, sa.Fate().DroppedFrames().List()...)
 				}
 			}
 			out = append(out, rules.Finding{RuleID: "VP201", Title: "ESP lost at the NAT", Severity: rules.Error, Confidence: rules.High,
