@@ -139,7 +139,7 @@ func Build(c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict,
 		ends := subjectEndpoints(c, only)
 		for _, m := range cor.Mappings {
 			if ends == nil || ends.uses(m) {
-				r.Mappings = append(r.Mappings, newMapping(m))
+				r.natMappings = append(r.natMappings, m)
 			}
 		}
 	}

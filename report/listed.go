@@ -70,11 +70,14 @@ func bounded[T any](list []T, max int, keep func(T) bool, omitted *int) []T {
 }
 
 // listed returns the report as its JSON lists it: a shallow copy whose
-// lists are bounded by its MaxListed, with what they left out in
-// Omitted; the report itself when nothing is left out.
+// NAT mappings are made into rows (mappingRows) and whose lists are
+// bounded by its MaxListed, with what they left out in Omitted.
 func (r *Report) listed() *Report {
+	c := *r
+	var mappings int
+	c.Mappings, mappings = r.mappingRows(r.maxListed)
 	if r.maxListed <= 0 {
-		return r
+		return &c
 	}
 	max := r.maxListed
 	o := &Omitted{MaxListed: max}
@@ -82,7 +85,6 @@ func (r *Report) listed() *Report {
 	for i := range r.Findings {
 		n.add(&r.Findings[i])
 	}
-	c := *r
 	c.Tunnels = bounded(r.Tunnels, max, func(t Tunnel) bool { return n.tunnels[t.ID] }, &o.Tunnels)
 	c.PPTP = bounded(r.PPTP, max, func(s PPTPSession) bool { return n.calls[s.ID] }, &o.PPTPSessions)
 	c.ESPGroups = bounded(r.ESPGroups, max, func(g ESPGroup) bool { return n.groups[g.ID] }, &o.ESPGroups)
@@ -94,10 +96,10 @@ func (r *Report) listed() *Report {
 			g.SPIs = bounded(g.SPIs, max, nil, &o.SPIs)
 		}
 	}
-	c.Mappings = bounded(r.Mappings, max, nil, &o.Mappings)
+	o.Mappings = mappings - len(c.Mappings)
 	c.Flows = bounded(r.Flows, max, nil, &o.Flows)
 	if !o.any() {
-		return r
+		return &c
 	}
 	c.Omitted = o
 	return &c

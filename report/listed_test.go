@@ -3,9 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vpnpcap/vpnpcap/flows"
 	"github.com/vpnpcap/vpnpcap/rules"
 )
 
@@ -111,5 +116,54 @@ func TestOmittedNote(t *testing.T) {
 	nt := namedTable{}.counted(r, 1, "group", "groups")
 	if len(nt.Notes) != 1 || !strings.Contains(nt.Notes[0], "1 more group,") {
 		t.Errorf("a table of none of 1 group notes %q", nt.Notes)
+	}
+}
+
+// A report built from a run makes rows of its NAT mappings as each format
+// shows them: the JSON report lists the first MaxListed in the
+// correlation's order and counts the rest, or every one when unbounded;
+// the text report shows the first MaxShown and says how many more.
+func TestMappingRows(t *testing.T) {
+	const n = MaxShown + 5
+	r := &Report{Schema: Schema, Correlation: &Correlation{}}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		r.natMappings = append(r.natMappings, &flows.Mapping{Protocol: flows.ProtoUDP,
+			Inside:  netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(1000+i)),
+			Outside: netip.AddrPortFrom(netip.MustParseAddr("198.51.100.1"), uint16(2000+i)),
+			First:   t0, Last: t0})
+	}
+	listed := func(max int) (inside []string, omitted *Omitted) {
+		r.maxListed = max
+		var out bytes.Buffer
+		if err := WriteJSON(&out, r); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Mappings []struct{ Inside string }
+			Omitted  *Omitted
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range got.Mappings {
+			inside = append(inside, m.Inside)
+		}
+		return inside, got.Omitted
+	}
+	if in, o := listed(2); !slices.Equal(in, []string{"10.0.0.1:1000", "10.0.0.1:1001"}) || o == nil || o.Mappings != n-2 {
+		t.Errorf("bounded to 2: lists %v, omitted %+v; want the first two and %d omitted", in, o, n-2)
+	}
+	if in, o := listed(0); len(in) != n || in[n-1] != fmt.Sprintf("10.0.0.1:%d", 1000+n-1) || o != nil {
+		t.Errorf("unbounded: lists %d mappings (last %v), omitted %+v; want all %d", len(in), in[len(in)-1:], o, n)
+	}
+	var text bytes.Buffer
+	tw := newTextWriter(&text, TextOptions{})
+	tw.mappings(r)
+	if got := strings.Count(text.String(), "10.0.0.1:"); got != MaxShown {
+		t.Errorf("text shows %d mappings, want %d", got, MaxShown)
+	}
+	if !strings.Contains(text.String(), "and 5 more NAT mappings") {
+		t.Errorf("text does not say 5 more:\n%s", text.String())
 	}
 }

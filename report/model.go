@@ -46,6 +46,33 @@ type Report struct {
 	// jsonOmits says whether that leaves something out.
 	maxListed int
 	jsonOmits bool
+	// natMappings are the NAT mappings the report lists, in the
+	// correlation's order. Build leaves Mappings empty and each format
+	// makes rows of the mappings it shows (mappingRows): a busy NAT has a
+	// hundred thousand, and the text and HTML reports show a hundred, the
+	// JSON report a thousand unless told otherwise.
+	natMappings []*flows.Mapping
+}
+
+// mappingRows returns the report's first n NAT mappings as rows (every
+// one for n ≤ 0), and how many it has. A report assembled from its rows,
+// not built from a run, holds them in Mappings.
+func (r *Report) mappingRows(n int) ([]Mapping, int) {
+	all := len(r.natMappings)
+	if r.natMappings == nil {
+		all = len(r.Mappings)
+	}
+	if n <= 0 || n > all {
+		n = all
+	}
+	if r.natMappings == nil {
+		return r.Mappings[:n:n], all
+	}
+	rows := make([]Mapping, n)
+	for i, m := range r.natMappings[:n] {
+		rows[i] = newMapping(m)
+	}
+	return rows, all
 }
 
 // ESPGroup is a group of ESP or AH SAs between two peers that belong

@@ -561,13 +561,13 @@ func (t *textWriter) mappings(r *Report) {
 		return
 	}
 	t.heading("NAT MAPPINGS")
-	if len(r.Mappings) == 0 {
+	shown, all := r.mappingRows(MaxShown)
+	if all == 0 {
 		t.printf("  none seen\n")
 		return
 	}
-	shown := r.Mappings[:min(len(r.Mappings), MaxShown)]
 	t.table(mappingTable(shown))
-	t.omitted(r, len(r.Mappings)-len(shown), "NAT mapping", "NAT mappings")
+	t.omitted(r, all-len(shown), "NAT mapping", "NAT mappings")
 }
 
 // mappingTable is the table of NAT mappings.

@@ -164,9 +164,8 @@ func detailTables(r *Report) []namedTable {
 		shown := r.ESPGroups[:min(len(r.ESPGroups), MaxShown)]
 		out = append(out, namedTable{Title: "ESP without IKE", table: groupTable(shown)}.counted(r, len(r.ESPGroups), "group", "groups"))
 	}
-	if len(r.Mappings) > 0 {
-		shown := r.Mappings[:min(len(r.Mappings), MaxShown)]
-		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(r, len(r.Mappings), "NAT mapping", "NAT mappings"))
+	if shown, all := r.mappingRows(MaxShown); all > 0 {
+		out = append(out, namedTable{Title: "NAT mappings", table: mappingTable(shown)}.counted(r, all, "NAT mapping", "NAT mappings"))
 	}
 	return out
 }
