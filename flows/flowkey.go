@@ -103,11 +103,36 @@ type flowCacheEntry struct {
 
 // slot returns the entry where k is, or would be.
 func (c *flowCache) slot(k *flowKey) *flowCacheEntry {
-	h := binary.LittleEndian.Uint64(k.a[8:])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(k.b[8:])*0xc2b2ae3d27d4eb4f ^
-		binary.LittleEndian.Uint64(k.a[:8]) ^ binary.LittleEndian.Uint64(k.b[:8])<<1 ^
-		uint64(k.pa)<<48 ^ uint64(k.pb)<<32 ^ uint64(k.id)*0x165667b19e3779f9 ^ uint64(k.proto)<<16 ^ uint64(k.fam)
-	h ^= h >> 29
-	return &c[h&(flowCacheSize-1)]
+	return &c[k.hash()&(flowCacheSize-1)]
+}
+
+// hash returns a hash of every field of k, each bit of it depending on
+// all of them. Addresses differ in their last octets and conversations in
+// their ports, while an IPv4 address's 16-octet form is mostly constant:
+// a hash that took its slot from a few bits of each field put the flows of
+// a concentrator's peers, one port and one network, in a few dozen slots.
+func (k *flowKey) hash() uint64 {
+	h := binary.LittleEndian.Uint64(k.a[:8])
+	h = h*hashPrime + binary.LittleEndian.Uint64(k.a[8:])
+	h = h*hashPrime + binary.LittleEndian.Uint64(k.b[:8])
+	h = h*hashPrime + binary.LittleEndian.Uint64(k.b[8:])
+	h = h*hashPrime + (uint64(k.pa)<<48 | uint64(k.pb)<<32 | uint64(k.id))
+	h = h*hashPrime + (uint64(k.proto)<<16 | uint64(k.fam))
+	return mix64(h)
+}
+
+// hashPrime is XXH64's first prime: odd, with its bits well spread.
+const hashPrime = 11400714785074694791
+
+// mix64 is MurmurHash3's 64-bit finaliser: each bit of its result depends
+// on every bit of h, so the low bits make a fair slot index.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 // lookup returns the flow of k in flows, through the cache.
@@ -170,8 +195,7 @@ type otherEntry struct {
 
 // recentOf returns the entry of otherSet.recent where k is, or would be.
 func (s *otherSet) recentOf(k flowKey4) *otherEntry {
-	h := uint64(k.a)*0x9e3779b97f4a7c15 ^ uint64(k.b)*0xc2b2ae3d27d4eb4f ^ uint64(k.pa)<<32 ^ uint64(k.pb)<<16 ^ uint64(k.proto)
-	h ^= h >> 29
+	h := mix64((uint64(k.a)<<32|uint64(k.b))*hashPrime + (uint64(k.pa)<<48 | uint64(k.pb)<<32 | uint64(k.proto)))
 	return &s.recent[h&(otherRecent-1)]
 }
 
