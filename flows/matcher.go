@@ -43,17 +43,6 @@ type matcher struct {
 	mappings                map[mappingKey]*Mapping
 	tunnelPairs             map[[2]int]*TunnelPair
 	free                    []*pending
-	recent                  [2]*flowCache // of each side's flows
-}
-
-// flowOf is Analysis.FlowOf for a packet of side, through the side's
-// cache of flows.
-func (m *matcher) flowOf(side Side, a *Analysis, p *decode.Packet) *Flow {
-	if m.recent[side] == nil {
-		m.recent[side] = new(flowCache)
-	}
-	k, _ := packetFlowKey(p)
-	return m.recent[side].lookup(&k, a.flowIndex)
 }
 
 type mappingKey struct {
@@ -77,47 +66,94 @@ func newMatcher(c *Correlation, opts CorrelateOptions) *matcher {
 
 // stream reads one capture in a goroutine and hands over batches.
 type stream struct {
-	ch    chan []decode.Packet
-	free  chan []decode.Packet
-	batch []decode.Packet
+	ch    chan *streamBatch
+	free  chan *streamBatch
+	batch *streamBatch
 	i     int
+}
+
+// streamBatch is a run of one capture's packets, each with what the
+// matcher needs of it from the capture's analysis. The stream's goroutine
+// looks that up: the lookups miss the processor's caches as often as not,
+// and the matcher's goroutine, which the second pass waits for, has its
+// own work on every packet.
+type streamBatch struct {
+	pkts []decode.Packet
+	refs []packetRefs
+}
+
+// packetRefs are a packet's signature and the records of its capture's
+// analysis that it counts for.
+type packetRefs struct {
+	sig signature
+	// matched says whether the packet is to be matched: not a copy the
+	// capture made, and with a signature.
+	matched bool
+	flow    *Flow
+	sa      *ESPSA
+	tun     *Tunnel
 }
 
 const batchSize = 512
 
-func startStream(src Source, opts decode.Options) *stream {
-	s := &stream{ch: make(chan []decode.Packet, 4), free: make(chan []decode.Packet, 8)}
+func startStream(src Source, opts decode.Options, a *Analysis) *stream {
+	s := &stream{ch: make(chan *streamBatch, 4), free: make(chan *streamBatch, 8)}
 	go func() {
 		defer close(s.ch)
+		recent := new(flowCache)
 		batch := s.newBatch()
 		src.Read(opts, func(p *decode.Packet) {
-			batch = append(batch, *p)
-			if len(batch) == batchSize {
+			batch.pkts = append(batch.pkts, *p)
+			batch.refs = append(batch.refs, refsOf(a, recent, p))
+			if len(batch.pkts) == batchSize {
 				s.ch <- batch
 				batch = s.newBatch()
 			}
 		})
-		if len(batch) > 0 {
+		if len(batch.pkts) > 0 {
 			s.ch <- batch
 		}
 	}()
 	return s
 }
 
+// refsOf looks up what the matcher needs of packet p of analysis a, the
+// flow through the cache of its capture's latest flows.
+func refsOf(a *Analysis, recent *flowCache, p *decode.Packet) packetRefs {
+	if p.DuplicateOf != 0 {
+		// A copy made by the capture, not a packet of its own: the
+		// original is matched.
+		return packetRefs{}
+	}
+	sig, ok := signatureOf(p)
+	if !ok {
+		return packetRefs{}
+	}
+	r := packetRefs{sig: sig, matched: true}
+	if p.Kind != decode.KindIPFragment {
+		k, _ := packetFlowKey(p)
+		r.flow = recent.lookup(&k, a.flowIndex)
+		r.sa = a.SAOf(p)
+		r.tun = a.TunnelOf(p.IKE)
+	}
+	return r
+}
+
 // newBatch returns a batch the consumer is done with, or a new one: the
 // batches circulate, so the second pass does not allocate per packet.
-func (s *stream) newBatch() []decode.Packet {
+func (s *stream) newBatch() *streamBatch {
 	select {
 	case b := <-s.free:
-		return b[:0]
+		b.pkts, b.refs = b.pkts[:0], b.refs[:0]
+		return b
 	default:
-		return make([]decode.Packet, 0, batchSize)
+		return &streamBatch{pkts: make([]decode.Packet, 0, batchSize), refs: make([]packetRefs, 0, batchSize)}
 	}
 }
 
-// peek returns the next packet, or nil at the end.
-func (s *stream) peek() *decode.Packet {
-	for s.i >= len(s.batch) {
+// peek returns the next packet and what it refers to, or nil at the end.
+func (s *stream) peek() (*decode.Packet, *packetRefs) {
+	for s.batch == nil || s.i >= len(s.batch.pkts) {
 		if s.batch != nil {
 			// Every packet kept from the batch was copied (pending
 			// holds values), so it can be filled again.
@@ -129,11 +165,11 @@ func (s *stream) peek() *decode.Packet {
 		}
 		b, ok := <-s.ch
 		if !ok {
-			return nil
+			return nil, nil
 		}
 		s.batch, s.i = b, 0
 	}
-	return &s.batch[s.i]
+	return &s.batch.pkts[s.i], &s.batch.refs[s.i]
 }
 
 func (s *stream) drain() {
@@ -144,13 +180,14 @@ func (s *stream) drain() {
 func (m *matcher) run(srcs [2]Source, dopts decode.Options) {
 	dopts.KeepOther = true
 	dopts.HashAll = true
-	streams := [2]*stream{startStream(srcs[0], dopts), startStream(srcs[1], dopts)}
+	streams := [2]*stream{startStream(srcs[0], dopts, m.c.Inside), startStream(srcs[1], dopts, m.c.Outside)}
 	defer func() {
 		streams[0].drain()
 		streams[1].drain()
 	}()
 	for {
-		pi, po := streams[0].peek(), streams[1].peek()
+		pi, ri := streams[0].peek()
+		po, ro := streams[1].peek()
 		if pi == nil && po == nil {
 			break
 		}
@@ -169,11 +206,11 @@ func (m *matcher) run(srcs [2]Source, dopts decode.Options) {
 				side, t = SideInside, pi.Time
 			}
 		}
-		p := pi
+		p, r := pi, ri
 		if side == SideOutside {
-			p = po
+			p, r = po, ro
 		}
-		m.add(side, t, p)
+		m.add(side, t, p, r)
 		streams[side].i++
 		m.expire(t.Add(-m.window))
 	}
@@ -200,21 +237,17 @@ func (m *matcher) analysis(s Side) *Analysis {
 	return m.c.Outside
 }
 
-func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
-	if p.DuplicateOf != 0 {
-		// A copy made by the capture, not a packet of its own: the
-		// original is matched.
+// add matches packet p of side, at t on the inside clock, with r what it
+// refers to (refsOf).
+func (m *matcher) add(side Side, t time.Time, p *decode.Packet, r *packetRefs) {
+	if !r.matched {
 		return
 	}
-	sig, ok := signatureOf(p)
-	if !ok {
-		return
-	}
-	a := m.analysis(side)
 	if !m.c.covers(t, t) {
-		m.outsideOverlap(side, a, p)
+		outsideOverlap(r.flow, r.sa)
 		return
 	}
+	sig := r.sig
 	m.c.Compared[side]++
 	other := 1 - side
 	// Pair with the earliest waiting sighting within the window.
@@ -225,7 +258,7 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
 		}
 		q.done = true
 		m.unlink(other, sig, prev, q)
-		cur := m.newPending(side, t, sig, p, a)
+		cur := m.newPending(side, t, p, r)
 		if side == SideInside {
 			m.matched(cur, q)
 		} else {
@@ -234,7 +267,7 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet) {
 		m.release(cur)
 		return
 	}
-	q := m.newPending(side, t, sig, p, a)
+	q := m.newPending(side, t, p, r)
 	if head := m.waiting[side][sig]; head == nil {
 		m.waiting[side][sig] = q
 	} else {
@@ -268,7 +301,7 @@ func absDur(d time.Duration) time.Duration {
 	return d
 }
 
-func (m *matcher) newPending(side Side, t time.Time, sig signature, p *decode.Packet, a *Analysis) *pending {
+func (m *matcher) newPending(side Side, t time.Time, p *decode.Packet, r *packetRefs) *pending {
 	var q *pending
 	if n := len(m.free); n > 0 {
 		q = m.free[n-1]
@@ -277,14 +310,8 @@ func (m *matcher) newPending(side Side, t time.Time, sig signature, p *decode.Pa
 	} else {
 		q = new(pending)
 	}
-	q.side, q.t, q.sig, q.p = side, t, sig, *p
-	if p.Kind != decode.KindIPFragment {
-		q.flow = m.flowOf(side, a, p)
-		q.sa = a.SAOf(p)
-		if p.IKE != nil {
-			q.tun = a.TunnelOf(p.IKE)
-		}
-	}
+	q.side, q.t, q.sig, q.p = side, t, r.sig, *p
+	q.flow, q.sa, q.tun = r.flow, r.sa, r.tun
 	return q
 }
 
@@ -293,14 +320,13 @@ func (m *matcher) release(q *pending) {
 	m.free = append(m.free, q)
 }
 
-func (m *matcher) outsideOverlap(side Side, a *Analysis, p *decode.Packet) {
-	if p.Kind == decode.KindIPFragment {
-		return
-	}
-	if f := fateOf(m.flowOf(side, a, p)); f != nil {
+// outsideOverlap counts a packet outside the captures' common time span
+// for its flow and SA (none for an IP fragment).
+func outsideOverlap(flow *Flow, sa *ESPSA) {
+	if f := fateOf(flow); f != nil {
 		f.Outside++
 	}
-	if f := saFate(a.SAOf(p)); f != nil {
+	if f := saFate(sa); f != nil {
 		f.Outside++
 	}
 }
@@ -349,7 +375,7 @@ func (m *matcher) unmatched(e *pending) {
 		// Its other sighting may lie in the part of the other capture
 		// that could not be read: not comparable, rather than lost.
 		c.Compared[e.side]--
-		m.outsideOverlap(e.side, m.analysis(e.side), &e.p)
+		outsideOverlap(e.flow, e.sa)
 		return
 	}
 	c.Unmatched[e.side]++
