@@ -114,11 +114,12 @@ func (b *Batch) BoundLists(n int) {
 }
 
 func (c *Check) boundLists(n int) {
+	// Unbounded lists leave nothing out, and need not be made to tell.
 	c.maxListed = n
-	c.jsonOmits = c.listed().Omitted != nil
+	c.jsonOmits = n > 0 && c.listed().Omitted != nil
 	if d := c.Detail; d != nil {
 		d.maxListed = n
-		d.jsonOmits = d.listed().Omitted != nil
+		d.jsonOmits = n > 0 && d.listed().Omitted != nil
 	}
 }
 

@@ -167,3 +167,26 @@ func TestMappingRows(t *testing.T) {
 		t.Errorf("text does not say 5 more:\n%s", text.String())
 	}
 }
+
+// Adding a check to a batch, and bounding its lists, makes rows of no more
+// NAT mappings than the JSON report lists: a pair of captures of a busy
+// NAT has a hundred thousand.
+func TestBoundingMakesFewMappingRows(t *testing.T) {
+	r := &Report{Schema: Schema, Correlation: &Correlation{}}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 20_000 {
+		r.natMappings = append(r.natMappings, &flows.Mapping{Protocol: flows.ProtoUDP,
+			Inside:  netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(i)),
+			Outside: netip.AddrPortFrom(netip.MustParseAddr("198.51.100.1"), uint16(i)),
+			First:   t0, Last: t0})
+	}
+	allocs := testing.AllocsPerRun(3, func() {
+		b := NewBatch(FailOn{None: true}, nil)
+		b.Add(&Check{Name: "pair", Detail: r})
+		b.BoundLists(10)
+	})
+	// Each row takes a few allocations (its endpoints' and times' text).
+	if allocs > 2_000 {
+		t.Errorf("adding and bounding a check of 20,000 NAT mappings took %.0f allocations: rows were made of mappings no report lists", allocs)
+	}
+}
