@@ -125,14 +125,7 @@ func TestOmittedNote(t *testing.T) {
 // the text report shows the first MaxShown and says how many more.
 func TestMappingRows(t *testing.T) {
 	const n = MaxShown + 5
-	r := &Report{Schema: Schema, Correlation: &Correlation{}}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		r.natMappings = append(r.natMappings, &flows.Mapping{Protocol: flows.ProtoUDP,
-			Inside:  netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(1000+i)),
-			Outside: netip.AddrPortFrom(netip.MustParseAddr("198.51.100.1"), uint16(2000+i)),
-			First:   t0, Last: t0})
-	}
+	r := reportOfMappings(n)
 	listed := func(max int) (inside []string, omitted *Omitted) {
 		r.maxListed = max
 		var out bytes.Buffer
@@ -172,14 +165,7 @@ func TestMappingRows(t *testing.T) {
 // NAT mappings than the JSON report lists: a pair of captures of a busy
 // NAT has a hundred thousand.
 func TestBoundingMakesFewMappingRows(t *testing.T) {
-	r := &Report{Schema: Schema, Correlation: &Correlation{}}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 20_000 {
-		r.natMappings = append(r.natMappings, &flows.Mapping{Protocol: flows.ProtoUDP,
-			Inside:  netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(i)),
-			Outside: netip.AddrPortFrom(netip.MustParseAddr("198.51.100.1"), uint16(i)),
-			First:   t0, Last: t0})
-	}
+	r := reportOfMappings(20_000)
 	allocs := testing.AllocsPerRun(3, func() {
 		b := NewBatch(FailOn{None: true}, nil)
 		b.Add(&Check{Name: "pair", Detail: r})
@@ -189,4 +175,18 @@ func TestBoundingMakesFewMappingRows(t *testing.T) {
 	if allocs > 2_000 {
 		t.Errorf("adding and bounding a check of 20,000 NAT mappings took %.0f allocations: rows were made of mappings no report lists", allocs)
 	}
+}
+
+// reportOfMappings returns a report of a pair of captures, as Build makes
+// it, with n UDP mappings of inside port 1000+i onto outside port 2000+i.
+func reportOfMappings(n int) *Report {
+	r := &Report{Schema: Schema, Correlation: &Correlation{}}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		r.natMappings = append(r.natMappings, &flows.Mapping{Protocol: flows.ProtoUDP,
+			Inside:  netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(1000+i)),
+			Outside: netip.AddrPortFrom(netip.MustParseAddr("198.51.100.1"), uint16(2000+i)),
+			First:   t0, Last: t0})
+	}
+	return r
 }

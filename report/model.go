@@ -21,15 +21,18 @@ const Schema = "vpnpcap.report/v1"
 // every output format renders. Field names are the JSON schema, documented
 // in docs/report-schema.md.
 type Report struct {
-	Schema      string          `json:"schema"`
-	Captures    []Capture       `json:"captures"`
-	Correlation *Correlation    `json:"correlation,omitempty"`
-	Tunnels     []Tunnel        `json:"tunnels"`
-	Mappings    []Mapping       `json:"mappings"`
-	Flows       []Flow          `json:"flows,omitempty"`
-	PPTP        []PPTPSession   `json:"pptp_sessions"`
-	ESPGroups   []ESPGroup      `json:"esp_groups"`
-	Findings    []rules.Finding `json:"findings"`
+	Schema      string       `json:"schema"`
+	Captures    []Capture    `json:"captures"`
+	Correlation *Correlation `json:"correlation,omitempty"`
+	Tunnels     []Tunnel     `json:"tunnels"`
+	// Mappings are the NAT mappings as the JSON report lists them; a
+	// report made by Build leaves it empty, and each format makes the rows
+	// it shows from the correlation's mappings (mappingRows).
+	Mappings  []Mapping       `json:"mappings"`
+	Flows     []Flow          `json:"flows,omitempty"`
+	PPTP      []PPTPSession   `json:"pptp_sessions"`
+	ESPGroups []ESPGroup      `json:"esp_groups"`
+	Findings  []rules.Finding `json:"findings"`
 	// Omitted counts what the lists above left out, past --max-listed.
 	Omitted *Omitted `json:"omitted,omitempty"`
 	// Ladders are the ladder diagrams drawn of the tunnels, calls and ESP
