@@ -68,8 +68,11 @@ type Analysis struct {
 
 	// For an analysis made with Options.SummarizeOther, otherTotal and
 	// otherTwoWay count the conversations without a flow (Flow.others
-	// holds the directions of other traffic on those with one).
+	// holds the directions of other traffic on those with one); others
+	// holds them until Correlate has read their addresses.
+	summarized              bool
 	otherTotal, otherTwoWay int
+	others                  *otherSet
 }
 
 // FlowOf returns the flow a packet of this capture belongs to, or nil.
@@ -187,6 +190,10 @@ func (t *Table) Finish(c Capture) *Analysis {
 	a.flowIndex, a.saIndex, a.tunnelIdx = t.flows, t.sas, t.tunnels
 	if t.others != nil {
 		a.summarize(t.others, t.flows)
+		a.summarized = true
+		if t.opts.keepOthers {
+			a.others = t.others
+		}
 		t.others = nil
 	}
 	t.finishPeerTraces()

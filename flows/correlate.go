@@ -79,11 +79,72 @@ type Correlation struct {
 	CallIDChanges []Rewrite
 	// Fragments counts IP fragments by side and fate.
 	Fragments [2]Fate
+	// NotCompared counts, by side, the packets of conversations that lay
+	// outside the captures' common time span and were not compared, and
+	// names the first two such conversations.
+	NotCompared [2]NotCompared
 
 	// only holds, by side, the addresses of that capture's flows that the
 	// other capture's flows lack (OnlyIn).
 	only         [2]map[netip.Addr]bool
 	mappingIndex mappingIndex
+}
+
+// NotCompared counts the packets of one capture's conversations that lay
+// outside the captures' common time span (Fate.Outside, summed over the
+// conversations), and keeps the first two conversations that had such
+// packets, in the order of Analysis.Flows (by first packet, then key),
+// whether the analysis kept a flow for them or summarised them.
+type NotCompared struct {
+	Packets int
+	first   [2]notComparedConv
+	n       int
+}
+
+type notComparedConv struct {
+	at    time.Time // of its first packet
+	key   Key
+	frame int // its first packet's
+}
+
+// FirstFrames returns the first frames of the first two conversations
+// with packets not compared.
+func (n *NotCompared) FirstFrames() []int {
+	out := make([]int, 0, n.n)
+	for _, c := range n.first[:n.n] {
+		out = append(out, c.frame)
+	}
+	return out
+}
+
+// note counts a packet not compared of the conversation key, whose first
+// packet came at first in frame.
+func (n *NotCompared) note(first time.Time, key Key, frame int) {
+	n.Packets++
+	c := notComparedConv{first, key, frame}
+	before := func(x, y *notComparedConv) bool {
+		if d := x.at.Compare(y.at); d != 0 {
+			return d < 0
+		}
+		return x.key.Compare(y.key) < 0
+	}
+	for i := range n.first[:n.n] {
+		if n.first[i].key == key {
+			return
+		}
+	}
+	switch {
+	case n.n < len(n.first):
+		n.first[n.n] = c
+		n.n++
+	case before(&c, &n.first[1]):
+		n.first[1] = c
+	default:
+		return
+	}
+	if n.n == 2 && before(&n.first[1], &n.first[0]) {
+		n.first[0], n.first[1] = n.first[1], n.first[0]
+	}
 }
 
 // OnlyIn reports whether address a appears in the flows of side's capture
@@ -93,13 +154,22 @@ type Correlation struct {
 // the NAT.
 func (c *Correlation) OnlyIn(side Side, a netip.Addr) bool { return c.only[side][a] }
 
-// findOneSided fills c.only from the flows of both captures.
+// findOneSided fills c.only from the flows of both captures and their
+// summarised conversations (Options.SummarizeOther).
 func (c *Correlation) findOneSided() {
 	seen := make(map[netip.Addr]uint8) // bit 1<<Side
 	for s, a := range []*Analysis{c.Inside, c.Outside} {
 		for _, f := range a.Flows {
 			seen[f.Key.A.Addr()] |= 1 << s
 			seen[f.Key.B.Addr()] |= 1 << s
+		}
+		if a.others != nil {
+			a.others.each(func(k flowKey, _ uint8) {
+				x, y := k.addrs()
+				seen[x] |= 1 << s
+				seen[y] |= 1 << s
+			})
+			a.others = nil
 		}
 	}
 	c.only = [2]map[netip.Addr]bool{make(map[netip.Addr]bool), make(map[netip.Addr]bool)}
@@ -171,8 +241,8 @@ func Correlate(first, second Source, opts CorrelateOptions) *Correlation {
 	if opts.Window <= 0 {
 		opts.Window = DefaultWindow
 	}
-	// Matching the captures needs the flows of all their traffic.
-	opts.Flows.SummarizeOther = false
+	// Summarised conversations are kept for their addresses (OnlyIn).
+	opts.Flows.keepOthers = opts.Flows.SummarizeOther
 	// Two captures share the memory bound.
 	if opts.Flows.MaxMemory <= 0 {
 		opts.Flows.MaxMemory = DefaultMaxMemory

@@ -81,6 +81,23 @@ func packetFlowKey(p *decode.Packet) (flowKey, Dir) {
 	return k, DirAB
 }
 
+// addrs returns the key's two addresses.
+func (k *flowKey) addrs() (a, b netip.Addr) {
+	return addrOfFamily(k.a, k.fam&3), addrOfFamily(k.b, k.fam>>2&3)
+}
+
+// addrOfFamily returns an address from its 16-octet form and its family
+// (addrFamily).
+func addrOfFamily(a [16]byte, fam uint16) netip.Addr {
+	switch fam {
+	case 1:
+		return netip.AddrFrom16(a).Unmap()
+	case 2:
+		return netip.AddrFrom16(a)
+	}
+	return netip.Addr{}
+}
+
 // directional reports whether the key is of a one-way flow, as
 // Key.Directional.
 func (k *flowKey) directional() bool {

@@ -23,6 +23,7 @@ type pending struct {
 	flow  *Flow
 	sa    *ESPSA
 	tun   *Tunnel
+	first sighting // of a summarised conversation (packetRefs.first)
 	done  bool
 	inOvl bool
 	// next links the packets waiting with the same signature, oldest
@@ -92,6 +93,54 @@ type packetRefs struct {
 	flow    *Flow
 	sa      *ESPSA
 	tun     *Tunnel
+	// first is the first packet of the packet's conversation when the
+	// analysis summarised it (Options.SummarizeOther): it has no flow, or
+	// its flow counts only its VPN packets. Zero otherwise.
+	first sighting
+}
+
+// sighting is a packet's time and frame.
+type sighting struct {
+	at    time.Time
+	frame int
+}
+
+// firstSightings holds the first packet of each conversation, by its
+// time in nanoseconds and its frame; conversations between two IPv4
+// addresses, most of a capture's, by their short key, as otherSet does.
+type firstSightings struct {
+	v4  map[flowKey4]firstSighting
+	all map[flowKey]firstSighting
+}
+
+type firstSighting struct {
+	at    int64 // Unix nanoseconds
+	frame uint32
+}
+
+func newFirstSightings() *firstSightings {
+	return &firstSightings{v4: make(map[flowKey4]firstSighting), all: make(map[flowKey]firstSighting)}
+}
+
+// of returns the first packet of k's conversation, p when there was none
+// before it.
+func (s *firstSightings) of(k *flowKey, p *decode.Packet) sighting {
+	f, ok := firstSighting{}, false
+	k4, short := key4(k)
+	if short {
+		f, ok = s.v4[k4]
+	} else {
+		f, ok = s.all[*k]
+	}
+	if !ok {
+		f = firstSighting{p.Time.UnixNano(), uint32(p.Frame)}
+		if short {
+			s.v4[k4] = f
+		} else {
+			s.all[*k] = f
+		}
+	}
+	return sighting{time.Unix(0, f.at), int(f.frame)}
 }
 
 const batchSize = 512
@@ -101,10 +150,14 @@ func startStream(src Source, opts decode.Options, a *Analysis) *stream {
 	go func() {
 		defer close(s.ch)
 		recent := new(flowCache)
+		var firsts *firstSightings
+		if a.summarized {
+			firsts = newFirstSightings()
+		}
 		batch := s.newBatch()
 		src.Read(opts, func(p *decode.Packet) {
 			batch.pkts = append(batch.pkts, *p)
-			batch.refs = append(batch.refs, refsOf(a, recent, p))
+			batch.refs = append(batch.refs, refsOf(a, recent, firsts, p))
 			if len(batch.pkts) == batchSize {
 				s.ch <- batch
 				batch = s.newBatch()
@@ -118,8 +171,12 @@ func startStream(src Source, opts decode.Options, a *Analysis) *stream {
 }
 
 // refsOf looks up what the matcher needs of packet p of analysis a, the
-// flow through the cache of its capture's latest flows.
-func refsOf(a *Analysis, recent *flowCache, p *decode.Packet) packetRefs {
+// flow through the cache of its capture's latest flows. Of an analysis that
+// summarised other traffic, firsts holds the first packet of each
+// conversation it summarised, as this pass reads them: the pass reads the
+// capture in the order the analysis did, so that is the first packet a
+// flow would have had.
+func refsOf(a *Analysis, recent *flowCache, firsts *firstSightings, p *decode.Packet) packetRefs {
 	if p.DuplicateOf != 0 {
 		// A copy made by the capture, not a packet of its own: the
 		// original is matched.
@@ -135,6 +192,10 @@ func refsOf(a *Analysis, recent *flowCache, p *decode.Packet) packetRefs {
 		r.flow = recent.lookup(&k, a.flowIndex)
 		r.sa = a.SAOf(p)
 		r.tun = a.TunnelOf(p.IKE)
+		summarized := r.flow == nil && p.Kind == decode.KindOther && p.Dst.IsValid() || r.flow != nil && r.flow.others != 0
+		if firsts != nil && summarized {
+			r.first = firsts.of(&k, p)
+		}
 	}
 	return r
 }
@@ -244,7 +305,7 @@ func (m *matcher) add(side Side, t time.Time, p *decode.Packet, r *packetRefs) {
 		return
 	}
 	if !m.c.covers(t, t) {
-		outsideOverlap(r.flow, r.sa)
+		m.outsideOverlap(side, p, r.flow, r.sa, r.first)
 		return
 	}
 	sig := r.sig
@@ -311,7 +372,7 @@ func (m *matcher) newPending(side Side, t time.Time, p *decode.Packet, r *packet
 		q = new(pending)
 	}
 	q.side, q.t, q.sig, q.p = side, t, r.sig, *p
-	q.flow, q.sa, q.tun = r.flow, r.sa, r.tun
+	q.flow, q.sa, q.tun, q.first = r.flow, r.sa, r.tun, r.first
 	return q
 }
 
@@ -320,14 +381,24 @@ func (m *matcher) release(q *pending) {
 	m.free = append(m.free, q)
 }
 
-// outsideOverlap counts a packet outside the captures' common time span
-// for its flow and SA (none for an IP fragment).
-func outsideOverlap(flow *Flow, sa *ESPSA) {
+// outsideOverlap counts packet p of side, outside the captures' common
+// time span, for its flow, its SA and its conversation (none for an IP
+// fragment); first is the conversation's first packet when the analysis
+// summarised it (packetRefs.first).
+func (m *matcher) outsideOverlap(side Side, p *decode.Packet, flow *Flow, sa *ESPSA, first sighting) {
 	if f := fateOf(flow); f != nil {
 		f.Outside++
 	}
 	if f := saFate(sa); f != nil {
 		f.Outside++
+	}
+	nc := &m.c.NotCompared[side]
+	switch {
+	case first.frame != 0:
+		key, _ := PacketKey(p)
+		nc.note(first.at, key, first.frame)
+	case flow != nil:
+		nc.note(flow.First, flow.Key, flow.Frames.First())
 	}
 }
 
@@ -375,7 +446,7 @@ func (m *matcher) unmatched(e *pending) {
 		// Its other sighting may lie in the part of the other capture
 		// that could not be read: not comparable, rather than lost.
 		c.Compared[e.side]--
-		outsideOverlap(e.flow, e.sa)
+		m.outsideOverlap(e.side, &e.p, e.flow, e.sa, e.first)
 		return
 	}
 	c.Unmatched[e.side]++

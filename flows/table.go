@@ -22,14 +22,19 @@ type Options struct {
 	// Flow's several hundred, and [Analysis.Conversations] counts it.
 	// [Analysis.Flows] then holds flows of VPN packets only. The
 	// conversations count against MaxFlows as flows do, so that the same
-	// ones overflow either way. It is for analysing a capture alone, where
-	// rules ask of the other traffic no more than whether it went both
-	// ways; [Correlate] ignores it, because matching two captures needs
-	// the flows of all traffic. [Analyze] runs the table on a goroutine of
+	// ones overflow either way. Rules ask of the other traffic no more
+	// than whether it went both ways, and, of two captures, which
+	// addresses each holds and which packets lay outside their common
+	// span, which [Correlate] tells from the conversations' keys and the
+	// second pass; the flows command and the terminal UI, which list
+	// every conversation, leave it unset. [Analyze] runs the table on a goroutine of
 	// its own while the source's goroutine decodes, so that a capture uses
 	// two cores, with or without it; with it, other traffic is handed over
 	// as conversation keys, a fifth of a packet.
 	SummarizeOther bool
+	// keepOthers, with SummarizeOther, keeps the summarised conversations
+	// in the analysis for Correlate to read their addresses.
+	keepOthers bool
 	// MaxMemory bounds, in bytes, what the table keeps: flows, summarised
 	// conversations, SAs, tunnels and their exchanges, each counted at an
 	// estimate of its size. Past it, new ones are counted, not kept

@@ -32,10 +32,10 @@ type Options struct {
 	// second the outside one, as the user said; otherwise the
 	// correlation decides.
 	RolesGiven bool
-	// Summarize, for one capture, keeps its non-VPN traffic as
-	// conversations (directions only) rather than a flow each: the
-	// findings and the report are the same, at a fraction of the time and
-	// memory. The flows command lists every flow and does not set it.
+	// Summarize keeps the captures' non-VPN traffic as conversations
+	// (directions only) rather than a flow each: the findings and the
+	// report are the same, at a fraction of the time and memory. The flows
+	// command lists every flow and does not set it.
 	Summarize bool
 	// Rules configures the rules; nil means rules.DefaultConfig().
 	Rules *rules.Config
@@ -87,13 +87,17 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 		rc = rules.NewContext(flows.Analyze(srcs[0], dopts, fopts), cfg)
 	case 2:
 		// The correlation compares all the traffic of the two captures,
-		// not only VPN packets: other flows show where the captures
-		// overlap and which NAT mappings exist.
+		// not only VPN packets: other traffic shows where the captures
+		// overlap and which NAT mappings exist, summarised or not. Unlike
+		// a capture alone, a pair keeps every payload hash: its packets
+		// are matched by them.
+		fopts := opts.Flows
+		fopts.SummarizeOther = opts.Summarize
 		cor := flows.Correlate(srcs[0], srcs[1], flows.CorrelateOptions{
 			Window:     opts.Window,
 			RolesGiven: opts.RolesGiven,
 			Decode:     opts.Decode,
-			Flows:      opts.Flows,
+			Flows:      fopts,
 		})
 		rc = rules.NewCorrelatedContext(cor, cfg)
 	default:

@@ -58,6 +58,57 @@ func TestSummarizedAsFullFlows(t *testing.T) {
 	}
 }
 
+// TestSummarizedPairsAsFullFlows is TestSummarizedAsFullFlows for two
+// captures: every pair of the samples and of the lab, with the other
+// traffic of both summarised, gives the reports full flows give, byte for
+// byte: the matching, the NAT mappings, which addresses lie on which side
+// and the packets outside the captures' common span all come out the same.
+func TestSummarizedPairsAsFullFlows(t *testing.T) {
+	var pairs [][2]string
+	for _, root := range []string{filepath.Join(corpus.RepoRoot(), "samples"), corpus.LabDir(t)} {
+		ins, _ := filepath.Glob(filepath.Join(root, "*", "inside.pcap"))
+		for _, in := range ins {
+			out := filepath.Join(filepath.Dir(in), "outside.pcap")
+			if _, err := os.Stat(out); err == nil {
+				pairs = append(pairs, [2]string{in, out})
+			}
+		}
+	}
+	reportOf := func(p [2]string, summarize bool) []byte {
+		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(p[0]), flows.File(p[1])},
+			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := report.NewBatch(report.FailOn{None: true}, nil)
+		b.Add(report.NewCheck(p[0], res.Context, res.Findings, res.Verdicts, report.Options{}))
+		var buf bytes.Buffer
+		if err := report.WriteBatchJSON(&buf, b); err != nil {
+			t.Fatal(err)
+		}
+		r := report.Build(res.Context, res.Findings, res.Verdicts, report.Options{})
+		if err := report.WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	notCompared := 0
+	for _, p := range pairs {
+		want := reportOf(p, false)
+		if got := reportOf(p, true); !bytes.Equal(got, want) {
+			t.Errorf("%s: the summarised report differs from the one with full flows:\n%s\nwant:\n%s", p[0], got, want)
+		}
+		if bytes.Contains(want, []byte(`"VP904"`)) {
+			notCompared++
+		}
+	}
+	// The pairs must count packets outside their common span, which the
+	// correlation tells of summarised conversations from the second pass.
+	if len(pairs) < 40 || notCompared == 0 {
+		t.Errorf("%d pairs, %d with packets outside their common span: too few to compare", len(pairs), notCompared)
+	}
+}
+
 // TestRunCancelled: a run whose context ends returns the context's error.
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -49,13 +49,9 @@ func (capturesPartialOverlap) Check(c *Context, report func(Finding)) {
 	}
 	var outside [2]int
 	var frames [2][]int
-	for s, a := range c.Captures {
-		for _, f := range a.Flows {
-			outside[s] += f.Fate().Outside
-			if f.Fate().Outside > 0 && len(frames[s]) < 2 {
-				frames[s] = append(frames[s], f.Frames.First())
-			}
-		}
+	for s := range cor.NotCompared {
+		outside[s] = cor.NotCompared[s].Packets
+		frames[s] = cor.NotCompared[s].FirstFrames()
 	}
 	if outside[0]+outside[1] == 0 {
 		return
