@@ -69,10 +69,12 @@ type Analysis struct {
 	// For an analysis made with Options.SummarizeOther, otherTotal and
 	// otherTwoWay count the conversations without a flow (Flow.others
 	// holds the directions of other traffic on those with one); others
-	// holds them until Correlate has read their addresses.
+	// holds them until Correlate has read their addresses, and otherKept
+	// is how many there are.
 	summarized              bool
 	otherTotal, otherTwoWay int
 	others                  *otherSet
+	otherKept               int
 }
 
 // FlowOf returns the flow a packet of this capture belongs to, or nil.
@@ -190,7 +192,7 @@ func (t *Table) Finish(c Capture) *Analysis {
 	a.flowIndex, a.saIndex, a.tunnelIdx = t.flows, t.sas, t.tunnels
 	if t.others != nil {
 		a.summarize(t.others, t.flows)
-		a.summarized = true
+		a.summarized, a.otherKept = true, t.others.len()
 		if t.opts.keepOthers {
 			a.others = t.others
 		}

@@ -108,9 +108,12 @@ type sighting struct {
 // firstSightings holds the first packet of each conversation, by its
 // time in nanoseconds and its frame; conversations between two IPv4
 // addresses, most of a capture's, by their short key, as otherSet does.
+// It holds no more conversations than the analysis summarised (max),
+// which the memory bound limits: the others went untracked there too.
 type firstSightings struct {
 	v4  map[flowKey4]firstSighting
 	all map[flowKey]firstSighting
+	max int
 }
 
 type firstSighting struct {
@@ -118,12 +121,12 @@ type firstSighting struct {
 	frame uint32
 }
 
-func newFirstSightings() *firstSightings {
-	return &firstSightings{v4: make(map[flowKey4]firstSighting), all: make(map[flowKey]firstSighting)}
+func newFirstSightings(max int) *firstSightings {
+	return &firstSightings{v4: make(map[flowKey4]firstSighting), all: make(map[flowKey]firstSighting), max: max}
 }
 
 // of returns the first packet of k's conversation, p when there was none
-// before it.
+// before it; nothing (frame 0) past the conversations the analysis kept.
 func (s *firstSightings) of(k *flowKey, p *decode.Packet) sighting {
 	f, ok := firstSighting{}, false
 	k4, short := key4(k)
@@ -133,6 +136,9 @@ func (s *firstSightings) of(k *flowKey, p *decode.Packet) sighting {
 		f, ok = s.all[*k]
 	}
 	if !ok {
+		if len(s.v4)+len(s.all) >= s.max {
+			return sighting{}
+		}
 		f = firstSighting{p.Time.UnixNano(), uint32(p.Frame)}
 		if short {
 			s.v4[k4] = f
@@ -152,7 +158,7 @@ func startStream(src Source, opts decode.Options, a *Analysis) *stream {
 		recent := new(flowCache)
 		var firsts *firstSightings
 		if a.summarized {
-			firsts = newFirstSightings()
+			firsts = newFirstSightings(a.otherKept)
 		}
 		batch := s.newBatch()
 		src.Read(opts, func(p *decode.Packet) {
