@@ -144,7 +144,8 @@ func Run(ctx context.Context, srcs []flows.Source, opts Options) (*Result, error
 // keep a flow per conversation, and runs on a goroutine of its own
 // (flows.Options.SummarizeOther); and only IKE's payload hashes are
 // needed, to tell retransmissions. The findings and the report are those
-// of full flows (cmd/vpnpcap's TestCheckAloneAsFullFlows).
+// of full flows (TestSummarizedAsFullFlows; for two captures, whose
+// payload hashes are all kept, TestSummarizedPairsAsFullFlows).
 func summarized(dopts decode.Options, fopts flows.Options) (decode.Options, flows.Options) {
 	dopts.SkipPayloadHash = true
 	fopts.SummarizeOther = true
