@@ -23,28 +23,10 @@ import (
 func TestSummarizedAsFullFlows(t *testing.T) {
 	samples := corpus.SamplePaths(t)
 	files := append(corpus.Paths(t), samples...)
-	reportOf := func(f string, summarize bool) []byte {
-		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(f)},
-			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := report.NewBatch(report.FailOn{None: true}, nil)
-		b.Add(report.NewCheck(f, res.Context, res.Findings, res.Verdicts, report.Options{}))
-		var buf bytes.Buffer
-		if err := report.WriteBatchJSON(&buf, b); err != nil {
-			t.Fatal(err)
-		}
-		r := report.Build(res.Context, res.Findings, res.Verdicts, report.Options{})
-		if err := report.WriteJSON(&buf, r); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
 	withFindings := 0
 	for _, f := range files {
-		want := reportOf(f, false)
-		got := reportOf(f, true)
+		want := reportsOf(t, false, f)
+		got := reportsOf(t, true, f)
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: the summarised report differs from the one with full flows:\n%s\nwant:\n%s", f, got, want)
 		}
@@ -74,28 +56,10 @@ func TestSummarizedPairsAsFullFlows(t *testing.T) {
 			}
 		}
 	}
-	reportOf := func(p [2]string, summarize bool) []byte {
-		res, err := pipeline.Run(context.Background(), []flows.Source{flows.File(p[0]), flows.File(p[1])},
-			pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := report.NewBatch(report.FailOn{None: true}, nil)
-		b.Add(report.NewCheck(p[0], res.Context, res.Findings, res.Verdicts, report.Options{}))
-		var buf bytes.Buffer
-		if err := report.WriteBatchJSON(&buf, b); err != nil {
-			t.Fatal(err)
-		}
-		r := report.Build(res.Context, res.Findings, res.Verdicts, report.Options{})
-		if err := report.WriteJSON(&buf, r); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
 	notCompared := 0
 	for _, p := range pairs {
-		want := reportOf(p, false)
-		if got := reportOf(p, true); !bytes.Equal(got, want) {
+		want := reportsOf(t, false, p[0], p[1])
+		if got := reportsOf(t, true, p[0], p[1]); !bytes.Equal(got, want) {
 			t.Errorf("%s: the summarised report differs from the one with full flows:\n%s\nwant:\n%s", p[0], got, want)
 		}
 		if bytes.Contains(want, []byte(`"VP904"`)) {
@@ -107,6 +71,30 @@ func TestSummarizedPairsAsFullFlows(t *testing.T) {
 	if len(pairs) < 40 || notCompared == 0 {
 		t.Errorf("%d pairs, %d with packets outside their common span: too few to compare", len(pairs), notCompared)
 	}
+}
+
+// reportsOf returns the reports of the captures in files, as check and
+// analyze write them in JSON, with their other traffic summarised or not.
+func reportsOf(t *testing.T, summarize bool, files ...string) []byte {
+	var srcs []flows.Source
+	for _, f := range files {
+		srcs = append(srcs, flows.File(f))
+	}
+	res, err := pipeline.Run(context.Background(), srcs, pipeline.Options{Decode: decode.Options{KeepOther: true}, Summarize: summarize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := report.NewBatch(report.FailOn{None: true}, nil)
+	b.Add(report.NewCheck(files[0], res.Context, res.Findings, res.Verdicts, report.Options{}))
+	var buf bytes.Buffer
+	if err := report.WriteBatchJSON(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	r := report.Build(res.Context, res.Findings, res.Verdicts, report.Options{})
+	if err := report.WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // TestRunCancelled: a run whose context ends returns the context's error.
