@@ -351,5 +351,10 @@ func FuzzPacketFlowKey(f *testing.F) {
 		} else if ok != (p.Src.Is4() && p.Dst.Is4() && fp.id == 0) {
 			t.Fatalf("%v: short key %v", kp, ok)
 		}
+		// The flow key gives back the addresses of the PacketKey, which
+		// the correlation reads of summarised conversations.
+		if x, y := fp.addrs(); x != kp.A.Addr() || y != kp.B.Addr() {
+			t.Fatalf("%v: flow key's addresses %v, %v", kp, x, y)
+		}
 	})
 }
