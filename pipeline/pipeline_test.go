@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,7 +57,15 @@ func TestSummarizedPairsAsFullFlows(t *testing.T) {
 			}
 		}
 	}
-	notCompared := 0
+	// Captures whose time runs backwards are analysed, and matched, in
+	// time order: so are those of the samples, some records swapped.
+	for _, name := range []string{"capture-truncated", "natt-ok", "capture-clock-drift"} {
+		dir := filepath.Join(corpus.RepoRoot(), "samples", name)
+		in := filepath.Join(t.TempDir(), "inside.pcap")
+		writeSwapped(t, filepath.Join(dir, "inside.pcap"), in)
+		pairs = append(pairs, [2]string{in, filepath.Join(dir, "outside.pcap")})
+	}
+	notCompared, timeOrdered := 0, 0
 	for _, p := range pairs {
 		want := reportsOf(t, false, p[0], p[1])
 		if got := reportsOf(t, true, p[0], p[1]); !bytes.Equal(got, want) {
@@ -65,11 +74,51 @@ func TestSummarizedPairsAsFullFlows(t *testing.T) {
 		if bytes.Contains(want, []byte(`"VP904"`)) {
 			notCompared++
 		}
+		if bytes.Contains(want, []byte(`"time_order": "time"`)) {
+			timeOrdered++
+		}
+	}
+	if timeOrdered < 3 {
+		t.Errorf("%d pairs analysed in time order, want the 3 with records swapped", timeOrdered)
 	}
 	// The pairs must count packets outside their common span, which the
 	// correlation tells of summarised conversations from the second pass.
-	if len(pairs) < 40 || notCompared == 0 {
+	if len(pairs) < 43 || notCompared == 0 {
 		t.Errorf("%d pairs, %d with packets outside their common span: too few to compare", len(pairs), notCompared)
+	}
+}
+
+// writeSwapped copies the classic pcap file src to dst with every fourth
+// record swapped with the next, so that time runs backwards; a record cut
+// short at the end stays where it is.
+func writeSwapped(t *testing.T, src, dst string) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint32(b) != 0xa1b2c3d4 {
+		t.Fatalf("%s: not a little-endian classic pcap file", src)
+	}
+	var recs [][]byte
+	off := 24
+	for off+16 <= len(b) {
+		n := 16 + int(binary.LittleEndian.Uint32(b[off+8:]))
+		if off+n > len(b) {
+			break
+		}
+		recs = append(recs, b[off:off+n])
+		off += n
+	}
+	for i := 1; i+1 < len(recs); i += 4 {
+		recs[i], recs[i+1] = recs[i+1], recs[i]
+	}
+	out := append([]byte{}, b[:24]...)
+	for _, r := range recs {
+		out = append(out, r...)
+	}
+	out = append(out, b[off:]...)
+	if err := os.WriteFile(dst, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
