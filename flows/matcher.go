@@ -32,18 +32,14 @@ type pending struct {
 }
 
 type matcher struct {
-	c       *Correlation
-	window  time.Duration
-	waiting [2]map[signature]*pending // oldest first, linked by next
-	queue   [2][]*pending             // by time, for expiry
-	head    [2]int
-	// Addresses seen only on one side (Correlation.OnlyIn): inside hosts
-	// and the NAT's outside addresses, to tell inbound from outbound for
-	// unmatched packets.
-	insideOnly, outsideOnly map[netip.Addr]bool
-	mappings                map[mappingKey]*Mapping
-	tunnelPairs             map[[2]int]*TunnelPair
-	free                    []*pending
+	c           *Correlation
+	window      time.Duration
+	waiting     [2]map[signature]*pending // oldest first, linked by next
+	queue       [2][]*pending             // by time, for expiry
+	head        [2]int
+	mappings    map[mappingKey]*Mapping
+	tunnelPairs map[[2]int]*TunnelPair
+	free        []*pending
 }
 
 type mappingKey struct {
@@ -61,7 +57,6 @@ func newMatcher(c *Correlation, opts CorrelateOptions) *matcher {
 	for i := range m.waiting {
 		m.waiting[i] = make(map[signature]*pending)
 	}
-	m.insideOnly, m.outsideOnly = c.only[SideInside], c.only[SideOutside]
 	return m
 }
 
@@ -99,36 +94,32 @@ type packetRefs struct {
 	first sighting
 }
 
-// sighting is a packet's time and frame.
-type sighting struct {
-	at    time.Time
-	frame int
-}
-
 // firstSightings holds the first packet of each conversation, by its
 // time in nanoseconds and its frame; conversations between two IPv4
 // addresses, most of a capture's, by their short key, as otherSet does.
 // It holds no more conversations than the analysis summarised (max),
 // which the memory bound limits: the others went untracked there too.
 type firstSightings struct {
-	v4  map[flowKey4]firstSighting
-	all map[flowKey]firstSighting
+	v4  map[flowKey4]sighting
+	all map[flowKey]sighting
 	max int
 }
 
-type firstSighting struct {
-	at    int64 // Unix nanoseconds
+// sighting is a packet's time, in Unix nanoseconds, and frame; frame 0
+// stands for none.
+type sighting struct {
+	at    int64
 	frame uint32
 }
 
 func newFirstSightings(max int) *firstSightings {
-	return &firstSightings{v4: make(map[flowKey4]firstSighting), all: make(map[flowKey]firstSighting), max: max}
+	return &firstSightings{v4: make(map[flowKey4]sighting), all: make(map[flowKey]sighting), max: max}
 }
 
 // of returns the first packet of k's conversation, p when there was none
 // before it; nothing (frame 0) past the conversations the analysis kept.
 func (s *firstSightings) of(k *flowKey, p *decode.Packet) sighting {
-	f, ok := firstSighting{}, false
+	f, ok := sighting{}, false
 	k4, short := key4(k)
 	if short {
 		f, ok = s.v4[k4]
@@ -139,14 +130,14 @@ func (s *firstSightings) of(k *flowKey, p *decode.Packet) sighting {
 		if len(s.v4)+len(s.all) >= s.max {
 			return sighting{}
 		}
-		f = firstSighting{p.Time.UnixNano(), uint32(p.Frame)}
+		f = sighting{p.Time.UnixNano(), uint32(p.Frame)}
 		if short {
 			s.v4[k4] = f
 		} else {
 			s.all[*k] = f
 		}
 	}
-	return sighting{time.Unix(0, f.at), int(f.frame)}
+	return f
 }
 
 const batchSize = 512
@@ -402,7 +393,7 @@ func (m *matcher) outsideOverlap(side Side, p *decode.Packet, flow *Flow, sa *ES
 	switch {
 	case first.frame != 0:
 		key, _ := PacketKey(p)
-		nc.note(first.at, key, first.frame)
+		nc.note(time.Unix(0, first.at), key, int(first.frame))
 	case flow != nil:
 		nc.note(flow.First, flow.Key, flow.Frames.First())
 	}
@@ -463,8 +454,8 @@ func (m *matcher) unmatched(e *pending) {
 	}
 	// From the far side: inbound on the inside capture (to an inside-only
 	// host), outbound on the outside capture (from the NAT's address).
-	noOrigin := (e.side == SideInside && m.insideOnly[e.p.Dst] && !m.insideOnly[e.p.Src]) ||
-		(e.side == SideOutside && m.outsideOnly[e.p.Src] && !m.outsideOnly[e.p.Dst])
+	noOrigin := (e.side == SideInside && c.OnlyIn(SideInside, e.p.Dst) && !c.OnlyIn(SideInside, e.p.Src)) ||
+		(e.side == SideOutside && c.OnlyIn(SideOutside, e.p.Src) && !c.OnlyIn(SideOutside, e.p.Dst))
 	if e.p.Kind == decode.KindIPFragment {
 		if noOrigin {
 			c.Fragments[e.side].NoOrigin++
@@ -652,7 +643,7 @@ func (m *matcher) mapping(in, out *pending) {
 	case dstIn != dstOut:
 		inside, outside = dstIn, dstOut
 		outbound = false
-	case m.insideOnly[pi.Dst] || IsPrivate(pi.Dst) && !IsPrivate(pi.Src):
+	case m.c.OnlyIn(SideInside, pi.Dst) || IsPrivate(pi.Dst) && !IsPrivate(pi.Src):
 		inside, outside = dstIn, dstOut
 		outbound = false
 	case m.mappingOf(in.flow, mappingKey{pi.Proto, dstIn, dstOut}) != nil:
