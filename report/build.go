@@ -87,7 +87,7 @@ func (s Subject) only(findings []rules.Finding, verdicts []rules.Verdict) ([]rul
 // given (none for the flows command).
 func Build(c *rules.Context, findings []rules.Finding, verdicts []rules.Verdict, opts Options) *Report {
 	findings, verdicts = opts.Only.only(findings, verdicts)
-	r := &Report{Schema: Schema, Tunnels: []Tunnel{}, Mappings: []Mapping{}, PPTP: []PPTPSession{}, ESPGroups: []ESPGroup{},
+	r := &Report{Schema: Schema, Tunnels: []Tunnel{}, PPTP: []PPTPSession{}, ESPGroups: []ESPGroup{},
 		Findings: findings, Ladders: opts.Ladders}
 	if r.Findings == nil {
 		r.Findings = []rules.Finding{}

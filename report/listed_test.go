@@ -18,7 +18,7 @@ import (
 // one a finding names, counts the others, bounds an ESP group's SAs and
 // SPIs, and says so in the text report; unbounded, it lists every one.
 func TestBoundLists(t *testing.T) {
-	r := &Report{Schema: Schema, Mappings: []Mapping{}, PPTP: []PPTPSession{},
+	r := &Report{Schema: Schema, PPTP: []PPTPSession{},
 		Findings: []rules.Finding{{RuleID: "VP101", Tunnel: 5, Evidence: []rules.Evidence{}}}}
 	for id := 1; id <= 6; id++ {
 		r.Tunnels = append(r.Tunnels, Tunnel{ID: id})
@@ -149,6 +149,14 @@ func TestMappingRows(t *testing.T) {
 	}
 	if in, o := listed(0); len(in) != n || in[n-1] != fmt.Sprintf("10.0.0.1:%d", 1000+n-1) || o != nil {
 		t.Errorf("unbounded: lists %d mappings (last %v), omitted %+v; want all %d", len(in), in[len(in)-1:], o, n)
+	}
+	// Without mappings the JSON report still lists them, as none.
+	var none bytes.Buffer
+	if err := WriteJSON(&none, reportOfMappings(0)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(none.String(), `"mappings": []`) {
+		t.Errorf("a report without mappings does not list them as none:\n%s", none.String())
 	}
 	var text bytes.Buffer
 	tw := newTextWriter(&text, TextOptions{})

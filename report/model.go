@@ -25,9 +25,9 @@ type Report struct {
 	Captures    []Capture    `json:"captures"`
 	Correlation *Correlation `json:"correlation,omitempty"`
 	Tunnels     []Tunnel     `json:"tunnels"`
-	// Mappings are the NAT mappings as the JSON report lists them; a
-	// report made by Build leaves it empty, and each format makes the rows
-	// it shows from the correlation's mappings (mappingRows).
+	// Mappings are the NAT mappings as the JSON report lists them: a
+	// report made by Build leaves it nil, and each format makes the rows it
+	// shows from the correlation's mappings (mappingRows).
 	Mappings  []Mapping       `json:"mappings"`
 	Flows     []Flow          `json:"flows,omitempty"`
 	PPTP      []PPTPSession   `json:"pptp_sessions"`
@@ -58,18 +58,12 @@ type Report struct {
 }
 
 // mappingRows returns the report's first n NAT mappings as rows (every
-// one for n ≤ 0), and how many it has. A report assembled from its rows,
-// not built from a run, holds them in Mappings.
+// one for n ≤ 0), and how many it has; a list, empty or not, as the JSON
+// report's "mappings" always is.
 func (r *Report) mappingRows(n int) ([]Mapping, int) {
 	all := len(r.natMappings)
-	if r.natMappings == nil {
-		all = len(r.Mappings)
-	}
 	if n <= 0 || n > all {
 		n = all
-	}
-	if r.natMappings == nil {
-		return r.Mappings[:n:n], all
 	}
 	rows := make([]Mapping, n)
 	for i, m := range r.natMappings[:n] {
